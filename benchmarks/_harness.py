@@ -1,0 +1,75 @@
+"""Shared helpers for randcheck's benchmarks.
+
+Each ``bench_*.py`` module defines ``run(quick: bool) -> list[Row]``. A row compares randcheck with a
+named baseline run in the same process, as a ratio, and states the goal from the issue. Absolute
+times are printed for context only: the machine is shared, so the ratio is the figure that counts.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class Row:
+    """One measured comparison.
+
+    ``ratio`` is baseline / ours for times (bigger is better for us) unless ``lower_is_better`` is
+    set, in which case it is ours / baseline (for memory: smaller is better). ``goal`` is the bound
+    from the issue, compared with ``ratio`` in the direction the flag says.
+    """
+
+    benchmark: str
+    measure: str
+    ours: float
+    baseline_name: str
+    baseline: float | None
+    goal: float | None = None
+    unit: str = "s"
+    lower_is_better: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline is None or self.baseline == 0 or self.ours == 0:
+            return None
+        return self.ours / self.baseline if self.lower_is_better else self.baseline / self.ours
+
+    @property
+    def met(self) -> bool | None:
+        if self.goal is None:
+            return None
+        if self.baseline is None:  # an absolute bound, e.g. "under 10 s"
+            return self.ours <= self.goal
+        r = self.ratio
+        if r is None:
+            return None
+        return r <= self.goal if self.lower_is_better else r >= self.goal
+
+
+def best_time(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls of ``fn`` (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:
+    """Peak traced allocation (numpy reports its buffers to tracemalloc) while ``fn`` runs."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, out

@@ -1,0 +1,128 @@
+"""Errors raised by randcheck.
+
+Every error is a :class:`RandcheckError`; each subclass also inherits the builtin exception that
+fits it, so ``except ValueError`` keeps working in callers that do not know randcheck.
+
+A message names where the problem is (file, 1-based row as in the user's file, column or field),
+the offending value, and what is allowed instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BatchError",
+    "CalendarCoverageError",
+    "CalendarError",
+    "InfeasibleMatchingError",
+    "PlanError",
+    "RandcheckError",
+    "ResultError",
+    "RosterError",
+    "VerificationError",
+]
+
+
+def _where(
+    source: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: Any = None,
+    *,
+    has_value: bool = False,
+) -> str:
+    parts = []
+    if source is not None:
+        parts.append(str(source))
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column {column!r}")
+    if has_value:
+        parts.append(f"value {value!r}")
+    return ", ".join(parts)
+
+
+class RandcheckError(Exception):
+    """Root of every error randcheck raises on purpose."""
+
+
+class RosterError(RandcheckError, ValueError):
+    """A directory (名录库) could not be built: a bad row, column, id or file.
+
+    Raised by the ``TargetRoster`` and ``OfficerRoster`` constructors and loaders, and by the
+    credit-code validators in strict mode. Attributes ``source``, ``row`` (1-based, counting the
+    header as row 1 in a CSV file), ``column`` and ``value`` locate the first problem; ``problems``
+    lists every problem found (up to a limit) as ``(row, column, value, reason)`` tuples.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        problems: list[tuple[int | None, str | None, Any, str]] | None = None,
+        has_value: bool | None = None,
+    ) -> None:
+        self.reason = reason
+        self.source = source
+        self.row = row
+        self.column = column
+        self.value = value
+        self.problems = problems if problems is not None else [(row, column, value, reason)]
+        if has_value is None:
+            has_value = value is not None
+        where = _where(source, row, column, value, has_value=has_value)
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class PlanError(RandcheckError, ValueError):
+    """A sampling plan, seed or rate table is invalid or does not fit the roster."""
+
+
+class VerificationError(RandcheckError, ValueError):
+    """A receipt does not match what recomputing the draw gives.
+
+    ``differences`` lists what differs (for example ``"roster digest"``, ``"plan"``,
+    ``"sample"``), each as a human-readable sentence.
+    """
+
+    def __init__(self, message: str, differences: list[str] | None = None) -> None:
+        self.differences = differences if differences is not None else [message]
+        super().__init__(message)
+
+
+class CalendarError(RandcheckError, ValueError):
+    """A date, a holiday schedule or a deadline rule is malformed."""
+
+
+class CalendarCoverageError(RandcheckError, LookupError):
+    """A date falls in a year for which no holiday schedule is known.
+
+    ``year`` is the year that is missing. Register its schedule (see
+    ``WorkCalendar.register_year``) or opt in to provisional mode.
+    """
+
+    def __init__(self, message: str, year: int) -> None:
+        self.year = year
+        super().__init__(message)
+
+
+class InfeasibleMatchingError(RandcheckError, ValueError):
+    """No officer assignment satisfies every rule; ``reasons`` explains which visits and rules."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        self.reasons = reasons if reasons is not None else [message]
+        super().__init__(message)
+
+
+class BatchError(RandcheckError, ValueError):
+    """A joint task or batch of item draws is inconsistent (duplicate items, mixed rosters…)."""
+
+
+class ResultError(RandcheckError, ValueError):
+    """An inspection result or publication record is invalid; names the row and field."""

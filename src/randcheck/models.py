@@ -1,0 +1,329 @@
+"""Typed values of the domain: risk classes, targets, officers, items and conflicts.
+
+These are single things. Many of them together live in columnar directories
+(:class:`~randcheck.TargetRoster`, :class:`~randcheck.OfficerRoster`), which never hold one Python
+object per row; the models here are what a row reads back as, and what small lists are built from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from randcheck._dates import to_optional_date
+
+__all__ = [
+    "INACTIVE_STATUSES",
+    "Conflict",
+    "Item",
+    "ItemKind",
+    "Officer",
+    "RiskClass",
+    "Target",
+]
+
+#: Registration statuses (登记状态) that take a target out of every draw by default.
+INACTIVE_STATUSES: frozenset[str] = frozenset({"注销", "吊销", "撤销", "迁出"})
+
+_RISK_LABELS = {
+    "A": "信用风险低",
+    "B": "信用风险一般",
+    "C": "信用风险较高",
+    "D": "信用风险高",
+    "E": "信用风险E类",
+}
+_RISK_ALIASES = {
+    "低": "A",
+    "低风险": "A",
+    "一般": "B",
+    "一般风险": "B",
+    "较高": "C",
+    "较高风险": "C",
+    "高": "D",
+    "高风险": "D",
+}
+
+
+class RiskClass(enum.Enum):
+    """Enterprise credit-risk class (企业信用风险分类), ordered from low to high risk.
+
+    A 信用风险低, B 信用风险一般, C 信用风险较高, D 信用风险高 (国市监信发〔2022〕6号). Some
+    provinces (Shandong) use a fifth band, E; randcheck carries it so that such a province's
+    directory loads unchanged, and a plan simply gives it a rate.
+
+    Examples
+    --------
+    >>> RiskClass.parse("较高")
+    <RiskClass.C: 'C'>
+    >>> RiskClass.parse("d类").label_zh
+    '信用风险高'
+    >>> RiskClass.A < RiskClass.D
+    True
+    """
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese label, e.g. ``信用风险低`` for A."""
+        return _RISK_LABELS[self.value]
+
+    @property
+    def index(self) -> int:
+        """Position in A…E (0 for A); the code rosters store."""
+        return _RISK_ORDER.index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, RiskClass):
+            return NotImplemented
+        return self.index < other.index
+
+    @classmethod
+    def parse(cls, value: object) -> RiskClass:
+        """Read a class from ``"A"``…``"E"`` (any case, optional ``类``), or a Chinese label.
+
+        Raises
+        ------
+        ValueError
+            If the value is none of those; the message lists what is accepted.
+        """
+        if isinstance(value, RiskClass):
+            return value
+        text = str(value).strip()
+        key = text.upper().removesuffix("类")
+        if key in _RISK_LABELS:
+            return cls(key)
+        for letter, label in _RISK_LABELS.items():
+            if text == label:
+                return cls(letter)
+        bare = text.removeprefix("信用风险").removesuffix("类")
+        if bare in _RISK_ALIASES:
+            return cls(_RISK_ALIASES[bare])
+        raise ValueError(
+            f"unknown risk class {value!r}: use A, B, C, D or E, or a label such as "
+            f"信用风险低 / 一般 / 较高 / 高"
+        )
+
+
+_RISK_ORDER = tuple(RiskClass)
+
+
+class ItemKind(enum.Enum):
+    """Kind of inspection item: 一般检查事项 (ratio strictly limited) or 重点检查事项 (may be 100%)."""
+
+    GENERAL = "一般"
+    KEY = "重点"
+
+    @classmethod
+    def parse(cls, value: object) -> ItemKind:
+        """Read ``一般``/``重点`` (also ``一般检查事项``, ``general``, ``key``)."""
+        if isinstance(value, ItemKind):
+            return value
+        text = str(value).strip().removesuffix("检查事项").lower()
+        for kind in cls:
+            if text in (kind.value, kind.name.lower()):
+                return kind
+        raise ValueError(f"unknown item kind {value!r}: use 一般 or 重点")
+
+
+def _frozen_strings(value: Iterable[str] | str | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset(t.strip() for t in value.replace("；", ";").split(";") if t.strip())
+    return frozenset(str(v) for v in value)
+
+
+def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.strip():
+        raise ValueError(f"{attribute.name} must not be empty")
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Target:
+    """One inspection target (检查对象): an enterprise or other market entity.
+
+    Parameters
+    ----------
+    credit_code : str
+        统一社会信用代码, the target's id. Checked by the directory loaders, not here, so that a
+        legacy code can still be represented (see :func:`randcheck.is_valid_credit_code`).
+    name : str
+        Registered name (企业名称).
+    risk_class : RiskClass
+        Credit-risk class; strings such as ``"B"`` or ``"信用风险一般"`` are converted.
+    industry, area : str
+        Industry label (行业) and administrative area code (行政区划, e.g. ``"130634"``).
+    tags : frozenset of str
+        Labels given by the bureau (分类标注); a ``;``-separated string is split.
+    status : str
+        Registration status (登记状态): 存续, 在业, 注销, 吊销…
+    abnormal : bool
+        Listed in the 经营异常名录.
+    complaints : int
+        Number of complaints (投诉举报) in the period the bureau counts.
+    last_inspected : datetime.date or None
+        Date of the last random inspection, if any.
+    attributes : mapping
+        The user's own attributes (for example a numeric ``risk_score``).
+
+    Examples
+    --------
+    >>> t = Target("91130634MA00000001", "曲阳某商贸有限公司", "B", industry="零售业")
+    >>> t.risk_class, t.status
+    (<RiskClass.B: 'B'>, '存续')
+    """
+
+    credit_code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    name: str
+    risk_class: RiskClass = attrs.field(converter=RiskClass.parse)
+    industry: str = ""
+    area: str = ""
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    status: str = "存续"
+    abnormal: bool = False
+    complaints: int = attrs.field(default=0, converter=int)
+    last_inspected: dt.date | None = attrs.field(default=None, converter=to_optional_date)
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+
+    @complaints.validator
+    def _check_complaints(self, _a: attrs.Attribute[int], value: int) -> None:
+        if value < 0:
+            raise ValueError(f"complaints must be ≥ 0, got {value}")
+
+    @property
+    def active(self) -> bool:
+        """False for 注销, 吊销, 撤销 and 迁出 (see :data:`INACTIVE_STATUSES`)."""
+        return self.status not in INACTIVE_STATUSES
+
+
+@attrs.frozen
+class Officer:
+    """One law-enforcement officer (执法检查人员) or expert (专家库 member).
+
+    Parameters
+    ----------
+    officer_id : str
+        执法证号 (law-enforcement certificate number) or another unique id.
+    name : str
+        Name.
+    unit : str
+        Unit, e.g. ``执法一中队``.
+    department : str
+        Department, e.g. ``商务局``.
+    area : str
+        Area of responsibility (the area code their unit covers), for 所所交叉 matching.
+    skills : frozenset of str
+        Skill tags (专长), e.g. ``{"成品油"}``.
+    expert : bool
+        Member of the expert pool (专家库) rather than a regular officer.
+    active : bool
+        In service; inactive officers are never matched.
+    load_cap : int or None
+        Most visits this officer takes in one batch; ``None`` for no cap.
+
+    Examples
+    --------
+    >>> Officer("13063420230001", "王某", unit="执法一中队", skills="成品油;典当").skills
+    frozenset({...})
+    """
+
+    officer_id: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    name: str = ""
+    unit: str = ""
+    department: str = ""
+    area: str = ""
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    expert: bool = False
+    active: bool = True
+    load_cap: int | None = attrs.field(default=None)
+
+    @load_cap.validator
+    def _check_cap(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError(f"load_cap must be ≥ 0 or None, got {value}")
+
+
+@attrs.frozen
+class Item:
+    """One item of the random-inspection list (随机抽查事项清单).
+
+    Parameters
+    ----------
+    code : str
+        Item code, unique in a batch.
+    name : str
+        Item name, e.g. ``成品油经营企业检查``.
+    department : str
+        Responsible department, e.g. ``商务局``.
+    kind : ItemKind
+        一般 (ratio limited) or 重点 (may be 100%).
+    legal_basis : str
+        The law or regulation it rests on (抽查依据).
+    industries : frozenset of str
+        Industries the item applies to; empty means every industry.
+    tags : frozenset of str
+        Target tags the item applies to (any of them); empty means no tag condition.
+    skills : frozenset of str
+        Skills an inspecting team must include.
+    method : str
+        Inspection method (核查方式): 实地, 书面, 网络监测…
+    rate : float or None
+        The item's usual sampling ratio (e.g. 0.2 for 20%), used when a plan gives none.
+
+    Examples
+    --------
+    >>> item = Item("SW-02", "成品油经营检查", "商务局", industries={"成品油零售"}, rate=0.2)
+    >>> item.applies_to(Target("91130634MA00000001", "某加油站", "B", industry="成品油零售"))
+    True
+    """
+
+    code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    name: str = ""
+    department: str = ""
+    kind: ItemKind = attrs.field(default=ItemKind.GENERAL, converter=ItemKind.parse)
+    legal_basis: str = ""
+    industries: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    method: str = "实地"
+    rate: float | None = attrs.field(default=None)
+
+    @rate.validator
+    def _check_rate(self, _a: attrs.Attribute[float | None], value: float | None) -> None:
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ValueError(f"rate must be within [0, 1], got {value}")
+
+    def applies_to(self, target: Target) -> bool:
+        """Whether the item's scope (industries and tags) covers ``target``."""
+        if self.industries and target.industry not in self.industries:
+            return False
+        return not (self.tags and not (self.tags & target.tags))
+
+
+@attrs.frozen
+class Conflict:
+    """A declared conflict of interest (回避 record): ``officer_id`` must not inspect ``credit_code``.
+
+    Examples
+    --------
+    >>> Conflict("13063420230001", "91130634MA00000001", "亲属关系").reason
+    '亲属关系'
+    """
+
+    officer_id: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    credit_code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    reason: str = ""
