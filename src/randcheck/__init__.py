@@ -1,10 +1,36 @@
-"""randcheck: verifiable risk-weighted random inspection (双随机、一公开)."""
+"""randcheck: verifiable risk-weighted random inspection (双随机、一公开).
 
+Everything a user needs is importable from here; see the reference in the documentation.
+"""
+
+from randcheck.calendar import (
+    HolidayPeriod,
+    Marked,
+    MarkedArray,
+    ProvisionalCalendar,
+    WorkCalendar,
+    YearSchedule,
+)
 from randcheck.credit_code import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     credit_code_mask,
     is_valid_credit_code,
+)
+from randcheck.deadlines import (
+    ANNUAL_PLAN,
+    OFFICER_MATCHING,
+    RESULT_PUBLICATION,
+    CalendarDaysAfter,
+    Deadline,
+    DueDates,
+    Earliest,
+    FixedDate,
+    Rule,
+    Status,
+    WorkdaysAfter,
+    due_dates,
+    officer_matching,
 )
 from randcheck.errors import (
     BatchError,
@@ -18,34 +44,84 @@ from randcheck.errors import (
     VerificationError,
 )
 from randcheck.models import INACTIVE_STATUSES, Conflict, Item, ItemKind, Officer, RiskClass, Target
+from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.roster import Categorical, OfficerRoster, TagSet, TargetRoster
+from randcheck.sampling import (
+    RATE_PRESETS,
+    Commitment,
+    Draw,
+    Eligibility,
+    RatePreset,
+    Receipt,
+    SamplingPlan,
+    Stratum,
+    commit,
+    draw,
+    inclusion_probabilities,
+    verify,
+)
+from randcheck.visits import Visit
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ANNUAL_PLAN",
     "CREDIT_CODE_ALPHABET",
     "INACTIVE_STATUSES",
+    "OFFICER_MATCHING",
+    "RATE_PRESETS",
+    "RESULT_PUBLICATION",
     "BatchError",
     "CalendarCoverageError",
+    "CalendarDaysAfter",
     "CalendarError",
     "Categorical",
+    "Commitment",
     "Conflict",
+    "Deadline",
+    "Draw",
+    "DueDates",
+    "Earliest",
+    "Eligibility",
+    "FixedDate",
+    "GeneratorSource",
+    "HashSource",
+    "HolidayPeriod",
     "InfeasibleMatchingError",
     "Item",
     "ItemKind",
+    "Marked",
+    "MarkedArray",
     "Officer",
     "OfficerRoster",
     "PlanError",
+    "ProvisionalCalendar",
     "RandcheckError",
+    "RatePreset",
+    "Receipt",
     "ResultError",
     "RiskClass",
     "RosterError",
+    "Rule",
+    "SamplingPlan",
+    "Status",
+    "Stratum",
     "TagSet",
     "Target",
     "TargetRoster",
     "VerificationError",
+    "Visit",
+    "WorkCalendar",
+    "WorkdaysAfter",
+    "YearSchedule",
     "__version__",
+    "commit",
     "credit_code_check_character",
     "credit_code_mask",
+    "draw",
+    "due_dates",
+    "inclusion_probabilities",
     "is_valid_credit_code",
+    "officer_matching",
+    "verify",
 ]

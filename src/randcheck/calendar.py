@@ -1,0 +1,1692 @@
+"""China's working-day calendar (工作日历): 法定节假日, 调休 make-up days and working-day counting.
+
+A :class:`WorkCalendar` says which days are working days (工作日) in mainland China. It takes the
+years that the ``chinese-calendar`` package knows (2004–2026 in release 1.11) and adds the years a
+user registers from the State Council's notice (国务院办公厅关于部分节假日安排的通知), as a
+:class:`YearSchedule` built in code or loaded from a small TOML or JSON file.
+
+Counting follows 民法典 第二百零一条: the day of the event is not counted. Every count is defined
+through one number, the *working-day position* ``P(d)``: the number of working days on or before
+``d``.
+
+* ``workdays_between(a, b) = P(b) - P(a)``: for ``a <= b`` the number of working days in the
+  half-open interval ``(a, b]``; negative when ``b < a``.
+* ``add_workdays(d, n)`` is the working day ``w`` with ``workdays_between(d, w) == n``. For
+  ``n > 0`` that is the ``n``-th working day strictly after ``d`` (a 20-working-day deadline); for
+  ``n = 0`` it is ``d`` itself if ``d`` is a working day, else the last working day before ``d``;
+  for ``n < 0`` it is the latest working day ``w`` with ``add_workdays(w, -n) <= d``.
+
+A day in a year that nobody has described raises :class:`~randcheck.errors.CalendarCoverageError`.
+:meth:`WorkCalendar.provisional` gives an opt-in :class:`ProvisionalCalendar` that fills such
+years with weekends and the fixed-date holidays only and wraps every result in :class:`Marked` or
+:class:`MarkedArray`, so that a guessed date always carries ``provisional=True``.
+
+Dates may be given as :class:`datetime.date`, :class:`datetime.datetime` (an aware one is
+converted to Asia/Shanghai time first; a naive one is taken as China time), ISO 8601 strings, or
+:class:`numpy.datetime64`. Every method also takes an array (or list) of dates and then returns an
+array; ``datetime64`` arrays are the fast path and are taken as dates in China.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+import tomllib
+import warnings
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, Generic, TypeAlias, TypeVar, overload
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from randcheck.errors import CalendarCoverageError, CalendarError
+
+__all__ = [
+    "CHINA_TZ",
+    "PROVISIONAL_FIXED_HOLIDAYS",
+    "DateLike",
+    "HolidayPeriod",
+    "Marked",
+    "MarkedArray",
+    "ProvisionalCalendar",
+    "WorkCalendar",
+    "YearSchedule",
+    "as_date",
+    "as_dates",
+]
+
+DateLike: TypeAlias = datetime.date | str | np.datetime64
+"""One date: ``datetime.date``, ``datetime.datetime``, ISO 8601 string or ``numpy.datetime64``."""
+
+DateArray: TypeAlias = NDArray[Any] | list[Any] | tuple[Any, ...]
+"""Many dates: a ``datetime64`` array (fast path), or an array, list or tuple of date-likes."""
+
+IntArray: TypeAlias = NDArray[np.integer[Any]]
+
+_T = TypeVar("_T")
+
+
+def _china_tz() -> datetime.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo("Asia/Shanghai")
+    except zoneinfo.ZoneInfoNotFoundError:  # no tz database: China has had no DST since 1991
+        return datetime.timezone(datetime.timedelta(hours=8), "CST")
+
+
+CHINA_TZ: Final[datetime.tzinfo] = _china_tz()
+"""Asia/Shanghai from the tz database, or a fixed UTC+08:00 where no tz database is installed
+(China has used UTC+08:00 without daylight saving time since 1991)."""
+
+PROVISIONAL_FIXED_HOLIDAYS: Final[tuple[tuple[int, int, str], ...]] = (
+    (1, 1, "元旦"),
+    (5, 1, "劳动节"),
+    (10, 1, "国庆节"),
+    (10, 2, "国庆节"),
+    (10, 3, "国庆节"),
+)
+"""``(month, day, name)`` of the rest days a :class:`ProvisionalCalendar` assumes in a year with no
+schedule, besides Saturdays and Sundays. Lunar holidays (春节, 清明, 端午, 中秋) and 调休 are not
+guessed."""
+
+_EPOCH_ORDINAL: Final = datetime.date(1970, 1, 1).toordinal()
+_DEFAULT_FIRST_YEAR: Final = 2000
+_DEFAULT_LAST_YEAR: Final = 2100
+_MIN_YEAR: Final = 1900
+_MAX_YEAR: Final = 2200
+_HOW_TO_REGISTER: Final = (
+    "register the State Council's notice for {year} with "
+    "WorkCalendar.with_year_file('holidays-{year}.toml') or "
+    "WorkCalendar.with_year(YearSchedule(...)) "
+    "(how-to: 'Register next year's holidays'), or opt in to results marked provisional with "
+    "WorkCalendar.provisional()"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Converting date-likes
+# --------------------------------------------------------------------------------------------
+
+
+def as_date(value: DateLike, *, field: str = "date") -> datetime.date:
+    """Convert one date-like value to a :class:`datetime.date` in China.
+
+    Parameters
+    ----------
+    value
+        A ``datetime.date``; a ``datetime.datetime`` (aware: converted to Asia/Shanghai first;
+        naive: taken as China time); an ISO 8601 string (``"2025-10-01"``,
+        ``"2025-10-01T23:30:00+00:00"``); or a ``numpy.datetime64``.
+    field
+        The name used in error messages.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    CalendarError
+        If ``value`` is not a date, names ``field`` and the value.
+
+    Examples
+    --------
+    >>> from randcheck.calendar import as_date
+    >>> as_date("2025-10-01")
+    datetime.date(2025, 10, 1)
+    >>> as_date("2025-09-30T20:00:00+00:00")  # 04:00 on 1 October in Beijing
+    datetime.date(2025, 10, 1)
+    """
+    if type(value) is datetime.date:
+        return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(CHINA_TZ)
+        return value.date()
+    if isinstance(value, datetime.date):
+        return datetime.date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return _parse_date_string(value, field)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise CalendarError(f"{field}: value NaT is not a date; a date is required here")
+        day: datetime.date = value.astype("datetime64[D]").item()
+        return day
+    raise CalendarError(
+        f"{field}: value {value!r} of type {type(value).__name__} is not a date; expected a "
+        "datetime.date, datetime.datetime, ISO 8601 string such as '2025-10-01' or numpy.datetime64"
+    )
+
+
+def _parse_date_string(text: str, field: str) -> datetime.date:
+    s = text.strip()
+    try:
+        if len(s) == 10:
+            return datetime.date.fromisoformat(s)
+        return as_date(datetime.datetime.fromisoformat(s), field=field)
+    except ValueError:
+        pass
+    raise CalendarError(
+        f"{field}: value {text!r} is not a date; expected ISO 8601 such as '2025-10-01' or "
+        "'2025-10-01T09:30:00+08:00'"
+    )
+
+
+def as_dates(values: DateArray, *, field: str = "dates", allow_nat: bool = False) -> NDArray[Any]:
+    """Convert many date-likes to a ``datetime64[D]`` array of dates in China.
+
+    ``datetime64`` arrays of any unit are floored to days (they are taken as China dates). String
+    arrays in ``YYYY-MM-DD`` form are parsed by numpy; other strings, and object arrays, go
+    through :func:`as_date` one element at a time (slower, but aware datetimes become China dates).
+
+    Parameters
+    ----------
+    values
+        An array, list or tuple of dates.
+    field
+        The name used in error messages.
+    allow_nat
+        Whether missing values (``NaT``, ``None``, ``""``) are allowed; they stay ``NaT``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``datetime64[D]``, same shape as ``values``.
+
+    Raises
+    ------
+    CalendarError
+        Naming ``field``, the 0-based index and the value of the first element that is not a date.
+
+    Examples
+    --------
+    >>> from randcheck.calendar import as_dates
+    >>> as_dates(["2025-10-01", "2026-02-17"])
+    array(['2025-10-01', '2026-02-17'], dtype='datetime64[D]')
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        out = arr.astype("datetime64[D]")
+    elif arr.dtype.kind in "US":
+        out = _parse_string_array(arr, field, allow_nat)
+    elif arr.dtype == object:
+        out = _parse_object_array(arr, field, allow_nat)
+    elif arr.size == 0:
+        out = np.empty(arr.shape, dtype="datetime64[D]")
+    else:
+        raise CalendarError(
+            f"{field}: an array of dtype {arr.dtype} is not an array of dates; expected "
+            "datetime64, ISO 8601 strings or date objects"
+        )
+    if not allow_nat:
+        nat = np.isnat(out)
+        if nat.any():
+            k = int(np.flatnonzero(nat.ravel())[0])
+            raise CalendarError(
+                f"{field}: index {k}, value {arr.ravel()[k]!r}: a date is required here, "
+                "not a missing value (NaT)"
+            )
+    return out
+
+
+def _parse_string_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = arr.astype("datetime64[D]")
+        stripped = np.char.strip(arr.astype("U"))
+        ok = (out.astype("U10") == stripped) | (np.isnat(out) & np.isin(stripped, ["", "NaT"]))
+        if bool(ok.all()):
+            return out
+    except (ValueError, RuntimeError, OverflowError):
+        pass  # not all plain YYYY-MM-DD: parse one by one below
+    return _parse_object_array(arr.astype(object), field, allow_nat)
+
+
+def _parse_object_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
+    flat = arr.ravel()
+    out = np.empty(flat.shape, dtype="datetime64[D]")
+    for k, v in enumerate(flat):  # object input: there is no vectorized parser for these
+        if v is None or (isinstance(v, str) and v.strip() in ("", "NaT")):
+            out[k] = np.datetime64("NaT")
+        elif isinstance(v, np.datetime64) and np.isnat(v):
+            out[k] = v
+        else:
+            try:
+                out[k] = np.datetime64(as_date(v, field=field), "D")
+            except CalendarError as e:
+                raise CalendarError(f"{field}: index {k}, {str(e).split(': ', 1)[1]}") from None
+    return out.reshape(arr.shape)
+
+
+def _check_count(n: object, field: str = "n") -> int:
+    if type(n) is int:
+        return n
+    if isinstance(n, np.integer) and not isinstance(n, np.bool_):
+        return int(n)
+    raise CalendarError(f"{field}: value {n!r} is not a whole number of days; expected an int")
+
+
+def _check_count_array(n: object, field: str = "n") -> NDArray[np.int64]:
+    arr = np.asarray(n)
+    if arr.dtype.kind not in "iu":
+        raise CalendarError(
+            f"{field}: values of dtype {arr.dtype} are not whole numbers of days; expected ints"
+        )
+    return arr.astype(np.int64)
+
+
+def _is_array(x: object) -> bool:
+    return isinstance(x, np.ndarray | list | tuple)
+
+
+# --------------------------------------------------------------------------------------------
+# Year schedules
+# --------------------------------------------------------------------------------------------
+
+
+def _to_date_field(value: Any) -> datetime.date:
+    return as_date(value, field="holiday date")
+
+
+def _to_date_tuple(values: Iterable[Any]) -> tuple[datetime.date, ...]:
+    if isinstance(values, str | datetime.date):
+        values = [values]
+    return tuple(as_date(v, field="makeup_workdays") for v in values)
+
+
+def _to_periods(values: Iterable[HolidayPeriod]) -> tuple[HolidayPeriod, ...]:
+    return tuple(values)
+
+
+def _to_schedules(values: Iterable[YearSchedule]) -> tuple[YearSchedule, ...]:
+    return tuple(values)
+
+
+def _to_years(values: Iterable[int]) -> frozenset[int]:
+    return frozenset(values)
+
+
+@attrs.frozen
+class HolidayPeriod:
+    """One line of the State Council's notice: a holiday period and its 调休 make-up working days.
+
+    ``一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。`` becomes
+    ``HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"])``.
+
+    Parameters
+    ----------
+    name
+        The holiday's name as in the notice (元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节…).
+    start, end
+        First and last rest day (inclusive). ``end`` defaults to ``start``.
+    makeup_workdays
+        The weekend days announced as working days (``…上班``) for this holiday.
+
+    Examples
+    --------
+    >>> from randcheck.calendar import HolidayPeriod
+    >>> p = HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"])
+    >>> len(p.dates())
+    3
+    """
+
+    name: str = attrs.field(validator=attrs.validators.instance_of(str))
+    start: datetime.date = attrs.field(converter=_to_date_field)
+    end: datetime.date = attrs.field(
+        default=attrs.Factory(lambda self: self.start, takes_self=True), converter=_to_date_field
+    )
+    makeup_workdays: tuple[datetime.date, ...] = attrs.field(default=(), converter=_to_date_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name.strip():
+            raise CalendarError("HolidayPeriod: field 'name' is empty; give the holiday's name")
+        if self.end < self.start:
+            raise CalendarError(
+                f"HolidayPeriod {self.name!r}: field 'end', value {self.end.isoformat()!r} is "
+                f"before start {self.start.isoformat()!r}; end must be on or after start"
+            )
+
+    def dates(self) -> list[datetime.date]:
+        """Every rest day of the period, ``start`` to ``end`` inclusive."""
+        n = (self.end - self.start).days + 1
+        return [self.start + datetime.timedelta(days=k) for k in range(n)]
+
+
+_Problem: TypeAlias = tuple[int | None, str, Any, str]  # (period index, key, value, reason)
+
+
+def _schedule_problems(year: int, periods: Sequence[HolidayPeriod]) -> list[_Problem]:
+    first = datetime.date(year - 1, 12, 1)
+    last = datetime.date(year, 12, 31)
+    problems: list[_Problem] = []
+    makeup: dict[datetime.date, int] = {}
+    for k, p in enumerate(periods):
+        if (p.end - p.start).days > 60:
+            problems.append(
+                (k, "end", p.end, f"the period {p.name!r} would last longer than 60 days")
+            )
+        for key, d in (("start", p.start), ("end", p.end)):
+            if not first <= d <= last:
+                problems.append((k, key, d, _outside_year(year)))
+        for m in p.makeup_workdays:
+            if not first <= m <= last:
+                problems.append((k, "makeup_workdays", m, _outside_year(year)))
+            elif m.weekday() < 5:
+                problems.append(
+                    (
+                        k,
+                        "makeup_workdays",
+                        m,
+                        f"{m.isoformat()} is a {m.strftime('%A')}; a 调休 make-up working day "
+                        "is a Saturday or Sunday announced as a working day",
+                    )
+                )
+            makeup.setdefault(m, k)
+    for k, p in enumerate(periods):
+        if (p.end - p.start).days > 60:
+            continue
+        for d in p.dates():
+            if d in makeup:
+                j = makeup[d]
+                problems.append(
+                    (
+                        k,
+                        "start" if d == p.start else "end",
+                        d,
+                        f"holiday {p.name!r} covers {d.isoformat()}, which holidays[{j}] "
+                        f"({periods[j].name!r}) field 'makeup_workdays' lists as a make-up "
+                        "working day; a day is either a rest day or a working day",
+                    )
+                )
+    return problems
+
+
+def _outside_year(year: int) -> str:
+    return (
+        f"a schedule for {year} holds dates from {year - 1}-12-01 to {year}-12-31 only "
+        "(December of the year before is allowed for a 元旦 bridge)"
+    )
+
+
+def _problem_text(where: str, problems: Sequence[tuple[str, Any, str]]) -> str:
+    parts = []
+    for loc, value, reason in problems[:5]:
+        shown = value.isoformat() if isinstance(value, datetime.date) else value
+        parts.append(f"{loc}, value {shown!r}: {reason}")
+    more = f" (and {len(problems) - 5} more problems)" if len(problems) > 5 else ""
+    return f"{where}: " + "; ".join(parts) + more
+
+
+def _field_name(index: int | None, key: str) -> str:
+    return f"field {key!r}" if index is None else f"field holidays[{index}].{key}"
+
+
+@attrs.frozen
+class YearSchedule:
+    """The 放假调休 schedule of one year, as the State Council publishes it.
+
+    Build one in code, or load it with :meth:`from_file` (TOML or JSON). Days the schedule does
+    not mention follow the weekday rule: Monday to Friday are working days, Saturday and Sunday
+    are not.
+
+    Parameters
+    ----------
+    year
+        The year of the notice.
+    periods
+        One :class:`HolidayPeriod` per holiday line of the notice. Dates lie in ``year``, or in
+        December of the year before (a 元旦 bridge such as 2018-12-29..2019-01-01).
+    source
+        Where the schedule comes from (the notice, or the file it was loaded from); shown in errors.
+
+    Raises
+    ------
+    CalendarError
+        If a date lies outside the year, a make-up working day is a weekday, or a holiday covers a
+        make-up working day. The message names the field (``holidays[1].makeup_workdays``) and the
+        value.
+
+    Examples
+    --------
+    >>> from randcheck.calendar import HolidayPeriod, YearSchedule
+    >>> s = YearSchedule(
+    ...     2026,
+    ...     [
+    ...         HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"]),
+    ...         HolidayPeriod("清明节", "2026-04-04", "2026-04-06"),
+    ...     ],
+    ...     source="国务院办公厅关于2026年部分节假日安排的通知 (excerpt)",
+    ... )
+    >>> import datetime
+    >>> s.holidays()[datetime.date(2026, 4, 6)]
+    '清明节'
+    >>> s.makeup_workdays()
+    {datetime.date(2026, 1, 4): '元旦'}
+    """
+
+    year: int = attrs.field()
+    periods: tuple[HolidayPeriod, ...] = attrs.field(default=(), converter=_to_periods)
+    source: str | None = attrs.field(default=None)
+
+    @year.validator
+    def _check_year(self, _: attrs.Attribute[int], value: int) -> None:
+        if type(value) is not int or not _MIN_YEAR <= value <= _MAX_YEAR:
+            raise CalendarError(
+                f"YearSchedule: field 'year', value {value!r}: expected a year from "
+                f"{_MIN_YEAR} to {_MAX_YEAR}"
+            )
+
+    def __attrs_post_init__(self) -> None:
+        for k, p in enumerate(self.periods):
+            if not isinstance(p, HolidayPeriod):
+                raise CalendarError(
+                    f"YearSchedule({self.year}): field periods[{k}], value {p!r}: expected a "
+                    "HolidayPeriod"
+                )
+        problems = _schedule_problems(self.year, self.periods)
+        if problems:
+            where = self.source or f"YearSchedule({self.year})"
+            raise CalendarError(
+                _problem_text(
+                    where, [(_field_name(k, key), v, reason) for k, key, v, reason in problems]
+                )
+            )
+
+    def holidays(self) -> dict[datetime.date, str]:
+        """Every rest day the schedule announces, with its holiday's name (overlaps joined: 、)."""
+        out: dict[datetime.date, str] = {}
+        for p in self.periods:
+            for d in p.dates():
+                out[d] = p.name if d not in out or out[d] == p.name else f"{out[d]}、{p.name}"
+        return dict(sorted(out.items()))
+
+    def makeup_workdays(self) -> dict[datetime.date, str]:
+        """Every 调休 make-up working day, with the name of the holiday it makes up for."""
+        out: dict[datetime.date, str] = {}
+        for p in self.periods:
+            for d in p.makeup_workdays:
+                out.setdefault(d, p.name)
+        return dict(sorted(out.items()))
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> YearSchedule:
+        """Load a schedule from a ``.toml`` or ``.json`` file.
+
+        The format (TOML shown; JSON uses the same keys, with dates as ``"YYYY-MM-DD"`` strings)::
+
+            year = 2026
+            source = "国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04)"
+
+            [[holidays]]
+            name = "元旦"
+            start = 2026-01-01
+            end = 2026-01-03             # optional, defaults to start
+            days = 3                     # optional: 共3天, checked against start..end
+            makeup_workdays = [2026-01-04]   # optional: 1月4日（周日）上班
+
+        Parameters
+        ----------
+        path
+            The file. Its suffix chooses the format.
+
+        Returns
+        -------
+        YearSchedule
+            With ``source`` set to the file's ``source`` key, followed by the path.
+
+        Raises
+        ------
+        CalendarError
+            If the file cannot be read or parsed, or a field is malformed; the message names the
+            file, the line (where it can be found) and the field.
+        """
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix not in (".toml", ".json"):
+            raise CalendarError(
+                f"{p}: unknown schedule file type {p.suffix!r}; expected a .toml or .json file"
+            )
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise CalendarError(f"{p}: cannot read the schedule file: {e}") from e
+        if suffix == ".toml":
+            return cls.from_toml(text, source=str(p))
+        return cls.from_json(text, source=str(p))
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str | None = None) -> YearSchedule:
+        """Parse a schedule from TOML text; see :meth:`from_file` for the format.
+
+        Examples
+        --------
+        >>> from randcheck.calendar import YearSchedule
+        >>> s = YearSchedule.from_toml('''
+        ... year = 2026
+        ... [[holidays]]
+        ... name = "劳动节"
+        ... start = 2026-05-01
+        ... end = 2026-05-05
+        ... days = 5
+        ... makeup_workdays = [2026-05-09]
+        ... ''')
+        >>> s.makeup_workdays()
+        {datetime.date(2026, 5, 9): '劳动节'}
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise CalendarError(f"{source or '<toml>'}: not valid TOML: {e}") from e
+        return cls._from_data(data, text=text, source=source, fmt="toml")
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str | None = None) -> YearSchedule:
+        """Parse a schedule from JSON text; see :meth:`from_file` for the format."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise CalendarError(
+                f"{source or '<json>'}, line {e.lineno}, column {e.colno}: not valid JSON: {e.msg}"
+            ) from e
+        return cls._from_data(data, text=text, source=source, fmt="json")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> YearSchedule:
+        """Build a schedule from already-parsed data with the keys of :meth:`from_file`."""
+        return cls._from_data(data, text=None, source=source, fmt="mapping")
+
+    @classmethod
+    def _from_data(
+        cls, data: Any, *, text: str | None, source: str | None, fmt: str
+    ) -> YearSchedule:
+        where = source or f"<{fmt}>"
+        problems: list[_Problem] = []
+        if not isinstance(data, Mapping):
+            raise CalendarError(f"{where}: expected a table with keys year, source, holidays")
+        for key in data:
+            if key not in ("year", "source", "holidays"):
+                problems.append(
+                    (None, str(key), data[key], "unknown key; allowed: year, source, holidays")
+                )
+        year = data.get("year")
+        if type(year) is not int or not _MIN_YEAR <= year <= _MAX_YEAR:
+            problems.append(
+                (
+                    None,
+                    "year",
+                    year,
+                    f"expected the year as a number from {_MIN_YEAR} to {_MAX_YEAR}",
+                )
+            )
+        note = data.get("source")
+        if note is not None and not isinstance(note, str):
+            problems.append((None, "source", note, "expected a text"))
+            note = None
+        raw = data.get("holidays", [])
+        if not isinstance(raw, list):
+            problems.append((None, "holidays", raw, "expected a list of holiday tables"))
+            raw = []
+        periods: list[HolidayPeriod] = []
+        for k, entry in enumerate(raw):
+            period = _period_from_data(k, entry, problems)
+            if period is not None:
+                periods.append(period)
+        if not problems and type(year) is int:
+            problems.extend(_schedule_problems(year, periods))
+        if problems:
+            located = [(_locate(text, fmt, k, key, v), v, reason) for k, key, v, reason in problems]
+            raise CalendarError(_problem_text(where, located))
+        assert type(year) is int
+        if source is None or note is None:
+            full_source = note if source is None else source
+        else:
+            full_source = f"{note} ({source})"
+        return cls(year, periods, source=full_source)
+
+    def to_toml(self) -> str:
+        """The schedule in the TOML format of :meth:`from_file`.
+
+        Examples
+        --------
+        >>> from randcheck.calendar import HolidayPeriod, YearSchedule
+        >>> s = YearSchedule(2026, [HolidayPeriod("清明节", "2026-04-04", "2026-04-06")])
+        >>> print(s.to_toml())
+        year = 2026
+        <BLANKLINE>
+        [[holidays]]
+        name = "清明节"
+        start = 2026-04-04
+        end = 2026-04-06
+        days = 3
+        makeup_workdays = []
+        <BLANKLINE>
+        >>> YearSchedule.from_toml(s.to_toml()).periods == s.periods
+        True
+        """
+        lines = [f"year = {self.year}"]
+        if self.source is not None:
+            lines.append(f"source = {json.dumps(self.source, ensure_ascii=False)}")
+        for p in self.periods:
+            makeup = ", ".join(d.isoformat() for d in p.makeup_workdays)
+            lines += [
+                "",
+                "[[holidays]]",
+                f"name = {json.dumps(p.name, ensure_ascii=False)}",
+                f"start = {p.start.isoformat()}",
+                f"end = {p.end.isoformat()}",
+                f"days = {(p.end - p.start).days + 1}",
+                f"makeup_workdays = [{makeup}]",
+            ]
+        return "\n".join(lines) + "\n"
+
+
+_PERIOD_KEYS: Final = ("name", "start", "end", "days", "makeup_workdays")
+
+
+def _period_from_data(k: int, entry: Any, problems: list[_Problem]) -> HolidayPeriod | None:
+    if not isinstance(entry, Mapping):
+        problems.append((k, "", entry, "expected a table with keys " + ", ".join(_PERIOD_KEYS)))
+        return None
+    before = len(problems)
+    for key in entry:
+        if key not in _PERIOD_KEYS:
+            problems.append(
+                (k, str(key), entry[key], "unknown key; allowed: " + ", ".join(_PERIOD_KEYS))
+            )
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append((k, "name", name, 'expected the holiday\'s name, e.g. "春节"'))
+    start = _data_date(k, "start", entry.get("start"), problems, required=True)
+    end = _data_date(k, "end", entry.get("end", start), problems, required=False)
+    makeup_raw = entry.get("makeup_workdays", [])
+    makeup: list[datetime.date] = []
+    if not isinstance(makeup_raw, list):
+        problems.append((k, "makeup_workdays", makeup_raw, "expected a list of dates"))
+    else:
+        for m in makeup_raw:
+            d = _data_date(k, "makeup_workdays", m, problems, required=True)
+            if d is not None:
+                makeup.append(d)
+    if start is not None and end is not None:
+        if end < start:
+            problems.append((k, "end", end, f"before start {start.isoformat()}"))
+        elif "days" in entry:
+            days = entry["days"]
+            span = (end - start).days + 1
+            if type(days) is not int or days != span:
+                problems.append(
+                    (k, "days", days, f"start..end is {span} days (共{span}天); check the dates")
+                )
+    if len(problems) > before or start is None or end is None or not isinstance(name, str):
+        return None
+    return HolidayPeriod(name, start, end, makeup_workdays=makeup)
+
+
+def _data_date(
+    k: int, key: str, value: Any, problems: list[_Problem], *, required: bool
+) -> datetime.date | None:
+    if value is None:
+        if required:
+            problems.append((k, key, value, "missing; expected a date YYYY-MM-DD"))
+        return None
+    if isinstance(value, datetime.datetime):
+        problems.append((k, key, value, "expected a date without a time, YYYY-MM-DD"))
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append((k, key, value, "not a date; expected YYYY-MM-DD"))
+    return None
+
+
+def _locate(text: str | None, fmt: str, index: int | None, key: str, value: Any) -> str:
+    """``line N, field …``: the line of ``key`` in holiday table ``index`` (best effort)."""
+    field = _field_name(index, key)
+    if text is None or fmt == "mapping":
+        return field
+    line = _find_toml_line(text, index, key) if fmt == "toml" else _find_json_line(text, index, key)
+    return field if line is None else f"line {line}, {field}"
+
+
+def _find_toml_line(text: str, index: int | None, key: str) -> int | None:
+    header = re.compile(r"^\s*\[\[\s*holidays\s*\]\]")
+    key_re = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+    block = -1
+    for no, line in enumerate(text.splitlines(), start=1):
+        if header.match(line):
+            block += 1
+            if index is not None and block == index and not key:
+                return no
+            continue
+        if block == (-1 if index is None else index) and key and key_re.match(line):
+            return no
+    return None
+
+
+def _find_json_line(text: str, index: int | None, key: str) -> int | None:
+    pos = 0
+    if index is not None:
+        pos = text.find('"holidays"')
+        if pos < 0:
+            return None
+        for _ in range(index + 1):
+            pos = text.find("{", pos + 1)
+            if pos < 0:
+                return None
+        if not key:
+            return text.count("\n", 0, pos) + 1
+    at = text.find(f'"{key}"', pos)
+    return None if at < 0 else text.count("\n", 0, at) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# The day table
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _package_data() -> tuple[int, int, str, NDArray[np.int64], NDArray[np.int64]]:
+    """(first year, last year, version, rest-day ordinals, make-up working-day ordinals)."""
+    import chinese_calendar
+
+    holidays = np.array(sorted(d.toordinal() for d in chinese_calendar.holidays), dtype=np.int64)
+    workdays = np.array(sorted(d.toordinal() for d in chinese_calendar.workdays), dtype=np.int64)
+    first = min(chinese_calendar.holidays).year
+    last = max(chinese_calendar.holidays).year
+    version = str(getattr(chinese_calendar, "__version__", "?"))
+    holidays.flags.writeable = False
+    workdays.flags.writeable = False
+    return first, last, version, holidays, workdays
+
+
+def _freeze(a: NDArray[Any]) -> NDArray[Any]:
+    a.flags.writeable = False
+    return a
+
+
+@attrs.frozen(eq=False)
+class _Table:
+    """Working days over ``first_year``..``last_year`` and the lookups that make counting O(1)."""
+
+    first_year: int
+    last_year: int
+    origin: int  # days since 1970-01-01 of index 0
+    origin_ordinal: int  # datetime.date.toordinal() of index 0
+    workday: NDArray[np.bool_]  # per day
+    known: NDArray[np.bool_]  # per day: the year has a schedule
+    pos: NDArray[np.int32]  # P: working days on or before the day (from index 0)
+    nth: NDArray[np.int32]  # nth[k - 1]: index of the k-th working day
+    unknown_before: NDArray[np.int32]  # length size + 1: days without schedule before index
+    covered: frozenset[int]
+    package_years: range
+    package_version: str
+    workday_list: list[bool]
+    pos_list: list[int]
+    nth_list: list[int]
+    unknown_list: list[int]
+
+    @property
+    def size(self) -> int:
+        return int(self.workday.shape[0])
+
+    @property
+    def total(self) -> int:
+        return len(self.nth_list)
+
+    def day(self, i: int) -> datetime.date:
+        return datetime.date.fromordinal(i + self.origin_ordinal)
+
+    def first_unknown(self, lo: int, hi: int, *, forward: bool) -> int:
+        """Index of the first (``forward``) or last day without schedule in ``lo..hi``."""
+        lo, hi = max(lo, 0), min(hi, self.size - 1)
+        idx = np.flatnonzero(~self.known[lo : hi + 1])
+        if idx.size == 0:
+            return hi + 1 if forward else lo - 1
+        return lo + int(idx[0] if forward else idx[-1])
+
+    def year_at(self, i: int) -> int:
+        """The year of day index ``i``, also outside the table."""
+        return (
+            int(np.datetime64(i + self.origin, "D").astype("datetime64[Y]").astype(np.int64)) + 1970
+        )
+
+    def show(self, i: int) -> str:
+        """Day index ``i`` as an ISO date, also outside the table."""
+        return str(np.datetime64(i + self.origin, "D"))
+
+
+def _day_fields(origin64: np.datetime64, size: int) -> tuple[NDArray[Any], ...]:
+    days = origin64 + np.arange(size)
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = days.astype("datetime64[M]")
+    month = (months - days.astype("datetime64[Y]").astype("datetime64[M]")).astype(np.int64) + 1
+    dom = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    return years, month, dom, weekday
+
+
+def _build_table(
+    schedules: Sequence[YearSchedule], overrides: frozenset[int], use_package: bool
+) -> _Table:
+    pkg_first, pkg_last, version, pkg_hol, pkg_work = _package_data()
+    package_years = range(pkg_first, pkg_last + 1) if use_package else range(0)
+    registered = {s.year for s in schedules}
+    all_years = set(package_years) | registered
+    first_year = min([_DEFAULT_FIRST_YEAR, *all_years])
+    last_year = max([_DEFAULT_LAST_YEAR, *all_years])
+    origin_date = datetime.date(first_year, 1, 1)
+    origin_ordinal = origin_date.toordinal()
+    size = datetime.date(last_year, 12, 31).toordinal() - origin_ordinal + 1
+    years, month, dom, weekday = _day_fields(np.datetime64(origin_date, "D"), size)
+
+    weekday_rule = weekday < 5
+    workday = weekday_rule.copy()
+    fixed = np.zeros(size, dtype=bool)
+    for m, d, _ in PROVISIONAL_FIXED_HOLIDAYS:
+        fixed |= (month == m) & (dom == d)
+    workday[fixed] = False
+    known = np.zeros(size, dtype=bool)
+
+    if use_package:
+        in_pkg = (years >= pkg_first) & (years <= pkg_last)
+        workday[in_pkg] = weekday_rule[in_pkg]
+        workday[pkg_hol - origin_ordinal] = False
+        workday[pkg_work - origin_ordinal] = True
+        known |= in_pkg
+    package_workday = workday.copy()
+    listed = np.zeros(size, dtype=bool)  # days a registered schedule names explicitly
+
+    for s in sorted(schedules, key=lambda s: s.year):
+        hol = np.array([d.toordinal() for d in s.holidays()], dtype=np.int64) - origin_ordinal
+        mk = np.array([d.toordinal() for d in s.makeup_workdays()], dtype=np.int64) - origin_ordinal
+        in_year = years == s.year
+        mine = weekday_rule.copy()
+        mine[hol] = False
+        mine[mk] = True
+        touched = in_year.copy()
+        touched[hol] = True
+        touched[mk] = True
+        if s.year in package_years and s.year not in overrides:
+            _check_agreement(
+                s, touched, mine, package_workday, origin_ordinal, f"chinese-calendar {version}"
+            )
+        spill = touched & ~in_year & listed  # December days the year before's schedule lists
+        if spill.any() and s.year not in overrides:
+            _check_agreement(
+                s, spill, mine, workday, origin_ordinal, f"the schedule for {s.year - 1}"
+            )
+        workday[touched] = mine[touched]
+        listed[hol] = True
+        listed[mk] = True
+        known |= in_year
+
+    pos = np.cumsum(workday, dtype=np.int32)
+    nth = np.flatnonzero(workday).astype(np.int32)
+    unknown_before = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(~known, dtype=np.int32, out=unknown_before[1:])
+    return _Table(
+        first_year=first_year,
+        last_year=last_year,
+        origin=origin_ordinal - _EPOCH_ORDINAL,
+        origin_ordinal=origin_ordinal,
+        workday=_freeze(workday),
+        known=_freeze(known),
+        pos=_freeze(pos),
+        nth=_freeze(nth),
+        unknown_before=_freeze(unknown_before),
+        covered=frozenset(all_years),
+        package_years=package_years,
+        package_version=version,
+        workday_list=workday.tolist(),
+        pos_list=pos.tolist(),
+        nth_list=nth.tolist(),
+        unknown_list=unknown_before.tolist(),
+    )
+
+
+def _check_agreement(
+    s: YearSchedule,
+    mask: NDArray[np.bool_],
+    mine: NDArray[np.bool_],
+    theirs: NDArray[np.bool_],
+    origin_ordinal: int,
+    other: str,
+) -> None:
+    diff = np.flatnonzero(mask & (mine != theirs))
+    if diff.size == 0:
+        return
+
+    def kind(w: bool) -> str:
+        return "working day" if w else "rest day"
+
+    shown = ", ".join(
+        f"{datetime.date.fromordinal(int(i) + origin_ordinal).isoformat()} "
+        f"(schedule: {kind(bool(mine[i]))}, {other}: {kind(bool(theirs[i]))})"
+        for i in diff[:5]
+    )
+    more = f" and {diff.size - 5} more" if diff.size > 5 else ""
+    where = s.source or f"YearSchedule({s.year})"
+    raise CalendarError(
+        f"{where}: the schedule for {s.year} contradicts {other} on {diff.size} day(s): "
+        f"{shown}{more}. Check the dates against the State Council's notice; if the notice "
+        f"really changed, register it with override=True"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Results of a provisional calendar
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Marked(Generic[_T]):
+    """A scalar result of a :class:`ProvisionalCalendar`.
+
+    Attributes
+    ----------
+    value
+        The date, count or flag.
+    provisional
+        ``True`` if the result depends on a day of a year without a registered schedule, where
+        only weekends and :data:`PROVISIONAL_FIXED_HOLIDAYS` were assumed; ``False`` if it is final.
+    years
+        The years without schedule that the result depends on.
+    """
+
+    value: _T
+    provisional: bool
+    years: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        if not self.provisional:
+            return str(self.value)
+        years = ", ".join(map(str, self.years))
+        return f"{self.value} (provisional: no holiday schedule for {years})"
+
+
+@attrs.frozen(eq=False)
+class MarkedArray:
+    """An array result of a :class:`ProvisionalCalendar`: values and a per-element flag.
+
+    Attributes
+    ----------
+    value
+        The dates (``datetime64[D]``), counts or flags.
+    provisional
+        Boolean array, same shape: ``True`` where the element depends on a year without schedule.
+    years
+        The years without schedule that any element depends on.
+    """
+
+    value: NDArray[Any]
+    provisional: NDArray[np.bool_]
+    years: tuple[int, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# The calendars
+# --------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """Counting on a :class:`_Table`; ``strict`` raises where a provisional calendar marks."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def range_error(t: _Table, d: object) -> CalendarError:
+        return CalendarError(
+            f"date {d}: outside the calendar's range {t.first_year}-01-01 to {t.last_year}-12-31"
+        )
+
+    @staticmethod
+    def coverage_error(t: _Table, i_unknown: int, what: str) -> CalendarCoverageError:
+        year = t.year_at(i_unknown)
+        pkg = t.package_years
+        pkg_text = (
+            f"chinese-calendar {t.package_version} knows {pkg.start}–{pkg.stop - 1}"
+            if len(pkg)
+            else "the package's data is not used"
+        )
+        reg = sorted(t.covered - set(pkg))
+        reg_text = f"; registered: {', '.join(map(str, reg))}" if reg else ""
+        return CalendarCoverageError(
+            f"no holiday schedule for {year} ({what}); {pkg_text}{reg_text}. To fix it, "
+            + _HOW_TO_REGISTER.format(year=year),
+            year,
+        )
+
+    @staticmethod
+    def walk_error(t: _Table, i: int, target: int, strict: bool, what: str) -> Exception:
+        forward = target > t.pos_list[i]
+        k = (
+            t.first_unknown(i, t.size - 1, forward=True)
+            if forward
+            else t.first_unknown(0, i, forward=False)
+        )
+        if strict:
+            return _Engine.coverage_error(t, k, what)
+        return CalendarError(
+            f"{what}: the result lies outside the calendar's range "
+            f"{t.first_year}-01-01 to {t.last_year}-12-31"
+        )
+
+    # -- vectorized core -----------------------------------------------------------------------
+
+    @staticmethod
+    def indices(t: _Table, d: DateArray, strict: bool, field: str) -> NDArray[np.int64]:
+        i = as_dates(d, field=field).astype(np.int64) - t.origin
+        bad = (i < 0) | (i >= t.size)
+        if bad.any():
+            k = int(np.flatnonzero(bad.ravel())[0])
+            ik = int(i.ravel()[k])
+            day = t.show(ik)
+            if strict:
+                err: Exception = _Engine.coverage_error(t, ik, f"{field}: index {k}, date {day}")
+                raise err
+            raise _Engine.range_error(t, f"{field}: index {k}, {day}")
+        return i
+
+    @staticmethod
+    def check_span(
+        t: _Table,
+        lo: NDArray[np.int64],
+        hi: NDArray[np.int64],
+        start: NDArray[np.int64],
+        strict: bool,
+        what: str,
+    ) -> tuple[NDArray[np.bool_], tuple[int, ...]]:
+        ub = t.unknown_before
+        prov = (ub[hi + 1] - ub[lo]) > 0
+        if not prov.any():
+            return prov, ()
+        flat = np.flatnonzero(prov.ravel())
+        if strict:
+            k = int(flat[0])
+            s = int(start.ravel()[k])
+            lk, hk = int(lo.ravel()[k]), int(hi.ravel()[k])
+            forward = lk == s
+            u = t.first_unknown(lk, hk, forward=forward)
+            raise _Engine.coverage_error(t, u, f"{what}: index {k}, from {t.day(s)}")
+        lo_y = int(lo.ravel()[flat].min())
+        hi_y = int(hi.ravel()[flat].max())
+        years = range(t.day(lo_y).year, t.day(hi_y).year + 1)
+        return prov, tuple(y for y in years if y not in t.covered)
+
+    @staticmethod
+    def jump(
+        t: _Table,
+        i: NDArray[np.int64],
+        target: NDArray[np.int64],
+        strict: bool,
+        what: str,
+    ) -> tuple[NDArray[Any], NDArray[np.bool_], tuple[int, ...]]:
+        bad = (target < 1) | (target > t.total)
+        if bad.any():
+            k = int(np.flatnonzero(bad.ravel())[0])
+            raise _Engine.walk_error(
+                t, int(i.ravel()[k]), int(target.ravel()[k]), strict, f"{what}: index {k}"
+            )
+        j = t.nth[target - 1].astype(np.int64)
+        prov, years = _Engine.check_span(t, np.minimum(i, j), np.maximum(i, j), i, strict, what)
+        return (j + t.origin).astype("datetime64[D]"), prov, years
+
+    # -- scalar core ---------------------------------------------------------------------------
+
+    @staticmethod
+    def index(t: _Table, d: DateLike, strict: bool, field: str) -> int:
+        day = d if type(d) is datetime.date else as_date(d, field=field)
+        i = day.toordinal() - t.origin_ordinal
+        if 0 <= i < t.size:
+            return i
+        if strict:
+            raise _Engine.coverage_error(t, i, f"{field} {day}")
+        raise _Engine.range_error(t, f"{field} {day}")
+
+    @staticmethod
+    def scalar_jump(
+        t: _Table, i: int, target: int, strict: bool, what: str
+    ) -> tuple[datetime.date, bool, tuple[int, ...]]:
+        if not 1 <= target <= len(t.nth_list):
+            raise _Engine.walk_error(t, i, target, strict, what)
+        j = t.nth_list[target - 1]
+        lo, hi = (i, j) if i <= j else (j, i)
+        ul = t.unknown_list
+        if ul[hi + 1] == ul[lo]:
+            return datetime.date.fromordinal(j + t.origin_ordinal), False, ()
+        if strict:
+            u = t.first_unknown(lo, hi, forward=lo == i)
+            raise _Engine.coverage_error(t, u, f"{what}, from {t.day(i)}")
+        years = tuple(y for y in range(t.day(lo).year, t.day(hi).year + 1) if y not in t.covered)
+        return datetime.date.fromordinal(j + t.origin_ordinal), True, years
+
+    @staticmethod
+    def scalar_span(
+        t: _Table, lo: int, hi: int, strict: bool, what: str
+    ) -> tuple[bool, tuple[int, ...]]:
+        ul = t.unknown_list
+        if ul[hi + 1] == ul[lo]:
+            return False, ()
+        if strict:
+            raise _Engine.coverage_error(t, t.first_unknown(lo, hi, forward=True), what)
+        return True, tuple(
+            y for y in range(t.day(lo).year, t.day(hi).year + 1) if y not in t.covered
+        )
+
+
+def _target_next(t: _Table, i: Any, inclusive: bool) -> Any:
+    """``P`` of the first working day after (``inclusive``: on or after) day ``i``."""
+    if isinstance(i, np.ndarray):
+        p = t.pos[i].astype(np.int64) + 1
+        return p - t.workday[i] if inclusive else p
+    return t.pos_list[i] + 1 - (t.workday_list[i] if inclusive else 0)
+
+
+def _target_previous(t: _Table, i: Any, inclusive: bool) -> Any:
+    """``P`` of the last working day before (``inclusive``: on or before) day ``i``."""
+    if isinstance(i, np.ndarray):
+        p = t.pos[i].astype(np.int64)
+        return p if inclusive else p - t.workday[i]
+    return t.pos_list[i] - (0 if inclusive else t.workday_list[i])
+
+
+@attrs.frozen
+class WorkCalendar:
+    """China's working days (工作日): chinese-calendar's years plus the years you register.
+
+    A value: registering a year returns a new calendar (:meth:`with_year`,
+    :meth:`with_year_file`) and never changes this one. Build the calendar once, before use; the
+    day table it precomputes makes every count a couple of lookups.
+
+    Every method raises :class:`~randcheck.errors.CalendarCoverageError` when the answer depends on
+    a day of a year with no schedule (neither chinese-calendar's nor registered). Use
+    :meth:`provisional` for answers marked provisional instead.
+
+    Parameters
+    ----------
+    schedules
+        Registered years, at most one per year.
+    overrides
+        Years whose registered schedule may contradict chinese-calendar (the notice changed after
+        the package was released).
+    use_package
+        Whether to use chinese-calendar's years (default ``True``).
+
+    Raises
+    ------
+    CalendarError
+        If two schedules have the same year, or a schedule contradicts chinese-calendar for a year
+        both know and the year is not in ``overrides``.
+
+    Examples
+    --------
+    National Day 2025 (国庆节 and 中秋节: 1–8 October off; Sunday 28 September and Saturday
+    11 October are 调休 make-up working days):
+
+    >>> from randcheck.calendar import WorkCalendar
+    >>> cal = WorkCalendar.default()
+    >>> cal.is_workday("2025-10-08"), cal.is_workday("2025-10-11")
+    (False, True)
+    >>> cal.add_workdays("2025-09-26", 20)  # inspection ended on Friday 26 September
+    datetime.date(2025, 10, 30)
+    >>> cal.workdays_between("2025-09-26", "2025-10-30")
+    20
+    >>> import numpy as np
+    >>> cal.add_workdays(np.array(["2025-09-26", "2026-02-13"], dtype="datetime64[D]"), 20)
+    array(['2025-10-30', '2026-03-19'], dtype='datetime64[D]')
+    """
+
+    schedules: tuple[YearSchedule, ...] = attrs.field(default=(), converter=_to_schedules)
+    overrides: frozenset[int] = attrs.field(default=frozenset(), converter=_to_years)
+    use_package: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    _table: _Table = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[int] = set()
+        for k, s in enumerate(self.schedules):
+            if not isinstance(s, YearSchedule):
+                raise CalendarError(
+                    f"WorkCalendar: field schedules[{k}], value {s!r}: expected a YearSchedule"
+                )
+            if s.year in seen:
+                raise CalendarError(
+                    f"WorkCalendar: field schedules[{k}]: {s.year} is registered twice; "
+                    "register each year once (with_year(..., override=True) replaces one)"
+                )
+            seen.add(s.year)
+        object.__setattr__(
+            self, "_table", _build_table(self.schedules, self.overrides, self.use_package)
+        )
+
+    @classmethod
+    def default(cls) -> WorkCalendar:
+        """The calendar of chinese-calendar's years, with nothing registered (shared, immutable)."""
+        return _default_calendar()
+
+    # -- registering ---------------------------------------------------------------------------
+
+    def with_year(self, schedule: YearSchedule, *, override: bool = False) -> WorkCalendar:
+        """A new calendar that also knows ``schedule``'s year.
+
+        Parameters
+        ----------
+        schedule
+            The year's 放假调休 schedule.
+        override
+            Allow the schedule to contradict chinese-calendar for a year the package knows, and
+            to replace a year registered before. Without it, both are errors.
+
+        Returns
+        -------
+        WorkCalendar
+            This calendar is unchanged.
+
+        Raises
+        ------
+        CalendarError
+            The schedule contradicts chinese-calendar (the message lists the days) or the year is
+            already registered, and ``override`` is false.
+
+        Examples
+        --------
+        A made-up schedule for 2030 (for illustration only, not a State Council notice):
+
+        >>> from randcheck.calendar import HolidayPeriod, WorkCalendar, YearSchedule
+        >>> demo = YearSchedule(2030, [HolidayPeriod("元旦", "2030-01-01")], source="made-up")
+        >>> cal = WorkCalendar.default().with_year(demo)
+        >>> cal.is_workday("2030-01-01"), cal.is_workday("2030-01-02")
+        (False, True)
+        """
+        if not isinstance(schedule, YearSchedule):
+            raise CalendarError(
+                f"with_year: value {schedule!r}: expected a YearSchedule (or use with_year_file)"
+            )
+        others = tuple(s for s in self.schedules if s.year != schedule.year)
+        if len(others) != len(self.schedules) and not override:
+            raise CalendarError(
+                f"with_year: {schedule.year} is already registered; pass override=True to "
+                "replace it"
+            )
+        overrides = self.overrides | {schedule.year} if override else self.overrides
+        return attrs.evolve(self, schedules=(*others, schedule), overrides=overrides)
+
+    def with_year_file(self, path: str | Path, *, override: bool = False) -> WorkCalendar:
+        """A new calendar that also knows the year in a TOML or JSON file.
+
+        See :meth:`YearSchedule.from_file` for the format and :meth:`with_year` for ``override``.
+        """
+        return self.with_year(YearSchedule.from_file(path), override=override)
+
+    def provisional(self) -> ProvisionalCalendar:
+        """Opt in to results for years without schedule, each marked provisional.
+
+        Returns
+        -------
+        ProvisionalCalendar
+            Wraps this calendar; its results are :class:`Marked` / :class:`MarkedArray` values.
+        """
+        return ProvisionalCalendar(self)
+
+    # -- what is known ---------------------------------------------------------------------------
+
+    @property
+    def covered_years(self) -> tuple[int, ...]:
+        """Every year with a schedule (chinese-calendar's and registered), sorted."""
+        return tuple(sorted(self._table.covered))
+
+    @property
+    def package_years(self) -> range:
+        """The years chinese-calendar knows (empty when ``use_package`` is false)."""
+        return self._table.package_years
+
+    def covers(self, year: int) -> bool:
+        """Whether ``year`` has a schedule."""
+        return year in self._table.covered
+
+    # -- counting ---------------------------------------------------------------------------------
+
+    @overload
+    def is_workday(self, d: DateLike) -> bool: ...
+    @overload
+    def is_workday(self, d: DateArray) -> NDArray[np.bool_]: ...
+    def is_workday(self, d: DateLike | DateArray) -> bool | NDArray[np.bool_]:
+        """Whether ``d`` is a working day (工作日), 调休 make-up days included.
+
+        Parameters
+        ----------
+        d
+            A date, or an array of dates.
+
+        Returns
+        -------
+        bool or numpy.ndarray of bool
+
+        Raises
+        ------
+        CalendarCoverageError
+            ``d`` lies in a year without schedule.
+        CalendarError
+            ``d`` is not a date.
+
+        Examples
+        --------
+        >>> from randcheck.calendar import WorkCalendar
+        >>> cal = WorkCalendar.default()
+        >>> cal.is_workday("2026-02-14")  # Saturday, a 春节 make-up working day
+        True
+        """
+        t = self._table
+        if _is_array(d):
+            i = _Engine.indices(t, d, True, "d")  # type: ignore[arg-type]
+            _Engine.check_span(t, i, i, i, True, "is_workday")
+            return t.workday[i]
+        k = _Engine.index(t, d, True, "date")  # type: ignore[arg-type]
+        if t.unknown_list[k + 1] != t.unknown_list[k]:
+            raise _Engine.coverage_error(t, k, f"is_workday({t.day(k)})")
+        return t.workday_list[k]
+
+    @overload
+    def add_workdays(self, d: DateLike, n: int) -> datetime.date: ...
+    @overload
+    def add_workdays(self, d: DateArray, n: int | IntArray) -> NDArray[np.datetime64]: ...
+    @overload
+    def add_workdays(self, d: DateLike, n: IntArray) -> NDArray[np.datetime64]: ...
+    def add_workdays(
+        self, d: DateLike | DateArray, n: int | IntArray
+    ) -> datetime.date | NDArray[np.datetime64]:
+        """The working day ``n`` working days from ``d``; the day ``d`` itself is not counted.
+
+        * ``n > 0``: the ``n``-th working day strictly after ``d`` (民法典 第二百零一条).
+        * ``n == 0``: ``d`` if it is a working day, else the last working day before ``d``.
+        * ``n < 0``: the latest working day ``w`` with ``add_workdays(w, -n) <= d``; when ``d``
+          is a working day that is the ``|n|``-th working day strictly before ``d``.
+
+        Always ``workdays_between(d, add_workdays(d, n)) == n``.
+
+        Parameters
+        ----------
+        d
+            A date or an array of dates.
+        n
+            Working days, an int or an int array broadcast against ``d``.
+
+        Returns
+        -------
+        datetime.date or numpy.ndarray of datetime64[D]
+
+        Raises
+        ------
+        CalendarCoverageError
+            The count passes through a year without schedule (names the first such year).
+        CalendarError
+            ``d`` is not a date or ``n`` not an int.
+
+        Examples
+        --------
+        >>> from randcheck.calendar import WorkCalendar
+        >>> cal = WorkCalendar.default()
+        >>> cal.add_workdays("2026-02-13", 1)  # Saturday 14 February is a 调休 working day
+        datetime.date(2026, 2, 14)
+        >>> cal.add_workdays("2026-02-13", 2)  # then 春节 rest from 15 to 23 February
+        datetime.date(2026, 2, 24)
+        >>> cal.add_workdays("2025-10-04", -1)  # Saturday in the holiday: see the rule for n < 0
+        datetime.date(2025, 9, 29)
+        """
+        t = self._table
+        if _is_array(d) or isinstance(n, np.ndarray):
+            i = _Engine.indices(t, d if _is_array(d) else [d], True, "d")  # type: ignore[arg-type]
+            if not _is_array(d):
+                i = i.reshape(())
+            nn = _check_count_array(n)
+            i, nn = np.broadcast_arrays(i, nn)
+            target = t.pos[i].astype(np.int64) + nn
+            out, _, _ = _Engine.jump(t, i, target, True, "add_workdays")
+            return out
+        k = _Engine.index(t, d, True, "date")  # type: ignore[arg-type]
+        m = n if type(n) is int else _check_count(n)
+        return _Engine.scalar_jump(t, k, t.pos_list[k] + m, True, f"add_workdays(n={m})")[0]
+
+    @overload
+    def workdays_between(self, a: DateLike, b: DateLike) -> int: ...
+    @overload
+    def workdays_between(self, a: DateArray | DateLike, b: DateArray) -> NDArray[np.int64]: ...
+    @overload
+    def workdays_between(self, a: DateArray, b: DateArray | DateLike) -> NDArray[np.int64]: ...
+    def workdays_between(
+        self, a: DateLike | DateArray, b: DateLike | DateArray
+    ) -> int | NDArray[np.int64]:
+        """Working days in ``(a, b]``: after ``a``, through ``b``; negative if ``b < a``.
+
+        Parameters
+        ----------
+        a, b
+            Dates or arrays of dates (broadcast).
+
+        Returns
+        -------
+        int or numpy.ndarray of int64
+
+        Raises
+        ------
+        CalendarCoverageError
+            A day from ``a`` to ``b`` lies in a year without schedule.
+
+        Examples
+        --------
+        >>> from randcheck.calendar import WorkCalendar
+        >>> cal = WorkCalendar.default()
+        >>> cal.workdays_between("2026-02-13", "2026-02-24")  # 14 and 24 February
+        2
+        >>> cal.workdays_between("2026-02-24", "2026-02-13")
+        -2
+        """
+        t = self._table
+        if _is_array(a) or _is_array(b):
+            ia = _Engine.indices(t, a if _is_array(a) else [a], True, "a")  # type: ignore[arg-type]
+            ib = _Engine.indices(t, b if _is_array(b) else [b], True, "b")  # type: ignore[arg-type]
+            ia = ia if _is_array(a) else ia.reshape(())
+            ib = ib if _is_array(b) else ib.reshape(())
+            ia, ib = np.broadcast_arrays(ia, ib)
+            _Engine.check_span(
+                t, np.minimum(ia, ib), np.maximum(ia, ib), ia, True, "workdays_between"
+            )
+            return t.pos[ib].astype(np.int64) - t.pos[ia]
+        i = _Engine.index(t, a, True, "a")  # type: ignore[arg-type]
+        j = _Engine.index(t, b, True, "b")  # type: ignore[arg-type]
+        lo, hi = (i, j) if i <= j else (j, i)
+        _Engine.scalar_span(t, lo, hi, True, f"workdays_between({t.day(i)}, {t.day(j)})")
+        return t.pos_list[j] - t.pos_list[i]
+
+    @overload
+    def next_workday(self, d: DateLike, *, inclusive: bool = ...) -> datetime.date: ...
+    @overload
+    def next_workday(self, d: DateArray, *, inclusive: bool = ...) -> NDArray[np.datetime64]: ...
+    def next_workday(
+        self, d: DateLike | DateArray, *, inclusive: bool = False
+    ) -> datetime.date | NDArray[np.datetime64]:
+        """The first working day after ``d`` (``inclusive``: on or after ``d``).
+
+        Examples
+        --------
+        >>> from randcheck.calendar import WorkCalendar
+        >>> cal = WorkCalendar.default()
+        >>> cal.next_workday("2025-09-30")
+        datetime.date(2025, 10, 9)
+        >>> cal.next_workday("2025-09-30", inclusive=True)
+        datetime.date(2025, 9, 30)
+        """
+        return self._step(d, inclusive, _target_next, "next_workday")
+
+    @overload
+    def previous_workday(self, d: DateLike, *, inclusive: bool = ...) -> datetime.date: ...
+    @overload
+    def previous_workday(
+        self, d: DateArray, *, inclusive: bool = ...
+    ) -> NDArray[np.datetime64]: ...
+    def previous_workday(
+        self, d: DateLike | DateArray, *, inclusive: bool = False
+    ) -> datetime.date | NDArray[np.datetime64]:
+        """The last working day before ``d`` (``inclusive``: on or before ``d``).
+
+        Examples
+        --------
+        >>> from randcheck.calendar import WorkCalendar
+        >>> cal = WorkCalendar.default()
+        >>> cal.previous_workday("2025-10-09")
+        datetime.date(2025, 9, 30)
+        """
+        return self._step(d, inclusive, _target_previous, "previous_workday")
+
+    def _step(
+        self, d: DateLike | DateArray, inclusive: bool, target_of: Any, what: str
+    ) -> datetime.date | NDArray[np.datetime64]:
+        t = self._table
+        if _is_array(d):
+            i = _Engine.indices(t, d, True, "d")  # type: ignore[arg-type]
+            out, _, _ = _Engine.jump(
+                t, i, np.asarray(target_of(t, i, inclusive), dtype=np.int64), True, what
+            )
+            return out
+        k = _Engine.index(t, d, True, "date")  # type: ignore[arg-type]
+        return _Engine.scalar_jump(t, k, target_of(t, k, inclusive), True, what)[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _default_calendar() -> WorkCalendar:
+    return WorkCalendar()
+
+
+@attrs.frozen
+class ProvisionalCalendar:
+    """A :class:`WorkCalendar` that answers for years without schedule, marking each answer.
+
+    In a year with no schedule it assumes Monday–Friday are working days except
+    :data:`PROVISIONAL_FIXED_HOLIDAYS` (1 January, 1 May, 1–3 October), with no 调休. Every
+    result is a :class:`Marked` (scalars) or :class:`MarkedArray` (arrays) whose ``provisional``
+    flag is ``True`` exactly where the answer depends on such a day, so a guessed date cannot be
+    mistaken for a final one. Dates beyond the table (before 2000 or after 2100, unless a
+    registered year extends it) raise :class:`~randcheck.errors.CalendarError`.
+
+    Build it with :meth:`WorkCalendar.provisional`.
+
+    Examples
+    --------
+    An inspection that ends on 15 December 2026, before the 2027 schedule is known:
+
+    >>> from randcheck.calendar import WorkCalendar
+    >>> pcal = WorkCalendar.default().provisional()
+    >>> due = pcal.add_workdays("2026-12-15", 20)
+    >>> due.value, due.provisional, due.years
+    (datetime.date(2027, 1, 13), True, (2027,))
+    >>> print(due)
+    2027-01-13 (provisional: no holiday schedule for 2027)
+    >>> pcal.add_workdays("2026-11-02", 20).provisional
+    False
+    """
+
+    calendar: WorkCalendar = attrs.field(validator=attrs.validators.instance_of(WorkCalendar))
+
+    @overload
+    def is_workday(self, d: DateLike) -> Marked[bool]: ...
+    @overload
+    def is_workday(self, d: DateArray) -> MarkedArray: ...
+    def is_workday(self, d: DateLike | DateArray) -> Marked[bool] | MarkedArray:
+        """:meth:`WorkCalendar.is_workday`, marked."""
+        t = self.calendar._table
+        if _is_array(d):
+            i = _Engine.indices(t, d, False, "d")  # type: ignore[arg-type]
+            prov, years = _Engine.check_span(t, i, i, i, False, "is_workday")
+            return MarkedArray(t.workday[i], prov, years)
+        k = _Engine.index(t, d, False, "date")  # type: ignore[arg-type]
+        p, ys = _Engine.scalar_span(t, k, k, False, "is_workday")
+        return Marked(t.workday_list[k], p, ys)
+
+    @overload
+    def add_workdays(self, d: DateLike, n: int) -> Marked[datetime.date]: ...
+    @overload
+    def add_workdays(self, d: DateArray, n: int | IntArray) -> MarkedArray: ...
+    @overload
+    def add_workdays(self, d: DateLike, n: IntArray) -> MarkedArray: ...
+    def add_workdays(
+        self, d: DateLike | DateArray, n: int | IntArray
+    ) -> Marked[datetime.date] | MarkedArray:
+        """:meth:`WorkCalendar.add_workdays`, marked."""
+        t = self.calendar._table
+        if _is_array(d) or isinstance(n, np.ndarray):
+            i = _Engine.indices(t, d if _is_array(d) else [d], False, "d")  # type: ignore[arg-type]
+            if not _is_array(d):
+                i = i.reshape(())
+            i, nn = np.broadcast_arrays(i, _check_count_array(n))
+            target = t.pos[i].astype(np.int64) + nn
+            return MarkedArray(*_Engine.jump(t, i, target, False, "add_workdays"))
+        k = _Engine.index(t, d, False, "date")  # type: ignore[arg-type]
+        m = _check_count(n)
+        return Marked(*_Engine.scalar_jump(t, k, t.pos_list[k] + m, False, "add_workdays"))
+
+    @overload
+    def workdays_between(self, a: DateLike, b: DateLike) -> Marked[int]: ...
+    @overload
+    def workdays_between(self, a: DateArray | DateLike, b: DateArray) -> MarkedArray: ...
+    @overload
+    def workdays_between(self, a: DateArray, b: DateArray | DateLike) -> MarkedArray: ...
+    def workdays_between(
+        self, a: DateLike | DateArray, b: DateLike | DateArray
+    ) -> Marked[int] | MarkedArray:
+        """:meth:`WorkCalendar.workdays_between`, marked."""
+        t = self.calendar._table
+        if _is_array(a) or _is_array(b):
+            ia = _Engine.indices(t, a if _is_array(a) else [a], False, "a")  # type: ignore[arg-type]
+            ib = _Engine.indices(t, b if _is_array(b) else [b], False, "b")  # type: ignore[arg-type]
+            ia = ia if _is_array(a) else ia.reshape(())
+            ib = ib if _is_array(b) else ib.reshape(())
+            ia, ib = np.broadcast_arrays(ia, ib)
+            prov, years = _Engine.check_span(
+                t, np.minimum(ia, ib), np.maximum(ia, ib), ia, False, "workdays_between"
+            )
+            return MarkedArray(t.pos[ib].astype(np.int64) - t.pos[ia], prov, years)
+        i = _Engine.index(t, a, False, "a")  # type: ignore[arg-type]
+        j = _Engine.index(t, b, False, "b")  # type: ignore[arg-type]
+        p, ys = _Engine.scalar_span(t, min(i, j), max(i, j), False, "workdays_between")
+        return Marked(t.pos_list[j] - t.pos_list[i], p, ys)
+
+    @overload
+    def next_workday(self, d: DateLike, *, inclusive: bool = ...) -> Marked[datetime.date]: ...
+    @overload
+    def next_workday(self, d: DateArray, *, inclusive: bool = ...) -> MarkedArray: ...
+    def next_workday(
+        self, d: DateLike | DateArray, *, inclusive: bool = False
+    ) -> Marked[datetime.date] | MarkedArray:
+        """:meth:`WorkCalendar.next_workday`, marked."""
+        return self._step(d, inclusive, _target_next, "next_workday")
+
+    @overload
+    def previous_workday(self, d: DateLike, *, inclusive: bool = ...) -> Marked[datetime.date]: ...
+    @overload
+    def previous_workday(self, d: DateArray, *, inclusive: bool = ...) -> MarkedArray: ...
+    def previous_workday(
+        self, d: DateLike | DateArray, *, inclusive: bool = False
+    ) -> Marked[datetime.date] | MarkedArray:
+        """:meth:`WorkCalendar.previous_workday`, marked."""
+        return self._step(d, inclusive, _target_previous, "previous_workday")
+
+    def _step(
+        self, d: DateLike | DateArray, inclusive: bool, target_of: Any, what: str
+    ) -> Marked[datetime.date] | MarkedArray:
+        t = self.calendar._table
+        if _is_array(d):
+            i = _Engine.indices(t, d, False, "d")  # type: ignore[arg-type]
+            target = np.asarray(target_of(t, i, inclusive), dtype=np.int64)
+            return MarkedArray(*_Engine.jump(t, i, target, False, what))
+        k = _Engine.index(t, d, False, "date")  # type: ignore[arg-type]
+        return Marked(*_Engine.scalar_jump(t, k, target_of(t, k, inclusive), False, what))
