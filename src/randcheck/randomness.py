@@ -190,7 +190,7 @@ class GeneratorSource:
         return GeneratorSource(self.rng.spawn(1)[0], (*self.path, label))
 
     def uniforms(self, ids: npt.ArrayLike) -> Floats:
-        return self.rng.random(np.shape(ids)[0])
+        return np.asarray(self.rng.random(np.shape(ids)[0]), dtype=np.float64)
 
     def uniform(self, label: str) -> float:
         return float(self.rng.random())
