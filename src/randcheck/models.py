@@ -118,7 +118,13 @@ _RISK_ORDER = tuple(RiskClass)
 
 
 class ItemKind(enum.Enum):
-    """Kind of inspection item: 一般检查事项 (ratio strictly limited) or 重点检查事项 (may be 100%)."""
+    """Kind of inspection item: 一般检查事项 (ratio strictly limited) or 重点检查事项 (may be 100%).
+
+    Examples
+    --------
+    >>> ItemKind.parse("重点检查事项")
+    <ItemKind.KEY: '重点'>
+    """
 
     GENERAL = "一般"
     KEY = "重点"
@@ -133,6 +139,18 @@ class ItemKind(enum.Enum):
             if text in (kind.value, kind.name.lower()):
                 return kind
         raise ValueError(f"unknown item kind {value!r}: use 一般 or 重点")
+
+
+def _stripped(value: object) -> str:
+    return str(value).strip()
+
+
+def _to_risk_class(value: object) -> RiskClass:
+    return RiskClass.parse(value)
+
+
+def _to_item_kind(value: object) -> ItemKind:
+    return ItemKind.parse(value)
 
 
 def _frozen_strings(value: Iterable[str] | str | None) -> frozenset[str]:
@@ -187,9 +205,9 @@ class Target:
     (<RiskClass.B: 'B'>, '存续')
     """
 
-    credit_code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    credit_code: str = attrs.field(converter=_stripped, validator=_non_empty)
     name: str
-    risk_class: RiskClass = attrs.field(converter=RiskClass.parse)
+    risk_class: RiskClass = attrs.field(converter=_to_risk_class)
     industry: str = ""
     area: str = ""
     tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
@@ -241,7 +259,7 @@ class Officer:
     frozenset({...})
     """
 
-    officer_id: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    officer_id: str = attrs.field(converter=_stripped, validator=_non_empty)
     name: str = ""
     unit: str = ""
     department: str = ""
@@ -291,10 +309,10 @@ class Item:
     True
     """
 
-    code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    code: str = attrs.field(converter=_stripped, validator=_non_empty)
     name: str = ""
     department: str = ""
-    kind: ItemKind = attrs.field(default=ItemKind.GENERAL, converter=ItemKind.parse)
+    kind: ItemKind = attrs.field(default=ItemKind.GENERAL, converter=_to_item_kind)
     legal_basis: str = ""
     industries: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
     tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
@@ -316,7 +334,9 @@ class Item:
 
 @attrs.frozen
 class Conflict:
-    """A declared conflict of interest (回避 record): ``officer_id`` must not inspect ``credit_code``.
+    """A declared conflict of interest (回避 record).
+
+    ``officer_id`` must not inspect the target ``credit_code``; ``reason`` says why.
 
     Examples
     --------
@@ -324,6 +344,6 @@ class Conflict:
     '亲属关系'
     """
 
-    officer_id: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
-    credit_code: str = attrs.field(converter=lambda s: str(s).strip(), validator=_non_empty)
+    officer_id: str = attrs.field(converter=_stripped, validator=_non_empty)
+    credit_code: str = attrs.field(converter=_stripped, validator=_non_empty)
     reason: str = ""

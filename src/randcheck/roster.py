@@ -1,4 +1,7 @@
-"""Columnar directories: 检查对象名录库 (:class:`TargetRoster`) and 执法检查人员名录库 (:class:`OfficerRoster`).
+"""Columnar directories: 检查对象名录库 and 执法检查人员名录库.
+
+:class:`TargetRoster` is the directory of inspection targets, :class:`OfficerRoster` that of
+officers.
 
 A roster holds one numpy array per column, never one Python object per row, so that a province's
 10⁷ enterprises fit in memory and every later stage (eligibility, strata, hashing) runs vectorized.
@@ -20,13 +23,16 @@ caller's arrays are never modified.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Self, TypeAlias
+from typing import Any, ClassVar, NoReturn, Self, TypeAlias, cast
 
 import attrs
 import numpy as np
@@ -157,7 +163,7 @@ class TagSet:
         for w in wanted:
             if w in self.names:
                 m |= 1 << self.names.index(w)
-        return (self.bits & np.uint64(m)) != 0
+        return np.asarray((self.bits & np.uint64(m)) != 0)
 
     def row(self, i: int) -> tuple[str, ...]:
         """The labels of row ``i``, sorted."""
@@ -197,20 +203,40 @@ class _Col:
 
 #: Target directory columns: canonical name, kind, whether required, accepted headers.
 TARGET_COLUMNS: tuple[_Col, ...] = (
-    _Col("credit_code", "code", True, ("统一社会信用代码", "信用代码", "社会信用代码"),
-         "统一社会信用代码"),
+    _Col(
+        "credit_code",
+        "code",
+        True,
+        ("统一社会信用代码", "信用代码", "社会信用代码"),
+        "统一社会信用代码",
+    ),
     _Col("name", "text", False, ("企业名称", "名称", "主体名称"), "企业名称"),
-    _Col("risk_class", "risk", True, ("信用风险等级", "风险等级", "信用风险分类", "风险分类"),
-         "信用风险分类 A–E"),
+    _Col(
+        "risk_class",
+        "risk",
+        True,
+        ("信用风险等级", "风险等级", "信用风险分类", "风险分类"),
+        "信用风险分类 A–E",
+    ),
     _Col("industry", "category", False, ("行业", "所属行业", "行业类别"), "行业"),
     _Col("area", "category", False, ("行政区划", "区域", "所属区域", "区划代码"), "行政区划"),
     _Col("status", "category", False, ("登记状态", "经营状态"), "登记状态"),
     _Col("tags", "tags", False, ("标签", "分类标注"), "分类标注 (;-separated)"),
-    _Col("abnormal", "bool", False, ("经营异常名录", "经营异常", "列入经营异常名录"),
-         "列入经营异常名录"),
+    _Col(
+        "abnormal",
+        "bool",
+        False,
+        ("经营异常名录", "经营异常", "列入经营异常名录"),
+        "列入经营异常名录",
+    ),
     _Col("complaints", "count", False, ("投诉", "投诉次数", "投诉举报"), "投诉举报次数"),
-    _Col("last_inspected", "date", False, ("上次检查日期", "最近检查日期", "上次抽查日期"),
-         "上次抽查日期"),
+    _Col(
+        "last_inspected",
+        "date",
+        False,
+        ("上次检查日期", "最近检查日期", "上次抽查日期"),
+        "上次抽查日期",
+    ),
 )
 
 #: Officer directory columns.
@@ -235,25 +261,41 @@ _DEFAULTS: dict[str, Any] = {
 class _Context:
     """Where values come from, to put the user's row numbers into errors."""
 
-    def __init__(self, source: str | None, first_row: int, rows: npt.NDArray[np.intp] | None):
+    def __init__(
+        self,
+        source: str | None,
+        first_row: int,
+        rows: npt.NDArray[np.intp] | None,
+        *,
+        nul_free: bool = False,
+    ) -> None:
         self.source = source
         self.first_row = first_row
         self.rows = rows  # user row numbers when they are not consecutive
+        self.nul_free = nul_free  # the values are known to hold no NUL (checked on the file)
 
     def row(self, i: int) -> int:
         if self.rows is not None:
             return int(self.rows[i])
         return self.first_row + i
 
-    def fail(self, column: str, bad: npt.NDArray[np.intp], values: Sequence[Any], why: str) -> None:
+    def fail(
+        self, column: str, bad: npt.NDArray[np.intp], values: Sequence[Any], why: str
+    ) -> NoReturn:
         problems: list[tuple[int | None, str | None, Any, str]] = [
-            (self.row(int(i)), column, v, why) for i, v in zip(bad[:_MAX_LISTED], values, strict=False)
+            (self.row(int(i)), column, v, why)
+            for i, v in zip(bad[:_MAX_LISTED], values, strict=False)
         ]
         first_row, _, first_value, _ = problems[0]
         more = f" ({bad.size} rows in all)" if bad.size > 1 else ""
         raise RosterError(
-            why + more, source=self.source, row=first_row, column=column, value=first_value,
-            problems=problems, has_value=True,
+            why + more,
+            source=self.source,
+            row=first_row,
+            column=column,
+            value=first_value,
+            problems=problems,
+            has_value=True,
         )
 
 
@@ -263,8 +305,12 @@ def _as_array(values: Any) -> np.ndarray[Any, Any]:
     to_numpy = getattr(values, "to_numpy", None)
     if callable(to_numpy):
         return np.asarray(to_numpy())
-    return np.asarray(list(values) if not isinstance(values, Sequence) else values,
-                      dtype=None if _is_numeric_seq(values) else object)
+    if isinstance(values, (str, bytes)):
+        return np.asarray(values)  # a scalar: rejected by the caller's length check
+    return np.asarray(
+        list(values) if not isinstance(values, Sequence) else values,
+        dtype=None if _is_numeric_seq(values) else object,
+    )
 
 
 def _is_numeric_seq(values: Any) -> bool:
@@ -276,20 +322,81 @@ def _is_numeric_seq(values: Any) -> bool:
         return False
 
 
-def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], list[Any]]:
-    """Distinct values and the inverse index, without one Python call per row where possible."""
-    if arr.dtype.kind in "US" or arr.dtype == STRING:
+def _is_missing(v: Any) -> bool:
+    """``None``, NaN, ``pandas.NA`` or ``NaT``: a cell with no value."""
+    if v is None:
+        return True
+    try:
+        return bool(v != v)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
+def _factorize_fixed(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], Any]:
+    """Factorize a fixed-width (``S`` or ``U``) array by sorting one ``uint64`` key per row.
+
+    Values up to 8 bytes are their own key; longer values are hashed to a key, and the result is
+    checked against the values, falling back to sorting the strings on a (vanishingly rare)
+    collision. Returns the inverse index and the distinct values (same dtype as ``arr``).
+    """
+    n = arr.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), arr[:0]
+    arr = np.ascontiguousarray(arr)
+    size = arr.dtype.itemsize
+    words = -(-size // 8)
+    key = np.empty(n, dtype=np.uint64)
+    step = max(1, (1 << 22) // (words * 8))
+    for start in range(0, n, step):
+        raw = arr[start : start + step].view(np.uint8).reshape(-1, size)
+        if size % 8:
+            raw = np.concatenate(
+                [raw, np.zeros((raw.shape[0], words * 8 - size), dtype=np.uint8)], axis=1
+            )
+        w = raw.view(np.uint64)
+        k = w[:, 0].copy()
+        for j in range(1, words):
+            k *= np.uint64(0x9E3779B97F4A7C15)
+            k ^= w[:, j]
+        key[start : start + step] = k
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    uniq = arr[first]
+    if words > 1 and not np.array_equal(uniq[inv], arr):  # pragma: no cover - hash collision
         uniq, inv = np.unique(arr, return_inverse=True)
-        return inv.astype(np.intp), uniq.tolist()
+    return inv.astype(np.intp).reshape(n), uniq
+
+
+def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Distinct values and the inverse index, without one Python call per row.
+
+    Text comes back as ``str`` (bytes are read as UTF-8); missing cells of an object array
+    (``None``, NaN, ``pandas.NA``) as ``""``.
+    """
+    if arr.dtype.kind == "S":
+        inv, uniq = _factorize_fixed(arr)
+        return inv, [u.decode("utf-8", "replace") for u in uniq.tolist()]
+    if arr.dtype.kind == "U":
+        inv, uniq = _factorize_fixed(arr)
+        return inv, list(uniq.tolist())
+    if arr.dtype == STRING or arr.dtype.kind in "iufbM":
+        uniq, inv = np.unique(arr, return_inverse=True)
+        return inv.astype(np.intp).reshape(arr.shape[0]), list(uniq.tolist())
     lookup: dict[Any, int] = {}
-    inv = np.fromiter((lookup.setdefault(v, len(lookup)) for v in arr.tolist()),
-                      dtype=np.intp, count=arr.shape[0])
+    inv = np.fromiter(
+        (lookup.setdefault("" if _is_missing(v) else v, len(lookup)) for v in arr.tolist()),
+        dtype=np.intp,
+        count=arr.shape[0],
+    )
     return inv, list(lookup)
 
 
 def _map_uniques(
-    col: _Col, arr: np.ndarray[Any, Any], parse: Callable[[Any], Any], ctx: _Context,
-    why: str, out_dtype: Any,
+    col: _Col,
+    arr: np.ndarray[Any, Any],
+    parse: Callable[[Any], Any],
+    ctx: _Context,
+    why: str,
+    out_dtype: Any,
 ) -> np.ndarray[Any, Any]:
     inv, uniq = _factorize_text(arr)
     parsed = []
@@ -297,7 +404,7 @@ def _map_uniques(
     for k, u in enumerate(uniq):
         try:
             parsed.append(parse(u))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             parsed.append(None)
             bad_u.append(k)
     if bad_u:
@@ -307,38 +414,59 @@ def _map_uniques(
     return np.asarray(table[inv]) if len(parsed) else np.zeros(arr.shape[0], dtype=out_dtype)
 
 
-def _nul_rows(arr: np.ndarray[Any, Any], chunk: int = 1 << 20) -> npt.NDArray[np.intp]:
-    """Rows with an embedded NUL (numpy's string search cannot look for one)."""
+def _nul_rows(arr: np.ndarray[Any, Any], chunk: int = 1 << 18) -> npt.NDArray[np.intp]:
+    """Rows with a NUL character (numpy's string search cannot look for one).
+
+    One C-level join per chunk finds whether any NUL is there at all; only then are rows
+    searched one by one (an error path).
+    """
     found = []
     for start in range(0, arr.shape[0], chunk):
-        enc = np.asarray(np.strings.encode(arr[start:start + chunk], "utf-8"))
-        if enc.dtype.itemsize == 0 or enc.size == 0:
-            continue
-        nz = enc.view(np.uint8).reshape(enc.shape[0], enc.dtype.itemsize) != 0
-        last = nz.shape[1] - np.argmax(nz[:, ::-1], axis=1)
-        found.append(start + np.flatnonzero(nz.any(axis=1) & (nz.sum(axis=1) < last)))
+        part = arr[start : start + chunk].tolist()
+        if "\x00" in "".join(part):
+            found.append(start + np.flatnonzero([("\x00" in s) for s in part]))
     return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
+_CONTROL_WHY = "tab, newline, carriage return and NUL are not allowed in a value"
+
+
 def _check_text(col: _Col, arr: np.ndarray[Any, Any], ctx: _Context, *, empty_ok: bool) -> None:
-    for ch in (*_FORBIDDEN, "\x00"):
-        hit = _nul_rows(arr) if ch == "\x00" else np.flatnonzero(np.strings.find(arr, ch) >= 0)
+    for ch in _FORBIDDEN:
+        hit = np.flatnonzero(np.strings.find(arr, ch) >= 0)
         if hit.size:
-            ctx.fail(col.name, hit, [str(arr[i]) for i in hit[:_MAX_LISTED]],
-                     "tab, newline, carriage return and NUL are not allowed in a value")
+            ctx.fail(col.name, hit, [str(arr[i]) for i in hit[:_MAX_LISTED]], _CONTROL_WHY)
+    if not ctx.nul_free:
+        hit = _nul_rows(arr)
+        if hit.size:
+            ctx.fail(col.name, hit, [str(arr[i]) for i in hit[:_MAX_LISTED]], _CONTROL_WHY)
     if not empty_ok:
         hit = np.flatnonzero(np.strings.str_len(arr) == 0)
         if hit.size:
             ctx.fail(col.name, hit, ["" for _ in hit[:_MAX_LISTED]], "a required id is empty")
 
 
+def _check_labels(col: _Col, codes: npt.NDArray[Any], labels: Sequence[str], ctx: _Context) -> None:
+    """Reject labels (categories, tags) with a tab, newline, carriage return or NUL."""
+    for k, label in enumerate(labels):
+        if any(ch in label for ch in (*_FORBIDDEN, "\x00")):
+            rows = np.flatnonzero(codes == k)
+            ctx.fail(col.name, rows, [label] * min(rows.size, _MAX_LISTED), _CONTROL_WHY)
+
+
 def _to_strings(arr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Text as a numpy ``StringDType`` array; missing cells (None, NaN, pandas.NA) become ``""``."""
     if arr.dtype == STRING:
         return arr
     if arr.dtype.kind == "S":
-        return np.strings.decode(arr, "utf-8")  # type: ignore[no-any-return]
+        return np.asarray(np.strings.decode(arr, "utf-8")).astype(STRING)
     if arr.dtype == object:
-        return np.array(["" if v is None else str(v) for v in arr.tolist()], dtype=STRING)
+        out = arr.astype(STRING)
+        maybe = np.flatnonzero(np.isin(out, ["None", "nan", "NaN", "<NA>", "NaT"]))
+        if maybe.size:
+            missing = [int(i) for i in maybe if _is_missing(arr[i])]
+            out[missing] = ""
+        return out
     return arr.astype(STRING)
 
 
@@ -374,9 +502,123 @@ def _parse_date(v: Any) -> np.datetime64:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return np.datetime64("NaT", "D")
     if isinstance(v, np.datetime64):
-        return v.astype("datetime64[D]")
+        return cast("np.datetime64", v.astype("datetime64[D]"))
     d = to_optional_date(v)
     return np.datetime64("NaT", "D") if d is None else np.datetime64(d, "D")
+
+
+_CODE_WHY = (
+    "not a valid 统一社会信用代码 (GB 32100-2015: 18 characters from 0-9 and A-Y without "
+    "I O S V Z, correct check character); load with strict=False to accept and report legacy "
+    "codes"
+)
+
+
+def _parse_codes(
+    col: _Col, arr: np.ndarray[Any, Any], ctx: _Context, strict: bool
+) -> npt.NDArray[np.bytes_]:
+    """Credit codes as ``S18`` ASCII, stripped of surrounding spaces; a new array, always."""
+    if arr.dtype.kind != "S":
+        text = _to_strings(arr)
+        encoded = np.asarray(np.strings.encode(text, "utf-8"))
+        bad = np.flatnonzero(np.strings.str_len(encoded) != np.strings.str_len(text))
+        if bad.size:
+            ctx.fail(
+                col.name,
+                bad,
+                [str(text[i]) for i in bad[:_MAX_LISTED]],
+                "a credit code has only ASCII letters and digits",
+            )
+        arr = encoded
+    if arr.dtype.itemsize > 18:
+        arr = np.strings.strip(arr)
+        bad = np.flatnonzero(np.strings.str_len(arr) > 18)
+        if bad.size:
+            ctx.fail(
+                col.name,
+                bad,
+                [arr[i].decode("utf-8", "replace") for i in bad[:_MAX_LISTED]],
+                "a credit code has at most 18 characters",
+            )
+    codes = np.array(arr, dtype="S18")  # always a copy: the caller's array is never touched
+    suspect = np.flatnonzero(~credit_code_mask(codes))
+    if suspect.size == 0:
+        return codes
+    # Only codes that fail the check need the slower checks (spaces, characters, emptiness).
+    codes[suspect] = np.strings.strip(codes[suspect])
+    raw = codes[suspect].view(np.uint8).reshape(suspect.size, 18)
+    nul_inside = ((raw[:, :-1] == 0) & (raw[:, 1:] != 0)).any(axis=1)
+    control = (((raw < 0x20) & (raw != 0)) | (raw == 0x7F)).any(axis=1) | nul_inside
+    bad = suspect[control]
+    if bad.size:
+        ctx.fail(
+            col.name,
+            bad,
+            [codes[i].decode("ascii", "replace") for i in bad[:_MAX_LISTED]],
+            _CONTROL_WHY,
+        )
+    bad = suspect[(raw >= 0x80).any(axis=1)]
+    if bad.size:
+        ctx.fail(
+            col.name,
+            bad,
+            [codes[i].decode("utf-8", "replace") for i in bad[:_MAX_LISTED]],
+            "a credit code has only ASCII letters and digits",
+        )
+    bad = suspect[raw[:, 0] == 0]
+    if bad.size:
+        ctx.fail(col.name, bad, ["" for _ in bad[:_MAX_LISTED]], "a required id is empty")
+    if strict:
+        bad = suspect[~credit_code_mask(codes[suspect])]
+        if bad.size:
+            ctx.fail(
+                col.name, bad, [codes[i].decode("ascii") for i in bad[:_MAX_LISTED]], _CODE_WHY
+            )
+    return codes
+
+
+def _parse_labels(col: _Col, arr: np.ndarray[Any, Any], ctx: _Context) -> Categorical:
+    """Factorize a label column; labels are stripped of surrounding spaces."""
+    inv, uniq = _factorize_text(arr)
+    lookup: dict[str, int] = {}
+    remap = np.array([lookup.setdefault(str(u).strip(), len(lookup)) for u in uniq], dtype=np.int32)
+    codes = remap[inv] if remap.size else np.zeros(arr.shape[0], dtype=np.int32)
+    labels = tuple(lookup)
+    _check_labels(col, codes, labels, ctx)
+    return Categorical(codes, labels)
+
+
+def _parse_tags(col: _Col, arr: np.ndarray[Any, Any], ctx: _Context) -> TagSet:
+    if arr.dtype.kind in "SU" or arr.dtype == STRING:
+        inv, uniq = _factorize_text(arr)
+        per_value = _tagset(col, uniq, ctx)
+        return TagSet(per_value.bits[inv], per_value.names)
+    values = [
+        ("" if not isinstance(v, (str, Iterable)) and _is_missing(v) else v) for v in arr.tolist()
+    ]
+    tags = _tagset(col, values, ctx)
+    for k, name in enumerate(tags.names):
+        if ";" in name or "；" in name or name != name.strip() or not name:
+            rows = np.flatnonzero((tags.bits >> np.uint64(k)) & np.uint64(1))
+            ctx.fail(
+                col.name,
+                rows,
+                [name] * min(rows.size, _MAX_LISTED),
+                "a tag is a non-empty label without ';' or surrounding spaces",
+            )
+    return tags
+
+
+def _tagset(col: _Col, values: Sequence[Any], ctx: _Context) -> TagSet:
+    try:
+        tags = TagSet.from_values(values)
+    except ValueError as exc:
+        raise RosterError(str(exc), source=ctx.source, column=col.name) from None
+    for k, name in enumerate(tags.names):
+        if any(ch in name for ch in (*_FORBIDDEN, "\x00")):
+            rows = np.flatnonzero((tags.bits >> np.uint64(k)) & np.uint64(1))
+            ctx.fail(col.name, rows, [name] * min(rows.size, _MAX_LISTED), _CONTROL_WHY)
+    return tags
 
 
 def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> Column:
@@ -386,44 +628,12 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> C
     if arr.ndim != 1 or arr.shape[0] != n:
         raise RosterError(
             f"has {arr.shape[0] if arr.ndim else 0} values but the roster has {n} rows",
-            source=ctx.source, column=col.name,
+            source=ctx.source,
+            column=col.name,
         )
     kind = col.kind
     if kind == "code":
-        if arr.dtype.kind == "S":
-            if arr.dtype.itemsize > 18:
-                too_long = np.flatnonzero(np.strings.str_len(arr) > 18)
-                if too_long.size:
-                    ctx.fail(col.name, too_long, [arr[i].decode("ascii", "replace")
-                                                  for i in too_long[:_MAX_LISTED]],
-                             "a credit code has at most 18 characters")
-            codes = arr.astype("S18")
-            text = None
-        else:
-            text = np.strings.strip(_to_strings(arr))
-            _check_text(col, text, ctx, empty_ok=False)
-            lengths = np.strings.str_len(text)
-            bad = np.flatnonzero(lengths > 18)
-            if bad.size:
-                ctx.fail(col.name, bad, [str(text[i]) for i in bad[:_MAX_LISTED]],
-                         "a credit code has at most 18 characters")
-            encoded = np.asarray(np.strings.encode(text, "utf-8"))
-            bad = np.flatnonzero(np.strings.str_len(encoded) != lengths)
-            if bad.size:
-                ctx.fail(col.name, bad, [str(text[i]) for i in bad[:_MAX_LISTED]],
-                         "a credit code has only ASCII letters and digits")
-            codes = encoded.astype("S18")
-        empty = np.flatnonzero(np.strings.str_len(codes) == 0)
-        if empty.size:
-            ctx.fail(col.name, empty, ["" for _ in empty[:_MAX_LISTED]], "a required id is empty")
-        if strict:
-            bad = np.flatnonzero(~credit_code_mask(codes))
-            if bad.size:
-                ctx.fail(col.name, bad, [codes[i].decode("ascii") for i in bad[:_MAX_LISTED]],
-                         "not a valid 统一社会信用代码 (GB 32100-2015: 18 characters from "
-                         "0-9 and A-Y without I O S V Z, correct check character); "
-                         "load with strict=False to accept and report legacy codes")
-        return codes
+        return _parse_codes(col, arr, ctx, strict)
     if kind in ("id", "text"):
         text = _to_strings(arr)
         if kind == "id":
@@ -431,60 +641,81 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> C
         _check_text(col, text, ctx, empty_ok=kind == "text")
         return text
     if kind == "risk":
-        return _map_uniques(col, arr, lambda v: RiskClass.parse(v).index, ctx,
-                            "unknown risk class; use A, B, C, D or E or a label such as "
-                            "信用风险低 / 一般 / 较高 / 高", np.uint8)
+        return _map_uniques(
+            col,
+            arr,
+            lambda v: RiskClass.parse(v).index,
+            ctx,
+            "unknown risk class; use A, B, C, D or E or a label such as "
+            "信用风险低 / 一般 / 较高 / 高",
+            np.uint8,
+        )
     if kind == "category":
-        text = np.strings.strip(_to_strings(arr))
-        _check_text(col, text, ctx, empty_ok=True)
-        inv, uniq = _factorize_text(text)
-        return Categorical(inv.astype(np.int32), tuple(str(u) for u in uniq))
+        return _parse_labels(col, arr, ctx)
     if kind == "tags":
-        values = [("" if v is None else v) for v in arr.tolist()]
-        try:
-            return TagSet.from_values(values)
-        except ValueError as exc:
-            raise RosterError(str(exc), source=ctx.source, column=col.name) from None
+        return _parse_tags(col, arr, ctx)
     if kind == "bool":
         if arr.dtype == np.bool_:
             return arr.copy()
-        return _map_uniques(col, arr, _parse_bool, ctx,
-                            "not a yes/no value; use 1/0, true/false or 是/否", bool)
+        return _map_uniques(
+            col, arr, _parse_bool, ctx, "not a yes/no value; use 1/0, true/false or 是/否", bool
+        )
     if kind == "count":
         if arr.dtype.kind in "iu":
             bad = np.flatnonzero(arr < 0)
             if bad.size:
-                ctx.fail(col.name, bad, [int(arr[i]) for i in bad[:_MAX_LISTED]],
-                         "must be a whole number ≥ 0")
+                ctx.fail(
+                    col.name,
+                    bad,
+                    [int(arr[i]) for i in bad[:_MAX_LISTED]],
+                    "must be a whole number ≥ 0",
+                )
+            too_big = np.flatnonzero(arr > np.iinfo(np.int32).max)
+            if too_big.size:
+                ctx.fail(
+                    col.name,
+                    too_big,
+                    [int(arr[i]) for i in too_big[:_MAX_LISTED]],
+                    f"must be at most {np.iinfo(np.int32).max}",
+                )
             return arr.astype(np.int32)
         return _map_uniques(col, arr, _parse_count, ctx, "must be a whole number ≥ 0", np.int32)
     if kind == "cap":
         if arr.dtype.kind in "iu":
             return np.where(arr < 0, -1, arr).astype(np.int32)
-        return _map_uniques(col, arr, _parse_cap, ctx,
-                            "must be a whole number ≥ 0 (empty for no cap)", np.int32)
+        return _map_uniques(
+            col, arr, _parse_cap, ctx, "must be a whole number ≥ 0 (empty for no cap)", np.int32
+        )
     if kind == "date":
         if arr.dtype.kind == "M":
             return arr.astype("datetime64[D]")
-        return _map_uniques(col, arr, _parse_date, ctx,
-                            "not a date; use YYYY-MM-DD (empty for none)", "datetime64[D]")
+        return _map_uniques(
+            col,
+            arr,
+            _parse_date,
+            ctx,
+            "not a date; use YYYY-MM-DD (empty for none)",
+            "datetime64[D]",
+        )
     raise AssertionError(kind)  # pragma: no cover
 
 
 def _parse_extra(name: str, raw: Any, n: int, ctx: _Context) -> np.ndarray[Any, Any]:
     arr = _as_array(raw)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise RosterError(f"has {arr.shape[0] if arr.ndim else 0} values but the roster has "
-                          f"{n} rows", source=ctx.source, column=name)
+        raise RosterError(
+            f"has {arr.shape[0] if arr.ndim else 0} values but the roster has {n} rows",
+            source=ctx.source,
+            column=name,
+        )
     if arr.dtype.kind in "iufb":
         return arr.astype(np.float64)
-    text = _to_strings(arr)
-    inv, uniq = _factorize_text(text)
+    inv, uniq = _factorize_text(arr)
     try:
         table = np.array([float(u) if str(u).strip() else np.nan for u in uniq], dtype=np.float64)
-    except ValueError:
-        col = _Col(name, "text")
-        _check_text(col, text, ctx, empty_ok=True)
+    except (ValueError, TypeError):
+        text = _to_strings(arr)
+        _check_text(_Col(name, "text"), text, ctx, empty_ok=True)
         return text
     return np.asarray(table[inv]) if len(uniq) else np.zeros(n, dtype=np.float64)
 
@@ -519,8 +750,8 @@ def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, 
         table = np.array([c.encode("utf-8") for c in column.categories] or [b""])
         return column.codes, table
     if isinstance(column, TagSet):
-        inv, texts = column.joined()
-        return inv, np.array([t.encode("utf-8") for t in texts] or [b""])
+        inv, labels = column.joined()
+        return inv, np.array([t.encode("utf-8") for t in labels] or [b""])
     if col is not None and col.kind == "risk":
         return column.astype(np.intp), np.array([r.encode() for r in RISK_LETTERS])
     if column.dtype == np.bool_:
@@ -531,24 +762,210 @@ def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, 
         return column, "utf-8"
     if column.dtype.kind == "M":
         uniq, inv = np.unique(column, return_inverse=True)
-        texts = [b"" if np.isnat(u) else str(u.astype("datetime64[D]")).encode() for u in uniq]
+        texts: list[bytes] = [
+            b"" if np.isnat(u) else str(u.astype("datetime64[D]")).encode() for u in uniq
+        ]
         return inv.astype(np.intp), np.array(texts or [b""])
     if column.dtype.kind in "iu":
         uniq, inv = np.unique(column, return_inverse=True)
         return inv.astype(np.intp), np.array([str(int(u)).encode() for u in uniq] or [b""])
     if column.dtype.kind == "f":
         uniq, inv = np.unique(column, return_inverse=True)
-        return inv.astype(np.intp), np.array([_float_text(float(u)).encode() for u in uniq]
-                                             or [b""])
+        return inv.astype(np.intp), np.array(
+            [_float_text(float(u)).encode() for u in uniq] or [b""]
+        )
     raise AssertionError(column.dtype)  # pragma: no cover
 
 
 def _float_text(x: float) -> str:
+    # The recipe: "numbers as integers when whole, else Python's repr; a missing number empty".
     if np.isnan(x):
         return ""
-    if x == int(x) and abs(x) < 2**53:
+    if np.isfinite(x) and x == int(x):
         return str(int(x))
     return repr(x)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_file(path: str | os.PathLike[str], encoding: str, source: str | None) -> bytes:
+    """The file's bytes as UTF-8 without a BOM; any other ``encoding`` is converted."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        _check_utf8(data, source)
+    else:
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start) + 1
+            raise RosterError(
+                f"is not {encoding} text ({exc.reason} at byte {exc.start})", source=source, row=row
+            ) from None
+    return data[len(_BOM) :] if data.startswith(_BOM) else data
+
+
+def _check_utf8(data: bytes, source: str | None, step: int = 1 << 24) -> None:
+    """Raise a RosterError naming the row of the first byte that is not UTF-8 (bounded memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, max(len(data), 1), step):
+        try:
+            decoder.decode(view[start : start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as exc:
+            pos = max(start + exc.start - len(decoder.getstate()[0]), 0)
+            row = data.count(b"\n", 0, pos) + 1
+            raise RosterError(
+                f"is not UTF-8 text ({exc.reason} at byte {pos}); save it as UTF-8 or pass "
+                "the file's encoding, e.g. encoding='gb18030'",
+                source=source,
+                row=row,
+            ) from None
+
+
+def _split_csv(
+    data: bytes, delimiter: str, source: str | None
+) -> tuple[list[str], list[np.ndarray[Any, Any]], npt.NDArray[np.intp] | None, bool]:
+    """Split UTF-8 CSV bytes into the header and one array per column.
+
+    Returns the header, the columns (raw UTF-8 ``S`` arrays on the fast path, strings otherwise),
+    the 1-based row number of each data row when blank lines were skipped (else ``None``: rows
+    2, 3, …), and whether the columns are known to hold no NUL.
+
+    Files without a double quote are split by numpy on the raw bytes, with no Python work per
+    row; files with quoting go through the standard :mod:`csv` module.
+    """
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise RosterError(
+            f"the delimiter must be one character other than a quote or a line "
+            f"break, got {delimiter!r}",
+            source=source,
+        )
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if not data.strip(b"\n"):
+        raise RosterError("the file is empty (no header row)", source=source)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row = data.count(b"\n", 0, nul) + 1
+        raise RosterError("the file holds a NUL byte; " + _CONTROL_WHY, source=source, row=row)
+    if b'"' in data or b"\r" in data or not delimiter.isascii():
+        return (*_split_csv_module(data.decode("utf-8"), delimiter, source), True)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    ends = newlines if buf[-1] == 10 else np.append(newlines, buf.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    header = data[: ends[0]].decode("utf-8").split(delimiter)
+    if header == [""]:
+        raise RosterError("the header row is empty", source=source, row=1)
+    width = len(header)
+    seps = np.flatnonzero(buf == ord(delimiter))
+    blank = ends[1:] == starts[1:]
+    lines = np.flatnonzero(~blank) + 1
+    # Every data line has width - 1 separators exactly when there are that many in all and each
+    # line's share lies inside it (separators are in file order). Checked in O(lines).
+    ok = seps.size == (lines.size + 1) * (width - 1)
+    if ok and width > 1:
+        fields = seps[width - 1 :].reshape(lines.size, width - 1)
+        ok = bool((fields[:, 0] >= starts[lines]).all() & (fields[:, -1] < ends[lines]).all())
+    if not ok:
+        per_line = np.bincount(np.searchsorted(ends, seps), minlength=ends.size)
+        bad = np.flatnonzero((per_line[1:] != width - 1) & ~blank)
+        raise RosterError(
+            f"has {int(per_line[bad[0] + 1]) + 1} fields but the header has {width}",
+            source=source,
+            row=int(bad[0]) + 2,
+        )
+    fields = seps[width - 1 :].reshape(lines.size, width - 1)
+    columns = []
+    for j in range(width):
+        first = starts[lines] if j == 0 else fields[:, j - 1] + 1
+        last = fields[:, j] if j < width - 1 else ends[lines]
+        columns.append(_gather(data, buf, first, last))
+    return header, columns, (lines + 1 if blank.any() else None), True
+
+
+def _gather(
+    data: bytes,
+    buf: npt.NDArray[np.uint8],
+    first: npt.NDArray[np.intp],
+    last: npt.NDArray[np.intp],
+) -> np.ndarray[Any, Any]:
+    """Fields ``data[first[i]:last[i]]`` as a fixed-width ``S`` array, built by numpy."""
+    n = first.size
+    lengths = last - first
+    width = int(lengths.max()) if n else 0
+    if width == 0:
+        return np.zeros(n, dtype="S1")
+    if n * width > 4 * buf.size + (1 << 24):  # a few very long values: avoid a huge matrix
+        return np.array(
+            [data[a:b].decode("utf-8") for a, b in zip(first.tolist(), last.tolist(), strict=True)],
+            dtype=STRING,
+        )
+    out = np.empty((n, width), dtype=np.uint8)
+    offsets = np.arange(width)
+    step = max(1, (1 << 20) // width)
+    same_width = bool((lengths == width).all())  # e.g. credit codes: no padding to clear
+    for a in range(0, n, step):
+        block = out[a : a + step]
+        np.take(buf, first[a : a + step, None] + offsets, mode="clip", out=block)
+        if not same_width:
+            block[offsets >= lengths[a : a + step, None]] = 0
+    return out.view(f"S{width}").reshape(n)
+
+
+def _split_csv_module(
+    text: str, delimiter: str, source: str | None
+) -> tuple[list[str], list[np.ndarray[Any, Any]], npt.NDArray[np.intp] | None]:
+    """The :mod:`csv` module's reading (quoted fields), a chunk of rows at a time."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:  # pragma: no cover - an empty text is caught before
+        raise RosterError("the file is empty (no header row)", source=source) from None
+    if not header:
+        raise RosterError("the header row is empty", source=source, row=1)
+    width = len(header)
+    chunks: list[list[np.ndarray[Any, Any]]] = [[] for _ in range(width)]
+    numbers: list[int] = []
+    row = 1
+    gc_was_on = gc.isenabled()
+    gc.disable()  # millions of short-lived lists: the cyclic collector only slows this down
+    try:
+        while True:
+            block = []
+            consumed = 0
+            for record in itertools.islice(reader, 1 << 16):
+                consumed += 1
+                row += 1
+                if len(record) != width:
+                    if not record:
+                        continue  # a blank line, as the csv module reads it
+                    raise RosterError(
+                        f"has {len(record)} fields but the header has {width}",
+                        source=source,
+                        row=row,
+                    )
+                block.append(record)
+                numbers.append(row)
+            if block:
+                for chunk, values in zip(chunks, zip(*block, strict=True), strict=True):
+                    chunk.append(np.array(values, dtype=object).astype(STRING))
+            if consumed == 0:
+                break
+    except csv.Error as exc:
+        raise RosterError(f"is not valid CSV ({exc})", source=source, row=row + 1) from None
+    finally:
+        if gc_was_on:
+            gc.enable()
+    columns = [np.concatenate(c) if c else np.zeros(0, dtype=STRING) for c in chunks]
+    rows = np.array(numbers, dtype=np.intp)
+    consecutive = rows.size == 0 or int(rows[-1]) == rows.size + 1
+    return header, columns, (None if consecutive else rows)
 
 
 class _Roster:
@@ -561,8 +978,12 @@ class _Roster:
 
     __slots__ = ("_cache", "_columns", "_extra", "_n", "source")
 
-    def __init__(self, columns: Mapping[str, Column], extra: Mapping[str, np.ndarray[Any, Any]],
-                 source: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, Column],
+        extra: Mapping[str, np.ndarray[Any, Any]],
+        source: str | None = None,
+    ) -> None:
         # Private: use the from_* constructors, which validate.
         self._columns = dict(columns)
         self._extra = dict(extra)
@@ -587,6 +1008,8 @@ class _Roster:
         extra: Iterable[str] | None = None,
         source: str | None = None,
         _first_row: int = 1,
+        _row_numbers: npt.NDArray[np.intp] | None = None,
+        _nul_free: bool = False,
     ) -> Self:
         """Build a roster from a mapping of column name to values (arrays, lists, Series).
 
@@ -610,7 +1033,7 @@ class _Roster:
         RosterError
             On the first problem found, naming the column, the 1-based row and the value.
         """
-        ctx = _Context(source, _first_row, None)
+        ctx = _Context(source, _first_row, _row_numbers, nul_free=_nul_free)
         names = {c.name: c for c in cls.COLUMNS}
         alias = {a: c.name for c in cls.COLUMNS for a in c.aliases}
         keep = set(extra or ())
@@ -621,8 +1044,11 @@ class _Roster:
             canon = name if name in names else alias.get(name)
             if canon is not None:
                 if canon in renamed:
-                    raise RosterError(f"column {canon!r} is given twice (as {name!r} too)",
-                                      source=source, column=name)
+                    raise RosterError(
+                        f"column {canon!r} is given twice (as {name!r} too)",
+                        source=source,
+                        column=name,
+                    )
                 renamed[canon] = values
             elif name in keep or not strict:
                 extras[name] = values
@@ -632,17 +1058,27 @@ class _Roster:
                     + ", ".join(c.name for c in cls.COLUMNS)
                     + " (or their Chinese headers); pass extra=[...] to keep your own columns "
                     "or strict=False to keep every column",
-                    source=source, column=name,
+                    source=source,
+                    column=name,
                 )
         missing = [c.name for c in cls.COLUMNS if c.required and c.name not in renamed]
         if missing:
             raise RosterError(
                 f"required column missing: {', '.join(missing)} (accepted headers: "
-                + "; ".join(f"{c.name}: {', '.join(c.aliases)}" for c in cls.COLUMNS
-                            if c.name in missing) + ")",
-                source=source, column=missing[0],
+                + "; ".join(
+                    f"{c.name}: {', '.join(c.aliases)}" for c in cls.COLUMNS if c.name in missing
+                )
+                + ")",
+                source=source,
+                column=missing[0],
             )
-        n = len(_as_array(renamed[cls.ID]))
+        id_values = _as_array(renamed[cls.ID])
+        if id_values.ndim != 1:
+            raise RosterError(
+                "must be a one-dimensional sequence of ids", source=source, column=cls.ID
+            )
+        renamed[cls.ID] = id_values
+        n = id_values.shape[0]
         parsed: dict[str, Column] = {}
         for col in cls.COLUMNS:
             if col.name in renamed:
@@ -675,12 +1111,18 @@ class _Roster:
             series = frame[name] if not hasattr(frame, "column") else frame.column(name)
             target = mapping.get(str(name), str(name))
             cat = getattr(series, "cat", None)
-            if cat is not None and hasattr(cat, "codes") and not isinstance(cat, Callable):
-                codes = np.asarray(cat.codes.to_numpy(), dtype=np.int32)
-                cats = [str(c) for c in cat.categories]
-                if (codes < 0).any():
-                    cats.append("")
-                    codes = np.where(codes < 0, len(cats) - 1, codes).astype(np.int32)
+            if cat is not None and hasattr(cat, "codes") and not callable(cat):
+                raw_codes = np.asarray(cat.codes.to_numpy(), dtype=np.int32)
+                # Labels are stripped, as for any other input; labels equal after stripping
+                # merge, and missing cells (code -1) read as "".
+                lookup: dict[str, int] = {}
+                remap = np.array(
+                    [lookup.setdefault(str(c).strip(), len(lookup)) for c in cat.categories]
+                    + [lookup.setdefault("", len(lookup)) if (raw_codes < 0).any() else 0],
+                    dtype=np.int32,
+                )
+                codes = remap[raw_codes]  # code -1 picks the last entry: ""
+                cats = list(lookup)
                 canon = cls._canonical_name(target)
                 kind = next((c.kind for c in cls.COLUMNS if c.name == canon), None)
                 if kind == "category":
@@ -704,15 +1146,23 @@ class _Roster:
         ready = {k: v for k, v in columns.items() if isinstance(v, Categorical)}
         rest = {k: v for k, v in columns.items() if not isinstance(v, Categorical)}
         placeholder = {k: np.zeros(len(v), dtype=np.int8) for k, v in ready.items()}
-        roster = cls.from_columns({**rest, **placeholder}, **kwargs) if ready else \
-            cls.from_columns(rest, **kwargs)
+        roster = (
+            cls.from_columns({**rest, **placeholder}, **kwargs)
+            if ready
+            else cls.from_columns(rest, **kwargs)
+        )
         for key, cat in ready.items():
             canon = cls._canonical_name(key)
             if canon not in roster._columns:
-                raise RosterError("a categorical column must be one of the label columns",
-                                  column=key)
-            _check_text(_Col(canon, "text"), np.array(cat.categories, dtype=STRING),
-                        _Context(kwargs.get("source"), 1, None), empty_ok=True)
+                raise RosterError(
+                    "a categorical column must be one of the label columns", column=key
+                )
+            _check_labels(
+                _Col(canon, "category"),
+                cat.codes,
+                cat.categories,
+                _Context(kwargs.get("source"), 1, None),
+            )
             roster._columns[canon] = cat
         return roster
 
@@ -741,48 +1191,57 @@ class _Roster:
         """
         source = getattr(path, "name", None) if isinstance(path, io.TextIOBase) else os.fspath(path)
         mapping = dict(mapping or {})
-        try:
-            handle = (
-                path if isinstance(path, io.TextIOBase)
-                else open(path, encoding=encoding, newline="")  # noqa: SIM115
-            )
-        except OSError as exc:
-            raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
-        try:
-            with handle:
-                reader = csv.reader(handle, delimiter=delimiter)
-                try:
-                    header = next(reader)
-                except StopIteration:
-                    raise RosterError("the file is empty (no header row)", source=source) from None
-                header = [mapping.get(h.strip().lstrip("\ufeff"), h.strip().lstrip("\ufeff"))
-                          for h in header]
-                width = len(header)
-                data: list[list[str]] = [[] for _ in range(width)]
-                appenders = [d.append for d in data]
-                for lineno, row in enumerate(reader, start=2):
-                    if len(row) != width:
-                        if not row:
-                            continue
-                        raise RosterError(
-                            f"has {len(row)} fields but the header has {width}",
-                            source=source, row=lineno,
-                        )
-                    for app, value in zip(appenders, row, strict=True):
-                        app(value)
-        except UnicodeDecodeError as exc:
-            raise RosterError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                              source=source) from None
-        columns = {h: np.array(d, dtype=STRING) for h, d in zip(header, data, strict=True)}
+        if isinstance(path, io.TextIOBase):  # the caller's handle: read, but leave it open
+            text = path.read()
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise RosterError(
+                    f"holds text that is not Unicode ({exc.reason})", source=source
+                ) from None
+            del text
+        else:
+            data = _read_file(path, encoding, source)
+        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source)
         del data
+        header = [
+            mapping.get(h.strip().lstrip("\ufeff"), h.strip().lstrip("\ufeff")) for h in header
+        ]
         if len(set(header)) != len(header):
             dup = next(h for h in header if header.count(h) > 1)
-            raise RosterError("the header names this column twice", source=source, column=dup)
-        return cls.from_columns(columns, strict=strict, extra=extra, source=source, _first_row=2)
+            raise RosterError(
+                "the header names this column twice", source=source, row=1, column=dup
+            )
+        columns = dict(zip(header, raw_columns, strict=True))
+        del raw_columns
+        return cls.from_columns(
+            columns,
+            strict=strict,
+            extra=extra,
+            source=source,
+            _first_row=2,
+            _row_numbers=row_numbers,
+            _nul_free=nul_free,
+        )
 
     # ----------------------------------------------------------------- access
+    @property
+    def _ids(self) -> np.ndarray[Any, Any]:
+        return cast("np.ndarray[Any, Any]", self._columns[self.ID])
+
     def _check_unique_ids(self, ctx: _Context) -> None:
-        ids = self._columns[self.ID]
+        ids = self._ids
+        if ids.dtype == np.dtype("S18") and self._n:
+            # Fast path: sort one 64-bit hash per code; only equal hashes need a closer look.
+            v = ids.view(np.uint8).reshape(self._n, 18)
+            key = np.ascontiguousarray(v[:, :8]).view(np.uint64).ravel().copy()
+            key *= np.uint64(0x9E3779B97F4A7C15)
+            key ^= np.ascontiguousarray(v[:, 8:16]).view(np.uint64).ravel()
+            key *= np.uint64(0xBF58476D1CE4E5B9)
+            key ^= np.ascontiguousarray(v[:, 16:]).view(np.uint16).ravel().astype(np.uint64)
+            key.sort()
+            if not (key[1:] == key[:-1]).any():
+                return
         order = self._sort_order()
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
@@ -793,14 +1252,17 @@ class _Roster:
             raise RosterError(
                 f"duplicate id: also in row {ctx.row(int(rows[0]))}"
                 + (f" ({dup.size} duplicates in all)" if dup.size > 1 else ""),
-                source=ctx.source, row=ctx.row(int(rows[1])), column=self.ID, value=value,
+                source=ctx.source,
+                row=ctx.row(int(rows[1])),
+                column=self.ID,
+                value=value,
             )
 
     def _sort_order(self) -> npt.NDArray[np.intp]:
         """Row order sorted by id (cached)."""
-        order = self._cache.get("order")
+        order: npt.NDArray[np.intp] | None = self._cache.get("order")
         if order is None:
-            ids = self._columns[self.ID]
+            ids = self._ids
             if ids.dtype.kind == "S" and ids.dtype.itemsize == 18 and self._n:
                 v = ids.view(np.uint8).reshape(self._n, 18)
                 hi = np.ascontiguousarray(v[:, :8]).view(">u8").ravel()
@@ -808,10 +1270,11 @@ class _Roster:
                 lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
                 order = np.lexsort((lo, mid, hi))
             else:
-                order = np.argsort(np.strings.encode(ids, "utf-8") if ids.dtype == STRING
-                                   else ids, kind="stable")
+                order = np.argsort(
+                    np.strings.encode(ids, "utf-8") if ids.dtype == STRING else ids, kind="stable"
+                )
             self._cache["order"] = order
-        return order  # type: ignore[no-any-return]
+        return order
 
     def column(self, name: str) -> Column:
         """A column by canonical name, or one of the user's own columns."""
@@ -837,6 +1300,15 @@ class _Roster:
                 raise ValueError(f"a row mask needs {self._n} values, got {idx.shape}")
             idx = np.flatnonzero(idx)
         idx = idx.astype(np.intp, copy=False)
+        if idx.size:
+            if int(idx.min()) < -self._n or int(idx.max()) >= self._n:
+                raise IndexError(f"a row index is out of range for {self._n} rows")
+            counts = np.bincount(np.where(idx < 0, idx + self._n, idx), minlength=self._n)
+            if counts.max() > 1:
+                raise ValueError(
+                    f"row {int(np.argmax(counts))} is taken more than once; a "
+                    "roster holds each id once"
+                )
         cols = {k: _take(v, idx) for k, v in self._columns.items()}
         extra = {k: v[idx] for k, v in self._extra.items()}
         return type(self)(cols, extra, self.source)
@@ -852,7 +1324,7 @@ class _Roster:
     def _plain(self, col: _Col, column: Column) -> np.ndarray[Any, Any]:
         idx, table = _canonical_bytes(col, column)
         if table is None:
-            return np.strings.decode(idx, "ascii")  # type: ignore[no-any-return]
+            return np.asarray(np.strings.decode(idx, "ascii"))
         if isinstance(table, str):
             return idx
         if col.kind in ("bool", "count", "cap", "date"):
@@ -869,7 +1341,7 @@ class _Roster:
         header = [c.name for c in self.COLUMNS] + list(self._extra)
         try:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                fh.write(",".join(header) + "\n")
+                fh.write(",".join(_csv_field(h) for h in header) + "\n")
                 for chunk in self._canonical_chunks(sort=False, sep=b",", quote=True):
                     fh.write(chunk.decode("utf-8"))
             os.replace(tmp, path)
@@ -890,8 +1362,11 @@ class _Roster:
             parts = [_quoted(p) for p in parts]
         order = self._sort_order() if sort else None
         for start in range(0, self._n, chunk):
-            rows = (order[start:start + chunk] if order is not None
-                    else np.arange(start, min(start + chunk, self._n)))
+            rows = (
+                order[start : start + chunk]
+                if order is not None
+                else np.arange(start, min(start + chunk, self._n))
+            )
             line: np.ndarray[Any, Any] | None = None
             for k, (idx, table) in enumerate(parts):
                 if table is None:
@@ -917,10 +1392,10 @@ class _Roster:
            columns in alphabetical order).
         2. Then one line per row, rows sorted by id in byte order (credit codes are ASCII), each
            the canonical values joined by tabs and ending in ``\\n``. Canonical values: ids and
-           labels as written; the risk class as its letter; tags sorted and joined by ``;``;
-           flags ``1``/``0``; counts in decimal; dates ``YYYY-MM-DD`` or empty; no load cap
-           empty is written ``-1``; numbers as integers when whole, else Python's ``repr``;
-           a missing number empty.
+           labels as stored (surrounding spaces removed on loading); the risk class as its
+           letter; tags sorted by code point and joined by ``;``; flags ``1``/``0``; counts in
+           decimal; dates ``YYYY-MM-DD`` or empty; an officer's missing load cap ``-1``;
+           numbers as integers when whole, else Python's ``repr``; a missing number empty.
         3. The digest is the lowercase hex SHA-256 of all of it, prefixed ``sha256:``.
 
         Values never contain tabs or newlines (the loaders reject them), so the text is
@@ -929,9 +1404,13 @@ class _Roster:
 
         Examples
         --------
-        >>> r = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
-        ...                                "risk_class": ["A"]})
-        >>> r.digest() == r.take([0, 0][:1]).digest()
+        >>> r = TargetRoster.from_columns({
+        ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G"],
+        ...     "risk_class": ["A", "D"],
+        ... })
+        >>> r.digest() == r.take([1, 0]).digest()
+        True
+        >>> r.digest().startswith("sha256:")
         True
         """
         cached = self._cache.get("digest")
@@ -944,20 +1423,28 @@ class _Roster:
                 h.update(block)
             cached = "sha256:" + h.hexdigest()
             self._cache["digest"] = cached
-        return cached  # type: ignore[no-any-return]
+        return str(cached)
 
 
 def _quoted(part: tuple[np.ndarray[Any, Any], Any]) -> tuple[np.ndarray[Any, Any], Any]:
     idx, table = part
-    if table is None:
-        return part
+    if table is None:  # ids as bytes: lenient mode keeps legacy codes, which may hold a comma
+        codes = idx
+        needs = (np.strings.find(codes, b",") >= 0) | (np.strings.find(codes, b'"') >= 0)
+        if needs.any():
+            codes = codes.astype(f"S{codes.dtype.itemsize * 2 + 2}")
+            codes[needs] = np.strings.add(
+                np.strings.add(b'"', np.strings.replace(codes[needs], b'"', b'""')), b'"'
+            )
+        return codes, table
     if isinstance(table, str):  # free text: quote every value that needs it
         text = idx
         needs = (np.strings.find(text, ",") >= 0) | (np.strings.find(text, '"') >= 0)
         if needs.any():
             text = text.copy()
-            text[needs] = np.strings.add(np.strings.add('"', np.strings.replace(
-                text[needs], '"', '""')), '"')
+            text[needs] = np.strings.add(
+                np.strings.add('"', np.strings.replace(text[needs], '"', '""')), '"'
+            )
         return text, table
     fixed = []
     for b in table.tolist():
@@ -966,6 +1453,10 @@ def _quoted(part: tuple[np.ndarray[Any, Any], Any]) -> tuple[np.ndarray[Any, Any
             s = '"' + s.replace('"', '""') + '"'
         fixed.append(s.encode("utf-8"))
     return idx, np.array(fixed)
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if ("," in text or '"' in text) else text
 
 
 class TargetRoster(_Roster):
@@ -1018,8 +1509,14 @@ class TargetRoster(_Roster):
             "abnormal": np.array([t.abnormal for t in items], dtype=bool),
             "complaints": np.array([t.complaints for t in items], dtype=np.int64),
             "last_inspected": np.array(
-                [np.datetime64(t.last_inspected, "D") if t.last_inspected else
-                 np.datetime64("NaT", "D") for t in items], dtype="datetime64[D]"),
+                [
+                    np.datetime64(t.last_inspected, "D")
+                    if t.last_inspected
+                    else np.datetime64("NaT", "D")
+                    for t in items
+                ],
+                dtype="datetime64[D]",
+            ),
         }
         for k in extra_names:
             cols[k] = [t.attributes.get(k) for t in items]
@@ -1098,20 +1595,25 @@ class TargetRoster(_Roster):
             abnormal=bool(self.abnormal[i]),
             complaints=int(self.complaints[i]),
             last_inspected=None if np.isnat(last) else last.astype(dt.date),
-            attributes={k: (v[i].item() if v.dtype.kind == "f" else str(v[i]))
-                        for k, v in self._extra.items()},
+            attributes={
+                k: (v[i].item() if v.dtype.kind == "f" else str(v[i]))
+                for k, v in self._extra.items()
+            },
         )
 
     def row_of(self, credit_codes: npt.ArrayLike) -> npt.NDArray[np.intp]:
         """Row index of each code, ``-1`` where a code is not in the roster (vectorized)."""
         wanted = np.asarray(credit_codes)
         if wanted.dtype.kind != "S":
-            wanted = np.asarray(np.strings.encode(_to_strings(wanted), "ascii")).astype("S18")
+            wanted = np.asarray(np.strings.encode(_to_strings(wanted), "ascii", "replace"))
+        too_long = np.strings.str_len(wanted) > 18  # would match after truncation to 18
+        wanted = wanted.astype("S18")
         order = self._sort_order()
         s = self.credit_code[order]
         pos = np.searchsorted(s, wanted)
         pos_c = np.minimum(pos, max(self._n - 1, 0))
         found = (pos < self._n) & (s[pos_c] == wanted) if self._n else np.zeros(len(wanted), bool)
+        found &= ~too_long
         return np.where(found, order[pos_c] if self._n else 0, -1).astype(np.intp)
 
     def mask(
@@ -1161,7 +1663,11 @@ class TargetRoster(_Roster):
         return {RISK_LETTERS[i]: int(c) for i, c in enumerate(counts) if c}
 
     def invalid_credit_codes(self) -> list[tuple[int, str]]:
-        """(1-based row, code) of every code that fails GB 32100-2015 (lenient loading keeps them)."""
+        """(1-based row, code) of every code failing GB 32100-2015 (lenient loading keeps them).
+
+        Rows count from 1 in the roster's own order (for a roster just loaded from a CSV file,
+        add 1 for the header row to get the file's row).
+        """
         bad = np.flatnonzero(~credit_code_mask(self.credit_code))
         return [(int(i) + 1, self.credit_code[i].decode("ascii")) for i in bad]
 
@@ -1194,18 +1700,21 @@ class OfficerRoster(_Roster):
     def from_officers(cls, officers: Iterable[Officer]) -> OfficerRoster:
         """Build from :class:`~randcheck.Officer` objects."""
         items = list(officers)
-        return cls.from_columns({
-            "officer_id": [o.officer_id for o in items],
-            "name": [o.name for o in items],
-            "unit": [o.unit for o in items],
-            "department": [o.department for o in items],
-            "area": [o.area for o in items],
-            "skills": [sorted(o.skills) for o in items],
-            "expert": np.array([o.expert for o in items], dtype=bool),
-            "active": np.array([o.active for o in items], dtype=bool),
-            "load_cap": np.array([-1 if o.load_cap is None else o.load_cap for o in items],
-                                 dtype=np.int64),
-        })
+        return cls.from_columns(
+            {
+                "officer_id": [o.officer_id for o in items],
+                "name": [o.name for o in items],
+                "unit": [o.unit for o in items],
+                "department": [o.department for o in items],
+                "area": [o.area for o in items],
+                "skills": [sorted(o.skills) for o in items],
+                "expert": np.array([o.expert for o in items], dtype=bool),
+                "active": np.array([o.active for o in items], dtype=bool),
+                "load_cap": np.array(
+                    [-1 if o.load_cap is None else o.load_cap for o in items], dtype=np.int64
+                ),
+            }
+        )
 
     @property
     def officer_id(self) -> npt.NDArray[Any]:

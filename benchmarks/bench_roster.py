@@ -1,0 +1,160 @@
+"""Directories (名录库): loading a CSV roster, building from numpy columns, ``import randcheck``.
+
+Goals from issue 2:
+
+- loading a 10⁶-row CSV roster, validation included, within 3× the time of ``pandas.read_csv`` on
+  the same file (ratio ours / pandas, lower is better, goal ≤ 3);
+- peak memory of that load within 2× the pandas frame's ``memory_usage(deep=True)`` (goal ≤ 2);
+- building a 10⁷-row roster from numpy columns "in seconds" (absolute goal: 10 s);
+- ``import randcheck`` in a fresh interpreter under 0.3 s.
+
+Quick mode uses 10⁴ rows for the CSV and 10⁵ for the build. The CSV is generated here: valid
+credit codes computed with numpy, Chinese headers, names, labels, tags, counts and dates.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+from _harness import Row, best_time, peak_bytes
+from randcheck import TargetRoster
+from randcheck.credit_code import CREDIT_CODE_ALPHABET
+
+WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+SYMBOLS = np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def valid_codes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct valid 统一社会信用代码 as ``S18``: 91 + area 130634 + 9 random + check."""
+    body = np.empty((n, 17), dtype=np.int64)
+    body[:, :2] = [9, 1]
+    body[:, 2:8] = [1, 3, 0, 6, 3, 4]
+    # A random permutation of 0..31⁹-1 written in base 31 keeps the codes distinct.
+    serial = rng.choice(31**6, size=n, replace=False) * 31**3 + rng.integers(0, 31**3, size=n)
+    for i in range(16, 7, -1):
+        body[:, i] = serial % 31
+        serial //= 31
+    check = (31 - (body @ WEIGHTS) % 31) % 31
+    raw = np.concatenate([SYMBOLS[body], SYMBOLS[check][:, None]], axis=1)
+    return np.ascontiguousarray(raw).view("S18").ravel()
+
+
+def write_csv(path: pathlib.Path, n: int, seed: int = 2) -> None:
+    rng = np.random.default_rng(seed)
+    codes = valid_codes(n, rng)
+    industries = np.array(["零售业", "餐饮业", "成品油零售", "典当", "拍卖", "二手车"])
+    frame = pd.DataFrame(
+        {
+            "统一社会信用代码": codes.astype("U18"),
+            "企业名称": np.char.add("曲阳某商贸有限公司", rng.integers(0, 10**6, n).astype(str)),
+            "信用风险等级": np.array(list("ABCD"))[rng.integers(0, 4, n)],
+            "行业": industries[rng.integers(0, industries.size, n)],
+            "行政区划": np.array(["130634", "130602", "130603"])[rng.integers(0, 3, n)],
+            "登记状态": np.array(["存续", "在业", "注销"])[rng.integers(0, 3, n)],
+            "标签": np.array(["", "连锁", "连锁;重点", "预付卡"])[rng.integers(0, 4, n)],
+            "经营异常名录": np.array(["否", "是"])[(rng.random(n) < 0.05).astype(int)],
+            "投诉次数": rng.integers(0, 5, n),
+            "上次检查日期": np.where(
+                rng.random(n) < 0.5,
+                "",
+                (np.datetime64("2019-01-01") + rng.integers(0, 2000, n)).astype(str),
+            ),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def numpy_columns(n: int, seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "credit_code": valid_codes(n, rng),
+        "risk_class": np.array(list("ABCD"))[rng.integers(0, 4, n)],
+        "industry": np.array(["零售业", "餐饮业", "成品油零售", "典当"])[rng.integers(0, 4, n)],
+        "area": np.array(["130634", "130602", "130603"])[rng.integers(0, 3, n)],
+        "abnormal": rng.random(n) < 0.05,
+        "complaints": rng.integers(0, 5, n),
+        "last_inspected": np.datetime64("2019-01-01") + rng.integers(0, 2000, n),
+    }
+
+
+def import_time() -> float:
+    code = "import time; t = time.perf_counter(); import randcheck; print(time.perf_counter() - t)"
+    best = float("inf")
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        best = min(best, float(out.stdout))
+    return best
+
+
+def run(quick: bool) -> list[Row]:
+    n_csv = 10_000 if quick else 1_000_000
+    n_build = 100_000 if quick else 10_000_000
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "targets.csv"
+        write_csv(path, n_csv)
+        ours = best_time(lambda: TargetRoster.from_csv(path))
+        theirs = best_time(lambda: pd.read_csv(path))
+        rows.append(
+            Row(
+                "roster",
+                f"from_csv, {n_csv:,} rows (validated)",
+                ours,
+                "pandas.read_csv, same file",
+                theirs,
+                goal=3.0,
+                lower_is_better=True,
+            )
+        )
+        peak, roster = peak_bytes(lambda: TargetRoster.from_csv(path))
+        frame_bytes = int(pd.read_csv(path).memory_usage(deep=True).sum())
+        assert len(roster) == n_csv
+        rows.append(
+            Row(
+                "roster",
+                f"from_csv peak memory, {n_csv:,} rows",
+                peak,
+                "pandas frame memory_usage(deep=True)",
+                frame_bytes,
+                goal=2.0,
+                unit="B",
+                lower_is_better=True,
+            )
+        )
+        del roster
+    columns = numpy_columns(n_build)
+    t0 = time.perf_counter()
+    built = TargetRoster.from_columns(columns)
+    build = time.perf_counter() - t0
+    assert len(built) == n_build
+    del built
+    rows.append(
+        Row(
+            "roster",
+            f"from_columns, {n_build:,} rows of numpy columns",
+            build,
+            "absolute goal: seconds (≤ 10 s)",
+            None,
+            goal=10.0,
+        )
+    )
+    rows.append(
+        Row(
+            "roster",
+            "import randcheck (fresh interpreter)",
+            import_time(),
+            "absolute goal: under 0.3 s",
+            None,
+            goal=0.3,
+        )
+    )
+    return rows
