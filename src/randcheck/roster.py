@@ -621,7 +621,47 @@ def _tagset(col: _Col, values: Sequence[Any], ctx: _Context) -> TagSet:
     return tags
 
 
+def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -> Column:
+    """Accept a column already in stored form (codes + labels, or bit masks + names)."""
+    wanted = Categorical if col.kind == "category" else TagSet if col.kind == "tags" else None
+    if wanted is None or not isinstance(raw, wanted):
+        raise RosterError(
+            f"a {type(raw).__name__} column is only accepted for "
+            + ("label" if isinstance(raw, Categorical) else "tag")
+            + f" columns; {col.name!r} holds {col.kind} values",
+            source=ctx.source,
+            column=col.name,
+        )
+    if len(raw) != n:
+        raise RosterError(
+            f"has {len(raw)} values but the roster has {n} rows", source=ctx.source, column=col.name
+        )
+    if isinstance(raw, Categorical):
+        codes = np.asarray(raw.codes)
+        if codes.size and (codes.min() < 0 or codes.max() >= len(raw.categories)):
+            bad = np.flatnonzero((codes < 0) | (codes >= len(raw.categories)))
+            ctx.fail(
+                col.name,
+                bad,
+                [int(codes[i]) for i in bad[:_MAX_LISTED]],
+                f"a category code must be in 0…{len(raw.categories) - 1}",
+            )
+        labels = [str(c).strip() for c in raw.categories]
+        _check_labels(col, codes, labels, ctx)
+        return Categorical(codes.astype(np.int32, copy=False), tuple(labels))
+    _check_labels(col, np.zeros(0), list(raw.names), ctx)
+    if any(";" in t for t in raw.names):
+        raise RosterError("a tag must not contain ';'", source=ctx.source, column=col.name)
+    if len(raw.names) < 64 and (raw.bits >> np.uint64(len(raw.names))).any():
+        raise RosterError(
+            "a tag bit is set beyond the listed tag names", source=ctx.source, column=col.name
+        )
+    return raw
+
+
 def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> Column:
+    if isinstance(raw, (Categorical, TagSet)):
+        return _ready_column(col, raw, n, ctx)
     if col.kind == "tags" and not isinstance(raw, np.ndarray) and isinstance(raw, Sequence):
         raw = np.array([*raw, None], dtype=object)[:-1]  # keep lists of labels one per row
     arr = _as_array(raw)
@@ -1018,7 +1058,9 @@ class _Roster:
         columns : mapping
             Canonical column names (see the module's column tables) or accepted Chinese
             headers, each to a sequence of equal length. Values may be numpy arrays, lists or
-            anything with ``to_numpy()`` (pandas, polars, pyarrow columns).
+            anything with ``to_numpy()`` (pandas, polars, pyarrow columns). Label columns may
+            also be given in stored form as a :class:`Categorical` and tag columns as a
+            :class:`TagSet`, which skips factorizing (no per-row work).
         strict : bool
             Strict mode rejects invalid credit codes and unknown columns; lenient mode keeps
             legacy codes (list them with :meth:`TargetRoster.invalid_credit_codes`) and keeps
@@ -1142,29 +1184,8 @@ class _Roster:
 
     @classmethod
     def _from_mixed(cls, columns: Mapping[str, Any], **kwargs: Any) -> Self:
-        # Ready-made Categorical columns skip factorizing (they are already codes).
-        ready = {k: v for k, v in columns.items() if isinstance(v, Categorical)}
-        rest = {k: v for k, v in columns.items() if not isinstance(v, Categorical)}
-        placeholder = {k: np.zeros(len(v), dtype=np.int8) for k, v in ready.items()}
-        roster = (
-            cls.from_columns({**rest, **placeholder}, **kwargs)
-            if ready
-            else cls.from_columns(rest, **kwargs)
-        )
-        for key, cat in ready.items():
-            canon = cls._canonical_name(key)
-            if canon not in roster._columns:
-                raise RosterError(
-                    "a categorical column must be one of the label columns", column=key
-                )
-            _check_labels(
-                _Col(canon, "category"),
-                cat.codes,
-                cat.categories,
-                _Context(kwargs.get("source"), 1, None),
-            )
-            roster._columns[canon] = cat
-        return roster
+        # Kept for callers of the earlier private name: from_columns takes ready columns now.
+        return cls.from_columns(columns, **kwargs)
 
     @classmethod
     def from_csv(
