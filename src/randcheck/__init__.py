@@ -3,6 +3,8 @@
 Everything a user needs is importable from here; see the reference in the documentation.
 """
 
+from randcheck.archive import ArchiveCheck, verify_archive, write_archive
+from randcheck.audit import verify
 from randcheck.calendar import (
     HolidayPeriod,
     Marked,
@@ -78,7 +80,6 @@ from randcheck.sampling import (
     commit,
     draw,
     inclusion_probabilities,
-    verify,
 )
 from randcheck.visits import Visit
 
@@ -91,6 +92,7 @@ __all__ = [
     "OFFICER_MATCHING",
     "RATE_PRESETS",
     "RESULT_PUBLICATION",
+    "ArchiveCheck",
     "Batch",
     "BatchError",
     "BatchReceipt",
@@ -159,5 +161,7 @@ __all__ = [
     "synthetic_officers",
     "synthetic_targets",
     "verify",
+    "verify_archive",
     "verify_batch",
+    "write_archive",
 ]
