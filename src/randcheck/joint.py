@@ -4,22 +4,44 @@ Two ways in:
 
 1. **Several item draws merged** (:func:`draw_batch`, then :attr:`Batch.visits`). Each item is
    drawn by its own plan, restricted to the item's scope. In *coordinated* mode (the default) all
-   items use the same per-target numbers (one child key for the batch), so their samples overlap
-   as much as their designs allow: a target drawn for an item with a small rate is, in the same
-   stratum, also drawn for every item with a larger rate (permanent random numbers). Each item
-   keeps exactly its own inclusion probabilities. *Independent* mode gives every item its own
-   key, for comparison.
+   items use the same per-target numbers (the child key ``units`` of the batch's key), so their
+   samples overlap as much as their designs allow: within a stratum, the targets drawn for an
+   item with a small rate are, up to the rounding of stratum sizes, also drawn for every item with
+   a larger rate over the same targets (permanent random numbers). Each item keeps exactly its
+   own inclusion probabilities. *Independent* mode gives every item its own key
+   (``units/<item code>``), for comparison. Draws made separately can be merged with
+   :func:`merge_draws`.
 2. **A joint task** (:func:`draw_joint_task`): the union of the items' scopes is drawn once; each
    drawn target's visit checks every item whose scope covers it, and each item's inclusion
    probability for a target in its scope is the task's.
 
 Either way the result is a :class:`VisitTable` (columns, one row per visit) and a
-:class:`BatchReceipt` that :func:`verify_batch` (or :func:`randcheck.verify`) replays.
+:class:`BatchReceipt` that :func:`verify_batch` replays (:func:`randcheck.verify` passes batch
+receipts to it).
+
+**Keys.** A batch labelled ``b`` drawn from public seed ``s`` takes its numbers from the child key
+``batch/b`` of ``s`` (recipe ``randcheck-prn/1``, :mod:`randcheck.randomness`). Every item draw of
+the batch is an ordinary ``randcheck-draw/1`` draw from that key with stream ``units``
+(coordinated) or ``units/<item code>`` (independent); a joint task is one draw from that key with
+stream ``units`` over the roster restricted to the union of the items' scopes (active targets
+whose industry is one of an item's industries and that carry one of its tags, when it lists
+any).
+
+**One plan year.** A batch belongs to one plan year (年度抽查工作计划). Items carry no calendar or
+year; a plan may carry one through ``eligibility.as_of`` (the end of its repeat window). All plans
+of a batch, and all draws merged by :func:`merge_draws`, must have ``as_of`` in the same year (or
+none), and in ``year`` when it is given; the receipt records the year. One
+:class:`VisitTable` has one calendar: :meth:`VisitTable.due_dates` takes it.
 
 The merge recipe ``randcheck-merge/1``: the (item, target) pairs of all item draws are grouped by
 target; a visit is one target with the sorted codes of its items. Visits are ordered by credit
 code. The visits digest is ``sha256:`` + SHA-256 of ``"randcheck-merge/1\\n"`` followed by one
 line per visit: the credit code, a tab, the item codes joined by ``;``, and ``\\n``.
+
+The batch receipt ``randcheck-batch/1`` (:class:`BatchReceipt`) holds the mode, the batch label,
+the seed, the roster digest, the items as records, one draw receipt per item (one for a joint
+task), the merge recipe, the number of visits and their digest, the team size, the lead order and
+the plan year. :func:`verify_batch` recomputes every draw and the merge from it and the roster.
 """
 
 from __future__ import annotations
@@ -31,7 +53,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -39,7 +61,7 @@ import numpy.typing as npt
 
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
-from randcheck.randomness import GeneratorSource, source_for
+from randcheck.randomness import GeneratorSource, HashSource, source_for
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     Draw,
@@ -70,6 +92,7 @@ __all__ = [
 
 BATCH_FORMAT = "randcheck-batch/1"
 MERGE_RECIPE = "randcheck-merge/1"
+_MODES = ("coordinated", "independent", "joint-task")
 
 
 def _check_items(items: Sequence[Item]) -> tuple[Item, ...]:
@@ -77,6 +100,8 @@ def _check_items(items: Sequence[Item]) -> tuple[Item, ...]:
         raise BatchError("a batch needs at least one item")
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
+        if not isinstance(item, Item):
+            raise BatchError(f"items[{i}]: expected an Item, got {type(item).__name__}")
         if item.code in seen:
             raise BatchError(
                 f"items[{i}]: item code {item.code!r} is used twice (also "
@@ -84,6 +109,17 @@ def _check_items(items: Sequence[Item]) -> tuple[Item, ...]:
             )
         seen[item.code] = i
     return tuple(items)
+
+
+def _check_team_size(team_size: int) -> int:
+    if isinstance(team_size, bool) or not isinstance(team_size, int | np.integer):
+        raise BatchError(f"team_size must be a whole number ≥ 2, got {team_size!r}")
+    if team_size < 2:
+        raise BatchError(
+            "team_size must be at least 2 (执法人员不得少于两人, 行政处罚法 Art. 42), "
+            f"got {team_size}"
+        )
+    return int(team_size)
 
 
 def item_plan(
@@ -94,6 +130,11 @@ def item_plan(
     Without a plan, the item's ``rate`` is the overall rate, spread over risk classes by
     ``multipliers`` (equal rates when none are given). The item's industries and tags are
     intersected with the plan's eligibility.
+
+    Raises
+    ------
+    BatchError
+        The item has no ``rate`` and no plan is given.
 
     Examples
     --------
@@ -123,7 +164,7 @@ def item_plan(
 
 
 def _scope_mask(roster: TargetRoster, items: Sequence[Item]) -> npt.NDArray[np.bool_]:
-    """Targets covered by at least one item's scope (and active)."""
+    """Active targets covered by at least one item's scope."""
     mask = np.zeros(len(roster), dtype=bool)
     for item in items:
         mask |= Eligibility(
@@ -132,14 +173,60 @@ def _scope_mask(roster: TargetRoster, items: Sequence[Item]) -> npt.NDArray[np.b
     return mask
 
 
+def _check_scopes(roster: TargetRoster, items: Sequence[Item]) -> None:
+    for item in items:
+        if not _scope_mask(roster, [item]).any():
+            raise BatchError(
+                f"item {item.code!r} ({item.name}): its scope (industries "
+                f"{sorted(item.industries) or 'any'}, tags {sorted(item.tags) or 'any'}) "
+                f"matches no active target in the roster ({len(roster)} rows); check the "
+                "item's industries and tags against the roster's labels"
+            )
+
+
+def _batch_year(year: int | None, as_of: Mapping[str, dt.date | None], what: str) -> int | None:
+    """The batch's plan year: ``year``, or the one year of every ``as_of`` given."""
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise BatchError(f"year must be a whole number such as 2026, got {year!r}")
+    dated = {k: d for k, d in as_of.items() if d is not None}
+    if year is not None:
+        wrong = {k: d for k, d in dated.items() if d.year != year}
+        if wrong:
+            listed = ", ".join(f"{k} (as_of {d.isoformat()})" for k, d in sorted(wrong.items()))
+            raise BatchError(
+                f"the batch's plan year is {year}, but the {what} of {listed} "
+                f"{'is' if len(wrong) == 1 else 'are'} dated in another year; a batch "
+                "belongs to one plan year"
+            )
+        return year
+    years = sorted({d.year for d in dated.values()})
+    if len(years) > 1:
+        listed = ", ".join(f"{k} ({d.year})" for k, d in sorted(dated.items()))
+        raise BatchError(
+            f"the {what}s of this batch mix plan years ({listed}); a batch belongs to one plan "
+            "year: draw each year's items in their own batch"
+        )
+    return years[0] if years else None
+
+
 # ------------------------------------------------------------------------------ visits
 @attrs.frozen(eq=False)
 class VisitTable:
     """Visits as columns: one row per visit, the items of visit ``v`` in
     ``item_index[item_indptr[v]:item_indptr[v + 1]]`` (indices into ``items``).
 
-    Iterating (or indexing) gives :class:`~randcheck.Visit` values; the columns serve large
-    batches without one object per visit.
+    Visits are in credit-code order, and the items of a visit in item-code order, whatever the
+    order of the items or draws merged. Iterating (or indexing) gives :class:`~randcheck.Visit`
+    values; the columns serve large batches without one object per visit.
+
+    Examples
+    --------
+    >>> from randcheck import example_county
+    >>> county = example_county()
+    >>> joint = [it for it in county.items if it.code.endswith("-07")]
+    >>> table = merge_visits(county.targets, joint, [np.array([0, 5]), np.array([5])] * 2)
+    >>> len(table), table.pairs, table.items_per_visit().tolist()
+    (2, 6, [4, 2])
     """
 
     items: tuple[Item, ...]
@@ -186,38 +273,107 @@ class VisitTable:
         """How many items each visit checks."""
         return np.diff(self.item_indptr)
 
+    def _visit_of_pair(self) -> npt.NDArray[np.intp]:
+        return np.repeat(np.arange(len(self), dtype=np.intp), self.items_per_visit())
+
+    def _code_sorted_index(self) -> npt.NDArray[np.intp]:
+        """``item_index`` with each visit's items in item-code order."""
+        rank = np.empty(len(self.items), dtype=np.intp)
+        rank[np.argsort(np.array([it.code for it in self.items]), kind="stable")] = np.arange(
+            len(self.items)
+        )
+        r = rank[self.item_index]
+        if r.size < 2:
+            return self.item_index
+        starts = np.zeros(r.shape[0], dtype=bool)
+        starts[self.item_indptr[:-1][self.items_per_visit() > 0]] = True
+        if bool(np.all((r[1:] > r[:-1]) | starts[1:])):
+            return self.item_index
+        return self.item_index[np.lexsort((r, self._visit_of_pair()))]
+
     def digest(self) -> str:
         """The visits digest of the ``randcheck-merge/1`` recipe (see the module docstring)."""
         h = hashlib.sha256(f"{MERGE_RECIPE}\n".encode())
-        codes = [it.code for it in self.items]
-        ptr = self.item_indptr.tolist()
-        idx = self.item_index.tolist()
-        lines = []
-        for v, code in enumerate(self.credit_codes.tolist()):
-            names = sorted(codes[k] for k in idx[ptr[v] : ptr[v + 1]])
-            lines.append(code.decode("ascii") + "\t" + ";".join(names) + "\n")
-        h.update("".join(lines).encode("utf-8"))
+        n_v, n_p, n_i = len(self), self.pairs, len(self.items)
+        if n_v:
+            idx = self._code_sorted_index()
+            last = np.zeros(n_p, dtype=bool)
+            last[self.item_indptr[1:][self.items_per_visit() > 0] - 1] = True
+            # Each visit: "<code>\t", then each item code followed by ";" (or "\n" if last).
+            tokens = np.array(
+                [f"{it.code};".encode() for it in self.items]
+                + [f"{it.code}\n".encode() for it in self.items],
+                dtype=object,
+            )
+            pieces = np.empty(n_v + n_p, dtype=object)
+            head = self.item_indptr[:-1] + np.arange(n_v)
+            is_head = np.zeros(n_v + n_p, dtype=bool)
+            is_head[head] = True
+            pieces[head] = np.char.add(self.credit_codes.astype("S18"), b"\t").astype(object)
+            pieces[~is_head] = tokens[idx + n_i * last]
+            h.update(b"".join(pieces.tolist()))
         return "sha256:" + h.hexdigest()
 
+    def lead_departments(self) -> list[str]:
+        """The lead department of each visit (most items; ties by ``lead_order``, then name)."""
+        depts = sorted({it.department for it in self.items})
+        prec = sorted(
+            range(len(depts)),
+            key=lambda j: (
+                self.lead_order.index(depts[j]) if depts[j] in self.lead_order else len(depts),
+                depts[j],
+            ),
+        )
+        if not len(self):
+            return []
+        d_of_item = np.array([depts.index(it.department) for it in self.items], dtype=np.intp)
+        rank = np.empty(len(depts), dtype=np.intp)
+        rank[prec] = np.arange(len(depts))
+        n_d = len(depts)
+        key = self._visit_of_pair() * n_d + d_of_item[self.item_index]
+        uniq, counts = np.unique(key, return_counts=True)
+        visit, dept = np.divmod(uniq, n_d)
+        # Best first: most items, then the earliest department in precedence.
+        order = np.lexsort((rank[dept], -counts, visit))
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = visit[order][1:] != visit[order][:-1]
+        leads = dept[order][first]
+        return [depts[j] for j in leads.tolist()]
+
     def burden(self) -> Burden:
-        """Visits before and after merging, items per visit, figures per department."""
+        """Visits before and after merging, items per visit, figures per department.
+
+        Examples
+        --------
+        >>> from randcheck import example_county
+        >>> county = example_county()
+        >>> joint = [it for it in county.items if it.code.endswith("-07")]
+        >>> b = merge_visits(county.targets, joint, [np.array([0, 5]), np.array([5])] * 2,
+        ...                  lead_order=("商务局",)).burden()
+        >>> b.visits_unmerged, b.visits, b.saved, b.items_per_visit_histogram
+        (6, 2, 4, {2: 1, 4: 1})
+        >>> b.led_by_department
+        {'商务局': 2}
+        """
         per_visit = self.items_per_visit()
-        dept_of_item = [it.department for it in self.items]
-        by_dept_checks: Counter[str] = Counter(dept_of_item[k] for k in self.item_index.tolist())
-        by_dept_visits: Counter[str] = Counter()
-        ptr = self.item_indptr.tolist()
-        idx = self.item_index.tolist()
-        for v in range(len(self)):
-            for d in {dept_of_item[k] for k in idx[ptr[v] : ptr[v + 1]]}:
-                by_dept_visits[d] += 1
+        depts = sorted({it.department for it in self.items})
+        d_of_item = np.array([depts.index(it.department) for it in self.items], dtype=np.intp)
+        pair_dept = d_of_item[self.item_index]
+        checks = np.bincount(pair_dept, minlength=len(depts))
+        key = np.unique(self._visit_of_pair() * len(depts) + pair_dept)
+        visits_by = np.bincount(key % len(depts), minlength=len(depts))
+        led = Counter(self.lead_departments())
         hist = np.bincount(per_visit) if per_visit.size else np.zeros(1, dtype=np.intp)
         return Burden(
             visits_unmerged=self.pairs,
             visits=len(self),
             mean_items_per_visit=float(per_visit.mean()) if per_visit.size else 0.0,
             items_per_visit_histogram={int(k): int(c) for k, c in enumerate(hist) if c},
-            checks_by_department=dict(sorted(by_dept_checks.items())),
-            visits_by_department=dict(sorted(by_dept_visits.items())),
+            checks_by_department={d: int(c) for d, c in zip(depts, checks.tolist(), strict=True)},
+            visits_by_department={
+                d: int(c) for d, c in zip(depts, visits_by.tolist(), strict=True)
+            },
+            led_by_department={d: led[d] for d in depts if led[d]},
         )
 
     def to_rows(self) -> list[dict[str, Any]]:
@@ -236,7 +392,7 @@ class VisitTable:
         ]
 
     def to_json(self) -> str:
-        """The visits as a JSON array (UTF-8 characters kept)."""
+        """The visits as a JSON array (UTF-8 characters kept), in visit order."""
         return json.dumps(self.to_rows(), ensure_ascii=False, indent=1)
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
@@ -267,15 +423,61 @@ class VisitTable:
     def due_dates(
         self, inspection_end: Any, *, as_of: Any, done: Any = None, calendar: Any = None
     ) -> Any:
-        """Result-publication due dates (20 working days after each visit's inspection ends).
+        """Result-publication due dates: 20 working days after each visit's inspection ends.
 
-        ``inspection_end`` holds one date per visit; see :func:`randcheck.due_dates`.
+        A thin wrapper of :func:`randcheck.due_dates` with
+        :data:`~randcheck.deadlines.RESULT_PUBLICATION` (检查结果录入公示, 谁检查、谁录入、谁公示).
+
+        Parameters
+        ----------
+        inspection_end : date or sequence of dates
+            One date per visit (``NaT``/``None`` where not yet inspected), or one date for all.
+        as_of : date
+            The date the status describes.
+        done : sequence of dates, optional
+            When each visit's result was published.
+        calendar : WorkCalendar or ProvisionalCalendar, optional
+            One calendar for the whole table (default ``WorkCalendar.default()``).
+
+        Returns
+        -------
+        DueDates
+            Aligned with the visits.
+
+        Raises
+        ------
+        BatchError
+            ``inspection_end`` does not hold one date per visit.
+
+        Examples
+        --------
+        >>> from randcheck import example_county
+        >>> county = example_county()
+        >>> joint = [it for it in county.items if it.code.endswith("-07")]
+        >>> table = merge_visits(county.targets, joint, [np.array([0, 5]), np.array([5])] * 2)
+        >>> due = table.due_dates(["2025-09-26", "2025-10-20"], as_of="2025-11-14")
+        >>> np.datetime_as_string(due.due).tolist()
+        ['2025-10-30', '2025-11-17']
         """
+        from randcheck.calendar import as_date
         from randcheck.deadlines import RESULT_PUBLICATION, due_dates
 
+        n = len(self)
+        if isinstance(inspection_end, str | dt.date | np.datetime64):
+            ends: Any = np.full(
+                n, np.datetime64(as_date(inspection_end, field="inspection_end"), "D")
+            )
+        else:
+            ends = np.asarray(inspection_end)
+            if ends.ndim != 1 or ends.shape[0] != n:
+                got = ends.shape[0] if ends.ndim == 1 else f"an array of shape {ends.shape}"
+                raise BatchError(
+                    f"inspection_end: {got} dates for {n} visits; give one date per visit "
+                    "(NaT where not inspected yet) or a single date for all"
+                )
         return due_dates(
             RESULT_PUBLICATION,
-            {"inspection_end": inspection_end},
+            {"inspection_end": ends},
             as_of=as_of,
             done=done,
             calendar=calendar,
@@ -291,7 +493,12 @@ def _lead(items: Sequence[Item], order: Sequence[str]) -> str:
 
 @attrs.frozen
 class Burden:
-    """What merging saves: visits before (one per item and target) and after, and per department."""
+    """What merging saves: visits before (one per item and target) and after, and per department.
+
+    ``visits`` is also the number of distinct targets visited (one visit per target).
+    ``checks_by_department`` counts (item, target) checks, ``visits_by_department`` the visits a
+    department takes part in, ``led_by_department`` the visits it leads.
+    """
 
     visits_unmerged: int
     visits: int
@@ -299,11 +506,17 @@ class Burden:
     items_per_visit_histogram: Mapping[int, int]
     checks_by_department: Mapping[str, int]
     visits_by_department: Mapping[str, int]
+    led_by_department: Mapping[str, int] = attrs.field(factory=dict)
 
     @property
     def saved(self) -> int:
         """Visits saved by merging (进一次门、查多项事)."""
         return self.visits_unmerged - self.visits
+
+    @property
+    def distinct_targets(self) -> int:
+        """Targets visited (equal to :attr:`visits`)."""
+        return self.visits
 
     def to_rows(self) -> list[dict[str, Any]]:
         """A tidy table: one row per (measure, department) pair."""
@@ -324,51 +537,83 @@ class Burden:
             {"measure": "visits", "department": d, "value": v}
             for d, v in self.visits_by_department.items()
         ]
+        rows += [
+            {"measure": "led", "department": d, "value": v}
+            for d, v in self.led_by_department.items()
+        ]
         return rows
 
 
 def merge_visits(
     roster: TargetRoster,
     items: Sequence[Item],
-    rows_per_item: Sequence[npt.NDArray[np.intp]],
+    rows_per_item: Sequence[npt.ArrayLike],
     *,
     team_size: int = 2,
     lead_order: Sequence[str] = (),
 ) -> VisitTable:
     """Group (item, target) pairs by target: the ``randcheck-merge/1`` merge.
 
-    ``rows_per_item[k]`` are the roster rows drawn for ``items[k]``. Linear in the number of
-    pairs plus the roster size (a counting sort by row).
+    ``rows_per_item[k]`` are the roster rows drawn for ``items[k]`` (any order). Time is linear
+    in the number of pairs plus the roster size: a counting sort of the pairs by visit, one
+    vectorized pass per item, and visits put in credit-code order through the roster's cached
+    code order (or, when few targets are visited, a sort of their codes).
+
+    Raises
+    ------
+    BatchError
+        Not one row array per item, a row outside the roster, a target twice in one item's
+        draw, duplicate item codes, or a team smaller than 2.
     """
+    items = _check_items(items)
+    team_size = _check_team_size(team_size)
     if len(rows_per_item) != len(items):
-        raise BatchError(f"{len(items)} items but {len(rows_per_item)} draws")
+        raise BatchError(f"{len(items)} items but {len(rows_per_item)} row arrays")
     n = len(roster)
-    if rows_per_item:
-        pair_row = np.concatenate([np.asarray(r, dtype=np.intp) for r in rows_per_item])
-        pair_item = np.concatenate(
-            [np.full(len(r), k, dtype=np.intp) for k, r in enumerate(rows_per_item)]
-        )
-    else:  # pragma: no cover - _check_items forbids an empty batch
-        pair_row = pair_item = np.zeros(0, dtype=np.intp)
+    parts: list[npt.NDArray[np.intp]] = []
+    for item, r in zip(items, rows_per_item, strict=True):
+        a = np.asarray(r)
+        if a.size and a.dtype.kind not in "iu":
+            raise BatchError(f"item {item.code!r}: rows must be integers, got dtype {a.dtype}")
+        a = a.astype(np.intp, copy=False).ravel()
+        if a.size and (int(a.min()) < 0 or int(a.max()) >= n):
+            bad = int(a[(a < 0) | (a >= n)][0])
+            raise BatchError(
+                f"item {item.code!r}: row {bad} is outside the roster's {n} rows (0…{n - 1})"
+            )
+        parts.append(a)
+    pair_row = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
     counts = np.bincount(pair_row, minlength=n)
-    if counts.size and counts.max(initial=0) > len(items):
-        raise BatchError("a target appears twice in one item's draw")
-    visit_rows = np.flatnonzero(counts)
-    # Visits in credit-code order; pairs grouped by visit (stable in item order).
-    codes = roster.credit_code[visit_rows]
-    order = np.argsort(codes, kind="stable")
-    visit_rows, codes = visit_rows[order], codes[order]
-    position = np.full(n, -1, dtype=np.intp)
-    position[visit_rows] = np.arange(visit_rows.shape[0])
-    pair_visit = position[pair_row]
-    grouping = np.argsort(pair_visit, kind="stable")
-    item_index = pair_item[grouping]
-    indptr = np.zeros(visit_rows.shape[0] + 1, dtype=np.intp)
+    visit_rows = _visit_rows_in_code_order(roster, counts)
+    n_v = visit_rows.shape[0]
+    position = np.empty(n, dtype=np.intp)
+    position[visit_rows] = np.arange(n_v)
+    indptr = np.zeros(n_v + 1, dtype=np.intp)
     np.cumsum(counts[visit_rows], out=indptr[1:])
+    # Counting sort: items in code order, each placing its pairs at the next free slot of
+    # their visit; one item holds a target at most once, so slots never collide.
+    item_index = np.empty(pair_row.shape[0], dtype=np.intp)
+    fill = indptr[:-1].copy()
+    by_code = sorted(range(len(items)), key=lambda k: items[k].code)
+    for k in by_code:
+        v = position[parts[k]]
+        item_index[fill[v]] = k
+        fill[v] += 1
+    if not np.array_equal(fill, indptr[1:]):
+        for k in by_code:  # find the culprit for the message
+            a = parts[k]
+            if np.unique(a).shape[0] != a.shape[0]:
+                vals, c = np.unique(a, return_counts=True)
+                row = int(vals[c > 1][0])
+                raise BatchError(
+                    f"item {items[k].code!r}: target {roster.credit_code[row].decode('ascii')} "
+                    f"(row {row}) appears more than once in its draw"
+                )
+        raise BatchError("a target appears more than once in one item's draw")  # pragma: no cover
     area = roster.area
     return VisitTable(
-        items=tuple(items),
-        credit_codes=codes,
+        items=items,
+        credit_codes=roster.credit_code[visit_rows],
         target_rows=visit_rows,
         areas=area.categories,
         area_index=area.codes[visit_rows].astype(np.intp),
@@ -379,6 +624,30 @@ def merge_visits(
     )
 
 
+def _visit_rows_in_code_order(
+    roster: TargetRoster, counts: npt.NDArray[np.intp], *, small: int = 16
+) -> npt.NDArray[np.intp]:
+    """Rows with a positive count, in credit-code order.
+
+    Uses the roster's cached code order (one O(n) pass) unless fewer than ``n / small`` rows are
+    visited, when sorting their codes is cheaper. Both give the same order (codes are unique).
+    """
+    visited = np.flatnonzero(counts)
+    n = counts.shape[0]
+    if visited.shape[0] * small < n:
+        codes = roster.credit_code[visited]
+        if codes.dtype.itemsize == 18 and codes.size:
+            v = np.ascontiguousarray(codes).view(np.uint8).reshape(-1, 18)
+            hi = np.ascontiguousarray(v[:, :8]).view(">u8").ravel()
+            mid = np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel()
+            lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
+            return visited[np.lexsort((lo, mid, hi))]
+        return visited[np.argsort(codes, kind="stable")]
+    # TargetRoster caches its rows in id order (it serves row_of and the digest).
+    order = roster._sort_order()
+    return order[counts[order] > 0]
+
+
 def merge_draws(
     roster: TargetRoster,
     items: Sequence[Item],
@@ -386,14 +655,18 @@ def merge_draws(
     *,
     team_size: int = 2,
     lead_order: Sequence[str] = (),
+    year: int | None = None,
 ) -> VisitTable:
     """Merge item draws made separately (e.g. by :func:`randcheck.draw`) into visits.
+
+    ``draws`` maps each item's code to its draw on ``roster``.
 
     Raises
     ------
     BatchError
-        An item without a draw, a draw for an item not listed, or an official draw whose
-        receipt names a different roster than ``roster``.
+        An item without a draw, a draw for an item not listed, a draw made from another roster
+        than ``roster`` (its roster digest, size, or ids at its rows differ), or draws whose
+        plans are dated (``eligibility.as_of``) in different years, or not in ``year``.
     """
     items = _check_items(items)
     codes = [it.code for it in items]
@@ -408,7 +681,8 @@ def merge_draws(
         )
     digest = None
     for code in codes:
-        r = draws[code].receipt
+        d = draws[code]
+        r = d.receipt
         if r.verifiable:
             digest = digest or roster.digest()
             if r.roster_digest != digest:
@@ -421,6 +695,17 @@ def merge_draws(
                 f"the draw for item {code!r} was made from a roster of "
                 f"{r.roster_size} rows; this roster has {len(roster)}"
             )
+        rows = np.asarray(d.rows, dtype=np.intp)
+        if rows.size and (
+            int(rows.min()) < 0
+            or int(rows.max()) >= len(roster)
+            or not np.array_equal(roster.credit_code[rows], d.ids)
+        ):
+            raise BatchError(
+                f"the draw for item {code!r} was made from a different roster: its rows do not "
+                "hold its credit codes in this roster"
+            )
+    _batch_year(year, {c: draws[c].plan.eligibility.as_of for c in codes}, "draw's plan")
     return merge_visits(
         roster, items, [draws[c].rows for c in codes], team_size=team_size, lead_order=lead_order
     )
@@ -459,7 +744,16 @@ class BatchReceipt:
 
     ``mode`` is ``"coordinated"``, ``"independent"`` or ``"joint-task"``. For a joint task,
     ``draws`` holds one receipt, made on the roster restricted to the union of the items'
-    scopes (the restriction is recomputed from the roster and ``items``).
+    scopes (the restriction is recomputed from the roster and ``items``). ``year`` is the plan
+    year (``None`` when neither the call nor any plan gave one).
+
+    Examples
+    --------
+    >>> from randcheck import example_county
+    >>> county = example_county()
+    >>> b = draw_batch(county.targets, county.items[:3], seed="2023-11-07 03 08 14 22 27 31 + 09")
+    >>> BatchReceipt.from_json(b.receipt.to_json()) == b.receipt
+    True
     """
 
     format: str
@@ -475,8 +769,10 @@ class BatchReceipt:
     visits_digest: str
     team_size: int = 2
     lead_order: tuple[str, ...] = ()
+    year: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         d = attrs.asdict(self, recurse=False)
         d["items"] = [dict(i) for i in self.items]
         d["draws"] = [r.to_dict() for r in self.draws]
@@ -489,21 +785,31 @@ class BatchReceipt:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BatchReceipt:
+        """Read :meth:`to_dict` output.
+
+        Raises
+        ------
+        VerificationError
+            Another format, or a missing or malformed field.
+        """
         d = dict(data)
         if d.get("format") != BATCH_FORMAT:
             raise VerificationError(
                 f"batch receipt format {d.get('format')!r} is not {BATCH_FORMAT}"
             )
         try:
-            d["items"] = tuple(d["items"])
+            d["items"] = tuple(dict(i) for i in d["items"])
             d["draws"] = tuple(Receipt.from_dict(r) for r in d["draws"])
             d["lead_order"] = tuple(d.get("lead_order", ()))
             return cls(**d)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, VerificationError):
+                raise
             raise VerificationError(f"batch receipt is incomplete or malformed: {exc}") from None
 
     @classmethod
     def from_json(cls, text: str) -> BatchReceipt:
+        """Read :meth:`to_json` output."""
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as exc:
@@ -512,7 +818,12 @@ class BatchReceipt:
 
 @attrs.frozen(eq=False)
 class Batch:
-    """A drawn batch: the items, each item's :class:`~randcheck.Draw`, the visits, the receipt."""
+    """A drawn batch: the items, each item's :class:`~randcheck.Draw`, the visits, the receipt.
+
+    ``draws`` maps each item code to its draw. For a joint task it is the task's single draw
+    seen from the item: the drawn targets in the item's scope, with roster rows and the task's
+    inclusion probabilities (its ``receipt`` is the task's).
+    """
 
     items: tuple[Item, ...]
     draws: Mapping[str, Draw]
@@ -525,40 +836,123 @@ class Batch:
 
 
 # ------------------------------------------------------------------------------ drawing
-class _SharedUnits:
-    """A simulation source whose numbers are fixed per roster row, so items coordinate."""
+class _RowNumbers(HashSource):
+    """The shared ``units`` source of a coordinated batch: one number per roster row, reused.
 
-    verifiable = False
+    With a seed, a row's number is hashed the first time an item needs it: bit for bit what
+    the batch key's ``units`` child gives, since each number depends only on the key and the id.
+    In simulation (``verifiable`` False) every row gets one uniform from the Generator at the
+    first request, whatever the items' order. ``expect(rows)`` says which rows the next
+    :meth:`uniforms` call asks for, so that the ids need no lookup; other requests are looked up
+    with ``roster.row_of``.
 
-    def __init__(self, roster: TargetRoster, rng: np.random.Generator, path: tuple[str, ...]):
+    It is a :class:`~randcheck.randomness.HashSource` so that :func:`randcheck.draw` takes its
+    per-target numbers from :meth:`uniforms` (its path for numbers given per unit); the
+    simulation variant has no key and must be used with ``workers=1``.
+    """
+
+    def __init__(self, inner: HashSource | GeneratorSource, roster: TargetRoster) -> None:
+        if isinstance(inner, HashSource):
+            super().__init__(inner.key, inner.path, inner.seed)
+        else:
+            super().__init__(b"", inner.path, None)
+        self.inner = inner
+        self.verifiable = inner.verifiable
         self.roster = roster
-        self.rng = rng
-        self.path = path
-        self._u: npt.NDArray[np.float64] | None = None
-        self._start: float | None = None
+        n = len(roster)
+        self._values = np.zeros(n, dtype=np.float64)
+        self._have = np.zeros(n, dtype=bool)
+        self._all = False
+        self._expected: npt.NDArray[np.intp] | None = None
+        self._starts: dict[tuple[str, str], float] = {}
 
-    def child(self, label: str) -> _SharedUnits:
-        if label == "rounding":
-            return self
-        return self
+    def expect(self, rows: npt.NDArray[np.intp]) -> None:
+        self._expected = rows
 
-    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        if self._u is None:
-            self._u = self.rng.random(len(self.roster))
-        rows = self.roster.row_of(np.asarray(ids))
-        return self._u[rows]
+    def child(self, label: str) -> HashSource:
+        return _Starts(self, label)
 
     def uniform(self, label: str) -> float:
-        if self._start is None:
-            self._start = float(self.rng.random())
-        return self._start
+        return self.inner.uniform(label)
+
+    def start(self, child: str, label: str) -> float:
+        """The number ``label`` of the child ``child``, computed once for the batch."""
+        if (child, label) not in self._starts:
+            self._starts[child, label] = self.inner.child(child).uniform(label)
+        return self._starts[child, label]
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "recipe": "numpy-generator (simulation; not publicly verifiable)",
-            "seed": None,
-            "path": list(self.path),
-        }
+        return self.inner.describe()
+
+    def _fill(self, rows: npt.NDArray[np.intp]) -> None:
+        if self._all:
+            return
+        if not self.verifiable:
+            self._values[:] = self.inner.uniforms(self.roster.credit_code)
+            self._all = True
+            return
+        missing = rows[~self._have[rows]]
+        if missing.size:
+            self._values[missing] = self.inner.uniforms(self.roster.credit_code[missing])
+            self._have[missing] = True
+
+    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        wanted = np.asarray(ids)
+        rows = self._expected
+        self._expected = None
+        if rows is None or not np.array_equal(wanted, self.roster.credit_code[rows]):
+            rows = self.roster.row_of(wanted)
+            if rows.size and int(rows.min()) < 0:  # an id outside the roster: not cached
+                return self.inner.uniforms(wanted)
+        self._fill(rows)
+        return self._values[rows]
+
+
+class _Starts(HashSource):
+    """A child of :class:`_RowNumbers` (``rounding``): its single numbers shared by all items.
+
+    With a seed they are the same for every item by construction; in simulation this makes
+    them the same too, as coordination needs.
+    """
+
+    def __init__(self, parent: _RowNumbers, label: str) -> None:
+        super().__init__(parent.key, (*parent.path, label), parent.seed)
+        self.parent = parent
+        self.label = label
+        self.verifiable = parent.verifiable
+
+    def child(self, label: str) -> HashSource:  # pragma: no cover - draw never asks
+        raise NotImplementedError("a coordinated batch's rounding source has no children")
+
+    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:  # pragma: no cover
+        raise NotImplementedError("a coordinated batch's rounding source gives single numbers")
+
+    def uniform(self, label: str) -> float:
+        return self.parent.start(self.label, label)
+
+    def describe(self) -> dict[str, Any]:
+        return self.parent.inner.child(self.label).describe()  # pragma: no cover
+
+
+class _CoordinatedSource:
+    """A batch's source in coordinated mode: its ``units`` child is a :class:`_RowNumbers`."""
+
+    def __init__(self, base: HashSource | GeneratorSource, roster: TargetRoster) -> None:
+        self.base = base
+        self.verifiable = base.verifiable
+        self.units = _RowNumbers(base.child("units"), roster)
+
+    def child(self, label: str) -> Any:
+        return self.units if label == "units" else self.base.child(label)
+
+    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        return self.base.uniforms(ids)
+
+    def uniform(self, label: str) -> float:
+        return self.base.uniform(label)
+
+    def describe(self) -> dict[str, Any]:
+        return self.base.describe()
 
 
 def draw_batch(
@@ -573,10 +967,14 @@ def draw_batch(
     multipliers: Mapping[str, float] | None = None,
     team_size: int = 2,
     lead_order: Sequence[str] = (),
+    year: int | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
 ) -> Batch:
     """Draw every item of a batch and merge the samples into visits.
+
+    Official draws pass ``seed`` (publicly verifiable with :func:`verify_batch`); simulations
+    pass ``rng`` (fast, not verifiable). The result does not depend on the order of ``items``.
 
     Parameters
     ----------
@@ -599,47 +997,58 @@ def draw_batch(
         Officers per visit (at least 2).
     lead_order : sequence of str
         Departments in order of precedence for leading a joint visit (ties in item count).
+    year : int, optional
+        The plan year; every plan's ``eligibility.as_of``, when given, must fall in it.
+    drawn_by, drawn_at
+        Recorded in every item's draw receipt.
 
     Raises
     ------
     BatchError
-        Two items with the same code, an item whose scope matches no target.
+        No items, two items with the same code, an item whose scope matches no active target,
+        a plan for an item not in the batch, an item with neither plan nor rate, plans dated in
+        different years (or not in ``year``), or a team smaller than 2.
     PlanError
-        An item's plan does not fit the roster.
+        An item's plan does not fit the roster (the message names the item), or neither or
+        both of ``seed`` and ``rng`` are given.
 
     Examples
     --------
     >>> from randcheck import example_county
     >>> county = example_county()
     >>> b = draw_batch(county.targets, county.items, seed="2023-11-07 03 08 14 22 27 31 + 09")
-    >>> b.receipt.visits == len(b.visits) and b.burden().visits <= b.burden().visits_unmerged
+    >>> burden = b.burden()
+    >>> burden.visits_unmerged, burden.visits
+    (201, 186)
+    >>> verify_batch(b.receipt, county.targets) is None
     True
     """
     items = _check_items(items)
+    team_size = _check_team_size(team_size)
     plans = dict(plans or {})
     unknown = sorted(set(plans) - {it.code for it in items})
     if unknown:
         raise BatchError(f"plans given for items not in the batch: {', '.join(unknown)}")
-    label = f"batch/{batch}"
-    root = source_for(seed, rng)
-    base = root.child(label)
-    shared: _SharedUnits | None = None
-    if coordinated and isinstance(base, GeneratorSource):
-        shared = _SharedUnits(roster, base.rng, base.path)
+    _check_scopes(roster, items)
+    item_plans = {
+        it.code: item_plan(it, plans.get(it.code), multipliers=multipliers) for it in items
+    }
+    batch_year = _batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan")
+    base = source_for(seed, rng).child(f"batch/{batch}")
+    shared = _CoordinatedSource(base, roster) if coordinated else None
     draws: dict[str, Draw] = {}
     for item in items:
-        plan = item_plan(item, plans.get(item.code), multipliers=multipliers)
-        if not plan.eligibility.mask(roster).any():
-            raise BatchError(
-                f"item {item.code!r} ({item.name}): its scope (industries "
-                f"{sorted(item.industries) or 'any'}, tags {sorted(item.tags) or 'any'}) "
-                "matches no eligible target in the roster"
-            )
-        stream = "units" if coordinated else f"units/{item.code}"
-        src: Any = shared if shared is not None else base
+        plan = item_plans[item.code]
+        if shared is not None:
+            shared.units.expect(np.flatnonzero(plan.eligibility.mask(roster)))
         try:
             draws[item.code] = draw(
-                roster, plan, source=src, stream=stream, drawn_by=drawn_by, drawn_at=drawn_at
+                roster,
+                plan,
+                source=cast(Any, base if shared is None else shared),
+                stream="units" if coordinated else f"units/{item.code}",
+                drawn_by=drawn_by,
+                drawn_at=drawn_at,
             )
         except PlanError as exc:
             raise PlanError(f"item {item.code!r}: {exc}") from None
@@ -664,6 +1073,7 @@ def draw_batch(
         visits_digest=visits.digest(),
         team_size=team_size,
         lead_order=tuple(lead_order),
+        year=batch_year,
     )
     return Batch(items, draws, visits, receipt)
 
@@ -678,41 +1088,87 @@ def draw_joint_task(
     batch: str = "task",
     team_size: int = 2,
     lead_order: Sequence[str] = (),
+    year: int | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
 ) -> Batch:
     """Draw a joint task once over the union of the items' scopes (部门联合抽查).
 
     Each drawn target is visited once for every item whose scope covers it; for a target in an
-    item's scope, the item's inclusion probability is the task's (``Draw.inclusion_probabilities``
-    of the single draw, stored under every item code in :attr:`Batch.draws`).
+    item's scope, the item's inclusion probability is the task's. ``Batch.draws[code]`` is the
+    task's draw restricted to the item's scope (roster rows, the task's probabilities and
+    receipt). Official with ``seed``, simulation with ``rng``.
+
+    Parameters
+    ----------
+    roster : TargetRoster
+        The frozen directory.
+    items : sequence of Item
+        The task's items, possibly of several departments.
+    plan : SamplingPlan
+        The task's design (rates, strata, allocation…), without industries or tags.
+    seed, rng
+        Public seed or simulation source; exactly one.
+    batch : str
+        The task's label (child key ``batch/<label>``).
+    team_size : int
+        Officers per visit (at least 2).
+    lead_order : sequence of str
+        Departments in order of precedence to lead a visit when several check the same number
+        of items (牵头部门); otherwise ties go to the first name in code-point order.
+    year : int, optional
+        The plan year; the plan's ``eligibility.as_of``, when given, must fall in it.
+    drawn_by, drawn_at
+        Recorded in the draw's receipt.
 
     Raises
     ------
     BatchError
-        Duplicate item codes, an item whose scope matches no target, or a plan that restricts
-        industries or tags (the items' scopes define the task's frame).
+        Duplicate item codes, an item whose scope matches no active target, a plan that
+        restricts industries or tags (the items' scopes define the task's frame), a plan dated
+        outside ``year``, or a team smaller than 2.
+
+    Examples
+    --------
+    The joint 报废机动车回收拆解 inspection of the example county, led by 商务局:
+
+    >>> from randcheck import SamplingPlan, example_county
+    >>> county = example_county()
+    >>> joint = [it for it in county.items if it.code.endswith("-07")]
+    >>> task = draw_joint_task(county.targets, joint, SamplingPlan(rates={"A": 1, "B": 1}),
+    ...                        seed="2023-11-07 03 08 14 22 27 31 + 09",
+    ...                        lead_order=("商务局",))
+    >>> v = task.visits[0]
+    >>> v.items, v.lead_department
+    (('GA-07', 'HJ-07', 'SC-07', 'SW-07'), '商务局')
     """
     items = _check_items(items)
+    team_size = _check_team_size(team_size)
     if plan.eligibility.industries is not None or plan.eligibility.tags is not None:
         raise BatchError(
             "a joint task's frame is the union of its items' scopes; give "
             "industries and tags on the items, not in the plan's eligibility"
         )
-    for item in items:
-        if not _scope_mask(roster, [item]).any():
-            raise BatchError(f"item {item.code!r} ({item.name}): its scope matches no target")
+    _check_scopes(roster, items)
+    batch_year = _batch_year(year, {plan.name or "task": plan.eligibility.as_of}, "plan")
     frame_rows = np.flatnonzero(_scope_mask(roster, items))
     frame = roster.take(frame_rows)
     src = source_for(seed, rng).child(f"batch/{batch}")
     one = draw(frame, plan, source=src, drawn_by=drawn_by, drawn_at=drawn_at)
     rows_full = frame_rows[one.rows]
+    draws: dict[str, Draw] = {}
     per_item = []
     for item in items:
         covered = _scope_mask(roster, [item])[rows_full]
         per_item.append(rows_full[covered])
+        draws[item.code] = attrs.evolve(
+            one,
+            ids=one.ids[covered],
+            rows=rows_full[covered],
+            inclusion_probabilities=one.inclusion_probabilities[covered],
+            stratum=one.stratum[covered],
+        )
     visits = merge_visits(roster, items, per_item, team_size=team_size, lead_order=lead_order)
-    draws = {item.code: one for item in items}
     receipt = BatchReceipt(
         format=BATCH_FORMAT,
         mode="joint-task",
@@ -727,65 +1183,159 @@ def draw_joint_task(
         visits_digest=visits.digest(),
         team_size=team_size,
         lead_order=tuple(lead_order),
+        year=batch_year,
     )
     return Batch(items, draws, visits, receipt)
 
 
-def verify_batch(receipt: BatchReceipt | str | Mapping[str, Any], roster: TargetRoster) -> None:
-    """Recompute every draw of a batch and its merge; raise :class:`VerificationError` if any
-    part differs (the message names the item and what differs)."""
+def _sample_rows(r: Receipt, roster: TargetRoster) -> npt.NDArray[np.intp]:
+    ids = np.array([i.encode("ascii", "replace") for i in r.sample_ids], dtype="S18")
+    found = roster.row_of(ids) if ids.size else np.zeros(0, dtype=np.intp)
+    return found[found >= 0]
+
+
+def verify_batch(
+    receipt: BatchReceipt | str | Mapping[str, Any],
+    roster: TargetRoster,
+    *,
+    items: Sequence[Item] | None = None,
+    plans: Mapping[str, SamplingPlan] | None = None,
+) -> None:
+    """Recompute every draw of a batch and its merge; raise if any part differs.
+
+    Checks that the roster is the batch's (digest); that every draw comes from the batch's seed
+    and key (``batch/<label>``) with the stream its mode prescribes and a plan restricted to its
+    item's scope (or, for a joint task, not restricted by industry or tag); that its plan lies in
+    the batch's year; that recomputing each draw gives its sample and strata
+    (:func:`randcheck.verify`); and that merging the samples gives the recorded visits.
+
+    The item records and plans are what the batch declares. Pass the published item list
+    (``items``) and plans (``plans``, by item code; for a joint task the task's plan under any
+    item's code) to check the receipt against them too.
+
+    Raises
+    ------
+    VerificationError
+        The receipt is from a simulation, unreadable, or uses recipes this version does not
+        know; or a check fails (``differences`` lists each finding, naming the item).
+
+    Examples
+    --------
+    >>> from randcheck import example_county
+    >>> county = example_county()
+    >>> b = draw_batch(county.targets, county.items[:4], seed="2023-11-07 03 08 14 22 27 31 + 09")
+    >>> verify_batch(b.receipt.to_json(), county.targets, items=county.items[:4]) is None
+    True
+    """
     if isinstance(receipt, str):
         receipt = BatchReceipt.from_json(receipt)
     elif not isinstance(receipt, BatchReceipt):
         receipt = BatchReceipt.from_dict(receipt)
-    if not receipt.verifiable:
+    if not receipt.verifiable or receipt.seed is None:
         raise VerificationError(
             "this batch was drawn in simulation (rng=); it is not publicly verifiable"
         )
-    items = tuple(_item_from_record(d) for d in receipt.items)
-    diffs: list[str] = []
-    if roster.digest() != receipt.roster_digest:
-        diffs.append(
+    if receipt.merge_recipe != MERGE_RECIPE:
+        raise VerificationError(
+            f"merge recipe {receipt.merge_recipe!r} is not one this version implements "
+            f"({MERGE_RECIPE})"
+        )
+    if receipt.mode not in _MODES:
+        raise VerificationError(f"batch mode {receipt.mode!r}; expected one of {_MODES}")
+    try:
+        recorded = _check_items([_item_from_record(d) for d in receipt.items])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerificationError(f"the batch receipt's items cannot be read: {exc}") from None
+    digest = roster.digest()
+    if digest != receipt.roster_digest:
+        diff = (
             f"roster changed: the batch's roster digest is {receipt.roster_digest}; "
-            f"this roster's is {roster.digest()}"
+            f"this roster's is {digest}"
         )
-    rows_per_item: list[npt.NDArray[np.intp]] = []
-    if receipt.mode == "joint-task":
-        frame_rows = np.flatnonzero(_scope_mask(roster, items))
-        frame = roster.take(frame_rows)
-        try:
-            verify_draw(receipt.draws[0], frame)
-        except VerificationError as exc:
-            diffs += [f"joint task: {d}" for d in exc.differences]
-        rows = (
-            frame_rows[
-                frame.row_of(
-                    np.array([i.encode() for i in receipt.draws[0].sample_ids], dtype="S18")
-                )
-            ]
-            if receipt.draws[0].sample_ids
-            else np.zeros(0, dtype=np.intp)
+        raise VerificationError("batch verification failed: " + diff, [diff])
+    diffs: list[str] = []
+    if items is not None:
+        given = {it.code: _item_record(it) for it in items}
+        mine = {d["code"]: _item_record(it) for d, it in zip(receipt.items, recorded, strict=True)}
+        for code in sorted(set(given) | set(mine)):
+            if code not in mine:
+                diffs.append(f"item {code}: in the item list given, not in the batch")
+            elif code not in given:
+                diffs.append(f"item {code}: in the batch, not in the item list given")
+            elif given[code] != mine[code]:
+                fields = [k for k in given[code] if given[code][k] != mine[code].get(k)]
+                diffs.append(f"item {code}: {', '.join(fields)} differ from the item list given")
+    joint = receipt.mode == "joint-task"
+    coordinated = receipt.mode != "independent"
+    n_draws = 1 if joint else len(recorded)
+    if len(receipt.draws) != n_draws:
+        diffs.append(
+            f"the batch lists {len(recorded)} items and {len(receipt.draws)} draws; a "
+            f"{receipt.mode} batch has {n_draws}"
         )
-        for item in items:
-            rows_per_item.append(rows[_scope_mask(roster, [item])[rows]] if rows.size else rows)
-    else:
-        for item, r in zip(items, receipt.draws, strict=True):
-            try:
-                verify_draw(r, roster)
-            except VerificationError as exc:
-                diffs += [f"item {item.code}: {d}" for d in exc.differences]
-            ids = np.array([i.encode() for i in r.sample_ids], dtype="S18")
-            found = roster.row_of(ids) if ids.size else np.zeros(0, dtype=np.intp)
-            rows_per_item.append(found[found >= 0])
-    if not diffs:
-        visits = merge_visits(
-            roster, items, rows_per_item, team_size=receipt.team_size, lead_order=receipt.lead_order
-        )
-        if visits.digest() != receipt.visits_digest or len(visits) != receipt.visits:
+        raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
+    path = (f"batch/{receipt.batch}",)
+    frame_rows = np.flatnonzero(_scope_mask(roster, recorded)) if joint else None
+    frame = roster.take(frame_rows) if frame_rows is not None else roster
+    owners = [("joint task", None)] if joint else [(f"item {it.code}", it) for it in recorded]
+    for (who, item), r in zip(owners, receipt.draws, strict=True):
+        stream = f"units/{item.code}" if item is not None and not coordinated else "units"
+        if r.seed != receipt.seed or tuple(r.path) != path or r.stream != stream:
             diffs.append(
-                f"visits differ: merging the draws gives {len(visits)} visits, the "
-                f"receipt records {receipt.visits}, or their item lists differ"
+                f"{who}: drawn from seed {r.seed!r}, key path {list(r.path)}, stream "
+                f"{r.stream!r}; the batch prescribes seed {receipt.seed!r}, key path "
+                f"{list(path)}, stream {stream!r}"
             )
+        try:
+            plan = SamplingPlan.from_dict(r.plan)
+        except PlanError as exc:
+            diffs.append(f"{who}: its plan cannot be read: {exc}")
+            continue
+        if item is not None and item_plan(item, plan) != plan:
+            diffs.append(f"{who}: its plan is not restricted to the item's scope")
+        if joint and (plan.eligibility.industries is not None or plan.eligibility.tags is not None):
+            diffs.append(f"{who}: its plan restricts industries or tags")
+        given_plan = (
+            None
+            if plans is None
+            else plans.get(item.code if item is not None else next(iter(plans), ""))
+        )
+        if given_plan is not None:
+            expect = given_plan if item is None else item_plan(item, given_plan)
+            if expect != plan:
+                diffs.append(f"{who}: its plan differs from the plan given")
+        as_of = plan.eligibility.as_of
+        if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
+            diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
+        try:
+            verify_draw(r, frame)
+        except VerificationError as exc:
+            diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
+    if not diffs:
+        rows_per_item: list[npt.NDArray[np.intp]] = []
+        if joint:
+            assert frame_rows is not None
+            rows = frame_rows[_sample_rows(receipt.draws[0], frame)]
+            for item in recorded:
+                rows_per_item.append(rows[_scope_mask(roster, [item])[rows]])
+        else:
+            rows_per_item = [_sample_rows(r, roster) for r in receipt.draws]
+        try:
+            visits = merge_visits(
+                roster,
+                recorded,
+                rows_per_item,
+                team_size=receipt.team_size,
+                lead_order=receipt.lead_order,
+            )
+        except BatchError as exc:
+            diffs.append(f"the merge cannot be recomputed: {exc}")
+        else:
+            if visits.digest() != receipt.visits_digest or len(visits) != receipt.visits:
+                diffs.append(
+                    f"visits differ: merging the draws gives {len(visits)} visits, the "
+                    f"receipt records {receipt.visits}, or their item lists differ"
+                )
     if diffs:
         raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
 
@@ -803,6 +1353,14 @@ def expected_visits(
     distinct targets when items are drawn independently: Σ_t [1 − Π_i (1 − π_it)]) and
     ``lower_bound`` (Σ_t max_i π_it, the fewest any design keeping every item's probabilities can
     achieve on average, which coordination approaches).
+
+    Examples
+    --------
+    >>> from randcheck import example_county
+    >>> county = example_county()
+    >>> e = expected_visits(county.targets, county.items)
+    >>> {k: round(v, 1) for k, v in e.items()}
+    {'unmerged': 210.3, 'independent': 206.3, 'lower_bound': 186.8}
     """
     items = _check_items(items)
     plans = dict(plans or {})
