@@ -65,6 +65,15 @@ from randcheck.joint import (
     merge_visits,
     verify_batch,
 )
+from randcheck.matching import (
+    Assignment,
+    MatchingRules,
+    MatchingSimulation,
+    PairProbabilities,
+    Recusals,
+    match_officers,
+    simulate_matching,
+)
 from randcheck.models import INACTIVE_STATUSES, Conflict, Item, ItemKind, Officer, RiskClass, Target
 from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.roster import Categorical, OfficerRoster, TagSet, TargetRoster
@@ -93,6 +102,7 @@ __all__ = [
     "RATE_PRESETS",
     "RESULT_PUBLICATION",
     "ArchiveCheck",
+    "Assignment",
     "Batch",
     "BatchError",
     "BatchReceipt",
@@ -118,13 +128,17 @@ __all__ = [
     "ItemKind",
     "Marked",
     "MarkedArray",
+    "MatchingRules",
+    "MatchingSimulation",
     "Officer",
     "OfficerRoster",
+    "PairProbabilities",
     "PlanError",
     "ProvisionalCalendar",
     "RandcheckError",
     "RatePreset",
     "Receipt",
+    "Recusals",
     "ResultError",
     "RiskClass",
     "RosterError",
@@ -155,9 +169,11 @@ __all__ = [
     "is_valid_credit_code",
     "item_plan",
     "iter_synthetic_target_chunks",
+    "match_officers",
     "merge_draws",
     "merge_visits",
     "officer_matching",
+    "simulate_matching",
     "synthetic_officers",
     "synthetic_targets",
     "verify",

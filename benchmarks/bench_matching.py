@@ -1,0 +1,156 @@
+"""Officer matching: county and province batches, and how the time scales.
+
+Goals from issue 6 (absolute, so ``baseline=None``): a county batch of 300 visits and 30 officers
+in under 50 ms; a province batch of 10⁵ visits, 5·10³ officers, 10 skills, 1% conflict pairs and
+teams of 2 in under 10 s and under 4 GiB (tracemalloc peak). A baseline row compares with the
+naive exact approach, one 0/1 integer programme over every eligible pair (scipy ``milp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from _harness import Row, best_time, peak_bytes
+from randcheck import OfficerRoster, Visit
+from randcheck.matching import MatchingRules, _solve_milp, match_officers
+from randcheck.roster import STRING
+
+SKILLS = tuple(f"专长{i}" for i in range(10))
+
+
+def _roster(n: int, cap: int, rng: np.random.Generator) -> OfficerRoster:
+    first = rng.integers(0, len(SKILLS), n)
+    second = rng.integers(0, len(SKILLS), n)
+    skills = [
+        f"{SKILLS[a]};{SKILLS[b]}" for a, b in zip(first.tolist(), second.tolist(), strict=True)
+    ]
+    return OfficerRoster.from_columns(
+        {
+            "officer_id": [f"1306{i:08d}" for i in range(n)],
+            "skills": skills,
+            "unit": [f"执法{i % 20}中队" for i in range(n)],
+            "load_cap": np.full(n, cap, dtype=np.int64),
+        }
+    )
+
+
+def _visits(n: int, rng: np.random.Generator) -> list[Visit]:
+    need = rng.random(n) < 0.5
+    which = rng.integers(0, len(SKILLS), n)
+    return [
+        Visit(
+            f"91130634MA{i:08d}",
+            items=("SW",),
+            departments=("商务局",),
+            skills=(SKILLS[w],) if nd else (),
+            area="130634",
+        )
+        for i, (nd, w) in enumerate(zip(need.tolist(), which.tolist(), strict=True))
+    ]
+
+
+def _conflicts(
+    visits: list[Visit], n_officers: int, share: float, rng: np.random.Generator
+) -> dict[str, Any]:
+    n = int(len(visits) * n_officers * share)
+    keys = np.unique(rng.integers(0, len(visits) * n_officers, n))
+    v, o = keys // n_officers, keys % n_officers
+    codes = np.array([x.credit_code for x in visits], dtype=STRING)
+    ids = np.strings.add("1306", np.strings.zfill(o.astype(STRING), 8))
+    return {"officer_id": ids, "credit_code": codes[v]}
+
+
+def _case(n_visits: int, n_officers: int, seed: int = 1, slack: float = 1.25) -> tuple[Any, ...]:
+    """A batch whose load caps are ``slack`` times the average load (1.02: caps bind)."""
+    rng = np.random.default_rng(seed)
+    visits = _visits(n_visits, rng)
+    cap = int(np.ceil(2 * n_visits / n_officers * slack))
+    officers = _roster(n_officers, cap, rng)
+    conflicts = _conflicts(visits, n_officers, 0.01, rng)
+    return visits, officers, conflicts
+
+
+def _timed(case: tuple[Any, ...], repeat: int) -> tuple[float, Any]:
+    visits, officers, conflicts = case
+    out: list[Any] = []
+
+    def call() -> None:
+        out.append(match_officers(visits, officers, conflicts=conflicts, seed="2023-1107"))
+
+    return best_time(call, repeat=repeat), out[-1]
+
+
+def _peak(case: tuple[Any, ...]) -> int:
+    visits, officers, conflicts = case
+    peak, _ = peak_bytes(
+        lambda: match_officers(visits, officers, conflicts=conflicts, seed="2023-1107")
+    )
+    return peak
+
+
+def run(quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    t, _ = _timed(_case(300, 30), repeat=5)
+    rows.append(Row("matching", "county 300 visits x 30 officers", t, "goal", None, goal=0.05))
+
+    # Baseline: one exact 0/1 programme over every eligible pair, at a size it can still do.
+    small = _case(300, 30) if quick else _case(2000, 100)
+    ours, _ = _timed(small, repeat=3)
+    base = best_time(lambda: _dense_milp(*small), repeat=1)
+    label = f"{len(small[0])} visits x {len(small[1])} officers"
+    rows.append(Row("matching", label, ours, "milp, all pairs", base))
+
+    sizes = [3_000] if quick else [10_000, 30_000, 100_000]
+    for n in sizes:
+        n_off = max(50, n // 20)
+        case = _case(n, n_off)
+        t, a = _timed(case, repeat=1)
+        label = f"{n} visits x {n_off} officers, 1% conflicts ({a.method})"
+        goal = 10.0 if n == 100_000 else None
+        rows.append(Row("matching", label, t, "goal", None, goal=goal))
+        if n == sizes[-1]:
+            peak = _peak(case)
+            rows.append(
+                Row(
+                    "matching",
+                    f"{n} visits: peak memory (tracemalloc)",
+                    float(peak),
+                    "goal",
+                    None,
+                    goal=4 * 2.0**30,
+                    unit="B",
+                    lower_is_better=True,
+                )
+            )
+    # Load caps only 2% above the average load: the maximum-flow path sets the marginals.
+    n = sizes[-1]
+    t, a = _timed(_case(n, max(50, n // 20), slack=1.02), repeat=1)
+    rows.append(
+        Row(
+            "matching",
+            f"{n} visits, caps 2% above average load ({a.method})",
+            t,
+            "goal",
+            None,
+            goal=10.0 if n == 100_000 else None,
+        )
+    )
+    return rows
+
+
+def _dense_milp(visits: list[Visit], officers: OfficerRoster, conflicts: Any) -> None:
+    """The naive exact approach: every eligible pair a 0/1 variable, random weights."""
+    from randcheck.matching import _graph, _prepare
+    from randcheck.randomness import HashSource
+
+    src = HashSource.from_seed("s").child("matching")
+    prob = _prepare(visits, officers, conflicts, MatchingRules(), None, None, src)
+    g = _graph(prob, MatchingRules(), np.ones(prob.n_visits, dtype=bool))
+    _solve_milp(prob, g, src)
+
+
+if __name__ == "__main__":
+    for r in run(quick=False):
+        print(r)
