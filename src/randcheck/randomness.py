@@ -5,8 +5,8 @@ value) and derive every number from it with SHA-256, so that anyone can recomput
 machine, years later, with nothing but Python's standard library. Simulations take a numpy
 ``Generator`` instead: fast, the same designs, but not publicly verifiable.
 
-The recipe ``randcheck-prn/1`` (published; a later version of randcheck keeps it under this name)
-------------------------------------------------------------------------------------------------
+.. rubric:: The recipe ``randcheck-prn/1`` (published; later versions keep it under this name)
+
 1. **Root key.** ``K = SHA-256(b"randcheck-prn/1" + b"\\x00" + seed)``, where ``seed`` is the
    UTF-8 encoding of the seed string with leading and trailing white space removed.
 2. **Child keys.** A stage, item or batch gets ``child(K, label) = SHA-256(K + b"\\x00" +
