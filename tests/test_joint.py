@@ -785,3 +785,26 @@ def test_verify_checks_a_joint_task(county: ExampleCounty) -> None:
     changed["items"] = changed["items"][:-1]
     with pytest.raises(VerificationError):
         verify_batch(changed, county.targets)
+
+
+def test_a_batch_commitment_is_checked_and_recorded() -> None:
+    county = randcheck.example_county()
+    items = county.items[:4]
+    c = randcheck.commit_batch(county.targets, items)
+    b = randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=c)
+    assert b.receipt.commitment == c.digest
+    randcheck.verify_batch(b.receipt, county.targets)
+    other = randcheck.commit_batch(county.targets, items, coordinated=False)
+    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+        randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=other)
+
+
+def test_a_forged_batch_commitment_fails_verification() -> None:
+    county = randcheck.example_county()
+    items = county.items[:4]
+    b = randcheck.draw_batch(county.targets, items, seed="2023-11-07",
+                             commitment=randcheck.commit_batch(county.targets, items))
+    data = b.receipt.to_dict()
+    data["commitment"] = "sha256:" + "0" * 64
+    with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
+        randcheck.verify_batch(data, county.targets)

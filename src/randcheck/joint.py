@@ -64,6 +64,7 @@ from randcheck.models import Item
 from randcheck.randomness import GeneratorSource, HashSource, source_for
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
+    Commitment,
     Draw,
     Eligibility,
     Receipt,
@@ -81,6 +82,7 @@ __all__ = [
     "BatchReceipt",
     "Burden",
     "VisitTable",
+    "commit_batch",
     "draw_batch",
     "draw_joint_task",
     "expected_visits",
@@ -92,6 +94,7 @@ __all__ = [
 
 BATCH_FORMAT = "randcheck-batch/1"
 MERGE_RECIPE = "randcheck-merge/1"
+BATCH_PLANS_RECIPE = "randcheck-batch-plans/1"
 _MODES = ("coordinated", "independent", "joint-task")
 
 
@@ -770,6 +773,7 @@ class BatchReceipt:
     team_size: int = 2
     lead_order: tuple[str, ...] = ()
     year: int | None = None
+    commitment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -955,6 +959,53 @@ class _CoordinatedSource:
         return self.base.describe()
 
 
+def _batch_plan_digest(
+    items: Sequence[Item], item_plans: Mapping[str, SamplingPlan], coordinated: bool, batch: str
+) -> str:
+    lines = [
+        f"{BATCH_PLANS_RECIPE}\n",
+        f"batch\t{batch}\n",
+        f"mode\t{'coordinated' if coordinated else 'independent'}\n",
+    ]
+    lines += [
+        f"{it.code}\t{item_plans[it.code].digest()}\n"
+        for it in sorted(items, key=lambda it: it.code)
+    ]
+    return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def commit_batch(
+    roster: TargetRoster,
+    items: Sequence[Item],
+    plans: Mapping[str, SamplingPlan] | None = None,
+    *,
+    coordinated: bool = True,
+    batch: str = "batch",
+    multipliers: Mapping[str, float] | None = None,
+) -> Commitment:
+    """The commitment to publish before a batch's seed exists (先承诺、后抽取).
+
+    Its ``plan_digest`` covers every item's plan, the batch label and the mode: ``sha256:`` +
+    SHA-256 of ``"randcheck-batch-plans/1\\n"``, ``"batch\\t<label>\\n"``,
+    ``"mode\\t<coordinated|independent>\\n"`` and, for each item in code order,
+    ``"<code>\\t<plan digest>\\n"`` (the plan after :func:`item_plan`). The commitment digest
+    then follows :class:`~randcheck.Commitment` (``randcheck-commitment/1``).
+
+    Examples
+    --------
+    >>> county = randcheck.example_county()
+    >>> c = commit_batch(county.targets, county.items)
+    >>> b = draw_batch(county.targets, county.items, seed="2023-11-07", commitment=c)
+    >>> b.receipt.commitment == c.digest
+    True
+    """
+    items = _check_items(items)
+    item_plans = {
+        it.code: item_plan(it, (plans or {}).get(it.code), multipliers=multipliers) for it in items
+    }
+    return Commitment.of(roster.digest(), _batch_plan_digest(items, item_plans, coordinated, batch))
+
+
 def draw_batch(
     roster: TargetRoster,
     items: Sequence[Item],
@@ -968,6 +1019,7 @@ def draw_batch(
     team_size: int = 2,
     lead_order: Sequence[str] = (),
     year: int | None = None,
+    commitment: Commitment | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
 ) -> Batch:
@@ -999,12 +1051,16 @@ def draw_batch(
         Departments in order of precedence for leading a joint visit (ties in item count).
     year : int, optional
         The plan year; every plan's ``eligibility.as_of``, when given, must fall in it.
+    commitment : Commitment, optional
+        The batch commitment published before the seed (:func:`commit_batch`); checked
+        against the roster and the plans, and recorded in the receipt.
     drawn_by, drawn_at
         Recorded in every item's draw receipt.
 
     Raises
     ------
     BatchError
+        The commitment does not match the roster and plans.
         No items, two items with the same code, an item whose scope matches no active target,
         a plan for an item not in the batch, an item with neither plan nor rate, plans dated in
         different years (or not in ``year``), or a team smaller than 2.
@@ -1034,6 +1090,16 @@ def draw_batch(
         it.code: item_plan(it, plans.get(it.code), multipliers=multipliers) for it in items
     }
     batch_year = _batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan")
+    if commitment is not None:
+        expected = Commitment.of(
+            roster.digest(), _batch_plan_digest(items, item_plans, coordinated, batch)
+        )
+        if commitment != expected:
+            raise BatchError(
+                "the commitment does not match this roster and these plans: it was published "
+                f"for roster {commitment.roster_digest} and plans {commitment.plan_digest}; "
+                f"they now give {expected.roster_digest} and {expected.plan_digest}"
+            )
     base = source_for(seed, rng).child(f"batch/{batch}")
     shared = _CoordinatedSource(base, roster) if coordinated else None
     draws: dict[str, Draw] = {}
@@ -1074,6 +1140,7 @@ def draw_batch(
         team_size=team_size,
         lead_order=tuple(lead_order),
         year=batch_year,
+        commitment=None if commitment is None else commitment.digest,
     )
     return Batch(items, draws, visits, receipt)
 
@@ -1311,6 +1378,17 @@ def verify_batch(
             verify_draw(r, frame)
         except VerificationError as exc:
             diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
+    if receipt.commitment is not None and not joint and not diffs:
+        recorded_plans = {
+            it.code: SamplingPlan.from_dict(r.plan)
+            for it, r in zip(recorded, receipt.draws, strict=True)
+        }
+        promised = Commitment.of(
+            receipt.roster_digest,
+            _batch_plan_digest(recorded, recorded_plans, coordinated, receipt.batch),
+        ).digest
+        if promised != receipt.commitment:
+            diffs.append("commitment does not match the batch's roster digest and plans")
     if not diffs:
         rows_per_item: list[npt.NDArray[np.intp]] = []
         if joint:
