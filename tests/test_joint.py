@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+import randcheck
 from randcheck import (
     BatchError,
     BatchReceipt,
