@@ -544,6 +544,45 @@ def _csv_text(rows: list[dict[str, str]]) -> str:
     return buf.getvalue()
 
 
+#: Officers of the partner departments of the joint 报废机动车 task (部门联合抽查): two each, so a
+#: joint visit can have one officer of every participating department. Drawn after everything
+#: else, from their own generator, so the rest of the county is unchanged by them.
+PARTNERS = [
+    ("公安局", "治安管理大队", ["报废机动车", "治安管理"]),
+    ("生态环境局", "生态环境执法大队", ["报废机动车", "环境保护"]),
+    ("市场监管局", "市场监管综合执法队", ["报废机动车", "登记事项"]),
+]
+
+
+def partner_officers(
+    rng: np.random.Generator, existing: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    used = set(REAL_NAMES) | {r["name"] for r in existing}
+    rows = []
+    for k, (dept, unit, skills) in enumerate(PARTNERS):
+        for j in range(2):
+            while True:
+                n_given = 1 if rng.random() < 0.3 else 2
+                full = _pick(rng, SURNAMES) + "".join(_pick(rng, GIVEN) for _ in range(n_given))
+                if full not in used:
+                    used.add(full)
+                    break
+            rows.append(
+                {
+                    "officer_id": f"LH{AREA}{k + 1:02d}{j + 1:02d}",
+                    "name": full,
+                    "unit": unit,
+                    "department": dept,
+                    "area": "",
+                    "skills": ";".join(sorted(skills)),
+                    "expert": "0",
+                    "active": "1",
+                    "load_cap": "5",
+                }
+            )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
@@ -554,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     target_rows = targets(rng)
     officer_rows = officers(rng)
     conflict_rows = conflicts(rng, target_rows, officer_rows)
+    officer_rows += partner_officers(np.random.default_rng(SEED + 1), officer_rows)
     with (
         open(out / "targets.csv.gz", "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,

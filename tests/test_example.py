@@ -23,9 +23,11 @@ from randcheck.example import (
 
 #: Pinned: a change to the bundled data must be deliberate and update these.
 TARGETS_DIGEST = "sha256:41992d4c51124c644fcbd2b6062313f7f840bf9510195f168bcbb507bb900c71"
-OFFICERS_DIGEST = "sha256:6e683162673d15a4c7cb7c90c9dd032c0ecaddc140327c305685e37b531e4bcf"
+OFFICERS_DIGEST = "sha256:7014c15ea4e6cb612c2756a240fca1ffe914262c678d9103740e57dcd63d016f"
 
 UNITS = ("执法一中队", "执法二中队", "执法三中队", "执法四中队", "法治办")
+#: Officers of the partner departments of the joint 报废机动车 task, two per department.
+PARTNER_UNITS = ("治安管理大队", "生态环境执法大队", "市场监管综合执法队")
 #: Officials named in the 2023 notice; the synthetic roster must not use their names.
 REAL_NAMES = {"商志朴", "张学用", "刘国平", "刘献伟", "李勇", "李  勇", "冯会昌", "赵瑞航"}
 
@@ -142,10 +144,13 @@ def test_example_county_officers_are_in_the_five_units_and_the_expert_pool(
 ) -> None:
     o = county.officers
     units = o.unit.labels()
-    assert set(units[~o.expert].tolist()) == set(UNITS)
+    assert set(units[~o.expert].tolist()) == set(UNITS) | set(PARTNER_UNITS)
     assert set(units[o.expert].tolist()) == {"专家库"}
     assert 1 <= int((~o.active).sum()) <= 2
-    assert set(o.department.labels()[~o.expert].tolist()) == {"商务局"}
+    bureau = np.isin(units, UNITS)
+    assert set(o.department.labels()[bureau].tolist()) == {"商务局"}
+    assert set(o.department.labels()[np.isin(units, PARTNER_UNITS)].tolist()) == {
+        "公安局", "生态环境局", "市场监管局"}
 
 
 def test_example_county_officer_names_are_synthetic(county: ExampleCounty) -> None:
@@ -209,7 +214,7 @@ def test_example_county_script_regenerates_a_loadable_county(tmp_path: Path) -> 
     assert module.main(["--out", str(tmp_path)]) == 0
     roster = TargetRoster.from_csv(_gunzip(tmp_path / "targets.csv.gz"), extra=["risk_score"])
     assert len(roster) == 40_000
-    assert len(OfficerRoster.from_csv(tmp_path / "officers.csv")) == 42
+    assert len(OfficerRoster.from_csv(tmp_path / "officers.csv")) == 48
 
 
 def _gunzip(path: Path) -> Path:

@@ -173,7 +173,11 @@ class ExampleCounty:
         lines.append(
             f"执法人员 officers: {len(o)} ({int(o.active.sum())} active, "
             f"{int(o.expert.sum())} experts): "
-            + ", ".join(f"{u} {units[u]}" for u in (*_UNITS, "专家库") if units[u])
+            + ", ".join(
+                f"{u} {units[u]}"
+                for u in (*_UNITS, *sorted(set(units) - {*_UNITS, "专家库"}), "专家库")
+                if units[u]
+            )
         )
         lines.append(f"抽查事项 items: {len(self.items)}")
         for item in self.items:
@@ -241,7 +245,7 @@ def example_county() -> ExampleCounty:
     >>> from randcheck.example import example_county
     >>> county = example_county()
     >>> len(county.targets), len(county.officers), len(county.items)
-    (40000, 42, 19)
+    (40000, 48, 19)
     >>> county.targets.risk_counts()
     {'A': 22113, 'B': 13881, 'C': 2839, 'D': 1167}
     >>> sorted(county.unit_areas["执法一中队"])
@@ -256,7 +260,9 @@ def example_county() -> ExampleCounty:
     with _open_text("officers.csv") as fh:
         officers = OfficerRoster.from_csv(fh)
     townships: dict[str, str] = {}
-    unit_areas: dict[str, set[str]] = {u: set() for u in (*_UNITS, "专家库")}
+    unit_areas: dict[str, set[str]] = {
+        u: set() for u in (*_UNITS, *officers.unit.categories, "专家库")
+    }
     for row in _read_csv_rows("townships.csv"):
         townships[row["code"]] = row["name"]
         unit_areas[row["unit"]].add(row["code"])
