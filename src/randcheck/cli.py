@@ -20,7 +20,7 @@ from typing import Any
 from randcheck import __version__
 from randcheck.errors import RandcheckError, VerificationError
 
-DEMO_SEED = "2023-03-07 双色球 第2023025期 04 09 13 17 26 31 + 12"
+from randcheck.demo import DEMO_SEED
 
 
 class CliError(Exception):
@@ -312,5 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (RandcheckError, CliError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reasons = getattr(exc, "reasons", None)
+        if reasons:
+            more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+            message = f"{message.rstrip(':')}: {reasons[0]}{more}"
         print(f"randcheck: error: {message}", file=sys.stderr)
         return 2

@@ -1,57 +1,156 @@
-"""The demo: a year's work on the bundled example county (``python -m randcheck demo``)."""
+"""The demo: a year's work on the bundled example county (``python -m randcheck demo``).
+
+It runs the whole cycle a county bureau runs, with the library's public names only: load the
+directories, publish a commitment, draw the year's batch with a public seed, merge items into
+visits, match officers, compute result deadlines, record results, produce the year-end figures,
+verify the receipt and write the archive. Every number it prints can be recomputed from the files
+it writes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import pathlib
+from collections.abc import Callable
+
+import numpy as np
 
 from randcheck import __version__
-from randcheck.cli import DEMO_SEED
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_SEED", "run_demo"]
+
+DEMO_SEED = "2023-03-07 双色球 第2023025期 04 09 13 17 26 31 + 12"
+_CST = dt.timezone(dt.timedelta(hours=8))
 
 
-def run_demo(*, seed: str = DEMO_SEED, out: str | None = None) -> int:
-    """Run the demo on the example county, print the report, write files to ``out``."""
-    from randcheck.example import example_county
-    from randcheck.sampling import SamplingPlan, commit, draw, verify
+def run_demo(
+    *, seed: str = DEMO_SEED, out: str | None = None, echo: Callable[[str], None] = print
+) -> int:
+    """Run the demo on the example county, print the report, write files to ``out``.
 
-    folder = pathlib.Path(out) if out else None
-    county = example_county()
-    print(f"randcheck {__version__} — 示例县 {county.name}")
-    print(county.summary())
-    plan = SamplingPlan.from_preset("henan-2021", name="2023年度定向抽查（示例）")
-    commitment = commit(county.targets, plan)
-    print(f"\n1. 公示承诺 commitment (publish before the seed): {commitment.digest}")
-    print(f"2. 公开随机种子 public seed: {seed}")
-    result = draw(
-        county.targets,
-        plan,
-        seed=seed,
-        commitment=commitment,
-        drawn_by="法治办（示例）",
-        drawn_at=dt.datetime(2023, 3, 7, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    Returns 0 (the process exit status). Raises a :class:`~randcheck.RandcheckError` if any step
+    fails, which it does not on the bundled data.
+    """
+    import randcheck as rc
+
+    county = rc.example_county()
+    echo(f"randcheck {__version__} — 示例县 {county.name}（全部企业与人员均为虚构）")
+    echo(
+        f"检查对象名录库 targets: {len(county.targets):,}; 执法检查人员名录库 officers: "
+        f"{len(county.officers)}; 抽查事项 items: {len(county.items)} + the annual 不定向 draw"
     )
-    print(f"3. 抽取检查对象 drawn: {len(result)} of {result.receipt.eligible} eligible targets")
-    print(f"   {'层 stratum':<12}{'对象数 N':>10}{'期望 E[n]':>12}{'抽取 n':>8}{'概率 π':>10}")
-    for s in result.strata:
-        print(
-            f"   {'/'.join(s.key):<12}{s.population:>10}{s.expected:>12.2f}{s.size:>8}"
-            f"{s.probability:>10.3f}"
+
+    # 1. The year's plan: every item at its published rate, risk-differentiated, plus the
+    #    不定向 annual draw that carries the ≥ 3% coverage goal.
+    multipliers = {"A": 0.5, "B": 1.0, "C": 2.0, "D": 4.0}
+    annual = rc.Item("SW-00", "市场主体年度随机抽查（不定向）", "商务局", rate=0.035)
+    items = (annual, *county.items)
+    commitment = rc.commit_batch(county.targets, items, multipliers=multipliers, batch="2023")
+    echo("\n一、公示承诺 commitment (published before the seed exists)")
+    echo(f"    {commitment.digest}")
+
+    # 2. The draw, from a public seed, coordinated across items (进一次门、查多项事).
+    echo(f"\n二、公开随机种子 public seed: {seed}")
+    batch = rc.draw_batch(
+        county.targets,
+        items,
+        seed=seed,
+        multipliers=multipliers,
+        batch="2023",
+        commitment=commitment,
+        lead_order=("商务局",),
+        year=2023,
+        drawn_by="法治办（示例）",
+        drawn_at=dt.datetime(2023, 3, 8, 9, 30, tzinfo=_CST),
+    )
+    general = batch.draws["SW-00"]
+    echo(f"    年度抽查 SW-00: {len(general)} of {general.receipt.eligible:,} active targets")
+    echo(f"    {'层 stratum':<10}{'对象数 N':>10}{'期望 E[n]':>11}{'抽取 n':>8}{'概率 π':>9}")
+    for s in general.strata:
+        echo(
+            f"    {'/'.join(s.key):<10}{s.population:>10,}{s.expected:>11.2f}{s.size:>8}"
+            f"{s.probability:>9.4f}"
         )
-    verify(result.receipt, county.targets)
-    print("4. 验证 verify: the receipt recomputes to the same sample (样本一致)")
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "receipt.json").write_text(result.receipt.to_json(), encoding="utf-8")
-        (folder / "commitment.json").write_text(
-            json.dumps(commitment.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+    burden = batch.burden()
+    echo(
+        f"    合并检查 merged: {burden.visits_unmerged} item checks → {burden.visits} visits "
+        f"(saved {burden.saved}); items per visit {burden.items_per_visit_histogram}"
+    )
+
+    # 3. Officers (双随机 #2): two per visit, 回避, 所所交叉, skills, departments. The year's
+    #    visits are carried out in eight monthly rounds (April–November); load caps are per
+    #    round, and each round's numbers come from its own child key of the seed.
+    rules = rc.MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
+    visits = list(batch.visits)
+    rounds = 8
+    recusals = 0
+    teams: list[tuple[str, ...]] = [()] * len(visits)
+    loads = np.zeros(len(county.officers), dtype=np.int64)
+    assignments = []
+    for k in range(rounds):
+        members = list(range(k, len(visits), rounds))
+        a = rc.match_officers(
+            [visits[i] for i in members],
+            county.officers,
+            conflicts=county.conflicts,
+            rules=rules,
+            seed=seed,
+            key_label=f"batch/2023/matching/round-{k + 1}",
         )
-        county.targets.to_csv(folder / "roster.csv")
-        print(
-            f"\nWrote receipt.json, commitment.json and roster.csv to {folder}; check them with\n"
-            f"  python -m randcheck.reference_verifier {folder / 'receipt.json'} "
-            f"{folder / 'roster.csv'}"
+        assignments.append(a)
+        recusals += len(a.recusals)
+        loads += a.loads
+        for i, team in zip(members, a.teams(), strict=True):
+            teams[i] = team
+    busy = loads[loads > 0]
+    echo("\n三、随机匹配执法人员 officers matched (8 monthly rounds)")
+    echo(
+        f"    {len(visits)} visits staffed, two or more officers each; {recusals} recusals "
+        f"(回避) applied; visits per officer over the year {int(busy.min())}–{int(busy.max())}"
+    )
+    first = visits[0]
+    echo(f"    e.g. {first.credit_code} {'/'.join(first.items)} → {', '.join(teams[0])}")
+
+    # 4. Deadlines: inspections end through the year; results due 20 working days later.
+    cal = rc.WorkCalendar.default()
+    n = len(batch.visits)
+    start = np.datetime64("2023-04-03")
+    offsets = (np.arange(n) * 150) // max(n, 1)
+    ends = np.asarray(cal.add_workdays(np.full(n, start), offsets), dtype="datetime64[D]")
+    due = batch.visits.due_dates(ends, as_of="2023-12-31", calendar=cal)
+    echo("\n四、结果录入公示期限 result deadlines (20 working days, 民法典 第二百零一条)")
+    example_end = dt.date(2023, 9, 28)
+    echo(
+        f"    an inspection ending {example_end} (before 国庆) is due "
+        f"{cal.add_workdays(example_end, 20)}; latest due date this year: "
+        f"{np.datetime_as_string(due.due.max())}"
+    )
+
+    # 5. Verify everything from the receipt, as anyone could.
+    rc.verify(batch.receipt, county.targets)
+    echo("\n五、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
+
+    if out is not None:
+        folder = pathlib.Path(out)
+        if folder.exists() and any(folder.iterdir()):
+            raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
+        team_rows = "credit_code,round,officers\n" + "".join(
+            f"{v.credit_code},{i % rounds + 1},{';'.join(t)}\n"
+            for i, (v, t) in enumerate(zip(visits, teams, strict=True))
+        )
+        recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
+            f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
+        )
+        rc.write_archive(
+            folder,
+            receipt=batch.receipt,
+            roster=county.targets,
+            commitment=commitment,
+            visits=batch.visits,
+            extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
+        )
+        echo(
+            f"\n归档 archive written to {folder}; check it with\n"
+            f"    python -m randcheck verify --archive {folder}"
         )
     return 0
