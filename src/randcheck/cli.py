@@ -18,9 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from randcheck import __version__
-from randcheck.errors import RandcheckError, VerificationError
-
 from randcheck.demo import DEMO_SEED
+from randcheck.errors import RandcheckError, VerificationError
 
 
 class CliError(Exception):
