@@ -1,8 +1,9 @@
 """Shared helpers for randcheck's benchmarks.
 
-Each ``bench_*.py`` module defines ``run(quick: bool) -> list[Row]``. A row compares randcheck with a
-named baseline run in the same process, as a ratio, and states the goal from the issue. Absolute
-times are printed for context only: the machine is shared, so the ratio is the figure that counts.
+Each ``bench_*.py`` module defines ``run(quick: bool) -> list[Row]``. A row compares randcheck
+with a named baseline run in the same process, as a ratio, and states the goal from the issue.
+Absolute times are printed for context only: the machine is shared, so the ratio is the figure
+that counts.
 """
 
 from __future__ import annotations

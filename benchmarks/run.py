@@ -40,19 +40,29 @@ def main(argv: list[str] | None = None) -> int:
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     if args.names:
         modules = [m for m in modules if m.removeprefix("bench_") in args.names]
-    print(f"{'benchmark':<14} {'measure':<52} {'ours':>11} {'baseline':>11} "
-          f"{'ratio':>8} {'goal':>7}  met  (baseline)")
+    print(
+        f"{'benchmark':<14} {'measure':<52} {'ours':>11} {'baseline':>11} "
+        f"{'ratio':>8} {'goal':>7}  met  (baseline)"
+    )
     for name in modules:
         rows: list[Row] = importlib.import_module(name).run(args.quick)
         for r in rows:
             ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
-            goal = "-" if r.goal is None else (
-                _fmt(r.goal, r.unit) if r.baseline is None
-                else f"{'≤' if r.lower_is_better else '≥'}{r.goal:g}x")
+            goal = (
+                "-"
+                if r.goal is None
+                else (
+                    _fmt(r.goal, r.unit)
+                    if r.baseline is None
+                    else f"{'≤' if r.lower_is_better else '≥'}{r.goal:g}x"
+                )
+            )
             met = {True: "yes", False: "NO", None: "-"}[r.met]
-            print(f"{r.benchmark:<14} {r.measure:<52} {_fmt(r.ours, r.unit):>11} "
-                  f"{_fmt(r.baseline, r.unit):>11} {ratio:>8} {goal:>7}  {met:<4} {r.baseline_name}",
-                  flush=True)
+            print(
+                f"{r.benchmark:<14} {r.measure:<52} {_fmt(r.ours, r.unit):>11} "
+                f"{_fmt(r.baseline, r.unit):>11} {ratio:>8} {goal:>7}  {met:<4} {r.baseline_name}",
+                flush=True,
+            )
     return 0
 
 

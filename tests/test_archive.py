@@ -25,18 +25,27 @@ def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
 
 
 def test_an_untouched_folder_archive_verifies_and_recomputes_the_draw(
-        tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw) -> None:
-    folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt,
-                                     roster=county.targets, plan=drawn.plan)
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    folder = randcheck.write_archive(
+        tmp_path / "a", receipt=drawn.receipt, roster=county.targets, plan=drawn.plan
+    )
     check = randcheck.verify_archive(folder)
     assert check.draws_recomputed
-    assert {"MANIFEST.json", "README.txt", "receipt.json", "roster.csv", "plan.json",
-            "roster_digest.txt"} <= set(p.name for p in folder.iterdir())
+    assert {
+        "MANIFEST.json",
+        "README.txt",
+        "receipt.json",
+        "roster.csv",
+        "plan.json",
+        "roster_digest.txt",
+    } <= set(p.name for p in folder.iterdir())
     randcheck.verify(folder)
 
 
-def test_a_changed_file_is_named(tmp_path: pathlib.Path, county: randcheck.ExampleCounty,
-                                 drawn: randcheck.Draw) -> None:
+def test_a_changed_file_is_named(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
     folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt, roster=county.targets)
     csv = folder / "roster.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace(",D,", ",C,", 1), encoding="utf-8")
@@ -44,8 +53,7 @@ def test_a_changed_file_is_named(tmp_path: pathlib.Path, county: randcheck.Examp
         randcheck.verify_archive(folder)
 
 
-def test_added_and_removed_files_are_named(tmp_path: pathlib.Path,
-                                           drawn: randcheck.Draw) -> None:
+def test_added_and_removed_files_are_named(tmp_path: pathlib.Path, drawn: randcheck.Draw) -> None:
     folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt)
     (folder / "note.txt").write_text("x", encoding="utf-8")
     (folder / "README.txt").unlink()
@@ -55,10 +63,10 @@ def test_added_and_removed_files_are_named(tmp_path: pathlib.Path,
     assert "README.txt: listed in the manifest but missing" in str(exc.value)
 
 
-def test_a_zip_archive_verifies(tmp_path: pathlib.Path, county: randcheck.ExampleCounty,
-                                drawn: randcheck.Draw) -> None:
-    path = randcheck.write_archive(tmp_path / "a.zip", receipt=drawn.receipt,
-                                   roster=county.targets)
+def test_a_zip_archive_verifies(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    path = randcheck.write_archive(tmp_path / "a.zip", receipt=drawn.receipt, roster=county.targets)
     assert zipfile.is_zipfile(path)
     assert randcheck.verify_archive(path).draws_recomputed
 
@@ -70,7 +78,8 @@ def test_an_archive_is_never_written_over(tmp_path: pathlib.Path, drawn: randche
 
 
 def test_a_tampered_receipt_in_an_archive_with_a_fresh_manifest_fails_the_draw(
-        tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw) -> None:
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
     data = drawn.receipt.to_dict()
     data["sample_ids"][0] = data["sample_ids"][1]
     forged = randcheck.Receipt.from_dict(data)
@@ -79,8 +88,9 @@ def test_a_tampered_receipt_in_an_archive_with_a_fresh_manifest_fails_the_draw(
         randcheck.verify_archive(folder)
 
 
-def test_verify_dispatches_on_the_record(county: randcheck.ExampleCounty,
-                                         drawn: randcheck.Draw) -> None:
+def test_verify_dispatches_on_the_record(
+    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
     randcheck.verify(drawn.receipt, county.targets)
     randcheck.verify(drawn.receipt.to_json(), county.targets)
     randcheck.verify(json.loads(drawn.receipt.to_json()), county.targets)

@@ -21,85 +21,224 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     small.to_csv(folder / "roster.csv")
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     (folder / "plan.json").write_text(plan.to_json(), encoding="utf-8")
-    (folder / "plan.toml").write_text('format = "randcheck-plan/1"\nrates = { A = 0.01, B = 0.02, '
-                                      'C = 0.1, D = 0.3 }\n', encoding="utf-8")
-    return {"roster": folder / "roster.csv", "plan": folder / "plan.json",
-            "toml": folder / "plan.toml", "dir": folder}
+    (folder / "plan.toml").write_text(
+        'format = "randcheck-plan/1"\nrates = { A = 0.01, B = 0.02, C = 0.1, D = 0.3 }\n',
+        encoding="utf-8",
+    )
+    return {
+        "roster": folder / "roster.csv",
+        "plan": folder / "plan.json",
+        "toml": folder / "plan.toml",
+        "dir": folder,
+    }
 
 
-def test_commit_draw_verify_round_trip(files: dict[str, pathlib.Path],
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_commit_draw_verify_round_trip(
+    files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     d = files["dir"]
-    assert main(["commit", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan", str(files["plan"]),
-                 "--out", str(d / "commitment.json")]) == 0
-    assert main(["draw", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan", str(files["plan"]),
-                 "--seed", SEED, "--commitment", str(d / "commitment.json"),
-                 "--out", str(d / "receipt.json"), "--sample", str(d / "sample.csv")]) == 0
+    assert (
+        main(
+            [
+                "commit",
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+                "--plan",
+                str(files["plan"]),
+                "--out",
+                str(d / "commitment.json"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "draw",
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+                "--plan",
+                str(files["plan"]),
+                "--seed",
+                SEED,
+                "--commitment",
+                str(d / "commitment.json"),
+                "--out",
+                str(d / "receipt.json"),
+                "--sample",
+                str(d / "sample.csv"),
+            ]
+        )
+        == 0
+    )
     receipt = json.loads((d / "receipt.json").read_text(encoding="utf-8"))
     assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
     lines = (d / "sample.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "credit_code,stratum,inclusion_probability"
     assert len(lines) - 1 == receipt["sample_size"]
-    assert main(["verify", str(d / "receipt.json"), "--roster", str(files["roster"]), "--extra", "risk_score"]) == 0
+    assert (
+        main(
+            [
+                "verify",
+                str(d / "receipt.json"),
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+            ]
+        )
+        == 0
+    )
     assert "样本一致" in capsys.readouterr().out
 
 
-def test_a_toml_plan_draws_like_the_json_plan(files: dict[str, pathlib.Path],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_toml_plan_draws_like_the_json_plan(
+    files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     outs = []
     for plan in (files["plan"], files["toml"]):
-        assert main(["draw", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan", str(plan),
-                     "--seed", SEED]) == 0
+        assert (
+            main(
+                [
+                    "draw",
+                    "--roster",
+                    str(files["roster"]),
+                    "--extra",
+                    "risk_score",
+                    "--plan",
+                    str(plan),
+                    "--seed",
+                    SEED,
+                ]
+            )
+            == 0
+        )
         outs.append(json.loads(capsys.readouterr().out)["sample_digest"])
     assert outs[0] == outs[1]
 
 
-def test_verify_exits_1_when_the_roster_changed(files: dict[str, pathlib.Path],
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_exits_1_when_the_roster_changed(
+    files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     d = files["dir"]
-    main(["draw", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan", str(files["plan"]), "--seed", SEED,
-          "--out", str(d / "r2.json")])
+    main(
+        [
+            "draw",
+            "--roster",
+            str(files["roster"]),
+            "--extra",
+            "risk_score",
+            "--plan",
+            str(files["plan"]),
+            "--seed",
+            SEED,
+            "--out",
+            str(d / "r2.json"),
+        ]
+    )
     text = files["roster"].read_text(encoding="utf-8").splitlines()
     (d / "changed.csv").write_text("\n".join(text[:-1]) + "\n", encoding="utf-8")
-    assert main(["verify", str(d / "r2.json"), "--roster", str(d / "changed.csv"), "--extra", "risk_score"]) == 1
+    assert (
+        main(
+            [
+                "verify",
+                str(d / "r2.json"),
+                "--roster",
+                str(d / "changed.csv"),
+                "--extra",
+                "risk_score",
+            ]
+        )
+        == 1
+    )
     assert "roster changed" in capsys.readouterr().err
 
 
-def test_bad_input_exits_2_with_one_line(files: dict[str, pathlib.Path],
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["draw", "--roster", str(files["dir"] / "missing.csv"), "--plan",
-                 str(files["plan"]), "--seed", SEED]) == 2
+def test_bad_input_exits_2_with_one_line(
+    files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "draw",
+                "--roster",
+                str(files["dir"] / "missing.csv"),
+                "--plan",
+                str(files["plan"]),
+                "--seed",
+                SEED,
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("randcheck: error:") and "missing.csv" in err[-1]
+    assert err[-1].startswith("randcheck: error:")
+    assert "missing.csv" in err[-1]
     (files["dir"] / "bad.json").write_text("{not json", encoding="utf-8")
-    assert main(["draw", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan",
-                 str(files["dir"] / "bad.json"), "--seed", SEED]) == 2
+    assert (
+        main(
+            [
+                "draw",
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+                "--plan",
+                str(files["dir"] / "bad.json"),
+                "--seed",
+                SEED,
+            ]
+        )
+        == 2
+    )
     assert "not valid JSON" in capsys.readouterr().err
-    assert main(["draw", "--roster", str(files["roster"]), "--extra", "risk_score", "--plan", str(files["plan"]),
-                 "--seed", "   "]) == 2
+    assert (
+        main(
+            [
+                "draw",
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+                "--plan",
+                str(files["plan"]),
+                "--seed",
+                "   ",
+            ]
+        )
+        == 2
+    )
     assert "seed" in capsys.readouterr().err
 
 
 def test_deadline_counts_working_days_across_national_day(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["deadline", "2023-09-28", "--workdays", "20"]) == 0
     assert capsys.readouterr().out.strip() == "2023-11-01"
 
 
 def test_deadline_for_a_batch_file(tmp_path: pathlib.Path) -> None:
     events = tmp_path / "events.csv"
-    events.write_text("visit,inspection_end,done\nv1,2023-09-28,\nv2,2023-05-04,2023-05-10\n",
-                      encoding="utf-8")
+    events.write_text(
+        "visit,inspection_end,done\nv1,2023-09-28,\nv2,2023-05-04,2023-05-10\n", encoding="utf-8"
+    )
     out = tmp_path / "due.csv"
-    assert main(["deadline", "--events", str(events), "--as-of", "2023-12-01",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["deadline", "--events", str(events), "--as-of", "2023-12-01", "--out", str(out)]) == 0
+    )
     rows = out.read_text(encoding="utf-8").splitlines()
     assert rows[0] == "visit,inspection_end,done,due,status"
     assert rows[1].startswith("v1,2023-09-28,,2023-11-01,已逾期")
 
 
-def test_demo_writes_files_that_verify(tmp_path: pathlib.Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_writes_files_that_verify(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "样本一致" in out

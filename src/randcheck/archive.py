@@ -135,11 +135,18 @@ def write_archive(
             files["teams.csv"] = _rows_csv(assignment.to_rows())
             recusals = getattr(assignment, "recusals", None)
             if recusals is not None:
-                files["recusals.csv"] = _rows_csv([
-                    r if isinstance(r, Mapping) else
-                    (attrs.asdict(r) if attrs.has(type(r)) else
-                     dict(zip(("officer_id", "credit_code", "reason"), r, strict=False)))
-                    for r in recusals])
+                files["recusals.csv"] = _rows_csv(
+                    [
+                        r
+                        if isinstance(r, Mapping)
+                        else (
+                            attrs.asdict(r)
+                            if attrs.has(type(r))
+                            else dict(zip(("officer_id", "credit_code", "reason"), r, strict=False))
+                        )
+                        for r in recusals
+                    ]
+                )
         if results is not None:
             results.to_csv(scratch / "results.csv")
             files["results.csv"] = (scratch / "results.csv").read_bytes()
@@ -150,8 +157,10 @@ def write_archive(
     for name, content in (extra or {}).items():
         files[name] = content.encode("utf-8") if isinstance(content, str) else content
     files["README.txt"] = _README.format(recipe=ARCHIVE_RECIPE).encode("utf-8")
-    manifest = {"recipe": ARCHIVE_RECIPE,
-                "files": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(files.items())}}
+    manifest = {
+        "recipe": ARCHIVE_RECIPE,
+        "files": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(files.items())},
+    }
     files["MANIFEST.json"] = _dump(manifest)
 
     if zipped:
@@ -164,8 +173,7 @@ def write_archive(
         os.replace(tmp_zip, target)
         return target
     if target.exists() and any(target.iterdir()):
-        raise FileExistsError(f"{target} exists and is not empty; an archive is never "
-                              "overwritten")
+        raise FileExistsError(f"{target} exists and is not empty; an archive is never overwritten")
     staging = pathlib.Path(tempfile.mkdtemp(prefix=".archive-", dir=target.parent))
     try:
         for name, data in files.items():
@@ -187,8 +195,12 @@ def _rows_csv(rows: list[Mapping[str, Any]]) -> bytes:
         w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-                        for k, v in r.items()})
+            w.writerow(
+                {
+                    k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                    for k, v in r.items()
+                }
+            )
     return out.getvalue().encode("utf-8")
 
 
