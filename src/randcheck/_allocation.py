@@ -1,16 +1,30 @@
-"""Per-stratum arithmetic of a draw, in plain Python floats (private).
+"""Per-stratum arithmetic of a draw, in plain Python numbers (private).
 
 Everything here works on a few numbers per stratum, never per target, and uses only Python's
-``float`` operations in a fixed order, so that the standard-library reference verifier can repeat
-it bit for bit. The row-level work (eligibility, numbers, selection) is in :mod:`randcheck.sampling`.
+``float`` operations in a fixed order (and exact rationals where stated), so that the
+standard-library reference verifier can repeat it bit for bit. The row-level work (eligibility,
+numbers, selection) is in :mod:`randcheck.sampling`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 _BISECTION_STEPS = 200
+
+
+def left_sum(values: Iterable[float]) -> float:
+    """``((0.0 + v₁) + v₂) + …``: a plain left-to-right float sum.
+
+    The recipes say "sum" and mean exactly this. Python's built-in ``sum`` of floats is
+    compensated (more accurate, different in the last bit) from Python 3.12 on, so it is not used:
+    a receipt made on one Python must verify on another.
+    """
+    total = 0.0
+    for v in values:
+        total += v
+    return total
 
 
 def fill_to_total(
@@ -18,44 +32,83 @@ def fill_to_total(
 ) -> list[float]:
     """Expected sizes ``x_h = clip(c·w_h, L_h, U_h)`` with ``Σ x_h = total``.
 
-    ``c`` is found by bisection; the strata that end up strictly between their bounds are then
-    rescaled so that the sum is ``total`` up to rounding. Requires ``Σ L ≤ total ≤ Σ U``.
+    The recipe, in Python floats and in this order:
+
+    Every "sum" below is :func:`left_sum`, a plain left-to-right float sum in stratum order
+    (not Python's built-in ``sum``, which is compensated from Python 3.12 on).
+
+    1. If ``total ≤ Σ L`` return ``L``; if ``total ≥ Σ U`` return ``U``.
+    2. ``size(c)_h = min(U_h, max(L_h, c * w_h))``. Start with ``lo = 0.0``, ``hi = 1.0``;
+       double ``hi`` while ``sum(size(hi)) < total``. Then 200 bisection steps:
+       ``mid = (lo + hi) / 2``; ``lo = mid`` if ``sum(size(mid)) < total`` else ``hi = mid``.
+    3. ``x = size(hi)``. The *free* strata are those with ``L_h < x_h < U_h``. If there are
+       any: ``fixed = sum`` of the other ``x_h`` (stratum order), ``wsum = sum`` of the free
+       ``w_h`` (stratum order), and each free ``x_h = (total - fixed) * w_h / wsum``.
+
+    Requires ``Σ L ≤ total`` and ``total ≤ Σ_h (U_h if w_h > 0 else L_h)``, the most the
+    weights can reach; :func:`reachable` gives the latter.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative or not finite, or ``total`` cannot be reached because the
+        strata with a positive weight are too small.
     """
-    if total <= sum(lower):
+    if any(not (w >= 0.0 and math.isfinite(w)) for w in weights):
+        raise ValueError(f"weights must be finite and ≥ 0, got {list(weights)}")
+    if total <= left_sum(lower):
         return [float(v) for v in lower]
-    if total >= sum(upper):
+    if total >= left_sum(upper):
         return [float(v) for v in upper]
+    most = reachable(weights, lower, upper)
+    if total > most:
+        raise ValueError(
+            f"a total of {total:g} cannot be reached: strata with a positive weight hold at "
+            f"most {most:g}"
+        )
 
     def sizes(c: float) -> list[float]:
         return [min(u, max(lo, c * w)) for w, lo, u in zip(weights, lower, upper, strict=True)]
 
     lo_c, hi_c = 0.0, 1.0
-    while sum(sizes(hi_c)) < total:
+    while left_sum(sizes(hi_c)) < total:
         hi_c *= 2.0
     for _ in range(_BISECTION_STEPS):
         mid = (lo_c + hi_c) / 2.0
-        if sum(sizes(mid)) < total:
+        if left_sum(sizes(mid)) < total:
             lo_c = mid
         else:
             hi_c = mid
     x = sizes(hi_c)
-    free = [i for i, (v, lo, u) in enumerate(zip(x, lower, upper, strict=True)) if lo < v < u]
-    if free:
-        fixed = sum(v for i, v in enumerate(x) if i not in set(free))
-        wsum = sum(weights[i] for i in free)
-        for i in free:
-            x[i] = (total - fixed) * weights[i] / wsum
+    free = [lo < v < u for v, lo, u in zip(x, lower, upper, strict=True)]
+    if any(free):
+        fixed = left_sum(v for v, f in zip(x, free, strict=True) if not f)
+        wsum = left_sum(w for w, f in zip(weights, free, strict=True) if f)
+        for i, f in enumerate(free):
+            if f:
+                x[i] = (total - fixed) * weights[i] / wsum
     return x
+
+
+def reachable(weights: Sequence[float], lower: Sequence[float], upper: Sequence[float]) -> float:
+    """The largest total :func:`fill_to_total` can reach: ``Σ (U_h if w_h > 0 else L_h)``."""
+    return left_sum(u if w > 0 else lo for w, lo, u in zip(weights, lower, upper, strict=True))
 
 
 def systematic_rounding(expected: Sequence[float], start: float, exact_total: bool) -> list[int]:
     """Integer sizes with ``E[n_h] = x_h`` and ``Σ n_h`` within one of ``Σ x_h``.
 
-    ``n_h = floor(x_h)`` plus one when a point of ``start, start + 1, start + 2, …`` falls in the
-    stratum's slice ``[C_{h-1}, C_h)`` of the cumulative fractional parts (taken in stratum
-    order). A stratum with fractional part ``φ_h`` gets the extra unit with probability ``φ_h``
-    exactly, because ``start`` is uniform on [0, 1). With ``exact_total`` the last cumulative
-    value is rounded to the nearest integer, so that the sizes add up to the requested total.
+    The recipe, in Python floats: ``f_h = math.floor(x_h)``; the cumulative fractional parts
+    ``C_h = C_{h-1} + (x_h - f_h)`` with ``C_0 = 0.0``, added in stratum order. With
+    ``exact_total`` the last one is replaced by ``float(round(C_H))`` (Python's ``round``:
+    half to even), so that the sizes add up to the requested total. Then ``n_h = f_h + P(C_h)
+    - P(C_{h-1})``, where ``P(c)`` counts the points ``start, start + 1, start + 2, …`` below
+    ``c`` (``C_0 = 0.0``), computed exactly as ``P(c) = math.floor(c) + (1 if start < c -
+    math.floor(c) else 0)``.
+
+    A stratum with fractional part ``φ_h`` gets the extra unit with probability ``φ_h``
+    exactly, because ``start`` is uniform on [0, 1) and its slice ``[C_{h-1}, C_h)`` has
+    length ``φ_h < 1``.
     """
     floors = [math.floor(x) for x in expected]
     cum = []
@@ -75,10 +128,12 @@ def systematic_rounding(expected: Sequence[float], start: float, exact_total: bo
 
 
 def _points_below(c: float, start: float) -> int:
-    """Number of k ≥ 0 with start + k < c."""
-    if c <= start:
-        return 0
-    return math.ceil(c - start)
+    """Number of k ≥ 0 with start + k < c, exactly: ``⌊c⌋ + (1 if start < c − ⌊c⌋ else 0)``.
+
+    (``c − ⌊c⌋`` is exact in floats; ``math.ceil(c - start)`` is not, and could lose a point.)
+    """
+    whole = math.floor(c)
+    return whole + (1 if start < c - whole else 0)
 
 
 def round12(x: float) -> float:

@@ -1,34 +1,67 @@
-"""Target sampling (双随机 #1): risk-differentiated stratified draws with exact inclusion probabilities.
+"""Target sampling (双随机 #1): risk-differentiated stratified draws, exact inclusion probabilities.
 
-The design (recipe ``randcheck-draw/1``) in five steps; the explanation page works through it:
+The design (recipe ``randcheck-draw/1``) in five steps; the explanation page works through it.
+"Stratum order" below is the order of strata by their labels (step 2).
 
 1. **Eligibility** (定向 / 不定向). A target is eligible when it matches the plan's
    :class:`Eligibility` (industries, tags, areas, risk classes, statuses) and is not 注销 / 吊销 /
    撤销 / 迁出 (by default) and was not inspected within the plan's repeat window.
-2. **Strata.** Eligible targets are grouped by risk class, optionally crossed with industry and area,
-   and, when the plan gives raised attention (经营异常名录, complaints) its own treatment, by an
-   attention flag. Strata are ordered by their labels (risk letter, industry, area, flag).
+2. **Strata.** Eligible targets are grouped by risk class, optionally crossed with industry and
+   area, and, when the plan gives raised attention (经营异常名录, complaints) its own treatment, by
+   an attention flag. Strata are ordered by their labels (risk letter, industry, area, flag; the
+   separate ``关注`` stratum last); only non-empty strata exist.
 3. **Expected sizes** ``x_h`` per stratum: per-class rates, or one overall rate spread by class
    multipliers, or a fixed total allocated proportionally, Neyman-style or equally, with minimums
-   (不免抽). Computed in plain Python floats over strata (see :mod:`randcheck._allocation`).
-4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random by systematic rounding with one uniform
-   start, so that ``E[n_h] = x_h`` exactly and, for a fixed total, ``Σ n_h`` equals it exactly.
-   Each unit's inclusion probability is therefore ``x_h / N_h``: the stated rate, not a rounded one.
-5. **Selection.** Each eligible target has a uniform number ``u`` from the seed and its credit
-   code (:mod:`randcheck.randomness`). Equal probability: the stratum takes the ``n_h`` targets with
-   the smallest ``u`` (a simple random sample without replacement). πps: target probabilities
-   ``λ_i = min(1, c_h·s_i)`` from a positive score ``s`` with take-all capping, and the stratum
-   takes the ``n_h`` smallest Pareto ranks ``ξ_i = u_i(1−λ_i) / ((1−u_i)λ_i)`` (Rosén's Pareto πps).
-   Ties are broken by credit code.
+   (不免抽). Computed in plain Python floats over strata
+   (see :func:`randcheck._allocation.fill_to_total`).
+4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random by systematic rounding
+   (:func:`randcheck._allocation.systematic_rounding`) with one uniform start, the number of the
+   label ``"start"`` under the child key ``"rounding"`` of the unit stream, so that
+   ``E[n_h] = x_h`` exactly and, for a fixed total, ``Σ n_h`` equals it exactly. Each unit's
+   inclusion probability is therefore ``x_h / N_h``: the stated rate, not a rounded one.
+   ``n_h`` is then capped at ``N_h``.
+5. **Selection.** Each eligible target has a uniform number ``u`` (recipe ``randcheck-prn/1``,
+   key: the child ``stream`` of the draw's source, id: its credit code). Within a stratum:
+
+   - *Equal probability*: the ``n_h`` targets with the smallest ``u`` (a simple random sample
+     without replacement).
+   - *πps* (``within="pps"``), with each target's score ``s_i > 0`` from ``size_column``:
+     if ``n_h ≥ N_h`` every target has ``λ_i = 1``; otherwise start with no target capped and
+     repeat: ``m = n_h −`` (number capped); ``T = math.fsum`` of the scores of the targets not
+     capped (the correctly rounded exact sum, so row order cannot change it);
+     ``c = m / T`` if ``m > 0`` and some target is not capped, else ``c = 0.0``; cap every
+     not-capped target with ``c * s_i >= 1.0``; stop when none is newly capped. Then
+     ``λ_i = 1.0`` for capped targets and ``λ_i = c * s_i`` for the others (take-all capping).
+     The rank is ``ξ_i = (u_i * (1.0 - λ_i)) / ((1.0 - u_i) * λ_i)`` in float64 (Rosén's
+     Pareto πps); ``ξ_i = 0`` when ``λ_i = 1`` and ``+∞`` when ``λ_i = 0``. The stratum takes
+     the ``n_h`` smallest ranks.
+
+   Equal numbers or ranks in a stratum are ordered by credit code (bytes, ascending).
+   :attr:`Stratum.size_total` records ``T`` before capping (``math.fsum`` of the stratum's
+   scores).
+
+Inclusion probabilities (:attr:`Draw.inclusion_probabilities`, :func:`inclusion_probabilities`):
+equal-probability strata give the exact ``π_i = x_h / N_h``. πps strata give the design's target
+``π_i = (1 − φ_h)·λ_i(⌊x_h⌋) + φ_h·λ_i(⌊x_h⌋ + 1)`` with ``φ_h = x_h − ⌊x_h⌋`` and ``λ_i(n)``
+the step-5 value for sample size ``n`` (capped at ``N_h``). Pareto πps attains its targets only
+approximately: the true probabilities differ from ``λ_i`` by a small amount that shrinks as
+``n_h`` grows (Rosén 1997; Aires 2000), typically under 2% relative for ``n_h ≥ 10`` when no
+``λ_i`` is close to 1; capped targets (``λ_i = 1``) are drawn with certainty.
+
+Simulations (``rng=``) use the same design with numpy's numbers: every target's number is an
+independent uniform, generated only where it can matter, and score totals are plain floating-point
+sums (they may differ from ``math.fsum`` in the last bit). They are not publicly verifiable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
@@ -40,7 +73,7 @@ from randcheck._dates import to_optional_date
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
-from randcheck.roster import RISK_LETTERS, TargetRoster
+from randcheck.roster import RISK_LETTERS, Categorical, TargetRoster
 
 __all__ = [
     "DRAW_RECIPE",
@@ -54,6 +87,7 @@ __all__ = [
     "Stratum",
     "commit",
     "draw",
+    "inclusion_probabilities",
     "verify",
 ]
 
@@ -75,8 +109,9 @@ def _opt_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
     return tuple(sorted({str(v) for v in value}))
 
 
-def _class_table(value: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None,
-                 ) -> tuple[tuple[str, float], ...] | None:
+def _class_table(
+    value: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None,
+) -> tuple[tuple[str, float], ...] | None:
     if value is None:
         return None
     pairs = value.items() if isinstance(value, Mapping) else value
@@ -88,6 +123,12 @@ def _class_table(value: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None,
             raise PlanError(str(exc)) from None
         out[letter] = float(v)
     return tuple(sorted(out.items()))
+
+
+def _sorted_set(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    return tuple(sorted({str(v) for v in value}))
 
 
 @attrs.frozen
@@ -120,7 +161,7 @@ class Eligibility:
     risk_classes: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     statuses: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     exclude_statuses: tuple[str, ...] = attrs.field(
-        default=tuple(sorted(INACTIVE_STATUSES)), converter=lambda v: tuple(sorted(set(v)))
+        default=tuple(sorted(INACTIVE_STATUSES)), converter=_sorted_set
     )
     recent_days: int | None = None
     as_of: dt.date | None = attrs.field(default=None, converter=to_optional_date)
@@ -141,8 +182,12 @@ class Eligibility:
     def mask(self, roster: TargetRoster) -> npt.NDArray[np.bool_]:
         """Eligible rows of ``roster``."""
         m = roster.mask(
-            industry=self.industries, area=self.areas, area_prefix=self.area_prefix,
-            tags=self.tags, status=self.statuses, risk_class=self.risk_classes,
+            industry=self.industries,
+            area=self.areas,
+            area_prefix=self.area_prefix,
+            tags=self.tags,
+            status=self.statuses,
+            risk_class=self.risk_classes,
         )
         if self.exclude_statuses:
             m &= ~roster.status.mask(self.exclude_statuses)
@@ -172,29 +217,39 @@ class RatePreset:
 
     def rates(self, point: Literal["low", "mid", "high"] = "mid") -> dict[str, float]:
         """Per-class rates at the low end, middle or high end of each published range."""
-        pick = {"low": lambda lo, hi: lo, "high": lambda lo, hi: hi,
-                "mid": lambda lo, hi: (lo + hi) / 2}[point]
-        return {k: round(pick(lo, hi), 6) for k, (lo, hi) in self.ranges}
+        out = {}
+        for k, (lo, hi) in self.ranges:
+            v = lo if point == "low" else hi if point == "high" else (lo + hi) / 2
+            out[k] = round(v, 6)
+        return out
 
 
 #: Published per-class tables (see DOMAIN.md). Open bounds ("< 3%", "> 80%") use the bound.
 RATE_PRESETS: dict[str, RatePreset] = {
     p.name: p
     for p in (
-        RatePreset("lindian-2024", "Lindian county, Heilongjiang, 2024 plan",
-                   (("A", (0.0, 0.05)), ("B", (0.05, 0.20)), ("C", (0.21, 0.60)),
-                    ("D", (0.61, 1.0))),
-                   "A ≤ 5% and < 1×/yr, B 5–20% 1×/yr, C 21–60% < 2×/yr, D 61–100%"),
-        RatePreset("yancheng-2022", "Yancheng, Jiangsu, 2022",
-                   (("A", (0.03, 0.03)), ("B", (0.03, 0.20)), ("C", (0.30, 0.50)),
-                    ("D", (0.80, 0.80))),
-                   "A < 3%, B 3–20%, C 30–50%, D > 80% (open bounds taken at the bound)"),
-        RatePreset("bayannur-2022", "Bayannur, Inner Mongolia, 2022",
-                   (("A", (0.02, 0.02)), ("B", (0.05, 0.05)), ("C", (1.0, 1.0)),
-                    ("D", (1.0, 1.0)))),
-        RatePreset("henan-2021", "Henan, 2021 (four risk bands)",
-                   (("A", (0.01, 0.01)), ("B", (0.02, 0.02)), ("C", (0.10, 0.10)),
-                    ("D", (0.30, 0.30)))),
+        RatePreset(
+            "lindian-2024",
+            "Lindian county, Heilongjiang, 2024 plan",
+            (("A", (0.0, 0.05)), ("B", (0.05, 0.20)), ("C", (0.21, 0.60)), ("D", (0.61, 1.0))),
+            "A ≤ 5% and < 1×/yr, B 5–20% 1×/yr, C 21–60% < 2×/yr, D 61–100%",
+        ),
+        RatePreset(
+            "yancheng-2022",
+            "Yancheng, Jiangsu, 2022",
+            (("A", (0.03, 0.03)), ("B", (0.03, 0.20)), ("C", (0.30, 0.50)), ("D", (0.80, 0.80))),
+            "A < 3%, B 3–20%, C 30–50%, D > 80% (open bounds taken at the bound)",
+        ),
+        RatePreset(
+            "bayannur-2022",
+            "Bayannur, Inner Mongolia, 2022",
+            (("A", (0.02, 0.02)), ("B", (0.05, 0.05)), ("C", (1.0, 1.0)), ("D", (1.0, 1.0))),
+        ),
+        RatePreset(
+            "henan-2021",
+            "Henan, 2021 (four risk bands)",
+            (("A", (0.01, 0.01)), ("B", (0.02, 0.02)), ("C", (0.10, 0.10)), ("D", (0.30, 0.30))),
+        ),
     )
 }
 
@@ -253,15 +308,16 @@ class SamplingPlan:
     name: str = ""
     eligibility: Eligibility = attrs.field(factory=Eligibility)
     strata: tuple[str, ...] = attrs.field(default=("risk_class",), converter=tuple)
-    rates: tuple[tuple[str, float], ...] | None = attrs.field(default=None,
-                                                              converter=_class_table)
+    rates: tuple[tuple[str, float], ...] | None = attrs.field(default=None, converter=_class_table)
     overall_rate: float | None = None
-    multipliers: tuple[tuple[str, float], ...] | None = attrs.field(default=None,
-                                                                    converter=_class_table)
+    multipliers: tuple[tuple[str, float], ...] | None = attrs.field(
+        default=None, converter=_class_table
+    )
     total: int | None = None
     allocation: str = "proportional"
-    prevalence: tuple[tuple[str, float], ...] | None = attrs.field(default=None,
-                                                                   converter=_class_table)
+    prevalence: tuple[tuple[str, float], ...] | None = attrs.field(
+        default=None, converter=_class_table
+    )
     min_per_stratum: int = 0
     no_exemption: bool = False
     within: str = "equal"
@@ -278,8 +334,12 @@ class SamplingPlan:
                 "give exactly one of rates (per class), overall_rate or total; got "
                 + (", ".join(given) if given else "none")
             )
-        if not self.strata or self.strata[0] != "risk_class" or len(set(self.strata)) != len(
-                self.strata) or any(s not in _STRATA_COLUMNS for s in self.strata):
+        if (
+            not self.strata
+            or self.strata[0] != "risk_class"
+            or len(set(self.strata)) != len(self.strata)
+            or any(s not in _STRATA_COLUMNS for s in self.strata)
+        ):
             raise PlanError(
                 f"strata: {self.strata!r} is not allowed; use ('risk_class',) optionally "
                 "followed by 'industry' and/or 'area'"
@@ -295,11 +355,18 @@ class SamplingPlan:
             raise PlanError(f"overall_rate = {self.overall_rate} is outside [0, 1]")
         if self.multipliers is not None and self.overall_rate is None:
             raise PlanError("multipliers go with overall_rate")
-        if self.total is not None and (self.total < 0 or int(self.total) != self.total):
+        if self.total is not None and (
+            isinstance(self.total, bool)
+            or not isinstance(self.total, (int, float))
+            or not math.isfinite(self.total)
+            or self.total < 0
+            or int(self.total) != self.total
+        ):
             raise PlanError(f"total = {self.total} must be a whole number ≥ 0")
         if self.allocation not in ("proportional", "neyman", "equal"):
             raise PlanError(
-                f"allocation = {self.allocation!r}; use 'proportional', 'neyman' or 'equal'")
+                f"allocation = {self.allocation!r}; use 'proportional', 'neyman' or 'equal'"
+            )
         if self.allocation == "neyman" and self.prevalence is None:
             raise PlanError("Neyman allocation needs prevalence per class (e.g. {'A': 0.02, …})")
         if self.min_per_stratum < 0:
@@ -310,18 +377,21 @@ class SamplingPlan:
             raise PlanError("within='pps' needs size_column, the roster column of scores")
         if self.attention not in ("none", "multiplier", "stratum"):
             raise PlanError(
-                f"attention = {self.attention!r}; use 'none', 'multiplier' or 'stratum'")
+                f"attention = {self.attention!r}; use 'none', 'multiplier' or 'stratum'"
+            )
         if self.attention == "multiplier" and not self.attention_multiplier >= 1.0:
             raise PlanError(
-                f"attention_multiplier = {self.attention_multiplier} must be ≥ 1 (it raises)")
+                f"attention_multiplier = {self.attention_multiplier} must be ≥ 1 (it raises)"
+            )
         if self.attention == "stratum" and self.total is None and self.attention_rate is None:
             raise PlanError("attention='stratum' needs attention_rate unless total is given")
         if self.attention_rate is not None and not 0.0 <= self.attention_rate <= 1.0:
             raise PlanError(f"attention_rate = {self.attention_rate} is outside [0, 1]")
 
     @classmethod
-    def from_preset(cls, preset: str, point: Literal["low", "mid", "high"] = "mid",
-                    **kwargs: Any) -> SamplingPlan:
+    def from_preset(
+        cls, preset: str, point: Literal["low", "mid", "high"] = "mid", **kwargs: Any
+    ) -> SamplingPlan:
         """A plan with the per-class rates of a published table in :data:`RATE_PRESETS`.
 
         Examples
@@ -350,8 +420,7 @@ class SamplingPlan:
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces, UTF-8 characters kept."""
-        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False,
-                          separators=(",", ":"))
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SamplingPlan:
@@ -403,7 +472,8 @@ class Stratum:
 
     ``probability`` is every member's inclusion probability for equal-probability designs
     (``expected / population``); for πps it is the stratum's mean. ``size_total`` is the
-    stratum's total score (πps only), as used by the design (12 significant digits).
+    stratum's total score (πps only): ``math.fsum`` of its scores in an official draw, a
+    floating-point sum in a simulation.
     """
 
     key: tuple[str, ...]
@@ -414,9 +484,14 @@ class Stratum:
     size_total: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": list(self.key), "population": self.population,
-                "expected": self.expected, "size": self.size,
-                "probability": self.probability, "size_total": self.size_total}
+        return {
+            "key": list(self.key),
+            "population": self.population,
+            "expected": self.expected,
+            "size": self.size,
+            "probability": self.probability,
+            "size_total": self.size_total,
+        }
 
 
 @attrs.frozen
@@ -435,12 +510,17 @@ class Commitment:
     @classmethod
     def of(cls, roster_digest: str, plan_digest: str) -> Commitment:
         text = f"{COMMITMENT_RECIPE}\n{roster_digest}\n{plan_digest}\n"
-        return cls(roster_digest, plan_digest,
-                   "sha256:" + hashlib.sha256(text.encode()).hexdigest())
+        return cls(
+            roster_digest, plan_digest, "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        )
 
     def to_dict(self) -> dict[str, str]:
-        return {"recipe": COMMITMENT_RECIPE, "roster_digest": self.roster_digest,
-                "plan_digest": self.plan_digest, "digest": self.digest}
+        return {
+            "recipe": COMMITMENT_RECIPE,
+            "roster_digest": self.roster_digest,
+            "plan_digest": self.plan_digest,
+            "digest": self.digest,
+        }
 
 
 def commit(roster: TargetRoster, plan: SamplingPlan) -> Commitment:
@@ -468,7 +548,8 @@ class Receipt:
     for a stand-alone draw) and ``stream`` (the child key label of the unit numbers), ``plan``
     (the plan as a dict), ``roster_digest`` and ``roster_size``, ``eligible``, ``strata``,
     ``sample_size``, ``sample_digest`` (``sha256:`` of ``"randcheck-sample/1\\n"`` followed by the
-    sorted credit codes, each ending in ``\\n``), ``sample_ids``, ``commitment`` (optional),
+    sorted credit codes, each ending in ``\\n``), ``sample_ids`` (empty for simulations),
+    ``commitment`` (optional),
     ``drawn_at`` (ISO time, China Standard Time) and ``drawn_by`` (optional).
     """
 
@@ -510,7 +591,8 @@ class Receipt:
         if d.get("format") != RECEIPT_FORMAT:
             raise VerificationError(
                 f"receipt format {d.get('format')!r} is not one this version reads "
-                f"({RECEIPT_FORMAT})")
+                f"({RECEIPT_FORMAT})"
+            )
         try:
             d["strata"] = tuple(d["strata"])
             d["sample_ids"] = tuple(d["sample_ids"])
@@ -570,8 +652,9 @@ class Draw:
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """Tidy columns: credit code, stratum label, inclusion probability, design weight."""
-        labels = np.array(["/".join(s.key) for s in self.strata] or [""],
-                          dtype=np.dtypes.StringDType())
+        labels = np.array(
+            ["/".join(s.key) for s in self.strata] or [""], dtype=np.dtypes.StringDType()
+        )
         return {
             "credit_code": np.strings.decode(self.ids, "ascii"),
             "stratum": labels[self.stratum] if len(self) else labels[:0],
@@ -583,39 +666,171 @@ class Draw:
 # ---------------------------------------------------------------------------- the design
 @attrs.define
 class _Design:
-    """Everything about the draw that does not depend on the random numbers."""
+    """Everything about the draw that does not depend on the random numbers.
 
-    eligible_rows: npt.NDArray[np.intp]
-    stratum_of: npt.NDArray[np.intp]  # per eligible row, index into keys (label order)
+    Row-level arrays are per *eligible* row, in roster order; ``rows`` maps them back to the
+    roster (``None``: every row is eligible and eligible position = roster row).
+    """
+
+    rows: npt.NDArray[np.intp] | None
+    size: int  # number of eligible rows
+    code: npt.NDArray[Any]  # per eligible row: combined label code (see lookup)
+    lookup: npt.NDArray[np.intp]  # combined label code -> stratum index (label order)
     keys: list[tuple[str, ...]]
     populations: list[int]
     expected: list[float]
-    sizes_score: npt.NDArray[np.float64] | None  # per eligible row (πps)
-    score_totals: list[float] | None
+    scores: npt.NDArray[np.float64] | None  # per eligible row (πps)
+    score_sums: list[Fraction | float] | None  # exact (official) or float (simulation)
+    score_max: float
+    _stratum_of: npt.NDArray[np.intp] | None = None
+
+    @property
+    def stratum_of(self) -> npt.NDArray[np.intp]:
+        """Stratum index of every eligible row (computed on first use)."""
+        if self._stratum_of is None:
+            self._stratum_of = self.lookup[self.code]
+        return self._stratum_of
+
+    def roster_rows(self, pos: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        return pos if self.rows is None else self.rows[pos]
+
+    @property
+    def score_totals(self) -> list[float] | None:
+        """``T_h``: each stratum's total score as a float (correctly rounded when exact)."""
+        if self.score_sums is None:
+            return None
+        return [float(t) for t in self.score_sums]
 
 
 def _attention_flags(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.bool_]:
     return roster.abnormal | (roster.complaints >= plan.attention_min_complaints)
 
 
-def _build_design(roster: TargetRoster, plan: SamplingPlan) -> _Design:
-    elig_mask = plan.eligibility.mask(roster)
-    rows = np.flatnonzero(elig_mask)
-    risk = roster.risk_class[rows].astype(np.int64)
-    # Combine the stratum columns into one integer per row, then order strata by their labels.
-    parts: list[tuple[npt.NDArray[np.int64], list[str]]] = [(risk, list(RISK_LETTERS))]
+def _label_counts(cat: Categorical) -> dict[str, int]:
+    counts: list[int] = (
+        np.bincount(cat.codes, minlength=len(cat.categories)).tolist()
+        if len(cat)
+        else [0] * len(cat.categories)
+    )
+    return {c: int(n) for c, n in zip(cat.categories, counts, strict=False)}
+
+
+def _check_names(roster: TargetRoster, plan: SamplingPlan, seen: set[str]) -> None:
+    """Raise if the plan names a risk class, label, tag or column the roster does not have.
+
+    ``seen`` holds classes known to be present (the eligible ones); the roster is only
+    counted when the plan names another one.
+    """
+    named = {
+        letter
+        for _, t in (("", plan.rates), ("", plan.multipliers), ("", plan.prevalence))
+        for letter, _ in t or ()
+    }
+    named |= {RiskClass.parse(c).value for c in plan.eligibility.risk_classes or ()}
+    present = dict.fromkeys(seen, 1) if named <= seen else roster.risk_counts()
+    tables = [
+        ("rates", plan.rates),
+        ("multipliers", plan.multipliers),
+        ("prevalence", plan.prevalence),
+    ]
+    for field, table in tables:
+        for letter, _ in table or ():
+            if letter not in present:
+                raise PlanError(
+                    f"{field} names risk class {letter}, but the roster has no class-{letter} "
+                    f"targets (it has {', '.join(present) or 'none'}); leave {letter} out of "
+                    f"{field}"
+                )
+    el = plan.eligibility
+    for letter in el.risk_classes or ():
+        if RiskClass.parse(letter).value not in present:
+            raise PlanError(
+                f"eligibility.risk_classes names class {letter}, but the roster has no "
+                f"class-{letter} targets (it has {', '.join(present) or 'none'})"
+            )
+    for field, wanted, cat in (
+        ("industries", el.industries, roster.industry),
+        ("areas", el.areas, roster.area),
+        ("statuses", el.statuses, roster.status),
+    ):
+        if wanted is None:
+            continue
+        counts = _label_counts(cat)
+        missing = [w for w in wanted if not counts.get(w)]
+        if missing:
+            raise PlanError(
+                f"eligibility.{field} names {', '.join(map(repr, missing))}, which no target "
+                f"in the roster has; the roster's values are "
+                f"{', '.join(repr(c) for c, n in counts.items() if n)[:300]}"
+            )
+    if el.tags is not None:
+        missing = [t for t in el.tags if not roster.tags.mask_any([t]).any()]
+        if missing:
+            raise PlanError(
+                f"eligibility.tags names {', '.join(map(repr, missing))}, which no target in "
+                f"the roster carries; its tags are {', '.join(map(repr, roster.tags.names))}"
+            )
+    if plan.size_column is not None and plan.size_column not in roster.extra_columns:
+        raise PlanError(
+            f"size_column {plan.size_column!r} is not a column of the roster; its own "
+            f"columns are {', '.join(map(repr, roster.extra_columns)) or 'none'}"
+        )
+
+
+def _eligible_rows(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.intp] | None:
+    """Eligible rows, or ``None`` when every row is eligible (the common case, no copy)."""
+    el = plan.eligibility
+    m: npt.NDArray[np.bool_] | None = None
+    if any(
+        v is not None
+        for v in (el.industries, el.areas, el.area_prefix, el.tags, el.statuses, el.risk_classes)
+    ):
+        m = el.mask(roster)
+    else:
+        status = roster.status
+        excluded = set(el.exclude_statuses) & set(status.categories)
+        if excluded:
+            m = ~status.mask(excluded)
+        if el.recent_days is not None:
+            m = el.mask(roster)
+    if m is None or m.all():
+        return None
+    return np.flatnonzero(m)
+
+
+def _build_design(roster: TargetRoster, plan: SamplingPlan, *, exact: bool) -> _Design:
+    rows = _eligible_rows(roster, plan)
+    size = len(roster) if rows is None else int(rows.shape[0])
+
+    def column(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if rows is None else values[rows]
+
+    # Combine the stratum columns into one integer per row (first column most significant);
+    # strata are then ordered by their labels.
+    parts: list[tuple[npt.NDArray[Any], list[str]]] = [
+        (column(roster.risk_class), list(RISK_LETTERS))
+    ]
     for name in plan.strata[1:]:
         cat = roster.industry if name == "industry" else roster.area
-        parts.append((cat.codes[rows].astype(np.int64), list(cat.categories)))
+        parts.append((column(cat.codes), list(cat.categories)))
     if plan.attention != "none":
-        flag = _attention_flags(roster, plan)[rows].astype(np.int64)
-        parts.append((flag, ["", ATTENTION_LABEL]))
-    code = np.zeros(rows.shape[0], dtype=np.int64)
+        parts.append((column(_attention_flags(roster, plan)), ["", ATTENTION_LABEL]))
     radix = 1
-    for values, labels in reversed(parts):
-        code += values * radix
+    for _, labels in parts:
         radix *= max(len(labels), 1)
-    counts = np.bincount(code, minlength=1) if code.size else np.zeros(0, dtype=np.int64)
+    code: npt.NDArray[Any]
+    if len(parts) == 1:
+        code = parts[0][0]
+    else:
+        code = np.zeros(size, dtype=np.intp)
+        step = 1
+        for values, labels in reversed(parts):
+            if step == 1:
+                code += values
+            else:
+                code += values.astype(np.intp) * step
+            step *= max(len(labels), 1)
+    counts = np.bincount(code, minlength=radix) if size else np.zeros(radix, dtype=np.intp)
     present = np.flatnonzero(counts)
     keys: list[tuple[str, ...]] = []
     for c in present.tolist():
@@ -632,17 +847,18 @@ def _build_design(roster: TargetRoster, plan: SamplingPlan) -> _Design:
         keys = [(ATTENTION_LABEL,) if k[-1] == ATTENTION_LABEL else k[:-1] for k in keys]
     uniq_keys = sorted(set(keys), key=_key_order)
     index_of = {k: i for i, k in enumerate(uniq_keys)}
-    remap = np.full(max(int(radix), 1), -1, dtype=np.intp)
-    remap[present] = [index_of[k] for k in keys]
-    stratum_of = remap[code] if code.size else np.zeros(0, dtype=np.intp)
-    populations = np.bincount(stratum_of, minlength=len(uniq_keys)).tolist()
+    lookup = np.full(max(radix, 1), -1, dtype=np.intp)
+    lookup[present] = [index_of[k] for k in keys]
+    _check_names(roster, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
+    populations = [0] * len(uniq_keys)
+    for c, k in zip(present.tolist(), keys, strict=True):
+        populations[index_of[k]] += int(counts[c])
 
-    sizes_score = None
-    score_totals = None
+    design = _Design(rows, size, code, lookup, uniq_keys, populations, [], None, None, 0.0)
     if plan.within == "pps":
-        sizes_score, score_totals = _scores(roster, plan, rows, stratum_of, len(uniq_keys))
-    expected = _expected_sizes(plan, uniq_keys, populations)
-    return _Design(rows, stratum_of, uniq_keys, populations, expected, sizes_score, score_totals)
+        _scores(roster, plan, design, exact=exact)
+    design.expected = _expected_sizes(plan, uniq_keys, populations)
+    return design
 
 
 def _key_order(key: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
@@ -650,58 +866,125 @@ def _key_order(key: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
     return (1, key) if key == (ATTENTION_LABEL,) else (0, key)
 
 
-def _scores(roster: TargetRoster, plan: SamplingPlan, rows: npt.NDArray[np.intp],
-            stratum_of: npt.NDArray[np.intp], k: int,
-            ) -> tuple[npt.NDArray[np.float64], list[float]]:
+def _scores(roster: TargetRoster, plan: SamplingPlan, design: _Design, *, exact: bool) -> None:
     assert plan.size_column is not None
-    try:
-        column = roster.column(plan.size_column)
-    except KeyError as exc:
-        raise PlanError(f"size_column: {exc.args[0]}") from None
+    column = roster.column(plan.size_column)
     if not isinstance(column, np.ndarray) or column.dtype.kind != "f":
-        raise PlanError(f"size_column {plan.size_column!r} is not a numeric column")
-    s = column[rows]
-    bad = np.flatnonzero(~(s > 0) | ~np.isfinite(s))
-    if bad.size:
-        row = int(rows[bad[0]])
+        raise PlanError(
+            f"size_column {plan.size_column!r} is not a numeric column (πps needs a positive "
+            "number per target)"
+        )
+    s = column if design.rows is None else column[design.rows]
+    lo = float(s.min()) if s.size else 1.0
+    hi = float(s.max()) if s.size else 1.0
+    if not (lo > 0.0 and math.isfinite(hi)):  # NaN makes min() NaN
+        bad = np.flatnonzero(~(s > 0) | ~np.isfinite(s))
+        pos = int(bad[0])
+        row = int(design.roster_rows(np.array([pos]))[0])
         raise PlanError(
             f"size_column {plan.size_column!r}: every eligible target needs a finite score > 0; "
-            f"row {row + 1} ({roster.credit_code[row].decode()}) has {s[bad[0]]!r}"
+            f"row {row + 1} ({roster.credit_code[row].decode()}) has {float(s[pos])!r}"
             + (f" ({bad.size} such rows)" if bad.size > 1 else "")
         )
-    totals = np.bincount(stratum_of, weights=s, minlength=k)
-    return s, [_allocation.round12(float(t)) for t in totals]
+    design.scores = s
+    design.score_max = hi
+    k = len(design.keys)
+    if exact:
+        design.score_sums = list[Fraction | float](_exact_sums(s, design.stratum_of, k))
+    else:
+        sums = np.bincount(design.code, weights=s, minlength=design.lookup.shape[0])
+        totals: list[Fraction | float] = [0.0] * k
+        for c in np.flatnonzero(design.lookup >= 0).tolist():
+            totals[int(design.lookup[c])] += float(sums[c])
+        design.score_sums = totals
 
 
-def _expected_sizes(plan: SamplingPlan, keys: list[tuple[str, ...]],
-                    populations: list[int]) -> list[float]:
+def _exact_sums(
+    s: npt.NDArray[np.float64],
+    group: npt.NDArray[np.intp],
+    k: int,
+) -> list[Fraction]:
+    """Exact sums of positive finite floats per group, as fractions (no rounding at all).
+
+    Each value is ``M·2^(e-53)`` with an integer ``M < 2⁵³`` (``numpy.frexp``); ``M`` is split
+    into 27 + 26 bits and the parts are summed per (group, exponent) with ``bincount``. Every
+    partial sum is an integer below 2⁵³, so the float additions are exact in any order.
+    ``float()`` of a result is the correctly rounded sum, as :func:`math.fsum` gives.
+    """
+    if s.size == 0:
+        return [Fraction(0)] * k
+    chunk = 1 << 25  # keeps every partial sum below 2⁵³
+    out = [Fraction(0)] * k
+    for start in range(0, s.shape[0], chunk):
+        part = s[start : start + chunk]
+        g = group[start : start + chunk]
+        mant, exp = np.frexp(part)
+        m = (mant * 2.0**53).astype(np.int64)
+        hi = (m >> 26).astype(np.float64)
+        lo = (m & ((1 << 26) - 1)).astype(np.float64)
+        e_min = int(exp.min())
+        span = int(exp.max()) - e_min + 1
+        key = g * span + (exp - e_min)
+        hs = np.bincount(key, weights=hi, minlength=k * span)
+        ls = np.bincount(key, weights=lo, minlength=k * span)
+        for idx in np.flatnonzero((hs != 0) | (ls != 0)).tolist():
+            h, e = divmod(idx, span)
+            total = (int(hs[idx]) << 26) + int(ls[idx])
+            shift = e + e_min - 53
+            out[h] += total * Fraction(2) ** shift
+    return out
+
+
+def _expected_sizes(
+    plan: SamplingPlan, keys: list[tuple[str, ...]], populations: list[int]
+) -> list[float]:
     def letter(key: tuple[str, ...]) -> str:
         return key[0]
 
     def factor(key: tuple[str, ...]) -> float:
-        return plan.attention_multiplier if (
-            plan.attention == "multiplier" and key[-1] == ATTENTION_LABEL) else 1.0
+        return (
+            plan.attention_multiplier
+            if (plan.attention == "multiplier" and key[-1] == ATTENTION_LABEL)
+            else 1.0
+        )
 
     def need(table: str, key: tuple[str, ...]) -> float:
         v = plan.rate_of(table, letter(key))
         if v is None:
             raise PlanError(
                 f"{table} gives no value for risk class {letter(key)}, which has eligible "
-                f"targets; give one for every class present")
+                f"targets; give one for every class present"
+            )
         return v
 
     low_min = max(plan.min_per_stratum, 1 if plan.no_exemption else 0)
+    if low_min > 0 and plan.rates is not None:
+        eligible_classes = {k[0] for k in keys}
+        empty = [c for c, _ in plan.rates if c not in eligible_classes]
+        if empty:
+            raise PlanError(
+                f"risk class {', '.join(empty)} has no eligible targets, but the plan asks for "
+                f"at least {low_min} from every stratum (min_per_stratum="
+                f"{plan.min_per_stratum}, no_exemption={plan.no_exemption}); widen the "
+                f"eligibility or leave the class out of rates"
+            )
     lower = [float(min(n, low_min)) for n in populations]
     upper = [float(n) for n in populations]
+
+    def fill(weights: list[float], target: float, what: str) -> list[float]:
+        try:
+            return _allocation.fill_to_total(weights, lower, upper, target)
+        except ValueError as exc:
+            raise PlanError(f"{what}: {exc} (check the plan's {what} table and minimums)") from None
 
     if plan.total is not None:
         eligible = sum(populations)
         if plan.total > eligible:
             raise PlanError(f"total = {plan.total} is larger than the {eligible} eligible targets")
-        if sum(lower) > plan.total:
+        if _allocation.left_sum(lower) > plan.total:
             raise PlanError(
-                f"the minimums per stratum need {int(sum(lower))} targets but total is "
-                f"{plan.total}")
+                f"the minimums per stratum need {int(_allocation.left_sum(lower))} targets but total is {plan.total}"
+            )
         weights = []
         for key, n in zip(keys, populations, strict=True):
             if key == (ATTENTION_LABEL,):
@@ -714,18 +997,20 @@ def _expected_sizes(plan: SamplingPlan, keys: list[tuple[str, ...]],
             else:
                 w = float(n)
             weights.append(w * factor(key))
-        return _allocation.fill_to_total(weights, lower, upper, float(plan.total))
+        what = "prevalence" if plan.allocation == "neyman" else "allocation"
+        return fill(weights, float(plan.total), what)
 
     if plan.overall_rate is not None:
         weights = []
         for key, n in zip(keys, populations, strict=True):
-            m = 1.0 if plan.multipliers is None else need("multipliers", key)
-            if key == (ATTENTION_LABEL,):
+            if key == (ATTENTION_LABEL,) or plan.multipliers is None:
                 m = 1.0
+            else:
+                m = need("multipliers", key)
             weights.append(n * m * factor(key))
         target = plan.overall_rate * sum(populations)
-        target = max(target, sum(lower))
-        return _allocation.fill_to_total(weights, lower, upper, target)
+        target = max(target, _allocation.left_sum(lower))
+        return fill(weights, target, "multipliers")
 
     out = []
     for key, n, lo in zip(keys, populations, lower, strict=True):
@@ -738,85 +1023,345 @@ def _expected_sizes(plan: SamplingPlan, keys: list[tuple[str, ...]],
     return out
 
 
-def _pps_scale(s: npt.NDArray[np.float64], stratum_of: npt.NDArray[np.intp],
-               totals: list[float], n: list[int]) -> npt.NDArray[np.float64]:
-    """Per-stratum ``c_h`` with ``λ_i = min(1, c_h·s_i)`` after take-all capping for sizes n."""
-    k = len(totals)
-    m = np.array(n, dtype=np.float64)
-    rest = np.array(totals, dtype=np.float64)
-    scale = np.where(rest > 0, m / np.where(rest > 0, rest, 1.0), 0.0)
-    capped = np.zeros(s.shape[0], dtype=bool)
-    while True:
-        lam_raw = scale[stratum_of] * s
-        newly = (lam_raw >= 1.0) & ~capped
-        if not newly.any():
-            return scale
-        capped |= newly
-        n_capped = np.bincount(stratum_of[capped], minlength=k)
-        cap_sum = np.bincount(stratum_of[capped], weights=s[capped], minlength=k)
-        for h in np.unique(stratum_of[newly]).tolist():
-            remaining = n[h] - int(n_capped[h])
-            rest_total = _allocation.round12(totals[h] - float(cap_sum[h]))
-            scale[h] = remaining / rest_total if remaining > 0 and rest_total > 0 else 0.0
+# ---------------------------------------------------------------------------- πps
+def _pps_scale(
+    design: _Design,
+    sizes: Sequence[int],
+    *,
+    exact: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
+    """``c_h`` and the take-all (capped) rows for sample sizes ``sizes`` (the module recipe).
 
-
-def _select(design: _Design, u: npt.NDArray[np.float64], sizes: list[int],
-            roster: TargetRoster, scale: npt.NDArray[np.float64] | None,
-            ) -> npt.NDArray[np.intp]:
-    """Positions (into the eligible rows) of the ``n_h`` smallest ranks of each stratum."""
+    Returns ``(c, capped)``; ``capped`` is ``None`` when no row is capped. Then
+    ``λ_i = 1`` for capped rows and ``c_h·s_i`` for the others.
+    """
+    assert design.scores is not None
+    assert design.score_sums is not None
     k = len(design.keys)
-    n = np.array(sizes, dtype=np.int64)
-    pop = np.array(design.populations, dtype=np.int64)
+    n = list(sizes)
+    pops = design.populations
+    remaining: list[Fraction | float] = list(design.score_sums)
+    c = np.zeros(k, dtype=np.float64)
+    whole = [h for h in range(k) if n[h] >= pops[h] and pops[h] > 0]
+    for h in range(k):
+        if 0 < n[h] < pops[h]:
+            c[h] = n[h] / float(remaining[h])
+    if not whole and float((c * design.score_max).max(initial=0.0)) < 1.0:
+        return c, None  # nobody can reach λ = 1
+    s = design.scores
     st = design.stratum_of
+    capped = np.zeros(design.size, dtype=bool)
+    if whole:
+        is_whole = np.zeros(k, dtype=bool)
+        is_whole[whole] = True
+        capped |= is_whole[st]
+    n_capped = [0] * k
+    while True:
+        newly = ~capped & (c[st] * s >= 1.0)
+        if not newly.any():
+            break
+        capped |= newly
+        hit = st[newly]
+        counts = np.bincount(hit, minlength=k)
+        vals = s[newly]
+        if exact:
+            if vals.size <= 50_000:
+                for h, v in zip(hit.tolist(), vals.tolist(), strict=True):
+                    remaining[h] -= Fraction(v)
+            else:
+                minus = _exact_sums(vals, hit, k)
+                for h in range(k):
+                    remaining[h] -= minus[h]
+        else:
+            minus_f = np.bincount(hit, weights=vals, minlength=k)
+            for h in np.flatnonzero(counts).tolist():
+                remaining[h] -= float(minus_f[h])
+        for h in np.flatnonzero(counts).tolist():
+            n_capped[h] += int(counts[h])
+            m = n[h] - n_capped[h]
+            rest = pops[h] - n_capped[h]
+            total = float(remaining[h])
+            c[h] = m / total if m > 0 and rest > 0 and total > 0 else 0.0
+    return c, capped
+
+
+def _pps_lambda(
+    design: _Design,
+    pos: npt.NDArray[np.intp],
+    st: npt.NDArray[np.intp],
+    c: npt.NDArray[np.float64],
+    capped: npt.NDArray[np.bool_] | None,
+) -> npt.NDArray[np.float64]:
+    assert design.scores is not None
+    lam = c[st] * design.scores[pos]
+    if capped is not None:
+        lam[capped[pos]] = 1.0
+    return lam
+
+
+def _pareto_ranks(
+    u: npt.NDArray[np.float64],
+    lam: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """``ξ = (u·(1−λ)) / ((1−u)·λ)``; 0 where ``λ = 1``, +∞ where ``λ = 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rank = (u * (1.0 - lam)) / ((1.0 - u) * lam)
+    rank[lam >= 1.0] = 0.0
+    rank[lam <= 0.0] = np.inf
+    return rank
+
+
+def _pps_probabilities(
+    design: _Design, pos: npt.NDArray[np.intp], st: npt.NDArray[np.intp], *, exact: bool
+) -> npt.NDArray[np.float64]:
+    """The design's target π: ``(1−φ_h)·λ_i(⌊x_h⌋) + φ_h·λ_i(⌊x_h⌋+1)``."""
+    pops = design.populations
+    lo = [min(math.floor(x), p) for x, p in zip(design.expected, pops, strict=True)]
+    hi = [min(math.floor(x) + 1, p) for x, p in zip(design.expected, pops, strict=True)]
+    c_lo, cap_lo = _pps_scale(design, lo, exact=exact)
+    c_hi, cap_hi = _pps_scale(design, hi, exact=exact)
+    phi = np.array([x - math.floor(x) for x in design.expected], dtype=np.float64)
+    f = phi[st]
+    return (1.0 - f) * _pps_lambda(design, pos, st, c_lo, cap_lo) + f * _pps_lambda(
+        design, pos, st, c_hi, cap_hi
+    )
+
+
+# ---------------------------------------------------------------------------- selection
+def _smallest(
+    design: _Design,
+    roster: TargetRoster,
+    pos: npt.NDArray[np.intp],
+    st: npt.NDArray[np.intp],
+    rank: npt.NDArray[np.float64],
+    sizes: Sequence[int],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Of candidates ``pos``, the ``n_h`` smallest ranks of each stratum (ties: credit code)."""
+    k = len(design.keys)
+    n = np.asarray(sizes, dtype=np.int64)
+    by_rank = np.argsort(rank)
+    order = by_rank[
+        np.argsort(st[by_rank].astype(np.int16 if k < 2**15 else np.intp), kind="stable")
+    ]
+    r_sorted, s_sorted = rank[order], st[order]
+    if np.any((r_sorted[1:] == r_sorted[:-1]) & (s_sorted[1:] == s_sorted[:-1])):
+        # Equal ranks in a stratum (take-all units in πps, or a rare tie): credit code decides.
+        codes = roster.credit_code[design.roster_rows(pos)]
+        v = np.ascontiguousarray(codes).view(np.uint8).reshape(-1, 18)
+        keys = (
+            np.ascontiguousarray(v[:, 16:]).view(">u2").ravel(),
+            np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel(),
+            np.ascontiguousarray(v[:, :8]).view(">u8").ravel(),
+        )
+        order = np.lexsort((*keys, rank, st))
+        s_sorted = st[order]
+    starts = np.searchsorted(s_sorted, np.arange(k))
+    rank_in = np.arange(order.shape[0]) - starts[s_sorted]
+    keep = order[rank_in < n[s_sorted]]
+    return pos[keep], st[keep]
+
+
+def _ranks(
+    design: _Design,
+    pos: npt.NDArray[np.intp],
+    st: npt.NDArray[np.intp],
+    u: npt.NDArray[np.float64],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+) -> npt.NDArray[np.float64]:
     if scale is None:
-        rank = u
-        frac = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / np.maximum(pop, 1))
-        threshold = frac
-    else:
-        assert design.sizes_score is not None
-        lam = np.minimum(1.0, scale[st] * design.sizes_score)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rank = (u * (1.0 - lam)) / ((1.0 - u) * lam)
-        rank = np.where(lam >= 1.0, 0.0, rank)
-        threshold = 1.0 + 5.0 / np.sqrt(np.maximum(n, 1)) + 20.0 / np.maximum(n, 1)
-    cand = np.flatnonzero(rank < threshold[st])
-    have = np.bincount(st[cand], minlength=k)
-    short = np.flatnonzero(have < n)
-    if short.size:  # rare: take every member of those strata as a candidate
-        extra = np.flatnonzero(np.isin(st, short))
-        cand = np.union1d(cand, extra)
-    codes = roster.credit_code[design.eligible_rows[cand]]
-    order = np.lexsort((codes, rank[cand], st[cand]))
-    cand = cand[order]
-    s_c = st[cand]
-    starts = np.searchsorted(s_c, np.arange(k))
-    pos = np.arange(cand.shape[0]) - starts[s_c]
-    return cand[pos < n[s_c]]
+        return u
+    return _pareto_ranks(u, _pps_lambda(design, pos, st, *scale))
 
 
-def _pps_probabilities(design: _Design, expected: list[float], picked: npt.NDArray[np.intp],
-                       ) -> npt.NDArray[np.float64]:
-    assert design.sizes_score is not None and design.score_totals is not None
-    lo = [math.floor(x) for x in expected]
-    hi = [f + 1 for f in lo]
-    pop = design.populations
-    lo = [min(v, p) for v, p in zip(lo, pop, strict=True)]
-    hi = [min(v, p) for v, p in zip(hi, pop, strict=True)]
-    s = design.sizes_score
+def _select_all(
+    design: _Design,
+    roster: TargetRoster,
+    u: npt.NDArray[np.float64],
+    sizes: Sequence[int],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Selection with a number for every eligible row (official draws)."""
+    k = len(design.keys)
+    n = np.asarray(sizes, dtype=np.float64)
+    pop = np.maximum(np.asarray(design.populations, dtype=np.float64), 1.0)
     st = design.stratum_of
-    scale_lo = _pps_scale(s, st, design.score_totals, lo)
-    scale_hi = _pps_scale(s, st, design.score_totals, hi)
-    phi = np.array([x - math.floor(x) for x in expected])
-    sp, hp = s[picked], st[picked]
-    return ((1.0 - phi[hp]) * np.minimum(1.0, scale_lo[hp] * sp)
-            + phi[hp] * np.minimum(1.0, scale_hi[hp] * sp))
+    everyone = np.arange(design.size, dtype=np.intp)
+    rank = _ranks(design, everyone, st, u, scale)
+    # Only rows below a generous per-stratum bound can be among the n_h smallest; a stratum
+    # with fewer than n_h rows below it (rare) takes every row as a candidate.
+    if scale is None:
+        bound = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
+    else:
+        bound = 1.0 + 5.0 / np.sqrt(np.maximum(n, 1.0)) + 20.0 / np.maximum(n, 1.0)
+    cand = np.flatnonzero(rank < bound[st])
+    have = np.bincount(st[cand], minlength=k)
+    short = have < np.asarray(sizes)
+    if short.any():
+        cand = np.union1d(cand, np.flatnonzero(short[st]))
+    return _smallest(design, roster, cand, st[cand], rank[cand], sizes)
 
 
-def _sample_digest(ids: list[str]) -> str:
-    h = hashlib.sha256(f"{SAMPLE_RECIPE}\n".encode())
-    for i in sorted(ids):
-        h.update(i.encode("ascii") + b"\n")
-    return "sha256:" + h.hexdigest()
+def _bernoulli_positions(rng: np.random.Generator, size: int, q: float) -> npt.NDArray[np.intp]:
+    """Positions ``i < size`` where independent Bernoulli(q) events happen (geometric gaps)."""
+    out: list[npt.NDArray[np.intp]] = []
+    last = -1
+    while True:
+        expect = (size - 1 - last) * q
+        m = int(expect + 6.0 * math.sqrt(expect) + 64)
+        pos = last + np.cumsum(rng.geometric(q, size=m), dtype=np.intp)
+        if pos[-1] >= size:
+            out.append(pos[: np.searchsorted(pos, size)])
+            break
+        out.append(pos)
+        last = int(pos[-1])
+    return np.concatenate(out) if len(out) > 1 else out[0]
+
+
+def _select_simulated(
+    design: _Design,
+    roster: TargetRoster,
+    rng: np.random.Generator,
+    sizes: Sequence[int],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The same selection with numbers drawn lazily: only rows that can be drawn get one.
+
+    The numbers are i.i.d. uniform, generated in two steps: the rows with ``u < q`` come from a
+    Bernoulli(q) process and get ``u = q·V``; any other row's number, when needed, is
+    ``q + (1−q)·W``. A stratum whose ``n_h`` smallest ranks are provably among the first rows
+    needs no more; any other stratum gets every member's number. The result has exactly the
+    distribution of :func:`_select_all` with ``u`` from ``rng.random``.
+    """
+    k = len(design.keys)
+    n = np.asarray(sizes, dtype=np.float64)
+    pop = np.maximum(np.asarray(design.populations, dtype=np.float64), 1.0)
+    live = n > 0
+    if not live.any():
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    if scale is None:
+        q_h = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
+        lam_max = None
+    else:
+        c, capped = scale
+        lam_max = c * design.score_max
+        if capped is not None or float(lam_max[live].max()) >= 1.0:
+            return _select_all(design, roster, rng.random(design.size), sizes, scale)
+        t = 1.0 + (5.0 * np.sqrt(n) + 20.0) / np.maximum(n, 1.0)
+        r = t * lam_max / (1.0 - lam_max)
+        q_h = r / (1.0 + r)
+    q = float(q_h[live].max())
+    if q > 0.2:
+        return _select_all(design, roster, rng.random(design.size), sizes, scale)
+    pos = _bernoulli_positions(rng, design.size, q)
+    u = np.multiply(rng.random(pos.shape[0]), q)
+    st = design.lookup[design.code[pos]]
+    rank = _ranks(design, pos, st, u, scale)
+    if lam_max is None:
+        bound = np.full(k, q)
+    else:
+        with np.errstate(divide="ignore"):
+            bound = q * (1.0 - lam_max) / ((1.0 - q) * lam_max)
+    below = rank < bound[st]
+    have = np.bincount(st[below], minlength=k)
+    short = have < np.asarray(sizes)
+    keep = below & ~short[st]
+    pos_c, st_c, rank_c = pos[keep], st[keep], rank[keep]
+    if short.any():
+        short_code = short[design.lookup] & (design.lookup >= 0)
+        members = np.flatnonzero(short_code[design.code])
+        u_m = np.multiply(rng.random(members.shape[0]), 1.0 - q) + q
+        mine = short[st]
+        u_m[np.searchsorted(members, pos[mine])] = u[mine]
+        st_m = design.lookup[design.code[members]]
+        rank_m = _ranks(design, members, st_m, u_m, scale)
+        pos_c = np.concatenate([pos_c, members])
+        st_c = np.concatenate([st_c, st_m])
+        rank_c = np.concatenate([rank_c, rank_m])
+    return _smallest(design, roster, pos_c, st_c, rank_c, sizes)
+
+
+def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
+    """Argsort of ``S18`` credit codes in byte order, via three integer keys (faster)."""
+    n = codes.shape[0]
+    if n == 0 or codes.dtype.itemsize != 18:
+        return np.argsort(codes, kind="stable")
+    v = np.ascontiguousarray(codes).view(np.uint8).reshape(n, 18)
+    hi = np.ascontiguousarray(v[:, :8]).view(">u8").ravel()
+    mid = np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel()
+    lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
+    if (hi == hi[0]).all():  # one registration area: the first 8 bytes never decide
+        order = np.argsort(mid.astype(np.uint64), kind="stable")
+        m = mid[order]
+        if not (m[1:] == m[:-1]).any():
+            return order
+        return np.lexsort((lo, mid))
+    return np.lexsort((lo, mid, hi))
+
+
+_FORKED_IDS: npt.NDArray[np.bytes_] | None = None  # read by worker processes (fork)
+_PARALLEL_MIN = 500_000
+
+
+def _hash_range(key: bytes, start: int, stop: int) -> npt.NDArray[np.float64]:
+    assert _FORKED_IDS is not None
+    return HashSource(key).uniforms(_FORKED_IDS[start:stop])
+
+
+def _official_uniforms(
+    units: HashSource, ids: npt.NDArray[np.bytes_], workers: int, roster: TargetRoster
+) -> npt.NDArray[np.float64]:
+    """``units.uniforms(ids)``, hashed in ``workers`` processes when there are many ids.
+
+    The roster's digest is computed meanwhile (it goes in the receipt); the numbers are the
+    same as from one process, bit for bit. Worker processes are forked (they inherit the
+    ids without copying), so this needs the ``fork`` start method (Linux, macOS); elsewhere
+    one process hashes everything.
+    """
+    global _FORKED_IDS
+    import multiprocessing
+
+    n = ids.shape[0]
+    if workers <= 1 or n < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        roster.digest()
+        return units.uniforms(ids)
+    import concurrent.futures
+    import warnings
+
+    bounds = np.linspace(0, n, workers + 1).astype(np.intp).tolist()
+    _FORKED_IDS = ids
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with warnings.catch_warnings():
+                # Python ≥ 3.12 warns about fork in a process with threads; the workers only
+                # hash bytes and touch no lock another thread could hold.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                futures = [
+                    pool.submit(_hash_range, units.key, a, b) for a, b in itertools.pairwise(bounds)
+                ]
+            roster.digest()
+            return np.concatenate([f.result() for f in futures])
+    finally:
+        _FORKED_IDS = None
+
+
+def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_]) -> str:
+    """``sha256:`` + SHA-256 of ``"randcheck-sample/1\\n"`` and the sorted ids, each + ``\\n``."""
+    head = f"{SAMPLE_RECIPE}\n".encode()
+    if isinstance(ids, np.ndarray) and ids.dtype == np.dtype("S18") and ids.size:
+        v = np.ascontiguousarray(ids).view(np.uint8).reshape(-1, 18)
+        if v.all() and not (ids[1:] < ids[:-1]).any():  # full-length codes, already sorted
+            lines = np.empty((v.shape[0], 19), dtype=np.uint8)
+            lines[:, :18] = v
+            lines[:, 18] = 10
+            return "sha256:" + hashlib.sha256(head + lines.tobytes()).hexdigest()
+    if isinstance(ids, np.ndarray):
+        raw = sorted(ids.tolist())
+    else:
+        raw = sorted(i.encode("ascii") for i in ids)
+    body = b"\n".join(raw) + b"\n" if raw else b""
+    return "sha256:" + hashlib.sha256(head + body).hexdigest()
 
 
 def _library_version() -> str:
@@ -836,6 +1381,7 @@ def draw(
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
     source: HashSource | GeneratorSource | None = None,
+    workers: int = 1,
 ) -> Draw:
     """Draw targets from ``roster`` by ``plan``.
 
@@ -868,6 +1414,12 @@ def draw(
         When; default now (China Standard Time).
     source : optional
         A ready source (e.g. a batch's child) instead of ``seed``/``rng``.
+    workers : int
+        Processes that compute the targets' numbers in an official draw (default 1). With
+        more than one, rosters of 500,000 targets or more are hashed in that many forked
+        processes while this one computes the roster digest; the numbers are identical bit
+        for bit. Needs the ``fork`` start method (Linux, macOS), else one process is used.
+        Simulations ignore it.
 
     Returns
     -------
@@ -888,68 +1440,129 @@ def draw(
     >>> verify(d.receipt, county.targets) is None
     True
     """
+    if workers < 1 or int(workers) != workers:
+        raise PlanError(f"workers = {workers!r} must be a whole number ≥ 1")
     if source is None:
         source = source_for(seed, rng)
-    design = _build_design(roster, plan)
+    exact = source.verifiable
+    design = _build_design(roster, plan, exact=exact)
     if commitment is not None and commitment != Commitment.of(roster.digest(), plan.digest()):
         raise PlanError(
             "the commitment does not match this roster and plan: it was published for roster "
-            f"{commitment.roster_digest} and plan {commitment.plan_digest}")
+            f"{commitment.roster_digest} and plan {commitment.plan_digest}"
+        )
     units = source.child(stream)
     start = units.child("rounding").uniform("start")
-    exact = plan.total is not None
-    sizes = _allocation.systematic_rounding(design.expected, start, exact)
+    sizes = _allocation.systematic_rounding(design.expected, start, plan.total is not None)
     sizes = [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
-    u = units.uniforms(roster.credit_code[design.eligible_rows])
-    scale = None
-    if plan.within == "pps":
-        assert design.sizes_score is not None and design.score_totals is not None
-        scale = _pps_scale(design.sizes_score, design.stratum_of, design.score_totals, sizes)
-    picked = _select(design, u, sizes, roster, scale)
-    rows = design.eligible_rows[picked]
-    order = np.argsort(roster.credit_code[rows], kind="stable")
-    picked, rows = picked[order], rows[order]
-    if plan.within == "pps":
-        pi = _pps_probabilities(design, design.expected, picked)
+    scale = _pps_scale(design, sizes, exact=exact) if plan.within == "pps" else None
+    if isinstance(units, HashSource):
+        ids_all = roster.credit_code if design.rows is None else roster.credit_code[design.rows]
+        u = _official_uniforms(units, ids_all, workers, roster)
+        del ids_all
+        picked, picked_st = _select_all(design, roster, u, sizes, scale)
+        del u
     else:
-        per = np.array([x / n if n else 0.0 for x, n in
-                        zip(design.expected, design.populations, strict=True)])
-        pi = per[design.stratum_of[picked]] if picked.size else np.zeros(0)
-    strata = tuple(
-        Stratum(key, n, x, s, x / n if n else 0.0,
-                None if design.score_totals is None else design.score_totals[i])
-        for i, (key, n, x, s) in enumerate(zip(design.keys, design.populations,
-                                               design.expected, sizes, strict=True))
-    )
+        assert isinstance(units, GeneratorSource)
+        picked, picked_st = _select_simulated(design, roster, units.rng, sizes, scale)
+    rows = design.roster_rows(picked)
     ids = roster.credit_code[rows]
-    id_strs = [b.decode("ascii") for b in ids.tolist()]
+    order = _code_order(ids)
+    picked, picked_st, rows, ids = picked[order], picked_st[order], rows[order], ids[order]
+    if plan.within == "pps":
+        pi = _pps_probabilities(design, picked, picked_st, exact=exact)
+    else:
+        per = np.array(
+            [x / n if n else 0.0 for x, n in zip(design.expected, design.populations, strict=True)]
+            or [0.0]
+        )
+        pi = per[picked_st]
+    totals = design.score_totals
+    strata = tuple(
+        Stratum(key, n, x, s, x / n if n else 0.0, None if totals is None else totals[i])
+        for i, (key, n, x, s) in enumerate(
+            zip(design.keys, design.populations, design.expected, sizes, strict=True)
+        )
+    )
+    # Simulations keep the receipt light: the digest of the sample, not the list.
+    id_strs = tuple(np.strings.decode(ids, "ascii").tolist()) if source.verifiable else ()
     when = (drawn_at or dt.datetime.now(_CST)).isoformat(timespec="seconds")
+    described = source.describe()
     receipt = Receipt(
         format=RECEIPT_FORMAT,
-        recipes={"prn": PRN_RECIPE, "design": DRAW_RECIPE, "roster": roster.RECIPE,
-                 "sample": SAMPLE_RECIPE},
+        recipes={
+            "prn": PRN_RECIPE,
+            "design": DRAW_RECIPE,
+            "roster": roster.RECIPE,
+            "sample": SAMPLE_RECIPE,
+        },
         library=_library_version(),
         verifiable=source.verifiable,
-        seed=source.describe()["seed"],
-        path=tuple(source.describe()["path"]),
+        seed=described["seed"],
+        path=tuple(described["path"]),
         stream=stream,
         plan=plan.to_dict(),
         roster_digest=roster.digest() if source.verifiable else "",
         roster_size=len(roster),
-        eligible=int(design.eligible_rows.shape[0]),
+        eligible=design.size,
         strata=tuple(s.to_dict() for s in strata),
-        sample_size=len(id_strs),
-        sample_digest=_sample_digest(id_strs),
-        sample_ids=tuple(id_strs),
+        sample_size=int(ids.shape[0]),
+        sample_digest=_sample_digest(ids),
+        sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
         drawn_at=when,
         drawn_by=drawn_by,
     )
-    return Draw(plan, ids, rows, pi, design.stratum_of[picked], strata, receipt)
+    return Draw(plan, ids, rows, pi, picked_st, strata, receipt)
 
 
-def verify(receipt: Receipt | str | Mapping[str, Any], roster: TargetRoster, *,
-           plan: SamplingPlan | None = None) -> None:
+def inclusion_probabilities(
+    roster: TargetRoster,
+    plan: SamplingPlan,
+) -> npt.NDArray[np.float64]:
+    """Every roster row's first-order inclusion probability under ``plan``, without drawing.
+
+    Aligned with the roster's rows; 0 for targets the plan cannot draw. Equal-probability
+    strata give ``x_h / N_h``; πps strata the design's target π (see the module docstring),
+    the same numbers :attr:`Draw.inclusion_probabilities` reports for drawn targets.
+
+    Raises
+    ------
+    PlanError
+        As :func:`draw` does when the plan does not fit the roster.
+
+    Examples
+    --------
+    >>> from randcheck import TargetRoster
+    >>> roster = TargetRoster.from_columns({
+    ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G"],
+    ...     "risk_class": ["A", "D"]})
+    >>> inclusion_probabilities(roster, SamplingPlan(rates={"A": 0.1, "D": 1.0})).tolist()
+    [0.1, 1.0]
+    """
+    design = _build_design(roster, plan, exact=True)
+    out = np.zeros(len(roster), dtype=np.float64)
+    pos = np.arange(design.size, dtype=np.intp)
+    st = design.stratum_of
+    if plan.within == "pps":
+        pi = _pps_probabilities(design, pos, st, exact=True)
+    else:
+        per = np.array(
+            [x / n if n else 0.0 for x, n in zip(design.expected, design.populations, strict=True)]
+            or [0.0]
+        )
+        pi = per[st]
+    out[design.roster_rows(pos)] = pi
+    return out
+
+
+def verify(
+    receipt: Receipt | str | Mapping[str, Any],
+    roster: TargetRoster,
+    *,
+    plan: SamplingPlan | None = None,
+    workers: int = 1,
+) -> None:
     """Recompute a draw from its receipt and the roster; raise if anything differs.
 
     Checks, in order: the receipt is of an official draw; the roster's digest equals the
@@ -965,6 +1578,8 @@ def verify(receipt: Receipt | str | Mapping[str, Any], roster: TargetRoster, *,
         The roster the draw claims to come from.
     plan : SamplingPlan, optional
         The plan that was announced, to compare with the receipt's.
+    workers : int
+        Processes for the targets' numbers, as in :func:`draw`.
 
     Raises
     ------
@@ -978,17 +1593,20 @@ def verify(receipt: Receipt | str | Mapping[str, Any], roster: TargetRoster, *,
     if not receipt.verifiable or receipt.seed is None:
         raise VerificationError(
             "this receipt is from a simulation (rng=), which is not publicly verifiable; "
-            "only draws made with seed= can be verified")
+            "only draws made with seed= can be verified"
+        )
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
         raise VerificationError(
             f"this receipt uses recipes {dict(receipt.recipes)}, which this version of "
-            f"randcheck does not implement")
+            f"randcheck does not implement"
+        )
     diffs: list[str] = []
     digest = roster.digest()
     if digest != receipt.roster_digest:
         diffs.append(
             f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
-            f"({receipt.roster_size} rows); this roster's is {digest} ({len(roster)} rows)")
+            f"({receipt.roster_size} rows); this roster's is {digest} ({len(roster)} rows)"
+        )
     try:
         recorded_plan = SamplingPlan.from_dict(receipt.plan)
     except PlanError as exc:
@@ -1003,7 +1621,7 @@ def verify(receipt: Receipt | str | Mapping[str, Any], roster: TargetRoster, *,
     for label in receipt.path:
         source = source.child(label)
     try:
-        again = draw(roster, recorded_plan, source=source, stream=receipt.stream)
+        again = draw(roster, recorded_plan, source=source, stream=receipt.stream, workers=workers)
     except PlanError as exc:
         diffs.append(f"the draw cannot be recomputed on this roster: {exc}")
         raise VerificationError("; ".join(diffs), diffs) from None
@@ -1015,7 +1633,8 @@ def verify(receipt: Receipt | str | Mapping[str, Any], roster: TargetRoster, *,
         diffs.append(
             f"sample differs: recomputing gives {again.receipt.sample_size} targets, the "
             f"receipt lists {receipt.sample_size}; {len(removed)} listed but not drawn "
-            f"{removed[:5]}, {len(added)} drawn but not listed {added[:5]}")
+            f"{removed[:5]}, {len(added)} drawn but not listed {added[:5]}"
+        )
     elif _sample_digest(list(receipt.sample_ids)) != receipt.sample_digest:
         diffs.append("the receipt's sample_ids do not match its sample_digest")
     if [dict(s) for s in again.receipt.strata] != [dict(s) for s in receipt.strata]:
