@@ -33,5 +33,6 @@ doctest_global_setup = """
 import datetime
 import numpy as np
 import randcheck
+from randcheck import *
 """
 suppress_warnings = ["autodoc.import_object"]

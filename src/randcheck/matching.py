@@ -1441,7 +1441,7 @@ def match_officers(
         and optionally ``reason`` (arrays of equal length) instead of objects.
     rules : MatchingRules, optional
         The rules and their settings; :class:`MatchingRules` ``()`` by default.
-    history : iterable of (officer_id, credit_code, date), or mapping of columns
+    history : iterable of tuples, or mapping of columns
         Past inspections, for ``rules.repeat_window_days`` (columns ``officer_id``,
         ``credit_code``, ``date``).
     as_of : datetime.date, optional

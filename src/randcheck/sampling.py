@@ -983,7 +983,8 @@ def _expected_sizes(
             raise PlanError(f"total = {plan.total} is larger than the {eligible} eligible targets")
         if _allocation.left_sum(lower) > plan.total:
             raise PlanError(
-                f"the minimums per stratum need {int(_allocation.left_sum(lower))} targets but total is {plan.total}"
+                f"the minimums per stratum need {int(_allocation.left_sum(lower))} targets but "
+                f"total is {plan.total}"
             )
         weights = []
         for key, n in zip(keys, populations, strict=True):
