@@ -236,13 +236,32 @@ def test_deadline_for_a_batch_file(tmp_path: pathlib.Path) -> None:
     assert rows[1].startswith("v1,2023-09-28,,2023-11-01,已逾期")
 
 
-def test_demo_writes_files_that_verify(
+def test_demo_runs_the_year_and_writes_an_archive_that_verifies(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "样本一致" in out
-    assert (tmp_path / "demo" / "receipt.json").exists()
+    for step in (
+        "公示承诺",
+        "合并检查",
+        "随机匹配执法人员",
+        "结果录入公示期限",
+        "coverage:",
+        "样本一致",
+    ):
+        assert step in out
+    names = {p.name for p in (tmp_path / "demo").iterdir()}
+    assert {"receipt.json", "visits.csv", "teams.csv", "results.csv", "publication.csv"} <= names
+    assert main(["verify", "--archive", str(tmp_path / "demo")]) == 0
+    assert "draws recomputed" in capsys.readouterr().out
+
+
+def test_demo_refuses_a_folder_that_is_not_empty(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    assert "not empty" in capsys.readouterr().err
 
 
 def test_help_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ snapshot is in the archive, recomputes the draw(s) from it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -18,7 +19,7 @@ import pathlib
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -75,6 +76,7 @@ def write_archive(
     assignment: Any = None,
     results: Any = None,
     extra: Mapping[str, bytes | str] | None = None,
+    as_of: Any = None,
     as_zip: bool | None = None,
 ) -> pathlib.Path:
     """Write a batch's record to a folder (or a ``.zip`` file) and return its path.
@@ -96,11 +98,13 @@ def write_archive(
     assignment : optional
         Officer teams: an object with ``to_rows()`` (``teams.csv``) and ``recusals``
         (``recusals.csv``).
-    results : optional
-        Inspection results: an object with ``to_csv(path)`` (``results.csv``) and, if it has
-        one, ``publication_records().to_csv(path)`` (``publication.csv``).
+    results : ResultTable, optional
+        Inspection results (``results.csv``) and, with the roster, their publication records
+        (``publication.csv``: public fields only, due dates and status).
     extra : mapping of file name to content, optional
         Further files.
+    as_of : date, optional
+        The date the publication records' status is computed for (default today, China time).
 
     Examples
     --------
@@ -148,11 +152,15 @@ def write_archive(
                     ]
                 )
         if results is not None:
+            from randcheck.results import publication_records
+
             results.to_csv(scratch / "results.csv")
             files["results.csv"] = (scratch / "results.csv").read_bytes()
-            publication: Callable[[], Any] | None = getattr(results, "publication_records", None)
-            if publication is not None:
-                publication().to_csv(scratch / "publication.csv")
+            if roster is not None:
+                when = as_of or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+                publication_records(results, as_of=when, roster=roster).to_csv(
+                    scratch / "publication.csv"
+                )
                 files["publication.csv"] = (scratch / "publication.csv").read_bytes()
     for name, content in (extra or {}).items():
         files[name] = content.encode("utf-8") if isinstance(content, str) else content

@@ -126,9 +126,37 @@ def run_demo(
         f"{np.datetime_as_string(due.due.max())}"
     )
 
-    # 5. Verify everything from the receipt, as anyone could.
+    # 5. Results (simulated: the county is synthetic), publication, the year's figures.
+    from randcheck.policy import simulate_results
+
+    prevalence = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.30}
+    results = simulate_results(
+        batch,
+        county.targets,
+        prevalence,
+        rng=2023,
+        department="商务局",
+        task="2023",
+        officers=county.officers,
+    )
+    figures = rc.year_figures(results, county.targets, year=2023, items=items)
+    echo("\n五、检查结果与年度统计 results (simulated) and the year's figures")
+    for line in figures.summary().splitlines():
+        echo(f"    {line}")
+    estimates = rc.estimate_prevalence(
+        general, results, by="risk_class", roster=county.targets, method="stratified", item="SW-00"
+    )
+    o = estimates.overall
+    raw = float(results.has_finding()[results.item == "SW-00"].mean())
+    echo(
+        f"    问题企业占比估计 share of enterprises with a finding (SW-00, stratified): "
+        f"{o.estimate:.2%} (95% CI {o.ci_low:.2%}–{o.ci_high:.2%}); raw share among the drawn "
+        f"{raw:.2%}"
+    )
+
+    # 6. Verify everything from the receipt, as anyone could.
     rc.verify(batch.receipt, county.targets)
-    echo("\n五、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
+    echo("\n六、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
 
     if out is not None:
         folder = pathlib.Path(out)
@@ -147,6 +175,8 @@ def run_demo(
             roster=county.targets,
             commitment=commitment,
             visits=batch.visits,
+            results=results,
+            as_of=dt.date(2023, 12, 31),
             extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
         )
         echo(
