@@ -501,3 +501,24 @@ def test_workers_must_be_positive(roster: TargetRoster) -> None:
     bad_draw_kwargs = {"workers": 0}
     with pytest.raises(PlanError, match="workers = 0"):
         draw(roster, SamplingPlan(rates=RATES), seed="s", **bad_draw_kwargs)
+
+
+def test_eligibility_risk_classes_are_stored_as_letters() -> None:
+    from randcheck import Eligibility
+
+    assert Eligibility(risk_classes=["较高", "d类", "a"]).risk_classes == ("A", "C", "D")
+
+
+def test_an_unknown_eligibility_risk_class_is_a_plan_error() -> None:
+    from randcheck import Eligibility, PlanError
+
+    with pytest.raises(PlanError, match="eligibility.risk_classes: unknown risk class 'Z'"):
+        Eligibility(risk_classes=["Z"])
+
+
+def test_an_attention_stratum_needs_a_rate_only_with_per_class_rates() -> None:
+    from randcheck import PlanError, SamplingPlan
+
+    SamplingPlan(overall_rate=0.03, attention="stratum")
+    with pytest.raises(PlanError, match="attention='stratum' with per-class rates needs"):
+        SamplingPlan(rates={"A": 0.1}, attention="stratum")

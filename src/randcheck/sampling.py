@@ -8,12 +8,17 @@ The design (recipe ``randcheck-draw/1``) in five steps; the explanation page wor
    撤销 / 迁出 (by default) and was not inspected within the plan's repeat window.
 2. **Strata.** Eligible targets are grouped by risk class, optionally crossed with industry and
    area, and, when the plan gives raised attention (经营异常名录, complaints) its own treatment, by
-   an attention flag. Strata are ordered by their labels (risk letter, industry, area, flag; the
-   separate ``关注`` stratum last); only non-empty strata exist.
-3. **Expected sizes** ``x_h`` per stratum: per-class rates, or one overall rate spread by class
-   multipliers, or a fixed total allocated proportionally, Neyman-style or equally, with minimums
-   (不免抽). Computed in plain Python floats over strata
-   (see :func:`randcheck._allocation.fill_to_total`).
+   an attention flag (``abnormal``, or ``complaints ≥ attention_min_complaints``). A stratum's
+   key lists its labels in the order of ``plan.strata``, then the flag (``""`` or ``关注``);
+   strata are ordered by their keys as tuples of Python strings, the separate ``关注`` stratum
+   (``attention="stratum"``) last; only non-empty strata exist.
+3. **Expected sizes** ``x_h`` per stratum, with the lower bound ``L_h = min(N_h, m)``, where
+   ``m`` is ``min_per_stratum``, raised to 1 by ``no_exemption`` (不免抽). Per-class rates:
+   ``x_h = max(L_h, N_h·min(1, r·f))`` with ``f`` the attention multiplier of the sub-stratum
+   (1 otherwise). An overall rate: ``fill_to_total`` with weights ``N_h·mult·f`` up to
+   ``max(rate·ΣN_h, ΣL_h)``. A fixed total: ``fill_to_total`` with weights ``N_h`` (proportional),
+   ``N_h·√(p(1−p))`` (Neyman) or 1 (equal), times ``f``. Computed in plain Python floats over
+   strata, sums left to right (see :func:`randcheck._allocation.fill_to_total`).
 4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random by systematic rounding
    (:func:`randcheck._allocation.systematic_rounding`) with one uniform start, the number of the
    label ``"start"`` under the child key ``"rounding"`` of the unit stream, so that
@@ -109,6 +114,21 @@ def _opt_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
     return tuple(sorted({str(v) for v in value}))
 
 
+def _class_letters(value: Iterable[Any] | str | None) -> tuple[str, ...] | None:
+    """Risk classes as sorted letters ("较高", "c", "C类" all become "C")."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    letters = set()
+    for v in value:
+        try:
+            letters.add(RiskClass.parse(v).value)
+        except ValueError as exc:
+            raise PlanError(f"eligibility.risk_classes: {exc}") from None
+    return tuple(sorted(letters))
+
+
 def _class_table(
     value: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None,
 ) -> tuple[tuple[str, float], ...] | None:
@@ -148,8 +168,9 @@ class Eligibility:
     exclude_statuses : tuple of str
         Statuses never drawn; default 注销, 吊销, 撤销, 迁出.
     recent_days : int, optional
-        Leave out targets whose ``last_inspected`` is within this many days before ``as_of``
-        (avoid 重复检查). ``as_of`` is required with it.
+        Leave out targets whose ``last_inspected`` is later than ``as_of − recent_days`` (avoid
+        重复检查): a target inspected exactly ``recent_days`` days before ``as_of`` is eligible
+        again, and one with a date after ``as_of`` stays out. ``as_of`` is required with it.
     as_of : datetime.date, optional
         Reference date for ``recent_days``.
     """
@@ -158,7 +179,7 @@ class Eligibility:
     tags: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     areas: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     area_prefix: str | None = None
-    risk_classes: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
+    risk_classes: tuple[str, ...] | None = attrs.field(default=None, converter=_class_letters)
     statuses: tuple[str, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     exclude_statuses: tuple[str, ...] = attrs.field(
         default=tuple(sorted(INACTIVE_STATUSES)), converter=_sorted_set
@@ -294,7 +315,11 @@ class SamplingPlan:
     attention : {"none", "multiplier", "stratum"}
         Raised attention for targets on the 经营异常名录 or with complaints: their rate
         multiplied by ``attention_multiplier`` (capped at 1) in their own sub-stratum, or one
-        separate stratum (``关注``) drawn at ``attention_rate``.
+        separate stratum (``关注``). With per-class ``rates`` the 关注 stratum is drawn at
+        ``attention_rate`` (required); with ``overall_rate`` or ``total`` it is allocated like a
+        class with multiplier 1 (in proportion to its size), and ``attention_rate`` is not
+        used. A target has raised attention when it is on the 经营异常名录 (``abnormal``) or
+        has at least ``attention_min_complaints`` complaints.
     attention_min_complaints : int
         Complaints that count as raised attention (default 1).
 
@@ -383,8 +408,8 @@ class SamplingPlan:
             raise PlanError(
                 f"attention_multiplier = {self.attention_multiplier} must be ≥ 1 (it raises)"
             )
-        if self.attention == "stratum" and self.total is None and self.attention_rate is None:
-            raise PlanError("attention='stratum' needs attention_rate unless total is given")
+        if self.attention == "stratum" and self.rates is not None and self.attention_rate is None:
+            raise PlanError("attention='stratum' with per-class rates needs attention_rate")
         if self.attention_rate is not None and not 0.0 <= self.attention_rate <= 1.0:
             raise PlanError(f"attention_rate = {self.attention_rate} is outside [0, 1]")
 
