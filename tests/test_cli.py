@@ -270,3 +270,209 @@ def test_help_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:
             main([command, "--help"])
         assert exc.value.code == 0
         assert "usage: randcheck " + command in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def county_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
+    folder = tmp_path_factory.mktemp("county")
+    county = randcheck.example_county()
+    county.targets.to_csv(folder / "targets.csv")
+    county.officers.to_csv(folder / "officers.csv")
+    (folder / "conflicts.csv").write_text(
+        "执法证号,统一社会信用代码,回避事由\n"
+        + "".join(f"{c.officer_id},{c.credit_code},{c.reason}\n" for c in county.conflicts),
+        encoding="utf-8",
+    )
+    (folder / "units.csv").write_text(
+        "unit,area\n"
+        + "".join(f"{u},{a}\n" for u, areas in county.unit_areas.items() for a in sorted(areas)),
+        encoding="utf-8",
+    )
+    items = pathlib.Path(randcheck.__file__).parent / "data" / "example_county" / "items.toml"
+    return {
+        "dir": folder,
+        "targets": folder / "targets.csv",
+        "items": items,
+        "officers": folder / "officers.csv",
+        "conflicts": folder / "conflicts.csv",
+        "units": folder / "units.csv",
+    }
+
+
+def test_batch_match_and_verify_drive_a_whole_batch(
+    county_files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    f, d = county_files, county_files["dir"]
+    roster = ["--roster", str(f["targets"]), "--extra", "risk_score"]
+    assert (
+        main(
+            [
+                "batch",
+                *roster,
+                "--items",
+                str(f["items"]),
+                "--commit-only",
+                "--out",
+                str(d / "commitment.json"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "batch",
+                *roster,
+                "--items",
+                str(f["items"]),
+                "--seed",
+                SEED,
+                "--commitment",
+                str(d / "commitment.json"),
+                "--lead",
+                "商务局",
+                "--out",
+                str(d / "batch.json"),
+                "--visits",
+                str(d / "visits.csv"),
+            ]
+        )
+        == 0
+    )
+    receipt = json.loads((d / "batch.json").read_text(encoding="utf-8"))
+    assert receipt["format"] == "randcheck-batch/1"
+    assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
+    assert (
+        main(
+            [
+                "match",
+                "--visits",
+                str(d / "visits.csv"),
+                "--officers",
+                str(f["officers"]),
+                "--conflicts",
+                str(f["conflicts"]),
+                "--seed",
+                SEED,
+                "--cross-jurisdiction",
+                "--unit-areas",
+                str(f["units"]),
+                "--out",
+                str(d / "teams.csv"),
+                "--recusals",
+                str(d / "recusals.csv"),
+            ]
+        )
+        == 0
+    )
+    teams = (d / "teams.csv").read_text(encoding="utf-8").splitlines()
+    assert teams[0] == "credit_code,officer_id,role"
+    assert len(teams) - 1 >= 2 * receipt["visits"]
+    assert main(["verify", str(d / "batch.json"), *roster]) == 0
+    assert "样本一致" in capsys.readouterr().out
+
+
+def test_match_reports_an_infeasible_batch_in_one_line(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "credit_code,items,departments,lead_department,skills,area,team_size\n"
+        "91350100M000100Y43,X-1,商务局,商务局,火箭发射,130634100,2\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "match",
+                "--visits",
+                str(visits),
+                "--officers",
+                str(county_files["officers"]),
+                "--seed",
+                SEED,
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len([line for line in err if line.startswith("randcheck: error:")]) == 1
+    assert "火箭发射" in err[-1]
+
+
+def test_report_prints_and_writes_the_year_figures(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from randcheck.policy import simulate_results
+
+    county = randcheck.example_county()
+    drawn = randcheck.draw(
+        county.targets, randcheck.SamplingPlan.from_preset("henan-2021"), seed=SEED
+    )
+    simulate_results(
+        drawn,
+        county.targets,
+        {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3},
+        rng=1,
+        department="商务局",
+        task="t",
+    ).to_csv(tmp_path / "results.csv")
+    assert (
+        main(
+            [
+                "report",
+                "--roster",
+                str(county_files["targets"]),
+                "--extra",
+                "risk_score",
+                "--results",
+                str(tmp_path / "results.csv"),
+                "--year",
+                "2023",
+                "--out",
+                str(tmp_path / "figures.csv"),
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("coverage: 2.8")
+    header = (tmp_path / "figures.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("figure,by,group,numerator,denominator,value")
+
+
+def test_batch_with_an_unknown_item_field_names_the_row(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text("code,name,department,colour\nSW-1,x,商务局,red\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "batch",
+                "--roster",
+                str(county_files["targets"]),
+                "--extra",
+                "risk_score",
+                "--items",
+                str(items),
+                "--seed",
+                SEED,
+            ]
+        )
+        == 2
+    )
+    assert "row 2, column 'colour': unknown field" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["batch", "match", "report"])
+def test_help_for_the_batch_commands(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: randcheck " + command in capsys.readouterr().out

@@ -75,6 +75,7 @@ from randcheck.joint import (
     merge_visits,
     verify_batch,
 )
+from randcheck.loaders import load_conflicts, load_items
 from randcheck.matching import (
     Assignment,
     MatchingRules,
@@ -236,6 +237,8 @@ __all__ = [
     "is_valid_credit_code",
     "item_plan",
     "iter_synthetic_target_chunks",
+    "load_conflicts",
+    "load_items",
     "match_officers",
     "merge_draws",
     "merge_visits",

@@ -14,7 +14,7 @@ import json
 import pathlib
 import sys
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from randcheck import __version__
@@ -101,6 +101,16 @@ def _write_rows(path: str, rows: list[dict[str, Any]]) -> None:
     tmp.replace(target)
 
 
+def _read_commitment(path: str) -> Any:
+    from randcheck.sampling import Commitment
+
+    c = _read_structured(path)
+    try:
+        return Commitment(c["roster_digest"], c["plan_digest"], c["digest"])
+    except KeyError as exc:
+        raise CliError(f"{path}: missing field {exc}") from None
+
+
 def _plan(path: str) -> Any:
     from randcheck.sampling import SamplingPlan
 
@@ -118,17 +128,11 @@ def _cmd_commit(args: argparse.Namespace) -> int:
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
-    from randcheck.sampling import Commitment, draw
+    from randcheck.sampling import draw
 
     roster = _load_targets(args)
     plan = _plan(args.plan)
-    commitment = None
-    if args.commitment:
-        c = _read_structured(args.commitment)
-        try:
-            commitment = Commitment(c["roster_digest"], c["plan_digest"], c["digest"])
-        except KeyError as exc:
-            raise CliError(f"{args.commitment}: missing field {exc}") from None
+    commitment = _read_commitment(args.commitment) if args.commitment else None
     _progress(f"drawing from {len(roster)} targets")
     result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
     _write_text(args.out, result.receipt.to_json())
@@ -214,6 +218,145 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, float]:
+    out = {}
+    for pair in values or ():
+        if "=" not in pair:
+            raise CliError(f"{flag} {pair!r}: use CLASS=VALUE, e.g. {flag} C=2")
+        k, v = pair.split("=", 1)
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise CliError(f"{flag} {pair!r}: {v!r} is not a number") from None
+    return out
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from randcheck.joint import BatchReceipt, commit_batch, draw_batch
+    from randcheck.loaders import load_items
+    from randcheck.sampling import SamplingPlan
+
+    roster = _load_targets(args)
+    items = load_items(args.items)
+    plans = {}
+    if args.plans:
+        for code, d in _read_structured(args.plans).items():
+            if not isinstance(d, dict):
+                raise CliError(f"{args.plans}: the plan for {code!r} must be a table/object")
+            plans[code] = SamplingPlan.from_dict(d)
+    multipliers = _pairs(args.multiplier, "--multiplier") or None
+    coordinated = not args.independent
+    if args.commit_only:
+        c = commit_batch(
+            roster, items, plans, coordinated=coordinated, batch=args.batch, multipliers=multipliers
+        )
+        _write_text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    if not args.seed:
+        raise CliError("give --seed (or --commit-only to print the commitment first)")
+    commitment = _read_commitment(args.commitment) if args.commitment else None
+    _progress(f"drawing {len(items)} items from {len(roster)} targets")
+    batch = draw_batch(
+        roster,
+        items,
+        plans,
+        seed=args.seed,
+        coordinated=coordinated,
+        batch=args.batch,
+        multipliers=multipliers,
+        commitment=commitment,
+        lead_order=tuple(args.lead or ()),
+        drawn_by=args.drawn_by,
+    )
+    receipt: BatchReceipt = batch.receipt
+    _write_text(args.out, receipt.to_json())
+    if args.visits:
+        batch.visits.to_csv(args.visits)
+    b = batch.burden()
+    _progress(f"{b.visits_unmerged} item checks merged into {b.visits} visits")
+    return 0
+
+
+def _read_visits(path: str) -> list[Any]:
+    from randcheck.visits import Visit
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+    visits = []
+    for k, r in enumerate(rows, start=2):
+        try:
+            visits.append(
+                Visit(
+                    r["credit_code"],
+                    items=r.get("items", ""),
+                    departments=r.get("departments", ""),
+                    lead_department=r.get("lead_department", ""),
+                    skills=r.get("skills", ""),
+                    area=r.get("area", ""),
+                    team_size=int(r.get("team_size") or 2),
+                )
+            )
+        except KeyError as exc:
+            raise CliError(f"{path}: needs a column {exc}") from None
+        except ValueError as exc:
+            raise CliError(f"{path}, row {k}: {exc}") from None
+    return visits
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    from randcheck.loaders import load_conflicts
+    from randcheck.matching import MatchingRules, match_officers
+    from randcheck.roster import OfficerRoster
+
+    visits = _read_visits(args.visits)
+    officers = OfficerRoster.from_csv(args.officers, strict=not args.lenient)
+    conflicts = load_conflicts(args.conflicts) if args.conflicts else ()
+    unit_areas: dict[str, set[str]] = {}
+    if args.unit_areas:
+        with open(args.unit_areas, encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                unit_areas.setdefault(r["unit"], set()).add(r["area"])
+    rules = MatchingRules(
+        team_size=args.team_size,
+        cross_jurisdiction=args.cross_jurisdiction,
+        unit_areas=unit_areas,
+        pair_cap=args.pair_cap,
+    )
+    _progress(f"matching {len(officers)} officers to {len(visits)} visits")
+    a = match_officers(
+        visits, officers, conflicts=conflicts, rules=rules, seed=args.seed, key_label=args.key_label
+    )
+    rows = a.to_rows()
+    if args.out:
+        _write_rows(args.out, rows)
+    else:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+    if args.recusals:
+        _write_rows(
+            args.recusals,
+            [{"officer_id": o, "credit_code": c, "reason": why} for o, c, why in a.recusals],
+        )
+    _progress(f"{len(visits)} visits staffed; {len(a.recusals)} recusals applied")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from randcheck.figures import year_figures
+    from randcheck.results import ResultTable
+
+    roster = _load_targets(args)
+    results = ResultTable.from_csv(args.results)
+    figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
+    print(figures.summary())
+    if args.out:
+        _write_rows(args.out, [dict(r) for r in figures.to_rows()])
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from randcheck.demo import run_demo
 
@@ -292,12 +435,71 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--out", help="write due dates CSV here (default: JSON lines on stdout)")
     dl.set_defaults(run=_cmd_deadline)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    b = sub.add_parser("batch", help="draw several items and merge them into visits")
+    roster_args(b)
+    b.add_argument("--items", required=True, help="item list (TOML [[item]] tables or CSV)")
+    b.add_argument("--plans", help="plans per item code (JSON/TOML); others use the item's rate")
+    b.add_argument(
+        "--multiplier",
+        action="append",
+        metavar="CLASS=X",
+        help="class multiplier for items drawn at their own rate (repeatable)",
+    )
+    b.add_argument(
+        "--independent",
+        action="store_true",
+        help="give every item its own key (default: coordinated, fewer visits)",
+    )
+    b.add_argument("--batch", default="batch", help="batch label (default 'batch')")
+    b.add_argument(
+        "--lead",
+        action="append",
+        metavar="DEPARTMENT",
+        help="departments in order of precedence to lead joint visits",
+    )
+    b.add_argument("--seed", help="the public seed")
+    b.add_argument(
+        "--commit-only",
+        action="store_true",
+        help="print the batch commitment (publish it before the seed) and stop",
+    )
+    b.add_argument("--commitment", help="batch commitment JSON published before the seed")
+    b.add_argument("--drawn-by", help="who draws, for the record")
+    b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
+    b.add_argument("--visits", help="write the visits as CSV here")
+    b.set_defaults(run=_cmd_batch)
+
+    m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
+    m.add_argument("--visits", required=True, help="visits CSV (as written by `batch --visits`)")
+    m.add_argument("--officers", required=True, help="officer directory CSV (执法检查人员名录库)")
+    m.add_argument("--conflicts", help="declared conflicts CSV (回避)")
+    m.add_argument("--seed", required=True, help="the batch's public seed")
+    m.add_argument(
+        "--key-label",
+        default="matching",
+        help="child key of the seed for this matching (default 'matching')",
+    )
+    m.add_argument("--team-size", type=int, default=2, help="officers per visit (at least 2)")
+    m.add_argument(
+        "--cross-jurisdiction",
+        action="store_true",
+        help="所所交叉: nobody inspects their own unit's area",
+    )
+    m.add_argument("--unit-areas", help="CSV with columns unit, area for --cross-jurisdiction")
+    m.add_argument("--pair-cap", type=float, help="most probability of any officer on a visit")
+    m.add_argument("--lenient", action="store_true", help="keep unknown officer columns")
+    m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
+    m.add_argument("--recusals", help="write the recusals applied as CSV here")
+    m.set_defaults(run=_cmd_match)
+
+    r = sub.add_parser("report", help="the year-end figures from results")
+    roster_args(r)
+    r.add_argument("--results", required=True, help="results CSV (检查结果)")
+    r.add_argument("--year", type=int, help="the year to report")
+    r.add_argument("--as-of", help="count as of this date (default: end of the year)")
+    r.add_argument("--out", help="write the figures as a tidy CSV here")
+    r.set_defaults(run=_cmd_report)
     return parser
-
-
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

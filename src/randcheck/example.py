@@ -38,7 +38,6 @@ import functools
 import gzip
 import hashlib
 import io
-import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -50,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck.credit_code import CREDIT_CODE_ALPHABET
+from randcheck.loaders import load_items
 from randcheck.models import Conflict, Item
 from randcheck.roster import STRING, Categorical, OfficerRoster, TagSet, TargetRoster
 
@@ -66,21 +66,6 @@ AREA_CODE = "130634"
 
 _DATA = ("data", "example_county")
 _UNITS = ("执法一中队", "执法二中队", "执法三中队", "执法四中队", "法治办")
-_ITEM_KEYS = frozenset(
-    {
-        "code",
-        "name",
-        "department",
-        "kind",
-        "legal_basis",
-        "industries",
-        "tags",
-        "skills",
-        "method",
-        "rate",
-        "rate_source",
-    }
-)
 
 
 def _frozen_areas(value: Mapping[str, Any]) -> Mapping[str, frozenset[str]]:
@@ -218,15 +203,7 @@ def _read_csv_rows(name: str) -> list[dict[str, str]]:
 
 def _load_items() -> tuple[Item, ...]:
     with _data_file("items.toml").open("rb") as fh:
-        data = tomllib.load(fh)
-    items = []
-    for entry in data["item"]:
-        unknown = set(entry) - _ITEM_KEYS
-        if unknown:  # pragma: no cover - guards the bundled file
-            raise ValueError(f"items.toml: unknown keys {sorted(unknown)} in {entry['code']}")
-        fields = {k: v for k, v in entry.items() if k != "rate_source"}
-        items.append(Item(**fields))
-    return tuple(items)
+        return load_items(fh)
 
 
 @functools.cache
