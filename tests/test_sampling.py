@@ -512,7 +512,7 @@ def test_eligibility_risk_classes_are_stored_as_letters() -> None:
 def test_an_unknown_eligibility_risk_class_is_a_plan_error() -> None:
     from randcheck import Eligibility, PlanError
 
-    with pytest.raises(PlanError, match="eligibility.risk_classes: unknown risk class 'Z'"):
+    with pytest.raises(PlanError, match=r"eligibility\.risk_classes: unknown risk class 'Z'"):
         Eligibility(risk_classes=["Z"])
 
 
