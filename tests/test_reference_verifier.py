@@ -384,3 +384,57 @@ def test_reference_verifier_agrees_with_the_fast_path_on_any_small_draw(
         report = rv.verify_files(str(receipt), str(csv))
     assert report.ok, report.text()
     assert sorted(d.id_list()) == report.sample
+
+
+# ----------------------------------------------------------------- batches (randcheck-batch/1)
+def _county_batch(tmp_path: Path, mode: str) -> tuple[Path, Path]:
+    import randcheck
+
+    county = randcheck.example_county()
+    items = [it for it in county.items if it.code in ("SW-01", "SW-02", "SW-07", "GA-07")]
+    if mode == "joint-task":
+        b = randcheck.draw_joint_task(
+            county.targets, items, SamplingPlan(overall_rate=0.5), seed="2023-11-07"
+        )
+    else:
+        c = randcheck.commit_batch(county.targets, items, coordinated=mode == "coordinated")
+        b = randcheck.draw_batch(
+            county.targets,
+            items,
+            seed="2023-11-07",
+            coordinated=mode == "coordinated",
+            commitment=c,
+        )
+    receipt, csv_path = tmp_path / "batch.json", tmp_path / "roster.csv"
+    receipt.write_text(b.receipt.to_json(), encoding="utf-8")
+    if not csv_path.exists():
+        county.targets.to_csv(csv_path)
+    return receipt, csv_path
+
+
+@pytest.mark.parametrize("mode", ["coordinated", "independent", "joint-task"])
+def test_reference_verifier_recomputes_a_batch(tmp_path: Path, mode: str) -> None:
+    receipt, csv_path = _county_batch(tmp_path, mode)
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert report.ok, report.text()
+    assert "合并一致 visits match" in report.text()
+    if mode != "joint-task":
+        assert "批次承诺一致 batch commitment matches" in report.text()
+
+
+def test_reference_verifier_rejects_a_batch_whose_visits_were_changed(tmp_path: Path) -> None:
+    receipt, csv_path = _county_batch(tmp_path, "coordinated")
+    tamper(receipt, lambda r: r.update(visits=r["visits"] + 1))
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert not report.ok
+    assert "合并不一致 visits differ" in report.text()
+
+
+def test_reference_verifier_rejects_a_batch_item_drawn_from_another_stream(
+    tmp_path: Path,
+) -> None:
+    receipt, csv_path = _county_batch(tmp_path, "coordinated")
+    tamper(receipt, lambda r: r["draws"][1].update(stream="units/other"))
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert not report.ok
+    assert "wrong seed, path or stream" in report.text()

@@ -4,11 +4,15 @@ Usage::
 
     python reference_verifier.py receipt.json roster.csv
 
-``receipt.json`` is the published receipt of an official draw and ``roster.csv`` the published
-roster, as written by ``TargetRoster.to_csv``. The program recomputes the roster's fingerprint
-(recipe ``randcheck-roster/1``) and the whole draw from the receipt's public seed, key path,
-stream and plan (``randcheck-prn/1``, ``randcheck-draw/1``), then compares the strata and the
-sample with the receipt. It prints a report and exits with 0 when everything matches, 1 if not.
+``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/1``) or of a
+batch of item draws (``randcheck-batch/1``), and ``roster.csv`` the published roster, as written
+by ``TargetRoster.to_csv``. The program recomputes the roster's fingerprint (recipe
+``randcheck-roster/1``) and the whole draw from the receipt's public seed, key path, stream and
+plan (``randcheck-prn/1``, ``randcheck-draw/1``), then compares the strata and the sample with the
+receipt. For a batch it does so for every item's draw (or the joint task's one draw, on the
+roster restricted to the items' scopes), checks the batch commitment
+(``randcheck-batch-plans/1``) and recomputes the merge into visits (``randcheck-merge/1``). It
+prints a report and exits with 0 when everything matches, 1 if not.
 
 It needs neither randcheck nor numpy: copy this one file to any machine with Python 3.11 or later.
 """
@@ -38,6 +42,7 @@ ELIGIBILITY_FIELDS = {"industries", "tags", "areas", "area_prefix", "risk_classe
                       "exclude_statuses", "recent_days", "as_of"}
 # fmt: on
 ATTENTION = "关注"
+INACTIVE = ["吊销", "撤销", "注销", "迁出"]
 Row = dict[str, str]
 Key = tuple[str, ...]
 
@@ -395,53 +400,140 @@ def compare_sample(mine: list[str], receipt: dict[str, Any], report: Report) -> 
     )
 
 
-def commitment_digest(roster: str, plan: dict[str, Any]) -> str:
+def plan_digest(plan: dict[str, Any]) -> str:
     text = json.dumps(plan, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    plan_digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-    body = f"randcheck-commitment/1\n{roster}\n{plan_digest}\n".encode()
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def commitment_digest(roster: str, plans: str) -> str:
+    body = f"randcheck-commitment/1\n{roster}\n{plans}\n".encode()
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def check_draw(
+    receipt: dict[str, Any], columns: list[str], rows: list[Row], report: Report, who: str = ""
+) -> None:
+    """One draw's receipt against the rows it was drawn from (all of a roster, or a frame)."""
+    if receipt.get("format") != "randcheck-receipt/1" or not receipt.get("verifiable"):
+        raise VerifierError(
+            "not the receipt of an official draw (randcheck-receipt/1, verifiable: true)"
+        )
+    if any(receipt["recipes"].get(k) != v for k, v in RECIPES.items()):
+        raise VerifierError(f"the receipt uses recipes {receipt['recipes']}, not {RECIPES}")
+    report.add(
+        None,
+        f"{who}收据 receipt: seed {receipt['seed']!r}, path {receipt['path']}, "
+        f"stream {receipt['stream']!r}, drawn {receipt.get('drawn_at')}",
+    )
+    digest = roster_digest(columns, rows)
+    same = digest == receipt["roster_digest"] and len(rows) == receipt["roster_size"]
+    theirs = f"{receipt['roster_digest']} ({receipt['roster_size']} rows)"
+    mine = f"{digest} ({len(rows)} rows)"
+    report.check(
+        same,
+        f"{who}名录指纹一致 roster digest matches",
+        f"{who}名录指纹不一致 roster digest differs (the roster was changed)",
+        mine if same else f"CSV {mine}, receipt {theirs}",
+    )
+    if receipt.get("commitment") is not None:
+        ok = commitment_digest(receipt["roster_digest"], plan_digest(receipt["plan"]))
+        report.check(
+            ok == receipt["commitment"],
+            f"{who}承诺一致 commitment matches",
+            f"{who}承诺不一致 commitment does not match the roster digest and plan",
+            receipt["commitment"],
+        )
+    recompute(receipt, columns, rows, report)
+
+
+# ---------------------------------------------------------------- randcheck-batch/1
+def in_scope(row: Row, item: dict[str, Any]) -> bool:
+    """An item's scope: its industries and tags (when given), and an active status."""
+    scope = {
+        "industries": item["industries"] or None,
+        "tags": item["tags"] or None,
+        "exclude_statuses": INACTIVE,
+    }
+    return is_eligible(row, scope)
+
+
+def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], report: Report) -> None:
+    """Every item's draw (or the joint task's one draw), the batch commitment and the merge."""
+    if not batch.get("verifiable"):
+        raise VerifierError("the batch was drawn in simulation; it is not publicly verifiable")
+    mode, items, draws = batch["mode"], batch["items"], batch["draws"]
+    report.add(
+        None, f"批次 batch {batch['batch']!r}: {mode}, {len(items)} items, seed {batch['seed']!r}"
+    )
+    digest = roster_digest(columns, rows)
+    report.check(
+        digest == batch["roster_digest"],
+        "批次名录指纹一致 batch roster digest matches",
+        "批次名录指纹不一致 batch roster digest differs",
+        digest,
+    )
+    path = [f"batch/{batch['batch']}"]
+    drawn: dict[str, list[str]] = {}
+    if mode == "joint-task":
+        frame = [r for r in rows if any(in_scope(r, it) for it in items)]
+        check_draw(draws[0], columns, frame, report, "联合任务 joint task: ")
+        by_code = {r["credit_code"]: r for r in frame}
+        for it in items:
+            drawn[it["code"]] = [c for c in report.sample if in_scope(by_code[c], it)]
+    else:
+        if len(draws) != len(items):
+            raise VerifierError(f"{len(items)} items but {len(draws)} draws")
+        for it, d in zip(items, draws, strict=True):
+            stream = "units" if mode == "coordinated" else f"units/{it['code']}"
+            right = d["seed"] == batch["seed"] and d["path"] == path and d["stream"] == stream
+            report.check(
+                right,
+                f"事项 {it['code']}: 密钥一致 key path matches",
+                f"事项 {it['code']}: 密钥不符 wrong seed, path or stream",
+                f"{d['path']} / {d['stream']}",
+            )
+            check_draw(d, columns, rows, report, f"事项 {it['code']}: ")
+            drawn[it["code"]] = list(report.sample)
+        if batch.get("commitment") is not None:
+            lines = ["randcheck-batch-plans/1\n", f"batch\t{batch['batch']}\n", f"mode\t{mode}\n"]
+            plans = {it["code"]: d["plan"] for it, d in zip(items, draws, strict=True)}
+            lines += [f"{code}\t{plan_digest(plans[code])}\n" for code in sorted(plans)]
+            plans_digest = "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+            ok = commitment_digest(batch["roster_digest"], plans_digest)
+            report.check(
+                ok == batch["commitment"],
+                "批次承诺一致 batch commitment matches",
+                "批次承诺不一致 batch commitment differs",
+                batch["commitment"],
+            )
+    # randcheck-merge/1: one visit per drawn target, with the sorted codes of its items.
+    visits: dict[str, list[str]] = {}
+    for code, ids in drawn.items():
+        for i in ids:
+            visits.setdefault(i, []).append(code)
+    body = "".join(f"{c}\t{';'.join(sorted(v))}\n" for c, v in sorted(visits.items()))
+    merged = "sha256:" + hashlib.sha256(f"randcheck-merge/1\n{body}".encode()).hexdigest()
+    report.check(
+        merged == batch["visits_digest"] and len(visits) == batch["visits"],
+        f"合并一致 visits match: {len(visits)} visits",
+        "合并不一致 visits differ",
+        merged,
+    )
+
+
 def verify_files(receipt_path: str, csv_path: str) -> Report:
-    """Check a published receipt against a roster CSV; never raises for bad input."""
+    """Check a published receipt (a draw's or a batch's) against a roster CSV; never raises."""
     report = Report()
     try:
         with open(receipt_path, encoding="utf-8") as fh:
             receipt = json.load(fh)
-        if receipt.get("format") != "randcheck-receipt/1" or not receipt.get("verifiable"):
-            raise VerifierError(
-                "not the receipt of an official draw (randcheck-receipt/1, verifiable: true)"
-            )
-        if any(receipt["recipes"].get(k) != v for k, v in RECIPES.items()):
-            raise VerifierError(f"the receipt uses recipes {receipt['recipes']}, not {RECIPES}")
-        report.add(
-            None,
-            f"收据 receipt: seed {receipt['seed']!r}, path {receipt['path']}, "
-            f"stream {receipt['stream']!r}, drawn {receipt.get('drawn_at')}",
-        )
         columns, rows = read_roster(csv_path)
         if len({r["credit_code"] for r in rows}) != len(rows):
             raise VerifierError(f"{csv_path}: a credit code appears twice")
-        digest = roster_digest(columns, rows)
-        same = digest == receipt["roster_digest"] and len(rows) == receipt["roster_size"]
-        theirs = f"{receipt['roster_digest']} ({receipt['roster_size']} rows)"
-        mine = f"{digest} ({len(rows)} rows)"
-        detail = mine if same else f"CSV {mine}, receipt {theirs}"
-        report.check(
-            same,
-            "名录指纹一致 roster digest matches",
-            "名录指纹不一致 roster digest differs (the roster was changed)",
-            detail,
-        )
-        if receipt.get("commitment") is not None:
-            ok = commitment_digest(receipt["roster_digest"], receipt["plan"])
-            report.check(
-                ok == receipt["commitment"],
-                "承诺一致 commitment matches",
-                "承诺不一致 commitment does not match the roster digest and plan",
-                receipt["commitment"],
-            )
-        recompute(receipt, columns, rows, report)
+        if receipt.get("format") == "randcheck-batch/1":
+            check_batch(receipt, columns, rows, report)
+        else:
+            check_draw(receipt, columns, rows, report)
     except (OSError, ValueError, KeyError, TypeError, VerifierError) as exc:
         report.add(False, f"无法核验 cannot verify: {type(exc).__name__}: {exc}")
     return report
