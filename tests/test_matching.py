@@ -563,3 +563,17 @@ def test_same_two_officers_are_not_always_together() -> None:
     # 4 visits × 1 pair each; 28 possible pairs: no pair is together on every visit
     assert sim.together.max() < 2.0
     assert sim.max_frequency < 0.5
+
+
+def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
+    import randcheck
+
+    county = randcheck.example_county()
+    batch = randcheck.draw_batch(county.targets, county.items[:3], seed="2023-11-07")
+    with pytest.raises(randcheck.PlanError, match="所所交叉.*would exclude nobody"):
+        randcheck.match_officers(
+            list(batch.visits),
+            county.officers,
+            seed="2023-11-07",
+            rules=randcheck.MatchingRules(cross_jurisdiction=True),
+        )

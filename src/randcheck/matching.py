@@ -1415,6 +1415,24 @@ def _milp_infeasible(prob: _Problem, g: _Graph) -> list[str]:
     ]
 
 
+def _check_jurisdiction(
+    visits: Sequence[Visit], officers: OfficerRoster, rules: MatchingRules
+) -> None:
+    """所所交叉 needs officers' areas that are area codes (or prefixes) of the visits' areas.
+
+    Without them the rule would silently exclude nobody, so that is refused.
+    """
+    own = {a for a in officers.area.categories if a}
+    own |= {a for areas in rules.unit_areas.values() for a in areas if a}
+    visit_areas = {v.area for v in visits if v.area}
+    if visit_areas and not any(va.startswith(a) for va in visit_areas for a in own):
+        raise PlanError(
+            "cross_jurisdiction (所所交叉): no officer's area is the area (or a prefix of the "
+            "area) of any visit, so the rule would exclude nobody; put area codes in the "
+            "officers' area column or give MatchingRules(unit_areas={unit: {area codes}})"
+        )
+
+
 def match_officers(
     visits: Sequence[Visit],
     officers: OfficerRoster,
@@ -1489,6 +1507,8 @@ def match_officers(
     [('A1', '91130634MA00000001', '亲属关系')]
     """
     rules = MatchingRules() if rules is None else rules
+    if rules.cross_jurisdiction:
+        _check_jurisdiction(visits, officers, rules)
     src = _source(seed, rng, source, key_label)
     prob = _prepare(visits, officers, conflicts, rules, history, as_of, src)
     reasons = _precheck(prob, rules)
