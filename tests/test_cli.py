@@ -476,3 +476,60 @@ def test_help_for_the_batch_commands(command: str, capsys: pytest.CaptureFixture
         main([command, "--help"])
     assert exc.value.code == 0
     assert "usage: randcheck " + command in capsys.readouterr().out
+
+
+def test_deadline_for_officer_matching_defaults_to_two_working_days(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["deadline", "2023-09-28", "--rule", "matching"]) == 0
+    assert capsys.readouterr().out.strip() == "2023-10-08"  # 7 and 8 Oct are 调休 working days
+
+
+def test_a_gbk_roster_loads_with_encoding(
+    files: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(files["roster"].read_text(encoding="utf-8").encode("gb18030"))
+    args = ["commit", "--roster", str(gbk), "--extra", "risk_score", "--plan", str(files["plan"])]
+    assert main(args) == 2
+    assert "--encoding gb18030" in capsys.readouterr().err
+    assert main([*args, "--encoding", "gb18030"]) == 0
+
+
+def test_verify_of_a_missing_archive_is_bad_input(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "--archive", str(tmp_path / "nothing")]) == 2
+    assert "no such archive" in capsys.readouterr().err
+
+
+def test_bad_values_from_the_library_are_one_line_errors(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "credit_code,items,departments,lead_department,skills,area,team_size\n"
+        "91350100M000100Y43,X-1,商务局,商务局,,130634100,2\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(
+            [
+                "match",
+                "--visits",
+                str(visits),
+                "--officers",
+                str(county_files["officers"]),
+                "--seed",
+                SEED,
+                "--team-size",
+                "1",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("randcheck: error:")

@@ -71,6 +71,7 @@ def _load_targets(args: argparse.Namespace) -> Any:
         mapping=_mapping(getattr(args, "map", None)),
         strict=not getattr(args, "lenient", False),
         extra=getattr(args, "extra", None) or None,
+        encoding=getattr(args, "encoding", "utf-8-sig"),
     )
 
 
@@ -84,12 +85,14 @@ def _write_text(path: str | None, text: str) -> None:
     tmp.replace(target)
 
 
-def _write_rows(path: str, rows: list[dict[str, Any]]) -> None:
+def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | None = None) -> None:
+    """Write rows as UTF-8 CSV, the header even when there are no rows; whole or not at all."""
     target = pathlib.Path(path)
     tmp = target.with_name(target.name + ".tmp")
+    header = list(rows[0]) if rows else list(fields or ())
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        if rows:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        if header:
+            w = csv.DictWriter(fh, fieldnames=header)
             w.writeheader()
             for r in rows:
                 w.writerow(
@@ -157,6 +160,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.archive:
         from randcheck.archive import verify_archive
 
+        if not pathlib.Path(args.archive).exists():
+            raise CliError(f"{args.archive}: no such archive (folder or .zip)")
+
         check = verify_archive(args.archive)
         print(
             f"archive verified: {len(check.files)} files unchanged"
@@ -182,19 +188,26 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_deadline(args: argparse.Namespace) -> int:
     from randcheck.calendar import WorkCalendar
+    from randcheck.deadlines import WorkdaysAfter, due_dates
 
     cal = WorkCalendar.default()
     for path in args.year_file or ():
         cal = cal.with_year_file(path)
+    result_rule = args.rule == "result"
+    n = args.workdays if args.workdays is not None else (20 if result_rule else 2)
+    event = "inspection_end" if result_rule else "draw"
     if args.events:
-        from randcheck.deadlines import RESULT_PUBLICATION, due_dates, officer_matching
-
-        rule = RESULT_PUBLICATION if args.rule == "result" else officer_matching(args.workdays)
-        event = "inspection_end" if args.rule == "result" else "draw"
-        with open(args.events, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        rule = WorkdaysAfter(n, event=event)
+        try:
+            with open(args.events, encoding=args.encoding, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except UnicodeDecodeError as exc:
+            raise CliError(
+                f"{args.events}: not {args.encoding} text ({exc.reason}); "
+                "pass --encoding gb18030 for a GBK/GB18030 file"
+            ) from None
         if rows and event not in rows[0]:
-            raise CliError(f"{args.events}: needs a column {event!r}")
+            raise CliError(f"{args.events}: needs a column {event!r} for --rule {args.rule}")
         cols = {event: [r[event] for r in rows]}
         done = [r.get("done") or None for r in rows] if rows and "done" in rows[0] else None
         result = due_dates(
@@ -206,14 +219,14 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
             for i, (r, d) in enumerate(zip(rows, result.due.tolist(), strict=True))
         ]
         if args.out:
-            _write_rows(args.out, out)
+            _write_rows(args.out, out, [*(rows[0] if rows else [event]), "due", "status"])
         else:
             for r in out:
                 print(json.dumps(r, ensure_ascii=False))
         return 0
     if not args.date:
         raise CliError("give a DATE (and --workdays N), or --events FILE")
-    due = cal.add_workdays(args.date, args.workdays)
+    due = cal.add_workdays(args.date, n)
     print(due.isoformat())
     return 0
 
@@ -339,6 +352,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         _write_rows(
             args.recusals,
             [{"officer_id": o, "credit_code": c, "reason": why} for o, c, why in a.recusals],
+            ["officer_id", "credit_code", "reason"],
         )
     _progress(f"{len(visits)} visits staffed; {len(a.recusals)} recusals applied")
     return 0
@@ -388,6 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--lenient", action="store_true", help="accept legacy credit codes and unknown columns"
         )
+        p.add_argument(
+            "--encoding",
+            default="utf-8-sig",
+            help="text encoding of the roster CSV (default UTF-8 with or without BOM; "
+            "gb18030 for GBK exports)",
+        )
 
     d = sub.add_parser("demo", help="a year's draw on the bundled example county")
     d.add_argument("--seed", default=DEMO_SEED, help="public seed (default: a lottery result)")
@@ -418,7 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dl = sub.add_parser("deadline", help="working-day due dates (工作日期限)")
     dl.add_argument("date", nargs="?", help="event date (YYYY-MM-DD)")
-    dl.add_argument("--workdays", type=int, default=20, help="working days after (default 20)")
+    dl.add_argument(
+        "--workdays", type=int, help="working days after (default 20 for results, 2 for matching)"
+    )
     dl.add_argument("--events", help="CSV with an inspection_end (or draw) column, optional done")
     dl.add_argument(
         "--rule",
@@ -427,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="result publication (20 working days) or officer matching",
     )
     dl.add_argument("--as-of", help="status as of this date (default today)")
+    dl.add_argument("--encoding", default="utf-8-sig", help="text encoding of --events")
     dl.add_argument(
         "--year-file",
         action="append",
@@ -502,6 +525,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Hints in library messages, said the way a command-line user says them.
+_CLI_WORDS = (
+    ("pass extra=[...] to keep your own columns", "pass --extra COLUMN to keep your own columns"),
+    ("strict=False", "--lenient"),
+    ("encoding='gb18030'", "--encoding gb18030"),
+    ("give year= or as_of=", "give --year or --as-of"),
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    reasons = getattr(exc, "reasons", None)
+    if reasons:
+        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        message = f"{message.rstrip(':')}: {reasons[0]}{more}"
+    for api, cli in _CLI_WORDS:
+        message = message.replace(api, cli)
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m randcheck`` and the ``randcheck`` script."""
     parser = build_parser()
@@ -509,13 +552,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except VerificationError as exc:
-        print(f"randcheck: verification failed: {exc}", file=sys.stderr)
+        text = _one_line(exc).removeprefix("verification failed: ")
+        print(f"randcheck: verification failed: {text}", file=sys.stderr)
         return 1
-    except (RandcheckError, CliError, OSError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        reasons = getattr(exc, "reasons", None)
-        if reasons:
-            more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-            message = f"{message.rstrip(':')}: {reasons[0]}{more}"
-        print(f"randcheck: error: {message}", file=sys.stderr)
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stderr.close()
+        return 0
+    except (RandcheckError, CliError, OSError, ValueError, KeyError, UnicodeError) as exc:
+        # ValueError and KeyError from a file the library reads are bad input too: one line.
+        print(f"randcheck: error: {_one_line(exc)}", file=sys.stderr)
         return 2
