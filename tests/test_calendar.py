@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import randcheck
 from randcheck.calendar import (
     CHINA_TZ,
     HolidayPeriod,
@@ -26,7 +27,6 @@ from randcheck.errors import CalendarCoverageError, CalendarError
 
 CAL = WorkCalendar.default()
 D = datetime.date
-DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 # The State Council's notices (国务院办公厅关于部分节假日安排的通知), typed from the notice text.
 NOTICES = {
@@ -671,7 +671,7 @@ def test_to_toml_round_trips():
 
 
 def test_example_file_in_the_docs_loads_and_agrees_with_chinese_calendar():
-    path = DOCS / "howto" / "holidays-2026.example.toml"
+    path = Path(randcheck.__file__).parent / "data" / "holidays" / "example-2026.toml"
     schedule = YearSchedule.from_file(path)
     assert schedule.year == 2026
     assert NOTICES[2026] == list(schedule.periods)

@@ -511,7 +511,7 @@ class ResultTable:
         --------
         >>> from randcheck.results import ResultTable
         >>> t = ResultTable.from_columns({
-        ...     "credit_code": ["91130634MA00000001", "91130634MA00000002"],
+        ...     "credit_code": ["91130634MA00000001", "91130634MA00000014"],
         ...     "item": ["SW-02", "SW-02"], "categories": ["未发现问题", "违反其他相关规定"],
         ...     "followups": ["无需后续处置", "责令改正"],
         ...     "inspection_end": ["2023-05-10", "2023-05-11"]})
@@ -1282,7 +1282,7 @@ def publication_records(
     --------
     >>> from randcheck.results import ResultTable, publication_records
     >>> t = ResultTable.from_columns({
-    ...     "credit_code": ["91130634MA00000001", "91130634MA00000002"],
+    ...     "credit_code": ["91130634MA00000001", "91130634MA00000014"],
     ...     "item": ["SW-02", "SW-02"], "categories": ["未发现问题", "未发现问题"],
     ...     "inspection_end": ["2023-09-28", "2023-09-28"],
     ...     "published_on": ["2023-10-20", "2023-11-03"]})
