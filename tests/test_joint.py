@@ -803,9 +803,33 @@ def test_a_batch_commitment_is_checked_and_recorded() -> None:
 def test_a_forged_batch_commitment_fails_verification() -> None:
     county = randcheck.example_county()
     items = county.items[:4]
-    b = randcheck.draw_batch(county.targets, items, seed="2023-11-07",
-                             commitment=randcheck.commit_batch(county.targets, items))
+    b = randcheck.draw_batch(
+        county.targets,
+        items,
+        seed="2023-11-07",
+        commitment=randcheck.commit_batch(county.targets, items),
+    )
     data = b.receipt.to_dict()
     data["commitment"] = "sha256:" + "0" * 64
     with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
         randcheck.verify_batch(data, county.targets)
+
+
+def test_a_joint_task_commitment_is_checked_and_verified() -> None:
+    from randcheck import reference_verifier as rv
+
+    county = randcheck.example_county()
+    items = [it for it in county.items if it.code.endswith("-07")]
+    plan = randcheck.SamplingPlan(overall_rate=0.5)
+    c = randcheck.commit_joint_task(county.targets, items, plan)
+    task = randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=c)
+    randcheck.verify_batch(task.receipt, county.targets)
+    other = randcheck.commit_joint_task(
+        county.targets, items, randcheck.SamplingPlan(overall_rate=0.4)
+    )
+    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+        randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=other)
+    assert (
+        rv.commitment_digest(task.receipt.draws[0].roster_digest, rv.plan_digest(plan.to_dict()))
+        == c.digest
+    )

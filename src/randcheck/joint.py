@@ -83,6 +83,7 @@ __all__ = [
     "Burden",
     "VisitTable",
     "commit_batch",
+    "commit_joint_task",
     "draw_batch",
     "draw_joint_task",
     "expected_visits",
@@ -1145,6 +1146,30 @@ def draw_batch(
     return Batch(items, draws, visits, receipt)
 
 
+def commit_joint_task(
+    roster: TargetRoster, items: Sequence[Item], plan: SamplingPlan
+) -> Commitment:
+    """The commitment to publish before a joint task's seed exists.
+
+    A joint task is one draw on the roster restricted to the union of the items' scopes (its
+    frame), so its commitment is :func:`randcheck.commit` of that frame and the plan
+    (``randcheck-commitment/1``); the frame's digest fixes the items' scopes too.
+
+    Examples
+    --------
+    >>> county = randcheck.example_county()
+    >>> items = [it for it in county.items if it.code.endswith("-07")]
+    >>> plan = randcheck.SamplingPlan(overall_rate=0.5)
+    >>> c = commit_joint_task(county.targets, items, plan)
+    >>> task = draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=c)
+    >>> task.receipt.draws[0].commitment == c.digest
+    True
+    """
+    items = _check_items(items)
+    frame = roster.take(np.flatnonzero(_scope_mask(roster, items)))
+    return Commitment.of(frame.digest(), plan.digest())
+
+
 def draw_joint_task(
     roster: TargetRoster,
     items: Sequence[Item],
@@ -1156,6 +1181,7 @@ def draw_joint_task(
     team_size: int = 2,
     lead_order: Sequence[str] = (),
     year: int | None = None,
+    commitment: Commitment | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
 ) -> Batch:
@@ -1185,6 +1211,9 @@ def draw_joint_task(
         of items (牵头部门); otherwise ties go to the first name in code-point order.
     year : int, optional
         The plan year; the plan's ``eligibility.as_of``, when given, must fall in it.
+    commitment : Commitment, optional
+        The task's commitment published before the seed (:func:`commit_joint_task`); checked
+        and recorded in the draw's receipt.
     drawn_by, drawn_at
         Recorded in the draw's receipt.
 
@@ -1221,7 +1250,14 @@ def draw_joint_task(
     frame_rows = np.flatnonzero(_scope_mask(roster, items))
     frame = roster.take(frame_rows)
     src = source_for(seed, rng).child(f"batch/{batch}")
-    one = draw(frame, plan, source=src, drawn_by=drawn_by, drawn_at=drawn_at)
+    try:
+        one = draw(
+            frame, plan, source=src, drawn_by=drawn_by, drawn_at=drawn_at, commitment=commitment
+        )
+    except PlanError as exc:
+        if commitment is not None and "commitment" in str(exc):
+            raise BatchError(f"joint task: {exc} (make it with commit_joint_task)") from None
+        raise
     rows_full = frame_rows[one.rows]
     draws: dict[str, Draw] = {}
     per_item = []
