@@ -8,6 +8,10 @@ Goals from issue 2:
 - building a 10⁷-row roster from numpy columns "in seconds" (absolute goal: 10 s);
 - ``import randcheck`` in a fresh interpreter under 0.3 s.
 
+For reference (no goal of its own; an official draw includes it): ``TargetRoster.digest()`` of the
+loaded CSV roster (sort by id included), and of a roster with a float column of distinct values
+(one Python ``repr`` per distinct value, as the recipe requires).
+
 Quick mode uses 10⁴ rows for the CSV and 10⁵ for the build. The CSV is generated here: valid
 credit codes computed with numpy, Chinese headers, names, labels, tags, counts and dates.
 """
@@ -84,6 +88,12 @@ def numpy_columns(n: int, seed: int = 3) -> dict[str, np.ndarray]:
     }
 
 
+def _with_float(roster: TargetRoster) -> TargetRoster:
+    cols = dict(roster._columns)
+    extra = {"risk_score": np.random.default_rng(4).uniform(0.5, 2.0, len(roster))}
+    return type(roster)(cols, extra, roster.source)
+
+
 def import_time() -> float:
     code = "import time; t = time.perf_counter(); import randcheck; print(time.perf_counter() - t)"
     best = float("inf")
@@ -130,6 +140,20 @@ def run(quick: bool) -> list[Row]:
                 lower_is_better=True,
             )
         )
+        for label, digested in (
+            ("names, no float column", roster),
+            ("plus a float column", _with_float(roster)),
+        ):
+            rows.append(
+                Row(
+                    "roster",
+                    f"digest(), {n_csv:,} rows from the CSV ({label})",
+                    best_time(lambda d=digested: d.take(np.arange(len(d))).digest(), repeat=3)
+                    - best_time(lambda d=digested: d.take(np.arange(len(d))), repeat=3),
+                    "no goal (reference figure)",
+                    None,
+                )
+            )
         del roster
     columns = numpy_columns(n_build)
     t0 = time.perf_counter()

@@ -12,3 +12,10 @@ import sys
 _TESTS = str(pathlib.Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+# Hypothesis: the same examples on every run (CI must not depend on luck); the examples it has
+# found before are still replayed from its database on a developer's machine.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("randcheck", derandomize=True, print_blob=True)
+settings.load_profile("randcheck")

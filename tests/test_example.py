@@ -150,7 +150,10 @@ def test_example_county_officers_are_in_the_five_units_and_the_expert_pool(
     bureau = np.isin(units, UNITS)
     assert set(o.department.labels()[bureau].tolist()) == {"商务局"}
     assert set(o.department.labels()[np.isin(units, PARTNER_UNITS)].tolist()) == {
-        "公安局", "生态环境局", "市场监管局"}
+        "公安局",
+        "生态环境局",
+        "市场监管局",
+    }
 
 
 def test_example_county_officer_names_are_synthetic(county: ExampleCounty) -> None:

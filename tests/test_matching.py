@@ -570,7 +570,7 @@ def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
 
     county = randcheck.example_county()
     batch = randcheck.draw_batch(county.targets, county.items[:3], seed="2023-11-07")
-    with pytest.raises(randcheck.PlanError, match="所所交叉.*would exclude nobody"):
+    with pytest.raises(randcheck.PlanError, match=r"所所交叉.*would exclude nobody"):
         randcheck.match_officers(
             list(batch.visits),
             county.officers,

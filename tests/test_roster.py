@@ -890,19 +890,26 @@ def test_officers_from_objects_read_back() -> None:
 def test_from_columns_takes_a_ready_categorical_without_refactorizing() -> None:
     codes = ["91350100M000100Y43", "91130634MA00000001"]
     cat = Categorical(np.array([1, 0], dtype=np.int32), ("零售业", "餐饮业"))
-    roster = TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A", "B"],
-                                        "industry": cat})
+    roster = TargetRoster.from_columns(
+        {"credit_code": codes, "risk_class": ["A", "B"], "industry": cat}
+    )
     assert roster.industry.labels().tolist() == ["餐饮业", "零售业"]
-    plain = TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A", "B"],
-                                       "industry": ["餐饮业", "零售业"]})
+    plain = TargetRoster.from_columns(
+        {"credit_code": codes, "risk_class": ["A", "B"], "industry": ["餐饮业", "零售业"]}
+    )
     assert roster.digest() == plain.digest()
 
 
 def test_from_columns_rejects_a_categorical_code_out_of_range() -> None:
     cat = Categorical(np.array([0, 5], dtype=np.int32), ("零售业",))
     with pytest.raises(RosterError, match=r"row 2, column 'industry', value 5: a category code"):
-        TargetRoster.from_columns({"credit_code": ["91350100M000100Y43", "91130634MA00000001"],
-                                   "risk_class": ["A", "B"], "industry": cat})
+        TargetRoster.from_columns(
+            {
+                "credit_code": ["91350100M000100Y43", "91130634MA00000001"],
+                "risk_class": ["A", "B"],
+                "industry": cat,
+            }
+        )
 
 
 def test_from_columns_rejects_a_categorical_for_a_non_label_column() -> None:

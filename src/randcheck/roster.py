@@ -784,12 +784,25 @@ def _take(column: Column, rows: npt.NDArray[np.intp]) -> Column:
     return column[rows]
 
 
+_RANGE_TABLE_MAX = 1 << 14  # a table over a range of values this long costs < 10 ms to build
+
+
 def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, Any], Any]:
-    """A per-row index into a byte table, or a byte array, giving each row's canonical text."""
+    """A per-row index into a byte table, or a byte array, giving each row's canonical text.
+
+    The table may hold values no row has (counts and dates index a whole range of values).
+    """
     if isinstance(column, Categorical):
         table = np.array([c.encode("utf-8") for c in column.categories] or [b""])
         return column.codes, table
     if isinstance(column, TagSet):
+        if (1 << len(column.names)) <= max(64, min(len(column), 4096)):
+            # Every combination of the few labels: no sort of the rows.
+            combos = [
+                ";".join(n for k, n in enumerate(column.names) if b >> k & 1).encode("utf-8")
+                for b in range(1 << len(column.names))
+            ]
+            return column.bits.astype(np.intp), np.array(combos)
         inv, labels = column.joined()
         return inv, np.array([t.encode("utf-8") for t in labels] or [b""])
     if col is not None and col.kind == "risk":
@@ -800,6 +813,20 @@ def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, 
         return column, None
     if column.dtype == STRING:
         return column, "utf-8"
+    if column.dtype == np.dtype("datetime64[D]") and column.size:
+        days = column.view(np.int64)
+        nat = np.isnat(column)
+        some_nat = bool(nat.any())
+        if some_nat and nat.all():  # no dates at all
+            return np.zeros(column.shape[0], dtype=np.intp), np.array([b""])
+        known = days[~nat] if some_nat else days
+        lo, hi = int(known.min()), int(known.max())
+        if hi - lo < _RANGE_TABLE_MAX:  # index a table of every day from lo to hi
+            idx = days - (lo - 1)
+            if some_nat:
+                idx[nat] = 0
+            days_text = [str(np.datetime64(d, "D")).encode() for d in range(lo, hi + 1)]
+            return idx.astype(np.intp, copy=False), np.array([b"", *days_text])
     if column.dtype.kind == "M":
         uniq, inv = np.unique(column, return_inverse=True)
         texts: list[bytes] = [
@@ -807,13 +834,16 @@ def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, 
         ]
         return inv.astype(np.intp), np.array(texts or [b""])
     if column.dtype.kind in "iu":
+        if column.size:
+            lo, hi = int(column.min()), int(column.max())
+            if hi - lo < _RANGE_TABLE_MAX:
+                idx = column.astype(np.intp) - lo
+                return idx, np.array([str(v).encode() for v in range(lo, hi + 1)])
         uniq, inv = np.unique(column, return_inverse=True)
         return inv.astype(np.intp), np.array([str(int(u)).encode() for u in uniq] or [b""])
     if column.dtype.kind == "f":
         uniq, inv = np.unique(column, return_inverse=True)
-        return inv.astype(np.intp), np.array(
-            [_float_text(float(u)).encode() for u in uniq] or [b""]
-        )
+        return inv.astype(np.intp), _float_texts(uniq)
     raise AssertionError(column.dtype)  # pragma: no cover
 
 
@@ -824,6 +854,171 @@ def _float_text(x: float) -> str:
     if np.isfinite(x) and x == int(x):
         return str(int(x))
     return repr(x)
+
+
+def _float_texts(values: npt.NDArray[np.float64]) -> npt.NDArray[np.bytes_]:
+    """:func:`_float_text` of each value, as ASCII bytes; whole numbers and the rest in bulk."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return np.array([b""])
+    nan = np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values == np.trunc(values))
+    other = ~nan & ~whole
+    if other.all():
+        return np.array(list(map(float.__repr__, values.tolist())), dtype=np.bytes_)
+    out = np.full(values.shape[0], "", dtype=object)
+    out[whole] = list(map(str, map(int, values[whole].tolist())))
+    out[other] = list(map(float.__repr__, values[other].tolist()))
+    return np.array(out.tolist(), dtype=np.bytes_)
+
+
+def _utf8_lut() -> npt.NDArray[Any]:
+    """UTF-8 of every code point below U+10000 as a little-endian word, NUL bytes after."""
+    lut: npt.NDArray[Any] | None = _UTF8_LUT.get("lut")
+    if lut is None:
+        cp = np.arange(1 << 16, dtype=np.uint32)
+        two = (0xC0 | cp >> 6) | (0x80 | cp & 0x3F) << 8
+        three = (0xE0 | cp >> 12) | (0x80 | (cp >> 6) & 0x3F) << 8 | (0x80 | cp & 0x3F) << 16
+        lut = np.where(cp < 0x80, cp, np.where(cp < 0x800, two, three)).astype("<u4")
+        _UTF8_LUT["lut"] = lut
+    return lut
+
+
+_UTF8_LUT: dict[str, npt.NDArray[Any]] = {}
+
+
+def _utf8_cells(text: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """UTF-8 of each string of a ``U`` array as a NUL-padded byte matrix (4 bytes per char).
+
+    Each character takes four bytes: its UTF-8 encoding followed by NULs; dropping every NUL
+    (strings hold none) leaves exactly ``s.encode("utf-8")``.
+    """
+    m = text.shape[0]
+    w = text.dtype.itemsize // 4
+    if w == 0:
+        return np.zeros((m, 0), dtype=np.uint8)
+    v = np.ascontiguousarray(text).view(np.uint32).reshape(m, w)
+    words = _utf8_lut()[v.astype(np.uint16)]
+    high = v >= 0x10000
+    if high.any():
+        c = v[high]
+        words[high] = (
+            (0xF0 | c >> 18)
+            | (0x80 | (c >> 12) & 0x3F) << 8
+            | (0x80 | (c >> 6) & 0x3F) << 16
+            | (0x80 | c & 0x3F) << 24
+        )
+    return words.view(np.uint8).reshape(m, 4 * w)
+
+
+def _void_rows(mat: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
+    """The rows of a byte matrix as one void item each."""
+    mat = np.ascontiguousarray(mat)
+    return mat.view(f"V{mat.shape[1]}").reshape(mat.shape[0])
+
+
+class _Pieces:
+    """Writes rows' canonical lines: cells side by side in a NUL-padded byte matrix.
+
+    Each row of the matrix holds the row's cells in column order, each cell followed by the
+    separator (``\\n`` after the last); cells are padded with NUL bytes, which values never
+    contain, and dropping every NUL (``bytes.translate``) leaves the lines. Adjacent columns
+    with small tables are merged into one table of all their combinations, so a chunk of rows
+    costs one gather per group of columns.
+    """
+
+    _MERGED_MAX = 4096  # entries of a merged table
+    _TEXT_BUDGET = 1 << 27  # bytes for a whole text column as UTF-32 (else chunk by chunk)
+    _CHUNK_BYTES = 1 << 26  # most bytes of one matrix
+
+    def __init__(self, parts: list[tuple[np.ndarray[Any, Any], Any]], sep: bytes, n: int) -> None:
+        # kind "table": (codes, uint8 matrix of the table with the separator appended);
+        # kind "raw": (S array, separator); kind "text": (strings, separator, UTF-32 or None)
+        self.items: list[tuple[str, Any, Any, Any]] = []
+        self._block = bytearray()
+        last = len(parts) - 1
+        for j, (idx, table) in enumerate(parts):
+            end = b"\n" if j == last else sep
+            if table is None or isinstance(table, str):
+                whole = None
+                if isinstance(table, str) and n:
+                    if (idx == "").all():
+                        whole = np.zeros(n, dtype="U1")
+                    else:
+                        width = int(np.strings.str_len(idx).max())
+                        if n * 4 * width <= self._TEXT_BUDGET:
+                            whole = idx.astype(f"U{width}")
+                self.items.append(("raw" if table is None else "text", idx, end, whole))
+                continue
+            entries = np.asarray(table)
+            w = entries.dtype.itemsize
+            mat = np.zeros((entries.shape[0], w + 1), dtype=np.uint8)
+            mat[:, :w] = np.ascontiguousarray(entries).view(np.uint8).reshape(-1, w)
+            mat[:, w] = end[0]
+            prev = self.items[-1] if self.items else None
+            if (
+                prev is not None
+                and prev[0] == "table"
+                and prev[2].shape[0] * mat.shape[0] <= self._MERGED_MAX
+            ):
+                k = mat.shape[0]
+                codes = prev[1] * k + idx
+                merged = np.concatenate(
+                    [np.repeat(prev[2], k, axis=0), np.tile(mat, (prev[2].shape[0], 1))], axis=1
+                )
+                self.items[-1] = ("table", codes, merged, _void_rows(merged))
+            else:
+                self.items.append(("table", idx, mat, _void_rows(mat)))
+
+    def lines(self, rows: npt.NDArray[np.intp], in_order: bool) -> Iterator[bytearray]:
+        """The lines of ``rows``, as one or more blocks of bytes."""
+        m = rows.shape[0]
+        # Per cell: (width, one void item of that width per row) or (1, separator byte).
+        cells: list[tuple[int, npt.NDArray[Any] | int]] = []
+        for kind, values, end, whole in self.items:
+            if kind == "table":
+                w = whole.dtype.itemsize
+                cells.append((w, whole[values[rows]]))
+                continue
+            if kind == "raw":
+                raw = np.take(values, rows)  # faster than values[rows] for S18 items
+                w = raw.dtype.itemsize
+                cells.append((w, raw.view(f"V{w}") if w else raw))
+            else:
+                if whole is None:
+                    if in_order:
+                        text = values[rows]
+                    else:  # a StringDType gather is several times faster in row order
+                        srt = np.argsort(rows)
+                        text = np.empty(m, dtype=STRING)
+                        text[srt] = values[rows[srt]]
+                    width = int(np.strings.str_len(text).max()) if text.size else 0
+                    u = text.astype(f"U{max(width, 1)}")
+                else:
+                    u = whole[rows]
+                utf8 = _utf8_cells(u)
+                w = utf8.shape[1]
+                cells.append((w, utf8.view(f"V{w}").reshape(m) if w else utf8))
+            cells.append((1, end[0]))
+        width = sum(w for w, _ in cells)
+        if m > 1 and m * width > self._CHUNK_BYTES:
+            half = m // 2
+            yield from self.lines(rows[:half], in_order)
+            yield from self.lines(rows[half:], in_order)
+            return
+        if len(self._block) != m * width:
+            self._block = bytearray(m * width)
+        buf = np.frombuffer(self._block, dtype=np.uint8).reshape(m, width)
+        offset = 0
+        for w, c in cells:
+            if isinstance(c, int):
+                buf[:, offset] = c
+            elif w:
+                buf[:, offset : offset + w].view(f"V{w}")[:, 0] = c
+            offset += w
+        del buf
+        yield self._block.translate(None, b"\x00")
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -1289,7 +1484,13 @@ class _Roster:
                 hi = np.ascontiguousarray(v[:, :8]).view(">u8").ravel()
                 mid = np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel()
                 lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
-                order = np.lexsort((lo, mid, hi))
+                if (hi == hi[0]).all():  # one registration area: the first 8 bytes never decide
+                    order = np.argsort(mid.astype(np.uint64))
+                    m = mid[order]
+                    if (m[1:] == m[:-1]).any():
+                        order = np.lexsort((lo, mid))
+                else:
+                    order = np.lexsort((lo, mid, hi))
             else:
                 order = np.argsort(
                     np.strings.encode(ids, "utf-8") if ids.dtype == STRING else ids, kind="stable"
@@ -1372,8 +1573,8 @@ class _Roster:
 
     # ----------------------------------------------------------------- digest
     def _canonical_chunks(
-        self, *, sort: bool, sep: bytes = b"\t", quote: bool = False, chunk: int = 200_000
-    ) -> Iterator[bytes]:
+        self, *, sort: bool, sep: bytes = b"\t", quote: bool = False, chunk: int = 1 << 18
+    ) -> Iterator[bytearray]:
         parts: list[tuple[np.ndarray[Any, Any], Any]] = []
         for col in self.COLUMNS:
             parts.append(_canonical_bytes(col, self._columns[col.name]))
@@ -1381,36 +1582,12 @@ class _Roster:
             parts.append(_canonical_bytes(None, self._extra[name]))
         if quote:
             parts = [_quoted(p) for p in parts]
+        pieces = _Pieces(parts, sep, self._n)
         order = self._sort_order() if sort else None
         for start in range(0, self._n, chunk):
-            rows = (
-                order[start : start + chunk]
-                if order is not None
-                else np.arange(start, min(start + chunk, self._n))
-            )
-            cells = []
-            for idx, table in parts:
-                if table is None:
-                    cell = idx[rows]
-                elif isinstance(table, str):
-                    cell = np.strings.encode(idx[rows], table)
-                else:
-                    cell = table[idx[rows]]
-                cells.append(np.ascontiguousarray(cell))
-            # Lay the fixed-width cells side by side in one byte matrix, separators between,
-            # then drop the NUL padding (values never contain NUL): one pass, no string joins.
-            m = rows.shape[0]
-            widths = [c.dtype.itemsize for c in cells]
-            buf = np.zeros((m, sum(widths) + len(cells)), dtype=np.uint8)
-            offset = 0
-            for cell, width in zip(cells, widths, strict=True):
-                if width:
-                    buf[:, offset : offset + width] = cell.view(np.uint8).reshape(m, width)
-                offset += width
-                buf[:, offset] = ord(sep) if offset + 1 < buf.shape[1] else ord("\n")
-                offset += 1
-            flat = buf.reshape(-1)
-            yield flat[flat != 0].tobytes()
+            stop = min(start + chunk, self._n)
+            rows = order[start:stop] if order is not None else np.arange(start, stop)
+            yield from pieces.lines(rows, order is None)
 
     def digest(self) -> str:
         """SHA-256 fingerprint of the roster's content, independent of row order.

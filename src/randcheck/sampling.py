@@ -55,7 +55,11 @@ approximately: the true probabilities differ from ``λ_i`` by a small amount tha
 
 Simulations (``rng=``) use the same design with numpy's numbers: every target's number is an
 independent uniform, generated only where it can matter, and score totals are plain floating-point
-sums (they may differ from ``math.fsum`` in the last bit). They are not publicly verifiable.
+sums (they may differ from ``math.fsum`` in the last bit). They are not publicly verifiable. The
+part of a simulation that uses no random number (steps 1–3, the score totals and the stratum of
+every eligible target) is kept on the roster for its last four plans, keyed by
+:meth:`SamplingPlan.digest`, so replicate simulations on one roster and plan only draw numbers and
+select; the numbers and the sample are the same as without it. Official draws never use it.
 """
 
 from __future__ import annotations
@@ -708,6 +712,7 @@ class _Design:
     score_sums: list[Fraction | float] | None  # exact (official) or float (simulation)
     score_max: float
     _stratum_of: npt.NDArray[np.intp] | None = None
+    memo: dict[str, Any] = attrs.field(factory=dict)  # derived, random-number-free values
 
     @property
     def stratum_of(self) -> npt.NDArray[np.intp]:
@@ -715,6 +720,17 @@ class _Design:
         if self._stratum_of is None:
             self._stratum_of = self.lookup[self.code]
         return self._stratum_of
+
+    @property
+    def compact_strata(self) -> npt.NDArray[np.integer[Any]]:
+        """:attr:`stratum_of` in the smallest integer type that holds it (computed once)."""
+        compact: npt.NDArray[np.integer[Any]] | None = self.memo.get("compact_strata")
+        if compact is None:
+            k = len(self.keys)
+            kind = np.uint8 if k <= 2**8 else np.uint16 if k <= 2**16 else np.intp
+            compact = self.lookup.astype(kind)[self.code]
+            self.memo["compact_strata"] = compact
+        return compact
 
     def roster_rows(self, pos: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         return pos if self.rows is None else self.rows[pos]
@@ -883,6 +899,30 @@ def _build_design(roster: TargetRoster, plan: SamplingPlan, *, exact: bool) -> _
     if plan.within == "pps":
         _scores(roster, plan, design, exact=exact)
     design.expected = _expected_sizes(plan, uniq_keys, populations)
+    return design
+
+
+_DESIGN_CACHE = "sampling.designs"  # key of the roster's private cache
+_DESIGN_CACHE_SIZE = 4  # plans whose simulation design a roster keeps
+
+
+def _simulation_design(roster: TargetRoster, plan: SamplingPlan) -> _Design:
+    """The design of a simulation, kept on the (immutable) roster for its last few plans.
+
+    Replicate simulations on the same roster and plan then skip eligibility, strata, score
+    totals and expected sizes, which use no random number. Official draws never use it.
+    """
+    store: dict[str, _Design] = roster._cache.setdefault(_DESIGN_CACHE, {})
+    key = plan.digest()
+    design = store.pop(key, None)
+    if design is None:
+        design = _build_design(roster, plan, exact=False)
+        # Keep one small integer per row: the stratum itself (code = stratum, lookup = identity).
+        design.code = design.compact_strata
+        design.lookup = np.arange(max(len(design.keys), 1), dtype=np.intp)
+    store[key] = design  # most recently used last
+    while len(store) > _DESIGN_CACHE_SIZE:
+        del store[next(iter(store))]
     return design
 
 
@@ -1117,9 +1157,11 @@ def _pps_lambda(
     st: npt.NDArray[np.intp],
     c: npt.NDArray[np.float64],
     capped: npt.NDArray[np.bool_] | None,
+    scores: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
+    """``λ_i`` of rows ``pos`` (``scores``: their scores, if already at hand)."""
     assert design.scores is not None
-    lam = c[st] * design.scores[pos]
+    lam = c[st] * (design.scores[pos] if scores is None else scores)
     if capped is not None:
         lam[capped[pos]] = 1.0
     return lam
@@ -1131,9 +1173,15 @@ def _pareto_ranks(
 ) -> npt.NDArray[np.float64]:
     """``ξ = (u·(1−λ)) / ((1−u)·λ)``; 0 where ``λ = 1``, +∞ where ``λ = 0``."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        rank = (u * (1.0 - lam)) / ((1.0 - u) * lam)
-    rank[lam >= 1.0] = 0.0
-    rank[lam <= 0.0] = np.inf
+        rank = np.subtract(1.0, lam)
+        rank *= u
+        den = np.subtract(1.0, u)
+        den *= lam
+        rank /= den
+    if rank.size and float(lam.max()) >= 1.0:
+        rank[lam >= 1.0] = 0.0
+    if rank.size and float(lam.min()) <= 0.0:
+        rank[lam <= 0.0] = np.inf
     return rank
 
 
@@ -1141,15 +1189,23 @@ def _pps_probabilities(
     design: _Design, pos: npt.NDArray[np.intp], st: npt.NDArray[np.intp], *, exact: bool
 ) -> npt.NDArray[np.float64]:
     """The design's target π: ``(1−φ_h)·λ_i(⌊x_h⌋) + φ_h·λ_i(⌊x_h⌋+1)``."""
-    pops = design.populations
-    lo = [min(math.floor(x), p) for x, p in zip(design.expected, pops, strict=True)]
-    hi = [min(math.floor(x) + 1, p) for x, p in zip(design.expected, pops, strict=True)]
-    c_lo, cap_lo = _pps_scale(design, lo, exact=exact)
-    c_hi, cap_hi = _pps_scale(design, hi, exact=exact)
-    phi = np.array([x - math.floor(x) for x in design.expected], dtype=np.float64)
+    scales = design.memo.get("pi_scales")
+    if scales is None:
+        pops = design.populations
+        lo = [min(math.floor(x), p) for x, p in zip(design.expected, pops, strict=True)]
+        hi = [min(math.floor(x) + 1, p) for x, p in zip(design.expected, pops, strict=True)]
+        scales = (
+            *_pps_scale(design, lo, exact=exact),
+            *_pps_scale(design, hi, exact=exact),
+            np.array([x - math.floor(x) for x in design.expected], dtype=np.float64),
+        )
+        design.memo["pi_scales"] = scales
+    c_lo, cap_lo, c_hi, cap_hi, phi = scales
     f = phi[st]
-    return (1.0 - f) * _pps_lambda(design, pos, st, c_lo, cap_lo) + f * _pps_lambda(
-        design, pos, st, c_hi, cap_hi
+    assert design.scores is not None
+    s = design.scores[pos]
+    return (1.0 - f) * _pps_lambda(design, pos, st, c_lo, cap_lo, s) + f * _pps_lambda(
+        design, pos, st, c_hi, cap_hi, s
     )
 
 
@@ -1164,6 +1220,9 @@ def _smallest(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Of candidates ``pos``, the ``n_h`` smallest ranks of each stratum (ties: credit code)."""
     k = len(design.keys)
+    fast = _smallest_untied(pos, st, rank, sizes, k)
+    if fast is not None:
+        return fast
     n = np.asarray(sizes, dtype=np.int64)
     by_rank = np.argsort(rank)
     order = by_rank[
@@ -1185,6 +1244,46 @@ def _smallest(
     rank_in = np.arange(order.shape[0]) - starts[s_sorted]
     keep = order[rank_in < n[s_sorted]]
     return pos[keep], st[keep]
+
+
+def _smallest_untied(
+    pos: npt.NDArray[np.intp],
+    st: npt.NDArray[np.intp],
+    rank: npt.NDArray[np.float64],
+    sizes: Sequence[int],
+    k: int,
+    bound: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+    """:func:`_smallest` by a partial sort per stratum; ``None`` if equal ranks straddle a cut.
+
+    Without equal ranks at a stratum's cut the ``n_h`` smallest are the same set whichever
+    way ties are ordered, and the caller sorts the sample by credit code afterwards. With
+    ``bound``, only ranks below their stratum's bound are candidates, and the result is
+    ``None`` when a stratum has fewer than ``n_h`` of them.
+    """
+    if bound is not None:
+        below = np.flatnonzero(rank < bound[st])
+        pos, st, rank = pos[below], st[below], rank[below]
+    order = np.argsort(st.astype(np.int16 if k < 2**15 else np.intp), kind="stable")
+    r_sorted = rank[order]
+    starts = np.searchsorted(st[order], np.arange(k + 1)).tolist()
+    keep: list[npt.NDArray[np.intp]] = []
+    for h, n in enumerate(sizes):
+        a, b = starts[h], starts[h + 1]
+        if n <= 0:
+            continue
+        if b - a <= n:
+            if bound is not None and b - a < n:
+                return None
+            keep.append(order[a:b])
+            continue
+        seg = r_sorted[a:b]
+        part = np.argpartition(seg, n - 1)
+        if (seg[part[n:]] == seg[part[n - 1]]).any():
+            return None
+        keep.append(order[a + part[:n]])
+    chosen = np.concatenate(keep) if keep else np.zeros(0, dtype=np.intp)
+    return pos[chosen], st[chosen]
 
 
 def _ranks(
@@ -1281,13 +1380,16 @@ def _select_simulated(
         return _select_all(design, roster, rng.random(design.size), sizes, scale)
     pos = _bernoulli_positions(rng, design.size, q)
     u = np.multiply(rng.random(pos.shape[0]), q)
-    st = design.lookup[design.code[pos]]
+    st = design.compact_strata[pos].astype(np.intp)
     rank = _ranks(design, pos, st, u, scale)
     if lam_max is None:
         bound = np.full(k, q)
     else:
         with np.errstate(divide="ignore"):
             bound = q * (1.0 - lam_max) / ((1.0 - q) * lam_max)
+    fast = _smallest_untied(pos, st, rank, sizes, k, bound)
+    if fast is not None:
+        return fast
     below = rank < bound[st]
     have = np.bincount(st[below], minlength=k)
     short = have < np.asarray(sizes)
@@ -1317,7 +1419,7 @@ def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
     mid = np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel()
     lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
     if (hi == hi[0]).all():  # one registration area: the first 8 bytes never decide
-        order = np.argsort(mid.astype(np.uint64), kind="stable")
+        order = np.argsort(mid.astype(np.uint64))
         m = mid[order]
         if not (m[1:] == m[:-1]).any():
             return order
@@ -1339,18 +1441,29 @@ def _official_uniforms(
 ) -> npt.NDArray[np.float64]:
     """``units.uniforms(ids)``, hashed in ``workers`` processes when there are many ids.
 
-    The roster's digest is computed meanwhile (it goes in the receipt); the numbers are the
-    same as from one process, bit for bit. Worker processes are forked (they inherit the
-    ids without copying), so this needs the ``fork`` start method (Linux, macOS); elsewhere
-    one process hashes everything.
+    The roster's digest is computed meanwhile (it goes in the receipt): in this process while
+    the workers hash, or, with one process and many ids, in a thread (numpy and hashlib release
+    the GIL on large arrays). The numbers are the same as from one process, bit for bit.
+    Worker processes are forked (they inherit the ids without copying), so this needs the
+    ``fork`` start method (Linux, macOS); elsewhere one process hashes everything.
     """
     global _FORKED_IDS
     import multiprocessing
 
     n = ids.shape[0]
     if workers <= 1 or n < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        roster.digest()
-        return units.uniforms(ids)
+        if n < _PARALLEL_MIN:
+            roster.digest()
+            return units.uniforms(ids)
+        import threading
+
+        # numpy and hashlib release the GIL for large arrays: the digest overlaps the hashing.
+        digester = threading.Thread(target=roster.digest)
+        digester.start()
+        try:
+            return units.uniforms(ids)
+        finally:
+            digester.join()
     import concurrent.futures
     import warnings
 
@@ -1372,16 +1485,21 @@ def _official_uniforms(
         _FORKED_IDS = None
 
 
-def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_]) -> str:
-    """``sha256:`` + SHA-256 of ``"randcheck-sample/1\\n"`` and the sorted ids, each + ``\\n``."""
+def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bool = False) -> str:
+    """``sha256:`` + SHA-256 of ``"randcheck-sample/1\\n"`` and the sorted ids, each + ``\\n``.
+
+    ``presorted``: the caller guarantees a numpy ``ids`` is in byte order already.
+    """
     head = f"{SAMPLE_RECIPE}\n".encode()
     if isinstance(ids, np.ndarray) and ids.dtype == np.dtype("S18") and ids.size:
         v = np.ascontiguousarray(ids).view(np.uint8).reshape(-1, 18)
-        if v.all() and not (ids[1:] < ids[:-1]).any():  # full-length codes, already sorted
+        if v.all() and (presorted or not (ids[1:] < ids[:-1]).any()):  # full codes, sorted
             lines = np.empty((v.shape[0], 19), dtype=np.uint8)
             lines[:, :18] = v
             lines[:, 18] = 10
-            return "sha256:" + hashlib.sha256(head + lines.tobytes()).hexdigest()
+            h = hashlib.sha256(head)
+            h.update(lines.data)
+            return "sha256:" + h.hexdigest()
     if isinstance(ids, np.ndarray):
         raw = sorted(ids.tolist())
     else:
@@ -1471,7 +1589,7 @@ def draw(
     if source is None:
         source = source_for(seed, rng)
     exact = source.verifiable
-    design = _build_design(roster, plan, exact=exact)
+    design = _build_design(roster, plan, exact=True) if exact else _simulation_design(roster, plan)
     if commitment is not None and commitment != Commitment.of(roster.digest(), plan.digest()):
         raise PlanError(
             "the commitment does not match this roster and plan: it was published for roster "
@@ -1490,11 +1608,14 @@ def draw(
         del u
     else:
         assert isinstance(units, GeneratorSource)
-        picked, picked_st = _select_simulated(design, roster, units.rng, sizes, scale)
+        picked, _ = _select_simulated(design, roster, units.rng, sizes, scale)
+        picked = np.sort(picked)  # gathers in row order are faster; the code order follows
+        picked_st = design.compact_strata[picked].astype(np.intp)
     rows = design.roster_rows(picked)
-    ids = roster.credit_code[rows]
+    ids = np.take(roster.credit_code, rows)  # np.take: faster than [] for S18 items
     order = _code_order(ids)
-    picked, picked_st, rows, ids = picked[order], picked_st[order], rows[order], ids[order]
+    picked, picked_st, rows = picked[order], picked_st[order], rows[order]
+    ids = np.take(ids, order)
     if plan.within == "pps":
         pi = _pps_probabilities(design, picked, picked_st, exact=exact)
     else:
@@ -1533,7 +1654,7 @@ def draw(
         eligible=design.size,
         strata=tuple(s.to_dict() for s in strata),
         sample_size=int(ids.shape[0]),
-        sample_digest=_sample_digest(ids),
+        sample_digest=_sample_digest(ids, presorted=True),
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
         drawn_at=when,

@@ -20,9 +20,7 @@ def official_draw() -> tuple[randcheck.Commitment, randcheck.Receipt]:
     county = randcheck.example_county()
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     commitment = randcheck.commit(county.targets, plan)
-    result: randcheck.Draw = randcheck.draw(
-        county.targets, plan, seed=SEED, commitment=commitment
-    )
+    result: randcheck.Draw = randcheck.draw(county.targets, plan, seed=SEED, commitment=commitment)
     probabilities: npt.NDArray[np.float64] = result.inclusion_probabilities
     assert probabilities.shape == (len(result),)
     randcheck.verify(result.receipt, county.targets)

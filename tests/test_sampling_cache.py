@@ -1,0 +1,195 @@
+"""Speed paths that must not change a result: the simulation design cache, the per-stratum
+selection, and the roster digest's byte assembly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import randcheck.roster as roster_module
+from _sampling_helpers import credit_codes, make_roster
+from randcheck import TargetRoster
+from randcheck import sampling as sampling_module
+from randcheck.sampling import Eligibility, SamplingPlan, draw
+
+WHEN = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+STRATA = ("risk_class", "industry")
+
+
+def roster(n: int = 6000, seed: int = 1) -> TargetRoster:
+    rng = np.random.default_rng(seed)
+    classes = np.array(list("ABCD"))[rng.choice(4, n, p=[0.5, 0.3, 0.15, 0.05])].tolist()
+    industries = [f"行业{i}" for i in rng.integers(0, 5, n)]
+    return make_roster(classes, industries=industries, scores=rng.uniform(0.5, 2.0, n))
+
+
+def fresh(r: TargetRoster) -> TargetRoster:
+    """The same roster with an empty cache."""
+    return r.take(np.arange(len(r)))
+
+
+def same_draw(a: sampling_module.Draw, b: sampling_module.Draw) -> bool:
+    return (
+        a.ids.tobytes() == b.ids.tobytes()
+        and a.rows.tolist() == b.rows.tolist()
+        and a.inclusion_probabilities.tobytes() == b.inclusion_probabilities.tobytes()
+        and a.stratum.tolist() == b.stratum.tolist()
+        and a.strata == b.strata
+        and a.receipt.to_dict() == b.receipt.to_dict()
+    )
+
+
+PPS = SamplingPlan(overall_rate=0.05, strata=STRATA, within="pps", size_column="risk_score")
+EQUAL = SamplingPlan(overall_rate=0.05, strata=STRATA)
+
+
+@pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
+def test_a_cached_replicate_draw_equals_an_uncached_one(plan: SamplingPlan) -> None:
+    r = roster()
+    draw(r, plan, rng=0, drawn_at=WHEN)  # fills the cache
+    for seed in range(5):
+        cached = draw(r, plan, rng=seed, drawn_at=WHEN)
+        uncached = draw(fresh(r), plan, rng=seed, drawn_at=WHEN)
+        assert same_draw(cached, uncached)
+
+
+def test_the_cache_never_changes_an_official_draw() -> None:
+    r = roster()
+    before = draw(fresh(r), PPS, seed="2024-0102", drawn_at=WHEN)
+    for seed in range(3):
+        draw(r, PPS, rng=seed)
+    after = draw(r, PPS, seed="2024-0102", drawn_at=WHEN)
+    assert same_draw(before, after)
+    store = r._cache[sampling_module._DESIGN_CACHE]
+    assert list(store) == [PPS.digest()]  # official draws neither read nor fill it
+
+
+def test_the_cache_is_keyed_by_the_plan() -> None:
+    r = roster()
+    narrow = SamplingPlan(
+        overall_rate=0.05, strata=STRATA, eligibility=Eligibility(industries=["行业1"])
+    )
+    for plan in (EQUAL, narrow, PPS, EQUAL):
+        assert same_draw(
+            draw(r, plan, rng=3, drawn_at=WHEN), draw(fresh(r), plan, rng=3, drawn_at=WHEN)
+        )
+    assert set(r._cache[sampling_module._DESIGN_CACHE]) == {
+        p.digest() for p in (EQUAL, narrow, PPS)
+    }
+
+
+def test_the_cache_keeps_the_last_four_plans() -> None:
+    r = roster(n=500)
+    plans = [SamplingPlan(overall_rate=rate, strata=STRATA) for rate in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    for plan in plans:
+        draw(r, plan, rng=1)
+    draw(r, plans[1], rng=1)  # used again: now the most recent
+    store = r._cache[sampling_module._DESIGN_CACHE]
+    assert sampling_module._DESIGN_CACHE_SIZE == 4
+    assert list(store) == [p.digest() for p in (plans[2], plans[3], plans[4], plans[1])]
+
+
+def test_a_plan_that_does_not_fit_is_not_cached() -> None:
+    r = roster(n=200)
+    bad = SamplingPlan(overall_rate=0.1, within="pps", size_column="no_such_column")
+    with pytest.raises(sampling_module.PlanError):
+        draw(r, bad, rng=1)
+    assert bad.digest() not in r._cache.get(sampling_module._DESIGN_CACHE, {})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ranks=st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, math.inf]), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_selection_by_partial_sort_equals_the_full_sort(
+    ranks: list[float], data: st.DataObject
+) -> None:
+    # Many equal ranks: the per-stratum partial sort must fall back to credit-code order.
+    n = len(ranks)
+    strata = data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    sizes = [data.draw(st.integers(0, strata.count(h))) for h in range(3)]
+    r = make_roster(["A"] * n)
+    codes = r.credit_code
+    rank = np.array(ranks)
+    st_ = np.array(strata, dtype=np.intp)
+    expected = set()
+    for h in range(3):
+        members = sorted((rank[i], codes[i], i) for i in range(n) if strata[i] == h)
+        expected |= {i for _, _, i in members[: sizes[h]]}
+    design = sampling_module._build_design(r, SamplingPlan(rates={"A": 1.0}), exact=True)
+    design.keys = [("A",), ("B",), ("C",)]
+    pos, got_st = sampling_module._smallest(
+        design, r, np.arange(n, dtype=np.intp), st_, rank, sizes
+    )
+    assert set(pos.tolist()) == expected
+    assert got_st.tolist() == st_[pos].tolist()
+
+
+# --- roster digest --------------------------------------------------------------------------------
+def by_hand(roster: TargetRoster) -> str:
+    """The recipe ``randcheck-roster/1`` in plain Python, from the roster's plain columns."""
+    cols = roster.to_columns()
+    header = [c.name for c in roster.COLUMNS] + list(roster.extra_columns)
+
+    def text(name: str, v: object) -> str:
+        if isinstance(v, np.floating):
+            x = float(v)
+            if math.isnan(x):
+                return ""
+            return str(int(x)) if math.isfinite(x) and x == int(x) else repr(x)
+        if name == "abnormal":
+            return "1" if v else "0"
+        if isinstance(v, np.datetime64):
+            return "" if np.isnat(v) else str(v)
+        return str(v)
+
+    lines = ["\t".join(text(h, cols[h][i]) for h in header) for i in range(len(roster))]
+    body = "".join(sorted((line + "\n" for line in lines), key=lambda s: s.split("\t")[0].encode()))
+    h = hashlib.sha256(f"randcheck-roster/1\n{chr(9).join(header)}\n".encode() + body.encode())
+    return "sha256:" + h.hexdigest()
+
+
+def awkward(n: int = 300, seed: int = 0) -> TargetRoster:
+    rng = np.random.default_rng(seed)
+    names = ["", "甲公司", "😀小店", "（有限）公司𠀀", "x" * 70, "ü", "商贸" * 25]
+    floats = [0.5, 1.0, -2.0, np.nan, np.inf, -np.inf, -0.0, 1e16, 1e-7, 3.0e300, 0.1, 2.5e15]
+    return TargetRoster.from_columns(
+        {
+            "credit_code": credit_codes(n),
+            "risk_class": np.array(list("ABCDE"))[rng.integers(0, 5, n)],
+            "name": np.array(names)[rng.integers(0, len(names), n)],
+            "industry": np.array(["零售", "餐饮", ""])[rng.integers(0, 3, n)],
+            "tags": [";".join(f"t{j}" for j in range(int(k))) for k in rng.integers(0, 15, n)],
+            "complaints": rng.integers(0, 100_000, n),
+            "last_inspected": np.where(
+                rng.random(n) < 0.3,
+                np.datetime64("NaT"),
+                np.datetime64("1960-01-01") + rng.integers(0, 40_000, n),
+            ),
+            "score": np.array(floats)[rng.integers(0, len(floats), n)],
+            "note": np.array(names)[rng.integers(0, len(names), n)],
+        },
+        extra=["score", "note"],
+    )
+
+
+def test_digest_of_awkward_values_follows_the_recipe() -> None:
+    r = awkward()
+    assert r.digest() == by_hand(r)
+
+
+def test_digest_is_the_same_when_text_is_converted_chunk_by_chunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    r = awkward(seed=3)
+    expected = by_hand(r)
+    monkeypatch.setattr(roster_module._Pieces, "_TEXT_BUDGET", 0)
+    monkeypatch.setattr(roster_module._Pieces, "_CHUNK_BYTES", 997)
+    assert fresh(r).digest() == expected
