@@ -522,3 +522,34 @@ def test_an_attention_stratum_needs_a_rate_only_with_per_class_rates() -> None:
     SamplingPlan(overall_rate=0.03, attention="stratum")
     with pytest.raises(PlanError, match="attention='stratum' with per-class rates needs"):
         SamplingPlan(rates={"A": 0.1}, attention="stratum")
+
+
+def test_a_commitment_round_trips_and_is_checked_when_read() -> None:
+    import json
+
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": "1%", "B": 0.02, "C": "0.1", "D": 0.3})
+    c = randcheck.commit(county.targets, plan)
+    assert randcheck.Commitment.from_json(c.to_json()) == c
+    forged = json.loads(c.to_json()) | {"plan_digest": "sha256:" + "0" * 64}
+    with pytest.raises(randcheck.VerificationError, match="does not follow"):
+        randcheck.Commitment.from_dict(forged)
+
+
+def test_commit_refuses_a_plan_the_roster_cannot_honour() -> None:
+    import randcheck
+
+    county = randcheck.example_county()
+    with pytest.raises(randcheck.PlanError, match="no value for risk class D"):
+        randcheck.commit(
+            county.targets, randcheck.SamplingPlan(rates={"A": 0.1, "B": 0.1, "C": 0.1})
+        )
+
+
+def test_a_rate_that_is_not_a_number_is_a_plan_error() -> None:
+    import randcheck
+
+    with pytest.raises(randcheck.PlanError, match=r"'lots' is not a number"):
+        randcheck.SamplingPlan(rates={"A": "lots"})

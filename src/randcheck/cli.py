@@ -107,11 +107,7 @@ def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | N
 def _read_commitment(path: str) -> Any:
     from randcheck.sampling import Commitment
 
-    c = _read_structured(path)
-    try:
-        return Commitment(c["roster_digest"], c["plan_digest"], c["digest"])
-    except KeyError as exc:
-        raise CliError(f"{path}: missing field {exc}") from None
+    return Commitment.from_dict(_read_structured(path))
 
 
 def _plan(path: str) -> Any:

@@ -145,8 +145,17 @@ def _class_table(
             letter = RiskClass.parse(k).value
         except ValueError as exc:
             raise PlanError(str(exc)) from None
-        out[letter] = float(v)
+        out[letter] = _fraction(v, f"class {letter}")
     return tuple(sorted(out.items()))
+
+
+def _fraction(value: Any, what: str) -> float:
+    """A rate or multiplier given as a number, a numeric string or a percentage ("20%")."""
+    try:
+        text = str(value).strip()
+        return float(text[:-1]) / 100 if text.endswith("%") else float(value)
+    except (TypeError, ValueError):
+        raise PlanError(f"{what}: {value!r} is not a number (use 0.2 or '20%')") from None
 
 
 def _sorted_set(value: Iterable[str]) -> tuple[str, ...]:
@@ -543,6 +552,31 @@ class Commitment:
             roster_digest, plan_digest, "sha256:" + hashlib.sha256(text.encode()).hexdigest()
         )
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Commitment:
+        """Read :meth:`to_dict` output (a published ``commitment.json``)."""
+        try:
+            made = cls(str(data["roster_digest"]), str(data["plan_digest"]), str(data["digest"]))
+        except (KeyError, TypeError) as exc:
+            raise VerificationError(f"commitment: missing field {exc}") from None
+        if made != cls.of(made.roster_digest, made.plan_digest):
+            raise VerificationError(
+                "commitment: its digest does not follow from its roster and plan digests"
+            )
+        return made
+
+    @classmethod
+    def from_json(cls, text: str) -> Commitment:
+        """Read a published ``commitment.json``."""
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise VerificationError(f"commitment JSON: {exc}") from None
+
+    def to_json(self) -> str:
+        """The commitment as JSON, to publish."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
     def to_dict(self) -> dict[str, str]:
         return {
             "recipe": COMMITMENT_RECIPE,
@@ -563,7 +597,14 @@ def commit(roster: TargetRoster, plan: SamplingPlan) -> Commitment:
     >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}))
     >>> c.digest.startswith("sha256:")
     True
+
+    Raises
+    ------
+    PlanError
+        If the plan cannot be drawn from this roster (a class without a rate, a total above
+        the eligible population…): a commitment that could never be honoured is refused.
     """
+    inclusion_probabilities(roster, plan)  # the same checks as a draw, before anything is public
     return Commitment.of(roster.digest(), plan.digest())
 
 
