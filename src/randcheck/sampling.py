@@ -618,7 +618,8 @@ class Receipt:
     for a stand-alone draw) and ``stream`` (the child key label of the unit numbers), ``plan``
     (the plan as a dict), ``roster_digest`` and ``roster_size``, ``eligible``, ``strata``,
     ``sample_size``, ``sample_digest`` (``sha256:`` of ``"randcheck-sample/1\\n"`` followed by the
-    sorted credit codes, each ending in ``\\n``), ``sample_ids`` (empty for simulations),
+    sorted credit codes, each ending in ``\\n``; empty for simulations), ``sample_ids`` (empty for
+    simulations),
     ``commitment`` (optional),
     ``drawn_at`` (ISO time, China Standard Time) and ``drawn_by`` (optional).
     """
@@ -1695,7 +1696,8 @@ def draw(
         eligible=design.size,
         strata=tuple(s.to_dict() for s in strata),
         sample_size=int(ids.shape[0]),
-        sample_digest=_sample_digest(ids, presorted=True),
+        # Simulations skip the digest too: thousands of replicates, none of them published.
+        sample_digest=_sample_digest(ids, presorted=True) if source.verifiable else "",
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
         drawn_at=when,
