@@ -533,3 +533,36 @@ def test_bad_values_from_the_library_are_one_line_errors(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("randcheck: error:")
+
+
+def test_verify_reads_the_published_roster_as_it_is(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    capsys.readouterr()
+    d = tmp_path / "d"
+    assert main(["verify", str(d / "receipt.json"), "--roster", str(d / "roster.csv")]) == 0
+    assert "样本一致" in capsys.readouterr().out
+
+
+def test_a_bad_plan_file_is_named(
+    files: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"rates": {"A": 0.1}, "no_exemptoin": true}', encoding="utf-8")
+    assert (
+        main(
+            [
+                "commit",
+                "--roster",
+                str(files["roster"]),
+                "--extra",
+                "risk_score",
+                "--plan",
+                str(plan),
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "plan.json: unknown plan field(s): no_exemptoin" in err

@@ -111,9 +111,13 @@ def _read_commitment(path: str) -> Any:
 
 
 def _plan(path: str) -> Any:
+    from randcheck.errors import PlanError
     from randcheck.sampling import SamplingPlan
 
-    return SamplingPlan.from_dict(_read_structured(path))
+    try:
+        return SamplingPlan.from_dict(_read_structured(path))
+    except PlanError as exc:
+        raise CliError(f"{path}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------- commands
@@ -168,6 +172,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not args.receipt or not args.roster:
         raise CliError("give RECEIPT and --roster, or --archive FOLDER")
     data = _read_structured(args.receipt)
+    # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
+    # publisher's own columns included (they are part of what was committed).
+    args.lenient = True
     roster = _load_targets(args)
     _progress("recomputing the draw")
     if data.get("format") == "randcheck-batch/1":
