@@ -830,6 +830,12 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
     with pytest.raises(randcheck.BatchError, match="commitment does not match"):
         randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=other)
     assert (
-        rv.commitment_digest(task.receipt.draws[0].roster_digest, rv.plan_digest(plan.to_dict()))
+        rv.commitment_digest(
+            task.receipt.draws[0].roster_digest, rv.plan_digest(plan.to_dict()), "batch/task/units"
+        )
         == c.digest
     )
+    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+        randcheck.draw_joint_task(
+            county.targets, items, plan, seed="2023-11-07", commitment=c, batch="task-b"
+        )

@@ -53,7 +53,13 @@ def publish(
     roster: TargetRoster, plan: SamplingPlan, folder: Path, seed: str = "2025 03 08"
 ) -> tuple[Path, Path, list[str]]:
     """Make an official draw with a commitment; write its receipt JSON and the roster CSV."""
-    d = draw(roster, plan, seed=seed, commitment=commit(roster, plan), stream="item/SW-01")
+    d = draw(
+        roster,
+        plan,
+        seed=seed,
+        commitment=commit(roster, plan, stream="item/SW-01"),
+        stream="item/SW-01",
+    )
     receipt, csv = folder / "receipt.json", folder / "roster.csv"
     receipt.write_text(d.receipt.to_json(), encoding="utf-8")
     roster.to_csv(csv)
@@ -435,6 +441,40 @@ def test_reference_verifier_rejects_a_batch_item_drawn_from_another_stream(
 ) -> None:
     receipt, csv_path = _county_batch(tmp_path, "coordinated")
     tamper(receipt, lambda r: r["draws"][1].update(stream="units/other"))
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert not report.ok
+    assert "wrong seed, path or stream" in report.text()
+
+
+def test_reference_verifier_rejects_a_rerolled_stream_under_the_commitment(
+    tmp_path: Path,
+) -> None:
+    roster = make_roster(300)
+    plan = SamplingPlan(overall_rate=0.2)
+    honest = draw(roster, plan, seed="s", commitment=commit(roster, plan))
+    forged = draw(roster, plan, seed="s", stream="units7").receipt.to_dict()
+    forged["commitment"] = honest.receipt.commitment
+    receipt, csv_path = tmp_path / "r.json", tmp_path / "roster.csv"
+    receipt.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    roster.to_csv(csv_path)
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert not report.ok
+    assert "承诺不一致 commitment does not match" in report.text()
+
+
+def test_reference_verifier_rejects_a_joint_task_drawn_from_another_seed(tmp_path: Path) -> None:
+    import randcheck
+
+    county = randcheck.example_county()
+    items = [it for it in county.items if it.code.endswith("-07")]
+    task = randcheck.draw_joint_task(
+        county.targets, items, SamplingPlan(overall_rate=0.5), seed="my own private seed"
+    )
+    data = task.receipt.to_dict()
+    data["seed"] = "2023-11-07 the public lottery"
+    receipt, csv_path = tmp_path / "t.json", tmp_path / "roster.csv"
+    receipt.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    county.targets.to_csv(csv_path)
     report = rv.verify_files(str(receipt), str(csv_path))
     assert not report.ok
     assert "wrong seed, path or stream" in report.text()

@@ -553,3 +553,19 @@ def test_a_rate_that_is_not_a_number_is_a_plan_error() -> None:
 
     with pytest.raises(randcheck.PlanError, match=r"'lots' is not a number"):
         randcheck.SamplingPlan(rates={"A": "lots"})
+
+
+def test_the_commitment_binds_the_key_so_a_draw_cannot_be_rerolled() -> None:
+    """Trying stream labels after the seed is known must not pass as the committed draw."""
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    c = randcheck.commit(county.targets, plan)
+    with pytest.raises(randcheck.PlanError, match="key 'units0'"):
+        randcheck.draw(county.targets, plan, seed="2023-11-07", commitment=c, stream="units0")
+    honest = randcheck.draw(county.targets, plan, seed="2023-11-07", commitment=c)
+    forged = randcheck.draw(county.targets, plan, seed="2023-11-07", stream="units0").receipt
+    forged_dict = forged.to_dict() | {"commitment": honest.receipt.commitment}
+    with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
+        randcheck.verify(forged_dict, county.targets)

@@ -1004,7 +1004,11 @@ def commit_batch(
     item_plans = {
         it.code: item_plan(it, (plans or {}).get(it.code), multipliers=multipliers) for it in items
     }
-    return Commitment.of(roster.digest(), _batch_plan_digest(items, item_plans, coordinated, batch))
+    return Commitment.of(
+        roster.digest(),
+        _batch_plan_digest(items, item_plans, coordinated, batch),
+        f"batch/{batch}",
+    )
 
 
 def draw_batch(
@@ -1093,7 +1097,9 @@ def draw_batch(
     batch_year = _batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan")
     if commitment is not None:
         expected = Commitment.of(
-            roster.digest(), _batch_plan_digest(items, item_plans, coordinated, batch)
+            roster.digest(),
+            _batch_plan_digest(items, item_plans, coordinated, batch),
+            f"batch/{batch}",
         )
         if commitment != expected:
             raise BatchError(
@@ -1147,13 +1153,14 @@ def draw_batch(
 
 
 def commit_joint_task(
-    roster: TargetRoster, items: Sequence[Item], plan: SamplingPlan
+    roster: TargetRoster, items: Sequence[Item], plan: SamplingPlan, *, batch: str = "task"
 ) -> Commitment:
     """The commitment to publish before a joint task's seed exists.
 
     A joint task is one draw on the roster restricted to the union of the items' scopes (its
     frame), so its commitment is :func:`randcheck.commit` of that frame and the plan
-    (``randcheck-commitment/1``); the frame's digest fixes the items' scopes too.
+    (``randcheck-commitment/1``) with the key ``batch/<label>/units``; the frame's digest fixes
+    the items' scopes too, and the key the task's label (pass the same ``batch`` to both).
 
     Examples
     --------
@@ -1167,7 +1174,7 @@ def commit_joint_task(
     """
     items = _check_items(items)
     frame = roster.take(np.flatnonzero(_scope_mask(roster, items)))
-    return Commitment.of(frame.digest(), plan.digest())
+    return Commitment.of(frame.digest(), plan.digest(), f"batch/{batch}/units")
 
 
 def draw_joint_task(
@@ -1422,6 +1429,7 @@ def verify_batch(
         promised = Commitment.of(
             receipt.roster_digest,
             _batch_plan_digest(recorded, recorded_plans, coordinated, receipt.batch),
+            f"batch/{receipt.batch}",
         ).digest
         if promised != receipt.commitment:
             diffs.append("commitment does not match the batch's roster digest and plans")

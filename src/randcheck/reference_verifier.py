@@ -405,8 +405,9 @@ def plan_digest(plan: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def commitment_digest(roster: str, plans: str) -> str:
-    body = f"randcheck-commitment/1\n{roster}\n{plans}\n".encode()
+def commitment_digest(roster: str, plans: str, key: str) -> str:
+    """randcheck-commitment/1: roster digest, plan digest and the key the numbers come from."""
+    body = f"randcheck-commitment/1\n{roster}\n{plans}\n{key}\n".encode()
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
@@ -436,7 +437,8 @@ def check_draw(
         mine if same else f"CSV {mine}, receipt {theirs}",
     )
     if receipt.get("commitment") is not None:
-        ok = commitment_digest(receipt["roster_digest"], plan_digest(receipt["plan"]))
+        key = "/".join([*receipt["path"], receipt["stream"]])
+        ok = commitment_digest(receipt["roster_digest"], plan_digest(receipt["plan"]), key)
         report.check(
             ok == receipt["commitment"],
             f"{who}承诺一致 commitment matches",
@@ -476,7 +478,17 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
     drawn: dict[str, list[str]] = {}
     if mode == "joint-task":
         frame = [r for r in rows if any(in_scope(r, it) for it in items)]
-        check_draw(draws[0], columns, frame, report, "联合任务 joint task: ")
+        if len(draws) != 1:
+            raise VerifierError(f"a joint task has one draw, the receipt lists {len(draws)}")
+        d = draws[0]
+        right = d["seed"] == batch["seed"] and d["path"] == path and d["stream"] == "units"
+        report.check(
+            right,
+            "联合任务 joint task: 密钥一致 key path matches",
+            "联合任务 joint task: 密钥不符 wrong seed, path or stream",
+            f"{d['seed']!r} {d['path']} / {d['stream']}",
+        )
+        check_draw(d, columns, frame, report, "联合任务 joint task: ")
         by_code = {r["credit_code"]: r for r in frame}
         for it in items:
             drawn[it["code"]] = [c for c in report.sample if in_scope(by_code[c], it)]
@@ -499,7 +511,7 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
             plans = {it["code"]: d["plan"] for it, d in zip(items, draws, strict=True)}
             lines += [f"{code}\t{plan_digest(plans[code])}\n" for code in sorted(plans)]
             plans_digest = "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
-            ok = commitment_digest(batch["roster_digest"], plans_digest)
+            ok = commitment_digest(batch["roster_digest"], plans_digest, f"batch/{batch['batch']}")
             report.check(
                 ok == batch["commitment"],
                 "批次承诺一致 batch commitment matches",

@@ -534,34 +534,46 @@ class Stratum:
 
 @attrs.frozen
 class Commitment:
-    """A fingerprint of roster + plan, published before the seed exists (commit, then reveal).
+    """A fingerprint of roster + plan + key, published before the seed exists (commit, reveal).
 
     ``digest = "sha256:" + SHA-256("randcheck-commitment/1\\n" + roster digest + "\\n" +
-    plan digest + "\\n")``. Publishing it first proves the frame and the plan were fixed before
-    anyone could know the seed, so nobody could pick a seed that suits them.
+    plan digest + "\\n" + key + "\\n")``, where ``key`` names the child key the draw's numbers
+    will come from: the labels from the seed's root key to the unit numbers joined by ``/``
+    (``"units"`` for a stand-alone draw, ``"batch/<label>"`` for a batch). Publishing it first
+    proves the frame, the plan and the key were fixed before anyone could know the seed, so
+    nobody could pick a seed, or a key label, that suits them.
     """
 
     roster_digest: str
     plan_digest: str
     digest: str
+    key: str = "units"
 
     @classmethod
-    def of(cls, roster_digest: str, plan_digest: str) -> Commitment:
-        text = f"{COMMITMENT_RECIPE}\n{roster_digest}\n{plan_digest}\n"
+    def of(cls, roster_digest: str, plan_digest: str, key: str = "units") -> Commitment:
+        text = f"{COMMITMENT_RECIPE}\n{roster_digest}\n{plan_digest}\n{key}\n"
         return cls(
-            roster_digest, plan_digest, "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+            roster_digest,
+            plan_digest,
+            "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            key,
         )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Commitment:
         """Read :meth:`to_dict` output (a published ``commitment.json``)."""
         try:
-            made = cls(str(data["roster_digest"]), str(data["plan_digest"]), str(data["digest"]))
+            made = cls(
+                str(data["roster_digest"]),
+                str(data["plan_digest"]),
+                str(data["digest"]),
+                str(data["key"]),
+            )
         except (KeyError, TypeError) as exc:
             raise VerificationError(f"commitment: missing field {exc}") from None
-        if made != cls.of(made.roster_digest, made.plan_digest):
+        if made != cls.of(made.roster_digest, made.plan_digest, made.key):
             raise VerificationError(
-                "commitment: its digest does not follow from its roster and plan digests"
+                "commitment: its digest does not follow from its roster digest, plan digest and key"
             )
         return made
 
@@ -582,11 +594,17 @@ class Commitment:
             "recipe": COMMITMENT_RECIPE,
             "roster_digest": self.roster_digest,
             "plan_digest": self.plan_digest,
+            "key": self.key,
             "digest": self.digest,
         }
 
 
-def commit(roster: TargetRoster, plan: SamplingPlan) -> Commitment:
+def _key_of(path: Sequence[str], stream: str) -> str:
+    """The commitment's key: the labels from the root key to the unit numbers, joined by /."""
+    return "/".join([*path, stream])
+
+
+def commit(roster: TargetRoster, plan: SamplingPlan, *, stream: str = "units") -> Commitment:
     """The commitment to publish before the seed is drawn.
 
     Examples
@@ -605,7 +623,7 @@ def commit(roster: TargetRoster, plan: SamplingPlan) -> Commitment:
         the eligible population…): a commitment that could never be honoured is refused.
     """
     inclusion_probabilities(roster, plan)  # the same checks as a draw, before anything is public
-    return Commitment.of(roster.digest(), plan.digest())
+    return Commitment.of(roster.digest(), plan.digest(), stream)
 
 
 @attrs.frozen
@@ -1632,11 +1650,15 @@ def draw(
         source = source_for(seed, rng)
     exact = source.verifiable
     design = _build_design(roster, plan, exact=True) if exact else _simulation_design(roster, plan)
-    if commitment is not None and commitment != Commitment.of(roster.digest(), plan.digest()):
-        raise PlanError(
-            "the commitment does not match this roster and plan: it was published for roster "
-            f"{commitment.roster_digest} and plan {commitment.plan_digest}"
-        )
+    if commitment is not None:
+        key = _key_of(source.describe()["path"], stream)
+        if commitment != Commitment.of(roster.digest(), plan.digest(), key):
+            raise PlanError(
+                "the commitment does not match this roster, plan and key: it was published for "
+                f"roster {commitment.roster_digest}, plan {commitment.plan_digest} and key "
+                f"{commitment.key!r}; this draw has roster {roster.digest()}, plan "
+                f"{plan.digest()} and key {key!r}"
+            )
     units = source.child(stream)
     start = units.child("rounding").uniform("start")
     sizes = _allocation.systematic_rounding(design.expected, start, plan.total is not None)
@@ -1804,9 +1826,13 @@ def verify(
     if plan is not None and plan != recorded_plan:
         diffs.append("plan changed: the plan given differs from the one in the receipt")
     if receipt.commitment is not None:
-        expected_c = Commitment.of(receipt.roster_digest, recorded_plan.digest()).digest
+        expected_c = Commitment.of(
+            receipt.roster_digest,
+            recorded_plan.digest(),
+            _key_of(receipt.path, receipt.stream),
+        ).digest
         if expected_c != receipt.commitment:
-            diffs.append("commitment does not match the receipt's roster digest and plan")
+            diffs.append("commitment does not match the receipt's roster digest, plan and key")
     source = HashSource.from_seed(receipt.seed)
     for label in receipt.path:
         source = source.child(label)
