@@ -351,8 +351,12 @@ def test_a_successful_build_leaves_the_callers_arrays_unchanged_and_unshared() -
     columns["risk_class"] = np.array(["A", "B", "C"])
     before = {k: v.copy() for k, v in columns.items()}
     r = TargetRoster.from_columns(columns)
-    r.abnormal[0] = False  # the roster's own copy
+    with pytest.raises(ValueError, match="read-only"):
+        r.abnormal[0] = False  # a roster is a frozen frame
     assert all(np.array_equal(columns[k], before[k]) for k in columns)
+    assert all(v.flags.writeable for v in columns.values())  # the caller's stay writable
+    columns["abnormal"][0] = False  # and changing them later does not reach the roster
+    assert bool(r.abnormal[r.row_of([A])[0]]) is True
 
 
 def test_a_bad_last_row_of_a_file_fails_the_whole_load(tmp_path: pathlib.Path) -> None:
@@ -916,3 +920,28 @@ def test_from_columns_rejects_a_categorical_for_a_non_label_column() -> None:
     cat = Categorical(np.array([0], dtype=np.int32), ("A",))
     with pytest.raises(RosterError, match="only accepted for label columns"):
         TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"], "risk_class": cat})
+
+
+@pytest.mark.parametrize("bad", ["z\nrow", "a\tb", ""])
+def test_an_extra_column_name_with_a_separator_is_refused(bad: str) -> None:
+    # Such a name could make two different rosters share one fingerprint.
+    with pytest.raises(RosterError, match="a column name must be non-empty"):
+        TargetRoster.from_columns(
+            {"credit_code": ["91350100M000100Y43"], "risk_class": ["A"], bad: ["1"]},
+            strict=False,
+        )
+
+
+def test_a_ready_categorical_is_copied_not_shared() -> None:
+    codes = np.array([0, 1], dtype=np.int32)
+    r = TargetRoster.from_columns(
+        {
+            "credit_code": ["91350100M000100Y43", "91130634MA00000001"],
+            "risk_class": ["A", "B"],
+            "industry": Categorical(codes, ("零售业", "餐饮业")),
+        }
+    )
+    digest = r.digest()
+    codes[0] = 1  # the caller's array, changed after the build
+    assert r.industry.labels().tolist() == ["零售业", "餐饮业"]
+    assert TargetRoster.from_columns(r.to_columns()).digest() == digest

@@ -1203,6 +1203,27 @@ def _split_csv_module(
     return header, columns, (None if consecutive else rows)
 
 
+def _arrays_of(values: Iterable[Any]) -> list[np.ndarray[Any, Any]]:
+    """The numpy arrays inside column values (plain arrays, Categorical codes, TagSet bits)."""
+    out: list[np.ndarray[Any, Any]] = []
+    for v in values:
+        if isinstance(v, Categorical):
+            out.append(v.codes)
+        elif isinstance(v, TagSet):
+            out.append(v.bits)
+        elif isinstance(v, np.ndarray):
+            out.append(v)
+    return out
+
+
+def _copy_column(value: Any) -> Any:
+    if isinstance(value, Categorical):
+        return Categorical(value.codes.copy(), value.categories)
+    if isinstance(value, TagSet):
+        return TagSet(value.bits.copy(), value.names)
+    return value.copy()
+
+
 class _Roster:
     """Shared machinery of the two directories (columns, validation, CSV, digest)."""
 
@@ -1219,9 +1240,13 @@ class _Roster:
         extra: Mapping[str, np.ndarray[Any, Any]],
         source: str | None = None,
     ) -> None:
-        # Private: use the from_* constructors, which validate.
+        # Private: use the from_* constructors, which validate. The arrays become read-only:
+        # a roster is a frozen frame (its digest is cached and published), so neither the
+        # roster nor an array handed out by ``to_columns`` can be changed in place.
         self._columns = dict(columns)
         self._extra = dict(extra)
+        for arr in _arrays_of([*self._columns.values(), *self._extra.values()]):
+            arr.setflags(write=False)
         self._n = len(columns[self.ID])
         self._cache: dict[str, Any] = {}
         self.source = source
@@ -1288,6 +1313,13 @@ class _Roster:
                     )
                 renamed[canon] = values
             elif name in keep or not strict:
+                if not name or any(ch in name for ch in (*_FORBIDDEN, "\x00")):
+                    raise RosterError(
+                        "a column name must be non-empty and without tab, newline, carriage "
+                        "return or NUL (the fingerprint writes names tab-separated on one line)",
+                        source=source,
+                        column=name,
+                    )
                 extras[name] = values
             else:
                 raise RosterError(
@@ -1323,6 +1355,12 @@ class _Roster:
             else:
                 parsed[col.name] = _default_column(col, n)
         parsed_extra = {k: _parse_extra(k, v, n, ctx) for k, v in sorted(extras.items())}
+        # Never keep an array the caller still holds: copy any that share memory with the input.
+        given = _arrays_of(columns.values())
+        for store in (parsed, parsed_extra):
+            for name, value in store.items():
+                if any(np.may_share_memory(a, g) for a in _arrays_of([value]) for g in given):
+                    store[name] = _copy_column(value)
         roster = cls(parsed, parsed_extra, source)
         roster._check_unique_ids(ctx)
         return roster
@@ -1536,7 +1574,10 @@ class _Roster:
         return type(self)(cols, extra, self.source)
 
     def to_columns(self) -> dict[str, np.ndarray[Any, Any]]:
-        """Plain numpy columns (labels as strings), e.g. for ``pandas.DataFrame(...)``."""
+        """Plain numpy columns (labels as strings), e.g. for ``pandas.DataFrame(...)``.
+
+        The arrays are read-only (some are the roster's own): ``.copy()`` one to change it.
+        """
         out: dict[str, np.ndarray[Any, Any]] = {}
         for col in self.COLUMNS:
             out[col.name] = self._plain(col, self._columns[col.name])
