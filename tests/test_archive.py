@@ -98,3 +98,34 @@ def test_verify_dispatches_on_the_record(
     randcheck.verify(batch.receipt.to_json(), county.targets)
     with pytest.raises(randcheck.VerificationError, match="needs the roster"):
         randcheck.verify(drawn.receipt)
+
+
+def test_files_that_belong_to_another_draw_are_caught(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    other_plan = randcheck.SamplingPlan(rates={"A": 0.02, "B": 0.02, "C": 0.2, "D": 0.5})
+    other = randcheck.commit(county.targets, other_plan)
+    folder = randcheck.write_archive(
+        tmp_path / "a", receipt=drawn.receipt, plan=other_plan, commitment=other
+    )
+    with pytest.raises(randcheck.VerificationError) as exc:
+        randcheck.verify_archive(folder)
+    assert "plan.json is not the plan of the draw" in str(exc.value)
+    assert "commitment.json is not the commitment recorded" in str(exc.value)
+
+
+def test_an_archive_without_a_receipt_does_not_verify(tmp_path: pathlib.Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "MANIFEST.json").write_text('{"files": {}}', encoding="utf-8")
+    with pytest.raises(randcheck.VerificationError, match=r"receipt\.json is missing"):
+        randcheck.verify_archive(folder)
+
+
+@pytest.mark.parametrize("name", ["receipt.json", "../escaped.txt", "sub/x.txt", "MANIFEST.json"])
+def test_an_extra_file_cannot_replace_or_escape_the_archive(
+    tmp_path: pathlib.Path, drawn: randcheck.Draw, name: str
+) -> None:
+    with pytest.raises(ValueError, match="plain file name"):
+        randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt, extra={name: "x"})
+    assert not (tmp_path / "escaped.txt").exists()

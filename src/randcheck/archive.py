@@ -163,6 +163,12 @@ def write_archive(
                 )
                 files["publication.csv"] = (scratch / "publication.csv").read_bytes()
     for name, content in (extra or {}).items():
+        plain = pathlib.PurePath(name).name == name and not name.startswith(".")
+        if not plain or name in files or name in ("README.txt", "MANIFEST.json"):
+            raise ValueError(
+                f"extra file {name!r}: use a plain file name that is not one of the archive's "
+                f"own ({', '.join(sorted([*files, 'README.txt', 'MANIFEST.json']))})"
+            )
         files[name] = content.encode("utf-8") if isinstance(content, str) else content
     files["README.txt"] = _README.format(recipe=ARCHIVE_RECIPE).encode("utf-8")
     manifest = {
@@ -224,6 +230,44 @@ def _read_all(path: pathlib.Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
 
 
+def _cross_check(files: Mapping[str, bytes]) -> list[str]:
+    """The archive's files must describe one batch: fingerprint, plan and commitment agree."""
+    if "receipt.json" not in files:
+        return ["receipt.json is missing: an archive holds the receipt of its draw or batch"]
+    try:
+        data = json.loads(files["receipt.json"])
+        batch = data.get("format") == "randcheck-batch/1"
+        draws = data["draws"] if batch else [data]
+        roster_digest = data["roster_digest"]
+        committed = data.get("commitment")
+        if batch and data.get("mode") == "joint-task":
+            committed = draws[0].get("commitment")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return ["receipt.json cannot be read as a randcheck receipt"]
+    found = []
+    written = files.get("roster_digest.txt")
+    if written is not None and written.decode("utf-8", "replace").strip() != roster_digest:
+        found.append("roster_digest.txt is not the fingerprint in receipt.json")
+    if "plan.json" in files:
+        try:
+            plan = SamplingPlan.from_dict(json.loads(files["plan.json"]))
+            recorded = [SamplingPlan.from_dict(d["plan"]) for d in draws]
+        except (ValueError, KeyError, TypeError):
+            found.append("plan.json cannot be read as a sampling plan")
+        else:
+            if plan not in recorded:
+                found.append("plan.json is not the plan of the draw in receipt.json")
+    if "commitment.json" in files:
+        try:
+            commitment = Commitment.from_dict(json.loads(files["commitment.json"]))
+        except (ValueError, VerificationError):
+            found.append("commitment.json cannot be read as a commitment")
+        else:
+            if commitment.digest != committed:
+                found.append("commitment.json is not the commitment recorded in receipt.json")
+    return found
+
+
 def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
     """Check an archive alone: every file's hash, then (with a roster snapshot) every draw.
 
@@ -250,6 +294,8 @@ def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
             diffs.append(f"{name}: not in the manifest (added after archiving)")
         elif hashlib.sha256(files[name]).hexdigest() != listed[name]:
             diffs.append(f"{name}: changed since archiving (SHA-256 differs)")
+    if not diffs:
+        diffs += _cross_check(files)
     recomputed = False
     if not diffs and "roster.csv" in files:
         with tempfile.TemporaryDirectory() as tmp:
