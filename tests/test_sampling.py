@@ -569,3 +569,27 @@ def test_the_commitment_binds_the_key_so_a_draw_cannot_be_rerolled() -> None:
     forged_dict = forged.to_dict() | {"commitment": honest.receipt.commitment}
     with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
         randcheck.verify(forged_dict, county.targets)
+
+
+def test_whole_number_settings_accept_json_floats_and_refuse_fractions() -> None:
+    import randcheck
+
+    assert randcheck.Eligibility(recent_days=30.0, as_of="2023-06-30").recent_days == 30
+    with pytest.raises(randcheck.PlanError, match=r"recent_days = 1.5 must be a whole number"):
+        randcheck.Eligibility(recent_days=1.5, as_of="2023-06-30")
+    with pytest.raises(randcheck.PlanError, match=r"min_per_stratum = True must be a whole"):
+        randcheck.SamplingPlan(rates={"A": 0.1}, min_per_stratum=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("eligible", 1), ("sample_size", 1), ("roster_size", 1)]
+)
+def test_verify_checks_every_count_in_the_receipt(field: str, value: int) -> None:
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    d = randcheck.draw(county.targets, plan, seed="2023-11-07").receipt.to_dict()
+    d[field] = value
+    with pytest.raises(randcheck.VerificationError, match=f"{field} differs"):
+        randcheck.verify(d, county.targets)

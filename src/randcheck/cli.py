@@ -81,8 +81,11 @@ def _write_text(path: str | None, text: str) -> None:
         return
     target = pathlib.Path(path)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    tmp.replace(target)
+    try:
+        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | None = None) -> None:
@@ -90,18 +93,21 @@ def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | N
     target = pathlib.Path(path)
     tmp = target.with_name(target.name + ".tmp")
     header = list(rows[0]) if rows else list(fields or ())
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        if header:
-            w = csv.DictWriter(fh, fieldnames=header)
-            w.writeheader()
-            for r in rows:
-                w.writerow(
-                    {
-                        k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-                        for k, v in r.items()
-                    }
-                )
-    tmp.replace(target)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            if header:
+                w = csv.DictWriter(fh, fieldnames=header)
+                w.writeheader()
+                for r in rows:
+                    w.writerow(
+                        {
+                            k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                            for k, v in r.items()
+                        }
+                    )
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read_commitment(path: str) -> Any:

@@ -118,6 +118,24 @@ def _opt_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
     return tuple(sorted({str(v) for v in value}))
 
 
+def _whole(value: Any, what: str) -> int | None:
+    """A whole number (``30`` or ``30.0`` from JSON), kept as ``int``; None passes."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise PlanError(f"{what} = {value!r} must be a whole number")
+    return int(value)
+
+
+def _whole_days(value: Any) -> int | None:
+    return _whole(value, "eligibility.recent_days")
+
+
+def _whole_minimum(value: Any) -> int:
+    whole = _whole(value, "min_per_stratum")
+    return 0 if whole is None else whole
+
+
 def _class_letters(value: Iterable[Any] | str | None) -> tuple[str, ...] | None:
     """Risk classes as sorted letters ("较高", "c", "C类" all become "C")."""
     if value is None:
@@ -197,7 +215,7 @@ class Eligibility:
     exclude_statuses: tuple[str, ...] = attrs.field(
         default=tuple(sorted(INACTIVE_STATUSES)), converter=_sorted_set
     )
-    recent_days: int | None = None
+    recent_days: int | None = attrs.field(default=None, converter=_whole_days)
     as_of: dt.date | None = attrs.field(default=None, converter=to_optional_date)
 
     def __attrs_post_init__(self) -> None:
@@ -356,7 +374,7 @@ class SamplingPlan:
     prevalence: tuple[tuple[str, float], ...] | None = attrs.field(
         default=None, converter=_class_table
     )
-    min_per_stratum: int = 0
+    min_per_stratum: int = attrs.field(default=0, converter=_whole_minimum)
     no_exemption: bool = False
     within: str = "equal"
     size_column: str | None = None
@@ -1855,5 +1873,16 @@ def verify(
         diffs.append("the receipt's sample_ids do not match its sample_digest")
     if [dict(s) for s in again.receipt.strata] != [dict(s) for s in receipt.strata]:
         diffs.append("strata differ: population or sample sizes per stratum do not match")
+    for field in ("eligible", "sample_size", "roster_size"):
+        if getattr(again.receipt, field) != getattr(receipt, field):
+            diffs.append(
+                f"{field} differs: recomputing gives {getattr(again.receipt, field)}, the "
+                f"receipt says {getattr(receipt, field)}"
+            )
+    if dict(receipt.recipes) != dict(again.receipt.recipes):
+        diffs.append(
+            f"recipes differ: the receipt names {dict(receipt.recipes)}, the draw uses "
+            f"{dict(again.receipt.recipes)}"
+        )
     if diffs:
         raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
