@@ -78,7 +78,7 @@ def test_commit_draw_verify_round_trip(
     receipt = json.loads((d / "receipt.json").read_text(encoding="utf-8"))
     assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
     lines = (d / "sample.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "credit_code,stratum,inclusion_probability"
+    assert lines[0] == "credit_code,name,area,stratum,inclusion_probability"
     assert len(lines) - 1 == receipt["sample_size"]
     assert (
         main(

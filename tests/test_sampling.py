@@ -593,3 +593,24 @@ def test_verify_checks_every_count_in_the_receipt(field: str, value: int) -> Non
     d[field] = value
     with pytest.raises(randcheck.VerificationError, match=f"{field} differs"):
         randcheck.verify(d, county.targets)
+
+
+def test_the_published_list_has_names_from_the_roster() -> None:
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    d = randcheck.draw(county.targets, plan, seed="2023-11-07")
+    cols = d.to_columns(county.targets)
+    assert list(cols) == [
+        "credit_code",
+        "name",
+        "area",
+        "stratum",
+        "inclusion_probability",
+        "weight",
+    ]
+    first = county.targets[int(d.rows[0])]
+    assert (str(cols["name"][0]), str(cols["area"][0])) == (first.name, first.area)
+    with pytest.raises(randcheck.PlanError, match="not the roster the draw was made from"):
+        d.to_columns(county.targets.take(list(range(100))))

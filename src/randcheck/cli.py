@@ -146,17 +146,18 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
     _write_text(args.out, result.receipt.to_json())
     if args.sample:
-        cols = result.to_columns()
+        cols = result.to_columns(roster)
+        names = ["credit_code", "name", "area", "stratum", "inclusion_probability"]
         _write_rows(
             args.sample,
             [
                 {
-                    "credit_code": str(cols["credit_code"][i]),
-                    "stratum": str(cols["stratum"][i]),
+                    **{k: str(cols[k][i]) for k in names[:-1]},
                     "inclusion_probability": repr(float(cols["inclusion_probability"][i])),
                 }
                 for i in range(len(result))
             ],
+            names,
         )
     _progress(f"drew {len(result)} targets; receipt written to {args.out or 'stdout'}")
     return 0

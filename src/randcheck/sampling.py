@@ -757,17 +757,28 @@ class Draw:
         """Drawn credit codes as ``str``."""
         return [b.decode("ascii") for b in self.ids.tolist()]
 
-    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
-        """Tidy columns: credit code, stratum label, inclusion probability, design weight."""
+    def to_columns(self, roster: TargetRoster | None = None) -> dict[str, npt.NDArray[Any]]:
+        """Tidy columns: credit code, stratum label, inclusion probability, design weight.
+
+        With the roster the draw was made from, the enterprise's name (企业名称) and area are
+        added after the credit code, as a published list of drawn targets (抽查名单) shows them.
+        """
         labels = np.array(
             ["/".join(s.key) for s in self.strata] or [""], dtype=np.dtypes.StringDType()
         )
-        return {
-            "credit_code": np.strings.decode(self.ids, "ascii"),
-            "stratum": labels[self.stratum] if len(self) else labels[:0],
-            "inclusion_probability": self.inclusion_probabilities,
-            "weight": 1.0 / self.inclusion_probabilities,
-        }
+        out: dict[str, npt.NDArray[Any]] = {"credit_code": np.strings.decode(self.ids, "ascii")}
+        if roster is not None:
+            if len(self) and (
+                int(self.rows.max()) >= len(roster)
+                or not np.array_equal(roster.credit_code[self.rows], self.ids)
+            ):
+                raise PlanError("to_columns: this is not the roster the draw was made from")
+            out["name"] = roster.name[self.rows]
+            out["area"] = roster.area.labels()[self.rows]
+        out["stratum"] = labels[self.stratum] if len(self) else labels[:0]
+        out["inclusion_probability"] = self.inclusion_probabilities
+        out["weight"] = 1.0 / self.inclusion_probabilities
+        return out
 
 
 # ---------------------------------------------------------------------------- the design
