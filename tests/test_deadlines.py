@@ -359,3 +359,12 @@ def test_bad_as_of_is_an_error():
 def test_unknown_label_language_is_an_error():
     with pytest.raises(CalendarError, match=r"language 'fr'; expected 'en' or 'zh'"):
         batch_status().labels("fr")
+
+
+def test_a_task_done_before_its_event_is_an_error():
+    from randcheck.deadlines import RESULT_PUBLICATION, due_dates
+
+    events = {"inspection_end": np.array(["2023-05-10", "2023-05-10"], dtype="datetime64[D]")}
+    done = np.array(["2023-05-12", "2023-05-08"], dtype="datetime64[D]")
+    with pytest.raises(CalendarError, match=r"done: row 2 is done on 2023-05-08, before its"):
+        due_dates(RESULT_PUBLICATION, events, as_of="2023-06-30", done=done)

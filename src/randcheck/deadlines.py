@@ -704,6 +704,16 @@ def due_dates(
             )
     day = as_date(as_of, field="as_of")
     today = np.datetime64(day, "D")
+    for name, c in cols.items():
+        if c.dtype.kind == "M":
+            early = np.flatnonzero(~np.isnat(done64) & ~np.isnat(c) & (done64 < c))
+            if early.size:
+                i = int(early[0])
+                raise CalendarError(
+                    f"done: row {i + 1} is done on {done64[i]}, before its {name} "
+                    f"({c[i]}); a task cannot be done before the event it follows"
+                    + (f" ({early.size} such rows)" if early.size > 1 else "")
+                )
 
     started = np.ones(n, dtype=bool)
     for c in cols.values():
