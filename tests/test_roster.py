@@ -945,3 +945,10 @@ def test_a_ready_categorical_is_copied_not_shared() -> None:
     codes[0] = 1  # the caller's array, changed after the build
     assert r.industry.labels().tolist() == ["零售业", "餐饮业"]
     assert TargetRoster.from_columns(r.to_columns()).digest() == digest
+
+
+def test_a_mapping_for_a_header_the_file_lacks_is_an_error(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("credit_code,risk_class\n91350100M000100Y43,A\n", encoding="utf-8")
+    with pytest.raises(RosterError, match=r"mapping names header\(s\) '纳税人识别号'"):
+        TargetRoster.from_csv(path, mapping={"纳税人识别号": "credit_code"})

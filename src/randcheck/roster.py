@@ -1458,9 +1458,16 @@ class _Roster:
             data = _read_file(path, encoding, source)
         header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source)
         del data
-        header = [
-            mapping.get(h.strip().lstrip("\ufeff"), h.strip().lstrip("\ufeff")) for h in header
-        ]
+        clean = [h.strip().lstrip("\ufeff") for h in header]
+        unused = sorted(set(mapping) - set(clean))
+        if unused:
+            raise RosterError(
+                f"mapping names header(s) {', '.join(map(repr, unused))} that the file does "
+                f"not have; its headers are {', '.join(clean)}",
+                source=source,
+                row=1,
+            )
+        header = [mapping.get(h, h) for h in clean]
         if len(set(header)) != len(header):
             dup = next(h for h in header if header.count(h) > 1)
             raise RosterError(
