@@ -330,3 +330,23 @@ def test_interval_coverage_by_simulation(within: str, method: str) -> None:
     # the variance estimator: its mean matches the variance over replicates (the sample
     # variance of R values has relative SD ≈ sqrt(2/R) = 3.2%; 5 of those)
     assert var.mean() / est.var(ddof=1) == pytest.approx(1.0, abs=5 * math.sqrt(2 / R))
+
+
+def test_a_batch_is_estimated_per_item() -> None:
+    import randcheck
+    from randcheck.policy import simulate_results
+
+    county = randcheck.example_county()
+    batch = randcheck.draw_batch(county.targets, county.items, seed="2023-11-07")
+    results = simulate_results(
+        batch,
+        county.targets,
+        {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3},
+        rng=1,
+        department="商务局",
+    )
+    direct = randcheck.estimate_prevalence(batch.draws["SW-13"], results, item="SW-13")
+    via_batch = randcheck.estimate_prevalence(batch, results, item="SW-13")
+    assert via_batch.overall == direct.overall
+    with pytest.raises(randcheck.ResultError, match="pass item= with one of"):
+        randcheck.estimate_prevalence(batch, results)

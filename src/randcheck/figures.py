@@ -37,12 +37,12 @@ from randcheck.results import (
     _roster_rows,
 )
 from randcheck.roster import RISK_LETTERS
+from randcheck.sampling import Draw
 
 if TYPE_CHECKING:
     from randcheck.calendar import ProvisionalCalendar, WorkCalendar
     from randcheck.models import Item
     from randcheck.roster import TargetRoster
-    from randcheck.sampling import Draw
 
 __all__ = [
     "COVERAGE_GOAL",
@@ -571,7 +571,7 @@ def _domain_labels(
 
 
 def estimate_prevalence(
-    drawn: Draw,
+    drawn: Draw | Any,
     findings: ResultTable | npt.ArrayLike,
     *,
     by: str | None = None,
@@ -587,8 +587,9 @@ def estimate_prevalence(
 
     Parameters
     ----------
-    drawn : Draw
-        The draw the results come from (its inclusion probabilities and strata).
+    drawn : Draw or Batch
+        The draw the results come from (its inclusion probabilities and strata); for a batch,
+        the draw of ``item``.
     findings : ResultTable or array
         The results (a drawn target has a finding when any of its results, for ``item`` if
         given, has one), or one value per drawn target in the draw's order: 1, 0, or NaN for
@@ -653,6 +654,16 @@ def estimate_prevalence(
     C and D hold 10% of the eligible enterprises: the estimate finds it, while the raw finding
     rate of the risk-weighted sample is 56%.
     """
+    if not isinstance(drawn, Draw):
+        draws = getattr(drawn, "draws", None)
+        if not isinstance(draws, Mapping):
+            raise TypeError(f"drawn: expected a Draw (or a Batch with item=), got {drawn!r}")
+        if item is None or item not in draws:
+            raise ResultError(
+                "drawn: a batch holds one draw per item; pass item= with one of "
+                + ", ".join(sorted(draws))
+            )
+        drawn = draws[item]
     if method not in ("ht", "stratified", "hajek"):
         raise PlanError(f"method = {method!r}; use 'ht', 'stratified' or 'hajek'")
     if interval not in ("normal", "wilson"):
