@@ -172,7 +172,7 @@ DEPTS = ("商务局", "公安局")
 
 
 @st.composite
-def instances(draw: st.DrawFn) -> Instance:
+def instances(draw: st.DrawFn, joint_skill: bool = False) -> Instance:
     n_off = draw(st.integers(4, 7))
     skills = [
         ";".join(draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)))
@@ -195,14 +195,22 @@ def instances(draw: st.DrawFn) -> Instance:
     n_vis = draw(st.integers(1, 3))
     visits = []
     for i in range(n_vis):
-        joint = draw(st.integers(0, 4)) == 0
+        forced = joint_skill and i == 0  # a joint visit that needs one skill
+        joint = forced or draw(st.integers(0, 4)) == 0
         visits.append(
             Visit(
                 code(i),
                 items=("X",),
                 departments=DEPTS if joint else ("商务局",),
                 skills=tuple(
-                    draw(st.lists(st.sampled_from(SKILLS), max_size=1 if joint else 2, unique=True))
+                    draw(
+                        st.lists(
+                            st.sampled_from(SKILLS),
+                            min_size=1 if forced else 0,
+                            max_size=1 if joint else 2,
+                            unique=True,
+                        )
+                    )
                 ),
                 area=draw(st.sampled_from(("130634", "130635"))),
                 team_size=draw(st.sampled_from((2, 2, 2, 3))),
@@ -230,6 +238,22 @@ def instances(draw: st.DrawFn) -> Instance:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.integers(0, 2**32 - 1))
 def test_every_rule_holds_and_feasibility_matches_brute_force(inst: Instance, s: int) -> None:
+    def run() -> Assignment:
+        return match_officers(
+            inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
+        )
+
+    if inst.brute_force_feasible():
+        inst.check(run())
+    else:
+        with pytest.raises(InfeasibleMatchingError) as info:
+            run()
+        assert info.value.reasons
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(joint_skill=True), st.integers(0, 2**32 - 1))
+def test_joint_visit_needing_a_skill_matches_brute_force(inst: Instance, s: int) -> None:
     def run() -> Assignment:
         return match_officers(
             inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
@@ -577,3 +601,89 @@ def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
             seed="2023-11-07",
             rules=randcheck.MatchingRules(cross_jurisdiction=True),
         )
+
+
+# ------------------------------------------------------------------------------------------
+# Joint visits that need a skill held across departments (nesting instead of the MILP)
+
+
+def _example_batch(seed: str) -> tuple[Any, list[Visit], MatchingRules]:
+    import randcheck
+
+    county = randcheck.example_county()
+    batch = randcheck.draw_batch(county.targets, county.items, seed=seed, lead_order=("商务局",))
+    rules = MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas, pair_cap=0.5)
+    return county, list(batch.visits), rules
+
+
+def test_example_county_joint_skill_visit_takes_the_flow_path_under_the_cap() -> None:
+    county, visits, rules = _example_batch("a")
+    joint = [v for v in visits if len(v.departments) >= 2 and v.skills]
+    assert [v.skills for v in joint] == [("报废机动车",)]
+    a = match_officers(visits, county.officers, rules=rules, seed="a")
+    Instance(visits, county.officers, [], rules).check(a)
+    assert a.method != "milp"
+    ((code_, skill, dept),) = a.nested
+    assert (code_, skill) == (joint[0].credit_code, "报废机动车")
+    assert dept in joint[0].departments
+    assert a.source["nested"] == [[code_, skill, dept]]
+    assert a.pair_probabilities is not None
+    assert a.cap_exceeded == 0
+    assert a.pair_probabilities.probability.max() <= 0.5
+
+
+def test_nesting_department_is_the_first_in_seed_rank_order() -> None:
+    county, visits, rules = _example_batch("a")
+    a = match_officers(visits, county.officers, rules=rules, seed="a")
+    ((code_, skill, dept),) = a.nested
+    (joint,) = [v for v in visits if v.credit_code == code_]
+    labels = [f"{code_}|{skill}|{d}" for d in joint.departments]
+    u = HashSource.from_seed("a").child("matching").child("nest").uniforms(np.array(labels))
+    holders = {
+        o.department
+        for o in county.officers
+        if skill in o.skills and not o.expert and o.department in joint.departments
+    }
+    ranked = [d for _, d in sorted(zip(u.tolist(), joint.departments, strict=True))]
+    assert dept == next(d for d in ranked if d in holders)
+
+
+def test_same_seed_same_nesting_and_teams() -> None:
+    county, visits, rules = _example_batch("b")
+
+    def run() -> Any:
+        a = match_officers(visits, county.officers, rules=rules, seed="b")
+        return a.teams(), a.nested, a.source, a.method
+
+    assert run() == run()
+
+
+def _seed_ranking_first(code_: str, skill: str, first: str, other: str) -> str:
+    for i in range(100):
+        seed = f"s{i}"
+        src = HashSource.from_seed(seed).child("matching").child("nest")
+        u = src.uniforms(np.array([f"{code_}|{skill}|{first}", f"{code_}|{skill}|{other}"]))
+        if u[0] < u[1]:
+            return seed
+    raise AssertionError("no seed ranks the department first")  # pragma: no cover
+
+
+def test_next_department_supplies_the_skill_when_the_first_ranked_cannot() -> None:
+    # O000 is the only 商务局 officer with 成品油, has room for one visit and is the only
+    # holder visit 0 may take; so the joint visit 1 must get its 成品油 from 公安局.
+    officers = roster(
+        4,
+        department=["商务局", "商务局", "公安局", "公安局"],
+        skills=["成品油", "", "成品油", ""],
+        load_cap=np.array([1, -1, -1, -1]),
+    )
+    visits = [
+        Visit(code(0), items=("X",), departments=("商务局",), skills=("成品油",)),
+        Visit(code(1), items=("Y",), departments=DEPTS, skills=("成品油",)),
+    ]
+    seed = _seed_ranking_first(code(1), "成品油", "商务局", "公安局")
+    a = match_officers(visits, officers, seed=seed)
+    Instance(visits, officers, [], MatchingRules()).check(a)
+    assert a.method != "milp"
+    assert a.nested == ((code(1), "成品油", "公安局"),)
+    assert a.teams() == [("O000", "O001"), ("O001", "O002")]

@@ -16,10 +16,14 @@ How it works (details in the explanation page "How officer matching is formulate
    and one per requirement (a skill, or a department of a joint visit). Each block shares its
    places equally, so every eligible officer has the same chance of being chosen for the block.
    The sum over blocks is the visit's *target*: a fractional team.
+   A joint visit that needs a skill held by officers of several departments first has the skill
+   holder's department chosen from the seed (child key ``nest``), which makes its requirement
+   groups disjoint (:attr:`Assignment.nested`).
 3. **Feasible marginals.** If the targets respect the pair cap ``q`` and every load cap, they are
-   the marginals. Otherwise a linear programme (HiGHS dual simplex) finds the marginals closest to
-   the targets that satisfy every rule and the cap; if the candidate blocks are too small, it
-   widens them to every eligible officer.
+   the marginals. Otherwise a maximum flow, run up to the targets, then up to the cap, then
+   beyond it, sets marginals that satisfy every rule; if the candidate blocks are too small, it
+   widens them to every eligible officer, then tries the next departments of joint visits, and
+   as a last resort solves the exact 0/1 programme (``method == "milp"``).
 4. **Rounding.** The marginals, multiples of ``2**-r``, are rounded to one assignment by
    dependent rounding along cycles of a flow network (Budish, Che, Kojima and Milgrom 2013;
    Jecmen et al. 2020): each pair is chosen with exactly its marginal probability, and team sizes,
@@ -66,6 +70,8 @@ Bools: TypeAlias = npt.NDArray[np.bool_]
 MATCHING_RECIPE = "randcheck-matching/1"
 
 _FREE, _SKILL, _EXPERT, _DEPT = 0, 1, 2, 3
+_ANY, _OUTSIDE = -1, -3  # skill block not restricted / restricted to no department of the visit
+_NEST_LIMIT = 64  # most choices of nesting departments tried before the integer programme
 _LP_BITS = 10  # the LP's marginals are multiples of 2**-10 (at least)
 _CAP_PENALTY = 1_000.0  # cost of one unit of probability above the pair cap
 _SLACK_PENALTY = 1_000_000.0  # cost of one unfilled place (only when infeasible)
@@ -253,12 +259,17 @@ class Assignment:
     source : dict
         What the receipt records about the randomness: recipe, seed, path.
     method : str
-        ``"targets"`` (the candidate targets were feasible), ``"lp"`` (a linear programme set the
+        ``"targets"`` (the candidate targets were feasible), ``"flow"`` (a maximum flow set the
         marginals) or ``"milp"`` (an integer programme with random weights; no exact marginals).
     pair_probabilities : PairProbabilities or None
         The marginals the rounding used (``None`` for ``"milp"``).
     cap_exceeded : int
         Number of pairs whose probability had to exceed the pair cap.
+    nested : tuple of (str, str, str)
+        For each joint visit (部门联合) that also needs a skill held by officers of several
+        departments, ``(credit_code, skill, department)``: the department, drawn from the seed,
+        whose officer supplies the skill (``""``: an officer of none of the visit's departments).
+        The pair probabilities are conditional on these choices. Empty for ``"milp"``.
     """
 
     credit_codes: tuple[str, ...]
@@ -272,6 +283,7 @@ class Assignment:
     method: str
     pair_probabilities: PairProbabilities | None
     cap_exceeded: int = 0
+    nested: tuple[tuple[str, str, str], ...] = ()
 
     def __len__(self) -> int:
         return len(self.credit_codes)
@@ -441,6 +453,7 @@ class _Problem:
     blk_label: list[str] = attrs.field(factory=list)
     blk_bit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
     blk_dept: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
+    blk_within: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_count: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_used: Bools = attrs.field(factory=lambda: np.zeros(0, bool))
     pool_ptr: Ints = attrs.field(factory=lambda: np.zeros(1, np.int64))
@@ -636,9 +649,26 @@ def _prepare(
     return prob
 
 
-def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRules) -> None:
+def _dept_codes(prob: _Problem, depts: Iterable[str]) -> list[int]:
+    return [prob.dept_names.index(d) for d in depts if d in prob.dept_names]
+
+
+def _build_blocks(
+    prob: _Problem,
+    canon_visits: list[Visit],
+    rules: MatchingRules,
+    nest: Mapping[int, int] | None = None,
+) -> None:
+    """Candidate-block templates of every visit.
+
+    ``nest`` maps a canonical visit with one skill and several departments to the department
+    code (or ``_OUTSIDE``) whose officers alone may fill its skill requirement; that
+    department's own requirement is then implied and dropped, so the visit's requirement groups
+    are disjoint.
+    """
+    nest = nest or {}
     n_off = prob.n_officers
-    pools: dict[tuple[int, int, str], int] = {}
+    pools: dict[tuple[Any, ...], int] = {}
     pool_arrays: list[Ints] = []
     officer_ok = prob.active & ~prob.expert
     expert_ok = prob.active & prob.expert
@@ -647,8 +677,8 @@ def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRule
     def skill_bit(s: str) -> int:
         return 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
 
-    def pool(p: int, kind: int, value: str) -> int:
-        key = (p if kind != _EXPERT else -1, kind, value)
+    def pool(p: int, kind: int, value: str, within: int = _ANY, depts: tuple[str, ...] = ()) -> int:
+        key = (p if kind != _EXPERT else -1, kind, value, within, depts)
         hit = pools.get(key)
         if hit is not None:
             return hit
@@ -658,6 +688,10 @@ def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRule
             mask = officer_ok & prob.dept_ok[p] & prob.area_ok[p]
             if kind == _SKILL:
                 mask &= (prob.bits & np.uint64(skill_bit(value))) != 0
+                if within >= 0:
+                    mask &= prob.dept == within
+                elif within == _OUTSIDE:
+                    mask &= ~np.isin(prob.dept, _dept_codes(prob, depts))
             elif kind == _DEPT:
                 code = prob.dept_names.index(value) if value in prob.dept_names else -1
                 mask &= prob.dept == code
@@ -666,22 +700,26 @@ def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRule
         return pools[key]
 
     signatures: dict[tuple[Any, ...], int] = {}
-    templates: list[list[tuple[int, int, str]]] = []
+    templates: list[list[tuple[int, int, str, int]]] = []
     sig_of = np.empty(prob.n_visits, dtype=np.int64)
     for i, v in enumerate(canon_visits):
         skills = v.skills if rules.require_skills else ()
         depts = v.departments if (rules.require_each_department and len(v.departments) >= 2) else ()
-        key = (int(prob.profile[i]), skills, depts)
+        within = nest.get(i, _ANY)
+        key = (int(prob.profile[i]), skills, depts, within)
         sig = signatures.get(key)
         if sig is None:
             p = int(prob.profile[i])
-            tpl = [(_FREE, pool(p, _FREE, ""), "")]
+            out_of = depts if within == _OUTSIDE else ()
+            tpl = [(_FREE, pool(p, _FREE, ""), "", _ANY)]
             for s in skills:
-                tpl.append((_SKILL, pool(p, _SKILL, s), s))
+                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of), s, within))
                 if rules.experts_for_skills:
-                    tpl.append((_EXPERT, pool(p, _EXPERT, s), s))
+                    tpl.append((_EXPERT, pool(p, _EXPERT, s), s, _ANY))
             for d in depts:
-                tpl.append((_DEPT, pool(p, _DEPT, d), d))
+                if within >= 0 and prob.dept_names[within] == d:
+                    continue  # implied by the skill holder of this department
+                tpl.append((_DEPT, pool(p, _DEPT, d), d, _ANY))
             sig = signatures[key] = len(templates)
             templates.append(tpl)
         sig_of[i] = sig
@@ -690,6 +728,7 @@ def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRule
     flat_kind = np.array([x[0] for t in templates for x in t], dtype=np.int64)
     flat_pool = np.array([x[1] for t in templates for x in t], dtype=np.int64)
     flat_label = [x[2] for t in templates for x in t]
+    flat_within = np.array([x[3] for t in templates for x in t], dtype=np.int64)
     flat_bit = np.array(
         [skill_bit(x[2]) if x[0] in (_SKILL, _EXPERT) else 0 for t in templates for x in t],
         dtype=np.uint64,
@@ -718,6 +757,7 @@ def _build_blocks(prob: _Problem, canon_visits: list[Visit], rules: MatchingRule
     prob.blk_label = [flat_label[j] for j in flat.tolist()]
     prob.blk_bit = flat_bit[flat]
     prob.blk_dept = flat_dept[flat]
+    prob.blk_within = flat_within[flat]
 
     lengths = np.array([a.shape[0] for a in pool_arrays], dtype=np.int64)
     prob.pool_ptr = np.zeros(len(pool_arrays) + 1, dtype=np.int64)
@@ -1000,6 +1040,13 @@ def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
             (prob.bits[o] & prob.blk_bit[gb]) != 0,
             prob.dept[o] == prob.blk_dept[gb],
         )
+        within = prob.blk_within[gb]
+        member &= (within < 0) | (prob.dept[o] == within)
+        outside = np.flatnonzero(within == _OUTSIDE)
+        for b in np.unique(gb[outside]).tolist():
+            sel = outside[gb[outside] == b]
+            visit = prob.visits_in[int(prob.vin[prob.blk_visit[b]])]
+            member[sel] &= ~np.isin(prob.dept[o[sel]], _dept_codes(prob, visit.departments))
         eidx, grep = eidx[member], grep[member]
         gptr = np.zeros(g_blocks.shape[0] + 1, dtype=np.int64)
         np.cumsum(np.bincount(grep, minlength=g_blocks.shape[0]), out=gptr[1:])
@@ -1071,6 +1118,7 @@ class _FlowResult:
     y: Ints  # officer edges, units of 1/scale
     xy: Ints  # expert edges
     failing: Ints  # canonical visits with an unfilled place, requirement or seat
+    blocked: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))  # see _solve_flow
 
 
 def _disjoint(g: _Graph) -> bool:
@@ -1161,7 +1209,30 @@ def _solve_flow(prob: _Problem, g: _Graph, rules: MatchingRules) -> _FlowResult:
     fail = set(np.flatnonzero(short[:n_vis]).tolist())
     fail |= set(g.gv[short[n_vis : n_vis + n_g]].tolist())
     fail |= set(g.sv[short[n_vis + n_g :]].tolist())
-    return _FlowResult(y[:n_e], y[n_e:], np.array(sorted(fail), dtype=np.int64))
+    blocked = np.zeros(0, dtype=np.int64)
+    if fail:
+        # Min cut: the visits with a place reachable from S in the residual network. A visit
+        # outside it does not change the cut's capacity by changing its own requirements.
+        from scipy import sparse
+        from scipy.sparse.csgraph import breadth_first_order
+
+        fwd = flow < cap_all
+        back = flow > 0
+        res_t = np.concatenate([tails[fwd], heads[back]])
+        res_h = np.concatenate([heads[fwd], tails[back]])
+        net = sparse.csr_matrix((np.ones(res_t.shape[0]), (res_t, res_h)), shape=(n_nodes, n_nodes))
+        seen = np.zeros(n_nodes, dtype=bool)
+        seen[breadth_first_order(net, 0, return_predecessors=False)] = True
+        blocked = np.unique(
+            np.concatenate(
+                [
+                    np.flatnonzero(seen[node_free : node_free + n_vis]),
+                    g.gv[seen[node_group : node_group + n_g]],
+                    g.sv[seen[node_seat : node_seat + n_s]],
+                ]
+            )
+        ).astype(np.int64)
+    return _FlowResult(y[:n_e], y[n_e:], np.array(sorted(fail), dtype=np.int64), blocked)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1433,6 +1504,58 @@ def _check_jurisdiction(
         )
 
 
+def _nest_options(
+    prob: _Problem, canon: list[Visit], rules: MatchingRules, src: UniformSource
+) -> dict[int, list[tuple[int, str]]]:
+    """The departments that may supply the skill holder of each joint visit needing one skill.
+
+    A joint visit (部门联合) that needs a skill held by officers of several departments has
+    overlapping requirements (the skill group crosses the department groups), which the flow
+    network cannot express. Choosing the department ``d`` of the skill holder makes them
+    disjoint: "one officer of ``d`` with the skill" implies "one officer of ``d``". For each
+    such visit, the candidates are the departments of the visit with at least one eligible
+    officer holding the skill, plus ``""`` (an officer of none of the visit's departments, e.g.
+    with no recorded department) when there is one and the team has a free place for them. They
+    are ranked by the numbers of the child key ``nest`` for ``<credit code>|<skill>|<dept>``,
+    smallest first. Returns ``{canonical visit: [(dept code or _OUTSIDE, dept name), ...]}``.
+    """
+    if not (rules.require_skills and rules.require_each_department):
+        return {}
+    skill_blocks: dict[int, list[int]] = {}
+    for b in np.flatnonzero(prob.blk_kind == _SKILL).tolist():
+        skill_blocks.setdefault(int(prob.blk_visit[b]), []).append(b)
+    opts: dict[int, list[tuple[int, str]]] = {}
+    labels: list[str] = []
+    for i, v in enumerate(canon):
+        blocks = skill_blocks.get(i, [])
+        if len(v.departments) < 2 or len(blocks) != 1 or not prob.blk_used[blocks[0]]:
+            continue
+        p = int(prob.profile[i])
+        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
+        ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
+        ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
+        codes = _dept_codes(prob, v.departments)
+        here = [(c, prob.dept_names[c]) for c in codes if (ok & (prob.dept == c)).any()]
+        if prob.k[i] > len(v.departments) and (ok & ~np.isin(prob.dept, codes)).any():
+            here.append((_OUTSIDE, ""))
+        if here:
+            opts[i] = here
+            labels += [f"{prob.codes[i]}|{v.skills[0]}|{d}" for _, d in here]
+    if not opts:
+        return opts
+    u = src.child("nest").uniforms(np.array(labels, dtype=STRING)).tolist()
+    at = 0
+    for i, here in opts.items():
+        keyed = sorted(zip(u[at : at + len(here)], labels[at : at + len(here)], here, strict=True))
+        opts[i] = [h for _, _, h in keyed]
+        at += len(here)
+    return opts
+
+
+def _flowable(g: _Graph) -> bool:
+    return g.laminar and _disjoint(g) and not (g.free_places < 0).any() and not _multi_seat(g)
+
+
 def match_officers(
     visits: Sequence[Visit],
     officers: OfficerRoster,
@@ -1515,6 +1638,14 @@ def match_officers(
     if reasons:
         _raise(reasons)
 
+    # Joint visits needing a skill held across departments: choose the skill holder's
+    # department from the seed so that every visit's requirements are disjoint.
+    canon = [prob.visits_in[i] for i in prob.vin.tolist()]
+    options = _nest_options(prob, canon, rules, src)
+    pick = dict.fromkeys(options, 0)
+    if options:
+        _build_blocks(prob, canon, rules, {v: options[v][pick[v]][0] for v in options})
+    tried = 1
     full = np.zeros(prob.n_visits, dtype=bool)
     method = "targets"
     g = _graph(prob, rules, full)
@@ -1525,7 +1656,7 @@ def match_officers(
     else:
         method = "flow"
         while True:
-            if g.laminar and _disjoint(g) and not (g.free_places < 0).any() and not _multi_seat(g):
+            if _flowable(g):
                 res = _solve_flow(prob, g, rules)
                 if res.failing.shape[0] == 0:
                     y, xy = res.y, res.xy
@@ -1536,9 +1667,28 @@ def match_officers(
                         full[:] = True
                     g = _graph(prob, rules, full)
                     continue
-                _raise(_hall_message(prob, res.failing, g))
-            # Requirements that overlap within a visit: integer programme on every eligible pair.
-            if not full.all():
+                # Next department in rank order for the nested visits on the source side of the
+                # minimum cut (only they can raise it), a bounded number of times.
+                nxt = [
+                    v for v in res.blocked.tolist() if v in pick and pick[v] + 1 < len(options[v])
+                ]
+                if nxt and tried < _NEST_LIMIT:
+                    for v in nxt:
+                        pick[v] += 1
+                    tried += 1
+                    _build_blocks(prob, canon, rules, {v: options[v][pick[v]][0] for v in options})
+                    g = _graph(prob, rules, full)
+                    continue
+                if not options:
+                    _raise(_hall_message(prob, res.failing, g))
+            # Requirements that overlap within a visit, or no choice of nesting departments
+            # tried admits an assignment: integer programme on every eligible pair.
+            if options:
+                options = {}
+                _build_blocks(prob, canon, rules)
+                full[:] = True
+                g = _graph(prob, rules, full)
+            elif not full.all():
                 full[:] = True
                 g = _graph(prob, rules, full)
             sol = _solve_milp(prob, g, src)
@@ -1546,6 +1696,9 @@ def match_officers(
                 _raise(_milp_infeasible(prob, g))
                 raise AssertionError("unreachable")  # pragma: no cover
             return _assignment(prob, g, sol[0], sol[1], src, "milp", None, 0)
+    nested = tuple(
+        (prob.codes[v], canon[v].skills[0], options[v][pick[v]][1]) for v in sorted(options)
+    )
     qu = _cap_units(rules, g.scale)
     over = int((y > qu).sum() + (xy > qu).sum())
     if over and rules.strict_pair_cap:
@@ -1566,7 +1719,7 @@ def match_officers(
         probability=np.concatenate([y, xy]) / g.scale,
     )
     ry, rxy = _round(prob, g, y, xy, src)
-    return _assignment(prob, g, ry, rxy, src, method, probs, over)
+    return _assignment(prob, g, ry, rxy, src, method, probs, over, nested)
 
 
 def _assignment(
@@ -1578,6 +1731,7 @@ def _assignment(
     method: str,
     probs: PairProbabilities | None,
     over: int,
+    nested: tuple[tuple[str, str, str], ...] = (),
 ) -> Assignment:
     on = y > 0
     xon = xy > 0
@@ -1594,6 +1748,8 @@ def _assignment(
     np.add.at(loads, prob.orow[o], 1)
     desc = src.describe()
     desc["matching"] = MATCHING_RECIPE
+    if nested:
+        desc["nested"] = [list(t) for t in nested]
     return Assignment(
         credit_codes=tuple(x.credit_code for x in prob.visits_in),
         visit_index=vi[order],
@@ -1606,6 +1762,7 @@ def _assignment(
         method=method,
         pair_probabilities=probs,
         cap_exceeded=over,
+        nested=nested,
     )
 
 
