@@ -172,12 +172,14 @@ DEPTS = ("商务局", "公安局")
 
 
 @st.composite
-def instances(draw: st.DrawFn, joint_skill: bool = False) -> Instance:
+def instances(draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = False) -> Instance:
     n_off = draw(st.integers(4, 7))
     skills = [
         ";".join(draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)))
         for _ in range(n_off)
     ]
+    if two_skills:  # at least one officer holds both skills of visit 0
+        skills[draw(st.integers(0, n_off - 1))] = ";".join(SKILLS[:2])
     depts = [draw(st.sampled_from(("商务局", "商务局", "公安局", "", ""))) for _ in range(n_off)]
     units = [draw(st.sampled_from(("一所", "二所"))) for _ in range(n_off)]
     expert = [draw(st.integers(0, 6)) == 0 for _ in range(n_off)]
@@ -196,13 +198,16 @@ def instances(draw: st.DrawFn, joint_skill: bool = False) -> Instance:
     visits = []
     for i in range(n_vis):
         forced = joint_skill and i == 0  # a joint visit that needs one skill
-        joint = forced or draw(st.integers(0, 4)) == 0
+        pair = two_skills and i == 0  # a visit that needs two skills, no departments
+        joint = forced or (not pair and draw(st.integers(0, 4)) == 0)
         visits.append(
             Visit(
                 code(i),
                 items=("X",),
                 departments=DEPTS if joint else ("商务局",),
-                skills=tuple(
+                skills=SKILLS[:2]
+                if pair
+                else tuple(
                     draw(
                         st.lists(
                             st.sampled_from(SKILLS),
@@ -254,6 +259,22 @@ def test_every_rule_holds_and_feasibility_matches_brute_force(inst: Instance, s:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(joint_skill=True), st.integers(0, 2**32 - 1))
 def test_joint_visit_needing_a_skill_matches_brute_force(inst: Instance, s: int) -> None:
+    def run() -> Assignment:
+        return match_officers(
+            inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
+        )
+
+    if inst.brute_force_feasible():
+        inst.check(run())
+    else:
+        with pytest.raises(InfeasibleMatchingError) as info:
+            run()
+        assert info.value.reasons
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(two_skills=True), st.integers(0, 2**32 - 1))
+def test_visit_needing_two_shared_skills_matches_brute_force(inst: Instance, s: int) -> None:
     def run() -> Assignment:
         return match_officers(
             inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
@@ -687,3 +708,83 @@ def test_next_department_supplies_the_skill_when_the_first_ranked_cannot() -> No
     assert a.method != "milp"
     assert a.nested == ((code(1), "成品油", "公安局"),)
     assert a.teams() == [("O000", "O001"), ("O001", "O002")]
+
+
+# ------------------------------------------------------------------------------------------
+# Visits that need two skills some officers share ("both" or "split" instead of the MILP)
+
+
+def _two_skill_batch() -> tuple[OfficerRoster, list[Visit]]:
+    s1, s2 = SKILLS[:2]
+    officers = roster(
+        8,
+        skills=[f"{s1};{s2}", s1, s2, "", f"{s1};{s2}", s1, s2, ""],
+        department=["商务局"] * 8,
+    )
+    visits = [
+        Visit(code(i), items=("X",), departments=("商务局",), skills=(s1, s2)) for i in range(3)
+    ]
+    return officers, visits
+
+
+def test_visit_needing_two_shared_skills_takes_the_flow_path_under_the_cap() -> None:
+    officers, visits = _two_skill_batch()
+    rules = MatchingRules(pair_cap=0.5)
+    a = match_officers(visits, officers, rules=rules, seed="2023-1107")
+    Instance(visits, officers, [], rules).check(a)
+    assert a.method != "milp"
+    label = "+".join(sorted(SKILLS[:2]))
+    assert [(c, s) for c, s, _ in a.nested] == [(code(i), label) for i in range(3)]
+    assert {case for _, _, case in a.nested} <= {"both", "split"}
+    assert a.source["nested"] == [list(t) for t in a.nested]
+    assert a.pair_probabilities is not None
+    assert a.cap_exceeded == 0
+    assert a.pair_probabilities.probability.max() <= 0.5
+
+
+def test_two_skill_case_is_the_first_in_seed_rank_order() -> None:
+    officers, visits = _two_skill_batch()
+    a = match_officers(visits, officers, seed="a")
+    label = "+".join(sorted(SKILLS[:2]))
+    src = HashSource.from_seed("a").child("matching").child("nest")
+    for code_, _, case in a.nested:
+        u = src.uniforms(np.array([f"{code_}|{label}|both", f"{code_}|{label}|split"]))
+        assert case == ("both" if u[0] < u[1] else "split")
+
+
+def test_same_seed_same_two_skill_cases_and_teams() -> None:
+    officers, visits = _two_skill_batch()
+
+    def run() -> Any:
+        a = match_officers(visits, officers, seed="b", rules=MatchingRules(pair_cap=0.5))
+        return a.teams(), a.nested, a.source, a.method
+
+    assert run() == run()
+
+
+def test_other_two_skill_case_when_the_first_ranked_cannot() -> None:
+    # O000 is the only holder of both skills and has room for one visit; visit 0 (one skill)
+    # may take only O000, so visit 1 must be staffed "split", by O001 and O002.
+    s1, s2 = SKILLS[:2]
+    officers = roster(
+        4,
+        skills=[f"{s1};{s2}", s1, s2, ""],
+        load_cap=np.array([1, -1, -1, -1]),
+    )
+    visits = [
+        Visit(code(0), items=("X",), departments=("商务局",), skills=(s1,)),
+        Visit(code(1), items=("Y",), departments=("商务局",), skills=(s1, s2)),
+    ]
+    conflicts = [Conflict("O001", code(0), "亲属关系")]
+    label = "+".join(sorted((s1, s2)))
+    for i in range(100):
+        seed = f"s{i}"
+        src = HashSource.from_seed(seed).child("matching").child("nest")
+        u = src.uniforms(np.array([f"{code(1)}|{label}|both", f"{code(1)}|{label}|split"]))
+        if u[0] < u[1]:
+            break
+    a = match_officers(visits, officers, conflicts=conflicts, seed=seed)
+    Instance(visits, officers, conflicts, MatchingRules()).check(a)
+    assert a.method != "milp"
+    assert a.nested == ((code(1), label, "split"),)
+    assert a.teams()[1] == ("O001", "O002")

@@ -18,11 +18,13 @@ How it works (details in the explanation page "How officer matching is formulate
    The sum over blocks is the visit's *target*: a fractional team.
    A joint visit that needs a skill held by officers of several departments first has the skill
    holder's department chosen from the seed (child key ``nest``), which makes its requirement
-   groups disjoint (:attr:`Assignment.nested`).
+   groups disjoint (:attr:`Assignment.nested`). Likewise a visit needing two skills that some
+   officer holds together has the case drawn: one officer with both, or one with each alone.
 3. **Feasible marginals.** If the targets respect the pair cap ``q`` and every load cap, they are
    the marginals. Otherwise a maximum flow, run up to the targets, then up to the cap, then
    beyond it, sets marginals that satisfy every rule; if the candidate blocks are too small, it
-   widens them to every eligible officer, then tries the next departments of joint visits, and
+   widens them to every eligible officer, then tries the next departments of joint visits (or
+   the other case of two-skill visits), and
    as a last resort solves the exact 0/1 programme (``method == "milp"``).
 4. **Rounding.** The marginals, multiples of ``2**-r``, are rounded to one assignment by
    dependent rounding along cycles of a flow network (Budish, Che, Kojima and Milgrom 2013;
@@ -269,7 +271,11 @@ class Assignment:
         For each joint visit (部门联合) that also needs a skill held by officers of several
         departments, ``(credit_code, skill, department)``: the department, drawn from the seed,
         whose officer supplies the skill (``""``: an officer of none of the visit's departments).
-        The pair probabilities are conditional on these choices. Empty for ``"milp"``.
+        For each visit (without department requirements) needing two skills ``s1 < s2`` that
+        some eligible officer holds together, ``(credit_code, "s1+s2", case)``: ``"both"`` (one
+        officer holds both) or ``"split"`` (one holds ``s1`` without ``s2``, another ``s2``
+        without ``s1``), drawn from the seed. The pair probabilities are conditional on these
+        choices. Empty for ``"milp"``.
     """
 
     credit_codes: tuple[str, ...]
@@ -452,6 +458,7 @@ class _Problem:
     blk_pool: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_label: list[str] = attrs.field(factory=list)
     blk_bit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
+    blk_nobit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
     blk_dept: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_within: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_count: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
@@ -658,15 +665,20 @@ def _build_blocks(
     canon_visits: list[Visit],
     rules: MatchingRules,
     nest: Mapping[int, int] | None = None,
+    pairs: Mapping[int, str] | None = None,
 ) -> None:
     """Candidate-block templates of every visit.
 
     ``nest`` maps a canonical visit with one skill and several departments to the department
     code (or ``_OUTSIDE``) whose officers alone may fill its skill requirement; that
     department's own requirement is then implied and dropped, so the visit's requirement groups
-    are disjoint.
+    are disjoint. ``pairs`` maps a canonical visit needing two skills ``s1 < s2`` (and no
+    department requirements) to ``"both"`` (one requirement: an officer holding both) or
+    ``"split"`` (two: a holder of ``s1`` without ``s2``, a holder of ``s2`` without ``s1``);
+    either way the groups are disjoint and no expert is called.
     """
     nest = nest or {}
+    pairs = pairs or {}
     n_off = prob.n_officers
     pools: dict[tuple[Any, ...], int] = {}
     pool_arrays: list[Ints] = []
@@ -677,8 +689,16 @@ def _build_blocks(
     def skill_bit(s: str) -> int:
         return 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
 
-    def pool(p: int, kind: int, value: str, within: int = _ANY, depts: tuple[str, ...] = ()) -> int:
-        key = (p if kind != _EXPERT else -1, kind, value, within, depts)
+    def pool(
+        p: int,
+        kind: int,
+        value: str,
+        within: int = _ANY,
+        depts: tuple[str, ...] = (),
+        bit: int = 0,
+        nobit: int = 0,
+    ) -> int:
+        key = (p if kind != _EXPERT else -1, kind, value, within, depts, bit, nobit)
         hit = pools.get(key)
         if hit is not None:
             return hit
@@ -687,7 +707,9 @@ def _build_blocks(
         else:
             mask = officer_ok & prob.dept_ok[p] & prob.area_ok[p]
             if kind == _SKILL:
-                mask &= (prob.bits & np.uint64(skill_bit(value))) != 0
+                # holds every skill of ``bit`` (one unless paired) and none of ``nobit``
+                mask &= ((prob.bits & np.uint64(bit)) == np.uint64(bit)) & (bit != 0)
+                mask &= (prob.bits & np.uint64(nobit)) == 0
                 if within >= 0:
                     mask &= prob.dept == within
                 elif within == _OUTSIDE:
@@ -700,26 +722,40 @@ def _build_blocks(
         return pools[key]
 
     signatures: dict[tuple[Any, ...], int] = {}
-    templates: list[list[tuple[int, int, str, int]]] = []
+    # (kind, pool, label, within, skills held, skills not held)
+    templates: list[list[tuple[int, int, str, int, int, int]]] = []
     sig_of = np.empty(prob.n_visits, dtype=np.int64)
     for i, v in enumerate(canon_visits):
         skills = v.skills if rules.require_skills else ()
         depts = v.departments if (rules.require_each_department and len(v.departments) >= 2) else ()
         within = nest.get(i, _ANY)
-        key = (int(prob.profile[i]), skills, depts, within)
+        case = pairs.get(i, "")
+        key = (int(prob.profile[i]), skills, depts, within, case)
         sig = signatures.get(key)
         if sig is None:
             p = int(prob.profile[i])
             out_of = depts if within == _OUTSIDE else ()
-            tpl = [(_FREE, pool(p, _FREE, ""), "", _ANY)]
+            tpl = [(_FREE, pool(p, _FREE, ""), "", _ANY, 0, 0)]
+            if case:
+                b1, b2 = skill_bit(skills[0]), skill_bit(skills[1])
+                parts = (
+                    [(skills[0] + "+" + skills[1], b1 | b2, 0)]
+                    if case == "both"
+                    else [(skills[0], b1, b2), (skills[1], b2, b1)]
+                )
+                for label, bit, nobit in parts:
+                    blk = pool(p, _SKILL, label, bit=bit, nobit=nobit)
+                    tpl.append((_SKILL, blk, label, _ANY, bit, nobit))
+                skills = ()
             for s in skills:
-                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of), s, within))
+                b = skill_bit(s)
+                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of, b), s, within, b, 0))
                 if rules.experts_for_skills:
-                    tpl.append((_EXPERT, pool(p, _EXPERT, s), s, _ANY))
+                    tpl.append((_EXPERT, pool(p, _EXPERT, s), s, _ANY, b, 0))
             for d in depts:
                 if within >= 0 and prob.dept_names[within] == d:
                     continue  # implied by the skill holder of this department
-                tpl.append((_DEPT, pool(p, _DEPT, d), d, _ANY))
+                tpl.append((_DEPT, pool(p, _DEPT, d), d, _ANY, 0, 0))
             sig = signatures[key] = len(templates)
             templates.append(tpl)
         sig_of[i] = sig
@@ -729,10 +765,8 @@ def _build_blocks(
     flat_pool = np.array([x[1] for t in templates for x in t], dtype=np.int64)
     flat_label = [x[2] for t in templates for x in t]
     flat_within = np.array([x[3] for t in templates for x in t], dtype=np.int64)
-    flat_bit = np.array(
-        [skill_bit(x[2]) if x[0] in (_SKILL, _EXPERT) else 0 for t in templates for x in t],
-        dtype=np.uint64,
-    )
+    flat_bit = np.array([x[4] for t in templates for x in t], dtype=np.uint64)
+    flat_nobit = np.array([x[5] for t in templates for x in t], dtype=np.uint64)
     flat_dept = np.array(
         [
             (prob.dept_names.index(x[2]) if x[2] in prob.dept_names else -2)
@@ -756,6 +790,7 @@ def _build_blocks(
     prob.blk_pool = flat_pool[flat]
     prob.blk_label = [flat_label[j] for j in flat.tolist()]
     prob.blk_bit = flat_bit[flat]
+    prob.blk_nobit = flat_nobit[flat]
     prob.blk_dept = flat_dept[flat]
     prob.blk_within = flat_within[flat]
 
@@ -1037,7 +1072,9 @@ def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
         gb = g_blocks[grep]
         member = np.where(
             g_kind[grep] == _SKILL,
-            (prob.bits[o] & prob.blk_bit[gb]) != 0,
+            ((prob.bits[o] & prob.blk_bit[gb]) == prob.blk_bit[gb])
+            & (prob.blk_bit[gb] != 0)
+            & ((prob.bits[o] & prob.blk_nobit[gb]) == 0),
             prob.dept[o] == prob.blk_dept[gb],
         )
         within = prob.blk_within[gb]
@@ -1506,7 +1543,7 @@ def _check_jurisdiction(
 
 def _nest_options(
     prob: _Problem, canon: list[Visit], rules: MatchingRules, src: UniformSource
-) -> dict[int, list[tuple[int, str]]]:
+) -> tuple[dict[int, list[tuple[int, str]]], frozenset[int]]:
     """The departments that may supply the skill holder of each joint visit needing one skill.
 
     A joint visit (部门联合) that needs a skill held by officers of several departments has
@@ -1517,23 +1554,46 @@ def _nest_options(
     officer holding the skill, plus ``""`` (an officer of none of the visit's departments, e.g.
     with no recorded department) when there is one and the team has a free place for them. They
     are ranked by the numbers of the child key ``nest`` for ``<credit code>|<skill>|<dept>``,
-    smallest first. Returns ``{canonical visit: [(dept code or _OUTSIDE, dept name), ...]}``.
+    smallest first.
+
+    A visit needing two skills ``s1 < s2`` (and no department requirements) whose eligible
+    holders overlap is met iff the team has a holder of both (case ``"both"``) or a holder of
+    ``s1`` without ``s2`` and one of ``s2`` without ``s1`` (case ``"split"``); each case has
+    disjoint groups. Its candidates are the cases with eligible officers, ranked by the numbers
+    of ``nest`` for ``<credit code>|<s1>+<s2>|<case>``.
+
+    Returns ``{canonical visit: [(dept code or _OUTSIDE, dept name), ...]}`` (``(0, case)`` for a
+    two-skill visit) and the set of two-skill visits.
     """
-    if not (rules.require_skills and rules.require_each_department):
-        return {}
+    if not rules.require_skills:
+        return {}, frozenset()
     skill_blocks: dict[int, list[int]] = {}
     for b in np.flatnonzero(prob.blk_kind == _SKILL).tolist():
         skill_blocks.setdefault(int(prob.blk_visit[b]), []).append(b)
     opts: dict[int, list[tuple[int, str]]] = {}
+    paired: set[int] = set()
     labels: list[str] = []
     for i, v in enumerate(canon):
         blocks = skill_blocks.get(i, [])
-        if len(v.departments) < 2 or len(blocks) != 1 or not prob.blk_used[blocks[0]]:
-            continue
+        joint = rules.require_each_department and len(v.departments) >= 2
         p = int(prob.profile[i])
         ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
-        ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
         ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
+        if not joint and len(blocks) == 2 and prob.blk_used[blocks].all():
+            h1 = ok & ((prob.bits & prob.blk_bit[blocks[0]]) != 0)
+            h2 = ok & ((prob.bits & prob.blk_bit[blocks[1]]) != 0)
+            if not (h1 & h2).any():
+                continue  # disjoint already
+            cases = [(0, "both")]
+            if (h1 & ~h2).any() and (h2 & ~h1).any():
+                cases.append((0, "split"))
+            opts[i] = cases
+            paired.add(i)
+            labels += [f"{prob.codes[i]}|{v.skills[0]}+{v.skills[1]}|{c}" for _, c in cases]
+            continue
+        if not joint or len(blocks) != 1 or not prob.blk_used[blocks[0]]:
+            continue
+        ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
         codes = _dept_codes(prob, v.departments)
         here = [(c, prob.dept_names[c]) for c in codes if (ok & (prob.dept == c)).any()]
         if prob.k[i] > len(v.departments) and (ok & ~np.isin(prob.dept, codes)).any():
@@ -1542,14 +1602,14 @@ def _nest_options(
             opts[i] = here
             labels += [f"{prob.codes[i]}|{v.skills[0]}|{d}" for _, d in here]
     if not opts:
-        return opts
+        return opts, frozenset()
     u = src.child("nest").uniforms(np.array(labels, dtype=STRING)).tolist()
     at = 0
     for i, here in opts.items():
         keyed = sorted(zip(u[at : at + len(here)], labels[at : at + len(here)], here, strict=True))
         opts[i] = [h for _, _, h in keyed]
         at += len(here)
-    return opts
+    return opts, frozenset(paired)
 
 
 def _flowable(g: _Graph) -> bool:
@@ -1641,10 +1701,16 @@ def match_officers(
     # Joint visits needing a skill held across departments: choose the skill holder's
     # department from the seed so that every visit's requirements are disjoint.
     canon = [prob.visits_in[i] for i in prob.vin.tolist()]
-    options = _nest_options(prob, canon, rules, src)
+    options, paired = _nest_options(prob, canon, rules, src)
     pick = dict.fromkeys(options, 0)
+
+    def rebuild() -> None:
+        chosen = {v: options[v][pick[v]] for v in options}
+        nest = {v: c[0] for v, c in chosen.items() if v not in paired}
+        _build_blocks(prob, canon, rules, nest, {v: chosen[v][1] for v in paired})
+
     if options:
-        _build_blocks(prob, canon, rules, {v: options[v][pick[v]][0] for v in options})
+        rebuild()
     tried = 1
     full = np.zeros(prob.n_visits, dtype=bool)
     method = "targets"
@@ -1676,7 +1742,7 @@ def match_officers(
                     for v in nxt:
                         pick[v] += 1
                     tried += 1
-                    _build_blocks(prob, canon, rules, {v: options[v][pick[v]][0] for v in options})
+                    rebuild()
                     g = _graph(prob, rules, full)
                     continue
                 if not options:
@@ -1697,7 +1763,10 @@ def match_officers(
                 raise AssertionError("unreachable")  # pragma: no cover
             return _assignment(prob, g, sol[0], sol[1], src, "milp", None, 0)
     nested = tuple(
-        (prob.codes[v], canon[v].skills[0], options[v][pick[v]][1]) for v in sorted(options)
+        (prob.codes[v], "+".join(canon[v].skills), options[v][pick[v]][1])
+        if v in paired
+        else (prob.codes[v], canon[v].skills[0], options[v][pick[v]][1])
+        for v in sorted(options)
     )
     qu = _cap_units(rules, g.scale)
     over = int((y > qu).sum() + (xy > qu).sum())
