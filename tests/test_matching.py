@@ -788,3 +788,29 @@ def test_other_two_skill_case_when_the_first_ranked_cannot() -> None:
     assert a.method != "milp"
     assert a.nested == ((code(1), label, "split"),)
     assert a.teams()[1] == ("O001", "O002")
+
+
+def test_a_pair_cap_is_never_silently_dropped() -> None:
+    import randcheck
+
+    officers = randcheck.OfficerRoster.from_columns(
+        {
+            "officer_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
+            "department": ["商务局", "商务局", "公安局", "公安局", "商务局", "公安局"],
+            "skills": ["成品油;典当", "成品油", "典当;成品油", "典当", "", ""],
+        }
+    )
+    # A joint visit needing two skills: its requirements cannot be nested for the flow.
+    visit = randcheck.Visit(
+        "91350100M000100Y43",
+        items=("X", "Y"),
+        departments=("商务局", "公安局"),
+        skills=("典当", "成品油"),
+    )
+    loose = randcheck.MatchingRules(pair_cap=0.5)
+    a = randcheck.match_officers([visit], officers, rules=loose, seed="s")
+    assert a.method == "milp"
+    assert a.pair_probabilities is None
+    strict = randcheck.MatchingRules(pair_cap=0.5, strict_pair_cap=True)
+    with pytest.raises(randcheck.InfeasibleMatchingError, match="pair cap cannot be guaranteed"):
+        randcheck.match_officers([visit], officers, rules=strict, seed="s")

@@ -136,7 +136,9 @@ class MatchingRules:
         the cap cannot hold, the pair gets the least probability it can and is listed in
         :attr:`Assignment.cap_exceeded`, unless ``strict_pair_cap`` is set.
     strict_pair_cap : bool
-        Raise :class:`~randcheck.InfeasibleMatchingError` instead of exceeding the cap.
+        Raise :class:`~randcheck.InfeasibleMatchingError` instead of exceeding the cap, and
+        instead of falling back to the 0/1 programme (``method == "milp"``), which keeps every
+        other rule but no pair cap.
     max_load : int or None
         Load cap for officers whose roster ``load_cap`` is empty.
     candidates : int
@@ -264,7 +266,8 @@ class Assignment:
         ``"targets"`` (the candidate targets were feasible), ``"flow"`` (a maximum flow set the
         marginals) or ``"milp"`` (an integer programme with random weights; no exact marginals).
     pair_probabilities : PairProbabilities or None
-        The marginals the rounding used (``None`` for ``"milp"``).
+        The marginals the rounding used (``None`` for ``"milp"``: that path does not bound any
+        pair's probability, so a pair cap holds only when ``method != "milp"``).
     cap_exceeded : int
         Number of pairs whose probability had to exceed the pair cap.
     nested : tuple of (str, str, str)
@@ -1757,6 +1760,16 @@ def match_officers(
             elif not full.all():
                 full[:] = True
                 g = _graph(prob, rules, full)
+            if rules.pair_cap is not None and rules.strict_pair_cap:
+                _raise(
+                    [
+                        "the pair cap cannot be guaranteed: some visit's requirements overlap in "
+                        "a way the flow cannot nest (a joint visit needing two skills, three or "
+                        "more skills held together, or one expert for two skills), so the batch "
+                        "would be staffed by the exact 0/1 programme, which has no pair cap "
+                        "[防止合谋]; split such visits or set strict_pair_cap=False"
+                    ]
+                )
             sol = _solve_milp(prob, g, src)
             if sol is None:
                 _raise(_milp_infeasible(prob, g))
