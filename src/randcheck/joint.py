@@ -53,12 +53,13 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._records import JsonRecord
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
 from randcheck.randomness import GeneratorSource, HashSource, source_for
@@ -743,7 +744,7 @@ def _item_from_record(d: Mapping[str, Any]) -> Item:
 
 
 @attrs.frozen
-class BatchReceipt:
+class BatchReceipt(JsonRecord):
     """The public record of a batch: every item's draw receipt, the merge, and the visits.
 
     ``mode`` is ``"coordinated"``, ``"independent"`` or ``"joint-task"``. For a joint task,
@@ -776,49 +777,14 @@ class BatchReceipt:
     year: int | None = None
     commitment: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        d = attrs.asdict(self, recurse=False)
-        d["items"] = [dict(i) for i in self.items]
-        d["draws"] = [r.to_dict() for r in self.draws]
-        d["lead_order"] = list(self.lead_order)
+    FORMAT: ClassVar[str] = BATCH_FORMAT
+    LABEL: ClassVar[str] = "batch receipt"
+
+    @classmethod
+    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
+        d["items"] = tuple(dict(i) for i in d["items"])
+        d["draws"] = tuple(Receipt.from_dict(r) for r in d["draws"])
         return d
-
-    def to_json(self, indent: int | None = 1) -> str:
-        """The batch receipt as JSON."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BatchReceipt:
-        """Read :meth:`to_dict` output.
-
-        Raises
-        ------
-        VerificationError
-            Another format, or a missing or malformed field.
-        """
-        d = dict(data)
-        if d.get("format") != BATCH_FORMAT:
-            raise VerificationError(
-                f"batch receipt format {d.get('format')!r} is not {BATCH_FORMAT}"
-            )
-        try:
-            d["items"] = tuple(dict(i) for i in d["items"])
-            d["draws"] = tuple(Receipt.from_dict(r) for r in d["draws"])
-            d["lead_order"] = tuple(d.get("lead_order", ()))
-            return cls(**d)
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, VerificationError):
-                raise
-            raise VerificationError(f"batch receipt is incomplete or malformed: {exc}") from None
-
-    @classmethod
-    def from_json(cls, text: str) -> BatchReceipt:
-        """Read :meth:`to_json` output."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"batch receipt JSON: {exc}") from None
 
 
 @attrs.frozen(eq=False)

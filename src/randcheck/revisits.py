@@ -31,10 +31,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 import numpy as np
@@ -42,6 +41,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation
 from randcheck._dates import to_date
+from randcheck._records import JsonRecord
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
 from randcheck.results import TOP_CATEGORIES, ResultTable
@@ -144,7 +144,7 @@ class RevisitPlan:
 
 
 @attrs.frozen
-class RevisitReceipt:
+class RevisitReceipt(JsonRecord):
     """The public record of a revisit draw (format ``randcheck-revisit/1``).
 
     Fields: ``recipes``, ``library``, ``verifiable``, ``seed``, ``path`` (child-key labels from
@@ -170,43 +170,8 @@ class RevisitReceipt:
     drawn_at: str = ""
     drawn_by: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        d = attrs.asdict(self, recurse=False)
-        d["recipes"] = dict(self.recipes)
-        d["plan"] = dict(self.plan)
-        d["strata"] = [dict(s) for s in self.strata]
-        d["sample_ids"] = list(self.sample_ids)
-        d["path"] = list(self.path)
-        return d
-
-    def to_json(self, indent: int | None = 1) -> str:
-        """The receipt as JSON."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RevisitReceipt:
-        """Read :meth:`to_dict` output."""
-        d = dict(data)
-        if d.get("format") != REVISIT_RECIPE:
-            raise VerificationError(
-                f"revisit receipt format {d.get('format')!r} is not {REVISIT_RECIPE}"
-            )
-        try:
-            d["strata"] = tuple(d["strata"])
-            d["sample_ids"] = tuple(d["sample_ids"])
-            d["path"] = tuple(d["path"])
-            return cls(**d)
-        except (KeyError, TypeError) as exc:
-            raise VerificationError(f"revisit receipt is incomplete or malformed: {exc}") from None
-
-    @classmethod
-    def from_json(cls, text: str) -> RevisitReceipt:
-        """Read :meth:`to_json` output."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"revisit receipt JSON: {exc}") from None
+    FORMAT: ClassVar[str] = REVISIT_RECIPE
+    LABEL: ClassVar[str] = "revisit receipt"
 
 
 @attrs.frozen(eq=False)

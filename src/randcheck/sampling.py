@@ -71,7 +71,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
@@ -79,6 +79,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation
 from randcheck._dates import to_optional_date
+from randcheck._records import JsonRecord
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
@@ -645,7 +646,7 @@ def commit(roster: TargetRoster, plan: SamplingPlan, *, stream: str = "units") -
 
 
 @attrs.frozen
-class Receipt:
+class Receipt(JsonRecord):
     """The public record of a draw: enough for anyone to recompute it with :func:`verify`.
 
     Fields: ``format`` (``randcheck-receipt/1``), ``recipes`` (names of the randomness, design,
@@ -679,41 +680,13 @@ class Receipt:
     drawn_at: str = ""
     drawn_by: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        d = attrs.asdict(self, recurse=False)
-        d["recipes"] = dict(self.recipes)
-        d["plan"] = dict(self.plan)
-        d["strata"] = [dict(s) for s in self.strata]
-        d["sample_ids"] = list(self.sample_ids)
-        d["path"] = list(self.path)
+    FORMAT: ClassVar[str] = RECEIPT_FORMAT
+    LABEL: ClassVar[str] = "receipt"
+
+    @classmethod
+    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
+        d.setdefault("path", ())
         return d
-
-    def to_json(self, indent: int | None = 1) -> str:
-        """The receipt as JSON (UTF-8 characters kept)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Receipt:
-        d = dict(data)
-        if d.get("format") != RECEIPT_FORMAT:
-            raise VerificationError(
-                f"receipt format {d.get('format')!r} is not one this version reads "
-                f"({RECEIPT_FORMAT})"
-            )
-        try:
-            d["strata"] = tuple(d["strata"])
-            d["sample_ids"] = tuple(d["sample_ids"])
-            d["path"] = tuple(d.get("path", ()))
-            return cls(**d)
-        except (KeyError, TypeError) as exc:
-            raise VerificationError(f"receipt is incomplete or malformed: {exc}") from None
-
-    @classmethod
-    def from_json(cls, text: str) -> Receipt:
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"receipt JSON: {exc}") from None
 
 
 @attrs.frozen(eq=False)
