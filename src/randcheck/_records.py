@@ -64,6 +64,28 @@ class JsonRecord:
             raise VerificationError(f"{cls.LABEL} is incomplete or malformed: {exc}") from None
 
     @classmethod
+    def read_official(cls, value: Any) -> Self:
+        """A record from itself, its dict or its JSON text, refusing a simulation's.
+
+        Raises
+        ------
+        VerificationError
+            If it cannot be read, or was made with ``rng=`` (not publicly verifiable).
+        """
+        if isinstance(value, str):
+            record = cls.from_json(value)
+        elif isinstance(value, cls):
+            record = value
+        else:
+            record = cls.from_dict(value)
+        if not getattr(record, "verifiable", False) or getattr(record, "seed", None) is None:
+            raise VerificationError(
+                f"this {cls.LABEL} is from a simulation (rng=), which is not publicly "
+                "verifiable; only draws made with seed= can be verified"
+            )
+        return record
+
+    @classmethod
     def from_json(cls, text: str) -> Self:
         """Read :meth:`to_json` output."""
         try:

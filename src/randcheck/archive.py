@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from randcheck.calendar import CHINA_TZ
 from randcheck.errors import VerificationError
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
@@ -157,7 +158,7 @@ def write_archive(
             results.to_csv(scratch / "results.csv")
             files["results.csv"] = (scratch / "results.csv").read_bytes()
             if roster is not None:
-                when = as_of or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+                when = as_of or dt.datetime.now(CHINA_TZ).date()
                 publication_records(results, as_of=when, roster=roster).to_csv(
                     scratch / "publication.csv"
                 )

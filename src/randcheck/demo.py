@@ -16,11 +16,11 @@ from collections.abc import Callable
 import numpy as np
 
 from randcheck import __version__
+from randcheck.calendar import CHINA_TZ
 
 __all__ = ["DEMO_SEED", "run_demo"]
 
 DEMO_SEED = "2023-03-07 双色球 第2023025期 04 09 13 17 26 31 + 12"
-_CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def run_demo(
@@ -61,7 +61,7 @@ def run_demo(
         lead_order=("商务局",),
         year=2023,
         drawn_by="法治办（示例）",
-        drawn_at=dt.datetime(2023, 3, 8, 9, 30, tzinfo=_CST),
+        drawn_at=dt.datetime(2023, 3, 8, 9, 30, tzinfo=CHINA_TZ),
     )
     general = batch.draws["SW-00"]
     echo(f"    年度抽查 SW-00: {len(general)} of {general.receipt.eligible:,} active targets")

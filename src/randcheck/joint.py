@@ -1303,14 +1303,7 @@ def verify_batch(
     >>> verify_batch(b.receipt.to_json(), county.targets, items=county.items[:4]) is None
     True
     """
-    if isinstance(receipt, str):
-        receipt = BatchReceipt.from_json(receipt)
-    elif not isinstance(receipt, BatchReceipt):
-        receipt = BatchReceipt.from_dict(receipt)
-    if not receipt.verifiable or receipt.seed is None:
-        raise VerificationError(
-            "this batch was drawn in simulation (rng=); it is not publicly verifiable"
-        )
+    receipt = BatchReceipt.read_official(receipt)
     if receipt.merge_recipe != MERGE_RECIPE:
         raise VerificationError(
             f"merge recipe {receipt.merge_recipe!r} is not one this version implements "

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from randcheck import _allocation
 from randcheck._dates import to_date
 from randcheck._records import JsonRecord
+from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
 from randcheck.results import TOP_CATEGORIES, ResultTable
@@ -63,7 +64,6 @@ __all__ = [
 REVISIT_RECIPE: Final = "randcheck-revisit/1"
 _FRAME_TAG: Final = "randcheck-revisit-frame/1"
 _SAMPLE_TAG: Final = "randcheck-revisit-sample/1"
-_CST = dt.timezone(dt.timedelta(hours=8))
 #: What a revisit draw may be stratified by.
 REVISIT_BY: Final[tuple[str, ...]] = ("department", "inspector", "entered_by", "item", "category")
 #: What a revisit can find: the check and its entry hold up (属实), the check was perfunctory
@@ -370,7 +370,7 @@ def draw_revisits(
         sample_size=len(id_strs),
         sample_digest=_sample_digest(id_strs),
         sample_ids=id_strs if units.verifiable else (),
-        drawn_at=(drawn_at or dt.datetime.now(_CST)).isoformat(timespec="seconds"),
+        drawn_at=(drawn_at or dt.datetime.now(CHINA_TZ)).isoformat(timespec="seconds"),
         drawn_by=drawn_by,
     )
     return RevisitDraw(plan, sample, rows[take], prob[st[take]], st[take], strata, receipt)
@@ -388,15 +388,8 @@ def verify_revisits(
         strata) differs from the receipt's; or the recomputed sample or strata differ.
         ``differences`` lists each finding.
     """
-    if isinstance(receipt, str):
-        receipt = RevisitReceipt.from_json(receipt)
-    elif not isinstance(receipt, RevisitReceipt):
-        receipt = RevisitReceipt.from_dict(receipt)
-    if not receipt.verifiable or receipt.seed is None:
-        raise VerificationError(
-            "this revisit receipt is from a simulation (rng=); only draws made with seed= can "
-            "be verified"
-        )
+    receipt = RevisitReceipt.read_official(receipt)
+    assert receipt.seed is not None
     if receipt.recipes.get("revisit") != REVISIT_RECIPE or receipt.recipes.get("prn") != PRN_RECIPE:
         raise VerificationError(
             f"this receipt uses recipes {dict(receipt.recipes)}, which this version of randcheck "

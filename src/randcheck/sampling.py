@@ -80,6 +80,7 @@ import numpy.typing as npt
 from randcheck import _allocation
 from randcheck._dates import to_optional_date
 from randcheck._records import JsonRecord
+from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
@@ -108,7 +109,6 @@ SAMPLE_RECIPE = "randcheck-sample/1"
 COMMITMENT_RECIPE = "randcheck-commitment/1"
 ATTENTION_LABEL = "关注"
 _STRATA_COLUMNS = ("risk_class", "industry", "area")
-_CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def _opt_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
@@ -1699,7 +1699,7 @@ def draw(
     )
     # Simulations keep the receipt light: the digest of the sample, not the list.
     id_strs = tuple(np.strings.decode(ids, "ascii").tolist()) if source.verifiable else ()
-    when = (drawn_at or dt.datetime.now(_CST)).isoformat(timespec="seconds")
+    when = (drawn_at or dt.datetime.now(CHINA_TZ)).isoformat(timespec="seconds")
     described = source.describe()
     receipt = Receipt(
         format=RECEIPT_FORMAT,
@@ -1800,15 +1800,8 @@ def verify(
     VerificationError
         Saying precisely what differs (``differences`` lists each finding).
     """
-    if isinstance(receipt, str):
-        receipt = Receipt.from_json(receipt)
-    elif not isinstance(receipt, Receipt):
-        receipt = Receipt.from_dict(receipt)
-    if not receipt.verifiable or receipt.seed is None:
-        raise VerificationError(
-            "this receipt is from a simulation (rng=), which is not publicly verifiable; "
-            "only draws made with seed= can be verified"
-        )
+    receipt = Receipt.read_official(receipt)
+    assert receipt.seed is not None
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
         raise VerificationError(
             f"this receipt uses recipes {dict(receipt.recipes)}, which this version of "
