@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from randcheck import Conflict, InfeasibleMatchingError, OfficerRoster, PlanError, Visit
 from randcheck.errors import BatchError
 from randcheck.matching import (
+    MATCHING_RECIPE,
+    MATCHING_RECIPES,
     Assignment,
     MatchingRules,
     match_officers,
@@ -169,20 +172,41 @@ class Instance:
 
 SKILLS = ("成品油", "典当")
 DEPTS = ("商务局", "公安局")
+MORE_SKILLS = ("成品油", "典当", "危险化学品")
+EXPERT_SKILLS = ("特种设备", "医疗器械")  # held by experts only
 
 
 @st.composite
-def instances(draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = False) -> Instance:
-    n_off = draw(st.integers(4, 7))
+def instances(
+    draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = False, overlap: bool = False
+) -> Instance:
+    """Small random batches. ``overlap``: visit 0's requirements overlap in one of the ways
+    only a cover can nest (a joint visit needing two skills, three skills, or two skills only
+    experts hold, one expert holding both), under either matching recipe."""
+    n_off = draw(st.integers(5 if overlap else 4, 7))
+    pool = MORE_SKILLS if overlap else SKILLS
     skills = [
-        ";".join(draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)))
+        ";".join(draw(st.lists(st.sampled_from(pool), max_size=3 if overlap else 2, unique=True)))
         for _ in range(n_off)
     ]
     if two_skills:  # at least one officer holds both skills of visit 0
         skills[draw(st.integers(0, n_off - 1))] = ";".join(SKILLS[:2])
+    structure = draw(st.sampled_from(("joint", "three", "experts"))) if overlap else ""
+    if structure:  # at least one officer (expert) meets two requirements of visit 0
+        skills[0] = ";".join(EXPERT_SKILLS if structure == "experts" else MORE_SKILLS[:2])
     depts = [draw(st.sampled_from(("商务局", "商务局", "公安局", "", ""))) for _ in range(n_off)]
     units = [draw(st.sampled_from(("一所", "二所"))) for _ in range(n_off)]
     expert = [draw(st.integers(0, 6)) == 0 for _ in range(n_off)]
+    if structure == "experts":
+        expert[0] = True
+        expert[1] = draw(st.booleans())
+        for i in range(1, n_off):
+            if expert[i]:
+                skills[i] = ";".join(
+                    draw(st.lists(st.sampled_from(EXPERT_SKILLS), max_size=2, unique=True))
+                )
+    elif structure:
+        depts[0] = "商务局"
     active = [draw(st.integers(0, 9)) > 0 for _ in range(n_off)]
     caps = [draw(st.sampled_from((-1, 1, 2, 2, 3))) for _ in range(n_off)]
     officers = roster(
@@ -200,12 +224,20 @@ def instances(draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = Fal
         forced = joint_skill and i == 0  # a joint visit that needs one skill
         pair = two_skills and i == 0  # a visit that needs two skills, no departments
         joint = forced or (not pair and draw(st.integers(0, 4)) == 0)
+        fixed: tuple[str, ...] = ()
+        if structure and i == 0:
+            joint = structure == "joint"
+            fixed = {"joint": MORE_SKILLS[:2], "three": MORE_SKILLS, "experts": EXPERT_SKILLS}[
+                structure
+            ]
         visits.append(
             Visit(
                 code(i),
                 items=("X",),
                 departments=DEPTS if joint else ("商务局",),
-                skills=SKILLS[:2]
+                skills=fixed
+                if fixed
+                else SKILLS[:2]
                 if pair
                 else tuple(
                     draw(
@@ -232,6 +264,7 @@ def instances(draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = Fal
         unit_areas={"一所": {"130634"}, "二所": {"130635"}},
         pair_cap=draw(st.sampled_from((None, 0.5, 0.75))),
         candidates=draw(st.sampled_from((2, 4, 32))),
+        recipe=draw(st.sampled_from(MATCHING_RECIPES)) if overlap else MATCHING_RECIPE,
     )
     return Instance(visits, officers, conflicts, rules)
 
@@ -240,52 +273,50 @@ def instances(draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = Fal
 # Properties
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.integers(0, 2**32 - 1))
-def test_every_rule_holds_and_feasibility_matches_brute_force(inst: Instance, s: int) -> None:
+def _matches_brute_force(inst: Instance, s: int) -> Assignment | None:
+    """Every rule holds on the matching, which exists iff a brute-force search finds one."""
+
     def run() -> Assignment:
         return match_officers(
             inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
         )
 
     if inst.brute_force_feasible():
-        inst.check(run())
-    else:
-        with pytest.raises(InfeasibleMatchingError) as info:
-            run()
-        assert info.value.reasons
+        a = run()
+        inst.check(a)
+        return a
+    with pytest.raises(InfeasibleMatchingError) as info:
+        run()
+    assert info.value.reasons
+    return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_every_rule_holds_and_feasibility_matches_brute_force(inst: Instance, s: int) -> None:
+    _matches_brute_force(inst, s)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(joint_skill=True), st.integers(0, 2**32 - 1))
 def test_joint_visit_needing_a_skill_matches_brute_force(inst: Instance, s: int) -> None:
-    def run() -> Assignment:
-        return match_officers(
-            inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
-        )
-
-    if inst.brute_force_feasible():
-        inst.check(run())
-    else:
-        with pytest.raises(InfeasibleMatchingError) as info:
-            run()
-        assert info.value.reasons
+    _matches_brute_force(inst, s)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(two_skills=True), st.integers(0, 2**32 - 1))
 def test_visit_needing_two_shared_skills_matches_brute_force(inst: Instance, s: int) -> None:
-    def run() -> Assignment:
-        return match_officers(
-            inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
-        )
+    _matches_brute_force(inst, s)
 
-    if inst.brute_force_feasible():
-        inst.check(run())
-    else:
-        with pytest.raises(InfeasibleMatchingError) as info:
-            run()
-        assert info.value.reasons
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(overlap=True), st.integers(0, 2**32 - 1))
+def test_overlapping_requirements_match_brute_force(inst: Instance, s: int) -> None:
+    a = _matches_brute_force(inst, s)
+    if a is not None and a.method != "milp":
+        assert a.pair_probabilities is not None
+        if inst.rules.pair_cap is not None and a.cap_exceeded == 0:
+            assert a.pair_probabilities.probability.max() <= inst.rules.pair_cap
 
 
 @settings(max_examples=40, deadline=None)
@@ -590,7 +621,7 @@ class _FixedBlocks:
         self.base, self.run = base, run
 
     def child(self, label: str) -> Any:
-        if label in ("visits", "officers"):
+        if label in ("visits", "officers", "nest"):
             return self.base.child(label)
         return self.base.child(f"{label}#{self.run}")
 
@@ -790,27 +821,145 @@ def test_other_two_skill_case_when_the_first_ranked_cannot() -> None:
     assert a.teams()[1] == ("O001", "O002")
 
 
+# ------------------------------------------------------------------------------------------
+# Other overlapping requirements: a drawn cover instead of the MILP (recipe randcheck-matching/2)
+
+
+def _overlap_roster() -> OfficerRoster:
+    import randcheck
+
+    return randcheck.OfficerRoster.from_columns(
+        {
+            "officer_id": [f"O{i}" for i in range(1, 10)] + [f"X{i}" for i in range(1, 5)],
+            "department": [*(["商务局"] * 2), *(["公安局"] * 2), "商务局", "公安局"]
+            + ["商务局"] * 3
+            + [""] * 4,
+            "skills": [
+                "成品油;典当",
+                "成品油",
+                "典当;成品油",
+                "典当",
+                "",
+                "",
+                "典当;危险化学品",
+                "成品油;危险化学品",
+                "典当;成品油",
+                "特种设备;医疗器械",
+                "特种设备",
+                "医疗器械",
+                "医疗器械;特种设备",
+            ],
+            "expert": np.array([False] * 9 + [True] * 4),
+        }
+    )
+
+
+# A joint visit needing two skills, a visit needing three skills held together, and one whose
+# two skills only experts hold (one expert holds both).
+_OVERLAPS = [
+    Visit(code(1), items=("X", "Y"), departments=("商务局", "公安局"), skills=("典当", "成品油")),
+    Visit(code(2), items=("X",), departments=("商务局",), skills=("典当", "成品油", "危险化学品")),
+    Visit(code(3), items=("Z",), departments=("商务局",), skills=("医疗器械", "特种设备")),
+]
+
+
+@pytest.mark.parametrize("visit", _OVERLAPS, ids=["joint-two-skills", "three", "experts"])
+def test_overlapping_requirements_take_the_flow_path_under_the_cap(visit: Visit) -> None:
+    import randcheck
+
+    officers = _overlap_roster()
+    rules = randcheck.MatchingRules(pair_cap=0.75)
+    a = randcheck.match_officers([visit], officers, rules=rules, seed="s")
+    Instance([visit], officers, [], rules).check(a)
+    assert a.method != "milp"
+    assert a.source["matching"] == "randcheck-matching/2"
+    ((code_, skills, cover),) = a.nested
+    assert (code_, skills) == (visit.credit_code, "+".join(visit.skills))
+    assert a.source["nested"] == [[code_, skills, cover]]
+    assert a.pair_probabilities is not None
+    assert a.cap_exceeded == 0
+    assert a.pair_probabilities.probability.max() <= 0.75
+
+
+def test_the_cover_is_the_first_in_seed_rank_order() -> None:
+    import randcheck
+
+    officers = _overlap_roster()
+    visit = _OVERLAPS[0]
+    # The partitions of {典当, 成品油, 公安局, 商务局} into two parts, each met by one eligible
+    # officer (a team of 2); every one admits a team here.
+    covers = [
+        "典当+成品油@公安局, @商务局",
+        "典当+成品油@商务局, @公安局",
+        "典当@公安局, 成品油@商务局",
+        "成品油@公安局, 典当@商务局",
+    ]
+    seen = set()
+    for i in range(16):
+        seed = f"s{i}"
+        a = randcheck.match_officers([visit], officers, seed=seed)
+        labels = np.array([f"{visit.credit_code}|典当+成品油|{c}" for c in covers])
+        u = HashSource.from_seed(seed).child("matching").child("nest").uniforms(labels)
+        assert a.nested == ((visit.credit_code, "典当+成品油", covers[int(np.argmin(u))]),)
+        seen.add(a.nested[0][2])
+    assert seen == set(covers)
+
+
+def test_recipe_1_still_sends_overlapping_requirements_to_the_milp() -> None:
+    import randcheck
+
+    officers = _overlap_roster()
+    for visit in _OVERLAPS:
+        rules = randcheck.MatchingRules(pair_cap=0.75, recipe="randcheck-matching/1")
+        a = randcheck.match_officers([visit], officers, rules=rules, seed="s")
+        Instance([visit], officers, [], rules).check(a)
+        assert a.method == "milp"
+        assert a.source["matching"] == "randcheck-matching/1"
+        assert a.pair_probabilities is None
+
+
+def test_unknown_recipe_is_refused() -> None:
+    with pytest.raises(ValueError, match="randcheck-matching/1, randcheck-matching/2"):
+        MatchingRules(recipe="randcheck-matching/9")
+
+
+def test_a_cover_keeps_exact_pair_probabilities() -> None:
+    # With the cover (child key "nest") and the candidate blocks fixed, the rounding must
+    # reproduce the reported marginals, each under the cap.
+    officers = _overlap_roster()
+    visits = [*_OVERLAPS, Visit(code(4), items=("X",), departments=("商务局",))]
+    rules = MatchingRules(pair_cap=0.75)
+    gen = HashSource.from_seed("fixed-cover").child("matching")
+    first = match_officers(visits, officers, rules=rules, source=gen)
+    assert len(first.nested) == 3
+    probs = first.pair_probabilities
+    assert probs is not None
+    assert first.cap_exceeded == 0
+    target = probs.matrix(len(visits), len(officers))
+    runs = 1500
+    counts = np.zeros_like(target)
+    for i in range(runs):
+        a = match_officers(visits, officers, rules=rules, source=_FixedBlocks(gen, i))
+        assert a.nested == first.nested
+        np.add.at(counts, (a.visit_index, a.officer_index), 1)
+    freq = counts / runs
+    cells = int((target > 0).sum())
+    assert np.all((target == 0) <= (freq == 0))
+    for p, f in zip(target[target > 0].tolist(), freq[target > 0].tolist(), strict=True):
+        assert abs(f - p) <= _bound(p, runs, cells)
+
+
 def test_a_pair_cap_is_never_silently_dropped() -> None:
     import randcheck
 
-    officers = randcheck.OfficerRoster.from_columns(
-        {
-            "officer_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
-            "department": ["商务局", "商务局", "公安局", "公安局", "商务局", "公安局"],
-            "skills": ["成品油;典当", "成品油", "典当;成品油", "典当", "", ""],
-        }
-    )
-    # A joint visit needing two skills: its requirements cannot be nested for the flow.
-    visit = randcheck.Visit(
-        "91350100M000100Y43",
-        items=("X", "Y"),
-        departments=("商务局", "公安局"),
-        skills=("典当", "成品油"),
-    )
-    loose = randcheck.MatchingRules(pair_cap=0.5)
+    officers = _overlap_roster()
+    visit = _OVERLAPS[0]
+    # Under recipe /1 the joint two-skill visit goes to the 0/1 programme, which has no cap:
+    # that is reported, and refused when the cap is strict.
+    loose = randcheck.MatchingRules(pair_cap=0.5, recipe="randcheck-matching/1")
     a = randcheck.match_officers([visit], officers, rules=loose, seed="s")
     assert a.method == "milp"
     assert a.pair_probabilities is None
-    strict = randcheck.MatchingRules(pair_cap=0.5, strict_pair_cap=True)
+    strict = attrs.evolve(loose, strict_pair_cap=True)
     with pytest.raises(randcheck.InfeasibleMatchingError, match="pair cap cannot be guaranteed"):
         randcheck.match_officers([visit], officers, rules=strict, seed="s")

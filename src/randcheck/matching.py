@@ -20,12 +20,14 @@ How it works (details in the explanation page "How officer matching is formulate
    holder's department chosen from the seed (child key ``nest``), which makes its requirement
    groups disjoint (:attr:`Assignment.nested`). Likewise a visit needing two skills that some
    officer holds together has the case drawn: one officer with both, or one with each alone.
+   Any other overlap (recipe ``randcheck-matching/2``) has a *cover* drawn: a partition of its
+   requirements into parts, one team member each, with disjoint groups (:func:`_cover_options`).
 3. **Feasible marginals.** If the targets respect the pair cap ``q`` and every load cap, they are
    the marginals. Otherwise a maximum flow, run up to the targets, then up to the cap, then
    beyond it, sets marginals that satisfy every rule; if the candidate blocks are too small, it
-   widens them to every eligible officer, then tries the next departments of joint visits (or
-   the other case of two-skill visits), and
-   as a last resort solves the exact 0/1 programme (``method == "milp"``).
+   widens them to every eligible officer, then tries the next department, case or cover of the
+   visits that compete for the short officers (under /2 also of visits whose pairs would exceed
+   the cap), and as a last resort solves the exact 0/1 programme (``method == "milp"``).
 4. **Rounding.** The marginals, multiples of ``2**-r``, are rounded to one assignment by
    dependent rounding along cycles of a flow network (Budish, Che, Kojima and Milgrom 2013;
    Jecmen et al. 2020): each pair is chosen with exactly its marginal probability, and team sizes,
@@ -38,8 +40,10 @@ see :mod:`randcheck.randomness`) or from ``rng`` in a simulation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -67,13 +71,20 @@ __all__ = [
 Ints: TypeAlias = npt.NDArray[np.int64]
 Floats: TypeAlias = npt.NDArray[np.float64]
 Bools: TypeAlias = npt.NDArray[np.bool_]
+#: A requirement as (skill bits held, department code or -1): "holds every skill, is of dept".
+_Rule: TypeAlias = tuple[int, int]
+#: A visit's drawn cover: its requirement groups as (kind, label, rule, rules of earlier groups).
+_Cover: TypeAlias = tuple[tuple[int, str, _Rule, tuple[_Rule, ...]], ...]
 
 #: Version of the matching algorithm, recorded in every receipt.
-MATCHING_RECIPE = "randcheck-matching/1"
+MATCHING_RECIPE = "randcheck-matching/2"
+#: Every recipe this version can run (``MatchingRules.recipe``); older ones stay reproducible.
+MATCHING_RECIPES = ("randcheck-matching/1", MATCHING_RECIPE)
 
 _FREE, _SKILL, _EXPERT, _DEPT = 0, 1, 2, 3
 _ANY, _OUTSIDE = -1, -3  # skill block not restricted / restricted to no department of the visit
 _NEST_LIMIT = 64  # most choices of nesting departments tried before the integer programme
+_COVER_LIMIT = 64  # most covers listed per visit (officers', experts' and both)
 _LP_BITS = 10  # the LP's marginals are multiples of 2**-10 (at least)
 _CAP_PENALTY = 1_000.0  # cost of one unit of probability above the pair cap
 _SLACK_PENALTY = 1_000_000.0  # cost of one unfilled place (only when infeasible)
@@ -144,6 +155,13 @@ class MatchingRules:
     candidates : int
         Size of the random candidate blocks (rounded down to a power of two); larger blocks spread
         the load over more officers for the same cost per visit.
+    recipe : str
+        The matching recipe, recorded in :attr:`Assignment.source`: ``"randcheck-matching/2"``
+        (default) or ``"randcheck-matching/1"``, to recompute a matching published with it.
+        They differ only for visits whose requirements overlap in ways /1 could not nest (a
+        joint visit needing two skills, three or more skills held together, one expert for two
+        skills): /1 sends such a batch to the 0/1 programme, /2 draws a cover first (see
+        :func:`match_officers`).
 
     Examples
     --------
@@ -164,6 +182,7 @@ class MatchingRules:
     strict_pair_cap: bool = False
     max_load: int | None = attrs.field(default=None)
     candidates: int = attrs.field(default=16)
+    recipe: str = attrs.field(default=MATCHING_RECIPE)
 
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
@@ -179,6 +198,14 @@ class MatchingRules:
     def _check_candidates(self, _a: attrs.Attribute[int], value: int) -> None:
         if value < 2:
             raise ValueError(f"candidates must be at least 2, got {value}")
+
+    @recipe.validator
+    def _check_recipe(self, _a: attrs.Attribute[str], value: str) -> None:
+        if value not in MATCHING_RECIPES:
+            raise ValueError(
+                f"recipe must be one of {', '.join(MATCHING_RECIPES)}, got {value!r} (a newer "
+                "randcheck may know it)"
+            )
 
     @repeat_window_days.validator
     def _check_window(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
@@ -277,7 +304,11 @@ class Assignment:
         For each visit (without department requirements) needing two skills ``s1 < s2`` that
         some eligible officer holds together, ``(credit_code, "s1+s2", case)``: ``"both"`` (one
         officer holds both) or ``"split"`` (one holds ``s1`` without ``s2``, another ``s2``
-        without ``s1``), drawn from the seed. The pair probabilities are conditional on these
+        without ``s1``), drawn from the seed. For any other visit whose requirements overlap
+        (recipe ``randcheck-matching/2``), ``(credit_code, "s1+s2+…", cover)``: the drawn
+        partition of its requirements, listed as its groups, e.g. ``"典当+成品油@商务局,
+        @公安局"`` (an officer of 商务局 with both skills, one of 公安局) or
+        ``"expert:医疗器械+特种设备"``. The pair probabilities are conditional on these
         choices. Empty for ``"milp"``.
     """
 
@@ -461,11 +492,10 @@ class _Problem:
     blk_pool: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_label: list[str] = attrs.field(factory=list)
     blk_bit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
-    blk_nobit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
     blk_dept: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_within: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_count: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     blk_used: Bools = attrs.field(factory=lambda: np.zeros(0, bool))
+    blk_auto: Bools = attrs.field(factory=lambda: np.zeros(0, bool))  # skill/expert pair blocks
     pool_ptr: Ints = attrs.field(factory=lambda: np.zeros(1, np.int64))
     pool_members: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
     pool_pos: npt.NDArray[np.int32] = attrs.field(factory=lambda: np.zeros((0, 0), np.int32))
@@ -669,6 +699,7 @@ def _build_blocks(
     rules: MatchingRules,
     nest: Mapping[int, int] | None = None,
     pairs: Mapping[int, str] | None = None,
+    covers: Mapping[int, _Cover] | None = None,
 ) -> None:
     """Candidate-block templates of every visit.
 
@@ -678,10 +709,13 @@ def _build_blocks(
     are disjoint. ``pairs`` maps a canonical visit needing two skills ``s1 < s2`` (and no
     department requirements) to ``"both"`` (one requirement: an officer holding both) or
     ``"split"`` (two: a holder of ``s1`` without ``s2``, a holder of ``s2`` without ``s1``);
-    either way the groups are disjoint and no expert is called.
+    either way the groups are disjoint and no expert is called. ``covers`` maps any other visit
+    whose requirements overlap to the cover drawn for it (see :func:`_cover_options`): one block
+    per group, each of the officers (or experts) meeting exactly that group's requirements.
     """
     nest = nest or {}
     pairs = pairs or {}
+    covers = covers or {}
     n_off = prob.n_officers
     pools: dict[tuple[Any, ...], int] = {}
     pool_arrays: list[Ints] = []
@@ -700,13 +734,16 @@ def _build_blocks(
         depts: tuple[str, ...] = (),
         bit: int = 0,
         nobit: int = 0,
+        avoid: tuple[_Rule, ...] = (),
     ) -> int:
-        key = (p if kind != _EXPERT else -1, kind, value, within, depts, bit, nobit)
+        key = (p if kind != _EXPERT else -1, kind, value, within, depts, bit, nobit, avoid)
         hit = pools.get(key)
         if hit is not None:
             return hit
         if kind == _EXPERT:
-            mask = expert_ok & ((prob.bits & np.uint64(skill_bit(value))) != 0)
+            # holds every skill of ``bit`` and none of ``nobit``
+            mask = expert_ok & ((prob.bits & np.uint64(bit)) == np.uint64(bit)) & (bit != 0)
+            mask &= (prob.bits & np.uint64(nobit)) == 0
         else:
             mask = officer_ok & prob.dept_ok[p] & prob.area_ok[p]
             if kind == _SKILL:
@@ -720,25 +757,35 @@ def _build_blocks(
             elif kind == _DEPT:
                 code = prob.dept_names.index(value) if value in prob.dept_names else -1
                 mask &= prob.dept == code
+        for b, d in avoid:  # not those who meet an earlier group's requirement (a cover's)
+            meets = (prob.bits & np.uint64(b)) == np.uint64(b)
+            mask &= ~(meets & (prob.dept == d)) if d >= 0 else ~meets
         pools[key] = len(pool_arrays)
         pool_arrays.append(ranked[mask[ranked]])
         return pools[key]
 
     signatures: dict[tuple[Any, ...], int] = {}
-    # (kind, pool, label, within, skills held, skills not held)
-    templates: list[list[tuple[int, int, str, int, int, int]]] = []
+    # (kind, pool, label, skills, one of a skill's officer/expert pair of blocks)
+    templates: list[list[tuple[int, int, str, int, bool]]] = []
     sig_of = np.empty(prob.n_visits, dtype=np.int64)
     for i, v in enumerate(canon_visits):
         skills = v.skills if rules.require_skills else ()
         depts = v.departments if (rules.require_each_department and len(v.departments) >= 2) else ()
         within = nest.get(i, _ANY)
         case = pairs.get(i, "")
-        key = (int(prob.profile[i]), skills, depts, within, case)
+        cover = covers.get(i)
+        key = (int(prob.profile[i]), skills, depts, within, case, cover)
         sig = signatures.get(key)
         if sig is None:
             p = int(prob.profile[i])
             out_of = depts if within == _OUTSIDE else ()
-            tpl = [(_FREE, pool(p, _FREE, ""), "", _ANY, 0, 0)]
+            tpl = [(_FREE, pool(p, _FREE, ""), "", 0, False)]
+            if cover is not None:
+                for g_kind, label, (bit, dept), avoid in cover:
+                    g_within = dept if g_kind == _SKILL and dept >= 0 else _ANY
+                    blk = pool(p, g_kind, label, g_within, (), bit, 0, avoid)
+                    tpl.append((g_kind, blk, label, bit, False))
+                skills = depts = ()
             if case:
                 b1, b2 = skill_bit(skills[0]), skill_bit(skills[1])
                 parts = (
@@ -748,17 +795,17 @@ def _build_blocks(
                 )
                 for label, bit, nobit in parts:
                     blk = pool(p, _SKILL, label, bit=bit, nobit=nobit)
-                    tpl.append((_SKILL, blk, label, _ANY, bit, nobit))
+                    tpl.append((_SKILL, blk, label, bit, False))
                 skills = ()
             for s in skills:
                 b = skill_bit(s)
-                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of, b), s, within, b, 0))
+                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of, b), s, b, True))
                 if rules.experts_for_skills:
-                    tpl.append((_EXPERT, pool(p, _EXPERT, s), s, _ANY, b, 0))
+                    tpl.append((_EXPERT, pool(p, _EXPERT, s, bit=b), s, b, True))
             for d in depts:
                 if within >= 0 and prob.dept_names[within] == d:
                     continue  # implied by the skill holder of this department
-                tpl.append((_DEPT, pool(p, _DEPT, d), d, _ANY, 0, 0))
+                tpl.append((_DEPT, pool(p, _DEPT, d), d, 0, False))
             sig = signatures[key] = len(templates)
             templates.append(tpl)
         sig_of[i] = sig
@@ -767,9 +814,8 @@ def _build_blocks(
     flat_kind = np.array([x[0] for t in templates for x in t], dtype=np.int64)
     flat_pool = np.array([x[1] for t in templates for x in t], dtype=np.int64)
     flat_label = [x[2] for t in templates for x in t]
-    flat_within = np.array([x[3] for t in templates for x in t], dtype=np.int64)
-    flat_bit = np.array([x[4] for t in templates for x in t], dtype=np.uint64)
-    flat_nobit = np.array([x[5] for t in templates for x in t], dtype=np.uint64)
+    flat_bit = np.array([x[3] for t in templates for x in t], dtype=np.uint64)
+    flat_auto = np.array([x[4] for t in templates for x in t], dtype=bool)
     flat_dept = np.array(
         [
             (prob.dept_names.index(x[2]) if x[2] in prob.dept_names else -2)
@@ -793,9 +839,8 @@ def _build_blocks(
     prob.blk_pool = flat_pool[flat]
     prob.blk_label = [flat_label[j] for j in flat.tolist()]
     prob.blk_bit = flat_bit[flat]
-    prob.blk_nobit = flat_nobit[flat]
     prob.blk_dept = flat_dept[flat]
-    prob.blk_within = flat_within[flat]
+    prob.blk_auto = flat_auto[flat]
 
     lengths = np.array([a.shape[0] for a in pool_arrays], dtype=np.int64)
     prob.pool_ptr = np.zeros(len(pool_arrays) + 1, dtype=np.int64)
@@ -829,10 +874,11 @@ def _build_blocks(
     prob.excl_block_start = ex_start
     prob.blk_count = lengths[prob.blk_pool] - n_excl_blk
 
-    # Which blocks a visit uses: skills go to officers when any is eligible, else to experts.
+    # Which blocks a visit uses: skills go to officers when any is eligible, else to experts
+    # (a cover's blocks are all used: it was drawn from the eligible officers and experts).
     kind, count = prob.blk_kind, prob.blk_count
-    used = kind != _EXPERT
-    sib = np.flatnonzero(kind == _EXPERT) - 1  # the _SKILL block just before each _EXPERT block
+    used = (kind != _EXPERT) | ~prob.blk_auto
+    sib = np.flatnonzero((kind == _EXPERT) & prob.blk_auto) - 1  # its _SKILL block
     used[sib] = count[sib] > 0
     used[sib + 1] = count[sib] == 0
     prob.blk_used = used
@@ -1000,6 +1046,7 @@ class _Graph:
     # expert seats: one per used _EXPERT block
     sv: Ints
     sl: list[str]
+    s_auto: Bools  # seat of a skill that may share its expert with another seat of the visit
     xe_seat: Ints
     xe_o: Ints
     xe_t: Ints
@@ -1064,7 +1111,6 @@ def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
     e_ptr = np.zeros(prob.n_visits + 1, dtype=np.int64)
     np.cumsum(np.bincount(ev, minlength=prob.n_visits), out=e_ptr[1:])
     g_member: list[Ints] = []
-    g_kind = prob.blk_kind[g_blocks]
     if g_blocks.shape[0]:
         cnt = e_ptr[gv + 1] - e_ptr[gv]
         grep = np.repeat(np.arange(g_blocks.shape[0], dtype=np.int64), cnt)
@@ -1072,21 +1118,9 @@ def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
         np.cumsum(cnt, out=gst[1:])
         eidx = e_ptr[gv[grep]] + np.arange(grep.shape[0], dtype=np.int64) - gst[grep]
         o = eo[eidx]
-        gb = g_blocks[grep]
-        member = np.where(
-            g_kind[grep] == _SKILL,
-            ((prob.bits[o] & prob.blk_bit[gb]) == prob.blk_bit[gb])
-            & (prob.blk_bit[gb] != 0)
-            & ((prob.bits[o] & prob.blk_nobit[gb]) == 0),
-            prob.dept[o] == prob.blk_dept[gb],
-        )
-        within = prob.blk_within[gb]
-        member &= (within < 0) | (prob.dept[o] == within)
-        outside = np.flatnonzero(within == _OUTSIDE)
-        for b in np.unique(gb[outside]).tolist():
-            sel = outside[gb[outside] == b]
-            visit = prob.visits_in[int(prob.vin[prob.blk_visit[b]])]
-            member[sel] &= ~np.isin(prob.dept[o[sel]], _dept_codes(prob, visit.departments))
+        # Every candidate is eligible for the visit, so it meets the requirement iff it is in
+        # the requirement's pool (the visit's eligible officers who meet it).
+        member = prob.pool_pos[prob.blk_pool[g_blocks[grep]], o] >= 0
         eidx, grep = eidx[member], grep[member]
         gptr = np.zeros(g_blocks.shape[0] + 1, dtype=np.int64)
         np.cumsum(np.bincount(grep, minlength=g_blocks.shape[0]), out=gptr[1:])
@@ -1121,6 +1155,7 @@ def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
         g_member=g_member,
         sv=prob.blk_visit[seat_blocks],
         sl=[prob.blk_label[b] for b in seat_blocks.tolist()],
+        s_auto=prob.blk_auto[seat_blocks],
         xe_seat=seat_id[bsel[is_x]],
         xe_o=officer[is_x],
         xe_t=t[is_x],
@@ -1138,8 +1173,12 @@ def _cap_units(rules: MatchingRules, scale: int) -> int:
 
 
 def _multi_seat(g: _Graph) -> bool:
-    """Whether a visit needs experts for two or more skills (one expert may cover both)."""
-    return bool(g.sv.shape[0] and np.bincount(g.sv).max() >= 2)
+    """Whether a visit needs experts for two or more skills (one expert may cover both).
+
+    A cover's seats do not count: each takes the experts with exactly its skills.
+    """
+    sv = g.sv[g.s_auto]
+    return bool(sv.shape[0] and np.bincount(sv).max() >= 2)
 
 
 def _targets_feasible(prob: _Problem, g: _Graph, rules: MatchingRules) -> bool:
@@ -1546,7 +1585,7 @@ def _check_jurisdiction(
 
 def _nest_options(
     prob: _Problem, canon: list[Visit], rules: MatchingRules, src: UniformSource
-) -> tuple[dict[int, list[tuple[int, str]]], frozenset[int]]:
+) -> tuple[dict[int, list[tuple[Any, str]]], dict[int, str]]:
     """The departments that may supply the skill holder of each joint visit needing one skill.
 
     A joint visit (部门联合) that needs a skill held by officers of several departments has
@@ -1565,24 +1604,43 @@ def _nest_options(
     disjoint groups. Its candidates are the cases with eligible officers, ranked by the numbers
     of ``nest`` for ``<credit code>|<s1>+<s2>|<case>``.
 
+    Under ``randcheck-matching/2``, any other visit whose requirements overlap (a joint visit
+    needing two skills, three or more skills held together, one expert for two skills) gets the
+    minimal covers of :func:`_cover_options`, ranked by the numbers of ``nest`` for
+    ``<credit code>|<skills>|<cover label>``.
+
     Returns ``{canonical visit: [(dept code or _OUTSIDE, dept name), ...]}`` (``(0, case)`` for a
-    two-skill visit) and the set of two-skill visits.
+    two-skill visit, ``(cover, label)`` for a cover) and the kind of each visit's options:
+    ``"dept"``, ``"pair"`` or ``"cover"``.
     """
     if not rules.require_skills:
-        return {}, frozenset()
+        return {}, {}
     skill_blocks: dict[int, list[int]] = {}
     for b in np.flatnonzero(prob.blk_kind == _SKILL).tolist():
         skill_blocks.setdefault(int(prob.blk_visit[b]), []).append(b)
-    opts: dict[int, list[tuple[int, str]]] = {}
-    paired: set[int] = set()
+    expert_seats: dict[int, int] = {}
+    for b in np.flatnonzero((prob.blk_kind == _EXPERT) & prob.blk_used).tolist():
+        seat_visit = int(prob.blk_visit[b])
+        expert_seats[seat_visit] = expert_seats.get(seat_visit, 0) + 1
+    covers = rules.recipe != "randcheck-matching/1"
+    opts: dict[int, list[tuple[Any, str]]] = {}
+    kinds: dict[int, str] = {}
     labels: list[str] = []
     for i, v in enumerate(canon):
         blocks = skill_blocks.get(i, [])
         joint = rules.require_each_department and len(v.departments) >= 2
+        n_skills = int(prob.blk_used[blocks].sum()) if blocks else 0
+        pair = not joint and len(blocks) == 2 and n_skills == 2
+        dept = joint and len(blocks) == 1 and n_skills == 1
+        # Other overlaps need a skill group and another group, or two expert seats.
+        groups = n_skills + (len(v.departments) if joint else 0)
+        cover = covers and ((n_skills > 0 and groups >= 2) or expert_seats.get(i, 0) >= 2)
+        if not (pair or dept or cover):
+            continue
         p = int(prob.profile[i])
         ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
         ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
-        if not joint and len(blocks) == 2 and prob.blk_used[blocks].all():
+        if pair:
             h1 = ok & ((prob.bits & prob.blk_bit[blocks[0]]) != 0)
             h2 = ok & ((prob.bits & prob.blk_bit[blocks[1]]) != 0)
             if not (h1 & h2).any():
@@ -1590,11 +1648,16 @@ def _nest_options(
             cases = [(0, "both")]
             if (h1 & ~h2).any() and (h2 & ~h1).any():
                 cases.append((0, "split"))
-            opts[i] = cases
-            paired.add(i)
+            opts[i] = list(cases)
+            kinds[i] = "pair"
             labels += [f"{prob.codes[i]}|{v.skills[0]}+{v.skills[1]}|{c}" for _, c in cases]
             continue
-        if not joint or len(blocks) != 1 or not prob.blk_used[blocks[0]]:
+        if not dept:
+            found = _cover_options(prob, i, v, ok, joint)
+            if found:
+                opts[i] = list(found)
+                kinds[i] = "cover"
+                labels += [f"{prob.codes[i]}|{'+'.join(v.skills)}|{c}" for _, c in found]
             continue
         ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
         codes = _dept_codes(prob, v.departments)
@@ -1602,17 +1665,147 @@ def _nest_options(
         if prob.k[i] > len(v.departments) and (ok & ~np.isin(prob.dept, codes)).any():
             here.append((_OUTSIDE, ""))
         if here:
-            opts[i] = here
+            opts[i] = list(here)
+            kinds[i] = "dept"
             labels += [f"{prob.codes[i]}|{v.skills[0]}|{d}" for _, d in here]
     if not opts:
-        return opts, frozenset()
+        return opts, kinds
     u = src.child("nest").uniforms(np.array(labels, dtype=STRING)).tolist()
     at = 0
     for i, here in opts.items():
         keyed = sorted(zip(u[at : at + len(here)], labels[at : at + len(here)], here, strict=True))
         opts[i] = [h for _, _, h in keyed]
         at += len(here)
-    return opts, frozenset(paired)
+    return opts, kinds
+
+
+def _partitions(need: int, sigs: Sequence[int], most: int, limit: int) -> list[tuple[int, ...]]:
+    """Partitions of the bit set ``need`` into at most ``most`` parts whose groups are not empty.
+
+    The parts come larger first (ties: smaller bit set first); the *group* of a part is the
+    signatures in ``sigs`` that contain it and none of the parts before it. At most ``limit``
+    partitions, in a fixed order.
+    """
+    found: list[tuple[int, ...]] = []
+
+    def contains(sg: int, part: int) -> bool:
+        return sg & part == part
+
+    def extend(parts: tuple[int, ...], rest: int) -> None:
+        if len(found) >= limit:
+            return
+        if rest == 0:
+            ordered = tuple(sorted(parts, key=lambda p: (-p.bit_count(), p)))
+            if all(
+                any(
+                    contains(sg, p) and not any(contains(sg, q) for q in ordered[:j]) for sg in sigs
+                )
+                for j, p in enumerate(ordered)
+            ):
+                found.append(ordered)
+            return
+        if len(parts) == most:
+            return
+        low = rest & -rest  # the lowest requirement not yet in a part goes in the next part
+        others = rest & ~low
+        sub = others
+        while True:  # with every subset of the other requirements, largest first
+            part = sub | low
+            if any(contains(sg, part) for sg in sigs):
+                extend((*parts, part), rest & ~part)
+            if sub == 0:
+                break
+            sub = (sub - 1) & others
+
+    extend((), need)
+    return found
+
+
+def _cover_options(
+    prob: _Problem,
+    i: int,
+    visit: Visit,
+    ok: Bools,
+    joint: bool,
+) -> list[tuple[_Cover, str]]:
+    """Covers of a visit whose requirements overlap in a way the other nestings do not handle.
+
+    The visit's officer requirements (each needed skill some eligible officer holds; each
+    department of a joint visit) and expert requirements (needed skills only experts hold) are
+    numbered. An officer's *signature* is the set of officer requirements they meet; an
+    expert's, the set of expert requirements. A cover partitions the requirements into parts,
+    each met by one team member: larger parts first, the part's requirement group is the eligible
+    officers (experts) who meet every requirement of the part and not every requirement of any
+    part before it. So the groups of a cover are disjoint, which the flow needs, and a team with
+    one member in each group meets every requirement.
+
+    No team is lost: given a team that meets every requirement, take repeatedly the member who
+    meets the most requirements not yet met, and make those a part. Each member then meets its
+    own part and no other part in full (either would contradict a choice of the most), so it
+    is in its own part's group, whatever the order of the parts.
+
+    Returns the covers with their labels (unranked), or ``[]`` when the requirements are
+    disjoint already or no cover fits the team.
+    """
+    lo, hi = np.searchsorted(prob.blk_visit, [i, i + 1]).tolist()
+    blocks = np.arange(lo, hi)
+    used = prob.blk_used[blocks]
+    kinds = prob.blk_kind[blocks]
+    skills_o = [prob.blk_label[b] for b in blocks[(kinds == _SKILL) & used].tolist()]
+    skills_x = [prob.blk_label[b] for b in blocks[(kinds == _EXPERT) & used].tolist()]
+    depts = [d for d in visit.departments if d in prob.dept_names] if joint else []
+    bit_of = {s: np.uint64(1 << prob.skill_names.index(s)) for s in skills_o + skills_x}
+
+    def signatures(mask: Bools, tests: list[Bools]) -> Ints:
+        sig = np.zeros(int(mask.sum()), dtype=np.int64)
+        for j, has in enumerate(tests):
+            sig |= has[mask].astype(np.int64) << j
+        return sig
+
+    codes = _dept_codes(prob, depts)
+    tests_o = [(prob.bits & bit_of[s]) != 0 for s in skills_o] + [prob.dept == c for c in codes]
+    sig_o = signatures(ok, tests_o)
+    x_ok = prob.active & prob.expert
+    x_ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
+    sig_x = signatures(x_ok, [(prob.bits & bit_of[s]) != 0 for s in skills_x])
+
+    def overlap(sig: Ints) -> bool:
+        return bool((sig & (sig - 1)).any())  # some signature has two or more requirements
+
+    if not (overlap(sig_o) or overlap(sig_x)):
+        return []
+    names_o = skills_o + depts
+    need_o, need_x = (1 << len(names_o)) - 1, (1 << len(skills_x)) - 1
+    k = int(prob.k[i])
+    covers_o = _partitions(need_o, sorted(set(sig_o.tolist())), k, _COVER_LIMIT)
+    covers_x = _partitions(need_x, sorted(set(sig_x.tolist())), len(skills_x), _COVER_LIMIT)
+
+    def rule(part: int, expert: bool) -> tuple[_Rule, list[str], str]:
+        skills = skills_x if expert else skills_o
+        held = [sk for j, sk in enumerate(skills) if part >> j & 1]
+        bit = functools.reduce(operator.or_, (int(bit_of[sk]) for sk in held), 0)
+        dept = [d for j, d in enumerate(depts) if not expert and part >> (len(skills_o) + j) & 1]
+        return (bit, codes[depts.index(dept[0])] if dept else -1), held, dept[0] if dept else ""
+
+    def groups(parts: tuple[int, ...], expert: bool) -> _Cover:
+        out = []
+        for j, part in enumerate(parts):
+            r, held, dept = rule(part, expert)
+            avoid = tuple(rule(t, expert)[0] for t in parts[:j])
+            kind = _EXPERT if expert else _SKILL if held else _DEPT
+            label = "+".join(held) + ("@" + dept if held and dept else "") if held else dept
+            out.append((kind, label, r, avoid))
+        return tuple(out)
+
+    found: list[tuple[_Cover, str]] = []
+    for c_o, c_x in itertools.islice(itertools.product(covers_o, covers_x), _COVER_LIMIT):
+        cover = groups(c_o, False) + groups(c_x, True)
+        label = ", ".join(
+            ("expert:" if kind == _EXPERT else "@" if kind == _DEPT else "") + name
+            for kind, name, *_ in cover
+        )
+        found.append((cover, label))
+    return found
 
 
 def _flowable(g: _Graph) -> bool:
@@ -1704,13 +1897,19 @@ def match_officers(
     # Joint visits needing a skill held across departments: choose the skill holder's
     # department from the seed so that every visit's requirements are disjoint.
     canon = [prob.visits_in[i] for i in prob.vin.tolist()]
-    options, paired = _nest_options(prob, canon, rules, src)
+    options, kinds = _nest_options(prob, canon, rules, src)
     pick = dict.fromkeys(options, 0)
 
     def rebuild() -> None:
         chosen = {v: options[v][pick[v]] for v in options}
-        nest = {v: c[0] for v, c in chosen.items() if v not in paired}
-        _build_blocks(prob, canon, rules, nest, {v: chosen[v][1] for v in paired})
+        _build_blocks(
+            prob,
+            canon,
+            rules,
+            nest={v: c[0] for v, c in chosen.items() if kinds[v] == "dept"},
+            pairs={v: c[1] for v, c in chosen.items() if kinds[v] == "pair"},
+            covers={v: c[0] for v, c in chosen.items() if kinds[v] == "cover"},
+        )
 
     if options:
         rebuild()
@@ -1720,6 +1919,19 @@ def match_officers(
     g = _graph(prob, rules, full)
     y: Ints
     xy: Ints
+    # Under /2, a nesting that admits a team only above the pair cap is retried too; the
+    # fewest pairs above it win: (pairs above, choices, widened visits).
+    retry_cap = rules.recipe != "randcheck-matching/1" and rules.pair_cap is not None
+    best: tuple[int, dict[int, int], Bools] | None = None
+
+    def back_to_best() -> tuple[_Graph, _FlowResult]:
+        assert best is not None
+        pick.update(best[1])
+        full[:] = best[2]
+        rebuild()
+        g = _graph(prob, rules, full)
+        return g, _solve_flow(prob, g, rules)
+
     if _targets_feasible(prob, g, rules):
         y, xy = g.et, g.xe_t
     else:
@@ -1729,6 +1941,23 @@ def match_officers(
                 res = _solve_flow(prob, g, rules)
                 if res.failing.shape[0] == 0:
                     y, xy = res.y, res.xy
+                    if not (retry_cap and options):
+                        break
+                    qu = _cap_units(rules, g.scale)
+                    hot = np.union1d(g.ev[y > qu], g.sv[g.xe_seat[xy > qu]]).tolist()
+                    if best is None or len(hot) < best[0]:
+                        best = (len(hot), dict(pick), full.copy())
+                    nxt = [v for v in hot if v in pick and pick[v] + 1 < len(options[v])]
+                    if nxt and tried < _NEST_LIMIT:
+                        for v in nxt:
+                            pick[v] += 1
+                        tried += 1
+                        rebuild()
+                        g = _graph(prob, rules, full)
+                        continue
+                    if len(hot) > best[0]:
+                        g, res = back_to_best()
+                        y, xy = res.y, res.xy
                     break
                 if not full.all():
                     full[res.failing] = True
@@ -1750,6 +1979,10 @@ def match_officers(
                     continue
                 if not options:
                     _raise(_hall_message(prob, res.failing, g))
+            if best is not None:  # a nesting tried before admitted a team, above the cap
+                g, res = back_to_best()
+                y, xy = res.y, res.xy
+                break
             # Requirements that overlap within a visit, or no choice of nesting departments
             # tried admits an assignment: integer programme on every eligible pair.
             if options:
@@ -1763,23 +1996,20 @@ def match_officers(
             if rules.pair_cap is not None and rules.strict_pair_cap:
                 _raise(
                     [
-                        "the pair cap cannot be guaranteed: some visit's requirements overlap in "
-                        "a way the flow cannot nest (a joint visit needing two skills, three or "
-                        "more skills held together, or one expert for two skills), so the batch "
-                        "would be staffed by the exact 0/1 programme, which has no pair cap "
-                        "[防止合谋]; split such visits or set strict_pair_cap=False"
+                        "the pair cap cannot be guaranteed: some visit's requirements overlap "
+                        "(officers or experts meet two of them) and no nesting of them that was "
+                        f"tried (at most {_NEST_LIMIT}) admits an assignment, so the batch would "
+                        "be staffed by the exact 0/1 programme, which has no pair cap [防止合谋]; "
+                        "split such visits or set strict_pair_cap=False"
                     ]
                 )
             sol = _solve_milp(prob, g, src)
             if sol is None:
                 _raise(_milp_infeasible(prob, g))
                 raise AssertionError("unreachable")  # pragma: no cover
-            return _assignment(prob, g, sol[0], sol[1], src, "milp", None, 0)
+            return _assignment(prob, g, sol[0], sol[1], src, rules.recipe, "milp", None, 0)
     nested = tuple(
-        (prob.codes[v], "+".join(canon[v].skills), options[v][pick[v]][1])
-        if v in paired
-        else (prob.codes[v], canon[v].skills[0], options[v][pick[v]][1])
-        for v in sorted(options)
+        (prob.codes[v], "+".join(canon[v].skills), options[v][pick[v]][1]) for v in sorted(options)
     )
     qu = _cap_units(rules, g.scale)
     over = int((y > qu).sum() + (xy > qu).sum())
@@ -1801,7 +2031,7 @@ def match_officers(
         probability=np.concatenate([y, xy]) / g.scale,
     )
     ry, rxy = _round(prob, g, y, xy, src)
-    return _assignment(prob, g, ry, rxy, src, method, probs, over, nested)
+    return _assignment(prob, g, ry, rxy, src, rules.recipe, method, probs, over, nested)
 
 
 def _assignment(
@@ -1810,6 +2040,7 @@ def _assignment(
     y: Ints,
     xy: Ints,
     src: UniformSource,
+    recipe: str,
     method: str,
     probs: PairProbabilities | None,
     over: int,
@@ -1829,7 +2060,7 @@ def _assignment(
     loads = np.zeros(prob.n_officers, dtype=np.int64)
     np.add.at(loads, prob.orow[o], 1)
     desc = src.describe()
-    desc["matching"] = MATCHING_RECIPE
+    desc["matching"] = recipe
     if nested:
         desc["nested"] = [list(t) for t in nested]
     return Assignment(
