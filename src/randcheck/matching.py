@@ -1623,6 +1623,8 @@ def _nest_options(
         seat_visit = int(prob.blk_visit[b])
         expert_seats[seat_visit] = expert_seats.get(seat_visit, 0) + 1
     covers = rules.recipe != "randcheck-matching/1"
+    memo: dict[tuple[Any, ...], list[tuple[_Cover, str]]] = {}
+    signatures: dict[tuple[Any, ...], Any] = {}
     opts: dict[int, list[tuple[Any, str]]] = {}
     kinds: dict[int, str] = {}
     labels: list[str] = []
@@ -1636,6 +1638,13 @@ def _nest_options(
         groups = n_skills + (len(v.departments) if joint else 0)
         cover = covers and ((n_skills > 0 and groups >= 2) or expert_seats.get(i, 0) >= 2)
         if not (pair or dept or cover):
+            continue
+        if not (pair or dept):
+            found = _cover_options(prob, i, v, joint, memo, signatures)
+            if found:
+                opts[i] = list(found)
+                kinds[i] = "cover"
+                labels += [f"{prob.codes[i]}|{'+'.join(v.skills)}|{c}" for _, c in found]
             continue
         p = int(prob.profile[i])
         ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
@@ -1651,13 +1660,6 @@ def _nest_options(
             opts[i] = list(cases)
             kinds[i] = "pair"
             labels += [f"{prob.codes[i]}|{v.skills[0]}+{v.skills[1]}|{c}" for _, c in cases]
-            continue
-        if not dept:
-            found = _cover_options(prob, i, v, ok, joint)
-            if found:
-                opts[i] = list(found)
-                kinds[i] = "cover"
-                labels += [f"{prob.codes[i]}|{'+'.join(v.skills)}|{c}" for _, c in found]
             continue
         ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
         codes = _dept_codes(prob, v.departments)
@@ -1725,8 +1727,9 @@ def _cover_options(
     prob: _Problem,
     i: int,
     visit: Visit,
-    ok: Bools,
     joint: bool,
+    memo: dict[tuple[Any, ...], list[tuple[_Cover, str]]],
+    signatures: dict[tuple[Any, ...], Any],
 ) -> list[tuple[_Cover, str]]:
     """Covers of a visit whose requirements overlap in a way the other nestings do not handle.
 
@@ -1745,7 +1748,9 @@ def _cover_options(
     is in its own part's group, whatever the order of the parts.
 
     Returns the covers with their labels (unranked), or ``[]`` when the requirements are
-    disjoint already or no cover fits the team.
+    disjoint already or no cover fits the team. ``memo`` keeps them for visits with the same
+    requirements, team size and signatures, ``signatures`` the officers' signatures per profile
+    and requirements.
     """
     lo, hi = np.searchsorted(prob.blk_visit, [i, i + 1]).tolist()
     blocks = np.arange(lo, hi)
@@ -1756,29 +1761,45 @@ def _cover_options(
     depts = [d for d in visit.departments if d in prob.dept_names] if joint else []
     bit_of = {s: np.uint64(1 << prob.skill_names.index(s)) for s in skills_o + skills_x}
 
-    def signatures(mask: Bools, tests: list[Bools]) -> Ints:
-        sig = np.zeros(int(mask.sum()), dtype=np.int64)
-        for j, has in enumerate(tests):
-            sig |= has[mask].astype(np.int64) << j
-        return sig
-
     codes = _dept_codes(prob, depts)
-    tests_o = [(prob.bits & bit_of[s]) != 0 for s in skills_o] + [prob.dept == c for c in codes]
-    sig_o = signatures(ok, tests_o)
-    x_ok = prob.active & prob.expert
-    x_ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
-    sig_x = signatures(x_ok, [(prob.bits & bit_of[s]) != 0 for s in skills_x])
+    p = int(prob.profile[i])
+    at_profile = signatures.get((p, *map(tuple, (skills_o, skills_x, depts))))
+    if at_profile is None:
+        # Every officer's signature (-1: not eligible for the profile), and how many have each.
+        def signature(mask: Bools, tests: list[Bools]) -> tuple[Ints, dict[int, int]]:
+            sig = np.zeros(prob.n_officers, dtype=np.int64)
+            for j, has in enumerate(tests):
+                sig |= has.astype(np.int64) << j
+            sig[~mask] = -1
+            values, counts = np.unique(sig[mask], return_counts=True)
+            return sig, dict(zip(values.tolist(), counts.tolist(), strict=True))
 
-    def overlap(sig: Ints) -> bool:
-        return bool((sig & (sig - 1)).any())  # some signature has two or more requirements
+        tests = [(prob.bits & bit_of[s]) != 0 for s in skills_o] + [prob.dept == c for c in codes]
+        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
+        at_profile = (
+            signature(ok, tests),
+            signature(prob.active & prob.expert, [(prob.bits & bit_of[s]) != 0 for s in skills_x]),
+        )
+        signatures[(p, *map(tuple, (skills_o, skills_x, depts)))] = at_profile
+    excluded = prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]
 
-    if not (overlap(sig_o) or overlap(sig_x)):
-        return []
-    names_o = skills_o + depts
-    need_o, need_x = (1 << len(names_o)) - 1, (1 << len(skills_x)) - 1
+    def present(sig: Ints, counts: dict[int, int]) -> list[int]:
+        left = dict(counts)  # without the officers excluded from this visit
+        for s in sig[excluded].tolist():
+            if s >= 0:
+                left[s] -= 1
+        return sorted(s for s, n in left.items() if n > 0)
+
+    sigs_o, sigs_x = present(*at_profile[0]), present(*at_profile[1])
+    if all(s & (s - 1) == 0 for s in sigs_o + sigs_x):
+        return []  # no officer or expert meets two requirements: disjoint already
     k = int(prob.k[i])
-    covers_o = _partitions(need_o, sorted(set(sig_o.tolist())), k, _COVER_LIMIT)
-    covers_x = _partitions(need_x, sorted(set(sig_x.tolist())), len(skills_x), _COVER_LIMIT)
+    key = (tuple(skills_o), tuple(skills_x), tuple(depts), joint, k, tuple(sigs_o), tuple(sigs_x))
+    if key in memo:
+        return memo[key]
+    need_o, need_x = (1 << (len(skills_o) + len(depts))) - 1, (1 << len(skills_x)) - 1
+    covers_o = _partitions(need_o, sigs_o, k, _COVER_LIMIT)
+    covers_x = _partitions(need_x, sigs_x, len(skills_x), _COVER_LIMIT)
 
     def rule(part: int, expert: bool) -> tuple[_Rule, list[str], str]:
         skills = skills_x if expert else skills_o
@@ -1805,6 +1826,7 @@ def _cover_options(
             for kind, name, *_ in cover
         )
         found.append((cover, label))
+    memo[key] = found
     return found
 
 
