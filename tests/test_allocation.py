@@ -110,3 +110,72 @@ def test_fill_to_total_refuses_a_total_zero_weights_cannot_reach() -> None:
 def test_fill_to_total_refuses_negative_or_nan_weights() -> None:
     with pytest.raises(ValueError, match="finite and ≥ 0"):
         _allocation.fill_to_total([math.nan, 1.0], [0.0, 0.0], [10.0, 10.0], 5.0)
+
+
+def fill_to_total_by_hand(
+    weights: list[float], lower: list[float], upper: list[float], total: float
+) -> list[float]:
+    """The recipe of ``fill_to_total`` in plain Python floats, all 200 steps (as published)."""
+
+    def left_sum(values: list[float]) -> float:
+        out = 0.0
+        for v in values:
+            out += v
+        return out
+
+    if total <= left_sum(lower):
+        return [float(v) for v in lower]
+    if total >= left_sum(upper):
+        return [float(v) for v in upper]
+
+    def sizes(c: float) -> list[float]:
+        return [min(u, max(lo, c * w)) for w, lo, u in zip(weights, lower, upper, strict=True)]
+
+    lo_c, hi_c = 0.0, 1.0
+    while left_sum(sizes(hi_c)) < total:
+        hi_c *= 2.0
+    for _ in range(200):
+        mid = (lo_c + hi_c) / 2.0
+        if left_sum(sizes(mid)) < total:
+            lo_c = mid
+        else:
+            hi_c = mid
+    x = sizes(hi_c)
+    free = [lo < v < u for v, lo, u in zip(x, lower, upper, strict=True)]
+    if any(free):
+        fixed = left_sum([v for v, f in zip(x, free, strict=True) if not f])
+        wsum = left_sum([w for w, f in zip(weights, free, strict=True) if f])
+        for i, f in enumerate(free):
+            if f:
+                x[i] = (total - fixed) * weights[i] / wsum
+    return x
+
+
+weights_st = st.sampled_from([0.0, -0.0, 1.0, 3.0, 1e-300, 5e-324]) | st.floats(0.0, 1e12)
+bounds_st = st.sampled_from([0.0, -0.0, 1.0, 2.0]) | st.floats(0.0, 1e6)
+
+
+@given(
+    st.lists(st.tuples(weights_st, bounds_st, bounds_st), min_size=1, max_size=40),
+    st.floats(0.0, 1.0),
+    st.sampled_from([None, 0.0, 1e-300, 1e300]),
+)
+def test_fill_to_total_gives_the_plain_python_floats_bit_for_bit(
+    rows: list[tuple[float, float, float]], share: float, odd_total: float | None
+) -> None:
+    # numpy's elementwise steps and running sums must give exactly the recipe's doubles: the
+    # reference verifier repeats the recipe in Python floats.
+    weights = [w for w, _, _ in rows]
+    lower = [min(a, b) for _, a, b in rows]
+    upper = [max(a, b) for _, a, b in rows]
+    most = _allocation.reachable(weights, lower, upper)
+    least = _allocation.left_sum(lower)
+    total = least + share * (most - least) if odd_total is None else odd_total
+    try:
+        got = _allocation.fill_to_total(weights, lower, upper, total)
+    except ValueError:
+        assert total > most
+        return
+    expected = fill_to_total_by_hand(weights, lower, upper, total)
+    assert [v.hex() for v in got] == [v.hex() for v in expected]
+    assert all(type(v) is float for v in got)

@@ -217,6 +217,31 @@ def test_lazy_pps_matches_targets_in_blocks() -> None:
         assert stratum_total_ok(counts[m].sum(), draws, pi[m].sum(), int(m.sum()))
 
 
+def test_lazy_candidates_are_a_bernoulli_process_with_uniform_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Simulations give numbers only to the rows with u < q, found from geometric gaps a chunk
+    # at a time: every row must be one with probability q, independently of its neighbour,
+    # and its u / q must be uniform. Tiny chunks put many chunk boundaries in the way.
+    monkeypatch.setattr(sampling_module, "_CANDIDATE_CHUNK", 3)
+    size, q, runs = 50, 0.2, 4000
+    rng = np.random.default_rng(12)
+    hits, pairs, scaled = np.zeros(size), np.zeros(size - 1), []
+    for _ in range(runs):
+        parts = list(sampling_module._candidates(rng, size, q))
+        pos = np.concatenate([p for p, _ in parts])
+        assert pos.size == 0 or (pos[0] >= 0 and pos[-1] < size and (np.diff(pos) > 0).all())
+        row = np.zeros(size, dtype=bool)
+        row[pos] = True
+        hits += row
+        pairs += row[1:] & row[:-1]
+        scaled.append(np.concatenate([u for _, u in parts]) / q)
+    assert units_match_probabilities(hits, runs, np.full(size, q))
+    assert stratum_total_ok(hits.sum(), runs, q * size, size)
+    assert units_match_probabilities(pairs, runs, np.full(size - 1, q * q))
+    assert stats.kstest(np.concatenate(scaled), "uniform").pvalue > ALPHA
+
+
 # --------------------------------------------------------------------------- the draw
 def test_probabilities_are_aligned_with_ids_and_strata_are_reported(
     roster: TargetRoster,

@@ -132,6 +132,83 @@ def test_selection_by_partial_sort_equals_the_full_sort(
     assert got_st.tolist() == st_[pos].tolist()
 
 
+def lazy_roster(n: int = 100_000, seed: int = 2) -> TargetRoster:
+    """Strata large enough for a simulation's lazy numbers (every q_h well below 0.2)."""
+    return roster(n, seed)
+
+
+@pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
+def test_the_general_path_draws_the_same_sample_from_the_same_numbers(
+    plan: SamplingPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When the fast path gives up (too few ranks below a cap, or equal ranks at a cut), the
+    # generator is rewound and the general path must select from the very same numbers.
+    r = lazy_roster()
+    fast = [draw(r, plan, rng=seed, drawn_at=WHEN) for seed in range(3)]
+    cuts = sampling_module._at_most_cuts
+    refused: list[bool] = []
+
+    def refuse_first(*args: object, **kwargs: object) -> object:
+        if not refused:
+            refused.append(True)
+            return None
+        return cuts(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sampling_module, "_at_most_cuts", refuse_first)
+    for seed in range(3):
+        refused.clear()
+        general = draw(r, plan, rng=seed, drawn_at=WHEN)
+        assert refused
+        assert same_draw(general, fast[seed])
+
+
+@pytest.mark.parametrize("value", [math.nan, -1.0, 0.0, math.inf])
+def test_simulations_refuse_bad_scores_with_the_row(value: float) -> None:
+    scores = np.full(300, 1.5)
+    scores[[7, 200]] = value
+    r = make_roster(["A"] * 300, scores=scores)
+    plan = SamplingPlan(rates={"A": 0.1}, within="pps", size_column="risk_score")
+    with pytest.raises(sampling_module.PlanError, match=r"row 8 \(.*\(2 such rows\)"):
+        draw(r, plan, rng=1)
+
+
+@given(
+    st.lists(st.integers(0, 299), max_size=300),
+    st.sampled_from([np.uint8, np.uint16, np.intp]),
+    st.integers(0, 1),
+)
+def test_counts_equal_numpy_bincount(codes: list[int], kind: type, skip: int) -> None:
+    code = np.array(codes, dtype=np.int64)
+    code = (code % 256 if kind is np.uint8 else code).astype(kind)[skip:]  # odd offsets too
+    minlength = 256 if kind is np.uint8 else 300
+    expected = np.bincount(code.astype(np.intp), minlength=minlength)
+    assert sampling_module._counts(code, minlength).tolist() == expected.tolist()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([b"91130634", b"92350100"]),
+            st.sampled_from([b"MA07RWXK", b"M000100Y", b"MA07RWXL"]),
+            st.binary(min_size=2, max_size=2),
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_code_order_sorts_credit_codes_by_bytes(
+    parts: list[tuple[bytes, bytes, bytes]], presort: bool
+) -> None:
+    codes = np.array([a + b + c for a, b, c in parts], dtype="S18")
+    if presort:
+        codes = np.sort(codes)
+    order = sampling_module._code_order(codes)
+    ordered = codes if order is None else codes[order]
+    assert ordered.tolist() == sorted(codes.tolist())
+    if order is not None:
+        assert sorted(order.tolist()) == list(range(len(codes)))
+
+
 # --- roster digest --------------------------------------------------------------------------------
 def by_hand(roster: TargetRoster) -> str:
     """The recipe ``randcheck-roster/1`` in plain Python, from the roster's plain columns."""

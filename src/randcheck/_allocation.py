@@ -1,15 +1,20 @@
-"""Per-stratum arithmetic of a draw, in plain Python numbers (private).
+"""Per-stratum arithmetic of a draw (private).
 
-Everything here works on a few numbers per stratum, never per target, and uses only Python's
-``float`` operations in a fixed order (and exact rationals where stated), so that the
-standard-library reference verifier can repeat it bit for bit. The row-level work (eligibility,
-numbers, selection) is in :mod:`randcheck.sampling`.
+Everything here works on a few numbers per stratum, never per target, with IEEE double operations
+in a fixed order (and exact rationals where stated), so that the standard-library reference
+verifier, which uses Python floats, repeats it bit for bit. :func:`fill_to_total` does its
+per-stratum steps with numpy: elementwise ``+ − × ÷`` and comparisons give the same doubles as
+Python's, and ``numpy.cumsum`` adds left to right (unlike ``numpy.sum``, which adds pairwise). The
+row-level work (eligibility, numbers, selection) is in :mod:`randcheck.sampling`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 _BISECTION_STEPS = 200
 
@@ -41,6 +46,8 @@ def fill_to_total(
     2. ``size(c)_h = min(U_h, max(L_h, c * w_h))``. Start with ``lo = 0.0``, ``hi = 1.0``;
        double ``hi`` while ``sum(size(hi)) < total``. Then 200 bisection steps:
        ``mid = (lo + hi) / 2``; ``lo = mid`` if ``sum(size(mid)) < total`` else ``hi = mid``.
+       (Once a step leaves ``lo`` and ``hi`` as they were, so would every later one: the code
+       stops there, with the same result.)
     3. ``x = size(hi)``. The *free* strata are those with ``L_h < x_h < U_h``. If there are
        any: ``fixed = sum`` of the other ``x_h`` (stratum order), ``wsum = sum`` of the free
        ``w_h`` (stratum order), and each free ``x_h = (total - fixed) * w_h / wsum``.
@@ -67,27 +74,43 @@ def fill_to_total(
             f"most {most:g}"
         )
 
-    def sizes(c: float) -> list[float]:
-        return [min(u, max(lo, c * w)) for w, lo, u in zip(weights, lower, upper, strict=True)]
+    w = np.array(weights, dtype=np.float64)
+    low = np.array(lower, dtype=np.float64)
+    high = np.array(upper, dtype=np.float64)
+    # sizes(c) goes after a leading 0.0: the running sum then starts from 0.0 as left_sum does.
+    line = np.zeros(w.shape[0] + 1)
 
-    lo_c, hi_c = 0.0, 1.0
-    while left_sum(sizes(hi_c)) < total:
-        hi_c *= 2.0
-    for _ in range(_BISECTION_STEPS):
-        mid = (lo_c + hi_c) / 2.0
-        if left_sum(sizes(mid)) < total:
-            lo_c = mid
-        else:
-            hi_c = mid
-    x = sizes(hi_c)
-    free = [lo < v < u for v, lo, u in zip(x, lower, upper, strict=True)]
-    if any(free):
-        fixed = left_sum(v for v, f in zip(x, free, strict=True) if not f)
-        wsum = left_sum(w for w, f in zip(weights, free, strict=True) if f)
-        for i, f in enumerate(free):
-            if f:
-                x[i] = (total - fixed) * weights[i] / wsum
-    return x
+    def sizes(c: float) -> npt.NDArray[np.float64]:
+        x = line[1:]
+        np.multiply(c, w, out=x)
+        # Python's max(lo, v) keeps lo unless v > lo, and min(u, v) keeps u unless v < u.
+        np.copyto(x, low, where=~(x > low))
+        np.copyto(x, high, where=~(x < high))
+        return x
+
+    def sum_of_sizes(c: float) -> float:
+        sizes(c)
+        return float(np.cumsum(line)[-1])
+
+    # Python floats overflow to inf (and inf·0 gives nan) without a word; so does this.
+    with np.errstate(over="ignore", invalid="ignore"):
+        lo_c, hi_c = 0.0, 1.0
+        while sum_of_sizes(hi_c) < total:
+            hi_c *= 2.0
+        for _ in range(_BISECTION_STEPS):
+            mid = (lo_c + hi_c) / 2.0
+            step = (mid, hi_c) if sum_of_sizes(mid) < total else (lo_c, mid)
+            if step == (lo_c, hi_c):
+                break  # a fixed point: every remaining step would repeat this one
+            lo_c, hi_c = step
+        x = sizes(hi_c).copy()
+        free = (low < x) & (x < high)
+        if free.any():
+            fixed = left_sum(x[~free].tolist())
+            wsum = left_sum(w[free].tolist())
+            x[free] = (total - fixed) * w[free] / wsum
+    out: list[float] = x.tolist()
+    return out
 
 
 def reachable(weights: Sequence[float], lower: Sequence[float], upper: Sequence[float]) -> float:

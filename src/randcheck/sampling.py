@@ -69,7 +69,7 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
@@ -789,8 +789,16 @@ class _Design:
         compact: npt.NDArray[np.integer[Any]] | None = self.memo.get("compact_strata")
         if compact is None:
             k = len(self.keys)
-            kind = np.uint8 if k <= 2**8 else np.uint16 if k <= 2**16 else np.intp
-            compact = self.lookup.astype(kind)[self.code]
+            kind = _code_type(k)
+            if (
+                self.code.dtype == kind
+                and np.array_equal(self.lookup[:k], np.arange(k))
+                and not (self.lookup[k:] >= 0).any()
+            ):
+                # Every combination of labels is present, in label order: the code is the stratum.
+                compact = self.code
+            else:
+                compact = self.lookup.astype(kind)[self.code]
             self.memo["compact_strata"] = compact
         return compact
 
@@ -803,6 +811,35 @@ class _Design:
         if self.score_sums is None:
             return None
         return [float(t) for t in self.score_sums]
+
+
+def _code_type(limit: int) -> np.dtype[Any]:
+    """The smallest of uint8, uint16 and intp that holds every whole number up to ``limit``.
+
+    Row-level codes are kept this small: every pass over the rows (building, counting,
+    gathering, sorting, where numpy sorts 8- and 16-bit keys by radix) is cheaper.
+    """
+    return np.dtype(np.uint8 if limit < 2**8 else np.uint16 if limit < 2**16 else np.intp)
+
+
+def _counts(code: npt.NDArray[np.integer[Any]], minlength: int) -> npt.NDArray[np.intp]:
+    """``np.bincount(code, minlength=minlength)`` for small integer codes, faster.
+
+    ``np.add.at`` takes the codes as they are, where ``np.bincount`` first converts them to
+    intp. uint8 codes are counted two at a time: each pair read as one uint16 is counted in a
+    256 × 256 table, whose row and column sums are the counts (half as many additions).
+    """
+    if code.dtype == np.uint8 and minlength <= 256 and code.flags.c_contiguous:
+        even = code.shape[0] - code.shape[0] % 2
+        pairs = np.zeros(1 << 16, dtype=np.intp)
+        np.add.at(pairs, code[:even].view(np.uint16), 1)
+        table = pairs.reshape(256, 256)
+        counts: npt.NDArray[np.intp] = table.sum(axis=0) + table.sum(axis=1)
+        counts[code[even:]] += 1
+        return counts[:minlength]
+    out = np.zeros(minlength, dtype=np.intp)
+    np.add.at(out, code, 1)
+    return out
 
 
 def _attention_flags(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.bool_]:
@@ -921,19 +958,12 @@ def _build_design(roster: TargetRoster, plan: SamplingPlan, *, exact: bool) -> _
     radix = 1
     for _, labels in parts:
         radix *= max(len(labels), 1)
-    code: npt.NDArray[Any]
-    if len(parts) == 1:
-        code = parts[0][0]
-    else:
-        code = np.zeros(size, dtype=np.intp)
-        step = 1
-        for values, labels in reversed(parts):
-            if step == 1:
-                code += values
-            else:
-                code += values.astype(np.intp) * step
-            step *= max(len(labels), 1)
-    counts = np.bincount(code, minlength=radix) if size else np.zeros(radix, dtype=np.intp)
+    kind = _code_type(radix)  # holds every code, and every radix multiplied by below
+    code = parts[0][0].astype(kind, copy=False)
+    for values, labels in parts[1:]:
+        code = code * max(len(labels), 1)  # a new array: never add to the roster's column
+        code += values.astype(kind, copy=False)
+    counts = _counts(code, radix)
     present = np.flatnonzero(counts)
     keys: list[tuple[str, ...]] = []
     for c in present.tolist():
@@ -1002,8 +1032,12 @@ def _scores(roster: TargetRoster, plan: SamplingPlan, design: _Design, *, exact:
             "number per target)"
         )
     s = column if design.rows is None else column[design.rows]
-    lo = float(s.min()) if s.size else 1.0
-    hi = float(s.max()) if s.size else 1.0
+    if not s.size:
+        lo, hi, sums = 1.0, 1.0, None
+    elif exact:
+        lo, hi, sums = float(s.min()), float(s.max()), None
+    else:
+        lo, hi, sums = _score_sums(s, design.code, design.lookup.shape[0])
     if not (lo > 0.0 and math.isfinite(hi)):  # NaN makes min() NaN
         bad = np.flatnonzero(~(s > 0) | ~np.isfinite(s))
         pos = int(bad[0])
@@ -1019,11 +1053,32 @@ def _scores(roster: TargetRoster, plan: SamplingPlan, design: _Design, *, exact:
     if exact:
         design.score_sums = list[Fraction | float](_exact_sums(s, design.stratum_of, k))
     else:
-        sums = np.bincount(design.code, weights=s, minlength=design.lookup.shape[0])
         totals: list[Fraction | float] = [0.0] * k
-        for c in np.flatnonzero(design.lookup >= 0).tolist():
-            totals[int(design.lookup[c])] += float(sums[c])
+        if sums is not None:
+            for c in np.flatnonzero(design.lookup >= 0).tolist():
+                totals[int(design.lookup[c])] += float(sums[c])
         design.score_sums = totals
+
+
+_SCORE_CHUNK = 1 << 16  # scores per step in _score_sums
+
+
+def _score_sums(
+    s: npt.NDArray[np.float64], code: npt.NDArray[np.integer[Any]], minlength: int
+) -> tuple[float, float, npt.NDArray[np.float64]]:
+    """The smallest and largest score, and the sum of the scores per code, in one pass.
+
+    Chunk by chunk, so that the scores are read from memory once, not three times. The sums
+    are plain floating-point sums in row order (as a simulation may use).
+    """
+    lo, hi = np.inf, -np.inf
+    sums = np.zeros(minlength)
+    for a in range(0, s.shape[0], _SCORE_CHUNK):
+        part = s[a : a + _SCORE_CHUNK]
+        lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
+        hi = np.maximum(hi, part.max())
+        np.add.at(sums, code[a : a + _SCORE_CHUNK], part)
+    return float(lo), float(hi), sums
 
 
 def _exact_sums(
@@ -1216,14 +1271,15 @@ def _pps_scale(
 def _pps_lambda(
     design: _Design,
     pos: npt.NDArray[np.intp],
-    st: npt.NDArray[np.intp],
+    st: npt.NDArray[np.integer[Any]],
     c: npt.NDArray[np.float64],
     capped: npt.NDArray[np.bool_] | None,
     scores: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """``λ_i`` of rows ``pos`` (``scores``: their scores, if already at hand)."""
     assert design.scores is not None
-    lam = c[st] * (design.scores[pos] if scores is None else scores)
+    lam = np.take(c, st)
+    lam *= np.take(design.scores, pos) if scores is None else scores
     if capped is not None:
         lam[capped[pos]] = 1.0
     return lam
@@ -1248,9 +1304,17 @@ def _pareto_ranks(
 
 
 def _pps_probabilities(
-    design: _Design, pos: npt.NDArray[np.intp], st: npt.NDArray[np.intp], *, exact: bool
+    design: _Design,
+    pos: npt.NDArray[np.intp],
+    st: npt.NDArray[np.integer[Any]],
+    *,
+    exact: bool,
+    scores: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """The design's target π: ``(1−φ_h)·λ_i(⌊x_h⌋) + φ_h·λ_i(⌊x_h⌋+1)``."""
+    """The design's target π: ``(1−φ_h)·λ_i(⌊x_h⌋) + φ_h·λ_i(⌊x_h⌋+1)``.
+
+    ``scores``: the rows' scores, if already at hand.
+    """
     scales = design.memo.get("pi_scales")
     if scales is None:
         pops = design.populations
@@ -1263,12 +1327,15 @@ def _pps_probabilities(
         )
         design.memo["pi_scales"] = scales
     c_lo, cap_lo, c_hi, cap_hi, phi = scales
-    f = phi[st]
     assert design.scores is not None
-    s = design.scores[pos]
-    return (1.0 - f) * _pps_lambda(design, pos, st, c_lo, cap_lo, s) + f * _pps_lambda(
-        design, pos, st, c_hi, cap_hi, s
-    )
+    s = np.take(design.scores, pos) if scores is None else scores
+    pi = _pps_lambda(design, pos, st, c_lo, cap_lo, s)
+    lam_hi = _pps_lambda(design, pos, st, c_hi, cap_hi, s)
+    f = np.take(phi, st)
+    lam_hi *= f
+    pi *= np.subtract(1.0, f, out=f)  # (1 − φ)·λ(⌊x⌋) + φ·λ(⌊x⌋ + 1), in place
+    pi += lam_hi
+    return pi
 
 
 # ---------------------------------------------------------------------------- selection
@@ -1282,9 +1349,9 @@ def _smallest(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Of candidates ``pos``, the ``n_h`` smallest ranks of each stratum (ties: credit code)."""
     k = len(design.keys)
-    fast = _smallest_untied(pos, st, rank, sizes, k)
-    if fast is not None:
-        return fast
+    chosen = _at_most_cuts(st, rank, sizes, k)
+    if chosen is not None:
+        return pos[chosen], st[chosen]
     n = np.asarray(sizes, dtype=np.int64)
     by_rank = np.argsort(rank)
     order = by_rank[
@@ -1308,44 +1375,34 @@ def _smallest(
     return pos[keep], st[keep]
 
 
-def _smallest_untied(
-    pos: npt.NDArray[np.intp],
-    st: npt.NDArray[np.intp],
+def _at_most_cuts(
+    st: npt.NDArray[np.integer[Any]],
     rank: npt.NDArray[np.float64],
     sizes: Sequence[int],
     k: int,
-    bound: npt.NDArray[np.float64] | None = None,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
-    """:func:`_smallest` by a partial sort per stratum; ``None`` if equal ranks straddle a cut.
+) -> npt.NDArray[np.intp] | None:
+    """Indexes of the ``n_h`` smallest ranks of each stratum, in the order given.
 
-    Without equal ranks at a stratum's cut the ``n_h`` smallest are the same set whichever
-    way ties are ordered, and the caller sorts the sample by credit code afterwards. With
-    ``bound``, only ranks below their stratum's bound are candidates, and the result is
-    ``None`` when a stratum has fewer than ``n_h`` of them.
+    A stratum's *cut* is its ``n_h``-th smallest rank (found by a partial sort per stratum),
+    and every rank at or below its stratum's cut is taken. ``None`` when that is not exactly
+    ``n_h`` per stratum: equal ranks at a cut (the credit codes must decide) or a stratum with
+    fewer than ``n_h`` ranks. Without equal ranks at a cut the set is the same whichever way
+    ties are ordered, and the caller sorts the sample by credit code afterwards.
     """
-    if bound is not None:
-        below = np.flatnonzero(rank < bound[st])
-        pos, st, rank = pos[below], st[below], rank[below]
-    order = np.argsort(st.astype(np.int16 if k < 2**15 else np.intp), kind="stable")
-    r_sorted = rank[order]
-    starts = np.searchsorted(st[order], np.arange(k + 1)).tolist()
-    keep: list[npt.NDArray[np.intp]] = []
-    for h, n in enumerate(sizes):
-        a, b = starts[h], starts[h + 1]
-        if n <= 0:
-            continue
-        if b - a <= n:
-            if bound is not None and b - a < n:
-                return None
-            keep.append(order[a:b])
-            continue
-        seg = r_sorted[a:b]
-        part = np.argpartition(seg, n - 1)
-        if (seg[part[n:]] == seg[part[n - 1]]).any():
-            return None
-        keep.append(order[a + part[:n]])
-    chosen = np.concatenate(keep) if keep else np.zeros(0, dtype=np.intp)
-    return pos[chosen], st[chosen]
+    n = np.asarray(sizes, dtype=np.intp)
+    counts = _counts(st, k)
+    if (counts < n).any():
+        return None
+    # Group by stratum: a stable sort, by radix for 8- and 16-bit codes.
+    order = np.argsort(st if st.dtype.itemsize <= 2 else st.astype(_code_type(k)), kind="stable")
+    grouped = np.take(rank, order)
+    ends = np.cumsum(counts).tolist()
+    cut = np.full(k, -np.inf)  # no rank is at or below it: strata that draw nobody
+    for h in np.flatnonzero(n).tolist():
+        m = int(n[h])
+        cut[h] = np.partition(grouped[ends[h] - int(counts[h]) : ends[h]], m - 1)[m - 1]
+    chosen = np.flatnonzero(rank <= np.take(cut, st))
+    return chosen if chosen.shape[0] == int(n.sum()) else None
 
 
 def _ranks(
@@ -1388,20 +1445,37 @@ def _select_all(
     return _smallest(design, roster, cand, st[cand], rank[cand], sizes)
 
 
-def _bernoulli_positions(rng: np.random.Generator, size: int, q: float) -> npt.NDArray[np.intp]:
-    """Positions ``i < size`` where independent Bernoulli(q) events happen (geometric gaps)."""
-    out: list[npt.NDArray[np.intp]] = []
+_CANDIDATE_CHUNK = 1 << 16  # candidates per step in _select_simulated: temporaries stay small
+
+
+def _candidates(
+    rng: np.random.Generator, size: int, q: float
+) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]:
+    """The positions ``i < size`` with ``u < q`` and their numbers ``u = q·V``, a chunk at a time.
+
+    The positions are a Bernoulli(q) process, in ascending order: the gaps between them are
+    geometric, drawn as ``⌊E/μ⌋ + 1`` with ``E`` standard exponential and ``μ = −ln(1−q)``,
+    which is ``g`` with probability ``(1−q)^(g−1)·q``. (numpy's own ``geometric`` takes a
+    logarithm per number and is slower.)
+    """
+    mu = -math.log1p(-q)
     last = -1
     while True:
         expect = (size - 1 - last) * q
-        m = int(expect + 6.0 * math.sqrt(expect) + 64)
-        pos = last + np.cumsum(rng.geometric(q, size=m), dtype=np.intp)
-        if pos[-1] >= size:
-            out.append(pos[: np.searchsorted(pos, size)])
-            break
-        out.append(pos)
+        m = min(int(expect + 6.0 * math.sqrt(expect) + 64), _CANDIDATE_CHUNK)
+        e = rng.standard_exponential(m)
+        e /= mu
+        pos = e.astype(np.intp)  # ⌊E/μ⌋, as E ≥ 0
+        pos += 1
+        np.cumsum(pos, out=pos)
+        pos += last
+        end = int(np.searchsorted(pos, size))
+        u = rng.random(end)
+        u *= q
+        yield pos[:end], u
+        if end < m:
+            return
         last = int(pos[-1])
-    return np.concatenate(out) if len(out) > 1 else out[0]
 
 
 def _select_simulated(
@@ -1410,14 +1484,19 @@ def _select_simulated(
     rng: np.random.Generator,
     sizes: Sequence[int],
     scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.integer[Any]], npt.NDArray[np.float64] | None]:
     """The same selection with numbers drawn lazily: only rows that can be drawn get one.
 
     The numbers are i.i.d. uniform, generated in two steps: the rows with ``u < q`` come from a
     Bernoulli(q) process and get ``u = q·V``; any other row's number, when needed, is
-    ``q + (1−q)·W``. A stratum whose ``n_h`` smallest ranks are provably among the first rows
-    needs no more; any other stratum gets every member's number. The result has exactly the
-    distribution of :func:`_select_all` with ``u`` from ``rng.random``.
+    ``q + (1−q)·W``. Each stratum has a cap that only ranks with ``u < q`` can be below
+    (``q_h ≤ q`` for equal probability, the rank of its largest ``λ`` at ``u = q_h`` for πps);
+    a stratum with at least ``n_h`` ranks below it takes its ``n_h`` smallest among them, any
+    other stratum gets every member's number. The result has exactly the distribution of
+    :func:`_select_all` with ``u`` from ``rng.random``.
+
+    Returns the drawn rows' positions in ascending order, their strata, and their scores when
+    at hand (πps without take-all rows), else ``None``.
     """
     k = len(design.keys)
     n = np.asarray(sizes, dtype=np.float64)
@@ -1425,33 +1504,66 @@ def _select_simulated(
     live = n > 0
     if not live.any():
         empty = np.zeros(0, dtype=np.intp)
-        return empty, empty
+        return empty, empty, None
     if scale is None:
         q_h = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
         lam_max = None
+        cap = q_h  # the rank is u
     else:
         c, capped = scale
         lam_max = c * design.score_max
         if capped is not None or float(lam_max[live].max()) >= 1.0:
-            return _select_all(design, roster, rng.random(design.size), sizes, scale)
-        t = 1.0 + (5.0 * np.sqrt(n) + 20.0) / np.maximum(n, 1.0)
-        r = t * lam_max / (1.0 - lam_max)
-        q_h = r / (1.0 + r)
+            picked = _select_all(design, roster, rng.random(design.size), sizes, scale)
+            return *_in_row_order(*picked), None
+        cap = 1.0 + (5.0 * np.sqrt(n) + 20.0) / np.maximum(n, 1.0)
+        r = cap * lam_max / (1.0 - lam_max)
+        q_h = r / (1.0 + r)  # u = q_h at λ = λ_max gives the rank cap
     q = float(q_h[live].max())
     if q > 0.2:
-        return _select_all(design, roster, rng.random(design.size), sizes, scale)
-    pos = _bernoulli_positions(rng, design.size, q)
-    u = np.multiply(rng.random(pos.shape[0]), q)
-    st = design.compact_strata[pos].astype(np.intp)
+        picked = _select_all(design, roster, rng.random(design.size), sizes, scale)
+        return *_in_row_order(*picked), None
+    cap = np.where(live, cap, 0.0)
+    strata, scores = design.compact_strata, design.scores
+    # Chunk by chunk, only the candidates below their cap are kept (with their scores for π).
+    # Should the fast path fail, the generator is rewound to draw the same numbers again.
+    state = rng.bit_generator.state
+    kept: list[tuple[npt.NDArray[Any], ...]] = []
+    for pos, u in _candidates(rng, design.size, q):
+        st = np.take(strata, pos)
+        if scores is None:
+            near = np.flatnonzero(u < np.take(cap, st))
+            kept.append((pos[near], st[near], u[near]))
+            continue
+        assert scale is not None
+        s = np.take(scores, pos)
+        lam = np.take(scale[0], st)
+        lam *= s
+        # The recipe's rank: no λ is 1 here, and λ = 0 (a stratum that draws nobody) gives
+        # +∞ or nan, which is below no cap.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rank = np.subtract(1.0, lam)
+            rank *= u
+            lam *= np.subtract(1.0, u)
+            rank /= lam
+        near = np.flatnonzero(rank < np.take(cap, st))
+        kept.append((pos[near], st[near], rank[near], s[near]))
+    pos, st, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+    chosen = _at_most_cuts(st, rank, sizes, k)
+    if chosen is not None:
+        return pos[chosen], st[chosen], kept_scores[0][chosen] if kept_scores else None
+    # Too few candidates below a cap, or equal ranks at a cut: the general path, with every
+    # candidate below the looser bound of u < q.
+    rng.bit_generator.state = state
+    pos, u = (
+        np.concatenate(parts) for parts in zip(*_candidates(rng, design.size, q), strict=True)
+    )
+    st = np.take(strata, pos).astype(np.intp)
     rank = _ranks(design, pos, st, u, scale)
     if lam_max is None:
         bound = np.full(k, q)
     else:
         with np.errstate(divide="ignore"):
             bound = q * (1.0 - lam_max) / ((1.0 - q) * lam_max)
-    fast = _smallest_untied(pos, st, rank, sizes, k, bound)
-    if fast is not None:
-        return fast
     below = rank < bound[st]
     have = np.bincount(st[below], minlength=k)
     short = have < np.asarray(sizes)
@@ -1468,25 +1580,48 @@ def _select_simulated(
         pos_c = np.concatenate([pos_c, members])
         st_c = np.concatenate([st_c, st_m])
         rank_c = np.concatenate([rank_c, rank_m])
-    return _smallest(design, roster, pos_c, st_c, rank_c, sizes)
+    return *_in_row_order(*_smallest(design, roster, pos_c, st_c, rank_c, sizes)), None
 
 
-def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
-    """Argsort of ``S18`` credit codes in byte order, via three integer keys (faster)."""
+def _in_row_order(
+    pos: npt.NDArray[np.intp], st: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Positions (and their strata) sorted, as :func:`_select_simulated` returns them."""
+    order = np.argsort(pos)
+    return pos[order], st[order]
+
+
+# A credit code's 18 bytes as three big-endian integers: their order is the codes' byte order.
+_CODE_PARTS = np.dtype(
+    {
+        "names": ["hi", "mid", "lo"],
+        "formats": [">u8", ">u8", ">u2"],
+        "offsets": [0, 8, 16],
+        "itemsize": 18,
+    }
+)
+
+
+def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
+    """Argsort of ``S18`` credit codes in byte order, via three integer keys (faster).
+
+    ``None`` when they are in order already (drawn in row order from a roster sorted by code).
+    """
     n = codes.shape[0]
     if n == 0 or codes.dtype.itemsize != 18:
         return np.argsort(codes, kind="stable")
-    v = np.ascontiguousarray(codes).view(np.uint8).reshape(n, 18)
-    hi = np.ascontiguousarray(v[:, :8]).view(">u8").ravel()
-    mid = np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel()
-    lo = np.ascontiguousarray(v[:, 16:]).view(">u2").ravel()
+    parts = codes.view(_CODE_PARTS)
+    hi = parts["hi"].astype(np.uint64)
+    mid = parts["mid"].astype(np.uint64)
     if (hi == hi[0]).all():  # one registration area: the first 8 bytes never decide
-        order = np.argsort(mid.astype(np.uint64))
+        if (mid[1:] > mid[:-1]).all():
+            return None
+        order = np.argsort(mid)
         m = mid[order]
         if not (m[1:] == m[:-1]).any():
             return order
-        return np.lexsort((lo, mid))
-    return np.lexsort((lo, mid, hi))
+        return np.lexsort((parts["lo"].astype(np.uint16), mid))
+    return np.lexsort((parts["lo"].astype(np.uint16), mid, hi))
 
 
 _FORKED_IDS: npt.NDArray[np.bytes_] | None = None  # read by worker processes (fork)
@@ -1666,6 +1801,8 @@ def draw(
     sizes = _allocation.systematic_rounding(design.expected, start, plan.total is not None)
     sizes = [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
     scale = _pps_scale(design, sizes, exact=exact) if plan.within == "pps" else None
+    picked_st: npt.NDArray[np.integer[Any]]
+    picked_scores = None  # the drawn rows' scores, when a simulation has them at hand
     if isinstance(units, HashSource):
         ids_all = roster.credit_code if design.rows is None else roster.credit_code[design.rows]
         u = _official_uniforms(units, ids_all, workers, roster)
@@ -1674,22 +1811,25 @@ def draw(
         del u
     else:
         assert isinstance(units, GeneratorSource)
-        picked, _ = _select_simulated(design, roster, units.rng, sizes, scale)
-        picked = np.sort(picked)  # gathers in row order are faster; the code order follows
-        picked_st = design.compact_strata[picked].astype(np.intp)
-    rows = design.roster_rows(picked)
-    ids = np.take(roster.credit_code, rows)  # np.take: faster than [] for S18 items
-    order = _code_order(ids)
-    picked, picked_st, rows = picked[order], picked_st[order], rows[order]
-    ids = np.take(ids, order)
+        # In row order: the gathers below are faster, and often the code order follows.
+        picked, picked_st, picked_scores = _select_simulated(
+            design, roster, units.rng, sizes, scale
+        )
     if plan.within == "pps":
-        pi = _pps_probabilities(design, picked, picked_st, exact=exact)
+        pi = _pps_probabilities(design, picked, picked_st, exact=exact, scores=picked_scores)
     else:
         per = np.array(
             [x / n if n else 0.0 for x, n in zip(design.expected, design.populations, strict=True)]
             or [0.0]
         )
-        pi = per[picked_st]
+        pi = np.take(per, picked_st)
+    rows = design.roster_rows(picked)
+    ids = np.take(roster.credit_code, rows)  # np.take: faster than [] for S18 items
+    stratum = picked_st.astype(np.intp, copy=False)
+    order = _code_order(ids)
+    if order is not None:
+        ids, rows = np.take(ids, order), np.take(rows, order)
+        pi, stratum = np.take(pi, order), np.take(stratum, order)
     totals = design.score_totals
     strata = tuple(
         Stratum(key, n, x, s, x / n if n else 0.0, None if totals is None else totals[i])
@@ -1727,7 +1867,7 @@ def draw(
         drawn_at=when,
         drawn_by=drawn_by,
     )
-    return Draw(plan, ids, rows, pi, picked_st, strata, receipt)
+    return Draw(plan, ids, rows, pi, stratum, strata, receipt)
 
 
 def inclusion_probabilities(
