@@ -20,6 +20,7 @@ from typing import Any
 from randcheck import __version__
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, VerificationError
+from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
 
 
 class CliError(Exception):
@@ -347,6 +348,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         cross_jurisdiction=args.cross_jurisdiction,
         unit_areas=unit_areas,
         pair_cap=args.pair_cap,
+        recipe=args.recipe,
     )
     _progress(f"matching {len(officers)} officers to {len(visits)} visits")
     a = match_officers(
@@ -520,6 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--unit-areas", help="CSV with columns unit, area for --cross-jurisdiction")
     m.add_argument("--pair-cap", type=float, help="most probability of any officer on a visit")
+    m.add_argument(
+        "--recipe",
+        choices=MATCHING_RECIPES,
+        default=MATCHING_RECIPE,
+        help="matching recipe (default the newest; /1 recomputes a matching published with it)",
+    )
     m.add_argument("--lenient", action="store_true", help="keep unknown officer columns")
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
