@@ -963,3 +963,65 @@ def test_a_pair_cap_is_never_silently_dropped() -> None:
     strict = attrs.evolve(loose, strict_pair_cap=True)
     with pytest.raises(randcheck.InfeasibleMatchingError, match="pair cap cannot be guaranteed"):
         randcheck.match_officers([visit], officers, rules=strict, seed="s")
+
+
+def test_a_shortage_outside_the_failing_visits_ends_in_a_report_not_a_loop() -> None:
+    # Found in review: every failing visit was widened already, another was not, and the
+    # matcher rebuilt the same graph for ever. Brute force says this batch has no assignment.
+    officers = roster(
+        5,
+        department=["D3", "D1", "D1", "D2", ""],
+        skills=["b;c;d", "b;c;d", "a;f", "c", "a;c;d"],
+        load_cap=np.array([4, -1, 1, -1, 4]),
+    )
+    all3 = ("D1", "D2", "D3")
+    visits = [
+        Visit(code(0), items=("X",), departments=("D1", "D3"), skills=("d",)),
+        Visit(code(2), items=("X",), departments=all3, skills=("a",), team_size=4),
+        Visit(code(3), items=("X",), departments=all3, skills=("c",)),
+        Visit(code(4), items=("X",), departments=("D1", "D3"), skills=("c",), team_size=3),
+        Visit(code(5), items=("X",), departments=all3, skills=("a",)),
+    ]
+    for recipe in MATCHING_RECIPES:
+        rules = MatchingRules(candidates=4, recipe=recipe)
+        inst = Instance(visits, officers, [], rules)
+        assert not inst.brute_force_feasible()
+        with pytest.raises(InfeasibleMatchingError):
+            match_officers(visits, officers, rules=rules, seed="s")
+
+
+def test_a_cover_that_admits_the_only_team_is_found() -> None:
+    # Found in review: with the covers cut at 64 in a fixed order, the one cover admitting the
+    # only team (load caps of 0 rule out the others) was never listed.
+    officers = roster(
+        12,
+        skills=["a;b;d", "b;c;d", "b;c", "a;c", "c", "a;c", "c", "a;b;c", "b;c", "b;c;d", "a", "d"],
+        department=["D1", "", "D3", "D2", "D3", "D1", "D2", "D2", "D2", "D2", "", "D1"],
+        load_cap=np.array([0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1]),
+    )
+    visit = Visit(
+        code(0),
+        items=("X",),
+        departments=("D1", "D2", "D3"),
+        skills=("a", "b", "c", "d"),
+        team_size=4,
+    )
+    rules = MatchingRules(pair_cap=1.0, strict_pair_cap=True)
+    a = match_officers([visit], officers, rules=rules, seed="s")
+    Instance([visit], officers, [], rules).check(a)
+    assert a.method == "flow"
+    assert a.teams() == [("O002", "O006", "O010", "O011")]
+
+
+def test_two_expert_seats_without_a_shared_expert_keep_the_flow_path() -> None:
+    # Found in review: two skills only experts hold, no expert holding both, went to the MILP.
+    officers = roster(
+        8, skills=[""] * 6 + ["特种设备", "医疗器械"], expert=np.array([False] * 6 + [True] * 2)
+    )
+    visit = Visit(code(0), items=("X",), departments=("D",), skills=("特种设备", "医疗器械"))
+    rules = MatchingRules(pair_cap=0.5)
+    a = match_officers([visit], officers, rules=rules, seed="s")
+    Instance([visit], officers, [], rules).check(a)
+    assert a.method != "milp"
+    assert a.nested == ((code(0), "医疗器械+特种设备", "expert:医疗器械, expert:特种设备"),)
+    assert a.expert.sum() == 2

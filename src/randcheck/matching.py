@@ -84,7 +84,7 @@ MATCHING_RECIPES = ("randcheck-matching/1", MATCHING_RECIPE)
 _FREE, _SKILL, _EXPERT, _DEPT = 0, 1, 2, 3
 _ANY, _OUTSIDE = -1, -3  # skill block not restricted / restricted to no department of the visit
 _NEST_LIMIT = 64  # most choices of nesting departments tried before the integer programme
-_COVER_LIMIT = 64  # most covers listed per visit (officers', experts' and both)
+_COVER_LIMIT = 4096  # most covers listed per visit (officers', experts' and both)
 _LP_BITS = 10  # the LP's marginals are multiples of 2**-10 (at least)
 _CAP_PENALTY = 1_000.0  # cost of one unit of probability above the pair cap
 _SLACK_PENALTY = 1_000_000.0  # cost of one unfilled place (only when infeasible)
@@ -1747,6 +1747,9 @@ def _cover_options(
     own part and no other part in full (either would contradict a choice of the most), so it
     is in its own part's group, whatever the order of the parts.
 
+    Officers with a load cap of 0 have no signature (they are in no team). Every cover is
+    listed, up to ``_COVER_LIMIT`` (only a visit with eight or more requirements has more).
+
     Returns the covers with their labels (unranked), or ``[]`` when the requirements are
     disjoint already or no cover fits the team. ``memo`` keeps them for visits with the same
     requirements, team size and signatures, ``signatures`` the officers' signatures per profile
@@ -1775,11 +1778,10 @@ def _cover_options(
             return sig, dict(zip(values.tolist(), counts.tolist(), strict=True))
 
         tests = [(prob.bits & bit_of[s]) != 0 for s in skills_o] + [prob.dept == c for c in codes]
-        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
-        at_profile = (
-            signature(ok, tests),
-            signature(prob.active & prob.expert, [(prob.bits & bit_of[s]) != 0 for s in skills_x]),
-        )
+        room = prob.cap > 0  # an officer with a load cap of 0 is in no team
+        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p] & room
+        x_tests = [(prob.bits & bit_of[s]) != 0 for s in skills_x]
+        at_profile = (signature(ok, tests), signature(prob.active & prob.expert & room, x_tests))
         signatures[(p, *map(tuple, (skills_o, skills_x, depts)))] = at_profile
     excluded = prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]
 
@@ -1791,8 +1793,10 @@ def _cover_options(
         return sorted(s for s, n in left.items() if n > 0)
 
     sigs_o, sigs_x = present(*at_profile[0]), present(*at_profile[1])
-    if all(s & (s - 1) == 0 for s in sigs_o + sigs_x):
-        return []  # no officer or expert meets two requirements: disjoint already
+    if all(s & (s - 1) == 0 for s in sigs_o + sigs_x) and len(skills_x) < 2:
+        # No officer or expert meets two requirements: disjoint already. (Two expert seats
+        # still take a cover, whose seats the flow knows to be disjoint.)
+        return []
     k = int(prob.k[i])
     key = (tuple(skills_o), tuple(skills_x), tuple(depts), joint, k, tuple(sigs_o), tuple(sigs_x))
     if key in memo:
@@ -1982,8 +1986,11 @@ def match_officers(
                         y, xy = res.y, res.xy
                     break
                 if not full.all():
+                    # Widen the failing visits' candidates; if they are all wide already (the
+                    # shortage is elsewhere) or many are, widen every visit.
+                    stuck = bool(full[res.failing].all())
                     full[res.failing] = True
-                    if full.sum() * 4 > prob.n_visits:
+                    if stuck or full.sum() * 4 > prob.n_visits:
                         full[:] = True
                     g = _graph(prob, rules, full)
                     continue
