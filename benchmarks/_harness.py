@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 
 @attrs.frozen
@@ -74,3 +76,14 @@ def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:
     finally:
         tracemalloc.stop()
     return peak, out
+
+
+def credit_codes(n: int, seed: int = 0) -> npt.NDArray[np.bytes_]:
+    """``n`` distinct valid 统一社会信用代码 (``91130634…``, ``S18``) in no particular order.
+
+    The example county's generator (:mod:`randcheck.example`): a bijection of the row index, so
+    the codes are distinct, with GB 32100-2015 check characters.
+    """
+    from randcheck.example import _credit_codes, _seed_key
+
+    return _credit_codes(_seed_key(seed), np.arange(n, dtype=np.uint64), "91", "130634")

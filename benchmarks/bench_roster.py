@@ -27,32 +27,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, peak_bytes
+from _harness import Row, best_time, credit_codes, peak_bytes
 from randcheck import TargetRoster
-from randcheck.credit_code import CREDIT_CODE_ALPHABET
-
-WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
-SYMBOLS = np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
-
-
-def valid_codes(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` distinct valid 统一社会信用代码 as ``S18``: 91 + area 130634 + 9 random + check."""
-    body = np.empty((n, 17), dtype=np.int64)
-    body[:, :2] = [9, 1]
-    body[:, 2:8] = [1, 3, 0, 6, 3, 4]
-    # A random permutation of 0..31⁹-1 written in base 31 keeps the codes distinct.
-    serial = rng.choice(31**6, size=n, replace=False) * 31**3 + rng.integers(0, 31**3, size=n)
-    for i in range(16, 7, -1):
-        body[:, i] = serial % 31
-        serial //= 31
-    check = (31 - (body @ WEIGHTS) % 31) % 31
-    raw = np.concatenate([SYMBOLS[body], SYMBOLS[check][:, None]], axis=1)
-    return np.ascontiguousarray(raw).view("S18").ravel()
 
 
 def write_csv(path: pathlib.Path, n: int, seed: int = 2) -> None:
     rng = np.random.default_rng(seed)
-    codes = valid_codes(n, rng)
+    codes = credit_codes(n, seed)
     industries = np.array(["零售业", "餐饮业", "成品油零售", "典当", "拍卖", "二手车"])
     frame = pd.DataFrame(
         {
@@ -78,7 +59,7 @@ def write_csv(path: pathlib.Path, n: int, seed: int = 2) -> None:
 def numpy_columns(n: int, seed: int = 3) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     return {
-        "credit_code": valid_codes(n, rng),
+        "credit_code": credit_codes(n, seed),
         "risk_class": np.array(list("ABCD"))[rng.integers(0, 4, n)],
         "industry": np.array(["零售业", "餐饮业", "成品油零售", "典当"])[rng.integers(0, 4, n)],
         "area": np.array(["130634", "130602", "130603"])[rng.integers(0, 3, n)],

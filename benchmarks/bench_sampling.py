@@ -38,34 +38,17 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, peak_bytes
-from randcheck import CREDIT_CODE_ALPHABET, Categorical, TargetRoster
+from _harness import Row, best_time, credit_codes, peak_bytes
+from randcheck import Categorical, TargetRoster
 from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, commit, draw
-
-_W = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
-_ALPHA = np.frombuffer(CREDIT_CODE_ALPHABET.encode(), dtype=np.uint8)
-
-
-def _codes(n: int) -> np.ndarray:
-    idx = np.arange(n, dtype=np.int64) * 1_000_003 + 12_345
-    digits = []
-    for _ in range(9):
-        digits.append(idx % 31)
-        idx //= 31
-    body = np.stack(
-        [np.full(n, 9), np.full(n, 1), *[np.full(n, int(c)) for c in "130634"], *digits[::-1]],
-        axis=1,
-    )
-    check = (31 - (body @ _W) % 31) % 31
-    return _ALPHA[np.concatenate([body, check[:, None]], axis=1)].view("S18").ravel()
 
 
 def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
-    """Rows in random order: a sample drawn in row order is then not in credit-code order
-    already (a roster sorted by code makes our draws faster, pandas' not)."""
+    """Credit codes in no particular order: a sample drawn in row order is then not in code
+    order already (a roster sorted by code makes our draws faster, pandas' not)."""
     rng = np.random.default_rng(seed)
     cols: dict[str, object] = {
-        "credit_code": _codes(n)[rng.permutation(n)],
+        "credit_code": credit_codes(n, seed),
         "risk_class": np.array(list("ABCD"))[rng.choice(4, n, p=[0.55, 0.35, 0.07, 0.03])],
         "industry": Categorical(
             rng.integers(0, 30, n).astype(np.int32), tuple(f"行业{i:02d}" for i in range(30))

@@ -564,6 +564,16 @@ def _bound(p: float, runs: int, cells: int) -> float:
     return z * math.sqrt(p * (1 - p) / runs) + 1 / runs
 
 
+def _assert_frequencies_match(target: Any, counts: Any, runs: int) -> None:
+    """Each pair's frequency over ``runs`` is within the binomial bound of its marginal, and a
+    pair with marginal 0 never occurs."""
+    freq = counts / runs
+    cells = int((target > 0).sum())
+    assert np.all((target == 0) <= (freq == 0))
+    for p, f in zip(target[target > 0].tolist(), freq[target > 0].tolist(), strict=True):
+        assert abs(f - p) <= _bound(p, runs, cells)
+
+
 def test_each_eligible_officer_gets_the_uniform_chance_when_caps_are_loose() -> None:
     # No load cap binds: every officer's chance on a visit is f/|E| + [has skill]/|G|.
     n = 12
@@ -604,11 +614,7 @@ def test_pair_probabilities_are_the_marginals_and_respect_the_cap() -> None:
         src = _FixedBlocks(gen, i)
         a = match_officers(visits, officers, rules=rules, source=src)
         np.add.at(counts, (a.visit_index, a.officer_index), 1)
-    freq = counts / runs
-    cells = int((target > 0).sum())
-    assert np.all((target == 0) <= (freq == 0))
-    for p, f in zip(target[target > 0].tolist(), freq[target > 0].tolist(), strict=True):
-        assert abs(f - p) <= _bound(p, runs, cells)
+    _assert_frequencies_match(target, counts, runs)
 
 
 class _FixedBlocks:
@@ -942,11 +948,7 @@ def test_a_cover_keeps_exact_pair_probabilities() -> None:
         a = match_officers(visits, officers, rules=rules, source=_FixedBlocks(gen, i))
         assert a.nested == first.nested
         np.add.at(counts, (a.visit_index, a.officer_index), 1)
-    freq = counts / runs
-    cells = int((target > 0).sum())
-    assert np.all((target == 0) <= (freq == 0))
-    for p, f in zip(target[target > 0].tolist(), freq[target > 0].tolist(), strict=True):
-        assert abs(f - p) <= _bound(p, runs, cells)
+    _assert_frequencies_match(target, counts, runs)
 
 
 def test_a_pair_cap_is_never_silently_dropped() -> None:

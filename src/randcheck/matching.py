@@ -187,22 +187,22 @@ class MatchingRules:
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
         if value < 2:
-            raise ValueError(f"team_size must be at least 2 (行政处罚法 第四十二条), got {value}")
+            raise PlanError(f"team_size must be at least 2 (行政处罚法 第四十二条), got {value}")
 
     @pair_cap.validator
     def _check_cap(self, _a: attrs.Attribute[float | None], value: float | None) -> None:
         if value is not None and not 0.0 < value <= 1.0:
-            raise ValueError(f"pair_cap must be within (0, 1], got {value}")
+            raise PlanError(f"pair_cap must be within (0, 1], got {value}")
 
     @candidates.validator
     def _check_candidates(self, _a: attrs.Attribute[int], value: int) -> None:
         if value < 2:
-            raise ValueError(f"candidates must be at least 2, got {value}")
+            raise PlanError(f"candidates must be at least 2, got {value}")
 
     @recipe.validator
     def _check_recipe(self, _a: attrs.Attribute[str], value: str) -> None:
         if value not in MATCHING_RECIPES:
-            raise ValueError(
+            raise PlanError(
                 f"recipe must be one of {', '.join(MATCHING_RECIPES)}, got {value!r} (a newer "
                 "randcheck may know it)"
             )
@@ -210,12 +210,12 @@ class MatchingRules:
     @repeat_window_days.validator
     def _check_window(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
         if value is not None and value < 0:
-            raise ValueError(f"repeat_window_days must be ≥ 0 or None, got {value}")
+            raise PlanError(f"repeat_window_days must be ≥ 0 or None, got {value}")
 
     @max_load.validator
     def _check_load(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
         if value is not None and value < 0:
-            raise ValueError(f"max_load must be ≥ 0 or None, got {value}")
+            raise PlanError(f"max_load must be ≥ 0 or None, got {value}")
 
 
 @attrs.frozen(eq=False)
@@ -1950,6 +1950,20 @@ def match_officers(
     retry_cap = rules.recipe != "randcheck-matching/1" and rules.pair_cap is not None
     best: tuple[int, dict[int, int], Bools] | None = None
 
+    def advance(visits: Iterable[int]) -> bool:
+        """Move ``visits`` that have a choice left to their next one and rebuild the graph;
+        ``False`` (nothing changed) if none has, or the limit of choices is reached."""
+        nonlocal tried, g
+        nxt = [v for v in visits if v in pick and pick[v] + 1 < len(options[v])]
+        if not nxt or tried >= _NEST_LIMIT:
+            return False
+        for v in nxt:
+            pick[v] += 1
+        tried += 1
+        rebuild()
+        g = _graph(prob, rules, full)
+        return True
+
     def back_to_best() -> tuple[_Graph, _FlowResult]:
         assert best is not None
         pick.update(best[1])
@@ -1973,13 +1987,7 @@ def match_officers(
                     hot = np.union1d(g.ev[y > qu], g.sv[g.xe_seat[xy > qu]]).tolist()
                     if best is None or len(hot) < best[0]:
                         best = (len(hot), dict(pick), full.copy())
-                    nxt = [v for v in hot if v in pick and pick[v] + 1 < len(options[v])]
-                    if nxt and tried < _NEST_LIMIT:
-                        for v in nxt:
-                            pick[v] += 1
-                        tried += 1
-                        rebuild()
-                        g = _graph(prob, rules, full)
+                    if advance(hot):
                         continue
                     if len(hot) > best[0]:
                         g, res = back_to_best()
@@ -1994,17 +2002,9 @@ def match_officers(
                         full[:] = True
                     g = _graph(prob, rules, full)
                     continue
-                # Next department in rank order for the nested visits on the source side of the
+                # Next choice in rank order for the nested visits on the source side of the
                 # minimum cut (only they can raise it), a bounded number of times.
-                nxt = [
-                    v for v in res.blocked.tolist() if v in pick and pick[v] + 1 < len(options[v])
-                ]
-                if nxt and tried < _NEST_LIMIT:
-                    for v in nxt:
-                        pick[v] += 1
-                    tried += 1
-                    rebuild()
-                    g = _graph(prob, rules, full)
+                if advance(res.blocked.tolist()):
                     continue
                 if not options:
                     _raise(_hall_message(prob, res.failing, g))
