@@ -2291,7 +2291,7 @@ class RosterDigest:
     Examples
     --------
     >>> r = TargetRoster.from_columns({
-    ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G", "91130634MA0CJ6HX5D"],
+    ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G", "91130634MA0CJ6HX5L"],
     ...     "risk_class": ["A", "D", "B"],
     ... })
     >>> low, high = RosterDigest(buckets=range(0, 128)), RosterDigest(buckets=range(128, 256))
