@@ -228,3 +228,53 @@ def test_a_part_of_the_wrong_kind_is_an_error() -> None:
 def test_a_bucket_range_outside_the_recipe_is_an_error() -> None:
     with pytest.raises(ValueError, match="consecutive buckets within 0–255"):
         RosterDigest(buckets=range(0, 300))
+
+
+# --- progress -------------------------------------------------------------------------------------
+def test_digest_reports_progress_up_to_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(roster_module, "_GROUP_ROWS", 100)
+    r = roster(3000, seed=5)
+    seen: list[tuple[int, int]] = []
+    d = r.digest(workers=2, progress=lambda done, total: seen.append((done, total)))
+    assert d == roster(3000, seed=5).digest()
+    assert seen[-1] == (3000, 3000)
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)
+
+
+def test_an_official_draw_reports_progress_and_draws_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from randcheck import SamplingPlan, draw
+    from randcheck import sampling as sampling_module
+
+    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN", 100)
+    monkeypatch.setattr(sampling_module, "_SLICE_ROWS", 700)
+    plan = SamplingPlan(rates={"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.5})
+    quiet = draw(roster(3000, seed=6), plan, seed="p", drawn_at=None)
+    for workers in (1, 2):
+        seen: list[tuple[int, int]] = []
+        loud = draw(
+            roster(3000, seed=6),
+            plan,
+            seed="p",
+            workers=workers,
+            progress=lambda done, total, seen=seen: seen.append((done, total)),
+        )
+        assert loud.receipt.sample_digest == quiet.receipt.sample_digest
+        assert loud.receipt.roster_digest == quiet.receipt.roster_digest
+        # The ids hashed (5 slices of at most 700) and the roster's rows for its digest.
+        assert seen[-1] == (6000, 6000)
+        assert len(seen) >= 6
+
+
+def test_progress_true_shows_a_bar_and_draws_nothing_else(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("tqdm")
+    r = roster(500)
+    assert r.digest(progress=True) == roster(500).digest()
+
+
+def test_progress_of_another_kind_is_an_error() -> None:
+    with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
+        roster(10).digest(progress="yes")  # type: ignore[arg-type]

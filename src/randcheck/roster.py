@@ -38,8 +38,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _parallel
+from randcheck import _arrow, _parallel
 from randcheck._dates import to_optional_date
+from randcheck._progress import ProgressArg, Reporter
 from randcheck.credit_code import credit_code_mask
 from randcheck.errors import RosterError
 from randcheck.models import INACTIVE_STATUSES, Officer, RiskClass, Target
@@ -1399,7 +1400,9 @@ class _Roster:
         columns are taken as codes and categories, without a per-row step.
         """
         mapping = dict(mapping or {})
-        names = list(frame.columns) if hasattr(frame, "columns") else list(frame.column_names)
+        if hasattr(frame, "column_names"):  # pyarrow: ``columns`` holds the arrays, not names
+            return cls.from_arrow(frame, mapping=mapping, strict=strict, extra=extra)
+        names = list(frame.columns)
         columns: dict[str, Any] = {}
         for name in names:
             series = frame[name] if not hasattr(frame, "column") else frame.column(name)
@@ -1426,6 +1429,69 @@ class _Roster:
                 continue
             columns[target] = series
         return cls._from_mixed(columns, strict=strict, extra=extra, source="DataFrame")
+
+    @classmethod
+    def from_arrow(
+        cls,
+        data: Any,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        strict: bool = True,
+        extra: Iterable[str] | None = None,
+        source: str | None = None,
+    ) -> Self:
+        """Build from a pyarrow ``Table`` or ``RecordBatch``, or an iterable of record batches.
+
+        The same headers (``mapping`` renames columns first), validation and errors as
+        :meth:`from_csv`, rows numbered from 1. Labels are taken through Arrow's dictionary
+        encoding and credit codes straight from Arrow's buffers, without a per-row step. Needs
+        pyarrow (the ``parquet`` extra).
+        """
+        batches = [data] if hasattr(data, "schema") else data
+        return cls._from_batches(batches, mapping, strict, extra, source or "Arrow table")
+
+    @classmethod
+    def from_parquet(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        mapping: Mapping[str, str] | None = None,
+        strict: bool = True,
+        extra: Iterable[str] | None = None,
+    ) -> Self:
+        """Read a Parquet file, one row group at a time (pyarrow: the ``parquet`` extra).
+
+        Each row group is turned into the roster's compact columns before the next is read;
+        headers, ``mapping``, validation and errors are those of :meth:`from_csv`, rows numbered
+        from 1 (the first data row).
+
+        Raises
+        ------
+        RosterError
+            On the first problem found, naming the file, row, column and value.
+        """
+        return cls._from_batches(
+            _arrow.parquet_batches(path), mapping, strict, extra, os.fspath(path)
+        )
+
+    @classmethod
+    def _from_batches(
+        cls,
+        batches: Iterable[Any],
+        mapping: Mapping[str, str] | None,
+        strict: bool,
+        extra: Iterable[str] | None,
+        source: str,
+    ) -> Self:
+        renames = dict(mapping or {})
+        kinds = {c.name: c.kind for c in cls.COLUMNS}
+
+        def kind_of(name: str) -> str | None:
+            return kinds.get(cls._canonical_name(renames.get(name, name)))
+
+        columns = _arrow.batches_to_columns(batches, kind_of)
+        named = {renames.get(k, k): v for k, v in columns.items()}
+        return cls.from_columns(named, strict=strict, extra=extra, source=source)
 
     @classmethod
     def _canonical_name(cls, name: str) -> str:
@@ -1679,7 +1745,7 @@ class _Roster:
         self._cache["digest"] = cached
         return cached
 
-    def digest(self, *, workers: int = 1) -> str:
+    def digest(self, *, workers: int = 1, progress: ProgressArg = None) -> str:
         """SHA-256 fingerprint of the roster's content, independent of row order.
 
         The recipe (``randcheck-roster/2`` for targets, ``randcheck-officers/2`` for officers),
@@ -1716,6 +1782,9 @@ class _Roster:
         ----------
         workers : int
             Processes that hash the buckets (default 1); never more than the cores available.
+        progress : bool or callable, optional
+            ``True`` for a tqdm bar (when tqdm is installed), or a callable
+            ``progress(done, total)`` called with the rows hashed so far.
 
         Examples
         --------
@@ -1730,8 +1799,14 @@ class _Roster:
         """
         if workers < 1 or int(workers) != workers:
             raise ValueError(f"workers = {workers!r} must be a whole number ≥ 1")
-        jobs = fingerprint_jobs(self, workers)
-        results = _parallel.run(jobs, workers)
+        jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
+        report = Reporter(progress, self._n, "fingerprint")
+        try:
+            results = _parallel.run(
+                jobs, workers, done=lambda i, _: report.advance(int(jobs[i].size))
+            )
+        finally:
+            report.close()
         if results:
             self._seal(results)
         return str(self._cache["digest"])

@@ -79,6 +79,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation, _parallel
 from randcheck._dates import to_optional_date
+from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
@@ -1699,8 +1700,15 @@ def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
 _PARALLEL_MIN = 500_000
 
 
+_SLICE_ROWS = 1 << 20  # ids hashed by one job (a progress step)
+
+
 def _official_uniforms(
-    units: HashSource, ids: npt.NDArray[np.bytes_], workers: int, roster: TargetRoster
+    units: HashSource,
+    ids: npt.NDArray[np.bytes_],
+    workers: int,
+    roster: TargetRoster,
+    progress: ProgressArg = None,
 ) -> npt.NDArray[np.float64]:
     """``units.uniforms(ids)``, and the roster's digest (it goes in the receipt), computed together.
 
@@ -1709,18 +1717,25 @@ def _official_uniforms(
     waits; the numbers are the same as from one process, bit for bit.
     """
     n = ids.shape[0]
-    if workers <= 1 or n < _PARALLEL_MIN:
-        roster.digest()
-        return units.uniforms(ids)
-    slices = np.linspace(0, n, 2 * workers + 1).astype(np.intp).tolist()
+    if n < _PARALLEL_MIN:
+        workers = 1
+    parts = max(-(-n // _SLICE_ROWS), 2 * workers if workers > 1 else 1)
+    slices = np.linspace(0, n, parts + 1).astype(np.intp).tolist()
     jobs = [
         _parallel.Job(units.uniforms, (ids[a:b],), float(b - a))
         for a, b in itertools.pairwise(slices)
     ]
-    digest_jobs = fingerprint_jobs(roster, workers)
-    results = _parallel.run([*jobs, *digest_jobs], workers)
+    digest_jobs = fingerprint_jobs(roster, max(workers, -(-len(roster) // _SLICE_ROWS)))
+    everything = [*jobs, *digest_jobs]
+    report = Reporter(progress, int(sum(j.size for j in everything)), "hashing")
+    try:
+        results = _parallel.run(
+            everything, workers, done=lambda i, _: report.advance(int(everything[i].size))
+        )
+    finally:
+        report.close()
     seal_fingerprint(roster, results[len(jobs) :])
-    return np.concatenate(results[: len(jobs)])
+    return np.concatenate(results[: len(jobs)]) if jobs else units.uniforms(ids)
 
 
 def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bool = False) -> str:
@@ -1764,6 +1779,7 @@ def draw(
     drawn_at: dt.datetime | None = None,
     source: HashSource | GeneratorSource | None = None,
     workers: int = 1,
+    progress: ProgressArg = None,
 ) -> Draw:
     """Draw targets from ``roster`` by ``plan``.
 
@@ -1803,6 +1819,10 @@ def draw(
         cores available) while this one waits; the results are identical bit for bit. Needs
         the ``fork`` start method (Linux, macOS), else one process is used. Simulations
         ignore it.
+    progress : bool or callable, optional
+        Report the hashing of an official draw (the long part at 10⁷ targets): ``True`` for a
+        tqdm bar when tqdm is installed, or a callable ``progress(done, total)`` called with
+        the rows hashed so far (the roster's rows for its digest count too).
 
     Returns
     -------
@@ -1847,7 +1867,7 @@ def draw(
     picked_scores = None  # the drawn rows' scores, when a simulation has them at hand
     if isinstance(units, HashSource):
         ids_all = roster.credit_code if design.rows is None else roster.credit_code[design.rows]
-        u = _official_uniforms(units, ids_all, workers, roster)
+        u = _official_uniforms(units, ids_all, workers, roster, progress)
         del ids_all
         picked, picked_st = _select_all(design, roster, u, sizes, scale)
         del u
