@@ -18,6 +18,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import attrs
 
 from randcheck.calendar import CHINA_TZ
-from randcheck.errors import VerificationError
+from randcheck.errors import RosterWarning, VerificationError
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 
@@ -302,7 +303,11 @@ def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = pathlib.Path(tmp) / "roster.csv"
             csv_path.write_bytes(files["roster.csv"])
-            roster = TargetRoster.from_csv(csv_path, strict=False)
+            with warnings.catch_warnings(action="ignore", category=RosterWarning):
+                # As published: legacy codes and the publisher's own columns are committed too.
+                roster = TargetRoster.from_csv(
+                    csv_path, legacy_codes=True, unknown_columns="keep"
+                )
         data = json.loads(files["receipt.json"])
         try:
             if data.get("format") == "randcheck-batch/1":
