@@ -1852,7 +1852,7 @@ class _Roster:
 
 def _quoted(part: tuple[np.ndarray[Any, Any], Any]) -> tuple[np.ndarray[Any, Any], Any]:
     idx, table = part
-    if table is None:  # ids as bytes: lenient mode keeps legacy codes, which may hold a comma
+    if table is None:  # ids as bytes: legacy_codes=True keeps codes that may hold a comma
         codes = idx
         needs = (np.strings.find(codes, b",") >= 0) | (np.strings.find(codes, b'"') >= 0)
         if needs.any():
@@ -2115,7 +2115,7 @@ class TargetRoster(_Roster):
         return {RISK_LETTERS[i]: int(c) for i, c in enumerate(counts) if c}
 
     def invalid_credit_codes(self) -> list[tuple[int, str]]:
-        """(1-based row, code) of every code failing GB 32100-2015 (lenient loading keeps them).
+        """(1-based row, code) of every code failing GB 32100-2015 (``legacy_codes=True`` keeps them).
 
         Rows count from 1 in the roster's own order (for a roster just loaded from a CSV file,
         add 1 for the header row to get the file's row).
