@@ -2115,7 +2115,7 @@ class TargetRoster(_Roster):
         return {RISK_LETTERS[i]: int(c) for i, c in enumerate(counts) if c}
 
     def invalid_credit_codes(self) -> list[tuple[int, str]]:
-        """(1-based row, code) of every code failing GB 32100-2015 (``legacy_codes=True`` keeps them).
+        """(1-based row, code) of every code failing GB 32100-2015 (kept by ``legacy_codes=True``).
 
         Rows count from 1 in the roster's own order (for a roster just loaded from a CSV file,
         add 1 for the header row to get the file's row).
