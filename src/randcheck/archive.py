@@ -308,9 +308,7 @@ def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
             csv_path.write_bytes(files["roster.csv"])
             with warnings.catch_warnings(action="ignore", category=RosterWarning):
                 # As published: legacy codes and the publisher's own columns are committed too.
-                roster = TargetRoster.from_csv(
-                    csv_path, legacy_codes=True, unknown_columns="keep"
-                )
+                roster = TargetRoster.from_csv(csv_path, legacy_codes=True, unknown_columns="keep")
         data = strict_loads(files["receipt.json"], "receipt.json")
         try:
             if data.get("format") == "randcheck-batch/1":
