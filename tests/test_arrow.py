@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from _sampling_helpers import credit_codes
-from randcheck import OfficerRoster, RosterError, TargetRoster
+from randcheck import OfficerRoster, RosterError, RosterWarning, TargetRoster
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -103,10 +103,11 @@ def test_parquet_mapping_renames_columns(tmp_path: pathlib.Path) -> None:
     )
 
 
-def test_legacy_codes_of_other_lengths_read_in_lenient_mode(tmp_path: pathlib.Path) -> None:
+def test_legacy_codes_of_other_lengths_are_kept_on_request(tmp_path: pathlib.Path) -> None:
     codes = [*credit_codes(5).astype("U18").tolist(), "33010200012345", "91330100X"]
     path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": list("ABCDABC")}), 3)
-    r = TargetRoster.from_parquet(path, strict=False)
+    with pytest.warns(RosterWarning, match="2 problems .*legacy credit code"):
+        r = TargetRoster.from_parquet(path, legacy_codes=True)
     assert r.invalid_credit_codes() == [(6, "33010200012345"), (7, "91330100X")]
 
 
@@ -132,10 +133,13 @@ def test_a_duplicate_id_across_row_groups_is_an_error(tmp_path: pathlib.Path) ->
     codes = credit_codes(30).astype("U18")
     codes[25] = codes[2]
     path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": ["A"] * 30}), 10)
-    with pytest.raises(
-        RosterError, match=r"row 26, column 'credit_code'.*duplicate id: also in row 3"
-    ):
+    with pytest.raises(RosterError) as info:
         TargetRoster.from_parquet(path)
+    err = info.value
+    assert (err.row, err.column, err.value) == (26, "credit_code", codes[2])
+    assert "duplicate id" in str(err)
+    assert err.report is not None
+    assert err.report.problems[0].fix == "this id is also in row 3: keep one of the rows"
 
 
 def test_a_parquet_file_without_the_risk_class_is_an_error(tmp_path: pathlib.Path) -> None:
