@@ -29,7 +29,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import FrameType
 from typing import IO, Any
 
@@ -54,19 +54,19 @@ def check_writable(
     folder = target.parent
     if not folder.exists():
         raise FileNotFoundError(
-            errno.ENOENT, f"{what} {target}: the folder {folder} does not exist; create it first"
+            f"{what} {target}: the folder {folder} does not exist; create it first"
         )
     if not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, f"{what} {target}: {folder} is not a folder")
+        raise NotADirectoryError(f"{what} {target}: {folder} is not a folder")
     if target.is_dir() and not folder_ok:
-        raise IsADirectoryError(errno.EISDIR, f"{what} {target} is a folder; give a file name")
+        raise IsADirectoryError(f"{what} {target} is a folder; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, f"{what} {target}: the folder {folder} is not writable")
+        raise PermissionError(f"{what} {target}: the folder {folder} is not writable")
     return target
 
 
 def _exists(target: pathlib.Path) -> FileExistsError:
-    return FileExistsError(errno.EEXIST, f"{target} exists; it is never overwritten", str(target))
+    return FileExistsError(f"{target} exists; it is never overwritten")
 
 
 _UMASK: list[int] = []
@@ -164,12 +164,15 @@ def atomic_path(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
     target = pathlib.Path(path)
     if not overwrite and target.exists():
         raise _exists(target)
-    tmp = _temporary(target)
+    tmp: pathlib.Path | None = None
     try:
+        with _signals_held():  # a temporary made is a temporary recorded, to be removed
+            tmp = _temporary(target)
         yield tmp
         _fsync_file(tmp)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     _place(tmp, target, overwrite=overwrite)
 
@@ -189,7 +192,37 @@ class Interrupted(BaseException):
 
 
 _SIGTERM: int | None = getattr(signal, "SIGTERM", None)
-_HELD = tuple(s for s in (signal.SIGINT, _SIGTERM) if s is not None)
+# Signals are held back in Python, not with pthread_sigmask: numpy's worker threads would take a
+# signal the main thread blocks, and CPython then runs the handler in the main thread anyway.
+_holding = [0]
+_pending: list[int] = []
+
+
+def _raise_for(signum: int) -> None:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Interrupted(signum)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _holding[0]:
+        _pending.append(signum)
+    else:
+        _raise_for(signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (while :func:`_on_signal` handles them) until the block ends."""
+    _holding[0] += 1
+    try:
+        yield
+    finally:
+        _holding[0] -= 1
+    if not _holding[0] and _pending:
+        signum = _pending[0]
+        _pending.clear()
+        _raise_for(signum)
 
 
 class OutputSet:
@@ -235,7 +268,8 @@ class OutputSet:
         if key not in self._targets:
             raise ValueError(f"{target} is not one of this output set's files")
         if key not in self._temps:
-            self._temps[key] = _temporary(key)
+            with _signals_held():  # a temporary made is a temporary recorded, to be removed
+                self._temps[key] = _temporary(key)
         return self._temps[key]
 
     @contextlib.contextmanager
@@ -245,10 +279,10 @@ class OutputSet:
             yield fh
 
     def commit(self) -> None:
-        """Rename every written temporary into place, all together."""
-        missing = [str(t) for t in self._targets if t not in self._temps]
-        if missing:
-            raise ValueError(f"not written: {', '.join(missing)}")
+        """Rename every temporary written into place, all together.
+
+        A target not written is left alone: a command may write only some of its outputs.
+        """
         for tmp in self._temps.values():
             _fsync_file(tmp)
         with _signals_held():
@@ -267,38 +301,22 @@ class OutputSet:
         self._temps.clear()
 
     def __enter__(self) -> OutputSet:
-        # SIGINT already raises KeyboardInterrupt; SIGTERM, by default, ends the process at once,
-        # with no chance to remove temporaries. Only a default SIGTERM handler is replaced.
-        if (
-            _SIGTERM is not None
-            and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(_SIGTERM) is signal.SIG_DFL
-        ):
-            self._previous[_SIGTERM] = signal.signal(_SIGTERM, _raise_interrupted)
+        # By default SIGINT raises KeyboardInterrupt at any point and SIGTERM ends the process
+        # at once, with no chance to remove temporaries. While the set is open both raise
+        # through _on_signal, which can hold them back; handlers set by others are left alone.
+        if threading.current_thread() is threading.main_thread():
+            defaults: list[tuple[int, Any]] = [(signal.SIGINT, signal.default_int_handler)]
+            if _SIGTERM is not None:
+                defaults.append((_SIGTERM, signal.SIG_DFL))
+            for signum, default in defaults:
+                if signal.getsignal(signum) is default:
+                    self._previous[signum] = signal.signal(signum, _on_signal)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with _signals_held():  # a second signal must not stop the clean-up half-way
             if not self._committed:
                 self._discard()
-        finally:
             for signum, handler in self._previous.items():
                 signal.signal(signum, handler)
             self._previous.clear()
-
-
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    mask: Callable[..., Any] | None = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = mask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        mask(signal.SIG_SETMASK, old)

@@ -282,12 +282,10 @@ def write_archive(
 def _check_folder_target(target: pathlib.Path) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise FileExistsError(
-            errno.EEXIST, f"{target} exists and is not a folder; an archive is never overwritten"
+            f"{target} exists and is not a folder; an archive is never overwritten"
         )
     if target.is_dir() and any(target.iterdir()):
-        raise FileExistsError(
-            errno.EEXIST, f"{target} exists and is not empty; an archive is never overwritten"
-        )
+        raise FileExistsError(f"{target} exists and is not empty; an archive is never overwritten")
     check_writable(target, what="archive", folder_ok=True)
 
 
@@ -308,8 +306,7 @@ def _write_folder(target: pathlib.Path, files: Mapping[str, bytes]) -> None:
         except OSError as exc:
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
                 raise FileExistsError(
-                    errno.EEXIST,
-                    f"{target} exists and is not empty; an archive is never overwritten",
+                    f"{target} exists and is not empty; an archive is never overwritten"
                 ) from None
             raise
     finally:
