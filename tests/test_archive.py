@@ -266,14 +266,14 @@ def test_an_archive_of_the_retired_recipe_is_refused_with_the_reason(
     [
         (
             '{"recipe": "randcheck-archive/2", "files": {}, "files": {}}',
-            "the key 'files' appears twice",
+            "MANIFEST.json: files: this key appears twice",
         ),
         ('{"recipe": "randcheck-archive/2", "files": {}, "note": 1}', "exactly the fields"),
         ('{"recipe": "randcheck-archive/2", "files": []}', '"files" must be an object'),
         ('{"recipe": "randcheck-archive/2", "files": {"../x": "' + "0" * 64 + '"}}', "'../x'"),
         ('{"recipe": "randcheck-archive/2", "files": {"x": "abc"}}', "64 lowercase hex"),
         ('{"recipe": "randcheck-archive/9", "files": {}}', "not one this version reads"),
-        ("[1,", "MANIFEST.json cannot be read"),
+        ("[1,", "MANIFEST.json JSON: Expecting value"),
     ],
 )
 def test_a_manifest_is_read_strictly(

@@ -43,6 +43,7 @@ from typing import Any
 import attrs
 
 from randcheck._files import atomic_path, check_writable
+from randcheck._records import strict_loads
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import VerificationError
 from randcheck.roster import TargetRoster
@@ -549,23 +550,9 @@ def _read_all(path: pathlib.Path) -> dict[str, bytes]:
     raise VerificationError(f"{path}: {_kind(mode)}, not an archive folder or .zip file")
 
 
-def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise VerificationError(f"MANIFEST.json: the key {k!r} appears twice")
-        out[k] = v
-    return out
-
-
 def _read_manifest(raw: bytes) -> dict[str, str]:
     """The manifest's file hashes, read strictly: one reading, or a VerificationError."""
-    try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_strict_object)
-    except VerificationError:
-        raise
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise VerificationError(f"MANIFEST.json cannot be read: {exc}") from None
+    data = strict_loads(raw, "MANIFEST.json")
     if not isinstance(data, dict) or set(data) != {"recipe", "files"}:
         raise VerificationError(
             'MANIFEST.json: expected an object with exactly the fields "recipe" and "files"'
@@ -599,13 +586,15 @@ def _cross_check(files: Mapping[str, bytes]) -> list[str]:
     if "receipt.json" not in files:
         return ["receipt.json is missing: an archive holds the receipt of its draw or batch"]
     try:
-        data = json.loads(files["receipt.json"])
+        data = strict_loads(files["receipt.json"], "receipt.json")
         batch = data.get("format") == "randcheck-batch/1"
         draws = data["draws"] if batch else [data]
         roster_digest = data["roster_digest"]
         committed = data.get("commitment")
         if batch and data.get("mode") == "joint-task":
             committed = draws[0].get("commitment")
+    except VerificationError as exc:
+        return [str(exc)]
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return ["receipt.json cannot be read as a randcheck receipt"]
     found = []
@@ -623,7 +612,7 @@ def _cross_check(files: Mapping[str, bytes]) -> list[str]:
                 found.append("plan.json is not the plan of the draw in receipt.json")
     if "commitment.json" in files:
         try:
-            commitment = Commitment.from_dict(json.loads(files["commitment.json"]))
+            commitment = Commitment.from_json(files["commitment.json"])
         except (ValueError, VerificationError):
             found.append("commitment.json cannot be read as a commitment")
         else:
@@ -698,7 +687,7 @@ def verify_archive(path: str | os.PathLike[str], *, anchor: str | None = None) -
             csv_path = pathlib.Path(tmp) / "roster.csv"
             csv_path.write_bytes(files["roster.csv"])
             roster = TargetRoster.from_csv(csv_path, strict=False)
-        data = json.loads(files["receipt.json"])
+        data = strict_loads(files["receipt.json"], "receipt.json")
         try:
             if data.get("format") == "randcheck-batch/1":
                 from randcheck.joint import verify_batch
