@@ -22,6 +22,8 @@ from typing import Any
 
 import attrs
 
+from randcheck import _excel
+
 __all__ = ["Problem", "ProblemReport"]
 
 #: How many problems a report lists; every problem is still counted.
@@ -164,6 +166,14 @@ class ProblemReport:
                         p.fix,
                     ]
                 )
+
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """Write the report as an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _excel.write_rows(
+            path,
+            _headers(headers),
+            ((p.row, p.column or "", _cell(p.value), p.problem, p.fix) for p in self.problems),
+        )
 
     def to_frame(self, headers: str = "en") -> Any:
         """The report as a :class:`pandas.DataFrame` (pandas is an optional dependency)."""
