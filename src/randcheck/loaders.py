@@ -248,7 +248,7 @@ def load_events(
     Examples
     --------
     >>> import io
-    >>> text = "编号,抽取日期\nV1,2025/4/30\nV2,2025年5月6日\n"
+    >>> text = "编号,抽取日期\\nV1,2025/4/30\\nV2,2025年5月6日\\n"
     >>> load_events(io.BytesIO(text.encode("gb18030")), encoding="gb18030")["draw"]
     array(['2025-04-30', '2025-05-06'], dtype='datetime64[D]')
     """
