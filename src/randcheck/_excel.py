@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from randcheck._dates import from_excel_serial
+from randcheck._files import atomic_path
 
 _EXTRA = "reading and writing .xlsx needs the excel extra: pip install 'randcheck[excel]'"
 #: Below this a whole number is exact in a float and is written without a decimal point.
@@ -133,8 +134,8 @@ def write_rows(
 ) -> None:
     """Write one sheet: ``header`` in bold, then ``rows`` (text, numbers and dates as cells).
 
-    Written to a temporary file first and moved into place, so a failure never leaves half a
-    workbook.
+    Written to a temporary file first and moved into place (:func:`~randcheck._files.atomic_path`),
+    so a failure never leaves half a workbook.
     """
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped]  # the excel extra
@@ -153,13 +154,8 @@ def write_rows(
     ws.append(head)
     for row in rows:
         ws.append([_cell_value(v) for v in row])
-    target = pathlib.Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    try:
+    with atomic_path(path) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _cell_value(v: Any) -> Any:
