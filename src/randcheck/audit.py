@@ -22,7 +22,7 @@ from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 from randcheck.sampling import verify as verify_draw
 
-__all__ = ["VERIFIERS", "RecordKind", "verify"]
+__all__ = ["VERIFIERS", "RecordKind", "verify", "verify_commitment"]
 
 
 def verify_commitment(
@@ -120,16 +120,27 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     :class:`~randcheck.VerificationError` naming the field) and hands it to the verifier of its
     kind in :data:`VERIFIERS`:
 
-    ========================================  =================  ==============================
-    record (format)                           ``against``        options
-    ========================================  =================  ==============================
-    :class:`~randcheck.Commitment`            the roster         ``plan``
-    :class:`~randcheck.Receipt` (a draw)      the roster         ``plan``, ``workers``
-    :class:`~randcheck.BatchReceipt`          the roster         ``items``
-    (a batch or a joint task)
-    :class:`~randcheck.RevisitReceipt`        the result table
-    an archive folder or zip                  (nothing)          as :func:`verify_archive`
-    ========================================  =================  ==============================
+    .. list-table::
+       :header-rows: 1
+
+       * - record
+         - ``against``
+         - options
+       * - :class:`~randcheck.Commitment`
+         - the roster
+         - ``plan``
+       * - :class:`~randcheck.Receipt` (a draw)
+         - the roster
+         - ``plan``, ``workers``
+       * - :class:`~randcheck.BatchReceipt` (a batch or a joint task)
+         - the roster
+         - ``items``
+       * - :class:`~randcheck.RevisitReceipt`
+         - the result table
+         -
+       * - an archive folder or zip
+         - (nothing)
+         - as :func:`~randcheck.verify_archive`
 
     Parameters
     ----------
