@@ -17,6 +17,7 @@ import attrs
 from randcheck._records import JsonRecord, parse_json
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
+from randcheck.results import ResultTable
 from randcheck.revisits import RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
@@ -67,13 +68,16 @@ class RecordKind:
     check : callable
         ``check(record, against, **options)``: recomputes the record, raises
         :class:`~randcheck.VerificationError` if anything differs.
-    against : str
-        What ``against`` must be, in words, for messages.
+    against : type
+        What the record is checked against (e.g. :class:`~randcheck.TargetRoster`).
+    against_words : str
+        The same in words, for messages (``"roster"``).
     """
 
     record: type[JsonRecord]
     check: Callable[..., None]
-    against: str
+    against: type
+    against_words: str
 
     @property
     def format(self) -> str:
@@ -85,10 +89,10 @@ class RecordKind:
 VERIFIERS: dict[str, RecordKind] = {
     kind.format: kind
     for kind in (
-        RecordKind(Commitment, verify_commitment, "the roster (TargetRoster)"),
-        RecordKind(Receipt, verify_draw, "the roster (TargetRoster)"),
-        RecordKind(BatchReceipt, verify_batch, "the roster (TargetRoster)"),
-        RecordKind(RevisitReceipt, verify_revisits, "the result table (ResultTable)"),
+        RecordKind(Commitment, verify_commitment, TargetRoster, "roster"),
+        RecordKind(Receipt, verify_draw, TargetRoster, "roster"),
+        RecordKind(BatchReceipt, verify_batch, TargetRoster, "roster"),
+        RecordKind(RevisitReceipt, verify_revisits, ResultTable, "result table"),
     )
 }
 
@@ -177,8 +181,9 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     # name it: "receipt: plan.rates.a: …").
     data = parse_json(record, "record") if isinstance(record, (str, bytes)) else record
     kind = _kind_of(data)
-    if against is None:
+    if not isinstance(against, kind.against):
         raise VerificationError(
-            f"verify needs {kind.against} to check a {kind.record.LABEL} against"
+            f"verify needs the {kind.against_words} ({kind.against.__name__}) to check a "
+            f"{kind.record.LABEL} against, got {type(against).__name__}"
         )
     kind.check(kind.record.read(data), against, **options)
