@@ -18,6 +18,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +27,7 @@ import attrs
 
 from randcheck._records import strict_loads
 from randcheck.calendar import CHINA_TZ
-from randcheck.errors import VerificationError
+from randcheck.errors import RosterWarning, VerificationError
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 
@@ -305,7 +306,9 @@ def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = pathlib.Path(tmp) / "roster.csv"
             csv_path.write_bytes(files["roster.csv"])
-            roster = TargetRoster.from_csv(csv_path, strict=False)
+            with warnings.catch_warnings(action="ignore", category=RosterWarning):
+                # As published: legacy codes and the publisher's own columns are committed too.
+                roster = TargetRoster.from_csv(csv_path, legacy_codes=True, unknown_columns="keep")
         data = strict_loads(files["receipt.json"], "receipt.json")
         try:
             if data.get("format") == "randcheck-batch/1":
