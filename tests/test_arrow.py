@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from _sampling_helpers import credit_codes
-from randcheck import OfficerRoster, RosterError, RosterWarning, TargetRoster
+from randcheck import OfficerRoster, RosterDigest, RosterError, RosterWarning, TargetRoster
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -174,3 +174,45 @@ def test_an_empty_parquet_file_gives_an_empty_roster(tmp_path: pathlib.Path) -> 
         TargetRoster.from_parquet(path).digest()
         == TargetRoster.from_csv(io.StringIO("credit_code,risk_class\n")).digest()
     )
+
+
+# --- a fingerprint without the roster in memory ---------------------------------------------------
+@pytest.mark.parametrize("passes", [1, 3])
+def test_a_parquet_fingerprint_read_by_row_group_equals_the_rosters(
+    tmp_path: pathlib.Path, passes: int
+) -> None:
+    cols = frame_columns(700, seed=4)
+    path = write(tmp_path, pa.table(cols), rows_per_group=64)
+    seen: list[tuple[int, int]] = []
+    digest = RosterDigest.from_parquet(
+        path, passes=passes, progress=lambda done, total: seen.append((done, total))
+    )
+    assert digest == TargetRoster.from_columns(cols).digest()
+    assert seen[-1] == (700 * passes, 700 * passes)
+
+
+def test_a_bad_row_found_by_the_parquet_fingerprint_is_numbered_in_the_file(
+    tmp_path: pathlib.Path,
+) -> None:
+    codes = credit_codes(40).astype("U18")
+    codes[33] = "91130634MA07RWXK3X"
+    path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": ["A"] * 40}), 10)
+    with pytest.raises(RosterError) as info:
+        RosterDigest.from_parquet(path)
+    assert (info.value.row, info.value.value) == (34, "91130634MA07RWXK3X")
+
+
+def test_an_id_in_two_row_groups_breaks_the_parquet_fingerprint(tmp_path: pathlib.Path) -> None:
+    codes = credit_codes(30).astype("U18")
+    codes[25] = codes[2]
+    path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": ["A"] * 30}), 10)
+    with pytest.raises(
+        RosterError, match=f"value '{codes[2]}': duplicate id: it came in two parts"
+    ):
+        RosterDigest.from_parquet(path, passes=2)
+
+
+def test_parquet_fingerprint_passes_must_be_between_1_and_256(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, pa.table(frame_columns(5)))
+    with pytest.raises(ValueError, match="passes = 0: a whole number from 1 to 256"):
+        RosterDigest.from_parquet(path, passes=0)

@@ -162,6 +162,14 @@ def parquet_batches(
             yield fh.read_row_group(g, columns=columns)
 
 
+def parquet_rows(path: str | os.PathLike[str]) -> int:
+    """The number of rows in a Parquet file (from its metadata)."""
+    require_pyarrow()
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def parquet_names(path: str | os.PathLike[str]) -> list[str]:
     require_pyarrow()
     import pyarrow.parquet as pq

@@ -1625,6 +1625,21 @@ class _Roster:
         return cls._from_batches(_arrow.parquet_batches(path), mapping, options, os.fspath(path))
 
     @classmethod
+    def _parquet_chunks(
+        cls,
+        path: str | os.PathLike[str],
+        mapping: Mapping[str, str] | None,
+        options: dict[str, Any],
+    ) -> Iterator[Self]:
+        """The file's row groups as rosters, each validated, rows numbered across the file."""
+        first = 1
+        for table in _arrow.parquet_batches(path):
+            yield cls._from_batches(
+                [table], mapping, {**options, "_first_row": first}, os.fspath(path)
+            )
+            first += table.num_rows
+
+    @classmethod
     def _from_batches(
         cls,
         batches: Iterable[Any],
@@ -2712,6 +2727,55 @@ class RosterDigest:
             digests.append(hashlib.sha256(self._bucket_text(parts)).digest())
         header = self.header or [c.name for c in self.kind.COLUMNS]
         return _root_digest(self.kind.RECIPE, header, n, digests)
+
+    @classmethod
+    def from_parquet(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        kind: type[TargetRoster] | type[OfficerRoster] | None = None,
+        passes: int = 1,
+        mapping: Mapping[str, str] | None = None,
+        legacy_codes: bool = False,
+        unknown_columns: str = "error",
+        extra: Iterable[str] | None = None,
+        progress: ProgressArg = None,
+    ) -> str:
+        """The digest of the roster in a Parquet file, read one row group at a time.
+
+        Equals ``TargetRoster.from_parquet(path).digest()`` without holding the roster: each row
+        group is read, validated as by :meth:`TargetRoster.from_parquet` (rows numbered across
+        the whole file) and added; with ``passes`` > 1 the file is read that many times, each
+        pass keeping only its share of the buckets, so the text held at once is about the
+        CSV size of the roster divided by ``passes``.
+
+        Raises
+        ------
+        RosterError
+            On the first bad row (file, row, column, value), or an id in two row groups.
+        """
+        roster_kind: type[_Roster] = TargetRoster if kind is None else kind
+        if passes < 1 or passes > _BUCKETS or int(passes) != passes:
+            raise ValueError(f"passes = {passes!r}: a whole number from 1 to 256")
+        options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        cuts = np.linspace(0, _BUCKETS, int(passes) + 1).astype(int).tolist()
+        total = _arrow.parquet_rows(path)
+        report = Reporter(progress, total * int(passes), "fingerprint")
+        whole: RosterDigest | None = None
+        try:
+            for a, b in itertools.pairwise(cuts):
+                acc = cls(kind, buckets=range(a, b))
+                for chunk in roster_kind._parquet_chunks(path, mapping, options):
+                    acc.update(chunk)  # type: ignore[arg-type]
+                    report.advance(len(chunk))
+                if whole is None:
+                    whole = acc
+                else:
+                    whole.merge(acc)
+        finally:
+            report.close()
+        assert whole is not None
+        return whole.seal()
 
     def _bucket_text(self, parts: list[_Part]) -> bytes:
         if not parts:
