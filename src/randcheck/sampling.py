@@ -83,7 +83,13 @@ from randcheck._records import JsonRecord, at, field_error, first_difference, re
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
-from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
+from randcheck.randomness import (
+    PRN_RECIPE,
+    GeneratorSource,
+    HashSource,
+    normalise_seed,
+    source_for,
+)
 from randcheck.roster import RISK_LETTERS, Categorical, TargetRoster
 
 __all__ = [
@@ -746,6 +752,11 @@ class Receipt(JsonRecord):
     @classmethod
     def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
         _check_plan_record(fields["plan"], label, at(path, "plan"))
+        if fields["seed"] is not None:
+            try:
+                normalise_seed(fields["seed"])
+            except PlanError as exc:
+                raise field_error(label, at(path, "seed"), str(exc)) from None
         for i, code in enumerate(fields["sample_ids"]):
             if not (code.isascii() and code.isprintable() and code.strip() == code and code):
                 raise field_error(
