@@ -77,7 +77,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _allocation
+from randcheck import _allocation, _tables
 from randcheck._dates import to_optional_date
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
@@ -829,6 +829,20 @@ class Draw:
         out["inclusion_probability"] = self.inclusion_probabilities
         out["weight"] = 1.0 / self.inclusion_probabilities
         return out
+
+    def to_frame(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(roster))
+
+    def to_arrow(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(roster))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the size and recipe, then the first drawn targets."""
+        kind = "official draw" if self.receipt.verifiable else "simulation"
+        title = f"Draw: {len(self):,} targets ({kind}, {len(self.strata)} strata)"
+        return _tables.preview_html(title, self.to_columns(), len(self))
 
 
 # ---------------------------------------------------------------------------- the design
