@@ -133,6 +133,7 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
+from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
 __version__ = "0.1.0.dev0"
@@ -187,6 +188,7 @@ __all__ = [
     "MarkedArray",
     "MatchingRules",
     "MatchingSimulation",
+    "NumberGroup",
     "Officer",
     "OfficerRoster",
     "PairProbabilities",
@@ -209,6 +211,7 @@ __all__ = [
     "RosterError",
     "Rule",
     "SamplingPlan",
+    "SeedRule",
     "Status",
     "Stratum",
     "TagSet",

@@ -111,6 +111,28 @@ def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | N
         tmp.unlink(missing_ok=True)
 
 
+def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``seed_rule`` and ``seed_from`` from ``--seed-rule`` and ``--seed-from`` (both required)."""
+    from randcheck.errors import PlanError
+    from randcheck.seeds import SeedRule
+
+    if not args.seed_rule or not args.seed_from:
+        raise CliError(
+            "a commitment states how the seed will be read and where it comes from: give "
+            "--seed-rule (shuangseqiu, daletou, pailie5, fucai3d, dice:N, beacon:N, "
+            "pattern:REGEX) and --seed-from (e.g. '福利彩票双色球 2025-03-04 开奖结果')"
+        )
+    try:
+        return {"seed_rule": SeedRule.from_spec(args.seed_rule), "seed_from": args.seed_from}
+    except PlanError as exc:
+        raise CliError(f"--seed-rule: {exc}") from None
+
+
+def _warn_uncommitted(warnings: Any) -> None:
+    for w in warnings:
+        print(f"randcheck: 警告 WARNING: {w}", file=sys.stderr)
+
+
 def _read_commitment(path: str) -> Any:
     from randcheck.sampling import Commitment
 
@@ -132,7 +154,7 @@ def _cmd_commit(args: argparse.Namespace) -> int:
     from randcheck.sampling import commit
 
     roster = _load_targets(args)
-    c = commit(roster, _plan(args.plan))
+    c = commit(roster, _plan(args.plan), **_seed_rule_args(args))
     _write_text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
     return 0
 
@@ -145,6 +167,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     commitment = _read_commitment(args.commitment) if args.commitment else None
     _progress(f"drawing from {len(roster)} targets")
     result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
+    _warn_uncommitted(result.receipt.warnings)
     _write_text(args.out, result.receipt.to_json())
     if args.sample:
         cols = result.to_columns(roster)
@@ -272,7 +295,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     coordinated = not args.independent
     if args.commit_only:
         c = commit_batch(
-            roster, items, plans, coordinated=coordinated, batch=args.batch, multipliers=multipliers
+            roster,
+            items,
+            plans,
+            coordinated=coordinated,
+            batch=args.batch,
+            multipliers=multipliers,
+            **_seed_rule_args(args),
         )
         _write_text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -293,6 +322,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         drawn_by=args.drawn_by,
     )
     receipt: BatchReceipt = batch.receipt
+    _warn_uncommitted(receipt.warnings)
     _write_text(args.out, receipt.to_json())
     if args.visits:
         batch.visits.to_csv(args.visits)
@@ -397,6 +427,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"randcheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def seed_rule_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--seed-rule",
+            metavar="RULE",
+            help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
+            "beacon:N or pattern:REGEX (required for a commitment)",
+        )
+        p.add_argument(
+            "--seed-from",
+            metavar="TEXT",
+            help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
+            "(required for a commitment)",
+        )
+
     def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
         p.add_argument("--roster", required=required, help="target directory CSV (检查对象名录库)")
         p.add_argument(
@@ -430,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster_args(c)
     c.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     c.add_argument("--out", help="write the commitment JSON here (default: stdout)")
+    seed_rule_args(c)
     c.set_defaults(run=_cmd_commit)
 
     dr = sub.add_parser("draw", help="an official draw from a public seed")
@@ -499,6 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the batch commitment (publish it before the seed) and stop",
     )
     b.add_argument("--commitment", help="batch commitment JSON published before the seed")
+    seed_rule_args(b)
     b.add_argument("--drawn-by", help="who draws, for the record")
     b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
     b.add_argument("--visits", help="write the visits as CSV here")

@@ -1871,7 +1871,7 @@ def match_officers(
         The batch date the repeat window counts back from; required with ``history``.
     seed : str, optional
         The batch's public seed: an official, verifiable matching. The numbers come from the
-        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/1``).
+        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/2``).
     rng : optional
         Anything :func:`numpy.random.default_rng` accepts: a simulation, not verifiable.
     source : UniformSource, optional
