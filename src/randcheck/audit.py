@@ -63,7 +63,7 @@ def verify(
         except json.JSONDecodeError as exc:
             raise VerificationError(f"receipt JSON: {exc}") from None
     fmt = data.get("format") if isinstance(data, Mapping) else getattr(data, "format", None)
-    if fmt == "randcheck-batch/1":
+    if fmt == "randcheck-batch/2":
         from randcheck.joint import verify_batch
 
         verify_batch(data, roster)

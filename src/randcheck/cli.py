@@ -208,7 +208,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     args.lenient = True
     roster = _load_targets(args)
     _progress("recomputing the draw")
-    if data.get("format") == "randcheck-batch/1":
+    if data.get("format") == "randcheck-batch/2":
         from randcheck.joint import verify_batch
 
         verify_batch(data, roster)

@@ -71,6 +71,7 @@ from randcheck.randomness import (
     GeneratorSource,
     HashSource,
     source_for,
+    uniform_reference,
 )
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
@@ -851,6 +852,7 @@ class _RowNumbers(HashSource):
         self._all = False
         self._expected: npt.NDArray[np.intp] | None = None
         self._starts: dict[tuple[str, str], float] = {}
+        self._salts: dict[str, bytes] = {}
 
     def expect(self, rows: npt.NDArray[np.intp]) -> None:
         self._expected = rows
@@ -862,9 +864,20 @@ class _RowNumbers(HashSource):
         return self.inner.uniform(label)
 
     def start(self, child: str, label: str) -> float:
-        """The number ``label`` of the child ``child``, computed once for the batch."""
+        """The number ``label`` of the child ``child``, computed once for the batch.
+
+        In simulation the child's numbers come from one random 32-byte key drawn for the child
+        and hashed with the label, so they do not depend on the order items ask for them.
+        """
         if (child, label) not in self._starts:
-            self._starts[child, label] = self.inner.child(child).uniform(label)
+            inner = self.inner
+            if isinstance(inner, GeneratorSource):
+                if child not in self._salts:
+                    self._salts[child] = inner.child(child).rng.bytes(32)
+                value = uniform_reference(self._salts[child], label)
+            else:
+                value = inner.child(child).uniform(label)
+            self._starts[child, label] = value
         return self._starts[child, label]
 
     def describe(self) -> dict[str, Any]:
@@ -1069,7 +1082,7 @@ def draw_batch(
     >>> b = draw_batch(county.targets, county.items, seed="2023-11-07 03 08 14 22 27 31 + 09")
     >>> burden = b.burden()
     >>> burden.visits_unmerged, burden.visits
-    (201, 186)
+    (211, 190)
     >>> verify_batch(b.receipt, county.targets) is None
     True
     """
@@ -1322,6 +1335,9 @@ def draw_joint_task(
         team_size=team_size,
         lead_order=tuple(lead_order),
         year=batch_year,
+        commitment=one.receipt.commitment,
+        seed_rule=one.receipt.seed_rule,
+        seed_from=one.receipt.seed_from,
         warnings=one.receipt.warnings,
     )
     return Batch(items, draws, visits, receipt)

@@ -1907,7 +1907,7 @@ def match_officers(
     ...                              conflicts=[randcheck.Conflict("A1", "91130634MA00000001",
     ...                                                            "亲属关系")])
     >>> a.teams()
-    [('A2', 'A4')]
+    [('A3', 'A4')]
     >>> list(a.recusals)
     [('A1', '91130634MA00000001', '亲属关系')]
     """

@@ -207,13 +207,16 @@ def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
         raise VerifierError(f"seed_rule: kind {rule['kind']!r} is not numbers, hex or pattern")
     for g in rule["groups"]:
         check_fields(g, GROUP_FIELDS, "seed_rule group")
-    rest = text
-    for name in (rule["label"], rule["name"]):
-        if name and rest.casefold().startswith(name.casefold()):
-            after = rest[len(name) :]
-            if not after or after[0] == " ":
-                rest = after.lstrip(" ")
-                break
+
+    def drop_name(text: str) -> tuple[str, bool]:
+        for name in (rule["label"], rule["name"]):
+            if name and text.casefold().startswith(name.casefold()):
+                after = text[len(name) :]
+                if not after or after[0] == " ":
+                    return after.lstrip(" "), True
+        return text, False
+
+    rest, named = drop_name(text)
     out = [rule["label"]]
     if rule["dated"]:
         m = DATE.match(rest)
@@ -221,7 +224,9 @@ def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
             raise VerifierError("the seed does not start with the draw date")
         y, mo, d = (int(v) for v in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
         out.append(dt.date(y, mo, d).isoformat())
-        rest = rest[m.end() :]
+        rest = rest[m.end() :].lstrip(" ")
+        if not named:
+            rest = drop_name(rest)[0]
     pieces = [p for p in SEPARATORS.split(rest) if p]
     if not all(p.isascii() and p.isdigit() for p in pieces):
         raise VerifierError("the seed holds something other than numbers after the date")
@@ -445,12 +450,12 @@ def recompute(receipt: dict[str, Any], columns: list[str], rows: list[Row], repo
         given = plan.get(table)
         if given is not None and (
             not isinstance(given, dict)
-            or not set(given) <= set("ABCD")
+            or not set(given) <= set("ABCDE")
             or not all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in given.values()
             )
         ):
-            raise VerifierError(f"the plan's {table} must map the classes A-D to numbers")
+            raise VerifierError(f"the plan's {table} must map the classes A-E to numbers")
     members: dict[Key, list[Row]] = {}
     for row in rows:
         if is_eligible(row, plan["eligibility"]):

@@ -23,7 +23,8 @@ The recipe ``randcheck-seed-rule/1`` turns a seed as typed into its canonical fo
    - ``numbers``: an optional leading name (the rule's ``label`` or ``name``, any case,
      followed by a space or the end) is removed. If the rule is ``dated``, a date must follow:
      ``YYYY-M-D``, ``YYYY/M/D``, ``YYYY.M.D``, ``YYYY年M月D日`` (spaces allowed around the
-     separators) or ``YYYYMMDD``, followed by a space, a separator or the end. The rest is
+     separators) or ``YYYYMMDD``, followed by a space, a separator or the end; spaces after it
+     are removed and, if no name came first, an optional name after the date too. The rest is
      split at runs of white space and the separators ``, ; : + | / 、``; every piece must be
      ASCII digits. When every group has ``width`` 1 (single digits), the pieces are joined and
      each digit is one number; otherwise each piece is one number. There must be exactly as
@@ -32,7 +33,7 @@ The recipe ``randcheck-seed-rule/1`` turns a seed as typed into its canonical fo
      ``sorted`` group is put in ascending order (the order lottery results are published in).
      The canonical form is the rule's ``label``, then the date as ``YYYY-MM-DD`` (if dated),
      then the groups, each number zero-padded to ``width`` digits and separated by a space,
-     the groups separated by `` + ``, all separated by single spaces.
+     the groups separated by ``+`` (with a space on each side), all separated by single spaces.
 
 For example, under :meth:`SeedRule.shuangseqiu`, ``"２０２５/3/4 ３,8,14,22,27,31+9"`` and
 ``"双色球 2025-03-04 03 08 14 22 27 31 + 09"`` both become the latter.
@@ -362,15 +363,18 @@ class SeedRule:
             groups.append(" ".join(f"{v:0{g.width}d}" for v in values))
         return " ".join([*parts, " + ".join(groups)])
 
+    def _drop_name(self, text: str) -> tuple[str, bool]:
+        """``text`` without a leading label or name (followed by a space or the end)."""
+        for name in (self.label, self.name):
+            if text.casefold().startswith(name.casefold()):
+                after = text[len(name) :]
+                if not after or after[0] == " ":
+                    return after.lstrip(" "), True
+        return text, False
+
     def _numbers(self, text: str, where: str) -> str:
         hint = f"; expected e.g. {self.example()!r}"
-        rest = text
-        for name in (self.label, self.name):
-            if rest.casefold().startswith(name.casefold()):
-                after = rest[len(name) :]
-                if not after or after[0] == " ":
-                    rest = after.lstrip(" ")
-                    break
+        rest, named = self._drop_name(text)
         date = ""
         if self.dated:
             m = _DATE.match(rest)
@@ -381,7 +385,9 @@ class SeedRule:
                 date = dt.date(y, mo, d).isoformat()
             except ValueError:
                 raise PlanError(where + f"{m.group(0)!r} is not a date" + hint) from None
-            rest = rest[m.end() :]
+            rest = rest[m.end() :].lstrip(" ")
+            if not named:
+                rest = self._drop_name(rest)[0]
         pieces = [p for p in _SEPARATORS.split(rest) if p]
         for p in pieces:
             if not (p.isascii() and p.isdigit()):
