@@ -286,7 +286,7 @@ def test_the_cli_commit_needs_a_seed_rule_and_source(
         main([*args, "--seed-rule", "shuangseqiu", "--seed-from", "福彩", "--out", str(out)]) == 0
     )
     c = randcheck.Commitment.from_json(out.read_text(encoding="utf-8"))
-    assert (c.seed_rule, c.seed_from, c.path) == (RULE, "福彩", ("units",))
+    assert (c.rule, c.seed_from, c.path) == (RULE, "福彩", ("units",))
     assert main(
         ["draw", "--roster", str(tmp_path / "r.csv"), "--plan", str(tmp_path / "plan.json"),
          "--seed", "2025-3-4 3 8 14 22 27 31 + 9", "--commitment", str(out),
@@ -411,6 +411,8 @@ def test_the_reference_verifier_checks_each_strata_probability(tmp_path: Path) -
     "change",
     [
         {"seed": None},
+        {"seed": ""},
+        {"seed": "   "},
         {"seed": 20250304},
         {"path": "item"},
         {"path": [1]},
@@ -423,11 +425,13 @@ def test_the_reference_verifier_checks_each_strata_probability(tmp_path: Path) -
         {"recipes": None},
     ],
 )
-def test_the_reference_verifier_never_raises_on_a_malformed_receipt(
+def test_both_verifiers_give_a_verdict_on_a_malformed_receipt(
     change: dict[str, Any], tmp_path: Path
 ) -> None:
     data = HONEST.receipt.to_dict() | change
     assert not reference_accepts(data, tmp_path)
+    with pytest.raises(VerificationError):
+        verify(data, ROSTER)
 
 
 def test_the_reference_verifier_reads_its_input_strictly(tmp_path: Path) -> None:

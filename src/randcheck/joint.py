@@ -61,7 +61,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
 from randcheck.randomness import (
@@ -743,6 +743,19 @@ def _item_record(item: Item) -> dict[str, Any]:
     }
 
 
+#: An item as a batch receipt records it (:func:`_item_record`): field → JSON type.
+_ITEM_FIELDS: Mapping[str, Any] = {
+    "code": str,
+    "name": str,
+    "department": str,
+    "kind": str,
+    "industries": list[str],
+    "tags": list[str],
+    "skills": list[str],
+    "rate": float | None,
+}
+
+
 def _item_from_record(d: Mapping[str, Any]) -> Item:
     return Item(
         d["code"],
@@ -796,11 +809,21 @@ class BatchReceipt(JsonRecord):
     FORMAT: ClassVar[str] = BATCH_FORMAT
     LABEL: ClassVar[str] = "batch receipt"
 
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {"items": _ITEM_FIELDS}
+
     @classmethod
-    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
-        d["items"] = tuple(dict(i) for i in d["items"])
-        d["draws"] = tuple(Receipt.from_dict(r) for r in d["draws"])
-        return d
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        for i, d in enumerate(fields["items"]):
+            where = at(at(path, "items"), i)
+            try:
+                again = _item_record(_item_from_record(d))
+            except (TypeError, ValueError) as exc:
+                raise field_error(label, where, f"is not a valid item: {exc}") from None
+            differs = first_difference(again, d, where)
+            if differs is not None:
+                raise field_error(
+                    label, differs, "not written as randcheck writes this item (canonical form)"
+                )
 
 
 @attrs.frozen(eq=False)
@@ -1103,7 +1126,7 @@ def draw_batch(
             roster.digest(),
             _batch_plan_digest(items, item_plans, coordinated, batch),
             (LABEL_BATCH, batch),
-            commitment.seed_rule,
+            commitment.rule,
             commitment.seed_from,
         )
         if commitment != expected:
@@ -1159,7 +1182,7 @@ def draw_batch(
         lead_order=tuple(lead_order),
         year=batch_year,
         commitment=None if commitment is None else commitment.digest,
-        seed_rule=None if commitment is None else commitment.seed_rule.to_dict(),
+        seed_rule=None if commitment is None else dict(commitment.seed_rule),
         seed_from=None if commitment is None else commitment.seed_from,
         warnings=warnings,
     )
@@ -1401,7 +1424,7 @@ def _batch_root(
             "a committed batch takes its key from the seed and the committed path alone: "
             "pass seed= (not rng=) with commitment="
         )
-    return HashSource.from_seed(commitment.seed_rule.canonical(seed))
+    return HashSource.from_seed(commitment.rule.canonical(seed))
 
 
 def _sample_rows(r: Receipt, roster: TargetRoster) -> npt.NDArray[np.intp]:

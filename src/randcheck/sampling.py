@@ -86,7 +86,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation
 from randcheck._dates import to_optional_date
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
@@ -568,6 +568,73 @@ class Stratum:
         }
 
 
+#: A stratum as a receipt records it (:meth:`Stratum.to_dict`): field → JSON type.
+_STRATUM_FIELDS: Mapping[str, Any] = {
+    "key": list[str],
+    "population": int,
+    "expected": float,
+    "size": int,
+    "probability": float,
+    "size_total": float | None,
+}
+
+
+#: A plan as records hold it (:meth:`SamplingPlan.to_dict`): field → JSON type.
+_PLAN_FIELDS: Mapping[str, Any] = {
+    "format": str,
+    "name": str,
+    "eligibility": dict[str, Any],
+    "strata": list[str],
+    "rates": dict[str, float] | None,
+    "overall_rate": float | None,
+    "multipliers": dict[str, float] | None,
+    "total": int | None,
+    "allocation": str,
+    "prevalence": dict[str, float] | None,
+    "min_per_stratum": int,
+    "no_exemption": bool,
+    "within": str,
+    "size_column": str | None,
+    "attention": str,
+    "attention_multiplier": float,
+    "attention_rate": float | None,
+    "attention_min_complaints": int,
+}
+_ELIGIBILITY_FIELDS: Mapping[str, Any] = {
+    "industries": list[str] | None,
+    "tags": list[str] | None,
+    "areas": list[str] | None,
+    "area_prefix": str | None,
+    "risk_classes": list[str] | None,
+    "statuses": list[str] | None,
+    "exclude_statuses": list[str],
+    "recent_days": int | None,
+    "as_of": str | None,
+}
+
+
+def _check_plan_record(data: Mapping[str, Any], label: str, path: str) -> None:
+    """A plan inside a record: its fields and their JSON types, valid, and in canonical form.
+
+    Any other spelling (``"a"`` for ``"A"``, ``"20%"`` for 0.2, ``0`` for ``false``, lists out
+    of order) could be read two ways, and would change the plan's digest.
+    """
+    read_object(data, _PLAN_FIELDS, label, path)
+    read_object(data["eligibility"], _ELIGIBILITY_FIELDS, label, at(path, "eligibility"))
+    try:
+        plan = SamplingPlan.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise field_error(label, path, f"is not a valid sampling plan: {exc}") from None
+    where = first_difference(plan.to_dict(), data, path)
+    if where is not None:
+        raise field_error(
+            label,
+            where,
+            "not written as randcheck writes this plan (its canonical form: valid labels, "
+            "sorted lists, numbers as numbers); a record must state the plan exactly",
+        )
+
+
 def _commitment_digest(
     roster_digest: str, plan_digest: str, path: Sequence[str], seed_rule: str, seed_from: str
 ) -> str:
@@ -585,7 +652,7 @@ def _commitment_digest(
 
 
 @attrs.frozen
-class Commitment:
+class Commitment(JsonRecord):
     """A fingerprint of roster, plan, key path and seed rule, published before the seed exists.
 
     Recipe ``randcheck-commitment/2``: ``digest = "sha256:" + SHA-256`` of the UTF-8 JSON object
@@ -602,14 +669,27 @@ class Commitment:
     spelling of the seed that suits them. A draw under a commitment re-derives its key from the
     seed and the committed path, and uses the seed's canonical form under the committed rule.
     The pre-release ``randcheck-commitment/1`` (a key joined with ``/``, no seed rule) is retired.
+
+    Read a published ``commitment.json`` with :meth:`from_json` (strict, like every record: a
+    digest that does not follow from the other fields is a :class:`~randcheck.VerificationError`).
     """
 
     roster_digest: str
     plan_digest: str
     path: tuple[str, ...]
-    seed_rule: SeedRule
+    seed_rule: Mapping[str, Any]
     seed_from: str
     digest: str
+    recipe: str = COMMITMENT_RECIPE
+
+    FORMAT: ClassVar[str] = COMMITMENT_RECIPE
+    FORMAT_FIELD: ClassVar[str] = "recipe"
+    LABEL: ClassVar[str] = "commitment"
+
+    @property
+    def rule(self) -> SeedRule:
+        """The committed :class:`~randcheck.SeedRule` (``seed_rule`` holds it as its dict)."""
+        return SeedRule.from_dict(self.seed_rule)
 
     @classmethod
     def of(
@@ -634,64 +714,35 @@ class Commitment:
         digest = _commitment_digest(
             roster_digest, plan_digest, path, seed_rule.digest_text(), seed_from
         )
-        return cls(roster_digest, plan_digest, path, seed_rule, seed_from, digest)
+        return cls(roster_digest, plan_digest, path, seed_rule.to_dict(), seed_from, digest)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Commitment:
-        """Read :meth:`to_dict` output (a published ``commitment.json``).
-
-        Raises
-        ------
-        VerificationError
-            A field is missing, unknown or of the wrong type, or the digest does not follow
-            from the other fields.
-        """
-        fields = {"recipe", "roster_digest", "plan_digest", "path", "seed_rule", "seed_from"}
-        if not isinstance(data, Mapping):
-            raise VerificationError(f"commitment: expected an object, got {type(data).__name__}")
-        if data.get("recipe") != COMMITMENT_RECIPE:
-            raise VerificationError(
-                f"commitment: recipe {data.get('recipe')!r} is not one this version reads "
-                f"({COMMITMENT_RECIPE})"
-            )
-        if set(data) != fields | {"digest"}:
-            raise VerificationError(
-                f"commitment: fields {sorted(data)} are not those of {COMMITMENT_RECIPE} "
-                f"({sorted(fields | {'digest'})})"
-            )
-        for name in ("roster_digest", "plan_digest", "seed_from", "digest"):
-            if not isinstance(data[name], str):
-                raise VerificationError(f"commitment: {name} must be a string")
-        if not isinstance(data["path"], list):
-            raise VerificationError("commitment: path must be a list of labels")
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        try:
+            rule = SeedRule.from_dict(fields["seed_rule"])
+        except PlanError as exc:
+            raise field_error(label, at(path, "seed_rule"), str(exc)) from None
         try:
             made = cls.of(
-                data["roster_digest"],
-                data["plan_digest"],
-                data["path"],
-                SeedRule.from_dict(data["seed_rule"]),
-                data["seed_from"],
+                fields["roster_digest"],
+                fields["plan_digest"],
+                fields["path"],
+                rule,
+                fields["seed_from"],
             )
         except PlanError as exc:
-            raise VerificationError(f"commitment: {exc}") from None
-        if made.digest != data["digest"]:
-            raise VerificationError(
-                "commitment: its digest does not follow from its roster digest, plan digest, "
-                "path, seed rule and seed source"
+            raise field_error(label, path, str(exc)) from None
+        if made.digest != fields["digest"]:
+            raise field_error(
+                label,
+                at(path, "digest"),
+                "does not follow from the roster digest, plan digest, path, seed rule and seed "
+                "source",
             )
-        return made
 
-    @classmethod
-    def from_json(cls, text: str) -> Commitment:
-        """Read a published ``commitment.json``."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"commitment JSON: {exc}") from None
-
-    def to_json(self) -> str:
+    def to_json(self, indent: int | None = 1) -> str:
         """The commitment as JSON, to publish."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -699,7 +750,7 @@ class Commitment:
             "roster_digest": self.roster_digest,
             "plan_digest": self.plan_digest,
             "path": list(self.path),
-            "seed_rule": self.seed_rule.to_dict(),
+            "seed_rule": dict(self.seed_rule),
             "seed_from": self.seed_from,
             "digest": self.digest,
         }
@@ -791,11 +842,18 @@ class Receipt(JsonRecord):
 
     FORMAT: ClassVar[str] = RECEIPT_FORMAT
     LABEL: ClassVar[str] = "receipt"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {"strata": _STRATUM_FIELDS}
 
     @classmethod
-    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
-        d.setdefault("path", ())
-        return d
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        _check_plan_record(fields["plan"], label, at(path, "plan"))
+        for i, code in enumerate(fields["sample_ids"]):
+            if not (code.isascii() and code.isprintable() and code.strip() == code and code):
+                raise field_error(
+                    label,
+                    at(at(path, "sample_ids"), i),
+                    f"{code!r} is not a target id (printable ASCII, no spaces)",
+                )
 
 
 @attrs.frozen(eq=False)
@@ -1924,7 +1982,7 @@ def draw(
                 f"roster {commitment.roster_digest} and plan {commitment.plan_digest}; this "
                 f"draw has roster {digests[0]} and plan {digests[1]}"
             )
-        canonical = commitment.seed_rule.canonical(seed)
+        canonical = commitment.rule.canonical(seed)
         *above, stream = commitment.path
         source = HashSource.from_seed(canonical).at(above)
         return _draw(roster, plan, source, stream, workers, drawn_by, drawn_at, commitment, ())
@@ -2041,7 +2099,7 @@ def _draw(
         sample_digest=_sample_digest(ids, presorted=True) if source.verifiable else "",
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
-        seed_rule=None if commitment is None else commitment.seed_rule.to_dict(),
+        seed_rule=None if commitment is None else dict(commitment.seed_rule),
         seed_from=None if commitment is None else commitment.seed_from,
         warnings=warnings,
         drawn_at=when,
@@ -2159,7 +2217,10 @@ def _verify(
         diffs.append("plan changed: the plan given differs from the one in the receipt")
     if not in_batch:
         diffs += _check_seed_and_commitment(receipt, (*path, stream), recorded_plan.digest())
-    source = HashSource.from_seed(receipt.seed).at(path)
+    try:
+        source = HashSource.from_seed(receipt.seed).at(path)
+    except PlanError as exc:
+        raise VerificationError(f"the receipt's seed cannot be used: {exc}") from None
     try:
         again = _draw(roster, recorded_plan, source, stream, workers, None, None, None, ())
     except PlanError as exc:
