@@ -82,7 +82,7 @@ def test_commit_draw_verify_round_trip(
     receipt = json.loads((d / "receipt.json").read_text(encoding="utf-8"))
     assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
     lines = (d / "sample.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "credit_code,name,area,stratum,inclusion_probability"
+    assert lines[0] == "credit_code,name,area,risk_class,stratum,inclusion_probability"
     assert len(lines) - 1 == receipt["sample_size"]
     assert (
         main(
@@ -369,7 +369,7 @@ def test_batch_match_and_verify_drive_a_whole_batch(
         == 0
     )
     teams = (d / "teams.csv").read_text(encoding="utf-8").splitlines()
-    assert teams[0] == "credit_code,officer_id,role"
+    assert teams[0] == "credit_code,officer_id,name,unit,department,role"
     assert len(teams) - 1 >= 2 * receipt["visits"]
     # No visit of this batch has requirements only recipe /2 can nest: /1 gives the same teams.
     old_recipe = [*match_args, "--recipe", "randcheck-matching/1"]
