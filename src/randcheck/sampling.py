@@ -98,6 +98,7 @@ from randcheck.randomness import (
     GeneratorSource,
     HashSource,
     check_path,
+    normalise_seed,
     source_for,
 )
 from randcheck.roster import RISK_LETTERS, Categorical, TargetRoster
@@ -847,6 +848,11 @@ class Receipt(JsonRecord):
     @classmethod
     def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
         _check_plan_record(fields["plan"], label, at(path, "plan"))
+        if fields["seed"] is not None:
+            try:
+                normalise_seed(fields["seed"])
+            except PlanError as exc:
+                raise field_error(label, at(path, "seed"), str(exc)) from None
         for i, code in enumerate(fields["sample_ids"]):
             if not (code.isascii() and code.isprintable() and code.strip() == code and code):
                 raise field_error(
