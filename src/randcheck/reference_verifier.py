@@ -9,7 +9,7 @@ batch of item draws (``randcheck-batch/2``), and ``roster.csv`` the published ro
 by ``TargetRoster.to_csv``. The program reads the receipt strictly (a duplicate key, an unknown
 or missing field or a value of the wrong type is reported, never guessed at), checks the seed
 against the committed seed rule (``randcheck-seed-rule/1``) and the commitment
-(``randcheck-commitment/2``), recomputes the roster's fingerprint (recipe ``randcheck-roster/1``)
+(``randcheck-commitment/2``), recomputes the roster's fingerprint (recipe ``randcheck-roster/2``)
 and the whole draw from the receipt's public seed, key path, stream and plan (``randcheck-prn/2``,
 ``randcheck-draw/2``), then compares the strata (sizes, expected sizes, probabilities) and the
 sample with the receipt. For a batch it does so for every item's draw (or the joint task's one
@@ -39,7 +39,7 @@ from typing import Any
 COLUMNS = ("credit_code", "name", "risk_class", "industry", "area", "status", "tags",
            "abnormal", "complaints", "last_inspected")
 RECIPES = {"prn": "randcheck-prn/2", "design": "randcheck-draw/2",
-           "roster": "randcheck-roster/1", "sample": "randcheck-sample/1"}
+           "roster": "randcheck-roster/2", "sample": "randcheck-sample/1"}
 RECEIPT_FIELDS = {"format": str, "recipes": dict, "library": str, "verifiable": bool,
                   "seed": str, "path": list, "stream": str, "plan": dict, "roster_digest": str,
                   "roster_size": int, "eligible": int, "strata": list, "sample_size": int,
@@ -101,7 +101,7 @@ class Report:
         return "\n".join([*lines, f"结论 result: {verdict}"])
 
 
-# ---------------------------------------------------------------- randcheck-roster/1
+# ---------------------------------------------------------------- randcheck-roster/2
 def read_roster(path: str) -> tuple[list[str], list[Row]]:
     """The CSV's columns (fixed ones, then the user's own, alphabetical) and its rows."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -117,12 +117,34 @@ def read_roster(path: str) -> tuple[list[str], list[Row]]:
     return [*COLUMNS, *sorted(header[len(COLUMNS) :])], rows
 
 
-def roster_digest(columns: Sequence[str], rows: Iterable[Row]) -> str:
-    """Header line, then one tab-joined line per row in credit-code order, all hashed."""
-    h = hashlib.sha256(b"randcheck-roster/1\n" + ("\t".join(columns) + "\n").encode("utf-8"))
-    for row in sorted(rows, key=lambda r: r["credit_code"]):
-        h.update(("\t".join(row[c] for c in columns) + "\n").encode("utf-8"))
-    return "sha256:" + h.hexdigest()
+def id_key(unit_id: str) -> int:
+    """The id's 64-bit key: SplitMix64's finaliser over its 8-byte little-endian pieces."""
+    data = unit_id.encode("utf-8")
+    h = len(data)
+    for i in range(0, len(data), 8):
+        z = h ^ int.from_bytes(data[i : i + 8], "little")
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        h = z ^ (z >> 31)
+    return h
+
+
+def roster_digest(
+    columns: Sequence[str], rows: Iterable[Row], recipe: str = "randcheck-roster/2"
+) -> str:
+    """Rows in 256 buckets by the id key's top byte, each hashed in (key, id) order; a root."""
+    rows = list(rows)
+    ident = columns[0]
+    buckets: list[list[tuple[int, bytes, bytes]]] = [[] for _ in range(256)]
+    for row in rows:
+        k = id_key(row[ident])
+        line = ("\t".join(row[c] for c in columns) + "\n").encode("utf-8")
+        buckets[k >> 56].append((k, row[ident].encode("utf-8"), line))
+    head = f"{recipe}\n" + "\t".join(columns) + f"\n{len(rows)}\n"
+    root = hashlib.sha256(head.encode("utf-8"))
+    for bucket in buckets:
+        root.update(hashlib.sha256(b"".join(line for _, _, line in sorted(bucket))).digest())
+    return "sha256:" + root.hexdigest()
 
 
 # ---------------------------------------------------------------- strict reading
