@@ -44,6 +44,7 @@ import functools
 import itertools
 import math
 import operator
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -359,6 +360,10 @@ class Assignment:
     def to_arrow(self) -> Any:
         """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self._table_columns())
+
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self._table_columns())
 
     def _table_columns(self) -> dict[str, Any]:
         rows = self.to_rows()
