@@ -676,15 +676,17 @@ def _example_batch(seed: str) -> tuple[Any, list[Visit], MatchingRules]:
 
 def test_example_county_joint_skill_visit_takes_the_flow_path_under_the_cap() -> None:
     county, visits, rules = _example_batch("a")
-    joint = [v for v in visits if len(v.departments) >= 2 and v.skills]
-    assert [v.skills for v in joint] == [("报废机动车",)]
+    joint = {v.credit_code: v for v in visits if len(v.departments) >= 2 and v.skills}
+    assert joint
+    assert {v.skills for v in joint.values()} == {("报废机动车",)}
     a = match_officers(visits, county.officers, rules=rules, seed="a")
     Instance(visits, county.officers, [], rules).check(a)
     assert a.method != "milp"
-    ((code_, skill, dept),) = a.nested
-    assert (code_, skill) == (joint[0].credit_code, "报废机动车")
-    assert dept in joint[0].departments
-    assert a.source["nested"] == [[code_, skill, dept]]
+    assert sorted(code_ for code_, _, _ in a.nested) == sorted(joint)
+    for code_, skill, dept in a.nested:
+        assert skill == "报废机动车"
+        assert dept in joint[code_].departments
+    assert a.source["nested"] == [list(n) for n in a.nested]
     assert a.pair_probabilities is not None
     assert a.cap_exceeded == 0
     assert a.pair_probabilities.probability.max() <= 0.5
@@ -693,7 +695,7 @@ def test_example_county_joint_skill_visit_takes_the_flow_path_under_the_cap() ->
 def test_nesting_department_is_the_first_in_seed_rank_order() -> None:
     county, visits, rules = _example_batch("a")
     a = match_officers(visits, county.officers, rules=rules, seed="a")
-    ((code_, skill, dept),) = a.nested
+    code_, skill, dept = a.nested[0]
     (joint,) = [v for v in visits if v.credit_code == code_]
     labels = [f"{code_}|{skill}|{d}" for d in joint.departments]
     u = HashSource.from_seed("a").child("matching").child("nest").uniforms(np.array(labels))

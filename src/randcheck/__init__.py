@@ -146,6 +146,7 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
+from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
 __version__ = "0.1.0.dev0"
@@ -202,6 +203,7 @@ __all__ = [
     "MarkedArray",
     "MatchingRules",
     "MatchingSimulation",
+    "NumberGroup",
     "Officer",
     "OfficerRoster",
     "PairProbabilities",
@@ -228,6 +230,7 @@ __all__ = [
     "RosterWarning",
     "Rule",
     "SamplingPlan",
+    "SeedRule",
     "Status",
     "Stratum",
     "TagSet",

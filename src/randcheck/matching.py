@@ -44,6 +44,7 @@ import functools
 import itertools
 import math
 import operator
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -359,6 +360,10 @@ class Assignment:
     def to_arrow(self) -> Any:
         """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self._table_columns())
+
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self._table_columns())
 
     def _table_columns(self) -> dict[str, Any]:
         rows = self.to_rows()
@@ -1890,7 +1895,7 @@ def match_officers(
         The batch date the repeat window counts back from; required with ``history``.
     seed : str, optional
         The batch's public seed: an official, verifiable matching. The numbers come from the
-        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/1``).
+        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/2``).
     rng : optional
         Anything :func:`numpy.random.default_rng` accepts: a simulation, not verifiable.
     source : UniformSource, optional
@@ -1926,7 +1931,7 @@ def match_officers(
     ...                              conflicts=[randcheck.Conflict("A1", "91130634MA00000001",
     ...                                                            "亲属关系")])
     >>> a.teams()
-    [('A2', 'A4')]
+    [('A3', 'A4')]
     >>> list(a.recusals)
     [('A1', '91130634MA00000001', '亲属关系')]
     """
