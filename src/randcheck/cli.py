@@ -526,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--recipe",
         choices=MATCHING_RECIPES,
         default=MATCHING_RECIPE,
-        help="matching recipe (default the newest; /1 recomputes a matching published with it)",
+        help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
     m.add_argument("--lenient", action="store_true", help="keep unknown officer columns")
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
