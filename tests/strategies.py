@@ -42,8 +42,13 @@ TAG_NAMES = ("连锁", "重点", "预付卡", "投诉多", "新设")
 
 
 def credit_code_bodies() -> st.SearchStrategy[str]:
-    """The first 17 characters of a code: any symbols of the alphabet."""
-    return st.text(alphabet=ALPHABET, min_size=17, max_size=17)
+    """The first 17 characters of a code: symbols of the alphabet, digits in positions 3–8."""
+    return st.builds(
+        lambda head, area, rest: head + area + rest,
+        st.text(alphabet=ALPHABET, min_size=2, max_size=2),
+        st.text(alphabet="0123456789", min_size=6, max_size=6),
+        st.text(alphabet=ALPHABET, min_size=9, max_size=9),
+    )
 
 
 def valid_credit_codes() -> st.SearchStrategy[str]:

@@ -11,6 +11,7 @@ from randcheck import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     credit_code_mask,
+    credit_code_problem,
     is_valid_credit_code,
 )
 from strategies import ALPHABET, credit_code_bodies, invalid_credit_codes, valid_credit_codes
@@ -24,6 +25,8 @@ def reference_is_valid(code: object) -> bool:
     if not isinstance(code, str) or len(code) != 18:
         return False
     if any(ch not in REFERENCE_ALPHABET for ch in code):
+        return False
+    if any(ch not in "0123456789" for ch in code[2:8]):  # GB/T 2260 area code
         return False
     total = sum(
         REFERENCE_ALPHABET.index(ch) * w for ch, w in zip(code, REFERENCE_WEIGHTS, strict=False)
@@ -164,6 +167,7 @@ def test_mask_over_many_blocks_matches_the_scalar_check() -> None:
     # More rows than one internal block (65 536), with invalid codes scattered through.
     rng = np.random.default_rng(20240601)
     bodies = rng.integers(0, 31, size=(70_000, 17))
+    bodies[:, 2:8] = rng.integers(0, 10, size=(70_000, 6))  # the area code: digits
     weights = np.array(REFERENCE_WEIGHTS)
     check = (31 - (bodies @ weights) % 31) % 31
     symbols = np.frombuffer(REFERENCE_ALPHABET.encode(), dtype=np.uint8)
@@ -172,3 +176,50 @@ def test_mask_over_many_blocks_matches_the_scalar_check() -> None:
     raw[broken, 17] = symbols[(check[broken] + 1) % 31]
     codes = np.ascontiguousarray(raw).view("S18").ravel()
     assert np.array_equal(credit_code_mask(codes), ~broken)
+
+
+# --- positions 3–8: the area code (issue 14, finding 5) ----------------------------------------
+LETTER_AREA_BODY = "91ABCDEFM000100Y4"
+LETTER_AREA_CODE = LETTER_AREA_BODY + credit_code_check_character(LETTER_AREA_BODY)
+
+
+def test_letters_in_the_area_code_are_invalid_in_the_scalar_check() -> None:
+    assert is_valid_credit_code(LETTER_AREA_CODE) is False
+
+
+def test_letters_in_the_area_code_are_invalid_in_the_vectorized_check() -> None:
+    assert credit_code_mask([LETTER_AREA_CODE, "91350100M000100Y43"]).tolist() == [False, True]
+
+
+@pytest.mark.parametrize("position", range(3, 9))
+def test_one_letter_anywhere_in_positions_3_to_8_is_invalid(position: int) -> None:
+    body = "91350100M000100Y4"
+    body = body[: position - 1] + "A" + body[position:]
+    code = body + credit_code_check_character(body)
+    assert (is_valid_credit_code(code), credit_code_mask([code]).tolist()) == (False, [False])
+    assert "positions 3–8" in str(credit_code_problem(code))
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("91350100M000100Y43", None),
+        ("91350100M000100Y44", "the check character is '4' where '3' is expected"),
+        ("91350100M000100Y4", "18 characters, got 17"),
+        ("91350100M000I00Y43", "character 'I' at position 13"),
+        ("9.14105E+17", "scientific notation"),
+        ("9.14105e+17", "scientific notation"),
+        (LETTER_AREA_CODE, "got 'ABCDEF'"),
+    ],
+)
+def test_credit_code_problem_names_what_is_wrong(code: str, words: str | None) -> None:
+    problem = credit_code_problem(code)
+    if words is None:
+        assert problem is None
+    else:
+        assert words in str(problem)
+
+
+@given(code_like)
+def test_credit_code_problem_is_none_exactly_for_valid_codes(code: str) -> None:
+    assert (credit_code_problem(code) is None) == reference_is_valid(code)

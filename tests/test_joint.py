@@ -773,7 +773,9 @@ def test_verify_refuses_a_simulated_batch(county: ExampleCounty) -> None:
 def test_verify_rejects_unreadable_receipts(county: ExampleCounty) -> None:
     with pytest.raises(VerificationError, match="batch receipt JSON"):
         verify_batch("{not json", county.targets)
-    with pytest.raises(VerificationError, match="incomplete or malformed"):
+    with pytest.raises(
+        VerificationError, match="batch receipt: mode: missing from the batch receipt"
+    ):
         verify_batch({"format": "randcheck-batch/1"}, county.targets)
 
 

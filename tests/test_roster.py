@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import pathlib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from randcheck import (
     OfficerRoster,
     RiskClass,
     RosterError,
+    RosterWarning,
     TagSet,
     Target,
     TargetRoster,
@@ -133,9 +135,9 @@ def test_extra_names_the_users_own_columns_in_strict_mode() -> None:
     assert (r.extra_columns, r.column("score").tolist()) == (("score",), [0.5])
 
 
-def test_lenient_mode_keeps_unknown_columns() -> None:
+def test_unknown_columns_keep_keeps_them_as_own_columns() -> None:
     r = TargetRoster.from_columns(
-        {"credit_code": [A], "risk_class": ["A"], "注册资本": ["100万"]}, strict=False
+        {"credit_code": [A], "risk_class": ["A"], "注册资本": ["100万"]}, unknown_columns="keep"
     )
     assert r.column("注册资本").tolist() == ["100万"]
 
@@ -160,7 +162,9 @@ def test_duplicate_ids_are_an_error_naming_both_rows() -> None:
     with pytest.raises(RosterError) as info:
         TargetRoster.from_columns({"credit_code": [A, B, A], "risk_class": ["A", "B", "C"]})
     assert (info.value.row, info.value.column, info.value.value) == (3, "credit_code", A)
-    assert "duplicate id: also in row 1" in str(info.value)
+    assert "duplicate id" in str(info.value)
+    assert info.value.report is not None
+    assert info.value.report.problems[0].fix == "this id is also in row 1: keep one of the rows"
 
 
 def test_duplicate_officer_ids_are_an_error() -> None:
@@ -176,7 +180,7 @@ def test_an_empty_credit_code_is_an_error(empty: str) -> None:
         r"is empty",
     ):
         TargetRoster.from_columns(
-            {"credit_code": [A, empty], "risk_class": ["A", "B"]}, strict=False
+            {"credit_code": [A, empty], "risk_class": ["A", "B"]}, legacy_codes=True
         )
 
 
@@ -257,38 +261,44 @@ def test_more_than_64_tags_is_an_error() -> None:
         TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A"] * 65, "tags": tags})
 
 
-# --- credit codes: strict and lenient ---------------------------------------------------------
-def test_strict_mode_rejects_an_invalid_code_naming_row_and_value() -> None:
+# --- credit codes: by default and with legacy_codes=True --------------------------------------
+def test_an_invalid_code_is_an_error_naming_row_value_and_the_switch() -> None:
     with pytest.raises(
         RosterError,
         match=rf"row 2, column 'credit_code', value '{LEGACY}': not a "
-        r"valid 统一社会信用代码 .* strict=False",
-    ):
+        r"valid 统一社会信用代码",
+    ) as info:
         TargetRoster.from_columns({"credit_code": [A, LEGACY], "risk_class": ["A", "B"]})
+    assert info.value.report is not None
+    assert "legacy_codes=True" in info.value.report.problems[0].fix
 
 
 @given(st.lists(invalid_credit_codes(), min_size=21, max_size=30, unique=True))
-def test_strict_mode_lists_every_bad_row_up_to_20(codes: list[str]) -> None:
+def test_an_error_lists_every_bad_row(codes: list[str]) -> None:
     with pytest.raises(RosterError) as info:
         TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A"] * len(codes)})
-    assert [p[0] for p in info.value.problems] == list(range(1, 21))
+    assert [p[0] for p in info.value.problems] == list(range(1, len(codes) + 1))
     assert f"({len(codes)} rows in all)" in str(info.value)
 
 
 @given(st.lists(valid_credit_codes() | invalid_credit_codes(), max_size=20, unique=True))
-def test_lenient_mode_keeps_and_reports_invalid_codes(codes: list[str]) -> None:
-    r = TargetRoster.from_columns(
-        {"credit_code": codes, "risk_class": ["B"] * len(codes)}, strict=False
-    )
-    assert r.invalid_credit_codes() == [
-        (i + 1, c) for i, c in enumerate(codes) if not is_valid_credit_code(c)
-    ]
+def test_legacy_codes_are_kept_and_each_reported(codes: list[str]) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = TargetRoster.from_columns(
+            {"credit_code": codes, "risk_class": ["B"] * len(codes)}, legacy_codes=True
+        )
+    bad = [(i + 1, c) for i, c in enumerate(codes) if not is_valid_credit_code(c)]
+    assert r.invalid_credit_codes() == bad
+    assert [(p.row, p.value) for p in r.report] == bad
+    assert [type(w.message) for w in caught] == ([RosterWarning] if bad else [])
 
 
-def test_lenient_mode_strips_spaces_around_codes() -> None:
-    r = TargetRoster.from_columns(
-        {"credit_code": [f" {A} ", "legacy-1 "], "risk_class": ["A", "A"]}, strict=False
-    )
+def test_legacy_codes_strips_spaces_around_codes() -> None:
+    with pytest.warns(RosterWarning, match="1 problem .*legacy credit code"):
+        r = TargetRoster.from_columns(
+            {"credit_code": [f" {A} ", "legacy-1 "], "risk_class": ["A", "A"]}, legacy_codes=True
+        )
     assert r.credit_code.tolist() == [A.encode(), b"legacy-1"]
 
 
@@ -298,7 +308,9 @@ def test_a_code_longer_than_18_characters_is_an_error() -> None:
         match=rf"row 1, column 'credit_code', value '{A}0': a credit "
         r"code has at most 18 characters",
     ):
-        TargetRoster.from_columns({"credit_code": [A + "0"], "risk_class": ["A"]}, strict=False)
+        TargetRoster.from_columns(
+            {"credit_code": [A + "0"], "risk_class": ["A"]}, legacy_codes=True
+        )
 
 
 def test_a_non_ascii_code_is_an_error() -> None:
@@ -308,7 +320,7 @@ def test_a_non_ascii_code_is_an_error() -> None:
         r"ASCII",
     ):
         TargetRoster.from_columns(
-            {"credit_code": ["9135０100M000100Y4"], "risk_class": ["A"]}, strict=False
+            {"credit_code": ["9135０100M000100Y4"], "risk_class": ["A"]}, legacy_codes=True
         )
 
 
@@ -316,7 +328,7 @@ def test_non_ascii_code_bytes_are_an_error() -> None:
     with pytest.raises(RosterError, match="a credit code has only ASCII"):
         TargetRoster.from_columns(
             {"credit_code": np.array(["甲乙".encode()], dtype="S18"), "risk_class": ["A"]},
-            strict=False,
+            legacy_codes=True,
         )
 
 
@@ -361,7 +373,7 @@ def test_a_successful_build_leaves_the_callers_arrays_unchanged_and_unshared() -
 
 def test_a_bad_last_row_of_a_file_fails_the_whole_load(tmp_path: pathlib.Path) -> None:
     path = write(tmp_path / "t.csv", CSV_ZH + f"{C},丙,Z,零售业,130634,存续,,否,0,\n")
-    with pytest.raises(RosterError, match=r"t.csv, row 4, column 'risk_class', value 'Z'"):
+    with pytest.raises(RosterError, match=r"t.csv, row 4, column '信用风险等级', value 'Z'"):
         TargetRoster.from_csv(path)
 
 
@@ -523,17 +535,23 @@ def test_csv_round_trip_preserves_the_digest(
 
 
 def test_csv_round_trip_of_legacy_codes_and_extra_columns(tmp_path: pathlib.Path) -> None:
-    r = TargetRoster.from_columns(
-        {
-            "credit_code": [A, "12345678-9", 'x,"y"'],
-            "risk_class": ["A", "B", "C"],
-            "score": [0.25, np.nan, 3.0],
-            "note": ["a,b", "", '"q"'],
-        },
-        strict=False,
-    )
+    with pytest.warns(RosterWarning):
+        r = TargetRoster.from_columns(
+            {
+                "credit_code": [A, "12345678-9", 'x,"y"'],
+                "risk_class": ["A", "B", "C"],
+                "score": [0.25, np.nan, 3.0],
+                "note": ["a,b", "", '"q"'],
+            },
+            legacy_codes=True,
+            unknown_columns="keep",
+        )
     r.to_csv(tmp_path / "r.csv")
-    assert TargetRoster.from_csv(tmp_path / "r.csv", strict=False).digest() == r.digest()
+    with pytest.warns(RosterWarning):
+        loaded = TargetRoster.from_csv(
+            tmp_path / "r.csv", legacy_codes=True, unknown_columns="keep"
+        )
+    assert loaded.digest() == r.digest()
 
 
 def test_to_csv_leaves_nothing_behind_when_it_fails(tmp_path: pathlib.Path) -> None:
@@ -928,7 +946,7 @@ def test_an_extra_column_name_with_a_separator_is_refused(bad: str) -> None:
     with pytest.raises(RosterError, match="a column name must be non-empty"):
         TargetRoster.from_columns(
             {"credit_code": ["91350100M000100Y43"], "risk_class": ["A"], bad: ["1"]},
-            strict=False,
+            unknown_columns="keep",
         )
 
 

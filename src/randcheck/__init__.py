@@ -17,6 +17,7 @@ from randcheck.credit_code import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     credit_code_mask,
+    credit_code_problem,
     is_valid_credit_code,
 )
 from randcheck.deadlines import (
@@ -43,6 +44,7 @@ from randcheck.errors import (
     RandcheckError,
     ResultError,
     RosterError,
+    RosterWarning,
     VerificationError,
 )
 from randcheck.example import (
@@ -86,7 +88,16 @@ from randcheck.matching import (
     match_officers,
     simulate_matching,
 )
-from randcheck.models import INACTIVE_STATUSES, Conflict, Item, ItemKind, Officer, RiskClass, Target
+from randcheck.models import (
+    INACTIVE_STATUSES,
+    REGISTRATION_STATUSES,
+    Conflict,
+    Item,
+    ItemKind,
+    Officer,
+    RiskClass,
+    Target,
+)
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -94,6 +105,7 @@ from randcheck.policy import (
     simulate_policy,
     simulate_results,
 )
+from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.results import (
     FINDING_CATEGORIES,
@@ -148,6 +160,7 @@ __all__ = [
     "OFFICER_MATCHING",
     "PUBLIC_FIELDS",
     "RATE_PRESETS",
+    "REGISTRATION_STATUSES",
     "RESULT_CATEGORIES",
     "RESULT_PUBLICATION",
     "REVISIT_OUTCOMES",
@@ -192,6 +205,8 @@ __all__ = [
     "PairProbabilities",
     "PlanError",
     "PolicySimulation",
+    "Problem",
+    "ProblemReport",
     "ProvisionalCalendar",
     "PublicationTable",
     "RandcheckError",
@@ -207,6 +222,7 @@ __all__ = [
     "RevisitReport",
     "RiskClass",
     "RosterError",
+    "RosterWarning",
     "Rule",
     "SamplingPlan",
     "Status",
@@ -227,6 +243,7 @@ __all__ = [
     "commit_joint_task",
     "credit_code_check_character",
     "credit_code_mask",
+    "credit_code_problem",
     "draw",
     "draw_batch",
     "draw_joint_task",

@@ -18,14 +18,16 @@ import os
 import pathlib
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from randcheck._records import strict_loads
 from randcheck.calendar import CHINA_TZ
-from randcheck.errors import VerificationError
+from randcheck.errors import RosterWarning, VerificationError
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 
@@ -236,13 +238,15 @@ def _cross_check(files: Mapping[str, bytes]) -> list[str]:
     if "receipt.json" not in files:
         return ["receipt.json is missing: an archive holds the receipt of its draw or batch"]
     try:
-        data = json.loads(files["receipt.json"])
+        data = strict_loads(files["receipt.json"], "receipt.json")
         batch = data.get("format") == "randcheck-batch/1"
         draws = data["draws"] if batch else [data]
         roster_digest = data["roster_digest"]
         committed = data.get("commitment")
         if batch and data.get("mode") == "joint-task":
             committed = draws[0].get("commitment")
+    except VerificationError as exc:
+        return [str(exc)]
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return ["receipt.json cannot be read as a randcheck receipt"]
     found = []
@@ -260,7 +264,7 @@ def _cross_check(files: Mapping[str, bytes]) -> list[str]:
                 found.append("plan.json is not the plan of the draw in receipt.json")
     if "commitment.json" in files:
         try:
-            commitment = Commitment.from_dict(json.loads(files["commitment.json"]))
+            commitment = Commitment.from_json(files["commitment.json"])
         except (ValueError, VerificationError):
             found.append("commitment.json cannot be read as a commitment")
         else:
@@ -302,8 +306,10 @@ def verify_archive(path: str | os.PathLike[str]) -> ArchiveCheck:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = pathlib.Path(tmp) / "roster.csv"
             csv_path.write_bytes(files["roster.csv"])
-            roster = TargetRoster.from_csv(csv_path, strict=False)
-        data = json.loads(files["receipt.json"])
+            with warnings.catch_warnings(action="ignore", category=RosterWarning):
+                # As published: legacy codes and the publisher's own columns are committed too.
+                roster = TargetRoster.from_csv(csv_path, legacy_codes=True, unknown_columns="keep")
+        data = strict_loads(files["receipt.json"], "receipt.json")
         try:
             if data.get("format") == "randcheck-batch/1":
                 from randcheck.joint import verify_batch

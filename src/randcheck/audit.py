@@ -1,44 +1,151 @@
-"""One ``verify`` for every public record: a draw's receipt, a batch's receipt, an archive."""
+"""One ``verify`` for every public record: commitment, draw, batch, joint task, revisit, archive.
+
+Each kind of record is one row of :data:`VERIFIERS`: its format name, its record class (read
+strictly, see :class:`~randcheck.Receipt`) and the function that recomputes it. A new kind of
+record registers with one :class:`RecordKind` entry.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
+from randcheck._records import JsonRecord, parse_json
 from randcheck.errors import VerificationError
+from randcheck.joint import BatchReceipt, verify_batch
+from randcheck.revisits import RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
-from randcheck.sampling import Receipt, SamplingPlan
+from randcheck.sampling import Commitment, Receipt, SamplingPlan
+from randcheck.sampling import verify as verify_draw
 
-__all__ = ["verify"]
+__all__ = ["VERIFIERS", "RecordKind", "verify"]
 
 
-def verify(
-    receipt: Any,
-    roster: TargetRoster | None = None,
+def verify_commitment(
+    commitment: Commitment | str | Mapping[str, Any],
+    roster: TargetRoster,
     *,
     plan: SamplingPlan | None = None,
 ) -> None:
-    """Recompute a published record and raise :class:`~randcheck.VerificationError` if it differs.
+    """Check that a published commitment was made for ``roster`` (and ``plan``, if given).
 
-    Parameters
-    ----------
-    receipt
-        A draw's :class:`~randcheck.Receipt`, a batch's :class:`~randcheck.BatchReceipt`, either
-        as an object, a dict or JSON text; or the path of an archive folder or zip written by
-        :func:`~randcheck.write_archive` (then ``roster`` is not needed).
-    roster : TargetRoster
-        The directory the draw claims to come from.
-    plan : SamplingPlan, optional
-        The announced plan, compared with a draw receipt's.
+    Reading the commitment already checks that its digest follows from its fields.
 
     Raises
     ------
     VerificationError
-        Saying what differs: the roster, the plan, the sample, a batch item or the merge, or
-        an archive file.
+        If the roster's (or the plan's) digest is not the one committed to.
+    """
+    c = Commitment.read(commitment)
+    diffs = []
+    if roster.digest() != c.roster_digest:
+        diffs.append(
+            f"roster changed: the commitment's roster digest is {c.roster_digest}; this "
+            f"roster's is {roster.digest()}"
+        )
+    if plan is not None and plan.digest() != c.plan_digest:
+        diffs.append(
+            f"plan changed: the commitment's plan digest is {c.plan_digest}; this plan's is "
+            f"{plan.digest()}"
+        )
+    if diffs:
+        raise VerificationError("commitment does not verify: " + "; ".join(diffs), diffs)
+
+
+@attrs.frozen
+class RecordKind:
+    """One kind of published record that :func:`verify` knows.
+
+    Attributes
+    ----------
+    record : type
+        The record class (a strict JSON record with ``FORMAT`` and ``LABEL``).
+    check : callable
+        ``check(record, against, **options)``: recomputes the record, raises
+        :class:`~randcheck.VerificationError` if anything differs.
+    against : str
+        What ``against`` must be, in words, for messages.
+    """
+
+    record: type[JsonRecord]
+    check: Callable[..., None]
+    against: str
+
+    @property
+    def format(self) -> str:
+        """The record's format name (its ``format``, or a commitment's ``recipe``)."""
+        return self.record.FORMAT
+
+
+#: The record kinds :func:`verify` dispatches on, by format name.
+VERIFIERS: dict[str, RecordKind] = {
+    kind.format: kind
+    for kind in (
+        RecordKind(Commitment, verify_commitment, "the roster (TargetRoster)"),
+        RecordKind(Receipt, verify_draw, "the roster (TargetRoster)"),
+        RecordKind(BatchReceipt, verify_batch, "the roster (TargetRoster)"),
+        RecordKind(RevisitReceipt, verify_revisits, "the result table (ResultTable)"),
+    )
+}
+
+
+def _kind_of(data: Any) -> RecordKind:
+    for kind in VERIFIERS.values():
+        if isinstance(data, kind.record):
+            return kind
+    if isinstance(data, Mapping):
+        for kind in VERIFIERS.values():
+            if data.get(kind.record.FORMAT_FIELD) == kind.format:
+                return kind
+        shown = data.get("format", data.get("recipe"))
+        raise VerificationError(
+            f"record: format {shown!r} is not one this version verifies; known: "
+            + ", ".join(sorted(VERIFIERS))
+        )
+    raise VerificationError(
+        f"cannot read a record from {type(data).__name__}; give the record, its dict, its JSON "
+        "text, or the path of an archive"
+    )
+
+
+def verify(record: Any, against: Any = None, /, **options: Any) -> None:
+    """Recompute a published record and raise :class:`~randcheck.VerificationError` if it differs.
+
+    One entry point for every record randcheck publishes; it reads the record strictly (a
+    repeated key, two keys naming one label, an unknown, missing or mistyped field is a
+    :class:`~randcheck.VerificationError` naming the field) and hands it to the verifier of its
+    kind in :data:`VERIFIERS`:
+
+    ========================================  =================  ==============================
+    record (format)                           ``against``        options
+    ========================================  =================  ==============================
+    :class:`~randcheck.Commitment`            the roster         ``plan``
+    :class:`~randcheck.Receipt` (a draw)      the roster         ``plan``, ``workers``
+    :class:`~randcheck.BatchReceipt`          the roster         ``items``
+    (a batch or a joint task)
+    :class:`~randcheck.RevisitReceipt`        the result table
+    an archive folder or zip                  (nothing)          as :func:`verify_archive`
+    ========================================  =================  ==============================
+
+    Parameters
+    ----------
+    record
+        The record as an object, a dict or JSON text; or the path of an archive folder or zip
+        written by :func:`~randcheck.write_archive`.
+    against
+        What the record claims to come from (see the table); not given for an archive.
+    **options
+        Passed to the kind's verifier (see the table).
+
+    Raises
+    ------
+    VerificationError
+        The record cannot be read strictly, is of an unknown kind, or does not recompute;
+        ``differences`` lists each finding.
 
     Examples
     --------
@@ -46,30 +153,21 @@ def verify(
     >>> plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     >>> d = randcheck.draw(county.targets, plan, seed="2023-03-07")
     >>> randcheck.verify(d.receipt.to_json(), county.targets)
+    >>> randcheck.verify(randcheck.commit(county.targets, plan).to_json(), county.targets)
     """
-    if isinstance(receipt, (os.PathLike, pathlib.Path)) or (
-        isinstance(receipt, str) and not receipt.lstrip().startswith("{")
+    if isinstance(record, (os.PathLike, pathlib.Path)) or (
+        isinstance(record, str) and not record.lstrip().startswith("{")
     ):
         from randcheck.archive import verify_archive
 
-        verify_archive(receipt)
+        verify_archive(record, **options)
         return
-    if roster is None:
-        raise VerificationError("verify needs the roster the draw was made from")
-    data: Any = receipt
-    if isinstance(receipt, str):
-        try:
-            data = json.loads(receipt)
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"receipt JSON: {exc}") from None
-    fmt = data.get("format") if isinstance(data, Mapping) else getattr(data, "format", None)
-    if fmt == "randcheck-batch/1":
-        from randcheck.joint import verify_batch
-
-        verify_batch(data, roster)
-        return
-    from randcheck.sampling import verify as verify_draw
-
-    if not isinstance(data, (Receipt, Mapping)):
-        raise VerificationError(f"cannot read a receipt from {type(receipt).__name__}")
-    verify_draw(data, roster, plan=plan)
+    # Parse first, then read strictly as the kind the record turns out to be (so that errors
+    # name it: "receipt: plan.rates.a: …").
+    data = parse_json(record, "record") if isinstance(record, (str, bytes)) else record
+    kind = _kind_of(data)
+    if against is None:
+        raise VerificationError(
+            f"verify needs {kind.against} to check a {kind.record.LABEL} against"
+        )
+    kind.check(kind.record.read(data), against, **options)

@@ -8,18 +8,20 @@ exits with status 1. ``randcheck <command> --help`` describes each command.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
 import pathlib
 import sys
 import tomllib
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from randcheck import __version__
 from randcheck.demo import DEMO_SEED
-from randcheck.errors import RandcheckError, VerificationError
+from randcheck.errors import RandcheckError, RosterWarning, VerificationError
 from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
 
 
@@ -67,13 +69,68 @@ def _load_targets(args: argparse.Namespace) -> Any:
     from randcheck.roster import TargetRoster
 
     _progress(f"loading targets from {args.roster}")
-    return TargetRoster.from_csv(
-        args.roster,
-        mapping=_mapping(getattr(args, "map", None)),
-        strict=not getattr(args, "lenient", False),
-        extra=getattr(args, "extra", None) or None,
-        encoding=getattr(args, "encoding", "utf-8-sig"),
-    )
+    with _remarks():
+        return TargetRoster.from_csv(
+            args.roster,
+            mapping=_mapping(getattr(args, "map", None)),
+            legacy_codes=getattr(args, "legacy_codes", False),
+            unknown_columns=getattr(args, "unknown_columns", "error"),
+            extra=getattr(args, "extra", None) or None,
+            encoding=getattr(args, "encoding", "utf-8-sig"),
+        )
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from randcheck.errors import RosterError
+    from randcheck.roster import OfficerRoster, TargetRoster
+
+    kind = OfficerRoster if args.officers else TargetRoster
+    options: dict[str, Any] = {"encoding": args.encoding, "mapping": _mapping(args.map)}
+    if not args.officers:
+        options["legacy_codes"] = args.legacy_codes
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RosterWarning)
+            roster = kind.from_csv(
+                args.file,
+                unknown_columns=args.unknown_columns,
+                extra=args.extra or None,
+                **options,
+            )
+    except RosterError as exc:
+        if exc.report is None:
+            raise
+        report = exc.report
+        if args.report:
+            report.to_csv(args.report, headers=args.headers)
+        print(_cli_words(report.summary(first=10)), file=sys.stderr)
+        if args.report:
+            _progress(f"every problem written to {args.report}")
+        return 2
+    remarks = roster.report
+    if args.report:
+        remarks.to_csv(args.report, headers=args.headers)
+    for w in caught:
+        if not issubclass(w.category, RosterWarning):  # pragma: no cover
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if remarks:
+        print(_cli_words(remarks.summary(first=10)), file=sys.stderr)
+    print(f"{args.file}: {len(roster)} rows, no problems" + (" (remarks above)" if remarks else ""))
+    return 0
+
+
+@contextlib.contextmanager
+def _remarks() -> Iterator[None]:
+    """Show what a loader accepted with a remark (legacy codes, ignored columns) on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RosterWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, RosterWarning):
+            for line in str(w.message).splitlines():
+                _progress(line.strip())
+        else:  # pragma: no cover - other warnings pass on unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _write_text(path: str | None, text: str) -> None:
@@ -114,7 +171,10 @@ def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | N
 def _read_commitment(path: str) -> Any:
     from randcheck.sampling import Commitment
 
-    return Commitment.from_dict(_read_structured(path))
+    try:
+        return Commitment.from_json(pathlib.Path(path).read_bytes())
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _plan(path: str) -> Any:
@@ -179,20 +239,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return 0
     if not args.receipt or not args.roster:
         raise CliError("give RECEIPT and --roster, or --archive FOLDER")
-    data = _read_structured(args.receipt)
+    try:
+        record = pathlib.Path(args.receipt).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{args.receipt}: cannot read ({exc.strerror})") from None
     # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
     # publisher's own columns included (they are part of what was committed).
-    args.lenient = True
+    args.legacy_codes, args.unknown_columns = True, "keep"
     roster = _load_targets(args)
     _progress("recomputing the draw")
-    if data.get("format") == "randcheck-batch/1":
-        from randcheck.joint import verify_batch
+    from randcheck.audit import verify
 
-        verify_batch(data, roster)
-    else:
-        from randcheck.sampling import verify
-
-        verify(data, roster)
+    verify(record, roster)  # read strictly, whatever kind of record it is
     print("verified: the receipt recomputes to the same sample (样本一致)")
     return 0
 
@@ -336,7 +394,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
     from randcheck.roster import OfficerRoster
 
     visits = _read_visits(args.visits)
-    officers = OfficerRoster.from_csv(args.officers, strict=not args.lenient)
+    with _remarks():
+        officers = OfficerRoster.from_csv(args.officers, unknown_columns=args.unknown_columns)
     conflicts = load_conflicts(args.conflicts) if args.conflicts else ()
     unit_areas: dict[str, set[str]] = {}
     if args.unit_areas:
@@ -397,6 +456,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"randcheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def unknown_columns_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--unknown-columns",
+            choices=("error", "ignore", "keep"),
+            default="error",
+            help="a column randcheck does not know: refuse the file (default), ignore it "
+            "(named on stderr) or keep it as your own column",
+        )
+
     def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
         p.add_argument("--roster", required=required, help="target directory CSV (检查对象名录库)")
         p.add_argument(
@@ -412,14 +480,27 @@ def build_parser() -> argparse.ArgumentParser:
             help="keep one of your own columns, e.g. risk_score (repeatable)",
         )
         p.add_argument(
-            "--lenient", action="store_true", help="accept legacy credit codes and unknown columns"
+            "--legacy-codes",
+            action="store_true",
+            help="keep credit codes failing GB 32100 (each one is reported on stderr)",
         )
+        unknown_columns_arg(p)
         p.add_argument(
             "--encoding",
             default="utf-8-sig",
             help="text encoding of the roster CSV (default UTF-8 with or without BOM; "
             "gb18030 for GBK exports)",
         )
+
+    ck = sub.add_parser(
+        "check", help="check a directory file and list every problem (问题清单) in one pass"
+    )
+    ck.add_argument("file", metavar="FILE", help="target (or, with --officers, officer) CSV")
+    ck.add_argument("--officers", action="store_true", help="FILE is the officer directory")
+    ck.add_argument("--report", help="write every problem as CSV here (UTF-8 with BOM, for Excel)")
+    ck.add_argument("--headers", choices=("en", "zh"), default="en", help="report headers")
+    roster_args(ck, required=False)
+    ck.set_defaults(run=_cmd_check)
 
     d = sub.add_parser("demo", help="a year's draw on the bundled example county")
     d.add_argument("--seed", default=DEMO_SEED, help="public seed (default: a lottery result)")
@@ -528,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=MATCHING_RECIPE,
         help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
-    m.add_argument("--lenient", action="store_true", help="keep unknown officer columns")
+    unknown_columns_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
     m.set_defaults(run=_cmd_match)
@@ -546,7 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
 #: Hints in library messages, said the way a command-line user says them.
 _CLI_WORDS = (
     ("pass extra=[...] to keep your own columns", "pass --extra COLUMN to keep your own columns"),
-    ("strict=False", "--lenient"),
+    ("legacy_codes=True", "--legacy-codes"),
+    ("unknown_columns='ignore'", "--unknown-columns ignore"),
+    ("mapping={...}", "--map HEADER=COLUMN"),
     ("encoding='gb18030'", "--encoding gb18030"),
     ("give year= or as_of=", "give --year or --as-of"),
 )
@@ -558,6 +641,20 @@ def _one_line(exc: BaseException) -> str:
     if reasons:
         more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
         message = f"{message.rstrip(':')}: {reasons[0]}{more}"
+    report = getattr(exc, "report", None)
+    if report is not None and report.problems and report.problems[0].fix:
+        message += f"; fix: {report.problems[0].fix}"
+    message = _cli_words(message)
+    if report is not None and len(report) > 1:
+        message += (
+            f" ({len(report)} problems in all: "
+            + "; ".join(f"{n} × {k}" for k, n in report.counts.items())
+            + "; list them with `randcheck check FILE --report problems.csv`)"
+        )
+    return message
+
+
+def _cli_words(message: str) -> str:
     for api, cli in _CLI_WORDS:
         message = message.replace(api, cli)
     return message

@@ -16,12 +16,16 @@ position   meaning
 The check character is the symbol worth ``c = 31 − (Σ valueᵢ·wᵢ mod 31)`` over positions
 i = 1…17, with weights ``wᵢ = 3^(i−1) mod 31``; ``c = 31`` becomes 0.
 
-Real registers hold a few legacy codes that fail the check, so roster loaders offer a strict mode
-(reject) and a lenient one (accept and report) built on :func:`credit_code_mask`.
+A code is valid when it has 18 characters of the alphabet, digits in positions 3–8 (the area
+code) and the right check character; :func:`credit_code_problem` says which of these fails.
+
+Real registers hold a few legacy codes that fail the check. Roster loaders reject them unless
+``legacy_codes=True``, which keeps each one and reports it (built on :func:`credit_code_mask`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -31,6 +35,7 @@ __all__ = [
     "CREDIT_CODE_ALPHABET",
     "credit_code_check_character",
     "credit_code_mask",
+    "credit_code_problem",
     "is_valid_credit_code",
 ]
 
@@ -84,7 +89,8 @@ def credit_code_check_character(body: str) -> str:
 def is_valid_credit_code(code: str) -> bool:
     """Whether ``code`` is a well-formed 统一社会信用代码 with a correct check character.
 
-    Lower case is not accepted: the standard uses upper case only.
+    Lower case is not accepted: the standard uses upper case only. Positions 3–8 are the
+    GB/T 2260 area code and must be digits.
 
     Examples
     --------
@@ -93,12 +99,57 @@ def is_valid_credit_code(code: str) -> bool:
     >>> is_valid_credit_code("91350100M000100Y44")
     False
     """
-    if not isinstance(code, str) or len(code) != 18:
-        return False
-    try:
-        return credit_code_check_character(code[:17]) == code[17]
-    except ValueError:
-        return False
+    return credit_code_problem(code) is None
+
+
+def credit_code_problem(code: object) -> str | None:
+    """What is wrong with ``code`` as a 统一社会信用代码, or ``None`` if it is valid.
+
+    The first failing rule is named: length, alphabet (with the position), the area code in
+    positions 3–8, or the check character (with the one expected).
+
+    Examples
+    --------
+    >>> credit_code_problem("91350100M000100Y43") is None
+    True
+    >>> credit_code_problem("91350100M000100Y44")
+    "the check character is '4' where '3' is expected"
+    >>> credit_code_problem("91ABCDEFM000100Y4X")
+    "positions 3–8 are the area code (GB/T 2260) and must be digits, got 'ABCDEF'"
+    >>> credit_code_problem("9.14105E+17")  # doctest: +ELLIPSIS
+    'a number in scientific notation (Excel turned the code into a number: ...)'
+    """
+    if not isinstance(code, str):
+        return f"a credit code is text, got {type(code).__name__}"
+    if _is_scientific(code):
+        return _SCIENTIFIC_WHY
+    if len(code) != 18:
+        return f"a credit code has 18 characters, got {len(code)}"
+    for i, ch in enumerate(code):
+        if ch not in _VALUE_OF:
+            return (
+                f"character {ch!r} at position {i + 1} is not in the alphabet "
+                f"{CREDIT_CODE_ALPHABET} (no I, O, S, V, Z or lower case)"
+            )
+    if not code[2:8].isdigit():
+        return f"positions 3–8 are the area code (GB/T 2260) and must be digits, got {code[2:8]!r}"
+    expected = credit_code_check_character(code[:17])
+    if expected != code[17]:
+        return f"the check character is {code[17]!r} where {expected!r} is expected"
+    return None
+
+
+#: Excel shows an 18-digit number as 9.14105E+17 and saves it so in CSV: never a credit code.
+_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d*)?[eE][+-]?\d+")
+_SCIENTIFIC_WHY = (
+    "a number in scientific notation (Excel turned the code into a number: format the column "
+    "as text and export again)"
+)
+
+
+def _is_scientific(text: str) -> bool:
+    """Whether ``text`` is a number in scientific notation (what Excel makes of a long number)."""
+    return _SCIENTIFIC.fullmatch(text.strip()) is not None
 
 
 def _as_code_bytes(codes: npt.ArrayLike | Iterable[str]) -> npt.NDArray[np.bytes_]:
@@ -161,5 +212,8 @@ def _mask18(arr: npt.NDArray[np.bytes_]) -> npt.NDArray[np.bool_]:
         for i in range(17):
             total += values[:, i].astype(np.int32) * int(_WEIGHTS[i])
         check = (31 - total % 31) % 31
-        out[start : start + _BLOCK] = (values.min(axis=1) >= 0) & (values[:, 17] == check)
+        area_digits = (values[:, 2:8] < 10).all(axis=1)  # symbol values 0–9 are the digits
+        out[start : start + _BLOCK] = (
+            (values.min(axis=1) >= 0) & area_digits & (values[:, 17] == check)
+        )
     return out

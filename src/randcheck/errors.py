@@ -10,7 +10,10 @@ the offending value, and what is allowed instead.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from randcheck.problems import ProblemReport
 
 __all__ = [
     "BatchError",
@@ -21,6 +24,7 @@ __all__ = [
     "RandcheckError",
     "ResultError",
     "RosterError",
+    "RosterWarning",
     "VerificationError",
 ]
 
@@ -55,7 +59,9 @@ class RosterError(RandcheckError, ValueError):
     Raised by the ``TargetRoster`` and ``OfficerRoster`` constructors and loaders, and by the
     credit-code validators in strict mode. Attributes ``source``, ``row`` (1-based, counting the
     header as row 1 in a CSV file), ``column`` and ``value`` locate the first problem; ``problems``
-    lists every problem found (up to a limit) as ``(row, column, value, reason)`` tuples.
+    lists every problem found (up to a limit) as ``(row, column, value, reason)`` tuples, and
+    ``report`` (a :class:`~randcheck.ProblemReport`, or ``None`` for a problem with the file as a
+    whole) holds them with a suggested fix each and a count per kind.
     """
 
     def __init__(
@@ -68,8 +74,10 @@ class RosterError(RandcheckError, ValueError):
         value: Any = None,
         problems: list[tuple[int | None, str | None, Any, str]] | None = None,
         has_value: bool | None = None,
+        report: ProblemReport | None = None,
     ) -> None:
         self.reason = reason
+        self.report = report
         self.source = source
         self.row = row
         self.column = column
@@ -78,7 +86,17 @@ class RosterError(RandcheckError, ValueError):
         if has_value is None:
             has_value = value is not None
         where = _where(source, row, column, value, has_value=has_value)
-        super().__init__(f"{where}: {reason}" if where else reason)
+        message = f"{where}: {reason}" if where else reason
+        if report is not None and len(report) > 1:
+            message += "\n" + report.summary()
+        super().__init__(message)
+
+
+class RosterWarning(UserWarning):
+    """A directory was loaded with a remark: legacy credit codes kept, unknown columns ignored.
+
+    The loaded roster's ``report`` lists each one.
+    """
 
 
 class PlanError(RandcheckError, ValueError):

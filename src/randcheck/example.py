@@ -569,7 +569,7 @@ def synthetic_targets(
     }
     # The codes are valid by construction (tests check it), so the build skips re-checking them;
     # it still checks that they are distinct.
-    roster = TargetRoster.from_columns(plain, strict=False, extra=["risk_score"])
+    roster = TargetRoster.from_columns(plain, legacy_codes=True, extra=["risk_score"])
     _attach(
         roster,
         {

@@ -59,7 +59,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
 from randcheck.randomness import GeneratorSource, HashSource, source_for
@@ -730,6 +730,19 @@ def _item_record(item: Item) -> dict[str, Any]:
     }
 
 
+#: An item as a batch receipt records it (:func:`_item_record`): field → JSON type.
+_ITEM_FIELDS: Mapping[str, Any] = {
+    "code": str,
+    "name": str,
+    "department": str,
+    "kind": str,
+    "industries": list[str],
+    "tags": list[str],
+    "skills": list[str],
+    "rate": float | None,
+}
+
+
 def _item_from_record(d: Mapping[str, Any]) -> Item:
     return Item(
         d["code"],
@@ -780,11 +793,21 @@ class BatchReceipt(JsonRecord):
     FORMAT: ClassVar[str] = BATCH_FORMAT
     LABEL: ClassVar[str] = "batch receipt"
 
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {"items": _ITEM_FIELDS}
+
     @classmethod
-    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
-        d["items"] = tuple(dict(i) for i in d["items"])
-        d["draws"] = tuple(Receipt.from_dict(r) for r in d["draws"])
-        return d
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        for i, d in enumerate(fields["items"]):
+            where = at(at(path, "items"), i)
+            try:
+                again = _item_record(_item_from_record(d))
+            except (TypeError, ValueError) as exc:
+                raise field_error(label, where, f"is not a valid item: {exc}") from None
+            differs = first_difference(again, d, where)
+            if differs is not None:
+                raise field_error(
+                    label, differs, "not written as randcheck writes this item (canonical form)"
+                )
 
 
 @attrs.frozen(eq=False)

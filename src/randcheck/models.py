@@ -20,6 +20,7 @@ from randcheck.errors import PlanError
 
 __all__ = [
     "INACTIVE_STATUSES",
+    "REGISTRATION_STATUSES",
     "Conflict",
     "Item",
     "ItemKind",
@@ -28,8 +29,54 @@ __all__ = [
     "Target",
 ]
 
-#: Registration statuses (登记状态) that take a target out of every draw by default.
-INACTIVE_STATUSES: frozenset[str] = frozenset({"注销", "吊销", "撤销", "迁出"})
+#: The 登记状态 (registration status) vocabulary: each status and whether a target in it is
+#: active (drawn by default). A status outside it is an error on loading, never "active".
+#:
+#: - active: 存续, 在业, 在营, 开业, 在册 and the register's own "存续（在营、开业、在册）" (the
+#:   enterprise exists and may trade); 迁入 (moved in: now on this register).
+#: - inactive: 迁出 (moved out: inspected by the register it moved to); 注销 (deregistered);
+#:   吊销, "吊销，未注销" and "吊销，已注销" (licence revoked: it may not trade, whether or not
+#:   deregistered since); 撤销 (registration annulled); 停业 and 歇业 (trading suspended, 歇业
+#:   under the 2022 市场主体登记管理条例); 清算 (in liquidation).
+#:
+#: Loaders also accept these with an ASCII comma or parentheses and without spaces
+#: (``吊销,未注销``), and store the spelling given here.
+REGISTRATION_STATUSES: Mapping[str, bool] = MappingProxyType(
+    {
+        "存续": True,
+        "在业": True,
+        "在营": True,
+        "开业": True,
+        "在册": True,
+        "存续（在营、开业、在册）": True,
+        "迁入": True,
+        "迁出": False,
+        "注销": False,
+        "吊销": False,
+        "吊销，未注销": False,
+        "吊销，已注销": False,
+        "撤销": False,
+        "停业": False,
+        "歇业": False,
+        "清算": False,
+    }
+)
+
+#: Registration statuses (登记状态) that take a target out of every draw by default: the
+#: inactive ones of :data:`REGISTRATION_STATUSES`.
+INACTIVE_STATUSES: frozenset[str] = frozenset(
+    k for k, active in REGISTRATION_STATUSES.items() if not active
+)
+
+
+def canonical_status(label: str) -> str | None:
+    """The vocabulary's spelling of a 登记状态 label, or ``None`` if it is not in it."""
+    text = label.strip()
+    if text in REGISTRATION_STATUSES:
+        return text
+    text = "".join(text.split()).replace(",", "，").replace("(", "（").replace(")", "）")
+    return text if text in REGISTRATION_STATUSES else None
+
 
 _RISK_LABELS = {
     "A": "信用风险低",
@@ -162,6 +209,16 @@ def _frozen_strings(value: Iterable[str] | str | None) -> frozenset[str]:
     return frozenset(str(v) for v in value)
 
 
+def _status(value: object) -> str:
+    label = canonical_status(str(value))
+    if label is None:
+        raise ValueError(
+            f"status: {value!r} is not a known 登记状态; use one of "
+            + ", ".join(REGISTRATION_STATUSES)
+        )
+    return label
+
+
 def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not value.strip():
         raise ValueError(f"{attribute.name} must not be empty")
@@ -189,7 +246,8 @@ class Target:
     tags : frozenset of str
         Labels given by the bureau (分类标注); a ``;``-separated string is split.
     status : str
-        Registration status (登记状态): 存续, 在业, 注销, 吊销…
+        Registration status (登记状态), one of :data:`REGISTRATION_STATUSES` (存续, 在业, 注销,
+        吊销…); another is a ``ValueError``.
     abnormal : bool
         Listed in the 经营异常名录.
     complaints : int
@@ -212,7 +270,7 @@ class Target:
     industry: str = ""
     area: str = ""
     tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
-    status: str = "存续"
+    status: str = attrs.field(default="存续", converter=_status)
     abnormal: bool = False
     complaints: int = attrs.field(default=0, converter=int)
     last_inspected: dt.date | None = attrs.field(default=None, converter=to_optional_date)
@@ -225,7 +283,7 @@ class Target:
 
     @property
     def active(self) -> bool:
-        """False for 注销, 吊销, 撤销 and 迁出 (see :data:`INACTIVE_STATUSES`)."""
+        """False for 注销, 吊销, 撤销, 迁出… (see :data:`REGISTRATION_STATUSES`)."""
         return self.status not in INACTIVE_STATUSES
 
 

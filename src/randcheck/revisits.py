@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation
 from randcheck._dates import to_date
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
@@ -172,6 +172,34 @@ class RevisitReceipt(JsonRecord):
 
     FORMAT: ClassVar[str] = REVISIT_RECIPE
     LABEL: ClassVar[str] = "revisit receipt"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "strata": {
+            "label": str,
+            "population": int,
+            "expected": float,
+            "size": int,
+            "probability": float,
+        },
+        "plan": {
+            "by": str | None,
+            "rate": float,
+            "rates": dict[str, float],
+            "min_per_stratum": int,
+        },
+    }
+
+    @classmethod
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        where = at(path, "plan")
+        try:
+            again = RevisitPlan.from_dict(fields["plan"]).to_dict()
+        except (TypeError, ValueError) as exc:
+            raise field_error(label, where, f"is not a valid revisit plan: {exc}") from None
+        differs = first_difference(again, fields["plan"], where)
+        if differs is not None:
+            raise field_error(
+                label, differs, "not written as randcheck writes this plan (canonical form)"
+            )
 
 
 @attrs.frozen(eq=False)

@@ -31,17 +31,32 @@ import hashlib
 import io
 import itertools
 import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, NoReturn, Self, TypeAlias, cast
+from typing import Any, ClassVar, Self, TypeAlias, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from randcheck._dates import to_optional_date
-from randcheck.credit_code import credit_code_mask
-from randcheck.errors import RosterError
-from randcheck.models import INACTIVE_STATUSES, Officer, RiskClass, Target
+from randcheck.credit_code import (
+    _SCIENTIFIC_WHY,
+    _is_scientific,
+    credit_code_mask,
+    credit_code_problem,
+)
+from randcheck.errors import RosterError, RosterWarning
+from randcheck.models import (
+    INACTIVE_STATUSES,
+    REGISTRATION_STATUSES,
+    Officer,
+    RiskClass,
+    Target,
+    canonical_status,
+)
+from randcheck.problems import MAX_PROBLEMS, Problem, ProblemReport
 
 __all__ = [
     "OFFICER_COLUMNS",
@@ -54,7 +69,7 @@ __all__ = [
 
 STRING = np.dtypes.StringDType()
 RISK_LETTERS: tuple[str, ...] = tuple(rc.value for rc in RiskClass)
-_MAX_LISTED = 20
+_MAX_LISTED = MAX_PROBLEMS
 _FORBIDDEN = ("\t", "\n", "\r")
 _TRUE = {"1", "true", "t", "yes", "y", "是", "√", "有"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "", "无"}
@@ -259,7 +274,12 @@ _DEFAULTS: dict[str, Any] = {
 
 
 class _Context:
-    """Where values come from, to put the user's row numbers into errors."""
+    """Where values come from, to put the user's row numbers into errors; collects problems.
+
+    Parsers call :meth:`fail` for each kind of problem they find and carry on with the rest of
+    the input; :meth:`raise_if_any` then raises one :class:`RosterError` with every problem
+    (up to :data:`~randcheck.problems.MAX_PROBLEMS` listed, all counted).
+    """
 
     def __init__(
         self,
@@ -268,35 +288,91 @@ class _Context:
         rows: npt.NDArray[np.intp] | None,
         *,
         nul_free: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.first_row = first_row
         self.rows = rows  # user row numbers when they are not consecutive
         self.nul_free = nul_free  # the values are known to hold no NUL (checked on the file)
+        self.headers = dict(headers or {})  # canonical name -> the header the file writes
+        self.problems: list[Problem] = []
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, int] = {}  # per kind: the number of rows behind it
+        self.notes: list[Problem] = []  # accepted with a remark (legacy codes, ignored columns)
+        self.note_counts: dict[str, int] = {}
 
     def row(self, i: int) -> int:
         if self.rows is not None:
             return int(self.rows[i])
         return self.first_row + i
 
+    def column(self, name: str) -> str:
+        """The column as the user's file names it."""
+        return self.headers.get(name, name)
+
     def fail(
-        self, column: str, bad: npt.NDArray[np.intp], values: Sequence[Any], why: str
-    ) -> NoReturn:
-        problems: list[tuple[int | None, str | None, Any, str]] = [
-            (self.row(int(i)), column, v, why)
-            for i, v in zip(bad[:_MAX_LISTED], values, strict=False)
-        ]
-        first_row, _, first_value, _ = problems[0]
-        more = f" ({bad.size} rows in all)" if bad.size > 1 else ""
-        raise RosterError(
-            why + more,
-            source=self.source,
-            row=first_row,
-            column=column,
-            value=first_value,
-            problems=problems,
-            has_value=True,
+        self,
+        column: str,
+        bad: npt.NDArray[np.intp],
+        values: Sequence[Any],
+        why: str,
+        fix: str | Sequence[str] = "",
+        *,
+        note: bool = False,
+    ) -> None:
+        """Record a problem in rows ``bad`` (``values``, and ``fix`` if a list, for the first)."""
+        store, counts = (self.notes, self.note_counts) if note else (self.problems, self.counts)
+        room = max(MAX_PROBLEMS - len(store), 0)
+        fixes = itertools.repeat(fix or _FIXES.get(why, "")) if isinstance(fix, str) else fix
+        store.extend(
+            Problem(self.row(int(i)), self.column(column), v, why, f)
+            for i, v, f in zip(bad[:room], values, fixes, strict=False)
         )
+        counts[why] = counts.get(why, 0) + int(bad.size)
+
+    def fail_column(self, column: str, why: str, fix: str = "", *, note: bool = False) -> None:
+        """Record a problem with a whole column (no row)."""
+        store, counts = (self.notes, self.note_counts) if note else (self.problems, self.counts)
+        if len(store) < MAX_PROBLEMS:
+            store.append(Problem(None, column, None, why, fix))
+        counts[why] = counts.get(why, 0) + 1
+
+    def report(self, *, notes: bool = False) -> ProblemReport:
+        if notes:
+            return ProblemReport.of(self.notes, source=self.source, counts=self.note_counts)
+        return ProblemReport.of(self.problems, source=self.source, counts=self.counts)
+
+    def raise_if_any(self) -> None:
+        if not self.counts:
+            return
+        report = self.report()
+        first = report.problems[0]
+        n = self.counts[first.problem]
+        more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
+        raise RosterError(
+            first.problem + more,
+            source=self.source,
+            row=first.row,
+            column=first.column,
+            value=first.value,
+            problems=[(p.row, p.column, p.value, p.problem) for p in report.problems],
+            has_value=first.row is not None,
+            report=report,
+        )
+
+
+def _shown_id(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _stack_level() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside randcheck."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("randcheck"):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _as_array(values: Any) -> np.ndarray[Any, Any]:
@@ -397,19 +473,30 @@ def _map_uniques(
     ctx: _Context,
     why: str,
     out_dtype: Any,
+    *,
+    blank: tuple[str, str] | None = None,
 ) -> np.ndarray[Any, Any]:
+    """Parse each distinct value once; ``blank`` is (problem, fix) for an empty cell."""
     inv, uniq = _factorize_text(arr)
+    fill = np.zeros(1, dtype=out_dtype)[0]  # stands in for a bad value: the load fails anyway
     parsed = []
     bad_u = []
+    blank_u = []
     for k, u in enumerate(uniq):
+        if blank is not None and (_is_missing(u) or not str(u).strip()):
+            parsed.append(fill)
+            blank_u.append(k)
+            continue
         try:
             parsed.append(parse(u))
         except (ValueError, TypeError, OverflowError):
-            parsed.append(None)
+            parsed.append(fill)
             bad_u.append(k)
-    if bad_u:
-        bad_rows = np.flatnonzero(np.isin(inv, bad_u))
-        ctx.fail(col.name, bad_rows, [uniq[inv[i]] for i in bad_rows[:_MAX_LISTED]], why)
+    for kinds, problem, fix in ((bad_u, why, ""), (blank_u, *(blank or ("", "")))):
+        if kinds:
+            bad_rows = np.flatnonzero(np.isin(inv, kinds))
+            values = [uniq[inv[i]] for i in bad_rows[:_MAX_LISTED]]
+            ctx.fail(col.name, bad_rows, values, problem, fix)
     table = np.array(parsed, dtype=out_dtype)
     return np.asarray(table[inv]) if len(parsed) else np.zeros(arr.shape[0], dtype=out_dtype)
 
@@ -509,71 +596,79 @@ def _parse_date(v: Any) -> np.datetime64:
 
 _CODE_WHY = (
     "not a valid 统一社会信用代码 (GB 32100-2015: 18 characters from 0-9 and A-Y without "
-    "I O S V Z, correct check character); load with strict=False to accept and report legacy "
-    "codes"
+    "I O S V Z, digits in positions 3–8, correct check character)"
 )
+_CODE_FIX = (
+    "correct the code from the business licence; load with legacy_codes=True to keep a legacy "
+    "code (each one is reported)"
+)
+_LEGACY_WHY = "a legacy credit code, kept (legacy_codes=True)"
+_ASCII_WHY = "a credit code has only ASCII letters and digits"
+_EMPTY_WHY = "a required id is empty"
+_FIXES = {
+    _CODE_WHY: _CODE_FIX,
+    _ASCII_WHY: "retype the code: full-width characters (０-９, Ａ-Ｚ) are not allowed",
+    _EMPTY_WHY: "fill in the id or delete the row",
+    _SCIENTIFIC_WHY: "format the column as text (文本) in Excel and export the codes again",
+}
 
 
 def _parse_codes(
-    col: _Col, arr: np.ndarray[Any, Any], ctx: _Context, strict: bool
+    col: _Col, arr: np.ndarray[Any, Any], ctx: _Context, legacy_codes: bool
 ) -> npt.NDArray[np.bytes_]:
-    """Credit codes as ``S18`` ASCII, stripped of surrounding spaces; a new array, always."""
+    """Credit codes as ``S18`` ASCII, stripped of surrounding spaces; a new array, always.
+
+    Every bad code is reported once, under its first problem in the order: not ASCII, too
+    long, a control character, empty, scientific notation, then (unless ``legacy_codes``)
+    failing GB 32100.
+    """
+    reported = np.zeros(arr.shape[0], dtype=bool)
+
+    def report(bad: npt.NDArray[np.intp], values: Callable[[int], str], why: str) -> None:
+        bad = bad[~reported[bad]]
+        if bad.size:
+            reported[bad] = True
+            ctx.fail(col.name, bad, [values(int(i)) for i in bad[:_MAX_LISTED]], why)
+
     if arr.dtype.kind != "S":
         text = _to_strings(arr)
         encoded = np.asarray(np.strings.encode(text, "utf-8"))
         bad = np.flatnonzero(np.strings.str_len(encoded) != np.strings.str_len(text))
-        if bad.size:
-            ctx.fail(
-                col.name,
-                bad,
-                [str(text[i]) for i in bad[:_MAX_LISTED]],
-                "a credit code has only ASCII letters and digits",
-            )
+        report(bad, lambda i: str(text[i]), _ASCII_WHY)
         arr = encoded
     if arr.dtype.itemsize > 18:
         arr = np.strings.strip(arr)
         bad = np.flatnonzero(np.strings.str_len(arr) > 18)
-        if bad.size:
-            ctx.fail(
-                col.name,
-                bad,
-                [arr[i].decode("utf-8", "replace") for i in bad[:_MAX_LISTED]],
-                "a credit code has at most 18 characters",
-            )
+        report(
+            bad,
+            lambda i: arr[i].decode("utf-8", "replace"),
+            "a credit code has at most 18 characters",
+        )
     codes = np.array(arr, dtype="S18")  # always a copy: the caller's array is never touched
     suspect = np.flatnonzero(~credit_code_mask(codes))
     if suspect.size == 0:
         return codes
     # Only codes that fail the check need the slower checks (spaces, characters, emptiness).
     codes[suspect] = np.strings.strip(codes[suspect])
+
+    def shown(i: int) -> str:
+        return str(codes[i].decode("utf-8", "replace"))
+
     raw = codes[suspect].view(np.uint8).reshape(suspect.size, 18)
     nul_inside = ((raw[:, :-1] == 0) & (raw[:, 1:] != 0)).any(axis=1)
     control = (((raw < 0x20) & (raw != 0)) | (raw == 0x7F)).any(axis=1) | nul_inside
-    bad = suspect[control]
-    if bad.size:
-        ctx.fail(
-            col.name,
-            bad,
-            [codes[i].decode("ascii", "replace") for i in bad[:_MAX_LISTED]],
-            _CONTROL_WHY,
-        )
-    bad = suspect[(raw >= 0x80).any(axis=1)]
-    if bad.size:
-        ctx.fail(
-            col.name,
-            bad,
-            [codes[i].decode("utf-8", "replace") for i in bad[:_MAX_LISTED]],
-            "a credit code has only ASCII letters and digits",
-        )
-    bad = suspect[raw[:, 0] == 0]
-    if bad.size:
-        ctx.fail(col.name, bad, ["" for _ in bad[:_MAX_LISTED]], "a required id is empty")
-    if strict:
-        bad = suspect[~credit_code_mask(codes[suspect])]
-        if bad.size:
-            ctx.fail(
-                col.name, bad, [codes[i].decode("ascii") for i in bad[:_MAX_LISTED]], _CODE_WHY
-            )
+    report(suspect[control], shown, _CONTROL_WHY)
+    report(suspect[(raw >= 0x80).any(axis=1)], shown, _ASCII_WHY)
+    report(suspect[raw[:, 0] == 0], lambda i: "", _EMPTY_WHY)
+    scientific = np.array([_is_scientific(shown(int(i))) for i in suspect], dtype=bool)
+    report(suspect[scientific], shown, _SCIENTIFIC_WHY)
+    invalid = suspect[~credit_code_mask(codes[suspect]) & ~reported[suspect]]
+    if not legacy_codes:
+        report(invalid, shown, _CODE_WHY)
+    elif invalid.size:
+        values = [shown(int(i)) for i in invalid[:_MAX_LISTED]]
+        fixes = [f"{credit_code_problem(v)}; check it against the licence" for v in values]
+        ctx.fail(col.name, invalid, values, _LEGACY_WHY, fixes, note=True)
     return codes
 
 
@@ -646,6 +741,7 @@ def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -
                 [int(codes[i]) for i in bad[:_MAX_LISTED]],
                 f"a category code must be in 0…{len(raw.categories) - 1}",
             )
+            ctx.raise_if_any()  # the codes cannot index the labels: stop here
         labels = [str(c).strip() for c in raw.categories]
         _check_labels(col, codes, labels, ctx)
         return Categorical(codes.astype(np.int32, copy=False), tuple(labels))
@@ -659,7 +755,7 @@ def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -
     return raw
 
 
-def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> Column:
+def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, legacy_codes: bool) -> Column:
     if isinstance(raw, (Categorical, TagSet)):
         return _ready_column(col, raw, n, ctx)
     if col.kind == "tags" and not isinstance(raw, np.ndarray) and isinstance(raw, Sequence):
@@ -673,7 +769,7 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> C
         )
     kind = col.kind
     if kind == "code":
-        return _parse_codes(col, arr, ctx, strict)
+        return _parse_codes(col, arr, ctx, legacy_codes)
     if kind in ("id", "text"):
         text = _to_strings(arr)
         if kind == "id":
@@ -689,6 +785,11 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, strict: bool) -> C
             "unknown risk class; use A, B, C, D or E or a label such as "
             "信用风险低 / 一般 / 较高 / 高",
             np.uint8,
+            blank=(
+                "a blank risk class",
+                "fill in the class (A–E) from the latest 信用风险分类 result; ask the credit "
+                "department for a target not yet classified, or delete the row",
+            ),
         )
     if kind == "category":
         return _parse_labels(col, arr, ctx)
@@ -1272,12 +1373,14 @@ class _Roster:
         cls,
         columns: Mapping[str, Any],
         *,
-        strict: bool = True,
+        legacy_codes: bool = False,
+        unknown_columns: str = "error",
         extra: Iterable[str] | None = None,
         source: str | None = None,
         _first_row: int = 1,
         _row_numbers: npt.NDArray[np.intp] | None = None,
         _nul_free: bool = False,
+        _headers: Mapping[str, str] | None = None,
     ) -> Self:
         """Build a roster from a mapping of column name to values (arrays, lists, Series).
 
@@ -1289,26 +1392,40 @@ class _Roster:
             anything with ``to_numpy()`` (pandas, polars, pyarrow columns). Label columns may
             also be given in stored form as a :class:`Categorical` and tag columns as a
             :class:`TagSet`, which skips factorizing (no per-row work).
-        strict : bool
-            Strict mode rejects invalid credit codes and unknown columns; lenient mode keeps
-            legacy codes (list them with :meth:`TargetRoster.invalid_credit_codes`) and keeps
-            unknown columns as the user's own attributes.
+        legacy_codes : bool
+            Keep credit codes that fail GB 32100-2015 (legacy codes) instead of rejecting them.
+            Each one kept is reported: a :class:`RosterWarning` counts them and the roster's
+            :attr:`report` lists them (so does :meth:`TargetRoster.invalid_credit_codes`).
+            Empty codes, codes with other than ASCII letters and digits and numbers in
+            scientific notation (``9.14105E+17``) are refused even so.
+        unknown_columns : {"error", "ignore", "keep"}
+            What to do with a column that is neither a known column (or one of its Chinese
+            headers) nor named in ``extra``: refuse the input (default), drop it with a
+            :class:`RosterWarning` naming it, or keep it as one of the user's own columns (part
+            of the roster's fingerprint; a verifier uses this to read a roster as published).
         extra : iterable of str, optional
-            Names of the user's own columns to keep (allowed in strict mode too).
+            Names of the user's own columns to keep.
         source : str, optional
             A name for error messages (a file name).
 
         Raises
         ------
         RosterError
-            On the first problem found, naming the column, the 1-based row and the value.
+            Naming the column, the 1-based row and the value of the first problem; every
+            problem of every column is checked first and listed in the error's ``report``
+            (a :class:`~randcheck.ProblemReport`).
         """
-        ctx = _Context(source, _first_row, _row_numbers, nul_free=_nul_free)
+        if unknown_columns not in ("error", "ignore", "keep"):
+            raise ValueError(
+                f"unknown_columns must be 'error', 'ignore' or 'keep', got {unknown_columns!r}"
+            )
         names = {c.name: c for c in cls.COLUMNS}
         alias = {a: c.name for c in cls.COLUMNS for a in c.aliases}
         keep = set(extra or ())
         renamed: dict[str, Any] = {}
         extras: dict[str, Any] = {}
+        shown = dict(_headers or {})  # canonical name -> header as the user wrote it
+        ignored: list[str] = []
         for key, values in columns.items():
             name = str(key).strip()
             canon = name if name in names else alias.get(name)
@@ -1320,7 +1437,8 @@ class _Roster:
                         column=name,
                     )
                 renamed[canon] = values
-            elif name in keep or not strict:
+                shown.setdefault(canon, shown.get(name, name))
+            elif name in keep or unknown_columns == "keep":
                 if not name or any(ch in name for ch in (*_FORBIDDEN, "\x00")):
                     raise RosterError(
                         "a column name must be non-empty and without tab, newline, carriage "
@@ -1329,14 +1447,17 @@ class _Roster:
                         column=name,
                     )
                 extras[name] = values
+            elif unknown_columns == "ignore":
+                ignored.append(shown.get(name, name))
             else:
                 raise RosterError(
                     "unknown column; known columns are "
                     + ", ".join(c.name for c in cls.COLUMNS)
-                    + " (or their Chinese headers); pass extra=[...] to keep your own columns "
-                    "or strict=False to keep every column",
+                    + " (or their Chinese headers); pass extra=[...] to keep your own columns, "
+                    "mapping={...} if it is a known column under another header, or "
+                    "unknown_columns='ignore' to drop it",
                     source=source,
-                    column=name,
+                    column=shown.get(name, name),
                 )
         missing = [c.name for c in cls.COLUMNS if c.required and c.name not in renamed]
         if missing:
@@ -1349,6 +1470,9 @@ class _Roster:
                 source=source,
                 column=missing[0],
             )
+        ctx = _Context(source, _first_row, _row_numbers, nul_free=_nul_free, headers=shown)
+        for name in ignored:
+            ctx.fail_column(name, "unknown column, ignored (unknown_columns='ignore')", note=True)
         id_values = _as_array(renamed[cls.ID])
         if id_values.ndim != 1:
             raise RosterError(
@@ -1359,9 +1483,10 @@ class _Roster:
         parsed: dict[str, Column] = {}
         for col in cls.COLUMNS:
             if col.name in renamed:
-                parsed[col.name] = _parse_column(col, renamed[col.name], n, ctx, strict)
+                parsed[col.name] = _parse_column(col, renamed[col.name], n, ctx, legacy_codes)
             else:
                 parsed[col.name] = _default_column(col, n)
+        cls._check_vocabulary(parsed, ctx)
         parsed_extra = {k: _parse_extra(k, v, n, ctx) for k, v in sorted(extras.items())}
         # Never keep an array the caller still holds: copy any that share memory with the input.
         given = _arrays_of(columns.values())
@@ -1371,7 +1496,28 @@ class _Roster:
                     store[name] = _copy_column(value)
         roster = cls(parsed, parsed_extra, source)
         roster._check_unique_ids(ctx)
+        ctx.raise_if_any()
+        if ctx.note_counts:
+            notes = ctx.report(notes=True)
+            roster._cache["report"] = notes
+            warnings.warn(
+                RosterWarning(notes.summary(first=3)),
+                stacklevel=_stack_level(),
+            )
         return roster
+
+    @classmethod
+    def _check_vocabulary(cls, parsed: dict[str, Column], ctx: _Context) -> None:
+        """Check labels that have a fixed vocabulary (the target directory's 登记状态)."""
+
+    @property
+    def report(self) -> ProblemReport:
+        """What loading accepted with a remark: legacy credit codes, ignored columns.
+
+        Empty for a roster built without any (and for one made by :meth:`take`).
+        """
+        found: ProblemReport | None = self._cache.get("report")
+        return found if found is not None else ProblemReport.of([], source=self.source)
 
     @classmethod
     def from_dataframe(
@@ -1379,13 +1525,15 @@ class _Roster:
         frame: Any,
         *,
         mapping: Mapping[str, str] | None = None,
-        strict: bool = True,
+        legacy_codes: bool = False,
+        unknown_columns: str = "error",
         extra: Iterable[str] | None = None,
     ) -> Self:
         """Build from a DataFrame (pandas, polars or pyarrow; none is required by randcheck).
 
         ``mapping`` renames the frame's columns to canonical names first. Pandas categorical
-        columns are taken as codes and categories, without a per-row step.
+        columns are taken as codes and categories, without a per-row step. ``legacy_codes``,
+        ``unknown_columns`` and ``extra`` are as in :meth:`from_columns`.
         """
         mapping = dict(mapping or {})
         names = list(frame.columns) if hasattr(frame, "columns") else list(frame.column_names)
@@ -1414,7 +1562,13 @@ class _Roster:
                 columns[target] = np.array(cats, dtype=STRING)[codes]
                 continue
             columns[target] = series
-        return cls._from_mixed(columns, strict=strict, extra=extra, source="DataFrame")
+        return cls.from_columns(
+            columns,
+            legacy_codes=legacy_codes,
+            unknown_columns=unknown_columns,
+            extra=extra,
+            source="DataFrame",
+        )
 
     @classmethod
     def _canonical_name(cls, name: str) -> str:
@@ -1434,7 +1588,8 @@ class _Roster:
         path: str | os.PathLike[str] | io.TextIOBase,
         *,
         mapping: Mapping[str, str] | None = None,
-        strict: bool = True,
+        legacy_codes: bool = False,
+        unknown_columns: str = "error",
         extra: Iterable[str] | None = None,
         encoding: str = "utf-8-sig",
         delimiter: str = ",",
@@ -1444,12 +1599,15 @@ class _Roster:
         Headers are matched to canonical names through the accepted Chinese headers listed in
         the column tables, and ``mapping`` for any other header (``{"纳税人识别号":
         "credit_code"}``). Row numbers in errors count the header as row 1, as a spreadsheet does.
+        ``legacy_codes``, ``unknown_columns`` and ``extra`` are as in :meth:`from_columns`.
 
         Raises
         ------
         RosterError
             For a missing file, an empty file, a row with the wrong number of fields, or any
-            invalid value; nothing is returned unless the whole file is valid.
+            invalid value; nothing is returned unless the whole file is valid. Every invalid
+            value is found in one pass: the error's ``report`` lists them all (up to 1,000),
+            each with its row, column, value and a suggested fix.
         """
         source = getattr(path, "name", None) if isinstance(path, io.TextIOBase) else os.fspath(path)
         mapping = dict(mapping or {})
@@ -1476,6 +1634,7 @@ class _Roster:
                 row=1,
             )
         header = [mapping.get(h, h) for h in clean]
+        shown = dict(zip(header, clean, strict=True))
         if len(set(header)) != len(header):
             dup = next(h for h in header if header.count(h) > 1)
             raise RosterError(
@@ -1485,12 +1644,14 @@ class _Roster:
         del raw_columns
         return cls.from_columns(
             columns,
-            strict=strict,
+            legacy_codes=legacy_codes,
+            unknown_columns=unknown_columns,
             extra=extra,
             source=source,
             _first_row=2,
             _row_numbers=row_numbers,
             _nul_free=nul_free,
+            _headers=shown,
         )
 
     # ----------------------------------------------------------------- access
@@ -1515,16 +1676,23 @@ class _Roster:
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
         if dup.size:
-            first = s[dup[0]]
-            rows = np.sort(order[np.flatnonzero(s == first)])
-            value = first.decode("ascii") if isinstance(first, bytes) else str(first)
-            raise RosterError(
-                f"duplicate id: also in row {ctx.row(int(rows[0]))}"
-                + (f" ({dup.size} duplicates in all)" if dup.size > 1 else ""),
-                source=ctx.source,
-                row=ctx.row(int(rows[1])),
-                column=self.ID,
-                value=value,
+            # Every later copy of an id is a problem, naming the row of its first copy.
+            later = np.zeros(s.size, dtype=bool)
+            later[dup + 1] = True
+            run_start = np.maximum.accumulate(np.where(later, 0, np.arange(s.size)))
+            first_row = order[run_start]  # order is stable: the first copy sorts first
+            rows = order[later]
+            by_row = np.argsort(rows, kind="stable")
+            rows, firsts = rows[by_row], first_row[later][by_row]
+            ctx.fail(
+                self.ID,
+                rows,
+                [_shown_id(ids[i]) for i in rows[:_MAX_LISTED]],
+                "duplicate id",
+                [
+                    f"this id is also in row {ctx.row(int(f))}: keep one of the rows"
+                    for f in firsts[:_MAX_LISTED]
+                ],
             )
 
     def _sort_order(self) -> npt.NDArray[np.intp]:
@@ -1692,7 +1860,7 @@ class _Roster:
 
 def _quoted(part: tuple[np.ndarray[Any, Any], Any]) -> tuple[np.ndarray[Any, Any], Any]:
     idx, table = part
-    if table is None:  # ids as bytes: lenient mode keeps legacy codes, which may hold a comma
+    if table is None:  # ids as bytes: legacy_codes=True keeps codes that may hold a comma
         codes = idx
         needs = (np.strings.find(codes, b",") >= 0) | (np.strings.find(codes, b'"') >= 0)
         if needs.any():
@@ -1758,7 +1926,35 @@ class TargetRoster(_Roster):
     __slots__ = ()
 
     @classmethod
-    def from_targets(cls, targets: Iterable[Target], *, strict: bool = True) -> TargetRoster:
+    def _check_vocabulary(cls, parsed: dict[str, Column], ctx: _Context) -> None:
+        """Statuses must be in :data:`~randcheck.REGISTRATION_STATUSES` (stored as spelt there)."""
+        status = parsed["status"]
+        assert isinstance(status, Categorical)
+        labels = []
+        for k, label in enumerate(status.categories):
+            canon = canonical_status(label)
+            if canon is None:
+                rows = np.flatnonzero(status.codes == k)
+                blank = not label
+                ctx.fail(
+                    "status",
+                    rows,
+                    [label] * min(rows.size, _MAX_LISTED),
+                    "a blank 登记状态" if blank else "not a known 登记状态",
+                    ("fill in the status as the register shows it" if blank else "")
+                    + ("; " if blank else "")
+                    + "use one of "
+                    + ", ".join(REGISTRATION_STATUSES)
+                    + ", or map your label to one of them before loading",
+                )
+            labels.append(canon or label)
+        if labels != list(status.categories):
+            lookup: dict[str, int] = {}
+            remap = np.array([lookup.setdefault(x, len(lookup)) for x in labels], dtype=np.int32)
+            parsed["status"] = Categorical(remap[status.codes], tuple(lookup))
+
+    @classmethod
+    def from_targets(cls, targets: Iterable[Target], *, legacy_codes: bool = False) -> TargetRoster:
         """Build from :class:`~randcheck.Target` objects (fine for thousands of rows)."""
         items = list(targets)
         extra_names = sorted({k for t in items for k in t.attributes})
@@ -1784,7 +1980,7 @@ class TargetRoster(_Roster):
         }
         for k in extra_names:
             cols[k] = [t.attributes.get(k) for t in items]
-        return cls.from_columns(cols, strict=strict, extra=extra_names)
+        return cls.from_columns(cols, legacy_codes=legacy_codes, extra=extra_names)
 
     # typed views of the columns
     @property
@@ -1927,7 +2123,7 @@ class TargetRoster(_Roster):
         return {RISK_LETTERS[i]: int(c) for i, c in enumerate(counts) if c}
 
     def invalid_credit_codes(self) -> list[tuple[int, str]]:
-        """(1-based row, code) of every code failing GB 32100-2015 (lenient loading keeps them).
+        """(1-based row, code) of every code failing GB 32100-2015 (kept by ``legacy_codes=True``).
 
         Rows count from 1 in the roster's own order (for a roster just loaded from a CSV file,
         add 1 for the header row to get the file's row).

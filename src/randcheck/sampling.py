@@ -79,7 +79,7 @@ import numpy.typing as npt
 
 from randcheck import _allocation
 from randcheck._dates import to_optional_date
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
@@ -551,8 +551,75 @@ class Stratum:
         }
 
 
+#: A stratum as a receipt records it (:meth:`Stratum.to_dict`): field → JSON type.
+_STRATUM_FIELDS: Mapping[str, Any] = {
+    "key": list[str],
+    "population": int,
+    "expected": float,
+    "size": int,
+    "probability": float,
+    "size_total": float | None,
+}
+
+
+#: A plan as records hold it (:meth:`SamplingPlan.to_dict`): field → JSON type.
+_PLAN_FIELDS: Mapping[str, Any] = {
+    "format": str,
+    "name": str,
+    "eligibility": dict[str, Any],
+    "strata": list[str],
+    "rates": dict[str, float] | None,
+    "overall_rate": float | None,
+    "multipliers": dict[str, float] | None,
+    "total": int | None,
+    "allocation": str,
+    "prevalence": dict[str, float] | None,
+    "min_per_stratum": int,
+    "no_exemption": bool,
+    "within": str,
+    "size_column": str | None,
+    "attention": str,
+    "attention_multiplier": float,
+    "attention_rate": float | None,
+    "attention_min_complaints": int,
+}
+_ELIGIBILITY_FIELDS: Mapping[str, Any] = {
+    "industries": list[str] | None,
+    "tags": list[str] | None,
+    "areas": list[str] | None,
+    "area_prefix": str | None,
+    "risk_classes": list[str] | None,
+    "statuses": list[str] | None,
+    "exclude_statuses": list[str],
+    "recent_days": int | None,
+    "as_of": str | None,
+}
+
+
+def _check_plan_record(data: Mapping[str, Any], label: str, path: str) -> None:
+    """A plan inside a record: its fields and their JSON types, valid, and in canonical form.
+
+    Any other spelling (``"a"`` for ``"A"``, ``"20%"`` for 0.2, ``0`` for ``false``, lists out
+    of order) could be read two ways, and would change the plan's digest.
+    """
+    read_object(data, _PLAN_FIELDS, label, path)
+    read_object(data["eligibility"], _ELIGIBILITY_FIELDS, label, at(path, "eligibility"))
+    try:
+        plan = SamplingPlan.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise field_error(label, path, f"is not a valid sampling plan: {exc}") from None
+    where = first_difference(plan.to_dict(), data, path)
+    if where is not None:
+        raise field_error(
+            label,
+            where,
+            "not written as randcheck writes this plan (its canonical form: valid labels, "
+            "sorted lists, numbers as numbers); a record must state the plan exactly",
+        )
+
+
 @attrs.frozen
-class Commitment:
+class Commitment(JsonRecord):
     """A fingerprint of roster + plan + key, published before the seed exists (commit, reveal).
 
     ``digest = "sha256:" + SHA-256("randcheck-commitment/1\\n" + roster digest + "\\n" +
@@ -561,12 +628,20 @@ class Commitment:
     (``"units"`` for a stand-alone draw, ``"batch/<label>"`` for a batch). Publishing it first
     proves the frame, the plan and the key were fixed before anyone could know the seed, so
     nobody could pick a seed, or a key label, that suits them.
+
+    Read a published ``commitment.json`` with :meth:`from_json` (strict, like every record: a
+    digest that does not follow from the other fields is a :class:`~randcheck.VerificationError`).
     """
 
     roster_digest: str
     plan_digest: str
     digest: str
     key: str = "units"
+    recipe: str = COMMITMENT_RECIPE
+
+    FORMAT: ClassVar[str] = COMMITMENT_RECIPE
+    FORMAT_FIELD: ClassVar[str] = "recipe"
+    LABEL: ClassVar[str] = "commitment"
 
     @classmethod
     def of(cls, roster_digest: str, plan_digest: str, key: str = "units") -> Commitment:
@@ -579,34 +654,18 @@ class Commitment:
         )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Commitment:
-        """Read :meth:`to_dict` output (a published ``commitment.json``)."""
-        try:
-            made = cls(
-                str(data["roster_digest"]),
-                str(data["plan_digest"]),
-                str(data["digest"]),
-                str(data["key"]),
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        made = cls.of(fields["roster_digest"], fields["plan_digest"], fields.get("key", "units"))
+        if made.digest != fields["digest"]:
+            raise field_error(
+                label,
+                at(path, "digest"),
+                "does not follow from the roster digest, plan digest and key",
             )
-        except (KeyError, TypeError) as exc:
-            raise VerificationError(f"commitment: missing field {exc}") from None
-        if made != cls.of(made.roster_digest, made.plan_digest, made.key):
-            raise VerificationError(
-                "commitment: its digest does not follow from its roster digest, plan digest and key"
-            )
-        return made
 
-    @classmethod
-    def from_json(cls, text: str) -> Commitment:
-        """Read a published ``commitment.json``."""
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise VerificationError(f"commitment JSON: {exc}") from None
-
-    def to_json(self) -> str:
+    def to_json(self, indent: int | None = 1) -> str:
         """The commitment as JSON, to publish."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -682,11 +741,18 @@ class Receipt(JsonRecord):
 
     FORMAT: ClassVar[str] = RECEIPT_FORMAT
     LABEL: ClassVar[str] = "receipt"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {"strata": _STRATUM_FIELDS}
 
     @classmethod
-    def _read_fields(cls, d: dict[str, Any]) -> dict[str, Any]:
-        d.setdefault("path", ())
-        return d
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        _check_plan_record(fields["plan"], label, at(path, "plan"))
+        for i, code in enumerate(fields["sample_ids"]):
+            if not (code.isascii() and code.isprintable() and code.strip() == code and code):
+                raise field_error(
+                    label,
+                    at(at(path, "sample_ids"), i),
+                    f"{code!r} is not a target id (printable ASCII, no spaces)",
+                )
 
 
 @attrs.frozen(eq=False)

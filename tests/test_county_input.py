@@ -1,0 +1,314 @@
+"""Issue 14: real county data in: explicit switches, the 登记状态 vocabulary, one-pass reports."""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+import warnings
+
+import numpy as np
+import pytest
+
+from randcheck import (
+    INACTIVE_STATUSES,
+    REGISTRATION_STATUSES,
+    Eligibility,
+    Problem,
+    ProblemReport,
+    RosterError,
+    RosterWarning,
+    Target,
+    TargetRoster,
+    credit_code_check_character,
+)
+from randcheck.cli import main
+
+A = "91350100M000100Y43"
+B = "91130634MA07RWXK3" + credit_code_check_character("91130634MA07RWXK3")
+C = "91130634MA0000000" + credit_code_check_character("91130634MA0000000")
+LEGACY = "91350100M000100Y44"
+LETTER_AREA = "91ABCDEFM000100Y4" + credit_code_check_character("91ABCDEFM000100Y4")
+
+
+def write(path: pathlib.Path, text: str, encoding: str = "utf-8") -> pathlib.Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# --- finding 1: lenient loading never changes the population silently -------------------------
+def test_a_renamed_status_column_is_an_error_not_a_population_of_active_targets() -> None:
+    with pytest.raises(RosterError, match=r"column '企业状态': unknown column") as info:
+        TargetRoster.from_columns(
+            {"credit_code": [A, B], "risk_class": ["A", "B"], "企业状态": ["存续", "注销"]},
+            legacy_codes=True,
+        )
+    assert "unknown_columns='ignore'" in str(info.value)
+
+
+def test_ignored_columns_are_named_in_a_warning_and_the_report() -> None:
+    with pytest.warns(RosterWarning, match="企业状态"):
+        r = TargetRoster.from_columns(
+            {"credit_code": [A], "risk_class": ["A"], "企业状态": ["注销"]},
+            unknown_columns="ignore",
+        )
+    assert r.extra_columns == ()
+    assert [(p.row, p.column) for p in r.report] == [(None, "企业状态")]
+
+
+def test_legacy_codes_do_not_let_unknown_columns_in() -> None:
+    with pytest.raises(RosterError, match="unknown column"):
+        TargetRoster.from_columns(
+            {"credit_code": [A], "risk_class": ["A"], "注册资本": ["1"]}, legacy_codes=True
+        )
+
+
+def test_unknown_columns_must_be_one_of_three_words() -> None:
+    with pytest.raises(ValueError, match="unknown_columns must be 'error', 'ignore' or 'keep'"):
+        TargetRoster.from_columns({"credit_code": [A], "risk_class": ["A"]}, unknown_columns="no")
+
+
+@pytest.mark.parametrize("number", ["9.14105E+17", "9.14105e+17", "9.1E+17"])
+def test_a_code_in_scientific_notation_is_refused_even_with_legacy_codes(number: str) -> None:
+    with pytest.raises(RosterError, match=r"value '9\.1.*': a number in scientific notation"):
+        TargetRoster.from_columns(
+            {"credit_code": [A, number], "risk_class": ["A", "B"]}, legacy_codes=True
+        )
+
+
+def test_a_float_column_of_codes_is_refused() -> None:
+    with pytest.raises(RosterError, match="scientific notation"):
+        TargetRoster.from_columns(
+            {"credit_code": np.array([9.14105e17]), "risk_class": ["A"]}, legacy_codes=True
+        )
+
+
+@pytest.mark.parametrize(
+    "status", ["吊销，未注销", "吊销,未注销", "吊销, 未注销", "停业", "清算", "迁出"]
+)
+def test_inactive_statuses_are_never_drawn(status: str) -> None:
+    r = TargetRoster.from_columns(
+        {"credit_code": [A, B], "risk_class": ["A", "A"], "登记状态": ["存续", status]}
+    )
+    assert r.mask(active=True).tolist() == [True, False]
+    assert Eligibility().mask(r).tolist() == [True, False]
+
+
+def test_statuses_are_stored_as_the_vocabulary_spells_them() -> None:
+    r = TargetRoster.from_columns(
+        {"credit_code": [A, B], "risk_class": ["A", "A"], "status": ["吊销,未注销", "存续"]}
+    )
+    assert r.status.categories == ("吊销，未注销", "存续")
+
+
+def test_every_status_of_the_vocabulary_is_active_or_inactive_as_documented() -> None:
+    active = {"存续", "在业", "在营", "开业", "在册", "存续（在营、开业、在册）", "迁入"}
+    assert {k for k, v in REGISTRATION_STATUSES.items() if v} == active
+    assert set(REGISTRATION_STATUSES) - active == INACTIVE_STATUSES
+
+
+def test_an_unknown_status_is_an_error_naming_rows_and_the_vocabulary() -> None:
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_columns(
+            {
+                "credit_code": [A, B, C],
+                "risk_class": ["A"] * 3,
+                "登记状态": ["存续", "关停", "关停"],
+            }
+        )
+    assert (info.value.row, info.value.column, info.value.value) == (2, "登记状态", "关停")
+    assert "not a known 登记状态 (2 rows in all)" in str(info.value)
+    assert info.value.report is not None
+    assert "吊销，未注销" in info.value.report.problems[0].fix
+
+
+def test_a_blank_status_is_an_error() -> None:
+    with pytest.raises(RosterError, match="row 1, column 'status', value '': a blank 登记状态"):
+        TargetRoster.from_columns({"credit_code": [A], "risk_class": ["A"], "status": [""]})
+
+
+def test_a_target_with_an_unknown_status_is_refused() -> None:
+    with pytest.raises(ValueError, match="'营业中' is not a known 登记状态"):
+        Target(A, "甲", "A", status="营业中")
+
+
+def test_a_target_status_is_stored_in_the_vocabulary_spelling() -> None:
+    t = Target(A, "甲", "A", status="吊销,未注销")
+    assert (t.status, t.active) == ("吊销，未注销", False)
+
+
+# --- finding 5: GB 32100 positions 3–8 in the loader -------------------------------------------
+def test_the_loader_refuses_letters_in_the_area_code() -> None:
+    with pytest.raises(RosterError, match="not a valid 统一社会信用代码"):
+        TargetRoster.from_columns({"credit_code": [LETTER_AREA], "risk_class": ["A"]})
+
+
+def test_legacy_codes_reports_what_is_wrong_with_each_code() -> None:
+    with pytest.warns(RosterWarning, match="2 problems"):
+        r = TargetRoster.from_columns(
+            {"credit_code": [A, LETTER_AREA, LEGACY], "risk_class": ["A"] * 3},
+            legacy_codes=True,
+        )
+    fixes = [p.fix for p in r.report]
+    assert "positions 3–8" in fixes[0]
+    assert "the check character is '4' where '3' is expected" in fixes[1]
+
+
+# --- finding 3: every problem in one pass ------------------------------------------------------
+DIRTY = (
+    "统一社会信用代码,企业名称,信用风险等级,登记状态,投诉次数,上次检查日期\n"
+    f"{A},甲,A,存续,0,2024-01-02\n"
+    f"{LEGACY},乙,,存续,1,\n"
+    f"{B},丙,B,歇菜,x,\n"
+    f"{C},丁,Q,存续,0,昨天\n"
+    f"{A},戊,B,在业,0,\n"
+)
+
+
+def test_one_load_reports_every_problem_of_every_kind(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path / "dirty.csv", DIRTY)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_csv(path)
+    report = info.value.report
+    assert report is not None
+    found = [(p.row, p.column) for p in report]
+    assert found == [
+        (3, "统一社会信用代码"),
+        (3, "信用风险等级"),
+        (4, "投诉次数"),
+        (4, "登记状态"),
+        (5, "信用风险等级"),
+        (5, "上次检查日期"),
+        (6, "统一社会信用代码"),
+    ]
+    assert len(report) == 7
+    assert report.counts["duplicate id"] == 1
+    assert report.counts["a blank risk class"] == 1
+
+
+def test_the_error_message_counts_each_kind_and_shows_the_first(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path / "dirty.csv", DIRTY)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_csv(path)
+    text = str(info.value)
+    first_line = text.splitlines()[0]
+    assert first_line.endswith(
+        "not a valid 统一社会信用代码 (GB 32100-2015: 18 characters from "
+        "0-9 and A-Y without I O S V Z, digits in positions 3–8, correct "
+        "check character)"
+    )
+    assert "7 problems (" in text
+    assert "1 × a blank risk class" in text
+    assert "… and 2 more" in text
+
+
+def test_a_blank_risk_class_says_what_to_do(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path / "r.csv", f"credit_code,risk_class\n{A},\n")
+    with pytest.raises(
+        RosterError, match="row 2, column 'risk_class', value '': a blank risk"
+    ) as info:
+        TargetRoster.from_csv(path)
+    assert info.value.report is not None
+    assert "信用风险分类" in info.value.report.problems[0].fix
+
+
+def test_the_report_is_written_as_csv_with_a_bom_and_chinese_headers(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = write(tmp_path / "dirty.csv", DIRTY)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_csv(path)
+    assert info.value.report is not None
+    out = tmp_path / "problems.csv"
+    info.value.report.to_csv(out, headers="zh")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["行号", "列", "值", "问题", "修改建议"]
+    assert rows[1][:3] == ["3", "统一社会信用代码", LEGACY]
+    assert len(rows) == 8
+
+
+def test_the_report_as_a_frame() -> None:
+    report = ProblemReport.of([Problem(4, "x", "v", "bad", "fix it"), Problem(2, "y", 1, "bad")])
+    frame = report.to_frame()
+    assert frame.columns.tolist() == ["row", "column", "value", "problem", "fix"]
+    assert frame["row"].tolist() == [2, 4]
+
+
+def test_the_report_refuses_unknown_header_languages() -> None:
+    with pytest.raises(ValueError, match="headers must be 'en' or 'zh', got 'fr'"):
+        ProblemReport.of([]).to_rows("fr")
+
+
+def test_a_report_lists_at_most_a_thousand_problems_but_counts_all() -> None:
+    codes = [LEGACY] * 1500
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A"] * 1500})
+    report = info.value.report
+    assert report is not None
+    assert (len(report.problems), len(report)) == (1000, 1500 + 1499)  # bad codes + duplicates
+
+
+def test_a_failed_load_leaves_the_callers_columns_unchanged() -> None:
+    codes = np.array([f" {A} ", LEGACY], dtype=object)
+    risk = ["A", ""]
+    with pytest.raises(RosterError):
+        TargetRoster.from_columns({"credit_code": codes, "risk_class": risk})
+    assert (codes.tolist(), risk) == ([f" {A} ", LEGACY], ["A", ""])
+
+
+def test_warnings_point_at_the_callers_line() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TargetRoster.from_columns({"credit_code": [LEGACY], "risk_class": ["A"]}, legacy_codes=True)
+    assert [pathlib.Path(w.filename).name for w in caught] == ["test_county_input.py"]
+
+
+# --- the command line: check, --legacy-codes, --unknown-columns --------------------------------
+def test_check_writes_every_problem_and_exits_2(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "dirty.csv", DIRTY, encoding="gb18030")
+    out = tmp_path / "problems.csv"
+    code = main(["check", str(path), "--encoding", "gb18030", "--report", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "7 problems (" in err
+    assert f"every problem written to {out}" in err
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 8
+
+
+def test_check_of_a_clean_file_exits_0(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "ok.csv", f"credit_code,risk_class\n{A},A\n{B},B\n")
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: 2 rows, no problems\n"
+
+
+def test_check_of_officers(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "o.csv", "执法证号,姓名\nA1,张三\nA1,李四\n")
+    assert main(["check", str(path), "--officers"]) == 2
+    assert "duplicate id" in capsys.readouterr().err
+
+
+def test_legacy_codes_on_the_command_line_are_each_reported(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "r.csv", f"credit_code,risk_class\n{A},A\n{LEGACY},B\n")
+    assert main(["check", str(path), "--legacy-codes"]) == 0
+    err = capsys.readouterr().err
+    assert f"row 3, column 'credit_code', value '{LEGACY}': a legacy credit code" in err
+
+
+def test_a_bad_roster_on_the_command_line_gives_counts_and_the_check_command(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "dirty.csv", DIRTY)
+    plan = write(tmp_path / "plan.json", '{"rates": {"A": 0.1}}')
+    assert main(["commit", "--roster", str(path), "--plan", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 2  # the progress line, then one error line
+    assert "(7 problems in all: " in err
+    assert "--legacy-codes" in err
+    assert "randcheck check FILE --report problems.csv" in err
