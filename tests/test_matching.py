@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -16,14 +17,18 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.stats import binom
 
+import randcheck
 from randcheck import (
     Conflict,
     InfeasibleMatchingError,
+    MatchingRecord,
     Officer,
     OfficerRoster,
     PlanError,
     RosterError,
+    VerificationError,
     Visit,
+    verify_matching,
 )
 from randcheck.errors import BatchError
 from randcheck.matching import (
@@ -821,3 +826,88 @@ def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
             seed="2023-11-07",
             rules=randcheck.MatchingRules(cross_jurisdiction=True),
         )
+
+
+# ------------------------------------------------------------------------------------------
+# The public record and verify_matching: an insider editing the record is caught
+
+
+def _published() -> tuple[Any, list[Visit], OfficerRoster, list[Conflict]]:
+    visits, officers, conflicts, rules = _stat_batch()
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="2023-1107")
+    return a.record(), visits, officers, conflicts
+
+
+def test_a_published_matching_verifies_by_itself_and_through_verify() -> None:
+    rec, visits, officers, conflicts = _published()
+    verify_matching(rec.to_json(), visits, officers, conflicts, check_optimum=True)
+    randcheck.verify(rec.to_json(), (visits, officers), conflicts=conflicts)
+    assert MatchingRecord.from_json(rec.canonical_json()) == rec
+    assert rec.recipes["matching"] == MATCHING_RECIPE
+
+
+def _edited(rec: Any, **changes: Any) -> str:
+    data = rec.to_dict()
+    data.update(changes)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def test_an_edited_team_is_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    teams = [dict(t) for t in rec.teams]
+    teams[0]["officer_id"] = "O009" if teams[0]["officer_id"] != "O009" else "O008"
+    with pytest.raises(VerificationError, match="other teams"):
+        verify_matching(_edited(rec, teams=teams), visits, officers, conflicts)
+
+
+def test_edited_marginals_are_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    values = list(rec.arc_values)
+    pair = next(i for i, x in enumerate(values) if 0 < x < (1 << rec.bits) // 2 and i > 0)
+    values[pair] += 1
+    with pytest.raises(VerificationError, match="conservation fails"):
+        verify_matching(_edited(rec, arc_values=values), visits, officers, conflicts)
+
+
+def test_a_lower_q_star_than_the_marginals_is_caught_and_a_higher_one_by_the_optimum() -> None:
+    rec, visits, officers, conflicts = _published()
+    with pytest.raises(VerificationError, match="above q"):
+        verify_matching(_edited(rec, q_star="1/4"), visits, officers, conflicts)
+    higher = _edited(rec, q_star="3/4")
+    verify_matching(higher, visits, officers, conflicts)  # the marginals are within 3/4 …
+    with pytest.raises(VerificationError, match=r"q\* is 1/2, not 3/4"):
+        verify_matching(higher, visits, officers, conflicts, check_optimum=True)  # … not least
+
+
+def test_a_dropped_recusal_or_another_roster_is_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    with pytest.raises(VerificationError, match="recusals"):
+        verify_matching(rec.to_json(), visits, officers, conflicts[:1])
+    other = roster(10, load_cap=np.full(10, 3))
+    with pytest.raises(VerificationError, match="officers_digest"):
+        verify_matching(rec.to_json(), visits, other, conflicts)
+
+
+def test_a_simulated_matching_is_not_verifiable_and_a_retired_recipe_is_refused() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    sim = match_officers(visits, officers, conflicts=conflicts, rules=rules, rng=1).record()
+    with pytest.raises(VerificationError, match="simulation"):
+        verify_matching(sim.to_json(), visits, officers, conflicts)
+    rec, *_ = _published()
+    old = _edited(rec, recipes={"matching": "randcheck-matching/2", "prn": "randcheck-prn/1"})
+    with pytest.raises(VerificationError, match="not one this version runs"):
+        verify_matching(old, visits, officers, conflicts)
+
+
+def test_orbit_labels_with_and_without_scipy_agree() -> None:
+    from randcheck import _matching_lp
+
+    rng = np.random.default_rng(5)
+    for n in (3, 300, 5000):
+        succ = rng.permutation(n).astype(np.int64)
+        fast = _matching_lp._orbit_minimum(succ)
+        label = np.arange(n, dtype=np.int64)
+        for _ in range(n):  # walk every orbit to its end: the plain definition
+            label = np.minimum(label, label[succ])
+        assert np.array_equal(fast, label)
+        assert np.array_equal(_matching_lp._orbit_minimum_doubling(succ), label)

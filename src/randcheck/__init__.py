@@ -81,12 +81,14 @@ from randcheck.joint import (
 from randcheck.loaders import load_conflicts, load_items
 from randcheck.matching import (
     Assignment,
+    MatchingRecord,
     MatchingRules,
     MatchingSimulation,
     PairProbabilities,
     Recusals,
     match_officers,
     simulate_matching,
+    verify_matching,
 )
 from randcheck.models import (
     INACTIVE_STATUSES,
@@ -198,6 +200,7 @@ __all__ = [
     "ItemKind",
     "Marked",
     "MarkedArray",
+    "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
     "Officer",
@@ -273,6 +276,7 @@ __all__ = [
     "verify",
     "verify_archive",
     "verify_batch",
+    "verify_matching",
     "verify_revisits",
     "write_archive",
     "year_figures",

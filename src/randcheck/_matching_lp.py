@@ -21,10 +21,6 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import max_flow as ortools_max_flow
-from ortools.graph.python import min_cost_flow as ortools_min_cost_flow
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 Ints: TypeAlias = npt.NDArray[np.int64]
 Bools: TypeAlias = npt.NDArray[np.bool_]
@@ -38,6 +34,8 @@ def max_flow(
 ) -> tuple[int, Ints, Bools]:
     """A maximum flow from ``source`` to ``sink``: (value, flow per arc, source side of a
     minimum cut as a node mask)."""
+    from ortools.graph.python import max_flow as ortools_max_flow  # solver: imported when used
+
     solver = ortools_max_flow.SimpleMaxFlow()
     if tails.shape[0]:
         solver.add_arcs_with_capacity(tails, heads, capacity)
@@ -54,6 +52,9 @@ def max_flow(
 
 def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
     """The strongly connected component of every node of the digraph ``tails → heads``."""
+    from scipy import sparse  # not needed to replay the rounding: imported when used
+    from scipy.sparse.csgraph import connected_components
+
     graph = sparse.csr_array(
         (np.ones(tails.shape[0], dtype=np.int8), (tails, heads)), shape=(n_nodes, n_nodes)
     )
@@ -115,8 +116,33 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
 
 
 def _orbit_minimum(succ: Ints) -> Ints:
-    """The least element of every element's orbit under the permutation ``succ``, by pointer
-    doubling: after ``j`` rounds each element has seen its next ``2**j`` successors."""
+    """The least element of every element's orbit under the permutation ``succ``.
+
+    With scipy, from its connected components (fast); without, by pointer doubling (after ``j``
+    rounds each element has seen its next ``2**j`` successors). Both give the same labels, so a
+    verifier without scipy replays the same rounding.
+    """
+    n = succ.shape[0]
+    if n > 256:
+        try:
+            from scipy import sparse
+            from scipy.sparse.csgraph import connected_components
+        except ImportError:  # pragma: no cover - the numpy path below
+            pass
+        else:
+            graph = sparse.csr_matrix(
+                (np.ones(n, dtype=np.int8), succ, np.arange(n + 1, dtype=np.int64)), shape=(n, n)
+            )
+            n_comp, comp = connected_components(graph, directed=True, connection="strong")
+            least = np.full(n_comp, n, dtype=np.int64)
+            np.minimum.at(least, comp, np.arange(n, dtype=np.int64))
+            out: Ints = least[comp]
+            return out
+    return _orbit_minimum_doubling(succ)
+
+
+def _orbit_minimum_doubling(succ: Ints) -> Ints:
+    """:func:`_orbit_minimum` by pointer doubling, numpy only."""
     label = np.arange(succ.shape[0], dtype=np.int64)
     jump = succ.copy()
     for _ in range(max(1, int(succ.shape[0]).bit_length())):
@@ -133,6 +159,8 @@ def check_capacity(values: Any) -> None:
 
 def min_cost_flow(tails: Ints, heads: Ints, capacity: Ints, cost: Ints, supply: Ints) -> Ints:
     """A minimum-cost flow meeting node ``supply`` (positive: source, negative: sink)."""
+    from ortools.graph.python import min_cost_flow as ortools_min_cost_flow  # when used
+
     solver = ortools_min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, cost)
     nodes = np.flatnonzero(supply)

@@ -17,6 +17,7 @@ import attrs
 from randcheck._records import JsonRecord, parse_json
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
+from randcheck.matching import MatchingRecord, verify_matching
 from randcheck.revisits import RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
@@ -89,6 +90,11 @@ VERIFIERS: dict[str, RecordKind] = {
         RecordKind(Receipt, verify_draw, "the roster (TargetRoster)"),
         RecordKind(BatchReceipt, verify_batch, "the roster (TargetRoster)"),
         RecordKind(RevisitReceipt, verify_revisits, "the result table (ResultTable)"),
+        RecordKind(
+            MatchingRecord,
+            lambda record, against, **options: verify_matching(record, *against, **options),
+            "(visits, officer roster)",
+        ),
     )
 }
 
@@ -128,6 +134,8 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     :class:`~randcheck.BatchReceipt`          the roster         ``items``
     (a batch or a joint task)
     :class:`~randcheck.RevisitReceipt`        the result table
+    :class:`~randcheck.MatchingRecord`        ``(visits,         ``conflicts``, ``history``,
+                                              officers)``        ``as_of``, ``check_optimum``
     an archive folder or zip                  (nothing)          as :func:`verify_archive`
     ========================================  =================  ==============================
 

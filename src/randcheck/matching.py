@@ -48,15 +48,28 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck.errors import BatchError, InfeasibleMatchingError, PlanError, RosterError
+from randcheck._records import JsonRecord, canonical_digest
+from randcheck.errors import (
+    BatchError,
+    InfeasibleMatchingError,
+    PlanError,
+    RosterError,
+    VerificationError,
+)
 from randcheck.models import Conflict
-from randcheck.randomness import GeneratorSource, UniformSource, source_for
+from randcheck.randomness import (
+    PRN_RECIPE,
+    GeneratorSource,
+    HashSource,
+    UniformSource,
+    source_for,
+)
 from randcheck.roster import STRING, OfficerRoster
 from randcheck.visits import Visit
 
@@ -65,12 +78,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Assignment",
+    "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
     "PairProbabilities",
     "Recusals",
     "match_officers",
     "simulate_matching",
+    "verify_matching",
 ]
 
 Ints: TypeAlias = npt.NDArray[np.int64]
@@ -81,6 +96,8 @@ Bools: TypeAlias = npt.NDArray[np.bool_]
 MATCHING_RECIPE = "randcheck-matching/3"
 #: Every recipe this version can run; /1 and /2 were never released and are retired.
 MATCHING_RECIPES = (MATCHING_RECIPE,)
+#: Format of the public record of a matching (:meth:`Assignment.record`).
+MATCHING_RECORD_FORMAT = "randcheck-matching-record/1"
 #: Bits of the pair-cap grid: the cap is applied as a multiple of ``2**-GRID_BITS``.
 GRID_BITS = 20
 #: Most eligible officer–visit pairs one batch may have (memory: about 200 bytes a pair).
@@ -327,9 +344,43 @@ class Assignment:
     pair_probabilities: PairProbabilities
     q_star: Fraction
     ignored_conflicts: int = 0
+    _published: _Published | None = attrs.field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.credit_codes)
+
+    def record(self) -> MatchingRecord:
+        """The public record of this matching (format ``randcheck-matching-record/1``).
+
+        It names the recipe, the seed and key path, the rules, digests of the visits, the
+        officer roster and the exclusions applied (回避 and repeat window), q*, the marginals
+        (every arc of the network, in units of ``2**-bits``) and the teams.
+        :func:`verify_matching` (or :func:`randcheck.verify`) recomputes it.
+
+        Raises
+        ------
+        PlanError
+            If the assignment did not come from :func:`match_officers`.
+        """
+        if self._published is None:
+            raise PlanError("record(): this assignment was not made by match_officers")
+        pub = self._published
+        return MatchingRecord(
+            format=MATCHING_RECORD_FORMAT,
+            recipes={"matching": MATCHING_RECIPE, "prn": PRN_RECIPE},
+            library=_library(),
+            verifiable=bool(self.source.get("seed") is not None),
+            seed=self.source.get("seed"),
+            path=tuple(str(x) for x in self.source.get("path", ())),
+            rules=_rules_dict(pub.rules),
+            visits_digest=_visits_digest(pub.prob),
+            officers_digest=pub.officers.digest(),
+            exclusions_digest=_exclusions_digest(pub.prob),
+            q_star=str(self.q_star),
+            bits=self.pair_probabilities.bits,
+            arc_values=tuple(int(x) for x in pub.marginal.tolist()),
+            teams=tuple(self.to_rows()),
+        )
 
     def teams(self) -> list[tuple[str, ...]]:
         """The officer ids of each visit's team, in visit order (officers first, then experts)."""
@@ -1126,7 +1177,19 @@ def _q_star(prob: _Problem, net: _Network) -> tuple[Fraction, Bools]:
     value, flows, side = _flow_at(net, Fraction(1), 1)
     if value < d:
         _infeasible(prob, net, value, flows, side)
+    # Start from a lower bound: a seat of size s that d pairs can fill needs s/d of each, and
+    # a visit's k places over its p pairs need k/p.
+    seats = net.seat_nodes(prob.n_officers)
+    into = np.bincount(net.head[1:], minlength=net.n_nodes)[seats]
+    pairs_v = np.bincount(net.pair_v, minlength=prob.n_visits)
+    team_v = np.bincount(net.seat_v, weights=net.seat_size, minlength=prob.n_visits)
+    num = np.concatenate([net.seat_size, team_v.astype(np.int64)])
+    den = np.concatenate([into, pairs_v])
+    ok = den > 0
     q = Fraction(0)
+    if ok.any():  # any valid bound will do: the float argmax picks one
+        best = int(np.argmax(np.where(ok, num / np.maximum(den, 1), -1.0)))
+        q = min(Fraction(int(num[best]), int(den[best])), Fraction(1))
     last = side
     for _ in range(10_000):
         value, _f, side = _flow_at(net, q, q.denominator)
@@ -1332,14 +1395,18 @@ def _solve(prob: _Problem, rules: MatchingRules, src: UniformSource) -> _Solutio
     from randcheck import _matching_lp as lp  # scipy and OR-Tools: imported when used
 
     net = _network(prob, rules)
-    q_star, cut = _q_star(prob, net)
+    q_star, _cut = _q_star(prob, net)
     unit = 1 << GRID_BITS
     q_units = math.ceil(q_star * unit)
     if rules.pair_cap is not None:
         cap_exact = Fraction(rules.pair_cap)
         if cap_exact < q_star or math.floor(cap_exact * unit) < q_units:
-            a, b = _cut_line(net, cut)
-            visits = _short_visits(prob, net, cut)
+            # The binding cut just below the requested cap (on the grid, so capacities stay
+            # integral): its visits cannot be staffed within the cap.
+            below = min(Fraction(math.floor(cap_exact * unit), unit), q_star - Fraction(1, unit))
+            _v, _f, side = _flow_at(net, max(below, Fraction(0)), unit)
+            a, b = _cut_line(net, side)
+            visits = _short_visits(prob, net, side)
             near = "" if cap_exact < q_star else f" (on the grid 2**-{GRID_BITS}: {q_units}/{unit})"
             _raise(
                 [
@@ -1462,10 +1529,12 @@ def match_officers(
     src = _source(seed, rng, source, key_label)
     prob = _prepare(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
     sol = _solve(prob, rules, src)
-    return _assignment(sol, src, rules)
+    return _assignment(sol, src, rules, officers)
 
 
-def _assignment(sol: _Solution, src: UniformSource, rules: MatchingRules) -> Assignment:
+def _assignment(
+    sol: _Solution, src: UniformSource, rules: MatchingRules, officers: OfficerRoster
+) -> Assignment:
     prob, net = sol.prob, sol.net
     arcs = net.pair_arc
     on = sol.rounded[arcs] > 0
@@ -1499,6 +1568,7 @@ def _assignment(sol: _Solution, src: UniformSource, rules: MatchingRules) -> Ass
         pair_probabilities=probs,
         q_star=sol.q_star,
         ignored_conflicts=prob.ignored,
+        published=_Published(prob=prob, rules=rules, officers=officers, marginal=sol.marginal),
     )
 
 
@@ -1539,3 +1609,227 @@ def simulate_matching(
         together += m.T @ m
     np.fill_diagonal(together, 0.0)
     return MatchingSimulation(runs=runs, frequency=freq / runs, together=together / runs)
+
+
+# --------------------------------------------------------------------------------------------
+# The public record and its verification
+
+
+@attrs.define
+class _Published:
+    """What :meth:`Assignment.record` needs beyond the assignment's own columns."""
+
+    prob: _Problem
+    rules: MatchingRules
+    officers: OfficerRoster
+    marginal: Ints
+
+
+@attrs.frozen
+class MatchingRecord(JsonRecord):
+    """The public record of a matching (format ``randcheck-matching-record/1``).
+
+    Fields: ``recipes`` (matching and number recipes), ``library``, ``verifiable``, ``seed``,
+    ``path`` (child-key labels from the seed to the matching's key), ``rules`` (the
+    :class:`MatchingRules` settings), ``visits_digest``, ``officers_digest`` (the roster's
+    :meth:`~randcheck.OfficerRoster.digest`), ``exclusions_digest`` (the recusals and repeat
+    exclusions applied), ``q_star`` (a fraction, e.g. ``"1/3"``), ``bits``, ``arc_values``
+    (the marginal flow on every arc of the network, in units of ``2**-bits``: the published
+    chances) and ``teams`` (credit code, officer id, role).
+    """
+
+    format: str
+    recipes: Mapping[str, str]
+    library: str
+    verifiable: bool
+    seed: str | None
+    path: tuple[str, ...]
+    rules: Mapping[str, Any]
+    visits_digest: str
+    officers_digest: str
+    exclusions_digest: str
+    q_star: str
+    bits: int
+    arc_values: tuple[int, ...]
+    teams: tuple[Mapping[str, Any], ...]
+
+    FORMAT: ClassVar[str] = MATCHING_RECORD_FORMAT
+    LABEL: ClassVar[str] = "matching record"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "teams": {"credit_code": str, "officer_id": str, "role": str},
+    }
+
+
+def _library() -> str:
+    from randcheck import __version__
+
+    return f"randcheck {__version__}"
+
+
+def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in attrs.fields(MatchingRules):
+        v = getattr(rules, f.name)
+        if f.name == "unit_areas":
+            v = {k: sorted(a) for k, a in sorted(v.items())}
+        elif f.name == "item_team_sizes":
+            v = dict(sorted(v.items()))
+        out[f.name] = v
+    return out
+
+
+def _visits_digest(prob: _Problem) -> str:
+    rows = [
+        {
+            "credit_code": v.credit_code,
+            "items": list(v.items),
+            "departments": list(v.departments),
+            "lead_department": v.lead_department,
+            "skills": list(v.skills),
+            "area": v.area,
+            "team_size": v.team_size,
+        }
+        for v in prob.canon
+    ]
+    return canonical_digest(rows)
+
+
+def _exclusions_digest(prob: _Problem) -> str:
+    rows = [
+        [prob.codes[v], str(prob.ids[o]), ("recused", "repeat")[r]]
+        for v, o, r in zip(
+            prob.excl_v.tolist(), prob.excl_o.tolist(), prob.excl_reason.tolist(), strict=True
+        )
+    ]
+    return canonical_digest(rows)
+
+
+def verify_matching(
+    record: MatchingRecord | str | Mapping[str, Any],
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    conflicts: Iterable[Conflict] | Mapping[str, Any] = (),
+    *,
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    unknown_conflicts: str = "refuse",
+    check_optimum: bool = False,
+) -> None:
+    """Recompute a published matching and raise :class:`~randcheck.VerificationError` if it
+    differs.
+
+    Checks, with numpy and the standard library only: that the visits, the roster and the
+    exclusions (回避, repeat window) are the ones recorded; that the published marginals are a
+    flow of the batch's network that fills every seat and keeps every load cap; that no pair's
+    chance exceeds the recorded q* (up to the grid); and that rounding the marginals with the
+    seed's coins gives the published teams. With ``check_optimum=True`` it also solves for q*
+    again (OR-Tools) and compares.
+
+    Parameters
+    ----------
+    record : MatchingRecord, JSON text or dict
+        The published record (:meth:`Assignment.record`).
+    visits, officers, conflicts, history, as_of, unknown_conflicts
+        As given to :func:`match_officers`.
+    check_optimum : bool
+        Also recompute q* (needs the flow solver).
+
+    Raises
+    ------
+    VerificationError
+        If the record cannot be read, is from a simulation, or anything differs;
+        ``differences`` lists each finding.
+
+    Examples
+    --------
+    >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
+    >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+    >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
+    >>> randcheck.verify_matching(a.record().to_json(), visits, officers)
+    >>> a.record().q_star
+    '2/3'
+    """
+    rec = MatchingRecord.read_official(record)
+    diffs: list[str] = []
+    if rec.recipes.get("matching") != MATCHING_RECIPE:
+        raise VerificationError(
+            f"matching record: recipe {rec.recipes.get('matching')!r} is not one this version "
+            f"runs ({MATCHING_RECIPE})"
+        )
+    if officers.digest() != rec.officers_digest:
+        diffs.append("officer roster differs from the one recorded (officers_digest)")
+    try:
+        rules = MatchingRules(**rec.rules)
+        prob = _prepare(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    except (PlanError, TypeError) as exc:
+        raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
+    if _visits_digest(prob) != rec.visits_digest:
+        diffs.append("visits differ from those recorded (visits_digest)")
+    if _exclusions_digest(prob) != rec.exclusions_digest:
+        diffs.append("recusals or repeat exclusions differ from those recorded")
+    if diffs:
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    try:
+        net = _network(prob, rules)
+    except (PlanError, InfeasibleMatchingError) as exc:
+        raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
+    values = np.array(rec.arc_values, dtype=np.int64)
+    bits = rec.bits
+    if values.shape[0] != net.tail.shape[0] or not GRID_BITS <= bits <= 53:
+        raise VerificationError(
+            "matching does not verify: the marginals do not fit this batch's network",
+            ["arc_values"],
+        )
+    try:
+        q_star = Fraction(rec.q_star)
+    except (ValueError, ZeroDivisionError):
+        raise VerificationError(
+            f"matching record: q_star {rec.q_star!r} is not a fraction"
+        ) from None
+    unit = 1 << bits
+    cap = net.base * unit
+    pair_cap = math.ceil(q_star * (1 << GRID_BITS)) << (bits - GRID_BITS)
+    cap[net.is_pair] = pair_cap
+    balance = np.bincount(net.head, weights=values, minlength=net.n_nodes) - np.bincount(
+        net.tail, weights=values, minlength=net.n_nodes
+    )
+    seats = net.head == 1
+    if (values < 0).any() or (values > cap).any() or values[0] != net.demand * unit:
+        diffs.append("a marginal is negative, above its capacity or above q* (arc_values)")
+    if (values[seats] != net.base[seats] * unit).any():
+        diffs.append("the marginals leave a seat unfilled (arc_values)")
+    if np.abs(balance).max(initial=0) != 0:
+        diffs.append("the marginals are not a flow: conservation fails (arc_values)")
+    if check_optimum:
+        again, _cut = _q_star(prob, net)
+        if again != q_star:
+            diffs.append(f"q* is {again}, not {rec.q_star}")
+    if diffs:
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    from randcheck._matching_lp import dyadic_round
+
+    src: UniformSource = HashSource.from_seed(str(rec.seed))
+    for label in rec.path:
+        src = src.child(label)
+    rounded = dyadic_round(net.tail, net.head, values, bits, _coins(src))
+    on = rounded[net.pair_arc] > 0
+    v, o = net.pair_v[on], net.pair_o[on]
+    is_x = prob.expert[o]
+    order = np.lexsort((o, is_x, prob.vin[v]))
+    teams = tuple(
+        {
+            "credit_code": prob.codes[int(vv)],
+            "officer_id": str(prob.ids[int(oo)]),
+            "role": "专家" if bool(xx) else "执法人员",
+        }
+        for vv, oo, xx in zip(
+            v[order].tolist(), o[order].tolist(), is_x[order].tolist(), strict=True
+        )
+    )
+
+    def key(t: Mapping[str, Any]) -> tuple[str, str, str]:
+        return (str(t["credit_code"]), str(t["officer_id"]), str(t["role"]))
+
+    if sorted(map(key, teams)) != sorted(map(key, rec.teams)):
+        diffs.append("the seed's coins on the published marginals give other teams")
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
