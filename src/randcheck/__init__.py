@@ -3,7 +3,7 @@
 Everything a user needs is importable from here; see the reference in the documentation.
 """
 
-from randcheck.archive import ArchiveCheck, verify_archive, write_archive
+from randcheck.archive import ArchiveCheck, WrittenArchive, verify_archive, write_archive
 from randcheck.audit import verify
 from randcheck.calendar import (
     HolidayPeriod,
@@ -238,6 +238,7 @@ __all__ = [
     "VisitTable",
     "WorkCalendar",
     "WorkdaysAfter",
+    "WrittenArchive",
     "YearFigures",
     "YearSchedule",
     "__version__",

@@ -3,6 +3,12 @@
 Commands read CSV / JSON / TOML, write CSV / JSON, print progress to standard error, and on bad
 input exit with status 2 and a one-line message (``randcheck: error: …``). A failed verification
 exits with status 1. ``randcheck <command> --help`` describes each command.
+
+A command's output files are all or nothing: every output path is checked before any work (its
+folder must exist and be writable), every file is written to a temporary beside its target, and
+the files are renamed into place together only when all are complete. Interrupted (Ctrl-C,
+SIGTERM) or failing, a command leaves no output file and no temporary, and exits with status 130
+(143 for SIGTERM) when interrupted.
 """
 
 from __future__ import annotations
@@ -11,15 +17,19 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import functools
 import json
 import pathlib
+import signal
 import sys
 import tomllib
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
 from typing import Any
 
 from randcheck import __version__
+from randcheck._files import Interrupted, OutputSet
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, RosterWarning, VerificationError
 from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
@@ -31,6 +41,96 @@ class CliError(Exception):
 
 def _progress(message: str) -> None:
     print(f"randcheck: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- output files
+def _to_stdout(path: str | None) -> bool:
+    return path is None or path == "-"
+
+
+class _Outputs:
+    """Every file a command writes: all of them, or none.
+
+    Made before a command does anything (see :func:`_writes`), with every output path it may
+    write (``None`` or ``-`` is standard output): a path that cannot be written is refused
+    first. :meth:`text`, :meth:`rows` and :meth:`file` write to temporaries beside the targets;
+    leaving the ``with`` block normally renames them all into place, then prints what goes to
+    standard output; leaving it by an error or an interrupt removes them.
+    """
+
+    def __init__(self, *paths: str | None) -> None:
+        try:
+            self._set = OutputSet([p for p in paths if not _to_stdout(p)])
+        except (OSError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        self._stdout: list[str] = []
+
+    def text(self, path: str | None, text: str) -> None:
+        """Text (a JSON record) to a file, or to standard output once every file is in place."""
+        text = text if text.endswith("\n") else text + "\n"
+        if _to_stdout(path):
+            self._stdout.append(text)
+        else:
+            self.file(path).write_text(text, encoding="utf-8")
+
+    def rows(
+        self, path: str, rows: list[dict[str, Any]], fields: Sequence[str] | None = None
+    ) -> None:
+        """Rows as UTF-8 CSV, the header even when there are no rows."""
+        header = list(rows[0]) if rows else list(fields or ())
+        with open(self.file(path), "w", encoding="utf-8", newline="") as fh:
+            if header:
+                w = csv.DictWriter(fh, fieldnames=header)
+                w.writeheader()
+                for r in rows:
+                    w.writerow(
+                        {
+                            k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                            for k, v in r.items()
+                        }
+                    )
+
+    def file(self, path: str | None) -> pathlib.Path:
+        """The temporary to write for ``path`` (for the library's own ``to_csv`` writers)."""
+        if _to_stdout(path):
+            raise CliError("this output needs a file name, not standard output")
+        assert path is not None
+        return self._set.path(path)
+
+    def __enter__(self) -> _Outputs:
+        self._set.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None:
+                self._set.commit()
+        finally:
+            self._set.__exit__(kind, exc, tb)
+        if kind is None:
+            for text in self._stdout:
+                sys.stdout.write(text)
+
+
+def _writes(
+    *names: str,
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Run a command with ``args.outputs``: an :class:`_Outputs` of the arguments ``names``."""
+
+    def wrap(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        @functools.wraps(command)
+        def run(args: argparse.Namespace) -> int:
+            with _Outputs(*(getattr(args, n, None) for n in names)) as args.outputs:
+                return command(args)
+
+        return run
+
+    return wrap
 
 
 def _read_structured(path: str) -> dict[str, Any]:
@@ -80,6 +180,7 @@ def _load_targets(args: argparse.Namespace) -> Any:
         )
 
 
+@_writes("report")
 def _cmd_check(args: argparse.Namespace) -> int:
     from randcheck.errors import RosterError
     from randcheck.roster import OfficerRoster, TargetRoster
@@ -102,14 +203,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
             raise
         report = exc.report
         if args.report:
-            report.to_csv(args.report, headers=args.headers)
+            report.to_csv(args.outputs.file(args.report), headers=args.headers)
         print(_cli_words(report.summary(first=10)), file=sys.stderr)
         if args.report:
             _progress(f"every problem written to {args.report}")
         return 2
     remarks = roster.report
     if args.report:
-        remarks.to_csv(args.report, headers=args.headers)
+        remarks.to_csv(args.outputs.file(args.report), headers=args.headers)
     for w in caught:
         if not issubclass(w.category, RosterWarning):  # pragma: no cover
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -133,41 +234,6 @@ def _remarks() -> Iterator[None]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _write_text(path: str | None, text: str) -> None:
-    if path is None or path == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    target = pathlib.Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    try:
-        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_rows(path: str, rows: list[dict[str, Any]], fields: Sequence[str] | None = None) -> None:
-    """Write rows as UTF-8 CSV, the header even when there are no rows; whole or not at all."""
-    target = pathlib.Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    header = list(rows[0]) if rows else list(fields or ())
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            if header:
-                w = csv.DictWriter(fh, fieldnames=header)
-                w.writeheader()
-                for r in rows:
-                    w.writerow(
-                        {
-                            k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
-                            for k, v in r.items()
-                        }
-                    )
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _read_commitment(path: str) -> Any:
     from randcheck.sampling import Commitment
 
@@ -188,15 +254,17 @@ def _plan(path: str) -> Any:
 
 
 # ---------------------------------------------------------------------------- commands
+@_writes("out")
 def _cmd_commit(args: argparse.Namespace) -> int:
     from randcheck.sampling import commit
 
     roster = _load_targets(args)
     c = commit(roster, _plan(args.plan))
-    _write_text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
+    args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
     return 0
 
 
+@_writes("out", "sample")
 def _cmd_draw(args: argparse.Namespace) -> int:
     from randcheck.sampling import draw
 
@@ -205,11 +273,11 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     commitment = _read_commitment(args.commitment) if args.commitment else None
     _progress(f"drawing from {len(roster)} targets")
     result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
-    _write_text(args.out, result.receipt.to_json())
+    args.outputs.text(args.out, result.receipt.to_json())
     if args.sample:
         cols = result.to_columns(roster)
         names = ["credit_code", "name", "area", "stratum", "inclusion_probability"]
-        _write_rows(
+        args.outputs.rows(
             args.sample,
             [
                 {
@@ -220,7 +288,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
             ],
             names,
         )
-    _progress(f"drew {len(result)} targets; receipt written to {args.out or 'stdout'}")
+    _progress(f"drew {len(result)} targets; writing the receipt to {args.out or 'stdout'}")
     return 0
 
 
@@ -231,12 +299,23 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if not pathlib.Path(args.archive).exists():
             raise CliError(f"{args.archive}: no such archive (folder or .zip)")
 
-        check = verify_archive(args.archive)
-        print(
-            f"archive verified: {len(check.files)} files unchanged"
-            + ("; draws recomputed" if check.draws_recomputed else "")
-        )
+        check = verify_archive(args.archive, anchor=args.anchor)
+        recomputed = "; draws recomputed" if check.draws_recomputed else ""
+        if check.anchored:
+            print(
+                f"archive verified against its anchor {check.anchor}: "
+                f"{len(check.files)} files as published{recomputed}"
+            )
+        else:
+            print(
+                f"archive consistent ({len(check.files)} files match its manifest{recomputed}) "
+                f"but NOT ANCHORED: whoever can edit a file can rewrite the manifest too. Pass "
+                f"--anchor with the digest published with the result; this archive's is "
+                f"{check.anchor}"
+            )
         return 0
+    if args.anchor:
+        raise CliError("--anchor checks an archive: give --archive PATH with it")
     if not args.receipt or not args.roster:
         raise CliError("give RECEIPT and --roster, or --archive FOLDER")
     try:
@@ -255,6 +334,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+@_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
     from randcheck.calendar import WorkCalendar
     from randcheck.deadlines import WorkdaysAfter, due_dates
@@ -288,7 +368,7 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
             for i, (r, d) in enumerate(zip(rows, result.due.tolist(), strict=True))
         ]
         if args.out:
-            _write_rows(args.out, out, [*(rows[0] if rows else [event]), "due", "status"])
+            args.outputs.rows(args.out, out, [*(rows[0] if rows else [event]), "due", "status"])
         else:
             for r in out:
                 print(json.dumps(r, ensure_ascii=False))
@@ -313,6 +393,7 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, float]:
     return out
 
 
+@_writes("out", "visits")
 def _cmd_batch(args: argparse.Namespace) -> int:
     from randcheck.joint import BatchReceipt, commit_batch, draw_batch
     from randcheck.loaders import load_items
@@ -332,7 +413,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         c = commit_batch(
             roster, items, plans, coordinated=coordinated, batch=args.batch, multipliers=multipliers
         )
-        _write_text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
+        args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
         return 0
     if not args.seed:
         raise CliError("give --seed (or --commit-only to print the commitment first)")
@@ -351,9 +432,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         drawn_by=args.drawn_by,
     )
     receipt: BatchReceipt = batch.receipt
-    _write_text(args.out, receipt.to_json())
+    args.outputs.text(args.out, receipt.to_json())
     if args.visits:
-        batch.visits.to_csv(args.visits)
+        batch.visits.to_csv(args.outputs.file(args.visits))
     b = batch.burden()
     _progress(f"{b.visits_unmerged} item checks merged into {b.visits} visits")
     return 0
@@ -388,6 +469,7 @@ def _read_visits(path: str) -> list[Any]:
     return visits
 
 
+@_writes("out", "recusals")
 def _cmd_match(args: argparse.Namespace) -> int:
     from randcheck.loaders import load_conflicts
     from randcheck.matching import MatchingRules, match_officers
@@ -415,12 +497,12 @@ def _cmd_match(args: argparse.Namespace) -> int:
     )
     rows = a.to_rows()
     if args.out:
-        _write_rows(args.out, rows)
+        args.outputs.rows(args.out, rows)
     else:
         for r in rows:
             print(json.dumps(r, ensure_ascii=False))
     if args.recusals:
-        _write_rows(
+        args.outputs.rows(
             args.recusals,
             [{"officer_id": o, "credit_code": c, "reason": why} for o, c, why in a.recusals],
             ["officer_id", "credit_code", "reason"],
@@ -429,6 +511,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+@_writes("out")
 def _cmd_report(args: argparse.Namespace) -> int:
     from randcheck.figures import year_figures
     from randcheck.results import ResultTable
@@ -438,10 +521,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
     print(figures.summary())
     if args.out:
-        _write_rows(args.out, [dict(r) for r in figures.to_rows()])
+        args.outputs.rows(args.out, [dict(r) for r in figures.to_rows()])
     return 0
 
 
+@_writes()  # the demo's archive is written whole by write_archive; this cleans up if interrupted
 def _cmd_demo(args: argparse.Namespace) -> int:
     from randcheck.demo import run_demo
 
@@ -527,6 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("receipt", nargs="?", help="receipt JSON (a draw or a batch)")
     roster_args(v, required=False)
     v.add_argument("--archive", help="an archive folder or zip to check on its own")
+    v.add_argument(
+        "--anchor",
+        metavar="sha256:HEX",
+        help="the archive's anchor, as published with the result (without it an archive is "
+        "only found consistent, not anchored)",
+    )
     v.set_defaults(run=_cmd_verify)
 
     dl = sub.add_parser("deadline", help="working-day due dates (工作日期限)")
@@ -673,6 +763,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stderr.close()
         return 0
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        print("randcheck: interrupted; no output file was left half-written", file=sys.stderr)
+        return 128 + int(signum)
     except (RandcheckError, CliError, OSError, ValueError, KeyError, UnicodeError) as exc:
         # ValueError and KeyError from a file the library reads are bad input too: one line.
         print(f"randcheck: error: {_one_line(exc)}", file=sys.stderr)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from randcheck import __version__
+from randcheck._files import check_writable
 from randcheck.calendar import CHINA_TZ
 
 __all__ = ["DEMO_SEED", "run_demo"]
@@ -33,6 +34,8 @@ def run_demo(
     """
     import randcheck as rc
 
+    if out is not None:  # a folder that cannot take the archive is refused before the year runs
+        _check_out(pathlib.Path(out))
     county = rc.example_county()
     echo(f"randcheck {__version__} — 示例县 {county.name}（全部企业与人员均为虚构）")
     echo(
@@ -160,8 +163,6 @@ def run_demo(
 
     if out is not None:
         folder = pathlib.Path(out)
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
         team_rows = "credit_code,round,officers\n" + "".join(
             f"{v.credit_code},{i % rounds + 1},{';'.join(t)}\n"
             for i, (v, t) in enumerate(zip(visits, teams, strict=True))
@@ -169,7 +170,7 @@ def run_demo(
         recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
             f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
         )
-        rc.write_archive(
+        written = rc.write_archive(
             folder,
             receipt=batch.receipt,
             roster=county.targets,
@@ -180,7 +181,15 @@ def run_demo(
             extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
         )
         echo(
-            f"\n归档 archive written to {folder}; check it with\n"
-            f"    python -m randcheck verify --archive {folder}"
+            f"\n归档 archive written to {folder}; publish its anchor with the result:\n"
+            f"    {written.anchor}\n"
+            f"and anyone can check it with\n"
+            f"    python -m randcheck verify --archive {folder} --anchor {written.anchor}"
         )
     return 0
+
+
+def _check_out(folder: pathlib.Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileExistsError(f"{folder} exists and is not empty; choose a new folder")
+    check_writable(folder, what="demo folder", folder_ok=True)

@@ -59,6 +59,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._files import atomic_path
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
@@ -402,7 +403,6 @@ class VisitTable:
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write the visits as UTF-8 CSV (lists joined by ``;``); written whole or not at all."""
-        tmp = f"{os.fspath(path)}.tmp"
         fields = [
             "credit_code",
             "items",
@@ -412,18 +412,13 @@ class VisitTable:
             "area",
             "team_size",
         ]
-        try:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(fields)
-                for row in self.to_rows():
-                    w.writerow(
-                        [";".join(row[f]) if isinstance(row[f], list) else row[f] for f in fields]
-                    )
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(fields)
+            for row in self.to_rows():
+                w.writerow(
+                    [";".join(row[f]) if isinstance(row[f], list) else row[f] for f in fields]
+                )
 
     def due_dates(
         self, inspection_end: Any, *, as_of: Any, done: Any = None, calendar: Any = None

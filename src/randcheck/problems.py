@@ -22,6 +22,8 @@ from typing import Any
 
 import attrs
 
+from randcheck._files import atomic_path
+
 __all__ = ["Problem", "ProblemReport"]
 
 #: How many problems a report lists; every problem is still counted.
@@ -151,7 +153,7 @@ class ProblemReport:
         ``encoding="gb18030"`` for county systems that need it.
         """
         keys = _headers(headers)
-        with open(path, "w", encoding=encoding, newline="") as fh:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(keys)
             for p in self.problems:

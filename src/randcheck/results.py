@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck._dates import to_optional_date
+from randcheck._files import atomic_path
 from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
 
@@ -1045,7 +1046,6 @@ def _drawn_date(text: str) -> dt.date | None:
 def _write_csv(
     path: str | os.PathLike[str], fields: Sequence[str], cols: Mapping[str, npt.NDArray[Any]]
 ) -> None:
-    tmp = f"{os.fspath(path)}.tmp"
     text = {
         f: (
             [("" if s == "NaT" else s) for s in np.datetime_as_string(cols[f]).tolist()]
@@ -1055,15 +1055,10 @@ def _write_csv(
         for f in fields
     }
     n = len(next(iter(text.values()))) if text else 0
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(fields)
-            w.writerows([text[f][i] for f in fields] for i in range(n))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(fields)
+        w.writerows([text[f][i] for f in fields] for i in range(n))
 
 
 # ----------------------------------------------------------------------------- publication

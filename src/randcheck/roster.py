@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck._dates import to_optional_date
+from randcheck._files import atomic_path
 from randcheck.credit_code import (
     _SCIENTIFIC_WHY,
     _is_scientific,
@@ -1783,17 +1784,11 @@ class _Roster:
         The file is written to a temporary name and renamed, so a failure never leaves a
         half-written file behind.
         """
-        tmp = f"{os.fspath(path)}.tmp"
         header = [c.name for c in self.COLUMNS] + list(self._extra)
-        try:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                fh.write(",".join(_csv_field(h) for h in header) + "\n")
-                for chunk in self._canonical_chunks(sort=False, sep=b",", quote=True):
-                    fh.write(chunk.decode("utf-8"))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(_csv_field(h) for h in header) + "\n")
+            for chunk in self._canonical_chunks(sort=False, sep=b",", quote=True):
+                fh.write(chunk.decode("utf-8"))
 
     # ----------------------------------------------------------------- digest
     def _canonical_chunks(
