@@ -78,7 +78,7 @@ def test_commit_draw_verify_round_trip(
     receipt = json.loads((d / "receipt.json").read_text(encoding="utf-8"))
     assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
     lines = (d / "sample.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "credit_code,name,area,stratum,inclusion_probability"
+    assert lines[0] == "credit_code,name,area,risk_class,stratum,inclusion_probability"
     assert len(lines) - 1 == receipt["sample_size"]
     assert (
         main(
@@ -361,7 +361,7 @@ def test_batch_match_and_verify_drive_a_whole_batch(
         == 0
     )
     teams = (d / "teams.csv").read_text(encoding="utf-8").splitlines()
-    assert teams[0] == "credit_code,officer_id,role"
+    assert teams[0] == "credit_code,officer_id,name,unit,department,role"
     assert len(teams) - 1 >= 2 * receipt["visits"]
     # The recipe is named explicitly the same way; retired recipes are refused.
     same_recipe = [*match_args, "--recipe", "randcheck-matching/3"]

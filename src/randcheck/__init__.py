@@ -78,7 +78,7 @@ from randcheck.joint import (
     merge_visits,
     verify_batch,
 )
-from randcheck.loaders import load_conflicts, load_items
+from randcheck.loaders import load_conflicts, load_events, load_items
 from randcheck.matching import (
     Assignment,
     MatchingRecord,
@@ -115,6 +115,7 @@ from randcheck.results import (
     METHODS,
     PUBLIC_FIELDS,
     RESULT_CATEGORIES,
+    RESULT_HEADERS,
     TOP_CATEGORIES,
     InspectionResult,
     PublicationTable,
@@ -164,6 +165,7 @@ __all__ = [
     "RATE_PRESETS",
     "REGISTRATION_STATUSES",
     "RESULT_CATEGORIES",
+    "RESULT_HEADERS",
     "RESULT_PUBLICATION",
     "REVISIT_OUTCOMES",
     "REVISIT_RECIPE",
@@ -261,6 +263,7 @@ __all__ = [
     "item_plan",
     "iter_synthetic_target_chunks",
     "load_conflicts",
+    "load_events",
     "load_items",
     "match_officers",
     "merge_draws",

@@ -44,6 +44,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from randcheck._dates import parse_text as parse_date_text
 from randcheck.errors import CalendarCoverageError, CalendarError
 
 __all__ = [
@@ -163,16 +164,12 @@ def as_date(value: DateLike, *, field: str = "date") -> datetime.date:
 
 
 def _parse_date_string(text: str, field: str) -> datetime.date:
-    s = text.strip()
-    try:
-        if len(s) == 10:
-            return datetime.date.fromisoformat(s)
-        return as_date(datetime.datetime.fromisoformat(s), field=field)
-    except ValueError:
-        pass
+    day = parse_date_text(text)  # the one parser for county dates (randcheck._dates)
+    if day is not None:
+        return day
     raise CalendarError(
         f"{field}: value {text!r} is not a date; expected ISO 8601 such as '2025-10-01' or "
-        "'2025-10-01T09:30:00+08:00'"
+        "'2025-10-01T09:30:00+08:00', or 2025/10/1, 2025.10.1, 2025年10月1日, 20251001"
     )
 
 

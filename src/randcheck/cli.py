@@ -18,6 +18,7 @@ import contextlib
 import csv
 import datetime as dt
 import functools
+import io
 import json
 import pathlib
 import signal
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from randcheck import __version__
+from randcheck import __version__, _textio
 from randcheck._files import Interrupted, OutputSet
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, RosterWarning, VerificationError
@@ -133,18 +134,25 @@ def _writes(
     return wrap
 
 
-def _read_structured(path: str) -> dict[str, Any]:
+def _read_text(path: str, encoding: str = "utf-8-sig") -> str:
+    """A text file in ``encoding`` (a BOM decides); a UTF-8 failure suggests --encoding."""
+    raw = _textio.read_bytes(path, lambda message: CliError(f"{path}: {message}"))
+    return _textio.decode(
+        raw,
+        encoding,
+        lambda message, row: CliError(f"{path}{f', row {row}' if row else ''}: {message}"),
+    )
+
+
+def _read_structured(path: str, encoding: str = "utf-8-sig") -> dict[str, Any]:
     p = pathlib.Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+    text = _read_text(path, encoding)
     try:
         if p.suffix.lower() == ".toml":
-            data: Any = tomllib.loads(raw.decode("utf-8"))
+            data: Any = tomllib.loads(text)
         else:
-            data = json.loads(raw.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as exc:
+            data = json.loads(text)
+    except ValueError as exc:
         raise CliError(
             f"{path}: not valid {p.suffix.lstrip('.').upper() or 'JSON'}: {exc}"
         ) from None
@@ -243,12 +251,12 @@ def _read_commitment(path: str) -> Any:
         raise CliError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _plan(path: str) -> Any:
+def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
     from randcheck.errors import PlanError
     from randcheck.sampling import SamplingPlan
 
     try:
-        return SamplingPlan.from_dict(_read_structured(path))
+        return SamplingPlan.from_dict(_read_structured(path, encoding))
     except PlanError as exc:
         raise CliError(f"{path}: {exc}") from None
 
@@ -259,29 +267,34 @@ def _cmd_commit(args: argparse.Namespace) -> int:
     from randcheck.sampling import commit
 
     roster = _load_targets(args)
-    c = commit(roster, _plan(args.plan))
+    c = commit(roster, _plan(args.plan, args.encoding))
     args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
     return 0
 
 
 @_writes("out", "sample")
 def _cmd_draw(args: argparse.Namespace) -> int:
+    from randcheck.roster import RISK_LETTERS
     from randcheck.sampling import draw
 
     roster = _load_targets(args)
-    plan = _plan(args.plan)
+    plan = _plan(args.plan, args.encoding)
     commitment = _read_commitment(args.commitment) if args.commitment else None
     _progress(f"drawing from {len(roster)} targets")
     result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
     args.outputs.text(args.out, result.receipt.to_json())
     if args.sample:
         cols = result.to_columns(roster)
-        names = ["credit_code", "name", "area", "stratum", "inclusion_probability"]
+        # The roster's own class letter beside the stratum (which may combine it with more).
+        letters = [RISK_LETTERS[c] for c in roster.risk_class[result.rows].tolist()]
+        names = ["credit_code", "name", "area", "risk_class", "stratum", "inclusion_probability"]
         args.outputs.rows(
             args.sample,
             [
                 {
-                    **{k: str(cols[k][i]) for k in names[:-1]},
+                    **{k: str(cols[k][i]) for k in names[:3]},
+                    "risk_class": letters[i],
+                    "stratum": str(cols["stratum"][i]),
                     "inclusion_probability": repr(float(cols["inclusion_probability"][i])),
                 }
                 for i in range(len(result))
@@ -338,6 +351,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_deadline(args: argparse.Namespace) -> int:
     from randcheck.calendar import WorkCalendar
     from randcheck.deadlines import WorkdaysAfter, due_dates
+    from randcheck.loaders import load_events
 
     cal = WorkCalendar.default()
     for path in args.year_file or ():
@@ -347,18 +361,13 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
     event = "inspection_end" if result_rule else "draw"
     if args.events:
         rule = WorkdaysAfter(n, event=event)
-        try:
-            with open(args.events, encoding=args.encoding, newline="") as fh:
-                rows = list(csv.DictReader(fh))
-        except UnicodeDecodeError as exc:
-            raise CliError(
-                f"{args.events}: not {args.encoding} text ({exc.reason}); "
-                "pass --encoding gb18030 for a GBK/GB18030 file"
-            ) from None
-        if rows and event not in rows[0]:
+        text = _read_text(args.events, args.encoding)
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        events = load_events(_Named(text.encode("utf-8"), args.events), encoding="utf-8")
+        if event not in events:
             raise CliError(f"{args.events}: needs a column {event!r} for --rule {args.rule}")
-        cols = {event: [r[event] for r in rows]}
-        done = [r.get("done") or None for r in rows] if rows and "done" in rows[0] else None
+        cols = {event: events[event]}
+        done = events.get("done")
         result = due_dates(
             rule, cols, as_of=args.as_of or dt.date.today().isoformat(), done=done, calendar=cal
         )
@@ -400,10 +409,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from randcheck.sampling import SamplingPlan
 
     roster = _load_targets(args)
-    items = load_items(args.items)
+    items = load_items(args.items, encoding=args.encoding)
     plans = {}
     if args.plans:
-        for code, d in _read_structured(args.plans).items():
+        for code, d in _read_structured(args.plans, args.encoding).items():
             if not isinstance(d, dict):
                 raise CliError(f"{args.plans}: the plan for {code!r} must be a table/object")
             plans[code] = SamplingPlan.from_dict(d)
@@ -440,14 +449,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_visits(path: str) -> list[Any]:
+class _Named(io.BytesIO):
+    """Bytes already read, under the file's name (for messages)."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
     from randcheck.visits import Visit
 
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+    rows = list(csv.DictReader(io.StringIO(_read_text(path, encoding), newline="")))
     visits = []
     for k, r in enumerate(rows, start=2):
         try:
@@ -475,15 +488,17 @@ def _cmd_match(args: argparse.Namespace) -> int:
     from randcheck.matching import MatchingRules, match_officers
     from randcheck.roster import OfficerRoster
 
-    visits = _read_visits(args.visits)
+    visits = _read_visits(args.visits, args.encoding)
     with _remarks():
-        officers = OfficerRoster.from_csv(args.officers, unknown_columns=args.unknown_columns)
-    conflicts = load_conflicts(args.conflicts) if args.conflicts else ()
+        officers = OfficerRoster.from_csv(
+            args.officers, unknown_columns=args.unknown_columns, encoding=args.encoding
+        )
+    conflicts = load_conflicts(args.conflicts, encoding=args.encoding) if args.conflicts else ()
     unit_areas: dict[str, set[str]] = {}
     if args.unit_areas:
-        with open(args.unit_areas, encoding="utf-8-sig", newline="") as fh:
-            for r in csv.DictReader(fh):
-                unit_areas.setdefault(r["unit"], set()).add(r["area"])
+        text = _read_text(args.unit_areas, args.encoding)
+        for r in csv.DictReader(io.StringIO(text, newline="")):
+            unit_areas.setdefault(r["unit"], set()).add(r["area"])
     rules = MatchingRules(
         team_size=args.team_size,
         cross_jurisdiction=args.cross_jurisdiction,
@@ -495,7 +510,20 @@ def _cmd_match(args: argparse.Namespace) -> int:
     a = match_officers(
         visits, officers, conflicts=conflicts, rules=rules, seed=args.seed, key_label=args.key_label
     )
-    rows = a.to_rows()
+    # Teams as the bureau publishes them: who (name, unit, department), not only the ids.
+    members = officers.row_of([r["officer_id"] for r in a.to_rows()])
+    units, departments = officers.unit.labels(), officers.department.labels()
+    rows = [
+        {
+            "credit_code": r["credit_code"],
+            "officer_id": r["officer_id"],
+            "name": str(officers.name[k]),
+            "unit": str(units[k]),
+            "department": str(departments[k]),
+            "role": r["role"],
+        }
+        for r, k in zip(a.to_rows(), members.tolist(), strict=True)
+    ]
     if args.out:
         args.outputs.rows(args.out, rows)
     else:
@@ -517,7 +545,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from randcheck.results import ResultTable
 
     roster = _load_targets(args)
-    results = ResultTable.from_csv(args.results)
+    results = ResultTable.from_csv(args.results, encoding=args.encoding)
     figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
     print(figures.summary())
     if args.out:
@@ -549,6 +577,14 @@ def build_parser() -> argparse.ArgumentParser:
             "(named on stderr) or keep it as your own column",
         )
 
+    def encoding_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--encoding",
+            default="utf-8-sig",
+            help="text encoding of the input files (default UTF-8 with or without BOM; "
+            "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
+        )
+
     def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
         p.add_argument("--roster", required=required, help="target directory CSV (检查对象名录库)")
         p.add_argument(
@@ -572,8 +608,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--encoding",
             default="utf-8-sig",
-            help="text encoding of the roster CSV (default UTF-8 with or without BOM; "
-            "gb18030 for GBK exports)",
+            help="text encoding of the input files (default UTF-8 with or without BOM; "
+            "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
         )
 
     ck = sub.add_parser(
@@ -700,6 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
     unknown_columns_arg(m)
+    encoding_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
     m.set_defaults(run=_cmd_match)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -77,6 +79,78 @@ def _frame(columns: Mapping[str, Any]) -> Any:
             "to_rows() need nothing"
         ) from None
     return pd.DataFrame(dict(columns))
+
+
+# ------------------------------------------------------------------------------ CJK fonts
+#: Fonts with the Chinese glyphs of the labels, best first (family names as matplotlib reads them).
+CJK_FONTS: Final = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Noto Sans CJK JP",
+    "Droid Sans Fallback",
+)
+#: The same fonts by file name, for fonts installed after matplotlib built its font cache.
+_CJK_FILES: Final = (
+    "notosanscjk",
+    "notosanssc",
+    "sourcehansans",
+    "wqy-microhei",
+    "wqy-zenhei",
+    "simhei",
+    "msyh",
+    "pingfang",
+    "droidsansfallback",
+)
+_NO_CJK_FONT = (
+    "no font with Chinese glyphs found: Chinese labels would show as empty boxes. Install one "
+    "(Debian/Ubuntu: apt-get install fonts-noto-cjk; Windows and macOS have SimHei / Microsoft "
+    "YaHei / PingFang) and plot again"
+)
+_cjk_warned: list[bool] = []  # warn once per process, not once per figure
+
+
+def cjk_font() -> str | None:
+    """The family name of an installed font with Chinese glyphs (see :data:`CJK_FONTS`).
+
+    Looks in matplotlib's font list, then among the system's font files (a font installed after
+    matplotlib built its cache is added). ``None`` if there is none (or no matplotlib).
+    """
+    try:
+        from matplotlib import font_manager
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FONTS:
+        if family in names:
+            return family
+    for path in sorted(font_manager.findSystemFonts()):
+        base = os.path.basename(path).lower()
+        if any(key in base for key in _CJK_FILES):
+            font_manager.fontManager.addfont(path)
+            return str(font_manager.FontProperties(fname=path).get_name())
+    return None
+
+
+def _cjk_rc() -> Any:
+    """rcParams that make Chinese labels render: a CJK font first, DejaVu Sans for the rest.
+
+    Warns once (a :class:`UserWarning` saying how to install a font) when no CJK font exists.
+    """
+    family = cjk_font()
+    if family is None:
+        if not _cjk_warned:
+            _cjk_warned.append(True)
+            warnings.warn(_NO_CJK_FONT, UserWarning, stacklevel=3)
+        return {}
+    return {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
 
 
 # ------------------------------------------------------------------------------ year figures

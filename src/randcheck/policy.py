@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck.errors import PlanError
-from randcheck.figures import COVERAGE_GOAL
+from randcheck.figures import COVERAGE_GOAL, _cjk_rc
 from randcheck.models import INACTIVE_STATUSES
 from randcheck.randomness import source_for
 from randcheck.results import FOLLOW_UPS, RESULT_CATEGORIES, ResultTable
@@ -249,6 +249,12 @@ class PolicySimulation:
         for m in measures:
             if m not in MEASURES:
                 raise PlanError(f"plot: unknown measure {m!r}; use {', '.join(MEASURES)}")
+        with plt.rc_context(_cjk_rc()):  # labels keep the font they are made with
+            return self._plot(plt, matplotlib.ticker, measures, figsize)
+
+    def _plot(
+        self, plt: Any, ticker: Any, measures: Sequence[str], figsize: tuple[float, float] | None
+    ) -> Any:
         k = len(measures)
         fig, axes = plt.subplots(1, k, figsize=figsize or (4.0 * k, 3.6), squeeze=False)
         pos = np.arange(1, len(self.designs) + 1)
@@ -270,7 +276,7 @@ class PolicySimulation:
             ax.set_title(m)
             ax.grid(axis="y", alpha=0.3)
             if m in ("coverage", "burden", "finding_rate"):
-                ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+                ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
             ax.legend(loc="best", fontsize="small")
         fig.tight_layout()
         return fig

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from randcheck import _excel
 from randcheck._files import atomic_path
 
 __all__ = ["Problem", "ProblemReport"]
@@ -166,6 +167,14 @@ class ProblemReport:
                         p.fix,
                     ]
                 )
+
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """Write the report as an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _excel.write_rows(
+            path,
+            _headers(headers),
+            ((p.row, p.column or "", _cell(p.value), p.problem, p.fix) for p in self.problems),
+        )
 
     def to_frame(self, headers: str = "en") -> Any:
         """The report as a :class:`pandas.DataFrame` (pandas is an optional dependency)."""

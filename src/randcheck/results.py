@@ -41,7 +41,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck._dates import to_optional_date
+from randcheck import _excel, _textio
+from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._files import atomic_path
 from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
@@ -60,6 +61,7 @@ __all__ = [
     "NO_FOLLOW_UP",
     "PUBLIC_FIELDS",
     "RESULT_CATEGORIES",
+    "RESULT_HEADERS",
     "TOP_CATEGORIES",
     "InspectionResult",
     "PublicationTable",
@@ -145,6 +147,24 @@ _FIELDS: Final[tuple[str, ...]] = (
     "closed_on",
 )
 _REQUIRED: Final = ("credit_code", "item", "categories", "inspection_end")
+#: Chinese headers accepted for each column (as county result exports write them).
+RESULT_HEADERS: Final[dict[str, tuple[str, ...]]] = {
+    "result_id": ("结果编号", "记录编号"),
+    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码"),
+    "item": ("抽查事项", "事项编码", "抽查事项编码"),
+    "department": ("检查实施机关", "实施部门", "部门"),
+    "task": ("抽查任务", "任务名称", "任务"),
+    "methods": ("检查方式", "核查方式"),
+    "categories": ("检查结果", "抽查结果"),
+    "followups": ("后续处置", "处置措施", "后续处理"),
+    "inspectors": ("检查人员", "执法人员"),
+    "inspection_end": ("检查结束日期", "检查完成日期", "检查日期"),
+    "entered_by": ("录入人", "录入人员"),
+    "entered_on": ("录入日期", "结果录入日期"),
+    "published_on": ("公示日期", "结果公示日期"),
+    "closed_on": ("办结日期", "结案日期"),
+}
+_HEADER_ALIAS: Final = {a: name for name, aliases in RESULT_HEADERS.items() for a in aliases}
 _LIST_FIELDS: Final = ("methods", "categories", "followups", "inspectors")
 _DATE_FIELDS: Final = ("inspection_end", "entered_on", "published_on", "closed_on")
 _LABEL_FIELDS: Final = ("item", "department", "task", "entered_by")
@@ -496,9 +516,12 @@ class ResultTable:
         """Build a table from columns by name (lists, numpy arrays, pandas Series…).
 
         Required columns: ``credit_code``, ``item``, ``categories``, ``inspection_end``; the
-        others (see :class:`InspectionResult`) are optional. List columns hold ``;``-separated
-        strings or lists. ``first_row`` is the number of the first row in errors (2 for a CSV
-        file with a header).
+        others (see :class:`InspectionResult`) are optional. Each may also be named by one of
+        its Chinese headers (:data:`RESULT_HEADERS`: 统一社会信用代码, 抽查事项, 检查结果,
+        检查结束日期, 公示日期 …). Dates may be written as county exports write them
+        (2025-09-28, 2025/9/28, 2025.9.28, 2025年9月28日, 20250928). List columns hold
+        ``;``-separated strings or lists. ``first_row`` is the number of the first row in
+        errors (2 for a CSV file with a header).
 
         Raises
         ------
@@ -520,6 +543,16 @@ class ResultTable:
         (2, [False, True])
         """
         where = _Where(source, noun)
+        renamed: dict[str, Any] = {}
+        for key, values in columns.items():
+            name = _HEADER_ALIAS.get(str(key).strip(), str(key).strip())
+            if name in renamed:
+                raise ResultError(
+                    f"{source + ': ' if source else ''}column {name!r} is given twice "
+                    f"(as {key!r} too)"
+                )
+            renamed[name] = values
+        columns = renamed
         unknown = sorted(set(columns) - set(_FIELDS))
         if unknown:
             raise ResultError(
@@ -670,27 +703,49 @@ class ResultTable:
     def from_csv(
         cls, path: str | os.PathLike[str] | io.TextIOBase, *, encoding: str = "utf-8-sig"
     ) -> ResultTable:
-        """Read a CSV file with a header row (column names as in :class:`InspectionResult`).
+        """Read a CSV file with a header row (column names as in :class:`InspectionResult`,
+        or their Chinese headers, :data:`RESULT_HEADERS`).
 
-        List cells are ``;``-separated; dates are ``YYYY-MM-DD`` (empty for none). Errors name
-        the file and the row, counting the header as row 1.
+        List cells are ``;``-separated; dates as county exports write them (empty for none).
+        Errors name the file and the row, counting the header as row 1. ``encoding`` defaults to
+        UTF-8 with or without a BOM (a BOM decides); pass ``"gb18030"`` for a GBK file.
 
         Raises
         ------
         ResultError
             A bad row (see :meth:`from_columns`), a row with too many or too few cells, or an
-            unreadable file.
+            unreadable file (a UTF-8 failure suggests ``encoding='gb18030'``).
         """
         if isinstance(path, io.TextIOBase):
             name = getattr(path, "name", None)
             source = str(name) if isinstance(name, str) else "CSV"
             return cls._from_reader(path, source)
         source = os.fspath(path)
-        try:
-            with open(path, encoding=encoding, newline="") as fh:
-                return cls._from_reader(fh, os.path.basename(source))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ResultError(f"{source}: cannot read the file: {exc}") from None
+        raw = _textio.read_bytes(path, lambda message: ResultError(f"{source}: {message}"))
+        text = _textio.decode(
+            raw,
+            encoding,
+            lambda message, row: ResultError(
+                f"{source}{f', row {row}' if row else ''}: cannot read the file: {message}"
+            ),
+        )
+        return cls._from_reader(io.StringIO(text, newline=""), os.path.basename(source))
+
+    @classmethod
+    def from_excel(
+        cls, path: str | os.PathLike[str], *, sheet: str | int | None = None
+    ) -> ResultTable:
+        """Read a sheet of an Excel workbook (``.xlsx``; needs the ``excel`` extra).
+
+        As :meth:`from_csv`, with the row numbers Excel shows; date cells, date-times and Excel
+        serial days in the date columns are dates.
+        """
+        source = os.fspath(path)
+        dates = {a for f in _DATE_FIELDS for a in (f, *RESULT_HEADERS[f])}
+        text = _excel.sheet_as_csv(
+            path, sheet, lambda message: ResultError(f"{source}: {message}"), date_columns=dates
+        )
+        return cls._from_reader(io.StringIO(text, newline=""), os.path.basename(source))
 
     @classmethod
     def _from_reader(cls, fh: Any, source: str) -> ResultTable:
@@ -1021,7 +1076,7 @@ def _dates(values: Any, name: str, n: int, fail: Any) -> npt.NDArray[np.datetime
             d = to_optional_date(u, field=name)
         except ValueError:
             i = int(np.flatnonzero(inv == k)[0])
-            raise fail(i, name, u, "not a date (expected YYYY-MM-DD)") from None
+            raise fail(i, name, u, f"not a date (expected {DATE_FORMS})") from None
         table[k] = _NAT if d is None else np.datetime64(d, "D")
     return table[inv]
 

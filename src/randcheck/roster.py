@@ -23,7 +23,6 @@ caller's arrays are never modified.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import gc
@@ -40,7 +39,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck._dates import to_optional_date
+from randcheck import _excel, _textio
+from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._files import atomic_path
 from randcheck.credit_code import (
     _SCIENTIFIC_WHY,
@@ -844,7 +844,7 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, legacy_codes: bool
             arr,
             _parse_date,
             ctx,
-            "not a date; use YYYY-MM-DD (empty for none)",
+            f"not a date; use {DATE_FORMS} (empty for none)",
             "datetime64[D]",
         )
     raise AssertionError(kind)  # pragma: no cover
@@ -1131,45 +1131,18 @@ class _Pieces:
         yield self._block.translate(None, b"\x00")
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
 def _read_file(path: str | os.PathLike[str], encoding: str, source: str | None) -> bytes:
-    """The file's bytes as UTF-8 without a BOM; any other ``encoding`` is converted."""
+    """The file's bytes as UTF-8 without a BOM; a BOM decides the encoding, else ``encoding``."""
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
-    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
-        _check_utf8(data, source)
-    else:
-        try:
-            data = data.decode(encoding).encode("utf-8")
-        except UnicodeDecodeError as exc:
-            row = data.count(b"\n", 0, exc.start) + 1
-            raise RosterError(
-                f"is not {encoding} text ({exc.reason} at byte {exc.start})", source=source, row=row
-            ) from None
-    return data[len(_BOM) :] if data.startswith(_BOM) else data
 
+    def fail(message: str, row: int) -> RosterError:
+        return RosterError(message, source=source, row=row or None)
 
-def _check_utf8(data: bytes, source: str | None, step: int = 1 << 24) -> None:
-    """Raise a RosterError naming the row of the first byte that is not UTF-8 (bounded memory)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    for start in range(0, max(len(data), 1), step):
-        try:
-            decoder.decode(view[start : start + step], final=start + step >= len(data))
-        except UnicodeDecodeError as exc:
-            pos = max(start + exc.start - len(decoder.getstate()[0]), 0)
-            row = data.count(b"\n", 0, pos) + 1
-            raise RosterError(
-                f"is not UTF-8 text ({exc.reason} at byte {pos}); save it as UTF-8 or pass "
-                "the file's encoding, e.g. encoding='gb18030'",
-                source=source,
-                row=row,
-            ) from None
+    return _textio.to_utf8(data, encoding, fail)
 
 
 def _split_csv(
@@ -1623,8 +1596,67 @@ class _Roster:
             del text
         else:
             data = _read_file(path, encoding, source)
-        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source)
+        box = [data]  # handed over, so that the file's bytes are freed once split
         del data
+        return cls._from_csv_data(
+            box,
+            source,
+            mapping=mapping,
+            legacy_codes=legacy_codes,
+            unknown_columns=unknown_columns,
+            extra=extra,
+            delimiter=delimiter,
+        )
+
+    @classmethod
+    def from_excel(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        sheet: str | int | None = None,
+        mapping: Mapping[str, str] | None = None,
+        legacy_codes: bool = False,
+        unknown_columns: str = "error",
+        extra: Iterable[str] | None = None,
+    ) -> Self:
+        """Load a sheet of an Excel workbook (``.xlsx``; needs the ``excel`` extra).
+
+        The first sheet unless ``sheet`` names one (or gives its 0-based index). Headers,
+        ``mapping`` and the switches are as in :meth:`from_csv`; row numbers in errors are the
+        ones Excel shows (the header in row 1). Date cells, date-times and Excel serial days in
+        a date column are dates; a credit code that Excel turned into a number (9.14105E+17) is
+        refused, whatever the switches.
+        """
+        source = os.fspath(path)
+        mapping = dict(mapping or {})
+        date_kinds = {c.name for c in cls.COLUMNS if c.kind == "date"}
+        dates = {a for c in cls.COLUMNS if c.kind == "date" for a in (c.name, *c.aliases)}
+        dates |= {h for h, name in mapping.items() if cls._canonical_name(name) in date_kinds}
+        text = _excel.sheet_as_csv(
+            path, sheet, lambda message: RosterError(message, source=source), date_columns=dates
+        )
+        return cls._from_csv_data(
+            [text.encode("utf-8")],
+            source,
+            mapping=mapping,
+            legacy_codes=legacy_codes,
+            unknown_columns=unknown_columns,
+            extra=extra,
+        )
+
+    @classmethod
+    def _from_csv_data(
+        cls,
+        box: list[bytes],
+        source: str | None,
+        *,
+        mapping: Mapping[str, str],
+        legacy_codes: bool,
+        unknown_columns: str,
+        extra: Iterable[str] | None,
+        delimiter: str = ",",
+    ) -> Self:
+        header, raw_columns, row_numbers, nul_free = _split_csv(box.pop(), delimiter, source)
         clean = [h.strip().lstrip("\ufeff") for h in header]
         unused = sorted(set(mapping) - set(clean))
         if unused:
