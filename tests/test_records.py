@@ -301,6 +301,24 @@ def test_verify_finds_a_commitment_made_for_another_roster(
         randcheck.verify(c, county.targets, plan=SamplingPlan(rates=RATES | {"A": 0.02}))
 
 
+def test_verify_names_what_a_record_is_checked_against(county: randcheck.ExampleCounty) -> None:
+    results = _results()
+    revisit = draw_revisits(
+        results, RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
+    )
+    with pytest.raises(
+        VerificationError,
+        match=r"needs the result table \(ResultTable\) to check a revisit receipt against, got T",
+    ):
+        randcheck.verify(revisit.receipt.to_json(), county.targets)
+    receipt = draw(county.targets, SamplingPlan(rates=RATES), seed=SEED).receipt
+    with pytest.raises(
+        VerificationError,
+        match=r"verify needs the roster \(TargetRoster\) to check a receipt against, got NoneType",
+    ):
+        randcheck.verify(receipt)
+
+
 @pytest.mark.parametrize(
     ("record", "words"),
     [
@@ -317,13 +335,17 @@ def test_verify_refuses_what_is_not_a_record(
     refused(lambda r: randcheck.verify(r, county.targets), record, words)
 
 
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     field=st.sampled_from(["path", "stream", "plan", "strata", "sample_ids", "seed", "recipes"]),
-    value=st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-        max_leaves=6,
+    value=st.one_of(
+        SCALARS,
+        st.lists(SCALARS, max_size=3),
+        st.dictionaries(st.text(), SCALARS, max_size=3),
+        st.lists(st.dictionaries(st.text(), SCALARS | st.lists(st.text()), max_size=6), max_size=2),
     ),
 )
 def test_a_malformed_field_is_a_verification_error_never_a_type_error(

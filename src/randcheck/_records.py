@@ -139,6 +139,8 @@ def _clean(value: Any, label: str, path: str) -> Any:
             out[k] = _clean(v, label, at(path, k))
         return out
     if isinstance(value, (list, tuple)):
+        if all(type(v) is str for v in value):  # fast path: a draw's sample ids
+            return list(value)
         return [_clean(v, label, at(path, i)) for i, v in enumerate(value)]
     if isinstance(value, _NonFinite) or (isinstance(value, float) and not math.isfinite(value)):
         text = value.text if isinstance(value, _NonFinite) else repr(value)
@@ -231,6 +233,8 @@ def read_value(value: Any, tp: Any, label: str, path: str, *, freeze: bool = Tru
         if not isinstance(value, (list, tuple)):
             raise field_error(label, path, f"expected a list, got {_shown(value)}")
         inner = args[0]
+        if inner is str and all(type(v) is str for v in value):  # fast path: sample ids
+            return tuple(value) if freeze and origin is tuple else list(value)
         items = [
             read_value(v, inner, label, at(path, i), freeze=freeze) for i, v in enumerate(value)
         ]

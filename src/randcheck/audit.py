@@ -18,12 +18,13 @@ from randcheck._records import JsonRecord, parse_json
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
 from randcheck.matching import MatchingRecord, verify_matching
+from randcheck.results import ResultTable
 from randcheck.revisits import RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 from randcheck.sampling import verify as verify_draw
 
-__all__ = ["VERIFIERS", "RecordKind", "verify"]
+__all__ = ["VERIFIERS", "RecordKind", "verify", "verify_commitment"]
 
 
 def verify_commitment(
@@ -68,13 +69,16 @@ class RecordKind:
     check : callable
         ``check(record, against, **options)``: recomputes the record, raises
         :class:`~randcheck.VerificationError` if anything differs.
-    against : str
-        What ``against`` must be, in words, for messages.
+    against : type
+        What the record is checked against (e.g. :class:`~randcheck.TargetRoster`).
+    against_words : str
+        The same in words, for messages (``"roster"``).
     """
 
     record: type[JsonRecord]
     check: Callable[..., None]
-    against: str
+    against: type
+    against_words: str
 
     @property
     def format(self) -> str:
@@ -86,14 +90,15 @@ class RecordKind:
 VERIFIERS: dict[str, RecordKind] = {
     kind.format: kind
     for kind in (
-        RecordKind(Commitment, verify_commitment, "the roster (TargetRoster)"),
-        RecordKind(Receipt, verify_draw, "the roster (TargetRoster)"),
-        RecordKind(BatchReceipt, verify_batch, "the roster (TargetRoster)"),
-        RecordKind(RevisitReceipt, verify_revisits, "the result table (ResultTable)"),
+        RecordKind(Commitment, verify_commitment, TargetRoster, "roster"),
+        RecordKind(Receipt, verify_draw, TargetRoster, "roster"),
+        RecordKind(BatchReceipt, verify_batch, TargetRoster, "roster"),
+        RecordKind(RevisitReceipt, verify_revisits, ResultTable, "result table"),
         RecordKind(
             MatchingRecord,
             lambda record, against, **options: verify_matching(record, *against, **options),
-            "(visits, officer roster)",
+            tuple,
+            "visits and officer roster as a pair (visits, officers)",
         ),
     )
 }
@@ -126,18 +131,30 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     :class:`~randcheck.VerificationError` naming the field) and hands it to the verifier of its
     kind in :data:`VERIFIERS`:
 
-    ========================================  =================  ==============================
-    record (format)                           ``against``        options
-    ========================================  =================  ==============================
-    :class:`~randcheck.Commitment`            the roster         ``plan``
-    :class:`~randcheck.Receipt` (a draw)      the roster         ``plan``, ``workers``
-    :class:`~randcheck.BatchReceipt`          the roster         ``items``
-    (a batch or a joint task)
-    :class:`~randcheck.RevisitReceipt`        the result table
-    :class:`~randcheck.MatchingRecord`        ``(visits,         ``conflicts``, ``history``,
-                                              officers)``        ``as_of``, ``check_optimum``
-    an archive folder or zip                  (nothing)          as :func:`verify_archive`
-    ========================================  =================  ==============================
+    .. list-table::
+       :header-rows: 1
+
+       * - record
+         - ``against``
+         - options
+       * - :class:`~randcheck.Commitment`
+         - the roster
+         - ``plan``
+       * - :class:`~randcheck.Receipt` (a draw)
+         - the roster
+         - ``plan``, ``workers``
+       * - :class:`~randcheck.BatchReceipt` (a batch or a joint task)
+         - the roster
+         - ``items``
+       * - :class:`~randcheck.RevisitReceipt`
+         - the result table
+         -
+       * - :class:`~randcheck.MatchingRecord`
+         - ``(visits, officers)``
+         - ``conflicts``, ``history``, ``as_of``, ``unknown_conflicts``, ``check_optimum``
+       * - an archive folder or zip
+         - (nothing)
+         - as :func:`~randcheck.verify_archive`
 
     Parameters
     ----------
@@ -174,8 +191,9 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     # name it: "receipt: plan.rates.a: …").
     data = parse_json(record, "record") if isinstance(record, (str, bytes)) else record
     kind = _kind_of(data)
-    if against is None:
+    if not isinstance(against, kind.against):
         raise VerificationError(
-            f"verify needs {kind.against} to check a {kind.record.LABEL} against"
+            f"verify needs the {kind.against_words} ({kind.against.__name__}) to check a "
+            f"{kind.record.LABEL} against, got {type(against).__name__}"
         )
     kind.check(kind.record.read(data), against, **options)

@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck import _tables
 from randcheck.errors import PlanError, ResultError
 from randcheck.models import INACTIVE_STATUSES
 from randcheck.results import (
@@ -287,6 +288,12 @@ class YearFigures:
     def to_frame(self) -> Any:
         """The tidy table as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
         return _frame(self.to_columns())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: a title, then the first rows of :meth:`to_columns`."""
+        cols = self.to_columns()
+        n = len(next(iter(cols.values()))) if cols else 0
+        return _tables.preview_html(f"{type(self).__name__}: {n:,} rows", cols, n)
 
     def summary(self) -> str:
         """The overall figures and the flags, one per line."""

@@ -59,6 +59,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck import _tables
 from randcheck._files import atomic_path
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
@@ -396,6 +397,23 @@ class VisitTable:
             }
             for v in self
         ]
+
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self._table_columns())
+
+    def to_arrow(self) -> Any:
+        """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self._table_columns())
+
+    def _table_columns(self) -> dict[str, Any]:
+        rows = self.to_rows()
+        return _tables.columns_of_rows(rows, list(rows[0]) if rows else [])
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the counts, then the first rows."""
+        title = f"{type(self).__name__}: {len(self):,} rows"
+        return _tables.preview_html(title, self._table_columns(), len(self.to_rows()))
 
     def to_json(self) -> str:
         """The visits as a JSON array (UTF-8 characters kept), in visit order."""

@@ -54,6 +54,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck import _tables
 from randcheck._records import JsonRecord, canonical_digest
 from randcheck.errors import (
     BatchError,
@@ -446,6 +447,24 @@ class Assignment:
         np.add.at(pa, p.visit_index[sel_a], p.probability[sel_a])
         np.add.at(pb, p.visit_index[sel_b], p.probability[sel_b])
         return float(min(1.0, np.minimum(pa, pb).sum()))
+
+    def to_frame(self) -> Any:
+        """:meth:`to_rows` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self._table_columns())
+
+    def to_arrow(self) -> Any:
+        """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self._table_columns())
+
+    def _table_columns(self) -> dict[str, Any]:
+        rows = self.to_rows()
+        return _tables.columns_of_rows(rows, list(rows[0]) if rows else [])
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the counts, then the first rows."""
+        cols = self._table_columns()
+        n = len(next(iter(cols.values()))) if cols else 0
+        return _tables.preview_html(f"{type(self).__name__}: {n:,} rows", cols, n)
 
 
 @attrs.frozen(eq=False)

@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck import _tables
 from randcheck.errors import PlanError
 from randcheck.figures import COVERAGE_GOAL, _cjk_rc
 from randcheck.models import INACTIVE_STATUSES
@@ -225,6 +226,12 @@ class PolicySimulation:
         from randcheck.figures import _frame
 
         return _frame(self.to_columns())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: a title, then the first rows of :meth:`to_columns`."""
+        cols = self.to_columns()
+        n = len(next(iter(cols.values()))) if cols else 0
+        return _tables.preview_html(f"{type(self).__name__}: {n:,} rows", cols, n)
 
     def plot(
         self,

@@ -41,7 +41,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _excel, _textio
+from randcheck import _excel, _tables, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._files import atomic_path
 from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
@@ -991,6 +991,14 @@ class ResultTable:
                 out[name] = getattr(self, name)
         return out
 
+    def to_frame(self) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns())
+
+    def to_arrow(self) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns())
+
     def to_rows(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per result (lists as lists, dates as ISO strings or ``None``)."""
         cols = self.to_columns()
@@ -1236,6 +1244,14 @@ class PublicationTable:
             "due": self.due,
             "status": labels[self.status.astype(np.intp)] if n else np.zeros(0, dtype=STRING),
         }
+
+    def to_frame(self) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns())
+
+    def to_arrow(self) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns())
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per record: the public fields, dates as ISO strings (``None`` for none)."""

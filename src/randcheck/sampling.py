@@ -77,13 +77,19 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _allocation
+from randcheck import _allocation, _tables
 from randcheck._dates import to_optional_date
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
-from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
+from randcheck.randomness import (
+    PRN_RECIPE,
+    GeneratorSource,
+    HashSource,
+    normalise_seed,
+    source_for,
+)
 from randcheck.roster import RISK_LETTERS, Categorical, TargetRoster
 
 __all__ = [
@@ -746,6 +752,11 @@ class Receipt(JsonRecord):
     @classmethod
     def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
         _check_plan_record(fields["plan"], label, at(path, "plan"))
+        if fields["seed"] is not None:
+            try:
+                normalise_seed(fields["seed"])
+            except PlanError as exc:
+                raise field_error(label, at(path, "seed"), str(exc)) from None
         for i, code in enumerate(fields["sample_ids"]):
             if not (code.isascii() and code.isprintable() and code.strip() == code and code):
                 raise field_error(
@@ -818,6 +829,20 @@ class Draw:
         out["inclusion_probability"] = self.inclusion_probabilities
         out["weight"] = 1.0 / self.inclusion_probabilities
         return out
+
+    def to_frame(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(roster))
+
+    def to_arrow(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(roster))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the size and recipe, then the first drawn targets."""
+        kind = "official draw" if self.receipt.verifiable else "simulation"
+        title = f"Draw: {len(self):,} targets ({kind}, {len(self.strata)} strata)"
+        return _tables.preview_html(title, self.to_columns(), len(self))
 
 
 # ---------------------------------------------------------------------------- the design

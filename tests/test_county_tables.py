@@ -1,0 +1,93 @@
+"""Issue 14: tables out: to_frame / to_arrow on every table, previews in Jupyter."""
+
+from __future__ import annotations
+
+import pytest
+
+import randcheck
+from randcheck import Item, SamplingPlan, match_officers, merge_draws, year_figures
+from randcheck.policy import simulate_policy, simulate_results
+
+pd = pytest.importorskip("pandas")
+pa = pytest.importorskip("pyarrow")
+
+SEED = "2025-03-04 双色球 第2025024期 02 09 15 21 27 30 + 11"
+PLAN = SamplingPlan(rates={"A": 0.001, "B": 0.002, "C": 0.01, "D": 0.03})
+
+
+@pytest.fixture(scope="module")
+def county() -> randcheck.ExampleCounty:
+    return randcheck.example_county()
+
+
+@pytest.fixture(scope="module")
+def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
+    return randcheck.draw(county.targets, PLAN, seed=SEED)
+
+
+def test_rosters_as_frames_and_arrow_tables(county: randcheck.ExampleCounty) -> None:
+    for roster in (county.targets, county.officers):
+        frame, table = roster.to_frame(), roster.to_arrow()
+        assert (len(frame), table.num_rows) == (len(roster), len(roster))
+        assert list(frame.columns) == table.column_names == list(roster.to_columns())
+    assert county.targets.to_frame()["name"].tolist()[:3] == county.targets.name[:3].tolist()
+
+
+def test_a_draw_as_a_frame_with_the_rosters_names(
+    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    frame = drawn.to_frame(county.targets)
+    assert list(frame.columns)[:3] == ["credit_code", "name", "area"]
+    assert frame["inclusion_probability"].tolist() == drawn.inclusion_probabilities.tolist()
+    assert drawn.to_arrow().num_rows == len(drawn)
+
+
+def test_visits_and_teams_as_frames(county: randcheck.ExampleCounty, drawn: randcheck.Draw) -> None:
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    assert len(visits.to_frame()) == len(visits) == visits.to_arrow().num_rows
+    assert teams.to_frame().to_dict("records") == teams.to_rows()
+    assert teams.to_arrow().num_rows == len(teams.to_rows())
+
+
+def test_results_and_publication_records_as_frames(
+    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    assert (
+        results.to_frame()["credit_code"].tolist() == results.to_columns()["credit_code"].tolist()
+    )
+    assert results.to_arrow().num_rows == len(results)
+    records = randcheck.publication_records(results, as_of="2023-12-31")
+    assert len(records.to_frame()) == records.to_arrow().num_rows
+
+
+def test_notebook_previews_show_a_title_and_the_first_rows(
+    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    sim = simulate_policy(
+        county.targets, {"方案": PLAN}, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, years=2, rng=1
+    )
+    first = str(drawn.to_columns()["credit_code"][0])
+    html = drawn._repr_html_()
+    assert html.startswith(f"<div><p><b>Draw: {len(drawn):,} targets (official draw")
+    assert first in html
+    assert html.count("<tr>") == 11  # the header and ten rows
+    assert f"… {len(drawn) - 10:,} more rows" in html
+    assert "Assignment: " in teams._repr_html_()
+    assert "VisitTable: " in visits._repr_html_()
+    assert "YearFigures: " in year_figures(results, county.targets, year=2023)._repr_html_()
+    assert "方案" in sim._repr_html_()
+
+
+def test_previews_escape_html() -> None:
+    from randcheck._tables import preview_html
+
+    assert "&lt;b&gt;" in preview_html("<b>", {"x": ["<b>"]}, 1)
