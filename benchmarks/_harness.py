@@ -36,6 +36,8 @@ class Row:
     goal: float | None = None
     unit: str = "s"
     lower_is_better: bool = False
+    spread: tuple[float, float] | None = None  # min and max of ours over the repeats
+    baseline_spread: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -64,6 +66,47 @@ def best_time(fn: Callable[[], Any], repeat: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], repeat: int = 5, setup: Callable[[], Any] | None = None
+) -> dict[str, tuple[float, float, float]]:
+    """Median, min and max wall time of each function, the functions run in turn ``repeat`` times.
+
+    Interleaving spreads the load of a shared machine evenly over the contenders, so their
+    ratio is fair even when the absolute times drift. ``setup`` runs untimed before each call.
+    """
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            if setup is not None:
+                setup()
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: (float(np.median(v)), min(v), max(v)) for k, v in times.items()}
+
+
+def timed_row(
+    benchmark: str,
+    measure: str,
+    ours: tuple[float, float, float],
+    baseline_name: str,
+    baseline: tuple[float, float, float] | None,
+    goal: float | None = None,
+) -> Row:
+    """A row from :func:`interleaved` figures: medians, with the min–max of each side."""
+    return Row(
+        benchmark,
+        measure,
+        ours[0],
+        baseline_name,
+        None if baseline is None else baseline[0],
+        goal,
+        spread=(ours[1], ours[2]),
+        baseline_spread=None if baseline is None else (baseline[1], baseline[2]),
+    )
 
 
 def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:

@@ -27,7 +27,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, credit_codes, peak_bytes
+from _harness import Row, best_time, credit_codes, interleaved, peak_bytes, timed_row
 from randcheck import TargetRoster
 
 
@@ -73,6 +73,64 @@ def _with_float(roster: TargetRoster) -> TargetRoster:
     cols = dict(roster._columns)
     extra = {"risk_score": np.random.default_rng(4).uniform(0.5, 2.0, len(roster))}
     return type(roster)(cols, extra, roster.source)
+
+
+def digest_scaling(quick: bool) -> list[Row]:
+    """``digest()`` of fresh rosters (rows in random order) at growing sizes; the slope.
+
+    Each size: medians of 5 interleaved runs of ``workers=1`` and ``workers=2`` on a fresh copy
+    (``take``, untimed), so no cached digest or order is reused. The slope is the exponent of
+    the time's growth from the smallest to the largest size (1 is linear; goal ≤ 1.05).
+    """
+    sizes = (10_000, 100_000) if quick else (100_000, 1_000_000, 10_000_000)
+    rows: list[Row] = []
+    medians: dict[int, float] = {}
+    for n in sizes:
+        built = TargetRoster.from_columns(numpy_columns(n))
+        fresh: list[TargetRoster] = []
+
+        def setup(built: TargetRoster = built, fresh: list[TargetRoster] = fresh) -> None:
+            fresh[:] = [built.take(np.arange(len(built)))]
+
+        figures = interleaved(
+            {
+                "w1": lambda fresh=fresh: fresh[0].digest(),
+                "w2": lambda fresh=fresh: fresh[0].digest(workers=2),
+            },
+            repeat=5,
+            setup=setup,
+        )
+        medians[n] = figures["w1"][0]
+        rows.append(
+            timed_row(
+                "roster", f"digest() {n:,} rows (randcheck-roster/2)", figures["w1"], "-", None
+            )
+        )
+        rows.append(
+            timed_row(
+                "roster",
+                f"digest(workers=2) {n:,} rows vs workers=1",
+                figures["w2"],
+                "digest() in one process",
+                figures["w1"],
+                goal=1.6 if not quick else None,
+            )
+        )
+        del built, fresh
+    lo, hi = sizes[0], sizes[-1]
+    slope = float(np.log(medians[hi] / medians[lo]) / np.log(hi / lo))
+    rows.append(
+        Row(
+            "roster",
+            f"digest() scaling exponent {lo:,} → {hi:,}",
+            slope,
+            "absolute goal: ≤ 1.05 (1 = linear)",
+            None,
+            1.05,
+            unit="",
+        )
+    )
+    return rows
 
 
 def import_time() -> float:
@@ -152,6 +210,7 @@ def run(quick: bool) -> list[Row]:
             goal=10.0,
         )
     )
+    rows.extend(digest_scaling(quick))
     rows.append(
         Row(
             "roster",

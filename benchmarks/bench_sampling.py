@@ -28,19 +28,15 @@ so verifiable rows are run on a roster without it and, where stated, with it.
 
 from __future__ import annotations
 
-import collections
-import hashlib
-import heapq
 import itertools
-import time
-from collections.abc import Iterator
 
+import consistent_sampler
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, credit_codes, peak_bytes
+from _harness import Row, best_time, credit_codes, interleaved, peak_bytes, timed_row
 from randcheck import Categorical, TargetRoster
-from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, commit, draw
+from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, draw
 
 
 def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
@@ -56,8 +52,8 @@ def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
     }
     if score:
         cols["risk_score"] = rng.uniform(0.5, 2.0, n)
-        return TargetRoster._from_mixed(cols, extra=["risk_score"])
-    return TargetRoster._from_mixed(cols)
+        return TargetRoster.from_columns(cols, extra=["risk_score"])
+    return TargetRoster.from_columns(cols)
 
 
 def _own_bytes(roster: TargetRoster) -> int:
@@ -69,32 +65,10 @@ def _own_bytes(roster: TargetRoster) -> int:
     return total
 
 
-_Ticket = collections.namedtuple("_Ticket", ["ticket_number", "id", "generation"])
-
-
-def _sha256(hash_input: object) -> str:
-    return hashlib.sha256(str(hash_input).encode("utf-8")).hexdigest()
-
-
-def _sha256_prng(seed: str) -> Iterator[str]:
-    seed_hash = _sha256(seed)
-    counter = 0
-    while True:
-        yield _sha256(seed_hash + str(counter))
-        counter += 1
-
-
 def _rivest(ids: list[str], seed: str, n: int) -> list[str]:
-    """Rivest's consistent sampler as his ``consistent_sampler.py`` computes it (first tickets,
-    without replacement): per id, ``first_ticket`` hashes the seed, then ``seed_hash + ":id:" +
-    id`` in a SHA-256 counter-mode generator; tickets go on a heap and the ``n`` smallest are
-    popped. Written here from its description, in the same steps."""
-    tickets = []
-    for i in ids:
-        prng = _sha256_prng(_sha256(seed) + ":id:" + str(i))
-        tickets.append(_Ticket(next(prng), i, 1))
-    heapq.heapify(tickets)
-    return [heapq.heappop(tickets).id for _ in range(n)]
+    """Rivest's consistent sampler, the ``consistent-sampler`` package itself: the ``n`` first
+    ids of a sample without replacement."""
+    return list(consistent_sampler.sampler(ids, seed=seed, take=n, output="id"))
 
 
 def run(quick: bool) -> list[Row]:
@@ -184,66 +158,65 @@ def run(quick: bool) -> list[Row]:
                 )
             )
 
-    # Verifiable, 10⁶ (quick: 10⁵), against Rivest's sampler on the same ids.
+    # Verifiable, 10⁶ (quick: 10⁵), against Rivest's sampler on the same ids; medians of
+    # interleaved runs, each draw on a fresh copy of the roster (no digest or design kept).
     plan1 = SamplingPlan(overall_rate=0.03)
     rv = _roster(mid, score=False)
     ids = [b.decode() for b in rv.credit_code.tolist()]
-    t0 = time.perf_counter()
-    _rivest(ids, "2023-1107", round(0.03 * mid))
-    t_rivest = time.perf_counter() - t0
-    del ids
+    fresh: list[TargetRoster] = [rv]
 
-    def fresh_draw(roster: TargetRoster, plan: SamplingPlan, workers: int = 1) -> object:
-        roster._cache.clear()  # no digest, id order or design kept: as freshly loaded
-        return draw(roster, plan, seed="2023-1107", workers=workers)
+    def renew(source: TargetRoster) -> None:
+        fresh[0] = source.take(np.arange(len(source)))
 
-    t_cold = best_time(lambda: fresh_draw(rv, plan1), repeat=3)
+    repeat = 3 if quick else 5
+    figures = interleaved(
+        {
+            "ours": lambda: draw(fresh[0], plan1, seed="2023-1107"),
+            "rivest": lambda: _rivest(ids, "2023-1107", round(0.03 * mid)),
+        },
+        repeat=repeat,
+        setup=lambda: renew(rv),
+    )
     rows.append(
-        Row(
+        timed_row(
             "sampling",
             f"official draw {mid:,}, incl. roster digest",
-            t_cold,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
-            5.0,
-        )
-    )
-    commit(rv, plan1)  # the digest is computed when the commitment is published
-    t_warm = best_time(lambda: draw(rv, plan1, seed="2023-1107"), repeat=2)
-    rows.append(
-        Row(
-            "sampling",
-            f"official draw {mid:,}, after commit() (digest known)",
-            t_warm,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
-            5.0,
-        )
-    )
-    t_w2 = best_time(lambda: draw(rv, plan1, seed="2023-1107", workers=2), repeat=2)
-    rows.append(
-        Row(
-            "sampling",
-            f"official draw {mid:,}, after commit(), workers=2",
-            t_w2,
-            "Rivest consistent sampler (pure Python)",
-            t_rivest,
+            figures["ours"],
+            "consistent-sampler package (Rivest), same ids",
+            figures["rivest"],
             5.0,
         )
     )
 
-    # Verifiable, 10⁷ (quick: 10⁵), two processes, digest included.
+    # Verifiable, 10⁷ (quick: 10⁵): workers=1 and workers=2, fingerprint included.
     rb = _roster(big, score=False)
-    t_big = best_time(lambda rb=rb: fresh_draw(rb, equal, workers=2), repeat=2)
-    del rb
+    figures = interleaved(
+        {
+            "w1": lambda: draw(fresh[0], equal, seed="2023-1107"),
+            "w2": lambda: draw(fresh[0], equal, seed="2023-1107", workers=2),
+        },
+        repeat=repeat,
+        setup=lambda: renew(rb),
+    )
+    fresh.clear()
     rows.append(
-        Row(
+        timed_row(
+            "sampling",
+            f"official draw {big:,}, workers=1, incl. digest",
+            figures["w1"],
+            "absolute goal: under 5 s",
+            None,
+            5.0,
+        )
+    )
+    rows.append(
+        timed_row(
             "sampling",
             f"official draw {big:,}, workers=2, incl. digest",
-            t_big,
-            "absolute goal: under 10 s",
-            None,
-            10.0,
+            figures["w2"],
+            "the same draw with workers=1",
+            figures["w1"],
+            1.6,
         )
     )
 

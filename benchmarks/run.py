@@ -63,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_fmt(r.baseline, r.unit):>11} {ratio:>8} {goal:>7}  {met:<4} {r.baseline_name}",
                 flush=True,
             )
+            if r.spread is not None:
+                lo, hi = r.spread
+                text = f"min–max {_fmt(lo, r.unit)}–{_fmt(hi, r.unit)}"
+                if r.baseline_spread is not None:
+                    blo, bhi = r.baseline_spread
+                    text += f"; baseline {_fmt(blo, r.unit)}–{_fmt(bhi, r.unit)}"
+                print(f"{'':<14} {'':<52} {text}", flush=True)
     return 0
 
 

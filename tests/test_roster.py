@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import pathlib
 import warnings
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _digest_helpers import digest_by_hand
 from randcheck import (
     Categorical,
     Officer,
@@ -661,10 +661,7 @@ def test_to_columns_feeds_a_dataframe_back() -> None:
 
 # --- digest ---------------------------------------------------------------------------------------
 def by_hand(rows: list[list[str]], header: list[str]) -> str:
-    h = hashlib.sha256(b"randcheck-roster/1\n" + ("\t".join(header) + "\n").encode())
-    for row in sorted(rows, key=lambda r: r[0].encode()):
-        h.update(("\t".join(row) + "\n").encode())
-    return "sha256:" + h.hexdigest()
+    return digest_by_hand(rows, header)
 
 
 HEADER = [
@@ -759,10 +756,9 @@ def test_digest_changes_when_a_row_is_removed() -> None:
 
 def test_officer_digest_uses_its_own_recipe_name() -> None:
     o = OfficerRoster.from_officers([Officer("A001", "王某")])
-    h = hashlib.sha256(b"randcheck-officers/1\n")
-    h.update(b"officer_id\tname\tunit\tdepartment\tarea\tskills\texpert\tactive\tload_cap\n")
-    h.update(b"A001\t\xe7\x8e\x8b\xe6\x9f\x90\t\t\t\t\t0\t1\t-1\n")
-    assert o.digest() == "sha256:" + h.hexdigest()
+    header = [c.name for c in OfficerRoster.COLUMNS]
+    row = ["A001", "王某", "", "", "", "", "0", "1", "-1"]
+    assert o.digest() == digest_by_hand([row], header, "randcheck-officers/2")
 
 
 # --- filtering (定向) -------------------------------------------------------------------------

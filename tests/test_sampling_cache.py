@@ -4,7 +4,6 @@ selection, and the roster digest's byte assembly."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 
 import numpy as np
@@ -13,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck.roster as roster_module
+from _digest_helpers import digest_by_hand
 from _sampling_helpers import credit_codes, make_roster
 from randcheck import TargetRoster
 from randcheck import sampling as sampling_module
@@ -211,7 +211,7 @@ def test_code_order_sorts_credit_codes_by_bytes(
 
 # --- roster digest --------------------------------------------------------------------------------
 def by_hand(roster: TargetRoster) -> str:
-    """The recipe ``randcheck-roster/1`` in plain Python, from the roster's plain columns."""
+    """The recipe ``randcheck-roster/2`` in plain Python, from the roster's plain columns."""
     cols = roster.to_columns()
     header = [c.name for c in roster.COLUMNS] + list(roster.extra_columns)
 
@@ -227,10 +227,8 @@ def by_hand(roster: TargetRoster) -> str:
             return "" if np.isnat(v) else str(v)
         return str(v)
 
-    lines = ["\t".join(text(h, cols[h][i]) for h in header) for i in range(len(roster))]
-    body = "".join(sorted((line + "\n" for line in lines), key=lambda s: s.split("\t")[0].encode()))
-    h = hashlib.sha256(f"randcheck-roster/1\n{chr(9).join(header)}\n".encode() + body.encode())
-    return "sha256:" + h.hexdigest()
+    rows = [[text(h, cols[h][i]) for h in header] for i in range(len(roster))]
+    return digest_by_hand(rows, header)
 
 
 def awkward(n: int = 300, seed: int = 0) -> TargetRoster:

@@ -134,7 +134,7 @@ from randcheck.revisits import (
     record_revisits,
     verify_revisits,
 )
-from randcheck.roster import Categorical, OfficerRoster, TagSet, TargetRoster
+from randcheck.roster import Categorical, OfficerRoster, RosterDigest, TagSet, TargetRoster
 from randcheck.sampling import (
     RATE_PRESETS,
     Commitment,
@@ -226,6 +226,7 @@ __all__ = [
     "RevisitReceipt",
     "RevisitReport",
     "RiskClass",
+    "RosterDigest",
     "RosterError",
     "RosterWarning",
     "Rule",

@@ -46,7 +46,7 @@ def frame(columns: Mapping[str, Any]) -> Any:
 def arrow(columns: Mapping[str, Any]) -> Any:
     """A :class:`pyarrow.Table` of ``columns`` (needs pyarrow)."""
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]  # optional: only this needs it
+        import pyarrow as pa  # optional: only this needs it
     except ImportError:  # pragma: no cover - pyarrow is in the test environment
         raise ImportError("to_arrow() needs pyarrow: pip install pyarrow") from None
     return pa.table({k: _plain(v) for k, v in columns.items()})

@@ -281,7 +281,15 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     plan = _plan(args.plan, args.encoding)
     commitment = _read_commitment(args.commitment) if args.commitment else None
     _progress(f"drawing from {len(roster)} targets")
-    result = draw(roster, plan, seed=args.seed, commitment=commitment, drawn_by=args.drawn_by)
+    result = draw(
+        roster,
+        plan,
+        seed=args.seed,
+        commitment=commitment,
+        drawn_by=args.drawn_by,
+        workers=args.workers,
+        progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
+    )
     args.outputs.text(args.out, result.receipt.to_json())
     if args.sample:
         cols = result.to_columns(roster)
@@ -641,6 +649,9 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--drawn-by", help="who draws, for the record")
     dr.add_argument("--out", help="write the receipt JSON here (default: stdout)")
     dr.add_argument("--sample", help="write the drawn targets as CSV here")
+    dr.add_argument(
+        "--workers", type=int, default=1, help="processes that hash (default 1; at most the cores)"
+    )
     dr.set_defaults(run=_cmd_draw)
 
     v = sub.add_parser("verify", help="recompute a draw or batch from its receipt, or an archive")

@@ -7,7 +7,7 @@ Usage::
 ``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/1``) or of a
 batch of item draws (``randcheck-batch/1``), and ``roster.csv`` the published roster, as written
 by ``TargetRoster.to_csv``. The program recomputes the roster's fingerprint (recipe
-``randcheck-roster/1``) and the whole draw from the receipt's public seed, key path, stream and
+``randcheck-roster/2``) and the whole draw from the receipt's public seed, key path, stream and
 plan (``randcheck-prn/1``, ``randcheck-draw/1``), then compares the strata and the sample with the
 receipt. For a batch it does so for every item's draw (or the joint task's one draw, on the
 roster restricted to the items' scopes), checks the batch commitment
@@ -33,7 +33,7 @@ from typing import Any
 COLUMNS = ("credit_code", "name", "risk_class", "industry", "area", "status", "tags",
            "abnormal", "complaints", "last_inspected")
 RECIPES = {"prn": "randcheck-prn/1", "design": "randcheck-draw/1",
-           "roster": "randcheck-roster/1", "sample": "randcheck-sample/1"}
+           "roster": "randcheck-roster/2", "sample": "randcheck-sample/1"}
 PLAN_FIELDS = {"format", "name", "eligibility", "strata", "rates", "overall_rate", "multipliers",
                "total", "allocation", "prevalence", "min_per_stratum", "no_exemption", "within",
                "size_column", "attention", "attention_multiplier", "attention_rate",
@@ -76,7 +76,7 @@ class Report:
         return "\n".join([*lines, f"结论 result: {verdict}"])
 
 
-# ---------------------------------------------------------------- randcheck-roster/1
+# ---------------------------------------------------------------- randcheck-roster/2
 def read_roster(path: str) -> tuple[list[str], list[Row]]:
     """The CSV's columns (fixed ones, then the user's own, alphabetical) and its rows."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -92,12 +92,34 @@ def read_roster(path: str) -> tuple[list[str], list[Row]]:
     return [*COLUMNS, *sorted(header[len(COLUMNS) :])], rows
 
 
-def roster_digest(columns: Sequence[str], rows: Iterable[Row]) -> str:
-    """Header line, then one tab-joined line per row in credit-code order, all hashed."""
-    h = hashlib.sha256(b"randcheck-roster/1\n" + ("\t".join(columns) + "\n").encode("utf-8"))
-    for row in sorted(rows, key=lambda r: r["credit_code"]):
-        h.update(("\t".join(row[c] for c in columns) + "\n").encode("utf-8"))
-    return "sha256:" + h.hexdigest()
+def id_key(unit_id: str) -> int:
+    """The id's 64-bit key: SplitMix64's finaliser over its 8-byte little-endian pieces."""
+    data = unit_id.encode("utf-8")
+    h = len(data)
+    for i in range(0, len(data), 8):
+        z = h ^ int.from_bytes(data[i : i + 8], "little")
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        h = z ^ (z >> 31)
+    return h
+
+
+def roster_digest(
+    columns: Sequence[str], rows: Iterable[Row], recipe: str = "randcheck-roster/2"
+) -> str:
+    """Rows in 256 buckets by the id key's top byte, each hashed in (key, id) order; a root."""
+    rows = list(rows)
+    ident = columns[0]
+    buckets: list[list[tuple[int, bytes, bytes]]] = [[] for _ in range(256)]
+    for row in rows:
+        k = id_key(row[ident])
+        line = ("\t".join(row[c] for c in columns) + "\n").encode("utf-8")
+        buckets[k >> 56].append((k, row[ident].encode("utf-8"), line))
+    head = f"{recipe}\n" + "\t".join(columns) + f"\n{len(rows)}\n"
+    root = hashlib.sha256(head.encode("utf-8"))
+    for bucket in buckets:
+        root.update(hashlib.sha256(b"".join(line for _, _, line in sorted(bucket))).digest())
+    return "sha256:" + root.hexdigest()
 
 
 # ---------------------------------------------------------------- randcheck-prn/1

@@ -77,8 +77,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _allocation, _tables
+from randcheck import _allocation, _parallel, _tables
 from randcheck._dates import to_optional_date
+from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
@@ -90,7 +91,13 @@ from randcheck.randomness import (
     normalise_seed,
     source_for,
 )
-from randcheck.roster import RISK_LETTERS, Categorical, TargetRoster
+from randcheck.roster import (
+    RISK_LETTERS,
+    Categorical,
+    TargetRoster,
+    fingerprint_jobs,
+    seal_fingerprint,
+)
 
 __all__ = [
     "DRAW_RECIPE",
@@ -1715,62 +1722,45 @@ def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
     return np.lexsort((parts["lo"].astype(np.uint16), mid, hi))
 
 
-_FORKED_IDS: npt.NDArray[np.bytes_] | None = None  # read by worker processes (fork)
 _PARALLEL_MIN = 500_000
 
 
-def _hash_range(key: bytes, start: int, stop: int) -> npt.NDArray[np.float64]:
-    assert _FORKED_IDS is not None
-    return HashSource(key).uniforms(_FORKED_IDS[start:stop])
+_SLICE_ROWS = 1 << 20  # ids hashed by one job (a progress step)
 
 
 def _official_uniforms(
-    units: HashSource, ids: npt.NDArray[np.bytes_], workers: int, roster: TargetRoster
+    units: HashSource,
+    ids: npt.NDArray[np.bytes_],
+    workers: int,
+    roster: TargetRoster,
+    progress: ProgressArg = None,
 ) -> npt.NDArray[np.float64]:
-    """``units.uniforms(ids)``, hashed in ``workers`` processes when there are many ids.
+    """``units.uniforms(ids)``, and the roster's digest (it goes in the receipt), computed together.
 
-    The roster's digest is computed meanwhile (it goes in the receipt): in this process while
-    the workers hash, or, with one process and many ids, in a thread (numpy and hashlib release
-    the GIL on large arrays). The numbers are the same as from one process, bit for bit.
-    Worker processes are forked (they inherit the ids without copying), so this needs the
-    ``fork`` start method (Linux, macOS); elsewhere one process hashes everything.
+    With ``workers`` > 1 and many ids, the roster's buckets and slices of the ids are hashed as
+    jobs in at most ``workers`` processes (never more than the cores available) while this one
+    waits; the numbers are the same as from one process, bit for bit.
     """
-    global _FORKED_IDS
-    import multiprocessing
-
     n = ids.shape[0]
-    if workers <= 1 or n < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        if n < _PARALLEL_MIN:
-            roster.digest()
-            return units.uniforms(ids)
-        import threading
-
-        # numpy and hashlib release the GIL for large arrays: the digest overlaps the hashing.
-        digester = threading.Thread(target=roster.digest)
-        digester.start()
-        try:
-            return units.uniforms(ids)
-        finally:
-            digester.join()
-    import concurrent.futures
-    import warnings
-
-    bounds = np.linspace(0, n, workers + 1).astype(np.intp).tolist()
-    _FORKED_IDS = ids
+    if n < _PARALLEL_MIN:
+        workers = 1
+    parts = max(-(-n // _SLICE_ROWS), 2 * workers if workers > 1 else 1)
+    slices = np.linspace(0, n, parts + 1).astype(np.intp).tolist()
+    jobs = [
+        _parallel.Job(units.uniforms, (ids[a:b],), float(b - a))
+        for a, b in itertools.pairwise(slices)
+    ]
+    digest_jobs = fingerprint_jobs(roster, max(workers, -(-len(roster) // _SLICE_ROWS)))
+    everything = [*jobs, *digest_jobs]
+    report = Reporter(progress, int(sum(j.size for j in everything)), "hashing")
     try:
-        ctx = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            with warnings.catch_warnings():
-                # Python ≥ 3.12 warns about fork in a process with threads; the workers only
-                # hash bytes and touch no lock another thread could hold.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                futures = [
-                    pool.submit(_hash_range, units.key, a, b) for a, b in itertools.pairwise(bounds)
-                ]
-            roster.digest()
-            return np.concatenate([f.result() for f in futures])
+        results = _parallel.run(
+            everything, workers, done=lambda i, _: report.advance(int(everything[i].size))
+        )
     finally:
-        _FORKED_IDS = None
+        report.close()
+    seal_fingerprint(roster, results[len(jobs) :])
+    return np.concatenate(results[: len(jobs)]) if jobs else units.uniforms(ids)
 
 
 def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bool = False) -> str:
@@ -1814,6 +1804,7 @@ def draw(
     drawn_at: dt.datetime | None = None,
     source: HashSource | GeneratorSource | None = None,
     workers: int = 1,
+    progress: ProgressArg = None,
 ) -> Draw:
     """Draw targets from ``roster`` by ``plan``.
 
@@ -1847,11 +1838,16 @@ def draw(
     source : optional
         A ready source (e.g. a batch's child) instead of ``seed``/``rng``.
     workers : int
-        Processes that compute the targets' numbers in an official draw (default 1). With
-        more than one, rosters of 500,000 targets or more are hashed in that many forked
-        processes while this one computes the roster digest; the numbers are identical bit
-        for bit. Needs the ``fork`` start method (Linux, macOS), else one process is used.
-        Simulations ignore it.
+        Processes that hash in an official draw (default 1). With more than one, for
+        rosters of 500,000 targets or more, the targets' numbers and the roster's digest are
+        cut into jobs that run in at most that many forked processes (never more than the
+        cores available) while this one waits; the results are identical bit for bit. Needs
+        the ``fork`` start method (Linux, macOS), else one process is used. Simulations
+        ignore it.
+    progress : bool or callable, optional
+        Report the hashing of an official draw (the long part at 10⁷ targets): ``True`` for a
+        tqdm bar when tqdm is installed, or a callable ``progress(done, total)`` called with
+        the rows hashed so far (the roster's rows for its digest count too).
 
     Returns
     -------
@@ -1896,7 +1892,7 @@ def draw(
     picked_scores = None  # the drawn rows' scores, when a simulation has them at hand
     if isinstance(units, HashSource):
         ids_all = roster.credit_code if design.rows is None else roster.credit_code[design.rows]
-        u = _official_uniforms(units, ids_all, workers, roster)
+        u = _official_uniforms(units, ids_all, workers, roster, progress)
         del ids_all
         picked, picked_st = _select_all(design, roster, u, sizes, scale)
         del u

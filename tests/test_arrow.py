@@ -1,0 +1,176 @@
+"""Rosters from Arrow tables and Parquet files: the same roster as from CSV, the same errors."""
+
+from __future__ import annotations
+
+import io
+import pathlib
+
+import numpy as np
+import pytest
+
+from _sampling_helpers import credit_codes
+from randcheck import OfficerRoster, RosterError, RosterWarning, TargetRoster
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def frame_columns(n: int = 500, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "统一社会信用代码": credit_codes(n).astype("U18"),
+        "企业名称": np.array(["甲公司", "", "😀小店", "x,y"])[rng.integers(0, 4, n)],
+        "风险等级": np.array(list("ABCD"))[rng.integers(0, 4, n)],
+        "行业": np.array(["零售业", " 餐饮业", "典当"])[rng.integers(0, 3, n)],
+        "标签": np.array(["", "连锁", "连锁;重点"])[rng.integers(0, 3, n)],
+        "经营异常名录": rng.random(n) < 0.1,
+        "投诉次数": rng.integers(0, 5, n),
+        "上次检查日期": np.datetime64("2019-01-01") + rng.integers(0, 2000, n),
+    }
+
+
+def write(tmp_path: pathlib.Path, table: object, rows_per_group: int = 97) -> pathlib.Path:
+    path = tmp_path / "roster.parquet"
+    pq.write_table(table, path, row_group_size=rows_per_group)
+    return path
+
+
+def same(a: TargetRoster, b: TargetRoster) -> bool:
+    ca, cb = a.to_columns(), b.to_columns()
+    same_values = all(list(map(str, ca[k].tolist())) == list(map(str, cb[k].tolist())) for k in ca)
+    return a.digest() == b.digest() and same_values
+
+
+def test_parquet_in_many_row_groups_gives_the_csv_roster(tmp_path: pathlib.Path) -> None:
+    cols = frame_columns()
+    path = write(tmp_path, pa.table(cols))
+    assert pq.ParquetFile(path).num_row_groups > 3
+    from_file = TargetRoster.from_parquet(path)
+    by_csv = TargetRoster.from_columns(cols)
+    assert same(from_file, by_csv)
+    assert from_file.source == str(path)
+
+
+def test_from_dataframe_accepts_a_pyarrow_table() -> None:
+    cols = frame_columns(50)
+    assert same(TargetRoster.from_dataframe(pa.table(cols)), TargetRoster.from_columns(cols))
+
+
+def test_from_arrow_takes_record_batches_and_dictionary_columns() -> None:
+    cols = frame_columns(300, seed=1)
+    table = pa.table(cols)
+    table = table.set_column(3, "行业", table.column("行业").dictionary_encode())
+    batches = table.to_batches(max_chunksize=64)
+    assert len(batches) > 2
+    expected = TargetRoster.from_columns(cols)
+    assert same(TargetRoster.from_arrow(batches), expected)
+    assert same(TargetRoster.from_arrow(table), expected)
+    assert same(
+        TargetRoster.from_arrow(batches[0]),
+        TargetRoster.from_columns({k: v[:64] for k, v in cols.items()}),
+    )
+
+
+def test_missing_arrow_values_read_as_empty_cells() -> None:
+    codes = credit_codes(3).astype("U18").tolist()
+    table = pa.table(
+        {
+            "credit_code": codes,
+            "risk_class": ["A", "B", "C"],
+            "name": ["甲", None, "丙"],
+            "industry": pa.array(["零售业", None, "零售业"]).dictionary_encode(),
+            "complaints": [1, 2, 0],
+        }
+    )
+    expected = TargetRoster.from_columns(
+        {
+            "credit_code": codes,
+            "risk_class": ["A", "B", "C"],
+            "name": ["甲", "", "丙"],
+            "industry": ["零售业", "", "零售业"],
+            "complaints": [1, 2, 0],
+        }
+    )
+    assert same(TargetRoster.from_arrow(table), expected)
+
+
+def test_parquet_mapping_renames_columns(tmp_path: pathlib.Path) -> None:
+    cols = {"code": credit_codes(20).astype("U18"), "grade": np.array(list("ABCD") * 5)}
+    path = write(tmp_path, pa.table(cols), rows_per_group=7)
+    r = TargetRoster.from_parquet(path, mapping={"code": "credit_code", "grade": "risk_class"})
+    assert same(
+        r, TargetRoster.from_columns({"credit_code": cols["code"], "risk_class": cols["grade"]})
+    )
+
+
+def test_legacy_codes_of_other_lengths_are_kept_on_request(tmp_path: pathlib.Path) -> None:
+    codes = [*credit_codes(5).astype("U18").tolist(), "33010200012345", "91330100X"]
+    path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": list("ABCDABC")}), 3)
+    with pytest.warns(RosterWarning, match="2 problems .*legacy credit code"):
+        r = TargetRoster.from_parquet(path, legacy_codes=True)
+    assert r.invalid_credit_codes() == [(6, "33010200012345"), (7, "91330100X")]
+
+
+def test_a_bad_code_in_a_later_row_group_names_file_row_column_and_value(
+    tmp_path: pathlib.Path,
+) -> None:
+    codes = credit_codes(40).astype("U18")
+    codes[33] = "91130634MA07RWXK3X"
+    path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": ["A"] * 40}), 10)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_parquet(path)
+    err = info.value
+    assert (err.source, err.row, err.column, err.value) == (
+        str(path),
+        34,
+        "credit_code",
+        "91130634MA07RWXK3X",
+    )
+    assert "not a valid 统一社会信用代码" in str(err)
+
+
+def test_a_duplicate_id_across_row_groups_is_an_error(tmp_path: pathlib.Path) -> None:
+    codes = credit_codes(30).astype("U18")
+    codes[25] = codes[2]
+    path = write(tmp_path, pa.table({"credit_code": codes, "risk_class": ["A"] * 30}), 10)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_parquet(path)
+    err = info.value
+    assert (err.row, err.column, err.value) == (26, "credit_code", codes[2])
+    assert "duplicate id" in str(err)
+    assert err.report is not None
+    assert err.report.problems[0].fix == "this id is also in row 3: keep one of the rows"
+
+
+def test_a_parquet_file_without_the_risk_class_is_an_error(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, pa.table({"credit_code": credit_codes(3).astype("U18")}))
+    with pytest.raises(RosterError, match="required column missing: risk_class"):
+        TargetRoster.from_parquet(path)
+
+
+def test_officers_from_arrow() -> None:
+    table = pa.table({"执法证号": ["A1", "A2"], "姓名": ["王某", "李某"], "专长": ["食品", ""]})
+    expected = OfficerRoster.from_columns(
+        {"officer_id": ["A1", "A2"], "name": ["王某", "李某"], "skills": ["食品", ""]}
+    )
+    assert OfficerRoster.from_arrow(table).digest() == expected.digest()
+
+
+def test_from_arrow_leaves_the_callers_table_unchanged() -> None:
+    cols = frame_columns(40)
+    table = pa.table(cols)
+    before = table.to_pydict()
+    r = TargetRoster.from_arrow(table)
+    assert table.to_pydict() == before
+    with pytest.raises(ValueError, match="read-only"):
+        r.credit_code[0] = b"x"
+
+
+def test_an_empty_parquet_file_gives_an_empty_roster(tmp_path: pathlib.Path) -> None:
+    schema = pa.schema([("credit_code", pa.string()), ("risk_class", pa.string())])
+    path = write(tmp_path, schema.empty_table())
+    assert len(TargetRoster.from_parquet(path)) == 0
+    assert (
+        TargetRoster.from_parquet(path).digest()
+        == TargetRoster.from_csv(io.StringIO("credit_code,risk_class\n")).digest()
+    )

@@ -1,0 +1,280 @@
+"""The roster fingerprint ``randcheck-roster/2``: recipe, buckets, parts, parallel workers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import randcheck.roster as roster_module
+from _digest_helpers import digest_by_hand, id_key
+from _sampling_helpers import credit_codes
+from randcheck import OfficerRoster, RosterDigest, RosterError, TargetRoster, _parallel
+from strategies import target_rosters
+
+HEADER = [c.name for c in TargetRoster.COLUMNS]
+
+
+def roster(n: int = 3000, seed: int = 0) -> TargetRoster:
+    rng = np.random.default_rng(seed)
+    names = np.array(["", "甲公司", "😀小店", "x" * 40, "ü"])
+    return TargetRoster.from_columns(
+        {
+            "credit_code": credit_codes(n, 17 * seed),
+            "risk_class": np.array(list("ABCD"))[rng.integers(0, 4, n)],
+            "name": names[rng.integers(0, names.size, n)],
+            "complaints": rng.integers(0, 9, n),
+            "score": rng.random(n),
+        },
+        extra=["score"],
+    )
+
+
+def plain_rows(r: TargetRoster) -> list[list[str]]:
+    cols = r.to_columns()
+    header = [*HEADER, *r.extra_columns]
+    out = []
+    for i in range(len(r)):
+        row = []
+        for h in header:
+            v = cols[h][i]
+            if h == "abnormal":
+                row.append("1" if v else "0")
+            elif isinstance(v, np.datetime64):
+                row.append("" if np.isnat(v) else str(v))
+            elif isinstance(v, np.floating):
+                row.append(repr(float(v)))
+            else:
+                row.append(str(v))
+        out.append(row)
+    return out
+
+
+# --- the recipe -----------------------------------------------------------------------------------
+ids = st.lists(st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s), unique=True)
+
+
+@given(ids)
+def test_id_keys_follow_the_recipe_for_ids_of_any_length(values: list[str]) -> None:
+    expected = [id_key(v) for v in values]
+    as_strings = np.array(values, dtype=np.dtypes.StringDType())
+    as_bytes = np.array([v.encode("utf-8") for v in values], dtype="S")
+    assert roster_module.id_keys(as_strings).tolist() == expected
+    assert roster_module.id_keys(as_bytes).tolist() == expected
+
+
+def test_id_key_of_a_credit_code_is_fixed() -> None:
+    # Pinned: a change here changes every published roster digest.
+    assert id_key("91350100M000100Y43") == 0x91193A0170F393E8
+    assert roster_module.id_keys(np.array([b"91350100M000100Y43"])).tolist() == [0x91193A0170F393E8]
+
+
+@pytest.mark.parametrize("bucketed", [False, True])
+@given(keys=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([5, 2**63, 2**64 - 1])))
+def test_canonical_order_is_by_key_then_id(bucketed: bool, keys: list[int]) -> None:
+    ident = np.array([f"id{len(keys) - i:04d}".encode() for i in range(len(keys))])
+    k = np.array(keys, dtype=np.uint64)
+    order, bounds = roster_module._canonical_order(k, ident, bucketed)
+    expected = sorted(range(len(keys)), key=lambda i: (keys[i], ident[i]))
+    assert order.tolist() == expected
+    assert bounds.tolist() == [sum(1 for x in keys if x >> 56 < b) for b in range(257)]
+
+
+def test_digest_follows_the_recipe_by_hand() -> None:
+    r = roster(500)
+    assert r.digest() == digest_by_hand(plain_rows(r), [*HEADER, "score"])
+
+
+def test_digest_of_an_empty_roster_follows_the_recipe() -> None:
+    r = TargetRoster.from_columns({"credit_code": [], "risk_class": []})
+    assert r.digest() == digest_by_hand([], HEADER)
+
+
+def test_bucket_by_bucket_sorting_and_small_groups_give_the_same_digest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    r = roster(2000, seed=1)
+    expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
+    monkeypatch.setattr(roster_module, "_BUCKET_SORT_MIN", 0)
+    monkeypatch.setattr(roster_module, "_GROUP_ROWS", 3)
+    assert r.take(np.arange(len(r))[::-1]).digest() == expected
+
+
+def test_a_moved_value_between_two_rows_changes_the_digest() -> None:
+    # An insider swaps two targets' risk classes: same multiset of values, other roster.
+    r = roster(50)
+    cols = r.to_columns()
+    risk = cols["risk_class"].copy()
+    i, j = 0, int(np.flatnonzero(risk != risk[0])[0])
+    risk[[i, j]] = risk[[j, i]]
+    swapped = TargetRoster.from_columns({**cols, "risk_class": risk}, extra=["score"])
+    assert swapped.digest() != r.digest()
+
+
+# --- parallel -------------------------------------------------------------------------------------
+def test_digest_with_workers_is_the_same() -> None:
+    r = roster(4000, seed=2)
+    expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
+    assert r.digest(workers=2) == expected
+    assert r.take(np.arange(len(r))).digest(workers=3) == expected
+
+
+def test_digest_workers_must_be_whole_and_positive() -> None:
+    with pytest.raises(ValueError, match="workers = 0 must be a whole number ≥ 1"):
+        roster(10).digest(workers=0)
+
+
+def _pid_and_value(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def test_parallel_run_keeps_job_order_and_the_parent_idle() -> None:
+    jobs = [_parallel.Job(_pid_and_value, (i,), size=float(i % 3)) for i in range(9)]
+    results = _parallel.run(jobs, 2)
+    assert [v for _, v in results] == [i * i for i in range(9)]
+    pids = {p for p, _ in results}
+    if _parallel.can_fork() and _parallel.available_cores() >= 2:
+        assert os.getpid() not in pids  # the caller waits while the workers compute
+        assert len(pids) <= 2
+
+
+def test_parallel_run_never_uses_more_processes_than_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 1)
+    results = _parallel.run([_parallel.Job(_pid_and_value, (i,)) for i in range(4)], 8)
+    assert {p for p, _ in results} == {os.getpid()}  # one core: no worker process at all
+
+
+def test_available_cores_respects_the_affinity() -> None:
+    assert 1 <= _parallel.available_cores() <= len(os.sched_getaffinity(0))
+
+
+# --- parts ----------------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(target_rosters(max_rows=30), st.data())
+def test_a_roster_split_in_any_way_has_the_same_digest(r: TargetRoster, data: Any) -> None:
+    n = len(r)
+    perm = data.draw(st.permutations(range(n)))
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=4)))
+    split = data.draw(st.integers(0, 256))
+    low, high = RosterDigest(buckets=range(0, split)), RosterDigest(buckets=range(split, 256))
+    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
+        part = r.take(np.array(perm[a:b], dtype=np.intp))
+        low.update(part)
+        high.update(part)
+    high.merge(low)
+    assert high.seal() == r.digest()
+
+
+def test_parts_merged_from_several_accumulators_give_the_digest() -> None:
+    r = roster(3000, seed=4)
+    accs = [RosterDigest() for _ in range(3)]
+    for k, part in enumerate(np.array_split(np.random.default_rng(0).permutation(len(r)), 3)):
+        accs[k].update(r.take(part))
+    accs[0].merge(accs[1])
+    accs[2].merge(accs[0])
+    assert accs[2].seal() == r.digest()
+
+
+def test_officer_parts_give_the_officer_digest() -> None:
+    o = OfficerRoster.from_columns(
+        {"officer_id": [f"A{i:03d}" for i in range(40)], "name": ["王某"] * 40}
+    )
+    acc = RosterDigest(OfficerRoster)
+    acc.update(o.take(np.arange(0, 40, 2)))
+    acc.update(o.take(np.arange(1, 40, 2)))
+    assert acc.seal() == o.digest()
+
+
+def test_an_id_in_two_parts_is_an_error() -> None:
+    r = roster(20)
+    acc = RosterDigest()
+    acc.update(r.take([0, 1, 2]))
+    acc.update(r.take([2, 3]))
+    code = r.credit_code[2].decode()
+    with pytest.raises(RosterError, match=f"column 'credit_code', value '{code}'.*two parts"):
+        acc.seal()
+
+
+def test_sealing_with_buckets_missing_is_an_error() -> None:
+    acc = RosterDigest(buckets=range(0, 100))
+    acc.update(roster(20))
+    with pytest.raises(RosterError, match=r"buckets 100–255 were not accumulated \(156 of 256\)"):
+        acc.seal()
+
+
+def test_parts_with_other_columns_are_an_error() -> None:
+    r = roster(20)
+    acc = RosterDigest()
+    acc.update(r)
+    other = TargetRoster.from_columns(
+        {"credit_code": credit_codes(2, 999), "risk_class": ["A", "B"]}
+    )
+    with pytest.raises(RosterError, match="need the same columns"):
+        acc.update(other)
+
+
+def test_a_part_of_the_wrong_kind_is_an_error() -> None:
+    o = OfficerRoster.from_columns({"officer_id": ["A1"], "name": ["王某"]})
+    with pytest.raises(TypeError, match="a TargetRoster is needed, got OfficerRoster"):
+        RosterDigest().update(o)  # type: ignore[arg-type]
+
+
+def test_a_bucket_range_outside_the_recipe_is_an_error() -> None:
+    with pytest.raises(ValueError, match="consecutive buckets within 0–255"):
+        RosterDigest(buckets=range(0, 300))
+
+
+# --- progress -------------------------------------------------------------------------------------
+def test_digest_reports_progress_up_to_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(roster_module, "_GROUP_ROWS", 100)
+    r = roster(3000, seed=5)
+    seen: list[tuple[int, int]] = []
+    d = r.digest(workers=2, progress=lambda done, total: seen.append((done, total)))
+    assert d == roster(3000, seed=5).digest()
+    assert seen[-1] == (3000, 3000)
+    assert [s for s, _ in seen] == sorted(s for s, _ in seen)
+
+
+def test_an_official_draw_reports_progress_and_draws_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from randcheck import SamplingPlan, draw
+    from randcheck import sampling as sampling_module
+
+    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN", 100)
+    monkeypatch.setattr(sampling_module, "_SLICE_ROWS", 700)
+    plan = SamplingPlan(rates={"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.5})
+    quiet = draw(roster(3000, seed=6), plan, seed="p", drawn_at=None)
+    for workers in (1, 2):
+        seen: list[tuple[int, int]] = []
+        loud = draw(
+            roster(3000, seed=6),
+            plan,
+            seed="p",
+            workers=workers,
+            progress=lambda done, total, seen=seen: seen.append((done, total)),
+        )
+        assert loud.receipt.sample_digest == quiet.receipt.sample_digest
+        assert loud.receipt.roster_digest == quiet.receipt.roster_digest
+        # The ids hashed (5 slices of at most 700) and the roster's rows for its digest.
+        assert seen[-1] == (6000, 6000)
+        assert len(seen) >= 6
+
+
+def test_progress_true_shows_a_bar_and_draws_nothing_else(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("tqdm")
+    r = roster(500)
+    assert r.digest(progress=True) == roster(500).digest()
+
+
+def test_progress_of_another_kind_is_an_error() -> None:
+    with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
+        roster(10).digest(progress="yes")  # type: ignore[arg-type]
