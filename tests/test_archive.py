@@ -14,6 +14,8 @@ import warnings
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import randcheck
 
@@ -479,3 +481,40 @@ def test_concurrent_writers_of_one_archive_leave_one_whole_archive(
         check = randcheck.verify_archive(out / name, anchor=winners[0])
         assert check.draws_recomputed
         assert [p.name for p in out.iterdir()] == [name]  # no temporaries left
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.text(min_size=1, max_size=80))
+def test_an_extra_file_is_refused_or_round_trips_in_a_folder_and_a_zip(
+    tmp_path_factory: pytest.TempPathFactory, drawn: randcheck.Draw, name: str
+) -> None:
+    base = tmp_path_factory.mktemp("names")
+    unsafe = (
+        name.startswith(".")
+        or any(c in name for c in "/\\:")
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)
+    )
+    refused = ""
+    try:
+        folder = randcheck.write_archive(base / "a", receipt=drawn.receipt, extra={name: "x"})
+    except ValueError as exc:
+        refused = str(exc)
+    if unsafe or refused:
+        assert "use a plain file name" in refused
+        assert list(base.iterdir()) == []
+        return
+    assert (folder.path / name).read_text(encoding="utf-8") == "x"
+    zipped = randcheck.write_archive(base / "a.zip", receipt=drawn.receipt, extra={name: "x"})
+    assert zipped.anchor == folder.anchor
+    for written in (folder, zipped):
+        assert name in randcheck.verify_archive(written, anchor=written.anchor).files
+    assert sorted(p.name for p in base.iterdir()) == ["a", "a.zip"]
+
+
+def test_one_verify_takes_a_written_archive_and_its_anchor(
+    tmp_path: pathlib.Path, drawn: randcheck.Draw
+) -> None:
+    written = randcheck.write_archive(tmp_path / "a.zip", receipt=drawn.receipt)
+    randcheck.verify(written, anchor=written.anchor)
+    with pytest.raises(randcheck.VerificationError, match="does not match the published anchor"):
+        randcheck.verify(written, anchor="sha256:" + "0" * 64)

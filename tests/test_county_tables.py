@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 import randcheck
-from randcheck import Item, SamplingPlan, match_officers, merge_draws, year_figures
+from randcheck import (
+    Item,
+    SamplingPlan,
+    TargetRoster,
+    match_officers,
+    merge_draws,
+    year_figures,
+)
 from randcheck.policy import simulate_policy, simulate_results
 
 pd = pytest.importorskip("pandas")
@@ -91,3 +100,37 @@ def test_previews_escape_html() -> None:
     from randcheck._tables import preview_html
 
     assert "&lt;b&gt;" in preview_html("<b>", {"x": ["<b>"]}, 1)
+
+
+def test_tables_as_excel_sheets(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    for name, table, n in (
+        ("draw", drawn, len(drawn)),
+        ("visits", visits, len(visits)),
+        ("teams", teams, len(teams.to_rows())),
+        ("results", results, len(results)),
+        ("officers", county.officers, len(county.officers)),
+    ):
+        table.to_excel(tmp_path / f"{name}.xlsx")
+        ws = openpyxl.load_workbook(tmp_path / f"{name}.xlsx").active
+        assert ws.max_row == n + 1, name
+    drawn.to_excel(tmp_path / "named.xlsx", county.targets)
+    sheet = openpyxl.load_workbook(tmp_path / "named.xlsx").active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    first = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert header[:3] == ["credit_code", "name", "area"]
+    assert first[0] == str(drawn.to_columns()["credit_code"][0])  # text, never a number
+
+
+def test_a_roster_round_trips_through_excel(tmp_path: pathlib.Path) -> None:
+    roster = randcheck.example_county().targets.take(list(range(50)))
+    roster.to_excel(tmp_path / "t.xlsx")
+    back = TargetRoster.from_excel(tmp_path / "t.xlsx", extra=["risk_score"])
+    assert back.digest() == roster.digest()

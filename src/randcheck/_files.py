@@ -31,9 +31,9 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
-__all__ = ["OutputSet", "atomic_path", "check_writable", "write_bytes"]
+__all__ = ["Interrupted", "OutputSet", "atomic_path", "check_writable", "write_bytes"]
 
 
 def check_writable(
@@ -271,12 +271,6 @@ class OutputSet:
             with _signals_held():  # a temporary made is a temporary recorded, to be removed
                 self._temps[key] = _temporary(key)
         return self._temps[key]
-
-    @contextlib.contextmanager
-    def open(self, target: str | os.PathLike[str], **kwargs: Any) -> Iterator[IO[Any]]:
-        """Open the temporary for ``target`` for writing (arguments as :func:`open`)."""
-        with open(self.path(target), "w", **kwargs) as fh:
-            yield fh
 
     def commit(self) -> None:
         """Rename every temporary written into place, all together.

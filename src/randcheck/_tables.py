@@ -10,10 +10,13 @@ short HTML preview Jupyter shows (``_repr_html_``).
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from randcheck import _excel
 
 #: Rows shown in a notebook preview.
 PREVIEW_ROWS = 10
@@ -50,6 +53,30 @@ def arrow(columns: Mapping[str, Any]) -> Any:
     except ImportError:  # pragma: no cover - pyarrow is in the test environment
         raise ImportError("to_arrow() needs pyarrow: pip install pyarrow") from None
     return pa.table({k: _plain(v) for k, v in columns.items()})
+
+
+def excel(path: str | os.PathLike[str], columns: Mapping[str, Any]) -> None:
+    """Write ``columns`` as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra).
+
+    Dates are date cells (``NaT`` an empty cell), numbers are numbers (NaN an empty cell), text
+    is text; a credit code stays text, so Excel never turns it into ``9.14105E+17``.
+    """
+    names = list(columns)
+    cells = [_excel_cells(columns[k]) for k in names]
+    _excel.write_rows(path, names, zip(*cells, strict=True) if cells else iter(()))
+
+
+def _excel_cells(values: Any) -> list[Any]:
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind == "M":
+            days = values.astype("datetime64[D]")
+            return [None if np.isnat(d) else d.item() for d in days]
+        if values.dtype.kind == "S":
+            return [v.decode("utf-8", "replace") for v in values.tolist()]
+        if values.dtype.kind == "f":
+            return [None if v != v else v for v in values.tolist()]
+        return list(values.tolist())
+    return list(values)
 
 
 def preview_html(title: str, columns: Mapping[str, Any], total: int) -> str:

@@ -76,7 +76,8 @@ _ANCHOR = re.compile(r"sha256:[0-9a-f]{64}")
 _HEX = re.compile(r"[0-9a-f]{64}")
 # A plain file name: no folder part, not hidden, no characters that mean something to a shell,
 # a zip tool or another file system.
-_PLAIN = re.compile(r"[^./\\:\x00-\x1f\x7f][^/\\:\x00-\x1f\x7f]{0,199}")
+_PLAIN = re.compile(r"[^./\\:\x00-\x1f\x7f][^/\\:\x00-\x1f\x7f]*")
+_NAME_BYTES = 200  # file systems allow 255 bytes a name; a zip tool may add a suffix
 # Fixed zip timestamps and modes, so one archive's content always gives the same zip bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _ZIP_MODE = (stat.S_IFREG | 0o644) << 16
@@ -166,7 +167,11 @@ def _dump(obj: Any) -> bytes:
 
 
 def _is_plain(name: str) -> bool:
-    return _PLAIN.fullmatch(name) is not None
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return size <= _NAME_BYTES and _PLAIN.fullmatch(name) is not None
 
 
 def write_archive(
@@ -376,8 +381,9 @@ def _archive_files(
     for name, content in (extra or {}).items():
         if not _is_plain(name) or name in own:
             raise ValueError(
-                f"extra file {name!r}: use a plain file name (no folder, not hidden, no \\ or :) "
-                f"that is not one of the archive's own ({', '.join(own)})"
+                f"extra file {name!r}: use a plain file name (no folder, not hidden, no \\ or :, "
+                f"at most {_NAME_BYTES} bytes) that is not one of the archive's own "
+                f"({', '.join(own)})"
             )
         files[name] = content.encode("utf-8") if isinstance(content, str) else content
     if len(files) + 2 > MAX_ARCHIVE_FILES:

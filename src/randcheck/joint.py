@@ -406,6 +406,10 @@ class VisitTable:
         """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self._table_columns())
 
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self._table_columns())
+
     def _table_columns(self) -> dict[str, Any]:
         rows = self.to_rows()
         return _tables.columns_of_rows(rows, list(rows[0]) if rows else [])

@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -455,6 +456,10 @@ class Assignment:
     def to_arrow(self) -> Any:
         """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self._table_columns())
+
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self._table_columns())
 
     def _table_columns(self) -> dict[str, Any]:
         rows = self.to_rows()

@@ -999,6 +999,10 @@ class ResultTable:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
 
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self.to_columns())
+
     def to_rows(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per result (lists as lists, dates as ISO strings or ``None``)."""
         cols = self.to_columns()
@@ -1252,6 +1256,10 @@ class PublicationTable:
     def to_arrow(self) -> Any:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
+
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self.to_columns())
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per record: the public fields, dates as ISO strings (``None`` for none)."""

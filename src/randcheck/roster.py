@@ -1922,6 +1922,10 @@ class _Roster:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
 
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self.to_columns())
+
     def _plain(self, col: _Col, column: Column) -> np.ndarray[Any, Any]:
         idx, table = _canonical_bytes(col, column)
         if table is None:

@@ -69,6 +69,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
@@ -844,6 +845,10 @@ class Draw:
     def to_arrow(self, roster: TargetRoster | None = None) -> Any:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns(roster))
+
+    def to_excel(self, path: str | os.PathLike[str], roster: TargetRoster | None = None) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self.to_columns(roster))
 
     def _repr_html_(self) -> str:
         """Jupyter's preview: the size and recipe, then the first drawn targets."""
