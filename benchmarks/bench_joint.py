@@ -59,7 +59,7 @@ def twenty_items() -> list[Item]:
 
 def uncached_batch(roster: TargetRoster, items: list[Item]) -> Any:
     """The coordinated batch the plain way: every item hashes its own scope."""
-    base = HashSource.from_seed(SEED).child("batch/batch")
+    base = HashSource.from_seed(SEED).at(["batch", "batch"])
     rows = [draw(roster, item_plan(it), source=base, stream="units").rows for it in items]
     return merge_visits(roster, items, rows)
 

@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import consistent_sampler
 import numpy as np
 import pandas as pd
 
 from _harness import Row, best_time, credit_codes, interleaved, peak_bytes, timed_row
 from randcheck import Categorical, TargetRoster
-from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, draw
+from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, commit, draw, verify
+from randcheck.seeds import SeedRule
 
 
 def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
@@ -187,6 +189,30 @@ def run(quick: bool) -> list[Row]:
             5.0,
         )
     )
+
+    # Verifying a committed draw costs at most 1.2× drawing it (issue 12): the same roster
+    # (digest known), medians of interleaved runs.
+    committed = commit(
+        rv, plan1, seed_rule=SeedRule.dice(8), seed_from="eight ten-sided dice rolled in public"
+    )
+    dice = "2023-11-07 3 1 4 1 5 9 2 6"
+    made = draw(rv, plan1, seed=dice, commitment=committed)
+    figures = interleaved(
+        {
+            "verify": lambda: verify(made.receipt, rv),
+            "draw": lambda: draw(rv, plan1, seed=dice, commitment=committed),
+        },
+        repeat=repeat,
+    )
+    row = timed_row(
+        "sampling",
+        f"verify a committed draw of {mid:,}",
+        figures["verify"],
+        "drawing it",
+        figures["draw"],
+        1.2,
+    )
+    rows.append(attrs.evolve(row, lower_is_better=True))
 
     # Verifiable, 10⁷ (quick: 10⁵): workers=1 and workers=2, fingerprint included.
     rb = _roster(big, score=False)

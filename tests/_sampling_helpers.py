@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import CREDIT_CODE_ALPHABET, TargetRoster
+from randcheck import (
+    CREDIT_CODE_ALPHABET,
+    Commitment,
+    SamplingPlan,
+    SeedRule,
+    TargetRoster,
+    commit,
+)
 
 _WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
 _ALPHA = np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
@@ -53,3 +61,13 @@ def make_roster(
 def snapshot(roster: TargetRoster) -> dict[str, np.ndarray]:
     """Copies of every plain column, to check a roster was not modified."""
     return {k: np.array(v, copy=True) for k, v in roster.to_columns().items()}
+
+
+# A seed rule that takes any non-empty seed (after NFKC and white space collapsing), so tests can
+# commit to draws with short made-up seeds; the lottery presets are tested in test_seeds.py.
+ANY_SEED = SeedRule.custom("test-seed", r".+")
+
+
+def commit_any(roster: TargetRoster, plan: SamplingPlan, **kwargs: Any) -> Commitment:
+    """:func:`randcheck.commit` under :data:`ANY_SEED`, with a made-up seed source."""
+    return commit(roster, plan, seed_rule=ANY_SEED, seed_from="a test seed", **kwargs)

@@ -47,6 +47,10 @@ def test_commit_draw_verify_round_trip(
                 "risk_score",
                 "--plan",
                 str(files["plan"]),
+                "--seed-rule",
+                "shuangseqiu",
+                "--seed-from",
+                "福利彩票双色球 2023-03-07 开奖结果",
                 "--out",
                 str(d / "commitment.json"),
             ]
@@ -312,6 +316,10 @@ def test_batch_match_and_verify_drive_a_whole_batch(
                 "--items",
                 str(f["items"]),
                 "--commit-only",
+                "--seed-rule",
+                "shuangseqiu",
+                "--seed-from",
+                "福利彩票双色球 2023-03-07 开奖结果",
                 "--out",
                 str(d / "commitment.json"),
             ]
@@ -340,7 +348,7 @@ def test_batch_match_and_verify_drive_a_whole_batch(
         == 0
     )
     receipt = json.loads((d / "batch.json").read_text(encoding="utf-8"))
-    assert receipt["format"] == "randcheck-batch/1"
+    assert receipt["format"] == "randcheck-batch/2"
     assert receipt["commitment"] == json.loads((d / "commitment.json").read_text())["digest"]
     match_args = [
         "match",
@@ -492,6 +500,7 @@ def test_a_gbk_roster_loads_with_encoding(
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(files["roster"].read_text(encoding="utf-8").encode("gb18030"))
     args = ["commit", "--roster", str(gbk), "--extra", "risk_score", "--plan", str(files["plan"])]
+    args += ["--seed-rule", "dice:6", "--seed-from", "six dice rolled in public"]
     assert main(args) == 2
     assert "--encoding gb18030" in capsys.readouterr().err
     assert main([*args, "--encoding", "gb18030"]) == 0
@@ -561,6 +570,10 @@ def test_a_bad_plan_file_is_named(
                 "risk_score",
                 "--plan",
                 str(plan),
+                "--seed-rule",
+                "dice:6",
+                "--seed-from",
+                "six dice rolled in public",
             ]
         )
         == 2

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import randcheck
+from _sampling_helpers import ANY_SEED
 from randcheck import (
     BatchError,
     BatchReceipt,
@@ -92,7 +93,7 @@ def test_coordinated_batch_equals_plain_item_draws_from_the_batch_key(
     county: ExampleCounty,
 ) -> None:
     b = draw_batch(county.targets, county.items, seed=SEED, batch="2024-1")
-    base = HashSource.from_seed(SEED).child("batch/2024-1")
+    base = HashSource.from_seed(SEED).at(["batch", "2024-1"])
     for item in county.items:
         plain = draw(county.targets, item_plan(item), source=base, stream="units")
         mine = b.draws[item.code]
@@ -107,9 +108,9 @@ def test_coordinated_batch_equals_plain_item_draws_from_the_batch_key(
 def test_independent_batch_gives_each_item_its_own_stream(county: ExampleCounty) -> None:
     items = county.items[:5]
     b = draw_batch(county.targets, items, seed=SEED, coordinated=False)
-    base = HashSource.from_seed(SEED).child("batch/batch")
+    base = HashSource.from_seed(SEED).at(["batch", "batch", "item"])
     for item in items:
-        plain = draw(county.targets, item_plan(item), source=base, stream=f"units/{item.code}")
+        plain = draw(county.targets, item_plan(item), source=base, stream=item.code)
         assert plain.rows.tolist() == b.draws[item.code].rows.tolist()
     assert b.receipt.mode == "independent"
 
@@ -703,7 +704,7 @@ def _mutations(county: ExampleCounty) -> dict[str, Any]:
         "visits": set_(("visits",), lambda v: v - 1),
         "visits digest": set_(("visits_digest",), "sha256:" + "0" * 64),
         "merge recipe": set_(("merge_recipe",), "randcheck-merge/2"),
-        "format": set_(("format",), "randcheck-batch/2"),
+        "format": set_(("format",), "randcheck-batch/1"),
         "one draw less": set_(("draws",), lambda d: d[:-1]),
         "roster digest": set_(("roster_digest",), "sha256:" + "1" * 64),
         "year": set_(("year",), 1999),
@@ -776,7 +777,7 @@ def test_verify_rejects_unreadable_receipts(county: ExampleCounty) -> None:
     with pytest.raises(
         VerificationError, match="batch receipt: mode: missing from the batch receipt"
     ):
-        verify_batch({"format": "randcheck-batch/1"}, county.targets)
+        verify_batch({"format": "randcheck-batch/2"}, county.targets)
 
 
 def test_verify_checks_a_joint_task(county: ExampleCounty) -> None:
@@ -793,11 +794,13 @@ def test_verify_checks_a_joint_task(county: ExampleCounty) -> None:
 def test_a_batch_commitment_is_checked_and_recorded() -> None:
     county = randcheck.example_county()
     items = county.items[:4]
-    c = randcheck.commit_batch(county.targets, items)
+    c = randcheck.commit_batch(county.targets, items, seed_rule=ANY_SEED, seed_from="test")
     b = randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=c)
     assert b.receipt.commitment == c.digest
     randcheck.verify_batch(b.receipt, county.targets)
-    other = randcheck.commit_batch(county.targets, items, coordinated=False)
+    other = randcheck.commit_batch(
+        county.targets, items, coordinated=False, seed_rule=ANY_SEED, seed_from="test"
+    )
     with pytest.raises(randcheck.BatchError, match="commitment does not match"):
         randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=other)
 
@@ -809,7 +812,9 @@ def test_a_forged_batch_commitment_fails_verification() -> None:
         county.targets,
         items,
         seed="2023-11-07",
-        commitment=randcheck.commit_batch(county.targets, items),
+        commitment=randcheck.commit_batch(
+            county.targets, items, seed_rule=ANY_SEED, seed_from="test"
+        ),
     )
     data = b.receipt.to_dict()
     data["commitment"] = "sha256:" + "0" * 64
@@ -823,21 +828,31 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
     county = randcheck.example_county()
     items = [it for it in county.items if it.code.endswith("-07")]
     plan = randcheck.SamplingPlan(overall_rate=0.5)
-    c = randcheck.commit_joint_task(county.targets, items, plan)
+    c = randcheck.commit_joint_task(
+        county.targets, items, plan, seed_rule=ANY_SEED, seed_from="test"
+    )
     task = randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=c)
     randcheck.verify_batch(task.receipt, county.targets)
     other = randcheck.commit_joint_task(
-        county.targets, items, randcheck.SamplingPlan(overall_rate=0.4)
+        county.targets,
+        items,
+        randcheck.SamplingPlan(overall_rate=0.4),
+        seed_rule=ANY_SEED,
+        seed_from="test",
     )
     with pytest.raises(randcheck.BatchError, match="commitment does not match"):
         randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=other)
     assert (
         rv.commitment_digest(
-            task.receipt.draws[0].roster_digest, rv.plan_digest(plan.to_dict()), "batch/task/units"
+            task.receipt.draws[0].roster_digest,
+            rv.plan_digest(plan.to_dict()),
+            ["batch", "task", "units"],
+            ANY_SEED.to_dict(),
+            "test",
         )
         == c.digest
     )
-    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+    with pytest.raises(randcheck.BatchError, match="key path"):
         randcheck.draw_joint_task(
             county.targets, items, plan, seed="2023-11-07", commitment=c, batch="task-b"
         )

@@ -1,4 +1,4 @@
-"""The randcheck-prn/1 recipe: keys, per-unit numbers (fast path == reference), seed errors."""
+"""The randcheck-prn/2 recipe: keys, per-unit numbers (fast path == reference), seed errors."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from randcheck.randomness import (
     GeneratorSource,
     HashSource,
     child_key,
+    key_at,
     root_key,
     source_for,
     uniform_reference,
@@ -25,17 +26,43 @@ KEY = child_key(root_key("2023-1107"), "targets")
 
 
 def test_root_key_is_sha256_of_recipe_nul_and_stripped_seed() -> None:
-    expected = hashlib.sha256(b"randcheck-prn/1\x00" + "双色球 03 08".encode()).digest()
+    expected = hashlib.sha256(b"randcheck-prn/2\x00" + "双色球 03 08".encode()).digest()
     assert root_key("  双色球 03 08\n") == expected
 
 
-def test_child_key_is_sha256_of_key_nul_and_label() -> None:
+def test_child_key_is_sha256_of_key_nul_length_and_label() -> None:
     k = root_key("s")
-    assert child_key(k, "item/SW-02") == hashlib.sha256(k + b"\x00item/SW-02").digest()
+    label = "item/SW-02 检查".encode()
+    expected = hashlib.sha256(k + b"\x00" + len(label).to_bytes(4, "big") + label).digest()
+    assert child_key(k, "item/SW-02 检查") == expected
 
 
-def test_reference_number_is_top_53_bits_of_sha256_of_key_and_id() -> None:
-    d = hashlib.sha256(KEY + b"91350100M000100Y43").digest()
+def test_a_label_with_a_slash_is_one_label_never_two() -> None:
+    """Defect 1: ("item/SW-02",) and ("item", "SW-02") are different keys, by every route."""
+    root = HashSource.from_seed("2025-03-04")
+    joined = root.child("item/SW-02")
+    split = root.child("item").child("SW-02")
+    assert joined.key != split.key
+    assert key_at("2025-03-04", ["item/SW-02"]) == joined.key
+    assert key_at("2025-03-04", ["item", "SW-02"]) == split.key == root.at(["item", "SW-02"]).key
+
+
+def test_a_child_key_and_a_units_number_never_share_a_hash_input() -> None:
+    """The byte after the key keeps keys and numbers apart: 0x00 for a child, 0x01 for a unit."""
+    k = root_key("s")
+    unit = hashlib.sha256(k + b"\x01" + b"units").digest()
+    assert child_key(k, "units") != unit
+    assert uniform_reference(k, "units") == (int.from_bytes(unit[:8], "big") >> 11) / 2**53
+
+
+@pytest.mark.parametrize("path", ["units", b"units", ["units", ""], ["units", 3], None])
+def test_a_key_path_must_be_a_list_of_non_empty_labels(path: object) -> None:
+    with pytest.raises(PlanError, match="path"):
+        key_at("s", path)  # type: ignore[arg-type]
+
+
+def test_reference_number_is_top_53_bits_of_sha256_of_key_one_and_id() -> None:
+    d = hashlib.sha256(KEY + b"\x01" + b"91350100M000100Y43").digest()
     assert (
         uniform_reference(KEY, "91350100M000100Y43") == (int.from_bytes(d[:8], "big") >> 11) / 2**53
     )
@@ -77,7 +104,7 @@ def test_child_sources_follow_the_child_key_rule_and_record_their_path() -> None
     src = HashSource.from_seed(" 2023-1107 ").child("targets").child("rounding")
     assert src.key == child_key(child_key(root_key("2023-1107"), "targets"), "rounding")
     assert src.describe() == {
-        "recipe": "randcheck-prn/1",
+        "recipe": "randcheck-prn/2",
         "seed": "2023-1107",
         "path": ["targets", "rounding"],
     }

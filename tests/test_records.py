@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck
+from _sampling_helpers import commit_any
 from randcheck import (
     BatchReceipt,
     Commitment,
@@ -21,7 +22,6 @@ from randcheck import (
     SamplingPlan,
     TargetRoster,
     VerificationError,
-    commit,
     draw,
 )
 from randcheck._records import canonical_json, strict_loads
@@ -42,7 +42,7 @@ def county() -> randcheck.ExampleCounty:
 @pytest.fixture(scope="module")
 def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
     plan = SamplingPlan(rates=RATES)
-    return draw(county.targets, plan, seed=SEED, commitment=commit(county.targets, plan))
+    return draw(county.targets, plan, seed=SEED, commitment=commit_any(county.targets, plan))
 
 
 def refused(reader: Any, value: Any, words: str) -> None:
@@ -172,13 +172,14 @@ def test_a_batch_receipt_names_the_path_into_its_draws(county: randcheck.Example
 
 
 def test_a_commitment_is_read_strictly(county: randcheck.ExampleCounty) -> None:
-    c = commit(county.targets, SamplingPlan(rates=RATES))
+    c = commit_any(county.targets, SamplingPlan(rates=RATES))
     assert Commitment.from_json(c.to_json()) == c
     assert Commitment.from_json(c.canonical_json()) == c
     refused(
         Commitment.from_dict,
-        c.to_dict() | {"key": "units2"},
-        "commitment: digest: does not follow from the roster digest, plan digest and key",
+        c.to_dict() | {"path": ["units2"]},
+        "commitment: digest: does not follow from the roster digest, plan digest, path, seed rule "
+        "and seed source",
     )
     refused(Commitment.from_dict, c.to_dict() | {"seed": "x"}, "commitment: seed: unknown field")
     refused(
@@ -186,8 +187,13 @@ def test_a_commitment_is_read_strictly(county: randcheck.ExampleCounty) -> None:
         c.to_dict() | {"recipe": "randcheck-commitment/0"},
         "commitment: recipe: commitment format 'randcheck-commitment/0' is not one this",
     )
-    text = c.to_json().replace('"key": "units"', '"key": "units", "key": "batch/1"')
-    refused(Commitment.from_json, text, "commitment: key: this key appears twice")
+    text = c.to_json().replace('"seed_from": ', '"seed_from": "x", "seed_from": ')
+    refused(Commitment.from_json, text, "commitment: seed_from: this key appears twice")
+    refused(
+        Commitment.from_dict,
+        c.to_dict() | {"seed_rule": {"recipe": "randcheck-seed-rule/1"}},
+        "commitment: seed_rule: seed_rule: fields",
+    )
 
 
 def test_reading_does_not_change_the_callers_dict(drawn: randcheck.Draw) -> None:
@@ -235,7 +241,7 @@ def test_every_record_kind_round_trips(county: randcheck.ExampleCounty) -> None:
         _results(), RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
     )
     records = [
-        commit(county.targets, plan),
+        commit_any(county.targets, plan),
         draw(county.targets, plan, seed=SEED).receipt,
         randcheck.draw_batch(county.targets, county.items[:3], seed=SEED).receipt,
         revisit.receipt,
@@ -272,7 +278,7 @@ def _results() -> ResultTable:
 
 def test_one_verify_takes_every_record_kind(county: randcheck.ExampleCounty) -> None:
     plan = SamplingPlan(rates=RATES)
-    c = commit(county.targets, plan)
+    c = commit_any(county.targets, plan)
     randcheck.verify(c, county.targets, plan=plan)
     randcheck.verify(c.to_json(), county.targets)
     d = draw(county.targets, plan, seed=SEED, commitment=c)
@@ -293,7 +299,7 @@ def test_verify_finds_a_commitment_made_for_another_roster(
     county: randcheck.ExampleCounty,
 ) -> None:
     plan = SamplingPlan(rates=RATES)
-    c = commit(county.targets, plan)
+    c = commit_any(county.targets, plan)
     smaller = county.targets.take(list(range(100)))
     with pytest.raises(VerificationError, match="roster changed: the commitment's roster digest"):
         randcheck.verify(c, smaller)

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from _sampling_helpers import ANY_SEED, commit_any
 from randcheck import PlanError, TargetRoster, credit_code_check_character
 from randcheck import reference_verifier as rv
-from randcheck.sampling import Eligibility, SamplingPlan, commit, draw, verify
+from randcheck.sampling import Eligibility, SamplingPlan, draw, verify
 
 VERIFIER = Path(rv.__file__)
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -57,8 +58,7 @@ def publish(
         roster,
         plan,
         seed=seed,
-        commitment=commit(roster, plan, stream="item/SW-01"),
-        stream="item/SW-01",
+        commitment=commit_any(roster, plan, stream="item/SW-01"),
     )
     receipt, csv = folder / "receipt.json", folder / "roster.csv"
     receipt.write_text(d.receipt.to_json(), encoding="utf-8")
@@ -392,7 +392,7 @@ def test_reference_verifier_agrees_with_the_fast_path_on_any_small_draw(
     assert sorted(d.id_list()) == report.sample
 
 
-# ----------------------------------------------------------------- batches (randcheck-batch/1)
+# ----------------------------------------------------------------- batches (randcheck-batch/2)
 def _county_batch(tmp_path: Path, mode: str) -> tuple[Path, Path]:
     import randcheck
 
@@ -403,7 +403,13 @@ def _county_batch(tmp_path: Path, mode: str) -> tuple[Path, Path]:
             county.targets, items, SamplingPlan(overall_rate=0.5), seed="2023-11-07"
         )
     else:
-        c = randcheck.commit_batch(county.targets, items, coordinated=mode == "coordinated")
+        c = randcheck.commit_batch(
+            county.targets,
+            items,
+            coordinated=mode == "coordinated",
+            seed_rule=ANY_SEED,
+            seed_from="test",
+        )
         b = randcheck.draw_batch(
             county.targets,
             items,
@@ -451,9 +457,10 @@ def test_reference_verifier_rejects_a_rerolled_stream_under_the_commitment(
 ) -> None:
     roster = make_roster(300)
     plan = SamplingPlan(overall_rate=0.2)
-    honest = draw(roster, plan, seed="s", commitment=commit(roster, plan))
+    honest = draw(roster, plan, seed="s", commitment=commit_any(roster, plan)).receipt.to_dict()
     forged = draw(roster, plan, seed="s", stream="units7").receipt.to_dict()
-    forged["commitment"] = honest.receipt.commitment
+    for field in ("commitment", "seed_rule", "seed_from", "warnings"):
+        forged[field] = honest[field]
     receipt, csv_path = tmp_path / "r.json", tmp_path / "roster.csv"
     receipt.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
     roster.to_csv(csv_path)

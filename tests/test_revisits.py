@@ -47,7 +47,7 @@ def test_official_revisits_verify() -> None:
     r = draw_revisits(t, RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED)
     verify_revisits(r.receipt, t)
     verify_revisits(r.receipt.to_json(), t)
-    assert r.receipt.format == "randcheck-revisit/1"
+    assert r.receipt.format == "randcheck-revisit/2"
 
 
 def test_frame_is_the_results_entered_by_as_of() -> None:

@@ -148,6 +148,7 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
+from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
 __version__ = "0.1.0.dev0"
@@ -205,6 +206,7 @@ __all__ = [
     "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
+    "NumberGroup",
     "Officer",
     "OfficerRoster",
     "PairProbabilities",
@@ -231,6 +233,7 @@ __all__ = [
     "RosterWarning",
     "Rule",
     "SamplingPlan",
+    "SeedRule",
     "Status",
     "Stratum",
     "TagSet",

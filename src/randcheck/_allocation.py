@@ -150,6 +150,20 @@ def systematic_rounding(expected: Sequence[float], start: float, exact_total: bo
     return sizes
 
 
+def independent_rounding(expected: Sequence[float], starts: Sequence[float]) -> list[int]:
+    """Integer sizes ``n_h = ⌊x_h⌋ + (1 if u_h < x_h − ⌊x_h⌋ else 0)``, one start ``u_h`` each.
+
+    ``x_h − ⌊x_h⌋`` is exact in floats, so ``E[n_h] = x_h`` exactly when ``u_h`` is uniform on
+    [0, 1). With the same ``u_h``, ``n_h`` never decreases as ``x_h`` grows: draws at a lower
+    rate are nested in draws at a higher one, stratum by stratum. The total is not fixed.
+    """
+    sizes = []
+    for x, u in zip(expected, starts, strict=True):
+        whole = math.floor(x)
+        sizes.append(whole + (1 if u < x - whole else 0))
+    return sizes
+
+
 def _points_below(c: float, start: float) -> int:
     """Number of k ≥ 0 with start + k < c, exactly: ``⌊c⌋ + (1 if start < c − ⌊c⌋ else 0)``.
 

@@ -594,7 +594,7 @@ def _cross_check(files: Mapping[str, bytes]) -> list[str]:
         return ["receipt.json is missing: an archive holds the receipt of its draw or batch"]
     try:
         data = strict_loads(files["receipt.json"], "receipt.json")
-        batch = data.get("format") == "randcheck-batch/1"
+        batch = data.get("format") == "randcheck-batch/2"
         draws = data["draws"] if batch else [data]
         roster_digest = data["roster_digest"]
         committed = data.get("commitment")
@@ -698,7 +698,7 @@ def verify_archive(path: str | os.PathLike[str], *, anchor: str | None = None) -
                 roster = TargetRoster.from_csv(csv_path, legacy_codes=True, unknown_columns="keep")
         data = strict_loads(files["receipt.json"], "receipt.json")
         try:
-            if data.get("format") == "randcheck-batch/1":
+            if data.get("format") == "randcheck-batch/2":
                 from randcheck.joint import verify_batch
 
                 verify_batch(data, roster)

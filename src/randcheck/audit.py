@@ -178,7 +178,9 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     >>> plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     >>> d = randcheck.draw(county.targets, plan, seed="2023-03-07")
     >>> randcheck.verify(d.receipt.to_json(), county.targets)
-    >>> randcheck.verify(randcheck.commit(county.targets, plan).to_json(), county.targets)
+    >>> c = randcheck.commit(county.targets, plan, seed_rule=randcheck.SeedRule.dice(6),
+    ...                      seed_from="six ten-sided dice rolled at the 2023-03-07 meeting")
+    >>> randcheck.verify(c.to_json(), county.targets)
     """
     if isinstance(record, (os.PathLike, pathlib.Path)) or (
         isinstance(record, str) and not record.lstrip().startswith("{")

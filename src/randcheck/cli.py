@@ -242,6 +242,28 @@ def _remarks() -> Iterator[None]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
+def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``seed_rule`` and ``seed_from`` from ``--seed-rule`` and ``--seed-from`` (both required)."""
+    from randcheck.errors import PlanError
+    from randcheck.seeds import SeedRule
+
+    if not args.seed_rule or not args.seed_from:
+        raise CliError(
+            "a commitment states how the seed will be read and where it comes from: give "
+            "--seed-rule (shuangseqiu, daletou, pailie5, fucai3d, dice:N, beacon:N, "
+            "pattern:REGEX) and --seed-from (e.g. '福利彩票双色球 2025-03-04 开奖结果')"
+        )
+    try:
+        return {"seed_rule": SeedRule.from_spec(args.seed_rule), "seed_from": args.seed_from}
+    except PlanError as exc:
+        raise CliError(f"--seed-rule: {exc}") from None
+
+
+def _warn_uncommitted(warnings: Any) -> None:
+    for w in warnings:
+        print(f"randcheck: 警告 WARNING: {w}", file=sys.stderr)
+
+
 def _read_commitment(path: str) -> Any:
     from randcheck.sampling import Commitment
 
@@ -267,7 +289,7 @@ def _cmd_commit(args: argparse.Namespace) -> int:
     from randcheck.sampling import commit
 
     roster = _load_targets(args)
-    c = commit(roster, _plan(args.plan, args.encoding))
+    c = commit(roster, _plan(args.plan, args.encoding), **_seed_rule_args(args))
     args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
     return 0
 
@@ -290,6 +312,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
     )
+    _warn_uncommitted(result.receipt.warnings)
     args.outputs.text(args.out, result.receipt.to_json())
     if args.sample:
         cols = result.to_columns(roster)
@@ -428,7 +451,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     coordinated = not args.independent
     if args.commit_only:
         c = commit_batch(
-            roster, items, plans, coordinated=coordinated, batch=args.batch, multipliers=multipliers
+            roster,
+            items,
+            plans,
+            coordinated=coordinated,
+            batch=args.batch,
+            multipliers=multipliers,
+            **_seed_rule_args(args),
         )
         args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -449,6 +478,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         drawn_by=args.drawn_by,
     )
     receipt: BatchReceipt = batch.receipt
+    _warn_uncommitted(receipt.warnings)
     args.outputs.text(args.out, receipt.to_json())
     if args.visits:
         batch.visits.to_csv(args.outputs.file(args.visits))
@@ -576,6 +606,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"randcheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def seed_rule_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--seed-rule",
+            metavar="RULE",
+            help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
+            "beacon:N or pattern:REGEX (required for a commitment)",
+        )
+        p.add_argument(
+            "--seed-from",
+            metavar="TEXT",
+            help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
+            "(required for a commitment)",
+        )
+
     def unknown_columns_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--unknown-columns",
@@ -639,6 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster_args(c)
     c.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     c.add_argument("--out", help="write the commitment JSON here (default: stdout)")
+    seed_rule_args(c)
     c.set_defaults(run=_cmd_commit)
 
     dr = sub.add_parser("draw", help="an official draw from a public seed")
@@ -717,6 +762,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the batch commitment (publish it before the seed) and stop",
     )
     b.add_argument("--commitment", help="batch commitment JSON published before the seed")
+    seed_rule_args(b)
     b.add_argument("--drawn-by", help="who draws, for the record")
     b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
     b.add_argument("--visits", help="write the visits as CSV here")

@@ -21,7 +21,7 @@ from randcheck.calendar import CHINA_TZ
 
 __all__ = ["DEMO_SEED", "run_demo"]
 
-DEMO_SEED = "2023-03-07 双色球 第2023025期 04 09 13 17 26 31 + 12"
+DEMO_SEED = "双色球 2023-03-07 04 09 13 17 26 31 + 12"
 
 
 def run_demo(
@@ -48,7 +48,14 @@ def run_demo(
     multipliers = {"A": 0.5, "B": 1.0, "C": 2.0, "D": 4.0}
     annual = rc.Item("SW-00", "市场主体年度随机抽查（不定向）", "商务局", rate=0.035)
     items = (annual, *county.items)
-    commitment = rc.commit_batch(county.targets, items, multipliers=multipliers, batch="2023")
+    commitment = rc.commit_batch(
+        county.targets,
+        items,
+        multipliers=multipliers,
+        batch="2023",
+        seed_rule=rc.SeedRule.shuangseqiu(),
+        seed_from="福利彩票双色球 2023年3月7日 开奖结果（第2023025期）",
+    )
     echo("\n一、公示承诺 commitment (published before the seed exists)")
     echo(f"    {commitment.digest}")
 

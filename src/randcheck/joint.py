@@ -9,8 +9,8 @@ Two ways in:
    item with a small rate are, up to the rounding of stratum sizes, also drawn for every item with
    a larger rate over the same targets (permanent random numbers). Each item keeps exactly its
    own inclusion probabilities. *Independent* mode gives every item its own key
-   (``units/<item code>``), for comparison. Draws made separately can be merged with
-   :func:`merge_draws`.
+   (``item``, then the item code, below the batch's key), for comparison. Draws made
+   separately can be merged with :func:`merge_draws`.
 2. **A joint task** (:func:`draw_joint_task`): the union of the items' scopes is drawn once; each
    drawn target's visit checks every item whose scope covers it, and each item's inclusion
    probability for a target in its scope is the task's.
@@ -19,13 +19,14 @@ Either way the result is a :class:`VisitTable` (columns, one row per visit) and 
 :class:`BatchReceipt` that :func:`verify_batch` replays (:func:`randcheck.verify` passes batch
 receipts to it).
 
-**Keys.** A batch labelled ``b`` drawn from public seed ``s`` takes its numbers from the child key
-``batch/b`` of ``s`` (recipe ``randcheck-prn/1``, :mod:`randcheck.randomness`). Every item draw of
-the batch is an ordinary ``randcheck-draw/1`` draw from that key with stream ``units``
-(coordinated) or ``units/<item code>`` (independent); a joint task is one draw from that key with
-stream ``units`` over the roster restricted to the union of the items' scopes (active targets
-whose industry is one of an item's industries and that carry one of its tags, when it lists
-any).
+**Keys.** A batch labelled ``b`` drawn from public seed ``s`` takes its numbers from the key at
+path ``("batch", b)`` below the root key of ``s`` (recipe ``randcheck-prn/2``,
+:mod:`randcheck.randomness`). Every item draw of the batch is an ordinary ``randcheck-draw/2``
+draw: from that key with stream ``units`` (coordinated, path ``("batch", b, "units")``) or, in
+independent mode, from the key ``("batch", b, "item")`` with the item code as stream (path
+``("batch", b, "item", code)``); a joint task is one draw from the batch's key with stream
+``units`` over the roster restricted to the union of the items' scopes (active targets whose
+industry is one of an item's industries and that carry one of its tags, when it lists any).
 
 **One plan year.** A batch belongs to one plan year (年度抽查工作计划). Items carry no calendar or
 year; a plan may carry one through ``eligibility.as_of`` (the end of its repeat window). All plans
@@ -38,10 +39,11 @@ target; a visit is one target with the sorted codes of its items. Visits are ord
 code. The visits digest is ``sha256:`` + SHA-256 of ``"randcheck-merge/1\\n"`` followed by one
 line per visit: the credit code, a tab, the item codes joined by ``;``, and ``\\n``.
 
-The batch receipt ``randcheck-batch/1`` (:class:`BatchReceipt`) holds the mode, the batch label,
-the seed, the roster digest, the items as records, one draw receipt per item (one for a joint
-task), the merge recipe, the number of visits and their digest, the team size, the lead order and
-the plan year. :func:`verify_batch` recomputes every draw and the merge from it and the roster.
+The batch receipt ``randcheck-batch/2`` (:class:`BatchReceipt`) holds the mode, the batch label, the
+seed (and, when committed, the seed rule and source), the roster digest, the items as records, one
+draw receipt per item (one for a joint task), the merge recipe, the number of visits and their
+digest, the team size, the lead order and the plan year. :func:`verify_batch` recomputes every draw
+and the merge from it and the roster.
 """
 
 from __future__ import annotations
@@ -64,18 +66,29 @@ from randcheck._files import atomic_path
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
-from randcheck.randomness import GeneratorSource, HashSource, source_for
+from randcheck.randomness import (
+    LABEL_BATCH,
+    LABEL_ITEM,
+    LABEL_UNITS,
+    GeneratorSource,
+    HashSource,
+    source_for,
+    uniform_reference,
+)
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
+    UNCOMMITTED_WARNING,
     Commitment,
     Draw,
     Eligibility,
     Receipt,
     SamplingPlan,
+    _draw,
+    _verify,
     draw,
     inclusion_probabilities,
 )
-from randcheck.sampling import verify as verify_draw
+from randcheck.seeds import SeedRule
 from randcheck.visits import Visit
 
 __all__ = [
@@ -96,7 +109,7 @@ __all__ = [
     "verify_batch",
 ]
 
-BATCH_FORMAT = "randcheck-batch/1"
+BATCH_FORMAT = "randcheck-batch/2"
 MERGE_RECIPE = "randcheck-merge/1"
 BATCH_PLANS_RECIPE = "randcheck-batch-plans/1"
 _MODES = ("coordinated", "independent", "joint-task")
@@ -806,6 +819,9 @@ class BatchReceipt(JsonRecord):
     lead_order: tuple[str, ...] = ()
     year: int | None = None
     commitment: str | None = None
+    seed_rule: Mapping[str, Any] | None = None
+    seed_from: str | None = None
+    warnings: tuple[str, ...] = ()
 
     FORMAT: ClassVar[str] = BATCH_FORMAT
     LABEL: ClassVar[str] = "batch receipt"
@@ -876,6 +892,7 @@ class _RowNumbers(HashSource):
         self._all = False
         self._expected: npt.NDArray[np.intp] | None = None
         self._starts: dict[tuple[str, str], float] = {}
+        self._salts: dict[str, bytes] = {}
 
     def expect(self, rows: npt.NDArray[np.intp]) -> None:
         self._expected = rows
@@ -887,9 +904,20 @@ class _RowNumbers(HashSource):
         return self.inner.uniform(label)
 
     def start(self, child: str, label: str) -> float:
-        """The number ``label`` of the child ``child``, computed once for the batch."""
+        """The number ``label`` of the child ``child``, computed once for the batch.
+
+        In simulation the child's numbers come from one random 32-byte key drawn for the child
+        and hashed with the label, so they do not depend on the order items ask for them.
+        """
         if (child, label) not in self._starts:
-            self._starts[child, label] = self.inner.child(child).uniform(label)
+            inner = self.inner
+            if isinstance(inner, GeneratorSource):
+                if child not in self._salts:
+                    self._salts[child] = inner.child(child).rng.bytes(32)
+                value = uniform_reference(self._salts[child], label)
+            else:
+                value = inner.child(child).uniform(label)
+            self._starts[child, label] = value
         return self._starts[child, label]
 
     def describe(self) -> dict[str, Any]:
@@ -951,10 +979,10 @@ class _CoordinatedSource:
     def __init__(self, base: HashSource | GeneratorSource, roster: TargetRoster) -> None:
         self.base = base
         self.verifiable = base.verifiable
-        self.units = _RowNumbers(base.child("units"), roster)
+        self.units = _RowNumbers(base.child(LABEL_UNITS), roster)
 
     def child(self, label: str) -> Any:
-        return self.units if label == "units" else self.base.child(label)
+        return self.units if label == LABEL_UNITS else self.base.child(label)
 
     def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
         return self.base.uniforms(ids)
@@ -989,6 +1017,8 @@ def commit_batch(
     coordinated: bool = True,
     batch: str = "batch",
     multipliers: Mapping[str, float] | None = None,
+    seed_rule: SeedRule,
+    seed_from: str,
 ) -> Commitment:
     """The commitment to publish before a batch's seed exists (先承诺、后抽取).
 
@@ -996,15 +1026,19 @@ def commit_batch(
     SHA-256 of ``"randcheck-batch-plans/1\\n"``, ``"batch\\t<label>\\n"``,
     ``"mode\\t<coordinated|independent>\\n"`` and, for each item in code order,
     ``"<code>\\t<plan digest>\\n"`` (the plan after :func:`item_plan`). The commitment digest
-    then follows :class:`~randcheck.Commitment` (``randcheck-commitment/1``).
+    then follows :class:`~randcheck.Commitment` (``randcheck-commitment/2``) with the path
+    ``["batch", <label>]``, the seed rule and the seed source.
 
     Examples
     --------
     >>> county = randcheck.example_county()
-    >>> c = commit_batch(county.targets, county.items)
-    >>> b = draw_batch(county.targets, county.items, seed="2023-11-07", commitment=c)
-    >>> b.receipt.commitment == c.digest
-    True
+    >>> rule = randcheck.SeedRule.shuangseqiu()
+    >>> c = commit_batch(county.targets, county.items, seed_rule=rule,
+    ...                  seed_from="福利彩票双色球 2023-11-07")
+    >>> b = draw_batch(county.targets, county.items, seed="2023-11-07 03 08 14 22 27 31 + 09",
+    ...                commitment=c)
+    >>> b.receipt.commitment == c.digest, b.receipt.seed
+    (True, '双色球 2023-11-07 03 08 14 22 27 31 + 09')
     """
     items = _check_items(items)
     item_plans = {
@@ -1013,7 +1047,9 @@ def commit_batch(
     return Commitment.of(
         roster.digest(),
         _batch_plan_digest(items, item_plans, coordinated, batch),
-        f"batch/{batch}",
+        (LABEL_BATCH, batch),
+        seed_rule,
+        seed_from,
     )
 
 
@@ -1086,7 +1122,7 @@ def draw_batch(
     >>> b = draw_batch(county.targets, county.items, seed="2023-11-07 03 08 14 22 27 31 + 09")
     >>> burden = b.burden()
     >>> burden.visits_unmerged, burden.visits
-    (201, 186)
+    (211, 190)
     >>> verify_batch(b.receipt, county.targets) is None
     True
     """
@@ -1101,19 +1137,25 @@ def draw_batch(
         it.code: item_plan(it, plans.get(it.code), multipliers=multipliers) for it in items
     }
     batch_year = _batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan")
+    root = _batch_root(seed, rng, commitment)
     if commitment is not None:
         expected = Commitment.of(
             roster.digest(),
             _batch_plan_digest(items, item_plans, coordinated, batch),
-            f"batch/{batch}",
+            (LABEL_BATCH, batch),
+            commitment.rule,
+            commitment.seed_from,
         )
         if commitment != expected:
             raise BatchError(
-                "the commitment does not match this roster and these plans: it was published "
-                f"for roster {commitment.roster_digest} and plans {commitment.plan_digest}; "
-                f"they now give {expected.roster_digest} and {expected.plan_digest}"
+                "the commitment does not match this roster, these plans and this batch label: "
+                f"it was published for roster {commitment.roster_digest}, plans "
+                f"{commitment.plan_digest} and key path {list(commitment.path)}; they now give "
+                f"{expected.roster_digest}, {expected.plan_digest} and {list(expected.path)}"
             )
-    base = source_for(seed, rng).child(f"batch/{batch}")
+    base = root.child(LABEL_BATCH).child(batch)
+    item_base = base.child(LABEL_ITEM) if not coordinated else base
+    warnings = (UNCOMMITTED_WARNING,) if commitment is None and base.verifiable else ()
     shared = _CoordinatedSource(base, roster) if coordinated else None
     draws: dict[str, Draw] = {}
     for item in items:
@@ -1121,13 +1163,16 @@ def draw_batch(
         if shared is not None:
             shared.units.expect(np.flatnonzero(plan.eligibility.mask(roster)))
         try:
-            draws[item.code] = draw(
+            draws[item.code] = _draw(
                 roster,
                 plan,
-                source=cast(Any, base if shared is None else shared),
-                stream="units" if coordinated else f"units/{item.code}",
-                drawn_by=drawn_by,
-                drawn_at=drawn_at,
+                cast(Any, item_base if shared is None else shared),
+                LABEL_UNITS if coordinated else item.code,
+                1,
+                drawn_by,
+                drawn_at,
+                None,
+                warnings,
             )
         except PlanError as exc:
             raise PlanError(f"item {item.code!r}: {exc}") from None
@@ -1142,9 +1187,9 @@ def draw_batch(
         format=BATCH_FORMAT,
         mode="coordinated" if coordinated else "independent",
         batch=batch,
-        seed=None if seed is None else seed.strip(),
-        verifiable=seed is not None,
-        roster_digest=roster.digest() if seed is not None else "",
+        seed=root.describe()["seed"],
+        verifiable=root.verifiable,
+        roster_digest=roster.digest() if root.verifiable else "",
         items=tuple(_item_record(it) for it in items),
         draws=tuple(draws[it.code].receipt for it in items),
         merge_recipe=MERGE_RECIPE,
@@ -1154,33 +1199,47 @@ def draw_batch(
         lead_order=tuple(lead_order),
         year=batch_year,
         commitment=None if commitment is None else commitment.digest,
+        seed_rule=None if commitment is None else dict(commitment.seed_rule),
+        seed_from=None if commitment is None else commitment.seed_from,
+        warnings=warnings,
     )
     return Batch(items, draws, visits, receipt)
 
 
 def commit_joint_task(
-    roster: TargetRoster, items: Sequence[Item], plan: SamplingPlan, *, batch: str = "task"
+    roster: TargetRoster,
+    items: Sequence[Item],
+    plan: SamplingPlan,
+    *,
+    batch: str = "task",
+    seed_rule: SeedRule,
+    seed_from: str,
 ) -> Commitment:
     """The commitment to publish before a joint task's seed exists.
 
     A joint task is one draw on the roster restricted to the union of the items' scopes (its
-    frame), so its commitment is :func:`randcheck.commit` of that frame and the plan
-    (``randcheck-commitment/1``) with the key ``batch/<label>/units``; the frame's digest fixes
-    the items' scopes too, and the key the task's label (pass the same ``batch`` to both).
+    frame), so its commitment is that of the frame and the plan (``randcheck-commitment/2``)
+    with the key path ``["batch", <label>, "units"]``; the frame's digest fixes the items'
+    scopes too, and the path the task's label (pass the same ``batch`` to both).
 
     Examples
     --------
     >>> county = randcheck.example_county()
     >>> items = [it for it in county.items if it.code.endswith("-07")]
     >>> plan = randcheck.SamplingPlan(overall_rate=0.5)
-    >>> c = commit_joint_task(county.targets, items, plan)
-    >>> task = draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=c)
+    >>> c = commit_joint_task(county.targets, items, plan, seed_rule=randcheck.SeedRule.dice(6),
+    ...                       seed_from="six ten-sided dice rolled at the 2023-11-07 meeting")
+    >>> task = draw_joint_task(county.targets, items, plan, seed="2023-11-07 3 1 4 1 5 9",
+    ...                        commitment=c)
     >>> task.receipt.draws[0].commitment == c.digest
     True
     """
     items = _check_items(items)
     frame = roster.take(np.flatnonzero(_scope_mask(roster, items)))
-    return Commitment.of(frame.digest(), plan.digest(), f"batch/{batch}/units")
+    inclusion_probabilities(frame, plan)  # refuse a commitment that could never be honoured
+    return Commitment.of(
+        frame.digest(), plan.digest(), (LABEL_BATCH, batch, LABEL_UNITS), seed_rule, seed_from
+    )
 
 
 def draw_joint_task(
@@ -1262,15 +1321,31 @@ def draw_joint_task(
     batch_year = _batch_year(year, {plan.name or "task": plan.eligibility.as_of}, "plan")
     frame_rows = np.flatnonzero(_scope_mask(roster, items))
     frame = roster.take(frame_rows)
-    src = source_for(seed, rng).child(f"batch/{batch}")
-    try:
+    root = _batch_root(seed, rng, commitment)
+    if commitment is not None:
+        if commitment.path != (LABEL_BATCH, batch, LABEL_UNITS):
+            raise BatchError(
+                f"joint task: the commitment's key path {list(commitment.path)} is not that of "
+                f"task {batch!r} ({[LABEL_BATCH, batch, LABEL_UNITS]}); make it with "
+                "commit_joint_task and the same batch label"
+            )
+        try:
+            one = draw(
+                frame, plan, seed=seed, drawn_by=drawn_by, drawn_at=drawn_at, commitment=commitment
+            )
+        except PlanError as exc:
+            if "commitment" in str(exc):
+                raise BatchError(f"joint task: {exc} (make it with commit_joint_task)") from None
+            raise
+    else:
         one = draw(
-            frame, plan, source=src, drawn_by=drawn_by, drawn_at=drawn_at, commitment=commitment
+            frame,
+            plan,
+            source=root.child(LABEL_BATCH).child(batch),
+            stream=LABEL_UNITS,
+            drawn_by=drawn_by,
+            drawn_at=drawn_at,
         )
-    except PlanError as exc:
-        if commitment is not None and "commitment" in str(exc):
-            raise BatchError(f"joint task: {exc} (make it with commit_joint_task)") from None
-        raise
     rows_full = frame_rows[one.rows]
     draws: dict[str, Draw] = {}
     per_item = []
@@ -1289,9 +1364,9 @@ def draw_joint_task(
         format=BATCH_FORMAT,
         mode="joint-task",
         batch=batch,
-        seed=None if seed is None else seed.strip(),
-        verifiable=seed is not None,
-        roster_digest=roster.digest() if seed is not None else "",
+        seed=one.receipt.seed,
+        verifiable=root.verifiable,
+        roster_digest=roster.digest() if root.verifiable else "",
         items=tuple(_item_record(it) for it in items),
         draws=(one.receipt,),
         merge_recipe=MERGE_RECIPE,
@@ -1300,8 +1375,73 @@ def draw_joint_task(
         team_size=team_size,
         lead_order=tuple(lead_order),
         year=batch_year,
+        commitment=one.receipt.commitment,
+        seed_rule=one.receipt.seed_rule,
+        seed_from=one.receipt.seed_from,
+        warnings=one.receipt.warnings,
     )
     return Batch(items, draws, visits, receipt)
+
+
+def _check_batch_commitment(
+    receipt: BatchReceipt, recorded: Sequence[Item], coordinated: bool
+) -> list[str]:
+    """A batch receipt's seed rule, commitment and warnings against each other (findings)."""
+    if receipt.commitment is None:
+        if receipt.seed_rule is not None or receipt.seed_from is not None:
+            return ["the batch records a seed rule or seed source but no commitment"]
+        if (tuple(receipt.warnings), *(tuple(r.warnings) for r in receipt.draws)) != (
+            (UNCOMMITTED_WARNING,),
+        ) * (len(receipt.draws) + 1):
+            return [f"an uncommitted batch must carry the warning {UNCOMMITTED_WARNING!r}"]
+        return []
+    if tuple(receipt.warnings) or any(tuple(r.warnings) for r in receipt.draws):
+        return ["unexpected warnings in the receipt of a committed batch"]
+    try:
+        rule = SeedRule.from_dict(receipt.seed_rule)  # type: ignore[arg-type]
+        if not isinstance(receipt.seed_from, str):
+            raise PlanError("seed_from: missing")
+        canonical = rule.canonical(receipt.seed)
+        promised = Commitment.of(
+            receipt.roster_digest,
+            _batch_plan_digest(
+                recorded,
+                {
+                    it.code: SamplingPlan.from_dict(r.plan)
+                    for it, r in zip(recorded, receipt.draws, strict=True)
+                },
+                coordinated,
+                receipt.batch,
+            ),
+            (LABEL_BATCH, receipt.batch),
+            rule,
+            receipt.seed_from,
+        ).digest
+    except PlanError as exc:
+        return [f"the batch's seed rule, seed or commitment cannot be checked: {exc}"]
+    out = []
+    if canonical != receipt.seed:
+        out.append(f"the seed {receipt.seed!r} is not in its rule's canonical form {canonical!r}")
+    if promised != receipt.commitment:
+        out.append(
+            "commitment does not match the batch's roster digest, plans, key path, seed rule "
+            "and seed source"
+        )
+    return out
+
+
+def _batch_root(
+    seed: str | None, rng: Any, commitment: Commitment | None
+) -> HashSource | GeneratorSource:
+    """The root source of a batch: under a commitment, the seed's canonical form, seed only."""
+    if commitment is None:
+        return source_for(seed, rng)
+    if seed is None or rng is not None:
+        raise PlanError(
+            "a committed batch takes its key from the seed and the committed path alone: "
+            "pass seed= (not rng=) with commitment="
+        )
+    return HashSource.from_seed(commitment.rule.canonical(seed))
 
 
 def _sample_rows(r: Receipt, roster: TargetRoster) -> npt.NDArray[np.intp]:
@@ -1383,12 +1523,14 @@ def verify_batch(
             f"{receipt.mode} batch has {n_draws}"
         )
         raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
-    path = (f"batch/{receipt.batch}",)
+    base = (LABEL_BATCH, receipt.batch)
     frame_rows = np.flatnonzero(_scope_mask(roster, recorded)) if joint else None
     frame = roster.take(frame_rows) if frame_rows is not None else roster
     owners = [("joint task", None)] if joint else [(f"item {it.code}", it) for it in recorded]
     for (who, item), r in zip(owners, receipt.draws, strict=True):
-        stream = f"units/{item.code}" if item is not None and not coordinated else "units"
+        independent = item is not None and not coordinated
+        path = (*base, LABEL_ITEM) if independent else base
+        stream = item.code if independent and item is not None else LABEL_UNITS
         if r.seed != receipt.seed or tuple(r.path) != path or r.stream != stream:
             diffs.append(
                 f"{who}: drawn from seed {r.seed!r}, key path {list(r.path)}, stream "
@@ -1417,21 +1559,24 @@ def verify_batch(
         if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
             diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
         try:
-            verify_draw(r, frame)
+            _verify(r, frame, None, 1, in_batch=not joint)
         except VerificationError as exc:
             diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
-    if receipt.commitment is not None and not joint and not diffs:
-        recorded_plans = {
-            it.code: SamplingPlan.from_dict(r.plan)
-            for it, r in zip(recorded, receipt.draws, strict=True)
-        }
-        promised = Commitment.of(
-            receipt.roster_digest,
-            _batch_plan_digest(recorded, recorded_plans, coordinated, receipt.batch),
-            f"batch/{receipt.batch}",
-        ).digest
-        if promised != receipt.commitment:
-            diffs.append("commitment does not match the batch's roster digest and plans")
+    if joint:
+        one = receipt.draws[0]
+        same = (receipt.commitment, receipt.seed_rule, receipt.seed_from, receipt.warnings) == (
+            one.commitment,
+            one.seed_rule,
+            one.seed_from,
+            one.warnings,
+        )
+        if not same:
+            diffs.append(
+                "the joint task's commitment, seed rule, seed source or warnings differ from "
+                "its draw's"
+            )
+    elif not diffs:
+        diffs += _check_batch_commitment(receipt, recorded, coordinated)
     if not diffs:
         rows_per_item: list[npt.NDArray[np.intp]] = []
         if joint:

@@ -1497,7 +1497,7 @@ def match_officers(
         The batch date the repeat window counts back from; required with ``history``.
     seed : str, optional
         The batch's public seed: an official, verifiable matching. The numbers come from the
-        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/1``).
+        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/2``).
     rng : optional
         Anything :func:`numpy.random.default_rng` accepts: a simulation, not verifiable.
     source : UniformSource, optional
@@ -1541,7 +1541,7 @@ def match_officers(
     ...                              conflicts=[randcheck.Conflict("A1", "91130634MA00000001",
     ...                                                            "亲属关系")])
     >>> a.teams()
-    [('A2', 'A4')]
+    [('A3', 'A4')]
     >>> list(a.recusals)
     [('A1', '91130634MA00000001', '亲属关系')]
     >>> a.q_star, a.pair_probabilities.probability.tolist()

@@ -5,21 +5,30 @@ value) and derive every number from it with SHA-256, so that anyone can recomput
 machine, years later, with nothing but Python's standard library. Simulations take a numpy
 ``Generator`` instead: fast, the same designs, but not publicly verifiable.
 
-.. rubric:: The recipe ``randcheck-prn/1`` (published; later versions keep it under this name)
+.. rubric:: The recipe ``randcheck-prn/2``
 
-1. **Root key.** ``K = SHA-256(b"randcheck-prn/1" + b"\\x00" + seed)``, where ``seed`` is the
-   UTF-8 encoding of the seed string with leading and trailing white space removed.
-2. **Child keys.** A stage, item or batch gets ``child(K, label) = SHA-256(K + b"\\x00" +
-   label)`` with ``label`` UTF-8 encoded, for example ``"targets"``, ``"item/SW-02"``,
-   ``"rounding"``, ``"matching"``. Grandchildren repeat the rule. No key is ever derived
-   from ``seed + 1`` or a counter.
+1. **Root key.** ``K = SHA-256(b"randcheck-prn/2" ‖ 0x00 ‖ seed)``, where ``seed`` is the UTF-8
+   encoding of the seed string in its canonical form (:class:`randcheck.SeedRule`; without a
+   rule, the string with leading and trailing white space removed).
+2. **Child keys.** A key path is a sequence of labels, e.g. ``("units",)``, ``("batch",
+   "2025-1", "item", "SW-02")``. Each label moves one step down the tree:
+   ``child(K, label) = SHA-256(K ‖ 0x00 ‖ len ‖ label)``, with ``label`` UTF-8 encoded and
+   ``len`` its length in bytes as a 4-byte big-endian integer. A label may hold any character,
+   ``/`` included: it is never split or joined, so a path names exactly one key and one key is
+   reached by exactly one path (``("item/SW-02",)`` and ``("item", "SW-02")`` are different
+   keys). No key is ever derived from ``seed + 1`` or a counter.
 3. **A unit's number.** For a key ``k`` (32 bytes) and a unit id (a credit code in ASCII, or any
-   UTF-8 label), ``d = SHA-256(k + id)``; the first 8 bytes of ``d`` read as a big-endian
+   UTF-8 label), ``d = SHA-256(k ‖ 0x01 ‖ id)``; the first 8 bytes of ``d`` read as a big-endian
    unsigned integer, shifted right by 11 bits, give an integer ``t`` in ``[0, 2⁵³)``; the
-   unit's uniform number is ``u = t / 2⁵³``, exactly representable as a float64.
+   unit's uniform number is ``u = t / 2⁵³``, exactly representable as a float64. The byte
+   after the key (0x00 for a child key, 0x01 for a unit's number) keeps the two apart.
 
 A unit's number therefore depends only on the seed, the labels on the path and its own id: not on
-row order, on other units, on numpy's version or on the platform.
+row order, on other units, on numpy's version or on the platform. Every label randcheck itself
+uses is one of the ``LABEL_*`` constants of this module.
+
+The pre-release recipe ``randcheck-prn/1`` (labels joined into one string, so that
+``"item/SW-02"`` could be reached two ways) is retired.
 """
 
 from __future__ import annotations
@@ -34,24 +43,42 @@ import numpy.typing as npt
 from randcheck.errors import PlanError
 
 __all__ = [
+    "LABEL_BATCH",
+    "LABEL_ITEM",
+    "LABEL_REVISITS",
+    "LABEL_ROUNDING",
+    "LABEL_START",
+    "LABEL_UNITS",
     "PRN_RECIPE",
     "GeneratorSource",
     "HashSource",
     "UniformSource",
     "child_key",
+    "key_at",
     "root_key",
     "source_for",
     "uniform_reference",
 ]
 
-PRN_RECIPE = "randcheck-prn/1"
+PRN_RECIPE = "randcheck-prn/2"
 _SCALE = 2.0**-53
+_CHILD = b"\x00"
+_UNIT = b"\x01"
+
+# Every key label randcheck uses (users add their own: a batch label, an item code).
+LABEL_UNITS = "units"  # the unit numbers of a draw (a stand-alone draw's path is ("units",))
+LABEL_ROUNDING = "rounding"  # under the unit key: the starts of the size rounding
+LABEL_START = "start"  # the one start of a fixed-total rounding (a number under "rounding")
+LABEL_BATCH = "batch"  # a batch b: ("batch", b)
+LABEL_ITEM = "item"  # an item drawn on its own in a batch: ("batch", b, "item", code)
+LABEL_REVISITS = "revisits"  # the default path of a revisit draw
 
 Floats: TypeAlias = npt.NDArray[np.float64]
+Path: TypeAlias = tuple[str, ...]
 
 
 def normalise_seed(seed: object) -> str:
-    """The seed as used by the recipe: a non-empty string, surrounding white space removed.
+    """The seed as used without a seed rule: a non-empty string, surrounding white space removed.
 
     Raises
     ------
@@ -69,21 +96,54 @@ def normalise_seed(seed: object) -> str:
     return text
 
 
+def check_path(path: object, what: str = "path") -> Path:
+    """A key path as a tuple of non-empty strings.
+
+    Raises
+    ------
+    PlanError
+        If it is not a sequence of non-empty strings (a bare string is refused: it would be
+        read as one label by some and as characters by others).
+    """
+    if isinstance(path, (str, bytes)) or not isinstance(path, Sequence):
+        raise PlanError(f"{what}: a key path is a list of labels, got {path!r}")
+    out = tuple(path)
+    for label in out:
+        if not isinstance(label, str) or not label:
+            raise PlanError(f"{what}: every label must be a non-empty string, got {label!r}")
+    return out
+
+
 def root_key(seed: str) -> bytes:
-    """Step 1 of the recipe: the 32-byte root key of a public seed.
+    """Step 1 of the recipe: the 32-byte root key of a public seed (already canonical).
 
     Examples
     --------
     >>> root_key("2023-1107").hex()[:16]
-    '4e9597b2c05df82c'
+    'f84b154d8efb1948'
     """
     text = normalise_seed(seed)
     return hashlib.sha256(PRN_RECIPE.encode() + b"\x00" + text.encode("utf-8")).digest()
 
 
 def child_key(key: bytes, label: str) -> bytes:
-    """Step 2 of the recipe: the key of a stage, item or batch labelled ``label``."""
-    return hashlib.sha256(key + b"\x00" + label.encode("utf-8")).digest()
+    """Step 2 of the recipe: the key one ``label`` below ``key``."""
+    raw = label.encode("utf-8")
+    return hashlib.sha256(key + _CHILD + len(raw).to_bytes(4, "big") + raw).digest()
+
+
+def key_at(seed: str, path: Sequence[str]) -> bytes:
+    """The key at ``path`` (a sequence of labels) below the root key of ``seed``.
+
+    Examples
+    --------
+    >>> key_at("2023-1107", ["item", "SW-02"]) == key_at("2023-1107", ["item/SW-02"])
+    False
+    """
+    key = root_key(seed)
+    for label in check_path(path):
+        key = child_key(key, label)
+    return key
 
 
 def uniform_reference(key: bytes, unit_id: str) -> float:
@@ -91,17 +151,18 @@ def uniform_reference(key: bytes, unit_id: str) -> float:
 
     Examples
     --------
-    >>> k = child_key(root_key("2023-1107"), "targets")
+    >>> k = key_at("2023-1107", ["units"])
     >>> uniform_reference(k, "91350100M000100Y43")  # doctest: +ELLIPSIS
-    0.4877321863170...
+    0.927579334911...
     """
-    digest = hashlib.sha256(key + unit_id.encode("utf-8")).digest()
+    digest = hashlib.sha256(key + _UNIT + unit_id.encode("utf-8")).digest()
     return (int.from_bytes(digest[:8], "big") >> 11) * _SCALE
 
 
 def _hash_uniforms(key: bytes, ids: Iterable[bytes], n: int) -> Floats:
     sha = hashlib.sha256
-    raw = b"".join([sha(key + i).digest()[:8] for i in ids])
+    prefix = key + _UNIT
+    raw = b"".join([sha(prefix + i).digest()[:8] for i in ids])
     ints = np.frombuffer(raw, dtype=">u8", count=n).astype(np.uint64) >> np.uint64(11)
     return ints.astype(np.float64) * _SCALE
 
@@ -135,11 +196,11 @@ class UniformSource(Protocol):
 
 
 class HashSource:
-    """Verifiable numbers from a public seed through the ``randcheck-prn/1`` recipe.
+    """Verifiable numbers from a public seed through the ``randcheck-prn/2`` recipe.
 
     Examples
     --------
-    >>> src = HashSource.from_seed("2023-1107").child("targets")
+    >>> src = HashSource.from_seed("2023-1107").child("units")
     >>> u = src.uniforms(np.array([b"91350100M000100Y43"]))
     >>> float(u[0]) == uniform_reference(src.key, "91350100M000100Y43")
     True
@@ -160,6 +221,13 @@ class HashSource:
 
     def child(self, label: str) -> HashSource:
         return HashSource(child_key(self.key, label), (*self.path, label), self.seed)
+
+    def at(self, path: Sequence[str]) -> HashSource:
+        """The source ``path`` (a sequence of labels) below this one."""
+        out = self
+        for label in check_path(path):
+            out = out.child(label)
+        return out
 
     def uniforms(self, ids: npt.ArrayLike) -> Floats:
         id_list = _id_bytes(ids)

@@ -4,15 +4,19 @@ Usage::
 
     python reference_verifier.py receipt.json roster.csv
 
-``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/1``) or of a
-batch of item draws (``randcheck-batch/1``), and ``roster.csv`` the published roster, as written
-by ``TargetRoster.to_csv``. The program recomputes the roster's fingerprint (recipe
-``randcheck-roster/2``) and the whole draw from the receipt's public seed, key path, stream and
-plan (``randcheck-prn/1``, ``randcheck-draw/1``), then compares the strata and the sample with the
-receipt. For a batch it does so for every item's draw (or the joint task's one draw, on the
-roster restricted to the items' scopes), checks the batch commitment
+``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/2``) or of a
+batch of item draws (``randcheck-batch/2``), and ``roster.csv`` the published roster, as written
+by ``TargetRoster.to_csv``. The program reads the receipt strictly (a duplicate key, an unknown
+or missing field or a value of the wrong type is reported, never guessed at), checks the seed
+against the committed seed rule (``randcheck-seed-rule/1``) and the commitment
+(``randcheck-commitment/2``), recomputes the roster's fingerprint (recipe ``randcheck-roster/2``)
+and the whole draw from the receipt's public seed, key path, stream and plan (``randcheck-prn/2``,
+``randcheck-draw/2``), then compares the strata (sizes, expected sizes, probabilities) and the
+sample with the receipt. For a batch it does so for every item's draw (or the joint task's one
+draw, on the roster restricted to the items' scopes), checks the batch commitment
 (``randcheck-batch-plans/1``) and recomputes the merge into visits (``randcheck-merge/1``). It
-prints a report and exits with 0 when everything matches, 1 if not.
+prints a report and exits with 0 when everything matches, 1 if not; whatever the input, it
+reports, it does not crash.
 
 It needs neither randcheck nor numpy: copy this one file to any machine with Python 3.11 or later.
 """
@@ -24,7 +28,9 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +38,27 @@ from typing import Any
 # fmt: off
 COLUMNS = ("credit_code", "name", "risk_class", "industry", "area", "status", "tags",
            "abnormal", "complaints", "last_inspected")
-RECIPES = {"prn": "randcheck-prn/1", "design": "randcheck-draw/1",
+RECIPES = {"prn": "randcheck-prn/2", "design": "randcheck-draw/2",
            "roster": "randcheck-roster/2", "sample": "randcheck-sample/1"}
+RECEIPT_FIELDS = {"format": str, "recipes": dict, "library": str, "verifiable": bool,
+                  "seed": str, "path": list, "stream": str, "plan": dict, "roster_digest": str,
+                  "roster_size": int, "eligible": int, "strata": list, "sample_size": int,
+                  "sample_digest": str, "sample_ids": list, "commitment": (str, type(None)),
+                  "seed_rule": (dict, type(None)), "seed_from": (str, type(None)),
+                  "warnings": list, "drawn_at": str, "drawn_by": (str, type(None))}
+BATCH_FIELDS = {"format": str, "mode": str, "batch": str, "seed": str, "verifiable": bool,
+                "roster_digest": str, "items": list, "draws": list, "merge_recipe": str,
+                "visits": int, "visits_digest": str, "team_size": int, "lead_order": list,
+                "year": (int, type(None)), "commitment": (str, type(None)),
+                "seed_rule": (dict, type(None)), "seed_from": (str, type(None)),
+                "warnings": list}
+ITEM_FIELDS = {"code": str, "name": str, "department": str, "kind": str, "industries": list,
+               "tags": list, "skills": list, "rate": (int, float, type(None))}
+STRATUM_FIELDS = {"key": list, "population": int, "expected": (int, float), "size": int,
+                  "probability": (int, float), "size_total": (int, float, type(None))}
+UNCOMMITTED = ("无承诺 uncommitted: this official draw was made without a commitment published "
+               "before the seed; nothing shows that the roster, plan, key path and spelling of "
+               "the seed were fixed before the seed was known")
 PLAN_FIELDS = {"format", "name", "eligibility", "strata", "rates", "overall_rate", "multipliers",
                "total", "allocation", "prevalence", "min_per_stratum", "no_exemption", "within",
                "size_column", "attention", "attention_multiplier", "attention_rate",
@@ -122,17 +147,140 @@ def roster_digest(
     return "sha256:" + root.hexdigest()
 
 
-# ---------------------------------------------------------------- randcheck-prn/1
+# ---------------------------------------------------------------- strict reading
+def strict_json(text: str) -> Any:
+    """JSON with no duplicate key and no NaN or Infinity."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise VerifierError(f"the JSON holds the key {k!r} twice")
+            out[k] = v
+        return out
+
+    def constant(name: str) -> Any:
+        raise VerifierError(f"the JSON holds {name}, which is not a number JSON allows")
+
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def check_fields(d: Any, fields: dict[str, Any], what: str) -> None:
+    """``d`` is an object with exactly these fields, each of its type (``true`` is no number)."""
+    if not isinstance(d, dict):
+        raise VerifierError(f"{what}: expected an object, got {type(d).__name__}")
+    if set(d) != set(fields):
+        raise VerifierError(
+            f"{what}: unknown fields {sorted(set(d) - set(fields))}, missing fields "
+            f"{sorted(set(fields) - set(d))}"
+        )
+    for name, kind in fields.items():
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        value = d[name]
+        if isinstance(value, bool) and bool not in kinds:
+            raise VerifierError(f"{what}: {name} must not be true/false")
+        if not isinstance(value, kinds):
+            raise VerifierError(f"{what}: {name} has the wrong type ({type(value).__name__})")
+
+
+def check_strings(values: Any, what: str, nonempty: bool = True) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise VerifierError(f"{what}: expected a list of strings")
+    if nonempty and not all(values):
+        raise VerifierError(f"{what}: a label is empty")
+    return values
+
+
+# ---------------------------------------------------------------- randcheck-seed-rule/1
+SEPARATORS = re.compile(r"[\s,;:+|/、]+")
+DATE = re.compile(
+    r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2}))"
+    r"(?=$|[\s,;:+|/、])"
+)
+RULE_FIELDS = {"recipe": str, "name": str, "label": str, "kind": str, "groups": list,
+               "dated": bool, "hex_length": (int, type(None)),
+               "pattern": (str, type(None))}  # fmt: skip
+GROUP_FIELDS = {"name": str, "count": int, "low": int, "high": int, "width": int,
+                "sorted": bool, "distinct": bool}  # fmt: skip
+
+
+def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
+    """The seed's canonical form under ``rule``, or VerifierError saying why it does not fit."""
+    check_fields(rule, RULE_FIELDS, "seed_rule")
+    if rule["recipe"] != "randcheck-seed-rule/1":
+        raise VerifierError(f"seed_rule: recipe {rule['recipe']!r} is not randcheck-seed-rule/1")
+    text = unicodedata.normalize("NFKC", seed)
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Co", "Cs", "Cn") or (cat == "Cc" and not ch.isspace()):
+            raise VerifierError(f"the seed holds the invisible character U+{ord(ch):04X}")
+    text = " ".join(text.split())
+    if not text:
+        raise VerifierError("the seed is empty")
+    if rule["kind"] == "pattern" and isinstance(rule["pattern"], str):
+        if re.fullmatch(rule["pattern"], text) is None:
+            raise VerifierError(f"the seed does not match the pattern {rule['pattern']!r}")
+        return text
+    if rule["kind"] == "hex" and isinstance(rule["hex_length"], int):
+        if re.fullmatch(f"[0-9a-f]{{{rule['hex_length']}}}", text.lower()) is None:
+            raise VerifierError(f"the seed is not {rule['hex_length']} hexadecimal characters")
+        return text.lower()
+    if rule["kind"] != "numbers" or not rule["groups"]:
+        raise VerifierError(f"seed_rule: kind {rule['kind']!r} is not numbers, hex or pattern")
+    for g in rule["groups"]:
+        check_fields(g, GROUP_FIELDS, "seed_rule group")
+
+    def drop_name(text: str) -> tuple[str, bool]:
+        for name in (rule["label"], rule["name"]):
+            if name and text.casefold().startswith(name.casefold()):
+                after = text[len(name) :]
+                if not after or after[0] == " ":
+                    return after.lstrip(" "), True
+        return text, False
+
+    rest, named = drop_name(text)
+    out = [rule["label"]]
+    if rule["dated"]:
+        m = DATE.match(rest)
+        if m is None:
+            raise VerifierError("the seed does not start with the draw date")
+        y, mo, d = (int(v) for v in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
+        out.append(dt.date(y, mo, d).isoformat())
+        rest = rest[m.end() :].lstrip(" ")
+        if not named:
+            rest = drop_name(rest)[0]
+    pieces = [p for p in SEPARATORS.split(rest) if p]
+    if not all(p.isascii() and p.isdigit() for p in pieces):
+        raise VerifierError("the seed holds something other than numbers after the date")
+    if all(g["width"] == 1 for g in rule["groups"]):
+        pieces = list("".join(pieces))
+    numbers = [int(p) for p in pieces]
+    if len(numbers) != sum(g["count"] for g in rule["groups"]):
+        raise VerifierError("the seed has the wrong count of numbers")
+    groups = []
+    for g in rule["groups"]:
+        values, numbers = numbers[: g["count"]], numbers[g["count"] :]
+        if not all(g["low"] <= v <= g["high"] for v in values):
+            raise VerifierError(f"a {g['name']} number is out of range")
+        if g["distinct"] and len(set(values)) != len(values):
+            raise VerifierError(f"a {g['name']} number appears twice")
+        values = sorted(values) if g["sorted"] else values
+        groups.append(" ".join(str(v).zfill(g["width"]) for v in values))
+    return " ".join([*out, " + ".join(groups)])
+
+
+# ---------------------------------------------------------------- randcheck-prn/2
 def root_key(seed: str) -> bytes:
-    return hashlib.sha256(b"randcheck-prn/1\x00" + seed.strip().encode("utf-8")).digest()
+    return hashlib.sha256(b"randcheck-prn/2\x00" + seed.strip().encode("utf-8")).digest()
 
 
 def child_key(key: bytes, label: str) -> bytes:
-    return hashlib.sha256(key + b"\x00" + label.encode("utf-8")).digest()
+    raw = label.encode("utf-8")
+    return hashlib.sha256(key + b"\x00" + len(raw).to_bytes(4, "big") + raw).digest()
 
 
 def uniform(key: bytes, unit_id: str) -> float:
-    head = hashlib.sha256(key + unit_id.encode("utf-8")).digest()[:8]
+    head = hashlib.sha256(key + b"\x01" + unit_id.encode("utf-8")).digest()[:8]
     return (int.from_bytes(head, "big") >> 11) / 2**53
 
 
@@ -273,7 +421,9 @@ def systematic_rounding(expected: list[float], start: float, exact_total: bool) 
         cum[-1] = float(round(cum[-1]))
 
     def points_below(c: float) -> int:
-        return 0 if c <= start else math.ceil(c - start)
+        # Exact: c - floor(c) is exact in floats; math.ceil(c - start) is not.
+        whole = math.floor(c)
+        return whole + (1 if start < c - whole else 0)
 
     return [
         f + points_below(c) - points_below(p)
@@ -310,12 +460,24 @@ def pareto_rank(u: float, lam: float) -> float:
 def recompute(receipt: dict[str, Any], columns: list[str], rows: list[Row], report: Report) -> None:
     """Steps 1–5 from the receipt's seed and plan; checks are added to ``report``."""
     plan = receipt["plan"]
+    if not isinstance(plan.get("eligibility"), dict):
+        raise VerifierError("the plan's eligibility must be an object")
     unknown = (set(plan) - PLAN_FIELDS) | (set(plan["eligibility"]) - ELIGIBILITY_FIELDS)
     if plan.get("format") != "randcheck-plan/1" or unknown:
         raise VerifierError(
             f"plan format {plan.get('format')!r} or fields {sorted(unknown)} "
             "are not those of randcheck-plan/1"
         )
+    for table in ("rates", "multipliers", "prevalence"):
+        given = plan.get(table)
+        if given is not None and (
+            not isinstance(given, dict)
+            or not set(given) <= set("ABCDE")
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in given.values()
+            )
+        ):
+            raise VerifierError(f"the plan's {table} must map the classes A-E to numbers")
     members: dict[Key, list[Row]] = {}
     for row in rows:
         if is_eligible(row, plan["eligibility"]):
@@ -330,14 +492,21 @@ def recompute(receipt: dict[str, Any], columns: list[str], rows: list[Row], repo
     keys = sorted(members, key=lambda k: (k == (ATTENTION,), k))
     pops = [len(members[k]) for k in keys]
     expected = expected_sizes(plan, keys, pops)
-    # Keys: root of the seed, then the receipt's path labels, then the stream (unit numbers);
-    # the rounding start is the number of "start" under the stream's child "rounding".
+    # Keys: root of the seed, then the receipt's path labels, then the stream (unit numbers).
+    # Rounding starts are numbers under the unit key's child "rounding": one, "start", for a
+    # fixed total; otherwise one per stratum, its key as a JSON list.
     key = root_key(receipt["seed"])
     for label in receipt["path"]:
         key = child_key(key, label)
     key = child_key(key, receipt["stream"])
-    start = uniform(child_key(key, "rounding"), "start")
-    sizes = systematic_rounding(expected, start, plan["total"] is not None)
+    rounding = child_key(key, "rounding")
+    if plan["total"] is not None:
+        sizes = systematic_rounding(expected, uniform(rounding, "start"), True)
+    else:
+        sizes = []
+        for k, x in zip(keys, expected, strict=True):
+            u = uniform(rounding, json.dumps(list(k), ensure_ascii=False, separators=(",", ":")))
+            sizes.append(math.floor(x) + (1 if u < x - math.floor(x) else 0))
     sizes = [min(s, n) for s, n in zip(sizes, pops, strict=True)]
     strata, sample = [], []
     for k, x, n in zip(keys, expected, sizes, strict=True):
@@ -357,28 +526,27 @@ def recompute(receipt: dict[str, Any], columns: list[str], rows: list[Row], repo
         # The n smallest ranks; equal ranks are ordered by credit code.
         sample += [c for _, c in sorted(zip(ranks, codes, strict=True))[:n]]
         strata.append(
-            dict(key=list(k), population=len(codes), size=n, expected=x, size_total=total)
+            dict(
+                key=list(k),
+                population=len(codes),
+                size=n,
+                expected=x,
+                probability=x / len(codes) if codes else 0.0,
+                size_total=total,
+            )
         )
     report.sample = sorted(sample)
     compare_strata(strata, receipt["strata"], report)
     compare_sample(report.sample, receipt, report)
 
 
-def close(a: float | None, b: float | None) -> bool:
-    return a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
-
-
 def compare_strata(
     mine: list[dict[str, Any]], theirs: list[dict[str, Any]], report: Report
 ) -> None:
-    same = len(mine) == len(theirs) and all(
-        m["key"] == t["key"]
-        and m["population"] == t["population"]
-        and m["size"] == t["size"]
-        and close(m["expected"], t["expected"])
-        and m["size_total"] == t.get("size_total")
-        for m, t in zip(mine, theirs, strict=False)
-    )
+    """Every field of every stratum, exactly: the recipe fixes each operation."""
+    for t in theirs:
+        check_fields(t, STRATUM_FIELDS, "stratum")
+    same = len(mine) == len(theirs) and all(m == t for m, t in zip(mine, theirs, strict=False))
     report.check(
         same,
         "分层一致 strata match",
@@ -427,26 +595,78 @@ def plan_digest(plan: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def commitment_digest(roster: str, plans: str, key: str) -> str:
-    """randcheck-commitment/1: roster digest, plan digest and the key the numbers come from."""
-    body = f"randcheck-commitment/1\n{roster}\n{plans}\n{key}\n".encode()
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+def commitment_digest(
+    roster: str, plans: str, path: list[str], rule: dict[str, Any], seed_from: str
+) -> str:
+    """randcheck-commitment/2: canonical JSON of roster, plan, key path, seed rule and source."""
+    body = {"path": path, "plan_digest": plans, "recipe": "randcheck-commitment/2",
+            "roster_digest": roster, "seed_from": seed_from, "seed_rule": rule}  # fmt: skip
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_seed(record: dict[str, Any], report: Report, who: str) -> None:
+    """The seed fits its committed rule, in canonical form; the uncommitted warning is there."""
+    if record["commitment"] is None:
+        report.check(
+            record["seed_rule"] is None and record["seed_from"] is None,
+            f"{who}无承诺 no commitment",
+            f"{who}种子规则无承诺 a seed rule without a commitment",
+            "the draw was not committed before the seed",
+        )
+        report.check(
+            record["warnings"] == [UNCOMMITTED],
+            f"{who}警告已记录 the warning is recorded",
+            f"{who}警告缺失 the uncommitted warning is missing",
+            UNCOMMITTED,
+        )
+        return
+    report.check(
+        record["warnings"] == [],
+        f"{who}无警告 no warnings",
+        f"{who}多余警告 unexpected warnings",
+        str(record["warnings"]),
+    )
+    if record["seed_rule"] is None or record["seed_from"] is None:
+        report.add(False, f"{who}承诺缺少种子规则 the commitment's seed rule or source is missing")
+        return
+    try:
+        canonical = canonical_seed(record["seed"], record["seed_rule"])
+    except (VerifierError, ValueError) as exc:
+        report.add(False, f"{who}种子不符合规则 the seed does not fit the committed rule: {exc}")
+        return
+    report.check(
+        canonical == record["seed"],
+        f"{who}种子符合承诺规则 the seed fits the committed rule",
+        f"{who}种子写法不规范 the seed is not in the rule's canonical form",
+        f"{record['seed']!r} (canonical {canonical!r})",
+    )
 
 
 def check_draw(
-    receipt: dict[str, Any], columns: list[str], rows: list[Row], report: Report, who: str = ""
+    receipt: dict[str, Any],
+    columns: list[str],
+    rows: list[Row],
+    report: Report,
+    who: str = "",
+    in_batch: bool = False,
 ) -> None:
     """One draw's receipt against the rows it was drawn from (all of a roster, or a frame)."""
-    if receipt.get("format") != "randcheck-receipt/1" or not receipt.get("verifiable"):
+    if receipt.get("format") != "randcheck-receipt/2" or receipt.get("verifiable") is not True:
         raise VerifierError(
-            "not the receipt of an official draw (randcheck-receipt/1, verifiable: true)"
+            "not the receipt of an official draw (randcheck-receipt/2, verifiable: true)"
         )
-    if any(receipt["recipes"].get(k) != v for k, v in RECIPES.items()):
+    check_fields(receipt, RECEIPT_FIELDS, "receipt")
+    path = check_strings(receipt["path"], "path")
+    check_strings([receipt["stream"]], "stream")
+    check_strings(receipt["sample_ids"], "sample_ids", nonempty=False)
+    check_strings(receipt["warnings"], "warnings", nonempty=False)
+    if receipt["recipes"] != RECIPES:
         raise VerifierError(f"the receipt uses recipes {receipt['recipes']}, not {RECIPES}")
     report.add(
         None,
-        f"{who}收据 receipt: seed {receipt['seed']!r}, path {receipt['path']}, "
-        f"stream {receipt['stream']!r}, drawn {receipt.get('drawn_at')}",
+        f"{who}收据 receipt: seed {receipt['seed']!r}, path {path}, "
+        f"stream {receipt['stream']!r}, drawn {receipt['drawn_at']}",
     )
     digest = roster_digest(columns, rows)
     same = digest == receipt["roster_digest"] and len(rows) == receipt["roster_size"]
@@ -458,15 +678,23 @@ def check_draw(
         f"{who}名录指纹不一致 roster digest differs (the roster was changed)",
         mine if same else f"CSV {mine}, receipt {theirs}",
     )
-    if receipt.get("commitment") is not None:
-        key = "/".join([*receipt["path"], receipt["stream"]])
-        ok = commitment_digest(receipt["roster_digest"], plan_digest(receipt["plan"]), key)
-        report.check(
-            ok == receipt["commitment"],
-            f"{who}承诺一致 commitment matches",
-            f"{who}承诺不一致 commitment does not match the roster digest and plan",
-            receipt["commitment"],
-        )
+    if not in_batch:
+        check_seed(receipt, report, who)
+        if receipt["commitment"] is not None and receipt["seed_rule"] is not None:
+            ok = commitment_digest(
+                receipt["roster_digest"],
+                plan_digest(receipt["plan"]),
+                [*path, receipt["stream"]],
+                receipt["seed_rule"],
+                str(receipt["seed_from"]),
+            )
+            report.check(
+                ok == receipt["commitment"],
+                f"{who}承诺一致 commitment matches",
+                f"{who}承诺不一致 commitment does not match the roster digest, plan, key path "
+                "and seed rule",
+                receipt["commitment"],
+            )
     recompute(receipt, columns, rows, report)
 
 
@@ -483,9 +711,15 @@ def in_scope(row: Row, item: dict[str, Any]) -> bool:
 
 def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], report: Report) -> None:
     """Every item's draw (or the joint task's one draw), the batch commitment and the merge."""
-    if not batch.get("verifiable"):
+    if batch.get("verifiable") is not True:
         raise VerifierError("the batch was drawn in simulation; it is not publicly verifiable")
+    check_fields(batch, BATCH_FIELDS, "batch receipt")
+    check_strings(batch["warnings"], "warnings", nonempty=False)
     mode, items, draws = batch["mode"], batch["items"], batch["draws"]
+    if mode not in ("coordinated", "independent", "joint-task"):
+        raise VerifierError(f"batch mode {mode!r} is not coordinated, independent or joint-task")
+    for it in items:
+        check_fields(it, ITEM_FIELDS, "item")
     report.add(
         None, f"批次 batch {batch['batch']!r}: {mode}, {len(items)} items, seed {batch['seed']!r}"
     )
@@ -496,13 +730,21 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
         "批次名录指纹不一致 batch roster digest differs",
         digest,
     )
-    path = [f"batch/{batch['batch']}"]
+    path = ["batch", batch["batch"]]
     drawn: dict[str, list[str]] = {}
+    check_seed(batch, report, "批次 batch: ")
     if mode == "joint-task":
         frame = [r for r in rows if any(in_scope(r, it) for it in items)]
         if len(draws) != 1:
             raise VerifierError(f"a joint task has one draw, the receipt lists {len(draws)}")
         d = draws[0]
+        same = all(d.get(k) == batch[k] for k in ("commitment", "seed_rule", "seed_from"))
+        report.check(
+            same and d.get("warnings") == batch["warnings"],
+            "联合任务 joint task: 承诺与抽取一致 commitment as in the draw",
+            "联合任务 joint task: 承诺与抽取不一致 commitment, seed rule or warnings differ",
+            str(batch["commitment"]),
+        )
         right = d["seed"] == batch["seed"] and d["path"] == path and d["stream"] == "units"
         report.check(
             right,
@@ -518,22 +760,33 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
         if len(draws) != len(items):
             raise VerifierError(f"{len(items)} items but {len(draws)} draws")
         for it, d in zip(items, draws, strict=True):
-            stream = "units" if mode == "coordinated" else f"units/{it['code']}"
-            right = d["seed"] == batch["seed"] and d["path"] == path and d["stream"] == stream
+            mine = path if mode == "coordinated" else [*path, "item"]
+            stream = "units" if mode == "coordinated" else it["code"]
+            right = d["seed"] == batch["seed"] and d["path"] == mine and d["stream"] == stream
+            right = right and d.get("warnings") == batch["warnings"]
+            right = right and all(
+                d.get(k) is None for k in ("commitment", "seed_rule", "seed_from")
+            )
             report.check(
                 right,
                 f"事项 {it['code']}: 密钥一致 key path matches",
                 f"事项 {it['code']}: 密钥不符 wrong seed, path or stream",
-                f"{d['path']} / {d['stream']}",
+                f"{d['path']} / {d['stream']}, warnings {d.get('warnings')}",
             )
-            check_draw(d, columns, rows, report, f"事项 {it['code']}: ")
+            check_draw(d, columns, rows, report, f"事项 {it['code']}: ", in_batch=True)
             drawn[it["code"]] = list(report.sample)
-        if batch.get("commitment") is not None:
+        if batch["commitment"] is not None and batch["seed_rule"] is not None:
             lines = ["randcheck-batch-plans/1\n", f"batch\t{batch['batch']}\n", f"mode\t{mode}\n"]
             plans = {it["code"]: d["plan"] for it, d in zip(items, draws, strict=True)}
             lines += [f"{code}\t{plan_digest(plans[code])}\n" for code in sorted(plans)]
             plans_digest = "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
-            ok = commitment_digest(batch["roster_digest"], plans_digest, f"batch/{batch['batch']}")
+            ok = commitment_digest(
+                batch["roster_digest"],
+                plans_digest,
+                path,
+                batch["seed_rule"],
+                str(batch["seed_from"]),
+            )
             report.check(
                 ok == batch["commitment"],
                 "批次承诺一致 batch commitment matches",
@@ -560,15 +813,17 @@ def verify_files(receipt_path: str, csv_path: str) -> Report:
     report = Report()
     try:
         with open(receipt_path, encoding="utf-8") as fh:
-            receipt = json.load(fh)
+            receipt = strict_json(fh.read())
+        if not isinstance(receipt, dict):
+            raise VerifierError("the receipt must be a JSON object")
         columns, rows = read_roster(csv_path)
         if len({r["credit_code"] for r in rows}) != len(rows):
             raise VerifierError(f"{csv_path}: a credit code appears twice")
-        if receipt.get("format") == "randcheck-batch/1":
+        if receipt.get("format") == "randcheck-batch/2":
             check_batch(receipt, columns, rows, report)
         else:
             check_draw(receipt, columns, rows, report)
-    except (OSError, ValueError, KeyError, TypeError, VerifierError) as exc:
+    except Exception as exc:  # a verdict with the reason, whatever the input
         report.add(False, f"无法核验 cannot verify: {type(exc).__name__}: {exc}")
     return report
 

@@ -6,7 +6,7 @@ and to hold to account checks that were perfunctory (走形式) or results enter
 :func:`verify_revisits` to recompute it. Rates may differ by department, lead inspector, the
 officer who entered the result, item, or result category.
 
-The recipe ``randcheck-revisit/1``
+The recipe ``randcheck-revisit/2``
 ----------------------------------
 1. **Frame.** The results entered (``entered_on``) on or before ``as_of``, identified by their
    ``result_id``. Each gets a stratum label from the plan's ``by``: the department, the lead
@@ -16,9 +16,10 @@ The recipe ``randcheck-revisit/1``
    label (or its default rate) and ``min_h = min(N_h, min_per_stratum)``.
 3. **Sizes.** ``n_h`` from ``x_h`` by systematic rounding (:mod:`randcheck._allocation`) with the
    start ``u = uniform(child(K, "rounding"), "start")``, where ``K`` is the child key
-   ``label`` (default ``"revisits"``) of the seed's root key (``randcheck-prn/1``). Each result's
+   ``label`` (default ``"revisits"``; one label, a ``/`` in it is an ordinary character) of the
+   seed's root key (``randcheck-prn/2``). Each result's
    inclusion probability is ``x_h / N_h``.
-4. **Selection.** Each result's number is the ``randcheck-prn/1`` uniform of key ``K`` and its
+4. **Selection.** Each result's number is the ``randcheck-prn/2`` uniform of key ``K`` and its
    ``result_id`` (UTF-8); a stratum takes the ``n_h`` results with the smallest numbers (ties by
    id).
 5. **Digests.** The frame digest is ``sha256:`` + SHA-256 of ``"randcheck-revisit-frame/1\\n"``
@@ -44,7 +45,15 @@ from randcheck._dates import to_date
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, ResultError, VerificationError
-from randcheck.randomness import PRN_RECIPE, GeneratorSource, HashSource, source_for
+from randcheck.randomness import (
+    LABEL_REVISITS,
+    LABEL_ROUNDING,
+    LABEL_START,
+    PRN_RECIPE,
+    GeneratorSource,
+    HashSource,
+    source_for,
+)
 from randcheck.results import TOP_CATEGORIES, ResultTable
 
 __all__ = [
@@ -61,7 +70,7 @@ __all__ = [
     "verify_revisits",
 ]
 
-REVISIT_RECIPE: Final = "randcheck-revisit/1"
+REVISIT_RECIPE: Final = "randcheck-revisit/2"
 _FRAME_TAG: Final = "randcheck-revisit-frame/1"
 _SAMPLE_TAG: Final = "randcheck-revisit-sample/1"
 #: What a revisit draw may be stratified by.
@@ -145,7 +154,7 @@ class RevisitPlan:
 
 @attrs.frozen
 class RevisitReceipt(JsonRecord):
-    """The public record of a revisit draw (format ``randcheck-revisit/1``).
+    """The public record of a revisit draw (format ``randcheck-revisit/2``).
 
     Fields: ``recipes``, ``library``, ``verifiable``, ``seed``, ``path`` (child-key labels from
     the seed to the draw's key), ``plan``, ``as_of`` (ISO date of the frame), ``frame_size``,
@@ -296,12 +305,12 @@ def draw_revisits(
     as_of: Any,
     seed: str | None = None,
     rng: Any = None,
-    label: str = "revisits",
+    label: str = LABEL_REVISITS,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
     source: HashSource | GeneratorSource | None = None,
 ) -> RevisitDraw:
-    """Draw completed inspections to revisit (督导回访), by the recipe ``randcheck-revisit/1``.
+    """Draw completed inspections to revisit (督导回访), by the recipe ``randcheck-revisit/2``.
 
     Official draws pass ``seed`` (a public seed: anyone can recompute the draw with
     :func:`verify_revisits`); simulations pass ``rng`` (not publicly verifiable).
@@ -365,7 +374,7 @@ def draw_revisits(
     for key, n in zip(key_list, pops, strict=True):
         lo = min(n, plan.min_per_stratum)
         expected.append(float(min(n, max(lo, plan.rate_for(key) * n))))
-    start = units.child("rounding").uniform("start")
+    start = units.child(LABEL_ROUNDING).uniform(LABEL_START)
     sizes = _allocation.systematic_rounding(expected, start, False)
     sizes = [min(s, p) for s, p in zip(sizes, pops, strict=True)]
     u = units.uniforms(ids) if rows.size else np.zeros(0)
@@ -429,9 +438,10 @@ def verify_revisits(
         raise VerificationError(f"the receipt's revisit plan cannot be read: {exc}") from None
     if not receipt.path:
         raise VerificationError("the receipt has no key path")
-    source = HashSource.from_seed(receipt.seed)
-    for lab in receipt.path[:-1]:
-        source = source.child(lab)
+    try:
+        source = HashSource.from_seed(receipt.seed).at(receipt.path[:-1])
+    except PlanError as exc:
+        raise VerificationError(f"the receipt's seed or key path cannot be used: {exc}") from None
     again = draw_revisits(results, plan, as_of=receipt.as_of, source=source, label=receipt.path[-1])
     diffs: list[str] = []
     mine = again.receipt

@@ -1,6 +1,6 @@
 """Target sampling (双随机 #1): risk-differentiated stratified draws, exact inclusion probabilities.
 
-The design (recipe ``randcheck-draw/1``) in five steps; the explanation page works through it.
+The design (recipe ``randcheck-draw/2``) in five steps; the explanation page works through it.
 "Stratum order" below is the order of strata by their labels (step 2).
 
 1. **Eligibility** (定向 / 不定向). A target is eligible when it matches the plan's
@@ -19,14 +19,21 @@ The design (recipe ``randcheck-draw/1``) in five steps; the explanation page wor
    ``max(rate·ΣN_h, ΣL_h)``. A fixed total: ``fill_to_total`` with weights ``N_h`` (proportional),
    ``N_h·√(p(1−p))`` (Neyman) or 1 (equal), times ``f``. Computed in plain Python floats over
    strata, sums left to right (see :func:`randcheck._allocation.fill_to_total`).
-4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random by systematic rounding
-   (:func:`randcheck._allocation.systematic_rounding`) with one uniform start, the number of the
-   label ``"start"`` under the child key ``"rounding"`` of the unit stream, so that
-   ``E[n_h] = x_h`` exactly and, for a fixed total, ``Σ n_h`` equals it exactly. Each unit's
+4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random, with ``E[n_h] = x_h`` exactly. Let
+   ``R`` be the child key ``"rounding"`` of the unit key (step 5). Without a fixed total, each
+   stratum has its own start ``u_h``, the number of the id ``json.dumps(key, ensure_ascii=False,
+   separators=(",", ":"))`` (the stratum's key as a JSON list, e.g. ``["A",""]``) under ``R``,
+   and ``n_h = ⌊x_h⌋ + (1 if u_h < x_h − ⌊x_h⌋ else 0)``
+   (:func:`randcheck._allocation.independent_rounding`): a stratum's size depends on its own
+   ``x_h`` alone and never decreases as it grows, so for one seed a draw at lower rates is a
+   subset of a draw at higher rates (nested samples). With a fixed ``total``, systematic
+   rounding (:func:`randcheck._allocation.systematic_rounding`) with one start, the number of
+   the id ``"start"`` under ``R``, so that ``Σ n_h`` equals the total exactly. Each unit's
    inclusion probability is therefore ``x_h / N_h``: the stated rate, not a rounded one.
    ``n_h`` is then capped at ``N_h``.
-5. **Selection.** Each eligible target has a uniform number ``u`` (recipe ``randcheck-prn/1``,
-   key: the child ``stream`` of the draw's source, id: its credit code). Within a stratum:
+5. **Selection.** Each eligible target has a uniform number ``u`` (recipe ``randcheck-prn/2``,
+   key: the child ``stream`` of the draw's source, by default the key path ``("units",)``;
+   id: its credit code). Within a stratum:
 
    - *Equal probability*: the ``n_h`` targets with the smallest ``u`` (a simple random sample
      without replacement).
@@ -86,9 +93,13 @@ from randcheck.calendar import CHINA_TZ
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import (
+    LABEL_ROUNDING,
+    LABEL_START,
+    LABEL_UNITS,
     PRN_RECIPE,
     GeneratorSource,
     HashSource,
+    check_path,
     normalise_seed,
     source_for,
 )
@@ -99,6 +110,7 @@ from randcheck.roster import (
     fingerprint_jobs,
     seal_fingerprint,
 )
+from randcheck.seeds import SeedRule
 
 __all__ = [
     "DRAW_RECIPE",
@@ -116,11 +128,11 @@ __all__ = [
     "verify",
 ]
 
-DRAW_RECIPE = "randcheck-draw/1"
+DRAW_RECIPE = "randcheck-draw/2"
 PLAN_FORMAT = "randcheck-plan/1"
-RECEIPT_FORMAT = "randcheck-receipt/1"
+RECEIPT_FORMAT = "randcheck-receipt/2"
 SAMPLE_RECIPE = "randcheck-sample/1"
-COMMITMENT_RECIPE = "randcheck-commitment/1"
+COMMITMENT_RECIPE = "randcheck-commitment/2"
 ATTENTION_LABEL = "关注"
 _STRATA_COLUMNS = ("risk_class", "industry", "area")
 
@@ -632,16 +644,40 @@ def _check_plan_record(data: Mapping[str, Any], label: str, path: str) -> None:
         )
 
 
+def _commitment_digest(
+    roster_digest: str, plan_digest: str, path: Sequence[str], seed_rule: str, seed_from: str
+) -> str:
+    """``sha256:`` + SHA-256 of the commitment's canonical JSON (see :class:`Commitment`)."""
+    body = {
+        "path": list(path),
+        "plan_digest": plan_digest,
+        "recipe": COMMITMENT_RECIPE,
+        "roster_digest": roster_digest,
+        "seed_from": seed_from,
+        "seed_rule": json.loads(seed_rule),
+    }
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @attrs.frozen
 class Commitment(JsonRecord):
-    """A fingerprint of roster + plan + key, published before the seed exists (commit, reveal).
+    """A fingerprint of roster, plan, key path and seed rule, published before the seed exists.
 
-    ``digest = "sha256:" + SHA-256("randcheck-commitment/1\\n" + roster digest + "\\n" +
-    plan digest + "\\n" + key + "\\n")``, where ``key`` names the child key the draw's numbers
-    will come from: the labels from the seed's root key to the unit numbers joined by ``/``
-    (``"units"`` for a stand-alone draw, ``"batch/<label>"`` for a batch). Publishing it first
-    proves the frame, the plan and the key were fixed before anyone could know the seed, so
-    nobody could pick a seed, or a key label, that suits them.
+    Recipe ``randcheck-commitment/2``: ``digest = "sha256:" + SHA-256`` of the UTF-8 JSON object
+    ``{"path": [...], "plan_digest": ..., "recipe": "randcheck-commitment/2", "roster_digest":
+    ..., "seed_from": ..., "seed_rule": {...}}`` with sorted keys and no white space
+    (``separators=(",", ":")``, characters kept, not escaped). ``path`` is the list of key labels
+    from the seed's root key to the key the draw's numbers come from (``["units"]`` for a
+    stand-alone draw, ``["batch", "<label>"]`` for a batch; :mod:`randcheck.randomness`),
+    ``seed_rule`` the :class:`~randcheck.SeedRule` as its dict, and ``seed_from`` where the seed
+    will come from, in words (e.g. "福利彩票双色球 2025年3月4日 开奖结果").
+
+    Publishing it first proves the frame, the plan, the key and the way the seed will be read
+    were fixed before anyone could know the seed: nobody can pick a seed, a key path or a
+    spelling of the seed that suits them. A draw under a commitment re-derives its key from the
+    seed and the committed path, and uses the seed's canonical form under the committed rule.
+    The pre-release ``randcheck-commitment/1`` (a key joined with ``/``, no seed rule) is retired.
 
     Read a published ``commitment.json`` with :meth:`from_json` (strict, like every record: a
     digest that does not follow from the other fields is a :class:`~randcheck.VerificationError`).
@@ -649,80 +685,135 @@ class Commitment(JsonRecord):
 
     roster_digest: str
     plan_digest: str
+    path: tuple[str, ...]
+    seed_rule: Mapping[str, Any]
+    seed_from: str
     digest: str
-    key: str = "units"
     recipe: str = COMMITMENT_RECIPE
 
     FORMAT: ClassVar[str] = COMMITMENT_RECIPE
     FORMAT_FIELD: ClassVar[str] = "recipe"
     LABEL: ClassVar[str] = "commitment"
 
+    @property
+    def rule(self) -> SeedRule:
+        """The committed :class:`~randcheck.SeedRule` (``seed_rule`` holds it as its dict)."""
+        return SeedRule.from_dict(self.seed_rule)
+
     @classmethod
-    def of(cls, roster_digest: str, plan_digest: str, key: str = "units") -> Commitment:
-        text = f"{COMMITMENT_RECIPE}\n{roster_digest}\n{plan_digest}\n{key}\n"
-        return cls(
-            roster_digest,
-            plan_digest,
-            "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(),
-            key,
+    def of(
+        cls,
+        roster_digest: str,
+        plan_digest: str,
+        path: Sequence[str],
+        seed_rule: SeedRule,
+        seed_from: str,
+    ) -> Commitment:
+        path = check_path(path, "commitment path")
+        if not isinstance(seed_rule, SeedRule):
+            raise PlanError(
+                f"seed_rule: a commitment needs a SeedRule (e.g. SeedRule.shuangseqiu()), got "
+                f"{type(seed_rule).__name__}"
+            )
+        if not isinstance(seed_from, str) or not seed_from.strip():
+            raise PlanError(
+                "seed_from: say where the seed will come from (e.g. '福利彩票双色球 "
+                "2025年3月4日 开奖结果'); it is required and must not be empty"
+            )
+        digest = _commitment_digest(
+            roster_digest, plan_digest, path, seed_rule.digest_text(), seed_from
         )
+        return cls(roster_digest, plan_digest, path, seed_rule.to_dict(), seed_from, digest)
 
     @classmethod
     def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
-        made = cls.of(fields["roster_digest"], fields["plan_digest"], fields.get("key", "units"))
+        try:
+            rule = SeedRule.from_dict(fields["seed_rule"])
+        except PlanError as exc:
+            raise field_error(label, at(path, "seed_rule"), str(exc)) from None
+        try:
+            made = cls.of(
+                fields["roster_digest"],
+                fields["plan_digest"],
+                fields["path"],
+                rule,
+                fields["seed_from"],
+            )
+        except PlanError as exc:
+            raise field_error(label, path, str(exc)) from None
         if made.digest != fields["digest"]:
             raise field_error(
                 label,
                 at(path, "digest"),
-                "does not follow from the roster digest, plan digest and key",
+                "does not follow from the roster digest, plan digest, path, seed rule and seed "
+                "source",
             )
 
     def to_json(self, indent: int | None = 1) -> str:
         """The commitment as JSON, to publish."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "recipe": COMMITMENT_RECIPE,
             "roster_digest": self.roster_digest,
             "plan_digest": self.plan_digest,
-            "key": self.key,
+            "path": list(self.path),
+            "seed_rule": dict(self.seed_rule),
+            "seed_from": self.seed_from,
             "digest": self.digest,
         }
 
 
-def _key_of(path: Sequence[str], stream: str) -> str:
-    """The commitment's key: the labels from the root key to the unit numbers, joined by /."""
-    return "/".join([*path, stream])
-
-
-def commit(roster: TargetRoster, plan: SamplingPlan, *, stream: str = "units") -> Commitment:
+def commit(
+    roster: TargetRoster,
+    plan: SamplingPlan,
+    *,
+    seed_rule: SeedRule,
+    seed_from: str,
+    stream: str = LABEL_UNITS,
+) -> Commitment:
     """The commitment to publish before the seed is drawn.
+
+    Parameters
+    ----------
+    roster, plan
+        The frame and the design.
+    seed_rule : SeedRule
+        How the seed will be read (e.g. :meth:`SeedRule.shuangseqiu`).
+    seed_from : str
+        Where the seed will come from, in words (which lottery draw, when, where the dice are
+        rolled).
+    stream : str
+        The one key label of the draw's numbers below the seed's root key (default
+        ``"units"``); the committed path is ``[stream]``.
 
     Examples
     --------
-    >>> from randcheck import TargetRoster
+    >>> from randcheck import SeedRule, TargetRoster
     >>> roster = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
     ...                                     "risk_class": ["A"]})
-    >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}))
-    >>> c.digest.startswith("sha256:")
-    True
+    >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}), seed_rule=SeedRule.shuangseqiu(),
+    ...            seed_from="福利彩票双色球 2025-03-04")
+    >>> c.path, c.digest.startswith("sha256:")
+    (('units',), True)
 
     Raises
     ------
     PlanError
         If the plan cannot be drawn from this roster (a class without a rate, a total above
-        the eligible population…): a commitment that could never be honoured is refused.
+        the eligible population…): a commitment that could never be honoured is refused; or
+        the seed rule or source is missing.
     """
     inclusion_probabilities(roster, plan)  # the same checks as a draw, before anything is public
-    return Commitment.of(roster.digest(), plan.digest(), stream)
+    return Commitment.of(roster.digest(), plan.digest(), (stream,), seed_rule, seed_from)
 
 
 @attrs.frozen
 class Receipt(JsonRecord):
     """The public record of a draw: enough for anyone to recompute it with :func:`verify`.
 
-    Fields: ``format`` (``randcheck-receipt/1``), ``recipes`` (names of the randomness, design,
+    Fields: ``format`` (``randcheck-receipt/2``), ``recipes`` (names of the randomness, design,
     roster and sample recipes used), ``library`` (randcheck version), ``verifiable`` (False for
     simulations), ``seed``, ``path`` (child-key labels from the seed to the draw's source, empty
     for a stand-alone draw) and ``stream`` (the child key label of the unit numbers), ``plan``
@@ -730,7 +821,9 @@ class Receipt(JsonRecord):
     ``sample_size``, ``sample_digest`` (``sha256:`` of ``"randcheck-sample/1\\n"`` followed by the
     sorted credit codes, each ending in ``\\n``; empty for simulations), ``sample_ids`` (empty for
     simulations),
-    ``commitment`` (optional),
+    ``commitment`` (optional), ``seed_rule`` and ``seed_from`` (the committed seed rule, as its
+    dict, and source; ``None`` without a commitment), ``warnings`` (e.g. that an official draw
+    was made without a commitment),
     ``drawn_at`` (ISO time, China Standard Time) and ``drawn_by`` (optional).
     """
 
@@ -750,6 +843,9 @@ class Receipt(JsonRecord):
     sample_digest: str
     sample_ids: tuple[str, ...]
     commitment: str | None = None
+    seed_rule: Mapping[str, Any] | None = None
+    seed_from: str | None = None
+    warnings: tuple[str, ...] = ()
     drawn_at: str = ""
     drawn_by: str | None = None
 
@@ -1803,7 +1899,7 @@ def draw(
     *,
     seed: str | None = None,
     rng: Any = None,
-    stream: str = "units",
+    stream: str | None = None,
     commitment: Commitment | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
@@ -1829,19 +1925,27 @@ def draw(
         Public seed (official draw).
     rng : optional
         Seed or Generator for a simulation.
-    stream : str
-        Label of the child key for the targets' numbers. Draws of several items that share the
-        label share their numbers (coordinated samples, maximal overlap); give each item its own
-        label for independent samples.
+    stream : str, optional
+        The one key label (below the seed's root key, or below ``source``) of the targets'
+        numbers; default ``"units"``. It is a single label: a ``/`` in it is an ordinary
+        character. Draws that share the key share their numbers (coordinated samples, maximal
+        overlap). A committed draw takes its path from the commitment; a ``stream`` that differs
+        from it is refused.
     commitment : Commitment, optional
-        The commitment published before the seed; checked against roster and plan, and
-        recorded in the receipt.
+        The commitment published before the seed (:func:`commit`); checked against roster and
+        plan and recorded in the receipt. The key is then derived from the seed and the
+        committed path alone, and the seed must fit the committed :class:`~randcheck.SeedRule`
+        (its canonical form is used). Without a commitment an official draw is made, but its
+        receipt carries a warning (``warnings``) that nothing shows the draw was fixed before
+        the seed was known: a draw made after the fact can be repeated with other labels or
+        spellings of the seed until one suits the drawer.
     drawn_by : str, optional
         Who drew it, for the record.
     drawn_at : datetime, optional
         When; default now (China Standard Time).
     source : optional
-        A ready source (e.g. a batch's child) instead of ``seed``/``rng``.
+        A ready source (e.g. a batch's child) instead of ``seed``/``rng``; refused with a
+        commitment.
     workers : int
         Processes that hash in an official draw (default 1). With more than one, for
         rosters of 500,000 targets or more, the targets' numbers and the roster's digest are
@@ -1862,35 +1966,107 @@ def draw(
     ------
     PlanError
         If the plan does not fit the roster (a class without a rate, a total above the
-        eligible population, a missing or invalid score column), or the seed is empty.
+        eligible population, a missing or invalid score column), the seed is empty or does
+        not fit the committed seed rule, the commitment does not match the roster and plan,
+        or ``source``/``rng`` is given with a commitment.
 
     Examples
     --------
-    >>> from randcheck import example_county
+    >>> from randcheck import SeedRule, example_county
     >>> county = example_county()
     >>> plan = SamplingPlan(rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.5})
-    >>> d = draw(county.targets, plan, seed="2023-11-07 双色球 03 08 14 22 27 31 + 09")
+    >>> c = commit(county.targets, plan, seed_rule=SeedRule.shuangseqiu(),
+    ...            seed_from="福利彩票双色球 2023-11-07 开奖结果")
+    >>> d = draw(county.targets, plan, seed="2023-11-07 03 08 14 22 27 31 + 09", commitment=c)
+    >>> d.receipt.seed
+    '双色球 2023-11-07 03 08 14 22 27 31 + 09'
     >>> verify(d.receipt, county.targets) is None
     True
     """
-    if workers < 1 or int(workers) != workers:
-        raise PlanError(f"workers = {workers!r} must be a whole number ≥ 1")
+    if commitment is not None:
+        if source is not None or rng is not None:
+            raise PlanError(
+                "a committed draw takes its key from the seed and the committed path alone: "
+                "pass seed= with commitment=, not rng= or source="
+            )
+        if seed is None:
+            raise PlanError("commitment= needs the public seed: pass seed=")
+        if stream is not None and (stream,) != commitment.path:
+            raise PlanError(
+                f"stream = {stream!r}: the commitment fixes the key path "
+                f"{list(commitment.path)}; leave stream out of a committed draw"
+            )
+        digests = (roster.digest(), plan.digest())
+        if digests != (commitment.roster_digest, commitment.plan_digest):
+            raise PlanError(
+                "the commitment does not match this roster and plan: it was published for "
+                f"roster {commitment.roster_digest} and plan {commitment.plan_digest}; this "
+                f"draw has roster {digests[0]} and plan {digests[1]}"
+            )
+        canonical = commitment.rule.canonical(seed)
+        *above, stream = commitment.path
+        source = HashSource.from_seed(canonical).at(above)
+        return _draw(
+            roster, plan, source, stream, workers, drawn_by, drawn_at, commitment, (), progress
+        )
     if source is None:
         source = source_for(seed, rng)
+    elif seed is not None or rng is not None:
+        raise PlanError("give source= alone, or seed= or rng=, not both")
+    warnings = (UNCOMMITTED_WARNING,) if source.verifiable else ()
+    return _draw(
+        roster,
+        plan,
+        source,
+        stream or LABEL_UNITS,
+        workers,
+        drawn_by,
+        drawn_at,
+        None,
+        warnings,
+        progress,
+    )
+
+
+UNCOMMITTED_WARNING = (
+    "无承诺 uncommitted: this official draw was made without a commitment published before the "
+    "seed; nothing shows that the roster, plan, key path and spelling of the seed were fixed "
+    "before the seed was known"
+)
+
+
+def _stratum_label(key: tuple[str, ...]) -> str:
+    """The id of a stratum's rounding start: its key as a JSON list (no spaces)."""
+    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+
+
+def _draw(
+    roster: TargetRoster,
+    plan: SamplingPlan,
+    source: HashSource | GeneratorSource,
+    stream: str,
+    workers: int,
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+    commitment: Commitment | None,
+    warnings: tuple[str, ...],
+    progress: ProgressArg = None,
+) -> Draw:
+    """:func:`draw` once the source, stream and commitment are settled."""
+    if workers < 1 or int(workers) != workers:
+        raise PlanError(f"workers = {workers!r} must be a whole number ≥ 1")
+    if not isinstance(stream, str) or not stream:
+        raise PlanError(f"stream = {stream!r}: a key label is a non-empty string")
     exact = source.verifiable
     design = _build_design(roster, plan, exact=True) if exact else _simulation_design(roster, plan)
-    if commitment is not None:
-        key = _key_of(source.describe()["path"], stream)
-        if commitment != Commitment.of(roster.digest(), plan.digest(), key):
-            raise PlanError(
-                "the commitment does not match this roster, plan and key: it was published for "
-                f"roster {commitment.roster_digest}, plan {commitment.plan_digest} and key "
-                f"{commitment.key!r}; this draw has roster {roster.digest()}, plan "
-                f"{plan.digest()} and key {key!r}"
-            )
     units = source.child(stream)
-    start = units.child("rounding").uniform("start")
-    sizes = _allocation.systematic_rounding(design.expected, start, plan.total is not None)
+    rounding = units.child(LABEL_ROUNDING)
+    if plan.total is not None:  # one start: the sizes add up to the total exactly
+        start = rounding.uniform(LABEL_START)
+        sizes = _allocation.systematic_rounding(design.expected, start, True)
+    else:  # a start per stratum: a stratum's size grows with its rate alone (nested samples)
+        starts = [rounding.uniform(_stratum_label(k)) for k in design.keys]
+        sizes = _allocation.independent_rounding(design.expected, starts)
     sizes = [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
     scale = _pps_scale(design, sizes, exact=exact) if plan.within == "pps" else None
     picked_st: npt.NDArray[np.integer[Any]]
@@ -1956,6 +2132,9 @@ def draw(
         sample_digest=_sample_digest(ids, presorted=True) if source.verifiable else "",
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
+        seed_rule=None if commitment is None else dict(commitment.seed_rule),
+        seed_from=None if commitment is None else commitment.seed_from,
+        warnings=warnings,
         drawn_at=when,
         drawn_by=drawn_by,
     )
@@ -2032,6 +2211,18 @@ def verify(
     VerificationError
         Saying precisely what differs (``differences`` lists each finding).
     """
+    _verify(receipt, roster, plan, workers, in_batch=False)
+
+
+def _verify(
+    receipt: Receipt | str | Mapping[str, Any],
+    roster: TargetRoster,
+    plan: SamplingPlan | None,
+    workers: int,
+    *,
+    in_batch: bool,
+) -> None:
+    """:func:`verify`; ``in_batch``: a batch's item draw, whose batch holds the commitment."""
     receipt = Receipt.read_official(receipt)
     assert receipt.seed is not None
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
@@ -2039,6 +2230,11 @@ def verify(
             f"this receipt uses recipes {dict(receipt.recipes)}, which this version of "
             f"randcheck does not implement"
         )
+    try:
+        path = check_path(receipt.path, "path")
+        (stream,) = check_path((receipt.stream,), "stream")
+    except PlanError as exc:
+        raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
     diffs: list[str] = []
     digest = roster.digest()
     if digest != receipt.roster_digest:
@@ -2052,19 +2248,14 @@ def verify(
         raise VerificationError(f"the receipt's plan cannot be read: {exc}") from None
     if plan is not None and plan != recorded_plan:
         diffs.append("plan changed: the plan given differs from the one in the receipt")
-    if receipt.commitment is not None:
-        expected_c = Commitment.of(
-            receipt.roster_digest,
-            recorded_plan.digest(),
-            _key_of(receipt.path, receipt.stream),
-        ).digest
-        if expected_c != receipt.commitment:
-            diffs.append("commitment does not match the receipt's roster digest, plan and key")
-    source = HashSource.from_seed(receipt.seed)
-    for label in receipt.path:
-        source = source.child(label)
+    if not in_batch:
+        diffs += _check_seed_and_commitment(receipt, (*path, stream), recorded_plan.digest())
     try:
-        again = draw(roster, recorded_plan, source=source, stream=receipt.stream, workers=workers)
+        source = HashSource.from_seed(receipt.seed).at(path)
+    except PlanError as exc:
+        raise VerificationError(f"the receipt's seed cannot be used: {exc}") from None
+    try:
+        again = _draw(roster, recorded_plan, source, stream, workers, None, None, None, ())
     except PlanError as exc:
         diffs.append(f"the draw cannot be recomputed on this roster: {exc}")
         raise VerificationError("; ".join(diffs), diffs) from None
@@ -2081,7 +2272,10 @@ def verify(
     elif _sample_digest(list(receipt.sample_ids)) != receipt.sample_digest:
         diffs.append("the receipt's sample_ids do not match its sample_digest")
     if [dict(s) for s in again.receipt.strata] != [dict(s) for s in receipt.strata]:
-        diffs.append("strata differ: population or sample sizes per stratum do not match")
+        diffs.append(
+            "strata differ: population, expected or sample sizes, probabilities or score "
+            "totals per stratum do not match"
+        )
     for field in ("eligible", "sample_size", "roster_size"):
         if getattr(again.receipt, field) != getattr(receipt, field):
             diffs.append(
@@ -2095,3 +2289,53 @@ def verify(
         )
     if diffs:
         raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
+
+
+def _check_seed_and_commitment(
+    receipt: Receipt, path: tuple[str, ...], plan_digest: str
+) -> list[str]:
+    """A receipt's seed against its seed rule, its commitment and its warnings (findings)."""
+    diffs = []
+    rule = None
+    if receipt.seed_rule is not None:
+        try:
+            rule = SeedRule.from_dict(receipt.seed_rule)
+        except PlanError as exc:
+            diffs.append(f"the receipt's seed rule cannot be read: {exc}")
+    if rule is not None:
+        try:
+            canonical = rule.canonical(receipt.seed)
+        except PlanError as exc:
+            diffs.append(f"the seed does not fit the committed seed rule: {exc}")
+        else:
+            if canonical != receipt.seed:
+                diffs.append(
+                    f"the seed {receipt.seed!r} is not in the canonical form of its seed rule "
+                    f"({canonical!r})"
+                )
+    if receipt.commitment is None:
+        if receipt.seed_rule is not None or receipt.seed_from is not None:
+            diffs.append("the receipt records a seed rule or seed source but no commitment")
+        if tuple(receipt.warnings) != (UNCOMMITTED_WARNING,):
+            diffs.append(
+                f"an uncommitted draw's receipt must carry the warning {UNCOMMITTED_WARNING!r}"
+            )
+        return diffs
+    if tuple(receipt.warnings):
+        diffs.append(f"unexpected warnings in the receipt of a committed draw: {receipt.warnings}")
+    if rule is None or not isinstance(receipt.seed_from, str):
+        diffs.append("the receipt records a commitment but not its seed rule and seed source")
+        return diffs
+    try:
+        expected = Commitment.of(
+            receipt.roster_digest, plan_digest, path, rule, receipt.seed_from
+        ).digest
+    except PlanError as exc:
+        diffs.append(f"the commitment cannot be recomputed: {exc}")
+        return diffs
+    if expected != receipt.commitment:
+        diffs.append(
+            "commitment does not match the receipt's roster digest, plan, key path, seed rule "
+            "and seed source"
+        )
+    return diffs

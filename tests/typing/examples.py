@@ -13,13 +13,18 @@ import numpy.typing as npt
 
 import randcheck
 
-SEED = "2023-03-07 双色球 第2023025期 04 09 13 17 26 31 + 12"
+SEED = "双色球 2023-03-07 04 09 13 17 26 31 + 12"
 
 
 def official_draw() -> tuple[randcheck.Commitment, randcheck.Receipt]:
     county = randcheck.example_county()
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
-    commitment = randcheck.commit(county.targets, plan)
+    commitment = randcheck.commit(
+        county.targets,
+        plan,
+        seed_rule=randcheck.SeedRule.shuangseqiu(),
+        seed_from="福利彩票双色球 2023-03-07 开奖结果",
+    )
     result: randcheck.Draw = randcheck.draw(county.targets, plan, seed=SEED, commitment=commitment)
     probabilities: npt.NDArray[np.float64] = result.inclusion_probabilities
     assert probabilities.shape == (len(result),)
