@@ -400,3 +400,9 @@ def _cli(*args: object) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=120,
     )
+
+
+def test_a_field_with_a_default_is_still_required(drawn: randcheck.Draw) -> None:
+    data = drawn.receipt.to_dict()
+    del data["drawn_by"]
+    refused(Receipt.from_dict, data, "receipt: drawn_by: missing from the receipt")

@@ -9,8 +9,8 @@ must say one thing only:
 * the JSON text must parse, with no key twice in one object and no ``NaN``/``Infinity``;
 * no two keys of one object may be the same label after NFKC normalisation and case folding
   (``{"A": 0.01, "a": 0.5}`` would otherwise let the reader pick which rate it means);
-* every field is known, every field without a default is present, and each has its declared
-  JSON type (``true`` is not a number, ``1.5`` is not a whole number);
+* every field is known and present (the canonical form writes them all, defaults included),
+  and each has its declared JSON type (``true`` is not a number, ``1.5`` is not a whole number);
 * a record's own invariants hold (its ``_check`` hook), e.g. a receipt's plan is a valid plan
   written exactly as randcheck writes it.
 
@@ -382,10 +382,8 @@ class JsonRecord:
         hints = _hints(cls)
         values = {}
         for f in fields:
-            if f.name not in data:
-                if f.default is attrs.NOTHING:
-                    raise field_error(label, at(path, f.name), f"missing from the {cls.LABEL}")
-                continue
+            if f.name not in data:  # even one with a default: the canonical form has them all
+                raise field_error(label, at(path, f.name), f"missing from the {cls.LABEL}")
             value = read_value(data[f.name], hints[f.name], label, at(path, f.name))
             schema = cls.SCHEMAS.get(f.name)
             if schema is not None and isinstance(value, tuple):

@@ -59,13 +59,25 @@ STRATUM_FIELDS = {"key": list, "population": int, "expected": (int, float), "siz
 UNCOMMITTED = ("无承诺 uncommitted: this official draw was made without a commitment published "
                "before the seed; nothing shows that the roster, plan, key path and spelling of "
                "the seed were fixed before the seed was known")
-PLAN_FIELDS = {"format", "name", "eligibility", "strata", "rates", "overall_rate", "multipliers",
-               "total", "allocation", "prevalence", "min_per_stratum", "no_exemption", "within",
-               "size_column", "attention", "attention_multiplier", "attention_rate",
-               "attention_min_complaints"}
-ELIGIBILITY_FIELDS = {"industries", "tags", "areas", "area_prefix", "risk_classes", "statuses",
-                      "exclude_statuses", "recent_days", "as_of"}
 # fmt: on
+OPT_FLOAT = (int, float, type(None))
+OPT_INT = (int, type(None))
+OPT_STR = (str, type(None))
+OPT_LIST = (list, type(None))
+OPT_DICT = (dict, type(None))
+PLAN_TYPES = {"format": str, "name": str, "eligibility": dict, "strata": list,
+              "rates": OPT_DICT, "overall_rate": OPT_FLOAT, "multipliers": OPT_DICT,
+              "total": OPT_INT, "allocation": str, "prevalence": OPT_DICT, "min_per_stratum": int,
+              "no_exemption": bool, "within": str, "size_column": OPT_STR, "attention": str,
+              "attention_multiplier": (int, float), "attention_rate": OPT_FLOAT,
+              "attention_min_complaints": int}  # fmt: skip
+ELIGIBILITY_LISTS = ("industries", "tags", "areas", "risk_classes", "statuses",
+                     "exclude_statuses")  # fmt: skip
+ELIGIBILITY_TYPES = {"industries": OPT_LIST, "tags": OPT_LIST, "areas": OPT_LIST,
+                     "area_prefix": OPT_STR, "risk_classes": OPT_LIST, "statuses": OPT_LIST,
+                     "exclude_statuses": list, "recent_days": OPT_INT,
+                     "as_of": OPT_STR}  # fmt: skip
+LIST_FIELDS = ("industries", "tags", "skills")
 ATTENTION = "关注"
 INACTIVE = ["吊销", "撤销", "注销", "迁出"]
 Row = dict[str, str]
@@ -148,21 +160,36 @@ def roster_digest(
 
 
 # ---------------------------------------------------------------- strict reading
+def label_class(label: str) -> str:
+    """NFKC, case folded, NFKC again: "A", "a" and the full-width "Ａ" are one label."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", label).casefold())
+
+
 def strict_json(text: str) -> Any:
-    """JSON with no duplicate key and no NaN or Infinity."""
+    """JSON with no duplicate key, no two keys naming one label, and no NaN or Infinity."""
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        classes: dict[str, str] = {}
         for k, v in items:
             if k in out:
                 raise VerifierError(f"the JSON holds the key {k!r} twice")
+            other = classes.setdefault(label_class(k), k)
+            if other != k:
+                raise VerifierError(f"the keys {other!r} and {k!r} name one label")
             out[k] = v
         return out
 
     def constant(name: str) -> Any:
         raise VerifierError(f"the JSON holds {name}, which is not a number JSON allows")
 
-    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    def number(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise VerifierError(f"the JSON holds {text}, too large for a number")
+        return value
+
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_float=number)
 
 
 def check_fields(d: Any, fields: dict[str, Any], what: str) -> None:
@@ -457,27 +484,86 @@ def pareto_rank(u: float, lam: float) -> float:
     return (u * (1.0 - lam)) / ((1.0 - u) * lam) if lam > 0.0 else math.inf
 
 
+def check_plan(plan: Any) -> None:
+    """A plan: randcheck-plan/1's fields and types, valid, and written in canonical form."""
+    check_fields(plan, PLAN_TYPES, "plan")
+    e = plan["eligibility"]
+    check_fields(e, ELIGIBILITY_TYPES, "plan eligibility")
+    for k in ("industries", "tags", "areas", "risk_classes", "statuses", "exclude_statuses"):
+        if e[k] is not None:
+            check_strings(e[k], f"eligibility.{k}", nonempty=False)
+    check_strings(plan["strata"], "plan strata")
+    strata = plan["strata"]
+    given = [k for k in ("rates", "overall_rate", "total") if plan[k] is not None]
+    wrong = [
+        plan["format"] != "randcheck-plan/1",
+        len(given) != 1,
+        not strata or strata[0] != "risk_class" or len(set(strata)) != len(strata),
+        any(s not in ("risk_class", "industry", "area") for s in strata),
+        plan["multipliers"] is not None and plan["overall_rate"] is None,
+        plan["overall_rate"] is not None and not 0 <= plan["overall_rate"] <= 1,
+        plan["total"] is not None and plan["total"] < 0,
+        plan["allocation"] not in ("proportional", "neyman", "equal"),
+        plan["allocation"] == "neyman" and plan["prevalence"] is None,
+        plan["min_per_stratum"] < 0,
+        plan["within"] not in ("equal", "pps"),
+        plan["within"] == "pps" and not plan["size_column"],
+        plan["attention"] not in ("none", "multiplier", "stratum"),
+        plan["attention"] == "multiplier" and not plan["attention_multiplier"] >= 1,
+        plan["attention"] == "stratum"
+        and plan["rates"] is not None
+        and plan["attention_rate"] is None,
+        plan["attention_rate"] is not None and not 0 <= plan["attention_rate"] <= 1,
+        # lists as randcheck writes them: sorted, no repeats; class letters A-E
+        any(e[k] is not None and e[k] != sorted(set(e[k])) for k in ELIGIBILITY_LISTS),
+        any(c not in "ABCDE" or not c for c in e["risk_classes"] or ()),
+        e["recent_days"] is not None and (e["recent_days"] < 0 or e["as_of"] is None),
+    ]
+    for table in ("rates", "multipliers", "prevalence"):
+        for k, v in (plan[table] or {}).items():
+            top = math.inf if table == "multipliers" else 1.0
+            # class letters, values written as floats (0.5, 1.0; not 1), within range
+            wrong.append(k not in list("ABCDE") or type(v) is not float or not 0 <= v <= top)
+    if e["as_of"] is not None:
+        try:
+            wrong.append(dt.date.fromisoformat(e["as_of"]).isoformat() != e["as_of"])
+        except ValueError:
+            wrong.append(True)
+    if any(wrong):
+        raise VerifierError("the plan is not a valid randcheck-plan/1 plan in canonical form")
+
+
+def in_item_scope(plan: dict[str, Any], item: dict[str, Any]) -> bool:
+    """An item's draw: its plan is named and its industries and tags lie within the item's."""
+    e = plan["eligibility"]
+    return bool(plan["name"]) and all(
+        not item[k] or (e[k] is not None and set(e[k]) <= set(item[k]))
+        for k in ("industries", "tags")
+    )
+
+
+def check_item(item: Any) -> None:
+    """A batch item as randcheck writes it."""
+    check_fields(item, ITEM_FIELDS, "item")
+    lists = [check_strings(item[k], f"item {k}", nonempty=False) for k in LIST_FIELDS]
+    rate = item["rate"]
+    if (
+        not item["code"].strip()
+        or item["code"] != item["code"].strip()
+        or item["kind"] not in ("一般", "重点")
+        or any(v != sorted(set(v)) for v in lists)
+        or (rate is not None and not 0 <= rate <= 1)
+    ):
+        raise VerifierError(f"item {item['code']!r} is not a valid item in canonical form")
+
+
 def recompute(receipt: dict[str, Any], columns: list[str], rows: list[Row], report: Report) -> None:
     """Steps 1–5 from the receipt's seed and plan; checks are added to ``report``."""
     plan = receipt["plan"]
-    if not isinstance(plan.get("eligibility"), dict):
-        raise VerifierError("the plan's eligibility must be an object")
-    unknown = (set(plan) - PLAN_FIELDS) | (set(plan["eligibility"]) - ELIGIBILITY_FIELDS)
-    if plan.get("format") != "randcheck-plan/1" or unknown:
-        raise VerifierError(
-            f"plan format {plan.get('format')!r} or fields {sorted(unknown)} "
-            "are not those of randcheck-plan/1"
-        )
-    for table in ("rates", "multipliers", "prevalence"):
-        given = plan.get(table)
-        if given is not None and (
-            not isinstance(given, dict)
-            or not set(given) <= set("ABCDE")
-            or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in given.values()
-            )
-        ):
-            raise VerifierError(f"the plan's {table} must map the classes A-E to numbers")
+    check_plan(plan)
+    col = plan["size_column"]
+    if col is not None and (col in COLUMNS or col not in columns):
+        raise VerifierError(f"size_column {col!r} is not one of the user's own columns")
     members: dict[Key, list[Row]] = {}
     for row in rows:
         if is_eligible(row, plan["eligibility"]):
@@ -718,8 +804,12 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
     mode, items, draws = batch["mode"], batch["items"], batch["draws"]
     if mode not in ("coordinated", "independent", "joint-task"):
         raise VerifierError(f"batch mode {mode!r} is not coordinated, independent or joint-task")
+    if batch["team_size"] < 2:
+        raise VerifierError(f"team_size {batch['team_size']} is below 2 (行政处罚法 Art. 42)")
+    if batch["merge_recipe"] != "randcheck-merge/1":
+        raise VerifierError(f"merge recipe {batch['merge_recipe']!r} is not randcheck-merge/1")
     for it in items:
-        check_fields(it, ITEM_FIELDS, "item")
+        check_item(it)
     report.add(
         None, f"批次 batch {batch['batch']!r}: {mode}, {len(items)} items, seed {batch['seed']!r}"
     )
@@ -774,6 +864,13 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
                 f"{d['path']} / {d['stream']}, warnings {d.get('warnings')}",
             )
             check_draw(d, columns, rows, report, f"事项 {it['code']}: ", in_batch=True)
+            report.check(
+                in_item_scope(d["plan"], it),
+                f"事项 {it['code']}: 方案限于事项范围 plan within the item's scope",
+                f"事项 {it['code']}: 方案超出事项范围 plan not restricted to the item's scope",
+                f"industries {d['plan']['eligibility']['industries']}, tags "
+                f"{d['plan']['eligibility']['tags']}",
+            )
             drawn[it["code"]] = list(report.sample)
         if batch["commitment"] is not None and batch["seed_rule"] is not None:
             lines = ["randcheck-batch-plans/1\n", f"batch\t{batch['batch']}\n", f"mode\t{mode}\n"]
