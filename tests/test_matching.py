@@ -1,24 +1,39 @@
-"""Officer matching (双随机 #2): every rule holds, feasibility is exact, draws are fair."""
+"""Officer matching (双随机 #2): every rule holds, feasibility and q* are exact, draws are fair."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
+import json
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
-import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.stats import binom
 
-from randcheck import Conflict, InfeasibleMatchingError, OfficerRoster, PlanError, Visit
+import randcheck
+from randcheck import (
+    Conflict,
+    InfeasibleMatchingError,
+    MatchingRecord,
+    Officer,
+    OfficerRoster,
+    PlanError,
+    RosterError,
+    VerificationError,
+    Visit,
+    verify_matching,
+)
 from randcheck.errors import BatchError
 from randcheck.matching import (
+    GRID_BITS,
     MATCHING_RECIPE,
-    MATCHING_RECIPES,
     Assignment,
     MatchingRules,
     match_officers,
@@ -27,6 +42,7 @@ from randcheck.matching import (
 from randcheck.randomness import HashSource
 
 CODE = "91130634MA{:08d}"
+GRID = 1 << GRID_BITS
 
 
 def code(i: int) -> str:
@@ -40,8 +56,13 @@ def roster(n: int, **cols: Any) -> OfficerRoster:
 # ------------------------------------------------------------------------------------------
 # A reference model of the rules, written independently of the implementation
 
+Pair = tuple[int, int]  # (visit position, roster row)
+
 
 class Instance:
+    """The rules as plain Python: teams are subsets, requirements a system of distinct
+    representatives (each requirement has its own member), loads counted per officer."""
+
     def __init__(
         self,
         visits: list[Visit],
@@ -60,19 +81,15 @@ class Instance:
                 (o, c) for o, c, d in history if (as_of - d).days < rules.repeat_window_days
             }
 
-    def team_size(self, v: Visit) -> int:
-        k = max(
-            self.rules.team_size,
-            v.team_size,
-            *(self.rules.item_team_sizes.get(i, 0) for i in v.items),
-        )
-        if self.rules.require_each_department and len(v.departments) >= 2:
-            k = max(k, len(v.departments))
-        return k
+    def cap(self, i: int) -> int:
+        c = self.rows[i].load_cap
+        if c is None:
+            c = self.rules.max_load
+        return 10**9 if c is None else c
 
     def eligible(self, v: Visit, i: int) -> bool:
         o = self.rows[i]
-        if not o.active or (o.officer_id, v.credit_code) in self.banned:
+        if not o.active or self.cap(i) == 0 or (o.officer_id, v.credit_code) in self.banned:
             return False
         if o.expert:
             return True
@@ -92,40 +109,57 @@ class Instance:
     def officers_for(self, v: Visit) -> list[int]:
         return [i for i in range(len(self.rows)) if not self.rows[i].expert and self.eligible(v, i)]
 
-    def expert_skills(self, v: Visit) -> list[str]:
-        if not self.rules.require_skills:
-            return []
+    def requirements(self, v: Visit) -> tuple[list[tuple[str, str]], list[str]]:
+        """(officer requirements as (kind, value), skills that need an expert)."""
         pool = self.officers_for(v)
-        return [s for s in v.skills if not any(s in self.rows[i].skills for i in pool)]
+        req: list[tuple[str, str]] = []
+        experts: list[str] = []
+        if self.rules.require_skills:
+            for s in v.skills:
+                if any(s in self.rows[i].skills for i in pool):
+                    req.append(("skill", s))
+                else:
+                    experts.append(s)
+        if self.rules.require_each_department and len(v.departments) >= 2:
+            req += [("dept", d) for d in v.departments]
+        return req, experts
 
-    def cap(self, i: int) -> int:
-        c = self.rows[i].load_cap
-        if c is None:
-            c = self.rules.max_load
-        return 10**9 if c is None else c
+    def team_size(self, v: Visit) -> int:
+        k = max(
+            self.rules.team_size,
+            v.team_size,
+            *(self.rules.item_team_sizes.get(i, 0) for i in v.items),
+        )
+        if self.rules.require_each_department and len(v.departments) >= 2:
+            k = max(k, len(v.departments))
+        return max(k, len(self.requirements(v)[0]))
+
+    def meets(self, i: int, req: tuple[str, str]) -> bool:
+        kind, value = req
+        o = self.rows[i]
+        return value in o.skills if kind == "skill" else o.department == value
 
     def team_ok(self, v: Visit, team: Sequence[int], experts: Sequence[int]) -> bool:
-        if len(set(team)) != self.team_size(v) or len(team) != self.team_size(v):
+        req, need_x = self.requirements(v)
+        if need_x and not self.rules.experts_for_skills:
+            return False
+        if len(set(team)) != len(team) or len(team) != self.team_size(v):
             return False
         if not all(self.eligible(v, i) and not self.rows[i].expert for i in team):
             return False
+        if len(set(experts)) != len(experts) or len(experts) != len(need_x):
+            return False
         if not all(self.eligible(v, i) and self.rows[i].expert for i in experts):
             return False
-        needs = self.expert_skills(v)
-        if self.rules.require_skills:
-            for s in v.skills:
-                holders = [i for i in (experts if s in needs else team) if s in self.rows[i].skills]
-                if not holders:
-                    return False
-            if len(set(experts)) > len(needs):
-                return False
-        elif experts:
+        if not any(
+            all(self.meets(i, r) for i, r in zip(p, req, strict=True))
+            for p in itertools.permutations(team, len(req))
+        ):
             return False
-        if self.rules.require_each_department and len(v.departments) >= 2:
-            for d in v.departments:
-                if not any(self.rows[i].department == d for i in team):
-                    return False
-        return True
+        return any(
+            all(s in self.rows[i].skills for i, s in zip(p, need_x, strict=True))
+            for p in itertools.permutations(experts)
+        )
 
     def check(self, a: Assignment) -> None:
         """Every rule holds on ``a``."""
@@ -141,74 +175,122 @@ class Instance:
         assert load == a.loads.tolist()
         assert all(load[i] <= self.cap(i) for i in range(len(self.rows)))
 
-    def brute_force_feasible(self) -> bool:
-        options: list[list[tuple[tuple[int, ...], tuple[int, ...]]]] = []
+    def assignments(self) -> list[frozenset[Pair]]:
+        """Every assignment that satisfies every rule, as sets of (visit, officer) pairs."""
+        options: list[list[tuple[int, ...]]] = []
         for v in self.visits:
-            needs = self.expert_skills(v)
+            _, need_x = self.requirements(v)
             experts = [
                 i for i in range(len(self.rows)) if self.rows[i].expert and self.eligible(v, i)
             ]
-            expert_choices = list(
-                itertools.product(
-                    *[[i for i in experts if s in self.rows[i].skills] for s in needs]
-                )
-            )
             opts = []
             for team in itertools.combinations(self.officers_for(v), self.team_size(v)):
-                for ex in expert_choices:
-                    exs = tuple(sorted(set(ex)))
+                for exs in itertools.combinations(experts, len(need_x)):
                     if self.team_ok(v, team, exs):
-                        opts.append((team, exs))
+                        opts.append((*team, *exs))
             options.append(opts)
+        out = []
         for combo in itertools.product(*options):
             load = [0] * len(self.rows)
-            for team, exs in combo:
-                for i in (*team, *exs):
+            for members in combo:
+                for i in members:
                     load[i] += 1
             if all(load[i] <= self.cap(i) for i in range(len(self.rows))):
-                return True
+                out.append(frozenset((vi, i) for vi, m in enumerate(combo) for i in m))
+        return out
+
+
+def _incidence(assignments: list[frozenset[Pair]]) -> tuple[list[Pair], sparse.csr_array]:
+    """Pairs (rows) × assignments (columns), 1 where the assignment uses the pair."""
+    pairs = sorted(set().union(*assignments))
+    index = {p: r for r, p in enumerate(pairs)}
+    rows = [index[p] for a in assignments for p in a]
+    cols = [c for c, a in enumerate(assignments) for _ in a]
+    m = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(pairs), len(assignments)))
+    return pairs, m
+
+
+def lp_q_star(assignments: list[frozenset[Pair]]) -> float:
+    """The least largest pair probability over all distributions on the assignments."""
+    _, m = _incidence(assignments)
+    n = m.shape[1]
+    cost = np.zeros(n + 1)
+    cost[-1] = 1.0
+    a_ub = sparse.hstack([m, -np.ones((m.shape[0], 1))]).tocsr()
+    a_eq = np.concatenate([np.ones(n), [0.0]])[None, :]
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=np.zeros(m.shape[0]),
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=(0, None),
+        method="highs",
+    )
+    assert res.status == 0
+    return float(res.fun)
+
+
+def lp_in_hull(assignments: list[frozenset[Pair]], x: dict[Pair, float]) -> bool:
+    """Whether the marginals ``x`` are those of some distribution over the assignments."""
+    pairs, m = _incidence(assignments)
+    if set(x) - set(pairs):
         return False
+    target = np.array([x.get(p, 0.0) for p in pairs])
+    a_eq = sparse.vstack([m, np.ones((1, m.shape[1]))]).tocsr()
+    res = linprog(
+        np.zeros(m.shape[1]),
+        A_eq=a_eq,
+        b_eq=np.append(target, 1.0),
+        bounds=(0, None),
+        method="highs",
+    )
+    return bool(res.status == 0)
+
+
+def lp_max_pair(assignments: list[frozenset[Pair]], pair: Pair, cap: float) -> float:
+    """The largest probability ``pair`` can have while no pair exceeds ``cap``."""
+    pairs, m = _incidence(assignments)
+    r = pairs.index(pair)
+    n = m.shape[1]
+    res = linprog(
+        -m[[r], :].toarray().ravel(),
+        A_ub=m,
+        b_ub=np.full(m.shape[0], cap),
+        A_eq=np.ones((1, n)),
+        b_eq=[1.0],
+        bounds=(0, None),
+        method="highs",
+    )
+    return -float(res.fun) if res.status == 0 else 0.0
 
 
 SKILLS = ("成品油", "典当")
 DEPTS = ("商务局", "公安局")
-MORE_SKILLS = ("成品油", "典当", "危险化学品")
 EXPERT_SKILLS = ("特种设备", "医疗器械")  # held by experts only
 
 
 @st.composite
-def instances(
-    draw: st.DrawFn, joint_skill: bool = False, two_skills: bool = False, overlap: bool = False
-) -> Instance:
-    """Small random batches. ``overlap``: visit 0's requirements overlap in one of the ways
-    only a cover can nest (a joint visit needing two skills, three skills, or two skills only
-    experts hold, one expert holding both), under either matching recipe."""
-    n_off = draw(st.integers(5 if overlap else 4, 7))
-    pool = MORE_SKILLS if overlap else SKILLS
+def instances(draw: st.DrawFn) -> Instance:
+    """Small random batches: skills (some held together), joint visits, experts, conflicts,
+    所所交叉, load caps and pair caps."""
+    n_off = draw(st.integers(4, 6))
     skills = [
-        ";".join(draw(st.lists(st.sampled_from(pool), max_size=3 if overlap else 2, unique=True)))
+        ";".join(draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)))
         for _ in range(n_off)
     ]
-    if two_skills:  # at least one officer holds both skills of visit 0
-        skills[draw(st.integers(0, n_off - 1))] = ";".join(SKILLS[:2])
-    structure = draw(st.sampled_from(("joint", "three", "experts"))) if overlap else ""
-    if structure:  # at least one officer (expert) meets two requirements of visit 0
-        skills[0] = ";".join(EXPERT_SKILLS if structure == "experts" else MORE_SKILLS[:2])
-    depts = [draw(st.sampled_from(("商务局", "商务局", "公安局", "", ""))) for _ in range(n_off)]
+    depts = [
+        draw(st.sampled_from(("商务局", "商务局", "公安局", "公安局", ""))) for _ in range(n_off)
+    ]
     units = [draw(st.sampled_from(("一所", "二所"))) for _ in range(n_off)]
     expert = [draw(st.integers(0, 6)) == 0 for _ in range(n_off)]
-    if structure == "experts":
-        expert[0] = True
-        expert[1] = draw(st.booleans())
-        for i in range(1, n_off):
-            if expert[i]:
-                skills[i] = ";".join(
-                    draw(st.lists(st.sampled_from(EXPERT_SKILLS), max_size=2, unique=True))
-                )
-    elif structure:
-        depts[0] = "商务局"
-    active = [draw(st.integers(0, 9)) > 0 for _ in range(n_off)]
-    caps = [draw(st.sampled_from((-1, 1, 2, 2, 3))) for _ in range(n_off)]
+    for i in range(n_off):
+        if expert[i]:
+            skills[i] = ";".join(
+                draw(st.lists(st.sampled_from(EXPERT_SKILLS + SKILLS), max_size=2, unique=True))
+            )
+    active = [draw(st.integers(0, 19)) > 0 for _ in range(n_off)]
+    caps = [draw(st.sampled_from((-1, -1, 0, 1, 2, 2, 3))) for _ in range(n_off)]
     officers = roster(
         n_off,
         skills=skills,
@@ -216,107 +298,88 @@ def instances(
         unit=units,
         expert=np.array(expert),
         active=np.array(active),
-        load_cap=np.array(caps),
+        load_cap=[None if c < 0 else c for c in caps],
     )
     n_vis = draw(st.integers(1, 3))
     visits = []
     for i in range(n_vis):
-        forced = joint_skill and i == 0  # a joint visit that needs one skill
-        pair = two_skills and i == 0  # a visit that needs two skills, no departments
-        joint = forced or (not pair and draw(st.integers(0, 4)) == 0)
-        fixed: tuple[str, ...] = ()
-        if structure and i == 0:
-            joint = structure == "joint"
-            fixed = {"joint": MORE_SKILLS[:2], "three": MORE_SKILLS, "experts": EXPERT_SKILLS}[
-                structure
-            ]
+        joint = draw(st.integers(0, 5)) == 0
+        pool = SKILLS + EXPERT_SKILLS[:1] if draw(st.integers(0, 5)) == 0 else SKILLS
         visits.append(
             Visit(
                 code(i),
                 items=("X",),
-                departments=DEPTS if joint else ("商务局",),
-                skills=fixed
-                if fixed
-                else SKILLS[:2]
-                if pair
-                else tuple(
-                    draw(
-                        st.lists(
-                            st.sampled_from(SKILLS),
-                            min_size=1 if forced else 0,
-                            max_size=1 if joint else 2,
-                            unique=True,
-                        )
-                    )
+                departments=DEPTS if joint else draw(st.sampled_from(((), (), ("商务局",)))),
+                skills=tuple(
+                    draw(st.lists(st.sampled_from(pool), max_size=1 if joint else 2, unique=True))
                 ),
                 area=draw(st.sampled_from(("130634", "130635"))),
-                team_size=draw(st.sampled_from((2, 2, 2, 3))),
+                team_size=draw(st.sampled_from((2, 2, 2, 2, 3))),
             )
         )
     conflicts = [
         Conflict(f"O{o:03d}", code(v), "亲属关系")
         for v in range(n_vis)
         for o in range(n_off)
-        if draw(st.integers(0, 9)) == 0
+        if draw(st.integers(0, 11)) == 0
     ]
     rules = MatchingRules(
-        cross_jurisdiction=draw(st.integers(0, 3)) == 0,
+        cross_jurisdiction=draw(st.integers(0, 5)) == 0,
         unit_areas={"一所": {"130634"}, "二所": {"130635"}},
-        pair_cap=draw(st.sampled_from((None, 0.5, 0.75))),
-        candidates=draw(st.sampled_from((2, 4, 32))),
-        recipe=draw(st.sampled_from(MATCHING_RECIPES)) if overlap else MATCHING_RECIPE,
+        require_skills=draw(st.integers(0, 5)) > 0,
+        experts_for_skills=draw(st.integers(0, 5)) > 0,
     )
     return Instance(visits, officers, conflicts, rules)
 
 
 # ------------------------------------------------------------------------------------------
-# Properties
+# Brute force: feasibility, every rule, q*, exact marginals, full support
 
 
-def _matches_brute_force(inst: Instance, s: int) -> Assignment | None:
-    """Every rule holds on the matching, which exists iff a brute-force search finds one."""
+def _run(inst: Instance, **kwargs: Any) -> Assignment:
+    return match_officers(
+        inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, **kwargs
+    )
 
-    def run() -> Assignment:
-        return match_officers(
-            inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, rng=s
+
+def _marginals(a: Assignment) -> dict[Pair, float]:
+    p = a.pair_probabilities
+    return {
+        (int(v), int(o)): float(x)
+        for v, o, x in zip(
+            p.visit_index.tolist(), p.officer_index.tolist(), p.probability.tolist(), strict=True
         )
-
-    if inst.brute_force_feasible():
-        a = run()
-        inst.check(a)
-        return a
-    with pytest.raises(InfeasibleMatchingError) as info:
-        run()
-    assert info.value.reasons
-    return None
+    }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _against_brute_force(inst: Instance, s: int) -> None:
+    every = inst.assignments()
+    if not every:
+        with pytest.raises(InfeasibleMatchingError) as info:
+            _run(inst, rng=s)
+        assert info.value.reasons
+        assert info.value.visits
+        assert info.value.rule in ("team_size", "skill", "department", "load_cap")
+        return
+    a = _run(inst, rng=s)
+    inst.check(a)
+    # q* is the least largest pair probability of any randomized assignment.
+    assert abs(float(a.q_star) - lp_q_star(every)) <= 1e-9
+    # The reported marginals are those of a distribution over the assignments, within the
+    # cap q* rounded up to the grid.
+    x = _marginals(a)
+    assert max(x.values()) <= float(Fraction(-(-a.q_star * GRID // 1), GRID))
+    assert lp_in_hull(every, x)
+    # Full support: a pair some randomized assignment under that cap uses has a chance.
+    cap = float(Fraction(-(-a.q_star * GRID // 1), GRID))
+    for pair in sorted(set().union(*every) - set(x)):
+        assert lp_max_pair(every, pair, cap) <= 1e-9, pair
+
+
+@settings(max_examples=520, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.integers(0, 2**32 - 1))
-def test_every_rule_holds_and_feasibility_matches_brute_force(inst: Instance, s: int) -> None:
-    _matches_brute_force(inst, s)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(joint_skill=True), st.integers(0, 2**32 - 1))
-def test_joint_visit_needing_a_skill_matches_brute_force(inst: Instance, s: int) -> None:
-    _matches_brute_force(inst, s)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(two_skills=True), st.integers(0, 2**32 - 1))
-def test_visit_needing_two_shared_skills_matches_brute_force(inst: Instance, s: int) -> None:
-    _matches_brute_force(inst, s)
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(overlap=True), st.integers(0, 2**32 - 1))
-def test_overlapping_requirements_match_brute_force(inst: Instance, s: int) -> None:
-    a = _matches_brute_force(inst, s)
-    if a is not None and a.method != "milp":
-        assert a.pair_probabilities is not None
-        if inst.rules.pair_cap is not None and a.cap_exceeded == 0:
-            assert a.pair_probabilities.probability.max() <= inst.rules.pair_cap
+def test_brute_force_feasibility_rules_q_star_marginals_and_support(inst: Instance, s: int) -> None:
+    _against_brute_force(inst, s)
 
 
 @settings(max_examples=40, deadline=None)
@@ -523,119 +586,223 @@ def test_report_names_missing_department() -> None:
         match_officers([visit], officers, rng=1)
 
 
-def test_report_names_load_caps_when_they_bind() -> None:
-    officers = roster(4, load_cap=np.array([1, 1, 1, 1]))
-    visits = [Visit(code(i), items=("X",), departments=()) for i in range(3)]
-    with pytest.raises(InfeasibleMatchingError, match=r"needs 6 officer places .* at most 4"):
-        match_officers(visits, officers, rng=1)
-
-
-def test_report_names_the_visits_a_hall_set_cannot_staff() -> None:
+def test_report_fields_name_visits_rule_and_shortage() -> None:
     # Visits 0 and 1 may only use O000–O002 (others recused), whose caps allow 3 places < 4.
     officers = roster(6, load_cap=np.array([1, 1, 1, 5, 5, 5]))
     visits = [Visit(code(i), items=("X",), departments=()) for i in range(3)]
     conflicts = [Conflict(f"O00{o}", code(v)) for v in (0, 1) for o in (3, 4, 5)]
     with pytest.raises(InfeasibleMatchingError) as info:
         match_officers(visits, officers, conflicts=conflicts, rng=1)
-    (reason,) = info.value.reasons
+    err = info.value
+    assert (err.visits, err.rule, err.shortage, err.q_star) == (
+        (code(0), code(1)),
+        "load_cap",
+        Fraction(1),
+        None,
+    )
+    (reason,) = err.reasons
     assert reason.startswith(f"visits {code(0)}, {code(1)} cannot all be staffed together")
+    assert "they need 4 officer places" in reason
     assert "[任务上限]" in reason
 
 
-def test_strict_pair_cap_refuses_a_forced_pair() -> None:
-    officers = roster(2)
-    visit = Visit(code(3), items=("X",), departments=())
-    a = match_officers([visit], officers, rules=MatchingRules(pair_cap=0.5), rng=1)
-    assert a.cap_exceeded == 2
-    with pytest.raises(InfeasibleMatchingError, match=r"pair cap 0.5 \[防止合谋\]"):
-        match_officers(
-            [visit], officers, rules=MatchingRules(pair_cap=0.5, strict_pair_cap=True), rng=1
-        )
+def test_report_fields_for_a_skill_nobody_has() -> None:
+    officers = roster(4)
+    visit = Visit(code(1), items=("X",), departments=(), skills=("典当",))
+    with pytest.raises(InfeasibleMatchingError) as info:
+        match_officers([visit], officers, rng=1)
+    assert (info.value.visits, info.value.rule) == ((code(1),), "skill")
 
 
 # ------------------------------------------------------------------------------------------
-# Fairness: empirical pair probabilities
+# The six defects of issue 13, one test each
 
 
-def _bound(p: float, runs: int, cells: int) -> float:
-    """Half-width of a two-sided binomial interval at overall level 1e-6 (Bonferroni, normal
-    approximation with a continuity term)."""
-    z = 5.6 + math.log10(max(cells, 1)) * 0.8  # z for 1e-6 / cells, conservatively rounded up
-    return z * math.sqrt(p * (1 - p) / runs) + 1 / runs
+def _bounds(p: float, runs: int, cells: int) -> tuple[float, float]:
+    """Exact binomial acceptance interval for a count, at family-wise level 1e-6 (Bonferroni
+    over ``cells``)."""
+    lo, hi = binom.interval(1 - 1e-6 / max(cells, 1), runs, p)
+    return float(lo), float(hi)
 
 
-def _assert_frequencies_match(target: Any, counts: Any, runs: int) -> None:
-    """Each pair's frequency over ``runs`` is within the binomial bound of its marginal, and a
-    pair with marginal 0 never occurs."""
-    freq = counts / runs
+def _assert_counts_match(target: Any, counts: Any, runs: int) -> None:
+    """Each pair's count over ``runs`` lies in its binomial interval; marginal 0 never occurs."""
     cells = int((target > 0).sum())
-    assert np.all((target == 0) <= (freq == 0))
-    for p, f in zip(target[target > 0].tolist(), freq[target > 0].tolist(), strict=True):
-        assert abs(f - p) <= _bound(p, runs, cells)
+    assert np.all(counts[target == 0] == 0)
+    for p, c in zip(target[target > 0].tolist(), counts[target > 0].tolist(), strict=True):
+        lo, hi = _bounds(p, runs, cells)
+        assert lo <= c <= hi, (p, c / runs)
 
 
-def test_each_eligible_officer_gets_the_uniform_chance_when_caps_are_loose() -> None:
-    # No load cap binds: every officer's chance on a visit is f/|E| + [has skill]/|G|.
-    n = 12
-    officers = roster(n, skills=["成品油" if i < 4 else "" for i in range(n)])
+def test_defect_1_the_cap_spreads_six_officers_evenly() -> None:
+    officers = roster(6)
+    visit = Visit(code(0), items=("X",), departments=())
+    rules = MatchingRules(pair_cap=0.4)
+    runs = 1000
+    counts = np.zeros((1, 6))
+    for s in range(runs):
+        a = match_officers([visit], officers, rules=rules, seed=f"defect-1/{s}")
+        np.add.at(counts, (a.visit_index, a.officer_index), 1)
+    assert a.q_star == Fraction(1, 3)
+    x = a.pair_probabilities.probability
+    assert np.all(np.abs(x - 1 / 3) <= 6 / GRID)  # the grid: five at ⌈q*⌉, one takes the rest
+    assert x.max() <= 0.4
+    _assert_counts_match(np.full((1, 6), 1 / 3), counts, runs)
+
+
+def test_defect_2_a_cap_at_or_above_q_star_is_kept_and_below_is_refused() -> None:
+    # Two visits of two sharing four officers with load caps 1, 1, 2, 2: q* = 1/2 exactly.
+    officers = roster(4, load_cap=np.array([1, 1, 2, 2]))
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(2)]
+    ok = match_officers(visits, officers, rules=MatchingRules(pair_cap=0.5), seed="d2")
+    assert ok.q_star == Fraction(1, 2)
+    assert ok.pair_probabilities.largest <= 0.5
+    with pytest.raises(InfeasibleMatchingError) as info:
+        match_officers(visits, officers, rules=MatchingRules(pair_cap=0.49), seed="d2")
+    err = info.value
+    assert (err.rule, err.q_star) == ("pair_cap", Fraction(1, 2))
+    assert err.shortage is not None
+    assert err.shortage > 0
+    assert "below q* = 1/2" in str(err)
+
+
+def test_defect_3_an_officer_with_a_feasible_place_has_a_chance_there() -> None:
+    officers = OfficerRoster.from_columns(
+        {"officer_id": ["F0", "F1", "F2", "F3"], "load_cap": [2, 2, 1, 2]}
+    )
     visits = [
-        Visit(code(0), items=("X",), departments=(), skills=("成品油",)),
-        Visit(code(1), items=("X",), departments=()),
+        Visit(code(i), items=("X",), departments=(), team_size=t) for i, t in enumerate((2, 2, 3))
     ]
-    conflicts = [Conflict("O011", code(1))]
-    runs = 3000
-    sim = simulate_matching(visits, officers, runs=runs, rng=20231107, conflicts=conflicts)
-    target = np.zeros((2, n))
-    target[0] = 1 / n + np.array([1 / 4 if i < 4 else 0 for i in range(n)])
-    target[1, :11] = 2 / 11
-    cells = int((target > 0).sum())
-    for v in range(2):
-        for o in range(n):
-            assert abs(sim.frequency[v, o] - target[v, o]) <= _bound(target[v, o], runs, cells)
-    assert sim.frequency[1, 11] == 0.0
+    a = match_officers(visits, officers, seed="defect-3")
+    x = a.pair_probabilities.matrix(3, 4)
+    assert x[2, 2] > 0  # F2 on the team of three
+    seen = {match_officers(visits, officers, seed=f"d3/{s}").teams()[2] for s in range(200)}
+    assert any("F2" in team for team in seen)
+
+
+def test_defect_4_pair_probabilities_are_unconditional_and_do_not_depend_on_the_seed() -> None:
+    visits, officers = county(40, 10, cap=10, seed=4)
+    a = match_officers(visits, officers, seed="one")
+    b = match_officers(visits, officers, seed="two")
+    pa, pb = a.pair_probabilities, b.pair_probabilities
+    assert np.array_equal(pa.units, pb.units)
+    assert np.array_equal(pa.officer_index, pb.officer_index)
+    # Each visit's chances add up to its team, each officer's to an expected load within cap.
+    per_visit = np.bincount(pa.visit_index, weights=pa.probability, minlength=40)
+    assert np.allclose(per_visit, 2.0, atol=0)
+    per_officer = np.bincount(pa.officer_index, weights=pa.probability, minlength=10)
+    assert per_officer.max() <= 10
+
+
+def test_defect_5_unknown_conflict_officers_are_refused_or_counted() -> None:
+    officers = roster(4)
+    visits = [Visit(code(0), items=("X",), departments=())]
+    conflicts = [Conflict("O001", code(0)), Conflict("O0O2", code(0), "亲属")]
+    with pytest.raises(RosterError) as info:
+        match_officers(visits, officers, conflicts=conflicts, rng=1)
+    assert info.value.column == "officer_id"
+    assert info.value.row == 2
+    assert info.value.value == "O0O2"
+    assert "not in the officer roster" in str(info.value)
+    a = match_officers(visits, officers, conflicts=conflicts, rng=1, unknown_conflicts="ignore")
+    assert a.ignored_conflicts == 1
+    assert "O001" not in a.teams()[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: Visit(code(0), items=("X",), departments=(), team_size=1), "team_size"),
+        (lambda: Officer("A1", load_cap=-1), "load_cap"),
+        (lambda: Officer("A1", load_cap=1.5), "load_cap"),  # type: ignore[arg-type]
+        (lambda: MatchingRules(team_size=1), "team_size"),
+        (lambda: MatchingRules(max_load=-2), "max_load"),
+        (lambda: MatchingRules(max_load=2.5), "max_load"),  # type: ignore[arg-type]
+        (lambda: MatchingRules(item_team_sizes={"SW-02": 1}), "item_team_sizes"),
+        (lambda: MatchingRules(pair_cap=0.0), "pair_cap"),
+        (lambda: MatchingRules(recipe="randcheck-matching/2"), "retired"),
+    ],
+)
+def test_defect_5_bad_caps_and_team_sizes_are_plan_errors(make: Any, words: str) -> None:
+    with pytest.raises(PlanError, match=words):
+        make()
+
+
+def test_defect_5_a_negative_integer_load_cap_in_a_roster_is_refused() -> None:
+    with pytest.raises(RosterError) as info:
+        roster(3, load_cap=np.array([1, -2, 3]))
+    assert info.value.column == "load_cap"
+    assert info.value.row == 2
+    assert info.value.value == -2
+
+
+def test_defect_6_the_error_carries_fields_and_the_seed_recomputes_the_matching() -> None:
+    visits, officers = county(20, 10, cap=10, seed=1)
+    a = match_officers(visits, officers, seed="2023-1107", key_label="batch/1/matching")
+    b = match_officers(visits, officers, seed="2023-1107", key_label="batch/1/matching")
+    assert a.teams() == b.teams()
+    assert a.source["matching"] == MATCHING_RECIPE
+
+
+# ------------------------------------------------------------------------------------------
+# Statistics: frequencies over 2,000 seeds match the published marginals
+
+
+def _stat_batch() -> tuple[list[Visit], OfficerRoster, list[Conflict], MatchingRules]:
+    officers = roster(
+        10,
+        skills=["成品油", "成品油;典当", "", "典当", "", "", "成品油", "", "特种设备", "特种设备"],
+        department=["商务局"] * 4 + ["公安局"] * 3 + ["", "", ""],
+        expert=np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1], bool),
+        load_cap=np.array([2, 3, 2, 2, 3, 2, 2, 3, 2, 1]),
+    )
+    visits = [
+        Visit(code(0), items=("X",), departments=("商务局",), skills=("成品油",)),
+        Visit(code(1), items=("X",), departments=DEPTS, skills=("典当",)),
+        Visit(code(2), items=("X",), departments=(), skills=("特种设备",)),
+        Visit(code(3), items=("X",), departments=(), team_size=3),
+        Visit(code(4), items=("X",), departments=("公安局",)),
+        Visit(code(5), items=("X",), departments=()),
+    ]
+    conflicts = [Conflict("O001", code(3)), Conflict("O004", code(5))]
+    return visits, officers, conflicts, MatchingRules(pair_cap=0.5)
 
 
 @pytest.mark.slow
-def test_pair_probabilities_are_the_marginals_and_respect_the_cap() -> None:
-    # Caps bind (the flow sets the marginals): for a fixed draw of candidate blocks the
-    # rounding must reproduce the reported marginals exactly, and none exceeds the cap.
-    visits, officers = county(60, 12, cap=11, seed=3)
-    rules = MatchingRules(pair_cap=0.25)
-    gen = HashSource.from_seed("fixed-blocks").child("matching")
-    first = match_officers(visits, officers, rules=rules, source=gen)
-    probs = first.pair_probabilities
-    assert probs is not None
-    assert first.cap_exceeded == 0
-    assert probs.probability.max() <= 0.25
-    target = probs.matrix(len(visits), len(officers))
-    runs = 1500
-    counts = np.zeros_like(target)
-    for i in range(runs):
-        src = _FixedBlocks(gen, i)
-        a = match_officers(visits, officers, rules=rules, source=src)
+def test_frequencies_over_2000_seeds_match_the_marginals_and_the_cap() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    inst = Instance(visits, officers, conflicts, rules)
+    runs = 2000
+    counts = np.zeros((len(visits), len(officers)))
+    for s in range(runs):
+        a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed=f"stat/{s}")
+        inst.check(a)
         np.add.at(counts, (a.visit_index, a.officer_index), 1)
-    _assert_frequencies_match(target, counts, runs)
+    target = a.pair_probabilities.matrix(len(visits), len(officers))
+    assert target.max() <= 0.5
+    assert a.q_star == Fraction(1, 2)
+    _assert_counts_match(target, counts, runs)
 
 
-class _FixedBlocks:
-    """Hash numbers for the candidate blocks, fresh numbers for the rounding: the marginals are
-    fixed, the rounding varies."""
+def test_teamed_bound_is_at_least_the_simulated_chance() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="t")
+    sim = simulate_matching(visits, officers, runs=300, rng=3, conflicts=conflicts, rules=rules)
+    ids = [str(i) for i in officers.officer_id.tolist()]
+    for x, y in itertools.combinations(range(len(ids)), 2):
+        bound = a.teamed_bound(ids[x], ids[y])
+        assert 0.0 <= bound <= 1.0
+        # mean number of visits together (≥ the chance of any) is below Σ_v min(p) + noise
+        assert sim.together[x, y] <= bound + 0.15
 
-    verifiable = False
 
-    def __init__(self, base: HashSource, run: int) -> None:
-        self.base, self.run = base, run
-
-    def child(self, label: str) -> Any:
-        if label in ("visits", "officers", "nest"):
-            return self.base.child(label)
-        return self.base.child(f"{label}#{self.run}")
-
-    def uniforms(self, ids: Any) -> Any:  # pragma: no cover - not used at the top level
-        return self.base.uniforms(ids)
-
-    def describe(self) -> dict[str, Any]:
-        return {"recipe": "test", "seed": None, "path": []}
+def test_probability_rows_list_every_possible_pair() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="t")
+    rows = a.probability_rows()
+    assert len(rows) == a.pair_probabilities.units.shape[0]
+    assert {r["role"] for r in rows} == {"执法人员", "专家"}
+    assert abs(sum(r["probability"] for r in rows if r["role"] == "执法人员") - 14) < 1e-12
 
 
 def test_same_two_officers_are_not_always_together() -> None:
@@ -662,370 +829,85 @@ def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Joint visits that need a skill held across departments (nesting instead of the MILP)
+# The public record and verify_matching: an insider editing the record is caught
 
 
-def _example_batch(seed: str) -> tuple[Any, list[Visit], MatchingRules]:
-    import randcheck
-
-    county = randcheck.example_county()
-    batch = randcheck.draw_batch(county.targets, county.items, seed=seed, lead_order=("商务局",))
-    rules = MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas, pair_cap=0.5)
-    return county, list(batch.visits), rules
+def _published() -> tuple[Any, list[Visit], OfficerRoster, list[Conflict]]:
+    visits, officers, conflicts, rules = _stat_batch()
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="2023-1107")
+    return a.record(), visits, officers, conflicts
 
 
-def test_example_county_joint_skill_visit_takes_the_flow_path_under_the_cap() -> None:
-    county, visits, rules = _example_batch("a")
-    joint = {v.credit_code: v for v in visits if len(v.departments) >= 2 and v.skills}
-    assert joint
-    assert {v.skills for v in joint.values()} == {("报废机动车",)}
-    a = match_officers(visits, county.officers, rules=rules, seed="a")
-    Instance(visits, county.officers, [], rules).check(a)
-    assert a.method != "milp"
-    assert sorted(code_ for code_, _, _ in a.nested) == sorted(joint)
-    for code_, skill, dept in a.nested:
-        assert skill == "报废机动车"
-        assert dept in joint[code_].departments
-    assert a.source["nested"] == [list(n) for n in a.nested]
-    assert a.pair_probabilities is not None
-    assert a.cap_exceeded == 0
-    assert a.pair_probabilities.probability.max() <= 0.5
+def test_a_published_matching_verifies_by_itself_and_through_verify() -> None:
+    rec, visits, officers, conflicts = _published()
+    verify_matching(rec.to_json(), visits, officers, conflicts, check_optimum=True)
+    randcheck.verify(rec.to_json(), (visits, officers), conflicts=conflicts)
+    assert MatchingRecord.from_json(rec.canonical_json()) == rec
+    assert rec.recipes["matching"] == MATCHING_RECIPE
 
 
-def test_nesting_department_is_the_first_in_seed_rank_order() -> None:
-    county, visits, rules = _example_batch("a")
-    a = match_officers(visits, county.officers, rules=rules, seed="a")
-    code_, skill, dept = a.nested[0]
-    (joint,) = [v for v in visits if v.credit_code == code_]
-    labels = [f"{code_}|{skill}|{d}" for d in joint.departments]
-    u = HashSource.from_seed("a").child("matching").child("nest").uniforms(np.array(labels))
-    holders = {
-        o.department
-        for o in county.officers
-        if skill in o.skills and not o.expert and o.department in joint.departments
-    }
-    ranked = [d for _, d in sorted(zip(u.tolist(), joint.departments, strict=True))]
-    assert dept == next(d for d in ranked if d in holders)
+def _edited(rec: Any, **changes: Any) -> str:
+    data = rec.to_dict()
+    data.update(changes)
+    return json.dumps(data, ensure_ascii=False)
 
 
-def test_same_seed_same_nesting_and_teams() -> None:
-    county, visits, rules = _example_batch("b")
-
-    def run() -> Any:
-        a = match_officers(visits, county.officers, rules=rules, seed="b")
-        return a.teams(), a.nested, a.source, a.method
-
-    assert run() == run()
+def test_an_edited_team_is_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    teams = [dict(t) for t in rec.teams]
+    teams[0]["officer_id"] = "O009" if teams[0]["officer_id"] != "O009" else "O008"
+    with pytest.raises(VerificationError, match="other teams"):
+        verify_matching(_edited(rec, teams=teams), visits, officers, conflicts)
 
 
-def _seed_ranking_first(code_: str, skill: str, first: str, other: str) -> str:
-    for i in range(100):
-        seed = f"s{i}"
-        src = HashSource.from_seed(seed).child("matching").child("nest")
-        u = src.uniforms(np.array([f"{code_}|{skill}|{first}", f"{code_}|{skill}|{other}"]))
-        if u[0] < u[1]:
-            return seed
-    raise AssertionError("no seed ranks the department first")  # pragma: no cover
+def test_edited_marginals_are_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    values = list(rec.arc_values)
+    pair = next(i for i, x in enumerate(values) if 0 < x < (1 << rec.bits) // 2 and i > 0)
+    values[pair] += 1
+    with pytest.raises(VerificationError, match="conservation fails"):
+        verify_matching(_edited(rec, arc_values=values), visits, officers, conflicts)
 
 
-def test_next_department_supplies_the_skill_when_the_first_ranked_cannot() -> None:
-    # O000 is the only 商务局 officer with 成品油, has room for one visit and is the only
-    # holder visit 0 may take; so the joint visit 1 must get its 成品油 from 公安局.
-    officers = roster(
-        4,
-        department=["商务局", "商务局", "公安局", "公安局"],
-        skills=["成品油", "", "成品油", ""],
-        load_cap=np.array([1, -1, -1, -1]),
-    )
-    visits = [
-        Visit(code(0), items=("X",), departments=("商务局",), skills=("成品油",)),
-        Visit(code(1), items=("Y",), departments=DEPTS, skills=("成品油",)),
-    ]
-    seed = _seed_ranking_first(code(1), "成品油", "商务局", "公安局")
-    a = match_officers(visits, officers, seed=seed)
-    Instance(visits, officers, [], MatchingRules()).check(a)
-    assert a.method != "milp"
-    assert a.nested == ((code(1), "成品油", "公安局"),)
-    assert a.teams() == [("O000", "O001"), ("O001", "O002")]
+def test_a_lower_q_star_than_the_marginals_is_caught_and_a_higher_one_by_the_optimum() -> None:
+    rec, visits, officers, conflicts = _published()
+    with pytest.raises(VerificationError, match="above q"):
+        verify_matching(_edited(rec, q_star="1/4"), visits, officers, conflicts)
+    higher = _edited(rec, q_star="3/4")
+    verify_matching(higher, visits, officers, conflicts)  # the marginals are within 3/4 …
+    with pytest.raises(VerificationError, match=r"q\* is 1/2, not 3/4"):
+        verify_matching(higher, visits, officers, conflicts, check_optimum=True)  # … not least
 
 
-# ------------------------------------------------------------------------------------------
-# Visits that need two skills some officers share ("both" or "split" instead of the MILP)
+def test_a_dropped_recusal_or_another_roster_is_caught() -> None:
+    rec, visits, officers, conflicts = _published()
+    with pytest.raises(VerificationError, match="recusals"):
+        verify_matching(rec.to_json(), visits, officers, conflicts[:1])
+    other = roster(10, load_cap=np.full(10, 3))
+    with pytest.raises(VerificationError, match="officers_digest"):
+        verify_matching(rec.to_json(), visits, other, conflicts)
 
 
-def _two_skill_batch() -> tuple[OfficerRoster, list[Visit]]:
-    s1, s2 = SKILLS[:2]
-    officers = roster(
-        8,
-        skills=[f"{s1};{s2}", s1, s2, "", f"{s1};{s2}", s1, s2, ""],
-        department=["商务局"] * 8,
-    )
-    visits = [
-        Visit(code(i), items=("X",), departments=("商务局",), skills=(s1, s2)) for i in range(3)
-    ]
-    return officers, visits
+def test_a_simulated_matching_is_not_verifiable_and_a_retired_recipe_is_refused() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    sim = match_officers(visits, officers, conflicts=conflicts, rules=rules, rng=1).record()
+    with pytest.raises(VerificationError, match="simulation"):
+        verify_matching(sim.to_json(), visits, officers, conflicts)
+    rec, *_ = _published()
+    old = _edited(rec, recipes={"matching": "randcheck-matching/2", "prn": "randcheck-prn/1"})
+    with pytest.raises(VerificationError, match="not one this version runs"):
+        verify_matching(old, visits, officers, conflicts)
 
 
-def test_visit_needing_two_shared_skills_takes_the_flow_path_under_the_cap() -> None:
-    officers, visits = _two_skill_batch()
-    rules = MatchingRules(pair_cap=0.5)
-    a = match_officers(visits, officers, rules=rules, seed="2023-1107")
-    Instance(visits, officers, [], rules).check(a)
-    assert a.method != "milp"
-    label = "+".join(sorted(SKILLS[:2]))
-    assert [(c, s) for c, s, _ in a.nested] == [(code(i), label) for i in range(3)]
-    assert {case for _, _, case in a.nested} <= {"both", "split"}
-    assert a.source["nested"] == [list(t) for t in a.nested]
-    assert a.pair_probabilities is not None
-    assert a.cap_exceeded == 0
-    assert a.pair_probabilities.probability.max() <= 0.5
+def test_orbit_labels_with_and_without_scipy_agree() -> None:
+    from randcheck import _matching_lp
 
-
-def test_two_skill_case_is_the_first_in_seed_rank_order() -> None:
-    officers, visits = _two_skill_batch()
-    a = match_officers(visits, officers, seed="a")
-    label = "+".join(sorted(SKILLS[:2]))
-    src = HashSource.from_seed("a").child("matching").child("nest")
-    for code_, _, case in a.nested:
-        u = src.uniforms(np.array([f"{code_}|{label}|both", f"{code_}|{label}|split"]))
-        assert case == ("both" if u[0] < u[1] else "split")
-
-
-def test_same_seed_same_two_skill_cases_and_teams() -> None:
-    officers, visits = _two_skill_batch()
-
-    def run() -> Any:
-        a = match_officers(visits, officers, seed="b", rules=MatchingRules(pair_cap=0.5))
-        return a.teams(), a.nested, a.source, a.method
-
-    assert run() == run()
-
-
-def test_other_two_skill_case_when_the_first_ranked_cannot() -> None:
-    # O000 is the only holder of both skills and has room for one visit; visit 0 (one skill)
-    # may take only O000, so visit 1 must be staffed "split", by O001 and O002.
-    s1, s2 = SKILLS[:2]
-    officers = roster(
-        4,
-        skills=[f"{s1};{s2}", s1, s2, ""],
-        load_cap=np.array([1, -1, -1, -1]),
-    )
-    visits = [
-        Visit(code(0), items=("X",), departments=("商务局",), skills=(s1,)),
-        Visit(code(1), items=("Y",), departments=("商务局",), skills=(s1, s2)),
-    ]
-    conflicts = [Conflict("O001", code(0), "亲属关系")]
-    label = "+".join(sorted((s1, s2)))
-    for i in range(100):
-        seed = f"s{i}"
-        src = HashSource.from_seed(seed).child("matching").child("nest")
-        u = src.uniforms(np.array([f"{code(1)}|{label}|both", f"{code(1)}|{label}|split"]))
-        if u[0] < u[1]:
-            break
-    a = match_officers(visits, officers, conflicts=conflicts, seed=seed)
-    Instance(visits, officers, conflicts, MatchingRules()).check(a)
-    assert a.method != "milp"
-    assert a.nested == ((code(1), label, "split"),)
-    assert a.teams()[1] == ("O001", "O002")
-
-
-# ------------------------------------------------------------------------------------------
-# Other overlapping requirements: a drawn cover instead of the MILP (recipe randcheck-matching/2)
-
-
-def _overlap_roster() -> OfficerRoster:
-    import randcheck
-
-    return randcheck.OfficerRoster.from_columns(
-        {
-            "officer_id": [f"O{i}" for i in range(1, 10)] + [f"X{i}" for i in range(1, 5)],
-            "department": [*(["商务局"] * 2), *(["公安局"] * 2), "商务局", "公安局"]
-            + ["商务局"] * 3
-            + [""] * 4,
-            "skills": [
-                "成品油;典当",
-                "成品油",
-                "典当;成品油",
-                "典当",
-                "",
-                "",
-                "典当;危险化学品",
-                "成品油;危险化学品",
-                "典当;成品油",
-                "特种设备;医疗器械",
-                "特种设备",
-                "医疗器械",
-                "医疗器械;特种设备",
-            ],
-            "expert": np.array([False] * 9 + [True] * 4),
-        }
-    )
-
-
-# A joint visit needing two skills, a visit needing three skills held together, and one whose
-# two skills only experts hold (one expert holds both).
-_OVERLAPS = [
-    Visit(code(1), items=("X", "Y"), departments=("商务局", "公安局"), skills=("典当", "成品油")),
-    Visit(code(2), items=("X",), departments=("商务局",), skills=("典当", "成品油", "危险化学品")),
-    Visit(code(3), items=("Z",), departments=("商务局",), skills=("医疗器械", "特种设备")),
-]
-
-
-@pytest.mark.parametrize("visit", _OVERLAPS, ids=["joint-two-skills", "three", "experts"])
-def test_overlapping_requirements_take_the_flow_path_under_the_cap(visit: Visit) -> None:
-    import randcheck
-
-    officers = _overlap_roster()
-    rules = randcheck.MatchingRules(pair_cap=0.75)
-    a = randcheck.match_officers([visit], officers, rules=rules, seed="s")
-    Instance([visit], officers, [], rules).check(a)
-    assert a.method != "milp"
-    assert a.source["matching"] == "randcheck-matching/2"
-    ((code_, skills, cover),) = a.nested
-    assert (code_, skills) == (visit.credit_code, "+".join(visit.skills))
-    assert a.source["nested"] == [[code_, skills, cover]]
-    assert a.pair_probabilities is not None
-    assert a.cap_exceeded == 0
-    assert a.pair_probabilities.probability.max() <= 0.75
-
-
-def test_the_cover_is_the_first_in_seed_rank_order() -> None:
-    import randcheck
-
-    officers = _overlap_roster()
-    visit = _OVERLAPS[0]
-    # The partitions of {典当, 成品油, 公安局, 商务局} into two parts, each met by one eligible
-    # officer (a team of 2); every one admits a team here.
-    covers = [
-        "典当+成品油@公安局, @商务局",
-        "典当+成品油@商务局, @公安局",
-        "典当@公安局, 成品油@商务局",
-        "成品油@公安局, 典当@商务局",
-    ]
-    seen = set()
-    for i in range(16):
-        seed = f"s{i}"
-        a = randcheck.match_officers([visit], officers, seed=seed)
-        labels = np.array([f"{visit.credit_code}|典当+成品油|{c}" for c in covers])
-        u = HashSource.from_seed(seed).child("matching").child("nest").uniforms(labels)
-        assert a.nested == ((visit.credit_code, "典当+成品油", covers[int(np.argmin(u))]),)
-        seen.add(a.nested[0][2])
-    assert seen == set(covers)
-
-
-def test_recipe_1_still_sends_overlapping_requirements_to_the_milp() -> None:
-    import randcheck
-
-    officers = _overlap_roster()
-    for visit in _OVERLAPS:
-        rules = randcheck.MatchingRules(pair_cap=0.75, recipe="randcheck-matching/1")
-        a = randcheck.match_officers([visit], officers, rules=rules, seed="s")
-        Instance([visit], officers, [], rules).check(a)
-        assert a.method == "milp"
-        assert a.source["matching"] == "randcheck-matching/1"
-        assert a.pair_probabilities is None
-
-
-def test_unknown_recipe_is_refused() -> None:
-    with pytest.raises(ValueError, match="randcheck-matching/1, randcheck-matching/2"):
-        MatchingRules(recipe="randcheck-matching/9")
-
-
-def test_a_cover_keeps_exact_pair_probabilities() -> None:
-    # With the cover (child key "nest") and the candidate blocks fixed, the rounding must
-    # reproduce the reported marginals, each under the cap.
-    officers = _overlap_roster()
-    visits = [*_OVERLAPS, Visit(code(4), items=("X",), departments=("商务局",))]
-    rules = MatchingRules(pair_cap=0.75)
-    gen = HashSource.from_seed("fixed-cover").child("matching")
-    first = match_officers(visits, officers, rules=rules, source=gen)
-    assert len(first.nested) == 3
-    probs = first.pair_probabilities
-    assert probs is not None
-    assert first.cap_exceeded == 0
-    target = probs.matrix(len(visits), len(officers))
-    runs = 1500
-    counts = np.zeros_like(target)
-    for i in range(runs):
-        a = match_officers(visits, officers, rules=rules, source=_FixedBlocks(gen, i))
-        assert a.nested == first.nested
-        np.add.at(counts, (a.visit_index, a.officer_index), 1)
-    _assert_frequencies_match(target, counts, runs)
-
-
-def test_a_pair_cap_is_never_silently_dropped() -> None:
-    import randcheck
-
-    officers = _overlap_roster()
-    visit = _OVERLAPS[0]
-    # Under recipe /1 the joint two-skill visit goes to the 0/1 programme, which has no cap:
-    # that is reported, and refused when the cap is strict.
-    loose = randcheck.MatchingRules(pair_cap=0.5, recipe="randcheck-matching/1")
-    a = randcheck.match_officers([visit], officers, rules=loose, seed="s")
-    assert a.method == "milp"
-    assert a.pair_probabilities is None
-    strict = attrs.evolve(loose, strict_pair_cap=True)
-    with pytest.raises(randcheck.InfeasibleMatchingError, match="pair cap cannot be guaranteed"):
-        randcheck.match_officers([visit], officers, rules=strict, seed="s")
-
-
-def test_a_shortage_outside_the_failing_visits_ends_in_a_report_not_a_loop() -> None:
-    # Found in review: every failing visit was widened already, another was not, and the
-    # matcher rebuilt the same graph for ever. Brute force says this batch has no assignment.
-    officers = roster(
-        5,
-        department=["D3", "D1", "D1", "D2", ""],
-        skills=["b;c;d", "b;c;d", "a;f", "c", "a;c;d"],
-        load_cap=np.array([4, -1, 1, -1, 4]),
-    )
-    all3 = ("D1", "D2", "D3")
-    visits = [
-        Visit(code(0), items=("X",), departments=("D1", "D3"), skills=("d",)),
-        Visit(code(2), items=("X",), departments=all3, skills=("a",), team_size=4),
-        Visit(code(3), items=("X",), departments=all3, skills=("c",)),
-        Visit(code(4), items=("X",), departments=("D1", "D3"), skills=("c",), team_size=3),
-        Visit(code(5), items=("X",), departments=all3, skills=("a",)),
-    ]
-    for recipe in MATCHING_RECIPES:
-        rules = MatchingRules(candidates=4, recipe=recipe)
-        inst = Instance(visits, officers, [], rules)
-        assert not inst.brute_force_feasible()
-        with pytest.raises(InfeasibleMatchingError):
-            match_officers(visits, officers, rules=rules, seed="s")
-
-
-def test_a_cover_that_admits_the_only_team_is_found() -> None:
-    # Found in review: with the covers cut at 64 in a fixed order, the one cover admitting the
-    # only team (load caps of 0 rule out the others) was never listed.
-    officers = roster(
-        12,
-        skills=["a;b;d", "b;c;d", "b;c", "a;c", "c", "a;c", "c", "a;b;c", "b;c", "b;c;d", "a", "d"],
-        department=["D1", "", "D3", "D2", "D3", "D1", "D2", "D2", "D2", "D2", "", "D1"],
-        load_cap=np.array([0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1]),
-    )
-    visit = Visit(
-        code(0),
-        items=("X",),
-        departments=("D1", "D2", "D3"),
-        skills=("a", "b", "c", "d"),
-        team_size=4,
-    )
-    rules = MatchingRules(pair_cap=1.0, strict_pair_cap=True)
-    a = match_officers([visit], officers, rules=rules, seed="s")
-    Instance([visit], officers, [], rules).check(a)
-    assert a.method == "flow"
-    assert a.teams() == [("O002", "O006", "O010", "O011")]
-
-
-def test_two_expert_seats_without_a_shared_expert_keep_the_flow_path() -> None:
-    # Found in review: two skills only experts hold, no expert holding both, went to the MILP.
-    officers = roster(
-        8, skills=[""] * 6 + ["特种设备", "医疗器械"], expert=np.array([False] * 6 + [True] * 2)
-    )
-    visit = Visit(code(0), items=("X",), departments=("D",), skills=("特种设备", "医疗器械"))
-    rules = MatchingRules(pair_cap=0.5)
-    a = match_officers([visit], officers, rules=rules, seed="s")
-    Instance([visit], officers, [], rules).check(a)
-    assert a.method != "milp"
-    assert a.nested == ((code(0), "医疗器械+特种设备", "expert:医疗器械, expert:特种设备"),)
-    assert a.expert.sum() == 2
+    rng = np.random.default_rng(5)
+    for n in (3, 300, 5000):
+        succ = rng.permutation(n).astype(np.int64)
+        fast = _matching_lp._orbit_minimum(succ)
+        label = np.arange(n, dtype=np.int64)
+        for _ in range(n):  # walk every orbit to its end: the plain definition
+            label = np.minimum(label, label[succ])
+        assert np.array_equal(fast, label)
+        assert np.array_equal(_matching_lp._orbit_minimum_doubling(succ), label)

@@ -224,7 +224,9 @@ def test_officer_rejects_an_empty_id() -> None:
 
 
 def test_officer_rejects_a_negative_load_cap() -> None:
-    with pytest.raises(ValueError, match="load_cap must be ≥ 0 or None, got -2"):
+    with pytest.raises(
+        ValueError, match=r"load_cap must be a whole number ≥ 0 or None \(no cap\), got -2"
+    ):
         Officer("A001", load_cap=-2)
 
 

@@ -245,6 +245,11 @@ def test_every_record_kind_round_trips(county: randcheck.ExampleCounty) -> None:
         draw(county.targets, plan, seed=SEED).receipt,
         randcheck.draw_batch(county.targets, county.items[:3], seed=SEED).receipt,
         revisit.receipt,
+        randcheck.match_officers(
+            list(randcheck.draw_batch(county.targets, county.items[:1], seed=SEED).visits)[:5],
+            county.officers,
+            seed=SEED,
+        ).record(),
     ]
     for r in records:
         assert type(r).from_json(r.canonical_json()) == r

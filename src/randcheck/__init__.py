@@ -81,12 +81,14 @@ from randcheck.joint import (
 from randcheck.loaders import load_conflicts, load_events, load_items
 from randcheck.matching import (
     Assignment,
+    MatchingRecord,
     MatchingRules,
     MatchingSimulation,
     PairProbabilities,
     Recusals,
     match_officers,
     simulate_matching,
+    verify_matching,
 )
 from randcheck.models import (
     INACTIVE_STATUSES,
@@ -201,6 +203,7 @@ __all__ = [
     "ItemKind",
     "Marked",
     "MarkedArray",
+    "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
     "NumberGroup",
@@ -281,6 +284,7 @@ __all__ = [
     "verify",
     "verify_archive",
     "verify_batch",
+    "verify_matching",
     "verify_revisits",
     "write_archive",
     "year_figures",

@@ -17,6 +17,7 @@ import attrs
 from randcheck._records import JsonRecord, parse_json
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
+from randcheck.matching import MatchingRecord, verify_matching
 from randcheck.results import ResultTable
 from randcheck.revisits import RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
@@ -93,6 +94,12 @@ VERIFIERS: dict[str, RecordKind] = {
         RecordKind(Receipt, verify_draw, TargetRoster, "roster"),
         RecordKind(BatchReceipt, verify_batch, TargetRoster, "roster"),
         RecordKind(RevisitReceipt, verify_revisits, ResultTable, "result table"),
+        RecordKind(
+            MatchingRecord,
+            lambda record, against, **options: verify_matching(record, *against, **options),
+            tuple,
+            "visits and officer roster as a pair (visits, officers)",
+        ),
     )
 }
 
@@ -142,6 +149,9 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
        * - :class:`~randcheck.RevisitReceipt`
          - the result table
          -
+       * - :class:`~randcheck.MatchingRecord`
+         - ``(visits, officers)``
+         - ``conflicts``, ``history``, ``as_of``, ``unknown_conflicts``, ``check_optimum``
        * - an archive folder or zip
          - (nothing)
          - as :func:`~randcheck.verify_archive`

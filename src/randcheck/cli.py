@@ -790,7 +790,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--recipe",
         choices=MATCHING_RECIPES,
         default=MATCHING_RECIPE,
-        help="matching recipe (default the newest; /1 recomputes a matching published with it)",
+        help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
     unknown_columns_arg(m)
     encoding_arg(m)

@@ -9,6 +9,7 @@ the offending value, and what is allowed instead.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -131,10 +132,31 @@ class CalendarCoverageError(RandcheckError, LookupError):
 
 
 class InfeasibleMatchingError(RandcheckError, ValueError):
-    """No officer assignment satisfies every rule; ``reasons`` explains which visits and rules."""
+    """No officer assignment satisfies every rule, or a requested pair cap is below q*.
 
-    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+    Fields, so that callers need not parse sentences: ``visits`` (credit codes of the visits
+    that cannot be staffed together), ``rule`` (``"team_size"``, ``"skill"``,
+    ``"department"``, ``"expert"``, ``"load_cap"`` or ``"pair_cap"``), ``shortage`` (a
+    :class:`fractions.Fraction`: places short, or for ``"pair_cap"`` the expected places the
+    cap leaves unfilled), ``q_star`` (the least pair cap the batch admits, for ``"pair_cap"``)
+    and ``reasons`` (one sentence per problem).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        reasons: list[str] | None = None,
+        *,
+        visits: tuple[str, ...] = (),
+        rule: str = "",
+        shortage: Fraction | None = None,
+        q_star: Fraction | None = None,
+    ) -> None:
         self.reasons = reasons if reasons is not None else [message]
+        self.visits = visits
+        self.rule = rule
+        self.shortage = shortage
+        self.q_star = q_star
         super().__init__(message)
 
 

@@ -1,103 +1,130 @@
-"""Officer matching (双随机 #2): random, conflict-aware teams for a batch of visits.
+"""Officer matching (双随机 #2): random, conflict-aware teams with exact, capped probabilities.
 
-:func:`match_officers` staffs every visit of a batch with a team of officers drawn at random from
-those the rules allow, and either returns an :class:`Assignment` or raises
-:class:`~randcheck.InfeasibleMatchingError` saying which visit cannot be staffed and which rule
-binds.
+:func:`match_officers` staffs every visit of a batch with a team of officers drawn at random
+from those the rules allow. It publishes, for every officer–visit pair, the exact unconditional
+chance that the officer is sent there, and it keeps every such chance at or below ``q*``, the
+smallest cap any randomized assignment of the batch can keep (Jecmen, Zhang, Liu, Shah,
+Conitzer and Fang, "Mitigating manipulation in peer review via randomized reviewer
+assignments", NeurIPS 2020).
 
-How it works (details in the explanation page "How officer matching is formulated")
------------------------------------------------------------------------------------
-1. **Eligibility.** For each visit, the officers the rules allow: active, not recused (回避),
-   of a participating department, outside the target's own area when 所所交叉 is on, and not
-   sent to the same target within the repeat window. Experts (专家库) are kept apart.
-2. **Candidates and targets.** Officers are put in a random order (one number per officer id).
-   Each visit takes a block of consecutive eligible officers in that order, starting at a random
-   position (one number per credit code), of a power-of-two size: one block for its free places
-   and one per requirement (a skill, or a department of a joint visit). Each block shares its
-   places equally, so every eligible officer has the same chance of being chosen for the block.
-   The sum over blocks is the visit's *target*: a fractional team.
-   A joint visit that needs a skill held by officers of several departments first has the skill
-   holder's department chosen from the seed (child key ``nest``), which makes its requirement
-   groups disjoint (:attr:`Assignment.nested`). Likewise a visit needing two skills that some
-   officer holds together has the case drawn: one officer with both, or one with each alone.
-   Any other overlap (recipe ``randcheck-matching/2``) has a *cover* drawn: a partition of its
-   requirements into parts, one team member each, with disjoint groups (:func:`_cover_options`).
-3. **Feasible marginals.** If the targets respect the pair cap ``q`` and every load cap, they are
-   the marginals. Otherwise a maximum flow, run up to the targets, then up to the cap, then
-   beyond it, sets marginals that satisfy every rule; if the candidate blocks are too small, it
-   widens them to every eligible officer, then tries the next department, case or cover of the
-   visits that compete for the short officers (under /2 also of visits whose pairs would exceed
-   the cap), and as a last resort solves the exact 0/1 programme (``method == "milp"``).
-4. **Rounding.** The marginals, multiples of ``2**-r``, are rounded to one assignment by
-   dependent rounding along cycles of a flow network (Budish, Che, Kojima and Milgrom 2013;
-   Jecmen et al. 2020): each pair is chosen with exactly its marginal probability, and team sizes,
-   requirements and load caps hold in every outcome.
+The recipe ``randcheck-matching/3``
+-----------------------------------
+Details in the explanation page "How officer matching is formulated".
 
-Randomness comes from the batch seed through the child key ``matching`` (official, verifiable;
-see :mod:`randcheck.randomness`) or from ``rng`` in a simulation.
+1. **Eligibility.** For each visit, the officers the rules allow: active, with a load cap above
+   0, not recused (回避), of a participating department, outside the target's own area when
+   所所交叉 is on, and not sent to the same target within the repeat window.
+2. **Seats.** Each visit has one seat per requirement (each skill its items need, each
+   department of a joint visit 部门联合) and free seats up to its team size; a skill no eligible
+   officer holds gets an expert seat (专家库, an extra member). Each requirement is met by its own
+   team member, so a team is at least as large as its requirements.
+3. **Network.** source → officer (capacity: load cap) → pair (officer, visit) (capacity: the
+   pair cap ``q``) → seat the officer may fill (1) → sink (seat size). A team assignment is an
+   integral flow that fills every seat; a randomized assignment is a fractional one whose pair
+   flows are the pair probabilities.
+4. **q\\*.** The smallest ``q`` whose maximum flow fills every seat, found exactly (a fraction)
+   by Newton's method on minimum cuts: a cut with capacity ``a + b·q`` gives the next
+   ``q = (D − a) / b``, from below, until the flow fills the ``D`` places.
+5. **Marginals.** A maximum flow with pair capacity ``⌈q*·2²⁰⌉ / 2²⁰`` (the grid) in units of
+   ``2**-20``, then the *support step*: every pair arc that lies on a cycle of the residual
+   network (some other solution under the same cap uses it) gets a positive share, through one
+   circulation with lower bounds found by another maximum flow, at a grid ``2**-(20+s)``.
+6. **Rounding.** The marginals are rounded to one assignment by :func:`dyadic_round
+   <randcheck._matching_lp.dyadic_round>`: bit by bit, odd arcs paired at each node in arc
+   order form cycles, and each cycle moves up or down by a fair coin. Each pair is chosen with
+   exactly its published marginal; team sizes, requirements and load caps hold every time.
+
+Official coins come from the batch seed through the child key ``matching`` (see
+:mod:`randcheck.randomness`): level ``j`` uses ``child("round").child(str(j))``; its ``i``-th
+number (id ``str(i)``) gives 48 coins, bit ``b`` of ``⌊u·2⁵³⌋`` being coin ``48·i + b``. A
+simulation takes ``rng`` instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import math
-import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from randcheck import _tables
-from randcheck.errors import BatchError, InfeasibleMatchingError, PlanError
+from randcheck._records import JsonRecord, canonical_digest
+from randcheck.errors import (
+    BatchError,
+    InfeasibleMatchingError,
+    PlanError,
+    RosterError,
+    VerificationError,
+)
 from randcheck.models import Conflict
-from randcheck.randomness import GeneratorSource, UniformSource, source_for
+from randcheck.randomness import (
+    PRN_RECIPE,
+    GeneratorSource,
+    HashSource,
+    UniformSource,
+    source_for,
+)
 from randcheck.roster import STRING, OfficerRoster
 from randcheck.visits import Visit
 
+if TYPE_CHECKING:
+    from randcheck._matching_lp import CoinFn
+
 __all__ = [
     "Assignment",
+    "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
     "PairProbabilities",
     "Recusals",
     "match_officers",
     "simulate_matching",
+    "verify_matching",
 ]
 
 Ints: TypeAlias = npt.NDArray[np.int64]
 Floats: TypeAlias = npt.NDArray[np.float64]
 Bools: TypeAlias = npt.NDArray[np.bool_]
-#: A requirement as (skill bits held, department code or -1): "holds every skill, is of dept".
-_Rule: TypeAlias = tuple[int, int]
-#: A visit's drawn cover: its requirement groups as (kind, label, rule, rules of earlier groups).
-_Cover: TypeAlias = tuple[tuple[int, str, _Rule, tuple[_Rule, ...]], ...]
 
 #: Version of the matching algorithm, recorded in every receipt.
-MATCHING_RECIPE = "randcheck-matching/2"
-#: Every recipe this version can run (``MatchingRules.recipe``); older ones stay reproducible.
-MATCHING_RECIPES = ("randcheck-matching/1", MATCHING_RECIPE)
+MATCHING_RECIPE = "randcheck-matching/3"
+#: Every recipe this version can run; /1 and /2 were never released and are retired.
+MATCHING_RECIPES = (MATCHING_RECIPE,)
+#: Format of the public record of a matching (:meth:`Assignment.record`).
+MATCHING_RECORD_FORMAT = "randcheck-matching-record/1"
+#: Bits of the pair-cap grid: the cap is applied as a multiple of ``2**-GRID_BITS``.
+GRID_BITS = 20
+#: Most eligible officer–visit pairs one batch may have (memory: about 200 bytes a pair).
+MAX_PAIRS = 20_000_000
 
-_FREE, _SKILL, _EXPERT, _DEPT = 0, 1, 2, 3
-_ANY, _OUTSIDE = -1, -3  # skill block not restricted / restricted to no department of the visit
-_NEST_LIMIT = 64  # most choices of nesting departments tried before the integer programme
-_COVER_LIMIT = 4096  # most covers listed per visit (officers', experts' and both)
-_LP_BITS = 10  # the LP's marginals are multiples of 2**-10 (at least)
-_CAP_PENALTY = 1_000.0  # cost of one unit of probability above the pair cap
-_SLACK_PENALTY = 1_000_000.0  # cost of one unfilled place (only when infeasible)
+_FREE, _SKILL, _DEPT, _EXPERT = 0, 1, 2, 3
 _MAX_LISTED = 20
+_COIN_BITS = 48
+_PIECES = 4  # pieces of the pair cap in the spreading costs
 _REASONS = (
     ("inactive", "inactive [不在岗]"),
+    ("no_load", "with a load cap of 0 [任务上限]"),
     ("department", "of another department [非本部门]"),
     ("area", "responsible for the target's own area [所所交叉]"),
     ("recused", "recused [回避]"),
     ("repeat", "sent to this target within the repeat window [避免重复检查]"),
 )
+
+
+def _whole(name: str, value: object, least: int) -> None:
+    """Refuse anything but a whole number ≥ ``least`` (bools and floats included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise PlanError(f"{name} must be a whole number ≥ {least}, got {value!r}")
+    if value < least:
+        raise PlanError(f"{name} must be a whole number ≥ {least}, got {value}")
 
 
 def _frozen_map(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -144,26 +171,16 @@ class MatchingRules:
         An officer who inspected the same target fewer than this many days before ``as_of`` is
         not sent again; ``None`` turns the rule off.
     pair_cap : float or None
-        The most probability any officer–target pair may have (``q`` of Jecmen et al. 2020),
-        rounded down to a multiple of ``2**-10``. Where the rules leave a visit so few officers that
-        the cap cannot hold, the pair gets the least probability it can and is listed in
-        :attr:`Assignment.cap_exceeded`, unless ``strict_pair_cap`` is set.
-    strict_pair_cap : bool
-        Raise :class:`~randcheck.InfeasibleMatchingError` instead of exceeding the cap, and
-        instead of falling back to the 0/1 programme (``method == "milp"``), which keeps every
-        other rule but no pair cap.
+        The most probability any officer–target pair may have (``q`` of Jecmen et al. 2020).
+        The matcher always keeps every pair at ``q*`` (:attr:`Assignment.q_star`, the least any
+        randomized assignment can keep, up to the grid ``2**-20``); a ``pair_cap`` below that
+        is an :class:`~randcheck.InfeasibleMatchingError` stating ``q*``, so a published cap is
+        never silently exceeded.
     max_load : int or None
         Load cap for officers whose roster ``load_cap`` is empty.
-    candidates : int
-        Size of the random candidate blocks (rounded down to a power of two); larger blocks spread
-        the load over more officers for the same cost per visit.
     recipe : str
-        The matching recipe, recorded in :attr:`Assignment.source`: ``"randcheck-matching/2"``
-        (default) or ``"randcheck-matching/1"``, to recompute a matching published with it.
-        They differ only for visits whose requirements overlap in ways /1 could not nest (a
-        joint visit needing two skills, three or more skills held together, one expert for two
-        skills): /1 sends such a batch to the 0/1 programme, /2 draws a cover first (see
-        :func:`match_officers`).
+        The matching recipe, recorded in :attr:`Assignment.source`: ``"randcheck-matching/3"``
+        (the only one; ``/1`` and ``/2`` were never released and are retired).
 
     Examples
     --------
@@ -181,43 +198,46 @@ class MatchingRules:
     require_each_department: bool = True
     repeat_window_days: int | None = attrs.field(default=365)
     pair_cap: float | None = attrs.field(default=None)
-    strict_pair_cap: bool = False
     max_load: int | None = attrs.field(default=None)
-    candidates: int = attrs.field(default=16)
     recipe: str = attrs.field(default=MATCHING_RECIPE)
 
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
-        if value < 2:
-            raise PlanError(f"team_size must be at least 2 (行政处罚法 第四十二条), got {value}")
+        _whole("team_size (行政处罚法 第四十二条: at least two officers)", value, 2)
+
+    @item_team_sizes.validator
+    def _check_items(
+        self, _a: attrs.Attribute[Mapping[str, int]], value: Mapping[str, int]
+    ) -> None:
+        for item, size in value.items():
+            _whole(f"item_team_sizes[{item!r}]", size, 2)
 
     @pair_cap.validator
     def _check_cap(self, _a: attrs.Attribute[float | None], value: float | None) -> None:
-        if value is not None and not 0.0 < value <= 1.0:
-            raise PlanError(f"pair_cap must be within (0, 1], got {value}")
-
-    @candidates.validator
-    def _check_candidates(self, _a: attrs.Attribute[int], value: int) -> None:
-        if value < 2:
-            raise PlanError(f"candidates must be at least 2, got {value}")
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, Fraction))
+            or not 0.0 < value <= 1.0
+        ):
+            raise PlanError(f"pair_cap must be a number within (0, 1], got {value!r}")
 
     @recipe.validator
     def _check_recipe(self, _a: attrs.Attribute[str], value: str) -> None:
         if value not in MATCHING_RECIPES:
             raise PlanError(
-                f"recipe must be one of {', '.join(MATCHING_RECIPES)}, got {value!r} (a newer "
-                "randcheck may know it)"
+                f"recipe must be {MATCHING_RECIPE}, got {value!r} (randcheck-matching/1 and /2 "
+                "were never released and are retired; a newer randcheck may know others)"
             )
 
     @repeat_window_days.validator
     def _check_window(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
-        if value is not None and value < 0:
-            raise PlanError(f"repeat_window_days must be ≥ 0 or None, got {value}")
+        if value is not None:
+            _whole("repeat_window_days", value, 0)
 
     @max_load.validator
     def _check_load(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
-        if value is not None and value < 0:
-            raise PlanError(f"max_load must be ≥ 0 or None, got {value}")
+        if value is not None:
+            _whole("max_load", value, 0)
 
 
 @attrs.frozen(eq=False)
@@ -250,17 +270,31 @@ class Recusals:
 
 @attrs.frozen(eq=False)
 class PairProbabilities:
-    """Probability of each officer–visit pair in the draw that produced an assignment.
+    """The exact, unconditional chance of every officer–visit pair that can occur.
 
-    ``probability[i]`` is the chance that officer ``officer_index[i]`` (roster row) is on visit
-    ``visit_index[i]`` given the candidate blocks of this draw; pairs not listed have probability
-    zero in this draw. Over the random choice of blocks, an eligible officer's chance on a visit
-    is this value times the chance of being a candidate (see the explanation page).
+    ``probability[i]`` is the chance that roster officer ``officer_index[i]`` is on visit
+    ``visit_index[i]`` (an index into the visits as given); ``expert[i]`` says whether the
+    officer serves there as an expert. Pairs not listed have chance zero. Every value is a
+    multiple of ``2**-bits`` (``units[i] / 2**bits`` exactly); the assignment was drawn so that
+    each pair occurs with exactly this chance, over the seed's coins alone.
     """
 
     visit_index: Ints
     officer_index: Ints
-    probability: Floats
+    expert: Bools
+    units: Ints
+    bits: int
+
+    @property
+    def probability(self) -> Floats:
+        """The chances as floats (exact: dyadic values of at most 53 bits)."""
+        out: Floats = self.units.astype(np.float64) / float(1 << self.bits)
+        return out
+
+    @property
+    def largest(self) -> float:
+        """The largest pair chance (at most :attr:`Assignment.q_star` up to the grid)."""
+        return float(self.probability.max()) if self.units.shape[0] else 0.0
 
     def matrix(self, n_visits: int, n_officers: int) -> Floats:
         """As a dense ``(n_visits, n_officers)`` array (small batches only)."""
@@ -290,28 +324,15 @@ class Assignment:
     recusals : Recusals
         The declared conflicts (回避) that applied to this batch.
     source : dict
-        What the receipt records about the randomness: recipe, seed, path.
-    method : str
-        ``"targets"`` (the candidate targets were feasible), ``"flow"`` (a maximum flow set the
-        marginals) or ``"milp"`` (an integer programme with random weights; no exact marginals).
-    pair_probabilities : PairProbabilities or None
-        The marginals the rounding used (``None`` for ``"milp"``: that path does not bound any
-        pair's probability, so a pair cap holds only when ``method != "milp"``).
-    cap_exceeded : int
-        Number of pairs whose probability had to exceed the pair cap.
-    nested : tuple of (str, str, str)
-        For each joint visit (部门联合) that also needs a skill held by officers of several
-        departments, ``(credit_code, skill, department)``: the department, drawn from the seed,
-        whose officer supplies the skill (``""``: an officer of none of the visit's departments).
-        For each visit (without department requirements) needing two skills ``s1 < s2`` that
-        some eligible officer holds together, ``(credit_code, "s1+s2", case)``: ``"both"`` (one
-        officer holds both) or ``"split"`` (one holds ``s1`` without ``s2``, another ``s2``
-        without ``s1``), drawn from the seed. For any other visit whose requirements overlap
-        (recipe ``randcheck-matching/2``), ``(credit_code, "s1+s2+…", cover)``: the drawn
-        partition of its requirements, listed as its groups, e.g. ``"典当+成品油@商务局,
-        @公安局"`` (an officer of 商务局 with both skills, one of 公安局) or
-        ``"expert:医疗器械+特种设备"``. The pair probabilities are conditional on these
-        choices. Empty for ``"milp"``.
+        What the receipt records about the randomness: recipe, seed, path, matching recipe.
+    pair_probabilities : PairProbabilities
+        The exact unconditional chance of every pair (the marginals the rounding kept).
+    q_star : fractions.Fraction
+        The smallest pair cap any randomized assignment of this batch can keep (exact).
+        Every pair's chance is at most ``q_star`` rounded up to a multiple of ``2**-20``.
+    ignored_conflicts : int
+        Conflicts naming officers outside the roster that were ignored because
+        ``unknown_conflicts="ignore"`` was given (0 otherwise: such conflicts are refused).
     """
 
     credit_codes: tuple[str, ...]
@@ -322,13 +343,46 @@ class Assignment:
     loads: Ints
     recusals: Recusals
     source: dict[str, Any]
-    method: str
-    pair_probabilities: PairProbabilities | None
-    cap_exceeded: int = 0
-    nested: tuple[tuple[str, str, str], ...] = ()
+    pair_probabilities: PairProbabilities
+    q_star: Fraction
+    ignored_conflicts: int = 0
+    _published: _Published | None = attrs.field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.credit_codes)
+
+    def record(self) -> MatchingRecord:
+        """The public record of this matching (format ``randcheck-matching-record/1``).
+
+        It names the recipe, the seed and key path, the rules, digests of the visits, the
+        officer roster and the exclusions applied (回避 and repeat window), q*, the marginals
+        (every arc of the network, in units of ``2**-bits``) and the teams.
+        :func:`verify_matching` (or :func:`randcheck.verify`) recomputes it.
+
+        Raises
+        ------
+        PlanError
+            If the assignment did not come from :func:`match_officers`.
+        """
+        if self._published is None:
+            raise PlanError("record(): this assignment was not made by match_officers")
+        pub = self._published
+        return MatchingRecord(
+            format=MATCHING_RECORD_FORMAT,
+            recipes={"matching": MATCHING_RECIPE, "prn": PRN_RECIPE},
+            library=_library(),
+            verifiable=bool(self.source.get("seed") is not None),
+            seed=self.source.get("seed"),
+            path=tuple(str(x) for x in self.source.get("path", ())),
+            rules=_rules_dict(pub.rules),
+            visits_digest=_visits_digest(pub.prob),
+            officers_digest=pub.officers.digest(),
+            exclusions_digest=_exclusions_digest(pub.prob),
+            q_star=str(self.q_star),
+            bits=self.pair_probabilities.bits,
+            arc_values=tuple(int(x) for x in pub.marginal.tolist()),
+            teams=tuple(self.to_rows()),
+        )
 
     def teams(self) -> list[tuple[str, ...]]:
         """The officer ids of each visit's team, in visit order (officers first, then experts)."""
@@ -352,6 +406,48 @@ class Assignment:
                 strict=True,
             )
         ]
+
+    def probability_rows(self) -> list[dict[str, Any]]:
+        """One dict per possible pair: ``credit_code``, ``officer_id``, ``role`` and
+        ``probability`` (exact, as a float), for publication (一公开)."""
+        p = self.pair_probabilities
+        return [
+            {
+                "credit_code": self.credit_codes[v],
+                "officer_id": str(self.officer_ids[o]),
+                "role": "专家" if e else "执法人员",
+                "probability": x,
+            }
+            for v, o, e, x in zip(
+                p.visit_index.tolist(),
+                p.officer_index.tolist(),
+                p.expert.tolist(),
+                p.probability.tolist(),
+                strict=True,
+            )
+        ]
+
+    def teamed_bound(self, officer_a: str, officer_b: str) -> float:
+        """An upper bound on the chance that two officers serve on some visit together.
+
+        It is ``Σ_v min(p_av, p_bv)`` over the visits (capped at 1): being together on ``v``
+        needs both on ``v``. The exact chance depends on the rounding's correlations, which
+        the recipe does not publish; this bound needs only the published marginals.
+        """
+        ids = [str(x) for x in self.officer_ids.tolist()]
+        try:
+            a, b = ids.index(officer_a), ids.index(officer_b)
+        except ValueError as exc:
+            raise PlanError(f"teamed_bound: officer id not in the roster ({exc})") from None
+        p = self.pair_probabilities
+        n_v = len(self.credit_codes)
+        pa = np.zeros(n_v)
+        pb = np.zeros(n_v)
+        sel_a = p.officer_index == a
+        sel_b = p.officer_index == b
+        np.add.at(pa, p.visit_index[sel_a], p.probability[sel_a])
+        np.add.at(pb, p.visit_index[sel_b], p.probability[sel_b])
+        return float(min(1.0, np.minimum(pa, pb).sum()))
 
     def to_frame(self) -> Any:
         """:meth:`to_rows` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
@@ -472,16 +568,6 @@ def _lookup(sorted_keys: npt.NDArray[Any], query: npt.NDArray[Any]) -> Ints:
     return out
 
 
-def _pow2_floor(n: Ints) -> Ints:
-    out = np.zeros_like(n)
-    pos = n > 0
-    out[pos] = np.left_shift(1, np.floor(np.log2(n[pos].astype(np.float64))).astype(np.int64))
-    # guard against log2 rounding
-    too_big = out > n
-    out[too_big] >>= 1
-    return out
-
-
 @attrs.define
 class _Problem:
     """Everything about a batch in canonical order (visits by credit code, officers by id)."""
@@ -489,6 +575,7 @@ class _Problem:
     visits_in: list[Visit]
     vin: Ints  # canonical visit -> input index
     codes: list[str]
+    canon: list[Visit]
     k: Ints
     profile: Ints
     orow: Ints  # canonical officer -> roster row
@@ -502,29 +589,12 @@ class _Problem:
     cap: Ints
     dept_ok: Bools  # (profile, officer)
     area_ok: Bools  # (profile, officer)
-    u_visit: Floats
-    u_officer: Floats
-    rank_order: Ints
     excl_v: Ints
     excl_o: Ints
     excl_reason: Ints  # 0 recused, 1 repeat
     excl_ptr: Ints
     recusals: Recusals
-    # block templates, per signature
-    blk_visit: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_kind: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_pool: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_label: list[str] = attrs.field(factory=list)
-    blk_bit: npt.NDArray[np.uint64] = attrs.field(factory=lambda: np.zeros(0, np.uint64))
-    blk_dept: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_count: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    blk_used: Bools = attrs.field(factory=lambda: np.zeros(0, bool))
-    blk_auto: Bools = attrs.field(factory=lambda: np.zeros(0, bool))  # skill/expert pair blocks
-    pool_ptr: Ints = attrs.field(factory=lambda: np.zeros(1, np.int64))
-    pool_members: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    pool_pos: npt.NDArray[np.int32] = attrs.field(factory=lambda: np.zeros((0, 0), np.int32))
-    excl_keys: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
-    excl_block_start: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))
+    ignored: int
 
     @property
     def n_visits(self) -> int:
@@ -547,6 +617,33 @@ def _team_sizes(visits: list[Visit], rules: MatchingRules) -> Ints:
     return out
 
 
+def _unknown_officers(c_o: Ints, c_oid: npt.NDArray[Any], unknown_conflicts: str) -> int:
+    """Refuse (or count, with ``"ignore"``) conflicts naming officers outside the roster."""
+    bad = np.flatnonzero(c_o < 0)
+    if bad.shape[0] == 0:
+        return 0
+    if unknown_conflicts == "ignore":
+        return int(bad.shape[0])
+    shown = bad[:_MAX_LISTED]
+    problems: list[tuple[int | None, str | None, Any, str]] = [
+        (int(i) + 1, "officer_id", str(c_oid[i]), "not in the officer roster")
+        for i in shown.tolist()
+    ]
+    listed = ", ".join(f"{r} ({v!r})" for r, _, v, _ in problems)
+    more = f" and {bad.shape[0] - shown.shape[0]} more" if bad.shape[0] > shown.shape[0] else ""
+    raise RosterError(
+        f"{bad.shape[0]} conflict(s) [回避] name an officer who is not in the officer roster "
+        f"(entries {listed}{more}; 1-based): a mistyped 执法证号 would leave a recusal "
+        "unapplied; correct them, or pass unknown_conflicts='ignore' for a list shared across "
+        "bureaus",
+        source="conflicts",
+        row=problems[0][0],
+        column="officer_id",
+        value=problems[0][2],
+        problems=problems,
+    )
+
+
 def _prepare(
     visits: Sequence[Visit],
     officers: OfficerRoster,
@@ -554,8 +651,12 @@ def _prepare(
     rules: MatchingRules,
     history: Any,
     as_of: dt.date | None,
-    src: UniformSource,
+    unknown_conflicts: str,
 ) -> _Problem:
+    if unknown_conflicts not in ("refuse", "ignore"):
+        raise PlanError(
+            f"unknown_conflicts must be 'refuse' or 'ignore', got {unknown_conflicts!r}"
+        )
     visit_list = list(visits)
     codes_in = [v.credit_code for v in visit_list]
     order = sorted(range(len(visit_list)), key=codes_in.__getitem__)
@@ -583,9 +684,9 @@ def _prepare(
     area = officers.area.codes[orow].astype(np.int64)
     bits = officers.skills.bits[orow]
     cap_raw = officers.load_cap[orow].astype(np.int64)
-    no_cap = len(visit_list) + 1
+    no_cap = len(visit_list)
     default_cap = no_cap if rules.max_load is None else rules.max_load
-    cap = np.where(cap_raw < 0, default_cap, cap_raw)
+    cap = np.minimum(np.where(cap_raw < 0, default_cap, cap_raw), no_cap)
 
     # Profiles: what decides static eligibility on the visit side.
     profiles: dict[tuple[tuple[str, ...], str], int] = {}
@@ -622,15 +723,12 @@ def _prepare(
     dept_ok = dept_ok_cls[:, cls_of]
     area_ok = area_ok_cls[:, cls_of]
 
-    u_visit = src.child("visits").uniforms(np.array(codes, dtype=STRING))
-    u_officer = src.child("officers").uniforms(ids)
-    rank_order = np.argsort(u_officer, kind="stable").astype(np.int64)
-
     # Exclusions: declared conflicts (回避) and recent inspections.
     codes_arr = _utf8(np.array(codes, dtype=STRING))
     c_oid, c_code, c_reason = _pair_columns(conflicts, "reason", "conflicts")
     c_o = _lookup(ids_sorted, c_oid)
-    c_v = _lookup(codes_arr, c_code)
+    ignored = _unknown_officers(c_o, c_oid, unknown_conflicts)
+    c_v = _lookup(codes_arr, c_code)  # conflicts on targets outside the batch do not apply
     keep = (c_o >= 0) & (c_v >= 0)
     if isinstance(conflicts, Mapping) and conflicts.get("reason") is None:
         r_kept = np.zeros(int(keep.sum()), dtype=np.int64)
@@ -682,11 +780,11 @@ def _prepare(
     excl_o = all_keys % max(n_off, 1)
     excl_ptr = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(excl_v, minlength=len(codes)), out=excl_ptr[1:])
-
-    prob = _Problem(
+    return _Problem(
         visits_in=visit_list,
         vin=vin,
         codes=codes,
+        canon=canon_visits,
         k=k,
         profile=profile,
         orow=orow,
@@ -700,212 +798,13 @@ def _prepare(
         cap=cap,
         dept_ok=dept_ok,
         area_ok=area_ok,
-        u_visit=u_visit,
-        u_officer=u_officer,
-        rank_order=rank_order,
         excl_v=excl_v,
         excl_o=excl_o,
         excl_reason=all_reasons,
         excl_ptr=excl_ptr,
         recusals=recusals,
+        ignored=ignored,
     )
-    _build_blocks(prob, canon_visits, rules)
-    return prob
-
-
-def _dept_codes(prob: _Problem, depts: Iterable[str]) -> list[int]:
-    return [prob.dept_names.index(d) for d in depts if d in prob.dept_names]
-
-
-def _build_blocks(
-    prob: _Problem,
-    canon_visits: list[Visit],
-    rules: MatchingRules,
-    nest: Mapping[int, int] | None = None,
-    pairs: Mapping[int, str] | None = None,
-    covers: Mapping[int, _Cover] | None = None,
-) -> None:
-    """Candidate-block templates of every visit.
-
-    ``nest`` maps a canonical visit with one skill and several departments to the department
-    code (or ``_OUTSIDE``) whose officers alone may fill its skill requirement; that
-    department's own requirement is then implied and dropped, so the visit's requirement groups
-    are disjoint. ``pairs`` maps a canonical visit needing two skills ``s1 < s2`` (and no
-    department requirements) to ``"both"`` (one requirement: an officer holding both) or
-    ``"split"`` (two: a holder of ``s1`` without ``s2``, a holder of ``s2`` without ``s1``);
-    either way the groups are disjoint and no expert is called. ``covers`` maps any other visit
-    whose requirements overlap to the cover drawn for it (see :func:`_cover_options`): one block
-    per group, each of the officers (or experts) meeting exactly that group's requirements.
-    """
-    nest = nest or {}
-    pairs = pairs or {}
-    covers = covers or {}
-    n_off = prob.n_officers
-    pools: dict[tuple[Any, ...], int] = {}
-    pool_arrays: list[Ints] = []
-    officer_ok = prob.active & ~prob.expert
-    expert_ok = prob.active & prob.expert
-    ranked = prob.rank_order
-
-    def skill_bit(s: str) -> int:
-        return 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
-
-    def pool(
-        p: int,
-        kind: int,
-        value: str,
-        within: int = _ANY,
-        depts: tuple[str, ...] = (),
-        bit: int = 0,
-        nobit: int = 0,
-        avoid: tuple[_Rule, ...] = (),
-    ) -> int:
-        key = (p if kind != _EXPERT else -1, kind, value, within, depts, bit, nobit, avoid)
-        hit = pools.get(key)
-        if hit is not None:
-            return hit
-        if kind == _EXPERT:
-            # holds every skill of ``bit`` and none of ``nobit``
-            mask = expert_ok & ((prob.bits & np.uint64(bit)) == np.uint64(bit)) & (bit != 0)
-            mask &= (prob.bits & np.uint64(nobit)) == 0
-        else:
-            mask = officer_ok & prob.dept_ok[p] & prob.area_ok[p]
-            if kind == _SKILL:
-                # holds every skill of ``bit`` (one unless paired) and none of ``nobit``
-                mask &= ((prob.bits & np.uint64(bit)) == np.uint64(bit)) & (bit != 0)
-                mask &= (prob.bits & np.uint64(nobit)) == 0
-                if within >= 0:
-                    mask &= prob.dept == within
-                elif within == _OUTSIDE:
-                    mask &= ~np.isin(prob.dept, _dept_codes(prob, depts))
-            elif kind == _DEPT:
-                code = prob.dept_names.index(value) if value in prob.dept_names else -1
-                mask &= prob.dept == code
-        for b, d in avoid:  # not those who meet an earlier group's requirement (a cover's)
-            meets = (prob.bits & np.uint64(b)) == np.uint64(b)
-            mask &= ~(meets & (prob.dept == d)) if d >= 0 else ~meets
-        pools[key] = len(pool_arrays)
-        pool_arrays.append(ranked[mask[ranked]])
-        return pools[key]
-
-    signatures: dict[tuple[Any, ...], int] = {}
-    # (kind, pool, label, skills, one of a skill's officer/expert pair of blocks)
-    templates: list[list[tuple[int, int, str, int, bool]]] = []
-    sig_of = np.empty(prob.n_visits, dtype=np.int64)
-    for i, v in enumerate(canon_visits):
-        skills = v.skills if rules.require_skills else ()
-        depts = v.departments if (rules.require_each_department and len(v.departments) >= 2) else ()
-        within = nest.get(i, _ANY)
-        case = pairs.get(i, "")
-        cover = covers.get(i)
-        key = (int(prob.profile[i]), skills, depts, within, case, cover)
-        sig = signatures.get(key)
-        if sig is None:
-            p = int(prob.profile[i])
-            out_of = depts if within == _OUTSIDE else ()
-            tpl = [(_FREE, pool(p, _FREE, ""), "", 0, False)]
-            if cover is not None:
-                for g_kind, label, (bit, dept), avoid in cover:
-                    g_within = dept if g_kind == _SKILL and dept >= 0 else _ANY
-                    blk = pool(p, g_kind, label, g_within, (), bit, 0, avoid)
-                    tpl.append((g_kind, blk, label, bit, False))
-                skills = depts = ()
-            if case:
-                b1, b2 = skill_bit(skills[0]), skill_bit(skills[1])
-                parts = (
-                    [(skills[0] + "+" + skills[1], b1 | b2, 0)]
-                    if case == "both"
-                    else [(skills[0], b1, b2), (skills[1], b2, b1)]
-                )
-                for label, bit, nobit in parts:
-                    blk = pool(p, _SKILL, label, bit=bit, nobit=nobit)
-                    tpl.append((_SKILL, blk, label, bit, False))
-                skills = ()
-            for s in skills:
-                b = skill_bit(s)
-                tpl.append((_SKILL, pool(p, _SKILL, s, within, out_of, b), s, b, True))
-                if rules.experts_for_skills:
-                    tpl.append((_EXPERT, pool(p, _EXPERT, s, bit=b), s, b, True))
-            for d in depts:
-                if within >= 0 and prob.dept_names[within] == d:
-                    continue  # implied by the skill holder of this department
-                tpl.append((_DEPT, pool(p, _DEPT, d), d, 0, False))
-            sig = signatures[key] = len(templates)
-            templates.append(tpl)
-        sig_of[i] = sig
-
-    sizes = np.array([len(t) for t in templates], dtype=np.int64)
-    flat_kind = np.array([x[0] for t in templates for x in t], dtype=np.int64)
-    flat_pool = np.array([x[1] for t in templates for x in t], dtype=np.int64)
-    flat_label = [x[2] for t in templates for x in t]
-    flat_bit = np.array([x[3] for t in templates for x in t], dtype=np.uint64)
-    flat_auto = np.array([x[4] for t in templates for x in t], dtype=bool)
-    flat_dept = np.array(
-        [
-            (prob.dept_names.index(x[2]) if x[2] in prob.dept_names else -2)
-            if x[0] == _DEPT
-            else -1
-            for t in templates
-            for x in t
-        ],
-        dtype=np.int64,
-    )
-    sig_start = np.zeros(len(templates) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=sig_start[1:])
-    per_visit = sizes[sig_of]
-    blk_visit = np.repeat(np.arange(prob.n_visits, dtype=np.int64), per_visit)
-    starts = np.zeros(prob.n_visits + 1, dtype=np.int64)
-    np.cumsum(per_visit, out=starts[1:])
-    local = np.arange(blk_visit.shape[0], dtype=np.int64) - starts[blk_visit]
-    flat = sig_start[sig_of[blk_visit]] + local
-    prob.blk_visit = blk_visit
-    prob.blk_kind = flat_kind[flat]
-    prob.blk_pool = flat_pool[flat]
-    prob.blk_label = [flat_label[j] for j in flat.tolist()]
-    prob.blk_bit = flat_bit[flat]
-    prob.blk_dept = flat_dept[flat]
-    prob.blk_auto = flat_auto[flat]
-
-    lengths = np.array([a.shape[0] for a in pool_arrays], dtype=np.int64)
-    prob.pool_ptr = np.zeros(len(pool_arrays) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=prob.pool_ptr[1:])
-    prob.pool_members = (
-        np.concatenate(pool_arrays) if pool_arrays else np.zeros(0, np.int64)
-    ).astype(np.int64)
-    pos = np.full((len(pool_arrays), n_off), -1, dtype=np.int32)
-    for j, arr in enumerate(pool_arrays):
-        pos[j, arr] = np.arange(arr.shape[0], dtype=np.int32)
-    prob.pool_pos = pos
-
-    # Excluded pool positions per block, as sorted "adjusted" keys for the block selection.
-    n_ex = prob.excl_ptr[1:] - prob.excl_ptr[:-1]
-    per_blk = n_ex[blk_visit]
-    rep = np.repeat(np.arange(blk_visit.shape[0], dtype=np.int64), per_blk)
-    bstart = np.zeros(blk_visit.shape[0] + 1, dtype=np.int64)
-    np.cumsum(per_blk, out=bstart[1:])
-    idx = prob.excl_ptr[blk_visit[rep]] + (np.arange(rep.shape[0], dtype=np.int64) - bstart[rep])
-    xpos = pos[prob.blk_pool[rep], prob.excl_o[idx]].astype(np.int64)
-    valid = xpos >= 0
-    rep, xpos = rep[valid], xpos[valid]
-    o2 = np.lexsort((xpos, rep))
-    rep, xpos = rep[o2], xpos[o2]
-    n_excl_blk = np.bincount(rep, minlength=blk_visit.shape[0]).astype(np.int64)
-    ex_start = np.zeros(blk_visit.shape[0] + 1, dtype=np.int64)
-    np.cumsum(n_excl_blk, out=ex_start[1:])
-    ordinal = np.arange(rep.shape[0], dtype=np.int64) - ex_start[rep]
-    big = int(lengths.max(initial=0)) + 2
-    prob.excl_keys = rep * big + (xpos - ordinal)
-    prob.excl_block_start = ex_start
-    prob.blk_count = lengths[prob.blk_pool] - n_excl_blk
-
-    # Which blocks a visit uses: skills go to officers when any is eligible, else to experts
-    # (a cover's blocks are all used: it was drawn from the eligible officers and experts).
-    kind, count = prob.blk_kind, prob.blk_count
-    used = (kind != _EXPERT) | ~prob.blk_auto
-    sib = np.flatnonzero((kind == _EXPERT) & prob.blk_auto) - 1  # its _SKILL block
-    used[sib] = count[sib] > 0
-    used[sib + 1] = count[sib] == 0
-    prob.blk_used = used
 
 
 # --------------------------------------------------------------------------------------------
@@ -920,10 +819,12 @@ def _why_not(prob: _Problem, v: int, mask: Bools) -> dict[str, int]:
     excl[prob.excl_o[lo:hi]] = prob.excl_reason[lo:hi]
     left = mask.copy()
     out: dict[str, int] = {}
+    expert_side = bool(mask.any()) and bool(prob.expert[mask].all())
     for name, cond in (
         ("inactive", ~prob.active),
-        ("department", ~prob.dept_ok[p]),
-        ("area", ~prob.area_ok[p]),
+        ("no_load", prob.cap <= 0),
+        ("department", np.zeros_like(left) if expert_side else ~prob.dept_ok[p]),
+        ("area", np.zeros_like(left) if expert_side else ~prob.area_ok[p]),
         ("recused", excl == 0),
         ("repeat", excl == 1),
     ):
@@ -949,97 +850,14 @@ def _only(n: int, counts: Mapping[str, int], noun: str) -> str:
     return f"none of the {n} {noun}s with it is eligible: {_breakdown(counts)}"
 
 
-def _precheck(prob: _Problem, rules: MatchingRules) -> list[str]:
-    reasons: list[str] = []
-    kind, count, used, bv = prob.blk_kind, prob.blk_count, prob.blk_used, prob.blk_visit
-    officer_ok = ~prob.expert
-    # team size
-    free = np.flatnonzero(kind == _FREE)
-    short = free[count[free] < prob.k[bv[free]]]
-    for b in short.tolist():
-        v = int(bv[b])
-        n_all = int(officer_ok.sum())
-        why = _why_not(prob, v, officer_ok)
-        reasons.append(
-            f"visit {prob.codes[v]} needs {prob.k[v]} officers [执法人员不得少于两人, 行政处罚法 "
-            f"第四十二条] but only {int(count[b])} of the {n_all} officers are eligible"
-            + (f": {_breakdown(why)}" if why else "")
-        )
-    # skills
-    skill = np.flatnonzero(kind == _SKILL)
-    has_expert_blk = np.zeros(kind.shape[0], dtype=bool)
-    exp_b = np.flatnonzero(kind == _EXPERT)
-    has_expert_blk[exp_b - 1] = True
-    for b in skill.tolist():
-        if count[b] > 0 or (has_expert_blk[b] and count[b + 1] > 0):
-            continue
-        v = int(bv[b])
-        s = prob.blk_label[b]
-        with_s = officer_ok & ((prob.bits & prob.blk_bit[b]) != 0)
-        n_s = int(with_s.sum())
-        msg = f"visit {prob.codes[v]} needs the skill {s} [专业检查]; " + _only(
-            n_s, _why_not(prob, v, with_s), "officer"
-        )
-        if rules.experts_for_skills:
-            ex = prob.expert & ((prob.bits & prob.blk_bit[b]) != 0)
-            n_e = int(ex.sum())
-            ex_why = {
-                r: c
-                for r, c in _why_not(prob, v, ex).items()
-                if r in ("inactive", "recused", "repeat")
-            }
-            msg += "; " + (
-                "no expert [专家库] has it either"
-                if n_e == 0
-                else f"and the {n_e} expert{'s' if n_e > 1 else ''} [专家库] with it "
-                f"{'are' if n_e > 1 else 'is'} not eligible: {_breakdown(ex_why)}"
-            )
-        reasons.append(msg)
-    # departments of joint visits
-    for b in np.flatnonzero((kind == _DEPT) & (count == 0)).tolist():
-        v = int(bv[b])
-        d = prob.blk_label[b]
-        of_d = officer_ok & (prob.dept == int(prob.blk_dept[b]))
-        n_d = int(of_d.sum())
-        why = _why_not(prob, v, of_d)
-        reasons.append(
-            f"joint visit {prob.codes[v]} needs an officer of department {d} [部门联合]; "
-            + (
-                f"the roster has no officer of {d}"
-                if n_d == 0
-                else f"none of its {n_d} officers is eligible: {_breakdown(why)}"
-            )
-        )
-    if reasons:
-        return reasons
-    # aggregate (Hall-type) checks on load caps
-    ok = prob.active & ~prob.expert
-    need = int(prob.k.sum())
-    capacity = int(np.minimum(prob.cap[ok], prob.n_visits).sum())
-    if need > capacity:
-        reasons.append(
-            f"the batch needs {need} officer places but the {int(ok.sum())} active officers can "
-            f"take at most {capacity} in all [任务上限]; raise load caps or add officers"
-        )
-    for kind_code, word, pool_mask in (
-        (_SKILL, "officers", ok),
-        (_EXPERT, "experts [专家库]", prob.active & prob.expert),
-    ):
-        sel = np.flatnonzero(used & (kind == kind_code))
-        for s in sorted({prob.blk_label[b] for b in sel.tolist()}):
-            demand = sum(1 for b in sel.tolist() if prob.blk_label[b] == s)
-            bit = np.uint64(1 << prob.skill_names.index(s))
-            holders = pool_mask & ((prob.bits & bit) != 0)
-            cap_s = int(np.minimum(prob.cap[holders], prob.n_visits).sum())
-            if demand > cap_s:
-                reasons.append(
-                    f"{demand} visits need the skill {s} [专业检查] but the "
-                    f"{int(holders.sum())} {word} with it can take at most {cap_s} [任务上限]"
-                )
-    return reasons
-
-
-def _raise(reasons: list[str]) -> None:
+def _raise(
+    reasons: list[str],
+    *,
+    visits: Iterable[str],
+    rule: str,
+    shortage: Fraction,
+    q_star: Fraction | None = None,
+) -> None:
     shown = reasons[:_MAX_LISTED]
     more = len(reasons) - len(shown)
     head = (
@@ -1047,504 +865,514 @@ def _raise(reasons: list[str]) -> None:
         + "\n  - ".join(shown)
         + (f"\n  … and {more} more" if more else "")
     )
-    raise InfeasibleMatchingError(head, reasons)
-
-
-# --------------------------------------------------------------------------------------------
-# Candidate graph
-
-
-@attrs.define
-class _Graph:
-    """Candidate edges of a batch (canonical indices) with integer targets at scale ``scale``."""
-
-    scale: int
-    dyadic: bool
-    # officer edges
-    ev: Ints
-    eo: Ints
-    et: Ints  # target, in units of 1/scale
-    # requirement groups (skills, departments): one per used block
-    gv: Ints
-    g_member: list[Ints]  # officer-edge indices in each group
-    # expert seats: one per used _EXPERT block
-    sv: Ints
-    sl: list[str]
-    s_auto: Bools  # seat of a skill that may share its expert with another seat of the visit
-    xe_seat: Ints
-    xe_o: Ints
-    xe_t: Ints
-    free_places: Ints  # k minus groups, per visit (may be < 0)
-    laminar: bool
-
-
-def _select(prob: _Problem, blocks: Ints, size: Ints) -> tuple[Ints, Ints]:
-    """Officers chosen by each block: ``size[b]`` consecutive eligible ones from a random start."""
-    n = prob.blk_count[blocks]
-    rep = np.repeat(np.arange(blocks.shape[0], dtype=np.int64), size)
-    st = np.zeros(blocks.shape[0] + 1, dtype=np.int64)
-    np.cumsum(size, out=st[1:])
-    j = np.arange(rep.shape[0], dtype=np.int64) - st[rep]
-    b = blocks[rep]
-    n_r = n[rep]
-    start = np.floor(prob.u_visit[prob.blk_visit[b]] * n_r).astype(np.int64)
-    r = (start + j) % np.maximum(n_r, 1)
-    bigm = int((prob.pool_ptr[1:] - prob.pool_ptr[:-1]).max(initial=0)) + 2
-    q = b * bigm + r
-    cnt = np.searchsorted(prob.excl_keys, q, side="right") - prob.excl_block_start[b]
-    pos = r + cnt
-    officer = prob.pool_members[prob.pool_ptr[prob.blk_pool[b]] + pos]
-    return rep, officer
-
-
-def _graph(prob: _Problem, rules: MatchingRules, full: Bools) -> _Graph:
-    used = np.flatnonzero(prob.blk_used)
-    kind = prob.blk_kind[used]
-    bv = prob.blk_visit[used]
-    n = prob.blk_count[used]
-    req = (kind == _SKILL) | (kind == _DEPT)
-    groups_per_visit = np.bincount(bv[req], minlength=prob.n_visits).astype(np.int64)
-    free_places = prob.k - groups_per_visit
-    size = np.where(full[bv], n, _pow2_floor(np.minimum(n, rules.candidates)))
-    dyadic = not bool(full.any())
-    if dyadic:
-        r_bits = int(math.log2(int(size.max(initial=1))))
-    else:
-        r_bits = max(_LP_BITS, math.ceil(math.log2(max(int(size.max(initial=1)), 2))) + 4)
-    r_bits = max(r_bits, 1)
-    scale = 1 << r_bits
-    rep, officer = _select(prob, used, size)
-    bsel = used[rep]
-    k_sel = kind[rep]
-    v_sel = bv[rep]
-    sz = size[rep]
-    weight = np.where(k_sel == _FREE, np.maximum(free_places[v_sel], 0), 1)
-    t = (weight * scale) // sz
-
-    is_x = k_sel == _EXPERT
-    off = ~is_x
-    key = v_sel[off] * prob.n_officers + officer[off]
-    uniq, inv = np.unique(key, return_inverse=True)
-    et = np.bincount(inv, weights=t[off], minlength=uniq.shape[0]).astype(np.int64)
-    ev = uniq // prob.n_officers
-    eo = uniq % prob.n_officers
-
-    # Requirement groups: all candidate officers of the visit satisfying the requirement.
-    g_blocks = used[req]
-    gv = prob.blk_visit[g_blocks]
-    e_ptr = np.zeros(prob.n_visits + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ev, minlength=prob.n_visits), out=e_ptr[1:])
-    g_member: list[Ints] = []
-    if g_blocks.shape[0]:
-        cnt = e_ptr[gv + 1] - e_ptr[gv]
-        grep = np.repeat(np.arange(g_blocks.shape[0], dtype=np.int64), cnt)
-        gst = np.zeros(g_blocks.shape[0] + 1, dtype=np.int64)
-        np.cumsum(cnt, out=gst[1:])
-        eidx = e_ptr[gv[grep]] + np.arange(grep.shape[0], dtype=np.int64) - gst[grep]
-        o = eo[eidx]
-        # Every candidate is eligible for the visit, so it meets the requirement iff it is in
-        # the requirement's pool (the visit's eligible officers who meet it).
-        member = prob.pool_pos[prob.blk_pool[g_blocks[grep]], o] >= 0
-        eidx, grep = eidx[member], grep[member]
-        gptr = np.zeros(g_blocks.shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(grep, minlength=g_blocks.shape[0]), out=gptr[1:])
-        g_member = [eidx[gptr[i] : gptr[i + 1]] for i in range(g_blocks.shape[0])]
-
-    # Laminar: within each visit, any two requirement groups are nested or disjoint.
-    laminar = True
-    multi = np.flatnonzero(groups_per_visit >= 2)
-    if multi.shape[0]:
-        g_by_v: dict[int, list[int]] = {}
-        for gi, v in enumerate(gv.tolist()):
-            g_by_v.setdefault(v, []).append(gi)
-        for v in multi.tolist():
-            sets = [set(g_member[gi].tolist()) for gi in g_by_v[v]]
-            for i in range(len(sets)):
-                for j in range(i + 1, len(sets)):
-                    a, b = sets[i], sets[j]
-                    if a & b and not (a <= b or b <= a):
-                        laminar = False
-                        break
-
-    seat_blocks = used[kind == _EXPERT]
-    seat_id = np.full(prob.blk_kind.shape[0], -1, dtype=np.int64)
-    seat_id[seat_blocks] = np.arange(seat_blocks.shape[0])
-    return _Graph(
-        scale=scale,
-        dyadic=dyadic,
-        ev=ev,
-        eo=eo,
-        et=et,
-        gv=gv,
-        g_member=g_member,
-        sv=prob.blk_visit[seat_blocks],
-        sl=[prob.blk_label[b] for b in seat_blocks.tolist()],
-        s_auto=prob.blk_auto[seat_blocks],
-        xe_seat=seat_id[bsel[is_x]],
-        xe_o=officer[is_x],
-        xe_t=t[is_x],
-        free_places=free_places,
-        laminar=laminar,
+    raise InfeasibleMatchingError(
+        head, reasons, visits=tuple(visits), rule=rule, shortage=shortage, q_star=q_star
     )
 
 
 # --------------------------------------------------------------------------------------------
-# Marginals: targets or LP
-
-
-def _cap_units(rules: MatchingRules, scale: int) -> int:
-    return scale if rules.pair_cap is None else max(1, math.floor(rules.pair_cap * scale))
-
-
-def _multi_seat(g: _Graph) -> bool:
-    """Whether a visit needs experts for two or more skills (one expert may cover both).
-
-    A cover's seats do not count: each takes the experts with exactly its skills.
-    """
-    sv = g.sv[g.s_auto]
-    return bool(sv.shape[0] and np.bincount(sv).max() >= 2)
-
-
-def _targets_feasible(prob: _Problem, g: _Graph, rules: MatchingRules) -> bool:
-    if not g.dyadic or not g.laminar or (g.free_places < 0).any() or _multi_seat(g):
-        return False
-    qu = _cap_units(rules, g.scale)
-    if (g.et > qu).any() or (g.xe_t > qu).any():
-        return False
-    load = np.bincount(g.eo, weights=g.et, minlength=prob.n_officers)
-    load += np.bincount(g.xe_o, weights=g.xe_t, minlength=prob.n_officers)
-    return bool((load <= prob.cap * g.scale).all())
+# The network
 
 
 @attrs.define
-class _FlowResult:
-    y: Ints  # officer edges, units of 1/scale
-    xy: Ints  # expert edges
-    failing: Ints  # canonical visits with an unfilled place, requirement or seat
-    blocked: Ints = attrs.field(factory=lambda: np.zeros(0, np.int64))  # see _solve_flow
+class _Network:
+    """Seats, pairs and the flow network of a batch, in canonical order.
 
-
-def _disjoint(g: _Graph) -> bool:
-    """Whether every officer edge is in at most one requirement group (slots need it)."""
-    if not g.g_member:
-        return True
-    allm = np.concatenate(g.g_member)
-    return bool(np.unique(allm).shape[0] == allm.shape[0])
-
-
-def _solve_flow(prob: _Problem, g: _Graph, rules: MatchingRules) -> _FlowResult:
-    """Marginals by maximum flow in three phases: up to the targets, up to the cap, beyond it.
-
-    Network: S → slot (free places of a visit, one per requirement group, one per expert seat)
-    → [pair node for group members] → officer → T (load cap). Every capacity is an integer in
-    units of ``1/scale``, so the maximum flow is integral and the marginals are multiples of
-    ``1/scale``. The demand is met iff some assignment satisfies every rule on this candidate graph.
+    Nodes: 0 source, 1 sink, ``2 + o`` officer ``o``, then one per seat, then one per pair
+    that may fill two or more seats of its visit. Arc 0 runs sink → source (it closes the
+    circulation for the rounding); arcs 1… are, in this order: source → officer, pair arcs
+    (officer → pair node, or officer → seat when the pair fits one seat only), pair node →
+    seat, seat → sink. ``base`` is each arc's capacity in places (pair arcs: 1, scaled by q).
     """
-    from randcheck import _matching_lp as lp  # scipy: imported when used
 
-    scale = g.scale
-    qu = _cap_units(rules, scale)
+    seat_v: Ints
+    seat_kind: Ints
+    seat_label: list[str]
+    seat_size: Ints
+    pair_v: Ints
+    pair_o: Ints
+    pair_arc: Ints
+    tail: Ints
+    head: Ints
+    base: Ints
+    is_pair: Bools
+    n_nodes: int
+    demand: int
+
+    @property
+    def seat_node0(self) -> int:
+        return int(self.tail[0])  # arc 0 is sink -> source; see seat_nodes
+
+    def seat_nodes(self, n_off: int) -> Ints:
+        out: Ints = 2 + n_off + np.arange(self.seat_v.shape[0], dtype=np.int64)
+        return out
+
+
+def _network(prob: _Problem, rules: MatchingRules) -> _Network:
     n_off, n_vis = prob.n_officers, prob.n_visits
-    n_e = g.ev.shape[0]
-    n_g, n_s = g.gv.shape[0], g.sv.shape[0]
-    group_of = np.full(n_e, -1, dtype=np.int64)
-    for gi, members in enumerate(g.g_member):
-        group_of[members] = gi
-    members = np.flatnonzero(group_of >= 0)
-    n_p = members.shape[0]
-    node_free = 2 + n_off
-    node_group = node_free + n_vis
-    node_seat = node_group + n_g
-    node_pair = node_seat + n_s
-    n_nodes = node_pair + n_p
-    pair_node = np.full(n_e, -1, dtype=np.int64)
-    pair_node[members] = node_pair + np.arange(n_p)
-    # Fixed arcs (same capacity in every phase).
-    fixed_t = np.concatenate(
-        [
-            np.zeros(n_vis + n_g + n_s, np.int64),
-            node_free + g.ev[members],
-            node_group + group_of[members],
-            2 + np.arange(n_off),
-        ]
-    )
-    fixed_h = np.concatenate(
-        [
-            node_free + np.arange(n_vis),
-            node_group + np.arange(n_g),
-            node_seat + np.arange(n_s),
-            pair_node[members],
-            pair_node[members],
-            np.ones(n_off, np.int64),
-        ]
-    )
-    fixed_c = np.concatenate(
-        [
-            np.maximum(g.free_places, 0) * scale,
-            np.full(n_g + n_s, scale, np.int64),
-            np.full(2 * n_p, scale, np.int64),
-            np.minimum(prob.cap, n_vis) * scale,
-        ]
-    )
-    # Phase arcs: the last arc into each officer or expert.
-    arc_t = np.concatenate(
-        [np.where(pair_node >= 0, pair_node, node_free + g.ev), node_seat + g.xe_seat]
-    )
-    arc_h = np.concatenate([2 + g.eo, 2 + g.xe_o])
-    t = np.concatenate([g.et, g.xe_t])
-    phases = [
-        np.minimum(t, qu),
-        np.full(t.shape[0], qu, np.int64),
-        np.full(t.shape[0], scale, np.int64),
-    ]
-    tails = np.concatenate([fixed_t, arc_t])
-    heads = np.concatenate([fixed_h, arc_h])
-    n_fixed = fixed_t.shape[0]
-    flow = np.zeros(tails.shape[0], dtype=np.int64)
-    demand = int(fixed_c[: n_vis + n_g + n_s].sum())
-    for caps in phases:
-        cap_all = np.concatenate([fixed_c, caps])
-        flow += lp.augment(tails, heads, cap_all, flow, n_nodes)
-        if int(flow[: n_vis + n_g + n_s].sum()) == demand:
-            break
-    y = flow[n_fixed:]
-    short = flow[: n_vis + n_g + n_s] < fixed_c[: n_vis + n_g + n_s]
-    fail = set(np.flatnonzero(short[:n_vis]).tolist())
-    fail |= set(g.gv[short[n_vis : n_vis + n_g]].tolist())
-    fail |= set(g.sv[short[n_vis + n_g :]].tolist())
-    blocked = np.zeros(0, dtype=np.int64)
-    if fail:
-        # Min cut: the visits with a place reachable from S in the residual network. A visit
-        # outside it does not change the cut's capacity by changing its own requirements.
-        from scipy import sparse
-        from scipy.sparse.csgraph import breadth_first_order
+    officer_ok = prob.active & ~prob.expert & (prob.cap > 0)
+    expert_ok = prob.active & prob.expert & (prob.cap > 0)
+    excl_key = prob.excl_v * n_off + prob.excl_o
 
-        fwd = flow < cap_all
-        back = flow > 0
-        res_t = np.concatenate([tails[fwd], heads[back]])
-        res_h = np.concatenate([heads[fwd], tails[back]])
-        net = sparse.csr_matrix((np.ones(res_t.shape[0]), (res_t, res_h)), shape=(n_nodes, n_nodes))
-        seen = np.zeros(n_nodes, dtype=bool)
-        seen[breadth_first_order(net, 0, return_predecessors=False)] = True
-        blocked = np.unique(
-            np.concatenate(
-                [
-                    np.flatnonzero(seen[node_free : node_free + n_vis]),
-                    g.gv[seen[node_group : node_group + n_g]],
-                    g.sv[seen[node_seat : node_seat + n_s]],
-                ]
+    # Eligible officer pairs, per profile, minus exclusions.
+    parts_v: list[Ints] = []
+    parts_o: list[Ints] = []
+    total = 0
+    for p in range(int(prob.profile.max(initial=-1)) + 1):
+        vs = np.flatnonzero(prob.profile == p)
+        os_ = np.flatnonzero(officer_ok & prob.dept_ok[p] & prob.area_ok[p])
+        total += vs.shape[0] * os_.shape[0]
+        if total > MAX_PAIRS:
+            raise PlanError(
+                f"the batch has more than {MAX_PAIRS:,} eligible officer–visit pairs; exact "
+                "matching works on every pair, so split the batch (by area, department or "
+                "month) into batches of fewer pairs"
             )
-        ).astype(np.int64)
-    return _FlowResult(y[:n_e], y[n_e:], np.array(sorted(fail), dtype=np.int64), blocked)
+        parts_v.append(np.repeat(vs, os_.shape[0]))
+        parts_o.append(np.tile(os_, vs.shape[0]))
+    pv = np.concatenate(parts_v) if parts_v else np.zeros(0, np.int64)
+    po = np.concatenate(parts_o) if parts_o else np.zeros(0, np.int64)
+    key = pv * n_off + po
+    key = np.sort(key)
+    if excl_key.shape[0]:
+        pos = np.minimum(np.searchsorted(excl_key, key), excl_key.shape[0] - 1)
+        key = key[excl_key[pos] != key]
+    pv, po = key // max(n_off, 1), key % max(n_off, 1)
+    ptr = np.zeros(n_vis + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pv, minlength=n_vis), out=ptr[1:])
+
+    # Seats of every visit: free seats, one per requirement, one per expert skill.
+    seat_v: list[int] = []
+    seat_kind: list[int] = []
+    seat_label: list[str] = []
+    seat_bit: list[int] = []
+    seat_dept: list[int] = []
+    seat_size: list[int] = []
+    ex_v: list[Ints] = []
+    ex_o: list[Ints] = []
+    reasons: list[str] = []
+    bad: list[str] = []
+    bad_rule = ""
+    k = prob.k.copy()
+    for v, visit in enumerate(prob.canon):
+        elig = po[ptr[v] : ptr[v + 1]]
+        req: list[tuple[int, str, int, int]] = []
+        experts: list[tuple[str, int]] = []
+        for s in visit.skills if rules.require_skills else ():
+            bit = 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
+            if bit and bool(((prob.bits[elig] & np.uint64(bit)) != 0).any()):
+                req.append((_SKILL, s, bit, -1))
+                continue
+            if rules.experts_for_skills:
+                experts.append((s, bit))
+                continue
+            with_s = ~prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
+            reasons.append(
+                f"visit {prob.codes[v]} needs the skill {s} [专业检查]; "
+                + _only(int(with_s.sum()), _why_not(prob, v, with_s), "officer")
+            )
+            bad.append(prob.codes[v])
+            bad_rule = bad_rule or "skill"
+        if rules.require_each_department and len(visit.departments) >= 2:
+            for d in visit.departments:
+                code = prob.dept_names.index(d) if d in prob.dept_names else -2
+                if bool((prob.dept[elig] == code).any()):
+                    req.append((_DEPT, d, 0, code))
+                    continue
+                of_d = ~prob.expert & (prob.dept == code)
+                n_d = int(of_d.sum())
+                reasons.append(
+                    f"joint visit {prob.codes[v]} needs an officer of department {d} [部门联合]; "
+                    + (
+                        f"the roster has no officer of {d}"
+                        if n_d == 0
+                        else f"none of its {n_d} officers is eligible: "
+                        f"{_breakdown(_why_not(prob, v, of_d))}"
+                    )
+                )
+                bad.append(prob.codes[v])
+                bad_rule = bad_rule or "department"
+        k[v] = max(int(k[v]), len(req))
+        if elig.shape[0] < k[v]:
+            n_all = int((~prob.expert).sum())
+            why = _why_not(prob, v, ~prob.expert)
+            reasons.append(
+                f"visit {prob.codes[v]} needs {k[v]} officers [执法人员不得少于两人, 行政处罚法 "
+                f"第四十二条] but only {elig.shape[0]} of the {n_all} officers are eligible"
+                + (f": {_breakdown(why)}" if why else "")
+            )
+            bad.append(prob.codes[v])
+            bad_rule = bad_rule or "team_size"
+        free = int(k[v]) - len(req)
+        if free > 0:
+            seat_v.append(v)
+            seat_kind.append(_FREE)
+            seat_label.append("")
+            seat_bit.append(0)
+            seat_dept.append(-1)
+            seat_size.append(free)
+        for kind, label, bit, code in req:
+            seat_v.append(v)
+            seat_kind.append(kind)
+            seat_label.append(label)
+            seat_bit.append(bit)
+            seat_dept.append(code)
+            seat_size.append(1)
+        if experts:
+            lo, hi = int(prob.excl_ptr[v]), int(prob.excl_ptr[v + 1])
+            not_excl = np.ones(n_off, dtype=bool)
+            not_excl[prob.excl_o[lo:hi]] = False
+            any_bits = np.uint64(sum(b for _, b in experts))
+            cand = np.flatnonzero(expert_ok & not_excl & ((prob.bits & any_bits) != 0))
+            ex_v.append(np.full(cand.shape[0], v, dtype=np.int64))
+            ex_o.append(cand)
+            for s, bit in experts:
+                if not bool(((prob.bits[cand] & np.uint64(bit)) != 0).any()):
+                    with_s = ~prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
+                    ex = prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
+                    ex_why = {
+                        r: c
+                        for r, c in _why_not(prob, v, ex).items()
+                        if r in ("inactive", "no_load", "recused", "repeat")
+                    }
+                    n_e = int(ex.sum())
+                    reasons.append(
+                        f"visit {prob.codes[v]} needs the skill {s} [专业检查]; "
+                        + _only(int(with_s.sum()), _why_not(prob, v, with_s), "officer")
+                        + "; "
+                        + (
+                            "no expert [专家库] has it either"
+                            if n_e == 0
+                            else f"and the {n_e} expert{'s' if n_e > 1 else ''} [专家库] with "
+                            f"it {'are' if n_e > 1 else 'is'} not eligible: {_breakdown(ex_why)}"
+                        )
+                    )
+                    bad.append(prob.codes[v])
+                    bad_rule = bad_rule or "skill"
+                seat_v.append(v)
+                seat_kind.append(_EXPERT)
+                seat_label.append(s)
+                seat_bit.append(bit)
+                seat_dept.append(-1)
+                seat_size.append(1)
+    if reasons:
+        _raise(reasons, visits=sorted(set(bad)), rule=bad_rule, shortage=Fraction(len(reasons)))
+
+    s_v = np.array(seat_v, dtype=np.int64)
+    s_kind = np.array(seat_kind, dtype=np.int64)
+    s_bit = np.array(seat_bit, dtype=np.uint64)
+    s_dept = np.array(seat_dept, dtype=np.int64)
+    s_size = np.array(seat_size, dtype=np.int64)
+    n_seat = s_v.shape[0]
+    s_ptr = np.zeros(n_vis + 1, dtype=np.int64)
+    np.cumsum(np.bincount(s_v, minlength=n_vis), out=s_ptr[1:])
+
+    # All pairs (officers and experts), sorted by visit then officer.
+    if ex_v:
+        pv = np.concatenate([pv, *ex_v])
+        po = np.concatenate([po, *ex_o])
+        order = np.argsort(pv * n_off + po, kind="stable")
+        pv, po = pv[order], po[order]
+    n_pair = pv.shape[0]
+    # Which seats each pair may fill.
+    per = s_ptr[pv + 1] - s_ptr[pv]
+    rep = np.repeat(np.arange(n_pair, dtype=np.int64), per)
+    start = np.zeros(n_pair + 1, dtype=np.int64)
+    np.cumsum(per, out=start[1:])
+    seat = s_ptr[pv[rep]] + np.arange(rep.shape[0], dtype=np.int64) - start[rep]
+    o_r = po[rep]
+    kind = s_kind[seat]
+    is_x = prob.expert[o_r]
+    has_bit = (prob.bits[o_r] & s_bit[seat]) != 0
+    fits = np.where(
+        is_x,
+        (kind == _EXPERT) & has_bit,
+        (kind == _FREE)
+        | ((kind == _SKILL) & has_bit)
+        | ((kind == _DEPT) & (prob.dept[o_r] == s_dept[seat])),
+    )
+    q_pair, q_seat = rep[fits], seat[fits]
+    n_fit = np.bincount(q_pair, minlength=n_pair)
+    useful = n_fit > 0
+    # Renumber pairs without any seat away (an expert whose skill the visit does not need).
+    new_id = np.cumsum(useful) - 1
+    pv, po, n_fit = pv[useful], po[useful], n_fit[useful]
+    keep_q = useful[q_pair]
+    q_pair, q_seat = new_id[q_pair[keep_q]], q_seat[keep_q]
+    n_pair = pv.shape[0]
+    multi = n_fit >= 2
+    pnode_of = np.full(n_pair, -1, dtype=np.int64)
+    seat_node0 = 2 + n_off
+    pnode0 = seat_node0 + n_seat
+    pnode_of[multi] = pnode0 + np.arange(int(multi.sum()), dtype=np.int64)
+    n_nodes = pnode0 + int(multi.sum())
+    # The single seat of a one-seat pair.
+    single_seat = np.full(n_pair, -1, dtype=np.int64)
+    one = ~multi[q_pair]
+    single_seat[q_pair[one]] = q_seat[one]
+
+    used_o = np.unique(po)
+    load_cap = np.minimum(prob.cap[used_o], np.bincount(po, minlength=n_off)[used_o])
+    pair_head = np.where(multi, pnode_of, seat_node0 + single_seat)
+    m_q = ~one
+    demand = int(s_size.sum())
+    tail = np.concatenate(
+        [
+            np.array([1], np.int64),
+            np.zeros(used_o.shape[0], np.int64),
+            2 + po,
+            pnode_of[q_pair[m_q]],
+            seat_node0 + np.arange(n_seat, dtype=np.int64),
+        ]
+    )
+    head = np.concatenate(
+        [
+            np.array([0], np.int64),
+            2 + used_o,
+            pair_head,
+            seat_node0 + q_seat[m_q],
+            np.ones(n_seat, np.int64),
+        ]
+    )
+    base = np.concatenate(
+        [
+            np.array([demand], np.int64),
+            load_cap,
+            np.ones(n_pair, np.int64),
+            np.ones(int(m_q.sum()), np.int64),
+            s_size,
+        ]
+    )
+    is_pair = np.zeros(tail.shape[0], dtype=bool)
+    p0 = 1 + used_o.shape[0]
+    is_pair[p0 : p0 + n_pair] = True
+    return _Network(
+        seat_v=s_v,
+        seat_kind=s_kind,
+        seat_label=seat_label,
+        seat_size=s_size,
+        pair_v=pv,
+        pair_o=po,
+        pair_arc=p0 + np.arange(n_pair, dtype=np.int64),
+        tail=tail,
+        head=head,
+        base=base,
+        is_pair=is_pair,
+        n_nodes=n_nodes,
+        demand=demand,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Marginals: q*, the grid flow, the support step
+
+
+def _flow_at(net: _Network, q: Fraction, unit: int) -> tuple[int, Ints, Bools]:
+    """Maximum flow with every capacity times ``unit`` and pair arcs at ``q·unit`` (integral)."""
+    from randcheck import _matching_lp as lp  # scipy and OR-Tools: imported when used
+
+    pair_cap = q * unit
+    if pair_cap.denominator != 1:  # pragma: no cover - callers pass a fitting unit
+        raise AssertionError("pair capacity is not integral")
+    cap = net.base[1:] * unit
+    cap[net.is_pair[1:]] = int(pair_cap)
+    lp.check_capacity(cap)
+    value, flows, side = lp.max_flow(net.tail[1:], net.head[1:], cap, net.n_nodes, 0, 1)
+    return value, flows, side
+
+
+def _cut_line(net: _Network, side: Bools) -> tuple[int, int]:
+    """A cut's capacity as ``a + b·q``: (a, b)."""
+    t, h = net.tail[1:], net.head[1:]
+    crossing = side[t] & ~side[h]
+    pair = net.is_pair[1:]
+    return int(net.base[1:][crossing & ~pair].sum()), int((crossing & pair).sum())
+
+
+def _short_visits(prob: _Problem, net: _Network, side: Bools) -> list[str]:
+    """Visits with a seat on the sink side of a minimum cut (the set that cannot be staffed)."""
+    seats = net.seat_nodes(prob.n_officers)
+    return sorted({prob.codes[v] for v in net.seat_v[~side[seats]].tolist()})
+
+
+def _q_star(prob: _Problem, net: _Network) -> tuple[Fraction, Bools]:
+    """The exact least pair cap (Newton's method on minimum cuts) and the last binding cut."""
+    d = net.demand
+    value, flows, side = _flow_at(net, Fraction(1), 1)
+    if value < d:
+        _infeasible(prob, net, value, flows, side)
+    # Start from a lower bound: a seat of size s that d pairs can fill needs s/d of each, and
+    # a visit's k places over its p pairs need k/p.
+    seats = net.seat_nodes(prob.n_officers)
+    into = np.bincount(net.head[1:], minlength=net.n_nodes)[seats]
+    pairs_v = np.bincount(net.pair_v, minlength=prob.n_visits)
+    team_v = np.bincount(net.seat_v, weights=net.seat_size, minlength=prob.n_visits)
+    num = np.concatenate([net.seat_size, team_v.astype(np.int64)])
+    den = np.concatenate([into, pairs_v])
+    ok = den > 0
+    q = Fraction(0)
+    if ok.any():  # any valid bound will do: the float argmax picks one
+        best = int(np.argmax(np.where(ok, num / np.maximum(den, 1), -1.0)))
+        q = min(Fraction(int(num[best]), int(den[best])), Fraction(1))
+    last = side
+    for _ in range(10_000):
+        value, _f, side = _flow_at(net, q, q.denominator)
+        if value == d * q.denominator:
+            return q, last
+        a, b = _cut_line(net, side)
+        nxt = Fraction(d - a, b) if b else Fraction(2)
+        if not q < nxt <= 1:  # pragma: no cover - Newton's steps rise to q* <= 1
+            raise AssertionError(f"q* search did not rise: {q} -> {nxt}")
+        q, last = nxt, side
+    raise AssertionError("q* search did not converge")  # pragma: no cover
+
+
+def _infeasible(prob: _Problem, net: _Network, value: int, flows: Ints, side: Bools) -> None:
+    """Report a batch no assignment staffs, from a minimum cut of the network at q = 1.
+
+    The seats on the sink side of the cut need more places than the cut lets through: those
+    visits cannot all be staffed together.
+    """
+    t, h = net.tail[1:], net.head[1:]
+    crossing = side[t] & ~side[h]
+    load_arcs = (t == 0) & crossing
+    visits = _short_visits(prob, net, side)
+    shown = ", ".join(visits[:_MAX_LISTED])
+    more = f" and {len(visits) - _MAX_LISTED} more" if len(visits) > _MAX_LISTED else ""
+    seats = net.seat_nodes(prob.n_officers)
+    sink = ~side[seats]
+    need = int(net.seat_size[sink].sum())
+    can = value - (net.demand - need)
+    if load_arcs.any():
+        rule = "load_cap"
+        why = (
+            f"the {int(load_arcs.sum())} officers eligible for them can take at most {can} of "
+            "these places in all [任务上限]"
+        )
+    else:
+        kinds = set(net.seat_kind[sink].tolist())
+        rule = ("team_size", "skill", "department", "expert")[min(kinds)] if kinds else "team_size"
+        why = f"the officers eligible for them can fill at most {can} of these places together"
+    _raise(
+        [
+            f"visits {shown}{more} cannot all be staffed together: they need {need} officer "
+            f"places (with their skill and department requirements), but {why}; raise load "
+            "caps, add officers or split the batch"
+        ],
+        visits=visits,
+        rule=rule,
+        shortage=Fraction(net.demand - value),
+    )
+
+
+def _spread_flow(net: _Network, q_units: int, unit: int) -> Ints:
+    """A flow (arcs 1…) filling every seat, pair arcs at most ``q_units``, as spread as a
+    minimum-cost flow makes it: convex costs on the officers' loads first (one piece per
+    place, cost rising by ``_PIECES`` a place), then on the pair arcs (``_PIECES`` equal pieces
+    of the cap, costs 0, 1, …), so loads are balanced and a visit's chance is shared out."""
+    from randcheck import _matching_lp as lp  # scipy and OR-Tools: imported when used
+
+    t, h = net.tail[1:], net.head[1:]
+    cap = net.base[1:] * unit
+    pair = net.is_pair[1:]
+    load = t == 0
+    keep = ~(pair | load)
+    # Pair pieces.
+    p_idx = np.flatnonzero(pair)
+    j = np.arange(_PIECES, dtype=np.int64)
+    sizes = (q_units * (j + 1)) // _PIECES - (q_units * j) // _PIECES
+    pp_arc = np.repeat(p_idx, _PIECES)
+    pp_cap = np.tile(sizes, p_idx.shape[0])
+    pp_cost = np.tile(j, p_idx.shape[0])
+    # Load pieces: place l of an officer costs l * _PIECES per unit.
+    l_idx = np.flatnonzero(load)
+    places = net.base[1:][l_idx]
+    lp_arc = np.repeat(l_idx, places)
+    start = np.zeros(l_idx.shape[0] + 1, dtype=np.int64)
+    np.cumsum(places, out=start[1:])
+    lp_level = np.arange(lp_arc.shape[0], dtype=np.int64) - np.repeat(start[:-1], places)
+    k_idx = np.flatnonzero(keep)
+    arc = np.concatenate([k_idx, pp_arc, lp_arc])
+    caps = np.concatenate([cap[k_idx], pp_cap, np.full(lp_arc.shape[0], unit, np.int64)])
+    cost = np.concatenate([np.zeros(k_idx.shape[0], np.int64), pp_cost, lp_level * _PIECES])
+    supply = np.zeros(net.n_nodes, dtype=np.int64)
+    supply[0] = net.demand * unit
+    supply[1] = -net.demand * unit
+    lp.check_capacity(caps)
+    flows = lp.min_cost_flow(t[arc], h[arc], caps, cost, supply)
+    out: Ints = np.bincount(arc, weights=flows, minlength=t.shape[0]).astype(np.int64)
+    # bincount sums in float64: exact while every arc's flow stays below 2**53.
+    return out
+
+
+def _support_step(net: _Network, f: Ints, cap: Ints) -> tuple[Ints, int]:
+    """Give a positive share to every pair arc that some flow under the same caps uses.
+
+    ``f`` is a maximum flow (arcs 1…) under capacities ``cap``. A pair arc with no flow can
+    carry some in another such flow iff it lies on a cycle of the residual network. One
+    circulation ``c`` in the residual network, at least 1 on each such arc, at most ``2**s``
+    times each residual capacity (less 1 on arcs with flow, so none drops to 0) is found by a
+    maximum flow with lower bounds; ``2**s·f + c`` is the result, at the grid ``2**-s`` finer.
+    """
+    from randcheck import _matching_lp as lp  # scipy and OR-Tools: imported when used
+
+    t, h = net.tail[1:], net.head[1:]
+    pair = net.is_pair[1:]
+    if not (pair & (f == 0) & (cap > 0)).any():
+        return f, 0
+    fwd = f < cap
+    bwd = f > 0
+    comp = lp.strong_components(
+        np.concatenate([t[fwd], h[bwd]]), np.concatenate([h[fwd], t[bwd]]), net.n_nodes
+    )
+    same = comp[t] == comp[h]
+    want = pair & (f == 0) & (cap > 0) & same
+    n_r = int(want.sum())
+    if n_r == 0:
+        return f, 0
+    in_f = np.flatnonzero(fwd & same)
+    in_b = np.flatnonzero(bwd & same)
+    lb = want[in_f]
+    need = max(1, math.ceil(math.log2(n_r + 1)))
+    for s in sorted({1, min(4, need), need}):
+        ub_f = ((cap[in_f] - f[in_f]) << s) - lb
+        ub_b = (f[in_b] << s) - 1
+        supply = np.bincount(h[in_f][lb], minlength=net.n_nodes)
+        demand = np.bincount(t[in_f][lb], minlength=net.n_nodes)
+        s_nodes = np.flatnonzero(supply)
+        d_nodes = np.flatnonzero(demand)
+        src, snk = net.n_nodes, net.n_nodes + 1
+        tails = np.concatenate([t[in_f], h[in_b], np.full(s_nodes.shape[0], src), d_nodes])
+        heads = np.concatenate([h[in_f], t[in_b], s_nodes, np.full(d_nodes.shape[0], snk)])
+        caps = np.concatenate([ub_f, ub_b, supply[s_nodes], demand[d_nodes]])
+        value, flows, _side = lp.max_flow(tails, heads, caps, net.n_nodes + 2, src, snk)
+        if value < n_r:
+            continue
+        c = np.zeros(f.shape[0], dtype=np.int64)
+        c[in_f] += flows[: in_f.shape[0]] + lb
+        c[in_b] -= flows[in_f.shape[0] : in_f.shape[0] + in_b.shape[0]]
+        out: Ints = (f << s) + c
+        return out, s
+    raise AssertionError("support step: no circulation found")  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------------
 # Rounding
 
 
-def _edge_labels(prob: _Problem, g: _Graph, meta: Ints, idx: Ints) -> list[str]:
-    """Labels (for the verifiable coins) of network edges ``idx``: stable, order independent."""
-    out = []
-    for kind, a, b in meta[idx].tolist():
-        if kind == 0:
-            out.append("T|S")
-        elif kind == 1:
-            out.append(f"S|{prob.ids[a]}")
-        elif kind == 2:
-            out.append(f"{prob.codes[a]}|{prob.ids[b]}")
-        elif kind == 3:
-            out.append(f"{prob.codes[g.sv[a]]}|expert:{g.sl[a]}|{prob.ids[b]}")
-        elif kind == 4:
-            out.append(f"{prob.codes[g.gv[a]]}|group:{a - int(np.searchsorted(g.gv, g.gv[a]))}")
-        elif kind == 5:
-            out.append(f"{prob.codes[a]}|T")
-        else:
-            out.append(f"{prob.codes[g.sv[a]]}|seat:{g.sl[a]}")
-    return out
+def _coins(src: UniformSource) -> CoinFn:
+    base = src.child("round")
+    shifts = np.arange(_COIN_BITS, dtype=np.uint64)
 
-
-def _round(prob: _Problem, g: _Graph, y: Ints, xy: Ints, src: UniformSource) -> tuple[Ints, Ints]:
-    """Round marginals ``y / scale`` (officer edges) and ``xy / scale`` (experts) by cycles."""
-    from randcheck import _matching_lp as lp  # scipy: imported when used
-
-    scale = g.scale
-    n_off, n_vis = prob.n_officers, prob.n_visits
-    n_groups, n_seats = g.gv.shape[0], g.sv.shape[0]
-    node_v = 2 + n_off
-    node_g = node_v + n_vis
-    node_s = node_g + n_groups
-    # Deepest requirement group of each officer edge (a laminar family is a tree).
-    deepest = node_v + g.ev
-    parent = node_v + g.gv
-    sizes = np.array([m.shape[0] for m in g.g_member], dtype=np.int64)
-    if n_groups:
-        by_v: dict[int, list[int]] = {}
-        for gi, v in enumerate(g.gv.tolist()):
-            by_v.setdefault(v, []).append(gi)
-        for gis in by_v.values():
-            gis.sort(key=lambda i: (-sizes[i], i))
-            if len(gis) == 1:
-                deepest[g.g_member[gis[0]]] = node_g + gis[0]
-                continue
-            sets = [set(g.g_member[i].tolist()) for i in gis]
-            for pos, gi in enumerate(gis):  # parents come before children
-                for prev in range(pos - 1, -1, -1):
-                    if sets[pos] <= sets[prev]:
-                        parent[gi] = node_g + gis[prev]
-                        break
-                deepest[g.g_member[gi]] = node_g + gi
-    group_flow = np.zeros(n_groups, dtype=np.int64)
-    direct = deepest >= node_g
-    np.add.at(group_flow, deepest[direct] - node_g, y[direct])
-    # Nested groups: add each child's flow to its parent, children first.
-    for gi in sorted(np.flatnonzero(parent >= node_g).tolist(), key=lambda i: (int(sizes[i]), -i)):
-        group_flow[parent[gi] - node_g] += group_flow[gi]
-    load = np.bincount(g.eo, weights=y, minlength=n_off).astype(np.int64)
-    load += np.bincount(g.xe_o, weights=xy, minlength=n_off).astype(np.int64)
-    has = np.flatnonzero(load > 0)
-    total = int(prob.k.sum()) * scale + n_seats * scale
-    tails = [
-        np.array([1]),
-        np.zeros(has.shape[0], np.int64),
-        2 + g.eo,
-        2 + g.xe_o,
-        node_g + np.arange(n_groups),
-        node_v + np.arange(n_vis),
-        node_s + np.arange(n_seats),
-    ]
-    heads = [
-        np.array([0]),
-        2 + has,
-        deepest,
-        node_s + g.xe_seat,
-        parent,
-        np.ones(n_vis, np.int64),
-        np.ones(n_seats, np.int64),
-    ]
-    values = [
-        np.array([total]),
-        load[has],
-        y,
-        xy,
-        group_flow,
-        prob.k * scale,
-        np.full(n_seats, scale, dtype=np.int64),
-    ]
-    u_o = prob.u_officer
-    u_v = prob.u_visit
-    keys = [
-        np.zeros(1),
-        u_o[has],
-        np.mod(u_v[g.ev] + u_o[g.eo], 1.0),
-        np.mod(u_v[g.sv[g.xe_seat]] + u_o[g.xe_o], 1.0) if n_seats else np.zeros(0),
-        u_v[g.gv],
-        u_v,
-        u_v[g.sv],
-    ]
-    meta = np.concatenate(
-        [
-            np.array([[0, 0, 0]]),
-            np.column_stack([np.ones_like(has), has, has]),
-            np.column_stack([np.full_like(g.ev, 2), g.ev, g.eo]),
-            np.column_stack([np.full_like(g.xe_o, 3), g.xe_seat, g.xe_o]),
-            np.column_stack([np.full(n_groups, 4), np.arange(n_groups), np.arange(n_groups)]),
-            np.column_stack([np.full(n_vis, 5), np.arange(n_vis), np.arange(n_vis)]),
-            np.column_stack([np.full(n_seats, 6), np.arange(n_seats), np.arange(n_seats)]),
-        ]
-    ).astype(np.int64)
-    tail = np.concatenate(tails).astype(np.int64)
-    head = np.concatenate(heads).astype(np.int64)
-    value = np.concatenate(values).astype(np.int64)
-    key = np.concatenate(keys).astype(np.float64)
-    levels = int(scale).bit_length() - 1
-
-    def coins(level: int, rep: Ints) -> Bools:
-        child = src.child(f"round/{level}")
-        if child.verifiable:
-            labels = np.array(_edge_labels(prob, g, meta, rep), dtype=STRING)
-            u = child.uniforms(labels)
-        else:
-            u = child.uniforms(np.empty(rep.shape[0]))
-        out: Bools = u < 0.5
+    def coins(level: int, n: int) -> Bools:
+        words = -(-n // _COIN_BITS)
+        ids = np.array([b"%d" % i for i in range(words)], dtype="S")
+        u = base.child(str(level)).uniforms(ids)
+        t = (u * 2.0**53).astype(np.uint64)
+        out: Bools = ((t[:, None] >> shifts) & np.uint64(1)).astype(bool).ravel()[:n]
         return out
 
-    out = lp.dyadic_round(tail, head, value, levels, key, coins)
-    n_e = g.ev.shape[0]
-    lo = 1 + has.shape[0]
-    return out[lo : lo + n_e], out[lo + n_e : lo + n_e + g.xe_o.shape[0]]
-
-
-# --------------------------------------------------------------------------------------------
-# MILP fallback (non-laminar requirements): exact feasibility, random weights, no exact marginals
-
-
-def _solve_milp(prob: _Problem, g: _Graph, src: UniformSource) -> tuple[Ints, Ints] | None:
-    """One 0/1 variable per officer–visit pair and per expert–visit pair (an expert may cover
-    several skills of a visit and counts once against their load); random weights from the
-    source choose among the feasible assignments, and the fewest experts are called."""
-    from scipy import sparse  # imported when used: keeps `import randcheck` fast
-
-    from randcheck import _matching_lp as lp
-
-    n_e = g.ev.shape[0]
-    x_key = g.sv[g.xe_seat] * prob.n_officers + g.xe_o
-    x_uniq, x_inv = np.unique(x_key, return_inverse=True)
-    xv, xo = x_uniq // max(prob.n_officers, 1), x_uniq % max(prob.n_officers, 1)
-    n_x = x_uniq.shape[0]
-    n = n_e + n_x
-    child = src.child("milp")
-    if child.verifiable:
-        labels = [
-            f"{prob.codes[v]}|{prob.ids[o]}"
-            for v, o in zip(
-                np.concatenate([g.ev, xv]).tolist(),
-                np.concatenate([g.eo, xo]).tolist(),
-                strict=True,
-            )
-        ]
-        w = child.uniforms(np.array(labels, dtype=STRING))
-    else:
-        w = child.uniforms(np.empty(n))
-    cost = np.concatenate([-w[:n_e], 1.0 + 0.5 * w[n_e:]])
-    rows: list[Ints] = []
-    cols: list[Ints] = []
-    lo: list[Floats] = []
-    hi: list[Floats] = []
-    r0 = 0
-    rows.append(g.ev)  # team size (officers only)
-    cols.append(np.arange(n_e))
-    lo.append(prob.k.astype(np.float64))
-    hi.append(prob.k.astype(np.float64))
-    r0 += prob.n_visits
-    rows.append(r0 + g.xe_seat)  # each expert seat covered
-    cols.append(n_e + x_inv)
-    lo.append(np.ones(g.sv.shape[0]))
-    hi.append(np.full(g.sv.shape[0], np.inf))
-    r0 += g.sv.shape[0]
-    rows.append(r0 + np.concatenate([g.eo, xo]))  # load caps
-    cols.append(np.arange(n))
-    lo.append(np.zeros(prob.n_officers))
-    hi.append(prob.cap.astype(np.float64))
-    r0 += prob.n_officers
-    for gi, members in enumerate(g.g_member):  # requirement groups
-        rows.append(np.full(members.shape[0], r0 + gi))
-        cols.append(members)
-    lo.append(np.ones(len(g.g_member)))
-    hi.append(np.full(len(g.g_member), np.inf))
-    r0 += len(g.g_member)
-    a = sparse.csr_matrix(
-        (np.ones(sum(r.shape[0] for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(r0, n),
-    )
-    x = lp.solve_milp(cost, a, np.concatenate(lo), np.concatenate(hi))
-    if x is None:
-        return None
-    xi = x.astype(np.int64)
-    return xi[:n_e], xi[n_e:][x_inv]
-
-
-# --------------------------------------------------------------------------------------------
-# Public API
+    return coins
 
 
 def _source(
@@ -1555,38 +1383,6 @@ def _source(
             raise PlanError("give source= alone, or seed= or rng=, not both")
         return source
     return source_for(seed, rng).child(key_label)
-
-
-def _hall_message(prob: _Problem, failing: Ints, g: _Graph) -> list[str]:
-    near = np.isin(g.ev, failing)
-    officers = np.unique(g.eo[near])
-    demand = int(prob.k[failing].sum())
-    capacity = int(np.minimum(prob.cap[officers], prob.n_visits).sum())
-    shown = ", ".join(prob.codes[v] for v in failing[:_MAX_LISTED].tolist())
-    more = f" and {failing.shape[0] - _MAX_LISTED} more" if failing.shape[0] > _MAX_LISTED else ""
-    why = (
-        f"the {officers.shape[0]} officers eligible for them can take at most {capacity} "
-        f"visits in all [任务上限]"
-        if capacity < demand
-        else f"the {officers.shape[0]} officers eligible for them are needed by other visits "
-        f"too and their load caps [任务上限] allow {capacity} visits in all"
-    )
-    return [
-        f"visits {shown}{more} cannot all be staffed together: they need {demand} officer "
-        f"places (with their skill and department requirements), but {why}; raise load caps, "
-        f"add officers or split the batch"
-    ]
-
-
-def _milp_infeasible(prob: _Problem, g: _Graph) -> list[str]:
-    multi = np.flatnonzero(np.bincount(g.gv, minlength=prob.n_visits) >= 2)
-    shown = ", ".join(prob.codes[v] for v in multi[:_MAX_LISTED].tolist())
-    return [
-        f"no assignment meets every team size, load cap [任务上限] and requirement together; "
-        f"visits with several requirements (skills [专业检查] and departments [部门联合]) that "
-        f"compete for the same officers: {shown or 'none'}; raise load caps, add officers or "
-        f"split the batch"
-    ]
 
 
 def _check_jurisdiction(
@@ -1607,259 +1403,56 @@ def _check_jurisdiction(
         )
 
 
-def _nest_options(
-    prob: _Problem, canon: list[Visit], rules: MatchingRules, src: UniformSource
-) -> tuple[dict[int, list[tuple[Any, str]]], dict[int, str]]:
-    """The departments that may supply the skill holder of each joint visit needing one skill.
+@attrs.define
+class _Solution:
+    """What a matching computed: the network, its marginals and the rounded flow."""
 
-    A joint visit (部门联合) that needs a skill held by officers of several departments has
-    overlapping requirements (the skill group crosses the department groups), which the flow
-    network cannot express. Choosing the department ``d`` of the skill holder makes them
-    disjoint: "one officer of ``d`` with the skill" implies "one officer of ``d``". For each
-    such visit, the candidates are the departments of the visit with at least one eligible
-    officer holding the skill, plus ``""`` (an officer of none of the visit's departments, e.g.
-    with no recorded department) when there is one and the team has a free place for them. They
-    are ranked by the numbers of the child key ``nest`` for ``<credit code>|<skill>|<dept>``,
-    smallest first.
-
-    A visit needing two skills ``s1 < s2`` (and no department requirements) whose eligible
-    holders overlap is met iff the team has a holder of both (case ``"both"``) or a holder of
-    ``s1`` without ``s2`` and one of ``s2`` without ``s1`` (case ``"split"``); each case has
-    disjoint groups. Its candidates are the cases with eligible officers, ranked by the numbers
-    of ``nest`` for ``<credit code>|<s1>+<s2>|<case>``.
-
-    Under ``randcheck-matching/2``, any other visit whose requirements overlap (a joint visit
-    needing two skills, three or more skills held together, one expert for two skills) gets the
-    minimal covers of :func:`_cover_options`, ranked by the numbers of ``nest`` for
-    ``<credit code>|<skills>|<cover label>``.
-
-    Returns ``{canonical visit: [(dept code or _OUTSIDE, dept name), ...]}`` (``(0, case)`` for a
-    two-skill visit, ``(cover, label)`` for a cover) and the kind of each visit's options:
-    ``"dept"``, ``"pair"`` or ``"cover"``.
-    """
-    if not rules.require_skills:
-        return {}, {}
-    skill_blocks: dict[int, list[int]] = {}
-    for b in np.flatnonzero(prob.blk_kind == _SKILL).tolist():
-        skill_blocks.setdefault(int(prob.blk_visit[b]), []).append(b)
-    expert_seats: dict[int, int] = {}
-    for b in np.flatnonzero((prob.blk_kind == _EXPERT) & prob.blk_used).tolist():
-        seat_visit = int(prob.blk_visit[b])
-        expert_seats[seat_visit] = expert_seats.get(seat_visit, 0) + 1
-    covers = rules.recipe != "randcheck-matching/1"
-    memo: dict[tuple[Any, ...], list[tuple[_Cover, str]]] = {}
-    signatures: dict[tuple[Any, ...], Any] = {}
-    opts: dict[int, list[tuple[Any, str]]] = {}
-    kinds: dict[int, str] = {}
-    labels: list[str] = []
-    for i, v in enumerate(canon):
-        blocks = skill_blocks.get(i, [])
-        joint = rules.require_each_department and len(v.departments) >= 2
-        n_skills = int(prob.blk_used[blocks].sum()) if blocks else 0
-        pair = not joint and len(blocks) == 2 and n_skills == 2
-        dept = joint and len(blocks) == 1 and n_skills == 1
-        # Other overlaps need a skill group and another group, or two expert seats.
-        groups = n_skills + (len(v.departments) if joint else 0)
-        cover = covers and ((n_skills > 0 and groups >= 2) or expert_seats.get(i, 0) >= 2)
-        if not (pair or dept or cover):
-            continue
-        if not (pair or dept):
-            found = _cover_options(prob, i, v, joint, memo, signatures)
-            if found:
-                opts[i] = list(found)
-                kinds[i] = "cover"
-                labels += [f"{prob.codes[i]}|{'+'.join(v.skills)}|{c}" for _, c in found]
-            continue
-        p = int(prob.profile[i])
-        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p]
-        ok[prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]] = False
-        if pair:
-            h1 = ok & ((prob.bits & prob.blk_bit[blocks[0]]) != 0)
-            h2 = ok & ((prob.bits & prob.blk_bit[blocks[1]]) != 0)
-            if not (h1 & h2).any():
-                continue  # disjoint already
-            cases = [(0, "both")]
-            if (h1 & ~h2).any() and (h2 & ~h1).any():
-                cases.append((0, "split"))
-            opts[i] = list(cases)
-            kinds[i] = "pair"
-            labels += [f"{prob.codes[i]}|{v.skills[0]}+{v.skills[1]}|{c}" for _, c in cases]
-            continue
-        ok &= (prob.bits & prob.blk_bit[blocks[0]]) != 0
-        codes = _dept_codes(prob, v.departments)
-        here = [(c, prob.dept_names[c]) for c in codes if (ok & (prob.dept == c)).any()]
-        if prob.k[i] > len(v.departments) and (ok & ~np.isin(prob.dept, codes)).any():
-            here.append((_OUTSIDE, ""))
-        if here:
-            opts[i] = list(here)
-            kinds[i] = "dept"
-            labels += [f"{prob.codes[i]}|{v.skills[0]}|{d}" for _, d in here]
-    if not opts:
-        return opts, kinds
-    u = src.child("nest").uniforms(np.array(labels, dtype=STRING)).tolist()
-    at = 0
-    for i, here in opts.items():
-        keyed = sorted(zip(u[at : at + len(here)], labels[at : at + len(here)], here, strict=True))
-        opts[i] = [h for _, _, h in keyed]
-        at += len(here)
-    return opts, kinds
+    prob: _Problem
+    net: _Network
+    q_star: Fraction
+    bits: int
+    marginal: Ints  # arcs 0…, units of 2**-bits (arc 0: the demand)
+    rounded: Ints  # arcs 0…, 0/1 on pair arcs
 
 
-def _partitions(need: int, sigs: Sequence[int], most: int, limit: int) -> list[tuple[int, ...]]:
-    """Partitions of the bit set ``need`` into at most ``most`` parts whose groups are not empty.
+def _solve(prob: _Problem, rules: MatchingRules, src: UniformSource) -> _Solution:
+    from randcheck import _matching_lp as lp  # scipy and OR-Tools: imported when used
 
-    The parts come larger first (ties: smaller bit set first); the *group* of a part is the
-    signatures in ``sigs`` that contain it and none of the parts before it. At most ``limit``
-    partitions, in a fixed order.
-    """
-    found: list[tuple[int, ...]] = []
-
-    def contains(sg: int, part: int) -> bool:
-        return sg & part == part
-
-    def extend(parts: tuple[int, ...], rest: int) -> None:
-        if len(found) >= limit:
-            return
-        if rest == 0:
-            ordered = tuple(sorted(parts, key=lambda p: (-p.bit_count(), p)))
-            if all(
-                any(
-                    contains(sg, p) and not any(contains(sg, q) for q in ordered[:j]) for sg in sigs
-                )
-                for j, p in enumerate(ordered)
-            ):
-                found.append(ordered)
-            return
-        if len(parts) == most:
-            return
-        low = rest & -rest  # the lowest requirement not yet in a part goes in the next part
-        others = rest & ~low
-        sub = others
-        while True:  # with every subset of the other requirements, largest first
-            part = sub | low
-            if any(contains(sg, part) for sg in sigs):
-                extend((*parts, part), rest & ~part)
-            if sub == 0:
-                break
-            sub = (sub - 1) & others
-
-    extend((), need)
-    return found
-
-
-def _cover_options(
-    prob: _Problem,
-    i: int,
-    visit: Visit,
-    joint: bool,
-    memo: dict[tuple[Any, ...], list[tuple[_Cover, str]]],
-    signatures: dict[tuple[Any, ...], Any],
-) -> list[tuple[_Cover, str]]:
-    """Covers of a visit whose requirements overlap in a way the other nestings do not handle.
-
-    The visit's officer requirements (each needed skill some eligible officer holds; each
-    department of a joint visit) and expert requirements (needed skills only experts hold) are
-    numbered. An officer's *signature* is the set of officer requirements they meet; an
-    expert's, the set of expert requirements. A cover partitions the requirements into parts,
-    each met by one team member: larger parts first, the part's requirement group is the eligible
-    officers (experts) who meet every requirement of the part and not every requirement of any
-    part before it. So the groups of a cover are disjoint, which the flow needs, and a team with
-    one member in each group meets every requirement.
-
-    No team is lost: given a team that meets every requirement, take repeatedly the member who
-    meets the most requirements not yet met, and make those a part. Each member then meets its
-    own part and no other part in full (either would contradict a choice of the most), so it
-    is in its own part's group, whatever the order of the parts.
-
-    Officers with a load cap of 0 have no signature (they are in no team). Every cover is
-    listed, up to ``_COVER_LIMIT`` (only a visit with eight or more requirements has more).
-
-    Returns the covers with their labels (unranked), or ``[]`` when the requirements are
-    disjoint already or no cover fits the team. ``memo`` keeps them for visits with the same
-    requirements, team size and signatures, ``signatures`` the officers' signatures per profile
-    and requirements.
-    """
-    lo, hi = np.searchsorted(prob.blk_visit, [i, i + 1]).tolist()
-    blocks = np.arange(lo, hi)
-    used = prob.blk_used[blocks]
-    kinds = prob.blk_kind[blocks]
-    skills_o = [prob.blk_label[b] for b in blocks[(kinds == _SKILL) & used].tolist()]
-    skills_x = [prob.blk_label[b] for b in blocks[(kinds == _EXPERT) & used].tolist()]
-    depts = [d for d in visit.departments if d in prob.dept_names] if joint else []
-    bit_of = {s: np.uint64(1 << prob.skill_names.index(s)) for s in skills_o + skills_x}
-
-    codes = _dept_codes(prob, depts)
-    p = int(prob.profile[i])
-    at_profile = signatures.get((p, *map(tuple, (skills_o, skills_x, depts))))
-    if at_profile is None:
-        # Every officer's signature (-1: not eligible for the profile), and how many have each.
-        def signature(mask: Bools, tests: list[Bools]) -> tuple[Ints, dict[int, int]]:
-            sig = np.zeros(prob.n_officers, dtype=np.int64)
-            for j, has in enumerate(tests):
-                sig |= has.astype(np.int64) << j
-            sig[~mask] = -1
-            values, counts = np.unique(sig[mask], return_counts=True)
-            return sig, dict(zip(values.tolist(), counts.tolist(), strict=True))
-
-        tests = [(prob.bits & bit_of[s]) != 0 for s in skills_o] + [prob.dept == c for c in codes]
-        room = prob.cap > 0  # an officer with a load cap of 0 is in no team
-        ok = prob.active & ~prob.expert & prob.dept_ok[p] & prob.area_ok[p] & room
-        x_tests = [(prob.bits & bit_of[s]) != 0 for s in skills_x]
-        at_profile = (signature(ok, tests), signature(prob.active & prob.expert & room, x_tests))
-        signatures[(p, *map(tuple, (skills_o, skills_x, depts)))] = at_profile
-    excluded = prob.excl_o[prob.excl_ptr[i] : prob.excl_ptr[i + 1]]
-
-    def present(sig: Ints, counts: dict[int, int]) -> list[int]:
-        left = dict(counts)  # without the officers excluded from this visit
-        for s in sig[excluded].tolist():
-            if s >= 0:
-                left[s] -= 1
-        return sorted(s for s, n in left.items() if n > 0)
-
-    sigs_o, sigs_x = present(*at_profile[0]), present(*at_profile[1])
-    if all(s & (s - 1) == 0 for s in sigs_o + sigs_x) and len(skills_x) < 2:
-        # No officer or expert meets two requirements: disjoint already. (Two expert seats
-        # still take a cover, whose seats the flow knows to be disjoint.)
-        return []
-    k = int(prob.k[i])
-    key = (tuple(skills_o), tuple(skills_x), tuple(depts), joint, k, tuple(sigs_o), tuple(sigs_x))
-    if key in memo:
-        return memo[key]
-    need_o, need_x = (1 << (len(skills_o) + len(depts))) - 1, (1 << len(skills_x)) - 1
-    covers_o = _partitions(need_o, sigs_o, k, _COVER_LIMIT)
-    covers_x = _partitions(need_x, sigs_x, len(skills_x), _COVER_LIMIT)
-
-    def rule(part: int, expert: bool) -> tuple[_Rule, list[str], str]:
-        skills = skills_x if expert else skills_o
-        held = [sk for j, sk in enumerate(skills) if part >> j & 1]
-        bit = functools.reduce(operator.or_, (int(bit_of[sk]) for sk in held), 0)
-        dept = [d for j, d in enumerate(depts) if not expert and part >> (len(skills_o) + j) & 1]
-        return (bit, codes[depts.index(dept[0])] if dept else -1), held, dept[0] if dept else ""
-
-    def groups(parts: tuple[int, ...], expert: bool) -> _Cover:
-        out = []
-        for j, part in enumerate(parts):
-            r, held, dept = rule(part, expert)
-            avoid = tuple(rule(t, expert)[0] for t in parts[:j])
-            kind = _EXPERT if expert else _SKILL if held else _DEPT
-            label = "+".join(held) + ("@" + dept if held and dept else "") if held else dept
-            out.append((kind, label, r, avoid))
-        return tuple(out)
-
-    found: list[tuple[_Cover, str]] = []
-    for c_o, c_x in itertools.islice(itertools.product(covers_o, covers_x), _COVER_LIMIT):
-        cover = groups(c_o, False) + groups(c_x, True)
-        label = ", ".join(
-            ("expert:" if kind == _EXPERT else "@" if kind == _DEPT else "") + name
-            for kind, name, *_ in cover
-        )
-        found.append((cover, label))
-    memo[key] = found
-    return found
-
-
-def _flowable(g: _Graph) -> bool:
-    return g.laminar and _disjoint(g) and not (g.free_places < 0).any() and not _multi_seat(g)
+    net = _network(prob, rules)
+    q_star, _cut = _q_star(prob, net)
+    unit = 1 << GRID_BITS
+    q_units = math.ceil(q_star * unit)
+    if rules.pair_cap is not None:
+        cap_exact = Fraction(rules.pair_cap)
+        if cap_exact < q_star or math.floor(cap_exact * unit) < q_units:
+            # The binding cut just below the requested cap (on the grid, so capacities stay
+            # integral): its visits cannot be staffed within the cap.
+            below = min(Fraction(math.floor(cap_exact * unit), unit), q_star - Fraction(1, unit))
+            _v, _f, side = _flow_at(net, max(below, Fraction(0)), unit)
+            a, b = _cut_line(net, side)
+            visits = _short_visits(prob, net, side)
+            near = "" if cap_exact < q_star else f" (on the grid 2**-{GRID_BITS}: {q_units}/{unit})"
+            _raise(
+                [
+                    f"the pair cap {rules.pair_cap} is below q* = {q_star} ≈ {float(q_star):.6f}"
+                    f"{near}, the least cap any randomized assignment of this batch can keep "
+                    f"[防止合谋]: visits {', '.join(visits[:_MAX_LISTED])} need more of their "
+                    f"few eligible officers; raise the cap to at least q*, add officers or relax "
+                    "a rule"
+                ],
+                visits=visits,
+                rule="pair_cap",
+                shortage=max(Fraction(0), net.demand - a - b * cap_exact),
+                q_star=q_star,
+            )
+    f = _spread_flow(net, q_units, unit)
+    cap = net.base[1:] * unit
+    cap[net.is_pair[1:]] = q_units
+    full, s = _support_step(net, f, cap)
+    bits = GRID_BITS + s
+    marginal = np.concatenate([np.array([net.demand << bits], np.int64), full])
+    rounded = lp.dyadic_round(net.tail, net.head, marginal, bits, _coins(src))
+    return _Solution(prob, net, q_star, bits, marginal, rounded)
 
 
 def match_officers(
@@ -1874,8 +1467,15 @@ def match_officers(
     rng: Any = None,
     source: UniformSource | None = None,
     key_label: str = "matching",
+    unknown_conflicts: str = "refuse",
 ) -> Assignment:
     """Match officers to the visits of a batch at random (双随机 #2), under every rule.
+
+    Every officer–visit pair is chosen with an exact, published chance (see
+    :attr:`Assignment.pair_probabilities`), no chance exceeds ``q*`` (the least cap any
+    randomized assignment of the batch can keep, :attr:`Assignment.q_star`), and every pair
+    that some assignment under that cap uses has a positive chance. How: see the module
+    documentation and the explanation page "How officer matching is formulated".
 
     Parameters
     ----------
@@ -1885,7 +1485,9 @@ def match_officers(
         执法检查人员名录库 with the expert pool (专家库) flagged in ``expert``.
     conflicts : iterable of Conflict, or mapping of columns
         Declared conflicts (回避). For large inputs pass columns ``officer_id``, ``credit_code``
-        and optionally ``reason`` (arrays of equal length) instead of objects.
+        and optionally ``reason`` (arrays of equal length) instead of objects. Conflicts on
+        targets outside the batch do not apply here; a conflict naming an officer outside the
+        roster is refused (see ``unknown_conflicts``).
     rules : MatchingRules, optional
         The rules and their settings; :class:`MatchingRules` ``()`` by default.
     history : iterable of tuples, or mapping of columns
@@ -1902,22 +1504,30 @@ def match_officers(
         An already derived source, e.g. ``batch_source.child("matching")``; used as is.
     key_label : str
         Label of the child key under ``seed`` or ``rng``.
+    unknown_conflicts : {"refuse", "ignore"}
+        What to do with conflicts naming officers who are not in the roster: refuse them with
+        a :class:`~randcheck.RosterError` listing them (default: a mistyped 执法证号 must not
+        leave a recusal unapplied), or ignore them, counted in
+        :attr:`Assignment.ignored_conflicts` (a list shared across bureaus).
 
     Returns
     -------
     Assignment
-        Teams, loads, recusals applied, the randomness used and the pair probabilities.
+        Teams, loads, recusals applied, the randomness used, the pair probabilities and q*.
 
     Raises
     ------
     InfeasibleMatchingError
-        If no assignment satisfies every rule; ``reasons`` names each visit that cannot be
-        staffed and the rule that binds.
+        If no assignment satisfies every rule, or ``rules.pair_cap`` is below q*; its fields
+        ``visits``, ``rule``, ``shortage`` and ``q_star`` say which visits, which rule binds
+        and by how much.
+    RosterError
+        If a conflict names an officer outside the roster (unless ``unknown_conflicts="ignore"``).
     BatchError
         If two visits go to the same target.
     PlanError
-        If not exactly one of ``seed``, ``rng`` and ``source`` is given, or ``history`` comes
-        without ``as_of``.
+        If not exactly one of ``seed``, ``rng`` and ``source`` is given, ``history`` comes
+        without ``as_of``, or the batch has more than :data:`MAX_PAIRS` eligible pairs.
 
     Examples
     --------
@@ -1934,188 +1544,42 @@ def match_officers(
     [('A3', 'A4')]
     >>> list(a.recusals)
     [('A1', '91130634MA00000001', '亲属关系')]
+    >>> a.q_star, a.pair_probabilities.probability.tolist()
+    (Fraction(1, 1), [0.5, 0.5, 1.0])
     """
     rules = MatchingRules() if rules is None else rules
     if rules.cross_jurisdiction:
         _check_jurisdiction(visits, officers, rules)
     src = _source(seed, rng, source, key_label)
-    prob = _prepare(visits, officers, conflicts, rules, history, as_of, src)
-    reasons = _precheck(prob, rules)
-    if reasons:
-        _raise(reasons)
-
-    # Joint visits needing a skill held across departments: choose the skill holder's
-    # department from the seed so that every visit's requirements are disjoint.
-    canon = [prob.visits_in[i] for i in prob.vin.tolist()]
-    options, kinds = _nest_options(prob, canon, rules, src)
-    pick = dict.fromkeys(options, 0)
-
-    def rebuild() -> None:
-        chosen = {v: options[v][pick[v]] for v in options}
-        _build_blocks(
-            prob,
-            canon,
-            rules,
-            nest={v: c[0] for v, c in chosen.items() if kinds[v] == "dept"},
-            pairs={v: c[1] for v, c in chosen.items() if kinds[v] == "pair"},
-            covers={v: c[0] for v, c in chosen.items() if kinds[v] == "cover"},
-        )
-
-    if options:
-        rebuild()
-    tried = 1
-    full = np.zeros(prob.n_visits, dtype=bool)
-    method = "targets"
-    g = _graph(prob, rules, full)
-    y: Ints
-    xy: Ints
-    # Under /2, a nesting that admits a team only above the pair cap is retried too; the
-    # fewest pairs above it win: (pairs above, choices, widened visits).
-    retry_cap = rules.recipe != "randcheck-matching/1" and rules.pair_cap is not None
-    best: tuple[int, dict[int, int], Bools] | None = None
-
-    def advance(visits: Iterable[int]) -> bool:
-        """Move ``visits`` that have a choice left to their next one and rebuild the graph;
-        ``False`` (nothing changed) if none has, or the limit of choices is reached."""
-        nonlocal tried, g
-        nxt = [v for v in visits if v in pick and pick[v] + 1 < len(options[v])]
-        if not nxt or tried >= _NEST_LIMIT:
-            return False
-        for v in nxt:
-            pick[v] += 1
-        tried += 1
-        rebuild()
-        g = _graph(prob, rules, full)
-        return True
-
-    def back_to_best() -> tuple[_Graph, _FlowResult]:
-        assert best is not None
-        pick.update(best[1])
-        full[:] = best[2]
-        rebuild()
-        g = _graph(prob, rules, full)
-        return g, _solve_flow(prob, g, rules)
-
-    if _targets_feasible(prob, g, rules):
-        y, xy = g.et, g.xe_t
-    else:
-        method = "flow"
-        while True:
-            if _flowable(g):
-                res = _solve_flow(prob, g, rules)
-                if res.failing.shape[0] == 0:
-                    y, xy = res.y, res.xy
-                    if not (retry_cap and options):
-                        break
-                    qu = _cap_units(rules, g.scale)
-                    hot = np.union1d(g.ev[y > qu], g.sv[g.xe_seat[xy > qu]]).tolist()
-                    if best is None or len(hot) < best[0]:
-                        best = (len(hot), dict(pick), full.copy())
-                    if advance(hot):
-                        continue
-                    if len(hot) > best[0]:
-                        g, res = back_to_best()
-                        y, xy = res.y, res.xy
-                    break
-                if not full.all():
-                    # Widen the failing visits' candidates; if they are all wide already (the
-                    # shortage is elsewhere) or many are, widen every visit.
-                    stuck = bool(full[res.failing].all())
-                    full[res.failing] = True
-                    if stuck or full.sum() * 4 > prob.n_visits:
-                        full[:] = True
-                    g = _graph(prob, rules, full)
-                    continue
-                # Next choice in rank order for the nested visits on the source side of the
-                # minimum cut (only they can raise it), a bounded number of times.
-                if advance(res.blocked.tolist()):
-                    continue
-                if not options:
-                    _raise(_hall_message(prob, res.failing, g))
-            if best is not None:  # a nesting tried before admitted a team, above the cap
-                g, res = back_to_best()
-                y, xy = res.y, res.xy
-                break
-            # Requirements that overlap within a visit, or no choice of nesting departments
-            # tried admits an assignment: integer programme on every eligible pair.
-            if options:
-                options = {}
-                _build_blocks(prob, canon, rules)
-                full[:] = True
-                g = _graph(prob, rules, full)
-            elif not full.all():
-                full[:] = True
-                g = _graph(prob, rules, full)
-            if rules.pair_cap is not None and rules.strict_pair_cap:
-                _raise(
-                    [
-                        "the pair cap cannot be guaranteed: some visit's requirements overlap "
-                        "(officers or experts meet two of them) and no nesting of them that was "
-                        f"tried (at most {_NEST_LIMIT}) admits an assignment, so the batch would "
-                        "be staffed by the exact 0/1 programme, which has no pair cap [防止合谋]; "
-                        "split such visits or set strict_pair_cap=False"
-                    ]
-                )
-            sol = _solve_milp(prob, g, src)
-            if sol is None:
-                _raise(_milp_infeasible(prob, g))
-                raise AssertionError("unreachable")  # pragma: no cover
-            return _assignment(prob, g, sol[0], sol[1], src, rules.recipe, "milp", None, 0)
-    nested = tuple(
-        (prob.codes[v], "+".join(canon[v].skills), options[v][pick[v]][1]) for v in sorted(options)
-    )
-    qu = _cap_units(rules, g.scale)
-    over = int((y > qu).sum() + (xy > qu).sum())
-    if over and rules.strict_pair_cap:
-        bad = sorted(
-            {prob.codes[v] for v in g.ev[y > qu].tolist()}
-            | {prob.codes[g.sv[s]] for s in g.xe_seat[xy > qu].tolist()}
-        )
-        _raise(
-            [
-                f"visit {c} has too few eligible officers to keep every officer's chance "
-                f"under the pair cap {rules.pair_cap} [防止合谋]"
-                for c in bad
-            ]
-        )
-    probs = PairProbabilities(
-        visit_index=prob.vin[np.concatenate([g.ev, g.sv[g.xe_seat]])],
-        officer_index=prob.orow[np.concatenate([g.eo, g.xe_o])],
-        probability=np.concatenate([y, xy]) / g.scale,
-    )
-    ry, rxy = _round(prob, g, y, xy, src)
-    return _assignment(prob, g, ry, rxy, src, rules.recipe, method, probs, over, nested)
+    prob = _prepare(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    sol = _solve(prob, rules, src)
+    return _assignment(sol, src, rules, officers)
 
 
 def _assignment(
-    prob: _Problem,
-    g: _Graph,
-    y: Ints,
-    xy: Ints,
-    src: UniformSource,
-    recipe: str,
-    method: str,
-    probs: PairProbabilities | None,
-    over: int,
-    nested: tuple[tuple[str, str, str], ...] = (),
+    sol: _Solution, src: UniformSource, rules: MatchingRules, officers: OfficerRoster
 ) -> Assignment:
-    on = y > 0
-    xon = xy > 0
-    v = np.concatenate([g.ev[on], g.sv[g.xe_seat[xon]]])
-    o = np.concatenate([g.eo[on], g.xe_o[xon]])
-    is_x = np.concatenate([np.zeros(int(on.sum()), bool), np.ones(int(xon.sum()), bool)])
-    # one expert covering two skills of a visit serves once
-    key = (v * 2 + is_x) * max(prob.n_officers, 1) + o
-    _, first = np.unique(key, return_index=True)
-    v, o, is_x = v[first], o[first], is_x[first]
+    prob, net = sol.prob, sol.net
+    arcs = net.pair_arc
+    on = sol.rounded[arcs] > 0
+    v, o = net.pair_v[on], net.pair_o[on]
+    is_x = prob.expert[o]
     vi = prob.vin[v]
     order = np.lexsort((o, is_x, vi))
     loads = np.zeros(prob.n_officers, dtype=np.int64)
     np.add.at(loads, prob.orow[o], 1)
     desc = src.describe()
-    desc["matching"] = recipe
-    if nested:
-        desc["nested"] = [list(t) for t in nested]
+    desc["matching"] = rules.recipe
+    pv, po = net.pair_v, net.pair_o
+    pos = sol.marginal[arcs] > 0
+    p_order = np.lexsort((po[pos], prob.vin[pv[pos]]))
+    probs = PairProbabilities(
+        visit_index=prob.vin[pv[pos]][p_order],
+        officer_index=prob.orow[po[pos]][p_order],
+        expert=prob.expert[po[pos]][p_order],
+        units=sol.marginal[arcs][pos][p_order],
+        bits=sol.bits,
+    )
     return Assignment(
         credit_codes=tuple(x.credit_code for x in prob.visits_in),
         visit_index=vi[order],
@@ -2125,10 +1589,10 @@ def _assignment(
         loads=loads,
         recusals=prob.recusals,
         source=desc,
-        method=method,
         pair_probabilities=probs,
-        cap_exceeded=over,
-        nested=nested,
+        q_star=sol.q_star,
+        ignored_conflicts=prob.ignored,
+        published=_Published(prob=prob, rules=rules, officers=officers, marginal=sol.marginal),
     )
 
 
@@ -2143,7 +1607,8 @@ def simulate_matching(
     """Run :func:`match_officers` ``runs`` times with ``rng`` and count who served where.
 
     Use it to see the empirical pair probabilities of a roster and its rules, and to check them
-    against ``rules.pair_cap``. Keyword arguments go to :func:`match_officers`.
+    against :attr:`Assignment.pair_probabilities`. Keyword arguments go to
+    :func:`match_officers`.
 
     Examples
     --------
@@ -2168,3 +1633,227 @@ def simulate_matching(
         together += m.T @ m
     np.fill_diagonal(together, 0.0)
     return MatchingSimulation(runs=runs, frequency=freq / runs, together=together / runs)
+
+
+# --------------------------------------------------------------------------------------------
+# The public record and its verification
+
+
+@attrs.define
+class _Published:
+    """What :meth:`Assignment.record` needs beyond the assignment's own columns."""
+
+    prob: _Problem
+    rules: MatchingRules
+    officers: OfficerRoster
+    marginal: Ints
+
+
+@attrs.frozen
+class MatchingRecord(JsonRecord):
+    """The public record of a matching (format ``randcheck-matching-record/1``).
+
+    Fields: ``recipes`` (matching and number recipes), ``library``, ``verifiable``, ``seed``,
+    ``path`` (child-key labels from the seed to the matching's key), ``rules`` (the
+    :class:`MatchingRules` settings), ``visits_digest``, ``officers_digest`` (the roster's
+    :meth:`~randcheck.OfficerRoster.digest`), ``exclusions_digest`` (the recusals and repeat
+    exclusions applied), ``q_star`` (a fraction, e.g. ``"1/3"``), ``bits``, ``arc_values``
+    (the marginal flow on every arc of the network, in units of ``2**-bits``: the published
+    chances) and ``teams`` (credit code, officer id, role).
+    """
+
+    format: str
+    recipes: Mapping[str, str]
+    library: str
+    verifiable: bool
+    seed: str | None
+    path: tuple[str, ...]
+    rules: Mapping[str, Any]
+    visits_digest: str
+    officers_digest: str
+    exclusions_digest: str
+    q_star: str
+    bits: int
+    arc_values: tuple[int, ...]
+    teams: tuple[Mapping[str, Any], ...]
+
+    FORMAT: ClassVar[str] = MATCHING_RECORD_FORMAT
+    LABEL: ClassVar[str] = "matching record"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "teams": {"credit_code": str, "officer_id": str, "role": str},
+    }
+
+
+def _library() -> str:
+    from randcheck import __version__
+
+    return f"randcheck {__version__}"
+
+
+def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in attrs.fields(MatchingRules):
+        v = getattr(rules, f.name)
+        if f.name == "unit_areas":
+            v = {k: sorted(a) for k, a in sorted(v.items())}
+        elif f.name == "item_team_sizes":
+            v = dict(sorted(v.items()))
+        out[f.name] = v
+    return out
+
+
+def _visits_digest(prob: _Problem) -> str:
+    rows = [
+        {
+            "credit_code": v.credit_code,
+            "items": list(v.items),
+            "departments": list(v.departments),
+            "lead_department": v.lead_department,
+            "skills": list(v.skills),
+            "area": v.area,
+            "team_size": v.team_size,
+        }
+        for v in prob.canon
+    ]
+    return canonical_digest(rows)
+
+
+def _exclusions_digest(prob: _Problem) -> str:
+    rows = [
+        [prob.codes[v], str(prob.ids[o]), ("recused", "repeat")[r]]
+        for v, o, r in zip(
+            prob.excl_v.tolist(), prob.excl_o.tolist(), prob.excl_reason.tolist(), strict=True
+        )
+    ]
+    return canonical_digest(rows)
+
+
+def verify_matching(
+    record: MatchingRecord | str | Mapping[str, Any],
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    conflicts: Iterable[Conflict] | Mapping[str, Any] = (),
+    *,
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    unknown_conflicts: str = "refuse",
+    check_optimum: bool = False,
+) -> None:
+    """Recompute a published matching and raise :class:`~randcheck.VerificationError` if it
+    differs.
+
+    Checks, with numpy and the standard library only: that the visits, the roster and the
+    exclusions (回避, repeat window) are the ones recorded; that the published marginals are a
+    flow of the batch's network that fills every seat and keeps every load cap; that no pair's
+    chance exceeds the recorded q* (up to the grid); and that rounding the marginals with the
+    seed's coins gives the published teams. With ``check_optimum=True`` it also solves for q*
+    again (OR-Tools) and compares.
+
+    Parameters
+    ----------
+    record : MatchingRecord, JSON text or dict
+        The published record (:meth:`Assignment.record`).
+    visits, officers, conflicts, history, as_of, unknown_conflicts
+        As given to :func:`match_officers`.
+    check_optimum : bool
+        Also recompute q* (needs the flow solver).
+
+    Raises
+    ------
+    VerificationError
+        If the record cannot be read, is from a simulation, or anything differs;
+        ``differences`` lists each finding.
+
+    Examples
+    --------
+    >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
+    >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+    >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
+    >>> randcheck.verify_matching(a.record().to_json(), visits, officers)
+    >>> a.record().q_star
+    '2/3'
+    """
+    rec = MatchingRecord.read_official(record)
+    diffs: list[str] = []
+    if rec.recipes.get("matching") != MATCHING_RECIPE:
+        raise VerificationError(
+            f"matching record: recipe {rec.recipes.get('matching')!r} is not one this version "
+            f"runs ({MATCHING_RECIPE})"
+        )
+    if officers.digest() != rec.officers_digest:
+        diffs.append("officer roster differs from the one recorded (officers_digest)")
+    try:
+        rules = MatchingRules(**rec.rules)
+        prob = _prepare(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    except (PlanError, TypeError) as exc:
+        raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
+    if _visits_digest(prob) != rec.visits_digest:
+        diffs.append("visits differ from those recorded (visits_digest)")
+    if _exclusions_digest(prob) != rec.exclusions_digest:
+        diffs.append("recusals or repeat exclusions differ from those recorded")
+    if diffs:
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    try:
+        net = _network(prob, rules)
+    except (PlanError, InfeasibleMatchingError) as exc:
+        raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
+    values = np.array(rec.arc_values, dtype=np.int64)
+    bits = rec.bits
+    if values.shape[0] != net.tail.shape[0] or not GRID_BITS <= bits <= 53:
+        raise VerificationError(
+            "matching does not verify: the marginals do not fit this batch's network",
+            ["arc_values"],
+        )
+    try:
+        q_star = Fraction(rec.q_star)
+    except (ValueError, ZeroDivisionError):
+        raise VerificationError(
+            f"matching record: q_star {rec.q_star!r} is not a fraction"
+        ) from None
+    unit = 1 << bits
+    cap = net.base * unit
+    pair_cap = math.ceil(q_star * (1 << GRID_BITS)) << (bits - GRID_BITS)
+    cap[net.is_pair] = pair_cap
+    balance = np.bincount(net.head, weights=values, minlength=net.n_nodes) - np.bincount(
+        net.tail, weights=values, minlength=net.n_nodes
+    )
+    seats = net.head == 1
+    if (values < 0).any() or (values > cap).any() or values[0] != net.demand * unit:
+        diffs.append("a marginal is negative, above its capacity or above q* (arc_values)")
+    if (values[seats] != net.base[seats] * unit).any():
+        diffs.append("the marginals leave a seat unfilled (arc_values)")
+    if np.abs(balance).max(initial=0) != 0:
+        diffs.append("the marginals are not a flow: conservation fails (arc_values)")
+    if check_optimum:
+        again, _cut = _q_star(prob, net)
+        if again != q_star:
+            diffs.append(f"q* is {again}, not {rec.q_star}")
+    if diffs:
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    from randcheck._matching_lp import dyadic_round
+
+    src: UniformSource = HashSource.from_seed(str(rec.seed))
+    for label in rec.path:
+        src = src.child(label)
+    rounded = dyadic_round(net.tail, net.head, values, bits, _coins(src))
+    on = rounded[net.pair_arc] > 0
+    v, o = net.pair_v[on], net.pair_o[on]
+    is_x = prob.expert[o]
+    order = np.lexsort((o, is_x, prob.vin[v]))
+    teams = tuple(
+        {
+            "credit_code": prob.codes[int(vv)],
+            "officer_id": str(prob.ids[int(oo)]),
+            "role": "专家" if bool(xx) else "执法人员",
+        }
+        for vv, oo, xx in zip(
+            v[order].tolist(), o[order].tolist(), is_x[order].tolist(), strict=True
+        )
+    )
+
+    def key(t: Mapping[str, Any]) -> tuple[str, str, str]:
+        return (str(t["credit_code"]), str(t["officer_id"]), str(t["role"]))
+
+    if sorted(map(key, teams)) != sorted(map(key, rec.teams)):
+        diffs.append("the seed's coins on the published marginals give other teams")
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)

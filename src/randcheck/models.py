@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from randcheck._dates import to_optional_date
+from randcheck.errors import PlanError
 
 __all__ = [
     "INACTIVE_STATUSES",
@@ -329,8 +330,13 @@ class Officer:
 
     @load_cap.validator
     def _check_cap(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
-        if value is not None and value < 0:
-            raise ValueError(f"load_cap must be ≥ 0 or None, got {value}")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise PlanError(
+                f"Officer {self.officer_id}: load_cap must be a whole number ≥ 0 or None (no "
+                f"cap), got {value!r}"
+            )
 
 
 @attrs.frozen

@@ -830,7 +830,15 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, legacy_codes: bool
         return _map_uniques(col, arr, _parse_count, ctx, "must be a whole number ≥ 0", np.int32)
     if kind == "cap":
         if arr.dtype.kind in "iu":
-            return np.where(arr < 0, -1, arr).astype(np.int32)
+            bad = np.flatnonzero(arr < 0)
+            if bad.size:  # a negative cap is a typo, not "no cap" (that is an empty cell)
+                ctx.fail(
+                    col.name,
+                    bad,
+                    [int(arr[i]) for i in bad[:_MAX_LISTED]],
+                    "must be a whole number ≥ 0 (empty for no cap)",
+                )
+            return arr.astype(np.int32)
         return _map_uniques(
             col, arr, _parse_cap, ctx, "must be a whole number ≥ 0 (empty for no cap)", np.int32
         )
@@ -2538,9 +2546,7 @@ class OfficerRoster(_Roster):
                 "skills": [sorted(o.skills) for o in items],
                 "expert": np.array([o.expert for o in items], dtype=bool),
                 "active": np.array([o.active for o in items], dtype=bool),
-                "load_cap": np.array(
-                    [-1 if o.load_cap is None else o.load_cap for o in items], dtype=np.int64
-                ),
+                "load_cap": np.array([o.load_cap for o in items], dtype=object),
             }
         )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from randcheck.errors import PlanError
 from randcheck.models import _frozen_strings
 
 __all__ = ["Visit"]
@@ -59,8 +60,11 @@ class Visit:
 
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
-        if value < 2:
-            raise ValueError(f"team_size must be at least 2 (行政处罚法 Art. 42), got {value}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise PlanError(
+                f"Visit {self.credit_code}: team_size must be a whole number ≥ 2 (行政处罚法 "
+                f"Art. 42), got {value!r}"
+            )
 
     @lead_department.validator
     def _check_lead(self, _a: attrs.Attribute[str], value: str) -> None:
