@@ -398,18 +398,7 @@ class VisitTable:
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per visit, for JSON or CSV export (lists joined by ``;`` in CSV)."""
-        return [
-            {
-                "credit_code": v.credit_code,
-                "items": list(v.items),
-                "departments": list(v.departments),
-                "lead_department": v.lead_department,
-                "skills": list(v.skills),
-                "area": v.area,
-                "team_size": v.team_size,
-            }
-            for v in self
-        ]
+        return [v.to_dict() for v in self]
 
     def to_frame(self) -> Any:
         """:meth:`to_rows` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""

@@ -1703,19 +1703,7 @@ def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
 
 
 def _visits_digest(prob: _Problem) -> str:
-    rows = [
-        {
-            "credit_code": v.credit_code,
-            "items": list(v.items),
-            "departments": list(v.departments),
-            "lead_department": v.lead_department,
-            "skills": list(v.skills),
-            "area": v.area,
-            "team_size": v.team_size,
-        }
-        for v in prob.canon
-    ]
-    return canonical_digest(rows)
+    return canonical_digest([v.to_dict() for v in prob.canon])
 
 
 def _exclusions_digest(prob: _Problem) -> str:

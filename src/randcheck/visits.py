@@ -8,6 +8,7 @@ draws becomes visits that carry several items, possibly of several departments. 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -69,6 +70,20 @@ class Visit:
     @lead_department.validator
     def _check_lead(self, _a: attrs.Attribute[str], value: str) -> None:
         if value and value not in self.departments:
-            raise ValueError(
-                f"lead_department {value!r} is not among the departments {self.departments}"
+            raise PlanError(
+                f"Visit {self.credit_code}: lead_department {value!r} is not among the "
+                f"departments {self.departments}"
             )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The visit as JSON values (lists for the sorted tuples): one row of a visits table,
+        and what the matching record's ``visits_digest`` hashes."""
+        return {
+            "credit_code": self.credit_code,
+            "items": list(self.items),
+            "departments": list(self.departments),
+            "lead_department": self.lead_department,
+            "skills": list(self.skills),
+            "area": self.area,
+            "team_size": self.team_size,
+        }
