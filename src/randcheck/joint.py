@@ -441,7 +441,11 @@ class VisitTable:
         ]
         rows = self.to_rows()
         _tables.write_csv(
-            path, _tables.columns_of_rows(rows, fields), encoding=encoding, headers=headers
+            path,
+            _tables.columns_of_rows(rows, fields),
+            encoding=encoding,
+            headers=headers,
+            zh={"skills": "所需专长"},  # the skills a visit needs, not an officer's 专长
         )
 
     def due_dates(
