@@ -1849,22 +1849,45 @@ def _packed_order(keys: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int6
     return packed
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH1 = np.uint64(0x8080808080808080)
+
+
+def _bytes_below(x: npt.NDArray[np.uint64], limit: int) -> npt.NDArray[np.uint64]:
+    """0x80 in each byte of ``x`` (all below 0x80) whose value is below ``limit``, else 0."""
+    return ~((x & _LOW7) + np.uint64((0x80 - limit) * 0x0101010101010101)) & _HIGH1
+
+
 def _code_keys(
     codes: npt.NDArray[np.bytes_],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Characters 1–8 (the area) and 9–16 of ``S18`` codes as numbers in base 36, which keep
-    the byte order; ``None`` unless those characters are all digits and capital letters."""
-    n = codes.shape[0]
-    d = np.ascontiguousarray(codes).view(np.uint8).reshape(n, 18)[:, :16] - np.uint8(48)
-    letter = d >= 17  # 'A' is 65 = 48 + 17
-    if ((d > 42) | (~letter & (d > 9))).any():
-        return None
-    d -= letter * np.uint8(7)  # '0'–'9' → 0–9, 'A'–'Z' → 10–35
-    # Two at a time: 16 digits → 8 numbers below 36², → 4 below 36⁴, → 2 below 36⁸.
-    pairs = d[:, 0::2] * np.uint16(36) + d[:, 1::2]
-    quads = pairs[:, 0::2] * np.uint32(36**2) + pairs[:, 1::2]
-    both = quads[:, 0::2] * np.int64(36**4) + quads[:, 1::2]
-    return both[:, 0], np.ascontiguousarray(both[:, 1])
+    the byte order; ``None`` unless those characters are all digits and capital letters.
+
+    Eight characters at a time, as the bytes of one 64-bit word: each becomes its digit
+    (``'0'``–``'9'`` → 0–9, ``'A'``–``'Z'`` → 10–35), then pairs, fours and eights of
+    digits are combined.
+    """
+    parts = codes.view(_CODE_PARTS)
+    out = []
+    for name in ("hi", "mid"):
+        x = parts[name].astype(np.uint64)
+        if (x & _HIGH1).any():
+            return None
+        # A byte is bad below '0' (48), from ':' (58) to '@' (64), or above 'Z' (90).
+        bad = _bytes_below(x, 48) | (_bytes_below(x, 65) & ~_bytes_below(x, 58))
+        bad |= ~_bytes_below(x, 91) & _HIGH1
+        if bad.any():
+            return None
+        letters = ~_bytes_below(x, 65) & _HIGH1
+        d = x - np.uint64(0x3030303030303030) - (letters >> np.uint64(7)) * np.uint64(7)
+        lane16 = np.uint64(0x00FF00FF00FF00FF)
+        d = ((d >> np.uint64(8)) & lane16) * np.uint64(36) + (d & lane16)
+        lane32 = np.uint64(0x0000FFFF0000FFFF)
+        d = ((d >> np.uint64(16)) & lane32) * np.uint64(36**2) + (d & lane32)
+        d = (d >> np.uint64(32)) * np.uint64(36**4) + (d & np.uint64(0xFFFFFFFF))
+        out.append(d.astype(np.int64))
+    return out[0], out[1]
 
 
 def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
