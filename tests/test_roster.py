@@ -49,9 +49,7 @@ CSV_ZH = (
     f"{B},乙加油站,信用风险高,成品油零售,130634,在业,,是,2,\n"
 )
 
-# File tests: no deadline, since a file's first write and read (caches, lazy imports) can take
-# longer than hypothesis' 200 ms on a loaded machine; tests here assert no timings.
-tmp_files = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+tmp_files = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def write(path: pathlib.Path, text: str, *, bom: bool = False, encoding: str = "utf-8") -> str:
