@@ -2077,7 +2077,8 @@ class _Roster:
         Parameters
         ----------
         workers : int
-            Processes that hash the buckets (default 1); never more than the cores available.
+            Processes that hash the buckets (default 1); never more than the cores available,
+            and one for a roster under 500,000 rows (processes would cost more than they save).
         progress : bool or callable, optional
             ``True`` for a tqdm bar (when tqdm is installed), or a callable
             ``progress(done, total)`` called with the rows hashed so far.
@@ -2095,6 +2096,8 @@ class _Roster:
         """
         if workers < 1 or int(workers) != workers:
             raise ValueError(f"workers = {workers!r} must be a whole number ≥ 1")
+        if self._n < _PARALLEL_MIN_ROWS:
+            workers = 1  # starting processes would cost more than it saves
         jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
         report = Reporter(progress, self._n, "fingerprint")
         try:
@@ -2111,6 +2114,7 @@ class _Roster:
 _BUCKET_BITS = 8
 _BUCKETS = 1 << _BUCKET_BITS
 _BUCKET_SORT_MIN = 1 << 20  # from this many rows, sort bucket by bucket (in cache)
+_PARALLEL_MIN_ROWS = 500_000  # below this, digest(workers=) hashes in this process
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
