@@ -526,10 +526,13 @@ class ResultTable:
         Raises
         ------
         ResultError
-            Naming the row, column and value of the first problem: a missing required column or
-            value, an unknown column, category, method or follow-up, a date that is not a date,
-            an entry, publication or closing date before the inspection ended, a publication
-            before the entry, a repeated ``result_id``.
+            After checking every row: a missing required column or value, an unknown column,
+            category, method or follow-up, a date that is not a date, an entry, publication or
+            closing date before the inspection ended, a publication before the entry, a
+            repeated ``result_id``. The message names the row, column and value of the first
+            problem and counts them all per kind; the error's ``report`` (a
+            :class:`~randcheck.ProblemReport`) lists each one with a suggested fix. A missing
+            required column stops the check at once (its rows cannot be read).
 
         Examples
         --------
