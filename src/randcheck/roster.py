@@ -23,6 +23,7 @@ caller's arrays are never modified.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gc
@@ -441,11 +442,36 @@ def _factorize_fixed(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], A
             k *= np.uint64(0x9E3779B97F4A7C15)
             k ^= w[:, j]
         key[start : start + step] = k
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv, first = _factorize_keys(key)
     uniq = arr[first]
     if words > 1 and not np.array_equal(uniq[inv], arr):  # pragma: no cover - hash collision
         uniq, inv = np.unique(arr, return_inverse=True)
     return inv.astype(np.intp).reshape(n), uniq
+
+
+def _factorize_keys(
+    key: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The index of each key among the sorted distinct keys, and each distinct key's first row.
+
+    The same as ``np.unique(key, return_index=True, return_inverse=True)`` without its stable
+    sort of every row: a directory column (a risk class, a status, an area) has a few distinct
+    values (at most 64 here), which its first 4,096 rows nearly always show; they are looked up
+    by binary search, and only when a key is not among them are all keys sorted.
+    """
+    distinct = np.unique(key[:4096])
+    if distinct.size <= 64:
+        inv = np.searchsorted(distinct, key)
+        np.minimum(inv, distinct.size - 1, out=inv)
+        few = bool((distinct[inv] == key).all())
+    else:
+        few = False
+    if not few:
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        return inv.astype(np.intp, copy=False).reshape(key.shape[0]), first
+    # Each distinct key's first row: one pass per key, cheaper than a sort for a few keys.
+    first = np.array([int(np.argmax(inv == k)) for k in range(distinct.size)], dtype=np.intp)
+    return inv.astype(np.intp, copy=False), first
 
 
 def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], list[Any]]:
@@ -1155,32 +1181,77 @@ class _Pieces:
         del buf
 
 
-def _read_file(path: str | os.PathLike[str], encoding: str, source: str | None) -> bytes:
-    """The file's bytes as UTF-8 without a BOM; a BOM decides the encoding, else ``encoding``."""
+#: Encodings whose multi-byte characters never hold a byte below 0x30, so that commas, quotes
+#: and line breaks are found in the raw bytes, as in UTF-8 (see :func:`_split_csv`).
+_ASCII_SAFE = frozenset({"gb18030", "gbk", "gb2312"})
+
+
+def _read_file(
+    path: str | os.PathLike[str], encoding: str, source: str | None
+) -> tuple[bytes, str]:
+    """The file's bytes and their encoding: ``"utf-8"`` (without a BOM), or a GBK family
+    encoding of :data:`_ASCII_SAFE`, left to :func:`_split_csv` to decode field by field.
+
+    A BOM decides the encoding, else ``encoding``.
+    """
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
+    name, skip = _textio.detect(data, encoding)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        codec = ""  # to_utf8 names the unknown encoding
+    if not skip and codec in _ASCII_SAFE:
+        return data, codec
+    return _textio.to_utf8(data, encoding, _fail_at(source)), "utf-8"
 
+
+def _fail_at(source: str | None) -> Callable[[str, int], RosterError]:
     def fail(message: str, row: int) -> RosterError:
         return RosterError(message, source=source, row=row or None)
 
-    return _textio.to_utf8(data, encoding, fail)
+    return fail
+
+
+def _to_utf8_column(col: np.ndarray[Any, Any], encoding: str) -> np.ndarray[Any, Any]:
+    """A column of raw ``S`` fields in ``encoding`` as UTF-8 ``S`` fields (raises
+    ``UnicodeDecodeError``). ASCII columns are returned as they are; a column of a few distinct
+    values decodes those; any other joins its fields with line breaks (no field holds one on
+    this path) and decodes them in one call."""
+    if col.dtype.kind != "S" or not col.size or not (col.view(np.uint8) >= 0x80).any():
+        return col
+    if np.unique(col[:4096]).size <= 64:
+        inv, uniq = _factorize_fixed(col)
+        utf8 = np.array([u.decode(encoding).encode("utf-8") for u in uniq.tolist()])
+        return utf8[inv]
+    text = b"\n".join(col.tolist()).decode(encoding)
+    return np.array(text.encode("utf-8").split(b"\n"))
 
 
 def _split_csv(
-    data: bytes, delimiter: str, source: str | None
+    data: bytes, delimiter: str, source: str | None, encoding: str = "utf-8"
 ) -> tuple[list[str], list[np.ndarray[Any, Any]], npt.NDArray[np.intp] | None, bool]:
-    """Split UTF-8 CSV bytes into the header and one array per column.
+    """Split CSV bytes (UTF-8, or ``encoding`` of :data:`_ASCII_SAFE`) into the header and one
+    array per column.
 
     Returns the header, the columns (raw UTF-8 ``S`` arrays on the fast path, strings otherwise),
     the 1-based row number of each data row when blank lines were skipped (else ``None``: rows
     2, 3, …), and whether the columns are known to hold no NUL.
 
     Files without a double quote are split by numpy on the raw bytes, with no Python work per
-    row; files with quoting go through the standard :mod:`csv` module.
+    row; files with quoting go through the standard :mod:`csv` module. A GBK/GB18030 file takes
+    the same fast path: no byte of a multi-byte character is below 0x30, so the separators and
+    line breaks are where they are in UTF-8, and each column is decoded on its own (a column of
+    ASCII, such as the credit codes, not at all) instead of the whole file.
     """
+    if encoding != "utf-8" and (
+        b'"' in data or b"\r" in data or not delimiter.isascii() or b"\x00" in data
+    ):
+        data = _textio.to_utf8(data, encoding, _fail_at(source))
+        encoding = "utf-8"
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise RosterError(
             f"the delimiter must be one character other than a quote or a line "
@@ -1201,7 +1272,11 @@ def _split_csv(
     newlines = np.flatnonzero(buf == 10)
     ends = newlines if buf[-1] == 10 else np.append(newlines, buf.size)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    header = data[: ends[0]].decode("utf-8").split(delimiter)
+    try:
+        header = data[: ends[0]].decode(encoding).split(delimiter)
+    except UnicodeDecodeError:
+        _textio.to_utf8(data, encoding, _fail_at(source))  # raises, naming the row
+        raise RosterError(f"is not {encoding} text", source=source, row=1) from None
     if header == [""]:
         raise RosterError("the header row is empty", source=source, row=1)
     width = len(header)
@@ -1227,7 +1302,15 @@ def _split_csv(
     for j in range(width):
         first = starts[lines] if j == 0 else fields[:, j - 1] + 1
         last = fields[:, j] if j < width - 1 else ends[lines]
-        columns.append(_gather(data, buf, first, last))
+        column = _gather(data, buf, first, last, encoding)
+        if encoding != "utf-8":
+            try:
+                column = _to_utf8_column(column, encoding)
+            except UnicodeDecodeError:
+                # Decoding the whole file names the row of the bad bytes.
+                _textio.to_utf8(data, encoding, _fail_at(source))
+                raise RosterError(f"is not {encoding} text", source=source) from None
+        columns.append(column)
     return header, columns, (lines + 1 if blank.any() else None), True
 
 
@@ -1242,8 +1325,10 @@ def _gather(
     buf: npt.NDArray[np.uint8],
     first: npt.NDArray[np.intp],
     last: npt.NDArray[np.intp],
+    encoding: str = "utf-8",
 ) -> np.ndarray[Any, Any]:
-    """Fields ``data[first[i]:last[i]]`` as a fixed-width ``S`` array, built by numpy."""
+    """Fields ``data[first[i]:last[i]]`` as a fixed-width ``S`` array, built by numpy (as
+    strings, decoded from ``encoding``, when a few very long values would make it huge)."""
     n = first.size
     lengths = last - first
     width = int(lengths.max()) if n else 0
@@ -1251,7 +1336,10 @@ def _gather(
         return np.zeros(n, dtype="S1")
     if n * width > 4 * buf.size + (1 << 24):  # a few very long values: avoid a huge matrix
         return np.array(
-            [data[a:b].decode("utf-8") for a, b in zip(first.tolist(), last.tolist(), strict=True)],
+            [
+                data[a:b].decode(encoding)
+                for a, b in zip(first.tolist(), last.tolist(), strict=True)
+            ],
             dtype=STRING,
         )
     out = np.empty((n, width), dtype=np.uint8)
@@ -1716,8 +1804,9 @@ class _Roster:
                     f"holds text that is not Unicode ({exc.reason})", source=source
                 ) from None
             del text
+            codec = "utf-8"
         else:
-            data = _read_file(path, encoding, source)
+            data, codec = _read_file(path, encoding, source)
         box = [data]  # handed over, so that the file's bytes are freed once split
         del data
         return cls._from_csv_data(
@@ -1728,6 +1817,7 @@ class _Roster:
             unknown_columns=unknown_columns,
             extra=extra,
             delimiter=delimiter,
+            encoding=codec,
         )
 
     @classmethod
@@ -1777,12 +1867,13 @@ class _Roster:
         unknown_columns: str,
         extra: Iterable[str] | None,
         delimiter: str = ",",
+        encoding: str = "utf-8",
     ) -> Self:
         data = box.pop()
         # Split on newlines without quoting, no field holds a line break; a tab only if the
         # file has one. Knowing it saves three searches over every text column.
         absent = "" if b"\t" in data else "\t"
-        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source)
+        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source, encoding)
         if not _quoted_path(data, delimiter):
             absent += "\n\r"
         del data
