@@ -911,3 +911,12 @@ def test_orbit_labels_with_and_without_scipy_agree() -> None:
             label = np.minimum(label, label[succ])
         assert np.array_equal(fast, label)
         assert np.array_equal(_matching_lp._orbit_minimum_doubling(succ), label)
+
+
+def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
+    from randcheck import _matching_lp
+
+    rng = np.random.default_rng(6)
+    for high in (7, 30_000, 1 << 40):  # the 16-bit radix path and the general path
+        keys = rng.integers(0, high, 5000).astype(np.int64)
+        assert np.array_equal(_matching_lp._stable_order(keys), np.argsort(keys, kind="stable"))

@@ -83,23 +83,23 @@ def dyadic_round(tail: Ints, head: Ints, value: Ints, levels: int, coins: CoinFn
 def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     m = t.size
     ids = np.arange(m, dtype=np.int64)
-    inc_node = np.concatenate([t, h])
-    inc_edge = np.concatenate([ids, ids])
-    inc_side = np.concatenate([np.zeros(m, np.int64), np.ones(m, np.int64)])  # 1: at the head
-    # Incidences by node, then by arc index (a self-loop's two ends stay together).
-    order = np.argsort(inc_node * (2 * m) + inc_edge * 2 + inc_side, kind="stable")
+    # Incidences interleaved (arc 0 tail, arc 0 head, arc 1 tail, …): incidence ``2i + side``
+    # belongs to arc ``i`` (side 1: its head). A stable sort by node then orders them by node,
+    # arc index and side; a self-loop's two ends stay together.
+    inc_node = np.empty(2 * m, dtype=np.int64)
+    inc_node[0::2] = t
+    inc_node[1::2] = h
+    order = _stable_order(inc_node)
     a, b = order[0::2], order[1::2]
     if a.size != b.size or not np.array_equal(inc_node[a], inc_node[b]):
         raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
     partner = np.empty(2 * m, dtype=np.int64)
     partner[a] = b
     partner[b] = a
-    # State 2i+1: traverse arc i towards its head; 2i: towards its tail.
-    succ = np.empty(2 * m, dtype=np.int64)
-    p_head = partner[m + ids]
-    succ[2 * ids + 1] = 2 * inc_edge[p_head] + (1 - inc_side[p_head])
-    p_tail = partner[ids]
-    succ[2 * ids] = 2 * inc_edge[p_tail] + (1 - inc_side[p_tail])
+    # State 2i+1: traverse arc i towards its head; 2i: towards its tail. So a state is the
+    # incidence it arrives at; the walk goes on along the partner incidence ``p = 2j + side``
+    # away from that end, which is state ``2j + (1 − side)``, that is ``p ^ 1``.
+    succ = partner ^ 1
     label = _orbit_minimum(succ)
     forward, backward = label[1::2], label[0::2]
     # A cycle is the pair of orbits of its two traversals; its lowest state belongs to its
@@ -108,19 +108,31 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     canon = np.minimum(forward, backward)
     rep = canon // 2
     sigma = np.where(forward == label[2 * rep + 1], 1, -1).astype(np.int64)
-    cycles = np.unique(canon)  # sorted: the order of their lowest arcs
-    up = coins(level, int(cycles.shape[0]))
-    sign = np.where(up, 1, -1).astype(np.int64)[np.searchsorted(cycles, canon)]
+    # Cycles in the order of their lowest arcs: the lowest arc of each cycle is its own rep.
+    is_first = rep == ids
+    cycle_no = np.cumsum(is_first) - 1
+    up = coins(level, int(np.count_nonzero(is_first)))
+    sign = np.where(up, 1, -1).astype(np.int64)[cycle_no[rep]]
     out: Ints = sign * sigma
+    return out
+
+
+def _stable_order(keys: Ints) -> Ints:
+    """``argsort(keys, kind="stable")``, by radix sort when the keys fit in 16 bits."""
+    if keys.shape[0] and int(keys.max()) < 1 << 15:
+        out: Ints = np.argsort(keys.astype(np.int16), kind="stable").astype(np.int64)
+    else:
+        out = np.argsort(keys, kind="stable").astype(np.int64)
     return out
 
 
 def _orbit_minimum(succ: Ints) -> Ints:
     """The least element of every element's orbit under the permutation ``succ``.
 
-    With scipy, from its connected components (fast); without, by pointer doubling (after ``j``
-    rounds each element has seen its next ``2**j`` successors). Both give the same labels, so a
-    verifier without scipy replays the same rounding.
+    With scipy, from its connected components (fast: an orbit of a permutation is a weakly
+    connected component of its graph); without, by pointer doubling (after ``j`` rounds each
+    element has seen its next ``2**j`` successors). Both give the same labels, so a verifier
+    without scipy replays the same rounding.
     """
     n = succ.shape[0]
     if n > 256:
@@ -130,10 +142,11 @@ def _orbit_minimum(succ: Ints) -> Ints:
         except ImportError:  # pragma: no cover - the numpy path below
             pass
         else:
-            graph = sparse.csr_matrix(
-                (np.ones(n, dtype=np.int8), succ, np.arange(n + 1, dtype=np.int64)), shape=(n, n)
+            graph = sparse.csr_array(
+                (np.ones(n, dtype=np.float64), succ, np.arange(n + 1, dtype=np.int64)),
+                shape=(n, n),
             )
-            n_comp, comp = connected_components(graph, directed=True, connection="strong")
+            n_comp, comp = connected_components(graph, directed=False)
             least = np.full(n_comp, n, dtype=np.int64)
             np.minimum.at(least, comp, np.arange(n, dtype=np.int64))
             out: Ints = least[comp]

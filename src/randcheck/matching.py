@@ -108,7 +108,7 @@ MAX_PAIRS = 20_000_000
 _FREE, _SKILL, _DEPT, _EXPERT = 0, 1, 2, 3
 _MAX_LISTED = 20
 _COIN_BITS = 48
-_PIECES = 4  # pieces of the pair cap in the spreading costs
+_PIECES = 2  # pieces of the pair cap in the spreading costs (4 doubled the time for little)
 _REASONS = (
     ("inactive", "inactive [不在岗]"),
     ("no_load", "with a load cap of 0 [任务上限]"),
