@@ -920,3 +920,29 @@ def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
     for high in (7, 30_000, 1 << 40):  # the 16-bit radix path and the general path
         keys = rng.integers(0, high, 5000).astype(np.int64)
         assert np.array_equal(_matching_lp._stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def test_progress_reports_every_stage_up_to_the_whole_and_changes_nothing() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    seen: list[tuple[int, int]] = []
+    a = match_officers(
+        visits,
+        officers,
+        conflicts=conflicts,
+        rules=rules,
+        seed="2023-1107",
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    b = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="2023-1107")
+    assert a.teams() == b.teams()
+    dones = [d for d, _ in seen]
+    assert {t for _, t in seen} == {100}
+    assert dones == sorted(dones)
+    assert dones[-1] == 100
+    assert len(seen) >= 6  # five stages and at least one rounding level
+
+
+def test_progress_of_another_kind_is_refused_before_any_work() -> None:
+    visits, officers, _conflicts, _rules = _stat_batch()
+    with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
+        match_officers(visits, officers, seed="x", progress="yes")  # type: ignore[arg-type]

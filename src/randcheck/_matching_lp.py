@@ -63,13 +63,21 @@ def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
     return out
 
 
-def dyadic_round(tail: Ints, head: Ints, value: Ints, levels: int, coins: CoinFn) -> Ints:
+def dyadic_round(
+    tail: Ints,
+    head: Ints,
+    value: Ints,
+    levels: int,
+    coins: CoinFn,
+    on_level: Callable[[int], Any] | None = None,
+) -> Ints:
     """Round a circulation with integer ``value`` to ``value / 2**levels`` in expectation.
 
     ``value`` must satisfy flow conservation at every node. At level ``j`` (0 first) the arcs
     with an odd value are paired at every node, in the order of their index; the pairs close
     into cycles; each cycle, taken in the order of its lowest arc index, moves +1 or −1 along
     its traversal by ``coins(j, n_cycles)``, after which every value is even and is halved.
+    ``on_level(j)`` is called after level ``j`` (progress reports).
     """
     y = value.astype(np.int64, copy=True)
     for level in range(levels):
@@ -77,6 +85,8 @@ def dyadic_round(tail: Ints, head: Ints, value: Ints, levels: int, coins: CoinFn
         if odd.size:
             y[odd] += _cycle_signs(tail[odd], head[odd], level, coins)
         y >>= 1
+        if on_level is not None:
+            on_level(level)
     return y
 
 
