@@ -178,18 +178,3 @@ def check_capacity(values: Any) -> None:
     """Refuse capacities beyond int64 (the flows would overflow)."""
     if values.shape[0] and int(np.max(values)) >= 1 << 62:  # pragma: no cover
         raise OverflowError("matching: network capacities exceed 2**62")
-
-
-def min_cost_flow(tails: Ints, heads: Ints, capacity: Ints, cost: Ints, supply: Ints) -> Ints:
-    """A minimum-cost flow meeting node ``supply`` (positive: source, negative: sink)."""
-    from ortools.graph.python import min_cost_flow as ortools_min_cost_flow  # when used
-
-    solver = ortools_min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, cost)
-    nodes = np.flatnonzero(supply)
-    solver.set_nodes_supplies(nodes, supply[nodes])
-    status = solver.solve()
-    if status != solver.OPTIMAL:  # pragma: no cover - the caller passes a feasible demand
-        raise RuntimeError(f"min_cost_flow: solver status {status}")
-    out: Ints = np.asarray(solver.flows(np.arange(tails.shape[0])), dtype=np.int64)
-    return out
