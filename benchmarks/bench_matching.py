@@ -10,6 +10,7 @@ for q* alone, without the spreading, the support step or the rounding.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -131,15 +132,20 @@ def run(quick: bool) -> list[Row]:
     repeat = 5 if quick else 7
     visits, officers, conflicts = _case(300, 30)
     last: list[Any] = []
+    cpu: list[float] = []
 
     def ours() -> None:
+        c0 = time.process_time()  # CPU time too: on a loaded machine wall time is mostly waiting
         last.append(match_officers(visits, officers, conflicts=conflicts, seed="2023-1107"))
+        cpu.append(time.process_time() - c0)
 
     def base() -> None:
         _lp_q_star(visits, officers, conflicts)
 
     ours()  # imports (OR-Tools, scipy) outside the timed runs
+    cpu.clear()
     t = interleaved({"ours": ours, "base": base}, repeat)
+    cpu_ms = f"CPU time median {np.median(cpu) * 1e3:.0f} ms"
     a = last[-1]
     rows.append(
         timed_row(
@@ -153,7 +159,7 @@ def run(quick: bool) -> list[Row]:
     rows.append(
         Row(
             "matching",
-            f"county 300 x 30, median of {repeat} ({_ms(t['ours'])})",
+            f"county 300 x 30, median of {repeat} ({_ms(t['ours'])}; {cpu_ms})",
             t["ours"][0],
             "goal",
             None,
@@ -215,7 +221,7 @@ def run(quick: bool) -> list[Row]:
                     float(peak),
                     "goal",
                     None,
-                    goal=4 * 2.0**30,
+                    goal=4 * 2.0**30 if n == 100_000 else None,
                     unit="B",
                     lower_is_better=True,
                 )
