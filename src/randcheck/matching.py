@@ -50,7 +50,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 import attrs
 import numpy as np
@@ -310,6 +310,10 @@ class PairProbabilities:
         return out
 
 
+#: Chinese headers of a team table where they differ from a target directory's.
+_TEAM_HEADERS: Final = {"name": "姓名", "unit": "所属单位", "department": "部门"}
+
+
 @attrs.frozen(eq=False)
 class Assignment:
     """The teams of a batch (检查组), as columns: one row per team member.
@@ -456,21 +460,61 @@ class Assignment:
         np.add.at(pb, p.visit_index[sel_b], p.probability[sel_b])
         return float(min(1.0, np.minimum(pa, pb).sum()))
 
-    def to_frame(self) -> Any:
-        """:meth:`to_rows` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
-        return _tables.frame(self._table_columns())
+    def to_columns(self, officers: OfficerRoster | None = None) -> dict[str, Any]:
+        """The teams as columns: ``credit_code``, ``officer_id``, ``role``; with the officer
+        directory, each member's ``name``, ``unit`` and ``department`` too (before ``role``),
+        as a bureau publishes its teams."""
+        rows = self.to_rows()
+        cols = _tables.columns_of_rows(rows, ["credit_code", "officer_id", "role"])
+        if officers is None:
+            return cols
+        at = officers.row_of(cols["officer_id"])
+        if (at < 0).any():
+            missing = cols["officer_id"][int(np.flatnonzero(at < 0)[0])]
+            raise PlanError(
+                f"to_columns: officer {missing!r} is not in this officer directory; pass the "
+                "directory the teams were matched from"
+            )
+        role = cols.pop("role")
+        cols["name"] = [str(officers.name[k]) for k in at.tolist()]
+        units, departments = officers.unit.labels(), officers.department.labels()
+        cols["unit"] = [str(units[k]) for k in at.tolist()]
+        cols["department"] = [str(departments[k]) for k in at.tolist()]
+        cols["role"] = role
+        return cols
 
-    def to_arrow(self) -> Any:
-        """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
-        return _tables.arrow(self._table_columns())
+    def to_frame(self, officers: OfficerRoster | None = None) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(officers))
 
-    def to_excel(self, path: str | os.PathLike[str]) -> None:
+    def to_arrow(self, officers: OfficerRoster | None = None) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(officers))
+
+    def to_excel(self, path: str | os.PathLike[str], officers: OfficerRoster | None = None) -> None:
         """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self._table_columns())
+        _tables.excel(path, self.to_columns(officers))
+
+    def to_csv(
+        self,
+        path: str | os.PathLike[str],
+        officers: OfficerRoster | None = None,
+        *,
+        encoding: str = "utf-8",
+        headers: str = "en",
+    ) -> None:
+        """The teams as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"`` for Chinese
+        headers (the member's name as 姓名, their unit and department as 所属单位, 部门)."""
+        _tables.write_csv(
+            path,
+            self.to_columns(officers),
+            encoding=encoding,
+            headers=headers,
+            zh=_TEAM_HEADERS,
+        )
 
     def _table_columns(self) -> dict[str, Any]:
-        rows = self.to_rows()
-        return _tables.columns_of_rows(rows, list(rows[0]) if rows else [])
+        return self.to_columns()
 
     def _repr_html_(self) -> str:
         """Jupyter's preview: the counts, then the first rows."""
