@@ -232,3 +232,18 @@ def test_due_dates_as_frames_arrow_tables_and_previews() -> None:
     html = due._repr_html_()
     assert "DueDates: 1 rows" in html
     assert "<td>2025-10-30</td>" in html
+
+
+def test_a_batch_previews_its_merge_and_first_visits(county: randcheck.ExampleCounty) -> None:
+    items = [Item("SW-01", department="商务局", rate=0.002), Item("SW-02", department="商务局")]
+    batch = randcheck.draw_batch(
+        county.targets, items, {"SW-02": PLAN}, seed=SEED, multipliers=None
+    )
+    html = batch._repr_html_()
+    b = batch.burden()
+    assert html.startswith(
+        f"<div><p><b>Batch: 2 items (official), {b.visits_unmerged:,} item checks merged into "
+        f"{b.visits:,} visits"
+    )
+    first = str(batch.visits.to_rows()[0]["credit_code"])
+    assert first in html

@@ -30,9 +30,7 @@ class Reporter:
                 from tqdm.auto import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(
-                total=self.total, desc=what, unit=unit, unit_scale=unit == "rows", leave=False
-            )
+            self._bar = tqdm(total=self.total, desc=what, unit=unit, unit_scale=True, leave=False)
         elif progress not in (None, False):
             raise TypeError(
                 f"progress: True, False, None or a callable progress(done, total), got {progress!r}"

@@ -854,6 +854,20 @@ class Batch:
         """See :meth:`VisitTable.burden`."""
         return self.visits.burden()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the items and how many checks merged into visits, then the first
+        visits."""
+        b = self.burden()
+        kind = "official" if self.receipt.verifiable else "simulation"
+        title = (
+            f"Batch: {len(self.items)} items ({kind}), {b.visits_unmerged:,} item checks merged "
+            f"into {b.visits:,} visits"
+        )
+        rows = self.visits.to_rows()
+        return _tables.preview_html(
+            title, _tables.columns_of_rows(rows, list(rows[0]) if rows else []), len(rows)
+        )
+
 
 # ------------------------------------------------------------------------------ drawing
 class _RowNumbers(HashSource):

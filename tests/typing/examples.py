@@ -61,3 +61,16 @@ def load_directory(path: str) -> randcheck.TargetRoster:
     roster = randcheck.TargetRoster.from_csv(path, mapping={"纳税人识别号": "credit_code"})
     active: randcheck.TargetRoster = roster.filter(active=True)
     return active
+
+
+def county_results(path: str, problems: str, out: str) -> randcheck.ResultTable | None:
+    """A GBK results file: every problem written for the register keeper, or the table out."""
+    try:
+        results = randcheck.ResultTable.from_csv(path, encoding="gb18030")
+    except randcheck.ResultError as exc:
+        report: randcheck.ProblemReport | None = exc.report
+        if report is not None:
+            report.to_csv(problems, headers="zh")
+        return None
+    results.to_csv(out, encoding="utf-8-sig", headers="zh")
+    return results
