@@ -613,7 +613,13 @@ def _cmd_match(args: argparse.Namespace) -> int:
     )
     _progress(f"matching {len(officers)} officers to {len(visits)} visits")
     a = match_officers(
-        visits, officers, conflicts=conflicts, rules=rules, seed=args.seed, key_label=args.key_label
+        visits,
+        officers,
+        conflicts=conflicts,
+        rules=rules,
+        seed=args.seed,
+        key_label=args.key_label,
+        progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
     )
     # Teams as the bureau publishes them: who (name, unit, department), not only the ids.
     if args.out:
