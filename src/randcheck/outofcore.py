@@ -1,0 +1,172 @@
+"""Official draws from a Parquet roster larger than memory, one row group at a time.
+
+:func:`draw_parquet` gives the draw that :func:`~randcheck.draw` gives on
+``TargetRoster.from_parquet(path)``, the same receipt byte for byte, while holding one row group
+and the draw's candidates in memory, never the roster. How: :mod:`randcheck._chunked`, and the
+explanation page "Drawing a nation".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from randcheck import _arrow, _chunked
+from randcheck._progress import ProgressArg, Reporter
+from randcheck.errors import RosterError
+from randcheck.sampling import (
+    Commitment,
+    Draw,
+    SamplingPlan,
+    _check_committed_roster,
+    _finish,
+    _settle,
+)
+
+__all__ = ["draw_parquet"]
+
+
+def draw_parquet(
+    path: str | os.PathLike[str],
+    plan: SamplingPlan,
+    *,
+    seed: str | None = None,
+    rng: Any = None,
+    stream: str | None = None,
+    commitment: Commitment | None = None,
+    drawn_by: str | None = None,
+    drawn_at: dt.datetime | None = None,
+    mapping: Mapping[str, str] | None = None,
+    legacy_codes: bool = False,
+    unknown_columns: str = "error",
+    extra: Iterable[str] | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressArg = None,
+) -> Draw:
+    """Draw from the roster in a Parquet file without loading it: out of core, same receipt.
+
+    The result equals ``draw(TargetRoster.from_parquet(path, ...), plan, seed=..., ...)``: the
+    same sample, inclusion probabilities, strata and receipt (byte for byte, with the same
+    ``drawn_at``), for official draws and simulations alike. The file is read row group by
+    row group, two or three times (a census of the strata with the roster's fingerprint;
+    for πps, when some target may be taken with certainty, each stratum's largest scores;
+    then every target's number and the per-stratum candidates). Memory holds one row group,
+    the sample and its candidates; the fingerprint's lines wait on disk (``spill_dir``, about
+    the roster's CSV size) until they are hashed one range of buckets at a time.
+
+    Parameters
+    ----------
+    path : path
+        The Parquet file; a row group is the unit of reading (write it with row groups of
+        10⁵–10⁶ rows).
+    plan, seed, rng, stream, commitment, drawn_by, drawn_at
+        As for :func:`~randcheck.draw`.
+    mapping, legacy_codes, unknown_columns, extra
+        As for :meth:`TargetRoster.from_parquet <randcheck.TargetRoster.from_parquet>`: each
+        row group is validated as that loader validates the file, rows numbered across it.
+    spill_dir : path, optional
+        Where the fingerprint's lines wait (a temporary folder, removed afterwards; default
+        the system's temporary folder).
+    progress : bool or callable, optional
+        ``True`` for a tqdm bar, or ``progress(done, total)`` with the rows read so far over
+        all passes.
+
+    Returns
+    -------
+    Draw
+        ``rows`` are the drawn targets' rows in the file (0-based, as in the loaded roster).
+        A simulation's numbers are drawn for every eligible target in file order, so it is the
+        draw ``draw(roster, plan, rng=...)`` would give only where that one draws the same
+        way; it is a draw from the same design, not publicly verifiable.
+
+    Raises
+    ------
+    RosterError
+        On the first bad row of a row group (file, row, column, value), or an id in two row
+        groups (naming its rows).
+    PlanError
+        As :func:`~randcheck.draw`, when the plan does not fit the roster, the seed or the
+        commitment is wrong.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> from randcheck import TargetRoster, draw, synthetic_targets
+    >>> roster = synthetic_targets(3000, seed=5)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "county.parquet"
+    >>> pq.write_table(pa.table(roster.to_columns()), path, row_group_size=500)
+    >>> plan = SamplingPlan(rates={"A": 0.02, "B": 0.05, "C": 0.2, "D": 0.5})
+    >>> when = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    >>> by_parts = draw_parquet(path, plan, seed="2026-12-03", drawn_at=when,
+    ...                         extra=["risk_score"])
+    >>> in_memory = draw(TargetRoster.from_parquet(path, extra=["risk_score"]), plan,
+    ...                  seed="2026-12-03", drawn_at=when)
+    >>> by_parts.receipt.to_json() == in_memory.receipt.to_json()
+    True
+    """
+    source, label, commitment, warnings = _settle(
+        plan, seed, rng, stream, commitment, None, roster_digest=None
+    )
+    units = source.child(label)
+    options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+    shown = os.fspath(path)
+    total = _arrow.parquet_rows(path)
+    pps = plan.within == "pps"
+    report = Reporter(progress, total * (3 if pps else 2), "draw from parts")
+    try:
+        census = _chunked.Census()
+        with (
+            _chunked.spill_folder(spill_dir) as folder,
+            _chunked.DigestSpill(folder) as spill,
+        ):
+            for first, part in _chunked.parquet_parts(path, mapping, options):
+                census.merge(_chunked.Census.of(part, plan, first))
+                spill.add(part)
+                report.advance(len(part))
+            try:
+                digest = spill.seal()
+            except RosterError as exc:
+                column = _chunked.id_column(_arrow.parquet_names(path), mapping)
+                raise _chunked.duplicate_rows(
+                    exc, shown, _chunked.tables_with_rows(path), column
+                ) from None
+        if commitment is not None:
+            _check_committed_roster(commitment, digest, plan)
+        frame = _chunked.Frame.of(census, plan, units)
+        if pps and not frame.scales_without_scores():
+            top: _chunked.TopScores | None = None
+            for first, part in _chunked.parquet_parts(path, mapping, options):
+                largest = _chunked.TopScores.of(part, frame, first)
+                top = largest if top is None else top.merge(largest, frame)
+                report.advance(len(part))
+            assert top is not None
+            frame.set_scales(top)
+        else:
+            report.advance(total if pps else 0)
+        found_all = _chunked.empty_candidates(pps)
+        n = np.asarray(frame.sizes, dtype=np.intp)
+        for first, part in _chunked.parquet_parts(path, mapping, options):
+            found = _chunked.Candidates.of(part, frame, units, first, found_all.cut(n))
+            found_all = found_all.merge(found, n)
+            report.advance(len(part))
+    finally:
+        report.close()
+    sample = _chunked.sample_of(frame, found_all)
+    return _finish(
+        plan,
+        source,
+        label,
+        frame.design,
+        frame.sizes,
+        sample,
+        (digest if source.verifiable else "", census.rows),
+        commitment,
+        warnings,
+        drawn_by,
+        drawn_at,
+    )
