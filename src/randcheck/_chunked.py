@@ -58,12 +58,31 @@ from randcheck.sampling import (
 __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 
 Key = tuple[str, ...]
-DIGEST_RANGES = 16  # bucket ranges of the fingerprint, stored or reduced apart
+DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
 
 
 def part_design(part: TargetRoster, plan: SamplingPlan, first_row: int) -> _Design:
     """The design quantities of one part (rows numbered from ``first_row`` in errors)."""
     return _build_design(part, plan, exact=True, part=first_row)
+
+
+def needed_columns(plan: SamplingPlan) -> frozenset[str]:
+    """The columns a plan's design reads (after the census has validated every column)."""
+    el = plan.eligibility
+    out = {TargetRoster.ID, "risk_class", "status", *plan.strata}
+    if el.industries is not None:
+        out.add("industry")
+    if el.areas is not None or el.area_prefix is not None:
+        out.add("area")
+    if el.tags is not None:
+        out.add("tags")
+    if el.recent_days is not None:
+        out.add("last_inspected")
+    if plan.attention != "none":
+        out |= {"abnormal", "complaints"}
+    if plan.size_column is not None:
+        out.add(plan.size_column)
+    return frozenset(out)
 
 
 def _eligible(design: _Design) -> npt.NDArray[np.intp]:
@@ -375,13 +394,7 @@ class Candidates:
         counts = np.bincount(out.strata, minlength=k)
         if (counts <= n).all():
             return out
-        parts = np.ascontiguousarray(out.ids).view(np.uint8).reshape(-1, 18)
-        keys = (
-            np.ascontiguousarray(parts[:, 16:]).view(">u2").ravel(),
-            np.ascontiguousarray(parts[:, 8:16]).view(">u8").ravel(),
-            np.ascontiguousarray(parts[:, :8]).view(">u8").ravel(),
-        )
-        order = np.lexsort((*keys, out.ranks, out.strata))
+        order = np.lexsort((out.ids, out.ranks, out.strata))  # ids: bytes order, as in memory
         st = out.strata[order]
         starts = np.searchsorted(st, np.arange(k))
         return out.take(order[np.arange(st.shape[0]) - starts[st] < n[st]])

@@ -233,7 +233,11 @@ def draw_dask(
     if not files:
         raise PlanError("draw_dask: no Parquet files given")
     parts = _parts(files)
-    options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+    options: dict[str, Any] = {
+        "legacy_codes": legacy_codes,
+        "unknown_columns": unknown_columns,
+        "extra": None if extra is None else list(extra),
+    }
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
 
@@ -263,6 +267,8 @@ def draw_dask(
     if commitment is not None:
         _check_committed_roster(commitment, digest, plan)
     merged: _chunked.Census = census.result()
+    # Every column is validated: the later passes read only those the design needs.
+    options = {**options, "columns": _chunked.needed_columns(plan)}
     frame = _chunked.Frame.of(merged, plan, units)
     if pps and not frame.scales_without_scores():
         tops = [client.submit(_top_task, p, mapping, options, frame, pure=False) for p in parts]

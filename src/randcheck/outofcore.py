@@ -94,7 +94,7 @@ def draw_parquet(
 
     Examples
     --------
-    >>> import pathlib, tempfile
+    >>> import datetime as dt, pathlib, tempfile
     >>> import pyarrow as pa, pyarrow.parquet as pq
     >>> from randcheck import TargetRoster, draw, synthetic_targets
     >>> roster = synthetic_targets(3000, seed=5)
@@ -113,7 +113,11 @@ def draw_parquet(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
     units = source.child(label)
-    options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+    options: dict[str, Any] = {
+        "legacy_codes": legacy_codes,
+        "unknown_columns": unknown_columns,
+        "extra": None if extra is None else list(extra),
+    }
     shown = os.fspath(path)
     total = _arrow.parquet_rows(path)
     pps = plan.within == "pps"
@@ -137,6 +141,8 @@ def draw_parquet(
                 ) from None
         if commitment is not None:
             _check_committed_roster(commitment, digest, plan)
+        # Every column is validated: the later passes read only those the design needs.
+        options["columns"] = _chunked.needed_columns(plan)
         frame = _chunked.Frame.of(census, plan, units)
         if pps and not frame.scales_without_scores():
             top: _chunked.TopScores | None = None

@@ -1656,8 +1656,24 @@ class _Roster:
         mapping: Mapping[str, str] | None,
         options: dict[str, Any],
     ) -> Self:
-        """Row group ``group`` of a Parquet file as a roster, rows numbered from ``first_row``."""
-        (table,) = _arrow.parquet_batches(path, groups=[group])
+        """Row group ``group`` of a Parquet file as a roster, rows numbered from ``first_row``.
+
+        ``options["columns"]``, if given, keeps only those columns (canonical names, or the
+        file's own for extra columns): the others take their defaults.
+        """
+        options = dict(options)
+        wanted = options.pop("columns", None)
+        names = None
+        if wanted is not None:
+            renames = dict(mapping or {})
+            names = [
+                n
+                for n in _arrow.parquet_names(path)
+                if cls._canonical_name(renames.get(n, n)) in wanted
+            ]
+            if options.get("extra") is not None:
+                options["extra"] = [e for e in options["extra"] if e in wanted]
+        (table,) = _arrow.parquet_batches(path, columns=names, groups=[group])
         return cls._from_batches(
             [table], mapping, {**options, "_first_row": first_row}, os.fspath(path)
         )
