@@ -476,7 +476,7 @@ def test_batch_with_an_unknown_item_field_names_the_row(
         )
         == 2
     )
-    assert "row 2, column 'colour': unknown field" in capsys.readouterr().err
+    assert "column 'colour': unknown column; items have code" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["batch", "match", "report"])

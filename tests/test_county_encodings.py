@@ -146,7 +146,7 @@ def test_a_bad_event_date_names_the_spreadsheet_row_and_column(tmp_path: pathlib
     with pytest.raises(RosterError) as info:
         load_events(path)
     assert str(info.value).startswith(f"{path}, row 3, column '抽取日期', value '四月': not a date")
-    assert "(2 cells in all)" in str(info.value)
+    assert "(2 rows in all)" in str(info.value)
     assert [p[0] for p in info.value.problems] == [3, 4]
 
 

@@ -29,7 +29,7 @@ def test_a_csv_item_list_with_chinese_headers_and_percentages() -> None:
 
 def test_duplicate_item_codes_are_refused_with_the_row() -> None:
     text = "code,name,department\nA,x,商务局\nA,y,商务局\n"
-    with pytest.raises(randcheck.RosterError, match=r"row 2, column 'code', value 'A': duplicate"):
+    with pytest.raises(randcheck.RosterError, match=r"row 3, column 'code', value 'A': duplicate"):
         load_items(io.BytesIO(text.encode()))
 
 

@@ -199,7 +199,8 @@ def test_csv_errors_count_the_header_as_row_one(tmp_path: pathlib.Path) -> None:
         ResultTable.from_csv(path)
     assert str(info.value) == (
         "results.csv, row 3, column 'published_on', value '2023-05-08': the result cannot be "
-        "published before the inspection ended (2023-05-10)"
+        "published before the inspection ended (the inspection ended on 2023-05-10: correct "
+        "this date or 检查结束日期)"
     )
 
 

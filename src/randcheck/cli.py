@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from randcheck import __version__, _textio
+from randcheck import __version__, _excel, _textio
 from randcheck._files import Interrupted, OutputSet
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, RosterWarning, VerificationError
@@ -178,35 +178,54 @@ def _load_targets(args: argparse.Namespace) -> Any:
 
     _progress(f"loading targets from {args.roster}")
     with _remarks():
-        return TargetRoster.from_csv(
-            args.roster,
-            mapping=_mapping(getattr(args, "map", None)),
-            legacy_codes=getattr(args, "legacy_codes", False),
-            unknown_columns=getattr(args, "unknown_columns", "error"),
-            extra=getattr(args, "extra", None) or None,
-            encoding=getattr(args, "encoding", "utf-8-sig"),
+        return _read_roster(
+            TargetRoster, args.roster, args, legacy_codes=getattr(args, "legacy_codes", False)
         )
+
+
+#: What ``randcheck check --kind`` reads: the file kinds that list their problems in one pass.
+CHECK_KINDS = ("targets", "officers", "results", "items", "conflicts", "events")
+
+
+def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
+    """Load ``args.file`` as ``kind``: its number of rows and its remarks (a report or None)."""
+    from randcheck.loaders import load_conflicts, load_events, load_items
+    from randcheck.results import ResultTable
+    from randcheck.roster import OfficerRoster, TargetRoster
+
+    path, encoding, sheet = args.file, args.encoding, args.sheet
+    if kind in ("targets", "officers"):
+        roster = _read_roster(
+            OfficerRoster if kind == "officers" else TargetRoster,
+            path,
+            args,
+            legacy_codes=args.legacy_codes if kind == "targets" else None,
+        )
+        return len(roster), roster.report
+    if kind == "results":
+        if _excel.is_excel(path):
+            return len(ResultTable.from_excel(path, sheet=sheet)), None
+        return len(ResultTable.from_csv(path, encoding=encoding)), None
+    if kind == "items":
+        return len(load_items(path, encoding=encoding, sheet=sheet)), None
+    if kind == "conflicts":
+        return len(load_conflicts(path, encoding=encoding, sheet=sheet)), None
+    events = load_events(path, encoding=encoding, sheet=sheet, dates=args.date_column or None)
+    return (len(next(iter(events.values()))) if events else 0), None
 
 
 @_writes("report")
 def _cmd_check(args: argparse.Namespace) -> int:
-    from randcheck.errors import RosterError
-    from randcheck.roster import OfficerRoster, TargetRoster
+    from randcheck.errors import ResultError, RosterError
 
-    kind = OfficerRoster if args.officers else TargetRoster
-    options: dict[str, Any] = {"encoding": args.encoding, "mapping": _mapping(args.map)}
-    if not args.officers:
-        options["legacy_codes"] = args.legacy_codes
+    kind = args.kind or ("officers" if args.officers else "targets")
+    if args.officers and kind != "officers":
+        raise CliError(f"--officers and --kind {kind} disagree: give one of them")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RosterWarning)
-            roster = kind.from_csv(
-                args.file,
-                unknown_columns=args.unknown_columns,
-                extra=args.extra or None,
-                **options,
-            )
-    except RosterError as exc:
+            n, remarks = _check_load(args, kind)
+    except (RosterError, ResultError) as exc:
         if exc.report is None:
             raise
         report = exc.report
@@ -216,16 +235,35 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if args.report:
             _progress(f"every problem written to {args.report}")
         return 2
-    remarks = roster.report
     if args.report:
+        if remarks is None:
+            from randcheck.problems import ProblemReport
+
+            remarks = ProblemReport.of([], source=args.file)
         remarks.to_csv(args.outputs.file(args.report), headers=args.headers)
     for w in caught:
         if not issubclass(w.category, RosterWarning):  # pragma: no cover
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if remarks:
         print(_cli_words(remarks.summary(first=10)), file=sys.stderr)
-    print(f"{args.file}: {len(roster)} rows, no problems" + (" (remarks above)" if remarks else ""))
+    print(f"{args.file}: {n} rows, no problems" + (" (remarks above)" if remarks else ""))
     return 0
+
+
+def _read_roster(
+    kind: Any, path: str, args: argparse.Namespace, *, legacy_codes: bool | None = None
+) -> Any:
+    """A target or officer directory from CSV or, by its suffix, an ``.xlsx`` workbook."""
+    options: dict[str, Any] = {
+        "mapping": _mapping(getattr(args, "map", None)),
+        "unknown_columns": getattr(args, "unknown_columns", "error"),
+        "extra": getattr(args, "extra", None) or None,
+    }
+    if legacy_codes is not None:
+        options["legacy_codes"] = legacy_codes
+    if _excel.is_excel(path):
+        return kind.from_excel(path, sheet=getattr(args, "sheet", None), **options)
+    return kind.from_csv(path, encoding=getattr(args, "encoding", "utf-8-sig"), **options)
 
 
 @contextlib.contextmanager
@@ -392,9 +430,16 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
     event = "inspection_end" if result_rule else "draw"
     if args.events:
         rule = WorkdaysAfter(n, event=event)
-        text = _read_text(args.events, args.encoding)
+        if _excel.is_excel(args.events):
+            # The rows as the sheet shows them, echoed into the output; the dates from the loader.
+            text = _excel.sheet_as_csv(
+                args.events, args.sheet, lambda message: CliError(f"{args.events}: {message}")
+            )
+            events = load_events(args.events, sheet=args.sheet)
+        else:
+            text = _read_text(args.events, args.encoding)
+            events = load_events(_Named(text.encode("utf-8"), args.events), encoding="utf-8")
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
-        events = load_events(_Named(text.encode("utf-8"), args.events), encoding="utf-8")
         if event not in events:
             raise CliError(f"{args.events}: needs a column {event!r} for --rule {args.rule}")
         cols = {event: events[event]}
@@ -440,7 +485,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from randcheck.sampling import SamplingPlan
 
     roster = _load_targets(args)
-    items = load_items(args.items, encoding=args.encoding)
+    items = load_items(args.items, encoding=args.encoding, sheet=args.sheet)
     plans = {}
     if args.plans:
         for code, d in _read_structured(args.plans, args.encoding).items():
@@ -528,10 +573,12 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
     visits = _read_visits(args.visits, args.encoding)
     with _remarks():
-        officers = OfficerRoster.from_csv(
-            args.officers, unknown_columns=args.unknown_columns, encoding=args.encoding
-        )
-    conflicts = load_conflicts(args.conflicts, encoding=args.encoding) if args.conflicts else ()
+        officers = _read_roster(OfficerRoster, args.officers, args)
+    conflicts = (
+        load_conflicts(args.conflicts, encoding=args.encoding, sheet=args.sheet)
+        if args.conflicts
+        else ()
+    )
     unit_areas: dict[str, set[str]] = {}
     if args.unit_areas:
         text = _read_text(args.unit_areas, args.encoding)
@@ -583,7 +630,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from randcheck.results import ResultTable
 
     roster = _load_targets(args)
-    results = ResultTable.from_csv(args.results, encoding=args.encoding)
+    results = (
+        ResultTable.from_excel(args.results, sheet=args.sheet)
+        if _excel.is_excel(args.results)
+        else ResultTable.from_csv(args.results, encoding=args.encoding)
+    )
     figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
     print(figures.summary())
     if args.out:
@@ -637,8 +688,16 @@ def build_parser() -> argparse.ArgumentParser:
             "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
         )
 
+    def sheet_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--sheet",
+            help="the sheet to read from each .xlsx input, by name (default the first sheet)",
+        )
+
     def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-        p.add_argument("--roster", required=required, help="target directory CSV (检查对象名录库)")
+        p.add_argument(
+            "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
+        )
         p.add_argument(
             "--map",
             action="append",
@@ -657,18 +716,27 @@ def build_parser() -> argparse.ArgumentParser:
             help="keep credit codes failing GB 32100 (each one is reported on stderr)",
         )
         unknown_columns_arg(p)
-        p.add_argument(
-            "--encoding",
-            default="utf-8-sig",
-            help="text encoding of the input files (default UTF-8 with or without BOM; "
-            "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
-        )
+        encoding_arg(p)
+        sheet_arg(p)
 
     ck = sub.add_parser(
         "check", help="check a directory file and list every problem (问题清单) in one pass"
     )
-    ck.add_argument("file", metavar="FILE", help="target (or, with --officers, officer) CSV")
-    ck.add_argument("--officers", action="store_true", help="FILE is the officer directory")
+    ck.add_argument("file", metavar="FILE", help="the file to check: CSV or .xlsx")
+    ck.add_argument(
+        "--kind",
+        choices=CHECK_KINDS,
+        help="what FILE holds (default targets): the target or officer directory, results "
+        "(检查结果), items (抽查事项清单), conflicts (回避) or events (dates for due dates)",
+    )
+    ck.add_argument("--officers", action="store_true", help="the same as --kind officers")
+    ck.add_argument(
+        "--date-column",
+        action="append",
+        metavar="COLUMN",
+        help="with --kind events: a column holding dates (repeatable; default draw, "
+        "inspection_end and done, or their Chinese headers)",
+    )
     ck.add_argument("--report", help="write every problem as CSV here (UTF-8 with BOM, for Excel)")
     ck.add_argument("--headers", choices=("en", "zh"), default="en", help="report headers")
     roster_args(ck, required=False)
@@ -716,7 +784,11 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument(
         "--workdays", type=int, help="working days after (default 20 for results, 2 for matching)"
     )
-    dl.add_argument("--events", help="CSV with an inspection_end (or draw) column, optional done")
+    dl.add_argument(
+        "--events",
+        help="CSV or .xlsx with an inspection_end (or draw) column, optional done (or their "
+        "Chinese headers: 检查结束日期, 抽取日期, 完成日期)",
+    )
     dl.add_argument(
         "--rule",
         choices=("result", "matching"),
@@ -725,6 +797,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dl.add_argument("--as-of", help="status as of this date (default today)")
     dl.add_argument("--encoding", default="utf-8-sig", help="text encoding of --events")
+    sheet_arg(dl)
     dl.add_argument(
         "--year-file",
         action="append",
@@ -735,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("batch", help="draw several items and merge them into visits")
     roster_args(b)
-    b.add_argument("--items", required=True, help="item list (TOML [[item]] tables or CSV)")
+    b.add_argument("--items", required=True, help="item list (TOML [[item]] tables, CSV or .xlsx)")
     b.add_argument("--plans", help="plans per item code (JSON/TOML); others use the item's rate")
     b.add_argument(
         "--multiplier",
@@ -770,8 +843,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
     m.add_argument("--visits", required=True, help="visits CSV (as written by `batch --visits`)")
-    m.add_argument("--officers", required=True, help="officer directory CSV (执法检查人员名录库)")
-    m.add_argument("--conflicts", help="declared conflicts CSV (回避)")
+    m.add_argument(
+        "--officers", required=True, help="officer directory, CSV or .xlsx (执法检查人员名录库)"
+    )
+    m.add_argument("--conflicts", help="declared conflicts, CSV or .xlsx (回避)")
     m.add_argument("--seed", required=True, help="the batch's public seed")
     m.add_argument(
         "--key-label",
@@ -794,13 +869,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     unknown_columns_arg(m)
     encoding_arg(m)
+    sheet_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
     m.set_defaults(run=_cmd_match)
 
     r = sub.add_parser("report", help="the year-end figures from results")
     roster_args(r)
-    r.add_argument("--results", required=True, help="results CSV (检查结果)")
+    r.add_argument("--results", required=True, help="results, CSV or .xlsx (检查结果)")
     r.add_argument("--year", type=int, help="the year to report")
     r.add_argument("--as-of", help="count as of this date (default: end of the year)")
     r.add_argument("--out", help="write the figures as a tidy CSV here")
@@ -827,13 +903,16 @@ def _one_line(exc: BaseException) -> str:
         message = f"{message.rstrip(':')}: {reasons[0]}{more}"
     report = getattr(exc, "report", None)
     if report is not None and report.problems and report.problems[0].fix:
-        message += f"; fix: {report.problems[0].fix}"
+        fix = report.problems[0].fix
+        if fix not in message:
+            message += f"; fix: {fix}"
     message = _cli_words(message)
     if report is not None and len(report) > 1:
         message += (
             f" ({len(report)} problems in all: "
             + "; ".join(f"{n} × {k}" for k, n in report.counts.items())
-            + "; list them with `randcheck check FILE --report problems.csv`)"
+            + "; list them with `randcheck check FILE --report problems.csv`, adding "
+            "--kind for a file that is not the target directory)"
         )
     return message
 

@@ -165,4 +165,15 @@ class BatchError(RandcheckError, ValueError):
 
 
 class ResultError(RandcheckError, ValueError):
-    """An inspection result or publication record is invalid; names the row and field."""
+    """An inspection result or publication record is invalid; names the row and field.
+
+    A table read from a file or columns is checked whole: ``report`` (a
+    :class:`~randcheck.ProblemReport`, or ``None`` for a problem with the input as a whole)
+    lists every problem found, and the message names the first and counts them all.
+    """
+
+    def __init__(self, message: str, *, report: ProblemReport | None = None) -> None:
+        self.report = report
+        if report is not None and len(report) > 1:
+            message += "\n" + report.summary()
+        super().__init__(message)

@@ -26,6 +26,7 @@ from randcheck import _excel, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck.errors import RosterError
 from randcheck.models import Conflict, Item
+from randcheck.problems import Collector
 
 __all__ = ["load_conflicts", "load_events", "load_items"]
 
@@ -80,14 +81,18 @@ def _source_name(path: str | os.PathLike[str] | IO[Any]) -> str:
 
 
 def _read_text(
-    path: str | os.PathLike[str] | IO[Any], encoding: str, date_columns: Iterable[str] = ()
+    path: str | os.PathLike[str] | IO[Any],
+    encoding: str,
+    date_columns: Iterable[str] = (),
+    *,
+    sheet: str | int | None = None,
 ) -> str:
     """The file as text; a workbook (``.xlsx``, the ``excel`` extra) as CSV of its first sheet."""
     source = _source_name(path)
     if _excel.is_excel(path):
         return _excel.sheet_as_csv(
             path,  # type: ignore[arg-type]
-            None,
+            sheet,
             lambda message: RosterError(message, source=source),
             date_columns=set(date_columns),
         )
@@ -97,20 +102,25 @@ def _read_text(
     )
 
 
-def _item_from(entry: dict[str, Any], source: str, row: int) -> Item:
+_ITEM_COLUMNS = (
+    "code, name, department, kind, legal_basis, industries, tags, skills, method, rate "
+    "(or their Chinese headers)"
+)
+
+
+def _unknown_item_field(key: str) -> bool:
+    key = key.strip()
+    return key not in _ITEM_FIELDS and key not in _ITEM_NOTES
+
+
+def _item_from(entry: dict[str, Any], row: int, found: Collector) -> Item | None:
+    """The item of one row, or ``None`` after recording its problems in ``found``."""
     fields: dict[str, Any] = {}
+    ok = True
     for key, value in entry.items():
         name = _ITEM_FIELDS.get(str(key).strip())
         if name is None:
-            if str(key).strip() in _ITEM_NOTES:
-                continue
-            raise RosterError(
-                "unknown field; items have code, name, department, kind, legal_basis, "
-                "industries, tags, skills, method, rate (or their Chinese headers)",
-                source=source,
-                row=row,
-                column=str(key),
-            )
+            continue  # notes; unknown fields are reported once, by the caller
         if name == "rate":
             if value in ("", None):
                 continue
@@ -118,28 +128,65 @@ def _item_from(entry: dict[str, Any], source: str, row: int) -> Item:
                 text = str(value).strip()
                 value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
             except ValueError:
-                raise RosterError(
-                    "not a rate; use a fraction such as 0.2 or a percentage such as 20%",
-                    source=source,
-                    row=row,
-                    column=str(key),
-                    value=value,
-                ) from None
+                found.add(
+                    row,
+                    str(key),
+                    value,
+                    "not a rate",
+                    "use a fraction such as 0.2 or a percentage such as 20%",
+                )
+                ok = False
+                continue
         fields[name] = value
+    if not ok:
+        return None
     try:
         return Item(**fields)
     except (TypeError, ValueError) as exc:
-        raise RosterError(str(exc), source=source, row=row) from None
+        found.add(row, None, None, str(exc))
+        return None
+
+
+def _raise_if_any(found: Collector) -> None:
+    """One :class:`RosterError` for every problem in ``found`` (the first named, all counted)."""
+    if not found:
+        return
+    report = found.report()
+    first = report.problems[0]
+    n = report.counts[first.problem]
+    more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
+    raise RosterError(
+        first.problem + more,
+        source=found.source,
+        row=first.row,
+        column=first.column,
+        value=first.value,
+        problems=[(p.row, p.column, p.value, p.problem) for p in report.problems],
+        has_value=first.row is not None and first.column is not None,
+        report=report,
+    )
 
 
 def load_items(
-    path: str | os.PathLike[str] | IO[bytes], *, encoding: str = "utf-8-sig"
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> tuple[Item, ...]:
     """Read an item list (随机抽查事项清单) from TOML (``[[item]]`` tables), CSV or ``.xlsx``.
 
     CSV headers may be English field names or Chinese ones (事项编码, 事项名称, 部门, 事项类别,
     抽查依据, 适用行业, 标签, 所需专长, 核查方式, 抽查比例); lists are separated by ``;`` and a
-    rate may be written ``0.2`` or ``20%``. Item codes must be unique.
+    rate may be written ``0.2`` or ``20%``. Item codes must be unique. ``sheet`` names the
+    sheet of a workbook (default the first).
+
+    Raises
+    ------
+    RosterError
+        Every problem of the file in one pass (unknown columns, bad rates, bad items, repeated
+        codes): the first is named, and the error's ``report`` (a
+        :class:`~randcheck.ProblemReport`) lists them all with the row as a spreadsheet shows
+        it (the entry's number, from 1, in TOML).
 
     Examples
     --------
@@ -149,9 +196,10 @@ def load_items(
     0.2
     """
     source = _source_name(path)
-    text = _read_text(path, encoding)
+    text = _read_text(path, encoding, sheet=sheet)
     suffix = pathlib.Path(source).suffix.lower()
-    items: list[Item] = []
+    found = Collector(source)
+    items: list[tuple[int, Item | None]] = []
     if suffix == ".toml":
         try:
             data = tomllib.loads(text)
@@ -161,25 +209,59 @@ def load_items(
         if not isinstance(entries, list):
             raise RosterError("needs a list of [[item]] tables", source=source)
         for k, entry in enumerate(entries, start=1):
-            items.append(_item_from(dict(entry), source, k))
+            for key in entry:
+                if _unknown_item_field(str(key)):
+                    found.add(k, str(key), None, f"unknown field; items have {_ITEM_COLUMNS}")
+            items.append((k, _item_from(dict(entry), k, found)))
     else:
-        for k, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
-            items.append(_item_from({h: v for h, v in row.items() if h is not None}, source, k))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for key in reader.fieldnames or ():
+            if _unknown_item_field(key):
+                found.add(
+                    None,
+                    key,
+                    None,
+                    f"unknown column; items have {_ITEM_COLUMNS}",
+                    "rename the column or delete it (备注 is kept as a note)",
+                )
+        for k, row in enumerate(reader, start=2):
+            if None in row:
+                found.add(k, None, None, "more cells than the header has", "quote text with commas")
+                continue
+            items.append((k, _item_from({h: v for h, v in row.items() if h is not None}, k, found)))
     seen: dict[str, int] = {}
-    for k, item in enumerate(items):
+    for k, item in items:
+        if item is None:
+            continue
         if item.code in seen:
-            raise RosterError(
-                "duplicate item code", source=source, row=k + 1, column="code", value=item.code
+            found.add(
+                k,
+                "code",
+                item.code,
+                "duplicate item code",
+                f"the code is used in row {seen[item.code]} too; give each item its own code",
             )
-        seen[item.code] = k
-    return tuple(items)
+        else:
+            seen[item.code] = k
+    _raise_if_any(found)
+    return tuple(item for _, item in items if item is not None)
 
 
 def load_conflicts(
-    path: str | os.PathLike[str] | IO[bytes], *, encoding: str = "utf-8-sig"
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> tuple[Conflict, ...]:
     """Read declared conflicts (回避) from CSV or ``.xlsx``: ``officer_id``, ``credit_code``,
-    ``reason`` (or 执法证号 / 人员编号, 统一社会信用代码, 回避事由 / 事由).
+    ``reason`` (or 执法证号 / 人员编号, 统一社会信用代码, 回避事由 / 事由). ``sheet`` names the
+    sheet of a workbook (default the first).
+
+    Raises
+    ------
+    RosterError
+        For a missing column; otherwise for every bad row in one pass, the first named and all
+        listed in the error's ``report`` (a :class:`~randcheck.ProblemReport`).
 
     Examples
     --------
@@ -189,7 +271,7 @@ def load_conflicts(
     '亲属关系'
     """
     source = _source_name(path)
-    reader = csv.DictReader(io.StringIO(_read_text(path, encoding), newline=""))
+    reader = csv.DictReader(io.StringIO(_read_text(path, encoding, sheet=sheet), newline=""))
     header = [h.strip() for h in reader.fieldnames or ()]
     names = {h: _CONFLICT_FIELDS.get(h) for h in header}
     missing = {"officer_id", "credit_code"} - set(names.values())
@@ -199,8 +281,12 @@ def load_conflicts(
             source=source,
             column=sorted(missing)[0],
         )
+    found = Collector(source)
     out: list[Conflict] = []
     for k, row in enumerate(reader, start=2):
+        if None in row:
+            found.add(k, None, None, "more cells than the header has", "quote text with commas")
+            continue
         fields: dict[str, str] = {}
         for h, v in row.items():
             name = names.get(h.strip()) if h else None
@@ -209,7 +295,8 @@ def load_conflicts(
         try:
             out.append(Conflict(**fields))
         except (TypeError, ValueError) as exc:
-            raise RosterError(str(exc), source=source, row=k) from None
+            found.add(k, None, None, str(exc))
+    _raise_if_any(found)
     return tuple(out)
 
 
@@ -229,6 +316,7 @@ def load_events(
     *,
     dates: Iterable[str] | None = None,
     encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> dict[str, np.ndarray[Any, Any]]:
     """Read a CSV (or ``.xlsx``) file of events, one row each, for :func:`~randcheck.due_dates`.
 
@@ -241,9 +329,11 @@ def load_events(
     Raises
     ------
     RosterError
-        For a cell that is not a date, naming the file, the row as the spreadsheet shows it,
-        the column and the value (every such cell is listed in the error's ``problems``); for
-        a ``dates`` column the file lacks; for text that is not in ``encoding``.
+        For every cell that is not a date and every row with the wrong number of cells, in
+        one pass: the first is named (file, the row as the spreadsheet shows it, column,
+        value), and the error's ``report`` (a :class:`~randcheck.ProblemReport`) lists them
+        all. For a ``dates`` column the file lacks; for text that is not in ``encoding``.
+        ``sheet`` names the sheet of a workbook (default the first).
 
     Examples
     --------
@@ -254,22 +344,30 @@ def load_events(
     """
     source = _source_name(path)
     date_headers = [*(dates or ("draw", "inspection_end", "done")), *_EVENT_FIELDS]
-    reader = csv.reader(io.StringIO(_read_text(path, encoding, date_headers), newline=""))
+    reader = csv.reader(
+        io.StringIO(_read_text(path, encoding, date_headers, sheet=sheet), newline="")
+    )
     try:
         written = [h.strip() for h in next(reader)]
     except StopIteration:
         raise RosterError("the file is empty (no header row)", source=source) from None
     header = [_EVENT_FIELDS.get(h, h) for h in written]
     shown = dict(zip(header, written, strict=True))
+    found = Collector(source)
     rows: list[list[str]] = []
     numbers: list[int] = []
     for k, row in enumerate(reader, start=2):
         if not row:
             continue
         if len(row) != len(header):
-            raise RosterError(
-                f"has {len(row)} fields but the header has {len(header)}", source=source, row=k
+            found.add(
+                k,
+                None,
+                None,
+                "the row has a different number of cells than the header",
+                f"{len(row)} cells for {len(header)} headers; quote text with commas",
             )
+            continue
         rows.append(row)
         numbers.append(k)
     wanted = (
@@ -286,7 +384,6 @@ def load_events(
             column=missing[0],
         )
     out: dict[str, np.ndarray[Any, Any]] = {}
-    problems: list[tuple[int | None, str | None, Any, str]] = []
     why = f"not a date; use {DATE_FORMS} (empty for none)"
     for j, name in enumerate(header):
         values = [r[j] for r in rows]
@@ -298,22 +395,10 @@ def load_events(
             try:
                 d = to_optional_date(v, field=name)
             except ValueError:
-                problems.append((numbers[i], shown[name], v, why))
+                found.add(numbers[i], shown[name], v, why, "write the date as 2025-04-30")
                 continue
             if d is not None:
                 col[i] = np.datetime64(d, "D")
         out[name] = col
-    if problems:
-        problems.sort(key=lambda p: p[0] or 0)
-        first_row, column, value, _ = problems[0]
-        more = f" ({len(problems)} cells in all)" if len(problems) > 1 else ""
-        raise RosterError(
-            why + more,
-            source=source,
-            row=first_row,
-            column=column,
-            value=value,
-            problems=problems,
-            has_value=True,
-        )
+    _raise_if_any(found)
     return out

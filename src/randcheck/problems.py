@@ -185,11 +185,74 @@ class ProblemReport:
         return pd.DataFrame(self.to_rows(headers), columns=list(_headers(headers)))
 
 
+class Collector:
+    """Problems found while reading one input, gathered for one :class:`ProblemReport`.
+
+    A reader calls :meth:`add` (one cell) or :meth:`add_rows` (one kind of problem in many
+    rows) for everything it finds and carries on; at the end :meth:`report` gives the report.
+    At most :data:`MAX_PROBLEMS` problems are kept, every one is counted.
+    """
+
+    def __init__(self, source: str | None = None) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.counts: dict[str, int] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.counts)
+
+    def add(
+        self, row: int | None, column: str | None, value: Any, problem: str, fix: str = ""
+    ) -> None:
+        """Record one problem."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(row, column, value, problem, fix))
+        self.counts[problem] = self.counts.get(problem, 0) + 1
+
+    def add_rows(
+        self,
+        rows: Sequence[int] | Any,
+        column: str | None,
+        values: Sequence[Any] | Any,
+        problem: str,
+        fix: str | Sequence[str] = "",
+    ) -> None:
+        """Record one kind of problem in each of ``rows``.
+
+        ``rows`` is a sequence or numpy array; ``values`` (and ``fix``, when it is a sequence)
+        hold the entries of at least the first :data:`MAX_PROBLEMS` rows, since only those
+        that fit under the limit become :class:`Problem` objects.
+        """
+        n = len(rows)
+        room = max(min(MAX_PROBLEMS - len(self.problems), n), 0)
+        self.problems.extend(
+            Problem(
+                int(rows[k]),
+                column,
+                _plain(values[k]),
+                problem,
+                fix if isinstance(fix, str) else fix[k],
+            )
+            for k in range(room)
+        )
+        if n:
+            self.counts[problem] = self.counts.get(problem, 0) + n
+
+    def report(self) -> ProblemReport:
+        return ProblemReport.of(self.problems, source=self.source, counts=self.counts)
+
+
 def _headers(headers: str) -> tuple[str, ...]:
     try:
         return _HEADERS[headers]
     except KeyError:
         raise ValueError(f"headers must be 'en' or 'zh', got {headers!r}") from None
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (text stays text)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, (str, bytes)) else value
 
 
 def _cell(value: Any) -> str:

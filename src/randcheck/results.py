@@ -46,6 +46,7 @@ from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._files import atomic_path
 from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
+from randcheck.problems import MAX_PROBLEMS, Collector
 
 if TYPE_CHECKING:
     from randcheck.calendar import ProvisionalCalendar, WorkCalendar
@@ -542,28 +543,62 @@ class ResultTable:
         >>> len(t), t.has_finding().tolist()
         (2, [False, True])
         """
+        return cls._build(columns, source=source, first_row=first_row, noun=noun)
+
+    @classmethod
+    def _build(
+        cls,
+        columns: Mapping[str, Any],
+        *,
+        source: str | None,
+        first_row: int = 1,
+        noun: str = "row",
+        numbers: npt.NDArray[np.int64] | None = None,
+        found: Collector | None = None,
+    ) -> ResultTable:
+        """:meth:`from_columns`, with the file's row numbers and the problems a reader found."""
         where = _Where(source, noun)
+        prefix = f"{source}: " if source else ""
+        found = found if found is not None else Collector(source)
         renamed: dict[str, Any] = {}
+        shown: dict[str, str] = {}  # canonical name -> the header as the input writes it
         for key, values in columns.items():
             name = _HEADER_ALIAS.get(str(key).strip(), str(key).strip())
             if name in renamed:
-                raise ResultError(
-                    f"{source + ': ' if source else ''}column {name!r} is given twice "
-                    f"(as {key!r} too)"
+                found.add(
+                    None,
+                    str(key),
+                    None,
+                    f"column {name!r} is given twice (as {shown[name]!r} and {key!r})",
+                    "delete one of the two columns",
                 )
+                continue
             renamed[name] = values
-        columns = renamed
-        unknown = sorted(set(columns) - set(_FIELDS))
-        if unknown:
-            raise ResultError(
-                f"{source + ': ' if source else ''}unknown column(s) {', '.join(unknown)}; "
-                f"allowed: {', '.join(_FIELDS)}"
+            shown[name] = str(key).strip()
+        unknown = sorted(set(renamed) - set(_FIELDS))
+        for name in unknown:
+            found.add(
+                None,
+                shown[name],
+                None,
+                f"unknown column(s) {name}; allowed: {', '.join(_FIELDS)}",
+                "rename it to one of the allowed columns or their Chinese headers "
+                "(RESULT_HEADERS), or delete it",
             )
+            del renamed[name]
+        columns = renamed
         missing = [c for c in _REQUIRED if c not in columns]
         if missing:
-            raise ResultError(
-                f"{source + ': ' if source else ''}missing required column(s) {', '.join(missing)}"
+            found.add(
+                None,
+                ", ".join(missing),
+                None,
+                f"missing required column(s) {', '.join(missing)}",
+                "add the column (Chinese headers: "
+                + "; ".join(f"{c}: {RESULT_HEADERS[c][0]}" for c in missing)
+                + ")",
             )
+            raise _problems(found, where)
         n = len(columns["credit_code"])
         cols: dict[str, npt.NDArray[Any]] = {}
         for name in _FIELDS:
@@ -571,23 +606,33 @@ class ResultTable:
                 arr = _as_strings(columns[name])
                 if arr.shape[0] != n:
                     raise ResultError(
-                        f"{source + ': ' if source else ''}column {name!r} has {arr.shape[0]} "
-                        f"values, column 'credit_code' has {n}"
+                        f"{prefix}column {name!r} has {arr.shape[0]} values, column "
+                        f"'credit_code' has {n}"
                     )
                 cols[name] = arr
-        numbers = first_row + np.arange(n, dtype=np.int64)
+        for name in _DATE_FIELDS:
+            if name in columns and len(columns[name]) != n:
+                raise ResultError(
+                    f"{prefix}column {name!r} has {len(columns[name])} values, expected {n}"
+                )
+        if numbers is None:
+            numbers = first_row + np.arange(n, dtype=np.int64)
 
-        def fail(i: int, column: str, value: Any, reason: str) -> ResultError:
-            return ResultError(f"{where(int(numbers[i]), column, value)}: {reason}")
+        def fail(rows: npt.NDArray[np.intp], column: str, values: Any, why: str, fix: Any) -> None:
+            found.add_rows(numbers[rows], shown.get(column, column), values, why, fix)
 
         # credit codes: non-empty ASCII, at most 18 characters
         codes = cols["credit_code"]
         raw = np.asarray(np.strings.encode(codes, "ascii", "replace"))
         ok = np.strings.isalnum(raw) & (np.strings.str_len(raw) <= 18)
         if not ok.all():
-            i = int(np.flatnonzero(~ok)[0])
-            raise fail(
-                i, "credit_code", str(codes[i]), "expected the target's 18-character credit code"
+            bad = np.flatnonzero(~ok)
+            fail(
+                bad,
+                "credit_code",
+                codes[bad[:MAX_PROBLEMS]].tolist(),
+                "expected the target's 18-character credit code",
+                "write the 统一社会信用代码 as text (18 letters and digits, no spaces)",
             )
         credit = raw.astype("S18")
 
@@ -596,10 +641,10 @@ class ResultTable:
             arr = cols.get(name, np.full(n, "", dtype=STRING))
             labels[name] = _categorical(arr)
         if "" in labels["item"][1]:
-            i = int(np.flatnonzero(labels["item"][0] == labels["item"][1].index(""))[0])
-            raise fail(i, "item", "", "the item's code is required")
+            bad = np.flatnonzero(labels["item"][0] == labels["item"][1].index(""))
+            fail(bad, "item", [""] * bad.size, "the item's code is required", "fill in 抽查事项")
 
-        def bits(name: str, parse: Any, dtype: Any, default: str) -> npt.NDArray[Any]:
+        def bits(name: str, parse: Any, dtype: Any, default: str, fix: str) -> npt.NDArray[Any]:
             arr = cols.get(name, np.full(n, default, dtype=STRING))
             uniq, inv = _unique(arr)
             table = np.zeros(uniq.shape[0], dtype=dtype)
@@ -607,72 +652,120 @@ class ResultTable:
                 try:
                     table[k] = parse(_split(u))
                 except ValueError as exc:
-                    i = int(np.flatnonzero(inv == k)[0])
-                    raise fail(i, name, u, str(exc)) from None
+                    bad = np.flatnonzero(inv == k)
+                    fail(bad, name, [u] * bad.size, str(exc), fix)
             return table[inv] if n else np.zeros(0, dtype=dtype)
 
-        cats = bits("categories", _cat_bits, np.uint16, "")
+        cats = bits(
+            "categories",
+            _cat_bits,
+            np.uint16,
+            "",
+            "use the result categories of the 一公开 vocabulary (RESULT_CATEGORIES), ';' between",
+        )
         meths = bits(
             "methods",
             lambda p: _set_bits(p, _METHOD_BIT, "method", empty=False),
             np.uint8,
             "实地",
+            f"use {', '.join(METHODS)}, ';' between",
         )
         follow = bits(
-            "followups", lambda p: _set_bits(p, _FOLLOW_BIT, "follow-up", empty=True), np.uint8, ""
+            "followups",
+            lambda p: _set_bits(p, _FOLLOW_BIT, "follow-up", empty=True),
+            np.uint8,
+            "",
+            f"use {', '.join(FOLLOW_UPS)}, ';' between",
         )
 
         dates: dict[str, npt.NDArray[np.datetime64]] = {}
+        unread = np.zeros(n, dtype=bool)
         for name in _DATE_FIELDS:
-            dates[name] = (
-                _dates(columns[name], name, n, fail) if name in columns else np.full(n, _NAT)
-            )
+            if name in columns:
+                dates[name], bad_rows = _dates(columns[name], name, n)
+                if bad_rows.size:
+                    fail(
+                        bad_rows,
+                        name,
+                        _date_texts(columns[name], bad_rows[:MAX_PROBLEMS]),
+                        f"not a date (expected {DATE_FORMS})",
+                        "write the date as 2025-09-28 (or leave the cell empty if there is none)",
+                    )
+                    if name == "inspection_end":
+                        unread[bad_rows] = True
+            else:
+                dates[name] = np.full(n, _NAT)
         end = dates["inspection_end"]
-        bad = np.flatnonzero(np.isnat(end))
+        bad = np.flatnonzero(np.isnat(end) & ~unread)
         if bad.size:
-            raise fail(
-                int(bad[0]), "inspection_end", "", "the date the inspection ended is required"
+            fail(
+                bad,
+                "inspection_end",
+                [""] * bad.size,
+                "the date the inspection ended is required",
+                "fill in 检查结束日期",
             )
         what = {"entered_on": "entered", "published_on": "published", "closed_on": "closed"}
         for name in ("entered_on", "published_on", "closed_on"):
             bad = np.flatnonzero(dates[name] < end)
             if bad.size:
-                i = int(bad[0])
-                raise fail(
-                    i,
+                fail(
+                    bad,
                     name,
-                    str(dates[name][i]),
-                    f"the result cannot be {what[name]} before the inspection ended ({end[i]})",
+                    [str(d) for d in dates[name][bad[:MAX_PROBLEMS]]],
+                    f"the result cannot be {what[name]} before the inspection ended",
+                    [
+                        f"the inspection ended on {d}: correct this date or 检查结束日期"
+                        for d in end[bad[:MAX_PROBLEMS]].tolist()
+                    ],
                 )
         bad = np.flatnonzero(dates["published_on"] < dates["entered_on"])
         if bad.size:
-            i = int(bad[0])
-            raise fail(
-                i,
+            fail(
+                bad,
                 "published_on",
-                str(dates["published_on"][i]),
-                f"the result cannot be published before it was entered ({dates['entered_on'][i]})",
+                [str(d) for d in dates["published_on"][bad[:MAX_PROBLEMS]]],
+                "the result cannot be published before it was entered",
+                [
+                    f"it was entered on {d}: correct this date or 录入日期"
+                    for d in dates["entered_on"][bad[:MAX_PROBLEMS]].tolist()
+                ],
             )
         bad = np.flatnonzero(
             ((cats & _CAT_BIT[PENDING]) != 0) & (follow == _FOLLOW_BIT[NO_FOLLOW_UP])
         )
         if bad.size:
-            raise fail(
-                int(bad[0]),
+            fail(
+                bad,
                 "followups",
-                NO_FOLLOW_UP,
+                [NO_FOLLOW_UP] * bad.size,
                 f"a result {PENDING} needs a follow-up action",
+                f"name the follow-up: {', '.join(f for f in FOLLOW_UPS if f != NO_FOLLOW_UP)}",
             )
 
         if "result_id" in cols:
             rid = cols["result_id"]
             empty = np.flatnonzero(rid == "")
             if empty.size:
-                raise fail(int(empty[0]), "result_id", "", "every result needs an id")
+                fail(empty, "result_id", [""] * empty.size, "every result needs an id", "")
         else:
             item_lab = np.array(labels["item"][1] or ("",), dtype=STRING)[labels["item"][0]]
             rid = np.strings.add(np.strings.add(codes, "/"), item_lab) if n else codes
-        _check_unique_ids(rid, fail)
+        twice, first = _repeated(rid)
+        if twice.size:
+            head = twice[:MAX_PROBLEMS]
+            fail(
+                twice,
+                "result_id",
+                rid[head].tolist(),
+                "the id is used twice",
+                [
+                    f"also in {noun} {numbers[j]}; give each result its own id (结果编号)"
+                    for j in first[: head.size].tolist()
+                ],
+            )
+        if found:
+            raise _problems(found, where)
         inspectors = cols.get("inspectors", np.full(n, "", dtype=STRING))
         if "inspectors" in cols:
             inspectors = _normalise_lists(inspectors)
@@ -754,17 +847,31 @@ class ResultTable:
             header = [h.strip().lstrip("\ufeff") for h in next(reader)]
         except StopIteration:
             raise ResultError(f"{source}: the file is empty; expected a header row") from None
+        found = Collector(source)
         data: list[list[str]] = [[] for _ in header]
-        for k, row in enumerate(reader):
+        numbers: list[int] = []
+        for k, row in enumerate(reader, start=2):
             if not row:
                 continue
             if len(row) != len(header):
-                raise ResultError(
-                    f"{source}, row {k + 2}: {len(row)} cells, but the header has {len(header)}"
+                found.add(
+                    k,
+                    None,
+                    None,
+                    f"{len(row)} cells, but the header has {len(header)}",
+                    "a cell holds an unquoted comma or the row is cut short; put quotes around "
+                    "text with commas",
                 )
+                continue
+            numbers.append(k)
             for j, v in enumerate(row):
                 data[j].append(v)
-        return cls.from_columns(dict(zip(header, data, strict=True)), source=source, first_row=2)
+        return cls._build(
+            dict(zip(header, data, strict=True)),
+            source=source,
+            numbers=np.array(numbers, dtype=np.int64),
+            found=found,
+        )
 
     @classmethod
     def from_json(cls, text: str, *, source: str | None = None) -> ResultTable:
@@ -1050,36 +1157,33 @@ def _normalise_lists(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return text[inv] if arr.shape[0] else arr
 
 
-def _check_unique_ids(rid: npt.NDArray[Any], fail: Any) -> None:
-    if rid.shape[0] < 2:
-        return
-    order = np.argsort(rid, kind="stable")
-    s = rid[order]
-    dup = np.flatnonzero(s[1:] == s[:-1])
-    if dup.size:
-        first_pos = order[dup + 1]
-        i = int(first_pos.min())
-        twin = int(order[np.flatnonzero(s == rid[i])[0]])
-        raise fail(i, "result_id", str(rid[i]), f"the id is used twice (also row index {twin + 1})")
+def _repeated(ids: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Rows whose id an earlier row already has, and for each that earlier (first) row."""
+    if ids.shape[0] < 2:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+    firsts = first[inv.reshape(-1)]
+    twice = np.flatnonzero(firsts != np.arange(ids.shape[0]))
+    return twice, firsts[twice].astype(np.intp)
 
 
-def _dates(values: Any, name: str, n: int, fail: Any) -> npt.NDArray[np.datetime64]:
+def _dates(
+    values: Any, name: str, n: int
+) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.intp]]:
+    """A date column, and the rows whose value is not a date (``NaT`` there)."""
+    none = np.zeros(0, dtype=np.intp)
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-        arr = values.astype("datetime64[D]")
-        if arr.shape[0] != n:
-            raise ResultError(f"column {name!r} has {arr.shape[0]} values, expected {n}")
-        return arr
+        return values.astype("datetime64[D]"), none
     seq = list(values)
-    if len(seq) != n:
-        raise ResultError(f"column {name!r} has {len(seq)} values, expected {n}")
     if n == 0:
-        return np.zeros(0, dtype="datetime64[D]")
+        return np.zeros(0, dtype="datetime64[D]"), none
     keys = np.array(
         ["" if v is None or (isinstance(v, float) and v != v) else _date_key(v) for v in seq],
         dtype=STRING,
     )
     uniq, inv = _unique(keys)
     table = np.empty(uniq.shape[0], dtype="datetime64[D]")
+    unread = np.zeros(uniq.shape[0], dtype=bool)
     for k, u in enumerate(uniq.tolist()):
         if u in ("", "NaT", "None"):
             table[k] = _NAT
@@ -1087,10 +1191,34 @@ def _dates(values: Any, name: str, n: int, fail: Any) -> npt.NDArray[np.datetime
         try:
             d = to_optional_date(u, field=name)
         except ValueError:
-            i = int(np.flatnonzero(inv == k)[0])
-            raise fail(i, name, u, f"not a date (expected {DATE_FORMS})") from None
+            unread[k] = True
+            table[k] = _NAT
+            continue
         table[k] = _NAT if d is None else np.datetime64(d, "D")
-    return table[inv]
+    return table[inv], np.flatnonzero(unread[inv])
+
+
+def _date_texts(values: Any, rows: npt.NDArray[np.intp]) -> list[str]:
+    """The values of ``rows`` of a date column, as written."""
+    if isinstance(values, np.ndarray):
+        return [str(v) for v in values[rows].tolist()]
+    seq = values if isinstance(values, Sequence) else list(values)
+    return [str(seq[i]).strip() for i in rows.tolist()]
+
+
+def _problems(found: Collector, where: _Where) -> ResultError:
+    """One error for every problem found: the first named, all counted (``report``)."""
+    report = found.report()
+    first = report.problems[0]
+    if first.row is None:
+        head = f"{where.source}: {first.problem}" if where.source else first.problem
+    else:
+        n = report.counts[first.problem]
+        more = f" ({n} rows in all)" if n > 1 else ""
+        head = f"{where(first.row, first.column, first.value)}: {first.problem}{more}"
+    if first.fix and len(report) == 1:
+        head += f" ({first.fix})"
+    return ResultError(head, report=report)
 
 
 def _date_key(v: Any) -> str:
