@@ -17,10 +17,13 @@ from randcheck import (
     RosterError,
     SamplingPlan,
     TargetRoster,
+    VerificationError,
     draw,
     draw_dask,
     draw_parquet,
     synthetic_targets,
+    verify,
+    verify_dask,
 )
 
 from ._sampling_helpers import commit_any, credit_codes
@@ -176,3 +179,18 @@ def test_import_randcheck_does_not_import_dask() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+) -> None:
+    roster, paths = province
+    d = draw(roster, PLANS["rates"], seed=SEED)
+    assert verify_dask(d.receipt, paths, extra=["risk_score"]) is None
+    forged = d.receipt.to_dict()
+    forged["sample_ids"] = [*forged["sample_ids"][1:], roster.credit_code[0].decode()]
+    with pytest.raises(VerificationError, match="sample") as info:
+        verify_dask(forged, paths, extra=["risk_score"])
+    with pytest.raises(VerificationError) as whole:
+        verify(forged, roster)
+    assert info.value.differences == whole.value.differences

@@ -19,10 +19,12 @@ from randcheck import (
     RosterError,
     SamplingPlan,
     TargetRoster,
+    VerificationError,
     draw,
     draw_parquet,
     synthetic_targets,
     verify,
+    verify_parquet,
 )
 from randcheck._chunked import Candidates
 
@@ -266,3 +268,18 @@ def test_a_million_rows_in_small_row_groups(tmp_path: pathlib.Path) -> None:
             draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"]),
             draw(loaded, plan, seed=SEED, drawn_at=WHEN),
         )
+
+
+def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
+    county: tuple[TargetRoster, pathlib.Path], tmp_path: pathlib.Path
+) -> None:
+    roster, path = county
+    plan = PLANS["pps"]
+    d = draw(roster, plan, seed=SEED)
+    assert verify_parquet(d.receipt, path, extra=["risk_score"]) is None
+    other = write(roster.take(np.arange(1, len(roster))), tmp_path / "other.parquet", 5_000)
+    with pytest.raises(VerificationError, match="roster changed") as info:
+        verify_parquet(d.receipt, other, extra=["risk_score"])
+    with pytest.raises(VerificationError) as whole:
+        verify(d.receipt, roster.take(np.arange(1, len(roster))))
+    assert set(info.value.differences) == set(whole.value.differences)

@@ -100,8 +100,8 @@ from randcheck.models import (
     RiskClass,
     Target,
 )
-from randcheck.ondask import draw_dask
-from randcheck.outofcore import draw_parquet
+from randcheck.ondask import draw_dask, verify_dask
+from randcheck.outofcore import draw_parquet, verify_parquet
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -288,7 +288,9 @@ __all__ = [
     "verify",
     "verify_archive",
     "verify_batch",
+    "verify_dask",
     "verify_matching",
+    "verify_parquet",
     "verify_revisits",
     "write_archive",
     "year_figures",

@@ -29,13 +29,15 @@ from randcheck.roster import RosterDigest, TargetRoster
 from randcheck.sampling import (
     Commitment,
     Draw,
+    Receipt,
     SamplingPlan,
     _check_committed_roster,
     _finish,
     _settle,
+    _verify_by,
 )
 
-__all__ = ["draw_dask"]
+__all__ = ["draw_dask", "verify_dask"]
 
 _FAN_IN = 8  # summaries merged by one task
 
@@ -213,11 +215,76 @@ def draw_dask(
                       seed=seed, commitment=commitment, progress=True)
         d.receipt.to_json()
     """
-    distributed = _distributed()
     source, label, commitment, warnings = _settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
-    units = source.child(label)
+    files, client = _files_and_client(paths, client)
+    options = _options(legacy_codes, unknown_columns, extra)
+    return _draw_cluster(
+        client,
+        files,
+        mapping,
+        options,
+        plan,
+        source,
+        label,
+        commitment,
+        warnings,
+        drawn_by,
+        drawn_at,
+        progress,
+    )
+
+
+def verify_dask(
+    receipt: Receipt | str | Mapping[str, Any],
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    plan: SamplingPlan | None = None,
+    mapping: Mapping[str, str] | None = None,
+    legacy_codes: bool = False,
+    unknown_columns: str = "error",
+    extra: Iterable[str] | None = None,
+    client: Any = None,
+    progress: ProgressArg = None,
+) -> None:
+    """:func:`~randcheck.verify` against a roster in Parquet files, recomputed on a Dask cluster.
+
+    The same checks and findings as :func:`~randcheck.verify` on the roster of the files'
+    rows; the draw is recomputed as :func:`draw_dask` computes it.
+
+    Raises
+    ------
+    VerificationError
+        Saying precisely what differs.
+    """
+    files, client = _files_and_client(paths, client)
+    options = _options(legacy_codes, unknown_columns, extra)
+    _verify_by(
+        receipt,
+        plan,
+        lambda p, source, stream: _draw_cluster(
+            client, files, mapping, options, p, source, stream, None, (), None, None, progress
+        ),
+        in_batch=False,
+        roster=None,
+    )
+
+
+def _options(
+    legacy_codes: bool, unknown_columns: str, extra: Iterable[str] | None
+) -> dict[str, Any]:
+    return {
+        "legacy_codes": legacy_codes,
+        "unknown_columns": unknown_columns,
+        "extra": None if extra is None else list(extra),
+    }
+
+
+def _files_and_client(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], client: Any
+) -> tuple[list[str], Any]:
+    distributed = _distributed()
     if client is None:
         try:
             client = distributed.get_client()
@@ -232,12 +299,26 @@ def draw_dask(
     )
     if not files:
         raise PlanError("draw_dask: no Parquet files given")
+    return files, client
+
+
+def _draw_cluster(
+    client: Any,
+    files: list[str],
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    plan: SamplingPlan,
+    source: HashSource | GeneratorSource,
+    label: str,
+    commitment: Commitment | None,
+    warnings: tuple[str, ...],
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+    progress: ProgressArg,
+) -> Draw:
+    """:func:`draw_dask` once the source, stream and commitment are settled."""
+    units = source.child(label)
     parts = _parts(files)
-    options: dict[str, Any] = {
-        "legacy_codes": legacy_codes,
-        "unknown_columns": unknown_columns,
-        "extra": None if extra is None else list(extra),
-    }
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
 

@@ -13,21 +13,25 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
 import numpy as np
 
 from randcheck import _arrow, _chunked
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
+from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.sampling import (
     Commitment,
     Draw,
+    Receipt,
     SamplingPlan,
     _check_committed_roster,
     _finish,
     _settle,
+    _verify_by,
 )
 
-__all__ = ["draw_parquet"]
+__all__ = ["draw_parquet", "verify_parquet"]
 
 
 def draw_parquet(
@@ -112,12 +116,82 @@ def draw_parquet(
     source, label, commitment, warnings = _settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
-    units = source.child(label)
-    options: dict[str, Any] = {
+    reading = _Reading(path, mapping, _options(legacy_codes, unknown_columns, extra), spill_dir)
+    return _draw_file(
+        reading, plan, source, label, commitment, warnings, drawn_by, drawn_at, progress
+    )
+
+
+def verify_parquet(
+    receipt: Receipt | str | Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    plan: SamplingPlan | None = None,
+    mapping: Mapping[str, str] | None = None,
+    legacy_codes: bool = False,
+    unknown_columns: str = "error",
+    extra: Iterable[str] | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressArg = None,
+) -> None:
+    """:func:`~randcheck.verify` against the roster in a Parquet file, without loading it.
+
+    The same checks and findings as :func:`~randcheck.verify` on
+    ``TargetRoster.from_parquet(path, ...)``; the draw is recomputed as
+    :func:`draw_parquet` computes it (the roster's digest along the way).
+
+    Raises
+    ------
+    VerificationError
+        Saying precisely what differs.
+    """
+    reading = _Reading(path, mapping, _options(legacy_codes, unknown_columns, extra), spill_dir)
+    _verify_by(
+        receipt,
+        plan,
+        lambda p, source, stream: _draw_file(
+            reading, p, source, stream, None, (), None, None, progress
+        ),
+        in_batch=False,
+        roster=None,
+    )
+
+
+@attrs.frozen
+class _Reading:
+    """Where and how the roster is read."""
+
+    path: str | os.PathLike[str]
+    mapping: Mapping[str, str] | None
+    options: dict[str, Any]
+    spill_dir: str | os.PathLike[str] | None
+
+
+def _options(
+    legacy_codes: bool, unknown_columns: str, extra: Iterable[str] | None
+) -> dict[str, Any]:
+    return {
         "legacy_codes": legacy_codes,
         "unknown_columns": unknown_columns,
         "extra": None if extra is None else list(extra),
     }
+
+
+def _draw_file(
+    reading: _Reading,
+    plan: SamplingPlan,
+    source: HashSource | GeneratorSource,
+    label: str,
+    commitment: Commitment | None,
+    warnings: tuple[str, ...],
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+    progress: ProgressArg,
+) -> Draw:
+    """:func:`draw_parquet` once the source, stream and commitment are settled."""
+    path, mapping, spill_dir = reading.path, reading.mapping, reading.spill_dir
+    options = dict(reading.options)
+    units = source.child(label)
     shown = os.fspath(path)
     total = _arrow.parquet_rows(path)
     pps = plan.within == "pps"

@@ -2332,6 +2332,28 @@ def _verify(
     in_batch: bool,
 ) -> None:
     """:func:`verify`; ``in_batch``: a batch's item draw, whose batch holds the commitment."""
+    _verify_by(
+        receipt,
+        plan,
+        lambda p, source, stream: _draw(roster, p, source, stream, workers, None, None, None, ()),
+        in_batch=in_batch,
+        roster=lambda: (roster.digest(), len(roster)),
+    )
+
+
+def _verify_by(
+    receipt: Receipt | str | Mapping[str, Any],
+    plan: SamplingPlan | None,
+    redraw: Callable[[SamplingPlan, HashSource, str], Draw],
+    *,
+    in_batch: bool,
+    roster: Callable[[], tuple[str, int]] | None,
+) -> None:
+    """:func:`verify` with ``redraw(plan, source, stream)`` recomputing the draw.
+
+    ``roster`` gives the roster's digest and size, checked first; ``None``: the redrawn
+    receipt's (a draw from a file or a cluster computes them as it goes).
+    """
     receipt = Receipt.read_official(receipt)
     assert receipt.seed is not None
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
@@ -2345,12 +2367,16 @@ def _verify(
     except PlanError as exc:
         raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
     diffs: list[str] = []
-    digest = roster.digest()
-    if digest != receipt.roster_digest:
-        diffs.append(
-            f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
-            f"({receipt.roster_size} rows); this roster's is {digest} ({len(roster)} rows)"
-        )
+
+    def compare_roster(digest: str, size: int) -> None:
+        if digest != receipt.roster_digest:
+            diffs.append(
+                f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
+                f"({receipt.roster_size} rows); this roster's is {digest} ({size} rows)"
+            )
+
+    if roster is not None:
+        compare_roster(*roster())
     try:
         recorded_plan = SamplingPlan.from_dict(receipt.plan)
     except PlanError as exc:
@@ -2364,10 +2390,12 @@ def _verify(
     except PlanError as exc:
         raise VerificationError(f"the receipt's seed cannot be used: {exc}") from None
     try:
-        again = _draw(roster, recorded_plan, source, stream, workers, None, None, None, ())
+        again = redraw(recorded_plan, source, stream)
     except PlanError as exc:
         diffs.append(f"the draw cannot be recomputed on this roster: {exc}")
         raise VerificationError("; ".join(diffs), diffs) from None
+    if roster is None:
+        compare_roster(again.receipt.roster_digest, again.receipt.roster_size)
     if again.receipt.sample_digest != receipt.sample_digest:
         mine = set(again.receipt.sample_ids)
         theirs = set(receipt.sample_ids)
