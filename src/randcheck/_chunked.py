@@ -354,16 +354,7 @@ class Candidates:
 
     def merge(self, other: Candidates, sizes: npt.NDArray[np.intp]) -> Candidates:
         """The ``n_h`` smallest of both (``sizes``: the ``n_h``)."""
-        both = Candidates(
-            np.concatenate([self.strata, other.strata]),
-            np.concatenate([self.ranks, other.ranks]),
-            np.concatenate([self.ids, other.ids]),
-            np.concatenate([self.rows, other.rows]),
-            None
-            if self.scores is None or other.scores is None
-            else np.concatenate([self.scores, other.scores]),
-        )
-        return both.smallest(sizes)
+        return merge_all([self, other], sizes)
 
     def take(self, keep: npt.NDArray[np.intp]) -> Candidates:
         return Candidates(
@@ -408,6 +399,21 @@ class Candidates:
         np.maximum.at(top, self.strata, self.ranks)
         cut[full] = top[full]
         return cut
+
+
+def merge_all(parts: list[Candidates], sizes: npt.NDArray[np.intp]) -> Candidates:
+    """The ``n_h`` smallest of all ``parts`` (one concatenation, one selection)."""
+    out = parts[0]
+    if len(parts) > 1:
+        scores = [p.scores for p in parts]
+        out = Candidates(
+            np.concatenate([p.strata for p in parts]),
+            np.concatenate([p.ranks for p in parts]),
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.rows for p in parts]),
+            None if any(s is None for s in scores) else np.concatenate(scores),  # type: ignore[arg-type]
+        )
+    return out.smallest(sizes)
 
 
 def empty_candidates(pps: bool) -> Candidates:

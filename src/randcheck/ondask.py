@@ -118,10 +118,7 @@ def _candidates_task(
 def _merge_candidates(
     parts: list[_chunked.Candidates], sizes: npt.NDArray[np.intp]
 ) -> _chunked.Candidates:
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.merge(p, sizes)
-    return out
+    return _chunked.merge_all(parts, sizes)
 
 
 def _tree(client: Any, fn: Callable[..., Any], items: list[Any], *args: Any) -> Any:

@@ -230,10 +230,18 @@ def _draw_file(
             report.advance(total if pps else 0)
         found_all = _chunked.empty_candidates(pps)
         n = np.asarray(frame.sizes, dtype=np.intp)
+        cut = found_all.cut(n)
+        waiting: list[_chunked.Candidates] = []
         for first, part in _chunked.parquet_parts(path, mapping, options):
-            found = _chunked.Candidates.of(part, frame, units, first, found_all.cut(n))
-            found_all = found_all.merge(found, n)
+            waiting.append(_chunked.Candidates.of(part, frame, units, first, cut))
             report.advance(len(part))
+            # Merge (a sort of everything kept) only once the new candidates are a good part
+            # of what is kept; until then the last cut still bounds them.
+            if sum(len(c.ranks) for c in waiting) > max(1 << 20, len(found_all.ranks) // 4):
+                found_all = _chunked.merge_all([found_all, *waiting], n)
+                waiting = []
+                cut = found_all.cut(n)
+        found_all = _chunked.merge_all([found_all, *waiting], n)
     finally:
         report.close()
     sample = _chunked.sample_of(frame, found_all)

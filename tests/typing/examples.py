@@ -61,3 +61,10 @@ def load_directory(path: str) -> randcheck.TargetRoster:
     roster = randcheck.TargetRoster.from_csv(path, mapping={"纳税人识别号": "credit_code"})
     active: randcheck.TargetRoster = roster.filter(active=True)
     return active
+
+
+def draw_a_nation(path: str, plan: randcheck.SamplingPlan) -> randcheck.Receipt:
+    by_parts: randcheck.Draw = randcheck.draw_parquet(path, plan, seed=SEED, extra=["risk_score"])
+    randcheck.verify_parquet(by_parts.receipt, path, extra=["risk_score"])
+    on_cluster: randcheck.Draw = randcheck.draw_dask([path], plan, seed=SEED, progress=True)
+    return on_cluster.receipt
