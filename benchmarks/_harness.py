@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -69,18 +69,22 @@ def best_time(fn: Callable[[], Any], repeat: int = 3) -> float:
 
 
 def interleaved(
-    fns: dict[str, Callable[[], Any]], repeat: int = 5, setup: Callable[[], Any] | None = None
+    fns: dict[str, Callable[[], Any]],
+    repeat: int = 5,
+    setup: Callable[[], Any] | Mapping[str, Callable[[], Any]] | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Median, min and max wall time of each function, the functions run in turn ``repeat`` times.
 
     Interleaving spreads the load of a shared machine evenly over the contenders, so their
-    ratio is fair even when the absolute times drift. ``setup`` runs untimed before each call.
+    ratio is fair even when the absolute times drift. ``setup`` runs untimed before each call:
+    one callable for every function, or a mapping from a function's name to its own.
     """
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            if setup is not None:
-                setup()
+            prepare = setup.get(name) if isinstance(setup, Mapping) else setup
+            if prepare is not None:
+                prepare()
             gc.collect()
             t0 = time.perf_counter()
             fn()

@@ -13,32 +13,41 @@ Goals from issue 3 (ratios measured in the same run, on the same data):
 - 10⁷ targets verifiable in under 10 s on 2 cores (``workers=2``);
 - a county (4·10⁴ targets) official draw end to end, receipt included, under 0.1 s.
 
-Simulation rows are measured twice: a first draw (the roster holds no design for the plan yet)
-and a replicate draw, the notebook case of thousands of simulations on one roster and plan, where
-the roster keeps the random-number-free part of the design (see ``randcheck.sampling``). Peak
-memory is measured for both. Two more rows give context: per plan, the cost per draw amortised
-over 1,000 draws, ``(first + 999·replicate) / 1000``, against the same pandas expression and
-goal; for πps, the replicate draw against pandas with the ``groupby`` object built once and
-reused (pandas' own best case for repeated draws), for context.
+Every roster is built through a public constructor with its rows in random order: the
+simulation rows use ``TargetRoster.from_dataframe`` on a pandas frame of plain strings (the same
+rows pandas samples from, with categorical strata columns, pandas' fastest grouping), the
+official rows ``TargetRoster.from_columns``. Every time is the median of at least 5 interleaved
+runs (ours, baseline, ours …) with the min–max of each side.
 
-Quick mode uses 10⁵ targets for the big rows. A float score column makes ``roster.digest()``
-slow (Python ``repr`` per value, see the roster recipe); the digest is part of an official draw,
-so verifiable rows are run on a roster without it and, where stated, with it.
+Simulation rows are measured twice: a first draw (on a roster that keeps nothing yet:
+``roster.forget_derived()`` before each run, untimed) and a replicate draw, the notebook case of
+thousands of simulations on one roster and plan, where the roster keeps the random-number-free
+part of the design (``TargetRoster.derived``). Peak memory is measured for both, against the
+bytes of the roster's own arrays (traced while a copy is made with ``take``). Two more rows give
+context: per plan, the cost per draw amortised over 1,000 draws, ``(first + 999·replicate) /
+1000``, against the same pandas expression and goal; for πps, the replicate draw against pandas
+with the ``groupby`` object built once and reused (pandas' own best case for repeated draws).
+
+Quick mode uses 10⁵ targets for the big rows and 3 repeats.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+import tracemalloc
 
 import attrs
 import consistent_sampler
 import numpy as np
 import pandas as pd
 
-from _harness import Row, best_time, credit_codes, interleaved, peak_bytes, timed_row
+from _harness import Row, credit_codes, interleaved, peak_bytes, timed_row
 from randcheck import Categorical, TargetRoster
-from randcheck.sampling import _DESIGN_CACHE, SamplingPlan, commit, draw, verify
+from randcheck.sampling import SamplingPlan, commit, draw, verify
 from randcheck.seeds import SeedRule
+
+STRATA = ("risk_class", "industry")
 
 
 def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
@@ -58,13 +67,33 @@ def _roster(n: int, *, score: bool, seed: int = 0) -> TargetRoster:
     return TargetRoster.from_columns(cols)
 
 
+def _frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """A user's frame: credit codes in random order, class letters and industry names as plain
+    strings, a float score."""
+    rng = np.random.default_rng(seed)
+    industries = np.array([f"行业{i:02d}" for i in range(30)])
+    return pd.DataFrame(
+        {
+            "credit_code": credit_codes(n, seed).astype("U18"),
+            "risk_class": np.array(list("ABCD"))[rng.choice(4, n, p=[0.55, 0.35, 0.07, 0.03])],
+            "industry": industries[rng.integers(0, 30, n)],
+            "risk_score": rng.uniform(0.5, 2.0, n),
+        }
+    )
+
+
 def _own_bytes(roster: TargetRoster) -> int:
-    total = 0
-    for col in [*roster._columns.values(), *roster._extra.values()]:
-        for attr in ("codes", "bits"):
-            col = getattr(col, attr, col)
-        total += int(col.nbytes)
-    return total
+    """Bytes of the roster's own arrays: the memory a copy made by ``take`` keeps."""
+    rows = np.arange(len(roster))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        copy = roster.take(rows)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del copy
+    return int(kept)
 
 
 def _rivest(ids: list[str], seed: str, n: int) -> list[str]:
@@ -73,71 +102,95 @@ def _rivest(ids: list[str], seed: str, n: int) -> list[str]:
     return list(consistent_sampler.sampler(ids, seed=seed, take=n, output="id"))
 
 
-def run(quick: bool) -> list[Row]:
-    big = 100_000 if quick else 10_000_000
-    mid = 100_000 if quick else 1_000_000
+def _simulation_rows(big: int, repeat: int) -> list[Row]:
     rows: list[Row] = []
-    strata = ("risk_class", "industry")
-    equal = SamplingPlan(overall_rate=0.03, strata=strata)
-    pps = SamplingPlan(overall_rate=0.03, strata=strata, within="pps", size_column="risk_score")
-
-    r = _roster(big, score=True)
+    equal = SamplingPlan(overall_rate=0.03, strata=STRATA)
+    pps = SamplingPlan(overall_rate=0.03, strata=STRATA, within="pps", size_column="risk_score")
+    frame = _frame(big)
+    r = TargetRoster.from_dataframe(frame, extra=["risk_score"])
     df = pd.DataFrame(
         {
-            "risk_class": r.risk_class,
-            "industry": r.industry.codes,
-            "risk_score": r.column("risk_score"),
+            "risk_class": frame["risk_class"].astype("category"),
+            "industry": frame["industry"].astype("category"),
+            "risk_score": frame["risk_score"],
         }
     )
-    t_pd = best_time(
-        lambda: df.groupby(["risk_class", "industry"]).sample(frac=0.03, random_state=1), repeat=2
-    )
-    t_pdw = best_time(
-        lambda: df.groupby(["risk_class", "industry"]).sample(
-            frac=0.03, weights=df["risk_score"], random_state=1
+    del frame
+    by = ["risk_class", "industry"]
+    grouped = df.groupby(by, observed=True)
+    baselines = {
+        "equal": (
+            "pandas groupby.sample(frac=0.03)",
+            lambda: df.groupby(by, observed=True).sample(frac=0.03, random_state=1),
+            5.0,
         ),
-        repeat=2,
-    )
-    grouped = df.groupby(["risk_class", "industry"])
-    t_pdw_reused = best_time(
-        lambda: grouped.sample(frac=0.03, weights=df["risk_score"], random_state=1), repeat=2
-    )
+        "πps": (
+            "pandas groupby.sample(frac=0.03, weights=)",
+            lambda: df.groupby(by, observed=True).sample(
+                frac=0.03, weights=df["risk_score"], random_state=1
+            ),
+            20.0,
+        ),
+    }
     seeds = itertools.count(1)
-
-    def first(plan: SamplingPlan) -> object:
-        r._cache.pop(_DESIGN_CACHE, None)  # no design kept for any plan
-        return draw(r, plan, rng=next(seeds))
-
-    for name, plan, t_base, base_name, goal in (
-        ("equal", equal, t_pd, "pandas groupby.sample(frac=0.03)", 5.0),
-        ("πps", pps, t_pdw, "pandas groupby.sample(frac=0.03, weights=)", 20.0),
-    ):
-        t_first = best_time(lambda plan=plan: first(plan), repeat=3)
-        draw(r, plan, rng=0)  # the design is now kept on the roster
-        t_rep = best_time(lambda plan=plan: draw(r, plan, rng=next(seeds)), repeat=7)
-        for when, t in (
-            ("first draw", t_first),
-            ("replicate (design cached)", t_rep),
-            ("amortised over 1,000 draws", (t_first + 999 * t_rep) / 1000),
-        ):
-            rows.append(
-                Row(
-                    "sampling",
-                    f"sim. {name}, {when}, {big:,}",
-                    t,
-                    base_name,
-                    t_base,
-                    goal,
-                )
+    for name, plan in (("equal", equal), ("πps", pps)):
+        base_name, base, goal = baselines[name]
+        figures = interleaved(
+            {
+                "first": lambda plan=plan: draw(r, plan, rng=next(seeds)),
+                "replicate": lambda plan=plan: draw(r, plan, rng=next(seeds)),
+                "pandas": base,
+            },
+            repeat=repeat,
+            setup={
+                "first": r.forget_derived,  # nothing kept: as freshly loaded
+                "replicate": lambda plan=plan: draw(r, plan, rng=0),  # the design is kept
+            },
+        )
+        first, rep, pandas = figures["first"], figures["replicate"], figures["pandas"]
+        rows.append(
+            timed_row(
+                "sampling", f"sim. {name}, first draw, {big:,}", first, base_name, pandas, goal
             )
+        )
+        rows.append(
+            timed_row(
+                "sampling",
+                f"sim. {name}, replicate (design kept), {big:,}",
+                rep,
+                base_name,
+                pandas,
+                goal,
+            )
+        )
+        amortised = (first[0] + 999 * rep[0]) / 1000
+        rows.append(
+            Row(
+                "sampling",
+                f"sim. {name}, amortised over 1,000 draws, {big:,}",
+                amortised,
+                base_name,
+                pandas[0],
+                goal,
+            )
+        )
         if name == "πps":
+            reused = interleaved(
+                {
+                    "replicate": lambda plan=plan: draw(r, plan, rng=next(seeds)),
+                    "pandas": lambda: grouped.sample(
+                        frac=0.03, weights=df["risk_score"], random_state=1
+                    ),
+                },
+                repeat=repeat,
+            )
             rows.append(
-                Row(
+                timed_row(
                     "sampling",
                     f"sim. πps, replicate vs a reused groupby, {big:,}",
-                    t_rep,
+                    reused["replicate"],
                     "pandas grouped.sample(frac=0.03, weights=), groupby built once",
-                    t_pdw_reused,
+                    reused["pandas"],
                     None,  # context: pandas' best case for repeated draws
                 )
             )
@@ -145,7 +198,7 @@ def run(quick: bool) -> list[Row]:
     for name, plan in (("equal", equal), ("πps", pps)):
         for when in ("first draw", "replicate"):
             if when == "first draw":
-                r._cache.pop(_DESIGN_CACHE, None)
+                r.forget_derived()
             peak, _ = peak_bytes(lambda plan=plan: draw(r, plan, rng=next(seeds)))
             rows.append(
                 Row(
@@ -159,6 +212,16 @@ def run(quick: bool) -> list[Row]:
                     lower_is_better=True,
                 )
             )
+    return rows
+
+
+def run(quick: bool) -> list[Row]:
+    big = 100_000 if quick else 10_000_000
+    mid = 100_000 if quick else 1_000_000
+    repeat = 3 if quick else 5
+    rows = _simulation_rows(big, repeat)
+    strata = STRATA
+    equal = SamplingPlan(overall_rate=0.03, strata=strata)
 
     # Verifiable, 10⁶ (quick: 10⁵), against Rivest's sampler on the same ids; medians of
     # interleaved runs, each draw on a fresh copy of the roster (no digest or design kept).
@@ -170,7 +233,6 @@ def run(quick: bool) -> list[Row]:
     def renew(source: TargetRoster) -> None:
         fresh[0] = source.take(np.arange(len(source)))
 
-    repeat = 3 if quick else 5
     figures = interleaved(
         {
             "ours": lambda: draw(fresh[0], plan1, seed="2023-1107"),
@@ -251,19 +313,26 @@ def run(quick: bool) -> list[Row]:
     rates = SamplingPlan(rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.5})
     for score in (False, True):
         rc = _roster(county, score=score, seed=3)
-        cold = best_time(
-            lambda rc=rc: draw(
-                rc.take(np.arange(county)), rates, seed="2023-1107"
-            ).receipt.to_json(),
-            repeat=3,
+        copies: list[TargetRoster] = []
+
+        def fresh_copy(rc: TargetRoster = rc, copies: list[TargetRoster] = copies) -> None:
+            copies[:] = [rc.take(np.arange(county))]
+
+        figures = interleaved(
+            {
+                "ours": lambda copies=copies: draw(
+                    copies[0], rates, seed="2023-1107"
+                ).receipt.to_json(),
+            },
+            repeat=repeat,
+            setup=fresh_copy,
         )
-        take = best_time(lambda rc=rc: rc.take(np.arange(county)), repeat=3)
         label = "with a float column" if score else "no float column"
         rows.append(
-            Row(
+            timed_row(
                 "sampling",
                 f"county official draw 40,000 + receipt ({label})",
-                cold - take,
+                figures["ours"],
                 "absolute goal: under 0.1 s",
                 None,
                 0.1,

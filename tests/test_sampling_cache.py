@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import pathlib
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 import randcheck.roster as roster_module
 from _digest_helpers import digest_by_hand
 from _sampling_helpers import credit_codes, make_roster
-from randcheck import TargetRoster
+from randcheck import RosterWarning, TargetRoster
 from randcheck import sampling as sampling_module
 from randcheck.sampling import Eligibility, SamplingPlan, draw
 
@@ -49,6 +50,69 @@ PPS = SamplingPlan(overall_rate=0.05, strata=STRATA, within="pps", size_column="
 EQUAL = SamplingPlan(overall_rate=0.05, strata=STRATA)
 
 
+def test_derived_computes_a_value_once_and_forget_derived_drops_it() -> None:
+    r = roster(n=50)
+    calls: list[int] = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    first = r.derived("test.value", compute)
+    assert r.derived("test.value", compute) is first
+    assert calls == [1]
+    r.forget_derived()
+    assert r.derived("test.value", compute) == [2]
+
+
+def test_forget_derived_drops_designs_and_digest_but_not_the_result() -> None:
+    r = roster()
+    digest = r.digest()
+    before = draw(r, PPS, rng=4, drawn_at=WHEN)
+    r.forget_derived()
+    assert r.derived(sampling_module._DESIGN_CACHE, dict) == {}
+    assert same_draw(draw(r, PPS, rng=4, drawn_at=WHEN), before)
+    assert r.digest() == digest
+
+
+def test_forget_derived_keeps_the_loaders_notes() -> None:
+    with pytest.warns(RosterWarning, match="unknown column, ignored"):
+        r = TargetRoster.from_columns(
+            {"credit_code": ["91350100M000100Y43"], "risk_class": ["A"], "color": ["red"]},
+            unknown_columns="ignore",
+        )
+    notes = r.report
+    assert notes.problems
+    r.forget_derived()
+    assert r.report == notes
+
+
+@pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
+def test_a_simulation_is_the_same_on_rosters_from_every_public_constructor(
+    plan: SamplingPlan, tmp_path: pathlib.Path
+) -> None:
+    # The speed paths must not depend on how the columns were built (read-only, views,
+    # category order): the same rows and generator give the same sample.
+    pd = pytest.importorskip("pandas")
+    built = lazy_roster(20_000, seed=5)
+    cols = built.to_columns()
+    table = {k: cols[k] for k in ("credit_code", "risk_class", "industry", "risk_score")}
+    path = tmp_path / "r.csv"
+    pd.DataFrame(table).to_csv(path, index=False)
+    rosters = [
+        TargetRoster.from_columns(table, extra=["risk_score"]),
+        TargetRoster.from_dataframe(pd.DataFrame(table), extra=["risk_score"]),
+        TargetRoster.from_csv(path, extra=["risk_score"]),
+    ]
+    for seed in range(3):
+        draws = [draw(r, plan, rng=seed, drawn_at=WHEN) for r in rosters]
+        assert all(d.ids.tobytes() == draws[0].ids.tobytes() for d in draws)
+        assert all(
+            np.allclose(d.inclusion_probabilities, draws[0].inclusion_probabilities, rtol=1e-12)
+            for d in draws
+        )
+
+
 @pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
 def test_a_cached_replicate_draw_equals_an_uncached_one(plan: SamplingPlan) -> None:
     r = roster()
@@ -66,7 +130,7 @@ def test_the_cache_never_changes_an_official_draw() -> None:
         draw(r, PPS, rng=seed)
     after = draw(r, PPS, seed="2024-0102", drawn_at=WHEN)
     assert same_draw(before, after)
-    store = r._cache[sampling_module._DESIGN_CACHE]
+    store = r.derived(sampling_module._DESIGN_CACHE, dict)
     assert list(store) == [PPS.digest()]  # official draws neither read nor fill it
 
 
@@ -79,7 +143,7 @@ def test_the_cache_is_keyed_by_the_plan() -> None:
         assert same_draw(
             draw(r, plan, rng=3, drawn_at=WHEN), draw(fresh(r), plan, rng=3, drawn_at=WHEN)
         )
-    assert set(r._cache[sampling_module._DESIGN_CACHE]) == {
+    assert set(r.derived(sampling_module._DESIGN_CACHE, dict)) == {
         p.digest() for p in (EQUAL, narrow, PPS)
     }
 
@@ -90,7 +154,7 @@ def test_the_cache_keeps_the_last_four_plans() -> None:
     for plan in plans:
         draw(r, plan, rng=1)
     draw(r, plans[1], rng=1)  # used again: now the most recent
-    store = r._cache[sampling_module._DESIGN_CACHE]
+    store = r.derived(sampling_module._DESIGN_CACHE, dict)
     assert sampling_module._DESIGN_CACHE_SIZE == 4
     assert list(store) == [p.digest() for p in (plans[2], plans[3], plans[4], plans[1])]
 
@@ -100,7 +164,7 @@ def test_a_plan_that_does_not_fit_is_not_cached() -> None:
     bad = SamplingPlan(overall_rate=0.1, within="pps", size_column="no_such_column")
     with pytest.raises(sampling_module.PlanError):
         draw(r, bad, rng=1)
-    assert bad.digest() not in r._cache.get(sampling_module._DESIGN_CACHE, {})
+    assert bad.digest() not in r.derived(sampling_module._DESIGN_CACHE, dict)
 
 
 @settings(max_examples=60, deadline=None)
@@ -207,6 +271,54 @@ def test_code_order_sorts_credit_codes_by_bytes(
     assert ordered.tolist() == sorted(codes.tolist())
     if order is not None:
         assert sorted(order.tolist()) == list(range(len(codes)))
+
+
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["91130634", "92350100", "91110000", "Y1A2B3C4"]),
+            st.text(_CODE_CHARS[:3], min_size=8, max_size=8),
+            st.text(_CODE_CHARS + ":@az\x7f", min_size=2, max_size=2),
+        ),
+        max_size=60,
+    ),
+    st.booleans(),
+    st.integers(0, 17),
+    st.sampled_from(["", ":", "@", "[", "a", "/", "\x80"]),
+)
+def test_code_order_is_a_stable_sort_of_any_codes(
+    parts: list[tuple[str, str, str]], presort: bool, where: int, odd: str
+) -> None:
+    # Few body characters: equal characters 9–16 are common (the exact fallback); an odd byte
+    # anywhere turns the base-36 keys off.
+    raw = [(a + b + c).encode("latin-1") for a, b, c in parts]
+    if raw and odd:
+        raw[0] = raw[0][:where] + odd.encode("latin-1") + raw[0][where + 1 :]
+    codes = np.array(raw, dtype="S18")
+    if presort:
+        codes = np.sort(codes)
+    order = sampling_module._code_order(codes)
+    expected = np.argsort(codes, kind="stable")
+    if order is None:
+        assert codes.tolist() == sorted(codes.tolist())
+    else:
+        assert order.tolist() == expected.tolist()
+
+
+def test_code_order_of_many_distinct_codes_uses_the_keys() -> None:
+    codes = np.concatenate([credit_codes(3000), credit_codes(3000)])  # two copies: ties
+    codes = codes[np.random.default_rng(1).permutation(codes.shape[0])]
+    areas = np.array([b"91130634", b"92350100"])[np.arange(codes.shape[0]) % 2]
+    mixed = np.char.add(areas, np.array([c[8:] for c in codes.tolist()]))
+    for case in (codes, np.unique(codes)[::-1], mixed):
+        assert sampling_module._code_keys(case) is not None
+        order = sampling_module._code_order(case)
+        assert order is not None
+        assert order.tolist() == np.argsort(case, kind="stable").tolist()
 
 
 # --- roster digest --------------------------------------------------------------------------------

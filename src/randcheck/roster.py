@@ -33,7 +33,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Self, TypeAlias, cast
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -78,6 +78,7 @@ _TRUE = {"1", "true", "t", "yes", "y", "是", "√", "有"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "", "无"}
 
 Column: TypeAlias = "np.ndarray[Any, Any] | Categorical | TagSet"
+_T = TypeVar("_T")
 
 
 @attrs.frozen(eq=False)
@@ -1911,6 +1912,42 @@ class _Roster:
                 )
             self._cache["order"] = order
         return order
+
+    def derived(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A value derived from the roster's columns, computed on first use and kept.
+
+        A roster is frozen (its arrays are read-only), so what is computed from its columns
+        alone stays true for its lifetime. randcheck keeps the fingerprint this way, and for
+        simulations (``rng=``) the random-number-free design of the last few sampling plans
+        (eligibility, strata, score totals, expected sizes), so that replicate draws skip it.
+        Official draws recompute their design.
+
+        Parameters
+        ----------
+        key : str
+            What the value is (randcheck's own keys start with a module name, e.g.
+            ``"sampling.designs"``).
+        compute : callable
+            Makes the value when the roster does not hold one under ``key``.
+
+        See Also
+        --------
+        forget_derived : drop every kept value.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return cast("_T", self._cache[key])
+
+    def forget_derived(self) -> None:
+        """Drop every value kept by :meth:`derived` (fingerprint, simulation designs…).
+
+        The next use computes it again, as on a freshly loaded roster: to free memory, or to
+        time a first draw in a benchmark.
+        """
+        report = self._cache.get("report")
+        self._cache.clear()
+        if report is not None:
+            self._cache["report"] = report  # the loader's notes, not derived from the columns
 
     def column(self, name: str) -> Column:
         """A column by canonical name, or one of the user's own columns."""

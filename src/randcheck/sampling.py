@@ -982,25 +982,6 @@ class _Design:
             self._stratum_of = self.lookup[self.code]
         return self._stratum_of
 
-    @property
-    def compact_strata(self) -> npt.NDArray[np.integer[Any]]:
-        """:attr:`stratum_of` in the smallest integer type that holds it (computed once)."""
-        compact: npt.NDArray[np.integer[Any]] | None = self.memo.get("compact_strata")
-        if compact is None:
-            k = len(self.keys)
-            kind = _code_type(k)
-            if (
-                self.code.dtype == kind
-                and np.array_equal(self.lookup[:k], np.arange(k))
-                and not (self.lookup[k:] >= 0).any()
-            ):
-                # Every combination of labels is present, in label order: the code is the stratum.
-                compact = self.code
-            else:
-                compact = self.lookup.astype(kind)[self.code]
-            self.memo["compact_strata"] = compact
-        return compact
-
     def roster_rows(self, pos: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         return pos if self.rows is None else self.rows[pos]
 
@@ -1209,7 +1190,16 @@ def _build_design(
     for values, labels in parts[1:]:
         code = code * max(len(labels), 1)  # a new array: never add to the roster's column
         code += values.astype(kind, copy=False)
-    counts = _counts(code, radix)
+    summed: _ScoreSums | None = None
+    if plan.within == "pps" and not exact and size:
+        # A simulation reads the scores in the same pass as the codes (any problem with the
+        # column is reported by _scores below, after the names are checked).
+        score_column = (
+            roster.column(plan.size_column) if plan.size_column in roster.extra_columns else None
+        )
+        if isinstance(score_column, np.ndarray) and score_column.dtype.kind == "f":
+            summed = _score_sums(column(score_column), code, radix)
+    counts = _counts(code, radix) if summed is None else summed.counts
     present = np.flatnonzero(counts)
     keys: list[tuple[str, ...]] = []
     for c in present.tolist():
@@ -1238,7 +1228,8 @@ def _build_design(
 
     design = _Design(rows, size, code, lookup, uniq_keys, populations, [], None, None, 0.0)
     if plan.within == "pps":
-        _scores(roster, plan, design, exact=exact, first_row=1 if part is None else part)
+        first_row = 1 if part is None else part
+        _scores(roster, plan, design, exact=exact, summed=summed, first_row=first_row)
     if part is None:
         design.expected = _expected_sizes(plan, uniq_keys, populations)
     return design
@@ -1254,14 +1245,11 @@ def _simulation_design(roster: TargetRoster, plan: SamplingPlan) -> _Design:
     Replicate simulations on the same roster and plan then skip eligibility, strata, score
     totals and expected sizes, which use no random number. Official draws never use it.
     """
-    store: dict[str, _Design] = roster._cache.setdefault(_DESIGN_CACHE, {})
+    store: dict[str, _Design] = roster.derived(_DESIGN_CACHE, dict)
     key = plan.digest()
     design = store.pop(key, None)
     if design is None:
         design = _build_design(roster, plan, exact=False)
-        # Keep one small integer per row: the stratum itself (code = stratum, lookup = identity).
-        design.code = design.compact_strata
-        design.lookup = np.arange(max(len(design.keys), 1), dtype=np.intp)
     store[key] = design  # most recently used last
     while len(store) > _DESIGN_CACHE_SIZE:
         del store[next(iter(store))]
@@ -1274,8 +1262,19 @@ def _key_order(key: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
 
 
 def _scores(
-    roster: TargetRoster, plan: SamplingPlan, design: _Design, *, exact: bool, first_row: int = 1
+    roster: TargetRoster,
+    plan: SamplingPlan,
+    design: _Design,
+    *,
+    exact: bool,
+    summed: _ScoreSums | None = None,
+    first_row: int = 1,
 ) -> None:
+    """Check the πps scores and set the design's ``scores``, ``score_max`` and ``score_sums``.
+
+    ``summed``: the scores' pass of a simulation, already made with the codes. ``first_row``:
+    the number, in the user's file, of the roster's first row (a part of a roster).
+    """
     assert plan.size_column is not None
     column = roster.column(plan.size_column)
     if not isinstance(column, np.ndarray) or column.dtype.kind != "f":
@@ -1283,13 +1282,18 @@ def _scores(
             f"size_column {plan.size_column!r} is not a numeric column (πps needs a positive "
             "number per target)"
         )
-    s = column if design.rows is None else column[design.rows]
-    if not s.size:
-        lo, hi, sums = 1.0, 1.0, None
-    elif exact:
-        lo, hi, sums = float(s.min()), float(s.max()), None
+    sums: npt.NDArray[np.float64] | None
+    if summed is not None:
+        s, lo, hi, sums = summed.scores, summed.lo, summed.hi, summed.sums
     else:
-        lo, hi, sums = _score_sums(s, design.code, design.lookup.shape[0])
+        s = column if design.rows is None else column[design.rows]
+        if not s.size:
+            lo, hi, sums = 1.0, 1.0, None
+        elif exact:
+            lo, hi, sums = float(s.min()), float(s.max()), None
+        else:
+            summed = _score_sums(s, design.code, design.lookup.shape[0])
+            lo, hi, sums = summed.lo, summed.hi, summed.sums
     if not (lo > 0.0 and math.isfinite(hi)):  # NaN makes min() NaN
         bad = np.flatnonzero(~(s > 0) | ~np.isfinite(s))
         pos = int(bad[0])
@@ -1315,22 +1319,39 @@ def _scores(
 _SCORE_CHUNK = 1 << 16  # scores per step in _score_sums
 
 
+@attrs.frozen
+class _ScoreSums:
+    """One pass over a simulation's scores: per code, the rows and the scores' sum; the
+    smallest and largest score."""
+
+    scores: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.intp]
+    sums: npt.NDArray[np.float64]
+    lo: float
+    hi: float
+
+
 def _score_sums(
     s: npt.NDArray[np.float64], code: npt.NDArray[np.integer[Any]], minlength: int
-) -> tuple[float, float, npt.NDArray[np.float64]]:
-    """The smallest and largest score, and the sum of the scores per code, in one pass.
+) -> _ScoreSums:
+    """Rows and scores per code, and the smallest and largest score, in one pass.
 
-    Chunk by chunk, so that the scores are read from memory once, not three times. The sums
-    are plain floating-point sums in row order (as a simulation may use).
+    Chunk by chunk, so that the codes and scores are read from memory once, not four times.
+    The sums are plain floating-point sums (as a simulation may use). ``np.bincount``, not
+    ``np.add.at``: the latter takes a slow path, 20 times slower, for a read-only array,
+    which every roster column is.
     """
     lo, hi = np.inf, -np.inf
+    counts = np.zeros(minlength, dtype=np.intp)
     sums = np.zeros(minlength)
     for a in range(0, s.shape[0], _SCORE_CHUNK):
         part = s[a : a + _SCORE_CHUNK]
+        c = code[a : a + _SCORE_CHUNK]
         lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
         hi = np.maximum(hi, part.max())
-        np.add.at(sums, code[a : a + _SCORE_CHUNK], part)
-    return float(lo), float(hi), sums
+        counts += np.bincount(c, minlength=minlength)
+        sums += np.bincount(c, weights=part, minlength=minlength)
+    return _ScoreSums(s, counts, sums, float(lo), float(hi))
 
 
 def _exact_sums(
@@ -1775,20 +1796,30 @@ def _select_simulated(
         picked = _select_all(design, roster, rng.random(design.size), sizes, scale)
         return *_in_row_order(*picked), None
     cap = np.where(live, cap, 0.0)
-    strata, scores = design.compact_strata, design.scores
+    # The loop reads each candidate's combined label code, never its stratum: per-stratum values
+    # are spread over the codes first (a few hundred), so no pass maps every row to its stratum.
+    code, lookup, scores = design.code, design.lookup, design.scores
+    known = lookup >= 0
+
+    def per_code(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        out = np.zeros(lookup.shape[0])
+        out[known] = np.take(values, lookup[known])
+        return out
+
+    cap_of = per_code(cap)
+    c_of = None if scale is None else per_code(scale[0])
     # Chunk by chunk, only the candidates below their cap are kept (with their scores for π).
     # Should the fast path fail, the generator is rewound to draw the same numbers again.
     state = rng.bit_generator.state
     kept: list[tuple[npt.NDArray[Any], ...]] = []
     for pos, u in _candidates(rng, design.size, q):
-        st = np.take(strata, pos)
-        if scores is None:
-            near = np.flatnonzero(u < np.take(cap, st))
-            kept.append((pos[near], st[near], u[near]))
+        cd = np.take(code, pos)
+        if c_of is None or scores is None:
+            near = np.flatnonzero(u < np.take(cap_of, cd))
+            kept.append((pos[near], cd[near], u[near]))
             continue
-        assert scale is not None
         s = np.take(scores, pos)
-        lam = np.take(scale[0], st)
+        lam = np.take(c_of, cd)
         lam *= s
         # The recipe's rank: no λ is 1 here, and λ = 0 (a stratum that draws nobody) gives
         # +∞ or nan, which is below no cap.
@@ -1797,9 +1828,10 @@ def _select_simulated(
             rank *= u
             lam *= np.subtract(1.0, u)
             rank /= lam
-        near = np.flatnonzero(rank < np.take(cap, st))
-        kept.append((pos[near], st[near], rank[near], s[near]))
-    pos, st, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+        near = np.flatnonzero(rank < np.take(cap_of, cd))
+        kept.append((pos[near], cd[near], rank[near], s[near]))
+    pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+    st = np.take(np.maximum(lookup, 0).astype(_code_type(k)), cd)
     chosen = _at_most_cuts(st, rank, sizes, k)
     if chosen is not None:
         return pos[chosen], st[chosen], kept_scores[0][chosen] if kept_scores else None
@@ -1809,7 +1841,7 @@ def _select_simulated(
     pos, u = (
         np.concatenate(parts) for parts in zip(*_candidates(rng, design.size, q), strict=True)
     )
-    st = np.take(strata, pos).astype(np.intp)
+    st = np.take(lookup, np.take(code, pos))
     rank = _ranks(design, pos, st, u, scale)
     if lam_max is None:
         bound = np.full(k, q)
@@ -1854,26 +1886,91 @@ _CODE_PARTS = np.dtype(
 )
 
 
+_PACK_BITS = 63 - (36**8).bit_length()  # bits beside 8 characters in base 36 in an int64
+
+
+def _packed_order(keys: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+    """A stable argsort of ``keys`` (each below ``2**(63 - bits)``) by one ``np.sort``.
+
+    Each key is shifted left by ``bits`` and its index put in the low bits, so sorting the
+    packed values sorts by key, then index; numpy's ``sort`` of int64 is SIMD and several times
+    faster than its ``argsort``.
+    """
+    packed = keys << bits
+    packed |= np.arange(keys.shape[0], dtype=np.int64)
+    packed.sort()
+    packed &= (1 << bits) - 1
+    return packed
+
+
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH1 = np.uint64(0x8080808080808080)
+
+
+def _bytes_below(x: npt.NDArray[np.uint64], limit: int) -> npt.NDArray[np.uint64]:
+    """0x80 in each byte of ``x`` (all below 0x80) whose value is below ``limit``, else 0."""
+    return ~((x & _LOW7) + np.uint64((0x80 - limit) * 0x0101010101010101)) & _HIGH1
+
+
+def _code_keys(
+    codes: npt.NDArray[np.bytes_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """Characters 1–8 (the area) and 9–16 of ``S18`` codes as numbers in base 36, which keep
+    the byte order; ``None`` unless those characters are all digits and capital letters.
+
+    Eight characters at a time, as the bytes of one 64-bit word: each becomes its digit
+    (``'0'``–``'9'`` → 0–9, ``'A'``–``'Z'`` → 10–35), then pairs, fours and eights of
+    digits are combined.
+    """
+    parts = codes.view(_CODE_PARTS)
+    out = []
+    for name in ("hi", "mid"):
+        x = parts[name].astype(np.uint64)
+        if (x & _HIGH1).any():
+            return None
+        # A byte is bad below '0' (48), from ':' (58) to '@' (64), or above 'Z' (90).
+        bad = _bytes_below(x, 48) | (_bytes_below(x, 65) & ~_bytes_below(x, 58))
+        bad |= ~_bytes_below(x, 91) & _HIGH1
+        if bad.any():
+            return None
+        letters = ~_bytes_below(x, 65) & _HIGH1
+        d = x - np.uint64(0x3030303030303030) - (letters >> np.uint64(7)) * np.uint64(7)
+        lane16 = np.uint64(0x00FF00FF00FF00FF)
+        d = ((d >> np.uint64(8)) & lane16) * np.uint64(36) + (d & lane16)
+        lane32 = np.uint64(0x0000FFFF0000FFFF)
+        d = ((d >> np.uint64(16)) & lane32) * np.uint64(36**2) + (d & lane32)
+        d = (d >> np.uint64(32)) * np.uint64(36**4) + (d & np.uint64(0xFFFFFFFF))
+        out.append(d.astype(np.int64))
+    return out[0], out[1]
+
+
 def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
-    """Argsort of ``S18`` credit codes in byte order, via three integer keys (faster).
+    """Argsort of ``S18`` credit codes in byte order (stable), via integer keys (faster).
 
     ``None`` when they are in order already (drawn in row order from a roster sorted by code).
+    Codes of digits and capital letters are read as two numbers in base 36, characters 1–8
+    (the area) and 9–16; sorting by the second, then stably by the first, orders them, unless
+    two codes share characters 9–16 (then every byte is compared).
     """
     n = codes.shape[0]
     if n == 0 or codes.dtype.itemsize != 18:
         return np.argsort(codes, kind="stable")
-    parts = codes.view(_CODE_PARTS)
-    hi = parts["hi"].astype(np.uint64)
-    mid = parts["mid"].astype(np.uint64)
-    if (hi == hi[0]).all():  # one registration area: the first 8 bytes never decide
-        if (mid[1:] > mid[:-1]).all():
+    bits = max(1, (n - 1).bit_length())
+    keys = _code_keys(codes) if bits <= _PACK_BITS else None
+    if keys is not None:
+        area, body = keys
+        one_area = bool((area == area[0]).all())
+        if one_area and bool((body[1:] > body[:-1]).all()):
             return None
-        order = np.argsort(mid)
-        m = mid[order]
-        if not (m[1:] == m[:-1]).any():
-            return order
-        return np.lexsort((parts["lo"].astype(np.uint16), mid))
-    return np.lexsort((parts["lo"].astype(np.uint16), mid, hi))
+        order = _packed_order(body, bits)
+        sorted_body = np.take(body, order)
+        if not (sorted_body[1:] == sorted_body[:-1]).any():
+            if not one_area:
+                order = np.take(order, _packed_order(np.take(area, order), bits))
+            return order.astype(np.intp, copy=False)
+    parts = codes.view(_CODE_PARTS)
+    lo, mid, hi = (parts[k].astype(np.uint64) for k in ("lo", "mid", "hi"))
+    return np.lexsort((lo, mid, hi))
 
 
 _PARALLEL_MIN = 500_000
