@@ -126,9 +126,11 @@ def test_duplicate_id_in_two_files_names_its_rows(client: Any, tmp_path: pathlib
     pq.write_table(
         pa.table({"credit_code": [*codes[5:], codes[1]], "risk_class": ["A"] * 4}), second
     )
-    with pytest.raises(RosterError, match=r"duplicate id: it is in rows 2, 4") as info:
+    with pytest.raises(
+        RosterError, match=r"duplicate id: it is in a.parquet row 2, b.parquet row 4"
+    ) as info:
         draw_dask([first, second], SamplingPlan(rates={"A": 0.5}), seed=SEED)
-    assert info.value.value == codes[1]
+    assert (info.value.value, info.value.row, info.value.source) == (codes[1], 4, str(second))
 
 
 def test_bad_row_on_a_worker_is_raised_with_its_file_row(

@@ -530,28 +530,31 @@ def merge_ranges(pieces: list[RosterDigest]) -> RosterDigest:
     return acc
 
 
-def duplicate_rows(
-    exc: RosterError, source: str, groups: Iterator[tuple[int, Any]], column: str
-) -> RosterError:
+def duplicate_rows(exc: RosterError, files: list[str], column: str) -> RosterError:
     """The rows of an id found in two parts (``exc`` from the fingerprint), as a RosterError.
 
-    ``groups`` yields ``(first_row, arrow table)`` of the file's parts; ``column`` is the id
-    column's name in the file.
+    ``files`` are the roster's Parquet files, in order; ``column`` is the id column's name in
+    them. Rows are numbered from 1 in each file, as the loaders number them.
     """
     import pyarrow.compute as pc
 
     value = exc.value
-    rows: list[int] = []
-    for first, table in groups:
-        hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
-        rows += [first + int(i) for i in np.flatnonzero(hit.to_numpy(zero_copy_only=False))]
-    if len(rows) < 2:
+    found: list[tuple[str, int]] = []
+    for path in files:
+        for first, table in tables_with_rows(path):
+            hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
+            hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            found += [(path, first + int(i)) for i in hits]
+    if len(found) < 2:
         return exc
-    shown = ", ".join(map(str, rows[:10]))
+    if len(files) == 1:
+        shown = "rows " + ", ".join(str(r) for _, r in found[:10])
+    else:
+        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r in found[:10])
     return RosterError(
-        f"duplicate id: it is in rows {shown} (in different row groups): keep one of the rows",
-        source=source,
-        row=rows[1],
+        f"duplicate id: it is in {shown} (in different row groups): keep one of the rows",
+        source=found[1][0],
+        row=found[1][1],
         column=exc.column,
         value=value,
     )

@@ -335,8 +335,7 @@ def _draw_cluster(
         if not exc.reason.startswith("duplicate id"):
             raise
         column = _chunked.id_column(_arrow.parquet_names(files[0]), mapping)
-        where = " and ".join(files) if len(files) > 1 else files[0]
-        raise _chunked.duplicate_rows(exc, where, _tables(files), column) from None
+        raise _chunked.duplicate_rows(exc, files, column) from None
     whole = closed[0]
     for acc in closed[1:]:
         whole.merge(acc)
@@ -428,8 +427,3 @@ def _generous_cut(frame: _chunked.Frame) -> npt.NDArray[np.float64]:
     pop = np.maximum(np.asarray(frame.design.populations, dtype=np.float64), 1.0)
     bound = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
     return np.where(bound >= 1.0, np.inf, bound)
-
-
-def _tables(files: list[str]) -> Any:
-    for path in files:
-        yield from _chunked.tables_with_rows(path)

@@ -210,9 +210,7 @@ def _draw_file(
                 digest = spill.seal()
             except RosterError as exc:
                 column = _chunked.id_column(_arrow.parquet_names(path), mapping)
-                raise _chunked.duplicate_rows(
-                    exc, shown, _chunked.tables_with_rows(path), column
-                ) from None
+                raise _chunked.duplicate_rows(exc, [shown], column) from None
         if commitment is not None:
             _check_committed_roster(commitment, digest, plan)
         # Every column is validated: the later passes read only those the design needs.
