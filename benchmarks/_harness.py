@@ -57,17 +57,6 @@ class Row:
         return r <= self.goal if self.lower_is_better else r >= self.goal
 
 
-def best_time(fn: Callable[[], Any], repeat: int = 3) -> float:
-    """Best wall time of ``repeat`` calls of ``fn`` (seconds)."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def interleaved(
     fns: dict[str, Callable[[], Any]],
     repeat: int = 5,

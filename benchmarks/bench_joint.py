@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from _harness import Row, best_time
+from _harness import Row, interleaved, timed_row
 from randcheck import (
     HashSource,
     Item,
@@ -95,16 +95,21 @@ def merge_rows(roster: TargetRoster, quick: bool) -> list[Row]:
     roster.row_of(roster.credit_code[:1])  # the roster's code order, cached as after a draw
     for pairs in sizes:
         sets = pair_sets(n, pairs, len(items), seed=pairs)
-        ours = best_time(lambda sets=sets: merge_visits(roster, items, sets), repeat=5)
-        theirs = best_time(lambda sets=sets: argsort_merge(roster, sets), repeat=5)
+        figures = interleaved(
+            {
+                "ours": lambda sets=sets: merge_visits(roster, items, sets),
+                "theirs": lambda sets=sets: argsort_merge(roster, sets),
+            }
+        )
+        ours = figures["ours"][0]
         per_pair.append(ours / pairs)
         rows.append(
-            Row(
+            timed_row(
                 "joint",
                 f"merge alone, {pairs:,} pairs, {n:,} roster",
-                ours,
+                figures["ours"],
                 "argsort merge (before)",
-                theirs,
+                figures["theirs"],
             )
         )
         rows.append(
@@ -137,10 +142,15 @@ def batch_rows(roster: TargetRoster) -> list[Row]:
     t0 = time.perf_counter()
     b = draw_batch(roster, items, seed=SEED)  # the first call also computes the roster digest
     cold = time.perf_counter() - t0
-    warm = best_time(lambda: draw_batch(roster, items, seed=SEED), repeat=3)
-    plain = best_time(lambda: uncached_batch(roster, items), repeat=1)
+    figures = interleaved(
+        {
+            "warm": lambda: draw_batch(roster, items, seed=SEED),
+            "plain": lambda: uncached_batch(roster, items),
+            "indep": lambda: draw_batch(roster, items, seed=SEED, coordinated=False),
+        }
+    )
+    warm, plain, indep = (figures[k][0] for k in ("warm", "plain", "indep"))
     assert uncached_batch(roster, items).digest() == b.visits.digest()
-    indep = best_time(lambda: draw_batch(roster, items, seed=SEED, coordinated=False), repeat=1)
     burden = b.burden()
     return [
         Row(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import randcheck
-from _harness import Row, best_time
+from _harness import Row, interleaved, timed_row
 from randcheck.figures import year_figures
 from randcheck.policy import simulate_policy
 from randcheck.results import ResultTable
@@ -83,53 +83,51 @@ def run(quick: bool) -> list[Row]:
     roster = randcheck.synthetic_targets(20_000 if quick else 2_000_000, seed=7)
     results = _year(n, roster)
     year_figures(results, roster, year=2023)  # warm the roster's key cache
-    ours = best_time(lambda: year_figures(results, roster, year=2023), repeat=3)
+    figures = interleaved(
+        {
+            "ours": lambda: year_figures(results, roster, year=2023),
+            "pandas": lambda: _pandas_figures(results, roster),
+        }
+    )
     rows = [
-        Row(
-            benchmark="results",
-            measure=f"year_figures, {n:,} results",
-            ours=ours,
-            baseline_name="absolute goal: under 1 s",
-            baseline=None,
-            goal=1.0,
-        )
+        timed_row(
+            "results",
+            f"year_figures, {n:,} results",
+            figures["ours"],
+            "absolute goal: under 1 s",
+            None,
+            1.0,
+        ),
+        timed_row(
+            "results",
+            f"year_figures vs pandas merge + groupby, {n:,} results",
+            figures["ours"],
+            "pandas merge + groupby (same counts)",
+            figures["pandas"],
+        ),
     ]
-    try:
-        import pandas  # noqa: F401
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        base = best_time(lambda: _pandas_figures(results, roster), repeat=3)
-        rows.append(
-            Row(
-                benchmark="results",
-                measure=f"year_figures vs pandas merge + groupby, {n:,} results",
-                ours=ours,
-                baseline_name="pandas merge + groupby (same counts)",
-                baseline=base,
-            )
-        )
     county = randcheck.example_county()
     years = 50 if quick else 1000
     prev = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.30}
-    sim = best_time(
-        lambda: simulate_policy(
-            county.targets,
-            {"henan-2021": randcheck.SamplingPlan.from_preset("henan-2021")},
-            prev,
-            years=years,
-            rng=1,
-        ),
-        repeat=1,
-    )
+    sim = interleaved(
+        {
+            "ours": lambda: simulate_policy(
+                county.targets,
+                {"henan-2021": randcheck.SamplingPlan.from_preset("henan-2021")},
+                prev,
+                years=years,
+                rng=1,
+            )
+        },
+    )["ours"]
     rows.append(
-        Row(
-            benchmark="results",
-            measure=f"simulate_policy, example county, {years:,} years",
-            ours=sim,
-            baseline_name="absolute goal: under 30 s",
-            baseline=None,
-            goal=30.0,
+        timed_row(
+            "results",
+            f"simulate_policy, example county, {years:,} years",
+            sim,
+            "absolute goal: under 30 s",
+            None,
+            30.0,
         )
     )
     return rows

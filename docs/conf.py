@@ -27,7 +27,7 @@ nitpicky = False
 language = "en"
 html_theme = "alabaster"
 html_static_path: list[str] = []
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_generated"]  # included by benchmarks.rst, not pages
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 doctest_global_setup = """
 import datetime

@@ -14,8 +14,9 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 # Hypothesis: the same examples on every run (CI must not depend on luck); the examples it has
-# found before are still replayed from its database on a developer's machine. No deadline: it is
-# a timing assertion, and on the shared two-core machine a 200 ms example fails under load.
+# found before are still replayed from its database on a developer's machine. No deadline: the
+# tests assert no timings, and on a loaded machine an example's first run (caches, lazy
+# imports) can take longer than hypothesis' default 200 ms and fail a correct test.
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("randcheck", derandomize=True, print_blob=True, deadline=None)

@@ -247,3 +247,48 @@ def test_a_gbk_plan_reads_with_encoding(tmp_path: pathlib.Path) -> None:
     args = ["commit", "--roster", str(roster), "--plan", str(plan), "--out", str(out)]
     args += ["--seed-rule", "shuangseqiu", "--seed-from", "福利彩票双色球 开奖结果"]
     assert main([*args, "--encoding", "gb18030"]) == 0
+
+
+# --- GBK/GB18030 read field by field: the same roster as the whole file decoded first ----------
+def _gbk_targets(n: int) -> str:
+    statuses = ("存续", "吊销，未注销")
+    rows = [
+        f"{credit_code_with_check(k)},甲乙丙丁商贸𠮷{k},{'ABCD'[k % 4]},{statuses[k % 2]}"
+        for k in range(n)
+    ]
+    return "统一社会信用代码,企业名称,信用风险等级,登记状态\n" + "\n".join(rows) + "\n"
+
+
+def credit_code_with_check(k: int) -> str:
+    body = f"91130634MA{k:07d}"
+    return body + credit_code_check_character(body)
+
+
+@pytest.mark.parametrize("n", [3, 200])  # a few distinct names, and more than 64
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_a_gbk_file_loads_as_the_same_roster_as_its_utf8_twin(
+    tmp_path: pathlib.Path, n: int, encoding: str
+) -> None:
+    text = _gbk_targets(n)
+    if encoding == "gbk":
+        text = text.replace("𠮷", "")  # GBK has no four-byte characters
+    gbk = TargetRoster.from_csv(write(tmp_path / "g.csv", text, encoding), encoding=encoding)
+    utf8 = TargetRoster.from_csv(write(tmp_path / "u.csv", text))
+    assert gbk.digest() == utf8.digest()
+    assert gbk.name.tolist() == utf8.name.tolist()
+    assert gbk.status.labels().tolist() == utf8.status.labels().tolist()
+
+
+def test_bad_gbk_bytes_name_their_row(tmp_path: pathlib.Path) -> None:
+    raw = _gbk_targets(5).encode("gb18030").split(b"\n")
+    raw[3] = raw[3].replace("商贸".encode("gb18030"), b"\x81\x20")  # a lead byte, then a space
+    path = tmp_path / "g.csv"
+    path.write_bytes(b"\n".join(raw))
+    with pytest.raises(RosterError, match=r"row 4: is not gb18030 text"):
+        TargetRoster.from_csv(path, encoding="gb18030")
+
+
+def test_a_quoted_gbk_file_takes_the_csv_module_path(tmp_path: pathlib.Path) -> None:
+    text = _gbk_targets(3).replace("甲乙丙丁商贸𠮷1,", '"甲乙丙丁商贸𠮷1, 分店",')
+    r = TargetRoster.from_csv(write(tmp_path / "g.csv", text, "gb18030"), encoding="gb18030")
+    assert r.name.tolist()[1] == "甲乙丙丁商贸𠮷1, 分店"

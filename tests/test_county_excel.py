@@ -17,6 +17,7 @@ from randcheck import (
     load_events,
     load_items,
 )
+from randcheck.calendar import WorkCalendar
 from randcheck.results import ResultTable
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -136,3 +137,84 @@ def test_a_problem_report_as_a_workbook(tmp_path: pathlib.Path) -> None:
         ["行号", "列", "值", "问题", "修改建议"],
         [3, "信用风险等级", None, "a blank risk class", "fill in A–E"],
     ]
+
+
+# --- the command line reads workbooks wherever it reads a table ----------------------------------
+TARGET_ROWS: list[list[object]] = [
+    ["统一社会信用代码", "企业名称", "信用风险等级", "登记状态"],
+    [A, "甲商贸", "A", "存续"],
+    [B, "乙加油站", "B", "在业"],
+]
+
+
+def test_check_reads_a_workbook_sheet_by_name(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from randcheck.cli import main
+
+    path = workbook(tmp_path / "t.xlsx", TARGET_ROWS, sheet="名录")
+    assert main(["check", str(path), "--sheet", "名录"]) == 0
+    assert capsys.readouterr().out == f"{path}: 2 rows, no problems\n"
+    assert main(["check", str(path), "--sheet", "其他"]) == 2
+    assert "has no sheet '其他'; its sheets are 名录" in capsys.readouterr().err
+
+
+def test_report_reads_the_roster_and_results_as_workbooks(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from randcheck.cli import main
+
+    roster = workbook(tmp_path / "t.xlsx", TARGET_ROWS)
+    results = workbook(
+        tmp_path / "r.xlsx",
+        [
+            ["统一社会信用代码", "抽查事项", "检查结果", "检查结束日期", "公示日期"],
+            [A, "SW-02", "未发现问题", dt.date(2025, 9, 28), dt.date(2025, 9, 30)],
+        ],
+    )
+    args = ["report", "--roster", str(roster), "--results", str(results), "--year", "2025"]
+    assert main(args) == 0
+    assert "coverage: 50.00% (1/2)" in capsys.readouterr().out
+
+
+def test_deadline_reads_events_from_a_workbook(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from randcheck.cli import main
+
+    events = workbook(
+        tmp_path / "e.xlsx", [["编号", "检查结束日期"], ["甲", dt.date(2025, 9, 26)], ["乙", 45925]]
+    )
+    out = tmp_path / "due.csv"
+    args = ["deadline", "--events", str(events), "--as-of", "2025-10-09", "--out", str(out)]
+    assert main(args) == 0
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "编号,检查结束日期,due,status"
+    cal = WorkCalendar.default()
+    expected = [cal.add_workdays(d, 20).isoformat() for d in ("2025-09-26", "2025-09-25")]
+    assert [r.split(",")[2] for r in rows[1:]] == expected
+
+
+def test_match_reads_officers_and_conflicts_as_workbooks(tmp_path: pathlib.Path) -> None:
+    from randcheck.cli import main
+
+    officers = workbook(
+        tmp_path / "o.xlsx",
+        [
+            ["执法证号", "姓名", "所属单位", "部门"],
+            ["A1", "张三", "一中队", "商务局"],
+            ["A2", "李四", "二中队", "商务局"],
+            ["A3", "王五", "一中队", "商务局"],
+        ],
+    )
+    conflicts = workbook(
+        tmp_path / "c.xlsx", [["执法证号", "统一社会信用代码", "回避事由"], ["A1", A, "亲属关系"]]
+    )
+    visits = tmp_path / "v.csv"
+    visits.write_text(f"credit_code,departments\n{A},商务局\n{B},商务局\n", encoding="utf-8")
+    out = tmp_path / "teams.csv"
+    args = ["match", "--visits", str(visits), "--officers", str(officers)]
+    assert main([*args, "--conflicts", str(conflicts), "--seed", "s", "--out", str(out)]) == 0
+    teams = out.read_text(encoding="utf-8").splitlines()[1:]
+    assert len(teams) == 4
+    assert not [t for t in teams if t.startswith(f"{A},A1,")]  # the conflict was read

@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from randcheck import (
     INACTIVE_STATUSES,
@@ -312,3 +314,23 @@ def test_a_bad_roster_on_the_command_line_gives_counts_and_the_check_command(
     assert "(7 problems in all: " in err
     assert "--legacy-codes" in err
     assert "randcheck check FILE --report problems.csv" in err
+
+
+# --- speed without a change of meaning: the factorization of directory columns -----------------
+@settings(max_examples=200, deadline=None)
+@given(
+    few=st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=70),
+    picks=st.lists(st.integers(0, 69), min_size=1, max_size=6000),
+    late=st.one_of(st.none(), st.integers(0, 2**64 - 1)),
+)
+def test_factorizing_keys_agrees_with_numpy_unique(
+    few: list[int], picks: list[int], late: int | None
+) -> None:
+    from randcheck.roster import _factorize_keys
+
+    values = [few[p % len(few)] for p in picks] + ([] if late is None else [late])
+    key = np.array(values, dtype=np.uint64)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    got_inv, got_first = _factorize_keys(key)
+    assert got_inv.tolist() == inv.reshape(-1).tolist()
+    assert got_first.tolist() == first.tolist()

@@ -105,3 +105,49 @@ def test_match_teams_name_each_officer(tmp_path: pathlib.Path) -> None:
     for r in rows:
         o = by_id[r["officer_id"]]
         assert (r["name"], r["unit"], r["department"]) == (o.name, o.unit, o.department)
+
+
+def test_cli_outputs_take_chinese_headers_and_a_bom(tmp_path: pathlib.Path) -> None:
+    roster = tmp_path / "t.csv"
+    roster.write_text(
+        "credit_code,risk_class\n"
+        + "".join(f"{c},{'ABCD'[k % 4]}\n" for k, c in enumerate(codes(40))),
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"rates": {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}}', encoding="utf-8")
+    sample = tmp_path / "sample.csv"
+    args = ["draw", "--roster", str(roster), "--plan", str(plan), "--seed", "s", "--bom"]
+    assert (
+        main([*args, "--headers", "zh", "--out", str(tmp_path / "r.json"), "--sample", str(sample)])
+        == 0
+    )
+    raw = sample.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").splitlines()[0] == (
+        "统一社会信用代码,企业名称,行政区划,信用风险等级,抽样层,入样概率"
+    )
+    events = tmp_path / "e.csv"
+    events.write_text("编号,检查结束日期\n甲,2025-09-26\n", encoding="utf-8")
+    due = tmp_path / "due.csv"
+    args = ["deadline", "--events", str(events), "--as-of", "2025-10-09", "--headers", "zh"]
+    assert main([*args, "--out", str(due)]) == 0
+    assert due.read_text(encoding="utf-8").splitlines() == [
+        "编号,检查结束日期,到期日,期限状态",
+        "甲,2025-09-26,2025-10-30,未到期",
+    ]
+
+
+def test_match_teams_with_chinese_headers(tmp_path: pathlib.Path) -> None:
+    county = randcheck.example_county()
+    officers = tmp_path / "officers.csv"
+    county.officers.to_csv(officers)
+    code = county.targets.credit_code[0].decode()
+    visits = tmp_path / "visits.csv"
+    visits.write_text(f"credit_code,departments\n{code},商务局\n", encoding="utf-8")
+    out = tmp_path / "teams.csv"
+    args = ["match", "--visits", str(visits), "--officers", str(officers), "--seed", "s"]
+    assert main([*args, "--out", str(out), "--headers", "zh", "--bom"]) == 0
+    lines = out.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == "统一社会信用代码,执法证号,姓名,所属单位,部门,角色"
+    assert len(lines) == 3

@@ -134,3 +134,116 @@ def test_a_roster_round_trips_through_excel(tmp_path: pathlib.Path) -> None:
     roster.to_excel(tmp_path / "t.xlsx")
     back = TargetRoster.from_excel(tmp_path / "t.xlsx", extra=["risk_score"])
     assert back.digest() == roster.digest()
+
+
+# --- CSV out: a BOM for Excel and Chinese headers, on every table ---------------------------------
+def _csv(path: pathlib.Path) -> tuple[bytes, list[list[str]]]:
+    import csv
+
+    raw = path.read_bytes()
+    return raw[:3], list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+
+
+def test_every_table_writes_csv_with_a_bom_and_chinese_headers(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    records = randcheck.publication_records(results, as_of="2023-12-31")
+    due = visits.due_dates(["2025-09-26"] * len(visits), as_of="2025-10-09")
+    figures = year_figures(results, county.targets, year=2023)
+    expected = {
+        "draw": (drawn, (county.targets,), ["统一社会信用代码", "企业名称", "行政区划", "抽样层"]),
+        "visits": (visits, (), ["统一社会信用代码", "抽查事项", "检查部门", "牵头部门"]),
+        "teams": (teams, (county.officers,), ["统一社会信用代码", "执法证号", "姓名", "所属单位"]),
+        "results": (results, (), ["结果编号", "统一社会信用代码", "抽查事项", "检查实施机关"]),
+        "records": (records, (), ["结果编号", "抽查任务", "检查实施机关", "统一社会信用代码"]),
+        "due": (due, (), ["到期日", "期限状态", "暂定"]),
+        "figures": (figures, (), ["指标", "分组方式", "分组", "分子"]),
+    }
+    for name, (table, args, head) in expected.items():
+        path = tmp_path / f"{name}.csv"
+        table.to_csv(path, *args, encoding="utf-8-sig", headers="zh")  # type: ignore[attr-defined]
+        bom, rows = _csv(path)
+        assert bom == b"\xef\xbb\xbf", name
+        assert rows[0][: len(head)] == head, name
+        plain = tmp_path / f"{name}-en.csv"
+        table.to_csv(plain, *args)  # type: ignore[attr-defined]
+        en = plain.read_bytes()
+        assert not en.startswith(b"\xef\xbb\xbf"), name  # the default is unchanged: no BOM
+        if name not in ("due", "records"):  # those write their status in Chinese under zh
+            assert en.decode("utf-8").splitlines()[1:] == [",".join(r) for r in rows[1:]], name
+
+
+def test_results_written_with_chinese_headers_read_back_the_same(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    results.to_csv(tmp_path / "r.csv", encoding="gb18030", headers="zh")
+    back = randcheck.ResultTable.from_csv(tmp_path / "r.csv", encoding="gb18030")
+    assert back.to_rows() == results.to_rows()
+
+
+def test_due_dates_and_records_write_their_status_in_chinese(tmp_path: pathlib.Path) -> None:
+    due = randcheck.due_dates(
+        randcheck.RESULT_PUBLICATION,
+        {"inspection_end": ["2025-09-26", "2025-08-01"]},
+        as_of="2025-10-09",
+    )
+    due.to_csv(tmp_path / "d.csv", headers="zh")
+    assert _csv(tmp_path / "d.csv")[1] == [
+        ["到期日", "期限状态", "暂定"],
+        ["2025-10-30", "未到期", "False"],
+        ["2025-08-29", "已逾期", "False"],
+    ]
+
+
+def test_a_header_language_other_than_en_or_zh_is_refused(
+    tmp_path: pathlib.Path, drawn: randcheck.Draw
+) -> None:
+    with pytest.raises(ValueError, match="headers must be 'en' or 'zh', got 'fr'"):
+        drawn.to_csv(tmp_path / "d.csv", headers="fr")
+    assert not (tmp_path / "d.csv").exists()
+
+
+def test_teams_with_another_officer_directory_are_refused(
+    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    other = county.officers.take([0])
+    with pytest.raises(randcheck.PlanError, match="is not in this officer directory"):
+        teams.to_columns(other)
+
+
+def test_due_dates_as_frames_arrow_tables_and_previews() -> None:
+    due = randcheck.due_dates(
+        randcheck.RESULT_PUBLICATION, {"inspection_end": ["2025-09-26"]}, as_of="2025-10-09"
+    )
+    frame = due.to_frame()
+    assert list(frame.columns) == ["due", "status", "provisional"]
+    assert frame["status"].tolist() == ["on time"]
+    assert due.to_arrow().column("due").to_pylist()[0].isoformat() == "2025-10-30"
+    html = due._repr_html_()
+    assert "DueDates: 1 rows" in html
+    assert "<td>2025-10-30</td>" in html
+
+
+def test_a_batch_previews_its_merge_and_first_visits(county: randcheck.ExampleCounty) -> None:
+    items = [Item("SW-01", department="商务局", rate=0.002), Item("SW-02", department="商务局")]
+    batch = randcheck.draw_batch(
+        county.targets, items, {"SW-02": PLAN}, seed=SEED, multipliers=None
+    )
+    html = batch._repr_html_()
+    b = batch.burden()
+    assert html.startswith(
+        f"<div><p><b>Batch: 2 items (official), {b.visits_unmerged:,} item checks merged into "
+        f"{b.visits:,} visits"
+    )
+    first = str(batch.visits.to_rows()[0]["credit_code"])
+    assert first in html

@@ -116,11 +116,28 @@ def test_a_moved_value_between_two_rows_changes_the_digest() -> None:
 
 
 # --- parallel -------------------------------------------------------------------------------------
-def test_digest_with_workers_is_the_same() -> None:
+def test_digest_with_workers_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(roster_module, "_PARALLEL_MIN_ROWS", 0)  # processes even for 4,000 rows
     r = roster(4000, seed=2)
     expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
     assert r.digest(workers=2) == expected
     assert r.take(np.arange(len(r))).digest(workers=3) == expected
+
+
+def test_a_small_roster_is_digested_without_starting_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+    run = _parallel.run
+
+    def spy(jobs: Any, workers: int, **kwargs: Any) -> Any:
+        asked.append(workers)
+        return run(jobs, workers, **kwargs)
+
+    monkeypatch.setattr(_parallel, "run", spy)
+    r = roster(3000, seed=4)
+    assert r.digest(workers=2) == r.take(np.arange(len(r))).digest()
+    assert asked == [1, 1]
 
 
 def test_digest_workers_must_be_whole_and_positive() -> None:

@@ -911,3 +911,61 @@ def test_orbit_labels_with_and_without_scipy_agree() -> None:
             label = np.minimum(label, label[succ])
         assert np.array_equal(fast, label)
         assert np.array_equal(_matching_lp._orbit_minimum_doubling(succ), label)
+
+
+def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
+    from randcheck import _matching_lp
+
+    rng = np.random.default_rng(6)
+    for high in (7, 30_000, 1 << 20, 1 << 40):  # radix: one pass, two passes; general
+        keys = rng.integers(0, high, 5000).astype(np.int64)
+        assert np.array_equal(_matching_lp._stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def test_progress_reports_every_stage_up_to_the_whole_and_changes_nothing() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    seen: list[tuple[int, int]] = []
+    a = match_officers(
+        visits,
+        officers,
+        conflicts=conflicts,
+        rules=rules,
+        seed="2023-1107",
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    b = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="2023-1107")
+    assert a.teams() == b.teams()
+    dones = [d for d, _ in seen]
+    assert {t for _, t in seen} == {100}
+    assert dones == sorted(dones)
+    assert dones[-1] == 100
+    assert len(seen) >= 6  # five stages and at least one rounding level
+
+
+def test_progress_of_another_kind_is_refused_before_any_work() -> None:
+    visits, officers, _conflicts, _rules = _stat_batch()
+    with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
+        match_officers(visits, officers, seed="x", progress="yes")  # type: ignore[arg-type]
+
+
+def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
+    from randcheck import matching
+
+    # Visits 0-5 may take any of 5 officers; visit 6 only O000 and O001 (the others recused),
+    # so q* = 1 and the cap does not spread visits 0-5: the spreading flow must.
+    officers = roster(5, load_cap=np.full(5, 10))
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(7)]
+    conflicts = [Conflict(f"O{o:03d}", code(6), "亲属关系") for o in (2, 3, 4)]
+    rules = MatchingRules()
+    prob = matching._prepare(visits, officers, conflicts, rules, None, None, "refuse")
+    net = matching._network(prob, rules)
+    unit = 1 << matching.GRID_BITS
+    assert matching._q_star(prob, net)[0] == 1
+    f = matching._spread_flow(net, unit, unit)
+    x = f[net.is_pair[1:]] / unit
+    loads = np.bincount(net.pair_o, weights=x, minlength=5)
+    assert loads.max() == 3.0  # 14 places over 5 officers: 3 at most, the least possible
+    shared = net.pair_v < 6
+    assert x[shared].max() <= 0.5  # two places a visit, and nobody above a half ...
+    per_visit = np.bincount(net.pair_v[shared & (x > 0)], minlength=6)
+    assert per_visit.min() >= 4  # ... so at least four officers share each visit

@@ -76,6 +76,48 @@ def test_simulation_is_reproducible(county: randcheck.ExampleCounty) -> None:
     assert np.array_equal(a.values["h"]["findings"], b.values["h"]["findings"])
 
 
+def test_simulation_reports_progress_and_simulates_the_same(
+    county: randcheck.ExampleCounty,
+) -> None:
+    designs = {"flat": {k: 0.03 for k in "ABCD"}, "two": {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}}
+    prev = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3}
+    seen: list[tuple[int, int]] = []
+    a = simulate_policy(
+        county.targets,
+        designs,
+        prev,
+        years=7,
+        rng=5,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    b = simulate_policy(county.targets, designs, prev, years=7, rng=5)
+    assert seen == [(i, 14) for i in range(1, 15)]
+    assert a.summary() == b.summary()
+
+
+def test_simulation_progress_true_draws_a_bar_and_nothing_else(
+    county: randcheck.ExampleCounty, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("tqdm")
+    designs = {"flat": {k: 0.03 for k in "ABCD"}}
+    prev = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3}
+    a = simulate_policy(county.targets, designs, prev, years=3, rng=2, progress=True)
+    assert a.summary() == simulate_policy(county.targets, designs, prev, years=3, rng=2).summary()
+    assert capsys.readouterr().out == ""
+
+
+def test_simulation_progress_of_another_kind_is_an_error(county: randcheck.ExampleCounty) -> None:
+    with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
+        simulate_policy(
+            county.targets,
+            {"flat": {k: 0.03 for k in "ABCD"}},
+            {k: 0.1 for k in "ABCD"},
+            years=2,
+            rng=1,
+            progress="yes",  # type: ignore[arg-type]
+        )
+
+
 def test_simulated_samples_follow_the_draw_design(county: randcheck.ExampleCounty) -> None:
     # one simulated year with a generator is a draw(rng=) of the same plan: the sizes per
     # stratum are the official draw's floor or ceiling of the expected sizes

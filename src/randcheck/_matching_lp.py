@@ -63,13 +63,21 @@ def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
     return out
 
 
-def dyadic_round(tail: Ints, head: Ints, value: Ints, levels: int, coins: CoinFn) -> Ints:
+def dyadic_round(
+    tail: Ints,
+    head: Ints,
+    value: Ints,
+    levels: int,
+    coins: CoinFn,
+    on_level: Callable[[int], Any] | None = None,
+) -> Ints:
     """Round a circulation with integer ``value`` to ``value / 2**levels`` in expectation.
 
     ``value`` must satisfy flow conservation at every node. At level ``j`` (0 first) the arcs
     with an odd value are paired at every node, in the order of their index; the pairs close
     into cycles; each cycle, taken in the order of its lowest arc index, moves +1 or −1 along
     its traversal by ``coins(j, n_cycles)``, after which every value is even and is halved.
+    ``on_level(j)`` is called after level ``j`` (progress reports).
     """
     y = value.astype(np.int64, copy=True)
     for level in range(levels):
@@ -77,29 +85,31 @@ def dyadic_round(tail: Ints, head: Ints, value: Ints, levels: int, coins: CoinFn
         if odd.size:
             y[odd] += _cycle_signs(tail[odd], head[odd], level, coins)
         y >>= 1
+        if on_level is not None:
+            on_level(level)
     return y
 
 
 def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     m = t.size
     ids = np.arange(m, dtype=np.int64)
-    inc_node = np.concatenate([t, h])
-    inc_edge = np.concatenate([ids, ids])
-    inc_side = np.concatenate([np.zeros(m, np.int64), np.ones(m, np.int64)])  # 1: at the head
-    # Incidences by node, then by arc index (a self-loop's two ends stay together).
-    order = np.argsort(inc_node * (2 * m) + inc_edge * 2 + inc_side, kind="stable")
+    # Incidences interleaved (arc 0 tail, arc 0 head, arc 1 tail, …): incidence ``2i + side``
+    # belongs to arc ``i`` (side 1: its head). A stable sort by node then orders them by node,
+    # arc index and side; a self-loop's two ends stay together.
+    inc_node = np.empty(2 * m, dtype=np.int64)
+    inc_node[0::2] = t
+    inc_node[1::2] = h
+    order = _stable_order(inc_node)
     a, b = order[0::2], order[1::2]
     if a.size != b.size or not np.array_equal(inc_node[a], inc_node[b]):
         raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
     partner = np.empty(2 * m, dtype=np.int64)
     partner[a] = b
     partner[b] = a
-    # State 2i+1: traverse arc i towards its head; 2i: towards its tail.
-    succ = np.empty(2 * m, dtype=np.int64)
-    p_head = partner[m + ids]
-    succ[2 * ids + 1] = 2 * inc_edge[p_head] + (1 - inc_side[p_head])
-    p_tail = partner[ids]
-    succ[2 * ids] = 2 * inc_edge[p_tail] + (1 - inc_side[p_tail])
+    # State 2i+1: traverse arc i towards its head; 2i: towards its tail. So a state is the
+    # incidence it arrives at; the walk goes on along the partner incidence ``p = 2j + side``
+    # away from that end, which is state ``2j + (1 − side)``, that is ``p ^ 1``.
+    succ = partner ^ 1
     label = _orbit_minimum(succ)
     forward, backward = label[1::2], label[0::2]
     # A cycle is the pair of orbits of its two traversals; its lowest state belongs to its
@@ -108,19 +118,38 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     canon = np.minimum(forward, backward)
     rep = canon // 2
     sigma = np.where(forward == label[2 * rep + 1], 1, -1).astype(np.int64)
-    cycles = np.unique(canon)  # sorted: the order of their lowest arcs
-    up = coins(level, int(cycles.shape[0]))
-    sign = np.where(up, 1, -1).astype(np.int64)[np.searchsorted(cycles, canon)]
+    # Cycles in the order of their lowest arcs: the lowest arc of each cycle is its own rep.
+    is_first = rep == ids
+    cycle_no = np.cumsum(is_first) - 1
+    up = coins(level, int(np.count_nonzero(is_first)))
+    sign = np.where(up, 1, -1).astype(np.int64)[cycle_no[rep]]
     out: Ints = sign * sigma
+    return out
+
+
+def _stable_order(keys: Ints) -> Ints:
+    """``argsort(keys, kind="stable")`` for keys ≥ 0: numpy radix-sorts 16-bit keys, so keys
+    below ``2**15`` take one pass and keys below ``2**31`` two (low digit, then high), which
+    is far quicker than the general stable sort."""
+    top = int(keys.max()) if keys.shape[0] else 0
+    if top < 1 << 15:
+        out: Ints = np.argsort(keys.astype(np.int16), kind="stable").astype(np.int64)
+    elif top < 1 << 31:
+        first = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+        then = np.argsort((keys[first] >> 16).astype(np.uint16), kind="stable")
+        out = first[then].astype(np.int64)
+    else:
+        out = np.argsort(keys, kind="stable").astype(np.int64)
     return out
 
 
 def _orbit_minimum(succ: Ints) -> Ints:
     """The least element of every element's orbit under the permutation ``succ``.
 
-    With scipy, from its connected components (fast); without, by pointer doubling (after ``j``
-    rounds each element has seen its next ``2**j`` successors). Both give the same labels, so a
-    verifier without scipy replays the same rounding.
+    With scipy, from its connected components (fast: an orbit of a permutation is a weakly
+    connected component of its graph); without, by pointer doubling (after ``j`` rounds each
+    element has seen its next ``2**j`` successors). Both give the same labels, so a verifier
+    without scipy replays the same rounding.
     """
     n = succ.shape[0]
     if n > 256:
@@ -130,10 +159,11 @@ def _orbit_minimum(succ: Ints) -> Ints:
         except ImportError:  # pragma: no cover - the numpy path below
             pass
         else:
-            graph = sparse.csr_matrix(
-                (np.ones(n, dtype=np.int8), succ, np.arange(n + 1, dtype=np.int64)), shape=(n, n)
+            graph = sparse.csr_array(
+                (np.ones(n, dtype=np.float64), succ, np.arange(n + 1, dtype=np.int64)),
+                shape=(n, n),
             )
-            n_comp, comp = connected_components(graph, directed=True, connection="strong")
+            n_comp, comp = connected_components(graph, directed=False)
             least = np.full(n_comp, n, dtype=np.int64)
             np.minimum.at(least, comp, np.arange(n, dtype=np.int64))
             out: Ints = least[comp]
@@ -155,18 +185,3 @@ def check_capacity(values: Any) -> None:
     """Refuse capacities beyond int64 (the flows would overflow)."""
     if values.shape[0] and int(np.max(values)) >= 1 << 62:  # pragma: no cover
         raise OverflowError("matching: network capacities exceed 2**62")
-
-
-def min_cost_flow(tails: Ints, heads: Ints, capacity: Ints, cost: Ints, supply: Ints) -> Ints:
-    """A minimum-cost flow meeting node ``supply`` (positive: source, negative: sink)."""
-    from ortools.graph.python import min_cost_flow as ortools_min_cost_flow  # when used
-
-    solver = ortools_min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, cost)
-    nodes = np.flatnonzero(supply)
-    solver.set_nodes_supplies(nodes, supply[nodes])
-    status = solver.solve()
-    if status != solver.OPTIMAL:  # pragma: no cover - the caller passes a feasible demand
-        raise RuntimeError(f"min_cost_flow: solver status {status}")
-    out: Ints = np.asarray(solver.flows(np.arange(tails.shape[0])), dtype=np.int64)
-    return out

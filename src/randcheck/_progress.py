@@ -18,7 +18,7 @@ __all__ = ["ProgressArg", "Reporter"]
 class Reporter:
     """Counts units of work done and passes them on to a bar or a callback."""
 
-    def __init__(self, progress: ProgressArg, total: int, what: str) -> None:
+    def __init__(self, progress: ProgressArg, total: int, what: str, unit: str = "rows") -> None:
         self.total = int(total)
         self.done = 0
         self._callback: Callable[[int, int], Any] | None = None
@@ -30,7 +30,7 @@ class Reporter:
                 from tqdm.auto import tqdm
             except ImportError:
                 return
-            self._bar = tqdm(total=self.total, desc=what, unit="rows", unit_scale=True, leave=False)
+            self._bar = tqdm(total=self.total, desc=what, unit=unit, unit_scale=True, leave=False)
         elif progress not in (None, False):
             raise TypeError(
                 f"progress: True, False, None or a callable progress(done, total), got {progress!r}"

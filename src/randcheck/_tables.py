@@ -4,11 +4,19 @@ Every table of randcheck (directories, draws, visits, teams, results, publicatio
 can give its columns as a mapping of name to a numpy array (``to_columns``) or its rows as dicts
 (``to_rows``); the functions here turn those into a :class:`pandas.DataFrame` or a
 :class:`pyarrow.Table` (both optional dependencies, imported only when asked for) and into the
-short HTML preview Jupyter shows (``_repr_html_``).
+short HTML preview Jupyter shows (``_repr_html_``), and write them as CSV (:func:`write_csv`) with
+English or Chinese headers.
+
+The Chinese headers come from one vocabulary (:func:`zh_header`): the first accepted header of
+each column of the target and officer directories and of the results (``RESULT_HEADERS``), so
+that a table written with ``headers="zh"`` reads back through the same loaders, and
+:data:`OUTPUT_LABELS` for the columns only outputs have (入样概率, 牵头部门, 到期日 …).
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import html
 import os
 from collections.abc import Mapping, Sequence
@@ -17,9 +25,113 @@ from typing import Any
 import numpy as np
 
 from randcheck import _excel
+from randcheck._files import atomic_path
 
 #: Rows shown in a notebook preview.
 PREVIEW_ROWS = 10
+
+#: Chinese headers of the columns that only outputs have (the glossary's terms).
+OUTPUT_LABELS: dict[str, str] = {
+    "stratum": "抽样层",
+    "inclusion_probability": "入样概率",
+    "weight": "设计权数",
+    "items": "抽查事项",
+    "departments": "检查部门",
+    "lead_department": "牵头部门",
+    "team_size": "检查人数",
+    "role": "角色",
+    "reason": "回避事由",
+    "probability": "匹配概率",
+    "item_name": "事项名称",
+    "due": "到期日",
+    "provisional": "暂定",
+    "figure": "指标",
+    "by": "分组方式",
+    "group": "分组",
+    "numerator": "分子",
+    "denominator": "分母",
+    "value": "数值",
+    "goal": "目标值",
+    "below_goal": "低于目标",
+}
+
+#: Header languages of :func:`write_csv`.
+HEADER_LANGUAGES = ("en", "zh")
+
+
+@functools.cache
+def _zh_vocabulary() -> dict[str, str]:
+    # Imported here, not at the top: roster and results import this module.
+    from randcheck.results import RESULT_HEADERS
+    from randcheck.roster import OFFICER_COLUMNS, TARGET_COLUMNS
+
+    out = dict(OUTPUT_LABELS)
+    for col in (*OFFICER_COLUMNS, *TARGET_COLUMNS):  # a target's name (企业名称) wins
+        out[col.name] = col.aliases[0]
+    for name, aliases in RESULT_HEADERS.items():
+        out[name] = aliases[0]
+    return out
+
+
+def zh_header(name: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The Chinese header of column ``name`` (``name`` itself when there is none)."""
+    if overrides and name in overrides:
+        return overrides[name]
+    return _zh_vocabulary().get(name, name)
+
+
+def check_headers(headers: str) -> None:
+    if headers not in HEADER_LANGUAGES:
+        raise ValueError(f"headers must be 'en' or 'zh', got {headers!r}")
+
+
+def header_row(
+    names: Sequence[str], headers: str, overrides: Mapping[str, str] | None = None
+) -> list[str]:
+    """``names`` as written with ``headers="en"`` (as they are) or ``"zh"`` (Chinese)."""
+    check_headers(headers)
+    return list(names) if headers == "en" else [zh_header(n, overrides) for n in names]
+
+
+def write_csv(
+    path: str | os.PathLike[str],
+    columns: Mapping[str, Any],
+    *,
+    encoding: str = "utf-8",
+    headers: str = "en",
+    zh: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``columns`` as CSV, whole or not at all.
+
+    Dates as ``YYYY-MM-DD`` (empty for ``NaT``), lists joined by ``;``, other values as
+    ``str`` gives them. ``encoding="utf-8-sig"`` writes a BOM (Excel then shows Chinese text
+    without asking); ``"gb18030"`` suits county systems that want GBK. ``headers="zh"`` writes
+    Chinese headers (:func:`zh_header`, with ``zh`` overriding for this table).
+    """
+    names = list(columns)
+    head = header_row(names, headers, zh)
+    text = [_csv_cells(columns[n]) for n in names]
+    with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(head)
+        writer.writerows(zip(*text, strict=True) if text else ())
+
+
+def _csv_cells(values: Any) -> list[str]:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        days = np.datetime_as_string(values.astype("datetime64[D]")).tolist()
+        return ["" if d == "NaT" else d for d in days]
+    if isinstance(values, np.ndarray) and values.dtype.kind == "S":
+        return [v.decode("utf-8", "replace") for v in values.tolist()]
+    seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    return [
+        ""
+        if v is None or (isinstance(v, float) and v != v)  # None and NaN: an empty cell
+        else ";".join(map(str, v))
+        if isinstance(v, (list, tuple))
+        else str(v)
+        for v in seq
+    ]
 
 
 def columns_of_rows(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from randcheck import __version__, _excel, _textio
+from randcheck import __version__, _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, RosterWarning, VerificationError
@@ -59,12 +59,14 @@ class _Outputs:
     standard output; leaving it by an error or an interrupt removes them.
     """
 
-    def __init__(self, *paths: str | None) -> None:
+    def __init__(self, *paths: str | None, headers: str = "en", bom: bool = False) -> None:
         try:
             self._set = OutputSet([p for p in paths if not _to_stdout(p)])
         except (OSError, ValueError) as exc:
             raise CliError(str(exc)) from None
         self._stdout: list[str] = []
+        self.headers = headers  # of CSV outputs: "en" or "zh" (--headers)
+        self.encoding = "utf-8-sig" if bom else "utf-8"  # of CSV outputs (--bom)
 
     def text(self, path: str | None, text: str) -> None:
         """Text (a JSON record) to a file, or to standard output once every file is in place."""
@@ -75,14 +77,21 @@ class _Outputs:
             self.file(path).write_text(text, encoding="utf-8")
 
     def rows(
-        self, path: str, rows: list[dict[str, Any]], fields: Sequence[str] | None = None
+        self,
+        path: str,
+        rows: list[dict[str, Any]],
+        fields: Sequence[str] | None = None,
+        zh: dict[str, str] | None = None,
     ) -> None:
-        """Rows as UTF-8 CSV, the header even when there are no rows."""
+        """Rows as CSV, the header even when there are no rows (``--headers``, ``--bom``;
+        ``zh`` names Chinese headers this table needs beyond the shared vocabulary)."""
         header = list(rows[0]) if rows else list(fields or ())
-        with open(self.file(path), "w", encoding="utf-8", newline="") as fh:
+        with open(self.file(path), "w", encoding=self.encoding, newline="") as fh:
             if header:
                 w = csv.DictWriter(fh, fieldnames=header)
-                w.writeheader()
+                w.writerow(
+                    dict(zip(header, _tables.header_row(header, self.headers, zh), strict=True))
+                )
                 for r in rows:
                     w.writerow(
                         {
@@ -90,6 +99,10 @@ class _Outputs:
                             for k, v in r.items()
                         }
                     )
+
+    def table(self, path: str, write: Callable[..., None], *args: Any) -> None:
+        """A library table's ``to_csv`` (``write``) into ``path``, with ``--headers``, ``--bom``."""
+        write(self.file(path), *args, encoding=self.encoding, headers=self.headers)
 
     def file(self, path: str | None) -> pathlib.Path:
         """The temporary to write for ``path`` (for the library's own ``to_csv`` writers)."""
@@ -126,7 +139,12 @@ def _writes(
     def wrap(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
         @functools.wraps(command)
         def run(args: argparse.Namespace) -> int:
-            with _Outputs(*(getattr(args, n, None) for n in names)) as args.outputs:
+            outputs = _Outputs(
+                *(getattr(args, n, None) for n in names),
+                headers=getattr(args, "headers", "en"),
+                bom=getattr(args, "bom", False),
+            )
+            with outputs as args.outputs:
                 return command(args)
 
         return run
@@ -419,7 +437,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
     from randcheck.calendar import WorkCalendar
-    from randcheck.deadlines import WorkdaysAfter, due_dates
+    from randcheck.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
     from randcheck.loaders import load_events
 
     cal = WorkCalendar.default()
@@ -453,7 +471,9 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
             for i, (r, d) in enumerate(zip(rows, result.due.tolist(), strict=True))
         ]
         if args.out:
-            args.outputs.rows(args.out, out, [*(rows[0] if rows else [event]), "due", "status"])
+            args.outputs.rows(
+                args.out, out, [*(rows[0] if rows else [event]), "due", "status"], STATUS_HEADER
+            )
         else:
             for r in out:
                 print(json.dumps(r, ensure_ascii=False))
@@ -526,7 +546,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     _warn_uncommitted(receipt.warnings)
     args.outputs.text(args.out, receipt.to_json())
     if args.visits:
-        batch.visits.to_csv(args.outputs.file(args.visits))
+        args.outputs.table(args.visits, batch.visits.to_csv)
     b = batch.burden()
     _progress(f"{b.visits_unmerged} item checks merged into {b.visits} visits")
     return 0
@@ -593,27 +613,21 @@ def _cmd_match(args: argparse.Namespace) -> int:
     )
     _progress(f"matching {len(officers)} officers to {len(visits)} visits")
     a = match_officers(
-        visits, officers, conflicts=conflicts, rules=rules, seed=args.seed, key_label=args.key_label
+        visits,
+        officers,
+        conflicts=conflicts,
+        rules=rules,
+        seed=args.seed,
+        key_label=args.key_label,
+        progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
     )
     # Teams as the bureau publishes them: who (name, unit, department), not only the ids.
-    members = officers.row_of([r["officer_id"] for r in a.to_rows()])
-    units, departments = officers.unit.labels(), officers.department.labels()
-    rows = [
-        {
-            "credit_code": r["credit_code"],
-            "officer_id": r["officer_id"],
-            "name": str(officers.name[k]),
-            "unit": str(units[k]),
-            "department": str(departments[k]),
-            "role": r["role"],
-        }
-        for r, k in zip(a.to_rows(), members.tolist(), strict=True)
-    ]
     if args.out:
-        args.outputs.rows(args.out, rows)
+        args.outputs.table(args.out, a.to_csv, officers)
     else:
-        for r in rows:
-            print(json.dumps(r, ensure_ascii=False))
+        cols = a.to_columns(officers)
+        for k in range(len(cols["officer_id"])):
+            print(json.dumps({n: v[k] for n, v in cols.items()}, ensure_ascii=False))
     if args.recusals:
         args.outputs.rows(
             args.recusals,
@@ -638,7 +652,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
     print(figures.summary())
     if args.out:
-        args.outputs.rows(args.out, [dict(r) for r in figures.to_rows()])
+        args.outputs.table(args.out, figures.to_csv)
     return 0
 
 
@@ -686,6 +700,20 @@ def build_parser() -> argparse.ArgumentParser:
             default="utf-8-sig",
             help="text encoding of the input files (default UTF-8 with or without BOM; "
             "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
+        )
+
+    def table_out_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--headers",
+            choices=("en", "zh"),
+            default="en",
+            help="headers of the CSV outputs: English column names (default) or Chinese "
+            "(统一社会信用代码, 入样概率, 到期日 …; the ones randcheck's readers accept)",
+        )
+        p.add_argument(
+            "--bom",
+            action="store_true",
+            help="write CSV outputs as UTF-8 with a BOM, so that Excel shows Chinese text",
         )
 
     def sheet_arg(p: argparse.ArgumentParser) -> None:
@@ -765,6 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument(
         "--workers", type=int, default=1, help="processes that hash (default 1; at most the cores)"
     )
+    table_out_args(dr)
     dr.set_defaults(run=_cmd_draw)
 
     v = sub.add_parser("verify", help="recompute a draw or batch from its receipt, or an archive")
@@ -804,6 +833,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="register a year's holiday schedule (TOML/JSON; repeatable)",
     )
     dl.add_argument("--out", help="write due dates CSV here (default: JSON lines on stdout)")
+    table_out_args(dl)
     dl.set_defaults(run=_cmd_deadline)
 
     b = sub.add_parser("batch", help="draw several items and merge them into visits")
@@ -839,6 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--drawn-by", help="who draws, for the record")
     b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
     b.add_argument("--visits", help="write the visits as CSV here")
+    table_out_args(b)
     b.set_defaults(run=_cmd_batch)
 
     m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
@@ -872,6 +903,7 @@ def build_parser() -> argparse.ArgumentParser:
     sheet_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
+    table_out_args(m)
     m.set_defaults(run=_cmd_match)
 
     r = sub.add_parser("report", help="the year-end figures from results")
@@ -880,6 +912,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int, help="the year to report")
     r.add_argument("--as-of", help="count as of this date (default: end of the year)")
     r.add_argument("--out", help="write the figures as a tidy CSV here")
+    table_out_args(r)
     r.set_defaults(run=_cmd_report)
     return parser
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import os
 from collections.abc import Mapping
 from typing import Any, Final, Protocol, TypeAlias
 
@@ -28,6 +29,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from randcheck import _tables
 from randcheck.calendar import (
     DateLike,
     ProvisionalCalendar,
@@ -560,6 +562,10 @@ class Deadline:
         return f"{self.date.isoformat()} (provisional: no holiday schedule for {years})"
 
 
+#: The Chinese header of a due-date status column (not the 登记状态 of a directory).
+STATUS_HEADER: Final = {"status": "期限状态"}
+
+
 @attrs.frozen(eq=False)
 class DueDates:
     """Due dates and status of a batch, as of a date; one element per row.
@@ -604,6 +610,52 @@ class DueDates:
         """How many rows have each status (every status listed, zeros included)."""
         c = np.bincount(self.status.astype(np.intp), minlength=len(Status))
         return {s: int(c[s]) for s in Status}
+
+    # ------------------------------------------------------------------ tables out
+    def to_columns(self, language: str = "en") -> dict[str, NDArray[Any]]:
+        """Columns ``due`` (``datetime64[D]``), ``status`` (its label in ``language``,
+        ``"en"`` or ``"zh"``) and ``provisional``, one row per event row.
+
+        Examples
+        --------
+        >>> from randcheck import RESULT_PUBLICATION
+        >>> d = due_dates(RESULT_PUBLICATION, {"inspection_end": ["2025-09-26"]},
+        ...               as_of="2025-10-09")
+        >>> d.to_columns("zh")["status"].tolist()
+        ['未到期']
+        """
+        return {
+            "due": self.due,
+            "status": self.labels(language),
+            "provisional": self.provisional,
+        }
+
+    def to_frame(self, language: str = "en") -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(language))
+
+    def to_arrow(self, language: str = "en") -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(language))
+
+    def to_excel(self, path: str | os.PathLike[str], language: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
+        _tables.excel(path, self.to_columns(language))
+
+    def to_csv(
+        self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"
+    ) -> None:
+        """The columns as CSV; ``encoding="utf-8-sig"`` for Excel. ``headers="zh"`` writes
+        Chinese headers and the status in Chinese (已公示, 逾期未公示 …)."""
+        _tables.write_csv(
+            path, self.to_columns(headers), encoding=encoding, headers=headers, zh=STATUS_HEADER
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the rule, the date and the count per status, then the first rows."""
+        counts = ", ".join(f"{s.label} {n:,}" for s, n in self.counts().items() if n)
+        title = f"DueDates: {len(self):,} rows, {self.rule}, as of {self.as_of} ({counts})"
+        return _tables.preview_html(title, self.to_columns(), len(self))
 
 
 def _column(events: SupportsColumns, name: str, rule: Rule) -> NDArray[Any]:

@@ -48,11 +48,13 @@ if TYPE_CHECKING:
     from randcheck.roster import TargetRoster
 
 __all__ = [
+    "CJK_FONTS",
     "COVERAGE_GOAL",
     "Estimate",
     "Estimates",
     "Figure",
     "YearFigures",
+    "cjk_font",
     "estimate_prevalence",
     "year_figures",
 ]
@@ -122,7 +124,19 @@ def cjk_font() -> str | None:
     """The family name of an installed font with Chinese glyphs (see :data:`CJK_FONTS`).
 
     Looks in matplotlib's font list, then among the system's font files (a font installed after
-    matplotlib built its cache is added). ``None`` if there is none (or no matplotlib).
+    matplotlib built its cache is added). ``None`` if there is none (or no matplotlib). The
+    plots of randcheck use it for their Chinese labels and warn once, saying how to install one
+    (``apt-get install fonts-noto-cjk`` …), when there is none.
+
+    Examples
+    --------
+    Use it for your own matplotlib figures of county data:
+
+    >>> import matplotlib
+    >>> from randcheck.figures import cjk_font
+    >>> fonts = [cjk_font() or "DejaVu Sans", "DejaVu Sans"]
+    >>> with matplotlib.rc_context({"font.family": fonts}):
+    ...     pass  # draw the figure here
     """
     try:
         from matplotlib import font_manager
@@ -288,6 +302,16 @@ class YearFigures:
     def to_frame(self) -> Any:
         """The tidy table as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
         return _frame(self.to_columns())
+
+    def to_arrow(self) -> Any:
+        """The tidy table as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns())
+
+    def to_csv(
+        self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"
+    ) -> None:
+        """The tidy table as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"``."""
+        _tables.write_csv(path, self.to_columns(), encoding=encoding, headers=headers)
 
     def _repr_html_(self) -> str:
         """Jupyter's preview: a title, then the first rows of :meth:`to_columns`."""

@@ -48,7 +48,6 @@ and the merge from it and the roster.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -62,7 +61,6 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck import _tables
-from randcheck._files import atomic_path
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
 from randcheck.models import Item
@@ -425,8 +423,13 @@ class VisitTable:
         """The visits as a JSON array (UTF-8 characters kept), in visit order."""
         return json.dumps(self.to_rows(), ensure_ascii=False, indent=1)
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write the visits as UTF-8 CSV (lists joined by ``;``); written whole or not at all."""
+    def to_csv(
+        self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"
+    ) -> None:
+        """Write the visits as CSV (lists joined by ``;``); written whole or not at all.
+
+        ``encoding="utf-8-sig"`` adds a BOM for Excel; ``headers="zh"`` writes Chinese headers.
+        """
         fields = [
             "credit_code",
             "items",
@@ -436,13 +439,14 @@ class VisitTable:
             "area",
             "team_size",
         ]
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(fields)
-            for row in self.to_rows():
-                w.writerow(
-                    [";".join(row[f]) if isinstance(row[f], list) else row[f] for f in fields]
-                )
+        rows = self.to_rows()
+        _tables.write_csv(
+            path,
+            _tables.columns_of_rows(rows, fields),
+            encoding=encoding,
+            headers=headers,
+            zh={"skills": "所需专长"},  # the skills a visit needs, not an officer's 专长
+        )
 
     def due_dates(
         self, inspection_end: Any, *, as_of: Any, done: Any = None, calendar: Any = None
@@ -849,6 +853,20 @@ class Batch:
     def burden(self) -> Burden:
         """See :meth:`VisitTable.burden`."""
         return self.visits.burden()
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the items and how many checks merged into visits, then the first
+        visits."""
+        b = self.burden()
+        kind = "official" if self.receipt.verifiable else "simulation"
+        title = (
+            f"Batch: {len(self.items)} items ({kind}), {b.visits_unmerged:,} item checks merged "
+            f"into {b.visits:,} visits"
+        )
+        rows = self.visits.to_rows()
+        return _tables.preview_html(
+            title, _tables.columns_of_rows(rows, list(rows[0]) if rows else []), len(rows)
+        )
 
 
 # ------------------------------------------------------------------------------ drawing

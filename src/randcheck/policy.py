@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck import _tables
+from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import PlanError
 from randcheck.figures import COVERAGE_GOAL, _cjk_rc
 from randcheck.models import INACTIVE_STATUSES
@@ -298,6 +299,7 @@ def simulate_policy(
     rng: Any = None,
     budget: float | None = None,
     active_only: bool = True,
+    progress: ProgressArg = None,
 ) -> PolicySimulation:
     """Simulate ``years`` years of each design and record findings, coverage and burden.
 
@@ -324,6 +326,10 @@ def simulate_policy(
         within it.
     active_only : bool
         Coverage and burden count enterprises that are not 注销, 吊销, 撤销 or 迁出.
+    progress : bool or callable, optional
+        ``True`` for a tqdm bar (when tqdm is installed), or a callable
+        ``progress(done, total)`` called after each simulated year with the years simulated
+        so far over every design (``total = years × len(designs)``).
 
     Returns
     -------
@@ -362,43 +368,48 @@ def simulate_policy(
     by_class: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
     expected: dict[str, dict[str, float]] = {}
     seen = np.zeros(len(roster), dtype=bool)
-    for name, design in designs.items():
-        plans = _as_plans(name, design)
-        pis = [inclusion_probabilities(roster, pl) for pl in plans]
-        none = np.ones(len(roster))
-        for pi in pis:
-            none *= 1.0 - pi
-        reach = 1.0 - none
-        e_visits = float(sum(pi.sum() for pi in pis))
-        e_find = float((reach * p).sum())
-        expected[name] = {
-            "findings": e_find,
-            "coverage": float(reach[frame].sum() / n_frame),
-            "visits": e_visits,
-            "burden": e_visits / n_frame,
-            "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
-        }
-        out = {m: np.zeros(years) for m in MEASURES}
-        cv = np.zeros((years, k))
-        cf = np.zeros((years, k))
-        for y in range(years):
-            drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).rows for pl in plans]
-            rows = drawn[0] if len(drawn) == 1 else np.unique(np.concatenate(drawn))
-            seen[rows] = True
-            violates = gen.random(rows.shape[0]) < p[rows]
-            hit = rows[violates]
-            nv = sum(r.shape[0] for r in drawn)
-            out["findings"][y] = hit.shape[0]
-            out["coverage"][y] = int(frame[rows].sum()) / n_frame
-            out["visits"][y] = nv
-            out["burden"][y] = nv / n_frame
-            out["finding_rate"][y] = hit.shape[0] / rows.shape[0] if rows.shape[0] else math.nan
-            for r in drawn:
-                cv[y] += np.bincount(cls[r], minlength=k)
-            cf[y] = np.bincount(cls[hit], minlength=k)
-            seen[rows] = False
-        values[name] = out
-        by_class[name] = {"visits": cv, "findings": cf}
+    report = Reporter(progress, int(years) * len(designs), "simulated years", unit="years")
+    try:
+        for name, design in designs.items():
+            plans = _as_plans(name, design)
+            pis = [inclusion_probabilities(roster, pl) for pl in plans]
+            none = np.ones(len(roster))
+            for pi in pis:
+                none *= 1.0 - pi
+            reach = 1.0 - none
+            e_visits = float(sum(pi.sum() for pi in pis))
+            e_find = float((reach * p).sum())
+            expected[name] = {
+                "findings": e_find,
+                "coverage": float(reach[frame].sum() / n_frame),
+                "visits": e_visits,
+                "burden": e_visits / n_frame,
+                "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
+            }
+            out = {m: np.zeros(years) for m in MEASURES}
+            cv = np.zeros((years, k))
+            cf = np.zeros((years, k))
+            for y in range(years):
+                drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).rows for pl in plans]
+                rows = drawn[0] if len(drawn) == 1 else np.unique(np.concatenate(drawn))
+                seen[rows] = True
+                violates = gen.random(rows.shape[0]) < p[rows]
+                hit = rows[violates]
+                nv = sum(r.shape[0] for r in drawn)
+                out["findings"][y] = hit.shape[0]
+                out["coverage"][y] = int(frame[rows].sum()) / n_frame
+                out["visits"][y] = nv
+                out["burden"][y] = nv / n_frame
+                out["finding_rate"][y] = hit.shape[0] / rows.shape[0] if rows.shape[0] else math.nan
+                for r in drawn:
+                    cv[y] += np.bincount(cls[r], minlength=k)
+                cf[y] = np.bincount(cls[hit], minlength=k)
+                seen[rows] = False
+                report.advance(1)
+            values[name] = out
+            by_class[name] = {"visits": cv, "findings": cf}
+    finally:
+        report.close()
     return PolicySimulation(tuple(designs), values, by_class, expected, class_sizes, budget)
 
 

@@ -43,7 +43,6 @@ import numpy.typing as npt
 
 from randcheck import _excel, _tables, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
-from randcheck._files import atomic_path
 from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
 from randcheck.problems import MAX_PROBLEMS, Collector
@@ -1138,9 +1137,17 @@ class ResultTable:
         """The results as a JSON array (UTF-8 characters kept); :meth:`from_json` reads it."""
         return json.dumps(self.to_rows(), ensure_ascii=False, indent=indent)
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write UTF-8 CSV with a header; written whole or not at all."""
-        _write_csv(path, _FIELDS, self.to_columns())
+    def to_csv(
+        self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"
+    ) -> None:
+        """Write CSV with a header row; written whole or not at all.
+
+        ``encoding="utf-8-sig"`` adds a BOM for Excel, ``"gb18030"`` suits county systems;
+        ``headers="zh"`` writes the Chinese headers (the first of each in
+        :data:`RESULT_HEADERS`), which :meth:`from_csv` reads back.
+        """
+        cols = self.to_columns()
+        _tables.write_csv(path, {f: cols[f] for f in _FIELDS}, encoding=encoding, headers=headers)
 
 
 def _joined(bits: npt.NDArray[Any], vocabulary: Sequence[str]) -> npt.NDArray[Any]:
@@ -1238,24 +1245,6 @@ def _drawn_date(text: str) -> dt.date | None:
         return None
 
 
-def _write_csv(
-    path: str | os.PathLike[str], fields: Sequence[str], cols: Mapping[str, npt.NDArray[Any]]
-) -> None:
-    text = {
-        f: (
-            [("" if s == "NaT" else s) for s in np.datetime_as_string(cols[f]).tolist()]
-            if cols[f].dtype.kind == "M"
-            else [str(v) for v in cols[f].tolist()]
-        )
-        for f in fields
-    }
-    n = len(next(iter(text.values()))) if text else 0
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(fields)
-        w.writerows([text[f][i] for f in fields] for i in range(n))
-
-
 # ----------------------------------------------------------------------------- publication
 @attrs.frozen(eq=False)
 class PublicationTable:
@@ -1346,8 +1335,9 @@ class PublicationTable:
             self.rule,
         )
 
-    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
-        """The public fields as columns (dates as ``datetime64[D]``, status as text)."""
+    def to_columns(self, language: str = "en") -> dict[str, npt.NDArray[Any]]:
+        """The public fields as columns (dates as ``datetime64[D]``, status as text in
+        ``language``: ``"en"`` or ``"zh"``)."""
         r = self.results
         n = len(r)
         item = r.item
@@ -1357,7 +1347,8 @@ class PublicationTable:
             if n
             else np.zeros(0, dtype=STRING)
         )
-        labels = np.array([s.label for s in Status], dtype=STRING)
+        _tables.check_headers(language)
+        labels = np.array([s.label if language == "en" else s.zh for s in Status], dtype=STRING)
         names = np.full(n, "", dtype=STRING)
         if self.roster is not None and self.roster_rows is not None:
             found = self.roster_rows >= 0
@@ -1400,9 +1391,22 @@ class PublicationTable:
                 out[k] = v.tolist()
         return [{k: out[k][i] for k in PUBLIC_FIELDS} for i in range(len(self))]
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write the public fields as UTF-8 CSV; written whole or not at all."""
-        _write_csv(path, PUBLIC_FIELDS, self.to_columns())
+    def to_csv(
+        self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"
+    ) -> None:
+        """Write the public fields as CSV; written whole or not at all.
+
+        ``encoding="utf-8-sig"`` adds a BOM for Excel; ``headers="zh"`` writes Chinese headers
+        and the status in Chinese.
+        """
+        cols = self.to_columns(headers)
+        _tables.write_csv(
+            path,
+            {f: cols[f] for f in PUBLIC_FIELDS},
+            encoding=encoding,
+            headers=headers,
+            zh={"status": "公示状态"},
+        )
 
 
 # The last roster joined on, with its sorted keys: year figures, publication records and

@@ -23,6 +23,7 @@ caller's arrays are never modified.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gc
@@ -441,11 +442,36 @@ def _factorize_fixed(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], A
             k *= np.uint64(0x9E3779B97F4A7C15)
             k ^= w[:, j]
         key[start : start + step] = k
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv, first = _factorize_keys(key)
     uniq = arr[first]
     if words > 1 and not np.array_equal(uniq[inv], arr):  # pragma: no cover - hash collision
         uniq, inv = np.unique(arr, return_inverse=True)
     return inv.astype(np.intp).reshape(n), uniq
+
+
+def _factorize_keys(
+    key: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The index of each key among the sorted distinct keys, and each distinct key's first row.
+
+    The same as ``np.unique(key, return_index=True, return_inverse=True)`` without its stable
+    sort of every row: a directory column (a risk class, a status, an area) has a few distinct
+    values (at most 64 here), which its first 4,096 rows nearly always show; they are looked up
+    by binary search, and only when a key is not among them are all keys sorted.
+    """
+    distinct = np.unique(key[:4096])
+    if distinct.size <= 64:
+        inv = np.searchsorted(distinct, key)
+        np.minimum(inv, distinct.size - 1, out=inv)
+        few = bool((distinct[inv] == key).all())
+    else:
+        few = False
+    if not few:
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        return inv.astype(np.intp, copy=False).reshape(key.shape[0]), first
+    # Each distinct key's first row: one pass per key, cheaper than a sort for a few keys.
+    first = np.array([int(np.argmax(inv == k)) for k in range(distinct.size)], dtype=np.intp)
+    return inv.astype(np.intp, copy=False), first
 
 
 def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], list[Any]]:
@@ -1155,32 +1181,77 @@ class _Pieces:
         del buf
 
 
-def _read_file(path: str | os.PathLike[str], encoding: str, source: str | None) -> bytes:
-    """The file's bytes as UTF-8 without a BOM; a BOM decides the encoding, else ``encoding``."""
+#: Encodings whose multi-byte characters never hold a byte below 0x30, so that commas, quotes
+#: and line breaks are found in the raw bytes, as in UTF-8 (see :func:`_split_csv`).
+_ASCII_SAFE = frozenset({"gb18030", "gbk", "gb2312"})
+
+
+def _read_file(
+    path: str | os.PathLike[str], encoding: str, source: str | None
+) -> tuple[bytes, str]:
+    """The file's bytes and their encoding: ``"utf-8"`` (without a BOM), or a GBK family
+    encoding of :data:`_ASCII_SAFE`, left to :func:`_split_csv` to decode field by field.
+
+    A BOM decides the encoding, else ``encoding``.
+    """
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
         raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
+    name, skip = _textio.detect(data, encoding)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        codec = ""  # to_utf8 names the unknown encoding
+    if not skip and codec in _ASCII_SAFE:
+        return data, codec
+    return _textio.to_utf8(data, encoding, _fail_at(source)), "utf-8"
 
+
+def _fail_at(source: str | None) -> Callable[[str, int], RosterError]:
     def fail(message: str, row: int) -> RosterError:
         return RosterError(message, source=source, row=row or None)
 
-    return _textio.to_utf8(data, encoding, fail)
+    return fail
+
+
+def _to_utf8_column(col: np.ndarray[Any, Any], encoding: str) -> np.ndarray[Any, Any]:
+    """A column of raw ``S`` fields in ``encoding`` as UTF-8 ``S`` fields (raises
+    ``UnicodeDecodeError``). ASCII columns are returned as they are; a column of a few distinct
+    values decodes those; any other joins its fields with line breaks (no field holds one on
+    this path) and decodes them in one call."""
+    if col.dtype.kind != "S" or not col.size or not (col.view(np.uint8) >= 0x80).any():
+        return col
+    if np.unique(col[:4096]).size <= 64:
+        inv, uniq = _factorize_fixed(col)
+        utf8 = np.array([u.decode(encoding).encode("utf-8") for u in uniq.tolist()])
+        return utf8[inv]
+    text = b"\n".join(col.tolist()).decode(encoding)
+    return np.array(text.encode("utf-8").split(b"\n"))
 
 
 def _split_csv(
-    data: bytes, delimiter: str, source: str | None
+    data: bytes, delimiter: str, source: str | None, encoding: str = "utf-8"
 ) -> tuple[list[str], list[np.ndarray[Any, Any]], npt.NDArray[np.intp] | None, bool]:
-    """Split UTF-8 CSV bytes into the header and one array per column.
+    """Split CSV bytes (UTF-8, or ``encoding`` of :data:`_ASCII_SAFE`) into the header and one
+    array per column.
 
     Returns the header, the columns (raw UTF-8 ``S`` arrays on the fast path, strings otherwise),
     the 1-based row number of each data row when blank lines were skipped (else ``None``: rows
     2, 3, …), and whether the columns are known to hold no NUL.
 
     Files without a double quote are split by numpy on the raw bytes, with no Python work per
-    row; files with quoting go through the standard :mod:`csv` module.
+    row; files with quoting go through the standard :mod:`csv` module. A GBK/GB18030 file takes
+    the same fast path: no byte of a multi-byte character is below 0x30, so the separators and
+    line breaks are where they are in UTF-8, and each column is decoded on its own (a column of
+    ASCII, such as the credit codes, not at all) instead of the whole file.
     """
+    if encoding != "utf-8" and (
+        b'"' in data or b"\r" in data or not delimiter.isascii() or b"\x00" in data
+    ):
+        data = _textio.to_utf8(data, encoding, _fail_at(source))
+        encoding = "utf-8"
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise RosterError(
             f"the delimiter must be one character other than a quote or a line "
@@ -1201,7 +1272,11 @@ def _split_csv(
     newlines = np.flatnonzero(buf == 10)
     ends = newlines if buf[-1] == 10 else np.append(newlines, buf.size)
     starts = np.concatenate(([0], ends[:-1] + 1))
-    header = data[: ends[0]].decode("utf-8").split(delimiter)
+    try:
+        header = data[: ends[0]].decode(encoding).split(delimiter)
+    except UnicodeDecodeError:
+        _textio.to_utf8(data, encoding, _fail_at(source))  # raises, naming the row
+        raise RosterError(f"is not {encoding} text", source=source, row=1) from None
     if header == [""]:
         raise RosterError("the header row is empty", source=source, row=1)
     width = len(header)
@@ -1227,7 +1302,15 @@ def _split_csv(
     for j in range(width):
         first = starts[lines] if j == 0 else fields[:, j - 1] + 1
         last = fields[:, j] if j < width - 1 else ends[lines]
-        columns.append(_gather(data, buf, first, last))
+        column = _gather(data, buf, first, last, encoding)
+        if encoding != "utf-8":
+            try:
+                column = _to_utf8_column(column, encoding)
+            except UnicodeDecodeError:
+                # Decoding the whole file names the row of the bad bytes.
+                _textio.to_utf8(data, encoding, _fail_at(source))
+                raise RosterError(f"is not {encoding} text", source=source) from None
+        columns.append(column)
     return header, columns, (lines + 1 if blank.any() else None), True
 
 
@@ -1242,8 +1325,10 @@ def _gather(
     buf: npt.NDArray[np.uint8],
     first: npt.NDArray[np.intp],
     last: npt.NDArray[np.intp],
+    encoding: str = "utf-8",
 ) -> np.ndarray[Any, Any]:
-    """Fields ``data[first[i]:last[i]]`` as a fixed-width ``S`` array, built by numpy."""
+    """Fields ``data[first[i]:last[i]]`` as a fixed-width ``S`` array, built by numpy (as
+    strings, decoded from ``encoding``, when a few very long values would make it huge)."""
     n = first.size
     lengths = last - first
     width = int(lengths.max()) if n else 0
@@ -1251,7 +1336,10 @@ def _gather(
         return np.zeros(n, dtype="S1")
     if n * width > 4 * buf.size + (1 << 24):  # a few very long values: avoid a huge matrix
         return np.array(
-            [data[a:b].decode("utf-8") for a, b in zip(first.tolist(), last.tolist(), strict=True)],
+            [
+                data[a:b].decode(encoding)
+                for a, b in zip(first.tolist(), last.tolist(), strict=True)
+            ],
             dtype=STRING,
         )
     out = np.empty((n, width), dtype=np.uint8)
@@ -1747,8 +1835,9 @@ class _Roster:
                     f"holds text that is not Unicode ({exc.reason})", source=source
                 ) from None
             del text
+            codec = "utf-8"
         else:
-            data = _read_file(path, encoding, source)
+            data, codec = _read_file(path, encoding, source)
         box = [data]  # handed over, so that the file's bytes are freed once split
         del data
         return cls._from_csv_data(
@@ -1759,6 +1848,7 @@ class _Roster:
             unknown_columns=unknown_columns,
             extra=extra,
             delimiter=delimiter,
+            encoding=codec,
         )
 
     @classmethod
@@ -1808,12 +1898,13 @@ class _Roster:
         unknown_columns: str,
         extra: Iterable[str] | None,
         delimiter: str = ",",
+        encoding: str = "utf-8",
     ) -> Self:
         data = box.pop()
         # Split on newlines without quoting, no field holds a line break; a tab only if the
         # file has one. Knowing it saves three searches over every text column.
         absent = "" if b"\t" in data else "\t"
-        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source)
+        header, raw_columns, row_numbers, nul_free = _split_csv(data, delimiter, source, encoding)
         if not _quoted_path(data, delimiter):
             absent += "\n\r"
         del data
@@ -2108,7 +2199,8 @@ class _Roster:
         Parameters
         ----------
         workers : int
-            Processes that hash the buckets (default 1); never more than the cores available.
+            Processes that hash the buckets (default 1); never more than the cores available,
+            and one for a roster under 500,000 rows (processes would cost more than they save).
         progress : bool or callable, optional
             ``True`` for a tqdm bar (when tqdm is installed), or a callable
             ``progress(done, total)`` called with the rows hashed so far.
@@ -2126,6 +2218,8 @@ class _Roster:
         """
         if workers < 1 or int(workers) != workers:
             raise ValueError(f"workers = {workers!r} must be a whole number ≥ 1")
+        if self._n < _PARALLEL_MIN_ROWS:
+            workers = 1  # starting processes would cost more than it saves
         jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
         report = Reporter(progress, self._n, "fingerprint")
         try:
@@ -2142,6 +2236,7 @@ class _Roster:
 _BUCKET_BITS = 8
 _BUCKETS = 1 << _BUCKET_BITS
 _BUCKET_SORT_MIN = 1 << 20  # from this many rows, sort bucket by bucket (in cache)
+_PARALLEL_MIN_ROWS = 500_000  # below this, digest(workers=) hashes in this process
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -2164,9 +2259,28 @@ def id_keys(ids: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
     words = -(-width // 8)
+    last = width - 8 * (words - 1)  # bytes in the last piece
+    flat = np.ascontiguousarray(raw).view(np.uint8).reshape(n, width)
+    if last in (1, 2, 4, 8) and bool((flat[:, width - 1] != 0).all()):
+        # Every id fills the width (its last byte is not NUL): read the pieces in place, the
+        # last one zero-padded by reading it as a narrower integer.
+        pieces = np.dtype(
+            {
+                "names": [f"w{j}" for j in range(words)],
+                "formats": ["<u8"] * (words - 1) + [f"<u{last}"],
+                "offsets": [8 * j for j in range(words)],
+                "itemsize": width,
+            }
+        )
+        view = np.ascontiguousarray(raw).view(pieces)
+        h = np.full(n, width, dtype=np.uint64)
+        for j in range(words):
+            h ^= view[f"w{j}"].astype(np.uint64)
+            _mix(h)
+        return h
     mat = np.zeros((n, words * 8), dtype=np.uint8)
     if width:
-        mat[:, :width] = np.ascontiguousarray(raw).view(np.uint8).reshape(n, width)
+        mat[:, :width] = flat
     lengths = np.strings.str_len(raw).astype(np.uint64)
     h = lengths.copy()
     full = bool((lengths == width).all())
@@ -2180,6 +2294,28 @@ def id_keys(ids: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
             mixed = _mix(h ^ w)
             h = np.where(active, mixed, h)
     return h
+
+
+def _key_order(keys: npt.NDArray[np.uint64], skip: int = 0) -> npt.NDArray[np.intp]:
+    """An argsort of 64-bit keys whose top ``skip`` bits are all equal, by one ``np.sort``.
+
+    The keys' next bits and each key's index are packed in one int64 (numpy sorts int64 by
+    SIMD, several times faster than ``argsort``); where two packed keys agree, the full keys
+    decide (a plain ``argsort``). Equal full keys keep no particular order.
+    """
+    n = keys.shape[0]
+    bits = max(1, (n - 1).bit_length())
+    if n < 2 or bits > 40:
+        return np.argsort(keys).astype(np.intp, copy=False)
+    top = (keys << np.uint64(skip)) >> np.uint64(bits + 1)  # below 2^(63 - bits)
+    packed = (top << np.uint64(bits)).view(np.int64)
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    prefix = packed >> bits
+    if (prefix[1:] == prefix[:-1]).any():  # a few bits decided nothing: sort exactly
+        return np.argsort(keys).astype(np.intp, copy=False)
+    packed &= (1 << bits) - 1
+    return packed.astype(np.intp, copy=False)
 
 
 def _canonical_order(
@@ -2196,14 +2332,14 @@ def _canonical_order(
     bounds = np.zeros(_BUCKETS + 1, dtype=np.intp)
     np.cumsum(counts, out=bounds[1:])
     if not (n >= _BUCKET_SORT_MIN if bucketed is None else bucketed):
-        order = np.argsort(keys).astype(np.intp, copy=False)
+        order = _key_order(keys)
     else:
         order = np.argsort(bucket, kind="stable").astype(np.intp, copy=False)  # a radix sort
         k = keys[order]
         for b in range(_BUCKETS):
             lo, hi = bounds[b], bounds[b + 1]
             if hi - lo > 1:
-                within = np.argsort(k[lo:hi])
+                within = _key_order(k[lo:hi], _BUCKET_BITS)
                 order[lo:hi] = order[lo:hi][within]
     sk = keys[order]
     ties = np.flatnonzero(sk[1:] == sk[:-1])

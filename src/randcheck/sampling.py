@@ -946,6 +946,17 @@ class Draw:
         """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
         _tables.excel(path, self.to_columns(roster))
 
+    def to_csv(
+        self,
+        path: str | os.PathLike[str],
+        roster: TargetRoster | None = None,
+        *,
+        encoding: str = "utf-8",
+        headers: str = "en",
+    ) -> None:
+        """The same columns as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"``."""
+        _tables.write_csv(path, self.to_columns(roster), encoding=encoding, headers=headers)
+
     def _repr_html_(self) -> str:
         """Jupyter's preview: the size and recipe, then the first drawn targets."""
         kind = "official draw" if self.receipt.verifiable else "simulation"

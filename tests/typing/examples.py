@@ -68,3 +68,16 @@ def draw_a_nation(path: str, plan: randcheck.SamplingPlan) -> randcheck.Receipt:
     randcheck.verify_parquet(by_parts.receipt, path, extra=["risk_score"])
     on_cluster: randcheck.Draw = randcheck.draw_dask([path], plan, seed=SEED, progress=True)
     return on_cluster.receipt
+
+
+def county_results(path: str, problems: str, out: str) -> randcheck.ResultTable | None:
+    """A GBK results file: every problem written for the register keeper, or the table out."""
+    try:
+        results = randcheck.ResultTable.from_csv(path, encoding="gb18030")
+    except randcheck.ResultError as exc:
+        report: randcheck.ProblemReport | None = exc.report
+        if report is not None:
+            report.to_csv(problems, headers="zh")
+        return None
+    results.to_csv(out, encoding="utf-8-sig", headers="zh")
+    return results
