@@ -100,6 +100,8 @@ from randcheck.models import (
     RiskClass,
     Target,
 )
+from randcheck.ondask import draw_dask, verify_dask
+from randcheck.outofcore import draw_parquet, verify_parquet
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -256,7 +258,9 @@ __all__ = [
     "credit_code_problem",
     "draw",
     "draw_batch",
+    "draw_dask",
     "draw_joint_task",
+    "draw_parquet",
     "draw_revisits",
     "due_dates",
     "estimate_prevalence",
@@ -284,7 +288,9 @@ __all__ = [
     "verify",
     "verify_archive",
     "verify_batch",
+    "verify_dask",
     "verify_matching",
+    "verify_parquet",
     "verify_revisits",
     "write_archive",
     "year_figures",

@@ -151,15 +151,26 @@ def batches_to_columns(
 
 
 def parquet_batches(
-    path: str | os.PathLike[str], columns: list[str] | None = None
+    path: str | os.PathLike[str],
+    columns: list[str] | None = None,
+    groups: Iterable[int] | None = None,
 ) -> Iterator[pa.Table]:
-    """A Parquet file's row groups, one table each."""
+    """A Parquet file's row groups (all, or ``groups``), one table each."""
     require_pyarrow()
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path) as fh:
-        for g in range(fh.num_row_groups):
+        for g in range(fh.num_row_groups) if groups is None else groups:
             yield fh.read_row_group(g, columns=columns)
+
+
+def parquet_group_rows(path: str | os.PathLike[str]) -> list[int]:
+    """The number of rows in each row group of a Parquet file (from its metadata)."""
+    require_pyarrow()
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    return [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
 
 
 def parquet_rows(path: str | os.PathLike[str]) -> int:

@@ -1737,6 +1737,37 @@ class _Roster:
             first += table.num_rows
 
     @classmethod
+    def _parquet_group(
+        cls,
+        path: str | os.PathLike[str],
+        group: int,
+        first_row: int,
+        mapping: Mapping[str, str] | None,
+        options: dict[str, Any],
+    ) -> Self:
+        """Row group ``group`` of a Parquet file as a roster, rows numbered from ``first_row``.
+
+        ``options["columns"]``, if given, keeps only those columns (canonical names, or the
+        file's own for extra columns): the others take their defaults.
+        """
+        options = dict(options)
+        wanted = options.pop("columns", None)
+        names = None
+        if wanted is not None:
+            renames = dict(mapping or {})
+            names = [
+                n
+                for n in _arrow.parquet_names(path)
+                if cls._canonical_name(renames.get(n, n)) in wanted
+            ]
+            if options.get("extra") is not None:
+                options["extra"] = [e for e in options["extra"] if e in wanted]
+        (table,) = _arrow.parquet_batches(path, columns=names, groups=[group])
+        return cls._from_batches(
+            [table], mapping, {**options, "_first_row": first_row}, os.fspath(path)
+        )
+
+    @classmethod
     def _from_batches(
         cls,
         batches: Iterable[Any],
@@ -2849,6 +2880,7 @@ class RosterDigest:
         self._covered = set(buckets)
         self._first, self._stop = buckets.start, buckets.stop
         self._parts: dict[int, list[_Part]] = {}
+        self._closed: dict[int, tuple[bytes, int]] = {}  # bucket -> (its digest, its rows)
 
     def _check_header(self, header: list[str]) -> None:
         if self.header is None:
@@ -2863,6 +2895,8 @@ class RosterDigest:
         """Add a part of the roster (a roster holding some of its rows)."""
         if not isinstance(rows, self.kind):
             raise TypeError(f"a {self.kind.__name__} is needed, got {type(rows).__name__}")
+        if self._closed:
+            raise ValueError("this accumulator is closed: its buckets are hashed already")
         self._check_header(rows._header())
         keys, order, bounds = rows._buckets()
         texts: dict[int, list[bytes]] = {}
@@ -2887,6 +2921,45 @@ class RosterDigest:
         self._stop = max(self._stop, other._stop)
         for b, parts in other._parts.items():
             self._parts.setdefault(b, []).extend(parts)
+        for b, closed in other._closed.items():
+            if b in self._closed:
+                raise ValueError(f"bucket {b} was closed in both accumulators")
+            self._closed[b] = closed
+
+    def split(self, parts: int) -> list[RosterDigest]:
+        """This accumulator's buckets as ``parts`` accumulators of consecutive bucket ranges.
+
+        Each holds the rows of its own buckets only (this one is left empty): they can be
+        stored or sent apart, merged with the same range from other parts of the roster, and
+        closed one range at a time (out of core, on a cluster).
+        """
+        if self._closed:
+            raise ValueError("this accumulator is closed: its buckets are hashed already")
+        cuts = np.linspace(self._first, self._stop, int(parts) + 1).astype(int).tolist()
+        out = []
+        for a, b in itertools.pairwise(cuts):
+            acc = RosterDigest(self.kind, buckets=range(a, b))  # type: ignore[arg-type]
+            acc.header = self.header
+            acc._parts = {k: self._parts.pop(k) for k in range(a, b) if k in self._parts}
+            out.append(acc)
+        return out
+
+    def close(self) -> None:
+        """Hash the buckets accumulated so far and drop their lines (then no more rows).
+
+        What is left is 32 bytes and a row count per bucket: an accumulator that has seen
+        every row of its buckets (one pass over the parts) can be closed, merged with others
+        and sealed with the memory of one pass, not of the whole roster's text.
+
+        Raises
+        ------
+        RosterError
+            If an id came in two parts.
+        """
+        for b in sorted(self._covered - set(self._closed)):
+            parts = self._parts.pop(b, [])
+            rows = sum(p[0].shape[0] for p in parts)
+            self._closed[b] = (hashlib.sha256(self._bucket_text(parts)).digest(), rows)
 
     def seal(self) -> str:
         """The digest of every row added; all 256 buckets must have been accumulated.
@@ -2906,6 +2979,13 @@ class RosterDigest:
         n = 0
         for b in range(_BUCKETS):
             parts = self._parts.get(b, [])
+            if b in self._closed:
+                if parts:
+                    raise ValueError(f"bucket {b} has rows added after it was closed")
+                digest, rows = self._closed[b]
+                n += rows
+                digests.append(digest)
+                continue
             n += sum(p[0].shape[0] for p in parts)
             digests.append(hashlib.sha256(self._bucket_text(parts)).digest())
         header = self.header or [c.name for c in self.kind.COLUMNS]
@@ -2951,6 +3031,7 @@ class RosterDigest:
                 for chunk in roster_kind._parquet_chunks(path, mapping, options):
                     acc.update(chunk)  # type: ignore[arg-type]
                     report.advance(len(chunk))
+                acc.close()  # only the pass's bucket digests are kept
                 if whole is None:
                     whole = acc
                 else:

@@ -77,9 +77,9 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import attrs
 import numpy as np
@@ -1046,7 +1046,53 @@ def _label_counts(cat: Categorical) -> dict[str, int]:
     return {c: int(n) for c, n in zip(cat.categories, counts, strict=False)}
 
 
-def _check_names(roster: TargetRoster, plan: SamplingPlan, seen: set[str]) -> None:
+class _Vocabulary(Protocol):
+    """What :func:`_check_names` asks of a roster (a whole one, or the parts of one merged)."""
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]: ...
+
+    def risk_counts(self) -> dict[str, int]: ...
+
+    def label_counts(self, field: str) -> dict[str, int]: ...
+
+    def tag_names(self) -> tuple[str, ...]: ...
+
+    def has_tag(self, tag: str) -> bool: ...
+
+
+@attrs.frozen
+class _RosterVocabulary:
+    """A roster's labels, counted only when a check asks for them."""
+
+    roster: TargetRoster
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        return self.roster.extra_columns
+
+    def risk_counts(self) -> dict[str, int]:
+        return self.roster.risk_counts()
+
+    def label_counts(self, field: str) -> dict[str, int]:
+        return _label_counts(getattr(self.roster, field))
+
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(self.roster.tags.names)
+
+    def has_tag(self, tag: str) -> bool:
+        return bool(self.roster.tags.mask_any([tag]).any())
+
+
+def _check_size_column(plan: SamplingPlan, extra_columns: tuple[str, ...]) -> None:
+    if plan.size_column is not None and plan.size_column not in extra_columns:
+        raise PlanError(
+            f"size_column {plan.size_column!r} is not a column of the roster; its own "
+            f"columns are {', '.join(map(repr, extra_columns)) or 'none'}"
+        )
+
+
+def _check_names(vocabulary: _Vocabulary, plan: SamplingPlan, seen: set[str]) -> None:
     """Raise if the plan names a risk class, label, tag or column the roster does not have.
 
     ``seen`` holds classes known to be present (the eligible ones); the roster is only
@@ -1058,7 +1104,7 @@ def _check_names(roster: TargetRoster, plan: SamplingPlan, seen: set[str]) -> No
         for letter, _ in t or ()
     }
     named |= {RiskClass.parse(c).value for c in plan.eligibility.risk_classes or ()}
-    present = dict.fromkeys(seen, 1) if named <= seen else roster.risk_counts()
+    present = dict.fromkeys(seen, 1) if named <= seen else vocabulary.risk_counts()
     tables = [
         ("rates", plan.rates),
         ("multipliers", plan.multipliers),
@@ -1079,14 +1125,14 @@ def _check_names(roster: TargetRoster, plan: SamplingPlan, seen: set[str]) -> No
                 f"eligibility.risk_classes names class {letter}, but the roster has no "
                 f"class-{letter} targets (it has {', '.join(present) or 'none'})"
             )
-    for field, wanted, cat in (
-        ("industries", el.industries, roster.industry),
-        ("areas", el.areas, roster.area),
-        ("statuses", el.statuses, roster.status),
+    for field, wanted, label in (
+        ("industries", el.industries, "industry"),
+        ("areas", el.areas, "area"),
+        ("statuses", el.statuses, "status"),
     ):
         if wanted is None:
             continue
-        counts = _label_counts(cat)
+        counts = vocabulary.label_counts(label)
         missing = [w for w in wanted if not counts.get(w)]
         if missing:
             raise PlanError(
@@ -1095,17 +1141,13 @@ def _check_names(roster: TargetRoster, plan: SamplingPlan, seen: set[str]) -> No
                 f"{', '.join(repr(c) for c, n in counts.items() if n)[:300]}"
             )
     if el.tags is not None:
-        missing = [t for t in el.tags if not roster.tags.mask_any([t]).any()]
+        missing = [t for t in el.tags if not vocabulary.has_tag(t)]
         if missing:
             raise PlanError(
                 f"eligibility.tags names {', '.join(map(repr, missing))}, which no target in "
-                f"the roster carries; its tags are {', '.join(map(repr, roster.tags.names))}"
+                f"the roster carries; its tags are {', '.join(map(repr, vocabulary.tag_names()))}"
             )
-    if plan.size_column is not None and plan.size_column not in roster.extra_columns:
-        raise PlanError(
-            f"size_column {plan.size_column!r} is not a column of the roster; its own "
-            f"columns are {', '.join(map(repr, roster.extra_columns)) or 'none'}"
-        )
+    _check_size_column(plan, vocabulary.extra_columns)
 
 
 def _eligible_rows(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.intp] | None:
@@ -1129,7 +1171,12 @@ def _eligible_rows(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.i
     return np.flatnonzero(m)
 
 
-def _build_design(roster: TargetRoster, plan: SamplingPlan, *, exact: bool) -> _Design:
+def _build_design(
+    roster: TargetRoster, plan: SamplingPlan, *, exact: bool, part: int | None = None
+) -> _Design:
+    """The design of ``roster``, or (``part``: the file row of its first row) of one part of a
+    roster: eligibility, strata, populations and exact score sums of its rows alone, without
+    the checks and expected sizes that need the whole roster (:mod:`randcheck._chunked`)."""
     rows = _eligible_rows(roster, plan)
     size = len(roster) if rows is None else int(rows.shape[0])
 
@@ -1182,15 +1229,20 @@ def _build_design(roster: TargetRoster, plan: SamplingPlan, *, exact: bool) -> _
     index_of = {k: i for i, k in enumerate(uniq_keys)}
     lookup = np.full(max(radix, 1), -1, dtype=np.intp)
     lookup[present] = [index_of[k] for k in keys]
-    _check_names(roster, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
+    if part is None:
+        _check_names(_RosterVocabulary(roster), plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
+    else:
+        _check_size_column(plan, roster.extra_columns)
     populations = [0] * len(uniq_keys)
     for c, k in zip(present.tolist(), keys, strict=True):
         populations[index_of[k]] += int(counts[c])
 
     design = _Design(rows, size, code, lookup, uniq_keys, populations, [], None, None, 0.0)
     if plan.within == "pps":
-        _scores(roster, plan, design, exact=exact, summed=summed)
-    design.expected = _expected_sizes(plan, uniq_keys, populations)
+        first_row = 1 if part is None else part
+        _scores(roster, plan, design, exact=exact, summed=summed, first_row=first_row)
+    if part is None:
+        design.expected = _expected_sizes(plan, uniq_keys, populations)
     return design
 
 
@@ -1227,10 +1279,12 @@ def _scores(
     *,
     exact: bool,
     summed: _ScoreSums | None = None,
+    first_row: int = 1,
 ) -> None:
     """Check the πps scores and set the design's ``scores``, ``score_max`` and ``score_sums``.
 
-    ``summed``: the scores' pass of a simulation, already made with the codes.
+    ``summed``: the scores' pass of a simulation, already made with the codes. ``first_row``:
+    the number, in the user's file, of the roster's first row (a part of a roster).
     """
     assert plan.size_column is not None
     column = roster.column(plan.size_column)
@@ -1257,7 +1311,7 @@ def _scores(
         row = int(design.roster_rows(np.array([pos]))[0])
         raise PlanError(
             f"size_column {plan.size_column!r}: every eligible target needs a finite score > 0; "
-            f"row {row + 1} ({roster.credit_code[row].decode()}) has {float(s[pos])!r}"
+            f"row {row + first_row} ({roster.credit_code[row].decode()}) has {float(s[pos])!r}"
             + (f" ({bad.size} such rows)" if bad.size > 1 else "")
         )
     design.scores = s
@@ -2090,6 +2144,29 @@ def draw(
     >>> verify(d.receipt, county.targets) is None
     True
     """
+    source, label, commitment, warnings = _settle(
+        plan, seed, rng, stream, commitment, source, roster_digest=roster.digest
+    )
+    return _draw(
+        roster, plan, source, label, workers, drawn_by, drawn_at, commitment, warnings, progress
+    )
+
+
+def _settle(
+    plan: SamplingPlan,
+    seed: str | None,
+    rng: Any,
+    stream: str | None,
+    commitment: Commitment | None,
+    source: HashSource | GeneratorSource | None,
+    *,
+    roster_digest: Callable[[], str] | None,
+) -> tuple[HashSource | GeneratorSource, str, Commitment | None, tuple[str, ...]]:
+    """The source, stream, commitment and warnings of a draw from :func:`draw`'s arguments.
+
+    ``roster_digest``: the roster's digest, to check against the commitment (``None``: the
+    caller checks it with :func:`_check_committed_roster` once it is known).
+    """
     if commitment is not None:
         if source is not None or rng is not None:
             raise PlanError(
@@ -2103,36 +2180,27 @@ def draw(
                 f"stream = {stream!r}: the commitment fixes the key path "
                 f"{list(commitment.path)}; leave stream out of a committed draw"
             )
-        digests = (roster.digest(), plan.digest())
-        if digests != (commitment.roster_digest, commitment.plan_digest):
-            raise PlanError(
-                "the commitment does not match this roster and plan: it was published for "
-                f"roster {commitment.roster_digest} and plan {commitment.plan_digest}; this "
-                f"draw has roster {digests[0]} and plan {digests[1]}"
-            )
+        if roster_digest is not None:
+            _check_committed_roster(commitment, roster_digest(), plan)
         canonical = commitment.rule.canonical(seed)
         *above, stream = commitment.path
-        source = HashSource.from_seed(canonical).at(above)
-        return _draw(
-            roster, plan, source, stream, workers, drawn_by, drawn_at, commitment, (), progress
-        )
+        return HashSource.from_seed(canonical).at(above), stream, commitment, ()
     if source is None:
         source = source_for(seed, rng)
     elif seed is not None or rng is not None:
         raise PlanError("give source= alone, or seed= or rng=, not both")
     warnings = (UNCOMMITTED_WARNING,) if source.verifiable else ()
-    return _draw(
-        roster,
-        plan,
-        source,
-        stream or LABEL_UNITS,
-        workers,
-        drawn_by,
-        drawn_at,
-        None,
-        warnings,
-        progress,
-    )
+    return source, stream or LABEL_UNITS, None, warnings
+
+
+def _check_committed_roster(commitment: Commitment, roster_digest: str, plan: SamplingPlan) -> None:
+    digests = (roster_digest, plan.digest())
+    if digests != (commitment.roster_digest, commitment.plan_digest):
+        raise PlanError(
+            "the commitment does not match this roster and plan: it was published for "
+            f"roster {commitment.roster_digest} and plan {commitment.plan_digest}; this "
+            f"draw has roster {digests[0]} and plan {digests[1]}"
+        )
 
 
 UNCOMMITTED_WARNING = (
@@ -2167,14 +2235,7 @@ def _draw(
     exact = source.verifiable
     design = _build_design(roster, plan, exact=True) if exact else _simulation_design(roster, plan)
     units = source.child(stream)
-    rounding = units.child(LABEL_ROUNDING)
-    if plan.total is not None:  # one start: the sizes add up to the total exactly
-        start = rounding.uniform(LABEL_START)
-        sizes = _allocation.systematic_rounding(design.expected, start, True)
-    else:  # a start per stratum: a stratum's size grows with its rate alone (nested samples)
-        starts = [rounding.uniform(_stratum_label(k)) for k in design.keys]
-        sizes = _allocation.independent_rounding(design.expected, starts)
-    sizes = [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
+    sizes = _rounded_sizes(plan, design, units)
     scale = _pps_scale(design, sizes, exact=exact) if plan.within == "pps" else None
     picked_st: npt.NDArray[np.integer[Any]]
     picked_scores = None  # the drawn rows' scores, when a simulation has them at hand
@@ -2200,6 +2261,55 @@ def _draw(
         pi = np.take(per, picked_st)
     rows = design.roster_rows(picked)
     ids = np.take(roster.credit_code, rows)  # np.take: faster than [] for S18 items
+    digest = roster.digest() if source.verifiable else ""
+    return _finish(
+        plan,
+        source,
+        stream,
+        design,
+        sizes,
+        (ids, rows, pi, picked_st),
+        (digest, len(roster)),
+        commitment,
+        warnings,
+        drawn_by,
+        drawn_at,
+    )
+
+
+def _rounded_sizes(
+    plan: SamplingPlan, design: _Design, units: HashSource | GeneratorSource
+) -> list[int]:
+    """Step 4: the strata's sample sizes ``n_h``, from the expected sizes and ``units``."""
+    rounding = units.child(LABEL_ROUNDING)
+    if plan.total is not None:  # one start: the sizes add up to the total exactly
+        start = rounding.uniform(LABEL_START)
+        sizes = _allocation.systematic_rounding(design.expected, start, True)
+    else:  # a start per stratum: a stratum's size grows with its rate alone (nested samples)
+        starts = [rounding.uniform(_stratum_label(k)) for k in design.keys]
+        sizes = _allocation.independent_rounding(design.expected, starts)
+    return [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
+
+
+def _finish(
+    plan: SamplingPlan,
+    source: HashSource | GeneratorSource,
+    stream: str,
+    design: _Design,
+    sizes: Sequence[int],
+    sample: tuple[npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], Any],
+    roster: tuple[str, int],
+    commitment: Commitment | None,
+    warnings: tuple[str, ...],
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+) -> Draw:
+    """The :class:`Draw` and its receipt, from the drawn ``(ids, rows, π, strata)`` in any order.
+
+    ``roster`` is the roster's ``(digest, size)`` (the digest is empty in a simulation). In
+    memory, out of core and on Dask, every draw's record is assembled here.
+    """
+    ids, rows, pi, picked_st = sample
     stratum = picked_st.astype(np.intp, copy=False)
     order = _code_order(ids)
     if order is not None:
@@ -2221,7 +2331,7 @@ def _draw(
         recipes={
             "prn": PRN_RECIPE,
             "design": DRAW_RECIPE,
-            "roster": roster.RECIPE,
+            "roster": TargetRoster.RECIPE,
             "sample": SAMPLE_RECIPE,
         },
         library=_library_version(),
@@ -2230,8 +2340,8 @@ def _draw(
         path=tuple(described["path"]),
         stream=stream,
         plan=plan.to_dict(),
-        roster_digest=roster.digest() if source.verifiable else "",
-        roster_size=len(roster),
+        roster_digest=roster[0],
+        roster_size=roster[1],
         eligible=design.size,
         strata=tuple(s.to_dict() for s in strata),
         sample_size=int(ids.shape[0]),
@@ -2330,6 +2440,28 @@ def _verify(
     in_batch: bool,
 ) -> None:
     """:func:`verify`; ``in_batch``: a batch's item draw, whose batch holds the commitment."""
+    _verify_by(
+        receipt,
+        plan,
+        lambda p, source, stream: _draw(roster, p, source, stream, workers, None, None, None, ()),
+        in_batch=in_batch,
+        roster=lambda: (roster.digest(), len(roster)),
+    )
+
+
+def _verify_by(
+    receipt: Receipt | str | Mapping[str, Any],
+    plan: SamplingPlan | None,
+    redraw: Callable[[SamplingPlan, HashSource, str], Draw],
+    *,
+    in_batch: bool,
+    roster: Callable[[], tuple[str, int]] | None,
+) -> None:
+    """:func:`verify` with ``redraw(plan, source, stream)`` recomputing the draw.
+
+    ``roster`` gives the roster's digest and size, checked first; ``None``: the redrawn
+    receipt's (a draw from a file or a cluster computes them as it goes).
+    """
     receipt = Receipt.read_official(receipt)
     assert receipt.seed is not None
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
@@ -2343,12 +2475,16 @@ def _verify(
     except PlanError as exc:
         raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
     diffs: list[str] = []
-    digest = roster.digest()
-    if digest != receipt.roster_digest:
-        diffs.append(
-            f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
-            f"({receipt.roster_size} rows); this roster's is {digest} ({len(roster)} rows)"
-        )
+
+    def compare_roster(digest: str, size: int) -> None:
+        if digest != receipt.roster_digest:
+            diffs.append(
+                f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
+                f"({receipt.roster_size} rows); this roster's is {digest} ({size} rows)"
+            )
+
+    if roster is not None:
+        compare_roster(*roster())
     try:
         recorded_plan = SamplingPlan.from_dict(receipt.plan)
     except PlanError as exc:
@@ -2362,10 +2498,12 @@ def _verify(
     except PlanError as exc:
         raise VerificationError(f"the receipt's seed cannot be used: {exc}") from None
     try:
-        again = _draw(roster, recorded_plan, source, stream, workers, None, None, None, ())
+        again = redraw(recorded_plan, source, stream)
     except PlanError as exc:
         diffs.append(f"the draw cannot be recomputed on this roster: {exc}")
         raise VerificationError("; ".join(diffs), diffs) from None
+    if roster is None:
+        compare_roster(again.receipt.roster_digest, again.receipt.roster_size)
     if again.receipt.sample_digest != receipt.sample_digest:
         mine = set(again.receipt.sample_ids)
         theirs = set(receipt.sample_ids)

@@ -63,6 +63,13 @@ def load_directory(path: str) -> randcheck.TargetRoster:
     return active
 
 
+def draw_a_nation(path: str, plan: randcheck.SamplingPlan) -> randcheck.Receipt:
+    by_parts: randcheck.Draw = randcheck.draw_parquet(path, plan, seed=SEED, extra=["risk_score"])
+    randcheck.verify_parquet(by_parts.receipt, path, extra=["risk_score"])
+    on_cluster: randcheck.Draw = randcheck.draw_dask([path], plan, seed=SEED, progress=True)
+    return on_cluster.receipt
+
+
 def county_results(path: str, problems: str, out: str) -> randcheck.ResultTable | None:
     """A GBK results file: every problem written for the register keeper, or the table out."""
     try:

@@ -1,0 +1,244 @@
+"""Drawing a nation (issue 15): official draws out of core and on Dask, from Parquet.
+
+Rosters are synthetic (``randcheck.iter_synthetic_target_chunks``: valid credit codes, rows in
+random order) written to Parquet with pyarrow's writer, row groups of 10⁶ rows (10⁵ in quick
+mode). Measured, medians of interleaved repeats with min–max:
+
+- ``draw_parquet`` (the whole official draw from the file: validation, fingerprint, numbers,
+  selection) against the in-memory route on the same file, ``TargetRoster.from_parquet`` then
+  ``draw`` (baseline; the same receipt). No goal: the out-of-core draw reads the file twice.
+- scaling of ``draw_parquet`` and of ``RosterDigest.from_parquet`` (the fingerprint alone) with
+  the roster's size: the exponent ``log(t₂/t₁) / log(n₂/n₁)`` between the smallest and largest
+  size (goal ≤ 1.05).
+- ``draw_dask`` on a ``LocalCluster`` of 2 worker processes against 1 (ratio; goal 2× on two
+  cores, which the machine's other load may not leave free).
+- peak resident memory of ``draw_parquet``, measured in a fresh process (goal < 4 GiB).
+
+``python benchmarks/bench_nation.py --nation PATH [--rows N]`` runs the national-size
+measurement once on an existing file (1.85·10⁸ rows: about half an hour on two cores), printing
+the end-to-end time and peak RSS of ``draw_parquet`` and ``draw_dask`` on 2 and 1 workers;
+``--make PATH --rows N`` writes such a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from _harness import Row, interleaved, timed_row
+
+SEED = "2026-12-03 05 11 19 23 28 30 + 07"
+PLAN = {"rates": {"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}}
+
+
+def make_file(path: pathlib.Path, n: int, row_group: int, seed: int = 15) -> None:
+    """A synthetic roster of ``n`` rows as Parquet (pyarrow's writer, zstd), row groups given."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from randcheck import iter_synthetic_target_chunks
+
+    tmp = path.with_suffix(".part")
+    writer = None
+    for chunk in iter_synthetic_target_chunks(n, seed=seed, chunk_size=row_group):
+        table = pa.table({k: v.astype(str) if v.dtype.kind == "S" else v for k, v in chunk.items()})
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+        writer.write_table(table, row_group_size=row_group)
+    assert writer is not None
+    writer.close()
+    tmp.rename(path)
+
+
+def _plan() -> Any:
+    from randcheck import SamplingPlan
+
+    return SamplingPlan(**PLAN)
+
+
+def _out_of_core(path: pathlib.Path) -> Any:
+    from randcheck import draw_parquet
+
+    return draw_parquet(path, _plan(), seed=SEED, extra=["risk_score"])
+
+
+def _in_memory(path: pathlib.Path) -> Any:
+    from randcheck import TargetRoster, draw
+
+    return draw(TargetRoster.from_parquet(path, extra=["risk_score"]), _plan(), seed=SEED)
+
+
+def _fingerprint(path: pathlib.Path) -> str:
+    from randcheck import RosterDigest
+
+    return RosterDigest.from_parquet(path, extra=["risk_score"])
+
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {bench!r})
+import bench_nation as b
+t0 = time.perf_counter()
+d = b._out_of_core(__import__("pathlib").Path({path!r}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
+    "digest": d.receipt.roster_digest, "maxrss": rss}}))
+"""
+
+
+def peak_rss(path: pathlib.Path) -> dict[str, Any]:
+    """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes)."""
+    code = _CHILD.format(bench=str(pathlib.Path(__file__).parent), path=str(path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["maxrss"] *= 1024  # Linux reports KiB
+    return result
+
+
+def on_dask(path: pathlib.Path, workers: int, repeat: int = 1) -> list[float]:
+    """Times of ``draw_dask`` on a LocalCluster of ``workers`` single-threaded processes."""
+    from distributed import Client, LocalCluster
+
+    from randcheck import draw_dask
+
+    times = []
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster),
+    ):
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            draw_dask(path, _plan(), seed=SEED, extra=["risk_score"])
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def _slope(sizes: list[int], times: list[float]) -> float:
+    return math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+
+
+def run(quick: bool) -> list[Row]:
+    # Repeats per size: a 10⁷-row out-of-core draw takes minutes on a shared two-core machine.
+    repeats = {20_000: 3, 200_000: 3} if quick else {100_000: 5, 1_000_000: 3, 10_000_000: 1}
+    sizes = list(repeats)
+    row_group = 100_000 if quick else 1_000_000
+    dask_size = sizes[-1] if quick else 1_000_000
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-nation-") as folder:
+        files = {}
+        for n in sizes:
+            files[n] = pathlib.Path(folder) / f"targets-{n}.parquet"
+            make_file(files[n], n, min(row_group, n))
+        draw_times, digest_times = [], []
+        for n in sizes:
+            t = interleaved(
+                {
+                    "out of core": lambda p=files[n]: _out_of_core(p),
+                    "in memory": lambda p=files[n]: _in_memory(p),
+                    "fingerprint": lambda p=files[n]: _fingerprint(p),
+                },
+                repeat=repeats[n],
+            )
+            draw_times.append(t["out of core"][0])
+            digest_times.append(t["fingerprint"][0])
+            rows.append(
+                timed_row(
+                    "nation",
+                    f"draw_parquet {n:.0e} rows ×{repeats[n]} (official, fingerprint included)",
+                    t["out of core"],
+                    "from_parquet + draw",
+                    t["in memory"],
+                )
+            )
+            rows.append(
+                timed_row(
+                    "nation", f"RosterDigest.from_parquet {n:.0e} rows", t["fingerprint"], "-", None
+                )
+            )
+        for what, times in (("draw_parquet", draw_times), ("fingerprint", digest_times)):
+            rows.append(
+                Row(
+                    "nation",
+                    f"scaling exponent of {what}, {sizes[0]:.0e} to {sizes[-1]:.0e}",
+                    _slope(sizes, times),
+                    "-",
+                    None,
+                    1.05,
+                    unit="",
+                )
+            )
+        one, two = [], []
+        for _ in range(3):  # interleaved: a cluster of 1, then of 2, three times
+            one += on_dask(files[dask_size], 1)
+            two += on_dask(files[dask_size], 2)
+        rows.append(
+            timed_row(
+                "nation",
+                f"draw_dask {dask_size:.0e} rows ×3, LocalCluster 2 workers",
+                (statistics.median(two), min(two), max(two)),
+                "1 worker",
+                (statistics.median(one), min(one), max(one)),
+                2.0,
+            )
+        )
+        if not quick:
+            peak = peak_rss(files[sizes[-1]])
+            rows.append(
+                Row(
+                    "nation",
+                    f"draw_parquet {sizes[-1]:.0e} rows, peak RSS (fresh process)",
+                    float(peak["maxrss"]),
+                    "-",
+                    None,
+                    4.0 * 2**30,
+                    unit="B",
+                )
+            )
+    return rows
+
+
+def nation(path: pathlib.Path, dask_workers: list[int]) -> None:
+    """The national-size run, once: draw_parquet's time and peak RSS, then draw_dask's times."""
+    import pyarrow.parquet as pq
+
+    n = pq.ParquetFile(path).metadata.num_rows
+    print(f"{path}: {n:,} rows", flush=True)
+    peak = peak_rss(path)
+    print(
+        f"draw_parquet: {peak['seconds']:.0f} s, peak RSS {peak['maxrss'] / 2**30:.2f} GiB, "
+        f"sample {peak['sample']:,}, {peak['digest']}",
+        flush=True,
+    )
+    for w in dask_workers:
+        (t,) = on_dask(path, w)
+        print(f"draw_dask, LocalCluster of {w} worker(s): {t:.0f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--make", type=pathlib.Path, help="write a synthetic roster here")
+    parser.add_argument("--nation", type=pathlib.Path, help="measure on this file, once")
+    parser.add_argument("--rows", type=float, default=1.85e8)
+    parser.add_argument("--dask", type=int, nargs="*", default=[2, 1], help="worker counts")
+    args = parser.parse_args()
+    if args.make:
+        make_file(args.make, int(args.rows), 1_000_000)
+    if args.nation:
+        nation(args.nation, args.dask)
+
+
+if __name__ == "__main__":
+    main()

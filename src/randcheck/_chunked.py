@@ -1,0 +1,595 @@
+"""An official draw computed from the parts of a roster: out of core, and on a Dask cluster.
+
+The parts are rosters holding some of a roster's rows (the row groups of a Parquet file, say),
+each validated on its own with rows numbered as in the whole file. A draw then needs, in order:
+
+1. **A census** (:class:`Census`, one pass): per part, the eligible rows' strata, their counts and
+   the exact sums of their scores (πps), the largest score, and what the plan's names are checked
+   against (risk classes, labels, tags, columns). Counts and exact sums add up, in any order and
+   any grouping, to the whole roster's. The roster's fingerprint is accumulated in the same pass
+   (:class:`~randcheck.RosterDigest`, its buckets split in ranges that are stored or sent apart).
+2. From the census alone, as in memory: the strata in label order, the expected sizes
+   ``x_h``, the sizes ``n_h`` (their rounding starts come from the seed and the strata's keys).
+3. **The largest scores** (:class:`TopScores`, one pass, only for πps when some target may be
+   taken with certainty): step 5's capping only ever takes a stratum's largest scores, at most
+   ``n_h`` of them, so each stratum's ``n_h + 1`` largest scores decide it, and with it a
+   threshold per stratum above which a target is capped.
+4. **The candidates** (:class:`Candidates`, one pass): per part, every eligible target's number
+   (``randcheck-prn/2``: its own id and the key alone) and rank, and per stratum the ``n_h``
+   smallest ``(rank, credit code)`` pairs; merging parts keeps the ``n_h`` smallest of the
+   union, so the result is the ``n_h`` smallest of the whole stratum whatever the split.
+
+Everything else of the receipt (π, strata, sample digest) is computed from these by the same
+functions as the in-memory draw, so the receipt is the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from randcheck import _arrow
+from randcheck.errors import RosterError
+from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
+from randcheck.sampling import (
+    SamplingPlan,
+    _build_design,
+    _check_names,
+    _code_order,
+    _Design,
+    _expected_sizes,
+    _key_order,
+    _pareto_ranks,
+    _pps_probabilities,
+    _pps_scale,
+    _rounded_sizes,
+)
+
+__all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
+
+Key = tuple[str, ...]
+DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
+
+
+def part_design(part: TargetRoster, plan: SamplingPlan, first_row: int) -> _Design:
+    """The design quantities of one part (rows numbered from ``first_row`` in errors)."""
+    return _build_design(part, plan, exact=True, part=first_row)
+
+
+def needed_columns(plan: SamplingPlan) -> frozenset[str]:
+    """The columns a plan's design reads (after the census has validated every column)."""
+    el = plan.eligibility
+    out = {TargetRoster.ID, "risk_class", "status", *plan.strata}
+    if el.industries is not None:
+        out.add("industry")
+    if el.areas is not None or el.area_prefix is not None:
+        out.add("area")
+    if el.tags is not None:
+        out.add("tags")
+    if el.recent_days is not None:
+        out.add("last_inspected")
+    if plan.attention != "none":
+        out |= {"abnormal", "complaints"}
+    if plan.size_column is not None:
+        out.add(plan.size_column)
+    return frozenset(out)
+
+
+def _eligible(design: _Design) -> npt.NDArray[np.intp]:
+    return np.arange(design.size, dtype=np.intp) if design.rows is None else design.rows
+
+
+# ---------------------------------------------------------------------------- pass 1: census
+@attrs.define
+class Census:
+    """What the design needs from the whole roster, summed over parts (:meth:`merge`)."""
+
+    rows: int = 0
+    populations: dict[Key, int] = attrs.Factory(dict)
+    score_sums: dict[Key, Fraction] = attrs.Factory(dict)
+    score_max: float = 0.0
+    risk: dict[str, int] = attrs.Factory(dict)
+    labels: dict[str, dict[str, int]] = attrs.Factory(dict)  # industry, area, status
+    tags: dict[str, bool] = attrs.Factory(dict)  # tag name -> carried by some target
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, part: TargetRoster, plan: SamplingPlan, first_row: int) -> Census:
+        design = part_design(part, plan, first_row)
+        out = cls(rows=len(part), extra=part.extra_columns, risk=part.risk_counts())
+        out.populations = dict(zip(design.keys, design.populations, strict=True))
+        if design.score_sums is not None:
+            out.score_sums = {
+                k: Fraction(t) for k, t in zip(design.keys, design.score_sums, strict=True)
+            }
+            out.score_max = design.score_max if design.size else 0.0
+        el = plan.eligibility
+        for field, wanted in (
+            ("industry", el.industries),
+            ("area", el.areas),
+            ("status", el.statuses),
+        ):
+            if wanted is not None:
+                cat = getattr(part, field)
+                counts = np.bincount(cat.codes, minlength=len(cat.categories)).tolist()
+                out.labels[field] = {
+                    c: int(n) for c, n in zip(cat.categories, counts, strict=False)
+                }
+        if el.tags is not None:
+            out.tags = {t: bool(part.tags.mask_any([t]).any()) for t in part.tags.names}
+        return out
+
+    def merge(self, other: Census) -> Census:
+        """Add another part's census (or a merged group of parts); returns self."""
+        if self.rows == 0 and not self.extra:
+            self.extra = other.extra
+        self.rows += other.rows
+        for k, n in other.populations.items():
+            self.populations[k] = self.populations.get(k, 0) + n
+        for k, t in other.score_sums.items():
+            self.score_sums[k] = self.score_sums.get(k, Fraction(0)) + t
+        self.score_max = max(self.score_max, other.score_max)
+        for c, n in other.risk.items():
+            self.risk[c] = self.risk.get(c, 0) + n
+        for field, counts in other.labels.items():
+            mine = self.labels.setdefault(field, {})
+            for c, n in counts.items():
+                mine[c] = mine.get(c, 0) + n
+        for tag, present in other.tags.items():
+            self.tags[tag] = self.tags.get(tag, False) or present
+        return self
+
+    # The checks of the plan's names (sampling._check_names) ask these.
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        return self.extra
+
+    def risk_counts(self) -> dict[str, int]:
+        return {c: n for c in RISK_LETTERS if (n := self.risk.get(c, 0))}
+
+    def label_counts(self, field: str) -> dict[str, int]:
+        return self.labels.get(field, {})
+
+    def tag_names(self) -> tuple[str, ...]:
+        return tuple(self.tags)
+
+    def has_tag(self, tag: str) -> bool:
+        return self.tags.get(tag, False)
+
+
+@attrs.define
+class Frame:
+    """The whole roster's design, from its census: strata, sizes, πps scale (no row data)."""
+
+    plan: SamplingPlan
+    design: _Design  # keys, populations, expected sizes, score totals; no rows
+    sizes: list[int]
+    index: dict[Key, int]
+    # πps: (c_h, threshold_h) for the draw's sizes and for ⌊x_h⌋ and ⌊x_h⌋ + 1 (π); a
+    # target is capped (λ = 1) when its score is at or above its stratum's threshold.
+    scales: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None = None
+
+    @classmethod
+    def of(cls, census: Census, plan: SamplingPlan, units: HashSource | GeneratorSource) -> Frame:
+        keys = sorted(census.populations, key=_key_order)
+        populations = [census.populations[k] for k in keys]
+        _check_names(census, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
+        k = len(keys)
+        sums = [census.score_sums[key] for key in keys] if plan.within == "pps" else None
+        design = _Design(
+            None,
+            sum(populations),
+            np.zeros(0, dtype=np.intp),
+            np.arange(max(k, 1), dtype=np.intp),
+            keys,
+            populations,
+            [],
+            np.zeros(0) if sums is not None else None,
+            list[Fraction | float](sums) if sums is not None else None,
+            census.score_max,
+        )
+        design.expected = _expected_sizes(plan, keys, populations)
+        sizes = _rounded_sizes(plan, design, units)
+        return cls(plan, design, sizes, {key: i for i, key in enumerate(keys)})
+
+    def needed_sizes(self) -> dict[str, list[int]]:
+        """The sample sizes whose πps scale is needed: the draw's, and π's two."""
+        d = self.design
+        lo = [min(math.floor(x), p) for x, p in zip(d.expected, d.populations, strict=True)]
+        hi = [min(math.floor(x) + 1, p) for x, p in zip(d.expected, d.populations, strict=True)]
+        return {"draw": self.sizes, "lo": lo, "hi": hi}
+
+    def scales_without_scores(self) -> bool:
+        """Set :attr:`scales` if no target can be capped (no pass over the scores needed)."""
+        out = {}
+        probe = attrs.evolve(self.design, size=0, memo={})  # no rows: the scores are not here
+        for name, sizes in self.needed_sizes().items():
+            c, capped = _pps_scale(probe, sizes, exact=True)
+            if capped is not None:  # someone may reach λ = 1: the largest scores decide
+                return False
+            out[name] = (c, np.full(len(c), np.inf))
+        self.scales = out
+        return True
+
+    def top_counts(self) -> npt.NDArray[np.intp]:
+        """How many of each stratum's largest scores :class:`TopScores` keeps."""
+        need = np.max([np.asarray(s) for s in self.needed_sizes().values()], axis=0)
+        out: npt.NDArray[np.intp] = np.minimum(need + 1, self.design.populations).astype(np.intp)
+        return out
+
+    def set_scales(self, top: TopScores) -> None:
+        """The πps scales from each stratum's largest scores (the capping takes only those)."""
+        k = len(self.design.keys)
+        pops = np.asarray(self.design.populations)
+        mini = attrs.evolve(
+            self.design,
+            size=int(top.scores.shape[0]),
+            code=top.strata,
+            scores=top.scores,
+            stratum_of=None,
+            memo={},
+        )
+        kept = np.bincount(top.strata, minlength=k)
+        out = {}
+        for name, sizes in self.needed_sizes().items():
+            c, capped = _pps_scale(mini, sizes, exact=True)
+            threshold = np.full(k, np.inf)
+            if capped is not None and capped.any():
+                st, s = top.strata[capped], top.scores[capped]
+                np.minimum.at(threshold, st, s)
+                full = np.bincount(st, minlength=k) >= kept
+                if (full & (kept < pops)).any():  # pragma: no cover - excluded by the recipe
+                    raise AssertionError("the capping reached past the largest scores kept")
+            out[name] = (c, threshold)
+        self.scales = out
+
+    def strata_of(self, design: _Design) -> npt.NDArray[np.intp]:
+        """The whole roster's stratum index of every eligible row of a part's design."""
+        try:
+            g = np.array([self.index[k] for k in design.keys], dtype=np.intp)
+        except KeyError as exc:
+            raise RosterError(
+                f"stratum {list(exc.args[0])} appeared in a later pass over the roster but not "
+                "in the first: the file changed while it was read"
+            ) from None
+        return g[design.stratum_of] if design.keys else np.zeros(0, dtype=np.intp)
+
+
+# ---------------------------------------------------------------------------- pass 2: top scores
+@attrs.define
+class TopScores:
+    """Each stratum's largest scores (at most :meth:`Frame.top_counts` of them)."""
+
+    strata: npt.NDArray[np.intp]
+    scores: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, part: TargetRoster, frame: Frame, first_row: int) -> TopScores:
+        design = part_design(part, frame.plan, first_row)
+        assert design.scores is not None
+        out = cls(frame.strata_of(design), np.asarray(design.scores, dtype=np.float64))
+        return out.trim(frame.top_counts())
+
+    def merge(self, other: TopScores, frame: Frame) -> TopScores:
+        both = TopScores(
+            np.concatenate([self.strata, other.strata]),
+            np.concatenate([self.scores, other.scores]),
+        )
+        return both.trim(frame.top_counts())
+
+    def trim(self, counts: npt.NDArray[np.intp]) -> TopScores:
+        order = np.lexsort((-self.scores, self.strata))
+        st = self.strata[order]
+        starts = np.searchsorted(st, np.arange(counts.shape[0]))
+        keep = order[np.arange(st.shape[0]) - starts[st] < counts[st]]
+        return TopScores(self.strata[keep], self.scores[keep])
+
+
+# ---------------------------------------------------------------------------- pass 3: candidates
+@attrs.define
+class Candidates:
+    """Per stratum, the ``n_h`` smallest ``(rank, credit code)`` seen so far, with their rows."""
+
+    strata: npt.NDArray[np.intp]
+    ranks: npt.NDArray[np.float64]
+    ids: npt.NDArray[np.bytes_]
+    rows: npt.NDArray[np.int64]  # 0-based row in the whole roster
+    scores: npt.NDArray[np.float64] | None
+
+    @classmethod
+    def of(
+        cls,
+        part: TargetRoster,
+        frame: Frame,
+        units: HashSource | GeneratorSource,
+        first_row: int,
+        cut: npt.NDArray[np.float64] | None = None,
+        start: int | None = None,
+    ) -> Candidates:
+        """A part's candidates; ``cut``: per stratum, a rank above which nobody can be drawn.
+
+        ``first_row`` numbers the part's rows in errors (1-based, in its file); ``start`` is
+        the 0-based row of its first row in the whole roster (default ``first_row - 1``).
+        """
+        design = part_design(part, frame.plan, first_row)
+        st = frame.strata_of(design)
+        rows = _eligible(design)
+        ids = part.credit_code if design.rows is None else part.credit_code[rows]
+        u = np.asarray(units.uniforms(ids), dtype=np.float64)
+        scores = None
+        if frame.plan.within == "pps":
+            assert frame.scales is not None
+            assert design.scores is not None
+            c, threshold = frame.scales["draw"]
+            scores = design.scores
+            lam = np.take(c, st)  # λ_i as sampling._pps_lambda computes it, bit for bit
+            lam *= scores
+            lam[scores >= np.take(threshold, st)] = 1.0
+            ranks = _pareto_ranks(u, lam)
+        else:
+            ranks = u
+        n = np.asarray(frame.sizes, dtype=np.intp)
+        live = np.take(n > 0, st)
+        if cut is not None:
+            live &= ranks <= np.take(cut, st)
+        keep = np.flatnonzero(live)
+        out = cls(
+            st[keep],
+            ranks[keep],
+            ids[keep],
+            rows[keep].astype(np.int64) + (first_row - 1 if start is None else start),
+            None if scores is None else scores[keep],
+        )
+        return out.smallest(n)
+
+    def merge(self, other: Candidates, sizes: npt.NDArray[np.intp]) -> Candidates:
+        """The ``n_h`` smallest of both (``sizes``: the ``n_h``)."""
+        return merge_all([self, other], sizes)
+
+    def take(self, keep: npt.NDArray[np.intp]) -> Candidates:
+        return Candidates(
+            self.strata[keep],
+            self.ranks[keep],
+            self.ids[keep],
+            self.rows[keep],
+            None if self.scores is None else self.scores[keep],
+        )
+
+    def smallest(self, n: npt.NDArray[np.intp]) -> Candidates:
+        """The ``n_h`` smallest ``(rank, credit code)`` of each stratum (all if fewer)."""
+        k = n.shape[0]
+        counts = np.bincount(self.strata, minlength=k)
+        if (counts <= n).all():
+            return self
+        # A partial sort per stratum finds its n_h-th smallest rank (the cut); every rank at or
+        # below it stays. Equal ranks at a cut (rare) leave more than n_h: credit codes decide.
+        order = np.argsort(self.strata, kind="stable")
+        grouped = self.ranks[order]
+        ends = np.cumsum(counts)
+        cut = np.full(k, np.inf)
+        for h in np.flatnonzero(counts > n).tolist():
+            m = int(n[h])
+            part = grouped[ends[h] - counts[h] : ends[h]]
+            cut[h] = np.partition(part, m - 1)[m - 1] if m else -np.inf
+        out = self.take(np.flatnonzero(self.ranks <= np.take(cut, self.strata)))
+        counts = np.bincount(out.strata, minlength=k)
+        if (counts <= n).all():
+            return out
+        order = np.lexsort((out.ids, out.ranks, out.strata))  # ids: bytes order, as in memory
+        st = out.strata[order]
+        starts = np.searchsorted(st, np.arange(k))
+        return out.take(order[np.arange(st.shape[0]) - starts[st] < n[st]])
+
+    def cut(self, n: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+        """Per stratum, the largest rank kept once ``n_h`` are kept (+∞ before)."""
+        k = n.shape[0]
+        cut = np.full(k, np.inf)
+        full = np.bincount(self.strata, minlength=k) >= n
+        top = np.full(k, -np.inf)
+        np.maximum.at(top, self.strata, self.ranks)
+        cut[full] = top[full]
+        return cut
+
+
+def merge_all(parts: list[Candidates], sizes: npt.NDArray[np.intp]) -> Candidates:
+    """The ``n_h`` smallest of all ``parts`` (one concatenation, one selection)."""
+    out = parts[0]
+    if len(parts) > 1:
+        scores = [p.scores for p in parts]
+        out = Candidates(
+            np.concatenate([p.strata for p in parts]),
+            np.concatenate([p.ranks for p in parts]),
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.rows for p in parts]),
+            None if any(s is None for s in scores) else np.concatenate(scores),  # type: ignore[arg-type]
+        )
+    return out.smallest(sizes)
+
+
+def empty_candidates(pps: bool) -> Candidates:
+    return Candidates(
+        np.zeros(0, dtype=np.intp),
+        np.zeros(0),
+        np.zeros(0, dtype="S18"),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0) if pps else None,
+    )
+
+
+def sample_of(
+    frame: Frame, found: Candidates
+) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], Any]:
+    """The drawn ``(ids, rows, π, strata)`` from the final candidates, as the draw reports them."""
+    d = frame.design
+    counts = np.bincount(found.strata, minlength=len(d.keys))
+    if not np.array_equal(counts, np.asarray(frame.sizes, dtype=np.intp)):
+        raise RosterError(  # pragma: no cover - the census and the draw saw different rows
+            "the strata drawn do not have their sizes: the file changed while it was read"
+        )
+    st = found.strata
+    if frame.plan.within == "pps":
+        assert frame.scales is not None
+        assert found.scores is not None
+        s = found.scores
+        c_lo, t_lo = frame.scales["lo"]
+        c_hi, t_hi = frame.scales["hi"]
+        drawn = attrs.evolve(d, size=int(st.shape[0]), code=st, scores=s, stratum_of=None, memo={})
+        # The same formula as in memory (sampling._pps_probabilities), over the drawn rows.
+        phi = np.array([x - math.floor(x) for x in d.expected], dtype=np.float64)
+        drawn.memo["pi_scales"] = (
+            c_lo,
+            s >= np.take(t_lo, st),
+            c_hi,
+            s >= np.take(t_hi, st),
+            phi,
+        )
+        pi = _pps_probabilities(drawn, np.arange(st.shape[0]), st, exact=True, scores=s)
+    else:
+        per = np.array(
+            [x / n if n else 0.0 for x, n in zip(d.expected, d.populations, strict=True)] or [0.0]
+        )
+        pi = np.take(per, st)
+    order = _code_order(found.ids)
+    rows = found.rows.astype(np.intp)
+    if order is None:
+        return found.ids, rows, pi, st
+    return found.ids[order], rows[order], pi[order], st[order]
+
+
+# ---------------------------------------------------------------------------- the fingerprint
+class DigestSpill:
+    """The roster's fingerprint over parts, its bucket ranges kept on disk until sealing.
+
+    Each part's lines go to :data:`DIGEST_RANGES` files (one per range of buckets); sealing
+    reads one range at a time, so memory holds one range's lines, not the roster's.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = os.fspath(folder)
+        self.files = [
+            open(os.path.join(self.folder, f"digest-{i:02d}.pickle"), "wb")  # noqa: SIM115
+            for i in range(DIGEST_RANGES)
+        ]
+
+    def __enter__(self) -> DigestSpill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fh in self.files:
+            fh.close()
+
+    def add(self, part: TargetRoster) -> None:
+        acc = RosterDigest()
+        acc.update(part)
+        for fh, piece in zip(self.files, acc.split(DIGEST_RANGES), strict=True):
+            pickle.dump(piece, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def seal(self) -> str:
+        for fh in self.files:
+            fh.close()
+        whole: RosterDigest | None = None
+        for fh in self.files:
+            acc: RosterDigest | None = None
+            with open(fh.name, "rb") as src:
+                while True:
+                    try:
+                        piece = pickle.load(src)
+                    except EOFError:
+                        break
+                    if acc is None:
+                        acc = piece
+                    else:
+                        acc.merge(piece)
+            os.remove(fh.name)
+            assert acc is not None
+            acc.close()
+            if whole is None:
+                whole = acc
+            else:
+                whole.merge(acc)
+        assert whole is not None
+        return whole.seal()
+
+
+def merge_ranges(pieces: list[RosterDigest]) -> RosterDigest:
+    """One bucket range's accumulators from several parts, merged and closed."""
+    acc = pieces[0]
+    for p in pieces[1:]:
+        acc.merge(p)
+    acc.close()
+    return acc
+
+
+def duplicate_rows(exc: RosterError, files: list[str], column: str) -> RosterError:
+    """The rows of an id found in two parts (``exc`` from the fingerprint), as a RosterError.
+
+    ``files`` are the roster's Parquet files, in order; ``column`` is the id column's name in
+    them. Rows are numbered from 1 in each file, as the loaders number them.
+    """
+    import pyarrow.compute as pc
+
+    value = exc.value
+    found: list[tuple[str, int]] = []
+    for path in files:
+        for first, table in tables_with_rows(path):
+            hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
+            hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            found += [(path, first + int(i)) for i in hits]
+    if len(found) < 2:
+        return exc
+    if len(files) == 1:
+        shown = "rows " + ", ".join(str(r) for _, r in found[:10])
+    else:
+        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r in found[:10])
+    return RosterError(
+        f"duplicate id: it is in {shown} (in different row groups): keep one of the rows",
+        source=found[1][0],
+        row=found[1][1],
+        column=exc.column,
+        value=value,
+    )
+
+
+def id_column(names: list[str], mapping: Mapping[str, str] | None) -> str:
+    """The name, in the file, of the column that holds the credit codes."""
+    renames = dict(mapping or {})
+    for name in names:
+        canonical = TargetRoster._canonical_name(renames.get(name, name))
+        if canonical == TargetRoster.ID:
+            return name
+    return TargetRoster.ID
+
+
+# ---------------------------------------------------------------------------- one machine
+def parquet_parts(
+    path: str | os.PathLike[str], mapping: Mapping[str, str] | None, options: dict[str, Any]
+) -> Iterator[tuple[int, TargetRoster]]:
+    """The file's row groups as ``(first_row, roster)``, rows numbered from 1 across the file."""
+    first = 1
+    for g, n in enumerate(_arrow.parquet_group_rows(path)):
+        yield first, TargetRoster._parquet_group(path, g, first, mapping, options)
+        first += n
+
+
+def tables_with_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
+    first = 1
+    for table in _arrow.parquet_batches(path):
+        yield first, table
+        first += table.num_rows
+
+
+def spill_folder(folder: str | os.PathLike[str] | None) -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="randcheck-", dir=folder)
+
+
+ProgressFn = Callable[[int], None]

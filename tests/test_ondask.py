@@ -1,0 +1,198 @@
+"""Draws on a Dask cluster (draw_dask): the same receipt as in memory and out of core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from randcheck import (
+    PlanError,
+    RosterError,
+    SamplingPlan,
+    TargetRoster,
+    VerificationError,
+    draw,
+    draw_dask,
+    draw_parquet,
+    synthetic_targets,
+    verify,
+    verify_dask,
+)
+
+from ._sampling_helpers import commit_any, credit_codes
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+distributed = pytest.importorskip("distributed")
+
+WHEN = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SEED = "2026-12-03 05 11 19 23 28 30 + 07"
+PLANS = {
+    "rates": SamplingPlan(rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 1.0}),
+    "industry strata, total": SamplingPlan(total=500, strata=("risk_class", "industry")),
+    "pps with take-all": SamplingPlan(
+        rates={"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.9}, within="pps", size_column="risk_score"
+    ),
+}
+
+
+def test_no_cluster_is_a_plan_error(tmp_path: pathlib.Path) -> None:
+    # First in this file: the module's cluster does not exist yet.
+    with pytest.raises(PlanError, match="needs a Dask cluster"):
+        draw_dask(tmp_path / "x.parquet", PLANS["rates"], seed=SEED, client=None)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, list[pathlib.Path]]:
+    """One roster in three Parquet files with row groups of uneven size."""
+    roster = synthetic_targets(30_000, seed=44)
+    folder = tmp_path_factory.mktemp("dask")
+    paths = []
+    for i, (a, b) in enumerate([(0, 9_000), (9_000, 21_500), (21_500, 30_000)]):
+        path = folder / f"part-{i}.parquet"
+        pq.write_table(pa.table(roster.take(np.arange(a, b)).to_columns()), path, 2_999)
+        paths.append(path)
+    whole = pa.concat_tables([pq.read_table(p) for p in paths])
+    return TargetRoster.from_arrow(whole, extra=["risk_score"]), paths
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+def test_dask_receipt_is_the_in_memory_receipt(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], name: str
+) -> None:
+    roster, paths = province
+    plan = PLANS[name]
+    on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
+    in_memory = draw(roster, plan, seed=SEED, drawn_at=WHEN)
+    assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
+    assert np.array_equal(on_dask.rows, in_memory.rows)
+    assert on_dask.inclusion_probabilities.tobytes() == in_memory.inclusion_probabilities.tobytes()
+
+
+def test_dask_equals_out_of_core_on_one_file(client: Any, tmp_path: pathlib.Path) -> None:
+    roster = synthetic_targets(5_000, seed=9)
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.table(roster.to_columns()), path, row_group_size=700)
+    plan = PLANS["rates"]
+    c = commit_any(roster, plan)
+    kwargs: dict[str, Any] = {
+        "seed": "7",
+        "commitment": c,
+        "drawn_at": WHEN,
+        "extra": ["risk_score"],
+    }
+    assert (
+        draw_dask(path, plan, **kwargs).receipt.to_json()
+        == draw_parquet(path, plan, **kwargs).receipt.to_json()
+    )
+
+
+def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roster, paths = province
+    import randcheck.ondask
+
+    monkeypatch.setattr(randcheck.ondask, "_generous_cut", lambda frame: np.zeros(len(frame.sizes)))
+    plan = PLANS["rates"]
+    on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
+    assert (
+        on_dask.receipt.to_json() == draw(roster, plan, seed=SEED, drawn_at=WHEN).receipt.to_json()
+    )
+
+
+def test_duplicate_id_in_two_files_names_its_rows(client: Any, tmp_path: pathlib.Path) -> None:
+    codes = credit_codes(8).astype(str)
+    first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    pq.write_table(pa.table({"credit_code": codes[:5], "risk_class": ["A"] * 5}), first)
+    pq.write_table(
+        pa.table({"credit_code": [*codes[5:], codes[1]], "risk_class": ["A"] * 4}), second
+    )
+    with pytest.raises(
+        RosterError, match=r"duplicate id: it is in a.parquet row 2, b.parquet row 4"
+    ) as info:
+        draw_dask([first, second], SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert (info.value.value, info.value.row, info.value.source) == (codes[1], 4, str(second))
+
+
+def test_bad_row_on_a_worker_is_raised_with_its_file_row(
+    client: Any, tmp_path: pathlib.Path
+) -> None:
+    cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
+    cols["risk_class"][6] = "Q"
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table(cols), path, row_group_size=4)
+    with pytest.raises(RosterError) as info:
+        draw_dask(path, SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert (info.value.row, info.value.value) == (7, "Q")
+
+
+def test_progress_callback_counts_tasks(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+) -> None:
+    _, paths = province
+    seen: list[tuple[int, int]] = []
+    draw_dask(
+        paths,
+        PLANS["rates"],
+        seed=SEED,
+        extra=["risk_score"],
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    groups = sum(pq.ParquetFile(p).metadata.num_row_groups for p in paths)
+    assert seen[-1] == (2 * groups, 2 * groups)
+
+
+def test_simulation_on_dask_draws_the_planned_sizes(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+) -> None:
+    roster, paths = province
+    plan = PLANS["industry strata, total"]
+    sim = draw_dask(paths, plan, rng=3, extra=["risk_score"])
+    assert not sim.verifiable
+    assert len(sim) == 500
+    assert np.array_equal(roster.credit_code[sim.rows], sim.ids)
+    again = draw_dask(paths, plan, rng=3, extra=["risk_score"])
+    assert np.array_equal(sim.ids, again.ids)
+
+
+def test_import_randcheck_does_not_import_dask() -> None:
+    code = (
+        "import sys, randcheck; "
+        "print(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+) -> None:
+    roster, paths = province
+    d = draw(roster, PLANS["rates"], seed=SEED)
+    assert verify_dask(d.receipt, paths, extra=["risk_score"]) is None
+    forged = d.receipt.to_dict()
+    forged["sample_ids"] = [*forged["sample_ids"][1:], roster.credit_code[0].decode()]
+    with pytest.raises(VerificationError, match="sample") as info:
+        verify_dask(forged, paths, extra=["risk_score"])
+    with pytest.raises(VerificationError) as whole:
+        verify(forged, roster)
+    assert info.value.differences == whole.value.differences

@@ -1,0 +1,285 @@
+"""Out-of-core draws (draw_parquet): the same receipt as the in-memory draw, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import pathlib
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from randcheck import (
+    Draw,
+    Eligibility,
+    PlanError,
+    RosterError,
+    SamplingPlan,
+    TargetRoster,
+    VerificationError,
+    draw,
+    draw_parquet,
+    synthetic_targets,
+    verify,
+    verify_parquet,
+)
+from randcheck._chunked import Candidates
+
+from ._sampling_helpers import commit_any, credit_codes, make_roster
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+WHEN = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SEED = "2026-12-03 05 11 19 23 28 30 + 07"
+
+PLANS = {
+    "rates": SamplingPlan(rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.4}),
+    "whole class D": SamplingPlan(rates={"A": 0.02, "B": 0.05, "C": 0.2, "D": 1.0}),
+    "industry x area, minimum": SamplingPlan(
+        overall_rate=0.02, strata=("risk_class", "industry", "area"), min_per_stratum=2
+    ),
+    "neyman total": SamplingPlan(
+        total=777, allocation="neyman", prevalence={"A": 0.01, "B": 0.05, "C": 0.2, "D": 0.4}
+    ),
+    "attention stratum": SamplingPlan(
+        rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}, attention="stratum", attention_rate=0.5
+    ),
+    "eligibility": SamplingPlan(
+        rates={"B": 0.1, "C": 0.2},
+        eligibility=Eligibility(risk_classes=["B", "C"], exclude_statuses=["注销", "吊销"]),
+        no_exemption=True,
+    ),
+    "pps": SamplingPlan(
+        overall_rate=0.03, within="pps", size_column="risk_score", strata=("risk_class", "industry")
+    ),
+    "pps with take-all": SamplingPlan(
+        rates={"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.9}, within="pps", size_column="risk_score"
+    ),
+}
+
+
+def write(roster: TargetRoster, path: pathlib.Path, row_group: int) -> pathlib.Path:
+    pq.write_table(pa.table(roster.to_columns()), path, row_group_size=row_group)
+    return path
+
+
+def same(a: Draw, b: Draw) -> None:
+    assert a.receipt.to_json() == b.receipt.to_json()
+    assert np.array_equal(a.ids, b.ids)
+    assert np.array_equal(a.rows, b.rows)
+    assert a.inclusion_probabilities.tobytes() == b.inclusion_probabilities.tobytes()
+    assert np.array_equal(a.stratum, b.stratum)
+    assert a.strata == b.strata
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, pathlib.Path]:
+    roster = synthetic_targets(60_000, seed=15)
+    path = write(roster, tmp_path_factory.mktemp("ooc") / "county.parquet", 7_001)
+    return TargetRoster.from_parquet(path, extra=["risk_score"]), path
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+def test_out_of_core_receipt_is_the_in_memory_receipt(
+    county: tuple[TargetRoster, pathlib.Path], name: str
+) -> None:
+    roster, path = county
+    plan = PLANS[name]
+    mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
+    same(mine, draw(roster, plan, seed=SEED, drawn_at=WHEN))
+    assert verify(mine.receipt, roster) is None
+
+
+def test_take_all_units_are_capped_across_row_groups(
+    county: tuple[TargetRoster, pathlib.Path],
+) -> None:
+    _, path = county
+    plan = PLANS["pps with take-all"]
+    mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
+    # The plan does cap: some drawn targets have π = 1 without their stratum being taken whole.
+    certain = mine.inclusion_probabilities == 1.0
+    whole = np.array([s.size == s.population for s in mine.strata])
+    assert (certain & ~whole[mine.stratum]).any()
+
+
+def test_committed_draw_out_of_core(county: tuple[TargetRoster, pathlib.Path]) -> None:
+    roster, path = county
+    plan = PLANS["rates"]
+    c = commit_any(roster, plan)
+    mine = draw_parquet(path, plan, seed="42", commitment=c, drawn_at=WHEN, extra=["risk_score"])
+    same(mine, draw(roster, plan, seed="42", commitment=c, drawn_at=WHEN))
+    other = commit_any(roster, PLANS["whole class D"])
+    with pytest.raises(PlanError, match="commitment does not match this roster and plan"):
+        draw_parquet(path, plan, seed="42", commitment=other, extra=["risk_score"])
+
+
+def test_one_row_per_group_and_one_group(tmp_path: pathlib.Path) -> None:
+    roster = synthetic_targets(300, seed=3)
+    plan = SamplingPlan(
+        rates={"A": 0.1, "B": 0.2, "C": 0.5, "D": 1.0}, strata=("risk_class", "area")
+    )
+    expected = draw(roster, plan, seed=SEED, drawn_at=WHEN)
+    for rows in (1, 300):
+        path = write(roster, tmp_path / f"r{rows}.parquet", rows)
+        same(draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"]), expected)
+
+
+def test_a_stratum_in_one_row_group_and_strata_that_draw_nobody(tmp_path: pathlib.Path) -> None:
+    classes = ["A"] * 500 + ["B"] * 500 + ["E"] * 3  # E only in the last row group
+    roster = make_roster(classes)
+    path = write(roster, tmp_path / "r.parquet", 250)
+    plan = SamplingPlan(rates={"A": 0.0, "B": 0.1, "E": 1.0})
+    mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN)
+    same(mine, draw(roster, plan, seed=SEED, drawn_at=WHEN))
+    assert [(s.key, s.size) for s in mine.strata] == [(("A",), 0), (("B",), 50), (("E",), 3)]
+
+
+def test_duplicate_id_in_two_row_groups_names_both_rows(tmp_path: pathlib.Path) -> None:
+    codes = credit_codes(10)
+    codes[7] = codes[2]
+    roster_cols = {"credit_code": codes.astype(str), "risk_class": ["A", "B"] * 5}
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table(roster_cols), path, row_group_size=4)
+    with pytest.raises(RosterError, match=r"duplicate id: it is in rows 3, 8") as info:
+        draw_parquet(path, SamplingPlan(rates={"A": 0.5, "B": 0.5}), seed=SEED)
+    assert info.value.row == 8
+    assert info.value.value == codes[2].decode()
+    assert str(path) in str(info.value)
+
+
+def test_bad_row_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathlib.Path) -> None:
+    cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
+    cols["risk_class"][8] = "Q"
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table(cols), path, row_group_size=3)
+    with pytest.raises(RosterError) as info:
+        draw_parquet(path, SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert info.value.row == 9
+    assert info.value.value == "Q"
+
+
+def test_bad_score_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathlib.Path) -> None:
+    scores = np.ones(10)
+    scores[8] = 0.0
+    roster = make_roster(["A"] * 10, scores=scores)
+    path = write(roster, tmp_path / "s.parquet", 3)
+    plan = SamplingPlan(rates={"A": 0.5}, within="pps", size_column="risk_score")
+    with pytest.raises(PlanError, match=r"row 9 \(") as info:
+        draw_parquet(path, plan, seed=SEED, extra=["risk_score"])
+    with pytest.raises(PlanError) as whole:
+        draw(roster, plan, seed=SEED)
+    assert str(info.value) == str(whole.value)
+
+
+def test_plan_naming_an_absent_class_is_refused_as_in_memory(tmp_path: pathlib.Path) -> None:
+    roster = make_roster(["A", "B"] * 20)
+    path = write(roster, tmp_path / "r.parquet", 7)
+    plan = SamplingPlan(rates={"A": 0.5, "B": 0.5, "C": 0.5})
+    with pytest.raises(PlanError) as info:
+        draw_parquet(path, plan, seed=SEED)
+    with pytest.raises(PlanError) as whole:
+        draw(roster, plan, seed=SEED)
+    assert str(info.value) == str(whole.value)
+    assert "rates names risk class C" in str(info.value)
+
+
+def test_file_is_not_changed(tmp_path: pathlib.Path) -> None:
+    roster = synthetic_targets(2000, seed=1)
+    path = write(roster, tmp_path / "r.parquet", 300)
+    before = path.read_bytes()
+    draw_parquet(path, PLANS["rates"], seed=SEED, extra=["risk_score"])
+    assert path.read_bytes() == before
+
+
+def test_simulation_out_of_core_draws_the_planned_sizes(
+    county: tuple[TargetRoster, pathlib.Path],
+) -> None:
+    roster, path = county
+    plan = PLANS["rates"]
+    a = draw_parquet(path, plan, rng=7, extra=["risk_score"])
+    b = draw_parquet(path, plan, rng=7, extra=["risk_score"])
+    assert not a.verifiable
+    assert np.array_equal(a.ids, b.ids)
+    in_memory = draw(roster, plan, rng=7)
+    assert [s.size for s in a.strata] == [s.size for s in in_memory.strata]
+    assert np.array_equal(roster.credit_code[a.rows], a.ids)
+
+
+def test_progress_counts_every_row_of_every_pass(tmp_path: pathlib.Path) -> None:
+    roster = synthetic_targets(1000, seed=2)
+    path = write(roster, tmp_path / "r.parquet", 300)
+    seen: list[tuple[int, int]] = []
+    draw_parquet(
+        path,
+        PLANS["rates"],
+        seed=SEED,
+        extra=["risk_score"],
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen[-1] == (2000, 2000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+# Candidates merge to the n_h smallest (rank, credit code) of each stratum, however split.
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.sampled_from([0.0, 0.25, 0.5, 1.0])), max_size=40),
+    st.lists(st.integers(0, 40), max_size=5),
+    st.lists(st.integers(0, 6), min_size=3, max_size=3),
+)
+def test_candidates_merge_is_the_smallest_of_the_union(
+    items: list[tuple[int, float]], cuts: list[int], n: list[int]
+) -> None:
+    ids = credit_codes(len(items))
+    strata = np.array([s for s, _ in items], dtype=np.intp)
+    ranks = np.array([r for _, r in items])
+    sizes = np.array(n, dtype=np.intp)
+
+    def candidates(rows: Any) -> Candidates:
+        rows = np.asarray(rows, dtype=np.intp)
+        return Candidates(strata[rows], ranks[rows], ids[rows], rows.astype(np.int64), None)
+
+    bounds = sorted({0, len(items), *[min(c, len(items)) for c in cuts]})
+    merged = candidates([]).smallest(sizes)
+    for a, b in itertools.pairwise(bounds):
+        merged = merged.merge(candidates(range(a, b)).smallest(sizes), sizes)
+    in_order = sorted(range(len(items)), key=lambda i: (strata[i], ranks[i], ids[i]))
+    taken = [0, 0, 0]
+    want = []
+    for i in in_order:
+        if taken[strata[i]] < n[strata[i]]:
+            want.append(i)
+            taken[strata[i]] += 1
+    assert sorted(merged.rows.tolist()) == sorted(want)
+
+
+@pytest.mark.slow
+def test_a_million_rows_in_small_row_groups(tmp_path: pathlib.Path) -> None:
+    roster = synthetic_targets(1_000_000, seed=185)
+    path = write(roster, tmp_path / "nation.parquet", 65_536)
+    loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
+    for name in ("rates", "pps with take-all"):
+        plan = PLANS[name]
+        same(
+            draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"]),
+            draw(loaded, plan, seed=SEED, drawn_at=WHEN),
+        )
+
+
+def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
+    county: tuple[TargetRoster, pathlib.Path], tmp_path: pathlib.Path
+) -> None:
+    roster, path = county
+    plan = PLANS["pps"]
+    d = draw(roster, plan, seed=SEED)
+    assert verify_parquet(d.receipt, path, extra=["risk_score"]) is None
+    other = write(roster.take(np.arange(1, len(roster))), tmp_path / "other.parquet", 5_000)
+    with pytest.raises(VerificationError, match="roster changed") as info:
+        verify_parquet(d.receipt, other, extra=["risk_score"])
+    with pytest.raises(VerificationError) as whole:
+        verify(d.receipt, roster.take(np.arange(1, len(roster))))
+    assert set(info.value.differences) == set(whole.value.differences)
