@@ -218,3 +218,17 @@ def test_match_reads_officers_and_conflicts_as_workbooks(tmp_path: pathlib.Path)
     teams = out.read_text(encoding="utf-8").splitlines()[1:]
     assert len(teams) == 4
     assert not [t for t in teams if t.startswith(f"{A},A1,")]  # the conflict was read
+
+
+def test_a_filled_cell_right_of_the_last_header_is_reported_not_dropped(
+    tmp_path: pathlib.Path,
+) -> None:
+    # A CSV line with a cell too many is a problem; the same sheet in a workbook must be too.
+    path = workbook(
+        tmp_path / "t.xlsx",
+        [["credit_code", "risk_class"], [A, "A", None], [B, "B", "注销"]],
+    )
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_excel(path)
+    assert info.value.row == 3
+    assert "row 3: has 3 fields but the header has 2" in str(info.value)

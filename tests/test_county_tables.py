@@ -178,6 +178,46 @@ def test_every_table_writes_csv_with_a_bom_and_chinese_headers(
             assert en.decode("utf-8").splitlines()[1:] == [",".join(r) for r in rows[1:]], name
 
 
+def test_every_table_writes_a_workbook_with_the_csvs_chinese_headers(
+    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
+    teams = match_officers(list(visits), county.officers, seed=SEED)
+    results = simulate_results(
+        drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
+    )
+    tables = {
+        "draw": (drawn, (county.targets,)),
+        "visits": (visits, ()),
+        "teams": (teams, (county.officers,)),
+        "results": (results, ()),
+        "records": (randcheck.publication_records(results, as_of="2023-12-31"), ()),
+        "due": (visits.due_dates(["2025-09-26"] * len(visits), as_of="2025-10-09"), ()),
+        "figures": (year_figures(results, county.targets, year=2023), ()),
+        "officers": (county.officers, ()),
+    }
+    for name, (table, args) in tables.items():
+        table.to_excel(tmp_path / f"{name}.xlsx", *args, headers="zh")  # type: ignore[attr-defined]
+        sheet = openpyxl.load_workbook(tmp_path / f"{name}.xlsx").active
+        header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        if name == "officers":
+            assert header[:2] == ["执法证号", "姓名"], header
+            continue
+        table.to_csv(tmp_path / f"{name}.csv", *args, headers="zh")  # type: ignore[attr-defined]
+        assert header == _csv(tmp_path / f"{name}.csv")[1][0], name
+    with pytest.raises(ValueError, match="headers must be 'en' or 'zh', got 'fr'"):
+        drawn.to_excel(tmp_path / "fr.xlsx", headers="fr")
+    assert not (tmp_path / "fr.xlsx").exists()
+
+
+def test_a_roster_round_trips_through_excel_with_chinese_headers(tmp_path: pathlib.Path) -> None:
+    roster = randcheck.example_county().targets.take(list(range(50)))
+    roster.to_excel(tmp_path / "t.xlsx", headers="zh")
+    back = TargetRoster.from_excel(tmp_path / "t.xlsx", extra=["risk_score"])
+    assert back.digest() == roster.digest()
+
+
 def test_results_written_with_chinese_headers_read_back_the_same(
     tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
 ) -> None:

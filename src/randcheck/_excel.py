@@ -115,7 +115,12 @@ def sheet_as_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows[1:]:
-        cells = list(row[:width]) + [""] * (width - len(row))
+        cells = list(row)
+        while len(cells) > width and cells[-1] in ("", None):  # empty cells right of the table
+            cells.pop()
+        # A filled cell right of the last header is kept, so the loader reports the row (as it
+        # does for a CSV line with too many cells) instead of the value vanishing unseen.
+        cells += [""] * (width - len(cells))
         for j in dates:
             v = cells[j]
             if isinstance(v, (int, float)) and not isinstance(v, bool):

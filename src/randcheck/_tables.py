@@ -167,15 +167,23 @@ def arrow(columns: Mapping[str, Any]) -> Any:
     return pa.table({k: _plain(v) for k, v in columns.items()})
 
 
-def excel(path: str | os.PathLike[str], columns: Mapping[str, Any]) -> None:
+def excel(
+    path: str | os.PathLike[str],
+    columns: Mapping[str, Any],
+    *,
+    headers: str = "en",
+    zh: Mapping[str, str] | None = None,
+) -> None:
     """Write ``columns`` as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra).
 
     Dates are date cells (``NaT`` an empty cell), numbers are numbers (NaN an empty cell), text
     is text; a credit code stays text, so Excel never turns it into ``9.14105E+17``.
+    ``headers="zh"`` writes Chinese headers, as :func:`write_csv` does.
     """
     names = list(columns)
+    head = header_row(names, headers, zh)
     cells = [_excel_cells(columns[k]) for k in names]
-    _excel.write_rows(path, names, zip(*cells, strict=True) if cells else iter(()))
+    _excel.write_rows(path, head, zip(*cells, strict=True) if cells else iter(()))
 
 
 def _excel_cells(values: Any) -> list[Any]:

@@ -638,9 +638,10 @@ class DueDates:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns(language))
 
-    def to_excel(self, path: str | os.PathLike[str], language: str = "en") -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns(language))
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(headers), headers=headers, zh=STATUS_HEADER)
 
     def to_csv(
         self, path: str | os.PathLike[str], *, encoding: str = "utf-8", headers: str = "en"

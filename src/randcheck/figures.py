@@ -313,6 +313,11 @@ class YearFigures:
         """The tidy table as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"``."""
         _tables.write_csv(path, self.to_columns(), encoding=encoding, headers=headers)
 
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same table as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes Chinese headers."""
+        _tables.excel(path, self.to_columns(), headers=headers)
+
     def _repr_html_(self) -> str:
         """Jupyter's preview: a title, then the first rows of :meth:`to_columns`."""
         cols = self.to_columns()

@@ -228,6 +228,10 @@ def _batch_year(year: int | None, as_of: Mapping[str, dt.date | None], what: str
 
 
 # ------------------------------------------------------------------------------ visits
+# The skills a visit needs, not an officer's 专长.
+_VISIT_HEADERS = {"skills": "所需专长"}
+
+
 @attrs.frozen(eq=False)
 class VisitTable:
     """Visits as columns: one row per visit, the items of visit ``v`` in
@@ -406,9 +410,10 @@ class VisitTable:
         """:meth:`to_rows` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self._table_columns())
 
-    def to_excel(self, path: str | os.PathLike[str]) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self._table_columns())
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self._table_columns(), headers=headers, zh=_VISIT_HEADERS)
 
     def _table_columns(self) -> dict[str, Any]:
         rows = self.to_rows()
@@ -445,7 +450,7 @@ class VisitTable:
             _tables.columns_of_rows(rows, fields),
             encoding=encoding,
             headers=headers,
-            zh={"skills": "所需专长"},  # the skills a visit needs, not an officer's 专长
+            zh=_VISIT_HEADERS,
         )
 
     def due_dates(

@@ -491,9 +491,16 @@ class Assignment:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns(officers))
 
-    def to_excel(self, path: str | os.PathLike[str], officers: OfficerRoster | None = None) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns(officers))
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        officers: OfficerRoster | None = None,
+        *,
+        headers: str = "en",
+    ) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(officers), headers=headers, zh=_TEAM_HEADERS)
 
     def to_csv(
         self,

@@ -1108,9 +1108,10 @@ class ResultTable:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
 
-    def to_excel(self, path: str | os.PathLike[str]) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns())
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(), headers=headers)
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per result (lists as lists, dates as ISO strings or ``None``)."""
@@ -1379,9 +1380,10 @@ class PublicationTable:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
 
-    def to_excel(self, path: str | os.PathLike[str]) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns())
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(headers), headers=headers, zh={"status": "公示状态"})
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per record: the public fields, dates as ISO strings (``None`` for none)."""

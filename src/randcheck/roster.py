@@ -2096,9 +2096,11 @@ class _Roster:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns())
 
-    def to_excel(self, path: str | os.PathLike[str]) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns())
+    def to_excel(self, path: str | os.PathLike[str], *, headers: str = "en") -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the Chinese headers the loaders read back."""
+        own = {col.name: col.aliases[0] for col in self.COLUMNS}  # an officer's 姓名, not 企业名称
+        _tables.excel(path, self.to_columns(), headers=headers, zh=own)
 
     def _plain(self, col: _Col, column: Column) -> np.ndarray[Any, Any]:
         idx, table = _canonical_bytes(col, column)

@@ -942,9 +942,16 @@ class Draw:
         """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
         return _tables.arrow(self.to_columns(roster))
 
-    def to_excel(self, path: str | os.PathLike[str], roster: TargetRoster | None = None) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra)."""
-        _tables.excel(path, self.to_columns(roster))
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        roster: TargetRoster | None = None,
+        *,
+        headers: str = "en",
+    ) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(roster), headers=headers)
 
     def to_csv(
         self,
