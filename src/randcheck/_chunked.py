@@ -29,7 +29,7 @@ import math
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -59,6 +59,17 @@ __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 
 Key = tuple[str, ...]
 DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
+
+
+def read_options(
+    legacy_codes: bool, unknown_columns: str, extra: Iterable[str] | None
+) -> dict[str, Any]:
+    """The directory loader's options as the row-group readers take them (``extra`` a list)."""
+    return {
+        "legacy_codes": legacy_codes,
+        "unknown_columns": unknown_columns,
+        "extra": None if extra is None else list(extra),
+    }
 
 
 def part_design(part: TargetRoster, plan: SamplingPlan, first_row: int) -> _Design:

@@ -149,22 +149,8 @@ def _item_from(entry: dict[str, Any], row: int, found: Collector) -> Item | None
 
 def _raise_if_any(found: Collector) -> None:
     """One :class:`RosterError` for every problem in ``found`` (the first named, all counted)."""
-    if not found:
-        return
-    report = found.report()
-    first = report.problems[0]
-    n = report.counts[first.problem]
-    more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
-    raise RosterError(
-        first.problem + more,
-        source=found.source,
-        row=first.row,
-        column=first.column,
-        value=first.value,
-        problems=[(p.row, p.column, p.value, p.problem) for p in report.problems],
-        has_value=first.row is not None and first.column is not None,
-        report=report,
-    )
+    if found:
+        raise found.report().roster_error()
 
 
 def load_items(

@@ -216,7 +216,7 @@ def draw_dask(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
     files, client = _files_and_client(paths, client)
-    options = _options(legacy_codes, unknown_columns, extra)
+    options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     return _draw_cluster(
         client,
         files,
@@ -256,7 +256,7 @@ def verify_dask(
         Saying precisely what differs.
     """
     files, client = _files_and_client(paths, client)
-    options = _options(legacy_codes, unknown_columns, extra)
+    options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     _verify_by(
         receipt,
         plan,
@@ -266,16 +266,6 @@ def verify_dask(
         in_batch=False,
         roster=None,
     )
-
-
-def _options(
-    legacy_codes: bool, unknown_columns: str, extra: Iterable[str] | None
-) -> dict[str, Any]:
-    return {
-        "legacy_codes": legacy_codes,
-        "unknown_columns": unknown_columns,
-        "extra": None if extra is None else list(extra),
-    }
 
 
 def _files_and_client(

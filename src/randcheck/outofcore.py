@@ -116,7 +116,9 @@ def draw_parquet(
     source, label, commitment, warnings = _settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
-    reading = _Reading(path, mapping, _options(legacy_codes, unknown_columns, extra), spill_dir)
+    reading = _Reading(
+        path, mapping, _chunked.read_options(legacy_codes, unknown_columns, extra), spill_dir
+    )
     return _draw_file(
         reading, plan, source, label, commitment, warnings, drawn_by, drawn_at, progress
     )
@@ -145,7 +147,9 @@ def verify_parquet(
     VerificationError
         Saying precisely what differs.
     """
-    reading = _Reading(path, mapping, _options(legacy_codes, unknown_columns, extra), spill_dir)
+    reading = _Reading(
+        path, mapping, _chunked.read_options(legacy_codes, unknown_columns, extra), spill_dir
+    )
     _verify_by(
         receipt,
         plan,
@@ -165,16 +169,6 @@ class _Reading:
     mapping: Mapping[str, str] | None
     options: dict[str, Any]
     spill_dir: str | os.PathLike[str] | None
-
-
-def _options(
-    legacy_codes: bool, unknown_columns: str, extra: Iterable[str] | None
-) -> dict[str, Any]:
-    return {
-        "legacy_codes": legacy_codes,
-        "unknown_columns": unknown_columns,
-        "extra": None if extra is None else list(extra),
-    }
 
 
 def _draw_file(

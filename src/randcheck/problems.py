@@ -24,6 +24,7 @@ import attrs
 
 from randcheck import _excel
 from randcheck._files import atomic_path
+from randcheck.errors import RosterError
 
 __all__ = ["Problem", "ProblemReport"]
 
@@ -124,6 +125,23 @@ class ProblemReport:
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
+
+    def roster_error(self) -> RosterError:
+        """The :class:`~randcheck.RosterError` a directory loader raises for this report: the
+        first problem named (with its value when it is a cell's), every kind counted."""
+        first = self.problems[0]
+        n = self.counts[first.problem]
+        more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
+        return RosterError(
+            first.problem + more,
+            source=self.source,
+            row=first.row,
+            column=first.column,
+            value=first.value,
+            problems=[(p.row, p.column, p.value, p.problem) for p in self.problems],
+            has_value=first.row is not None and first.column is not None,
+            report=self,
+        )
 
     def summary(self, first: int = 5) -> str:
         """A count per kind, then the first ``first`` problems, one per line."""

@@ -350,22 +350,8 @@ class _Context:
         return ProblemReport.of(self.problems, source=self.source, counts=self.counts)
 
     def raise_if_any(self) -> None:
-        if not self.counts:
-            return
-        report = self.report()
-        first = report.problems[0]
-        n = self.counts[first.problem]
-        more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
-        raise RosterError(
-            first.problem + more,
-            source=self.source,
-            row=first.row,
-            column=first.column,
-            value=first.value,
-            problems=[(p.row, p.column, p.value, p.problem) for p in report.problems],
-            has_value=first.row is not None,
-            report=report,
-        )
+        if self.counts:
+            raise self.report().roster_error()
 
 
 def _shown_id(value: Any) -> str:
