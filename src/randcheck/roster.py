@@ -935,9 +935,9 @@ def _canonical_bytes(col: _Col | None, column: Column) -> tuple[np.ndarray[Any, 
         inv, labels = column.joined()
         return inv, np.array([t.encode("utf-8") for t in labels] or [b""])
     if col is not None and col.kind == "risk":
-        return column.astype(np.intp), np.array([r.encode() for r in RISK_LETTERS])
+        return column, np.array([r.encode() for r in RISK_LETTERS])
     if column.dtype == np.bool_:
-        return column.astype(np.intp), np.array([b"0", b"1"])
+        return column.view(np.uint8), np.array([b"0", b"1"])
     if column.dtype.kind == "S":
         return column, None
     if column.dtype == STRING:
@@ -1092,7 +1092,11 @@ class _Pieces:
                 and prev[2].shape[0] * mat.shape[0] <= self._MERGED_MAX
             ):
                 k = mat.shape[0]
-                codes = prev[1] * k + idx
+                # prev * k + idx, in 16 bits (a merged table has at most 4,096 entries): a
+                # quarter of the memory traffic of 64-bit codes.
+                codes = np.empty(idx.shape[0], dtype=np.uint16)
+                np.multiply(prev[1], k, out=codes, casting="unsafe")
+                np.add(codes, idx, out=codes, casting="unsafe")
                 merged = np.concatenate(
                     [np.repeat(prev[2], k, axis=0), np.tile(mat, (prev[2].shape[0], 1))], axis=1
                 )
