@@ -1360,16 +1360,13 @@ def _score_sums(
     which every roster column is.
     """
     lo, hi = np.inf, -np.inf
-    counts = np.zeros(minlength, dtype=np.intp)
     sums = np.zeros(minlength)
     for a in range(0, s.shape[0], _SCORE_CHUNK):
         part = s[a : a + _SCORE_CHUNK]
-        c = code[a : a + _SCORE_CHUNK]
         lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
         hi = np.maximum(hi, part.max())
-        counts += np.bincount(c, minlength=minlength)
-        sums += np.bincount(c, weights=part, minlength=minlength)
-    return _ScoreSums(s, counts, sums, float(lo), float(hi))
+        sums += np.bincount(code[a : a + _SCORE_CHUNK], weights=part, minlength=minlength)
+    return _ScoreSums(s, _counts(code, minlength), sums, float(lo), float(hi))
 
 
 def _exact_sums(
