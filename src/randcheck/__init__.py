@@ -86,8 +86,10 @@ from randcheck.matching import (
     MatchingSimulation,
     PairProbabilities,
     Recusals,
+    TeamingTable,
     match_officers,
     simulate_matching,
+    teaming_table,
     verify_matching,
 )
 from randcheck.models import (
@@ -241,6 +243,7 @@ __all__ = [
     "TagSet",
     "Target",
     "TargetRoster",
+    "TeamingTable",
     "VerificationError",
     "Visit",
     "VisitTable",
@@ -285,6 +288,7 @@ __all__ = [
     "simulate_results",
     "synthetic_officers",
     "synthetic_targets",
+    "teaming_table",
     "verify",
     "verify_archive",
     "verify_batch",
