@@ -988,31 +988,34 @@ def _exact_outcomes(a: Assignment) -> dict[frozenset[Pair], Fraction]:
     out: dict[frozenset[Pair], Fraction] = {}
     stack: list[tuple[bool, ...]] = [()]
     while stack:
-        prefix = stack.pop()
-        used = [0]
-        short: list[int] = []
-
-        def coins(level: int, n: int, prefix: tuple[bool, ...] = prefix) -> Any:
-            start = used[0]
-            used[0] += n
-            if used[0] > len(prefix):
-                short.append(used[0])
-                return np.zeros(n, dtype=bool)
-            return np.array(prefix[start : used[0]], dtype=bool)
-
-        rounded = dyadic_round(net.tail, net.head, pub.marginal, bits, coins)
-        if short:
-            extra = short[0] - len(prefix)
-            assert short[0] <= 16, "too many coins to enumerate"
-            stack.extend(prefix + c for c in itertools.product((False, True), repeat=extra))
+        tape = _CoinTape(stack.pop())
+        rounded = dyadic_round(net.tail, net.head, pub.marginal, bits, tape)
+        if tape.short:
+            extra = tape.short - len(tape.prefix)
+            assert tape.short <= 16, "too many coins to enumerate"
+            stack.extend(tape.prefix + c for c in itertools.product((False, True), repeat=extra))
             continue
         on = rounded[net.pair_arc] > 0
         pairs = frozenset(
             (int(pub.prob.vin[v]), int(pub.prob.orow[o]))
             for v, o in zip(net.pair_v[on].tolist(), net.pair_o[on].tolist(), strict=True)
         )
-        out[pairs] = out.get(pairs, Fraction(0)) + Fraction(1, 1 << len(prefix))
+        out[pairs] = out.get(pairs, Fraction(0)) + Fraction(1, 1 << len(tape.prefix))
     return out
+
+
+class _CoinTape:
+    """Coins read from a fixed prefix; ``short`` is how many a run needed once it ran out."""
+
+    def __init__(self, prefix: tuple[bool, ...]) -> None:
+        self.prefix, self.used, self.short = prefix, 0, 0
+
+    def __call__(self, level: int, n: int) -> Any:
+        start, self.used = self.used, self.used + n
+        if self.used > len(self.prefix):
+            self.short = self.short or self.used
+            return np.zeros(n, dtype=bool)
+        return np.array(self.prefix[start : self.used], dtype=bool)
 
 
 def _six_officers_two_visits() -> tuple[list[Visit], OfficerRoster, list[Conflict]]:
