@@ -931,9 +931,32 @@ def test_from_columns_rejects_a_categorical_code_out_of_range() -> None:
 
 
 def test_from_columns_rejects_a_categorical_for_a_non_label_column() -> None:
-    cat = Categorical(np.array([0], dtype=np.int32), ("A",))
+    cat = Categorical(np.array([0], dtype=np.int32), ("3",))
     with pytest.raises(RosterError, match="only accepted for label columns"):
-        TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"], "risk_class": cat})
+        TargetRoster.from_columns(
+            {"credit_code": ["91350100M000100Y43"], "risk_class": ["A"], "complaints": cat}
+        )
+
+
+def test_from_columns_reads_a_categorical_risk_class_by_its_labels() -> None:
+    codes = ["91350100M000100Y43", "91130634MA00000001"]
+    cat = Categorical(np.array([2, 0], dtype=np.int32), ("A", "较高", " d "))
+    roster = TargetRoster.from_columns({"credit_code": codes, "risk_class": cat})
+    plain = TargetRoster.from_columns({"credit_code": codes, "risk_class": ["D", "A"]})
+    assert roster.risk_counts() == {"A": 1, "D": 1}
+    assert roster.digest() == plain.digest()
+
+
+def test_from_columns_names_the_rows_of_a_bad_categorical_risk_label() -> None:
+    cat = Categorical(np.array([0, 1, 1], dtype=np.int32), ("B", "Z类"))
+    with pytest.raises(RosterError, match=r"row 2, column 'risk_class', value 'Z类': unknown risk"):
+        TargetRoster.from_columns(
+            {
+                "credit_code": ["91350100M000100Y43", "91130634MA00000001", "91110000MA0000000X"],
+                "risk_class": cat,
+            },
+            legacy_codes=True,
+        )
 
 
 @pytest.mark.parametrize("bad", ["z\nrow", "a\tb", ""])

@@ -3,6 +3,7 @@
 Everything a user needs is importable from here; see the reference in the documentation.
 """
 
+from randcheck._version import VERSION
 from randcheck.archive import ArchiveCheck, WrittenArchive, verify_archive, write_archive
 from randcheck.audit import verify
 from randcheck.calendar import (
@@ -153,7 +154,7 @@ from randcheck.sampling import (
 from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
-__version__ = "0.1.0.dev0"
+__version__ = VERSION
 
 __all__ = [
     "ANNUAL_PLAN",

@@ -171,8 +171,3 @@ def _points_below(c: float, start: float) -> int:
     """
     whole = math.floor(c)
     return whole + (1 if start < c - whole else 0)
-
-
-def round12(x: float) -> float:
-    """``x`` rounded to 12 significant digits, so that the order of a sum cannot change it."""
-    return float(f"{x:.12g}")

@@ -12,8 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
+from typing import Final
 
-_CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+def _china_tz() -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo("Asia/Shanghai")
+    except zoneinfo.ZoneInfoNotFoundError:  # no tz database: China has had no DST since 1991
+        return dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+CHINA_TZ: Final[dt.tzinfo] = _china_tz()
+"""Asia/Shanghai from the tz database, or a fixed UTC+08:00 where no tz database is installed
+(China has used UTC+08:00 without daylight saving time since 1991). The one China time zone of
+the package: every "today" and every aware date-time is read in it."""
 
 #: The forms :func:`to_date` reads, for error messages.
 DATE_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD"
@@ -39,7 +52,7 @@ def parse_text(text: str) -> dt.date | None:
             return dt.date.fromisoformat(s)
         if len(s) > 10 and ("T" in s or "+" in s):
             day = dt.datetime.fromisoformat(s)
-            return (day.astimezone(_CST) if day.tzinfo is not None else day).date()
+            return (day.astimezone(CHINA_TZ) if day.tzinfo is not None else day).date()
     except ValueError:
         pass
     m = _YMD.fullmatch(s)
@@ -77,7 +90,7 @@ def to_date(value: object, *, field: str = "date") -> dt.date:
     """
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_CST)
+            value = value.astimezone(CHINA_TZ)
         return value.date()
     if isinstance(value, dt.date):
         return value

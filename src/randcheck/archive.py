@@ -43,9 +43,9 @@ from typing import Any
 
 import attrs
 
+from randcheck._dates import CHINA_TZ
 from randcheck._files import atomic_path, check_writable
 from randcheck._records import strict_loads
-from randcheck.calendar import CHINA_TZ
 from randcheck.errors import RosterWarning, VerificationError
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan

@@ -35,7 +35,6 @@ import json
 import re
 import tomllib
 import warnings
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Generic, TypeAlias, TypeVar, overload
@@ -44,6 +43,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from randcheck._dates import CHINA_TZ
 from randcheck._dates import parse_text as parse_date_text
 from randcheck.errors import CalendarCoverageError, CalendarError
 
@@ -71,17 +71,6 @@ IntArray: TypeAlias = NDArray[np.integer[Any]]
 
 _T = TypeVar("_T")
 
-
-def _china_tz() -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo("Asia/Shanghai")
-    except zoneinfo.ZoneInfoNotFoundError:  # no tz database: China has had no DST since 1991
-        return datetime.timezone(datetime.timedelta(hours=8), "CST")
-
-
-CHINA_TZ: Final[datetime.tzinfo] = _china_tz()
-"""Asia/Shanghai from the tz database, or a fixed UTC+08:00 where no tz database is installed
-(China has used UTC+08:00 without daylight saving time since 1991)."""
 
 PROVISIONAL_FIXED_HOLIDAYS: Final[tuple[tuple[int, int, str], ...]] = (
     (1, 1, "元旦"),

@@ -45,7 +45,6 @@ _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _ch in enumerate(CREDIT_CODE_ALPHABET):
     _VALUE[ord(_ch)] = _i
 _VALUE8 = _VALUE.astype(np.int8)  # the same table, small enough to gather into for 10⁷ codes
-_ALPHABET_BYTES = np.frombuffer(CREDIT_CODE_ALPHABET.encode("ascii"), dtype=np.uint8)
 _VALUE_OF = {ch: i for i, ch in enumerate(CREDIT_CODE_ALPHABET)}
 
 

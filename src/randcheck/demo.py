@@ -16,8 +16,8 @@ from collections.abc import Callable
 import numpy as np
 
 from randcheck import __version__
+from randcheck._dates import CHINA_TZ
 from randcheck._files import check_writable
-from randcheck.calendar import CHINA_TZ
 
 __all__ = ["DEMO_SEED", "run_demo"]
 

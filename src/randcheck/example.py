@@ -51,7 +51,14 @@ import numpy.typing as npt
 from randcheck.credit_code import CREDIT_CODE_ALPHABET
 from randcheck.loaders import load_items
 from randcheck.models import Conflict, Item
-from randcheck.roster import STRING, Categorical, OfficerRoster, TagSet, TargetRoster
+from randcheck.roster import (
+    RISK_LETTERS,
+    STRING,
+    Categorical,
+    OfficerRoster,
+    TagSet,
+    TargetRoster,
+)
 
 __all__ = [
     "ExampleCounty",
@@ -247,8 +254,6 @@ def example_county() -> ExampleCounty:
         Conflict(r["officer_id"], r["credit_code"], r["reason"])
         for r in _read_csv_rows("conflicts.csv")
     )
-    _make_read_only(targets)
-    _make_read_only(officers)
     return ExampleCounty(
         targets=targets,
         officers=officers,
@@ -257,20 +262,6 @@ def example_county() -> ExampleCounty:
         townships=townships,
         unit_areas=unit_areas,
     )
-
-
-def _make_read_only(roster: TargetRoster | OfficerRoster) -> None:
-    """Lock the arrays of a shared, cached roster so no caller can change it for the others."""
-    arrays: list[np.ndarray[Any, Any]] = list(roster._extra.values())
-    for column in roster._columns.values():
-        if isinstance(column, Categorical):
-            arrays.append(column.codes)
-        elif isinstance(column, TagSet):
-            arrays.append(column.bits)
-        else:
-            arrays.append(column)
-    for arr in arrays:
-        arr.flags.writeable = False
 
 
 # --------------------------------------------------------------------------- synthetic rows
@@ -559,46 +550,26 @@ def synthetic_targets(
         for k, v in part.items():
             cols[k][start:stop] = v
         start = stop
-    plain = {
-        "credit_code": cols["credit_code"],
-        "risk_class": np.full(spec.n, "A"),  # placeholder, replaced below
-        "abnormal": cols["abnormal"],
-        "complaints": cols["complaints"],
-        "last_inspected": cols["last_inspected"],
-        "risk_score": cols["risk_score"],
-    }
     # The codes are valid by construction (tests check it), so the build skips re-checking them;
-    # it still checks that they are distinct.
-    roster = TargetRoster.from_columns(plain, legacy_codes=True, extra=["risk_score"])
-    _attach(
-        roster,
+    # it still checks that they are distinct. Label and tag columns go in their stored form
+    # (Categorical, TagSet), so 10⁷ generated labels are not turned into strings and factorized.
+    return TargetRoster.from_columns(
         {
+            "credit_code": cols["credit_code"],
             "name": cols["name"],
-            "risk_class": cols["risk_class"],
+            "risk_class": Categorical(cols["risk_class"], RISK_LETTERS),
             "industry": Categorical(cols["industry"], spec.industries),
             "area": Categorical(cols["area"], spec.areas),
             "status": Categorical(cols["status"], _STATUSES),
             "tags": TagSet(cols["tags"], _TAGS),
+            "abnormal": cols["abnormal"],
+            "complaints": cols["complaints"],
+            "last_inspected": cols["last_inspected"],
+            "risk_score": cols["risk_score"],
         },
+        legacy_codes=True,
+        extra=["risk_score"],
     )
-    return roster
-
-
-def _attach(roster: TargetRoster | OfficerRoster, columns: Mapping[str, Any]) -> None:
-    """Put ready columns (codes + categories, bit masks + names, risk codes) into a fresh roster.
-
-    ``from_columns`` has no public way yet to take columns in their stored form; this sets them
-    on a roster that has just been built (with defaults or placeholders in those columns) so that
-    10⁷ generated labels are not turned into strings, checked and factorized again. Only for
-    columns this module made: codes in range, labels without tabs, newlines or NUL. The ids are
-    untouched, so the cached id order stays valid.
-    """
-    n = len(roster)
-    for name, column in columns.items():
-        assert name in roster._columns
-        assert len(column) == n
-        roster._columns[name] = column
-    roster._cache.pop("digest", None)
 
 
 def synthetic_officers(
@@ -640,22 +611,16 @@ def synthetic_officers(
         has = _uniform(_field_key(key, f"officer/skill/{k}"), idx) < 0.3
         bits |= has.astype(np.uint64) << np.uint64(k)
     ids = np.strings.add("O", np.strings.zfill((idx + np.uint64(1)).astype(STRING), 6))
-    roster = OfficerRoster.from_columns(
+    return OfficerRoster.from_columns(
         {
             "officer_id": ids,
             "name": np.strings.add("人员", (idx + np.uint64(1)).astype(STRING)),
+            "unit": Categorical(unit, tuple(f"单位{k + 1:02d}" for k in range(n_units))),
+            "department": Categorical(np.zeros(n, dtype=np.int32), ("商务局",)),
+            "area": Categorical(unit, _area_codes(area_code, n_units)),
+            "skills": TagSet(bits, tuple(f"专长{k + 1:02d}" for k in range(n_skills))),
             "expert": _uniform(_field_key(key, "officer/expert"), idx) < 0.05,
             "active": _uniform(_field_key(key, "officer/active"), idx) >= 0.02,
             "load_cap": 10 + (_uniform(_field_key(key, "officer/cap"), idx) * 31).astype(np.int64),
         }
     )
-    _attach(
-        roster,
-        {
-            "unit": Categorical(unit, tuple(f"单位{k + 1:02d}" for k in range(n_units))),
-            "department": Categorical(np.zeros(n, dtype=np.int32), ("商务局",)),
-            "area": Categorical(unit, _area_codes(area_code, n_units)),
-            "skills": TagSet(bits, tuple(f"专长{k + 1:02d}" for k in range(n_skills))),
-        },
-    )
-    return roster

@@ -59,6 +59,7 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, canonical_digest
+from randcheck._version import LIBRARY
 from randcheck.errors import (
     BatchError,
     InfeasibleMatchingError,
@@ -1811,9 +1812,7 @@ class MatchingRecord(JsonRecord):
 
 
 def _library() -> str:
-    from randcheck import __version__
-
-    return f"randcheck {__version__}"
+    return LIBRARY
 
 
 def _rules_dict(rules: MatchingRules) -> dict[str, Any]:

@@ -41,9 +41,9 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck import _allocation
-from randcheck._dates import to_date
+from randcheck._dates import CHINA_TZ, to_date
 from randcheck._records import JsonRecord, at, field_error, first_difference
-from randcheck.calendar import CHINA_TZ
+from randcheck._version import LIBRARY
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import (
     LABEL_REVISITS,
@@ -293,9 +293,7 @@ def _sample_digest(ids: Iterable[str]) -> str:
 
 
 def _library() -> str:
-    from randcheck import __version__
-
-    return f"randcheck {__version__}"
+    return LIBRARY
 
 
 def draw_revisits(

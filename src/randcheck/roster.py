@@ -737,8 +737,14 @@ def _tagset(col: _Col, values: Sequence[Any], ctx: _Context) -> TagSet:
 
 
 def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -> Column:
-    """Accept a column already in stored form (codes + labels, or bit masks + names)."""
-    wanted = Categorical if col.kind == "category" else TagSet if col.kind == "tags" else None
+    """Accept a column already in stored form (codes + labels, or bit masks + names).
+
+    A risk class may come as a :class:`Categorical` too: its labels are read as risk classes
+    (A–E or the Chinese labels), once per label.
+    """
+    wanted = (
+        Categorical if col.kind in ("category", "risk") else TagSet if col.kind == "tags" else None
+    )
     if wanted is None or not isinstance(raw, wanted):
         raise RosterError(
             f"a {type(raw).__name__} column is only accepted for "
@@ -763,6 +769,8 @@ def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -
             )
             ctx.raise_if_any()  # the codes cannot index the labels: stop here
         labels = [str(c).strip() for c in raw.categories]
+        if col.kind == "risk":
+            return _risk_codes(col, codes, labels, ctx)
         _check_labels(col, codes, labels, ctx)
         return Categorical(codes.astype(np.int32, copy=False), tuple(labels))
     _check_labels(col, np.zeros(0), list(raw.names), ctx)
@@ -773,6 +781,25 @@ def _ready_column(col: _Col, raw: Categorical | TagSet, n: int, ctx: _Context) -
             "a tag bit is set beyond the listed tag names", source=ctx.source, column=col.name
         )
     return raw
+
+
+_RISK_WHY = (
+    "unknown risk class; use A, B, C, D or E or a label such as 信用风险低 / 一般 / 较高 / 高"
+)
+
+
+def _risk_codes(
+    col: _Col, codes: npt.NDArray[Any], labels: Sequence[str], ctx: _Context
+) -> npt.NDArray[np.uint8]:
+    """Risk classes from category codes: each label parsed once, its rows failed if it is bad."""
+    table = np.zeros(len(labels), dtype=np.uint8)
+    for k, label in enumerate(labels):
+        try:
+            table[k] = RiskClass.parse(label).index
+        except ValueError:
+            rows = np.flatnonzero(codes == k)
+            ctx.fail(col.name, rows, [label] * min(rows.size, _MAX_LISTED), _RISK_WHY)
+    return np.asarray(table[codes])
 
 
 def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, legacy_codes: bool) -> Column:
@@ -802,8 +829,7 @@ def _parse_column(col: _Col, raw: Any, n: int, ctx: _Context, legacy_codes: bool
             arr,
             lambda v: RiskClass.parse(v).index,
             ctx,
-            "unknown risk class; use A, B, C, D or E or a label such as "
-            "信用风险低 / 一般 / 较高 / 高",
+            _RISK_WHY,
             np.uint8,
             blank=(
                 "a blank risk class",
@@ -1491,8 +1517,9 @@ class _Roster:
             Canonical column names (see the module's column tables) or accepted Chinese
             headers, each to a sequence of equal length. Values may be numpy arrays, lists or
             anything with ``to_numpy()`` (pandas, polars, pyarrow columns). Label columns may
-            also be given in stored form as a :class:`Categorical` and tag columns as a
-            :class:`TagSet`, which skips factorizing (no per-row work).
+            also be given in stored form as a :class:`Categorical` (so may ``risk_class``,
+            its labels read as risk classes) and tag columns as a :class:`TagSet`, which skips
+            factorizing (no per-row work).
         legacy_codes : bool
             Keep credit codes that fail GB 32100-2015 (legacy codes) instead of rejecting them.
             Each one kept is reported: a :class:`RosterWarning` counts them and the roster's

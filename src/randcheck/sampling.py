@@ -86,10 +86,10 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck import _allocation, _parallel, _tables
-from randcheck._dates import to_optional_date
+from randcheck._dates import CHINA_TZ, to_optional_date
 from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
-from randcheck.calendar import CHINA_TZ
+from randcheck._version import LIBRARY
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import (
@@ -2056,9 +2056,7 @@ def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bo
 
 
 def _library_version() -> str:
-    from randcheck import __version__
-
-    return f"randcheck {__version__}"
+    return LIBRARY
 
 
 def draw(
