@@ -553,6 +553,58 @@ def _candidates(
     return result
 
 
+def simulate_years(
+    client: Any,
+    simulate: Callable[..., Any],
+    shared: tuple[Any, ...],
+    plans: Mapping[str, Any],
+    streams: Mapping[str, Sequence[np.random.Generator]],
+    progress: ProgressArg,
+) -> dict[str, Any]:
+    """:func:`~randcheck.simulate_policy`'s years on a Dask cluster, in batches of years.
+
+    ``shared`` (the roster and its per-row arrays) is sent to every worker once; each task
+    runs ``simulate(*shared, plans[name], streams[name][a:b])`` for a batch of one design's
+    years, each year with its own stream, so the figures are those computed in one process.
+    Returns, per design, the batches' figures joined in year order.
+    """
+    distributed = _distributed()
+    on_workers = client.scatter(list(shared), broadcast=True)
+    workers = max(len(client.scheduler_info(n_workers=-1)["workers"]), 1)
+    batches: list[tuple[str, int]] = []
+    futures = []
+    for name, gens in streams.items():
+        size = max(1, -(-len(gens) // (4 * workers)))  # about four batches a worker per design
+        for a in range(0, len(gens), size):
+            batch = list(gens[a : a + size])
+            futures.append(client.submit(simulate, *on_workers, plans[name], batch, pure=False))
+            batches.append((name, len(batch)))
+    total = sum(len(g) for g in streams.values())
+    if callable(progress):
+        years_of = dict(zip(futures, (n for _, n in batches), strict=True))
+        done = 0
+        for f in distributed.as_completed(futures):
+            done += years_of[f]
+            progress(done, total)
+    elif progress is True:
+        distributed.progress(futures, notebook=False)
+    elif progress not in (None, False):
+        raise TypeError(
+            f"progress: True, False, None or a callable progress(done, total), got {progress!r}"
+        )
+    results = client.gather(futures)
+    out: dict[str, Any] = {}
+    for name in streams:
+        parts = [r for (n, _), r in zip(batches, results, strict=True) if n == name]
+        measures = {m: np.concatenate([r[0][m] for r in parts]) for m in parts[0][0]}
+        out[name] = (
+            measures,
+            np.concatenate([r[1] for r in parts]),
+            np.concatenate([r[2] for r in parts]),
+        )
+    return out
+
+
 def _distributed() -> Any:
     """The ``distributed`` module, or an ImportError saying how to install it."""
     try:
