@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -337,9 +338,8 @@ def instances(draw: st.DrawFn) -> Instance:
 
 
 def _run(inst: Instance, **kwargs: Any) -> Assignment:
-    return match_officers(
-        inst.visits, inst.officers, conflicts=inst.conflicts, rules=inst.rules, **kwargs
-    )
+    kwargs.setdefault("rules", inst.rules)
+    return match_officers(inst.visits, inst.officers, conflicts=inst.conflicts, **kwargs)
 
 
 def _marginals(a: Assignment) -> dict[Pair, float]:
@@ -969,3 +969,346 @@ def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
     assert x[shared].max() <= 0.5  # two places a visit, and nobody above a half ...
     per_visit = np.bincount(net.pair_v[shared & (x > 0)], minlength=6)
     assert per_visit.min() >= 4  # ... so at least four officers share each visit
+
+
+# ------------------------------------------------------------------------------------------
+# Teaming: the chance that two officers serve together, its bound and the team cap
+
+
+def _exact_outcomes(a: Assignment) -> dict[frozenset[Pair], Fraction]:
+    """Every outcome of the rounding of ``a``'s published marginals with its exact chance, by
+    trying every sequence of coins (small batches whose marginals have few odd bit levels)."""
+    from randcheck._matching_lp import dyadic_round
+    from randcheck.matching import _network
+
+    pub = a._published
+    assert pub is not None
+    net = _network(pub.prob, pub.rules)
+    bits = a.pair_probabilities.bits
+    out: dict[frozenset[Pair], Fraction] = {}
+    stack: list[tuple[bool, ...]] = [()]
+    while stack:
+        tape = _CoinTape(stack.pop())
+        rounded = dyadic_round(net.tail, net.head, pub.marginal, bits, tape)
+        if tape.short:
+            extra = tape.short - len(tape.prefix)
+            assert tape.short <= 16, "too many coins to enumerate"
+            stack.extend(tape.prefix + c for c in itertools.product((False, True), repeat=extra))
+            continue
+        on = rounded[net.pair_arc] > 0
+        pairs = frozenset(
+            (int(pub.prob.vin[v]), int(pub.prob.orow[o]))
+            for v, o in zip(net.pair_v[on].tolist(), net.pair_o[on].tolist(), strict=True)
+        )
+        out[pairs] = out.get(pairs, Fraction(0)) + Fraction(1, 1 << len(tape.prefix))
+    return out
+
+
+class _CoinTape:
+    """Coins read from a fixed prefix; ``short`` is how many a run needed once it ran out."""
+
+    def __init__(self, prefix: tuple[bool, ...]) -> None:
+        self.prefix, self.used, self.short = prefix, 0, 0
+
+    def __call__(self, level: int, n: int) -> Any:
+        start, self.used = self.used, self.used + n
+        if self.used > len(self.prefix):
+            self.short = self.short or self.used
+            return np.zeros(n, dtype=bool)
+        return np.array(self.prefix[start : self.used], dtype=bool)
+
+
+def _six_officers_two_visits() -> tuple[list[Visit], OfficerRoster, list[Conflict]]:
+    """Visit 0 may take O000–O003, visit 1 O001, O002, O004, O005: every chance is 1/2."""
+    officers = roster(6)
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(2)]
+    conflicts = [Conflict(f"O{o:03d}", code(0)) for o in (4, 5)] + [
+        Conflict(f"O{o:03d}", code(1)) for o in (0, 3)
+    ]
+    return visits, officers, conflicts
+
+
+def test_the_rounding_is_not_negatively_correlated_two_officers_reach_the_smaller_chance() -> None:
+    # At the last bit level one cycle runs O000 → visit 0 ← O001 → visit 1 ← O002 → visit 0 ←
+    # O003: it crosses visit 0 twice, so O000 and O002 move up or down together. Their chance
+    # of being teamed is min(1/2, 1/2), not at most the product 1/4 that a negatively
+    # correlated rounding (Gandhi et al. 2006) would give: no such claim is made.
+    visits, officers, conflicts = _six_officers_two_visits()
+    a = match_officers(visits, officers, conflicts=conflicts, seed="t")
+    outcomes = _exact_outcomes(a)
+    assert sum(outcomes.values()) == 1
+    together = sum(p for pairs, p in outcomes.items() if {(0, 0), (0, 2)} <= pairs)
+    assert together == Fraction(1, 2)
+    assert a.teaming("O000", "O002") == 0.5  # the bound Σ_v min(p_av, p_bv) is attained
+    assert together > Fraction(1, 4)
+
+
+def _team_pairs(pairs: frozenset[Pair]) -> dict[tuple[int, int], int]:
+    """Visits shared by every two officers of an outcome."""
+    by_visit: dict[int, list[int]] = {}
+    for v, o in pairs:
+        by_visit.setdefault(v, []).append(o)
+    out: dict[tuple[int, int], int] = {}
+    for members in by_visit.values():
+        for x, y in itertools.combinations(sorted(members), 2):
+            out[x, y] = out.get((x, y), 0) + 1
+    return out
+
+
+def _enumerable_batches() -> list[tuple[list[Visit], OfficerRoster, list[Conflict], MatchingRules]]:
+    six = _six_officers_two_visits()
+    four = roster(4, load_cap=np.array([1, 1, 2, 2]))
+    two = [Visit(code(i), items=("X",), departments=()) for i in range(2)]
+    skilled = roster(5, skills=["成品油", "成品油", "", "", ""])
+    mixed = [
+        Visit(code(0), items=("X",), departments=(), skills=("成品油",)),
+        Visit(code(1), items=("X",), departments=()),
+    ]
+    return [
+        (*six, MatchingRules()),
+        (two, four, [], MatchingRules()),
+        (mixed, skilled, [], MatchingRules()),
+        ([Visit(code(0), items=("X",), departments=())], roster(4), [], MatchingRules()),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_the_teaming_bound_holds_exactly_over_every_outcome_of_the_rounding(case: int) -> None:
+    visits, officers, conflicts, rules = _enumerable_batches()[case]
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="t")
+    outcomes = _exact_outcomes(a)
+    assert sum(outcomes.values()) == 1
+    # the rounding keeps every published marginal exactly
+    marg: dict[Pair, Fraction] = {}
+    for pairs, p in outcomes.items():
+        for pair in pairs:
+            marg[pair] = marg.get(pair, Fraction(0)) + p
+    assert {k: float(v) for k, v in marg.items()} == _marginals(a)
+    ids = [str(i) for i in officers.officer_id.tolist()]
+    for x, y in itertools.combinations(range(len(ids)), 2):
+        shared = sum(p * _team_pairs(pairs).get((x, y), 0) for pairs, p in outcomes.items())
+        teamed = sum(p for pairs, p in outcomes.items() if (x, y) in _team_pairs(pairs))
+        bound = Fraction(a.teaming(ids[x], ids[y]))
+        assert shared <= bound
+        assert teamed <= min(Fraction(1), bound)
+
+
+@pytest.mark.slow
+def test_over_2000_seeds_no_two_officers_are_teamed_more_often_than_their_bound() -> None:
+    # One-sided: the count of runs in which a pair is teamed is at most the upper binomial
+    # quantile of its bound, at family-wise 1e-6 over the pairs. Marginals that were not the
+    # published ones (the defect-1 draw put A0 on 70% of the visits) break it.
+    visits, officers, conflicts, rules = _stat_batch()
+    ids = [str(i) for i in officers.officer_id.tolist()]
+    n = len(ids)
+    runs = 2000
+    teamed = np.zeros((n, n))
+    for s in range(runs):
+        a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed=f"team/{s}")
+        m = np.zeros((len(visits), n))
+        m[a.visit_index, a.officer_index] = 1.0
+        teamed += (m.T @ m) > 0
+    table = {(r["officer_a"], r["officer_b"]): r["bound"] for r in a.teaming_table().to_rows()}
+    pairs = list(itertools.combinations(range(n), 2))
+    for x, y in pairs:
+        bound = min(1.0, table.get((ids[x], ids[y]), 0.0))
+        assert bound == a.teamed_bound(ids[x], ids[y]) or bound == 0.0
+        top = binom.ppf(1 - 1e-6 / len(pairs), runs, bound)
+        assert teamed[x, y] <= top, (ids[x], ids[y], teamed[x, y] / runs, bound)
+
+
+def test_the_teaming_table_by_hand_and_from_the_published_rows() -> None:
+    # One visit of two, three officers at 2/3 each (on the grid): every pair's bound is about
+    # 2/3; the true chance of each pair is 1/3, which the bound does not claim.
+    officers = roster(3)
+    visits = [Visit(code(0), items=("X",), departments=())]
+    a = match_officers(visits, officers, seed="t")
+    table = a.teaming_table()
+    assert len(table) == 3
+    assert table.shared_visits.tolist() == [1, 1, 1]
+    assert np.all(np.abs(table.bound - 2 / 3) <= 2 / GRID)
+    p = a.pair_probabilities.matrix(1, 3)[0]
+    for r in table.to_rows():
+        x, y = int(r["officer_a"][1:]), int(r["officer_b"][1:])
+        assert r["bound"] == min(p[x], p[y]) == a.teaming(r["officer_a"], r["officer_b"])
+        assert r["teamed_at_most"] == min(1.0, r["bound"])
+    public = randcheck.teaming_table(a.probability_rows())
+    assert public.to_rows() == table.to_rows()
+    rows = a.probability_rows()
+    columns = {k: [r[k] for r in rows] for k in ("credit_code", "officer_id", "probability")}
+    assert randcheck.teaming_table(columns).to_rows() == table.to_rows()
+
+
+def test_officers_who_never_share_a_visit_have_no_row_and_bound_zero() -> None:
+    visits, officers, conflicts = _six_officers_two_visits()
+    a = match_officers(visits, officers, conflicts=conflicts, seed="t")
+    table = a.teaming_table()
+    listed = set(zip(table.officer_a.tolist(), table.officer_b.tolist(), strict=True))
+    assert ("O000", "O004") not in listed
+    assert a.teaming("O000", "O004") == 0.0
+    assert a.teaming("O001", "O002") == 1.0  # both on both visits at 1/2
+    assert a.teamed_bound("O001", "O002") == 1.0
+    assert table.largest == 1.0
+    assert (table.officer_a[0], table.officer_b[0]) == ("O001", "O002")
+
+
+def test_the_teaming_table_works_in_chunks_like_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from randcheck import matching
+
+    visits, officers, conflicts, rules = _stat_batch()
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="t")
+    whole = a.teaming_table().to_rows()
+    monkeypatch.setattr(matching, "_TEAMING_CHUNK", 3)
+    assert a.teaming_table().to_rows() == whole
+
+
+def test_teaming_with_unknown_or_repeated_officers_is_refused() -> None:
+    visits, officers, conflicts = _six_officers_two_visits()
+    a = match_officers(visits, officers, conflicts=conflicts, seed="t")
+    with pytest.raises(PlanError, match=r"officer id\(s\) 'X1', 'X2' not in the officer roster"):
+        a.teaming("X1", "X2")
+    with pytest.raises(PlanError, match=r"'O009' not in the officer roster"):
+        a.teamed_bound("O000", "O009")
+    with pytest.raises(PlanError, match="two different officers, got 'O000' twice"):
+        a.teaming("O000", "O000")
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        ([{"credit_code": "C", "officer_id": "A"}], "row 1 has no probability"),
+        (
+            [{"credit_code": "C", "officer_id": "A", "probability": "0.5"}],
+            r"row 1, probability must be a number within \[0, 1\], got '0.5'",
+        ),
+        (
+            [
+                {"credit_code": "C", "officer_id": "A", "probability": 0.5},
+                {"credit_code": "C", "officer_id": "B", "probability": 1.5},
+            ],
+            r"row 2, probability must be a number within \[0, 1\], got 1.5",
+        ),
+        (
+            [
+                {"credit_code": "C", "officer_id": "A", "probability": 0.5},
+                {"credit_code": "C", "officer_id": "A", "probability": 0.5},
+            ],
+            "row 2 lists officer 'A' at C a second time",
+        ),
+        ({"credit_code": ["C"], "officer_id": ["A"]}, "missing 'probability'"),
+    ],
+)
+def test_a_bad_probability_table_is_refused_naming_the_row(rows: Any, words: str) -> None:
+    with pytest.raises(PlanError, match=words):
+        randcheck.teaming_table(rows)
+
+
+@pytest.mark.parametrize("cap", [-0.1, 0, 0.0, 1.5, "0.5", True, float("nan")])
+def test_a_bad_team_cap_is_a_plan_error_naming_the_value(cap: Any) -> None:
+    with pytest.raises(PlanError, match=r"team_cap must be a number within \(0, 1\], got ") as info:
+        MatchingRules(team_cap=cap)
+    assert repr(cap) in str(info.value)
+
+
+def test_a_team_cap_at_or_above_the_bound_is_kept_and_below_it_is_refused() -> None:
+    # Six officers, one visit of two: every chance is 1/3 (on the grid), so is every bound.
+    officers = roster(6)
+    visits = [Visit(code(0), items=("X",), departments=())]
+    free = match_officers(visits, officers, seed="t")
+    largest = free.teaming_table().largest
+    assert abs(largest - 1 / 3) <= 2 / GRID
+    kept = match_officers(visits, officers, seed="t", rules=MatchingRules(team_cap=largest))
+    assert kept.teams() == free.teams()  # the cap does not change the marginals or the draw
+    assert kept.teaming_table().largest <= largest
+    with pytest.raises(InfeasibleMatchingError) as info:
+        match_officers(visits, officers, seed="t", rules=MatchingRules(team_cap=0.3))
+    err = info.value
+    assert err.rule == "team_cap"
+    assert err.team_bound == Fraction(largest)
+    assert err.pair is not None
+    assert free.teaming(*err.pair) == largest
+    assert err.visits == (code(0),)
+    assert err.shortage == Fraction(largest) - Fraction(0.3)
+    assert "the team cap 0.3 is below the teaming bound of officers" in str(err)
+    assert "least team cap this recipe can keep" in str(err)
+
+
+def _lp_least_teaming(assignments: list[frozenset[Pair]]) -> float:
+    """The least largest chance that two officers are teamed, over every distribution on the
+    assignments (exact: being teamed is an event of each assignment)."""
+    teamed = [set(_team_pairs(a)) for a in assignments]
+    pairs = sorted(set().union(*teamed))
+    if not pairs:
+        return 0.0
+    n = len(assignments)
+    a_ub = np.array([[1.0 if p in t else 0.0 for t in teamed] + [-1.0] for p in pairs])
+    cost = np.zeros(n + 1)
+    cost[-1] = 1.0
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=np.zeros(len(pairs)),
+        A_eq=np.append(np.ones(n), 0.0)[None, :],
+        b_eq=[1.0],
+        bounds=(0, None),
+        method="highs",
+    )
+    assert res.status == 0
+    return float(res.fun)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances(), share=st.sampled_from((0.5, 0.9, 0.999)))
+def test_a_team_cap_no_randomized_assignment_can_keep_is_always_refused(
+    inst: Instance, share: float
+) -> None:
+    every = inst.assignments()
+    if not every:
+        return
+    least = _lp_least_teaming(every)
+    free = _run(inst, seed="cap")
+    bound = free.teaming_table().largest
+    assert bound >= least - 1e-9  # the bound is at least the exact chance
+    # A cap at the batch's own bound is kept, with the same draw, and never exceeded.
+    if 0 < bound <= 1:
+        kept = _run(inst, seed="cap", rules=attrs.evolve(inst.rules, team_cap=bound))
+        assert kept.teams() == free.teams()
+        inst.check(kept)
+    # A cap below what any randomized assignment can keep is refused.
+    if least > 0:
+        cap = least * share
+        with pytest.raises(InfeasibleMatchingError) as info:
+            _run(inst, seed="cap", rules=attrs.evolve(inst.rules, team_cap=cap))
+        assert info.value.rule == "team_cap"
+        assert info.value.team_bound is not None
+        assert float(info.value.team_bound) == bound > cap
+
+
+def test_the_team_cap_is_recorded_and_checked_by_verify_matching() -> None:
+    visits, officers, conflicts = _six_officers_two_visits()
+    rules = MatchingRules(team_cap=1.0)
+    a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="2023-1107")
+    rec = a.record()
+    assert rec.rules["team_cap"] == 1.0
+    verify_matching(rec.to_json(), visits, officers, conflicts)
+    lowered = json.loads(_edited(rec))
+    lowered["rules"]["team_cap"] = 0.75
+    with pytest.raises(VerificationError, match="O001 and O002 have a teaming bound of 1, above"):
+        verify_matching(lowered, visits, officers, conflicts)
+
+
+def test_a_record_made_before_the_team_cap_still_verifies() -> None:
+    rec, visits, officers, conflicts = _published()
+    old = json.loads(_edited(rec))
+    del old["rules"]["team_cap"]
+    verify_matching(old, visits, officers, conflicts)
+
+
+def test_a_bound_above_one_says_no_team_cap_can_be_kept() -> None:
+    # Three officers, three visits of two: each pair's bound is 3 · 2/3 = 2.
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(3)]
+    with pytest.raises(InfeasibleMatchingError, match="this recipe can keep no team cap") as info:
+        match_officers(visits, roster(3), seed="t", rules=MatchingRules(team_cap=1.0))
+    assert info.value.team_bound is not None
+    assert abs(float(info.value.team_bound) - 2) <= 6 / GRID
+    assert len(info.value.visits) == 3

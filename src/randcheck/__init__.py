@@ -87,8 +87,10 @@ from randcheck.matching import (
     MatchingSimulation,
     PairProbabilities,
     Recusals,
+    TeamingTable,
     match_officers,
     simulate_matching,
+    teaming_table,
     verify_matching,
 )
 from randcheck.models import (
@@ -242,6 +244,7 @@ __all__ = [
     "TagSet",
     "Target",
     "TargetRoster",
+    "TeamingTable",
     "VerificationError",
     "Visit",
     "VisitTable",
@@ -286,6 +289,7 @@ __all__ = [
     "simulate_results",
     "synthetic_officers",
     "synthetic_targets",
+    "teaming_table",
     "verify",
     "verify_archive",
     "verify_batch",

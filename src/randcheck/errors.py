@@ -136,10 +136,12 @@ class InfeasibleMatchingError(RandcheckError, ValueError):
 
     Fields, so that callers need not parse sentences: ``visits`` (credit codes of the visits
     that cannot be staffed together), ``rule`` (``"team_size"``, ``"skill"``,
-    ``"department"``, ``"expert"``, ``"load_cap"`` or ``"pair_cap"``), ``shortage`` (a
-    :class:`fractions.Fraction`: places short, or for ``"pair_cap"`` the expected places the
-    cap leaves unfilled), ``q_star`` (the least pair cap the batch admits, for ``"pair_cap"``)
-    and ``reasons`` (one sentence per problem).
+    ``"department"``, ``"expert"``, ``"load_cap"``, ``"pair_cap"`` or ``"team_cap"``),
+    ``shortage`` (a :class:`fractions.Fraction`: places short, or for ``"pair_cap"`` the
+    expected places the cap leaves unfilled), ``q_star`` (the least pair cap the batch admits,
+    for ``"pair_cap"``), ``pair`` and ``team_bound`` (for ``"team_cap"``: the two officer ids
+    whose teaming bound is largest, and that bound, a :class:`fractions.Fraction`) and
+    ``reasons`` (one sentence per problem).
     """
 
     def __init__(
@@ -151,8 +153,12 @@ class InfeasibleMatchingError(RandcheckError, ValueError):
         rule: str = "",
         shortage: Fraction | None = None,
         q_star: Fraction | None = None,
+        pair: tuple[str, str] | None = None,
+        team_bound: Fraction | None = None,
     ) -> None:
         self.reasons = reasons if reasons is not None else [message]
+        self.pair = pair
+        self.team_bound = team_bound
         self.visits = visits
         self.rule = rule
         self.shortage = shortage

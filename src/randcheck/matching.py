@@ -88,8 +88,10 @@ __all__ = [
     "MatchingSimulation",
     "PairProbabilities",
     "Recusals",
+    "TeamingTable",
     "match_officers",
     "simulate_matching",
+    "teaming_table",
     "verify_matching",
 ]
 
@@ -133,6 +135,21 @@ def _whole(name: str, value: object, least: int) -> None:
         raise PlanError(f"{name} must be a whole number ≥ {least}, got {value!r}")
     if value < least:
         raise PlanError(f"{name} must be a whole number ≥ {least}, got {value}")
+
+
+def _team_cap(value: object) -> float | None:
+    """``MatchingRules.team_cap``: ``None`` or a chance within (0, 1], stored as a float."""
+    if value is None:
+        return None
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, Fraction, np.number))
+    number = float(value) if ok else math.nan  # type: ignore[arg-type]
+    if not 0.0 < number <= 1.0:
+        raise PlanError(
+            f"team_cap must be a number within (0, 1], got {value!r}: it bounds the chance that "
+            "two officers are teamed in the batch; every team has at least two officers, so some "
+            "pair is always teamed and 0 cannot be kept, and a chance above 1 bounds nothing"
+        )
+    return number
 
 
 def _frozen_map(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -189,6 +206,16 @@ class MatchingRules:
     recipe : str
         The matching recipe, recorded in :attr:`Assignment.source`: ``"randcheck-matching/3"``
         (the only one; ``/1`` and ``/2`` were never released and are retired).
+    team_cap : float or None
+        The most any two officers' *teaming bound* may be (防止合谋: a pair who want to inspect
+        together): for every two members of the roster, ``Σ_v min(p_av, p_bv)`` over the visits
+        (:meth:`Assignment.teaming`), which bounds both the chance that they are teamed at
+        least once in the batch and the expected number of visits they share. A number within
+        (0, 1]. It is checked, exactly, on the marginals before the teams are drawn; if some
+        pair's bound exceeds it, :func:`match_officers` raises an
+        :class:`~randcheck.InfeasibleMatchingError` (``rule="team_cap"``) naming the pair
+        (``pair``) and the largest bound of the batch (``team_bound``, the least team cap the
+        recipe can keep for it), never a silent excess. The marginals do not change with it.
 
     Examples
     --------
@@ -208,6 +235,7 @@ class MatchingRules:
     pair_cap: float | None = attrs.field(default=None)
     max_load: int | None = attrs.field(default=None)
     recipe: str = attrs.field(default=MATCHING_RECIPE)
+    team_cap: float | None = attrs.field(default=None, converter=_team_cap)
 
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
@@ -439,27 +467,59 @@ class Assignment:
             )
         ]
 
-    def teamed_bound(self, officer_a: str, officer_b: str) -> float:
-        """An upper bound on the chance that two officers serve on some visit together.
+    def teaming(self, officer_a: str, officer_b: str) -> float:
+        """The teaming bound of two officers: ``Σ_v min(p_av, p_bv)`` over the visits.
 
-        It is ``Σ_v min(p_av, p_bv)`` over the visits (capped at 1): being together on ``v``
-        needs both on ``v``. The exact chance depends on the rounding's correlations, which
-        the recipe does not publish; this bound needs only the published marginals.
+        Being teamed on visit ``v`` needs both on ``v``, so its chance is at most the smaller
+        of the two published chances (and for the rounding of ``randcheck-matching/3`` it can
+        be exactly that: see "How officer matching is formulated"). The sum bounds the
+        expected number of visits the two share, and so (when below 1) the chance that they
+        are teamed at least once. It needs only the published chances.
+
+        Raises
+        ------
+        PlanError
+            If an id is not in the officer roster the teams were matched from.
+
+        Examples
+        --------
+        >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
+        >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+        >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
+        >>> round(a.teaming("A", "B"), 4)  # each has 2/3 (on the grid): teamed at most 2/3
+        0.6667
         """
         ids = [str(x) for x in self.officer_ids.tolist()]
-        try:
-            a, b = ids.index(officer_a), ids.index(officer_b)
-        except ValueError as exc:
-            raise PlanError(f"teamed_bound: officer id not in the roster ({exc})") from None
+        missing = [x for x in (officer_a, officer_b) if x not in ids]
+        if missing:
+            raise PlanError(
+                f"teaming: officer id(s) {', '.join(map(repr, missing))} not in the officer "
+                "roster the teams were matched from"
+            )
+        a, b = ids.index(officer_a), ids.index(officer_b)
+        if a == b:
+            raise PlanError(f"teaming: give two different officers, got {officer_a!r} twice")
         p = self.pair_probabilities
-        n_v = len(self.credit_codes)
-        pa = np.zeros(n_v)
-        pb = np.zeros(n_v)
-        sel_a = p.officer_index == a
-        sel_b = p.officer_index == b
-        np.add.at(pa, p.visit_index[sel_a], p.probability[sel_a])
-        np.add.at(pb, p.visit_index[sel_b], p.probability[sel_b])
-        return float(min(1.0, np.minimum(pa, pb).sum()))
+        sel = (p.officer_index == a) | (p.officer_index == b)
+        _, _, _, sums = _teaming_sums(
+            p.visit_index[sel], p.officer_index[sel], p.units[sel].astype(np.float64)
+        )
+        return float(sums.sum()) / float(1 << p.bits)
+
+    def teamed_bound(self, officer_a: str, officer_b: str) -> float:
+        """An upper bound on the chance that two officers serve on some visit together:
+        :meth:`teaming` capped at 1."""
+        return min(1.0, self.teaming(officer_a, officer_b))
+
+    def teaming_table(self) -> TeamingTable:
+        """The teaming bound of every two members who may serve on a common visit
+        (:class:`TeamingTable`), from the published chances; :func:`teaming_table` computes
+        the same from the published probability table (:meth:`probability_rows`)."""
+        p = self.pair_probabilities
+        a, b, shared, sums = _teaming_sums(
+            p.visit_index, p.officer_index, p.units.astype(np.float64)
+        )
+        return TeamingTable.build(self.officer_ids[a], self.officer_ids[b], shared, sums, p.bits)
 
     def to_columns(self, officers: OfficerRoster | None = None) -> dict[str, Any]:
         """The teams as columns: ``credit_code``, ``officer_id``, ``role``; with the officer
@@ -1562,6 +1622,8 @@ def _solve(
     done("support")
     bits = GRID_BITS + s
     marginal = np.concatenate([np.array([net.demand << bits], np.int64), full])
+    if rules.team_cap is not None:
+        _check_team_cap(prob, net, marginal, bits, rules.team_cap)
 
     def level_done(j: int) -> None:  # the rounding's share, spread over its levels
         if report is not None:
@@ -1763,6 +1825,244 @@ def simulate_matching(
 
 
 # --------------------------------------------------------------------------------------------
+# Teaming: how often two officers can serve together
+
+# Pairs of team members are generated a chunk of visits at a time, at most this many at once.
+_TEAMING_CHUNK = 1 << 22
+
+
+def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Ints, Ints, Floats]:
+    """``Σ_v min(w_av, w_bv)`` for every two officers with positive weight on a common visit.
+
+    Returns ``(a, b, shared, sums)`` with ``a < b`` (officer indexes), ``shared`` the number of
+    visits both may serve and ``sums`` the bound, sorted by ``(a, b)``. Weights that are whole
+    numbers below ``2**53`` (units of the grid) are summed exactly. Memory is bounded by
+    working on chunks of visits: the pairs of one visit number ``m (m − 1) / 2``.
+    """
+    pos = weight > 0
+    order = np.lexsort((officer[pos], visit[pos]))
+    v, o, w = visit[pos][order], officer[pos][order], weight[pos][order]
+    n_o = int(o.max(initial=-1)) + 1
+    keys: list[Ints] = []
+    sums: list[Floats] = []
+    counts: list[Ints] = []
+    if v.shape[0]:
+        starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+        sizes = np.diff(np.r_[starts, v.shape[0]])
+        rank = np.arange(v.shape[0]) - np.repeat(starts, sizes)  # position within its visit
+        later = np.repeat(sizes, sizes) - 1 - rank  # partners after each entry
+        cum = np.cumsum(later)
+        lo = 0
+        while lo < v.shape[0]:
+            hi = int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + _TEAMING_CHUNK, "right"))
+            hi = max(hi, lo + 1)
+            n_later = later[lo:hi]
+            first = np.repeat(np.arange(lo, hi), n_later)
+            block = np.repeat(np.cumsum(n_later) - n_later, n_later)
+            second = first + 1 + np.arange(first.shape[0]) - block
+            key = o[first] * n_o + o[second]  # o sorted within a visit: o[first] < o[second]
+            uniq, inv = np.unique(key, return_inverse=True)
+            keys.append(uniq)
+            sums.append(
+                np.bincount(inv, weights=np.minimum(w[first], w[second])).astype(np.float64)
+            )
+            counts.append(np.bincount(inv).astype(np.int64))
+            lo = hi
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
+    total: Floats = np.bincount(inv, weights=np.concatenate(sums)).astype(np.float64)
+    shared: Ints = np.bincount(inv, weights=np.concatenate(counts)).astype(np.int64)
+    a: Ints = uniq // n_o
+    b: Ints = uniq % n_o
+    return a, b, shared, total
+
+
+@attrs.frozen(eq=False)
+class TeamingTable:
+    """The teaming bound of every two roster members who may serve on a common visit.
+
+    Row ``i``: officers ``officer_a[i]`` and ``officer_b[i]`` may both serve on
+    ``shared_visits[i]`` visits, and ``bound[i] = Σ_v min(p_av, p_bv)`` bounds the expected
+    number of visits they share and so, when below 1, the chance that they are teamed at
+    least once in the batch (防止合谋). Rows run from the largest bound down (ties by ids).
+    Two members never on a common visit have bound 0 and no row. Made by
+    :meth:`Assignment.teaming_table` or :func:`teaming_table`.
+    """
+
+    officer_a: npt.NDArray[Any]
+    officer_b: npt.NDArray[Any]
+    shared_visits: Ints
+    bound: Floats
+
+    @classmethod
+    def build(
+        cls, a: npt.NDArray[Any], b: npt.NDArray[Any], shared: Ints, sums: Floats, bits: int
+    ) -> TeamingTable:
+        """Rows from :func:`_teaming_sums` (private helper for the two public builders)."""
+        ids_a = np.asarray(a).astype(STRING)
+        ids_b = np.asarray(b).astype(STRING)
+        swap = _utf8(ids_a) > _utf8(ids_b)
+        ids_a, ids_b = np.where(swap, ids_b, ids_a), np.where(swap, ids_a, ids_b)
+        bound = sums / float(1 << bits) if bits else sums.astype(np.float64)
+        order = np.lexsort((_utf8(ids_b), _utf8(ids_a), -bound))
+        return cls(
+            officer_a=ids_a[order],
+            officer_b=ids_b[order],
+            shared_visits=shared[order],
+            bound=bound[order],
+        )
+
+    def __len__(self) -> int:
+        return int(self.bound.shape[0])
+
+    @property
+    def largest(self) -> float:
+        """The largest teaming bound of the batch (0 if no two members can serve together)."""
+        return float(self.bound[0]) if len(self) else 0.0
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One dict per pair: ``officer_a``, ``officer_b``, ``shared_visits``, ``bound`` and
+        ``teamed_at_most`` (the bound capped at 1: a bound on the chance of being teamed)."""
+        return [
+            {
+                "officer_a": str(a),
+                "officer_b": str(b),
+                "shared_visits": n,
+                "bound": x,
+                "teamed_at_most": min(1.0, x),
+            }
+            for a, b, n, x in zip(
+                self.officer_a.tolist(),
+                self.officer_b.tolist(),
+                self.shared_visits.tolist(),
+                self.bound.tolist(),
+                strict=True,
+            )
+        ]
+
+
+def teaming_table(
+    probabilities: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+) -> TeamingTable:
+    """The teaming bound of every two officers, from a published probability table.
+
+    Anyone holding the published chances (:meth:`Assignment.probability_rows`, one row per
+    officer–visit pair that can occur) can recompute it, with numpy alone: for two officers
+    ``a`` and ``b``, ``Σ_v min(p_av, p_bv)`` over the visits both may serve. It bounds the
+    expected number of visits they share, and so the chance that they are teamed at least once.
+
+    Parameters
+    ----------
+    probabilities : iterable of dicts, or mapping of columns
+        Rows (or columns) ``credit_code``, ``officer_id`` and ``probability``; other keys
+        (``role``) are ignored.
+
+    Returns
+    -------
+    TeamingTable
+
+    Raises
+    ------
+    PlanError
+        If a column is missing, a probability is not a number within [0, 1], or a pair is
+        listed twice; the message names the row (1-based) and the value.
+
+    Examples
+    --------
+    >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
+    >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+    >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
+    >>> t = randcheck.teaming_table(a.probability_rows())
+    >>> t.officer_a.tolist(), t.officer_b.tolist(), t.bound.round(4).tolist()
+    (['B', 'A', 'A'], ['C', 'B', 'C'], [0.6667, 0.6667, 0.6667])
+    """
+    if isinstance(probabilities, Mapping):
+        try:
+            cols = {k: list(probabilities[k]) for k in ("credit_code", "officer_id", "probability")}
+        except KeyError as exc:
+            raise PlanError(
+                f"teaming_table: columns credit_code, officer_id and probability are required, "
+                f"missing {exc}"
+            ) from None
+        if len({len(c) for c in cols.values()}) > 1:
+            raise PlanError("teaming_table: the columns differ in length")
+        rows: list[Mapping[str, Any]] = [
+            dict(zip(cols, r, strict=True)) for r in zip(*cols.values(), strict=True)
+        ]
+    else:
+        rows = list(probabilities)
+    codes: list[str] = []
+    oids: list[str] = []
+    probs: list[float] = []
+    seen: set[tuple[str, str]] = set()
+    for i, row in enumerate(rows, start=1):
+        missing = [k for k in ("credit_code", "officer_id", "probability") if k not in row]
+        if missing:
+            raise PlanError(f"teaming_table: row {i} has no {', '.join(missing)}")
+        x = row["probability"]
+        ok = not isinstance(x, bool) and isinstance(x, (int, float, Fraction, np.number))
+        if not ok or not 0.0 <= float(x) <= 1.0:
+            raise PlanError(
+                f"teaming_table: row {i}, probability must be a number within [0, 1], got {x!r}"
+            )
+        key = (str(row["credit_code"]), str(row["officer_id"]))
+        if key in seen:
+            raise PlanError(
+                f"teaming_table: row {i} lists officer {key[1]!r} at {key[0]} a second time"
+            )
+        seen.add(key)
+        codes.append(key[0])
+        oids.append(key[1])
+        probs.append(float(x))
+    code_u, v = np.unique(np.array(codes, dtype=STRING), return_inverse=True)
+    id_u, o = np.unique(_utf8(np.array(oids, dtype=STRING)), return_inverse=True)
+    del code_u
+    a, b, shared, sums = _teaming_sums(
+        v.astype(np.int64), o.astype(np.int64), np.array(probs, dtype=np.float64)
+    )
+    names = np.array([x.decode("utf-8") for x in id_u.tolist()], dtype=STRING)
+    return TeamingTable.build(names[a], names[b], shared, sums, 0)
+
+
+def _check_team_cap(prob: _Problem, net: _Network, marginal: Ints, bits: int, cap: float) -> None:
+    """Refuse marginals whose teaming bound exceeds ``cap`` for some pair (exact, in units)."""
+    units = marginal[net.pair_arc]
+    a, b, shared, sums = _teaming_sums(net.pair_v, net.pair_o, units.astype(np.float64))
+    if not sums.shape[0]:
+        return
+    worst = int(np.argmax(sums))
+    bound = Fraction(int(sums[worst]), 1 << bits)
+    if bound <= Fraction(cap):
+        return
+    ida, idb = str(prob.ids[a[worst]]), str(prob.ids[b[worst]])
+    on_a = net.pair_v[(net.pair_o == a[worst]) & (units > 0)]
+    on_b = net.pair_v[(net.pair_o == b[worst]) & (units > 0)]
+    both = [prob.codes[int(v)] for v in np.intersect1d(on_a, on_b).tolist()]
+    over = int((sums > cap * float(1 << bits)).sum())
+    least = (
+        f"so {float(bound):.6f} is the least team cap this recipe can keep for the batch"
+        if bound <= 1
+        else "and above 1 the bound says nothing, so this recipe can keep no team cap for the "
+        "batch"
+    )
+    raise InfeasibleMatchingError(
+        f"the team cap {cap} is below the teaming bound of officers {ida} and {idb}: "
+        f"{float(bound):.6f} (Σ over the {int(shared[worst])} visits both may serve of the "
+        f"smaller of their two chances) [防止合谋]; {over} pair(s) exceed the cap. The bound is "
+        "computed on the published chances, which keep every pair at q* and are spread as far "
+        f"as the rules allow, {least}; raise the cap, add officers to the visits these two "
+        "share, or split the batch",
+        visits=tuple(both),
+        rule="team_cap",
+        shortage=bound - Fraction(cap),
+        pair=(ida, idb),
+        team_bound=bound,
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # The public record and its verification
 
 
@@ -1937,6 +2237,15 @@ def verify_matching(
         diffs.append("the marginals leave a seat unfilled (arc_values)")
     if np.abs(balance).max(initial=0) != 0:
         diffs.append("the marginals are not a flow: conservation fails (arc_values)")
+    if rules.team_cap is not None and not diffs:
+        try:
+            _check_team_cap(prob, net, values, bits, rules.team_cap)
+        except InfeasibleMatchingError as exc:
+            a_id, b_id = exc.pair or ("", "")
+            diffs.append(
+                f"officers {a_id} and {b_id} have a teaming bound of {exc.team_bound}, above "
+                f"the recorded team_cap {rules.team_cap}"
+            )
     if check_optimum:
         again, _cut = _q_star(prob, net)
         if again != q_star:
