@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from _harness import Row, interleaved, peak_bytes, timed_row
-from randcheck import OfficerRoster, PlanError, Visit
+from randcheck import InfeasibleMatchingError, OfficerRoster, PlanError, Visit
 from randcheck.matching import MatchingRules, match_officers
 from randcheck.roster import STRING
 
@@ -127,6 +127,60 @@ def _lp_q_star(visits: list[Visit], officers: OfficerRoster, conflicts: Any) -> 
     return float(res.fun)
 
 
+def _team_cap_rows(repeat: int, visits: Any, officers: Any, conflicts: Any) -> list[Row]:
+    """The team cap: checked on the marginals before the draw (issue 13, teaming).
+
+    On the county batch every pair's teaming bound is far above 1 (every officer may take
+    every visit), so ``team_cap=0.5`` is refused: its time is the time to the refusal. On a
+    batch of 30 visits and 300 officers the bounds are small and the cap is kept.
+    """
+    capped = MatchingRules(team_cap=0.5)
+    outcome: dict[str, Any] = {}
+
+    def refused() -> None:
+        try:
+            match_officers(visits, officers, conflicts=conflicts, rules=capped, seed="2023-1107")
+        except InfeasibleMatchingError as exc:
+            outcome["county"] = exc
+
+    def free() -> None:
+        outcome["free"] = match_officers(visits, officers, conflicts=conflicts, seed="2023-1107")
+
+    t = interleaved({"cap": refused, "free": free}, repeat)
+    exc = outcome["county"]
+    rows = [
+        timed_row(
+            "matching",
+            f"county 300 x 30, team_cap=0.5: refused, largest bound "
+            f"{float(exc.team_bound):.1f} ({_ms(t['cap'])})",
+            t["cap"],
+            f"no team cap ({_ms(t['free'])})",
+            t["free"],
+        )
+    ]
+    wide = _case(30, 300)
+    cap_c = MatchingRules(team_cap=0.5)
+
+    def wide_cap() -> None:
+        outcome["wide"] = match_officers(wide[0], wide[1], conflicts=wide[2], rules=cap_c, seed="w")
+
+    def wide_free() -> None:
+        match_officers(wide[0], wide[1], conflicts=wide[2], seed="w")
+
+    tw = interleaved({"cap": wide_cap, "free": wide_free}, repeat)
+    largest = outcome["wide"].teaming_table().largest
+    rows.append(
+        timed_row(
+            "matching",
+            f"30 x 300, team_cap=0.5: kept, largest bound {largest:.3f} ({_ms(tw['cap'])})",
+            tw["cap"],
+            f"no team cap ({_ms(tw['free'])})",
+            tw["free"],
+        )
+    )
+    return rows
+
+
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     repeat = 5 if quick else 7
@@ -179,6 +233,7 @@ def run(quick: bool) -> list[Row]:
             lower_is_better=True,
         )
     )
+    rows.extend(_team_cap_rows(repeat, visits, officers, conflicts))
     sizes = [(3_000, 150)] if quick else [(3_000, 150), (10_000, 500), (100_000, 5_000)]
     for n, n_off in sizes:
         case = _case(n, n_off)

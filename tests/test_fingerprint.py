@@ -149,14 +149,90 @@ def _pid_and_value(x: int) -> tuple[int, int]:
     return os.getpid(), x * x
 
 
-def test_parallel_run_keeps_job_order_and_the_parent_idle() -> None:
+def test_parallel_run_keeps_job_order_and_at_most_workers_processes() -> None:
     jobs = [_parallel.Job(_pid_and_value, (i,), size=float(i % 3)) for i in range(9)]
     results = _parallel.run(jobs, 2)
     assert [v for _, v in results] == [i * i for i in range(9)]
-    pids = {p for p, _ in results}
-    if _parallel.can_fork() and _parallel.available_cores() >= 2:
-        assert os.getpid() not in pids  # the caller waits while the workers compute
-        assert len(pids) <= 2
+    assert len({p for p, _ in results}) <= 2
+
+
+_CALLER = os.getpid()
+
+
+def _meet(started: Any) -> int:
+    # Each process's first job waits until the other process has started one: it passes only
+    # if the caller and a forked process both take jobs (started: the caller's event, the
+    # helper's event).
+    mine, other = started if os.getpid() == _CALLER else started[::-1]
+    mine.set()
+    assert other.wait(60)
+    return os.getpid()
+
+
+@pytest.mark.skipif(
+    not (_parallel.can_fork() and _parallel.available_cores() >= 2), reason="needs 2 cores, fork"
+)
+def test_parallel_run_shares_the_jobs_between_the_caller_and_a_forked_process() -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    started = (ctx.Event(), ctx.Event())
+    pids = _parallel.run([_parallel.Job(_meet, (started,)) for _ in range(6)], 2)
+    assert _CALLER in pids  # the caller works too: two busy processes for workers=2
+    assert len(set(pids)) == 2
+
+
+def _fail_in_a_helper(i: int) -> int:
+    if i == 3:
+        raise ValueError(f"job {i} failed")
+    return i
+
+
+class _UnpicklableError(Exception):
+    def __init__(self, lock: Any) -> None:
+        super().__init__("cannot travel")
+        self.lock = lock
+
+    def __reduce__(self) -> Any:
+        raise TypeError("not picklable")
+
+
+def _fail_unpicklably(started: Any) -> int:
+    _meet(started)
+    if os.getpid() != _CALLER:
+        raise _UnpicklableError(None)
+    return 0
+
+
+def test_parallel_run_raises_a_jobs_error_wherever_it_ran() -> None:
+    jobs = [_parallel.Job(_fail_in_a_helper, (i,)) for i in range(8)]
+    with pytest.raises(ValueError, match="job 3 failed"):
+        _parallel.run(jobs, 2)
+    with pytest.raises(ValueError, match="job 3 failed"):
+        _parallel.run(jobs, 1)
+
+
+@pytest.mark.skipif(
+    not (_parallel.can_fork() and _parallel.available_cores() >= 2), reason="needs 2 cores, fork"
+)
+def test_parallel_run_reports_an_error_that_cannot_travel_by_its_text() -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    started = (ctx.Event(), ctx.Event())
+    with pytest.raises(RuntimeError, match="_UnpicklableError: cannot travel"):
+        _parallel.run([_parallel.Job(_fail_unpicklably, (started,)) for _ in range(4)], 2)
+
+
+def _fill(out: Any, a: int, b: int) -> None:
+    out[a:b] = np.arange(a, b) * 2
+
+
+def test_a_shared_array_receives_what_every_process_writes() -> None:
+    out = _parallel.shared_array(1000, np.int64)
+    _parallel.run([_parallel.Job(_fill, (out, a, a + 100)) for a in range(0, 1000, 100)], 2)
+    assert out.tolist() == (np.arange(1000) * 2).tolist()
+    assert _parallel.shared_array(0, np.float64).shape == (0,)
 
 
 def test_parallel_run_never_uses_more_processes_than_cores(

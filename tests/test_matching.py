@@ -1152,13 +1152,18 @@ def test_officers_who_never_share_a_visit_have_no_row_and_bound_zero() -> None:
     assert (table.officer_a[0], table.officer_b[0]) == ("O001", "O002")
 
 
-def test_the_teaming_table_works_in_chunks_like_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("chunk", "dense"), [(3, 1 << 22), (3, 0), (1 << 22, 0)])
+def test_the_teaming_table_is_the_same_in_chunks_and_sparse(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, dense: int
+) -> None:
     from randcheck import matching
 
     visits, officers, conflicts, rules = _stat_batch()
     a = match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="t")
     whole = a.teaming_table().to_rows()
-    monkeypatch.setattr(matching, "_TEAMING_CHUNK", 3)
+    assert len(whole) > 10
+    monkeypatch.setattr(matching, "_TEAMING_CHUNK", chunk)
+    monkeypatch.setattr(matching, "_TEAMING_DENSE", dense)
     assert a.teaming_table().to_rows() == whole
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from _sampling_helpers import credit_codes
-from randcheck import PlanError
+from randcheck import PlanError, randomness
 from randcheck.randomness import (
     GeneratorSource,
     HashSource,
@@ -141,3 +141,20 @@ def test_generator_source_is_reproducible_and_not_verifiable() -> None:
     b = source_for(None, 5).child("units").uniforms(np.zeros(4))
     assert a.tolist() == b.tolist()
     assert GeneratorSource(np.random.default_rng(0)).verifiable is False
+
+
+def test_fast_path_equals_reference_for_ids_of_mixed_lengths_in_several_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The ids' messages are laid out a few rows at a time; shorter ids leave NUL padding.
+    monkeypatch.setattr(randomness, "_HASH_ROWS", 3)
+    ids = ["a", "91350100M000100Y43", "", "é中文", "x" * 70, "b\x00c", "91130634MA07RWXK3G"]
+    as_bytes = np.array([i.encode() for i in ids], dtype=np.bytes_)
+    expected = [uniform_reference(KEY, i) for i in ids]
+    assert HashSource(KEY).uniforms(as_bytes).tolist() == expected
+    assert HashSource(KEY).uniforms(np.array(ids, dtype=object)).tolist() == expected
+    assert HashSource(KEY).uniforms(np.array(["tail\x00"], dtype=object)).tolist() == [
+        uniform_reference(KEY, "tail\x00")
+    ]
+    assert HashSource(KEY).uniforms(np.zeros(0, dtype="S18")).shape == (0,)
+    assert HashSource(KEY).uniforms([]).shape == (0,)

@@ -1,25 +1,32 @@
 """Running independent pieces of work on several cores without oversubscribing them.
 
 A long operation (an official draw at 10⁷ targets: the roster's fingerprint and every target's
-number) is cut into :class:`Job` objects that :func:`run` hands to at most ``workers`` forked
-processes. The calling process only waits while they work, so no more processes are busy than
-were asked for, and never more than :func:`available_cores`. Worker processes are forked: they
-inherit the caller's arrays without copying, so jobs may refer to large data freely; only their
-results travel back (pickled). Where ``fork`` is not available (Windows), or with one worker,
-the jobs run one after another in this process: same results, in the same order.
+number) is cut into :class:`Job` objects that :func:`run` shares among at most ``workers``
+processes: the calling process and ``workers - 1`` forked ones, each taking the next job
+(largest first) as soon as it is free, so no more processes are busy than were asked for, and
+never more than :func:`available_cores`. Forked processes inherit the caller's arrays without
+copying, so jobs may refer to large data freely; only their results travel back (pickled), so
+a job with a large result writes it into a :func:`shared_array` instead. Where ``fork`` is not
+available (Windows), or with one worker, the jobs run one after another in this process: same
+results, in the same order.
 """
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
+import pickle
 import warnings
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["Job", "available_cores", "run"]
+__all__ = ["Job", "available_cores", "run", "shared_array"]
 
 
 @attrs.frozen
@@ -69,12 +76,17 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-_JOBS: Sequence[Job] = ()  # the jobs of the running call, inherited by forked workers
+def shared_array(n: int, dtype: npt.DTypeLike) -> npt.NDArray[Any]:
+    """An array of ``n`` items that processes forked after its creation write into, not copy.
 
-
-def _call(i: int) -> tuple[int, Any]:
-    job = _JOBS[i]
-    return i, job.fn(*job.args)
+    Backed by an anonymous shared mapping (zero-filled); an ordinary array where there is
+    nothing to share it with (no ``fork``).
+    """
+    dt = np.dtype(dtype)
+    if n <= 0 or not can_fork():
+        return np.zeros(max(n, 0), dtype=dt)
+    buf = mmap.mmap(-1, n * dt.itemsize)
+    return np.frombuffer(buf, dtype=dt, count=n)
 
 
 def run(
@@ -85,11 +97,13 @@ def run(
 ) -> list[Any]:
     """The results of ``jobs``, in their order, computed by at most ``workers`` processes.
 
-    The number of processes is also capped by :func:`available_cores` and by the number of jobs;
-    with one, or without ``fork``, the jobs run here in order. ``done(i, result)`` is called in
-    this process as each job finishes (for progress reports).
+    The calling process is one of them: it forks ``workers - 1`` others and all take jobs,
+    largest first, until none is left. The number of processes is also capped by
+    :func:`available_cores` and by the number of jobs; with one, or without ``fork``, the
+    jobs run here in order. ``done(i, result)`` is called in this process as each job's
+    result arrives (for progress reports). The first job that raises stops the others from
+    starting and its exception is raised here.
     """
-    global _JOBS
     n = min(int(workers), available_cores(), len(jobs))
     results: list[Any] = [None] * len(jobs)
     if n <= 1 or not can_fork():
@@ -98,23 +112,109 @@ def run(
             if done is not None:
                 done(i, results[i])
         return results
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].size)
-    _JOBS = jobs
-    try:
+    return _Team(jobs, n, done).run(results)
+
+
+class _Team:
+    """This process and ``n - 1`` forked ones, taking jobs from one shared counter."""
+
+    def __init__(
+        self, jobs: Sequence[Job], n: int, done: Callable[[int, Any], None] | None
+    ) -> None:
+        self.jobs = jobs
+        self.n = n
+        self.done = done
+        self.order = sorted(range(len(jobs)), key=lambda i: -jobs[i].size)
         ctx = multiprocessing.get_context("fork")
-        with warnings.catch_warnings():
-            # Python ≥ 3.12 warns about fork in a process with threads; the workers only run
-            # numpy and hashlib on inherited arrays and take no lock another thread could hold.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pool = ctx.Pool(n)
+        self.ctx = ctx
+        self.next = ctx.RawValue("q", 0)  # index into self.order of the next job to start
+        self.lock = ctx.Lock()
+
+    def take(self) -> int | None:
+        with self.lock:
+            k = int(self.next.value)
+            self.next.value = k + 1
+        return self.order[k] if k < len(self.order) else None
+
+    def stop(self) -> None:
+        """No job starts after this (those running finish)."""
+        with self.lock:
+            self.next.value = len(self.order)
+
+    def work(self, conn: Connection) -> None:  # in a forked process
         try:
-            for i, result in pool.imap_unordered(_call, order):
-                results[i] = result
-                if done is not None:
-                    done(i, result)
+            while (i := self.take()) is not None:
+                job = self.jobs[i]
+                try:
+                    result = job.fn(*job.args)
+                except BaseException as exc:
+                    self.stop()
+                    conn.send(("error", i, _portable(exc)))
+                    return
+                conn.send(("done", i, result))
         finally:
-            pool.terminate()
-            pool.join()
-    finally:
-        _JOBS = ()
-    return results
+            conn.send(("end", -1, None))
+            conn.close()
+
+    def run(self, results: list[Any]) -> list[Any]:
+        procs, conns = [], []
+        try:
+            with warnings.catch_warnings():
+                # Python ≥ 3.12 warns about fork in a process with threads; the workers only
+                # run numpy and hashlib on inherited arrays and take no lock another thread
+                # could hold.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                for _ in range(self.n - 1):
+                    recv, send = self.ctx.Pipe(duplex=False)
+                    proc = self.ctx.Process(target=self.work, args=(send,), daemon=True)
+                    proc.start()
+                    send.close()
+                    procs.append(proc)
+                    conns.append(recv)
+            while (i := self.take()) is not None:
+                job = self.jobs[i]
+                results[i] = job.fn(*job.args)
+                if self.done is not None:
+                    self.done(i, results[i])
+                self._collect(conns, results, block=False)
+            while conns:
+                self._collect(conns, results, block=True)
+        except BaseException:
+            self.stop()
+            for proc in procs:
+                proc.terminate()
+            raise
+        finally:
+            for conn in conns:
+                conn.close()
+            for proc in procs:
+                proc.join()
+        return results
+
+    def _collect(self, conns: list[Connection], results: list[Any], *, block: bool) -> None:
+        """Receive what the forked processes sent; drop a process's pipe at its end."""
+        for conn in wait(conns, None if block else 0):
+            assert isinstance(conn, Connection)
+            while conn in conns and conn.poll():
+                try:
+                    kind, i, value = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a worker process ended without its results") from None
+                if kind == "end":
+                    conns.remove(conn)
+                    conn.close()
+                elif kind == "error":
+                    raise value
+                else:
+                    results[i] = value
+                    if self.done is not None:
+                        self.done(i, value)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

@@ -1829,6 +1829,9 @@ def simulate_matching(
 
 # Pairs of team members are generated a chunk of visits at a time, at most this many at once.
 _TEAMING_CHUNK = 1 << 22
+# Up to this many officer pairs (n²), pair sums are counted in a dense array (about 2,000
+# officers); beyond, keys are sorted and reduced chunk by chunk.
+_TEAMING_DENSE = 1 << 22
 
 
 def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Ints, Ints, Floats]:
@@ -1843,9 +1846,14 @@ def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Int
     order = np.lexsort((officer[pos], visit[pos]))
     v, o, w = visit[pos][order], officer[pos][order], weight[pos][order]
     n_o = int(o.max(initial=-1)) + 1
+    dense = n_o * n_o <= _TEAMING_DENSE  # few officers: count into an n × n array, no sort
     keys: list[Ints] = []
     sums: list[Floats] = []
     counts: list[Ints] = []
+    if dense:
+        keys.append(np.arange(n_o * n_o, dtype=np.int64))
+        sums.append(np.zeros(n_o * n_o))
+        counts.append(np.zeros(n_o * n_o, dtype=np.int64))
     if v.shape[0]:
         starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
         sizes = np.diff(np.r_[starts, v.shape[0]])
@@ -1861,21 +1869,27 @@ def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Int
             block = np.repeat(np.cumsum(n_later) - n_later, n_later)
             second = first + 1 + np.arange(first.shape[0]) - block
             key = o[first] * n_o + o[second]  # o sorted within a visit: o[first] < o[second]
-            uniq, inv = np.unique(key, return_inverse=True)
-            keys.append(uniq)
-            sums.append(
-                np.bincount(inv, weights=np.minimum(w[first], w[second])).astype(np.float64)
-            )
-            counts.append(np.bincount(inv).astype(np.int64))
+            least = np.minimum(w[first], w[second])
+            if dense:
+                sums[0] += np.bincount(key, weights=least, minlength=n_o * n_o)
+                counts[0] += np.bincount(key, minlength=n_o * n_o)
+            else:
+                uniq, inv = np.unique(key, return_inverse=True)
+                keys.append(uniq)
+                sums.append(np.bincount(inv, weights=least).astype(np.float64))
+                counts.append(np.bincount(inv).astype(np.int64))
             lo = hi
-    if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(0)
-    uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
-    total: Floats = np.bincount(inv, weights=np.concatenate(sums)).astype(np.float64)
-    shared: Ints = np.bincount(inv, weights=np.concatenate(counts)).astype(np.int64)
-    a: Ints = uniq // n_o
-    b: Ints = uniq % n_o
+    if dense:
+        on = counts[0] > 0
+        uniq, total, shared = keys[0][on], sums[0][on], counts[0][on]
+    elif keys:
+        uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
+        total = np.bincount(inv, weights=np.concatenate(sums)).astype(np.float64)
+        shared = np.bincount(inv, weights=np.concatenate(counts)).astype(np.int64)
+    else:
+        uniq, total, shared = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+    a: Ints = uniq // max(n_o, 1)
+    b: Ints = uniq % max(n_o, 1)
     return a, b, shared, total
 
 

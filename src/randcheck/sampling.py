@@ -1360,16 +1360,13 @@ def _score_sums(
     which every roster column is.
     """
     lo, hi = np.inf, -np.inf
-    counts = np.zeros(minlength, dtype=np.intp)
     sums = np.zeros(minlength)
     for a in range(0, s.shape[0], _SCORE_CHUNK):
         part = s[a : a + _SCORE_CHUNK]
-        c = code[a : a + _SCORE_CHUNK]
         lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
         hi = np.maximum(hi, part.max())
-        counts += np.bincount(c, minlength=minlength)
-        sums += np.bincount(c, weights=part, minlength=minlength)
-    return _ScoreSums(s, counts, sums, float(lo), float(hi))
+        sums += np.bincount(code[a : a + _SCORE_CHUNK], weights=part, minlength=minlength)
+    return _ScoreSums(s, _counts(code, minlength), sums, float(lo), float(hi))
 
 
 def _exact_sums(
@@ -2007,19 +2004,21 @@ def _official_uniforms(
     """``units.uniforms(ids)``, and the roster's digest (it goes in the receipt), computed together.
 
     With ``workers`` > 1 and many ids, the roster's buckets and slices of the ids are hashed as
-    jobs in at most ``workers`` processes (never more than the cores available) while this one
-    waits; the numbers are the same as from one process, bit for bit.
+    jobs by at most ``workers`` processes, this one included (never more than the cores
+    available); the numbers are the same as from one process, bit for bit.
     """
     n = ids.shape[0]
     if n < _PARALLEL_MIN:
         workers = 1
     parts = max(-(-n // _SLICE_ROWS), 2 * workers if workers > 1 else 1)
     slices = np.linspace(0, n, parts + 1).astype(np.intp).tolist()
+    digest_jobs = fingerprint_jobs(roster, max(workers, -(-len(roster) // _SLICE_ROWS)))
+    # The forked processes write their numbers here: no copy of them travels back.
+    u = _parallel.shared_array(n, np.float64) if workers > 1 else np.empty(n, dtype=np.float64)
     jobs = [
-        _parallel.Job(units.uniforms, (ids[a:b],), float(b - a))
+        _parallel.Job(_uniforms_into, (units, ids, u, a, b), float(b - a))
         for a, b in itertools.pairwise(slices)
     ]
-    digest_jobs = fingerprint_jobs(roster, max(workers, -(-len(roster) // _SLICE_ROWS)))
     everything = [*jobs, *digest_jobs]
     report = Reporter(progress, int(sum(j.size for j in everything)), "hashing")
     try:
@@ -2029,7 +2028,17 @@ def _official_uniforms(
     finally:
         report.close()
     seal_fingerprint(roster, results[len(jobs) :])
-    return np.concatenate(results[: len(jobs)]) if jobs else units.uniforms(ids)
+    return u
+
+
+def _uniforms_into(
+    units: HashSource,
+    ids: npt.NDArray[np.bytes_],
+    out: npt.NDArray[np.float64],
+    a: int,
+    b: int,
+) -> None:
+    out[a:b] = units.uniforms(ids[a:b])
 
 
 def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bool = False) -> str:
