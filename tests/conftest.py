@@ -1,4 +1,5 @@
-"""Test configuration: makes ``tests/`` importable, so tests can ``from strategies import ...``.
+"""Test configuration: makes ``tests/`` importable, so tests can ``from strategies import ...``
+(and ``_helpers``, ``_sampling_helpers``), and holds the fixtures many files share.
 
 pytest runs with ``--import-mode=importlib``, which does not put the tests directory on
 ``sys.path``; the shared hypothesis strategies live in ``tests/strategies.py``.
@@ -21,3 +22,14 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("randcheck", derandomize=True, print_blob=True, deadline=None)
 settings.load_profile("randcheck")
+
+
+import pytest  # noqa: E402
+
+import randcheck  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def county() -> randcheck.ExampleCounty:
+    """The bundled example county (示例县): read once, its rosters read-only."""
+    return randcheck.example_county()

@@ -24,11 +24,6 @@ SEED = "2023-03-07 双色球 04 09 13 17 26 31 + 12"
 
 
 @pytest.fixture(scope="module")
-def county() -> randcheck.ExampleCounty:
-    return randcheck.example_county()
-
-
-@pytest.fixture(scope="module")
 def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     return randcheck.draw(county.targets, plan, seed=SEED)

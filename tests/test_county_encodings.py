@@ -9,13 +9,13 @@ import pathlib
 import numpy as np
 import pytest
 
+from _helpers import A, B, credit_code, write
 from randcheck import (
     CalendarError,
     OfficerRoster,
     ResultError,
     RosterError,
     TargetRoster,
-    credit_code_check_character,
     load_conflicts,
     load_events,
     load_items,
@@ -25,14 +25,7 @@ from randcheck.calendar import WorkCalendar, as_date
 from randcheck.cli import main
 from randcheck.results import ResultTable
 
-A = "91350100M000100Y43"
-B = "91130634MA07RWXK3" + credit_code_check_character("91130634MA07RWXK3")
 GBK_HINT = "encoding='gb18030'"
-
-
-def write(path: pathlib.Path, text: str, encoding: str = "utf-8") -> pathlib.Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 TARGETS = (
@@ -253,15 +246,9 @@ def test_a_gbk_plan_reads_with_encoding(tmp_path: pathlib.Path) -> None:
 def _gbk_targets(n: int) -> str:
     statuses = ("存续", "吊销，未注销")
     rows = [
-        f"{credit_code_with_check(k)},甲乙丙丁商贸𠮷{k},{'ABCD'[k % 4]},{statuses[k % 2]}"
-        for k in range(n)
+        f"{credit_code(k)},甲乙丙丁商贸𠮷{k},{'ABCD'[k % 4]},{statuses[k % 2]}" for k in range(n)
     ]
     return "统一社会信用代码,企业名称,信用风险等级,登记状态\n" + "\n".join(rows) + "\n"
-
-
-def credit_code_with_check(k: int) -> str:
-    body = f"91130634MA{k:07d}"
-    return body + credit_code_check_character(body)
 
 
 @pytest.mark.parametrize("n", [3, 200])  # a few distinct names, and more than 64

@@ -7,6 +7,7 @@ import pathlib
 
 import pytest
 
+from _helpers import A, B
 from randcheck import (
     OfficerRoster,
     Problem,
@@ -22,9 +23,6 @@ from randcheck.results import ResultTable
 
 openpyxl = pytest.importorskip("openpyxl")
 pytest.importorskip("python_calamine")
-
-A = "91350100M000100Y43"
-B = "91130634MA07RWXK3G"
 
 
 def workbook(path: pathlib.Path, rows: list[list[object]], sheet: str = "Sheet") -> pathlib.Path:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import LEGACY, LETTER_AREA, A, B, C, write
 from randcheck import (
     INACTIVE_STATUSES,
     REGISTRATION_STATUSES,
@@ -21,20 +22,8 @@ from randcheck import (
     RosterWarning,
     Target,
     TargetRoster,
-    credit_code_check_character,
 )
 from randcheck.cli import main
-
-A = "91350100M000100Y43"
-B = "91130634MA07RWXK3" + credit_code_check_character("91130634MA07RWXK3")
-C = "91130634MA0000000" + credit_code_check_character("91130634MA0000000")
-LEGACY = "91350100M000100Y44"
-LETTER_AREA = "91ABCDEFM000100Y4" + credit_code_check_character("91ABCDEFM000100Y4")
-
-
-def write(path: pathlib.Path, text: str, encoding: str = "utf-8") -> pathlib.Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 # --- finding 1: lenient loading never changes the population silently -------------------------

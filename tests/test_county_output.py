@@ -10,14 +10,14 @@ import warnings
 import pytest
 
 import randcheck
-from randcheck import SamplingPlan, TargetRoster, credit_code_check_character, simulate_policy
+from _helpers import credit_code
+from randcheck import SamplingPlan, TargetRoster, simulate_policy
 from randcheck import figures as figures_module
 from randcheck.cli import main
 
 
 def codes(n: int) -> list[str]:
-    bodies = [f"91130634MA{k:07d}" for k in range(n)]
-    return [b + credit_code_check_character(b) for b in bodies]
+    return [credit_code(k) for k in range(n)]
 
 
 @pytest.fixture(scope="module")

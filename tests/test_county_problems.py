@@ -12,10 +12,10 @@ import pathlib
 
 import pytest
 
+from _helpers import A, B, write
 from randcheck import (
     ResultError,
     RosterError,
-    credit_code_check_character,
     load_conflicts,
     load_events,
     load_items,
@@ -23,9 +23,6 @@ from randcheck import (
 from randcheck.cli import main
 from randcheck.problems import MAX_PROBLEMS
 from randcheck.results import ResultTable
-
-A = "91350100M000100Y43"
-B = "91130634MA07RWXK3" + credit_code_check_character("91130634MA07RWXK3")
 
 #: Row 2 fine; row 3 an unknown category; row 4 blank; row 5 a bad code and a bad date; row 6
 #: too many cells; row 7 published before the inspection ended; row 8 repeats row 2's id.
@@ -39,11 +36,6 @@ DIRTY_RESULTS = (
     f"R5,{B},SW-03,未发现问题,2025-09-28,2025-09-01\n"
     f"R1,{B},SW-04,未发现问题,2025-09-28,\n"
 )
-
-
-def write(path: pathlib.Path, text: str, encoding: str = "utf-8") -> pathlib.Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def _rows(report: object) -> list[tuple[int | None, str | None]]:

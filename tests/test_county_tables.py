@@ -25,11 +25,6 @@ PLAN = SamplingPlan(rates={"A": 0.001, "B": 0.002, "C": 0.01, "D": 0.03})
 
 
 @pytest.fixture(scope="module")
-def county() -> randcheck.ExampleCounty:
-    return randcheck.example_county()
-
-
-@pytest.fixture(scope="module")
 def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
     return randcheck.draw(county.targets, PLAN, seed=SEED)
 

@@ -37,11 +37,6 @@ def binomial_tolerance(p: float, n: int) -> float:
     return 5.3 * math.sqrt(p * (1 - p) / n)
 
 
-@pytest.fixture(scope="module")
-def county() -> ExampleCounty:
-    return example_county()
-
-
 # --------------------------------------------------------------------------- example county
 def test_example_county_is_cached(county: ExampleCounty) -> None:
     assert example_county() is county

@@ -49,11 +49,6 @@ JOINT = ("SW-07", "GA-07", "HJ-07", "SC-07")
 
 
 @pytest.fixture(scope="module")
-def county() -> ExampleCounty:
-    return example_county()
-
-
-@pytest.fixture(scope="module")
 def small() -> TargetRoster:
     """3,000 synthetic targets (30 industries, tags 连锁 and 重点监管)."""
     return synthetic_targets(3000, seed=11)

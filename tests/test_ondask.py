@@ -51,9 +51,11 @@ def test_no_cluster_is_a_plan_error(tmp_path: pathlib.Path) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
+    # dashboard_address=":0": the scheduler's HTTP server takes a free port. With None it still
+    # tries 8787 first and warns (an error here) when another cluster or a notebook holds it.
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):

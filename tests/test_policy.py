@@ -21,11 +21,6 @@ CST = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
-def county() -> randcheck.ExampleCounty:
-    return randcheck.example_county()
-
-
-@pytest.fixture(scope="module")
 def sim(county: randcheck.ExampleCounty) -> randcheck.policy.PolicySimulation:
     two_items = [SamplingPlan(rates=HENAN), SamplingPlan(overall_rate=0.02)]
     return simulate_policy(

@@ -35,11 +35,6 @@ RATES = {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}
 
 
 @pytest.fixture(scope="module")
-def county() -> randcheck.ExampleCounty:
-    return randcheck.example_county()
-
-
-@pytest.fixture(scope="module")
 def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
     plan = SamplingPlan(rates=RATES)
     return draw(county.targets, plan, seed=SEED, commitment=commit_any(county.targets, plan))

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
+from _helpers import LEGACY, A, B, C, write
 from randcheck import (
     Categorical,
     Officer,
@@ -38,11 +39,6 @@ from strategies import (
     valid_credit_codes,
 )
 
-A = "91350100M000100Y43"
-B = "91130634MA07RWXK3" + credit_code_check_character("91130634MA07RWXK3")
-C = "91130634MA00000001"[:17] + credit_code_check_character("91130634MA0000000")
-LEGACY = "91350100M000100Y44"  # wrong check character
-
 CSV_ZH = (
     "统一社会信用代码,企业名称,信用风险等级,行业,行政区划,登记状态,标签,经营异常名录,投诉次数,上次检查日期\n"
     f"{A},甲商贸有限公司,A,零售业,130634,存续,连锁;重点,否,0,2023-05-06\n"
@@ -50,11 +46,6 @@ CSV_ZH = (
 )
 
 tmp_files = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def write(path: pathlib.Path, text: str, *, bom: bool = False, encoding: str = "utf-8") -> str:
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
-    return str(path)
 
 
 def small() -> TargetRoster:
@@ -865,7 +856,7 @@ def test_column_names_what_exists_when_missing() -> None:
 
 def test_repr_names_size_and_source(tmp_path: pathlib.Path) -> None:
     path = write(tmp_path / "a.csv", CSV_ZH)
-    assert repr(TargetRoster.from_csv(path)) == f"TargetRoster(2 rows, source={path!r})"
+    assert repr(TargetRoster.from_csv(path)) == f"TargetRoster(2 rows, source={str(path)!r})"
 
 
 def test_categorical_from_values_in_order_of_first_appearance() -> None:

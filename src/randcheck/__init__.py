@@ -3,7 +3,7 @@
 Everything a user needs is importable from here; see the reference in the documentation.
 """
 
-from randcheck._version import VERSION
+from randcheck import _version
 from randcheck.archive import ArchiveCheck, WrittenArchive, verify_archive, write_archive
 from randcheck.audit import verify
 from randcheck.calendar import (
@@ -156,7 +156,13 @@ from randcheck.sampling import (
 from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
-__version__ = VERSION
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` is read from the package metadata on first use (randcheck._version).
+    if name == "__version__":
+        return _version.version()
+    raise AttributeError(f"module 'randcheck' has no attribute {name!r}")
+
 
 __all__ = [
     "ANNUAL_PLAN",

@@ -59,7 +59,7 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, canonical_digest
-from randcheck._version import LIBRARY
+from randcheck._version import library
 from randcheck.errors import (
     BatchError,
     InfeasibleMatchingError,
@@ -2126,7 +2126,7 @@ class MatchingRecord(JsonRecord):
 
 
 def _library() -> str:
-    return LIBRARY
+    return library()
 
 
 def _rules_dict(rules: MatchingRules) -> dict[str, Any]:

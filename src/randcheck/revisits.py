@@ -43,7 +43,7 @@ import numpy.typing as npt
 from randcheck import _allocation
 from randcheck._dates import CHINA_TZ, to_date
 from randcheck._records import JsonRecord, at, field_error, first_difference
-from randcheck._version import LIBRARY
+from randcheck._version import library
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import (
     LABEL_REVISITS,
@@ -293,7 +293,7 @@ def _sample_digest(ids: Iterable[str]) -> str:
 
 
 def _library() -> str:
-    return LIBRARY
+    return library()
 
 
 def draw_revisits(

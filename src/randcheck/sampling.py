@@ -89,7 +89,7 @@ from randcheck import _allocation, _parallel, _tables
 from randcheck._dates import CHINA_TZ, to_optional_date
 from randcheck._progress import ProgressArg, Reporter
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
-from randcheck._version import LIBRARY
+from randcheck._version import library
 from randcheck.errors import PlanError, VerificationError
 from randcheck.models import INACTIVE_STATUSES, RiskClass
 from randcheck.randomness import (
@@ -2065,7 +2065,7 @@ def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bo
 
 
 def _library_version() -> str:
-    return LIBRARY
+    return library()
 
 
 def draw(
