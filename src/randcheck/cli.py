@@ -610,6 +610,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         unit_areas=unit_areas,
         pair_cap=args.pair_cap,
         recipe=args.recipe,
+        team_cap=args.team_cap,
     )
     _progress(f"matching {len(officers)} officers to {len(visits)} visits")
     a = match_officers(
@@ -892,6 +893,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--unit-areas", help="CSV with columns unit, area for --cross-jurisdiction")
     m.add_argument("--pair-cap", type=float, help="most probability of any officer on a visit")
+    m.add_argument(
+        "--team-cap",
+        type=float,
+        help="most teaming bound of any two officers, a chance within (0, 1] (防止合谋)",
+    )
     m.add_argument(
         "--recipe",
         choices=MATCHING_RECIPES,

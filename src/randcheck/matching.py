@@ -1827,10 +1827,10 @@ def simulate_matching(
 # --------------------------------------------------------------------------------------------
 # Teaming: how often two officers can serve together
 
-# Pairs of team members are generated a chunk of visits at a time, at most this many at once.
+# Cells (or officer pairs) the teaming bound works on at once: memory stays near 32 MiB.
 _TEAMING_CHUNK = 1 << 22
-# Up to this many officer pairs (n²), pair sums are counted in a dense array (about 2,000
-# officers); beyond, keys are sorted and reduced chunk by chunk.
+# Up to this many officer pairs (n², about 2,000 officers) the bound is dense matrix products
+# over weight levels; beyond, officer pairs are listed and reduced by sorting.
 _TEAMING_DENSE = 1 << 22
 
 
@@ -1839,21 +1839,68 @@ def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Int
 
     Returns ``(a, b, shared, sums)`` with ``a < b`` (officer indexes), ``shared`` the number of
     visits both may serve and ``sums`` the bound, sorted by ``(a, b)``. Weights that are whole
-    numbers below ``2**53`` (units of the grid) are summed exactly. Memory is bounded by
-    working on chunks of visits: the pairs of one visit number ``m (m − 1) / 2``.
+    numbers below ``2**53`` (units of the grid) are summed exactly, in any order. Up to about
+    2,000 officers the sums are matrix products over the visits' weight levels
+    (:func:`_teaming_by_levels`); beyond, officer pairs are listed visit by visit.
     """
     pos = weight > 0
-    order = np.lexsort((officer[pos], visit[pos]))
-    v, o, w = visit[pos][order], officer[pos][order], weight[pos][order]
+    v, o, w = visit[pos], officer[pos], weight[pos]
     n_o = int(o.max(initial=-1)) + 1
-    dense = n_o * n_o <= _TEAMING_DENSE  # few officers: count into an n × n array, no sort
+    if n_o * n_o <= _TEAMING_DENSE:
+        sums, counts = _teaming_by_levels(v, o, w, n_o)
+        a, b = np.nonzero(np.triu(counts > 0, k=1))
+        return a.astype(np.int64), b.astype(np.int64), counts[a, b].astype(np.int64), sums[a, b]
+    return _teaming_by_pairs(v, o, w, n_o)
+
+
+def _teaming_by_levels(v: Ints, o: Ints, w: Floats, n_o: int) -> tuple[Floats, Floats]:
+    """Dense ``n × n`` sums and shared-visit counts, as products of 0/1 matrices.
+
+    On a visit whose distinct weights are ``L_1 < … < L_k``, ``min(w_a, w_b)`` is the sum of
+    ``L_j − L_{j−1}`` over the levels ``j`` that both reach. One row per (visit, level), with a
+    1 for each officer at or above the level, makes the sums ``Bᵀ·diag(Δ)·B``; the rows of the
+    first level give the counts. Rows are taken a chunk at a time.
+    """
+    order = np.lexsort((w, v))
+    v, o, w = v[order], o[order], w[order]
+    new = np.r_[True, (v[1:] != v[:-1]) | (w[1:] != w[:-1])] if v.shape[0] else np.zeros(0, bool)
+    level = np.cumsum(new) - 1  # each entry's (visit, level) row
+    lv, lw = v[new], w[new]
+    first = np.r_[True, lv[1:] != lv[:-1]] if lv.shape[0] else np.zeros(0, bool)
+    delta = lw - np.where(first, 0.0, np.r_[0.0, lw[:-1]])
+    n_rows = int(lv.shape[0])
+    visit_start = np.maximum.accumulate(np.where(first, np.arange(n_rows), 0))[level]
+    reps = level - visit_start + 1  # an entry reaches every level of its visit up to its own
+    row = (
+        np.repeat(visit_start, reps)
+        + np.arange(int(reps.sum()))
+        - np.repeat(np.cumsum(reps) - reps, reps)
+    )
+    col = np.repeat(o, reps)
+    by_row = np.argsort(row, kind="stable")
+    row, col = row[by_row], col[by_row]
+    sums = np.zeros((n_o, n_o))
+    counts = np.zeros((n_o, n_o))
+    per = max(1, _TEAMING_CHUNK // max(n_o, 1))
+    for r0 in range(0, n_rows, per):
+        r1 = min(n_rows, r0 + per)
+        lo, hi = np.searchsorted(row, [r0, r1])
+        block = np.zeros((r1 - r0, n_o))
+        block[row[lo:hi] - r0, col[lo:hi]] = 1.0
+        sums += block.T @ (delta[r0:r1, None] * block)
+        top = block[first[r0:r1]]
+        counts += top.T @ top
+    return sums, counts
+
+
+def _teaming_by_pairs(v: Ints, o: Ints, w: Floats, n_o: int) -> tuple[Ints, Ints, Ints, Floats]:
+    """:func:`_teaming_sums` for many officers: every officer pair of every visit, reduced by
+    sorting keys, a chunk of visits at a time (the pairs of one visit number ``m (m − 1) / 2``)."""
+    order = np.lexsort((o, v))
+    v, o, w = v[order], o[order], w[order]
     keys: list[Ints] = []
     sums: list[Floats] = []
     counts: list[Ints] = []
-    if dense:
-        keys.append(np.arange(n_o * n_o, dtype=np.int64))
-        sums.append(np.zeros(n_o * n_o))
-        counts.append(np.zeros(n_o * n_o, dtype=np.int64))
     if v.shape[0]:
         starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
         sizes = np.diff(np.r_[starts, v.shape[0]])
@@ -1869,27 +1916,20 @@ def _teaming_sums(visit: Ints, officer: Ints, weight: Floats) -> tuple[Ints, Int
             block = np.repeat(np.cumsum(n_later) - n_later, n_later)
             second = first + 1 + np.arange(first.shape[0]) - block
             key = o[first] * n_o + o[second]  # o sorted within a visit: o[first] < o[second]
+            uniq, inv = np.unique(key, return_inverse=True)
+            keys.append(uniq)
             least = np.minimum(w[first], w[second])
-            if dense:
-                sums[0] += np.bincount(key, weights=least, minlength=n_o * n_o)
-                counts[0] += np.bincount(key, minlength=n_o * n_o)
-            else:
-                uniq, inv = np.unique(key, return_inverse=True)
-                keys.append(uniq)
-                sums.append(np.bincount(inv, weights=least).astype(np.float64))
-                counts.append(np.bincount(inv).astype(np.int64))
+            sums.append(np.bincount(inv, weights=least).astype(np.float64))
+            counts.append(np.bincount(inv).astype(np.int64))
             lo = hi
-    if dense:
-        on = counts[0] > 0
-        uniq, total, shared = keys[0][on], sums[0][on], counts[0][on]
-    elif keys:
-        uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
-        total = np.bincount(inv, weights=np.concatenate(sums)).astype(np.float64)
-        shared = np.bincount(inv, weights=np.concatenate(counts)).astype(np.int64)
-    else:
-        uniq, total, shared = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
-    a: Ints = uniq // max(n_o, 1)
-    b: Ints = uniq % max(n_o, 1)
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    uniq, inv = np.unique(np.concatenate(keys), return_inverse=True)
+    total: Floats = np.bincount(inv, weights=np.concatenate(sums)).astype(np.float64)
+    shared: Ints = np.bincount(inv, weights=np.concatenate(counts)).astype(np.int64)
+    a: Ints = uniq // n_o
+    b: Ints = uniq % n_o
     return a, b, shared, total
 
 
@@ -2058,8 +2098,7 @@ def _check_team_cap(prob: _Problem, net: _Network, marginal: Ints, bits: int, ca
     least = (
         f"so {float(bound):.6f} is the least team cap this recipe can keep for the batch"
         if bound <= 1
-        else "and above 1 the bound says nothing, so this recipe can keep no team cap for the "
-        "batch"
+        else "and above 1 the bound says nothing, so this recipe can keep no team cap for the batch"
     )
     raise InfeasibleMatchingError(
         f"the team cap {cap} is below the teaming bound of officers {ida} and {idb}: "
