@@ -77,12 +77,13 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, li
 
 
 @pytest.mark.parametrize("name", list(PLANS))
+@pytest.mark.parametrize("hold", [True, False])
 def test_dask_receipt_is_the_in_memory_receipt(
-    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], name: str
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], name: str, hold: bool
 ) -> None:
     roster, paths = province
     plan = PLANS[name]
-    on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
+    on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"], hold=hold)
     in_memory = draw(roster, plan, seed=SEED, drawn_at=WHEN)
     assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
     assert np.array_equal(on_dask.rows, in_memory.rows)
@@ -198,3 +199,155 @@ def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
     with pytest.raises(VerificationError) as whole:
         verify(forged, roster)
     assert info.value.differences == whole.value.differences
+
+
+# ---------------------------------------------------------------------------- dataframe input
+dd = pytest.importorskip("dask.dataframe")
+pd = pytest.importorskip("pandas")
+
+
+def _pandas(roster: TargetRoster) -> Any:
+    cols = roster.to_columns()
+    return pd.DataFrame({k: v.astype(str) if v.dtype.kind == "S" else v for k, v in cols.items()})
+
+
+@pytest.fixture(scope="module")
+def province_frame(
+    province: tuple[TargetRoster, list[pathlib.Path]],
+) -> tuple[TargetRoster, Any]:
+    """The province's roster as a dask dataframe of four partitions (renamed id column)."""
+    roster, _ = province
+    frame = _pandas(roster).rename(columns={"credit_code": "统一社会信用代码"})
+    return roster, dd.from_pandas(frame, npartitions=4, sort=False)
+
+
+@pytest.mark.parametrize("name", list(PLANS))
+@pytest.mark.parametrize("hold", [True, False])
+def test_dask_dataframe_receipt_is_the_in_memory_receipt(
+    client: Any, province_frame: tuple[TargetRoster, Any], name: str, hold: bool
+) -> None:
+    roster, frame = province_frame
+    plan = PLANS[name]
+    on_dask = draw_dask(
+        frame,
+        plan,
+        seed=SEED,
+        drawn_at=WHEN,
+        mapping={"统一社会信用代码": "credit_code"},
+        extra=["risk_score"],
+        hold=hold,
+    )
+    in_memory = draw(roster, plan, seed=SEED, drawn_at=WHEN)
+    assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
+    assert np.array_equal(on_dask.rows, in_memory.rows)
+
+
+def test_dask_dataframe_equals_from_dataframe_of_its_rows(client: Any) -> None:
+    # Categorical columns, as pandas users hold labels, give the in-memory loader's roster.
+    frame = _pandas(synthetic_targets(4_000, seed=8))
+    for column in ("risk_class", "industry", "area"):
+        frame[column] = frame[column].astype("category")
+    lazy = dd.from_pandas(frame, npartitions=3, sort=False)
+    plan = PLANS["industry strata, total"]
+    in_memory = draw(
+        TargetRoster.from_dataframe(frame, extra=["risk_score"]), plan, seed="9", drawn_at=WHEN
+    )
+    on_dask = draw_dask(lazy, plan, seed="9", drawn_at=WHEN, extra=["risk_score"])
+    assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
+
+
+def test_bad_row_in_a_dataframe_partition_names_its_row_in_the_frame(client: Any) -> None:
+    frame = pd.DataFrame({"credit_code": credit_codes(12).astype(str), "risk_class": ["A"] * 12})
+    frame.loc[9, "risk_class"] = "Q"
+    lazy = dd.from_pandas(frame, npartitions=3, sort=False)
+    with pytest.raises(RosterError) as info:
+        draw_dask(lazy, SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    with pytest.raises(RosterError) as whole:
+        TargetRoster.from_dataframe(frame)
+    assert str(info.value) == str(whole.value)
+    assert str(info.value).startswith(
+        "DataFrame, row 10, column 'risk_class', value 'Q': unknown risk class"
+    )
+    assert frame.loc[9, "risk_class"] == "Q"  # the caller's frame is unchanged
+
+
+def test_duplicate_id_in_two_partitions_names_its_rows(client: Any) -> None:
+    codes = credit_codes(9).astype(str)
+    codes[7] = codes[1]
+    frame = pd.DataFrame({"credit_code": codes, "risk_class": ["A"] * 9})
+    lazy = dd.from_pandas(frame, npartitions=3, sort=False)
+    with pytest.raises(RosterError, match=r"duplicate id: it is in rows 2, 8 \(in different") as e:
+        draw_dask(lazy, SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert (e.value.row, e.value.value, e.value.source) == (8, codes[1], "DataFrame")
+
+
+def test_verify_dask_accepts_a_dataframe(
+    client: Any, province_frame: tuple[TargetRoster, Any]
+) -> None:
+    roster, frame = province_frame
+    d = draw(roster, PLANS["rates"], seed=SEED)
+    mapping = {"统一社会信用代码": "credit_code"}
+    assert verify_dask(d.receipt, frame, mapping=mapping, extra=["risk_score"]) is None
+    other = draw(roster.take(np.arange(1, len(roster))), PLANS["rates"], seed=SEED)
+    with pytest.raises(VerificationError, match="roster changed"):
+        verify_dask(other.receipt, frame, mapping=mapping, extra=["risk_score"])
+
+
+def test_a_roster_neither_paths_nor_a_dataframe_is_a_type_error(client: Any) -> None:
+    with pytest.raises(TypeError, match=r"Parquet paths or a dask\.dataframe\.DataFrame, got int"):
+        draw_dask(5, PLANS["rates"], seed=SEED)
+
+
+# ---------------------------------------------------------------------------- policy simulation
+@pytest.fixture(scope="module")
+def policy_roster() -> TargetRoster:
+    return synthetic_targets(20_000, seed=31)
+
+
+POLICY_DESIGNS: dict[str, Any] = {
+    "henan": {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3},
+    "industry": SamplingPlan(total=400, strata=("risk_class", "industry")),
+    "two items": [
+        SamplingPlan(overall_rate=0.02),
+        SamplingPlan(rates={"A": 0.0, "B": 0.0, "C": 0.1, "D": 0.2}),
+    ],
+}
+PREVALENCE = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3}
+
+
+def test_simulate_policy_on_dask_gives_the_in_memory_figures(
+    client: Any, policy_roster: TargetRoster
+) -> None:
+    from randcheck.policy import simulate_policy
+
+    here = simulate_policy(policy_roster, POLICY_DESIGNS, PREVALENCE, years=13, rng=2027)
+    there = simulate_policy(
+        policy_roster, POLICY_DESIGNS, PREVALENCE, years=13, rng=2027, client=client
+    )
+    mine, theirs = here.to_columns(), there.to_columns()
+    assert mine.keys() == theirs.keys()
+    for key in mine:
+        assert np.array_equal(mine[key], theirs[key]), key
+    assert here.by_class() == there.by_class()
+    assert here.summary() == there.summary()
+    # Different years differ (the batches do not repeat one stream).
+    assert len(set(here.values["henan"]["findings"].tolist())) > 3
+
+
+def test_simulate_policy_on_dask_reports_years_done(
+    client: Any, policy_roster: TargetRoster
+) -> None:
+    from randcheck.policy import simulate_policy
+
+    seen: list[tuple[int, int]] = []
+    simulate_policy(
+        policy_roster,
+        {"henan": POLICY_DESIGNS["henan"]},
+        PREVALENCE,
+        years=9,
+        rng=1,
+        client=client,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen[-1] == (9, 9)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

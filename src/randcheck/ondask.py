@@ -40,15 +40,16 @@ from randcheck.sampling import (
 __all__ = ["draw_dask", "verify_dask"]
 
 _FAN_IN = 8  # summaries merged by one task
+_HELD_BYTES_PER_ROW = 200  # a validated part (about 75) and its fingerprint lines (about 100)
 
 
 @attrs.frozen
 class _Part:
-    """One row group of one file: where to read it and how to number its rows."""
+    """One part of the roster (a row group of a file, or a dataframe partition) and its rows."""
 
-    path: str
-    group: int
-    first_row: int  # 1-based, in its file (errors)
+    path: str | None  # the Parquet file, or None for a dataframe partition
+    group: int  # the row group in its file, or the partition
+    first_row: int  # 1-based, in its file or in the dataframe (errors)
     start: int  # 0-based, in the whole roster (Draw.rows)
     rows: int
 
@@ -65,18 +66,58 @@ def _parts(paths: Sequence[str]) -> list[_Part]:
     return out
 
 
-def _read(part: _Part, mapping: Mapping[str, str] | None, options: dict[str, Any]) -> TargetRoster:
-    return TargetRoster._parquet_group(part.path, part.group, part.first_row, mapping, options)
+@attrs.define
+class _Input:
+    """The roster's parts and, per part, where a task finds its rows.
+
+    ``sources[i]`` is ``None`` (the task reads its Parquet row group), a future of a pandas
+    partition, or a future of the part's validated roster held in the workers' memory.
+    """
+
+    parts: list[_Part]
+    sources: list[Any]
+    files: list[str]  # the Parquet files ([] for a dataframe)
+    frame: Any = None  # the dask dataframe, if the roster is one
+
+
+def _load(
+    source: Any, part: _Part, mapping: Mapping[str, str] | None, options: dict[str, Any]
+) -> TargetRoster:
+    """The part's rows as a validated roster, rows numbered as the user's file or frame shows."""
+    if isinstance(source, TargetRoster):
+        return source
+    if part.path is not None:
+        return TargetRoster._parquet_group(part.path, part.group, part.first_row, mapping, options)
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pandas(source, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # a column pyarrow cannot type
+        raise RosterError(
+            f"rows {part.first_row}–{part.first_row + part.rows - 1}: {exc}", source="DataFrame"
+        ) from None
+    options = {k: v for k, v in options.items() if k != "columns"}
+    return TargetRoster._from_batches(
+        [table], mapping, {**options, "_first_row": part.first_row}, "DataFrame"
+    )
 
 
 # The tasks: plain functions of picklable arguments, run on the workers.
 def _census_task(
-    part: _Part, mapping: Mapping[str, str] | None, options: dict[str, Any], plan: SamplingPlan
-) -> tuple[_chunked.Census, list[RosterDigest]]:
-    roster = _read(part, mapping, options)
+    source: Any,
+    part: _Part,
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    plan: SamplingPlan,
+    hold: bool,
+) -> tuple[_chunked.Census, list[RosterDigest], TargetRoster | None]:
+    roster = _load(source, part, mapping, options)
     digest = RosterDigest()
     digest.update(roster)
-    return _chunked.Census.of(roster, plan, part.first_row), digest.split(_chunked.DIGEST_RANGES)
+    census = _chunked.Census.of(roster, plan, part.first_row)
+    if hold:  # the later passes recompute what they need; the part's rows are what is held
+        roster.forget_derived()
+    return census, digest.split(_chunked.DIGEST_RANGES), roster if hold else None
 
 
 def _merge_census(parts: list[_chunked.Census]) -> _chunked.Census:
@@ -91,9 +132,14 @@ def _range_task(pieces: list[RosterDigest]) -> RosterDigest:
 
 
 def _top_task(
-    part: _Part, mapping: Mapping[str, str] | None, options: dict[str, Any], frame: _chunked.Frame
+    source: Any,
+    part: _Part,
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    frame: _chunked.Frame,
 ) -> _chunked.TopScores:
-    return _chunked.TopScores.of(_read(part, mapping, options), frame, part.first_row)
+    roster = _load(source, part, mapping, options)
+    return _chunked.TopScores.of(roster, frame, part.first_row)
 
 
 def _merge_top(parts: list[_chunked.TopScores], frame: _chunked.Frame) -> _chunked.TopScores:
@@ -104,6 +150,7 @@ def _merge_top(parts: list[_chunked.TopScores], frame: _chunked.Frame) -> _chunk
 
 
 def _candidates_task(
+    source: Any,
     part: _Part,
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
@@ -111,7 +158,7 @@ def _candidates_task(
     units: HashSource | GeneratorSource,
     cut: npt.NDArray[np.float64],
 ) -> _chunked.Candidates:
-    roster = _read(part, mapping, options)
+    roster = _load(source, part, mapping, options)
     return _chunked.Candidates.of(roster, frame, units, part.first_row, cut, part.start)
 
 
@@ -119,6 +166,15 @@ def _merge_candidates(
     parts: list[_chunked.Candidates], sizes: npt.NDArray[np.intp]
 ) -> _chunked.Candidates:
     return _chunked.merge_all(parts, sizes)
+
+
+def _rows_with_id(
+    source: Any, part: _Part, mapping: Mapping[str, str] | None, value: str
+) -> list[int]:
+    """The rows (1-based, in the dataframe) of a pandas partition whose id is ``value``."""
+    column = _chunked.id_column([str(c) for c in source.columns], mapping)
+    ids = source[column].astype(str).str.strip().to_numpy()
+    return [part.first_row + int(i) for i in np.flatnonzero(ids == value)]
 
 
 def _tree(client: Any, fn: Callable[..., Any], items: list[Any], *args: Any) -> Any:
@@ -149,7 +205,7 @@ def _wait(client: Any, futures: list[Any], progress: ProgressArg, done: list[int
 
 
 def draw_dask(
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    roster: Any,
     plan: SamplingPlan,
     *,
     seed: str | None = None,
@@ -163,29 +219,39 @@ def draw_dask(
     unknown_columns: str = "error",
     extra: Iterable[str] | None = None,
     client: Any = None,
+    hold: bool | None = None,
     progress: ProgressArg = None,
 ) -> Draw:
-    """Draw from a roster in Parquet files on a Dask cluster: the same receipt as in memory.
+    """Draw from a roster on a Dask cluster (Parquet files or a dataframe): the same receipt.
 
-    The workers read the files (every worker must see them at the same paths: a shared disk
-    or object store), one task per row group. The result equals
-    ``draw(roster, plan, seed=..., ...)`` on the roster of all the files' rows, in the order
-    given: the same sample, π, strata and receipt, byte for byte (with the same ``drawn_at``),
-    and equals :func:`~randcheck.draw_parquet` on one file.
+    The result equals ``draw(roster, plan, seed=..., ...)`` on the roster of all the rows, in
+    the order given: the same sample, π, strata and receipt, byte for byte (with the same
+    ``drawn_at``), and equals :func:`~randcheck.draw_parquet` on one file. Each part of the
+    roster (a row group of a file, or a partition of the dataframe) is validated and
+    summarised by one task on a worker; the summaries are merged by further tasks.
 
     Parameters
     ----------
-    paths : path or iterable of paths
-        The roster's Parquet files (one roster: an id in two files is an error).
+    roster : path, iterable of paths, or dask.dataframe.DataFrame
+        The roster's Parquet files (one roster: an id in two files is an error), read by the
+        workers (every worker must see them at the same paths: a shared disk or object
+        store); or a ``dask.dataframe.DataFrame`` of its rows, with the columns
+        :meth:`TargetRoster.from_dataframe <randcheck.TargetRoster.from_dataframe>` takes.
     plan, seed, rng, stream, commitment, drawn_by, drawn_at
-        As for :func:`~randcheck.draw`. A simulation (``rng=``) gives each row group its own
+        As for :func:`~randcheck.draw`. A simulation (``rng=``) gives each part its own
         stream spawned from ``rng``: a draw from the same design, not the same numbers as in
         memory.
     mapping, legacy_codes, unknown_columns, extra
         As for :meth:`TargetRoster.from_parquet <randcheck.TargetRoster.from_parquet>`; rows
-        are numbered in errors from 1 within each file.
+        are numbered in errors from 1 within each file, or across the whole dataframe.
     client : distributed.Client, optional
         The cluster's client; default the current one (:func:`distributed.get_client`).
+    hold : bool, optional
+        Keep each part's validated rows in the workers' memory between the passes (Dask
+        spills them to disk if memory runs short), instead of reading and validating the
+        part again in each pass. Default: hold when the roster, at about 200 bytes a row,
+        fits in a quarter of the workers' memory limits (so 10⁷ rows are held on a 24 GB
+        machine, the nation's 1.85·10⁸ are read again).
     progress : bool or callable, optional
         ``True``: Dask's progress bar (:func:`distributed.progress`) for each pass;
         a callable ``progress(done, total)`` is called as tasks finish, counting tasks.
@@ -193,7 +259,7 @@ def draw_dask(
     Returns
     -------
     Draw
-        ``rows`` count the rows of all files in the order given, from 0.
+        ``rows`` count the rows of all files in the order given (or of the dataframe), from 0.
 
     Raises
     ------
@@ -201,6 +267,13 @@ def draw_dask(
         As :func:`~randcheck.draw_parquet`; an error raised on a worker is raised here.
     ImportError
         If dask's ``distributed`` is not installed.
+
+    Notes
+    -----
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes every large
+    array a fresh memory mapping: on the benchmark machine each part then costs about 70 %
+    more time in page faults. :doc:`/howto/draw-on-dask` shows how to start the workers
+    without it.
 
     Examples
     --------
@@ -215,11 +288,11 @@ def draw_dask(
     source, label, commitment, warnings = _settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
-    files, client = _files_and_client(paths, client)
+    client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     return _draw_cluster(
         client,
-        files,
+        _input(client, roster),
         mapping,
         options,
         plan,
@@ -229,13 +302,14 @@ def draw_dask(
         warnings,
         drawn_by,
         drawn_at,
+        hold,
         progress,
     )
 
 
 def verify_dask(
     receipt: Receipt | str | Mapping[str, Any],
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    roster: Any,
     *,
     plan: SamplingPlan | None = None,
     mapping: Mapping[str, str] | None = None,
@@ -243,34 +317,45 @@ def verify_dask(
     unknown_columns: str = "error",
     extra: Iterable[str] | None = None,
     client: Any = None,
+    hold: bool | None = None,
     progress: ProgressArg = None,
 ) -> None:
-    """:func:`~randcheck.verify` against a roster in Parquet files, recomputed on a Dask cluster.
+    """:func:`~randcheck.verify` against a roster on a Dask cluster (Parquet files or a dataframe).
 
-    The same checks and findings as :func:`~randcheck.verify` on the roster of the files'
-    rows; the draw is recomputed as :func:`draw_dask` computes it.
+    The same checks and findings as :func:`~randcheck.verify` on the roster of all the rows;
+    the draw is recomputed as :func:`draw_dask` computes it (``roster``, ``hold`` as there).
 
     Raises
     ------
     VerificationError
         Saying precisely what differs.
     """
-    files, client = _files_and_client(paths, client)
+    client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     _verify_by(
         receipt,
         plan,
         lambda p, source, stream: _draw_cluster(
-            client, files, mapping, options, p, source, stream, None, (), None, None, progress
+            client,
+            _input(client, roster),
+            mapping,
+            options,
+            p,
+            source,
+            stream,
+            None,
+            (),
+            None,
+            None,
+            hold,
+            progress,
         ),
         in_batch=False,
         roster=None,
     )
 
 
-def _files_and_client(
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], client: Any
-) -> tuple[list[str], Any]:
+def _client(client: Any) -> Any:
     distributed = _distributed()
     if client is None:
         try:
@@ -279,19 +364,47 @@ def _files_and_client(
             raise PlanError(
                 "draw_dask needs a Dask cluster: create a distributed.Client first, or pass client="
             ) from None
-    files = (
-        [os.fspath(paths)]
-        if isinstance(paths, (str, os.PathLike))
-        else [os.fspath(p) for p in paths]
-    )
+    return client
+
+
+def _input(client: Any, roster: Any) -> _Input:
+    """The parts of ``roster`` (paths, or a dask dataframe) and where their rows are."""
+    if hasattr(roster, "to_delayed") and hasattr(roster, "npartitions"):
+        # A dask dataframe: its partitions are computed once, into the cluster's memory.
+        frames = client.compute(roster.to_delayed())
+        lengths = client.gather([client.submit(len, f, pure=False) for f in frames])
+        parts, start = [], 0
+        for i, n in enumerate(lengths):
+            parts.append(_Part(None, i, start + 1, start, int(n)))
+            start += int(n)
+        return _Input(parts, list(frames), [], roster)
+    if isinstance(roster, (str, os.PathLike)):
+        files = [os.fspath(roster)]
+    elif isinstance(roster, Iterable) and not hasattr(roster, "columns"):
+        files = [os.fspath(p) for p in roster]
+    else:
+        raise TypeError(
+            "draw_dask: the roster is Parquet paths or a dask.dataframe.DataFrame, "
+            f"got {type(roster).__name__}"
+        )
     if not files:
         raise PlanError("draw_dask: no Parquet files given")
-    return files, client
+    parts = _parts(files)
+    return _Input(parts, [None] * len(parts), files)
+
+
+def _hold_default(client: Any, rows: int) -> bool:
+    """Whether the rows fit, at about 200 bytes a row, in a quarter of the workers' memory."""
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    limits = [int(w.get("memory_limit") or 0) for w in workers]
+    if not limits or 0 in limits:  # no limit set: memory is what the machines have
+        return True
+    return rows * _HELD_BYTES_PER_ROW <= sum(limits) // 4
 
 
 def _draw_cluster(
     client: Any,
-    files: list[str],
+    given: _Input,
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     plan: SamplingPlan,
@@ -301,44 +414,55 @@ def _draw_cluster(
     warnings: tuple[str, ...],
     drawn_by: str | None,
     drawn_at: dt.datetime | None,
+    hold: bool | None,
     progress: ProgressArg,
 ) -> Draw:
     """:func:`draw_dask` once the source, stream and commitment are settled."""
     units = source.child(label)
-    parts = _parts(files)
+    parts = given.parts
+    if hold is None:
+        hold = _hold_default(client, sum(p.rows for p in parts))
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
 
-    # Pass 1: census and fingerprint.
-    first = [client.submit(_census_task, p, mapping, options, plan, pure=False) for p in parts]
+    # Pass 1: census and fingerprint (every column validated).
+    first = [
+        client.submit(_census_task, s, p, mapping, options, plan, hold, pure=False)
+        for s, p in zip(given.sources, parts, strict=True)
+    ]
     _wait(client, first, progress, done)
     census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
     pieces = [client.submit(operator.getitem, f, 1) for f in first]
-    # Each range of buckets gathers its own piece of every row group (not the others').
+    if hold:  # the later passes take the validated rows from the workers' memory
+        given.sources = [client.submit(operator.getitem, f, 2) for f in first]
+    # Each range of buckets gathers its own piece of every part (not the others').
     ranges = [
         client.submit(_range_task, [client.submit(operator.getitem, p, i) for p in pieces])
         for i in range(_chunked.DIGEST_RANGES)
     ]
+    del first, pieces
     try:
         closed = client.gather(ranges)
     except RosterError as exc:
         if not exc.reason.startswith("duplicate id"):
             raise
-        column = _chunked.id_column(_arrow.parquet_names(files[0]), mapping)
-        raise _chunked.duplicate_rows(exc, files, column) from None
+        raise _duplicate_rows(client, given, exc, mapping) from None
+    del ranges
     whole = closed[0]
     for acc in closed[1:]:
         whole.merge(acc)
     digest = whole.seal()
-    del first, pieces, ranges
     if commitment is not None:
         _check_committed_roster(commitment, digest, plan)
     merged: _chunked.Census = census.result()
-    # Every column is validated: the later passes read only those the design needs.
+    # Every column is validated: the later passes read again only those the design needs.
     options = {**options, "columns": _chunked.needed_columns(plan)}
     frame = _chunked.Frame.of(merged, plan, units)
     if pps and not frame.scales_without_scores():
-        tops = [client.submit(_top_task, p, mapping, options, frame, pure=False) for p in parts]
+        tops = [
+            client.submit(_top_task, s, p, mapping, options, frame, pure=False)
+            for s, p in zip(given.sources, parts, strict=True)
+        ]
         _wait(client, tops, progress, done)
         frame.set_scales(_tree(client, _merge_top, tops, frame).result())
     elif pps:
@@ -347,13 +471,14 @@ def _draw_cluster(
     # Pass 2 (or 3): every target's number; per stratum the candidates below a generous cut.
     n = np.asarray(frame.sizes, dtype=np.intp)
     cut = _generous_cut(frame)
-    found = _candidates(client, parts, mapping, options, frame, units, cut, progress, done)
+    found = _candidates(client, given, mapping, options, frame, units, cut, progress, done)
     short = np.bincount(found.strata, minlength=n.shape[0]) < n
     if short.any():  # rare: fewer than n_h below the cut; those strata again, without one
         cut = np.where(short, np.inf, -np.inf)
-        again = _candidates(client, parts, mapping, options, frame, units, cut, None, done)
+        again = _candidates(client, given, mapping, options, frame, units, cut, None, done)
         keep = np.flatnonzero(~short[found.strata])
         found = found.take(keep).merge(again, n)
+    given.sources = []  # the held parts are released
     sample = _chunked.sample_of(frame, found)
     return _finish(
         plan,
@@ -370,9 +495,39 @@ def _draw_cluster(
     )
 
 
+def _duplicate_rows(
+    client: Any, given: _Input, exc: RosterError, mapping: Mapping[str, str] | None
+) -> RosterError:
+    """The fingerprint's duplicate-id error, naming the id's rows in the files or the frame."""
+    if given.files:
+        column = _chunked.id_column(_arrow.parquet_names(given.files[0]), mapping)
+        return _chunked.duplicate_rows(exc, given.files, column)
+    frames = client.compute(given.frame.to_delayed())
+    found = [
+        r
+        for rows in client.gather(
+            [
+                client.submit(_rows_with_id, f, p, mapping, exc.value, pure=False)
+                for f, p in zip(frames, given.parts, strict=True)
+            ]
+        )
+        for r in rows
+    ]
+    if len(found) < 2:
+        return exc
+    shown = ", ".join(str(r) for r in found[:10])
+    return RosterError(
+        f"duplicate id: it is in rows {shown} (in different partitions): keep one of the rows",
+        source="DataFrame",
+        row=found[1],
+        column=exc.column,
+        value=exc.value,
+    )
+
+
 def _candidates(
     client: Any,
-    parts: list[_Part],
+    given: _Input,
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     frame: _chunked.Frame,
@@ -381,20 +536,73 @@ def _candidates(
     progress: ProgressArg,
     done: list[int],
 ) -> _chunked.Candidates:
-    if isinstance(units, GeneratorSource):  # a stream per row group, spawned in order
-        sources: list[HashSource | GeneratorSource] = [
+    parts = given.parts
+    if isinstance(units, GeneratorSource):  # a stream per part, spawned in order
+        streams: list[HashSource | GeneratorSource] = [
             GeneratorSource(g, units.path) for g in units.rng.spawn(len(parts))
         ]
     else:
-        sources = [units] * len(parts)
+        streams = [units] * len(parts)
     futures = [
-        client.submit(_candidates_task, p, mapping, options, frame, s, cut, pure=False)
-        for p, s in zip(parts, sources, strict=True)
+        client.submit(_candidates_task, s, p, mapping, options, frame, u, cut, pure=False)
+        for s, p, u in zip(given.sources, parts, streams, strict=True)
     ]
     _wait(client, futures, progress, done)
     n = np.asarray(frame.sizes, dtype=np.intp)
     result: _chunked.Candidates = _tree(client, _merge_candidates, futures, n).result()
     return result
+
+
+def simulate_years(
+    client: Any,
+    simulate: Callable[..., Any],
+    shared: tuple[Any, ...],
+    plans: Mapping[str, Any],
+    streams: Mapping[str, Sequence[np.random.Generator]],
+    progress: ProgressArg,
+) -> dict[str, Any]:
+    """:func:`~randcheck.simulate_policy`'s years on a Dask cluster, in batches of years.
+
+    ``shared`` (the roster and its per-row arrays) is sent to every worker once; each task
+    runs ``simulate(*shared, plans[name], streams[name][a:b])`` for a batch of one design's
+    years, each year with its own stream, so the figures are those computed in one process.
+    Returns, per design, the batches' figures joined in year order.
+    """
+    distributed = _distributed()
+    on_workers = client.scatter(list(shared), broadcast=True)
+    workers = max(len(client.scheduler_info(n_workers=-1)["workers"]), 1)
+    batches: list[tuple[str, int]] = []
+    futures = []
+    for name, gens in streams.items():
+        size = max(1, -(-len(gens) // (4 * workers)))  # about four batches a worker per design
+        for a in range(0, len(gens), size):
+            batch = list(gens[a : a + size])
+            futures.append(client.submit(simulate, *on_workers, plans[name], batch, pure=False))
+            batches.append((name, len(batch)))
+    total = sum(len(g) for g in streams.values())
+    if callable(progress):
+        years_of = dict(zip(futures, (n for _, n in batches), strict=True))
+        done = 0
+        for f in distributed.as_completed(futures):
+            done += years_of[f]
+            progress(done, total)
+    elif progress is True:
+        distributed.progress(futures, notebook=False)
+    elif progress not in (None, False):
+        raise TypeError(
+            f"progress: True, False, None or a callable progress(done, total), got {progress!r}"
+        )
+    results = client.gather(futures)
+    out: dict[str, Any] = {}
+    for name in streams:
+        parts = [r for (n, _), r in zip(batches, results, strict=True) if n == name]
+        measures = {m: np.concatenate([r[0][m] for r in parts]) for m in parts[0][0]}
+        out[name] = (
+            measures,
+            np.concatenate([r[1] for r in parts]),
+            np.concatenate([r[2] for r in parts]),
+        )
+    return out
 
 
 def _distributed() -> Any:

@@ -290,6 +290,49 @@ class PolicySimulation:
         return fig
 
 
+_Years: TypeAlias = (
+    "tuple[dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64], npt.NDArray[np.float64]]"
+)
+
+
+def _simulate_years(
+    roster: TargetRoster,
+    p: npt.NDArray[np.float64],
+    frame: npt.NDArray[np.bool_],
+    cls: npt.NDArray[np.intp],
+    plans: tuple[SamplingPlan, ...],
+    streams: Sequence[np.random.Generator],
+    report: Reporter | None = None,
+) -> _Years:
+    """One design's simulated years, year ``y`` drawn with ``streams[y]`` alone.
+
+    Returns the measures per year, and the visits and findings per year and risk class.
+    """
+    n_frame = max(int(frame.sum()), 1)
+    k = len(RISK_LETTERS)
+    years = len(streams)
+    out = {m: np.zeros(years) for m in MEASURES}
+    cv = np.zeros((years, k))
+    cf = np.zeros((years, k))
+    for y, gen in enumerate(streams):
+        drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).rows for pl in plans]
+        rows = drawn[0] if len(drawn) == 1 else np.unique(np.concatenate(drawn))
+        violates = gen.random(rows.shape[0]) < p[rows]
+        hit = rows[violates]
+        nv = sum(r.shape[0] for r in drawn)
+        out["findings"][y] = hit.shape[0]
+        out["coverage"][y] = int(frame[rows].sum()) / n_frame
+        out["visits"][y] = nv
+        out["burden"][y] = nv / n_frame
+        out["finding_rate"][y] = hit.shape[0] / rows.shape[0] if rows.shape[0] else math.nan
+        for r in drawn:
+            cv[y] += np.bincount(cls[r], minlength=k)
+        cf[y] = np.bincount(cls[hit], minlength=k)
+        if report is not None:
+            report.advance(1)
+    return out, cv, cf
+
+
 def simulate_policy(
     roster: TargetRoster,
     designs: Mapping[str, Design],
@@ -300,13 +343,17 @@ def simulate_policy(
     budget: float | None = None,
     active_only: bool = True,
     progress: ProgressArg = None,
+    client: Any = None,
 ) -> PolicySimulation:
     """Simulate ``years`` years of each design and record findings, coverage and burden.
 
-    A simulation (``rng=``), not an official draw: each year calls :func:`randcheck.draw` with the
+    A simulation (``rng=``), not an official draw: each year calls :func:`randcheck.draw` with a
     generator, so the samples follow exactly the official design. Each enterprise violates in
     each simulated year with its prevalence, independently of everything else; an enterprise
-    inspected (once or more) and violating is one finding.
+    inspected (once or more) and violating is one finding. Each simulated year has its own
+    stream, spawned from ``rng`` (:meth:`numpy.random.Generator.spawn`: ``years`` streams per
+    design, designs in the order given), so a year's figures do not depend on where or after
+    which other year it is computed: on a Dask cluster (``client=``) they are the same.
 
     Parameters
     ----------
@@ -329,7 +376,11 @@ def simulate_policy(
     progress : bool or callable, optional
         ``True`` for a tqdm bar (when tqdm is installed), or a callable
         ``progress(done, total)`` called after each simulated year with the years simulated
-        so far over every design (``total = years × len(designs)``).
+        so far over every design (``total = years × len(designs)``). On Dask, ``True`` shows
+        Dask's progress bar and a callable is called as batches of years finish.
+    client : distributed.Client, optional
+        Simulate the years on this Dask cluster (the roster is sent to every worker once; each
+        task simulates a batch of years): the same figures as without it.
 
     Returns
     -------
@@ -364,52 +415,45 @@ def simulate_policy(
     cls = roster.risk_class.astype(np.intp)
     k = len(RISK_LETTERS)
     class_sizes = np.bincount(cls[frame], minlength=k).astype(np.int64)
-    values: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
-    by_class: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
     expected: dict[str, dict[str, float]] = {}
-    seen = np.zeros(len(roster), dtype=bool)
-    report = Reporter(progress, int(years) * len(designs), "simulated years", unit="years")
-    try:
-        for name, design in designs.items():
-            plans = _as_plans(name, design)
-            pis = [inclusion_probabilities(roster, pl) for pl in plans]
-            none = np.ones(len(roster))
-            for pi in pis:
-                none *= 1.0 - pi
-            reach = 1.0 - none
-            e_visits = float(sum(pi.sum() for pi in pis))
-            e_find = float((reach * p).sum())
-            expected[name] = {
-                "findings": e_find,
-                "coverage": float(reach[frame].sum() / n_frame),
-                "visits": e_visits,
-                "burden": e_visits / n_frame,
-                "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
+    plans: dict[str, tuple[SamplingPlan, ...]] = {}
+    streams: dict[str, list[np.random.Generator]] = {}
+    for name, design in designs.items():
+        plans[name] = _as_plans(name, design)
+        streams[name] = gen.spawn(int(years))
+        pis = [inclusion_probabilities(roster, pl) for pl in plans[name]]
+        none = np.ones(len(roster))
+        for pi in pis:
+            none *= 1.0 - pi
+        reach = 1.0 - none
+        e_visits = float(sum(pi.sum() for pi in pis))
+        e_find = float((reach * p).sum())
+        expected[name] = {
+            "findings": e_find,
+            "coverage": float(reach[frame].sum() / n_frame),
+            "visits": e_visits,
+            "burden": e_visits / n_frame,
+            "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
+        }
+    if client is not None:
+        from randcheck import ondask
+
+        years_of = ondask.simulate_years(
+            client, _simulate_years, (roster, p, frame, cls), plans, streams, progress
+        )
+    else:
+        report = Reporter(progress, int(years) * len(designs), "simulated years", unit="years")
+        try:
+            years_of = {
+                name: _simulate_years(roster, p, frame, cls, plans[name], streams[name], report)
+                for name in designs
             }
-            out = {m: np.zeros(years) for m in MEASURES}
-            cv = np.zeros((years, k))
-            cf = np.zeros((years, k))
-            for y in range(years):
-                drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).rows for pl in plans]
-                rows = drawn[0] if len(drawn) == 1 else np.unique(np.concatenate(drawn))
-                seen[rows] = True
-                violates = gen.random(rows.shape[0]) < p[rows]
-                hit = rows[violates]
-                nv = sum(r.shape[0] for r in drawn)
-                out["findings"][y] = hit.shape[0]
-                out["coverage"][y] = int(frame[rows].sum()) / n_frame
-                out["visits"][y] = nv
-                out["burden"][y] = nv / n_frame
-                out["finding_rate"][y] = hit.shape[0] / rows.shape[0] if rows.shape[0] else math.nan
-                for r in drawn:
-                    cv[y] += np.bincount(cls[r], minlength=k)
-                cf[y] = np.bincount(cls[hit], minlength=k)
-                seen[rows] = False
-                report.advance(1)
-            values[name] = out
-            by_class[name] = {"visits": cv, "findings": cf}
-    finally:
-        report.close()
+        finally:
+            report.close()
+    values = {name: years_of[name][0] for name in designs}
+    by_class = {
+        name: {"visits": years_of[name][1], "findings": years_of[name][2]} for name in designs
+    }
     return PolicySimulation(tuple(designs), values, by_class, expected, class_sizes, budget)
 
 

@@ -1433,6 +1433,23 @@ def _arrays_of(values: Iterable[Any]) -> list[np.ndarray[Any, Any]]:
     return out
 
 
+def _nbytes(value: Any) -> int:
+    """The bytes held by arrays, Categorical/TagSet columns and bytes, in nested containers."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, Categorical):
+        return int(value.codes.nbytes)
+    if isinstance(value, TagSet):
+        return int(value.bits.nbytes)
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, dict):
+        return _nbytes(list(value.values()))
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value)
+    return 0
+
+
 def _copy_column(value: Any) -> Any:
     if isinstance(value, Categorical):
         return Categorical(value.codes.copy(), value.categories)
@@ -1470,6 +1487,11 @@ class _Roster:
 
     def __len__(self) -> int:
         return self._n
+
+    def __sizeof__(self) -> int:
+        # What a roster holds, for memory accounting (Dask's ``sizeof`` falls back to this).
+        held = [*self._columns.values(), *self._extra.values(), *self._cache.values()]
+        return object.__sizeof__(self) + _nbytes(held)
 
     def __repr__(self) -> str:
         src = f", source={self.source!r}" if self.source else ""
@@ -2975,6 +2997,10 @@ class RosterDigest:
         self._first, self._stop = buckets.start, buckets.stop
         self._parts: dict[int, list[_Part]] = {}
         self._closed: dict[int, tuple[bytes, int]] = {}  # bucket -> (its digest, its rows)
+
+    def __sizeof__(self) -> int:
+        # The lines held until sealing, for memory accounting (Dask's ``sizeof``).
+        return object.__sizeof__(self) + _nbytes(self._parts)
 
     def _check_header(self, header: list[str]) -> None:
         if self.header is None:
