@@ -9,6 +9,7 @@ that counts.
 from __future__ import annotations
 
 import gc
+import resource
 import time
 import tracemalloc
 from collections.abc import Callable, Mapping
@@ -57,28 +58,60 @@ class Row:
         return r <= self.goal if self.lower_is_better else r >= self.goal
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (forked workers are joined)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def interleaved(
     fns: dict[str, Callable[[], Any]],
     repeat: int = 5,
     setup: Callable[[], Any] | Mapping[str, Callable[[], Any]] | None = None,
+    cpu: dict[str, tuple[float, float, float]] | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Median, min and max wall time of each function, the functions run in turn ``repeat`` times.
 
     Interleaving spreads the load of a shared machine evenly over the contenders, so their
     ratio is fair even when the absolute times drift. ``setup`` runs untimed before each call:
-    one callable for every function, or a mapping from a function's name to its own.
+    one callable for every function, or a mapping from a function's name to its own. Given a
+    ``cpu`` dict, the same figures of CPU time (this process and its forked workers) go there:
+    less sensitive than wall time to the other work on a shared machine.
     """
     times: dict[str, list[float]] = {k: [] for k in fns}
+    cpus: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             prepare = setup.get(name) if isinstance(setup, Mapping) else setup
             if prepare is not None:
                 prepare()
             gc.collect()
+            c0 = _cpu_seconds()
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
+            cpus[name].append(_cpu_seconds() - c0)
+    if cpu is not None:
+        cpu.update({k: (float(np.median(v)), min(v), max(v)) for k, v in cpus.items()})
     return {k: (float(np.median(v)), min(v), max(v)) for k, v in times.items()}
+
+
+def slope_row(
+    benchmark: str, measure: str, medians: Mapping[int, float], goal: float | None = 1.05
+) -> Row:
+    """The scaling exponent of a time from the smallest to the largest size (1 is linear)."""
+    lo, hi = min(medians), max(medians)
+    slope = float(np.log(medians[hi] / medians[lo]) / np.log(hi / lo))
+    return Row(
+        benchmark,
+        f"{measure}, scaling exponent {lo:,} → {hi:,}",
+        slope,
+        "absolute goal: ≤ 1.05 (1 = linear)" if goal is not None else "-",
+        None,
+        goal,
+        unit="",
+    )
 
 
 def timed_row(

@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from _harness import Row, credit_codes, interleaved, peak_bytes, timed_row
+from _harness import Row, credit_codes, interleaved, peak_bytes, slope_row, timed_row
 from randcheck import TargetRoster
 
 
@@ -87,6 +87,7 @@ def digest_scaling(quick: bool) -> list[Row]:
     sizes = (10_000, 100_000) if quick else (100_000, 1_000_000, 10_000_000)
     rows: list[Row] = []
     medians: dict[int, float] = {}
+    cpu_medians: dict[int, float] = {}
     for n in sizes:
         built = TargetRoster.from_columns(numpy_columns(n))
         fresh: list[TargetRoster] = []
@@ -94,6 +95,7 @@ def digest_scaling(quick: bool) -> list[Row]:
         def setup(built: TargetRoster = built, fresh: list[TargetRoster] = fresh) -> None:
             fresh[:] = [built.take(np.arange(len(built)))]
 
+        cpu: dict[str, tuple[float, float, float]] = {}
         figures = interleaved(
             {
                 "w1": lambda fresh=fresh: fresh[0].digest(),
@@ -101,8 +103,10 @@ def digest_scaling(quick: bool) -> list[Row]:
             },
             repeat=5,
             setup=setup,
+            cpu=cpu,
         )
         medians[n] = figures["w1"][0]
+        cpu_medians[n] = cpu["w1"][0]
         rows.append(
             timed_row(
                 "roster", f"digest() {n:,} rows (randcheck-roster/2)", figures["w1"], "-", None
@@ -119,19 +123,8 @@ def digest_scaling(quick: bool) -> list[Row]:
             )
         )
         del built, fresh
-    lo, hi = sizes[0], sizes[-1]
-    slope = float(np.log(medians[hi] / medians[lo]) / np.log(hi / lo))
-    rows.append(
-        Row(
-            "roster",
-            f"digest() scaling exponent {lo:,} → {hi:,}",
-            slope,
-            "absolute goal: ≤ 1.05 (1 = linear)",
-            None,
-            1.05,
-            unit="",
-        )
-    )
+    rows.append(slope_row("roster", "digest() wall time", medians))
+    rows.append(slope_row("roster", "digest() CPU time", cpu_medians))
     return rows
 
 

@@ -42,7 +42,7 @@ import consistent_sampler
 import numpy as np
 import pandas as pd
 
-from _harness import Row, credit_codes, interleaved, peak_bytes, timed_row
+from _harness import Row, credit_codes, interleaved, peak_bytes, slope_row, timed_row
 from randcheck import Categorical, TargetRoster
 from randcheck.sampling import SamplingPlan, commit, draw, verify
 from randcheck.seeds import SeedRule
@@ -278,6 +278,7 @@ def run(quick: bool) -> list[Row]:
 
     # Verifiable, 10⁷ (quick: 10⁵): workers=1 and workers=2, fingerprint included.
     rb = _roster(big, score=False)
+    cpu: dict[str, tuple[float, float, float]] = {}
     figures = interleaved(
         {
             "w1": lambda: draw(fresh[0], equal, seed="2023-1107"),
@@ -285,7 +286,20 @@ def run(quick: bool) -> list[Row]:
         },
         repeat=repeat,
         setup=lambda: renew(rb),
+        cpu=cpu,
     )
+    # The same draw (workers=1) at two smaller sizes: how its wall and CPU time grow.
+    wall_at, cpu_at = {big: figures["w1"][0]}, {big: cpu["w1"][0]}
+    for small in (big // 100, big // 10):
+        rs = _roster(small, score=False)
+        small_cpu: dict[str, tuple[float, float, float]] = {}
+        small_figures = interleaved(
+            {"w1": lambda: draw(fresh[0], equal, seed="2023-1107")},
+            repeat=repeat,
+            setup=lambda rs=rs: renew(rs),
+            cpu=small_cpu,
+        )
+        wall_at[small], cpu_at[small] = small_figures["w1"][0], small_cpu["w1"][0]
     fresh.clear()
     rows.append(
         timed_row(
@@ -307,6 +321,8 @@ def run(quick: bool) -> list[Row]:
             1.6,
         )
     )
+    rows.append(slope_row("sampling", "official draw, workers=1, wall time", wall_at))
+    rows.append(slope_row("sampling", "official draw, workers=1, CPU time", cpu_at))
 
     # A county: 4·10⁴ targets, end to end with receipt (fresh roster: digest included).
     county = 40_000

@@ -67,6 +67,21 @@ def test_id_keys_follow_the_recipe_for_ids_of_any_length(values: list[str]) -> N
     assert roster_module.id_keys(as_bytes).tolist() == expected
 
 
+def test_id_keys_computed_block_by_block_follow_the_recipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Long and short ids in blocks of 3: a block's own width never changes a key.
+    monkeypatch.setattr(roster_module, "_KEY_ROWS", 3)
+    values = ["a", "91350100M000100Y43", "é中文" * 5, "x" * 17, "ab", "91130634MA07RWXK3G", "q"]
+    expected = [id_key(v) for v in values]
+    as_strings = np.array(values, dtype=np.dtypes.StringDType())
+    as_bytes = np.array([v.encode("utf-8") for v in values], dtype="S")
+    assert roster_module.id_keys(as_strings).tolist() == expected
+    assert roster_module.id_keys(as_bytes).tolist() == expected
+    codes = credit_codes(10)
+    assert roster_module.id_keys(codes).tolist() == [id_key(c.decode()) for c in codes.tolist()]
+
+
 def test_id_key_of_a_credit_code_is_fixed() -> None:
     # Pinned: a change here changes every published roster digest.
     assert id_key("91350100M000100Y43") == 0x91193A0170F393E8

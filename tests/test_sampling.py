@@ -310,6 +310,23 @@ def test_workers_give_identical_numbers(
     assert one.ids.tolist() == two.ids.tolist()
 
 
+def test_ranking_rows_block_by_block_gives_the_same_official_draw(
+    monkeypatch: pytest.MonkeyPatch, roster: TargetRoster
+) -> None:
+    rng = np.random.default_rng(8)
+    scores = rng.uniform(0.5, 3.0, 300)
+    scores[:3] = [80.0, 60.0, 40.0]  # take-all units
+    scored = make_roster(["A"] * 200 + ["C"] * 100, scores=scores)
+    pps = SamplingPlan(rates={"A": 0.1, "C": 0.3}, within="pps", size_column="risk_score")
+    cases = [(roster, SamplingPlan(rates=RATES)), (scored, pps)]
+    whole = [draw(r, plan, seed="blocks") for r, plan in cases]
+    monkeypatch.setattr(sampling_module, "_SELECT_ROWS", 7)
+    for (r, plan), expected in zip(cases, whole, strict=True):
+        again = draw(r, plan, seed="blocks")
+        assert again.ids.tolist() == expected.ids.tolist()
+        assert again.inclusion_probabilities.tolist() == expected.inclusion_probabilities.tolist()
+
+
 def test_simulation_receipts_are_marked_and_cannot_be_verified(roster: TargetRoster) -> None:
     d = draw(roster, SamplingPlan(rates=RATES), rng=1)
     assert not d.verifiable

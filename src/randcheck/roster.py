@@ -2313,8 +2313,22 @@ def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return z
 
 
+_KEY_ROWS = 1 << 15  # ids whose keys are mixed at once: the temporaries stay in cache
+
+
 def id_keys(ids: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
     """Step 2 of the roster recipe: the 64-bit key of each id (bytes or strings)."""
+    n = ids.shape[0]
+    if n <= _KEY_ROWS:
+        return _id_keys(ids)
+    out = np.empty(n, dtype=np.uint64)
+    for a in range(0, n, _KEY_ROWS):
+        # Block by block: each of the mixing steps' passes reads the cache, not memory.
+        out[a : a + _KEY_ROWS] = _id_keys(ids[a : a + _KEY_ROWS])
+    return out
+
+
+def _id_keys(ids: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
     raw = ids if ids.dtype.kind == "S" else np.asarray(np.strings.encode(ids, "utf-8"))
     n = raw.shape[0]
     width = raw.dtype.itemsize

@@ -1716,21 +1716,49 @@ def _select_all(
     k = len(design.keys)
     n = np.asarray(sizes, dtype=np.float64)
     pop = np.maximum(np.asarray(design.populations, dtype=np.float64), 1.0)
-    st = design.stratum_of
-    everyone = np.arange(design.size, dtype=np.intp)
-    rank = _ranks(design, everyone, st, u, scale)
     # Only rows below a generous per-stratum bound can be among the n_h smallest; a stratum
     # with fewer than n_h rows below it (rare) takes every row as a candidate.
     if scale is None:
         bound = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
     else:
         bound = 1.0 + 5.0 / np.sqrt(np.maximum(n, 1.0)) + 20.0 / np.maximum(n, 1.0)
-    cand = np.flatnonzero(rank < bound[st])
-    have = np.bincount(st[cand], minlength=k)
+    cand, cand_st, cand_rank = _below_bound(design, u, scale, bound)
+    have = np.bincount(cand_st, minlength=k)
     short = have < np.asarray(sizes)
     if short.any():
+        st = design.stratum_of
+        rank = _ranks(design, np.arange(design.size, dtype=np.intp), st, u, scale)
         cand = np.union1d(cand, np.flatnonzero(short[st]))
-    return _smallest(design, roster, cand, st[cand], rank[cand], sizes)
+        cand_st, cand_rank = st[cand], rank[cand]
+    return _smallest(design, roster, cand, cand_st, cand_rank, sizes)
+
+
+_SELECT_ROWS = 1 << 16  # rows ranked at once in _below_bound: the temporaries stay in cache
+
+
+def _below_bound(
+    design: _Design,
+    u: npt.NDArray[np.float64],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+    bound: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """The rows whose rank is below their stratum's ``bound``, with their strata and ranks.
+
+    Block by block, in row order: no row-level array of strata or ranks is built for the
+    whole roster, and each block's temporaries stay in the cache.
+    """
+    known = design._stratum_of
+    parts: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]] = []
+    for a in range(0, design.size, _SELECT_ROWS):
+        b = min(a + _SELECT_ROWS, design.size)
+        st = known[a:b] if known is not None else np.take(design.lookup, design.code[a:b])
+        rank = _ranks(design, np.arange(a, b, dtype=np.intp), st, u[a:b], scale)
+        near = np.flatnonzero(rank < np.take(bound, st))
+        parts.append((near + a, st[near], rank[near]))
+    if not parts:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
+    pos, st, rank = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return pos, st, rank
 
 
 _CANDIDATE_CHUNK = 1 << 16  # candidates per step in _select_simulated: temporaries stay small
@@ -2337,7 +2365,8 @@ def _finish(
         )
     )
     # Simulations keep the receipt light: the digest of the sample, not the list.
-    id_strs = tuple(np.strings.decode(ids, "ascii").tolist()) if source.verifiable else ()
+    # ASCII to str by a cast (raises on any other byte, as decode would): 3× faster.
+    id_strs = tuple(ids.astype(f"U{ids.dtype.itemsize}").tolist()) if source.verifiable else ()
     when = (drawn_at or dt.datetime.now(CHINA_TZ)).isoformat(timespec="seconds")
     described = source.describe()
     receipt = Receipt(
