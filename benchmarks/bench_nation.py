@@ -10,13 +10,18 @@ mode). Measured, medians of interleaved repeats with min–max:
 - scaling of ``draw_parquet`` and of ``RosterDigest.from_parquet`` (the fingerprint alone) with
   the roster's size: the exponent ``log(t₂/t₁) / log(n₂/n₁)`` between the smallest and largest
   size (goal ≤ 1.05).
-- ``draw_dask`` on a ``LocalCluster`` of 2 worker processes against 1 (ratio; goal 2× on two
-  cores, which the machine's other load may not leave free).
+- ``draw_dask`` on a ``LocalCluster`` of 2 worker processes (one thread each) against 1, the
+  cluster already running (a province's is), 10 row groups per file; the workers started as the
+  how-to recommends (``MALLOC_MMAP_THRESHOLD_`` set) and, in full mode, also with Dask's own
+  worker environment. Ratio; goal 2× on two cores, which the machine's other load may not leave
+  free: the load average is printed with each row.
 - peak resident memory of ``draw_parquet``, measured in a fresh process (goal < 4 GiB).
 
-``python benchmarks/bench_nation.py --nation PATH [--rows N]`` runs the national-size
-measurement once on an existing file (1.85·10⁸ rows: about half an hour on two cores), printing
-the end-to-end time and peak RSS of ``draw_parquet`` and ``draw_dask`` on 2 and 1 workers;
+``python benchmarks/bench_nation.py --only dask fingerprint [--write-docs]`` runs only those
+measurements at full size (10⁷ rows) and, with ``--write-docs``, writes them to
+``docs/_generated/bench_nation.rst``. ``--nation PATH [--rows N]`` runs the national-size
+measurement once on an existing file (1.85·10⁸ rows: about an hour of both cores), printing the
+end-to-end time and peak RSS of ``draw_parquet`` and ``draw_dask`` on 2 and 1 workers;
 ``--make PATH --rows N`` writes such a file.
 """
 
@@ -35,6 +40,10 @@ import time
 from typing import Any
 
 from _harness import Row, interleaved, timed_row
+
+# The workers' allocator setting the how-to recommends (Dask's nanny sets MALLOC_TRIM_THRESHOLD_,
+# which turns off glibc's adaptive mmap threshold: every large array is then mapped afresh).
+RECOMMENDED_ENV = {"MALLOC_MMAP_THRESHOLD_": 33554432}
 
 SEED = "2026-12-03 05 11 19 23 28 30 + 07"
 PLAN = {"rates": {"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}}
@@ -106,19 +115,29 @@ def peak_rss(path: pathlib.Path) -> dict[str, Any]:
     return result
 
 
-def on_dask(path: pathlib.Path, workers: int, repeat: int = 1) -> list[float]:
-    """Times of ``draw_dask`` on a LocalCluster of ``workers`` single-threaded processes."""
+def on_dask(
+    path: pathlib.Path, workers: int, repeat: int = 1, env: dict[str, Any] | None = None
+) -> list[float]:
+    """Times of ``draw_dask`` on a running LocalCluster of ``workers`` single-threaded processes.
+
+    ``env``: variables set in the workers' environment before they start (Dask's
+    ``distributed.nanny.pre-spawn-environ``); ``None`` leaves Dask's own.
+    """
+    import dask
     from distributed import Client, LocalCluster
 
     from randcheck import draw_dask
 
+    extra = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in (env or {}).items()}
     times = []
     with (
+        dask.config.set(extra),
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
-        Client(cluster),
+        Client(cluster) as client,
     ):
+        client.wait_for_workers(workers)
         for _ in range(repeat):
             t0 = time.perf_counter()
             draw_dask(path, _plan(), seed=SEED, extra=["risk_score"])
@@ -126,75 +145,117 @@ def on_dask(path: pathlib.Path, workers: int, repeat: int = 1) -> list[float]:
     return times
 
 
-def _slope(sizes: list[int], times: list[float]) -> float:
-    return math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+def _loadavg() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
-def run(quick: bool) -> list[Row]:
-    # Repeats per size: a 10⁷-row out-of-core draw takes minutes on a shared two-core machine.
-    repeats = {20_000: 3, 200_000: 3} if quick else {100_000: 5, 1_000_000: 3, 10_000_000: 1}
-    sizes = list(repeats)
-    row_group = 100_000 if quick else 1_000_000
-    dask_size = sizes[-1] if quick else 1_000_000
-    rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="bench-nation-") as folder:
-        files = {}
-        for n in sizes:
-            files[n] = pathlib.Path(folder) / f"targets-{n}.parquet"
-            make_file(files[n], n, min(row_group, n))
-        draw_times, digest_times = [], []
-        for n in sizes:
-            t = interleaved(
-                {
-                    "out of core": lambda p=files[n]: _out_of_core(p),
-                    "in memory": lambda p=files[n]: _in_memory(p),
-                    "fingerprint": lambda p=files[n]: _fingerprint(p),
-                },
-                repeat=repeats[n],
-            )
-            draw_times.append(t["out of core"][0])
-            digest_times.append(t["fingerprint"][0])
-            rows.append(
-                timed_row(
-                    "nation",
-                    f"draw_parquet {n:.0e} rows ×{repeats[n]} (official, fingerprint included)",
-                    t["out of core"],
-                    "from_parquet + draw",
-                    t["in memory"],
-                )
-            )
-            rows.append(
-                timed_row(
-                    "nation", f"RosterDigest.from_parquet {n:.0e} rows", t["fingerprint"], "-", None
-                )
-            )
-        for what, times in (("draw_parquet", draw_times), ("fingerprint", digest_times)):
-            rows.append(
-                Row(
-                    "nation",
-                    f"scaling exponent of {what}, {sizes[0]:.0e} to {sizes[-1]:.0e}",
-                    _slope(sizes, times),
-                    "-",
-                    None,
-                    1.05,
-                    unit="",
-                )
-            )
-        one, two = [], []
-        for _ in range(3):  # interleaved: a cluster of 1, then of 2, three times
-            one += on_dask(files[dask_size], 1)
-            two += on_dask(files[dask_size], 2)
+def dask_rows(
+    path: pathlib.Path, n: int, envs: dict[str, tuple[dict[str, Any] | None, int]]
+) -> list[Row]:
+    """``draw_dask`` on 2 workers against 1, runs interleaved, per worker environment.
+
+    ``envs``: a label, then the workers' environment and the number of repeats.
+    """
+    rows = []
+    for label, (env, repeat) in envs.items():
+        one: list[float] = []
+        two: list[float] = []
+        loads = [_loadavg()]
+        for _ in range(repeat):  # interleaved: a cluster of 1, then of 2
+            one += on_dask(path, 1, env=env)
+            two += on_dask(path, 2, env=env)
+            loads.append(_loadavg())
         rows.append(
             timed_row(
                 "nation",
-                f"draw_dask {dask_size:.0e} rows ×3, LocalCluster 2 workers",
+                f"draw_dask {n:.0e} rows ×{repeat}, LocalCluster 2 workers, {label} "
+                f"(load average {'→'.join(loads)})",
                 (statistics.median(two), min(two), max(two)),
                 "1 worker",
                 (statistics.median(one), min(one), max(one)),
                 2.0,
             )
         )
-        if not quick:
+    return rows
+
+
+def _slope(sizes: list[int], times: list[float]) -> float:
+    return math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+
+
+PARTS = ("draw", "fingerprint", "dask", "peak")
+
+
+def run(quick: bool, parts: tuple[str, ...] = PARTS) -> list[Row]:
+    # Repeats per size: a 10⁷-row out-of-core draw takes minutes on a shared two-core machine.
+    repeats = {20_000: 3, 200_000: 3} if quick else {100_000: 5, 1_000_000: 3, 10_000_000: 1}
+    sizes = list(repeats)
+    row_group = 100_000 if quick else 1_000_000
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-nation-") as folder:
+        files = {}
+        for n in sizes:
+            files[n] = pathlib.Path(folder) / f"targets-{n}.parquet"
+            if {"draw", "fingerprint", "peak"} & set(parts) or n == sizes[-1]:
+                make_file(files[n], n, min(row_group, n))
+        draw_times, digest_times = [], []
+        for n in sizes if {"draw", "fingerprint"} & set(parts) else []:
+            contenders = {}
+            if "draw" in parts:
+                contenders["out of core"] = lambda p=files[n]: _out_of_core(p)
+                contenders["in memory"] = lambda p=files[n]: _in_memory(p)
+            if "fingerprint" in parts:
+                contenders["fingerprint"] = lambda p=files[n]: _fingerprint(p)
+            t = interleaved(contenders, repeat=repeats[n])
+            if "draw" in parts:
+                draw_times.append(t["out of core"][0])
+                rows.append(
+                    timed_row(
+                        "nation",
+                        f"draw_parquet {n:.0e} rows ×{repeats[n]} (official, fingerprint included)",
+                        t["out of core"],
+                        "from_parquet + draw",
+                        t["in memory"],
+                    )
+                )
+            if "fingerprint" in parts:
+                digest_times.append(t["fingerprint"][0])
+                rows.append(
+                    timed_row(
+                        "nation",
+                        f"RosterDigest.from_parquet {n:.0e} rows ×{repeats[n]}",
+                        t["fingerprint"],
+                        "-",
+                        None,
+                    )
+                )
+        for what, times in (("draw_parquet", draw_times), ("fingerprint", digest_times)):
+            if times:
+                rows.append(
+                    Row(
+                        "nation",
+                        f"scaling exponent of {what}, {sizes[0]:.0e} to {sizes[-1]:.0e}",
+                        _slope(sizes, times),
+                        "-",
+                        None,
+                        1.05,
+                        unit="",
+                    )
+                )
+        if "dask" in parts:
+            # Ten row groups (tasks) per pass, so that two workers have work to share.
+            n = sizes[-1]
+            path = files[n]
+            if min(row_group, n) != n // 10:
+                path = pathlib.Path(folder) / f"dask-{n}.parquet"
+                make_file(path, n, n // 10)
+            envs: dict[str, tuple[dict[str, Any] | None, int]] = {
+                "workers started as the how-to recommends": (RECOMMENDED_ENV, 3 if quick else 2)
+            }
+            if not quick:
+                envs["Dask's default worker environment"] = (None, 1)
+            rows += dask_rows(path, n, envs)
+        if "peak" in parts and not quick:
             peak = peak_rss(files[sizes[-1]])
             rows.append(
                 Row(
@@ -223,7 +284,7 @@ def nation(path: pathlib.Path, dask_workers: list[int]) -> None:
         flush=True,
     )
     for w in dask_workers:
-        (t,) = on_dask(path, w)
+        (t,) = on_dask(path, w, env=RECOMMENDED_ENV)
         print(f"draw_dask, LocalCluster of {w} worker(s): {t:.0f} s", flush=True)
 
 
@@ -233,11 +294,24 @@ def main() -> None:
     parser.add_argument("--nation", type=pathlib.Path, help="measure on this file, once")
     parser.add_argument("--rows", type=float, default=1.85e8)
     parser.add_argument("--dask", type=int, nargs="*", default=[2, 1], help="worker counts")
+    parser.add_argument("--only", nargs="+", choices=PARTS, help="run only these measurements")
+    parser.add_argument("--quick", action="store_true", help="with --only: small sizes")
+    parser.add_argument("--write-docs", action="store_true", help="with --only: write the table")
     args = parser.parse_args()
     if args.make:
         make_file(args.make, int(args.rows), 1_000_000)
     if args.nation:
         nation(args.nation, args.dask)
+    if args.only:
+        import run as runner
+
+        load_before = runner._load()
+        rows = run(args.quick, tuple(args.only))
+        for r in rows:
+            ratio = "" if r.ratio is None else f"  ratio {r.ratio:.2f}"
+            print(f"{r.measure}: {r.ours:.3g} {r.unit} {r.spread or ''}{ratio}", flush=True)
+        if args.write_docs:
+            print(f"wrote {runner.write_docs('bench_nation', rows, args.quick, load_before)}")
 
 
 if __name__ == "__main__":
