@@ -351,3 +351,26 @@ def test_simulate_policy_on_dask_reports_years_done(
     )
     assert seen[-1] == (9, 9)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_simulate_policy_on_dask_back_to_back_on_one_roster(
+    client: Any, policy_roster: TargetRoster
+) -> None:
+    # A notebook re-runs a cell: each call's copy of the roster on the workers is its own, so
+    # the previous call's release cannot take the next call's data ("lost dependencies").
+    from randcheck.policy import simulate_policy
+
+    runs = [
+        simulate_policy(
+            policy_roster,
+            {"henan": POLICY_DESIGNS["henan"]},
+            PREVALENCE,
+            years=4,
+            rng=7,
+            client=client,
+        )
+        .values["henan"]["findings"]
+        .tolist()
+        for _ in range(6)
+    ]
+    assert all(r == runs[0] for r in runs)

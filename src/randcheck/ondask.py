@@ -569,7 +569,10 @@ def simulate_years(
     Returns, per design, the batches' figures joined in year order.
     """
     distributed = _distributed()
-    on_workers = client.scatter(list(shared), broadcast=True)
+    # hash=False: a key of our own. With content keys, two calls on the same roster share a
+    # key, and the first call's futures, released as it returns, can delete the data the second
+    # has just scattered ("lost dependencies"), as a notebook's second run would.
+    on_workers = client.scatter(list(shared), broadcast=True, hash=False)
     workers = max(len(client.scheduler_info(n_workers=-1)["workers"]), 1)
     batches: list[tuple[str, int]] = []
     futures = []
