@@ -11,7 +11,7 @@ from importlib import metadata
 import pytest
 
 import randcheck
-from randcheck.sampling import _library_version
+from randcheck._version import library
 
 PYPROJECT = pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"
 
@@ -19,7 +19,7 @@ PYPROJECT = pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"
 def test_version_is_the_installed_metadata_and_pyproject_version() -> None:
     written = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
     assert randcheck.__version__ == metadata.version("randcheck") == written
-    assert _library_version() == f"randcheck {written}"
+    assert library() == f"randcheck {written}"
 
 
 def test_import_does_not_read_the_metadata() -> None:

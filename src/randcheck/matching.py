@@ -410,7 +410,7 @@ class Assignment:
         return MatchingRecord(
             format=MATCHING_RECORD_FORMAT,
             recipes={"matching": MATCHING_RECIPE, "prn": PRN_RECIPE},
-            library=_library(),
+            library=library(),
             verifiable=bool(self.source.get("seed") is not None),
             seed=self.source.get("seed"),
             path=tuple(str(x) for x in self.source.get("path", ())),
@@ -2162,10 +2162,6 @@ class MatchingRecord(JsonRecord):
     SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "teams": {"credit_code": str, "officer_id": str, "role": str},
     }
-
-
-def _library() -> str:
-    return library()
 
 
 def _rules_dict(rules: MatchingRules) -> dict[str, Any]:

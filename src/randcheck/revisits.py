@@ -292,10 +292,6 @@ def _sample_digest(ids: Iterable[str]) -> str:
     return "sha256:" + hashlib.sha256(f"{_SAMPLE_TAG}\n{body}".encode()).hexdigest()
 
 
-def _library() -> str:
-    return library()
-
-
 def draw_revisits(
     results: ResultTable,
     plan: RevisitPlan,
@@ -393,7 +389,7 @@ def draw_revisits(
     receipt = RevisitReceipt(
         format=REVISIT_RECIPE,
         recipes={"prn": PRN_RECIPE, "revisit": REVISIT_RECIPE},
-        library=_library(),
+        library=library(),
         verifiable=units.verifiable,
         seed=described["seed"],
         path=tuple(described["path"]),

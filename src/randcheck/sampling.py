@@ -2092,10 +2092,6 @@ def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bo
     return "sha256:" + hashlib.sha256(head + body).hexdigest()
 
 
-def _library_version() -> str:
-    return library()
-
-
 def draw(
     roster: TargetRoster,
     plan: SamplingPlan,
@@ -2377,7 +2373,7 @@ def _finish(
             "roster": TargetRoster.RECIPE,
             "sample": SAMPLE_RECIPE,
         },
-        library=_library_version(),
+        library=library(),
         verifiable=source.verifiable,
         seed=described["seed"],
         path=tuple(described["path"]),
