@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import randcheck.roster as roster_module
 from _digest_helpers import digest_by_hand
-from _sampling_helpers import credit_codes, make_roster
+from _helpers import credit_codes, make_roster
 from randcheck import RosterWarning, TargetRoster
 from randcheck import sampling as sampling_module
 from randcheck.sampling import Eligibility, SamplingPlan, draw
