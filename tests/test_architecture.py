@@ -61,7 +61,6 @@ RANK.update(
     {
         "deadlines": 1,
         "visits": 1,
-        "credit_code": 2,
         "seeds": 3,
         "_allocation": 4,
         "_chunked": 4,
@@ -72,7 +71,7 @@ RANK.update(
         "revisits": 7,
     }
 )
-SHIMS: set[str] = set()  # one-release deprecated module paths, e.g. {"deadlines", "figures"}
+SHIMS: set[str] = {"credit_code"}  # one-release deprecated module paths, e.g. "deadlines"
 
 
 def _module_name(path: pathlib.Path) -> str:
