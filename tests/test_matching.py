@@ -970,11 +970,11 @@ def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
     assert _flow.find_q_star(prob, net)[0] == 1
     f = _flow.spread_flow(net, unit, unit)
     x = f[net.is_pair[1:]] / unit
-    loads = np.bincount(net.pair_o, weights=x, minlength=5)
+    loads = np.bincount(net.pair_officer, weights=x, minlength=5)
     assert loads.max() == 3.0  # 14 places over 5 officers: 3 at most, the least possible
-    shared = net.pair_v < 6
+    shared = net.pair_visit < 6
     assert x[shared].max() <= 0.5  # two places a visit, and nobody above a half ...
-    per_visit = np.bincount(net.pair_v[shared & (x > 0)], minlength=6)
+    per_visit = np.bincount(net.pair_visit[shared & (x > 0)], minlength=6)
     assert per_visit.min() >= 4  # ... so at least four officers share each visit
 
 
@@ -1004,8 +1004,8 @@ def _exact_outcomes(a: Assignment) -> dict[frozenset[Pair], Fraction]:
             continue
         on = rounded[net.pair_arc] > 0
         pairs = frozenset(
-            (int(pub.prob.vin[v]), int(pub.prob.orow[o]))
-            for v, o in zip(net.pair_v[on].tolist(), net.pair_o[on].tolist(), strict=True)
+            (int(pub.prob.input_index[v]), int(pub.prob.officer_row[o]))
+            for v, o in zip(net.pair_visit[on].tolist(), net.pair_officer[on].tolist(), strict=True)
         )
         out[pairs] = out.get(pairs, Fraction(0)) + Fraction(1, 1 << len(tape.prefix))
     return out

@@ -33,18 +33,18 @@ _REASONS = (
 
 def why_not(prob: MatchingProblem, v: int, mask: Bools) -> dict[str, int]:
     """Among officers in ``mask``, how many each rule keeps from visit ``v`` (first rule wins)."""
-    p = int(prob.profile[v])
+    p = int(prob.visit_profile[v])
     excl = np.zeros(prob.n_officers, dtype=np.int64) - 1
-    lo, hi = int(prob.excl_ptr[v]), int(prob.excl_ptr[v + 1])
-    excl[prob.excl_o[lo:hi]] = prob.excl_reason[lo:hi]
+    lo, hi = int(prob.excluded_start[v]), int(prob.excluded_start[v + 1])
+    excl[prob.excluded_officer[lo:hi]] = prob.excluded_reason[lo:hi]
     left = mask.copy()
     out: dict[str, int] = {}
-    expert_side = bool(mask.any()) and bool(prob.expert[mask].all())
+    expert_side = bool(mask.any()) and bool(prob.officer_expert[mask].all())
     for name, cond in (
-        ("inactive", ~prob.active),
-        ("no_load", prob.cap <= 0),
-        ("department", np.zeros_like(left) if expert_side else ~prob.dept_ok[p]),
-        ("area", np.zeros_like(left) if expert_side else ~prob.area_ok[p]),
+        ("inactive", ~prob.officer_active),
+        ("no_load", prob.officer_cap <= 0),
+        ("department", np.zeros_like(left) if expert_side else ~prob.profile_dept_ok[p]),
+        ("area", np.zeros_like(left) if expert_side else ~prob.profile_area_ok[p]),
         ("recused", excl == 0),
         ("repeat", excl == 1),
     ):
@@ -101,7 +101,7 @@ def cut_line(net: FlowNetwork, side: Bools) -> tuple[int, int]:
 def short_visits(prob: MatchingProblem, net: FlowNetwork, side: Bools) -> list[str]:
     """Visits with a seat on the sink side of a minimum cut (the set that cannot be staffed)."""
     seats = net.seat_nodes(prob.n_officers)
-    return sorted({prob.codes[v] for v in net.seat_v[~side[seats]].tolist()})
+    return sorted({prob.visit_codes[v] for v in net.seat_visit[~side[seats]].tolist()})
 
 
 def infeasible(

@@ -33,17 +33,17 @@ _SUPPORT_SHARE = 8  # the support step first tries to give each new pair 1/8 of 
 
 def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     n_off, n_vis = prob.n_officers, prob.n_visits
-    officer_ok = prob.active & ~prob.expert & (prob.cap > 0)
-    expert_ok = prob.active & prob.expert & (prob.cap > 0)
-    excl_key = prob.excl_v * n_off + prob.excl_o
+    officer_ok = prob.officer_active & ~prob.officer_expert & (prob.officer_cap > 0)
+    expert_ok = prob.officer_active & prob.officer_expert & (prob.officer_cap > 0)
+    excl_key = prob.excluded_visit * n_off + prob.excluded_officer
 
     # Eligible officer pairs, per profile, minus exclusions.
     parts_v: list[Ints] = []
     parts_o: list[Ints] = []
     total = 0
-    for p in range(int(prob.profile.max(initial=-1)) + 1):
-        vs = np.flatnonzero(prob.profile == p)
-        os_ = np.flatnonzero(officer_ok & prob.dept_ok[p] & prob.area_ok[p])
+    for p in range(int(prob.visit_profile.max(initial=-1)) + 1):
+        vs = np.flatnonzero(prob.visit_profile == p)
+        os_ = np.flatnonzero(officer_ok & prob.profile_dept_ok[p] & prob.profile_area_ok[p])
         total += vs.shape[0] * os_.shape[0]
         if total > MAX_PAIRS:
             raise PlanError(
@@ -76,36 +76,39 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     reasons: list[str] = []
     bad: list[str] = []
     bad_rule = ""
-    k = prob.k.copy()
-    for v, visit in enumerate(prob.canon):
+    k = prob.team_size.copy()
+    for v, visit in enumerate(prob.visits):
         elig = po[ptr[v] : ptr[v + 1]]
         req: list[tuple[int, str, int, int]] = []
         experts: list[tuple[str, int]] = []
         for s in visit.skills if rules.require_skills else ():
             bit = 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
-            if bit and bool(((prob.bits[elig] & np.uint64(bit)) != 0).any()):
+            if bit and bool(((prob.officer_skills[elig] & np.uint64(bit)) != 0).any()):
                 req.append((_SKILL, s, bit, -1))
                 continue
             if rules.experts_for_skills:
                 experts.append((s, bit))
                 continue
-            with_s = ~prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
+            with_s = (
+                ~prob.officer_expert & ((prob.officer_skills & np.uint64(bit)) != 0) & (bit != 0)
+            )
             reasons.append(
-                f"visit {prob.codes[v]} needs the skill {s} [专业检查]; "
+                f"visit {prob.visit_codes[v]} needs the skill {s} [专业检查]; "
                 + why_only(int(with_s.sum()), why_not(prob, v, with_s), "officer")
             )
-            bad.append(prob.codes[v])
+            bad.append(prob.visit_codes[v])
             bad_rule = bad_rule or "skill"
         if rules.require_each_department and len(visit.departments) >= 2:
             for d in visit.departments:
                 code = prob.dept_names.index(d) if d in prob.dept_names else -2
-                if bool((prob.dept[elig] == code).any()):
+                if bool((prob.officer_dept[elig] == code).any()):
                     req.append((_DEPT, d, 0, code))
                     continue
-                of_d = ~prob.expert & (prob.dept == code)
+                of_d = ~prob.officer_expert & (prob.officer_dept == code)
                 n_d = int(of_d.sum())
                 reasons.append(
-                    f"joint visit {prob.codes[v]} needs an officer of department {d} [部门联合]; "
+                    f"joint visit {prob.visit_codes[v]} needs an officer of department {d} "
+                    "[部门联合]; "
                     + (
                         f"the roster has no officer of {d}"
                         if n_d == 0
@@ -113,18 +116,19 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
                         f"{breakdown(why_not(prob, v, of_d))}"
                     )
                 )
-                bad.append(prob.codes[v])
+                bad.append(prob.visit_codes[v])
                 bad_rule = bad_rule or "department"
         k[v] = max(int(k[v]), len(req))
         if elig.shape[0] < k[v]:
-            n_all = int((~prob.expert).sum())
-            why = why_not(prob, v, ~prob.expert)
+            n_all = int((~prob.officer_expert).sum())
+            why = why_not(prob, v, ~prob.officer_expert)
             reasons.append(
-                f"visit {prob.codes[v]} needs {k[v]} officers [执法人员不得少于两人, 行政处罚法 "
-                f"第四十二条] but only {elig.shape[0]} of the {n_all} officers are eligible"
+                f"visit {prob.visit_codes[v]} needs {k[v]} officers "
+                "[执法人员不得少于两人, 行政处罚法 第四十二条] "
+                f"but only {elig.shape[0]} of the {n_all} officers are eligible"
                 + (f": {breakdown(why)}" if why else "")
             )
-            bad.append(prob.codes[v])
+            bad.append(prob.visit_codes[v])
             bad_rule = bad_rule or "team_size"
         free = int(k[v]) - len(req)
         if free > 0:
@@ -142,17 +146,25 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
             seat_dept.append(code)
             seat_size.append(1)
         if experts:
-            lo, hi = int(prob.excl_ptr[v]), int(prob.excl_ptr[v + 1])
+            lo, hi = int(prob.excluded_start[v]), int(prob.excluded_start[v + 1])
             not_excl = np.ones(n_off, dtype=bool)
-            not_excl[prob.excl_o[lo:hi]] = False
+            not_excl[prob.excluded_officer[lo:hi]] = False
             any_bits = np.uint64(sum(b for _, b in experts))
-            cand = np.flatnonzero(expert_ok & not_excl & ((prob.bits & any_bits) != 0))
+            cand = np.flatnonzero(expert_ok & not_excl & ((prob.officer_skills & any_bits) != 0))
             ex_v.append(np.full(cand.shape[0], v, dtype=np.int64))
             ex_o.append(cand)
             for s, bit in experts:
-                if not bool(((prob.bits[cand] & np.uint64(bit)) != 0).any()):
-                    with_s = ~prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
-                    ex = prob.expert & ((prob.bits & np.uint64(bit)) != 0) & (bit != 0)
+                if not bool(((prob.officer_skills[cand] & np.uint64(bit)) != 0).any()):
+                    with_s = (
+                        ~prob.officer_expert
+                        & ((prob.officer_skills & np.uint64(bit)) != 0)
+                        & (bit != 0)
+                    )
+                    ex = (
+                        prob.officer_expert
+                        & ((prob.officer_skills & np.uint64(bit)) != 0)
+                        & (bit != 0)
+                    )
                     ex_why = {
                         r: c
                         for r, c in why_not(prob, v, ex).items()
@@ -160,7 +172,7 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
                     }
                     n_e = int(ex.sum())
                     reasons.append(
-                        f"visit {prob.codes[v]} needs the skill {s} [专业检查]; "
+                        f"visit {prob.visit_codes[v]} needs the skill {s} [专业检查]; "
                         + why_only(int(with_s.sum()), why_not(prob, v, with_s), "officer")
                         + "; "
                         + (
@@ -170,7 +182,7 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
                             f"it {'are' if n_e > 1 else 'is'} not eligible: {breakdown(ex_why)}"
                         )
                     )
-                    bad.append(prob.codes[v])
+                    bad.append(prob.visit_codes[v])
                     bad_rule = bad_rule or "skill"
                 seat_v.append(v)
                 seat_kind.append(_EXPERT)
@@ -207,14 +219,14 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     seat = s_ptr[pv[rep]] + np.arange(rep.shape[0], dtype=np.int64) - start[rep]
     o_r = po[rep]
     kind = s_kind[seat]
-    is_x = prob.expert[o_r]
-    has_bit = (prob.bits[o_r] & s_bit[seat]) != 0
+    is_x = prob.officer_expert[o_r]
+    has_bit = (prob.officer_skills[o_r] & s_bit[seat]) != 0
     fits = np.where(
         is_x,
         (kind == _EXPERT) & has_bit,
         (kind == _FREE)
         | ((kind == _SKILL) & has_bit)
-        | ((kind == _DEPT) & (prob.dept[o_r] == s_dept[seat])),
+        | ((kind == _DEPT) & (prob.officer_dept[o_r] == s_dept[seat])),
     )
     q_pair, q_seat = rep[fits], seat[fits]
     n_fit = np.bincount(q_pair, minlength=n_pair)
@@ -237,7 +249,7 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     single_seat[q_pair[one]] = q_seat[one]
 
     used_o = np.unique(po)
-    load_cap = np.minimum(prob.cap[used_o], np.bincount(po, minlength=n_off)[used_o])
+    load_cap = np.minimum(prob.officer_cap[used_o], np.bincount(po, minlength=n_off)[used_o])
     pair_head = np.where(multi, pnode_of, seat_node0 + single_seat)
     m_q = ~one
     demand = int(s_size.sum())
@@ -272,12 +284,12 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     p0 = 1 + used_o.shape[0]
     is_pair[p0 : p0 + n_pair] = True
     return FlowNetwork(
-        seat_v=s_v,
+        seat_visit=s_v,
         seat_kind=s_kind,
         seat_label=seat_label,
         seat_size=s_size,
-        pair_v=pv,
-        pair_o=po,
+        pair_visit=pv,
+        pair_officer=po,
         pair_arc=p0 + np.arange(n_pair, dtype=np.int64),
         tail=tail,
         head=head,
@@ -315,8 +327,8 @@ def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> tuple[Fraction, Bool
     # a visit's k places over its p pairs need k/p.
     seats = net.seat_nodes(prob.n_officers)
     into = np.bincount(net.head[1:], minlength=net.n_nodes)[seats]
-    pairs_v = np.bincount(net.pair_v, minlength=prob.n_visits)
-    team_v = np.bincount(net.seat_v, weights=net.seat_size, minlength=prob.n_visits)
+    pairs_v = np.bincount(net.pair_visit, minlength=prob.n_visits)
+    team_v = np.bincount(net.seat_visit, weights=net.seat_size, minlength=prob.n_visits)
     num = np.concatenate([net.seat_size, team_v.astype(np.int64)])
     den = np.concatenate([into, pairs_v])
     ok = den > 0

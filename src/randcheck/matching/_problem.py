@@ -110,37 +110,37 @@ def _lookup(sorted_keys: npt.NDArray[Any], query: npt.NDArray[Any]) -> Ints:
 class MatchingProblem:
     """Everything about a batch in canonical order (visits by credit code, officers by id)."""
 
-    visits_in: list[Visit]
-    vin: Ints  # canonical visit -> input index
-    codes: list[str]
-    canon: list[Visit]
-    k: Ints
-    profile: Ints
-    orow: Ints  # canonical officer -> roster row
-    ids: npt.NDArray[Any]
-    active: Bools
-    expert: Bools
-    dept: Ints
-    bits: npt.NDArray[np.uint64]
+    input_visits: list[Visit]
+    input_index: Ints  # canonical visit -> input index
+    visit_codes: list[str]
+    visits: list[Visit]
+    team_size: Ints
+    visit_profile: Ints
+    officer_row: Ints  # canonical officer -> roster row
+    officer_ids: npt.NDArray[Any]
+    officer_active: Bools
+    officer_expert: Bools
+    officer_dept: Ints
+    officer_skills: npt.NDArray[np.uint64]
     skill_names: tuple[str, ...]
     dept_names: tuple[str, ...]
-    cap: Ints
-    dept_ok: Bools  # (profile, officer)
-    area_ok: Bools  # (profile, officer)
-    excl_v: Ints
-    excl_o: Ints
-    excl_reason: Ints  # 0 recused, 1 repeat
-    excl_ptr: Ints
+    officer_cap: Ints
+    profile_dept_ok: Bools  # (profile, officer)
+    profile_area_ok: Bools  # (profile, officer)
+    excluded_visit: Ints
+    excluded_officer: Ints
+    excluded_reason: Ints  # 0 recused, 1 repeat
+    excluded_start: Ints  # CSR offsets: visit v's exclusions are [start[v], start[v + 1])
     recusals: Recusals
     ignored: int
 
     @property
     def n_visits(self) -> int:
-        return len(self.codes)
+        return len(self.visit_codes)
 
     @property
     def n_officers(self) -> int:
-        return int(self.orow.shape[0])
+        return int(self.officer_row.shape[0])
 
 
 def _team_sizes(visits: list[Visit], rules: MatchingRules) -> Ints:
@@ -319,27 +319,27 @@ def prepare_problem(
     excl_ptr = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(excl_v, minlength=len(codes)), out=excl_ptr[1:])
     return MatchingProblem(
-        visits_in=visit_list,
-        vin=vin,
-        codes=codes,
-        canon=canon_visits,
-        k=k,
-        profile=profile,
-        orow=orow,
-        ids=ids,
-        active=active,
-        expert=expert,
-        dept=dept,
-        bits=bits,
+        input_visits=visit_list,
+        input_index=vin,
+        visit_codes=codes,
+        visits=canon_visits,
+        team_size=k,
+        visit_profile=profile,
+        officer_row=orow,
+        officer_ids=ids,
+        officer_active=active,
+        officer_expert=expert,
+        officer_dept=dept,
+        officer_skills=bits,
         skill_names=officers.skills.names,
         dept_names=dept_names,
-        cap=cap,
-        dept_ok=dept_ok,
-        area_ok=area_ok,
-        excl_v=excl_v,
-        excl_o=excl_o,
-        excl_reason=all_reasons,
-        excl_ptr=excl_ptr,
+        officer_cap=cap,
+        profile_dept_ok=dept_ok,
+        profile_area_ok=area_ok,
+        excluded_visit=excl_v,
+        excluded_officer=excl_o,
+        excluded_reason=all_reasons,
+        excluded_start=excl_ptr,
         recusals=recusals,
         ignored=ignored,
     )
@@ -360,12 +360,12 @@ class FlowNetwork:
     seat, seat → sink. ``base`` is each arc's capacity in places (pair arcs: 1, scaled by q).
     """
 
-    seat_v: Ints
+    seat_visit: Ints
     seat_kind: Ints
     seat_label: list[str]
     seat_size: Ints
-    pair_v: Ints
-    pair_o: Ints
+    pair_visit: Ints
+    pair_officer: Ints
     pair_arc: Ints
     tail: Ints
     head: Ints
@@ -379,5 +379,5 @@ class FlowNetwork:
         return int(self.tail[0])  # arc 0 is sink -> source; see seat_nodes
 
     def seat_nodes(self, n_off: int) -> Ints:
-        out: Ints = 2 + n_off + np.arange(self.seat_v.shape[0], dtype=np.int64)
+        out: Ints = 2 + n_off + np.arange(self.seat_visit.shape[0], dtype=np.int64)
         return out

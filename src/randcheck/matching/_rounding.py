@@ -160,17 +160,17 @@ def check_team_cap(
 ) -> None:
     """Refuse marginals whose teaming bound exceeds ``cap`` for some pair (exact, in units)."""
     units = marginal[net.pair_arc]
-    a, b, shared, sums = teaming_sums(net.pair_v, net.pair_o, units.astype(np.float64))
+    a, b, shared, sums = teaming_sums(net.pair_visit, net.pair_officer, units.astype(np.float64))
     if not sums.shape[0]:
         return
     worst = int(np.argmax(sums))
     bound = Fraction(int(sums[worst]), 1 << bits)
     if bound <= Fraction(cap):
         return
-    ida, idb = str(prob.ids[a[worst]]), str(prob.ids[b[worst]])
-    on_a = net.pair_v[(net.pair_o == a[worst]) & (units > 0)]
-    on_b = net.pair_v[(net.pair_o == b[worst]) & (units > 0)]
-    both = [prob.codes[int(v)] for v in np.intersect1d(on_a, on_b).tolist()]
+    ida, idb = str(prob.officer_ids[a[worst]]), str(prob.officer_ids[b[worst]])
+    on_a = net.pair_visit[(net.pair_officer == a[worst]) & (units > 0)]
+    on_b = net.pair_visit[(net.pair_officer == b[worst]) & (units > 0)]
+    both = [prob.visit_codes[int(v)] for v in np.intersect1d(on_a, on_b).tolist()]
     over = int((sums > cap * float(1 << bits)).sum())
     least = (
         f"so {float(bound):.6f} is the least team cap this recipe can keep for the batch"

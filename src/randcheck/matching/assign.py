@@ -151,30 +151,30 @@ def _assignment(
     prob, net = sol.prob, sol.net
     arcs = net.pair_arc
     on = sol.rounded[arcs] > 0
-    v, o = net.pair_v[on], net.pair_o[on]
-    is_x = prob.expert[o]
-    vi = prob.vin[v]
+    v, o = net.pair_visit[on], net.pair_officer[on]
+    is_x = prob.officer_expert[o]
+    vi = prob.input_index[v]
     order = np.lexsort((o, is_x, vi))
     loads = np.zeros(prob.n_officers, dtype=np.int64)
-    np.add.at(loads, prob.orow[o], 1)
+    np.add.at(loads, prob.officer_row[o], 1)
     desc = src.describe()
     desc["matching"] = rules.recipe
-    pv, po = net.pair_v, net.pair_o
+    pv, po = net.pair_visit, net.pair_officer
     pos = sol.marginal[arcs] > 0
-    p_order = np.lexsort((po[pos], prob.vin[pv[pos]]))
+    p_order = np.lexsort((po[pos], prob.input_index[pv[pos]]))
     probs = PairProbabilities(
-        visit_index=prob.vin[pv[pos]][p_order],
-        officer_index=prob.orow[po[pos]][p_order],
-        expert=prob.expert[po[pos]][p_order],
+        visit_index=prob.input_index[pv[pos]][p_order],
+        officer_index=prob.officer_row[po[pos]][p_order],
+        expert=prob.officer_expert[po[pos]][p_order],
         units=sol.marginal[arcs][pos][p_order],
         bits=sol.bits,
     )
     return Assignment(
-        credit_codes=tuple(x.credit_code for x in prob.visits_in),
+        credit_codes=tuple(x.credit_code for x in prob.input_visits),
         visit_index=vi[order],
-        officer_index=prob.orow[o][order],
+        officer_index=prob.officer_row[o][order],
         expert=is_x[order],
-        officer_ids=prob.ids[np.argsort(prob.orow)],
+        officer_ids=prob.officer_ids[np.argsort(prob.officer_row)],
         loads=loads,
         recusals=prob.recusals,
         source=desc,

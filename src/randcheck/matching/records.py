@@ -417,14 +417,17 @@ def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
 
 
 def _visits_digest(prob: MatchingProblem) -> str:
-    return canonical_digest([v.to_dict() for v in prob.canon])
+    return canonical_digest([v.to_dict() for v in prob.visits])
 
 
 def _exclusions_digest(prob: MatchingProblem) -> str:
     rows = [
-        [prob.codes[v], str(prob.ids[o]), ("recused", "repeat")[r]]
+        [prob.visit_codes[v], str(prob.officer_ids[o]), ("recused", "repeat")[r]]
         for v, o, r in zip(
-            prob.excl_v.tolist(), prob.excl_o.tolist(), prob.excl_reason.tolist(), strict=True
+            prob.excluded_visit.tolist(),
+            prob.excluded_officer.tolist(),
+            prob.excluded_reason.tolist(),
+            strict=True,
         )
     ]
     return canonical_digest(rows)
@@ -548,13 +551,13 @@ def verify_matching(
         src = src.child(label)
     rounded = lp.dyadic_round(net.tail, net.head, values, bits, coins_from(src))
     on = rounded[net.pair_arc] > 0
-    v, o = net.pair_v[on], net.pair_o[on]
-    is_x = prob.expert[o]
-    order = np.lexsort((o, is_x, prob.vin[v]))
+    v, o = net.pair_visit[on], net.pair_officer[on]
+    is_x = prob.officer_expert[o]
+    order = np.lexsort((o, is_x, prob.input_index[v]))
     teams = tuple(
         {
-            "credit_code": prob.codes[int(vv)],
-            "officer_id": str(prob.ids[int(oo)]),
+            "credit_code": prob.visit_codes[int(vv)],
+            "officer_id": str(prob.officer_ids[int(oo)]),
             "role": "专家" if bool(xx) else "执法人员",
         }
         for vv, oo, xx in zip(
