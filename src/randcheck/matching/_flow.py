@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import attrs
 import numpy as np
+import numpy.typing as npt
 
 from randcheck.errors import (
     PlanError,
@@ -31,13 +33,14 @@ _SPREAD_STEPS = 4  # the spreading flow raises pair arcs a quarter of the cap at
 _SUPPORT_SHARE = 8  # the support step first tries to give each new pair 1/8 of the cap
 
 
-def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
+def _eligible_pairs(prob: MatchingProblem) -> tuple[Ints, Ints, Ints]:
+    """Officer–visit pairs the profiles allow, minus exclusions, by visit then officer.
+
+    Returns the pairs' visits and officers and, per visit, the offsets of its pairs.
+    """
     n_off, n_vis = prob.n_officers, prob.n_visits
     officer_ok = prob.officer_active & ~prob.officer_expert & (prob.officer_cap > 0)
-    expert_ok = prob.officer_active & prob.officer_expert & (prob.officer_cap > 0)
     excl_key = prob.excluded_visit * n_off + prob.excluded_officer
-
-    # Eligible officer pairs, per profile, minus exclusions.
     parts_v: list[Ints] = []
     parts_o: list[Ints] = []
     total = 0
@@ -63,155 +66,203 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     pv, po = key // max(n_off, 1), key % max(n_off, 1)
     ptr = np.zeros(n_vis + 1, dtype=np.int64)
     np.cumsum(np.bincount(pv, minlength=n_vis), out=ptr[1:])
+    return pv, po, ptr
 
-    # Seats of every visit: free seats, one per requirement, one per expert skill.
-    seat_v: list[int] = []
-    seat_kind: list[int] = []
-    seat_label: list[str] = []
-    seat_bit: list[int] = []
-    seat_dept: list[int] = []
-    seat_size: list[int] = []
-    ex_v: list[Ints] = []
-    ex_o: list[Ints] = []
-    reasons: list[str] = []
-    bad: list[str] = []
-    bad_rule = ""
-    k = prob.team_size.copy()
-    for v, visit in enumerate(prob.visits):
-        elig = po[ptr[v] : ptr[v + 1]]
-        req: list[tuple[int, str, int, int]] = []
-        experts: list[tuple[str, int]] = []
-        for s in visit.skills if rules.require_skills else ():
-            bit = 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
-            if bit and bool(((prob.officer_skills[elig] & np.uint64(bit)) != 0).any()):
-                req.append((_SKILL, s, bit, -1))
+
+@attrs.define
+class _Seats:
+    """The seats of every visit as they are found, the expert pairs, and what cannot be met."""
+
+    visit: list[int] = attrs.Factory(list)
+    kind: list[int] = attrs.Factory(list)
+    label: list[str] = attrs.Factory(list)
+    bit: list[int] = attrs.Factory(list)
+    dept: list[int] = attrs.Factory(list)
+    size: list[int] = attrs.Factory(list)
+    expert_visit: list[Ints] = attrs.Factory(list)
+    expert_officer: list[Ints] = attrs.Factory(list)
+    reasons: list[str] = attrs.Factory(list)
+    bad: list[str] = attrs.Factory(list)
+    bad_rule: str = ""
+
+    def add(self, v: int, kind: int, label: str, bit: int, dept: int, size: int) -> None:
+        self.visit.append(v)
+        self.kind.append(kind)
+        self.label.append(label)
+        self.bit.append(bit)
+        self.dept.append(dept)
+        self.size.append(size)
+
+    def fail(self, code: str, rule: str, reason: str) -> None:
+        """One rule a visit cannot meet (the first rule that fails names the error's rule)."""
+        self.reasons.append(reason)
+        self.bad.append(code)
+        self.bad_rule = self.bad_rule or rule
+
+
+def _with_bit(officers: Bools, skills: npt.NDArray[np.uint64], bit: int) -> Bools:
+    out: Bools = officers & ((skills & np.uint64(bit)) != 0) & (bit != 0)
+    return out
+
+
+def _requirements(
+    prob: MatchingProblem, rules: MatchingRules, v: int, elig: Ints, seats: _Seats
+) -> tuple[list[tuple[int, str, int, int]], list[tuple[str, int]]]:
+    """Visit ``v``'s requirements (skills, departments of a joint visit) and expert skills."""
+    visit = prob.visits[v]
+    req: list[tuple[int, str, int, int]] = []
+    experts: list[tuple[str, int]] = []
+    for s in visit.skills if rules.require_skills else ():
+        bit = 1 << prob.skill_names.index(s) if s in prob.skill_names else 0
+        if bit and bool(((prob.officer_skills[elig] & np.uint64(bit)) != 0).any()):
+            req.append((_SKILL, s, bit, -1))
+            continue
+        if rules.experts_for_skills:
+            experts.append((s, bit))
+            continue
+        with_s = _with_bit(~prob.officer_expert, prob.officer_skills, bit)
+        seats.fail(
+            prob.visit_codes[v],
+            "skill",
+            f"visit {prob.visit_codes[v]} needs the skill {s} [专业检查]; "
+            + why_only(int(with_s.sum()), why_not(prob, v, with_s), "officer"),
+        )
+    if rules.require_each_department and len(visit.departments) >= 2:
+        for d in visit.departments:
+            code = prob.dept_names.index(d) if d in prob.dept_names else -2
+            if bool((prob.officer_dept[elig] == code).any()):
+                req.append((_DEPT, d, 0, code))
                 continue
-            if rules.experts_for_skills:
-                experts.append((s, bit))
-                continue
-            with_s = (
-                ~prob.officer_expert & ((prob.officer_skills & np.uint64(bit)) != 0) & (bit != 0)
+            of_d = ~prob.officer_expert & (prob.officer_dept == code)
+            n_d = int(of_d.sum())
+            seats.fail(
+                prob.visit_codes[v],
+                "department",
+                f"joint visit {prob.visit_codes[v]} needs an officer of department {d} "
+                "[部门联合]; "
+                + (
+                    f"the roster has no officer of {d}"
+                    if n_d == 0
+                    else f"none of its {n_d} officers is eligible: "
+                    f"{breakdown(why_not(prob, v, of_d))}"
+                ),
             )
-            reasons.append(
+    return req, experts
+
+
+def _expert_seats(
+    prob: MatchingProblem, v: int, experts: list[tuple[str, int]], seats: _Seats
+) -> None:
+    """One expert seat per skill no eligible officer of visit ``v`` has (专家库), and its pairs."""
+    n_off = prob.n_officers
+    expert_ok = prob.officer_active & prob.officer_expert & (prob.officer_cap > 0)
+    lo, hi = int(prob.excluded_start[v]), int(prob.excluded_start[v + 1])
+    not_excl = np.ones(n_off, dtype=bool)
+    not_excl[prob.excluded_officer[lo:hi]] = False
+    any_bits = np.uint64(sum(b for _, b in experts))
+    cand = np.flatnonzero(expert_ok & not_excl & ((prob.officer_skills & any_bits) != 0))
+    seats.expert_visit.append(np.full(cand.shape[0], v, dtype=np.int64))
+    seats.expert_officer.append(cand)
+    for s, bit in experts:
+        if not bool(((prob.officer_skills[cand] & np.uint64(bit)) != 0).any()):
+            with_s = _with_bit(~prob.officer_expert, prob.officer_skills, bit)
+            ex = _with_bit(prob.officer_expert, prob.officer_skills, bit)
+            ex_why = {
+                r: c
+                for r, c in why_not(prob, v, ex).items()
+                if r in ("inactive", "no_load", "recused", "repeat")
+            }
+            n_e = int(ex.sum())
+            seats.fail(
+                prob.visit_codes[v],
+                "skill",
                 f"visit {prob.visit_codes[v]} needs the skill {s} [专业检查]; "
                 + why_only(int(with_s.sum()), why_not(prob, v, with_s), "officer")
+                + "; "
+                + (
+                    "no expert [专家库] has it either"
+                    if n_e == 0
+                    else f"and the {n_e} expert{'s' if n_e > 1 else ''} [专家库] with "
+                    f"it {'are' if n_e > 1 else 'is'} not eligible: {breakdown(ex_why)}"
+                ),
             )
-            bad.append(prob.visit_codes[v])
-            bad_rule = bad_rule or "skill"
-        if rules.require_each_department and len(visit.departments) >= 2:
-            for d in visit.departments:
-                code = prob.dept_names.index(d) if d in prob.dept_names else -2
-                if bool((prob.officer_dept[elig] == code).any()):
-                    req.append((_DEPT, d, 0, code))
-                    continue
-                of_d = ~prob.officer_expert & (prob.officer_dept == code)
-                n_d = int(of_d.sum())
-                reasons.append(
-                    f"joint visit {prob.visit_codes[v]} needs an officer of department {d} "
-                    "[部门联合]; "
-                    + (
-                        f"the roster has no officer of {d}"
-                        if n_d == 0
-                        else f"none of its {n_d} officers is eligible: "
-                        f"{breakdown(why_not(prob, v, of_d))}"
-                    )
-                )
-                bad.append(prob.visit_codes[v])
-                bad_rule = bad_rule or "department"
+        seats.add(v, _EXPERT, s, bit, -1, 1)
+
+
+def _seats(prob: MatchingProblem, rules: MatchingRules, po: Ints, ptr: Ints) -> _Seats:
+    """Seats of every visit: free seats, one per requirement, one per expert skill.
+
+    Raises :class:`~randcheck.errors.InfeasibleMatchingError` naming every visit whose rules
+    its eligible officers cannot meet.
+    """
+    seats = _Seats()
+    k = prob.team_size.copy()
+    for v in range(prob.n_visits):
+        elig = po[ptr[v] : ptr[v + 1]]
+        req, experts = _requirements(prob, rules, v, elig, seats)
         k[v] = max(int(k[v]), len(req))
         if elig.shape[0] < k[v]:
             n_all = int((~prob.officer_expert).sum())
             why = why_not(prob, v, ~prob.officer_expert)
-            reasons.append(
+            seats.fail(
+                prob.visit_codes[v],
+                "team_size",
                 f"visit {prob.visit_codes[v]} needs {k[v]} officers "
                 "[执法人员不得少于两人, 行政处罚法 第四十二条] "
                 f"but only {elig.shape[0]} of the {n_all} officers are eligible"
-                + (f": {breakdown(why)}" if why else "")
+                + (f": {breakdown(why)}" if why else ""),
             )
-            bad.append(prob.visit_codes[v])
-            bad_rule = bad_rule or "team_size"
         free = int(k[v]) - len(req)
         if free > 0:
-            seat_v.append(v)
-            seat_kind.append(_FREE)
-            seat_label.append("")
-            seat_bit.append(0)
-            seat_dept.append(-1)
-            seat_size.append(free)
+            seats.add(v, _FREE, "", 0, -1, free)
         for kind, label, bit, code in req:
-            seat_v.append(v)
-            seat_kind.append(kind)
-            seat_label.append(label)
-            seat_bit.append(bit)
-            seat_dept.append(code)
-            seat_size.append(1)
+            seats.add(v, kind, label, bit, code, 1)
         if experts:
-            lo, hi = int(prob.excluded_start[v]), int(prob.excluded_start[v + 1])
-            not_excl = np.ones(n_off, dtype=bool)
-            not_excl[prob.excluded_officer[lo:hi]] = False
-            any_bits = np.uint64(sum(b for _, b in experts))
-            cand = np.flatnonzero(expert_ok & not_excl & ((prob.officer_skills & any_bits) != 0))
-            ex_v.append(np.full(cand.shape[0], v, dtype=np.int64))
-            ex_o.append(cand)
-            for s, bit in experts:
-                if not bool(((prob.officer_skills[cand] & np.uint64(bit)) != 0).any()):
-                    with_s = (
-                        ~prob.officer_expert
-                        & ((prob.officer_skills & np.uint64(bit)) != 0)
-                        & (bit != 0)
-                    )
-                    ex = (
-                        prob.officer_expert
-                        & ((prob.officer_skills & np.uint64(bit)) != 0)
-                        & (bit != 0)
-                    )
-                    ex_why = {
-                        r: c
-                        for r, c in why_not(prob, v, ex).items()
-                        if r in ("inactive", "no_load", "recused", "repeat")
-                    }
-                    n_e = int(ex.sum())
-                    reasons.append(
-                        f"visit {prob.visit_codes[v]} needs the skill {s} [专业检查]; "
-                        + why_only(int(with_s.sum()), why_not(prob, v, with_s), "officer")
-                        + "; "
-                        + (
-                            "no expert [专家库] has it either"
-                            if n_e == 0
-                            else f"and the {n_e} expert{'s' if n_e > 1 else ''} [专家库] with "
-                            f"it {'are' if n_e > 1 else 'is'} not eligible: {breakdown(ex_why)}"
-                        )
-                    )
-                    bad.append(prob.visit_codes[v])
-                    bad_rule = bad_rule or "skill"
-                seat_v.append(v)
-                seat_kind.append(_EXPERT)
-                seat_label.append(s)
-                seat_bit.append(bit)
-                seat_dept.append(-1)
-                seat_size.append(1)
-    if reasons:
+            _expert_seats(prob, v, experts, seats)
+    if seats.reasons:
         raise_infeasible(
-            reasons, visits=sorted(set(bad)), rule=bad_rule, shortage=Fraction(len(reasons))
+            seats.reasons,
+            visits=sorted(set(seats.bad)),
+            rule=seats.bad_rule,
+            shortage=Fraction(len(seats.reasons)),
         )
+    return seats
 
-    s_v = np.array(seat_v, dtype=np.int64)
-    s_kind = np.array(seat_kind, dtype=np.int64)
-    s_bit = np.array(seat_bit, dtype=np.uint64)
-    s_dept = np.array(seat_dept, dtype=np.int64)
-    s_size = np.array(seat_size, dtype=np.int64)
-    n_seat = s_v.shape[0]
+
+def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
+    """The flow network of a batch (steps 2 and 3 of the recipe): see :class:`FlowNetwork`."""
+    n_off, n_vis = prob.n_officers, prob.n_visits
+    pv, po, ptr = _eligible_pairs(prob)
+    seats = _seats(prob, rules, po, ptr)
+    s_v = np.array(seats.visit, dtype=np.int64)
+    s_kind = np.array(seats.kind, dtype=np.int64)
+    s_bit = np.array(seats.bit, dtype=np.uint64)
+    s_dept = np.array(seats.dept, dtype=np.int64)
     s_ptr = np.zeros(n_vis + 1, dtype=np.int64)
     np.cumsum(np.bincount(s_v, minlength=n_vis), out=s_ptr[1:])
 
     # All pairs (officers and experts), sorted by visit then officer.
-    if ex_v:
-        pv = np.concatenate([pv, *ex_v])
-        po = np.concatenate([po, *ex_o])
+    if seats.expert_visit:
+        pv = np.concatenate([pv, *seats.expert_visit])
+        po = np.concatenate([po, *seats.expert_officer])
         order = np.argsort(pv * n_off + po, kind="stable")
         pv, po = pv[order], po[order]
+    pv, po, n_fit, q_pair, q_seat = _fitting_seats(prob, pv, po, s_ptr, s_kind, s_bit, s_dept)
+    return _arcs(prob, seats, pv, po, n_fit, q_pair, q_seat)
+
+
+def _fitting_seats(
+    prob: MatchingProblem,
+    pv: Ints,
+    po: Ints,
+    s_ptr: Ints,
+    s_kind: Ints,
+    s_bit: npt.NDArray[np.uint64],
+    s_dept: Ints,
+) -> tuple[Ints, Ints, Ints, Ints, Ints]:
+    """Which seats each pair may fill; pairs that fill none (an expert whose skill the visit
+    does not need) are dropped. Returns the pairs kept, their seat counts, and (pair, seat)."""
     n_pair = pv.shape[0]
-    # Which seats each pair may fill.
     per = s_ptr[pv + 1] - s_ptr[pv]
     rep = np.repeat(np.arange(n_pair, dtype=np.int64), per)
     start = np.zeros(n_pair + 1, dtype=np.int64)
@@ -236,6 +287,25 @@ def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
     pv, po, n_fit = pv[useful], po[useful], n_fit[useful]
     keep_q = useful[q_pair]
     q_pair, q_seat = new_id[q_pair[keep_q]], q_seat[keep_q]
+    return pv, po, n_fit, q_pair, q_seat
+
+
+def _arcs(
+    prob: MatchingProblem,
+    seats: _Seats,
+    pv: Ints,
+    po: Ints,
+    n_fit: Ints,
+    q_pair: Ints,
+    q_seat: Ints,
+) -> FlowNetwork:
+    """The nodes and arcs of the network (numbered as :class:`FlowNetwork` says)."""
+    n_off = prob.n_officers
+    seat_label = seats.label
+    s_v = np.array(seats.visit, dtype=np.int64)
+    s_kind = np.array(seats.kind, dtype=np.int64)
+    s_size = np.array(seats.size, dtype=np.int64)
+    n_seat = s_v.shape[0]
     n_pair = pv.shape[0]
     multi = n_fit >= 2
     pnode_of = np.full(n_pair, -1, dtype=np.int64)
