@@ -182,19 +182,11 @@ def _unknown_officers(c_o: Ints, c_oid: npt.NDArray[Any], unknown_conflicts: str
     )
 
 
-def prepare_problem(
-    visits: Sequence[Visit],
-    officers: OfficerRoster,
-    conflicts: Any,
-    rules: MatchingRules,
-    history: Any,
-    as_of: dt.date | None,
-    unknown_conflicts: str,
-) -> MatchingProblem:
-    if unknown_conflicts not in ("refuse", "ignore"):
-        raise PlanError(
-            f"unknown_conflicts must be 'refuse' or 'ignore', got {unknown_conflicts!r}"
-        )
+def _canonical_visits(visits: Sequence[Visit]) -> tuple[list[Visit], list[str], Ints]:
+    """The visits as given, their credit codes, and the canonical order (by credit code).
+
+    Raises :class:`~randcheck.errors.BatchError` for two visits to one target.
+    """
     visit_list = list(visits)
     codes_in = [v.credit_code for v in visit_list]
     order = sorted(range(len(visit_list)), key=codes_in.__getitem__)
@@ -205,30 +197,19 @@ def prepare_problem(
                 f"two visits to target {a} in one batch; merge them into one visit "
                 "(进一次门、查多项事) before matching officers"
             )
-    vin = np.array(order, dtype=np.int64)
-    canon_visits = [visit_list[i] for i in order]
-    k = _team_sizes(canon_visits, rules)
+    return visit_list, codes_in, np.array(order, dtype=np.int64)
 
-    ids_roster = officers.officer_id
-    ids_bytes = utf8(ids_roster)
-    orow = np.argsort(ids_bytes, kind="stable").astype(np.int64)
-    ids = ids_roster[orow]
-    ids_sorted = ids_bytes[orow]
-    n_off = int(orow.shape[0])
-    active = officers.active[orow].astype(bool)
-    expert = officers.expert[orow].astype(bool)
+
+def _profiles(
+    canon_visits: list[Visit], officers: OfficerRoster, rules: MatchingRules, orow: Ints
+) -> tuple[Ints, Bools, Bools]:
+    """Each visit's profile (what decides static eligibility on the visit side) and, per
+    profile and canonical officer, whether the department and area rules allow the officer."""
     dept = officers.department.codes[orow].astype(np.int64)
     unit = officers.unit.codes[orow].astype(np.int64)
     area = officers.area.codes[orow].astype(np.int64)
-    bits = officers.skills.bits[orow]
-    cap_raw = officers.load_cap[orow].astype(np.int64)
-    no_cap = len(visit_list)
-    default_cap = no_cap if rules.max_load is None else rules.max_load
-    cap = np.minimum(np.where(cap_raw < 0, default_cap, cap_raw), no_cap)
-
-    # Profiles: what decides static eligibility on the visit side.
     profiles: dict[tuple[tuple[str, ...], str], int] = {}
-    profile = np.empty(len(codes), dtype=np.int64)
+    profile = np.empty(len(canon_visits), dtype=np.int64)
     for i, v in enumerate(canon_visits):
         key = (
             v.departments if rules.own_departments_only else (),
@@ -258,11 +239,22 @@ def prepare_problem(
                     own.add(area_names[a_code])
                 if any(a and p_area.startswith(a) for a in own):
                     area_ok_cls[p, c] = False
-    dept_ok = dept_ok_cls[:, cls_of]
-    area_ok = area_ok_cls[:, cls_of]
+    return profile, dept_ok_cls[:, cls_of], area_ok_cls[:, cls_of]
 
-    # Exclusions: declared conflicts (回避) and recent inspections.
-    codes_arr = utf8(np.array(codes, dtype=STRING))
+
+def _recusals(
+    conflicts: Any,
+    unknown_conflicts: str,
+    codes_arr: npt.NDArray[np.bytes_],
+    ids_sorted: npt.NDArray[np.bytes_],
+    codes_in: list[str],
+    vin: Ints,
+    orow: Ints,
+    ids_roster: npt.NDArray[Any],
+) -> tuple[Recusals, Ints, int]:
+    """The declared conflicts (回避) that apply: the :class:`Recusals` to publish, their keys
+    (canonical visit × officers + officer), and the number of unknown officers ignored."""
+    n_off = int(orow.shape[0])
     c_oid, c_code, c_reason = _pair_columns(conflicts, "reason", "conflicts")
     c_o = _lookup(ids_sorted, c_oid)
     ignored = _unknown_officers(c_o, c_oid, unknown_conflicts)
@@ -283,41 +275,107 @@ def prepare_problem(
         credit_codes=tuple(codes_in),
         officer_ids=ids_roster,
     )
-    keys = [c_v[keep] * n_off + c_o[keep]]
-    reasons = [np.zeros(int(keep.sum()), dtype=np.int64)]
-    if history is not None and rules.repeat_window_days is not None:
-        if as_of is None:
-            raise PlanError(
-                "as_of: the batch date is needed to apply repeat_window_days to "
-                "history; pass as_of=datetime.date(...)"
-            )
-        h_oid, h_code, h_date = _pair_columns(history, "date", "history")
-        if h_date.dtype.kind == "M":
-            dates = h_date.astype("datetime64[D]")
-        else:
-            dates = np.array(
-                [
-                    np.datetime64(d, "D") if d not in (None, "") else np.datetime64("NaT")
-                    for d in h_date.tolist()
-                ],
-                dtype="datetime64[D]",
-            )
-        age = (np.datetime64(as_of, "D") - dates).astype(np.int64)
-        recent = ~np.isnat(dates) & (age < rules.repeat_window_days)
-        h_o = _lookup(ids_sorted, h_oid)
-        h_v = _lookup(codes_arr, h_code)
-        ok = recent & (h_o >= 0) & (h_v >= 0)
-        keys.append(h_v[ok] * n_off + h_o[ok])
-        reasons.append(np.ones(int(ok.sum()), dtype=np.int64))
-    # One exclusion per pair; a recusal wins over a repeat (reason 0 sorts first).
+    return recusals, c_v[keep] * n_off + c_o[keep], ignored
+
+
+def _repeats(
+    history: Any,
+    rules: MatchingRules,
+    as_of: dt.date | None,
+    codes_arr: npt.NDArray[np.bytes_],
+    ids_sorted: npt.NDArray[np.bytes_],
+) -> Ints | None:
+    """Keys of the pairs the history excludes (the officer visited the target within
+    ``repeat_window_days`` before ``as_of``), or ``None`` when no repeat rule applies."""
+    if history is None or rules.repeat_window_days is None:
+        return None
+    if as_of is None:
+        raise PlanError(
+            "as_of: the batch date is needed to apply repeat_window_days to "
+            "history; pass as_of=datetime.date(...)"
+        )
+    n_off = int(ids_sorted.shape[0])
+    h_oid, h_code, h_date = _pair_columns(history, "date", "history")
+    if h_date.dtype.kind == "M":
+        dates = h_date.astype("datetime64[D]")
+    else:
+        dates = np.array(
+            [
+                np.datetime64(d, "D") if d not in (None, "") else np.datetime64("NaT")
+                for d in h_date.tolist()
+            ],
+            dtype="datetime64[D]",
+        )
+    age = (np.datetime64(as_of, "D") - dates).astype(np.int64)
+    recent = ~np.isnat(dates) & (age < rules.repeat_window_days)
+    h_o = _lookup(ids_sorted, h_oid)
+    h_v = _lookup(codes_arr, h_code)
+    ok = recent & (h_o >= 0) & (h_v >= 0)
+    out: Ints = h_v[ok] * n_off + h_o[ok]
+    return out
+
+
+def _exclusions(
+    recused: Ints, repeats: Ints | None, n_visits: int, n_off: int
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """One exclusion per pair, by visit then officer; a recusal wins over a repeat.
+
+    Returns the excluded visits, officers, reasons (0 recused, 1 repeat) and the CSR offsets
+    of each visit's exclusions.
+    """
+    keys = [recused]
+    reasons = [np.zeros(recused.shape[0], dtype=np.int64)]
+    if repeats is not None:
+        keys.append(repeats)
+        reasons.append(np.ones(repeats.shape[0], dtype=np.int64))
+    # Reason 0 sorts first, so the recusal is the one kept.
     both = np.sort(np.concatenate(keys) * 2 + np.concatenate(reasons))
     first = np.ones(both.shape[0], dtype=bool)
     first[1:] = (both[1:] >> 1) != (both[:-1] >> 1)
     all_keys, all_reasons = both[first] >> 1, both[first] & 1
     excl_v = all_keys // max(n_off, 1)
     excl_o = all_keys % max(n_off, 1)
-    excl_ptr = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(excl_v, minlength=len(codes)), out=excl_ptr[1:])
+    excl_ptr = np.zeros(n_visits + 1, dtype=np.int64)
+    np.cumsum(np.bincount(excl_v, minlength=n_visits), out=excl_ptr[1:])
+    return excl_v, excl_o, all_reasons, excl_ptr
+
+
+def prepare_problem(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    conflicts: Any,
+    rules: MatchingRules,
+    history: Any,
+    as_of: dt.date | None,
+    unknown_conflicts: str,
+) -> MatchingProblem:
+    """The batch as arrays in canonical order (visits by credit code, officers by id)."""
+    if unknown_conflicts not in ("refuse", "ignore"):
+        raise PlanError(
+            f"unknown_conflicts must be 'refuse' or 'ignore', got {unknown_conflicts!r}"
+        )
+    visit_list, codes_in, vin = _canonical_visits(visits)
+    codes = [codes_in[i] for i in vin.tolist()]
+    canon_visits = [visit_list[i] for i in vin.tolist()]
+    k = _team_sizes(canon_visits, rules)
+
+    ids_roster = officers.officer_id
+    ids_bytes = utf8(ids_roster)
+    orow = np.argsort(ids_bytes, kind="stable").astype(np.int64)
+    ids_sorted = ids_bytes[orow]
+    n_off = int(orow.shape[0])
+    cap_raw = officers.load_cap[orow].astype(np.int64)
+    no_cap = len(visit_list)
+    default_cap = no_cap if rules.max_load is None else rules.max_load
+    profile, dept_ok, area_ok = _profiles(canon_visits, officers, rules, orow)
+
+    # Exclusions: declared conflicts (回避) and recent inspections.
+    codes_arr = utf8(np.array(codes, dtype=STRING))
+    recusals, recused, ignored = _recusals(
+        conflicts, unknown_conflicts, codes_arr, ids_sorted, codes_in, vin, orow, ids_roster
+    )
+    repeats = _repeats(history, rules, as_of, codes_arr, ids_sorted)
+    excl_v, excl_o, excl_reason, excl_ptr = _exclusions(recused, repeats, len(codes), n_off)
     return MatchingProblem(
         input_visits=visit_list,
         input_index=vin,
@@ -326,19 +384,19 @@ def prepare_problem(
         team_size=k,
         visit_profile=profile,
         officer_row=orow,
-        officer_ids=ids,
-        officer_active=active,
-        officer_expert=expert,
-        officer_dept=dept,
-        officer_skills=bits,
+        officer_ids=ids_roster[orow],
+        officer_active=officers.active[orow].astype(bool),
+        officer_expert=officers.expert[orow].astype(bool),
+        officer_dept=officers.department.codes[orow].astype(np.int64),
+        officer_skills=officers.skills.bits[orow],
         skill_names=officers.skills.names,
-        dept_names=dept_names,
-        officer_cap=cap,
+        dept_names=officers.department.categories,
+        officer_cap=np.minimum(np.where(cap_raw < 0, default_cap, cap_raw), no_cap),
         profile_dept_ok=dept_ok,
         profile_area_ok=area_ok,
         excluded_visit=excl_v,
         excluded_officer=excl_o,
-        excluded_reason=all_reasons,
+        excluded_reason=excl_reason,
         excluded_start=excl_ptr,
         recusals=recusals,
         ignored=ignored,
