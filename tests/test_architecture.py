@@ -67,7 +67,6 @@ RANK.update(
         "_chunked": 4,
         "outofcore": 4,
         "ondask": 4,
-        "_matching_lp": 6,
         "figures": 7,
         "revisits": 7,
     }
