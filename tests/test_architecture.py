@@ -71,7 +71,7 @@ RANK.update(
         "revisits": 7,
     }
 )
-SHIMS: set[str] = set()  # one-release deprecated module paths, e.g. {"deadlines", "figures"}
+SHIMS: set[str] = {"seeds"}  # one-release deprecated module paths (shims)
 
 
 def _module_name(path: pathlib.Path) -> str:

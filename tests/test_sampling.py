@@ -15,7 +15,7 @@ from scipy import stats
 from _sampling_helpers import commit_any, credit_codes, make_roster, snapshot
 from randcheck import PlanError, TargetRoster, VerificationError
 from randcheck import sampling as sampling_module
-from randcheck.randomness import HashSource
+from randcheck.randomness import HashSource, hashing
 from randcheck.sampling import (
     Eligibility,
     SamplingPlan,
@@ -303,7 +303,7 @@ def test_attention_stratum_works_with_overall_rate_and_multipliers() -> None:
 def test_workers_give_identical_numbers(
     monkeypatch: pytest.MonkeyPatch, roster: TargetRoster
 ) -> None:
-    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN", 10)
+    monkeypatch.setattr(hashing, "PARALLEL_MIN", 10)
     plan = SamplingPlan(rates=RATES)
     one = draw(roster, plan, seed="w")
     two = draw(roster, plan, seed="w", workers=2)

@@ -17,6 +17,7 @@ from _digest_helpers import digest_by_hand
 from _sampling_helpers import credit_codes, make_roster
 from randcheck import RosterWarning, TargetRoster
 from randcheck import sampling as sampling_module
+from randcheck.randomness import select
 from randcheck.sampling import Eligibility, SamplingPlan, draw
 
 WHEN = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -209,7 +210,7 @@ def test_the_general_path_draws_the_same_sample_from_the_same_numbers(
     # generator is rewound and the general path must select from the very same numbers.
     r = lazy_roster()
     fast = [draw(r, plan, rng=seed, drawn_at=WHEN) for seed in range(3)]
-    cuts = sampling_module._at_most_cuts
+    cuts = sampling_module.cuts_at_most
     refused: list[bool] = []
 
     def refuse_first(*args: object, **kwargs: object) -> object:
@@ -218,7 +219,7 @@ def test_the_general_path_draws_the_same_sample_from_the_same_numbers(
             return None
         return cuts(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sampling_module, "_at_most_cuts", refuse_first)
+    monkeypatch.setattr(sampling_module, "cuts_at_most", refuse_first)
     for seed in range(3):
         refused.clear()
         general = draw(r, plan, rng=seed, drawn_at=WHEN)
@@ -246,7 +247,7 @@ def test_counts_equal_numpy_bincount(codes: list[int], kind: type, skip: int) ->
     code = (code % 256 if kind is np.uint8 else code).astype(kind)[skip:]  # odd offsets too
     minlength = 256 if kind is np.uint8 else 300
     expected = np.bincount(code.astype(np.intp), minlength=minlength)
-    assert sampling_module._counts(code, minlength).tolist() == expected.tolist()
+    assert select.code_counts(code, minlength).tolist() == expected.tolist()
 
 
 @given(
@@ -266,7 +267,7 @@ def test_code_order_sorts_credit_codes_by_bytes(
     codes = np.array([a + b + c for a, b, c in parts], dtype="S18")
     if presort:
         codes = np.sort(codes)
-    order = sampling_module._code_order(codes)
+    order = select.code_order(codes)
     ordered = codes if order is None else codes[order]
     assert ordered.tolist() == sorted(codes.tolist())
     if order is not None:
@@ -301,7 +302,7 @@ def test_code_order_is_a_stable_sort_of_any_codes(
     codes = np.array(raw, dtype="S18")
     if presort:
         codes = np.sort(codes)
-    order = sampling_module._code_order(codes)
+    order = select.code_order(codes)
     expected = np.argsort(codes, kind="stable")
     if order is None:
         assert codes.tolist() == sorted(codes.tolist())
@@ -315,8 +316,8 @@ def test_code_order_of_many_distinct_codes_uses_the_keys() -> None:
     areas = np.array([b"91130634", b"92350100"])[np.arange(codes.shape[0]) % 2]
     mixed = np.char.add(areas, np.array([c[8:] for c in codes.tolist()]))
     for case in (codes, np.unique(codes)[::-1], mixed):
-        assert sampling_module._code_keys(case) is not None
-        order = sampling_module._code_order(case)
+        assert select._code_keys(case) is not None  # the fast path: private
+        order = select.code_order(case)
         assert order is not None
         assert order.tolist() == np.argsort(case, kind="stable").tolist()
 

@@ -114,6 +114,7 @@ from randcheck.policy import (
 )
 from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness.seeds import NumberGroup, SeedRule
 from randcheck.results import (
     FINDING_CATEGORIES,
     FOLLOW_UPS,
@@ -153,7 +154,6 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
-from randcheck.seeds import NumberGroup, SeedRule
 from randcheck.visits import Visit
 
 

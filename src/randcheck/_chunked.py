@@ -39,13 +39,13 @@ import numpy.typing as npt
 
 from randcheck import _arrow
 from randcheck.errors import RosterError
-from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness import UniformSource
+from randcheck.randomness.select import code_order
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
 from randcheck.sampling import (
     SamplingPlan,
     _build_design,
     _check_names,
-    _code_order,
     _Design,
     _expected_sizes,
     _key_order,
@@ -191,7 +191,7 @@ class Frame:
     scales: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None = None
 
     @classmethod
-    def of(cls, census: Census, plan: SamplingPlan, units: HashSource | GeneratorSource) -> Frame:
+    def of(cls, census: Census, plan: SamplingPlan, units: UniformSource) -> Frame:
         keys = sorted(census.populations, key=_key_order)
         populations = [census.populations[k] for k in keys]
         _check_names(census, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
@@ -322,7 +322,7 @@ class Candidates:
         cls,
         part: TargetRoster,
         frame: Frame,
-        units: HashSource | GeneratorSource,
+        units: UniformSource,
         first_row: int,
         cut: npt.NDArray[np.float64] | None = None,
         start: int | None = None,
@@ -470,7 +470,7 @@ def sample_of(
             [x / n if n else 0.0 for x, n in zip(d.expected, d.populations, strict=True)] or [0.0]
         )
         pi = np.take(per, st)
-    order = _code_order(found.ids)
+    order = code_order(found.ids)
     rows = found.rows.astype(np.intp)
     if order is None:
         return found.ids, rows, pi, st

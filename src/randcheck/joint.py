@@ -54,7 +54,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -68,11 +68,12 @@ from randcheck.randomness import (
     LABEL_BATCH,
     LABEL_ITEM,
     LABEL_UNITS,
-    GeneratorSource,
+    CoordinatedSource,
     HashSource,
+    UniformSource,
     source_for,
-    uniform_reference,
 )
+from randcheck.randomness.seeds import SeedRule
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     UNCOMMITTED_WARNING,
@@ -86,7 +87,6 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
-from randcheck.seeds import SeedRule
 from randcheck.visits import Visit
 
 __all__ = [
@@ -875,137 +875,6 @@ class Batch:
 
 
 # ------------------------------------------------------------------------------ drawing
-class _RowNumbers(HashSource):
-    """The shared ``units`` source of a coordinated batch: one number per roster row, reused.
-
-    With a seed, a row's number is hashed the first time an item needs it: bit for bit what
-    the batch key's ``units`` child gives, since each number depends only on the key and the id.
-    In simulation (``verifiable`` False) every row gets one uniform from the Generator at the
-    first request, whatever the items' order. ``expect(rows)`` says which rows the next
-    :meth:`uniforms` call asks for, so that the ids need no lookup; other requests are looked up
-    with ``roster.row_of``.
-
-    It is a :class:`~randcheck.randomness.HashSource` so that :func:`randcheck.draw` takes its
-    per-target numbers from :meth:`uniforms` (its path for numbers given per unit); the
-    simulation variant has no key and must be used with ``workers=1``.
-    """
-
-    def __init__(self, inner: HashSource | GeneratorSource, roster: TargetRoster) -> None:
-        if isinstance(inner, HashSource):
-            super().__init__(inner.key, inner.path, inner.seed)
-        else:
-            super().__init__(b"", inner.path, None)
-        self.inner = inner
-        self.verifiable = inner.verifiable
-        self.roster = roster
-        n = len(roster)
-        self._values = np.zeros(n, dtype=np.float64)
-        self._have = np.zeros(n, dtype=bool)
-        self._all = False
-        self._expected: npt.NDArray[np.intp] | None = None
-        self._starts: dict[tuple[str, str], float] = {}
-        self._salts: dict[str, bytes] = {}
-
-    def expect(self, rows: npt.NDArray[np.intp]) -> None:
-        self._expected = rows
-
-    def child(self, label: str) -> HashSource:
-        return _Starts(self, label)
-
-    def uniform(self, label: str) -> float:
-        return self.inner.uniform(label)
-
-    def start(self, child: str, label: str) -> float:
-        """The number ``label`` of the child ``child``, computed once for the batch.
-
-        In simulation the child's numbers come from one random 32-byte key drawn for the child
-        and hashed with the label, so they do not depend on the order items ask for them.
-        """
-        if (child, label) not in self._starts:
-            inner = self.inner
-            if isinstance(inner, GeneratorSource):
-                if child not in self._salts:
-                    self._salts[child] = inner.child(child).rng.bytes(32)
-                value = uniform_reference(self._salts[child], label)
-            else:
-                value = inner.child(child).uniform(label)
-            self._starts[child, label] = value
-        return self._starts[child, label]
-
-    def describe(self) -> dict[str, Any]:
-        return self.inner.describe()
-
-    def _fill(self, rows: npt.NDArray[np.intp]) -> None:
-        if self._all:
-            return
-        if not self.verifiable:
-            self._values[:] = self.inner.uniforms(self.roster.credit_code)
-            self._all = True
-            return
-        missing = rows[~self._have[rows]]
-        if missing.size:
-            self._values[missing] = self.inner.uniforms(self.roster.credit_code[missing])
-            self._have[missing] = True
-
-    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        wanted = np.asarray(ids)
-        rows = self._expected
-        self._expected = None
-        if rows is None or not np.array_equal(wanted, self.roster.credit_code[rows]):
-            rows = self.roster.row_of(wanted)
-            if rows.size and int(rows.min()) < 0:  # an id outside the roster: not cached
-                return self.inner.uniforms(wanted)
-        self._fill(rows)
-        return self._values[rows]
-
-
-class _Starts(HashSource):
-    """A child of :class:`_RowNumbers` (``rounding``): its single numbers shared by all items.
-
-    With a seed they are the same for every item by construction; in simulation this makes
-    them the same too, as coordination needs.
-    """
-
-    def __init__(self, parent: _RowNumbers, label: str) -> None:
-        super().__init__(parent.key, (*parent.path, label), parent.seed)
-        self.parent = parent
-        self.label = label
-        self.verifiable = parent.verifiable
-
-    def child(self, label: str) -> HashSource:  # pragma: no cover - draw never asks
-        raise NotImplementedError("a coordinated batch's rounding source has no children")
-
-    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:  # pragma: no cover
-        raise NotImplementedError("a coordinated batch's rounding source gives single numbers")
-
-    def uniform(self, label: str) -> float:
-        return self.parent.start(self.label, label)
-
-    def describe(self) -> dict[str, Any]:
-        return self.parent.inner.child(self.label).describe()  # pragma: no cover
-
-
-class _CoordinatedSource:
-    """A batch's source in coordinated mode: its ``units`` child is a :class:`_RowNumbers`."""
-
-    def __init__(self, base: HashSource | GeneratorSource, roster: TargetRoster) -> None:
-        self.base = base
-        self.verifiable = base.verifiable
-        self.units = _RowNumbers(base.child(LABEL_UNITS), roster)
-
-    def child(self, label: str) -> Any:
-        return self.units if label == LABEL_UNITS else self.base.child(label)
-
-    def uniforms(self, ids: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        return self.base.uniforms(ids)
-
-    def uniform(self, label: str) -> float:
-        return self.base.uniform(label)
-
-    def describe(self) -> dict[str, Any]:
-        return self.base.describe()
-
-
 def _batch_plan_digest(
     items: Sequence[Item], item_plans: Mapping[str, SamplingPlan], coordinated: bool, batch: str
 ) -> str:
@@ -1168,7 +1037,7 @@ def draw_batch(
     base = root.child(LABEL_BATCH).child(batch)
     item_base = base.child(LABEL_ITEM) if not coordinated else base
     warnings = (UNCOMMITTED_WARNING,) if commitment is None and base.verifiable else ()
-    shared = _CoordinatedSource(base, roster) if coordinated else None
+    shared = CoordinatedSource(base, roster) if coordinated else None
     draws: dict[str, Draw] = {}
     for item in items:
         plan = item_plans[item.code]
@@ -1178,7 +1047,7 @@ def draw_batch(
             draws[item.code] = _draw(
                 roster,
                 plan,
-                cast(Any, item_base if shared is None else shared),
+                item_base if shared is None else shared,
                 LABEL_UNITS if coordinated else item.code,
                 1,
                 drawn_by,
@@ -1442,9 +1311,7 @@ def _check_batch_commitment(
     return out
 
 
-def _batch_root(
-    seed: str | None, rng: Any, commitment: Commitment | None
-) -> HashSource | GeneratorSource:
+def _batch_root(seed: str | None, rng: Any, commitment: Commitment | None) -> UniformSource:
     """The root source of a batch: under a commitment, the seed's canonical form, seed only."""
     if commitment is None:
         return source_for(seed, rng)

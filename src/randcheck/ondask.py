@@ -24,7 +24,7 @@ import numpy.typing as npt
 from randcheck import _arrow, _chunked
 from randcheck._progress import ProgressArg
 from randcheck.errors import PlanError, RosterError
-from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness import UniformSource
 from randcheck.roster import RosterDigest, TargetRoster
 from randcheck.sampling import (
     Commitment,
@@ -155,7 +155,7 @@ def _candidates_task(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     frame: _chunked.Frame,
-    units: HashSource | GeneratorSource,
+    units: UniformSource,
     cut: npt.NDArray[np.float64],
 ) -> _chunked.Candidates:
     roster = _load(source, part, mapping, options)
@@ -408,7 +408,7 @@ def _draw_cluster(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     label: str,
     commitment: Commitment | None,
     warnings: tuple[str, ...],
@@ -531,18 +531,13 @@ def _candidates(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     frame: _chunked.Frame,
-    units: HashSource | GeneratorSource,
+    units: UniformSource,
     cut: npt.NDArray[np.float64],
     progress: ProgressArg,
     done: list[int],
 ) -> _chunked.Candidates:
     parts = given.parts
-    if isinstance(units, GeneratorSource):  # a stream per part, spawned in order
-        streams: list[HashSource | GeneratorSource] = [
-            GeneratorSource(g, units.path) for g in units.rng.spawn(len(parts))
-        ]
-    else:
-        streams = [units] * len(parts)
+    streams = units.split(len(parts))  # a simulation: a stream per part, spawned in order
     futures = [
         client.submit(_candidates_task, s, p, mapping, options, frame, u, cut, pure=False)
         for s, p, u in zip(given.sources, parts, streams, strict=True)

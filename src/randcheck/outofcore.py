@@ -19,7 +19,7 @@ import numpy as np
 from randcheck import _arrow, _chunked
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
-from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness import UniformSource
 from randcheck.sampling import (
     Commitment,
     Draw,
@@ -174,7 +174,7 @@ class _Reading:
 def _draw_file(
     reading: _Reading,
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     label: str,
     commitment: Commitment | None,
     warnings: tuple[str, ...],

@@ -34,7 +34,6 @@ from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import PlanError
 from randcheck.figures import COVERAGE_GOAL, _cjk_rc
 from randcheck.models import INACTIVE_STATUSES
-from randcheck.randomness import source_for
 from randcheck.results import FOLLOW_UPS, RESULT_CATEGORIES, ResultTable
 from randcheck.roster import RISK_LETTERS, TargetRoster
 from randcheck.sampling import Draw, Eligibility, SamplingPlan, draw, inclusion_probabilities
@@ -409,7 +408,7 @@ def simulate_policy(
     if not designs:
         raise PlanError("give at least one design")
     p = _prevalence(roster, prevalence)
-    gen = source_for(None, np.random.default_rng(rng)).rng  # type: ignore[union-attr]
+    gen = np.random.default_rng(rng)
     frame = _frame(roster, active_only)
     n_frame = max(int(frame.sum()), 1)
     cls = roster.risk_class.astype(np.intp)
@@ -721,7 +720,7 @@ def simulate_results(
     """
     from randcheck.joint import Batch
 
-    gen = source_for(None, np.random.default_rng(rng)).rng  # type: ignore[union-attr]
+    gen = np.random.default_rng(rng)
     p = _prevalence(roster, prevalence)
     pairs_rows: list[npt.NDArray[np.intp]] = []
     items: list[str] = []

@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -85,9 +84,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _allocation, _parallel, _tables
+from randcheck import _allocation, _tables
 from randcheck._dates import CHINA_TZ, to_optional_date
-from randcheck._progress import ProgressArg, Reporter
+from randcheck._progress import ProgressArg
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
 from randcheck._version import library
 from randcheck.errors import PlanError, VerificationError
@@ -97,11 +96,22 @@ from randcheck.randomness import (
     LABEL_START,
     LABEL_UNITS,
     PRN_RECIPE,
-    GeneratorSource,
     HashSource,
+    UniformSource,
     check_path,
     normalise_seed,
+    sorted_ids_digest,
     source_for,
+    stratum_label,
+)
+from randcheck.randomness.hashing import SLICE_ROWS, uniforms_in_parallel
+from randcheck.randomness.seeds import SeedRule
+from randcheck.randomness.select import (
+    code_counts,
+    code_order,
+    code_type,
+    cuts_at_most,
+    smallest_per_stratum,
 )
 from randcheck.roster import (
     RISK_LETTERS,
@@ -110,7 +120,6 @@ from randcheck.roster import (
     fingerprint_jobs,
     seal_fingerprint,
 )
-from randcheck.seeds import SeedRule
 
 __all__ = [
     "DRAW_RECIPE",
@@ -1011,35 +1020,6 @@ class _Design:
         return [float(t) for t in self.score_sums]
 
 
-def _code_type(limit: int) -> np.dtype[Any]:
-    """The smallest of uint8, uint16 and intp that holds every whole number up to ``limit``.
-
-    Row-level codes are kept this small: every pass over the rows (building, counting,
-    gathering, sorting, where numpy sorts 8- and 16-bit keys by radix) is cheaper.
-    """
-    return np.dtype(np.uint8 if limit < 2**8 else np.uint16 if limit < 2**16 else np.intp)
-
-
-def _counts(code: npt.NDArray[np.integer[Any]], minlength: int) -> npt.NDArray[np.intp]:
-    """``np.bincount(code, minlength=minlength)`` for small integer codes, faster.
-
-    ``np.add.at`` takes the codes as they are, where ``np.bincount`` first converts them to
-    intp. uint8 codes are counted two at a time: each pair read as one uint16 is counted in a
-    256 × 256 table, whose row and column sums are the counts (half as many additions).
-    """
-    if code.dtype == np.uint8 and minlength <= 256 and code.flags.c_contiguous:
-        even = code.shape[0] - code.shape[0] % 2
-        pairs = np.zeros(1 << 16, dtype=np.intp)
-        np.add.at(pairs, code[:even].view(np.uint16), 1)
-        table = pairs.reshape(256, 256)
-        counts: npt.NDArray[np.intp] = table.sum(axis=0) + table.sum(axis=1)
-        counts[code[even:]] += 1
-        return counts[:minlength]
-    out = np.zeros(minlength, dtype=np.intp)
-    np.add.at(out, code, 1)
-    return out
-
-
 def _attention_flags(roster: TargetRoster, plan: SamplingPlan) -> npt.NDArray[np.bool_]:
     return roster.abnormal | (roster.complaints >= plan.attention_min_complaints)
 
@@ -1203,7 +1183,7 @@ def _build_design(
     radix = 1
     for _, labels in parts:
         radix *= max(len(labels), 1)
-    kind = _code_type(radix)  # holds every code, and every radix multiplied by below
+    kind = code_type(radix)  # holds every code, and every radix multiplied by below
     code = parts[0][0].astype(kind, copy=False)
     for values, labels in parts[1:]:
         code = code * max(len(labels), 1)  # a new array: never add to the roster's column
@@ -1217,7 +1197,7 @@ def _build_design(
         )
         if isinstance(score_column, np.ndarray) and score_column.dtype.kind == "f":
             summed = _score_sums(column(score_column), code, radix)
-    counts = _counts(code, radix) if summed is None else summed.counts
+    counts = code_counts(code, radix) if summed is None else summed.counts
     present = np.flatnonzero(counts)
     keys: list[tuple[str, ...]] = []
     for c in present.tolist():
@@ -1366,7 +1346,7 @@ def _score_sums(
         lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
         hi = np.maximum(hi, part.max())
         sums += np.bincount(code[a : a + _SCORE_CHUNK], weights=part, minlength=minlength)
-    return _ScoreSums(s, _counts(code, minlength), sums, float(lo), float(hi))
+    return _ScoreSums(s, code_counts(code, minlength), sums, float(lo), float(hi))
 
 
 def _exact_sums(
@@ -1636,61 +1616,10 @@ def _smallest(
     sizes: Sequence[int],
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Of candidates ``pos``, the ``n_h`` smallest ranks of each stratum (ties: credit code)."""
-    k = len(design.keys)
-    chosen = _at_most_cuts(st, rank, sizes, k)
-    if chosen is not None:
-        return pos[chosen], st[chosen]
-    n = np.asarray(sizes, dtype=np.int64)
-    by_rank = np.argsort(rank)
-    order = by_rank[
-        np.argsort(st[by_rank].astype(np.int16 if k < 2**15 else np.intp), kind="stable")
-    ]
-    r_sorted, s_sorted = rank[order], st[order]
-    if np.any((r_sorted[1:] == r_sorted[:-1]) & (s_sorted[1:] == s_sorted[:-1])):
-        # Equal ranks in a stratum (take-all units in πps, or a rare tie): credit code decides.
-        codes = roster.credit_code[design.roster_rows(pos)]
-        v = np.ascontiguousarray(codes).view(np.uint8).reshape(-1, 18)
-        keys = (
-            np.ascontiguousarray(v[:, 16:]).view(">u2").ravel(),
-            np.ascontiguousarray(v[:, 8:16]).view(">u8").ravel(),
-            np.ascontiguousarray(v[:, :8]).view(">u8").ravel(),
-        )
-        order = np.lexsort((*keys, rank, st))
-        s_sorted = st[order]
-    starts = np.searchsorted(s_sorted, np.arange(k))
-    rank_in = np.arange(order.shape[0]) - starts[s_sorted]
-    keep = order[rank_in < n[s_sorted]]
+    keep = smallest_per_stratum(
+        st, rank, sizes, lambda: roster.credit_code[design.roster_rows(pos)]
+    )
     return pos[keep], st[keep]
-
-
-def _at_most_cuts(
-    st: npt.NDArray[np.integer[Any]],
-    rank: npt.NDArray[np.float64],
-    sizes: Sequence[int],
-    k: int,
-) -> npt.NDArray[np.intp] | None:
-    """Indexes of the ``n_h`` smallest ranks of each stratum, in the order given.
-
-    A stratum's *cut* is its ``n_h``-th smallest rank (found by a partial sort per stratum),
-    and every rank at or below its stratum's cut is taken. ``None`` when that is not exactly
-    ``n_h`` per stratum: equal ranks at a cut (the credit codes must decide) or a stratum with
-    fewer than ``n_h`` ranks. Without equal ranks at a cut the set is the same whichever way
-    ties are ordered, and the caller sorts the sample by credit code afterwards.
-    """
-    n = np.asarray(sizes, dtype=np.intp)
-    counts = _counts(st, k)
-    if (counts < n).any():
-        return None
-    # Group by stratum: a stable sort, by radix for 8- and 16-bit codes.
-    order = np.argsort(st if st.dtype.itemsize <= 2 else st.astype(_code_type(k)), kind="stable")
-    grouped = np.take(rank, order)
-    ends = np.cumsum(counts).tolist()
-    cut = np.full(k, -np.inf)  # no rank is at or below it: strata that draw nobody
-    for h in np.flatnonzero(n).tolist():
-        m = int(n[h])
-        cut[h] = np.partition(grouped[ends[h] - int(counts[h]) : ends[h]], m - 1)[m - 1]
-    chosen = np.flatnonzero(rank <= np.take(cut, st))
-    return chosen if chosen.shape[0] == int(n.sum()) else None
 
 
 def _ranks(
@@ -1874,8 +1803,8 @@ def _select_simulated(
         near = np.flatnonzero(rank < np.take(cap_of, cd))
         kept.append((pos[near], cd[near], rank[near], s[near]))
     pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
-    st = np.take(np.maximum(lookup, 0).astype(_code_type(k)), cd)
-    chosen = _at_most_cuts(st, rank, sizes, k)
+    st = np.take(np.maximum(lookup, 0).astype(code_type(k)), cd)
+    chosen = cuts_at_most(st, rank, sizes, k)
     if chosen is not None:
         return pos[chosen], st[chosen], kept_scores[0][chosen] if kept_scores else None
     # Too few candidates below a cap, or equal ranks at a cut: the general path, with every
@@ -1918,180 +1847,6 @@ def _in_row_order(
     return pos[order], st[order]
 
 
-# A credit code's 18 bytes as three big-endian integers: their order is the codes' byte order.
-_CODE_PARTS = np.dtype(
-    {
-        "names": ["hi", "mid", "lo"],
-        "formats": [">u8", ">u8", ">u2"],
-        "offsets": [0, 8, 16],
-        "itemsize": 18,
-    }
-)
-
-
-_PACK_BITS = 63 - (36**8).bit_length()  # bits beside 8 characters in base 36 in an int64
-
-
-def _packed_order(keys: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
-    """A stable argsort of ``keys`` (each below ``2**(63 - bits)``) by one ``np.sort``.
-
-    Each key is shifted left by ``bits`` and its index put in the low bits, so sorting the
-    packed values sorts by key, then index; numpy's ``sort`` of int64 is SIMD and several times
-    faster than its ``argsort``.
-    """
-    packed = keys << bits
-    packed |= np.arange(keys.shape[0], dtype=np.int64)
-    packed.sort()
-    packed &= (1 << bits) - 1
-    return packed
-
-
-_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-_HIGH1 = np.uint64(0x8080808080808080)
-
-
-def _bytes_below(x: npt.NDArray[np.uint64], limit: int) -> npt.NDArray[np.uint64]:
-    """0x80 in each byte of ``x`` (all below 0x80) whose value is below ``limit``, else 0."""
-    return ~((x & _LOW7) + np.uint64((0x80 - limit) * 0x0101010101010101)) & _HIGH1
-
-
-def _code_keys(
-    codes: npt.NDArray[np.bytes_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """Characters 1–8 (the area) and 9–16 of ``S18`` codes as numbers in base 36, which keep
-    the byte order; ``None`` unless those characters are all digits and capital letters.
-
-    Eight characters at a time, as the bytes of one 64-bit word: each becomes its digit
-    (``'0'``–``'9'`` → 0–9, ``'A'``–``'Z'`` → 10–35), then pairs, fours and eights of
-    digits are combined.
-    """
-    parts = codes.view(_CODE_PARTS)
-    out = []
-    for name in ("hi", "mid"):
-        x = parts[name].astype(np.uint64)
-        if (x & _HIGH1).any():
-            return None
-        # A byte is bad below '0' (48), from ':' (58) to '@' (64), or above 'Z' (90).
-        bad = _bytes_below(x, 48) | (_bytes_below(x, 65) & ~_bytes_below(x, 58))
-        bad |= ~_bytes_below(x, 91) & _HIGH1
-        if bad.any():
-            return None
-        letters = ~_bytes_below(x, 65) & _HIGH1
-        d = x - np.uint64(0x3030303030303030) - (letters >> np.uint64(7)) * np.uint64(7)
-        lane16 = np.uint64(0x00FF00FF00FF00FF)
-        d = ((d >> np.uint64(8)) & lane16) * np.uint64(36) + (d & lane16)
-        lane32 = np.uint64(0x0000FFFF0000FFFF)
-        d = ((d >> np.uint64(16)) & lane32) * np.uint64(36**2) + (d & lane32)
-        d = (d >> np.uint64(32)) * np.uint64(36**4) + (d & np.uint64(0xFFFFFFFF))
-        out.append(d.astype(np.int64))
-    return out[0], out[1]
-
-
-def _code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
-    """Argsort of ``S18`` credit codes in byte order (stable), via integer keys (faster).
-
-    ``None`` when they are in order already (drawn in row order from a roster sorted by code).
-    Codes of digits and capital letters are read as two numbers in base 36, characters 1–8
-    (the area) and 9–16; sorting by the second, then stably by the first, orders them, unless
-    two codes share characters 9–16 (then every byte is compared).
-    """
-    n = codes.shape[0]
-    if n == 0 or codes.dtype.itemsize != 18:
-        return np.argsort(codes, kind="stable")
-    bits = max(1, (n - 1).bit_length())
-    keys = _code_keys(codes) if bits <= _PACK_BITS else None
-    if keys is not None:
-        area, body = keys
-        one_area = bool((area == area[0]).all())
-        if one_area and bool((body[1:] > body[:-1]).all()):
-            return None
-        order = _packed_order(body, bits)
-        sorted_body = np.take(body, order)
-        if not (sorted_body[1:] == sorted_body[:-1]).any():
-            if not one_area:
-                order = np.take(order, _packed_order(np.take(area, order), bits))
-            return order.astype(np.intp, copy=False)
-    parts = codes.view(_CODE_PARTS)
-    lo, mid, hi = (parts[k].astype(np.uint64) for k in ("lo", "mid", "hi"))
-    return np.lexsort((lo, mid, hi))
-
-
-_PARALLEL_MIN = 500_000
-
-
-_SLICE_ROWS = 1 << 20  # ids hashed by one job (a progress step)
-
-
-def _official_uniforms(
-    units: HashSource,
-    ids: npt.NDArray[np.bytes_],
-    workers: int,
-    roster: TargetRoster,
-    progress: ProgressArg = None,
-) -> npt.NDArray[np.float64]:
-    """``units.uniforms(ids)``, and the roster's digest (it goes in the receipt), computed together.
-
-    With ``workers`` > 1 and many ids, the roster's buckets and slices of the ids are hashed as
-    jobs by at most ``workers`` processes, this one included (never more than the cores
-    available); the numbers are the same as from one process, bit for bit.
-    """
-    n = ids.shape[0]
-    if n < _PARALLEL_MIN:
-        workers = 1
-    parts = max(-(-n // _SLICE_ROWS), 2 * workers if workers > 1 else 1)
-    slices = np.linspace(0, n, parts + 1).astype(np.intp).tolist()
-    digest_jobs = fingerprint_jobs(roster, max(workers, -(-len(roster) // _SLICE_ROWS)))
-    # The forked processes write their numbers here: no copy of them travels back.
-    u = _parallel.shared_array(n, np.float64) if workers > 1 else np.empty(n, dtype=np.float64)
-    jobs = [
-        _parallel.Job(_uniforms_into, (units, ids, u, a, b), float(b - a))
-        for a, b in itertools.pairwise(slices)
-    ]
-    everything = [*jobs, *digest_jobs]
-    report = Reporter(progress, int(sum(j.size for j in everything)), "hashing")
-    try:
-        results = _parallel.run(
-            everything, workers, done=lambda i, _: report.advance(int(everything[i].size))
-        )
-    finally:
-        report.close()
-    seal_fingerprint(roster, results[len(jobs) :])
-    return u
-
-
-def _uniforms_into(
-    units: HashSource,
-    ids: npt.NDArray[np.bytes_],
-    out: npt.NDArray[np.float64],
-    a: int,
-    b: int,
-) -> None:
-    out[a:b] = units.uniforms(ids[a:b])
-
-
-def _sample_digest(ids: Iterable[str] | npt.NDArray[np.bytes_], *, presorted: bool = False) -> str:
-    """``sha256:`` + SHA-256 of ``"randcheck-sample/1\\n"`` and the sorted ids, each + ``\\n``.
-
-    ``presorted``: the caller guarantees a numpy ``ids`` is in byte order already.
-    """
-    head = f"{SAMPLE_RECIPE}\n".encode()
-    if isinstance(ids, np.ndarray) and ids.dtype == np.dtype("S18") and ids.size:
-        v = np.ascontiguousarray(ids).view(np.uint8).reshape(-1, 18)
-        if v.all() and (presorted or not (ids[1:] < ids[:-1]).any()):  # full codes, sorted
-            lines = np.empty((v.shape[0], 19), dtype=np.uint8)
-            lines[:, :18] = v
-            lines[:, 18] = 10
-            h = hashlib.sha256(head)
-            h.update(lines.data)
-            return "sha256:" + h.hexdigest()
-    if isinstance(ids, np.ndarray):
-        raw = sorted(ids.tolist())
-    else:
-        raw = sorted(i.encode("ascii") for i in ids)
-    body = b"\n".join(raw) + b"\n" if raw else b""
-    return "sha256:" + hashlib.sha256(head + body).hexdigest()
-
-
 def draw(
     roster: TargetRoster,
     plan: SamplingPlan,
@@ -2102,7 +1857,7 @@ def draw(
     commitment: Commitment | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
-    source: HashSource | GeneratorSource | None = None,
+    source: UniformSource | None = None,
     workers: int = 1,
     progress: ProgressArg = None,
 ) -> Draw:
@@ -2196,10 +1951,10 @@ def _settle(
     rng: Any,
     stream: str | None,
     commitment: Commitment | None,
-    source: HashSource | GeneratorSource | None,
+    source: UniformSource | None,
     *,
     roster_digest: Callable[[], str] | None,
-) -> tuple[HashSource | GeneratorSource, str, Commitment | None, tuple[str, ...]]:
+) -> tuple[UniformSource, str, Commitment | None, tuple[str, ...]]:
     """The source, stream, commitment and warnings of a draw from :func:`draw`'s arguments.
 
     ``roster_digest``: the roster's digest, to check against the commitment (``None``: the
@@ -2248,15 +2003,10 @@ UNCOMMITTED_WARNING = (
 )
 
 
-def _stratum_label(key: tuple[str, ...]) -> str:
-    """The id of a stratum's rounding start: its key as a JSON list (no spaces)."""
-    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
-
-
 def _draw(
     roster: TargetRoster,
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     stream: str,
     workers: int,
     drawn_by: str | None,
@@ -2277,18 +2027,23 @@ def _draw(
     scale = _pps_scale(design, sizes, exact=exact) if plan.within == "pps" else None
     picked_st: npt.NDArray[np.integer[Any]]
     picked_scores = None  # the drawn rows' scores, when a simulation has them at hand
-    if isinstance(units, HashSource):
+    gen = units.iid_generator()
+    if gen is None:  # a number for every unit (official draws, coordinated batches)
         ids_all = roster.credit_code if design.rows is None else roster.credit_code[design.rows]
-        u = _official_uniforms(units, ids_all, workers, roster, progress)
+        u, pieces = uniforms_in_parallel(
+            units,
+            ids_all,
+            workers,
+            extra_jobs=fingerprint_jobs(roster, max(workers, -(-len(roster) // SLICE_ROWS))),
+            progress=progress,
+        )
+        seal_fingerprint(roster, pieces)
         del ids_all
         picked, picked_st = _select_all(design, roster, u, sizes, scale)
         del u
-    else:
-        assert isinstance(units, GeneratorSource)
+    else:  # i.i.d. numbers stand in: only the strata's candidates need one
         # In row order: the gathers below are faster, and often the code order follows.
-        picked, picked_st, picked_scores = _select_simulated(
-            design, roster, units.rng, sizes, scale
-        )
+        picked, picked_st, picked_scores = _select_simulated(design, roster, gen, sizes, scale)
     if plan.within == "pps":
         pi = _pps_probabilities(design, picked, picked_st, exact=exact, scores=picked_scores)
     else:
@@ -2315,23 +2070,21 @@ def _draw(
     )
 
 
-def _rounded_sizes(
-    plan: SamplingPlan, design: _Design, units: HashSource | GeneratorSource
-) -> list[int]:
+def _rounded_sizes(plan: SamplingPlan, design: _Design, units: UniformSource) -> list[int]:
     """Step 4: the strata's sample sizes ``n_h``, from the expected sizes and ``units``."""
     rounding = units.child(LABEL_ROUNDING)
     if plan.total is not None:  # one start: the sizes add up to the total exactly
         start = rounding.uniform(LABEL_START)
         sizes = _allocation.systematic_rounding(design.expected, start, True)
     else:  # a start per stratum: a stratum's size grows with its rate alone (nested samples)
-        starts = [rounding.uniform(_stratum_label(k)) for k in design.keys]
+        starts = [rounding.uniform(stratum_label(k)) for k in design.keys]
         sizes = _allocation.independent_rounding(design.expected, starts)
     return [min(s, p) for s, p in zip(sizes, design.populations, strict=True)]
 
 
 def _finish(
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     stream: str,
     design: _Design,
     sizes: Sequence[int],
@@ -2349,7 +2102,7 @@ def _finish(
     """
     ids, rows, pi, picked_st = sample
     stratum = picked_st.astype(np.intp, copy=False)
-    order = _code_order(ids)
+    order = code_order(ids)
     if order is not None:
         ids, rows = np.take(ids, order), np.take(rows, order)
         pi, stratum = np.take(pi, order), np.take(stratum, order)
@@ -2385,7 +2138,9 @@ def _finish(
         strata=tuple(s.to_dict() for s in strata),
         sample_size=int(ids.shape[0]),
         # Simulations skip the digest too: thousands of replicates, none of them published.
-        sample_digest=_sample_digest(ids, presorted=True) if source.verifiable else "",
+        sample_digest=(
+            sorted_ids_digest(SAMPLE_RECIPE, ids, presorted=True) if source.verifiable else ""
+        ),
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
         seed_rule=None if commitment is None else dict(commitment.seed_rule),
@@ -2553,7 +2308,7 @@ def _verify_by(
             f"receipt lists {receipt.sample_size}; {len(removed)} listed but not drawn "
             f"{removed[:5]}, {len(added)} drawn but not listed {added[:5]}"
         )
-    elif _sample_digest(list(receipt.sample_ids)) != receipt.sample_digest:
+    elif sorted_ids_digest(SAMPLE_RECIPE, list(receipt.sample_ids)) != receipt.sample_digest:
         diffs.append("the receipt's sample_ids do not match its sample_digest")
     if [dict(s) for s in again.receipt.strata] != [dict(s) for s in receipt.strata]:
         diffs.append(
