@@ -103,8 +103,6 @@ from randcheck.models import (
     RiskClass,
     Target,
 )
-from randcheck.ondask import draw_dask, verify_dask
-from randcheck.outofcore import draw_parquet, verify_parquet
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -154,6 +152,8 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
+from randcheck.sampling.ondask import draw_dask, verify_dask
+from randcheck.sampling.outofcore import draw_parquet, verify_parquet
 from randcheck.visits import Visit
 
 

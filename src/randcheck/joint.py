@@ -82,11 +82,11 @@ from randcheck.sampling import (
     Eligibility,
     Receipt,
     SamplingPlan,
-    _draw,
-    _verify,
     draw,
     inclusion_probabilities,
 )
+from randcheck.sampling.draws import draw_stream
+from randcheck.sampling.replay import replay_stream
 from randcheck.visits import Visit
 
 __all__ = [
@@ -1044,7 +1044,7 @@ def draw_batch(
         if shared is not None:
             shared.units.expect(np.flatnonzero(plan.eligibility.mask(roster)))
         try:
-            draws[item.code] = _draw(
+            draws[item.code] = draw_stream(
                 roster,
                 plan,
                 item_base if shared is None else shared,
@@ -1438,7 +1438,7 @@ def verify_batch(
         if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
             diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
         try:
-            _verify(r, frame, None, 1, in_batch=not joint)
+            replay_stream(r, frame, None, 1, in_batch=not joint)
         except VerificationError as exc:
             diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
     if joint:

@@ -435,7 +435,7 @@ def simulate_policy(
             "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
         }
     if client is not None:
-        from randcheck import ondask
+        from randcheck.sampling import ondask
 
         years_of = ondask.simulate_years(
             client, _simulate_years, (roster, p, frame, cls), plans, streams, progress
