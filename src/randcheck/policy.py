@@ -33,13 +33,20 @@ from randcheck import _tables
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import PlanError
 from randcheck.figures import COVERAGE_GOAL, _cjk_rc
+from randcheck.joint import Batch
 from randcheck.models import INACTIVE_STATUSES
 from randcheck.results import FOLLOW_UPS, RESULT_CATEGORIES, ResultTable
 from randcheck.roster import RISK_LETTERS, TargetRoster
-from randcheck.sampling import Draw, Eligibility, SamplingPlan, draw, inclusion_probabilities
+from randcheck.sampling import (
+    Draw,
+    Eligibility,
+    SamplingPlan,
+    draw,
+    inclusion_probabilities,
+    ondask,
+)
 
 if TYPE_CHECKING:
-    from randcheck.joint import Batch
     from randcheck.roster import OfficerRoster
 
 __all__ = [
@@ -435,8 +442,6 @@ def simulate_policy(
             "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
         }
     if client is not None:
-        from randcheck.sampling import ondask
-
         years_of = ondask.simulate_years(
             client, _simulate_years, (roster, p, frame, cls), plans, streams, progress
         )
@@ -718,8 +723,6 @@ def simulate_results(
     -------
     ResultTable
     """
-    from randcheck.joint import Batch
-
     gen = np.random.default_rng(rng)
     p = _prevalence(roster, prevalence)
     pairs_rows: list[npt.NDArray[np.intp]] = []
