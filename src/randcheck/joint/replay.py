@@ -68,6 +68,34 @@ def verify_batch(
     True
     """
     receipt = BatchReceipt.read_official(receipt)
+    recorded = _read_header(receipt, roster)
+    diffs = [] if items is None else _against_items(receipt, recorded, items)
+    joint = receipt.mode == "joint-task"
+    coordinated = receipt.mode != "independent"
+    n_draws = 1 if joint else len(recorded)
+    if len(receipt.draws) != n_draws:
+        diffs.append(
+            f"the batch lists {len(recorded)} items and {len(receipt.draws)} draws; a "
+            f"{receipt.mode} batch has {n_draws}"
+        )
+        raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
+    frame_rows = np.flatnonzero(scope_mask(roster, recorded)) if joint else None
+    frame = roster.take(frame_rows) if frame_rows is not None else roster
+    owners = [("joint task", None)] if joint else [(f"item {it.code}", it) for it in recorded]
+    for (who, item), r in zip(owners, receipt.draws, strict=True):
+        diffs += _check_draw(receipt, who, item, r, frame, plans)
+    if joint:
+        diffs += _check_joint_task_header(receipt)
+    elif not diffs:
+        diffs += check_batch_commitment(receipt, recorded, coordinated)
+    if not diffs:
+        diffs += _check_merge(receipt, roster, recorded, frame, frame_rows)
+    if diffs:
+        raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
+
+
+def _read_header(receipt: BatchReceipt, roster: TargetRoster) -> tuple[Item, ...]:
+    """The batch's items, once its recipes, mode and roster digest are the ones expected."""
     if receipt.merge_recipe != MERGE_RECIPE:
         raise VerificationError(
             f"merge recipe {receipt.merge_recipe!r} is not one this version implements "
@@ -86,105 +114,119 @@ def verify_batch(
             f"this roster's is {digest}"
         )
         raise VerificationError("batch verification failed: " + diff, [diff])
-    diffs: list[str] = []
-    if items is not None:
-        given = {it.code: item_record(it) for it in items}
-        mine = {d["code"]: item_record(it) for d, it in zip(receipt.items, recorded, strict=True)}
-        for code in sorted(set(given) | set(mine)):
-            if code not in mine:
-                diffs.append(f"item {code}: in the item list given, not in the batch")
-            elif code not in given:
-                diffs.append(f"item {code}: in the batch, not in the item list given")
-            elif given[code] != mine[code]:
-                fields = [k for k in given[code] if given[code][k] != mine[code].get(k)]
-                diffs.append(f"item {code}: {', '.join(fields)} differ from the item list given")
+    return recorded
+
+
+def _against_items(
+    receipt: BatchReceipt, recorded: Sequence[Item], items: Sequence[Item]
+) -> list[str]:
+    """Differences between the items the batch declares and the published item list."""
+    diffs = []
+    given = {it.code: item_record(it) for it in items}
+    mine = {d["code"]: item_record(it) for d, it in zip(receipt.items, recorded, strict=True)}
+    for code in sorted(set(given) | set(mine)):
+        if code not in mine:
+            diffs.append(f"item {code}: in the item list given, not in the batch")
+        elif code not in given:
+            diffs.append(f"item {code}: in the batch, not in the item list given")
+        elif given[code] != mine[code]:
+            fields = [k for k in given[code] if given[code][k] != mine[code].get(k)]
+            diffs.append(f"item {code}: {', '.join(fields)} differ from the item list given")
+    return diffs
+
+
+def _check_draw(
+    receipt: BatchReceipt,
+    who: str,
+    item: Item | None,
+    r: Receipt,
+    frame: TargetRoster,
+    plans: Mapping[str, SamplingPlan] | None,
+) -> list[str]:
+    """One draw of the batch (``item`` None: a joint task's one draw): key, plan, sample."""
     joint = receipt.mode == "joint-task"
-    coordinated = receipt.mode != "independent"
-    n_draws = 1 if joint else len(recorded)
-    if len(receipt.draws) != n_draws:
-        diffs.append(
-            f"the batch lists {len(recorded)} items and {len(receipt.draws)} draws; a "
-            f"{receipt.mode} batch has {n_draws}"
-        )
-        raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
+    independent = item is not None and receipt.mode == "independent"
     base = (LABEL_BATCH, receipt.batch)
-    frame_rows = np.flatnonzero(scope_mask(roster, recorded)) if joint else None
-    frame = roster.take(frame_rows) if frame_rows is not None else roster
-    owners = [("joint task", None)] if joint else [(f"item {it.code}", it) for it in recorded]
-    for (who, item), r in zip(owners, receipt.draws, strict=True):
-        independent = item is not None and not coordinated
-        path = (*base, LABEL_ITEM) if independent else base
-        stream = item.code if independent and item is not None else LABEL_UNITS
-        if r.seed != receipt.seed or tuple(r.path) != path or r.stream != stream:
-            diffs.append(
-                f"{who}: drawn from seed {r.seed!r}, key path {list(r.path)}, stream "
-                f"{r.stream!r}; the batch prescribes seed {receipt.seed!r}, key path "
-                f"{list(path)}, stream {stream!r}"
-            )
-        try:
-            plan = SamplingPlan.from_dict(r.plan)
-        except PlanError as exc:
-            diffs.append(f"{who}: its plan cannot be read: {exc}")
-            continue
-        if item is not None and item_plan(item, plan) != plan:
-            diffs.append(f"{who}: its plan is not restricted to the item's scope")
-        if joint and (plan.eligibility.industries is not None or plan.eligibility.tags is not None):
-            diffs.append(f"{who}: its plan restricts industries or tags")
-        given_plan = (
-            None
-            if plans is None
-            else plans.get(item.code if item is not None else next(iter(plans), ""))
+    path = (*base, LABEL_ITEM) if independent else base
+    stream = item.code if independent and item is not None else LABEL_UNITS
+    diffs = []
+    if r.seed != receipt.seed or tuple(r.path) != path or r.stream != stream:
+        diffs.append(
+            f"{who}: drawn from seed {r.seed!r}, key path {list(r.path)}, stream "
+            f"{r.stream!r}; the batch prescribes seed {receipt.seed!r}, key path "
+            f"{list(path)}, stream {stream!r}"
         )
-        if given_plan is not None:
-            expect = given_plan if item is None else item_plan(item, given_plan)
-            if expect != plan:
-                diffs.append(f"{who}: its plan differs from the plan given")
-        as_of = plan.eligibility.as_of
-        if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
-            diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
-        try:
-            replay_stream(r, frame, None, 1, in_batch=not joint)
-        except VerificationError as exc:
-            diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
-    if joint:
-        one = receipt.draws[0]
-        same = (receipt.commitment, receipt.seed_rule, receipt.seed_from, receipt.warnings) == (
-            one.commitment,
-            one.seed_rule,
-            one.seed_from,
-            one.warnings,
+    try:
+        plan = SamplingPlan.from_dict(r.plan)
+    except PlanError as exc:
+        return [*diffs, f"{who}: its plan cannot be read: {exc}"]
+    if item is not None and item_plan(item, plan) != plan:
+        diffs.append(f"{who}: its plan is not restricted to the item's scope")
+    if joint and (plan.eligibility.industries is not None or plan.eligibility.tags is not None):
+        diffs.append(f"{who}: its plan restricts industries or tags")
+    given_plan = (
+        None
+        if plans is None
+        else plans.get(item.code if item is not None else next(iter(plans), ""))
+    )
+    if given_plan is not None:
+        expect = given_plan if item is None else item_plan(item, given_plan)
+        if expect != plan:
+            diffs.append(f"{who}: its plan differs from the plan given")
+    as_of = plan.eligibility.as_of
+    if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
+        diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
+    try:
+        replay_stream(r, frame, None, 1, in_batch=not joint)
+    except VerificationError as exc:
+        diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
+    return diffs
+
+
+def _check_joint_task_header(receipt: BatchReceipt) -> list[str]:
+    """A joint task's commitment, seed rule, seed source and warnings are its draw's."""
+    one = receipt.draws[0]
+    same = (receipt.commitment, receipt.seed_rule, receipt.seed_from, receipt.warnings) == (
+        one.commitment,
+        one.seed_rule,
+        one.seed_from,
+        one.warnings,
+    )
+    if same:
+        return []
+    return [
+        "the joint task's commitment, seed rule, seed source or warnings differ from its draw's"
+    ]
+
+
+def _check_merge(
+    receipt: BatchReceipt,
+    roster: TargetRoster,
+    recorded: Sequence[Item],
+    frame: TargetRoster,
+    frame_rows: npt.NDArray[np.intp] | None,
+) -> list[str]:
+    """Merging the recorded samples again gives the recorded visits."""
+    rows_per_item: list[npt.NDArray[np.intp]] = []
+    if frame_rows is not None:  # a joint task: one sample, split by the items' scopes
+        rows = frame_rows[_sample_rows(receipt.draws[0], frame)]
+        for item in recorded:
+            rows_per_item.append(rows[scope_mask(roster, [item])[rows]])
+    else:
+        rows_per_item = [_sample_rows(r, roster) for r in receipt.draws]
+    try:
+        visits = merge_visits(
+            roster,
+            recorded,
+            rows_per_item,
+            team_size=receipt.team_size,
+            lead_order=receipt.lead_order,
         )
-        if not same:
-            diffs.append(
-                "the joint task's commitment, seed rule, seed source or warnings differ from "
-                "its draw's"
-            )
-    elif not diffs:
-        diffs += check_batch_commitment(receipt, recorded, coordinated)
-    if not diffs:
-        rows_per_item: list[npt.NDArray[np.intp]] = []
-        if joint:
-            assert frame_rows is not None
-            rows = frame_rows[_sample_rows(receipt.draws[0], frame)]
-            for item in recorded:
-                rows_per_item.append(rows[scope_mask(roster, [item])[rows]])
-        else:
-            rows_per_item = [_sample_rows(r, roster) for r in receipt.draws]
-        try:
-            visits = merge_visits(
-                roster,
-                recorded,
-                rows_per_item,
-                team_size=receipt.team_size,
-                lead_order=receipt.lead_order,
-            )
-        except BatchError as exc:
-            diffs.append(f"the merge cannot be recomputed: {exc}")
-        else:
-            if visits.digest() != receipt.visits_digest or len(visits) != receipt.visits:
-                diffs.append(
-                    f"visits differ: merging the draws gives {len(visits)} visits, the "
-                    f"receipt records {receipt.visits}, or their item lists differ"
-                )
-    if diffs:
-        raise VerificationError("batch verification failed: " + "; ".join(diffs), diffs)
+    except BatchError as exc:
+        return [f"the merge cannot be recomputed: {exc}"]
+    if visits.digest() != receipt.visits_digest or len(visits) != receipt.visits:
+        return [
+            f"visits differ: merging the draws gives {len(visits)} visits, the "
+            f"receipt records {receipt.visits}, or their item lists differ"
+        ]
+    return []

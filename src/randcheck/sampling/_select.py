@@ -158,13 +158,36 @@ def select_simulated(
     Returns the drawn rows' positions in ascending order, their strata, and their scores when
     at hand (πps without take-all rows), else ``None``.
     """
-    k = len(design.keys)
+    if not any(sizes):
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, None
+    caps = _lazy_caps(design, sizes, scale)
+    if caps is None:  # take-all rows, or strata drawing so much that every row needs a number
+        picked = select_all(design, roster, rng.random(design.size), sizes, scale)
+        return *_in_row_order(*picked), None
+    q, cap, lam_max = caps
+    # Should the fast path fail, the generator is rewound to draw the same numbers again.
+    state = rng.bit_generator.state
+    fast = _lazy_fast(design, rng, sizes, scale, q, cap)
+    if fast is not None:
+        return fast
+    rng.bit_generator.state = state
+    return _lazy_general(design, roster, rng, sizes, scale, q, lam_max)
+
+
+def _lazy_caps(
+    design: Design,
+    sizes: Sequence[int],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+) -> tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float64] | None] | None:
+    """``(q, cap, λ_max)`` of the lazy path, or ``None`` where it cannot help.
+
+    ``cap`` is each stratum's rank cap (0 for strata that draw nobody) and ``q`` the largest
+    ``q_h``; ``None`` for πps with take-all rows or some ``λ ≥ 1``, or when ``q > 0.2``.
+    """
     n = np.asarray(sizes, dtype=np.float64)
     pop = np.maximum(np.asarray(design.populations, dtype=np.float64), 1.0)
     live = n > 0
-    if not live.any():
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty, None
     if scale is None:
         q_h = np.minimum(1.0, (n + 5.0 * np.sqrt(n) + 20.0) / pop)
         lam_max = None
@@ -173,16 +196,31 @@ def select_simulated(
         c, capped = scale
         lam_max = c * design.score_max
         if capped is not None or float(lam_max[live].max()) >= 1.0:
-            picked = select_all(design, roster, rng.random(design.size), sizes, scale)
-            return *_in_row_order(*picked), None
+            return None
         cap = 1.0 + (5.0 * np.sqrt(n) + 20.0) / np.maximum(n, 1.0)
         r = cap * lam_max / (1.0 - lam_max)
         q_h = r / (1.0 + r)  # u = q_h at λ = λ_max gives the rank cap
     q = float(q_h[live].max())
     if q > 0.2:
-        picked = select_all(design, roster, rng.random(design.size), sizes, scale)
-        return *_in_row_order(*picked), None
-    cap = np.where(live, cap, 0.0)
+        return None
+    return q, np.where(live, cap, 0.0), lam_max
+
+
+def _lazy_fast(
+    design: Design,
+    rng: np.random.Generator,
+    sizes: Sequence[int],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+    q: float,
+    cap: npt.NDArray[np.float64],
+) -> (
+    tuple[npt.NDArray[np.intp], npt.NDArray[np.integer[Any]], npt.NDArray[np.float64] | None] | None
+):
+    """The candidates below their stratum's cap, chunk by chunk, and the selection among them.
+
+    ``None`` when some stratum has too few ranks below its cap or equal ranks at its cut.
+    """
+    k = len(design.keys)
     # The loop reads each candidate's combined label code, never its stratum: per-stratum values
     # are spread over the codes first (a few hundred), so no pass maps every row to its stratum.
     code, lookup, scores = design.code, design.lookup, design.scores
@@ -195,9 +233,7 @@ def select_simulated(
 
     cap_of = per_code(cap)
     c_of = None if scale is None else per_code(scale[0])
-    # Chunk by chunk, only the candidates below their cap are kept (with their scores for π).
-    # Should the fast path fail, the generator is rewound to draw the same numbers again.
-    state = rng.bit_generator.state
+    # Only the candidates below their cap are kept (with their scores for π).
     kept: list[tuple[npt.NDArray[Any], ...]] = []
     for pos, u in _candidates(rng, design.size, q):
         cd = np.take(code, pos)
@@ -220,15 +256,29 @@ def select_simulated(
     pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
     st = np.take(np.maximum(lookup, 0).astype(code_type(k)), cd)
     chosen = cuts_at_most(st, rank, sizes, k)
-    if chosen is not None:
-        return pos[chosen], st[chosen], kept_scores[0][chosen] if kept_scores else None
-    # Too few candidates below a cap, or equal ranks at a cut: the general path, with every
-    # candidate below the looser bound of u < q.
-    rng.bit_generator.state = state
+    if chosen is None:
+        return None
+    return pos[chosen], st[chosen], kept_scores[0][chosen] if kept_scores else None
+
+
+def _lazy_general(
+    design: Design,
+    roster: TargetRoster,
+    rng: np.random.Generator,
+    sizes: Sequence[int],
+    scale: tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None] | None,
+    q: float,
+    lam_max: npt.NDArray[np.float64] | None,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.integer[Any]], None]:
+    """The general path, from the same numbers: every candidate below the looser bound ``u < q``.
+
+    Strata with fewer than ``n_h`` ranks below it get a number for every member.
+    """
+    k = len(design.keys)
     pos, u = (
         np.concatenate(parts) for parts in zip(*_candidates(rng, design.size, q), strict=True)
     )
-    st = np.take(lookup, np.take(code, pos))
+    st = np.take(design.lookup, np.take(design.code, pos))
     rank = _ranks(design, pos, st, u, scale)
     if lam_max is None:
         bound = np.full(k, q)
