@@ -522,6 +522,49 @@ def _per_class(
     return out
 
 
+def _class_sizes(
+    roster: TargetRoster | Mapping[str, int], eligibility: Eligibility | None
+) -> dict[str, int]:
+    """Enterprises per risk class: counted on a roster (eligible rows), or as given."""
+    if isinstance(roster, TargetRoster):
+        elig = (eligibility or Eligibility()).mask(roster)
+        counts = np.bincount(roster.risk_class[elig].astype(np.intp), minlength=len(RISK_LETTERS))
+        return {RISK_LETTERS[k]: int(c) for k, c in enumerate(counts) if c}
+    sizes = {}
+    for k, v in roster.items():
+        letter = str(k).strip().upper().removesuffix("类")
+        if letter not in RISK_LETTERS:
+            raise PlanError(f"enterprises: unknown risk class {k!r}")
+        if int(v) < 0:
+            raise PlanError(f"enterprises[{k!r}] = {v} must be ≥ 0")
+        if v:
+            sizes[letter] = int(v)
+    return sizes
+
+
+def _check_feasible(
+    need_min: float, can_max: float, need_cov: float, budget: float, coverage: float
+) -> None:
+    """Refuse, naming every rule in the way, when no rate table can meet them all."""
+    problems = []
+    if need_min > budget:
+        problems.append(
+            f"the minimum rates need {need_min:,.1f} visits but the budget is {budget:,.1f}"
+        )
+    if need_cov > budget:
+        problems.append(
+            f"the {coverage:.0%} coverage rule needs {need_cov:,.1f} visits but the "
+            f"budget is {budget:,.1f}"
+        )
+    if need_cov > can_max:
+        problems.append(
+            f"the maximum rates allow only {can_max:,.1f} visits, below the "
+            f"{coverage:.0%} coverage rule's {need_cov:,.1f}"
+        )
+    if problems:
+        raise PlanError("no rate table meets every rule: " + "; ".join(problems))
+
+
 def optimal_rates(
     roster: TargetRoster | Mapping[str, int],
     prevalence: Mapping[str, float],
@@ -579,20 +622,7 @@ def optimal_rates(
     """
     from scipy.optimize import linprog
 
-    if isinstance(roster, TargetRoster):
-        elig = (eligibility or Eligibility()).mask(roster)
-        counts = np.bincount(roster.risk_class[elig].astype(np.intp), minlength=len(RISK_LETTERS))
-        sizes = {RISK_LETTERS[k]: int(c) for k, c in enumerate(counts) if c}
-    else:
-        sizes = {}
-        for k, v in roster.items():
-            letter = str(k).strip().upper().removesuffix("类")
-            if letter not in RISK_LETTERS:
-                raise PlanError(f"enterprises: unknown risk class {k!r}")
-            if int(v) < 0:
-                raise PlanError(f"enterprises[{k!r}] = {v} must be ≥ 0")
-            if v:
-                sizes[letter] = int(v)
+    sizes = _class_sizes(roster, eligibility)
     letters = sorted(sizes)
     if not letters:
         raise PlanError("no enterprises to allocate visits to")
@@ -609,26 +639,14 @@ def optimal_rates(
         raise PlanError(f"coverage = {coverage} is outside [0, 1]")
     n = np.array([sizes[c] for c in letters], dtype=np.float64)
     total = float(n.sum())
-    need_min = float((n * [lo[c] for c in letters]).sum())
-    can_max = float((n * [hi[c] for c in letters]).sum())
     need_cov = coverage * total
-    problems = []
-    if need_min > budget:
-        problems.append(
-            f"the minimum rates need {need_min:,.1f} visits but the budget is {budget:,.1f}"
-        )
-    if need_cov > budget:
-        problems.append(
-            f"the {coverage:.0%} coverage rule needs {need_cov:,.1f} visits but the "
-            f"budget is {budget:,.1f}"
-        )
-    if need_cov > can_max:
-        problems.append(
-            f"the maximum rates allow only {can_max:,.1f} visits, below the "
-            f"{coverage:.0%} coverage rule's {need_cov:,.1f}"
-        )
-    if problems:
-        raise PlanError("no rate table meets every rule: " + "; ".join(problems))
+    _check_feasible(
+        float((n * [lo[c] for c in letters]).sum()),
+        float((n * [hi[c] for c in letters]).sum()),
+        need_cov,
+        budget,
+        coverage,
+    )
     p = np.array([prev[c] for c in letters])
     res = linprog(
         c=-(n * p),

@@ -9,7 +9,7 @@ kind it holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -87,6 +87,17 @@ class UniformSource(Protocol):
         ...
 
 
+_S = TypeVar("_S", "HashSource", "GeneratorSource")
+
+
+def _descend(source: _S, path: Sequence[str]) -> _S:
+    """The source ``path`` below ``source``: one :meth:`child` per label, in order."""
+    out = source
+    for label in check_path(path):
+        out = out.child(label)
+    return out
+
+
 class HashSource:
     """Numbers from a 32-byte key through the ``randcheck-prn/2`` recipe.
 
@@ -130,10 +141,7 @@ class HashSource:
         )
 
     def at(self, path: Sequence[str]) -> HashSource:
-        out = self
-        for label in check_path(path):
-            out = out.child(label)
-        return out
+        return _descend(self, path)
 
     def uniforms(self, ids: npt.ArrayLike) -> Floats:
         arr = np.asarray(ids)
@@ -178,10 +186,7 @@ class GeneratorSource:
         return GeneratorSource(self.rng.spawn(1)[0], (*self.path, label))
 
     def at(self, path: Sequence[str]) -> GeneratorSource:
-        out = self
-        for label in check_path(path):
-            out = out.child(label)
-        return out
+        return _descend(self, path)
 
     def uniforms(self, ids: npt.ArrayLike) -> Floats:
         return np.asarray(self.rng.random(np.shape(ids)[0]), dtype=np.float64)

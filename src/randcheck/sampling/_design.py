@@ -213,7 +213,8 @@ def build_design(
 ) -> Design:
     """The design of ``roster``, or (``part``: the file row of its first row) of one part of a
     roster: eligibility, strata, populations and exact score sums of its rows alone, without
-    the checks and expected sizes that need the whole roster (:mod:`randcheck._chunked`)."""
+    the checks and expected sizes that need the whole roster
+    (:mod:`randcheck.sampling._chunked`)."""
     rows = _eligible_rows(roster, plan)
     size = len(roster) if rows is None else int(rows.shape[0])
 
