@@ -20,6 +20,7 @@ from randcheck.sampling import (
 
 BATCH_FORMAT = "randcheck-batch/2"
 MERGE_RECIPE = "randcheck-merge/1"
+#: The digest of a batch's item plans, which a batch commitment fixes before the seed.
 BATCH_PLANS_RECIPE = "randcheck-batch-plans/1"
 MODES = ("coordinated", "independent", "joint-task")
 

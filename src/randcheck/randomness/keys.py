@@ -25,7 +25,8 @@ machine, years later, with nothing but Python's standard library. Simulations ta
 
 A unit's number therefore depends only on the seed, the labels on the path and its own id: not on
 row order, on other units, on numpy's version or on the platform. Every label randcheck itself
-uses is one of the ``LABEL_*`` constants of this module.
+uses is one of the ``LABEL_*`` constants of this module, or made by :func:`run_label` or
+:func:`stratum_label`.
 
 The pre-release recipe ``randcheck-prn/1`` (labels joined into one string, so that
 ``"item/SW-02"`` could be reached two ways) is retired.
@@ -49,14 +50,22 @@ _CHILD = b"\x00"
 _UNIT = b"\x01"
 
 # Every key label randcheck uses (users add their own: a batch label, an item code).
-LABEL_UNITS = "units"  # the unit numbers of a draw (a stand-alone draw's path is ("units",))
-LABEL_ROUNDING = "rounding"  # under the unit key: the starts of the size rounding
-LABEL_START = "start"  # the one start of a fixed-total rounding (a number under "rounding")
-LABEL_BATCH = "batch"  # a batch b: ("batch", b)
-LABEL_ITEM = "item"  # an item drawn on its own in a batch: ("batch", b, "item", code)
-LABEL_REVISITS = "revisits"  # the default path of a revisit draw
-LABEL_MATCHING = "matching"  # the default path of an officer matching
-LABEL_ROUND = "round"  # under a matching's key: the coins of its dependent rounding
+#: The unit numbers of a draw (a stand-alone draw's path is ("units",)).
+LABEL_UNITS = "units"
+#: Under the unit key: the starts of the size rounding.
+LABEL_ROUNDING = "rounding"
+#: The one start of a fixed-total rounding (a number under "rounding").
+LABEL_START = "start"
+#: A batch b: ("batch", b).
+LABEL_BATCH = "batch"
+#: An item drawn on its own in a batch: ("batch", b, "item", code).
+LABEL_ITEM = "item"
+#: The default path of a revisit draw.
+LABEL_REVISITS = "revisits"
+#: The default path of an officer matching.
+LABEL_MATCHING = "matching"
+#: Under a matching's key: the coins of its dependent rounding.
+LABEL_ROUND = "round"
 
 Floats: TypeAlias = npt.NDArray[np.float64]
 Path: TypeAlias = tuple[str, ...]

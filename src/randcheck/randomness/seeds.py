@@ -54,6 +54,7 @@ from randcheck.errors import PlanError
 
 __all__ = ["SEED_RULE_RECIPE", "NumberGroup", "SeedRule"]
 
+#: How a seed as typed becomes its one canonical spelling under a rule.
 SEED_RULE_RECIPE = "randcheck-seed-rule/1"
 _REFUSED_CATEGORIES = frozenset({"Cf", "Co", "Cs", "Cn"})
 _DATE = re.compile(

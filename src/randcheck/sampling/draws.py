@@ -197,6 +197,7 @@ def check_committed_roster(commitment: Commitment, roster_digest: str, plan: Sam
         )
 
 
+#: The warning an official draw without a commitment carries in its receipt.
 UNCOMMITTED_WARNING = (
     "无承诺 uncommitted: this official draw was made without a commitment published before the "
     "seed; nothing shows that the roster, plan, key path and spelling of the seed were fixed "

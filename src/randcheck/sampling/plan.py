@@ -20,10 +20,15 @@ from randcheck.roster import (
     TargetRoster,
 )
 
+#: The design's recipe: eligibility, strata, sizes, rounding and selection (module docstring).
 DRAW_RECIPE = "randcheck-draw/2"
+#: The format of a plan's canonical JSON (:meth:`SamplingPlan.to_dict`), hashed by commitments.
 PLAN_FORMAT = "randcheck-plan/1"
+#: The format of a draw's receipt (:class:`Receipt`).
 RECEIPT_FORMAT = "randcheck-receipt/2"
+#: The sample digest: SHA-256 of this name and the drawn credit codes in byte order.
 SAMPLE_RECIPE = "randcheck-sample/1"
+#: The digest of a commitment (:class:`Commitment`) published before the seed.
 COMMITMENT_RECIPE = "randcheck-commitment/2"
 ATTENTION_LABEL = "关注"
 _STRATA_COLUMNS = ("risk_class", "industry", "area")
