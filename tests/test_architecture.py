@@ -10,6 +10,7 @@ infrastructure and open to all).
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 
 import pytest
@@ -94,6 +95,7 @@ def _targets(node: ast.ImportFrom | ast.Import, here: str, is_pkg: bool) -> list
     return [(base, a.name) for a in node.names]
 
 
+@functools.cache  # both tests read the same trees: parse src once
 def _modules() -> dict[str, tuple[pathlib.Path, ast.Module]]:
     out = {}
     for path in sorted(SRC.rglob("*.py")):

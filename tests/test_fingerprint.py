@@ -265,6 +265,7 @@ def test_available_cores_respects_the_affinity() -> None:
 # --- parts ----------------------------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(target_rosters(max_rows=30), st.data())
+@pytest.mark.slow
 def test_a_roster_split_in_any_way_has_the_same_digest(r: TargetRoster, data: Any) -> None:
     n = len(r)
     perm = data.draw(st.permutations(range(n)))

@@ -294,6 +294,7 @@ _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     st.integers(0, 17),
     st.sampled_from(["", ":", "@", "[", "a", "/", "\x80"]),
 )
+@pytest.mark.slow
 def test_code_order_is_a_stable_sort_of_any_codes(
     parts: list[tuple[str, str, str]], presort: bool, where: int, odd: str
 ) -> None:
