@@ -61,14 +61,13 @@ RANK.update(
     {
         "deadlines": 1,
         "visits": 1,
-        "credit_code": 2,
         "seeds": 3,
         "_matching_lp": 6,
         "figures": 7,
         "revisits": 7,
     }
 )
-SHIMS: set[str] = {"seeds"}  # one-release deprecated module paths (shims)
+SHIMS: set[str] = {"credit_code", "seeds"}  # one-release deprecated module paths (shims)
 
 
 def _module_name(path: pathlib.Path) -> str:

@@ -14,13 +14,6 @@ from randcheck.calendar import (
     WorkCalendar,
     YearSchedule,
 )
-from randcheck.credit_code import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_character,
-    credit_code_mask,
-    credit_code_problem,
-    is_valid_credit_code,
-)
 from randcheck.deadlines import (
     ANNUAL_PLAN,
     OFFICER_MATCHING,
@@ -139,6 +132,13 @@ from randcheck.revisits import (
     verify_revisits,
 )
 from randcheck.roster import Categorical, OfficerRoster, RosterDigest, TagSet, TargetRoster
+from randcheck.roster.credit_code import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_character,
+    credit_code_mask,
+    credit_code_problem,
+    is_valid_credit_code,
+)
 from randcheck.sampling import (
     RATE_PRESETS,
     Commitment,
