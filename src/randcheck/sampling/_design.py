@@ -436,28 +436,28 @@ def exact_sums(
     return out
 
 
+def _factor(plan: SamplingPlan, key: tuple[str, ...]) -> float:
+    """The attention multiplier of a stratum (1 unless the plan multiplies 关注 strata)."""
+    if plan.attention == "multiplier" and key[-1] == ATTENTION_LABEL:
+        return plan.attention_multiplier
+    return 1.0
+
+
+def _need(plan: SamplingPlan, table: str, key: tuple[str, ...]) -> float:
+    """The plan's ``table`` value for the stratum's risk class; a class with targets needs one."""
+    v = plan.rate_of(table, key[0])
+    if v is None:
+        raise PlanError(
+            f"{table} gives no value for risk class {key[0]}, which has eligible "
+            f"targets; give one for every class present"
+        )
+    return v
+
+
 def expected_sizes(
     plan: SamplingPlan, keys: list[tuple[str, ...]], populations: list[int]
 ) -> list[float]:
-    def letter(key: tuple[str, ...]) -> str:
-        return key[0]
-
-    def factor(key: tuple[str, ...]) -> float:
-        return (
-            plan.attention_multiplier
-            if (plan.attention == "multiplier" and key[-1] == ATTENTION_LABEL)
-            else 1.0
-        )
-
-    def need(table: str, key: tuple[str, ...]) -> float:
-        v = plan.rate_of(table, letter(key))
-        if v is None:
-            raise PlanError(
-                f"{table} gives no value for risk class {letter(key)}, which has eligible "
-                f"targets; give one for every class present"
-            )
-        return v
-
+    """Step 3: each stratum's expected sample size ``x_h``, by the plan's kind of rates."""
     low_min = max(plan.min_per_stratum, 1 if plan.no_exemption else 0)
     if low_min > 0 and plan.rates is not None:
         eligible_classes = {k[0] for k in keys}
@@ -470,56 +470,65 @@ def expected_sizes(
                 f"eligibility or leave the class out of rates"
             )
     lower = [float(min(n, low_min)) for n in populations]
-    upper = [float(n) for n in populations]
-
-    def fill(weights: list[float], target: float, what: str) -> list[float]:
-        try:
-            return allocation.fill_to_total(weights, lower, upper, target)
-        except ValueError as exc:
-            raise PlanError(f"{what}: {exc} (check the plan's {what} table and minimums)") from None
-
     if plan.total is not None:
-        eligible = sum(populations)
-        if plan.total > eligible:
-            raise PlanError(f"total = {plan.total} is larger than the {eligible} eligible targets")
-        if allocation.left_sum(lower) > plan.total:
-            raise PlanError(
-                f"the minimums per stratum need {int(allocation.left_sum(lower))} targets but "
-                f"total is {plan.total}"
-            )
-        weights = []
-        for key, n in zip(keys, populations, strict=True):
-            if key == (ATTENTION_LABEL,):
-                w = float(n)
-            elif plan.allocation == "equal":
-                w = 1.0
-            elif plan.allocation == "neyman":
-                p = need("prevalence", key)
-                w = n * math.sqrt(p * (1.0 - p))
-            else:
-                w = float(n)
-            weights.append(w * factor(key))
-        what = "prevalence" if plan.allocation == "neyman" else "allocation"
-        return fill(weights, float(plan.total), what)
-
+        return _to_total(plan, keys, populations, lower)
     if plan.overall_rate is not None:
         weights = []
         for key, n in zip(keys, populations, strict=True):
             if key == (ATTENTION_LABEL,) or plan.multipliers is None:
                 m = 1.0
             else:
-                m = need("multipliers", key)
-            weights.append(n * m * factor(key))
+                m = _need(plan, "multipliers", key)
+            weights.append(n * m * _factor(plan, key))
         target = plan.overall_rate * sum(populations)
         target = max(target, allocation.left_sum(lower))
-        return fill(weights, target, "multipliers")
-
+        return _fill(weights, lower, populations, target, "multipliers")
     out = []
     for key, n, lo in zip(keys, populations, lower, strict=True):
         if key == (ATTENTION_LABEL,):
             assert plan.attention_rate is not None
             r = plan.attention_rate
         else:
-            r = min(1.0, need("rates", key) * factor(key))
+            r = min(1.0, _need(plan, "rates", key) * _factor(plan, key))
         out.append(max(lo, n * r))
     return out
+
+
+def _to_total(
+    plan: SamplingPlan, keys: list[tuple[str, ...]], populations: list[int], lower: list[float]
+) -> list[float]:
+    """Expected sizes that add up to ``plan.total``, allocated by the plan's weights."""
+    assert plan.total is not None
+    eligible = sum(populations)
+    if plan.total > eligible:
+        raise PlanError(f"total = {plan.total} is larger than the {eligible} eligible targets")
+    if allocation.left_sum(lower) > plan.total:
+        raise PlanError(
+            f"the minimums per stratum need {int(allocation.left_sum(lower))} targets but "
+            f"total is {plan.total}"
+        )
+    weights = []
+    for key, n in zip(keys, populations, strict=True):
+        if key == (ATTENTION_LABEL,):
+            w = float(n)
+        elif plan.allocation == "equal":
+            w = 1.0
+        elif plan.allocation == "neyman":
+            p = _need(plan, "prevalence", key)
+            w = n * math.sqrt(p * (1.0 - p))
+        else:
+            w = float(n)
+        weights.append(w * _factor(plan, key))
+    what = "prevalence" if plan.allocation == "neyman" else "allocation"
+    return _fill(weights, lower, populations, float(plan.total), what)
+
+
+def _fill(
+    weights: list[float], lower: list[float], populations: list[int], target: float, what: str
+) -> list[float]:
+    """``allocation.fill_to_total`` between the minimums and the populations, as a PlanError."""
+    upper = [float(n) for n in populations]
+    try:
+        return allocation.fill_to_total(weights, lower, upper, target)
+    except ValueError as exc:
+        raise PlanError(f"{what}: {exc} (check the plan's {what} table and minimums)") from None
