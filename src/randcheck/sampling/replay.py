@@ -100,17 +100,7 @@ def verify_by(
         (stream,) = check_path((receipt.stream,), "stream")
     except PlanError as exc:
         raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
-    diffs: list[str] = []
-
-    def compare_roster(digest: str, size: int) -> None:
-        if digest != receipt.roster_digest:
-            diffs.append(
-                f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
-                f"({receipt.roster_size} rows); this roster's is {digest} ({size} rows)"
-            )
-
-    if roster is not None:
-        compare_roster(*roster())
+    diffs = [] if roster is None else _roster_diff(receipt, *roster())
     try:
         recorded_plan = SamplingPlan.from_dict(receipt.plan)
     except PlanError as exc:
@@ -129,37 +119,54 @@ def verify_by(
         diffs.append(f"the draw cannot be recomputed on this roster: {exc}")
         raise VerificationError("; ".join(diffs), diffs) from None
     if roster is None:
-        compare_roster(again.receipt.roster_digest, again.receipt.roster_size)
-    if again.receipt.sample_digest != receipt.sample_digest:
-        mine = set(again.receipt.sample_ids)
+        diffs += _roster_diff(receipt, again.receipt.roster_digest, again.receipt.roster_size)
+    diffs += _compare(receipt, again.receipt)
+    if diffs:
+        raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
+
+
+def _roster_diff(receipt: Receipt, digest: str, size: int) -> list[str]:
+    """The roster finding, if the roster is not the one the receipt was drawn from."""
+    if digest == receipt.roster_digest:
+        return []
+    return [
+        f"roster changed: the receipt's roster digest is {receipt.roster_digest} "
+        f"({receipt.roster_size} rows); this roster's is {digest} ({size} rows)"
+    ]
+
+
+def _compare(receipt: Receipt, again: Receipt) -> list[str]:
+    """What differs between a receipt and the receipt of the draw recomputed from it."""
+    diffs: list[str] = []
+    if again.sample_digest != receipt.sample_digest:
+        mine = set(again.sample_ids)
         theirs = set(receipt.sample_ids)
         added = sorted(mine - theirs)
         removed = sorted(theirs - mine)
         diffs.append(
-            f"sample differs: recomputing gives {again.receipt.sample_size} targets, the "
+            f"sample differs: recomputing gives {again.sample_size} targets, the "
             f"receipt lists {receipt.sample_size}; {len(removed)} listed but not drawn "
             f"{removed[:5]}, {len(added)} drawn but not listed {added[:5]}"
         )
     elif sorted_ids_digest(SAMPLE_RECIPE, list(receipt.sample_ids)) != receipt.sample_digest:
         diffs.append("the receipt's sample_ids do not match its sample_digest")
-    if [dict(s) for s in again.receipt.strata] != [dict(s) for s in receipt.strata]:
+    if [dict(s) for s in again.strata] != [dict(s) for s in receipt.strata]:
         diffs.append(
             "strata differ: population, expected or sample sizes, probabilities or score "
             "totals per stratum do not match"
         )
     for field in ("eligible", "sample_size", "roster_size"):
-        if getattr(again.receipt, field) != getattr(receipt, field):
+        if getattr(again, field) != getattr(receipt, field):
             diffs.append(
-                f"{field} differs: recomputing gives {getattr(again.receipt, field)}, the "
+                f"{field} differs: recomputing gives {getattr(again, field)}, the "
                 f"receipt says {getattr(receipt, field)}"
             )
-    if dict(receipt.recipes) != dict(again.receipt.recipes):
+    if dict(receipt.recipes) != dict(again.recipes):
         diffs.append(
             f"recipes differ: the receipt names {dict(receipt.recipes)}, the draw uses "
-            f"{dict(again.receipt.recipes)}"
+            f"{dict(again.recipes)}"
         )
-    if diffs:
-        raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
+    return diffs
 
 
 def _check_seed_and_commitment(
