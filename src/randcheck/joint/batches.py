@@ -23,7 +23,7 @@ from randcheck.joint.plans import (
     scope_mask,
 )
 from randcheck.joint.records import Batch, BatchReceipt, item_record
-from randcheck.joint.visits import merge_visits
+from randcheck.joint.visits import VisitTable, merge_visits
 from randcheck.models import Item
 from randcheck.randomness import (
     LABEL_BATCH,
@@ -40,6 +40,7 @@ from randcheck.sampling import (
     UNCOMMITTED_WARNING,
     Commitment,
     Draw,
+    Receipt,
     SamplingPlan,
     draw,
     inclusion_probabilities,
@@ -196,23 +197,75 @@ def draw_batch(
     )
     root = _batch_root(seed, rng, commitment)
     if commitment is not None:
-        expected = Commitment.of(
+        _check_commitment_fits(
+            commitment,
             roster.digest(),
             _batch_plan_digest(items, item_plans, coordinated, batch),
-            (LABEL_BATCH, batch),
-            commitment.rule,
-            commitment.seed_from,
+            batch,
         )
-        if commitment != expected:
-            raise BatchError(
-                "the commitment does not match this roster, these plans and this batch label: "
-                f"it was published for roster {commitment.roster_digest}, plans "
-                f"{commitment.plan_digest} and key path {list(commitment.path)}; they now give "
-                f"{expected.roster_digest}, {expected.plan_digest} and {list(expected.path)}"
-            )
     base = root.child(LABEL_BATCH).child(batch)
-    item_base = base.child(LABEL_ITEM) if not coordinated else base
     warnings = (UNCOMMITTED_WARNING,) if commitment is None and base.verifiable else ()
+    draws = _draw_items(roster, items, item_plans, base, coordinated, warnings, drawn_by, drawn_at)
+    visits = merge_visits(
+        roster,
+        items,
+        [draws[it.code].rows for it in items],
+        team_size=team_size,
+        lead_order=lead_order,
+    )
+    header = (
+        root.describe()["seed"],
+        None if commitment is None else commitment.digest,
+        None if commitment is None else dict(commitment.seed_rule),
+        None if commitment is None else commitment.seed_from,
+        warnings,
+    )
+    receipt = _batch_receipt(
+        "coordinated" if coordinated else "independent",
+        batch,
+        root.verifiable,
+        roster,
+        items,
+        tuple(draws[it.code].receipt for it in items),
+        visits,
+        (team_size, tuple(lead_order), batch_year),
+        header,
+    )
+    return Batch(items, draws, visits, receipt)
+
+
+def _check_commitment_fits(
+    commitment: Commitment, roster_digest: str, plan_digest: str, batch: str
+) -> None:
+    """Refuse a batch commitment made for another roster, other plans or another label."""
+    expected = Commitment.of(
+        roster_digest,
+        plan_digest,
+        (LABEL_BATCH, batch),
+        commitment.rule,
+        commitment.seed_from,
+    )
+    if commitment != expected:
+        raise BatchError(
+            "the commitment does not match this roster, these plans and this batch label: "
+            f"it was published for roster {commitment.roster_digest}, plans "
+            f"{commitment.plan_digest} and key path {list(commitment.path)}; they now give "
+            f"{expected.roster_digest}, {expected.plan_digest} and {list(expected.path)}"
+        )
+
+
+def _draw_items(
+    roster: TargetRoster,
+    items: Sequence[Item],
+    item_plans: Mapping[str, SamplingPlan],
+    base: UniformSource,
+    coordinated: bool,
+    warnings: tuple[str, ...],
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+) -> dict[str, Draw]:
+    """Each item's draw under the batch key ``base``: one shared stream, or one per item."""
+    item_base = base.child(LABEL_ITEM) if not coordinated else base
     shared = CoordinatedSource(base, roster) if coordinated else None
     draws: dict[str, Draw] = {}
     for item in items:
@@ -233,34 +286,44 @@ def draw_batch(
             )
         except PlanError as exc:
             raise PlanError(f"item {item.code!r}: {exc}") from None
-    visits = merge_visits(
-        roster,
-        items,
-        [draws[it.code].rows for it in items],
-        team_size=team_size,
-        lead_order=lead_order,
-    )
-    receipt = BatchReceipt(
+    return draws
+
+
+def _batch_receipt(
+    mode: str,
+    batch: str,
+    verifiable: bool,
+    roster: TargetRoster,
+    items: Sequence[Item],
+    draws: tuple[Receipt, ...],
+    visits: VisitTable,
+    team: tuple[int, tuple[str, ...], int | None],
+    header: tuple[str | None, str | None, Mapping[str, Any] | None, str | None, tuple[str, ...]],
+) -> BatchReceipt:
+    """The receipt of a batch: ``team`` is (team size, lead order, year) and ``header`` (seed,
+    commitment digest, seed rule, seed source, warnings)."""
+    team_size, lead_order, year = team
+    seed, commitment, seed_rule, seed_from, warnings = header
+    return BatchReceipt(
         format=BATCH_FORMAT,
-        mode="coordinated" if coordinated else "independent",
+        mode=mode,
         batch=batch,
-        seed=root.describe()["seed"],
-        verifiable=root.verifiable,
-        roster_digest=roster.digest() if root.verifiable else "",
+        seed=seed,
+        verifiable=verifiable,
+        roster_digest=roster.digest() if verifiable else "",
         items=tuple(item_record(it) for it in items),
-        draws=tuple(draws[it.code].receipt for it in items),
+        draws=draws,
         merge_recipe=MERGE_RECIPE,
         visits=len(visits),
         visits_digest=visits.digest(),
         team_size=team_size,
-        lead_order=tuple(lead_order),
-        year=batch_year,
-        commitment=None if commitment is None else commitment.digest,
-        seed_rule=None if commitment is None else dict(commitment.seed_rule),
-        seed_from=None if commitment is None else commitment.seed_from,
+        lead_order=lead_order,
+        year=year,
+        commitment=commitment,
+        seed_rule=seed_rule,
+        seed_from=seed_from,
         warnings=warnings,
     )
-    return Batch(items, draws, visits, receipt)
 
 
 def commit_joint_task(
@@ -417,25 +480,17 @@ def draw_joint_task(
             stratum=one.stratum[covered],
         )
     visits = merge_visits(roster, items, per_item, team_size=team_size, lead_order=lead_order)
-    receipt = BatchReceipt(
-        format=BATCH_FORMAT,
-        mode="joint-task",
-        batch=batch,
-        seed=one.receipt.seed,
-        verifiable=root.verifiable,
-        roster_digest=roster.digest() if root.verifiable else "",
-        items=tuple(item_record(it) for it in items),
-        draws=(one.receipt,),
-        merge_recipe=MERGE_RECIPE,
-        visits=len(visits),
-        visits_digest=visits.digest(),
-        team_size=team_size,
-        lead_order=tuple(lead_order),
-        year=batch_year,
-        commitment=one.receipt.commitment,
-        seed_rule=one.receipt.seed_rule,
-        seed_from=one.receipt.seed_from,
-        warnings=one.receipt.warnings,
+    r = one.receipt
+    receipt = _batch_receipt(
+        "joint-task",
+        batch,
+        root.verifiable,
+        roster,
+        items,
+        (r,),
+        visits,
+        (team_size, tuple(lead_order), batch_year),
+        (r.seed, r.commitment, r.seed_rule, r.seed_from, r.warnings),
     )
     return Batch(items, draws, visits, receipt)
 
