@@ -62,7 +62,6 @@ RANK.update(
         "deadlines": 1,
         "visits": 1,
         "seeds": 3,
-        "_matching_lp": 6,
         "figures": 7,
         "revisits": 7,
     }
