@@ -26,7 +26,7 @@ from randcheck import (
     verify,
     verify_parquet,
 )
-from randcheck._chunked import Candidates
+from randcheck.sampling._chunked import Candidates
 
 from ._helpers import commit_any, credit_codes, make_roster, write_parquet
 
