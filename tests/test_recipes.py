@@ -37,7 +37,8 @@ def _files_of(module: str) -> list[pathlib.Path]:
     return sorted(path.rglob("*.py"))
 
 
-SPELLED = {path: _literals(path) for path in sorted(SRC.rglob("*.py"))}
+#: The recipe names each module spells, the registry itself left out.
+SPELLED = {p: _literals(p) for p in sorted(SRC.rglob("*.py")) if p.name != "recipes.py"}
 
 
 def test_the_two_tables_do_not_overlap() -> None:

@@ -26,18 +26,18 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "randcheck-prn/2": (
             "the random numbers: a seed's root key, a child key per label, and one uniform "
-            "number per id under a key, all by SHA-256; in `randcheck.randomness`"
+            "number per id under a key, all by SHA-256; in `randcheck.randomness.keys`"
         ),
         "randcheck-seed-rule/1": (
             "how a seed's text is read and spelled before it is hashed (a lottery draw, dice, "
-            "a custom pattern), committed before the seed exists; in `randcheck.seeds`"
+            "a custom pattern), committed before the seed exists; in `randcheck.randomness.seeds`"
         ),
         "randcheck-plan/1": (
-            "a sampling plan as canonical JSON, and its digest; in `randcheck.sampling`"
+            "a sampling plan as canonical JSON, and its digest; in `randcheck.sampling.plan`"
         ),
         "randcheck-commitment/2": (
             "the commitment published before the seed: the roster and plan digests, the key "
-            "path and the seed rule; in `randcheck.sampling`"
+            "path and the seed rule; in `randcheck.sampling.commitment`"
         ),
         "randcheck-draw/2": (
             "the draw: eligibility, strata, allocation and rounding of the sizes, π-ps "
@@ -47,7 +47,8 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "a draw's receipt: its fields and their reading; in `randcheck.sampling`"
         ),
         "randcheck-sample/1": (
-            "the digest of a drawn sample: SHA-256 of the sorted ids; in `randcheck.sampling`"
+            "the digest of a drawn sample: SHA-256 of the sorted ids; "
+            "in `randcheck.randomness.digests`"
         ),
         "randcheck-roster/2": (
             "a target roster's digest: canonical rows, keyed buckets and their root, "
@@ -81,7 +82,7 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "the digest of the results a revisit draw chose from; in `randcheck.revisits`"
         ),
         "randcheck-revisit-sample/1": (
-            "the digest of the results drawn for revisits; in `randcheck.revisits`"
+            "the digest of the results drawn for revisits; in `randcheck.randomness.digests`"
         ),
         "randcheck-archive/2": (
             "an archive's manifest over every file, and its anchor (SHA-256 of the manifest); "
