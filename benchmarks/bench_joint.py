@@ -24,17 +24,11 @@ from typing import Any
 import numpy as np
 
 from _harness import Row, interleaved, timed_row
-from randcheck import (
-    HashSource,
-    Item,
-    draw,
-    draw_batch,
-    example_county,
-    expected_visits,
-    item_plan,
-    merge_visits,
-    synthetic_targets,
-)
+from randcheck import draw, draw_batch, example_county
+from randcheck.example import synthetic_targets
+from randcheck.joint import expected_visits, item_plan, merge_visits
+from randcheck.models import Item
+from randcheck.randomness import HashSource
 from randcheck.roster import TargetRoster
 
 SEED = "2023-11-07 03 08 14 22 27 31 + 09"

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from _harness import Row, interleaved, peak_bytes, timed_row
-from randcheck import InfeasibleMatchingError, OfficerRoster, PlanError, Visit
+from randcheck import OfficerRoster, PlanError, Visit
+from randcheck.errors import InfeasibleMatchingError
 from randcheck.matching import MatchingRules, match_officers
 from randcheck.roster import STRING
 

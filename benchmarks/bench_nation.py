@@ -1,7 +1,7 @@
 """Drawing a nation (issue 15): official draws out of core and on Dask, from Parquet.
 
-Rosters are synthetic (``randcheck.iter_synthetic_target_chunks``: valid credit codes, rows in
-random order) written to Parquet with pyarrow's writer, row groups of 10⁶ rows (10⁵ in quick
+Rosters are synthetic (``randcheck.example.iter_synthetic_target_chunks``: valid credit codes,
+rows in random order) written to Parquet with pyarrow's writer, row groups of 10⁶ rows (10⁵ in quick
 mode). Measured, medians of interleaved repeats with min–max:
 
 - ``draw_parquet`` (the whole official draw from the file: validation, fingerprint, numbers,
@@ -54,7 +54,7 @@ def make_file(path: pathlib.Path, n: int, row_group: int, seed: int = 15) -> Non
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from randcheck import iter_synthetic_target_chunks
+    from randcheck.example import iter_synthetic_target_chunks
 
     tmp = path.with_suffix(".part")
     writer = None
@@ -87,7 +87,7 @@ def _in_memory(path: pathlib.Path) -> Any:
 
 
 def _fingerprint(path: pathlib.Path) -> str:
-    from randcheck import RosterDigest
+    from randcheck.roster import RosterDigest
 
     return RosterDigest.from_parquet(path, extra=["risk_score"])
 
@@ -126,7 +126,7 @@ def on_dask(
     import dask
     from distributed import Client, LocalCluster
 
-    from randcheck import draw_dask
+    from randcheck.sampling import draw_dask
 
     extra = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in (env or {}).items()}
     times = []

@@ -54,7 +54,7 @@ def _pandas_figures(results: ResultTable, roster: randcheck.TargetRoster) -> obj
         {
             "credit_code": roster.credit_code,
             "risk_class": roster.risk_class,
-            "active": ~roster.status.mask(randcheck.INACTIVE_STATUSES),
+            "active": ~roster.status.mask(randcheck.models.INACTIVE_STATUSES),
         }
     )
     pub = _publication(results, "2023-12-31", None, None, (), None)  # same calendar work
@@ -80,7 +80,7 @@ def _pandas_figures(results: ResultTable, roster: randcheck.TargetRoster) -> obj
 
 def run(quick: bool) -> list[Row]:
     n = 10_000 if quick else 1_000_000
-    roster = randcheck.synthetic_targets(20_000 if quick else 2_000_000, seed=7)
+    roster = randcheck.example.synthetic_targets(20_000 if quick else 2_000_000, seed=7)
     results = _year(n, roster)
     year_figures(results, roster, year=2023)  # warm the roster's key cache
     figures = interleaved(

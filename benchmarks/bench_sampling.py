@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from _harness import Row, credit_codes, interleaved, peak_bytes, slope_row, timed_row
-from randcheck import Categorical, TargetRoster
+from randcheck import TargetRoster
 from randcheck.randomness.seeds import SeedRule
+from randcheck.roster import Categorical
 from randcheck.sampling import SamplingPlan, commit, draw, verify
 
 STRATA = ("risk_class", "industry")

@@ -24,15 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from randcheck import (
-    CREDIT_CODE_ALPHABET,
-    Commitment,
-    SamplingPlan,
-    SeedRule,
-    TargetRoster,
-    commit,
-    credit_code_check_character,
-)
+from randcheck import Commitment, SamplingPlan, SeedRule, TargetRoster, commit
+from randcheck.roster.credit_code import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 # --------------------------------------------------------------------------- credit codes
 

@@ -30,6 +30,6 @@ import randcheck  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def county() -> randcheck.ExampleCounty:
+def county() -> randcheck.example.ExampleCounty:
     """The bundled example county (示例县): read once, its rosters read-only."""
     return randcheck.example_county()

@@ -4,8 +4,10 @@ Import them as ``from strategies import valid_credit_codes, target_columns`` (``
 puts this directory on ``sys.path``).
 
 - :func:`credit_code_bodies`, :func:`valid_credit_codes`, :func:`invalid_credit_codes`:
-  统一社会信用代码, valid ones built with :func:`randcheck.credit_code_check_character`.
-- :func:`risk_labels`: every spelling :meth:`randcheck.RiskClass.parse` accepts, with the class.
+  统一社会信用代码, valid ones built with
+  :func:`randcheck.roster.credit_code.credit_code_check_character`.
+- :func:`risk_labels`: every spelling :meth:`randcheck.models.RiskClass.parse` accepts, with the
+  class.
 - :func:`target_columns`: a small target roster as a dict of plain Python column lists, ready
   for :meth:`randcheck.TargetRoster.from_columns`; ids are unique and valid.
 - :func:`target_rosters`: the same, built into a :class:`randcheck.TargetRoster`.
@@ -18,7 +20,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from randcheck import CREDIT_CODE_ALPHABET, RiskClass, TargetRoster, credit_code_check_character
+from randcheck import TargetRoster
+from randcheck.models import RiskClass
+from randcheck.roster.credit_code import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 __all__ = [
     "ALPHABET",

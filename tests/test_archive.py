@@ -24,19 +24,19 @@ SEED = "2023-03-07 双色球 04 09 13 17 26 31 + 12"
 
 
 @pytest.fixture(scope="module")
-def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
+def drawn(county: randcheck.example.ExampleCounty) -> randcheck.Draw:
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     return randcheck.draw(county.targets, plan, seed=SEED)
 
 
 def test_an_untouched_folder_archive_verifies_and_recomputes_the_draw(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     written = randcheck.write_archive(
         tmp_path / "a", receipt=drawn.receipt, roster=county.targets, plan=drawn.plan
     )
     folder = written.path
-    check = randcheck.verify_archive(folder, anchor=written.anchor)
+    check = randcheck.archive.verify_archive(folder, anchor=written.anchor)
     assert check.draws_recomputed
     assert check.anchored
     assert written.files == check.files == tuple(sorted(p.name for p in folder.iterdir()))
@@ -52,7 +52,7 @@ def test_an_untouched_folder_archive_verifies_and_recomputes_the_draw(
 
 
 def test_a_changed_file_is_named(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     folder = randcheck.write_archive(
         tmp_path / "a", receipt=drawn.receipt, roster=county.targets
@@ -60,7 +60,7 @@ def test_a_changed_file_is_named(
     csv = folder / "roster.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace(",D,", ",C,", 1), encoding="utf-8")
     with pytest.raises(randcheck.VerificationError, match=r"roster.csv: changed since archiving"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 def test_added_and_removed_files_are_named(tmp_path: pathlib.Path, drawn: randcheck.Draw) -> None:
@@ -68,19 +68,19 @@ def test_added_and_removed_files_are_named(tmp_path: pathlib.Path, drawn: randch
     (folder / "note.txt").write_text("x", encoding="utf-8")
     (folder / "README.txt").unlink()
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
     assert "note.txt: not in the manifest" in str(exc.value)
     assert "README.txt: listed in the manifest but missing" in str(exc.value)
 
 
 def test_a_zip_archive_verifies(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     written = randcheck.write_archive(
         tmp_path / "a.zip", receipt=drawn.receipt, roster=county.targets
     )
     assert zipfile.is_zipfile(written.path)
-    check = randcheck.verify_archive(written.path, anchor=written.anchor)
+    check = randcheck.archive.verify_archive(written.path, anchor=written.anchor)
     assert check.draws_recomputed
     assert check.anchored
 
@@ -92,18 +92,18 @@ def test_an_archive_is_never_written_over(tmp_path: pathlib.Path, drawn: randche
 
 
 def test_a_tampered_receipt_in_an_archive_with_a_fresh_manifest_fails_the_draw(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     data = drawn.receipt.to_dict()
     data["sample_ids"][0] = data["sample_ids"][1]
-    forged = randcheck.Receipt.from_dict(data)
+    forged = randcheck.sampling.Receipt.from_dict(data)
     folder = randcheck.write_archive(tmp_path / "a", receipt=forged, roster=county.targets).path
     with pytest.raises(randcheck.VerificationError, match="sample_ids do not match"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 def test_verify_dispatches_on_the_record(
-    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     randcheck.verify(drawn.receipt, county.targets)
     randcheck.verify(drawn.receipt.to_json(), county.targets)
@@ -115,7 +115,7 @@ def test_verify_dispatches_on_the_record(
 
 
 def test_files_that_belong_to_another_draw_are_caught(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     other_plan = randcheck.SamplingPlan(rates={"A": 0.02, "B": 0.02, "C": 0.2, "D": 0.5})
     other = commit_any(county.targets, other_plan)
@@ -123,7 +123,7 @@ def test_files_that_belong_to_another_draw_are_caught(
         tmp_path / "a", receipt=drawn.receipt, plan=other_plan, commitment=other
     ).path
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
     assert "plan.json is not the plan of the draw" in str(exc.value)
     assert "commitment.json is not the commitment recorded" in str(exc.value)
 
@@ -135,7 +135,7 @@ def test_an_archive_without_a_receipt_does_not_verify(tmp_path: pathlib.Path) ->
         '{"recipe": "randcheck-archive/2", "files": {}}', encoding="utf-8"
     )
     with pytest.raises(randcheck.VerificationError, match=r"receipt\.json is missing"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 @pytest.mark.parametrize(
@@ -221,12 +221,12 @@ def test_an_edited_file_with_a_regenerated_manifest_fails_against_the_anchor(
         path = tmp_path / "edited.zip"
         _rezip(folder, path)
     # Alone, the edited archive is consistent: that is all a manifest can show ...
-    check = randcheck.verify_archive(path)
+    check = randcheck.archive.verify_archive(path)
     assert not check.anchored
     assert check.anchor != written.anchor
     # ... and the published anchor catches the edit.
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(path, anchor=written.anchor)
+        randcheck.archive.verify_archive(path, anchor=written.anchor)
     assert f"MANIFEST.json does not match the published anchor {written.anchor}" in str(exc.value)
 
 
@@ -245,7 +245,7 @@ def test_a_malformed_anchor_is_refused(
 ) -> None:
     folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt).path
     with pytest.raises(randcheck.VerificationError, match=f"anchor {anchor!r}: .*{why}"):
-        randcheck.verify_archive(folder, anchor=anchor)
+        randcheck.archive.verify_archive(folder, anchor=anchor)
 
 
 def test_an_archive_of_the_retired_recipe_is_refused_with_the_reason(
@@ -256,7 +256,7 @@ def test_an_archive_of_the_retired_recipe_is_refused_with_the_reason(
     manifest["recipe"] = "randcheck-archive/1"
     (folder / "MANIFEST.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(randcheck.VerificationError, match=r"randcheck-archive/1 is retired"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 @pytest.mark.parametrize(
@@ -280,7 +280,7 @@ def test_a_manifest_is_read_strictly(
     folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt).path
     (folder / "MANIFEST.json").write_text(text, encoding="utf-8")
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
     assert words in str(exc.value)
 
 
@@ -304,7 +304,7 @@ def test_a_folder_holding_anything_but_regular_files_is_refused(
 ) -> None:
     folder = _folder_with(tmp_path, drawn, kind)
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(folder)  # a FIFO is refused, never opened (no hang)
+        randcheck.archive.verify_archive(folder)  # a FIFO is refused, never opened (no hang)
     assert f"sub: a {kind}" in str(exc.value)
     assert "an archive holds only regular files" in str(exc.value)
 
@@ -317,7 +317,7 @@ def test_a_symbolic_link_listed_in_the_manifest_is_still_refused(
     (folder / "receipt.json").rename(outside)
     (folder / "receipt.json").symlink_to(outside)
     with pytest.raises(randcheck.VerificationError, match=r"receipt\.json: a symbolic link"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 def _zip_from(
@@ -372,7 +372,7 @@ def test_an_unsafe_or_duplicate_zip_member_is_refused_before_anything_is_read(
     data = b"/etc/passwd" if isinstance(member, zipfile.ZipInfo) else b"forged"
     path = _zip_from(folder, tmp_path / "bad.zip", [(member, data)])
     with pytest.raises(randcheck.VerificationError) as exc:
-        randcheck.verify_archive(path)
+        randcheck.archive.verify_archive(path)
     assert "refused" in str(exc.value)
     assert words in str(exc.value)
     assert not (tmp_path / "escaped.txt").exists()
@@ -390,7 +390,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_size(
     with pytest.raises(
         randcheck.VerificationError, match="bytes uncompressed; an archive is at most"
     ):
-        randcheck.verify_archive(path)
+        randcheck.archive.verify_archive(path)
 
 
 def test_bytes_read_are_counted_whatever_is_declared(
@@ -400,7 +400,7 @@ def test_bytes_read_are_counted_whatever_is_declared(
     (folder / "big.bin").write_bytes(bytes(3 << 20))
     monkeypatch.setattr(randcheck.archive, "MAX_ARCHIVE_BYTES", 2 << 20)
     with pytest.raises(randcheck.VerificationError, match="more than 2097152 bytes when read"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 def test_an_archive_with_too_many_files_is_refused(
@@ -409,7 +409,7 @@ def test_an_archive_with_too_many_files_is_refused(
     folder = randcheck.write_archive(tmp_path / "a", receipt=drawn.receipt).path
     monkeypatch.setattr(randcheck.archive, "MAX_ARCHIVE_FILES", 2)
     with pytest.raises(randcheck.VerificationError, match="3 files; an archive holds at most 2"):
-        randcheck.verify_archive(folder)
+        randcheck.archive.verify_archive(folder)
 
 
 def test_an_archive_in_a_missing_folder_is_refused_and_nothing_is_written(
@@ -432,7 +432,7 @@ def test_a_zip_archive_is_never_written_over(tmp_path: pathlib.Path, drawn: rand
 _WRITER = """
 import pathlib, sys, time
 import randcheck
-targets = randcheck.synthetic_targets(20_000, seed=3)
+targets = randcheck.example.synthetic_targets(20_000, seed=3)
 plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
 d = randcheck.draw(targets, plan, seed="2023-03-07")
 go = pathlib.Path(sys.argv[1])
@@ -474,7 +474,7 @@ def test_concurrent_writers_of_one_archive_leave_one_whole_archive(
         winners = [s[1] for s in said if s[0] == "won"]
         assert len(winners) == 1
         assert sorted(s[0] for s in said) == ["lost", "lost", "lost", "won"]
-        check = randcheck.verify_archive(out / name, anchor=winners[0])
+        check = randcheck.archive.verify_archive(out / name, anchor=winners[0])
         assert check.draws_recomputed
         assert [p.name for p in out.iterdir()] == [name]  # no temporaries left
 
@@ -504,7 +504,7 @@ def test_an_extra_file_is_refused_or_round_trips_in_a_folder_and_a_zip(
     zipped = randcheck.write_archive(base / "a.zip", receipt=drawn.receipt, extra={name: "x"})
     assert zipped.anchor == folder.anchor
     for written in (folder, zipped):
-        assert name in randcheck.verify_archive(written, anchor=written.anchor).files
+        assert name in randcheck.archive.verify_archive(written, anchor=written.anchor).files
     assert sorted(p.name for p in base.iterdir()) == ["a", "a.zip"]
 
 

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from _helpers import credit_codes
-from randcheck import OfficerRoster, RosterDigest, RosterError, RosterWarning, TargetRoster
+from randcheck import OfficerRoster, RosterError, TargetRoster
+from randcheck.errors import RosterWarning
+from randcheck.roster import RosterDigest
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -69,12 +69,14 @@ def _results(n: int = 120) -> ResultTable:
 
 
 @pytest.fixture(scope="module")
-def targets(county: randcheck.ExampleCounty) -> TargetRoster:
+def targets(county: randcheck.example.ExampleCounty) -> TargetRoster:
     return county.targets
 
 
 @pytest.fixture(scope="module")
-def published(county: randcheck.ExampleCounty, targets: TargetRoster) -> dict[str, Published]:
+def published(
+    county: randcheck.example.ExampleCounty, targets: TargetRoster
+) -> dict[str, Published]:
     """One official record of every kind ``verify`` knows, made from the example county."""
     other = _without_first(targets)
     batch = draw_batch(targets, county.items, seed=SEED, batch="2023", year=2023)
@@ -176,7 +178,7 @@ def test_a_value_that_is_no_record_is_refused(targets: TargetRoster) -> None:
 )
 def test_a_record_checked_against_the_wrong_thing_names_what_it_needs(
     published: dict[str, Published],
-    county: randcheck.ExampleCounty,
+    county: randcheck.example.ExampleCounty,
     kind: str,
     wrong: str | None,
     words: str,

@@ -195,7 +195,7 @@ def test_a_receipt_to_stdout_is_printed_only_once_the_sample_is_written(
 @pytest.fixture(scope="module")
 def big_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     folder = tmp_path_factory.mktemp("big")
-    targets = randcheck.synthetic_targets(200_000, seed=5)
+    targets = randcheck.example.synthetic_targets(200_000, seed=5)
     targets.to_csv(folder / "roster.csv")
     (folder / "plan.json").write_text(PLAN.to_json(), encoding="utf-8")
     return {"roster": folder / "roster.csv", "plan": folder / "plan.json"}
@@ -258,7 +258,7 @@ def test_a_draw_killed_at_any_moment_leaves_both_files_or_neither(
 
 # ---------------------------------------------------------------------------- verify --archive
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> randcheck.WrittenArchive:
+def archive(tmp_path_factory: pytest.TempPathFactory) -> randcheck.archive.WrittenArchive:
     county = randcheck.example_county()
     d = randcheck.draw(county.targets, PLAN, seed=SEED)
     return randcheck.write_archive(
@@ -267,7 +267,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> randcheck.WrittenArchiv
 
 
 def test_verify_archive_with_its_anchor(
-    archive: randcheck.WrittenArchive, capsys: pytest.CaptureFixture[str]
+    archive: randcheck.archive.WrittenArchive, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["verify", "--archive", str(archive.path), "--anchor", archive.anchor]) == 0
     out = capsys.readouterr().out
@@ -276,7 +276,7 @@ def test_verify_archive_with_its_anchor(
 
 
 def test_verify_archive_without_an_anchor_says_it_is_not_anchored(
-    archive: randcheck.WrittenArchive, capsys: pytest.CaptureFixture[str]
+    archive: randcheck.archive.WrittenArchive, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["verify", "--archive", str(archive.path)]) == 0
     out = capsys.readouterr().out
@@ -286,7 +286,7 @@ def test_verify_archive_without_an_anchor_says_it_is_not_anchored(
 
 
 def test_verify_archive_against_another_anchor_fails(
-    archive: randcheck.WrittenArchive, capsys: pytest.CaptureFixture[str]
+    archive: randcheck.archive.WrittenArchive, capsys: pytest.CaptureFixture[str]
 ) -> None:
     other = "sha256:" + "0" * 64
     assert main(["verify", "--archive", str(archive.path), "--anchor", other]) == 1

@@ -11,9 +11,7 @@ import pytest
 
 from _helpers import A, B, credit_code, write
 from randcheck import (
-    CalendarError,
     OfficerRoster,
-    ResultError,
     RosterError,
     TargetRoster,
     load_conflicts,
@@ -23,6 +21,7 @@ from randcheck import (
 from randcheck._dates import from_excel_serial, to_date
 from randcheck.calendar import WorkCalendar, as_date
 from randcheck.cli import main
+from randcheck.errors import CalendarError, ResultError
 from randcheck.results import ResultTable
 
 GBK_HINT = "encoding='gb18030'"

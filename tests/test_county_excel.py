@@ -10,8 +10,6 @@ import pytest
 from _helpers import A, B
 from randcheck import (
     OfficerRoster,
-    Problem,
-    ProblemReport,
     RosterError,
     TargetRoster,
     load_conflicts,
@@ -19,6 +17,7 @@ from randcheck import (
     load_items,
 )
 from randcheck.calendar import WorkCalendar
+from randcheck.problems import Problem, ProblemReport
 from randcheck.results import ResultTable
 
 openpyxl = pytest.importorskip("openpyxl")

@@ -12,18 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _helpers import LEGACY, LETTER_AREA, A, B, C, write
-from randcheck import (
-    INACTIVE_STATUSES,
-    REGISTRATION_STATUSES,
-    Eligibility,
-    Problem,
-    ProblemReport,
-    RosterError,
-    RosterWarning,
-    Target,
-    TargetRoster,
-)
+from randcheck import RosterError, TargetRoster
 from randcheck.cli import main
+from randcheck.errors import RosterWarning
+from randcheck.models import INACTIVE_STATUSES, REGISTRATION_STATUSES, Target
+from randcheck.problems import Problem, ProblemReport
+from randcheck.sampling import Eligibility
 
 
 # --- finding 1: lenient loading never changes the population silently -------------------------

@@ -13,14 +13,9 @@ import pathlib
 import pytest
 
 from _helpers import A, B, write
-from randcheck import (
-    ResultError,
-    RosterError,
-    load_conflicts,
-    load_events,
-    load_items,
-)
+from randcheck import RosterError, load_conflicts, load_events, load_items
 from randcheck.cli import main
+from randcheck.errors import ResultError
 from randcheck.problems import MAX_PROBLEMS
 from randcheck.results import ResultTable
 

@@ -7,14 +7,9 @@ import pathlib
 import pytest
 
 import randcheck
-from randcheck import (
-    Item,
-    SamplingPlan,
-    TargetRoster,
-    match_officers,
-    merge_draws,
-    year_figures,
-)
+from randcheck import SamplingPlan, TargetRoster, match_officers, year_figures
+from randcheck.joint import merge_draws
+from randcheck.models import Item
 from randcheck.policy import simulate_policy, simulate_results
 
 pd = pytest.importorskip("pandas")
@@ -25,11 +20,11 @@ PLAN = SamplingPlan(rates={"A": 0.001, "B": 0.002, "C": 0.01, "D": 0.03})
 
 
 @pytest.fixture(scope="module")
-def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
+def drawn(county: randcheck.example.ExampleCounty) -> randcheck.Draw:
     return randcheck.draw(county.targets, PLAN, seed=SEED)
 
 
-def test_rosters_as_frames_and_arrow_tables(county: randcheck.ExampleCounty) -> None:
+def test_rosters_as_frames_and_arrow_tables(county: randcheck.example.ExampleCounty) -> None:
     for roster in (county.targets, county.officers):
         frame, table = roster.to_frame(), roster.to_arrow()
         assert (len(frame), table.num_rows) == (len(roster), len(roster))
@@ -38,7 +33,7 @@ def test_rosters_as_frames_and_arrow_tables(county: randcheck.ExampleCounty) -> 
 
 
 def test_a_draw_as_a_frame_with_the_rosters_names(
-    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     frame = drawn.to_frame(county.targets)
     assert list(frame.columns)[:3] == ["credit_code", "name", "area"]
@@ -46,7 +41,9 @@ def test_a_draw_as_a_frame_with_the_rosters_names(
     assert drawn.to_arrow().num_rows == len(drawn)
 
 
-def test_visits_and_teams_as_frames(county: randcheck.ExampleCounty, drawn: randcheck.Draw) -> None:
+def test_visits_and_teams_as_frames(
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
+) -> None:
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
     teams = match_officers(list(visits), county.officers, seed=SEED)
     assert len(visits.to_frame()) == len(visits) == visits.to_arrow().num_rows
@@ -55,7 +52,7 @@ def test_visits_and_teams_as_frames(county: randcheck.ExampleCounty, drawn: rand
 
 
 def test_results_and_publication_records_as_frames(
-    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     results = simulate_results(
         drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
@@ -69,7 +66,7 @@ def test_results_and_publication_records_as_frames(
 
 
 def test_notebook_previews_show_a_title_and_the_first_rows(
-    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
     teams = match_officers(list(visits), county.officers, seed=SEED)
@@ -98,7 +95,7 @@ def test_previews_escape_html() -> None:
 
 
 def test_tables_as_excel_sheets(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
@@ -140,7 +137,7 @@ def _csv(path: pathlib.Path) -> tuple[bytes, list[list[str]]]:
 
 
 def test_every_table_writes_csv_with_a_bom_and_chinese_headers(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
     teams = match_officers(list(visits), county.officers, seed=SEED)
@@ -174,7 +171,7 @@ def test_every_table_writes_csv_with_a_bom_and_chinese_headers(
 
 
 def test_every_table_writes_a_workbook_with_the_csvs_chinese_headers(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
@@ -214,7 +211,7 @@ def test_a_roster_round_trips_through_excel_with_chinese_headers(tmp_path: pathl
 
 
 def test_results_written_with_chinese_headers_read_back_the_same(
-    tmp_path: pathlib.Path, county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    tmp_path: pathlib.Path, county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     results = simulate_results(
         drawn, county.targets, {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}, rng=1
@@ -247,7 +244,7 @@ def test_a_header_language_other_than_en_or_zh_is_refused(
 
 
 def test_teams_with_another_officer_directory_are_refused(
-    county: randcheck.ExampleCounty, drawn: randcheck.Draw
+    county: randcheck.example.ExampleCounty, drawn: randcheck.Draw
 ) -> None:
     visits = merge_draws(county.targets, [Item("SW-01", department="商务局")], {"SW-01": drawn})
     teams = match_officers(list(visits), county.officers, seed=SEED)
@@ -269,7 +266,9 @@ def test_due_dates_as_frames_arrow_tables_and_previews() -> None:
     assert "<td>2025-10-30</td>" in html
 
 
-def test_a_batch_previews_its_merge_and_first_visits(county: randcheck.ExampleCounty) -> None:
+def test_a_batch_previews_its_merge_and_first_visits(
+    county: randcheck.example.ExampleCounty,
+) -> None:
     items = [Item("SW-01", department="商务局", rate=0.002), Item("SW-02", department="商务局")]
     batch = randcheck.draw_batch(
         county.targets, items, {"SW-02": PLAN}, seed=SEED, multipliers=None

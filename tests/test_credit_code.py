@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from randcheck import (
+from randcheck.roster.credit_code import (
     CREDIT_CODE_ALPHABET,
     credit_code_check_character,
     credit_code_mask,

@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 import randcheck
-from randcheck import (
+from randcheck import PlanError, RandcheckError, RosterError, VerificationError
+from randcheck.errors import (
     BatchError,
     CalendarCoverageError,
     CalendarError,
     InfeasibleMatchingError,
-    PlanError,
-    RandcheckError,
     ResultError,
-    RosterError,
-    VerificationError,
 )
 
 ERRORS_AND_BUILTINS = [

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _helpers import binomial_tolerance
-from randcheck import Item, ItemKind, OfficerRoster, TargetRoster, credit_code_mask
+from randcheck import OfficerRoster, TargetRoster
 from randcheck.example import (
     ExampleCounty,
     example_county,
@@ -20,6 +20,8 @@ from randcheck.example import (
     synthetic_officers,
     synthetic_targets,
 )
+from randcheck.models import Item, ItemKind
+from randcheck.roster.credit_code import credit_code_mask
 
 #: Pinned: a change to the bundled data must be deliberate and update these.
 TARGETS_DIGEST = "sha256:2fb4101340294f030fb815232a1f2ffc30a793ccbae41851c9615c431bc89af6"

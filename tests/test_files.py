@@ -84,7 +84,7 @@ def test_a_new_file_gets_the_usual_mode_and_a_replaced_one_keeps_its_own(
 def test_a_roster_written_over_a_file_fails_whole(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    roster = randcheck.synthetic_targets(50, seed=1)
+    roster = randcheck.example.synthetic_targets(50, seed=1)
     target = tmp_path / "roster.csv"
     target.write_text("old", encoding="utf-8")
     real = randcheck.TargetRoster._canonical_chunks

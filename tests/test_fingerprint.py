@@ -14,7 +14,8 @@ import randcheck.roster.fingerprint as fingerprint_module
 import randcheck.roster.tables as tables_module
 from _digest_helpers import digest_by_hand, id_key
 from _helpers import credit_codes
-from randcheck import OfficerRoster, RosterDigest, RosterError, TargetRoster, _parallel
+from randcheck import OfficerRoster, RosterError, TargetRoster, _parallel
+from randcheck.roster import RosterDigest
 from strategies import target_rosters
 
 HEADER = [c.name for c in TargetRoster.COLUMNS]

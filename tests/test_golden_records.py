@@ -54,11 +54,13 @@ def again(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 
 
 @pytest.mark.parametrize("name", DRAWN_FROM_THE_ROSTER)
-def test_a_kept_record_verifies_against_the_roster(name: str, county: rc.ExampleCounty) -> None:
+def test_a_kept_record_verifies_against_the_roster(
+    name: str, county: rc.example.ExampleCounty
+) -> None:
     rc.verify(_golden(name), county.targets)
 
 
-def test_the_kept_matching_record_verifies(county: rc.ExampleCounty) -> None:
+def test_the_kept_matching_record_verifies(county: rc.example.ExampleCounty) -> None:
     make = runpy.run_path(str(GOLDEN / "make_golden.py"))
     batch = rc.draw_batch(
         county.targets,
@@ -94,7 +96,7 @@ def test_the_demo_archive_has_the_same_files(again: pathlib.Path) -> None:
     }
 
 
-def test_an_edited_record_fails(county: rc.ExampleCounty) -> None:
+def test_an_edited_record_fails(county: rc.example.ExampleCounty) -> None:
     # The checks above can fail: a kept receipt with one selected id swapped is refused.
     data = json.loads(_golden("draw-receipt.json"))
     chosen = set(data["sample_ids"])

@@ -19,11 +19,6 @@ from hypothesis import strategies as st
 import randcheck
 from _helpers import ALPHA, ANY_SEED, binomial_bounds
 from randcheck import (
-    BatchError,
-    BatchReceipt,
-    Eligibility,
-    HashSource,
-    Item,
     PlanError,
     SamplingPlan,
     TargetRoster,
@@ -32,17 +27,24 @@ from randcheck import (
     draw_batch,
     draw_joint_task,
     due_dates,
+)
+from randcheck.deadlines import RESULT_PUBLICATION
+from randcheck.errors import BatchError
+from randcheck.example import ExampleCounty, example_county, synthetic_targets
+from randcheck.joint import (
+    MERGE_RECIPE,
+    BatchReceipt,
+    VisitTable,
     expected_visits,
-    inclusion_probabilities,
     item_plan,
     merge_draws,
     merge_visits,
     verify_batch,
 )
-from randcheck.deadlines import RESULT_PUBLICATION
-from randcheck.example import ExampleCounty, example_county, synthetic_targets
-from randcheck.joint import MERGE_RECIPE, VisitTable
 from randcheck.joint.visits import _visit_rows_in_code_order  # white-box: both paths
+from randcheck.models import Item
+from randcheck.randomness import HashSource
+from randcheck.sampling import Eligibility, inclusion_probabilities
 
 SEED = "2023-11-07 03 08 14 22 27 31 + 09"
 JOINT = ("SW-07", "GA-07", "HJ-07", "SC-07")
@@ -790,11 +792,11 @@ def test_a_batch_commitment_is_checked_and_recorded() -> None:
     c = randcheck.commit_batch(county.targets, items, seed_rule=ANY_SEED, seed_from="test")
     b = randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=c)
     assert b.receipt.commitment == c.digest
-    randcheck.verify_batch(b.receipt, county.targets)
+    randcheck.joint.verify_batch(b.receipt, county.targets)
     other = randcheck.commit_batch(
         county.targets, items, coordinated=False, seed_rule=ANY_SEED, seed_from="test"
     )
-    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+    with pytest.raises(randcheck.errors.BatchError, match="commitment does not match"):
         randcheck.draw_batch(county.targets, items, seed="2023-11-07", commitment=other)
 
 
@@ -812,7 +814,7 @@ def test_a_forged_batch_commitment_fails_verification() -> None:
     data = b.receipt.to_dict()
     data["commitment"] = "sha256:" + "0" * 64
     with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
-        randcheck.verify_batch(data, county.targets)
+        randcheck.joint.verify_batch(data, county.targets)
 
 
 def test_a_joint_task_commitment_is_checked_and_verified() -> None:
@@ -821,19 +823,19 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
     county = randcheck.example_county()
     items = [it for it in county.items if it.code.endswith("-07")]
     plan = randcheck.SamplingPlan(overall_rate=0.5)
-    c = randcheck.commit_joint_task(
+    c = randcheck.joint.commit_joint_task(
         county.targets, items, plan, seed_rule=ANY_SEED, seed_from="test"
     )
     task = randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=c)
-    randcheck.verify_batch(task.receipt, county.targets)
-    other = randcheck.commit_joint_task(
+    randcheck.joint.verify_batch(task.receipt, county.targets)
+    other = randcheck.joint.commit_joint_task(
         county.targets,
         items,
         randcheck.SamplingPlan(overall_rate=0.4),
         seed_rule=ANY_SEED,
         seed_from="test",
     )
-    with pytest.raises(randcheck.BatchError, match="commitment does not match"):
+    with pytest.raises(randcheck.errors.BatchError, match="commitment does not match"):
         randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=other)
     assert (
         rv.commitment_digest(
@@ -845,7 +847,7 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
         )
         == c.digest
     )
-    with pytest.raises(randcheck.BatchError, match="key path"):
+    with pytest.raises(randcheck.errors.BatchError, match="key path"):
         randcheck.draw_joint_task(
             county.targets, items, plan, seed="2023-11-07", commitment=c, batch="task-b"
         )

@@ -23,7 +23,7 @@ def test_a_csv_item_list_with_chinese_headers_and_percentages() -> None:
     )
     (item,) = load_items(io.BytesIO(text.encode("utf-8")))
     assert item.rate == 1.0
-    assert item.kind is randcheck.ItemKind.KEY
+    assert item.kind is randcheck.models.ItemKind.KEY
     assert item.skills == frozenset({"典当", "财务审计"})
 
 
@@ -49,7 +49,7 @@ def test_a_toml_file_without_item_tables_is_refused(tmp_path: pathlib.Path) -> N
 def test_conflicts_load_with_chinese_headers() -> None:
     text = "执法证号,统一社会信用代码,回避事由\nA001,91350100M000100Y43,亲属关系\n"
     assert load_conflicts(io.BytesIO(text.encode())) == (
-        randcheck.Conflict("A001", "91350100M000100Y43", "亲属关系"),
+        randcheck.models.Conflict("A001", "91350100M000100Y43", "亲属关系"),
     )
 
 

@@ -20,27 +20,19 @@ from scipy.stats import binom
 
 import randcheck
 from _helpers import ALPHA, binomial_bounds
-from randcheck import (
-    Conflict,
-    InfeasibleMatchingError,
-    MatchingRecord,
-    Officer,
-    OfficerRoster,
-    PlanError,
-    RosterError,
-    VerificationError,
-    Visit,
-    verify_matching,
-)
-from randcheck.errors import BatchError
+from randcheck import OfficerRoster, PlanError, RosterError, VerificationError, Visit
+from randcheck.errors import BatchError, InfeasibleMatchingError
 from randcheck.matching import (
     GRID_BITS,
     MATCHING_RECIPE,
     Assignment,
+    MatchingRecord,
     MatchingRules,
     match_officers,
     simulate_matching,
+    verify_matching,
 )
+from randcheck.models import Conflict, Officer
 from randcheck.randomness import HashSource
 
 CODE = "91130634MA{:08d}"
@@ -811,7 +803,7 @@ def test_same_two_officers_are_not_always_together() -> None:
 
 
 def test_cross_jurisdiction_without_any_officer_area_is_refused(
-    county: randcheck.ExampleCounty,
+    county: randcheck.example.ExampleCounty,
 ) -> None:
     batch = randcheck.draw_batch(county.targets, county.items[:3], seed="2023-11-07")
     with pytest.raises(randcheck.PlanError, match=r"所所交叉.*would exclude nobody"):
@@ -1132,11 +1124,11 @@ def test_the_teaming_table_by_hand_and_from_the_published_rows() -> None:
         x, y = int(r["officer_a"][1:]), int(r["officer_b"][1:])
         assert r["bound"] == min(p[x], p[y]) == a.teaming(r["officer_a"], r["officer_b"])
         assert r["teamed_at_most"] == min(1.0, r["bound"])
-    public = randcheck.teaming_table(a.probability_rows())
+    public = randcheck.matching.teaming_table(a.probability_rows())
     assert public.to_rows() == table.to_rows()
     rows = a.probability_rows()
     columns = {k: [r[k] for r in rows] for k in ("credit_code", "officer_id", "probability")}
-    assert randcheck.teaming_table(columns).to_rows() == table.to_rows()
+    assert randcheck.matching.teaming_table(columns).to_rows() == table.to_rows()
 
 
 def test_officers_who_never_share_a_visit_have_no_row_and_bound_zero() -> None:
@@ -1205,7 +1197,7 @@ def test_teaming_with_unknown_or_repeated_officers_is_refused() -> None:
 )
 def test_a_bad_probability_table_is_refused_naming_the_row(rows: Any, words: str) -> None:
     with pytest.raises(PlanError, match=words):
-        randcheck.teaming_table(rows)
+        randcheck.matching.teaming_table(rows)
 
 
 @pytest.mark.parametrize("cap", [-0.1, 0, 0.0, 1.5, "0.5", True, float("nan")])

@@ -19,12 +19,11 @@ from randcheck import (
     TargetRoster,
     VerificationError,
     draw,
-    draw_dask,
     draw_parquet,
-    synthetic_targets,
     verify,
-    verify_dask,
 )
+from randcheck.example import synthetic_targets
+from randcheck.sampling import draw_dask, verify_dask
 
 from ._helpers import commit_any, credit_codes, write_parquet
 

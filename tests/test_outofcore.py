@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from randcheck import (
     Draw,
-    Eligibility,
     PlanError,
     RosterError,
     SamplingPlan,
@@ -22,10 +21,10 @@ from randcheck import (
     VerificationError,
     draw,
     draw_parquet,
-    synthetic_targets,
     verify,
-    verify_parquet,
 )
+from randcheck.example import synthetic_targets
+from randcheck.sampling import Eligibility, verify_parquet
 from randcheck.sampling._chunked import Candidates
 
 from ._helpers import commit_any, credit_codes, make_roster, write_parquet

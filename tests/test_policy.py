@@ -21,7 +21,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
-def sim(county: randcheck.ExampleCounty) -> randcheck.policy.PolicySimulation:
+def sim(county: randcheck.example.ExampleCounty) -> randcheck.policy.PolicySimulation:
     two_items = [SamplingPlan(rates=HENAN), SamplingPlan(overall_rate=0.02)]
     return simulate_policy(
         county.targets,
@@ -66,14 +66,14 @@ def test_two_draws_a_year_overlap_in_coverage(sim: randcheck.policy.PolicySimula
     assert sim.expected["two"]["coverage"] < sim.expected["two"]["burden"]
 
 
-def test_simulation_is_reproducible(county: randcheck.ExampleCounty) -> None:
+def test_simulation_is_reproducible(county: randcheck.example.ExampleCounty) -> None:
     a = simulate_policy(county.targets, {"h": HENAN}, PREV, years=5, rng=3)
     b = simulate_policy(county.targets, {"h": HENAN}, PREV, years=5, rng=3)
     assert np.array_equal(a.values["h"]["findings"], b.values["h"]["findings"])
 
 
 def test_simulation_reports_progress_and_simulates_the_same(
-    county: randcheck.ExampleCounty,
+    county: randcheck.example.ExampleCounty,
 ) -> None:
     designs = {"flat": {k: 0.03 for k in "ABCD"}, "two": {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}}
     prev = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3}
@@ -92,7 +92,7 @@ def test_simulation_reports_progress_and_simulates_the_same(
 
 
 def test_simulation_progress_true_draws_a_bar_and_nothing_else(
-    county: randcheck.ExampleCounty, capsys: pytest.CaptureFixture[str]
+    county: randcheck.example.ExampleCounty, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("tqdm")
     designs = {"flat": {k: 0.03 for k in "ABCD"}}
@@ -102,7 +102,9 @@ def test_simulation_progress_true_draws_a_bar_and_nothing_else(
     assert capsys.readouterr().out == ""
 
 
-def test_simulation_progress_of_another_kind_is_an_error(county: randcheck.ExampleCounty) -> None:
+def test_simulation_progress_of_another_kind_is_an_error(
+    county: randcheck.example.ExampleCounty,
+) -> None:
     with pytest.raises(TypeError, match="progress: True, False, None or a callable"):
         simulate_policy(
             county.targets,
@@ -114,7 +116,7 @@ def test_simulation_progress_of_another_kind_is_an_error(county: randcheck.Examp
         )
 
 
-def test_simulated_samples_follow_the_draw_design(county: randcheck.ExampleCounty) -> None:
+def test_simulated_samples_follow_the_draw_design(county: randcheck.example.ExampleCounty) -> None:
     # one simulated year with a generator is a draw(rng=) of the same plan: the sizes per
     # stratum are the official draw's floor or ceiling of the expected sizes
     sim = simulate_policy(county.targets, {"h": HENAN}, PREV, years=30, rng=9)
@@ -135,7 +137,7 @@ def test_simulated_samples_follow_the_draw_design(county: randcheck.ExampleCount
     ],
 )
 def test_simulation_errors(
-    county: randcheck.ExampleCounty, kwargs: dict[str, object], message: str
+    county: randcheck.example.ExampleCounty, kwargs: dict[str, object], message: str
 ) -> None:
     args: dict[str, object] = {"designs": {"h": HENAN}, "prevalence": PREV, "years": 2}
     args.update(kwargs)
@@ -190,7 +192,7 @@ def test_infeasible_rules_are_explained(kwargs: dict[str, object], message: str)
         optimal_rates(SIZES, PREV, **kwargs)  # type: ignore[arg-type]
 
 
-def test_allocation_counts_the_eligible_roster(county: randcheck.ExampleCounty) -> None:
+def test_allocation_counts_the_eligible_roster(county: randcheck.example.ExampleCounty) -> None:
     a = optimal_rates(county.targets, PREV, budget=1200)
     assert a.enterprises == {"A": 21485, "B": 13477, "C": 2754, "D": 1132}
 
@@ -220,7 +222,7 @@ def test_allocation_is_the_greedy_optimum(prev: list[float], budget: float, floo
 
 
 # ------------------------------------------------------------------------------ results
-def test_simulated_results_belong_to_the_draw(county: randcheck.ExampleCounty) -> None:
+def test_simulated_results_belong_to_the_draw(county: randcheck.example.ExampleCounty) -> None:
     d = draw(
         county.targets,
         SamplingPlan(rates=HENAN, name="SW-00"),
@@ -237,7 +239,9 @@ def test_simulated_results_belong_to_the_draw(county: randcheck.ExampleCounty) -
     assert 0.05 < f.value("finding_rate") < 0.3
 
 
-def test_simulated_results_of_a_batch_carry_each_item(county: randcheck.ExampleCounty) -> None:
+def test_simulated_results_of_a_batch_carry_each_item(
+    county: randcheck.example.ExampleCounty,
+) -> None:
     b = randcheck.draw_batch(
         county.targets,
         county.items,

@@ -15,19 +15,13 @@ from hypothesis import strategies as st
 
 import randcheck
 from _helpers import commit_any
-from randcheck import (
-    BatchReceipt,
-    Commitment,
-    Receipt,
-    SamplingPlan,
-    TargetRoster,
-    VerificationError,
-    draw,
-)
+from randcheck import Commitment, SamplingPlan, TargetRoster, VerificationError, draw
 from randcheck._records import canonical_json, strict_loads
 from randcheck.audit import VERIFIERS
+from randcheck.joint import BatchReceipt
 from randcheck.results import ResultTable
 from randcheck.revisits import RevisitPlan, draw_revisits
+from randcheck.sampling import Receipt
 from strategies import target_rosters
 
 SEED = "2025-03-04 双色球 03 08 14 22 27 31 + 09"
@@ -35,7 +29,7 @@ RATES = {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}
 
 
 @pytest.fixture(scope="module")
-def drawn(county: randcheck.ExampleCounty) -> randcheck.Draw:
+def drawn(county: randcheck.example.ExampleCounty) -> randcheck.Draw:
     plan = SamplingPlan(rates=RATES)
     return draw(county.targets, plan, seed=SEED, commitment=commit_any(county.targets, plan))
 
@@ -148,7 +142,9 @@ def test_a_deleted_plan_field_is_named(drawn: randcheck.Draw) -> None:
     refused(Receipt.from_dict, data, "receipt: plan.no_exemption: missing")
 
 
-def test_a_batch_receipt_names_the_path_into_its_draws(county: randcheck.ExampleCounty) -> None:
+def test_a_batch_receipt_names_the_path_into_its_draws(
+    county: randcheck.example.ExampleCounty,
+) -> None:
     b = randcheck.draw_batch(county.targets, county.items[:3], seed=SEED)
     assert BatchReceipt.from_json(b.receipt.to_json()) == b.receipt
     data = b.receipt.to_dict()
@@ -166,7 +162,7 @@ def test_a_batch_receipt_names_the_path_into_its_draws(county: randcheck.Example
     refused(BatchReceipt.from_dict, data, "batch receipt: items[0].rate: expected a number or null")
 
 
-def test_a_commitment_is_read_strictly(county: randcheck.ExampleCounty) -> None:
+def test_a_commitment_is_read_strictly(county: randcheck.example.ExampleCounty) -> None:
     c = commit_any(county.targets, SamplingPlan(rates=RATES))
     assert Commitment.from_json(c.to_json()) == c
     assert Commitment.from_json(c.canonical_json()) == c
@@ -231,7 +227,7 @@ def test_parse_of_serialise_is_the_record_and_the_form_is_canonical(
     assert strict_loads(receipt.canonical_json(), "r") == receipt.to_dict()
 
 
-def test_every_record_kind_round_trips(county: randcheck.ExampleCounty) -> None:
+def test_every_record_kind_round_trips(county: randcheck.example.ExampleCounty) -> None:
     plan = SamplingPlan(rates=RATES)
     revisit = draw_revisits(
         _results(), RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
@@ -272,7 +268,7 @@ def _results() -> ResultTable:
     )
 
 
-def test_one_verify_takes_every_record_kind(county: randcheck.ExampleCounty) -> None:
+def test_one_verify_takes_every_record_kind(county: randcheck.example.ExampleCounty) -> None:
     plan = SamplingPlan(rates=RATES)
     c = commit_any(county.targets, plan)
     randcheck.verify(c, county.targets, plan=plan)
@@ -292,7 +288,7 @@ def test_one_verify_takes_every_record_kind(county: randcheck.ExampleCounty) -> 
 
 
 def test_verify_finds_a_commitment_made_for_another_roster(
-    county: randcheck.ExampleCounty,
+    county: randcheck.example.ExampleCounty,
 ) -> None:
     plan = SamplingPlan(rates=RATES)
     c = commit_any(county.targets, plan)
@@ -303,7 +299,9 @@ def test_verify_finds_a_commitment_made_for_another_roster(
         randcheck.verify(c, county.targets, plan=SamplingPlan(rates=RATES | {"A": 0.02}))
 
 
-def test_verify_names_what_a_record_is_checked_against(county: randcheck.ExampleCounty) -> None:
+def test_verify_names_what_a_record_is_checked_against(
+    county: randcheck.example.ExampleCounty,
+) -> None:
     results = _results()
     revisit = draw_revisits(
         results, RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
@@ -332,7 +330,7 @@ def test_verify_names_what_a_record_is_checked_against(county: randcheck.Example
     ],
 )
 def test_verify_refuses_what_is_not_a_record(
-    county: randcheck.ExampleCounty, record: object, words: str
+    county: randcheck.example.ExampleCounty, record: object, words: str
 ) -> None:
     refused(lambda r: randcheck.verify(r, county.targets), record, words)
 
@@ -374,7 +372,7 @@ def _small_roster() -> TargetRoster:
 
 @pytest.mark.slow
 def test_cli_verify_refuses_a_receipt_with_a_repeated_key(
-    tmp_path: Path, county: randcheck.ExampleCounty
+    tmp_path: Path, county: randcheck.example.ExampleCounty
 ) -> None:
     roster = _small_roster()
     receipt = draw(roster, SamplingPlan(rates=RATES), seed=SEED).receipt

@@ -16,19 +16,11 @@ from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
 from _helpers import LEGACY, A, B, C, write
-from randcheck import (
-    Categorical,
-    Officer,
-    OfficerRoster,
-    RiskClass,
-    RosterError,
-    RosterWarning,
-    TagSet,
-    Target,
-    TargetRoster,
-    credit_code_check_character,
-    is_valid_credit_code,
-)
+from randcheck import OfficerRoster, RosterError, TargetRoster
+from randcheck.errors import RosterWarning
+from randcheck.models import Officer, RiskClass, Target
+from randcheck.roster import Categorical, TagSet
+from randcheck.roster.credit_code import credit_code_check_character, is_valid_credit_code
 from strategies import (
     INDUSTRIES,
     STATUSES,

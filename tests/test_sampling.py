@@ -540,13 +540,14 @@ def test_workers_must_be_positive(roster: TargetRoster) -> None:
 
 
 def test_eligibility_risk_classes_are_stored_as_letters() -> None:
-    from randcheck import Eligibility
+    from randcheck.sampling import Eligibility
 
     assert Eligibility(risk_classes=["较高", "d类", "a"]).risk_classes == ("A", "C", "D")
 
 
 def test_an_unknown_eligibility_risk_class_is_a_plan_error() -> None:
-    from randcheck import Eligibility, PlanError
+    from randcheck import PlanError
+    from randcheck.sampling import Eligibility
 
     with pytest.raises(PlanError, match=r"eligibility\.risk_classes: unknown risk class 'Z'"):
         Eligibility(risk_classes=["Z"])
@@ -610,9 +611,9 @@ def test_the_commitment_binds_the_key_so_a_draw_cannot_be_rerolled() -> None:
 def test_whole_number_settings_accept_json_floats_and_refuse_fractions() -> None:
     import randcheck
 
-    assert randcheck.Eligibility(recent_days=30.0, as_of="2023-06-30").recent_days == 30
+    assert randcheck.sampling.Eligibility(recent_days=30.0, as_of="2023-06-30").recent_days == 30
     with pytest.raises(randcheck.PlanError, match=r"recent_days = 1.5 must be a whole number"):
-        randcheck.Eligibility(recent_days=1.5, as_of="2023-06-30")
+        randcheck.sampling.Eligibility(recent_days=1.5, as_of="2023-06-30")
     with pytest.raises(randcheck.PlanError, match=r"min_per_stratum = True must be a whole"):
         randcheck.SamplingPlan(rates={"A": 0.1}, min_per_stratum=True)
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
 from _helpers import credit_codes, make_roster
-from randcheck import RosterWarning, TargetRoster
+from randcheck import TargetRoster
 from randcheck import sampling as sampling_module
-from randcheck.errors import PlanError
+from randcheck.errors import PlanError, RosterWarning
 from randcheck.randomness import select
 from randcheck.roster._csv import Pieces  # private: the test shrinks its text budget
 from randcheck.sampling import (  # white-box: the design cache and fast paths

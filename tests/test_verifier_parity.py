@@ -75,7 +75,7 @@ def _plans() -> dict[str, SamplingPlan]:
         ),
         "eligibility": SamplingPlan(
             rates=RATES,
-            eligibility=randcheck.Eligibility(
+            eligibility=randcheck.sampling.Eligibility(
                 industries=["零售业", "餐饮业"], recent_days=365, as_of="2025-12-31"
             ),
         ),
@@ -113,9 +113,11 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> list[Base]:
         out.append(Base(name, receipt, _csv_text(roster, folder), codes))
     roster = _roster(48, 99)
     items = [
-        randcheck.Item("SW-01", "retail", "商务局", industries={"零售业"}, rate=0.3),
-        randcheck.Item("SW-02", "food", "商务局", industries={"餐饮业", "食品生产"}, rate=0.2),
-        randcheck.Item("GA-07", "chains", "公安局", tags={"连锁"}, rate=0.25),
+        randcheck.models.Item("SW-01", "retail", "商务局", industries={"零售业"}, rate=0.3),
+        randcheck.models.Item(
+            "SW-02", "food", "商务局", industries={"餐饮业", "食品生产"}, rate=0.2
+        ),
+        randcheck.models.Item("GA-07", "chains", "公安局", tags={"连锁"}, rate=0.25),
     ]
     codes = np.strings.decode(roster.credit_code, "ascii").tolist()
     for coordinated in (True, False):

@@ -1,8 +1,8 @@
 """One ``verify`` for every public record: commitment, draw, batch, joint task, revisit, archive.
 
 Each kind of record is one row of :data:`VERIFIERS`: its format name, its record class (read
-strictly, see :class:`~randcheck.Receipt`) and the function that recomputes it. A new kind of
-record registers with one :class:`RecordKind` entry.
+strictly, see :class:`~randcheck.sampling.Receipt`) and the function that recomputes it. A new
+kind of record registers with one :class:`RecordKind` entry.
 """
 
 from __future__ import annotations
@@ -141,21 +141,21 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
        * - :class:`~randcheck.Commitment`
          - the roster
          - ``plan``
-       * - :class:`~randcheck.Receipt` (a draw)
+       * - :class:`~randcheck.sampling.Receipt` (a draw)
          - the roster
          - ``plan``, ``workers``
-       * - :class:`~randcheck.BatchReceipt` (a batch or a joint task)
+       * - :class:`~randcheck.joint.BatchReceipt` (a batch or a joint task)
          - the roster
          - ``items``
        * - :class:`~randcheck.RevisitReceipt`
          - the result table
          -
-       * - :class:`~randcheck.MatchingRecord`
+       * - :class:`~randcheck.matching.MatchingRecord`
          - ``(visits, officers)``
          - ``conflicts``, ``history``, ``as_of``, ``unknown_conflicts``, ``check_optimum``
        * - an archive folder or zip
          - (nothing)
-         - as :func:`~randcheck.verify_archive`
+         - as :func:`~randcheck.archive.verify_archive`
 
     Parameters
     ----------

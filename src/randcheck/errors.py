@@ -60,8 +60,8 @@ class RosterError(RandcheckError, ValueError):
     credit-code validators in strict mode. Attributes ``source``, ``row`` (1-based, counting the
     header as row 1 in a CSV file), ``column`` and ``value`` locate the first problem; ``problems``
     lists every problem found (up to a limit) as ``(row, column, value, reason)`` tuples, and
-    ``report`` (a :class:`~randcheck.ProblemReport`, or ``None`` for a problem with the file as a
-    whole) holds them with a suggested fix each and a count per kind.
+    ``report`` (a :class:`~randcheck.problems.ProblemReport`, or ``None`` for a problem with the
+    file as a whole) holds them with a suggested fix each and a count per kind.
     """
 
     def __init__(
@@ -174,7 +174,7 @@ class ResultError(RandcheckError, ValueError):
     """An inspection result or publication record is invalid; names the row and field.
 
     A table read from a file or columns is checked whole: ``report`` (a
-    :class:`~randcheck.ProblemReport`, or ``None`` for a problem with the input as a whole)
+    :class:`~randcheck.problems.ProblemReport`, or ``None`` for a problem with the input as a whole)
     lists every problem found, and the message names the first and counts them all.
     """
 

@@ -171,8 +171,8 @@ def load_items(
     RosterError
         Every problem of the file in one pass (unknown columns, bad rates, bad items, repeated
         codes): the first is named, and the error's ``report`` (a
-        :class:`~randcheck.ProblemReport`) lists them all with the row as a spreadsheet shows
-        it (the entry's number, from 1, in TOML).
+        :class:`~randcheck.problems.ProblemReport`) lists them all with the row as a spreadsheet
+        shows it (the entry's number, from 1, in TOML).
 
     Examples
     --------
@@ -247,7 +247,7 @@ def load_conflicts(
     ------
     RosterError
         For a missing column; otherwise for every bad row in one pass, the first named and all
-        listed in the error's ``report`` (a :class:`~randcheck.ProblemReport`).
+        listed in the error's ``report`` (a :class:`~randcheck.problems.ProblemReport`).
 
     Examples
     --------
@@ -317,7 +317,7 @@ def load_events(
     RosterError
         For every cell that is not a date and every row with the wrong number of cells, in
         one pass: the first is named (file, the row as the spreadsheet shows it, column,
-        value), and the error's ``report`` (a :class:`~randcheck.ProblemReport`) lists them
+        value), and the error's ``report`` (a :class:`~randcheck.problems.ProblemReport`) lists them
         all. For a ``dates`` column the file lacks; for text that is not in ``encoding``.
         ``sheet`` names the sheet of a workbook (default the first).
 

@@ -16,7 +16,7 @@ import randcheck
 SEED = "双色球 2023-03-07 04 09 13 17 26 31 + 12"
 
 
-def official_draw() -> tuple[randcheck.Commitment, randcheck.Receipt]:
+def official_draw() -> tuple[randcheck.Commitment, randcheck.sampling.Receipt]:
     county = randcheck.example_county()
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     commitment = randcheck.commit(
@@ -42,7 +42,7 @@ def simulated_sizes(replicates: int) -> list[int]:
 def batch_and_teams() -> list[tuple[str, ...]]:
     county = randcheck.example_county()
     batch: randcheck.Batch = randcheck.draw_batch(county.targets, county.items, seed=SEED)
-    burden: randcheck.Burden = batch.burden()
+    burden: randcheck.joint.Burden = batch.burden()
     assert burden.visits <= burden.visits_unmerged
     rules = randcheck.MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
     teams: randcheck.Assignment = randcheck.match_officers(
@@ -63,10 +63,12 @@ def load_directory(path: str) -> randcheck.TargetRoster:
     return active
 
 
-def draw_a_nation(path: str, plan: randcheck.SamplingPlan) -> randcheck.Receipt:
+def draw_a_nation(path: str, plan: randcheck.SamplingPlan) -> randcheck.sampling.Receipt:
     by_parts: randcheck.Draw = randcheck.draw_parquet(path, plan, seed=SEED, extra=["risk_score"])
-    randcheck.verify_parquet(by_parts.receipt, path, extra=["risk_score"])
-    on_cluster: randcheck.Draw = randcheck.draw_dask([path], plan, seed=SEED, progress=True)
+    randcheck.sampling.verify_parquet(by_parts.receipt, path, extra=["risk_score"])
+    on_cluster: randcheck.Draw = randcheck.sampling.draw_dask(
+        [path], plan, seed=SEED, progress=True
+    )
     return on_cluster.receipt
 
 
@@ -74,8 +76,8 @@ def county_results(path: str, problems: str, out: str) -> randcheck.ResultTable 
     """A GBK results file: every problem written for the register keeper, or the table out."""
     try:
         results = randcheck.ResultTable.from_csv(path, encoding="gb18030")
-    except randcheck.ResultError as exc:
-        report: randcheck.ProblemReport | None = exc.report
+    except randcheck.errors.ResultError as exc:
+        report: randcheck.problems.ProblemReport | None = exc.report
         if report is not None:
             report.to_csv(problems, headers="zh")
         return None

@@ -117,8 +117,7 @@ def match_officers(
     >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",),
     ...                           departments=("商务局",), skills=("成品油",))]
     >>> a = randcheck.match_officers(visits, officers, seed="2023-1107",
-    ...                              conflicts=[randcheck.Conflict("A1", "91130634MA00000001",
-    ...                                                            "亲属关系")])
+    ...     conflicts=[randcheck.models.Conflict("A1", "91130634MA00000001", "亲属关系")])
     >>> a.teams()
     [('A3', 'A4')]
     >>> list(a.recusals)
@@ -200,7 +199,7 @@ def simulate_matching(
     --------
     >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C", "D"]})
     >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",), departments=())]
-    >>> sim = randcheck.simulate_matching(visits, officers, runs=400, rng=7)
+    >>> sim = randcheck.matching.simulate_matching(visits, officers, runs=400, rng=7)
     >>> sim.frequency.sum(axis=1).tolist()  # two officers a visit, every run
     [2.0]
     """

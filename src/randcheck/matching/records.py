@@ -474,7 +474,7 @@ def verify_matching(
     >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
     >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
     >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
-    >>> randcheck.verify_matching(a.record().to_json(), visits, officers)
+    >>> randcheck.matching.verify_matching(a.record().to_json(), visits, officers)
     >>> a.record().q_star
     '2/3'
     """

@@ -102,8 +102,8 @@ class MatchingRules:
         The most probability any officer–target pair may have (``q`` of Jecmen et al. 2020).
         The matcher always keeps every pair at ``q*`` (:attr:`Assignment.q_star`, the least any
         randomized assignment can keep, up to the grid ``2**-20``); a ``pair_cap`` below that
-        is an :class:`~randcheck.InfeasibleMatchingError` stating ``q*``, so a published cap is
-        never silently exceeded.
+        is an :class:`~randcheck.errors.InfeasibleMatchingError` stating ``q*``, so a published
+        cap is never silently exceeded.
     max_load : int or None
         Load cap for officers whose roster ``load_cap`` is empty.
     recipe : str
@@ -116,7 +116,7 @@ class MatchingRules:
         least once in the batch and the expected number of visits they share. A number within
         (0, 1]. It is checked, exactly, on the marginals before the teams are drawn; if some
         pair's bound exceeds it, :func:`match_officers` raises an
-        :class:`~randcheck.InfeasibleMatchingError` (``rule="team_cap"``) naming the pair
+        :class:`~randcheck.errors.InfeasibleMatchingError` (``rule="team_cap"``) naming the pair
         (``pair``) and the largest bound of the batch (``team_bound``, the least team cap the
         recipe can keep for it), never a silent excess. The marginals do not change with it.
 

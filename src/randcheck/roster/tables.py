@@ -193,7 +193,7 @@ class RosterBase:
         RosterError
             Naming the column, the 1-based row and the value of the first problem; every
             problem of every column is checked first and listed in the error's ``report``
-            (a :class:`~randcheck.ProblemReport`).
+            (a :class:`~randcheck.problems.ProblemReport`).
         """
         if unknown_columns not in ("error", "ignore", "keep"):
             raise ValueError(
@@ -1060,7 +1060,8 @@ class TargetRoster(RosterBase):
 
     @classmethod
     def _check_vocabulary(cls, parsed: dict[str, Column], ctx: Context) -> None:
-        """Statuses must be in :data:`~randcheck.REGISTRATION_STATUSES` (stored as spelt there)."""
+        """Statuses must be in :data:`~randcheck.models.REGISTRATION_STATUSES` (stored as spelt
+        there)."""
         status = parsed["status"]
         assert isinstance(status, Categorical)
         labels = []
@@ -1088,7 +1089,7 @@ class TargetRoster(RosterBase):
 
     @classmethod
     def from_targets(cls, targets: Iterable[Target], *, legacy_codes: bool = False) -> TargetRoster:
-        """Build from :class:`~randcheck.Target` objects (fine for thousands of rows)."""
+        """Build from :class:`~randcheck.models.Target` objects (fine for thousands of rows)."""
         items = list(targets)
         extra_names = sorted({k for t in items for k in t.attributes})
         cols: dict[str, Any] = {
@@ -1172,7 +1173,8 @@ class TargetRoster(RosterBase):
         return self._columns["last_inspected"]  # type: ignore[return-value]
 
     def __getitem__(self, i: int) -> Target:
-        """Row ``i`` as a :class:`~randcheck.Target` (negative indices count from the end)."""
+        """Row ``i`` as a :class:`~randcheck.models.Target` (negative indices count from the
+        end)."""
         if not -self._n <= i < self._n:
             raise IndexError(f"row {i} is out of range for {self._n} rows")
         i %= self._n
@@ -1291,7 +1293,7 @@ class OfficerRoster(RosterBase):
 
     @classmethod
     def from_officers(cls, officers: Iterable[Officer]) -> OfficerRoster:
-        """Build from :class:`~randcheck.Officer` objects."""
+        """Build from :class:`~randcheck.models.Officer` objects."""
         items = list(officers)
         return cls.from_columns(
             {
@@ -1358,7 +1360,7 @@ class OfficerRoster(RosterBase):
         return self._columns["load_cap"]  # type: ignore[return-value]
 
     def __getitem__(self, i: int) -> Officer:
-        """Row ``i`` as an :class:`~randcheck.Officer`."""
+        """Row ``i`` as an :class:`~randcheck.models.Officer`."""
         if not -self._n <= i < self._n:
             raise IndexError(f"row {i} is out of range for {self._n} rows")
         i %= self._n

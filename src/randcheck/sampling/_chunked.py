@@ -7,7 +7,8 @@ each validated on its own with rows numbered as in the whole file. A draw then n
    the exact sums of their scores (πps), the largest score, and what the plan's names are checked
    against (risk classes, labels, tags, columns). Counts and exact sums add up, in any order and
    any grouping, to the whole roster's. The roster's fingerprint is accumulated in the same pass
-   (:class:`~randcheck.RosterDigest`, its buckets split in ranges that are stored or sent apart).
+   (:class:`~randcheck.roster.RosterDigest`, its buckets split in ranges that are stored or sent
+   apart).
 2. From the census alone, as in memory: the strata in label order, the expected sizes
    ``x_h``, the sizes ``n_h`` (their rounding starts come from the seed and the strata's keys).
 3. **The largest scores** (:class:`TopScores`, one pass, only for πps when some target may be

@@ -96,7 +96,8 @@ def draw_parquet(
     --------
     >>> import datetime as dt, pathlib, tempfile
     >>> import pyarrow as pa, pyarrow.parquet as pq
-    >>> from randcheck import TargetRoster, draw, synthetic_targets
+    >>> from randcheck import TargetRoster, draw
+    >>> from randcheck.example import synthetic_targets
     >>> roster = synthetic_targets(3000, seed=5)
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "county.parquet"
     >>> pq.write_table(pa.table(roster.to_columns()), path, row_group_size=500)
