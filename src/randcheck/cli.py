@@ -32,9 +32,29 @@ from typing import Any
 from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
 from randcheck._version import library
-from randcheck.demo import DEMO_SEED
-from randcheck.errors import RandcheckError, RosterWarning, VerificationError
-from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
+from randcheck.archive import verify_archive
+from randcheck.audit import verify
+from randcheck.calendar import WorkCalendar
+from randcheck.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
+from randcheck.demo import DEMO_SEED, run_demo
+from randcheck.errors import (
+    PlanError,
+    RandcheckError,
+    ResultError,
+    RosterError,
+    RosterWarning,
+    VerificationError,
+)
+from randcheck.figures import year_figures
+from randcheck.joint import BatchReceipt, commit_batch, draw_batch
+from randcheck.loaders import load_conflicts, load_events, load_items
+from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES, MatchingRules, match_officers
+from randcheck.problems import ProblemReport
+from randcheck.results import ResultTable
+from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
+from randcheck.sampling import Commitment, SamplingPlan, commit, draw
+from randcheck.seeds import SeedRule
+from randcheck.visits import Visit
 
 
 class CliError(Exception):
@@ -193,8 +213,6 @@ def _mapping(pairs: Sequence[str] | None) -> dict[str, str]:
 
 
 def _load_targets(args: argparse.Namespace) -> Any:
-    from randcheck.roster import TargetRoster
-
     _progress(f"loading targets from {args.roster}")
     with _remarks():
         return _read_roster(
@@ -208,9 +226,6 @@ CHECK_KINDS = ("targets", "officers", "results", "items", "conflicts", "events")
 
 def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
     """Load ``args.file`` as ``kind``: its number of rows and its remarks (a report or None)."""
-    from randcheck.loaders import load_conflicts, load_events, load_items
-    from randcheck.results import ResultTable
-    from randcheck.roster import OfficerRoster, TargetRoster
 
     path, encoding, sheet = args.file, args.encoding, args.sheet
     if kind in ("targets", "officers"):
@@ -235,8 +250,6 @@ def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
 
 @_writes("report")
 def _cmd_check(args: argparse.Namespace) -> int:
-    from randcheck.errors import ResultError, RosterError
-
     kind = args.kind or ("officers" if args.officers else "targets")
     if args.officers and kind != "officers":
         raise CliError(f"--officers and --kind {kind} disagree: give one of them")
@@ -256,8 +269,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return 2
     if args.report:
         if remarks is None:
-            from randcheck.problems import ProblemReport
-
             remarks = ProblemReport.of([], source=args.file)
         remarks.to_csv(args.outputs.file(args.report), headers=args.headers)
     for w in caught:
@@ -301,8 +312,6 @@ def _remarks() -> Iterator[None]:
 
 def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
     """``seed_rule`` and ``seed_from`` from ``--seed-rule`` and ``--seed-from`` (both required)."""
-    from randcheck.errors import PlanError
-    from randcheck.seeds import SeedRule
 
     if not args.seed_rule or not args.seed_from:
         raise CliError(
@@ -322,8 +331,6 @@ def _warn_uncommitted(warnings: Any) -> None:
 
 
 def _read_commitment(path: str) -> Any:
-    from randcheck.sampling import Commitment
-
     try:
         return Commitment.from_json(pathlib.Path(path).read_bytes())
     except OSError as exc:
@@ -331,9 +338,6 @@ def _read_commitment(path: str) -> Any:
 
 
 def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
-    from randcheck.errors import PlanError
-    from randcheck.sampling import SamplingPlan
-
     try:
         return SamplingPlan.from_dict(_read_structured(path, encoding))
     except PlanError as exc:
@@ -343,8 +347,6 @@ def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
 # ---------------------------------------------------------------------------- commands
 @_writes("out")
 def _cmd_commit(args: argparse.Namespace) -> int:
-    from randcheck.sampling import commit
-
     roster = _load_targets(args)
     c = commit(roster, _plan(args.plan, args.encoding), **_seed_rule_args(args))
     args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
@@ -353,9 +355,6 @@ def _cmd_commit(args: argparse.Namespace) -> int:
 
 @_writes("out", "sample")
 def _cmd_draw(args: argparse.Namespace) -> int:
-    from randcheck.roster import RISK_LETTERS
-    from randcheck.sampling import draw
-
     roster = _load_targets(args)
     plan = _plan(args.plan, args.encoding)
     commitment = _read_commitment(args.commitment) if args.commitment else None
@@ -395,8 +394,6 @@ def _cmd_draw(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.archive:
-        from randcheck.archive import verify_archive
-
         if not pathlib.Path(args.archive).exists():
             raise CliError(f"{args.archive}: no such archive (folder or .zip)")
 
@@ -428,7 +425,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     args.legacy_codes, args.unknown_columns = True, "keep"
     roster = _load_targets(args)
     _progress("recomputing the draw")
-    from randcheck.audit import verify
 
     verify(record, roster)  # read strictly, whatever kind of record it is
     print("verified: the receipt recomputes to the same sample (样本一致)")
@@ -437,10 +433,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
-    from randcheck.calendar import WorkCalendar
-    from randcheck.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
-    from randcheck.loaders import load_events
-
     cal = WorkCalendar.default()
     for path in args.year_file or ():
         cal = cal.with_year_file(path)
@@ -501,10 +493,6 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, float]:
 
 @_writes("out", "visits")
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from randcheck.joint import BatchReceipt, commit_batch, draw_batch
-    from randcheck.loaders import load_items
-    from randcheck.sampling import SamplingPlan
-
     roster = _load_targets(args)
     items = load_items(args.items, encoding=args.encoding, sheet=args.sheet)
     plans = {}
@@ -562,8 +550,6 @@ class _Named(io.BytesIO):
 
 
 def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
-    from randcheck.visits import Visit
-
     rows = list(csv.DictReader(io.StringIO(_read_text(path, encoding), newline="")))
     visits = []
     for k, r in enumerate(rows, start=2):
@@ -588,10 +574,6 @@ def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
 
 @_writes("out", "recusals")
 def _cmd_match(args: argparse.Namespace) -> int:
-    from randcheck.loaders import load_conflicts
-    from randcheck.matching import MatchingRules, match_officers
-    from randcheck.roster import OfficerRoster
-
     visits = _read_visits(args.visits, args.encoding)
     with _remarks():
         officers = _read_roster(OfficerRoster, args.officers, args)
@@ -642,9 +624,6 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 @_writes("out")
 def _cmd_report(args: argparse.Namespace) -> int:
-    from randcheck.figures import year_figures
-    from randcheck.results import ResultTable
-
     roster = _load_targets(args)
     results = (
         ResultTable.from_excel(args.results, sheet=args.sheet)
@@ -660,8 +639,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 @_writes()  # the demo's archive is written whole by write_archive; this cleans up if interrupted
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from randcheck.demo import run_demo
-
     return run_demo(seed=args.seed, out=args.out)
 
 
