@@ -27,7 +27,7 @@ import tomllib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeAlias
 
 from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
@@ -642,90 +642,92 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(seed=args.seed, out=args.out)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
-        prog="randcheck", description="Verifiable random inspection (双随机、一公开)."
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _add_seed_rule_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seed-rule",
+        metavar="RULE",
+        help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
+        "beacon:N or pattern:REGEX (required for a commitment)",
     )
-    parser.add_argument("--version", action="version", version=library())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument(
+        "--seed-from",
+        metavar="TEXT",
+        help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
+        "(required for a commitment)",
+    )
 
-    def seed_rule_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--seed-rule",
-            metavar="RULE",
-            help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
-            "beacon:N or pattern:REGEX (required for a commitment)",
-        )
-        p.add_argument(
-            "--seed-from",
-            metavar="TEXT",
-            help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
-            "(required for a commitment)",
-        )
 
-    def unknown_columns_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--unknown-columns",
-            choices=("error", "ignore", "keep"),
-            default="error",
-            help="a column randcheck does not know: refuse the file (default), ignore it "
-            "(named on stderr) or keep it as your own column",
-        )
+def _add_unknown_columns_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--unknown-columns",
+        choices=("error", "ignore", "keep"),
+        default="error",
+        help="a column randcheck does not know: refuse the file (default), ignore it "
+        "(named on stderr) or keep it as your own column",
+    )
 
-    def encoding_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--encoding",
-            default="utf-8-sig",
-            help="text encoding of the input files (default UTF-8 with or without BOM; "
-            "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
-        )
 
-    def table_out_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--headers",
-            choices=("en", "zh"),
-            default="en",
-            help="headers of the CSV outputs: English column names (default) or Chinese "
-            "(统一社会信用代码, 入样概率, 到期日 …; the ones randcheck's readers accept)",
-        )
-        p.add_argument(
-            "--bom",
-            action="store_true",
-            help="write CSV outputs as UTF-8 with a BOM, so that Excel shows Chinese text",
-        )
+def _add_encoding_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        default="utf-8-sig",
+        help="text encoding of the input files (default UTF-8 with or without BOM; "
+        "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
+    )
 
-    def sheet_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--sheet",
-            help="the sheet to read from each .xlsx input, by name (default the first sheet)",
-        )
 
-    def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-        p.add_argument(
-            "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
-        )
-        p.add_argument(
-            "--map",
-            action="append",
-            metavar="HEADER=COLUMN",
-            help="map a CSV header to a column name (repeatable)",
-        )
-        p.add_argument(
-            "--extra",
-            action="append",
-            metavar="COLUMN",
-            help="keep one of your own columns, e.g. risk_score (repeatable)",
-        )
-        p.add_argument(
-            "--legacy-codes",
-            action="store_true",
-            help="keep credit codes failing GB 32100 (each one is reported on stderr)",
-        )
-        unknown_columns_arg(p)
-        encoding_arg(p)
-        sheet_arg(p)
+def _add_table_out_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--headers",
+        choices=("en", "zh"),
+        default="en",
+        help="headers of the CSV outputs: English column names (default) or Chinese "
+        "(统一社会信用代码, 入样概率, 到期日 …; the ones randcheck's readers accept)",
+    )
+    p.add_argument(
+        "--bom",
+        action="store_true",
+        help="write CSV outputs as UTF-8 with a BOM, so that Excel shows Chinese text",
+    )
 
+
+def _add_sheet_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sheet",
+        help="the sheet to read from each .xlsx input, by name (default the first sheet)",
+    )
+
+
+def _add_roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument(
+        "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADER=COLUMN",
+        help="map a CSV header to a column name (repeatable)",
+    )
+    p.add_argument(
+        "--extra",
+        action="append",
+        metavar="COLUMN",
+        help="keep one of your own columns, e.g. risk_score (repeatable)",
+    )
+    p.add_argument(
+        "--legacy-codes",
+        action="store_true",
+        help="keep credit codes failing GB 32100 (each one is reported on stderr)",
+    )
+    _add_unknown_columns_arg(p)
+    _add_encoding_arg(p)
+    _add_sheet_arg(p)
+
+
+def _add_check(sub: _Commands) -> None:
     ck = sub.add_parser(
         "check", help="check a directory file and list every problem (问题清单) in one pass"
     )
@@ -746,23 +748,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ck.add_argument("--report", help="write every problem as CSV here (UTF-8 with BOM, for Excel)")
     ck.add_argument("--headers", choices=("en", "zh"), default="en", help="report headers")
-    roster_args(ck, required=False)
+    _add_roster_args(ck, required=False)
     ck.set_defaults(run=_cmd_check)
 
+
+def _add_demo(sub: _Commands) -> None:
     d = sub.add_parser("demo", help="a year's draw on the bundled example county")
     d.add_argument("--seed", default=DEMO_SEED, help="public seed (default: a lottery result)")
     d.add_argument("--out", help="folder to write the demo's files to")
     d.set_defaults(run=_cmd_demo)
 
+
+def _add_commit(sub: _Commands) -> None:
     c = sub.add_parser("commit", help="the commitment to publish before the seed")
-    roster_args(c)
+    _add_roster_args(c)
     c.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     c.add_argument("--out", help="write the commitment JSON here (default: stdout)")
-    seed_rule_args(c)
+    _add_seed_rule_args(c)
     c.set_defaults(run=_cmd_commit)
 
+
+def _add_draw(sub: _Commands) -> None:
     dr = sub.add_parser("draw", help="an official draw from a public seed")
-    roster_args(dr)
+    _add_roster_args(dr)
     dr.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     dr.add_argument("--seed", required=True, help="the public seed")
     dr.add_argument("--commitment", help="commitment JSON published before the seed")
@@ -772,12 +780,14 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument(
         "--workers", type=int, default=1, help="processes that hash (default 1; at most the cores)"
     )
-    table_out_args(dr)
+    _add_table_out_args(dr)
     dr.set_defaults(run=_cmd_draw)
 
+
+def _add_verify(sub: _Commands) -> None:
     v = sub.add_parser("verify", help="recompute a draw or batch from its receipt, or an archive")
     v.add_argument("receipt", nargs="?", help="receipt JSON (a draw or a batch)")
-    roster_args(v, required=False)
+    _add_roster_args(v, required=False)
     v.add_argument("--archive", help="an archive folder or zip to check on its own")
     v.add_argument(
         "--anchor",
@@ -787,6 +797,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(run=_cmd_verify)
 
+
+def _add_deadline(sub: _Commands) -> None:
     dl = sub.add_parser("deadline", help="working-day due dates (工作日期限)")
     dl.add_argument("date", nargs="?", help="event date (YYYY-MM-DD)")
     dl.add_argument(
@@ -805,18 +817,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dl.add_argument("--as-of", help="status as of this date (default today)")
     dl.add_argument("--encoding", default="utf-8-sig", help="text encoding of --events")
-    sheet_arg(dl)
+    _add_sheet_arg(dl)
     dl.add_argument(
         "--year-file",
         action="append",
         help="register a year's holiday schedule (TOML/JSON; repeatable)",
     )
     dl.add_argument("--out", help="write due dates CSV here (default: JSON lines on stdout)")
-    table_out_args(dl)
+    _add_table_out_args(dl)
     dl.set_defaults(run=_cmd_deadline)
 
+
+def _add_batch(sub: _Commands) -> None:
     b = sub.add_parser("batch", help="draw several items and merge them into visits")
-    roster_args(b)
+    _add_roster_args(b)
     b.add_argument("--items", required=True, help="item list (TOML [[item]] tables, CSV or .xlsx)")
     b.add_argument("--plans", help="plans per item code (JSON/TOML); others use the item's rate")
     b.add_argument(
@@ -844,13 +858,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the batch commitment (publish it before the seed) and stop",
     )
     b.add_argument("--commitment", help="batch commitment JSON published before the seed")
-    seed_rule_args(b)
+    _add_seed_rule_args(b)
     b.add_argument("--drawn-by", help="who draws, for the record")
     b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
     b.add_argument("--visits", help="write the visits as CSV here")
-    table_out_args(b)
+    _add_table_out_args(b)
     b.set_defaults(run=_cmd_batch)
 
+
+def _add_match(sub: _Commands) -> None:
     m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
     m.add_argument("--visits", required=True, help="visits CSV (as written by `batch --visits`)")
     m.add_argument(
@@ -882,22 +898,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=MATCHING_RECIPE,
         help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
-    unknown_columns_arg(m)
-    encoding_arg(m)
-    sheet_arg(m)
+    _add_unknown_columns_arg(m)
+    _add_encoding_arg(m)
+    _add_sheet_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
-    table_out_args(m)
+    _add_table_out_args(m)
     m.set_defaults(run=_cmd_match)
 
+
+def _add_report(sub: _Commands) -> None:
     r = sub.add_parser("report", help="the year-end figures from results")
-    roster_args(r)
+    _add_roster_args(r)
     r.add_argument("--results", required=True, help="results, CSV or .xlsx (检查结果)")
     r.add_argument("--year", type=int, help="the year to report")
     r.add_argument("--as-of", help="count as of this date (default: end of the year)")
     r.add_argument("--out", help="write the figures as a tidy CSV here")
-    table_out_args(r)
+    _add_table_out_args(r)
     r.set_defaults(run=_cmd_report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="randcheck", description="Verifiable random inspection (双随机、一公开)."
+    )
+    parser.add_argument("--version", action="version", version=library())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_check(sub)
+    _add_demo(sub)
+    _add_commit(sub)
+    _add_draw(sub)
+    _add_verify(sub)
+    _add_deadline(sub)
+    _add_batch(sub)
+    _add_match(sub)
+    _add_report(sub)
     return parser
 
 
