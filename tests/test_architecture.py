@@ -62,15 +62,11 @@ RANK.update(
         "deadlines": 1,
         "visits": 1,
         "seeds": 3,
-        "_allocation": 4,
-        "_chunked": 4,
-        "outofcore": 4,
-        "ondask": 4,
         "figures": 7,
         "revisits": 7,
     }
 )
-SHIMS: set[str] = {"credit_code"}  # one-release deprecated module paths, e.g. "deadlines"
+SHIMS: set[str] = {"credit_code", "seeds"}  # one-release deprecated module paths (shims)
 
 
 def _module_name(path: pathlib.Path) -> str:

@@ -42,7 +42,8 @@ from randcheck import (
 )
 from randcheck.deadlines import RESULT_PUBLICATION
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
-from randcheck.joint import MERGE_RECIPE, VisitTable, _visit_rows_in_code_order
+from randcheck.joint import MERGE_RECIPE, VisitTable
+from randcheck.joint.visits import _visit_rows_in_code_order  # white-box: both paths
 
 SEED = "2023-11-07 03 08 14 22 27 31 + 09"
 JOINT = ("SW-07", "GA-07", "HJ-07", "SC-07")

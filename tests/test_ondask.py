@@ -117,9 +117,11 @@ def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     roster, paths = province
-    import randcheck.ondask
+    import randcheck.sampling.ondask
 
-    monkeypatch.setattr(randcheck.ondask, "_generous_cut", lambda frame: np.zeros(len(frame.sizes)))
+    monkeypatch.setattr(
+        randcheck.sampling.ondask, "_generous_cut", lambda frame: np.zeros(len(frame.sizes))
+    )
     plan = PLANS["rates"]
     on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
     assert (

@@ -26,7 +26,7 @@ from randcheck import (
     verify,
     verify_parquet,
 )
-from randcheck._chunked import Candidates
+from randcheck.sampling._chunked import Candidates
 
 from ._sampling_helpers import commit_any, credit_codes, make_roster
 

@@ -96,8 +96,6 @@ from randcheck.models import (
     RiskClass,
     Target,
 )
-from randcheck.ondask import draw_dask, verify_dask
-from randcheck.outofcore import draw_parquet, verify_parquet
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -107,6 +105,7 @@ from randcheck.policy import (
 )
 from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness.seeds import NumberGroup, SeedRule
 from randcheck.results import (
     FINDING_CATEGORIES,
     FOLLOW_UPS,
@@ -153,7 +152,8 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
-from randcheck.seeds import NumberGroup, SeedRule
+from randcheck.sampling.ondask import draw_dask, verify_dask
+from randcheck.sampling.outofcore import draw_parquet, verify_parquet
 from randcheck.visits import Visit
 
 

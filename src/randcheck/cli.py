@@ -50,10 +50,10 @@ from randcheck.joint import BatchReceipt, commit_batch, draw_batch
 from randcheck.loaders import load_conflicts, load_events, load_items
 from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES, MatchingRules, match_officers
 from randcheck.problems import ProblemReport
+from randcheck.randomness.seeds import SeedRule
 from randcheck.results import ResultTable
 from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
 from randcheck.sampling import Commitment, SamplingPlan, commit, draw
-from randcheck.seeds import SeedRule
 from randcheck.visits import Visit
 
 

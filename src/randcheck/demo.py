@@ -28,9 +28,9 @@ from randcheck.joint import Batch, commit_batch, draw_batch
 from randcheck.matching import Assignment, MatchingRules, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
+from randcheck.randomness.seeds import SeedRule
 from randcheck.results import ResultTable
 from randcheck.sampling import Commitment
-from randcheck.seeds import SeedRule
 
 __all__ = ["DEMO_SEED", "run_demo"]
 
