@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import randcheck.roster.fingerprint as fingerprint_module
 import randcheck.roster.tables as tables_module
 from _digest_helpers import digest_by_hand, id_key
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import OfficerRoster, RosterDigest, RosterError, TargetRoster, _parallel
 from strategies import target_rosters
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import PlanError
 from randcheck.randomness import (
     GeneratorSource,

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from _sampling_helpers import commit_any, credit_codes, make_roster, snapshot
+from _helpers import ALPHA, binomial_bounds, commit_any, credit_codes, make_roster, snapshot
 from randcheck import PlanError, TargetRoster, VerificationError
 from randcheck.randomness import HashSource, hashing
 from randcheck.sampling import (  # white-box: candidate and sum helpers
@@ -24,17 +24,6 @@ from randcheck.sampling import (  # white-box: candidate and sum helpers
     inclusion_probabilities,
     verify,
 )
-
-ALPHA = 1e-6  # family-wise false-alarm rate of every statistical test below
-
-
-def binomial_bounds(
-    draws: int,
-    p: npt.NDArray[np.float64],
-    alpha: float,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Two-sided acceptance interval for Binomial(draws, p) counts at level ``alpha`` each."""
-    return (stats.binom.ppf(alpha / 2, draws, p), stats.binom.isf(alpha / 2, draws, p))
 
 
 def units_match_probabilities(

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
-from _sampling_helpers import credit_codes, make_roster
+from _helpers import credit_codes, make_roster
 from randcheck import RosterWarning, TargetRoster
 from randcheck import sampling as sampling_module
 from randcheck.errors import PlanError

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import (
     PlanError,
     SamplingPlan,
