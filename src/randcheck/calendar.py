@@ -34,7 +34,6 @@ import functools
 import json
 import re
 import tomllib
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Generic, TypeAlias, TypeVar, overload
@@ -43,8 +42,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from randcheck._dates import CHINA_TZ
-from randcheck._dates import parse_text as parse_date_text
+from randcheck._dates import CHINA_TZ, DateArray, DateLike, as_date, as_dates
 from randcheck.errors import CalendarCoverageError, CalendarError
 
 __all__ = [
@@ -60,12 +58,6 @@ __all__ = [
     "as_date",
     "as_dates",
 ]
-
-DateLike: TypeAlias = datetime.date | str | np.datetime64
-"""One date: ``datetime.date``, ``datetime.datetime``, ISO 8601 string or ``numpy.datetime64``."""
-
-DateArray: TypeAlias = NDArray[Any] | list[Any] | tuple[Any, ...]
-"""Many dates: a ``datetime64`` array (fast path), or an array, list or tuple of date-likes."""
 
 IntArray: TypeAlias = NDArray[np.integer[Any]]
 
@@ -95,158 +87,6 @@ _HOW_TO_REGISTER: Final = (
     "(how-to: 'Register next year's holidays'), or opt in to results marked provisional with "
     "WorkCalendar.provisional()"
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Converting date-likes
-# --------------------------------------------------------------------------------------------
-
-
-def as_date(value: DateLike, *, field: str = "date") -> datetime.date:
-    """Convert one date-like value to a :class:`datetime.date` in China.
-
-    Parameters
-    ----------
-    value
-        A ``datetime.date``; a ``datetime.datetime`` (aware: converted to Asia/Shanghai first;
-        naive: taken as China time); an ISO 8601 string (``"2025-10-01"``,
-        ``"2025-10-01T23:30:00+00:00"``); or a ``numpy.datetime64``.
-    field
-        The name used in error messages.
-
-    Returns
-    -------
-    datetime.date
-
-    Raises
-    ------
-    CalendarError
-        If ``value`` is not a date, names ``field`` and the value.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import as_date
-    >>> as_date("2025-10-01")
-    datetime.date(2025, 10, 1)
-    >>> as_date("2025-09-30T20:00:00+00:00")  # 04:00 on 1 October in Beijing
-    datetime.date(2025, 10, 1)
-    """
-    if type(value) is datetime.date:
-        return value
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None and value.utcoffset() is not None:
-            value = value.astimezone(CHINA_TZ)
-        return value.date()
-    if isinstance(value, datetime.date):
-        return datetime.date(value.year, value.month, value.day)
-    if isinstance(value, str):
-        return _parse_date_string(value, field)
-    if isinstance(value, np.datetime64):
-        if np.isnat(value):
-            raise CalendarError(f"{field}: value NaT is not a date; a date is required here")
-        day: datetime.date = value.astype("datetime64[D]").item()
-        return day
-    raise CalendarError(
-        f"{field}: value {value!r} of type {type(value).__name__} is not a date; expected a "
-        "datetime.date, datetime.datetime, ISO 8601 string such as '2025-10-01' or numpy.datetime64"
-    )
-
-
-def _parse_date_string(text: str, field: str) -> datetime.date:
-    day = parse_date_text(text)  # the one parser for county dates (randcheck._dates)
-    if day is not None:
-        return day
-    raise CalendarError(
-        f"{field}: value {text!r} is not a date; expected ISO 8601 such as '2025-10-01' or "
-        "'2025-10-01T09:30:00+08:00', or 2025/10/1, 2025.10.1, 2025年10月1日, 20251001"
-    )
-
-
-def as_dates(values: DateArray, *, field: str = "dates", allow_nat: bool = False) -> NDArray[Any]:
-    """Convert many date-likes to a ``datetime64[D]`` array of dates in China.
-
-    ``datetime64`` arrays of any unit are floored to days (they are taken as China dates). String
-    arrays in ``YYYY-MM-DD`` form are parsed by numpy; other strings, and object arrays, go
-    through :func:`as_date` one element at a time (slower, but aware datetimes become China dates).
-
-    Parameters
-    ----------
-    values
-        An array, list or tuple of dates.
-    field
-        The name used in error messages.
-    allow_nat
-        Whether missing values (``NaT``, ``None``, ``""``) are allowed; they stay ``NaT``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``datetime64[D]``, same shape as ``values``.
-
-    Raises
-    ------
-    CalendarError
-        Naming ``field``, the 0-based index and the value of the first element that is not a date.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import as_dates
-    >>> as_dates(["2025-10-01", "2026-02-17"])
-    array(['2025-10-01', '2026-02-17'], dtype='datetime64[D]')
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind == "M":
-        out = arr.astype("datetime64[D]")
-    elif arr.dtype.kind in "US":
-        out = _parse_string_array(arr, field, allow_nat)
-    elif arr.dtype == object:
-        out = _parse_object_array(arr, field, allow_nat)
-    elif arr.size == 0:
-        out = np.empty(arr.shape, dtype="datetime64[D]")
-    else:
-        raise CalendarError(
-            f"{field}: an array of dtype {arr.dtype} is not an array of dates; expected "
-            "datetime64, ISO 8601 strings or date objects"
-        )
-    if not allow_nat:
-        nat = np.isnat(out)
-        if nat.any():
-            k = int(np.flatnonzero(nat.ravel())[0])
-            raise CalendarError(
-                f"{field}: index {k}, value {arr.ravel()[k]!r}: a date is required here, "
-                "not a missing value (NaT)"
-            )
-    return out
-
-
-def _parse_string_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = arr.astype("datetime64[D]")
-        stripped = np.char.strip(arr.astype("U"))
-        ok = (out.astype("U10") == stripped) | (np.isnat(out) & np.isin(stripped, ["", "NaT"]))
-        if bool(ok.all()):
-            return out
-    except (ValueError, RuntimeError, OverflowError):
-        pass  # not all plain YYYY-MM-DD: parse one by one below
-    return _parse_object_array(arr.astype(object), field, allow_nat)
-
-
-def _parse_object_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
-    flat = arr.ravel()
-    out = np.empty(flat.shape, dtype="datetime64[D]")
-    for k, v in enumerate(flat):  # object input: there is no vectorized parser for these
-        if v is None or (isinstance(v, str) and v.strip() in ("", "NaT")):
-            out[k] = np.datetime64("NaT")
-        elif isinstance(v, np.datetime64) and np.isnat(v):
-            out[k] = v
-        else:
-            try:
-                out[k] = np.datetime64(as_date(v, field=field), "D")
-            except CalendarError as e:
-                raise CalendarError(f"{field}: index {k}, {str(e).split(': ', 1)[1]}") from None
-    return out.reshape(arr.shape)
 
 
 def _check_count(n: object, field: str = "n") -> int:

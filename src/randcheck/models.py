@@ -228,6 +228,10 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+def _last_inspected(value: Any) -> dt.date | None:
+    return to_optional_date(value, field="last_inspected")
+
+
 @attrs.frozen
 class Target:
     """One inspection target (检查对象): an enterprise or other market entity.
@@ -273,7 +277,7 @@ class Target:
     status: str = attrs.field(default="存续", converter=_status)
     abnormal: bool = False
     complaints: int = attrs.field(default=0, converter=int)
-    last_inspected: dt.date | None = attrs.field(default=None, converter=to_optional_date)
+    last_inspected: dt.date | None = attrs.field(default=None, converter=_last_inspected)
     attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
     @complaints.validator
