@@ -58,8 +58,6 @@ RANK = {
 # line goes when its module does.
 RANK.update(
     {
-        "deadlines": 1,
-        "visits": 1,
         "credit_code": 2,
         "seeds": 3,
         "_allocation": 4,

@@ -40,7 +40,7 @@ from randcheck import (
     merge_visits,
     verify_batch,
 )
-from randcheck.deadlines import RESULT_PUBLICATION
+from randcheck.calendar.deadlines import RESULT_PUBLICATION
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
 from randcheck.joint import MERGE_RECIPE, VisitTable, _visit_rows_in_code_order
 

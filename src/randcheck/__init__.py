@@ -7,21 +7,6 @@ from randcheck import _version
 from randcheck.archive import ArchiveCheck, WrittenArchive, verify_archive, write_archive
 from randcheck.audit import verify
 from randcheck.calendar import (
-    HolidayPeriod,
-    Marked,
-    MarkedArray,
-    ProvisionalCalendar,
-    WorkCalendar,
-    YearSchedule,
-)
-from randcheck.credit_code import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_character,
-    credit_code_mask,
-    credit_code_problem,
-    is_valid_credit_code,
-)
-from randcheck.deadlines import (
     ANNUAL_PLAN,
     OFFICER_MATCHING,
     RESULT_PUBLICATION,
@@ -30,11 +15,24 @@ from randcheck.deadlines import (
     DueDates,
     Earliest,
     FixedDate,
+    HolidayPeriod,
+    Marked,
+    MarkedArray,
+    ProvisionalCalendar,
     Rule,
     Status,
+    WorkCalendar,
     WorkdaysAfter,
+    YearSchedule,
     due_dates,
     officer_matching,
+)
+from randcheck.credit_code import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_character,
+    credit_code_mask,
+    credit_code_problem,
+    is_valid_credit_code,
 )
 from randcheck.errors import (
     BatchError,
@@ -102,6 +100,7 @@ from randcheck.models import (
     Officer,
     RiskClass,
     Target,
+    Visit,
 )
 from randcheck.ondask import draw_dask, verify_dask
 from randcheck.outofcore import draw_parquet, verify_parquet
@@ -154,7 +153,6 @@ from randcheck.sampling import (
     inclusion_probabilities,
 )
 from randcheck.seeds import NumberGroup, SeedRule
-from randcheck.visits import Visit
 
 
 def __getattr__(name: str) -> str:

@@ -437,7 +437,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
     from randcheck.calendar import WorkCalendar
-    from randcheck.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
+    from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
     from randcheck.loaders import load_events
 
     cal = WorkCalendar.default()
@@ -561,7 +561,7 @@ class _Named(io.BytesIO):
 
 
 def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
-    from randcheck.visits import Visit
+    from randcheck.models import Visit
 
     rows = list(csv.DictReader(io.StringIO(_read_text(path, encoding), newline="")))
     visits = []

@@ -252,14 +252,14 @@ class YearFigures:
     @property
     def missing(self) -> PublicationTable:
         """Results not published as of :attr:`as_of` whose due date has passed (逾期未公示)."""
-        from randcheck.deadlines import Status
+        from randcheck.calendar.deadlines import Status
 
         return self.publication.take(self.publication.status == Status.OVERDUE)
 
     @property
     def pending(self) -> PublicationTable:
         """Results not yet published and not yet due (within their 20 working days)."""
-        from randcheck.deadlines import Status
+        from randcheck.calendar.deadlines import Status
 
         s = self.publication.status
         return self.publication.take((s == Status.ON_TIME) | (s == Status.DUE_SOON))

@@ -63,7 +63,7 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.errors import BatchError, PlanError, VerificationError
-from randcheck.models import Item
+from randcheck.models import Item, Visit
 from randcheck.randomness import (
     LABEL_BATCH,
     LABEL_ITEM,
@@ -87,7 +87,6 @@ from randcheck.sampling import (
     inclusion_probabilities,
 )
 from randcheck.seeds import SeedRule
-from randcheck.visits import Visit
 
 __all__ = [
     "BATCH_FORMAT",
@@ -459,7 +458,7 @@ class VisitTable:
         """Result-publication due dates: 20 working days after each visit's inspection ends.
 
         A thin wrapper of :func:`randcheck.due_dates` with
-        :data:`~randcheck.deadlines.RESULT_PUBLICATION` (检查结果录入公示, 谁检查、谁录入、谁公示).
+        :data:`~randcheck.calendar.RESULT_PUBLICATION` (检查结果录入公示, 谁检查、谁录入、谁公示).
 
         Parameters
         ----------
@@ -493,7 +492,7 @@ class VisitTable:
         ['2025-10-30', '2025-11-17']
         """
         from randcheck.calendar import as_date
-        from randcheck.deadlines import RESULT_PUBLICATION, due_dates
+        from randcheck.calendar.deadlines import RESULT_PUBLICATION, due_dates
 
         n = len(self)
         if isinstance(inspection_end, str | dt.date | np.datetime64):

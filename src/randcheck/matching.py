@@ -67,7 +67,7 @@ from randcheck.errors import (
     RosterError,
     VerificationError,
 )
-from randcheck.models import Conflict
+from randcheck.models import Conflict, Visit
 from randcheck.randomness import (
     PRN_RECIPE,
     GeneratorSource,
@@ -76,7 +76,6 @@ from randcheck.randomness import (
     source_for,
 )
 from randcheck.roster import STRING, OfficerRoster
-from randcheck.visits import Visit
 
 if TYPE_CHECKING:
     from randcheck._matching_lp import CoinFn

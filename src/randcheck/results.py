@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from randcheck import _excel, _tables, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
-from randcheck.deadlines import RESULT_PUBLICATION, Status, due_dates
+from randcheck.calendar.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
 from randcheck.problems import MAX_PROBLEMS, Collector
 
