@@ -180,7 +180,6 @@ def private_uses() -> list[str]:
     return bad
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: the layout is being moved")
 def test_no_upward_import_edge() -> None:
     assert upward_edges() == []
 

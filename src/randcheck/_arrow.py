@@ -106,11 +106,11 @@ def batches_to_columns(
 ) -> dict[str, Any]:
     """Columns for ``from_columns`` from record batches (or tables) read one after another.
 
-    ``kind_of`` gives a column's roster kind from its name in the data (``category`` columns become
-    :class:`~randcheck.Categorical`); the id column takes the fixed-width fast path when it can.
+    ``kind_of`` gives a column's roster kind from its name in the data: a ``category`` column comes
+    back as a pair ``(codes, labels)`` (``int32`` codes into a tuple of labels, for the roster to
+    wrap in its :class:`~randcheck.roster.Categorical`), every other column as a numpy array; the
+    id column takes the fixed-width fast path when it can.
     """
-    from randcheck.roster import Categorical
-
     labels: dict[str, Labels] = {}
     parts: dict[str, list[Any]] = {}
     names: list[str] | None = None
@@ -130,8 +130,7 @@ def batches_to_columns(
     out: dict[str, Any] = {}
     for name in names or ():
         if name in labels:
-            codes, cats = labels[name].result()
-            out[name] = Categorical(codes, cats)
+            out[name] = labels[name].result()
             continue
         pieces = parts.get(name, [])
         if not pieces:

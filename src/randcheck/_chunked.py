@@ -575,7 +575,7 @@ def id_column(names: list[str], mapping: Mapping[str, str] | None) -> str:
     """The name, in the file, of the column that holds the credit codes."""
     renames = dict(mapping or {})
     for name in names:
-        canonical = TargetRoster._canonical_name(renames.get(name, name))
+        canonical = TargetRoster.canonical_column_name(renames.get(name, name))
         if canonical == TargetRoster.ID:
             return name
     return TargetRoster.ID
@@ -588,7 +588,7 @@ def parquet_parts(
     """The file's row groups as ``(first_row, roster)``, rows numbered from 1 across the file."""
     first = 1
     for g, n in enumerate(_arrow.parquet_group_rows(path)):
-        yield first, TargetRoster._parquet_group(path, g, first, mapping, options)
+        yield first, TargetRoster.from_parquet_group(path, g, first, mapping, options)
         first += n
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from randcheck import _excel
 from randcheck._files import atomic_path
+from randcheck._headers import OFFICER_HEADERS, RESULT_HEADERS, TARGET_HEADERS
 
 #: Rows shown in a notebook preview.
 PREVIEW_ROWS = 10
@@ -61,15 +62,11 @@ HEADER_LANGUAGES = ("en", "zh")
 
 @functools.cache
 def _zh_vocabulary() -> dict[str, str]:
-    # Imported here, not at the top: roster and results import this module.
-    from randcheck.results import RESULT_HEADERS
-    from randcheck.roster import OFFICER_COLUMNS, TARGET_COLUMNS
-
     out = dict(OUTPUT_LABELS)
-    for col in (*OFFICER_COLUMNS, *TARGET_COLUMNS):  # a target's name (企业名称) wins
-        out[col.name] = col.aliases[0]
-    for name, aliases in RESULT_HEADERS.items():
-        out[name] = aliases[0]
+    # A target's name (企业名称) wins over an officer's, a result's department over both.
+    for vocabulary in (OFFICER_HEADERS, TARGET_HEADERS, RESULT_HEADERS):
+        for name, aliases in vocabulary.items():
+            out[name] = aliases[0]
     return out
 
 

@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
-from randcheck import __version__, _excel, _tables, _textio
+from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
+from randcheck._version import library
 from randcheck.demo import DEMO_SEED
 from randcheck.errors import RandcheckError, RosterWarning, VerificationError
 from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
@@ -669,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="randcheck", description="Verifiable random inspection (双随机、一公开)."
     )
-    parser.add_argument("--version", action="version", version=f"randcheck {__version__}")
+    parser.add_argument("--version", action="version", version=library())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def seed_rule_args(p: argparse.ArgumentParser) -> None:

@@ -120,8 +120,8 @@ def credit_code_problem(code: object) -> str | None:
     """
     if not isinstance(code, str):
         return f"a credit code is text, got {type(code).__name__}"
-    if _is_scientific(code):
-        return _SCIENTIFIC_WHY
+    if is_scientific(code):
+        return SCIENTIFIC_WHY
     if len(code) != 18:
         return f"a credit code has 18 characters, got {len(code)}"
     for i, ch in enumerate(code):
@@ -140,13 +140,14 @@ def credit_code_problem(code: object) -> str | None:
 
 #: Excel shows an 18-digit number as 9.14105E+17 and saves it so in CSV: never a credit code.
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d*)?[eE][+-]?\d+")
-_SCIENTIFIC_WHY = (
+#: Why a value in scientific notation is no credit code (the roster's problem report cites it).
+SCIENTIFIC_WHY = (
     "a number in scientific notation (Excel turned the code into a number: format the column "
     "as text and export again)"
 )
 
 
-def _is_scientific(text: str) -> bool:
+def is_scientific(text: str) -> bool:
     """Whether ``text`` is a number in scientific notation (what Excel makes of a long number)."""
     return _SCIENTIFIC.fullmatch(text.strip()) is not None
 

@@ -15,9 +15,19 @@ from collections.abc import Callable
 
 import numpy as np
 
-from randcheck import __version__
 from randcheck._dates import CHINA_TZ
 from randcheck._files import check_writable
+from randcheck._version import library
+from randcheck.archive import write_archive
+from randcheck.audit import verify
+from randcheck.calendar import WorkCalendar
+from randcheck.example import example_county
+from randcheck.figures import estimate_prevalence, year_figures
+from randcheck.joint import commit_batch, draw_batch
+from randcheck.matching import MatchingRules, match_officers
+from randcheck.models import Item
+from randcheck.policy import simulate_results
+from randcheck.seeds import SeedRule
 
 __all__ = ["DEMO_SEED", "run_demo"]
 
@@ -32,12 +42,10 @@ def run_demo(
     Returns 0 (the process exit status). Raises a :class:`~randcheck.RandcheckError` if any step
     fails, which it does not on the bundled data.
     """
-    import randcheck as rc
-
     if out is not None:  # a folder that cannot take the archive is refused before the year runs
         _check_out(pathlib.Path(out))
-    county = rc.example_county()
-    echo(f"randcheck {__version__} — 示例县 {county.name}（全部企业与人员均为虚构）")
+    county = example_county()
+    echo(f"{library()} — 示例县 {county.name}（全部企业与人员均为虚构）")
     echo(
         f"检查对象名录库 targets: {len(county.targets):,}; 执法检查人员名录库 officers: "
         f"{len(county.officers)}; 抽查事项 items: {len(county.items)} + the annual 不定向 draw"
@@ -46,14 +54,14 @@ def run_demo(
     # 1. The year's plan: every item at its published rate, risk-differentiated, plus the
     #    不定向 annual draw that carries the ≥ 3% coverage goal.
     multipliers = {"A": 0.5, "B": 1.0, "C": 2.0, "D": 4.0}
-    annual = rc.Item("SW-00", "市场主体年度随机抽查（不定向）", "商务局", rate=0.035)
+    annual = Item("SW-00", "市场主体年度随机抽查（不定向）", "商务局", rate=0.035)
     items = (annual, *county.items)
-    commitment = rc.commit_batch(
+    commitment = commit_batch(
         county.targets,
         items,
         multipliers=multipliers,
         batch="2023",
-        seed_rule=rc.SeedRule.shuangseqiu(),
+        seed_rule=SeedRule.shuangseqiu(),
         seed_from="福利彩票双色球 2023年3月7日 开奖结果（第2023025期）",
     )
     echo("\n一、公示承诺 commitment (published before the seed exists)")
@@ -61,7 +69,7 @@ def run_demo(
 
     # 2. The draw, from a public seed, coordinated across items (进一次门、查多项事).
     echo(f"\n二、公开随机种子 public seed: {seed}")
-    batch = rc.draw_batch(
+    batch = draw_batch(
         county.targets,
         items,
         seed=seed,
@@ -90,7 +98,7 @@ def run_demo(
     # 3. Officers (双随机 #2): two per visit, 回避, 所所交叉, skills, departments. The year's
     #    visits are carried out in eight monthly rounds (April–November); load caps are per
     #    round, and each round's numbers come from its own child key of the seed.
-    rules = rc.MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
+    rules = MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
     visits = list(batch.visits)
     rounds = 8
     recusals = 0
@@ -99,7 +107,7 @@ def run_demo(
     assignments = []
     for k in range(rounds):
         members = list(range(k, len(visits), rounds))
-        a = rc.match_officers(
+        a = match_officers(
             [visits[i] for i in members],
             county.officers,
             conflicts=county.conflicts,
@@ -122,7 +130,7 @@ def run_demo(
     echo(f"    e.g. {first.credit_code} {'/'.join(first.items)} → {', '.join(teams[0])}")
 
     # 4. Deadlines: inspections end through the year; results due 20 working days later.
-    cal = rc.WorkCalendar.default()
+    cal = WorkCalendar.default()
     n = len(batch.visits)
     start = np.datetime64("2023-04-03")
     offsets = (np.arange(n) * 150) // max(n, 1)
@@ -137,8 +145,6 @@ def run_demo(
     )
 
     # 5. Results (simulated: the county is synthetic), publication, the year's figures.
-    from randcheck.policy import simulate_results
-
     prevalence = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.30}
     results = simulate_results(
         batch,
@@ -149,11 +155,11 @@ def run_demo(
         task="2023",
         officers=county.officers,
     )
-    figures = rc.year_figures(results, county.targets, year=2023, items=items)
+    figures = year_figures(results, county.targets, year=2023, items=items)
     echo("\n五、检查结果与年度统计 results (simulated) and the year's figures")
     for line in figures.summary().splitlines():
         echo(f"    {line}")
-    estimates = rc.estimate_prevalence(
+    estimates = estimate_prevalence(
         general, results, by="risk_class", roster=county.targets, method="stratified", item="SW-00"
     )
     o = estimates.overall
@@ -165,7 +171,7 @@ def run_demo(
     )
 
     # 6. Verify everything from the receipt, as anyone could.
-    rc.verify(batch.receipt, county.targets)
+    verify(batch.receipt, county.targets)
     echo("\n六、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
 
     if out is not None:
@@ -177,7 +183,7 @@ def run_demo(
         recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
             f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
         )
-        written = rc.write_archive(
+        written = write_archive(
             folder,
             receipt=batch.receipt,
             roster=county.targets,

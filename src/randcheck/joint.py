@@ -676,7 +676,7 @@ def _visit_rows_in_code_order(
             return visited[np.lexsort((lo, mid, hi))]
         return visited[np.argsort(codes, kind="stable")]
     # TargetRoster caches its rows in id order (it serves row_of and the digest).
-    order = roster._sort_order()
+    order = roster.code_order()
     return order[counts[order] > 0]
 
 

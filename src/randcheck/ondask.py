@@ -87,7 +87,9 @@ def _load(
     if isinstance(source, TargetRoster):
         return source
     if part.path is not None:
-        return TargetRoster._parquet_group(part.path, part.group, part.first_row, mapping, options)
+        return TargetRoster.from_parquet_group(
+            part.path, part.group, part.first_row, mapping, options
+        )
     import pyarrow as pa
 
     try:
@@ -97,7 +99,7 @@ def _load(
             f"rows {part.first_row}–{part.first_row + part.rows - 1}: {exc}", source="DataFrame"
         ) from None
     options = {k: v for k, v in options.items() if k != "columns"}
-    return TargetRoster._from_batches(
+    return TargetRoster.from_batches(
         [table], mapping, {**options, "_first_row": part.first_row}, "DataFrame"
     )
 

@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from randcheck import _excel, _tables, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
+from randcheck._headers import RESULT_HEADERS
 from randcheck.calendar.deadlines import RESULT_PUBLICATION, Status, due_dates
 from randcheck.errors import ResultError
 from randcheck.problems import MAX_PROBLEMS, Collector
@@ -147,23 +148,6 @@ _FIELDS: Final[tuple[str, ...]] = (
     "closed_on",
 )
 _REQUIRED: Final = ("credit_code", "item", "categories", "inspection_end")
-#: Chinese headers accepted for each column (as county result exports write them).
-RESULT_HEADERS: Final[dict[str, tuple[str, ...]]] = {
-    "result_id": ("结果编号", "记录编号"),
-    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码"),
-    "item": ("抽查事项", "事项编码", "抽查事项编码"),
-    "department": ("检查实施机关", "实施部门", "部门"),
-    "task": ("抽查任务", "任务名称", "任务"),
-    "methods": ("检查方式", "核查方式"),
-    "categories": ("检查结果", "抽查结果"),
-    "followups": ("后续处置", "处置措施", "后续处理"),
-    "inspectors": ("检查人员", "执法人员"),
-    "inspection_end": ("检查结束日期", "检查完成日期", "检查日期"),
-    "entered_by": ("录入人", "录入人员"),
-    "entered_on": ("录入日期", "结果录入日期"),
-    "published_on": ("公示日期", "结果公示日期"),
-    "closed_on": ("办结日期", "结案日期"),
-}
 _HEADER_ALIAS: Final = {a: name for name, aliases in RESULT_HEADERS.items() for a in aliases}
 _LIST_FIELDS: Final = ("methods", "categories", "followups", "inspectors")
 _DATE_FIELDS: Final = ("inspection_end", "entered_on", "published_on", "closed_on")

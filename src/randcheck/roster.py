@@ -43,12 +43,13 @@ import numpy.typing as npt
 from randcheck import _arrow, _excel, _parallel, _tables, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._files import atomic_path
+from randcheck._headers import OFFICER_HEADERS, TARGET_HEADERS
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.credit_code import (
-    _SCIENTIFIC_WHY,
-    _is_scientific,
+    SCIENTIFIC_WHY,
     credit_code_mask,
     credit_code_problem,
+    is_scientific,
 )
 from randcheck.errors import RosterError, RosterWarning
 from randcheck.models import (
@@ -223,53 +224,29 @@ class _Col:
 
 #: Target directory columns: canonical name, kind, whether required, accepted headers.
 TARGET_COLUMNS: tuple[_Col, ...] = (
-    _Col(
-        "credit_code",
-        "code",
-        True,
-        ("统一社会信用代码", "信用代码", "社会信用代码"),
-        "统一社会信用代码",
-    ),
-    _Col("name", "text", False, ("企业名称", "名称", "主体名称"), "企业名称"),
-    _Col(
-        "risk_class",
-        "risk",
-        True,
-        ("信用风险等级", "风险等级", "信用风险分类", "风险分类"),
-        "信用风险分类 A–E",
-    ),
-    _Col("industry", "category", False, ("行业", "所属行业", "行业类别"), "行业"),
-    _Col("area", "category", False, ("行政区划", "区域", "所属区域", "区划代码"), "行政区划"),
-    _Col("status", "category", False, ("登记状态", "经营状态"), "登记状态"),
-    _Col("tags", "tags", False, ("标签", "分类标注"), "分类标注 (;-separated)"),
-    _Col(
-        "abnormal",
-        "bool",
-        False,
-        ("经营异常名录", "经营异常", "列入经营异常名录"),
-        "列入经营异常名录",
-    ),
-    _Col("complaints", "count", False, ("投诉", "投诉次数", "投诉举报"), "投诉举报次数"),
-    _Col(
-        "last_inspected",
-        "date",
-        False,
-        ("上次检查日期", "最近检查日期", "上次抽查日期"),
-        "上次抽查日期",
-    ),
+    _Col("credit_code", "code", True, TARGET_HEADERS["credit_code"], "统一社会信用代码"),
+    _Col("name", "text", False, TARGET_HEADERS["name"], "企业名称"),
+    _Col("risk_class", "risk", True, TARGET_HEADERS["risk_class"], "信用风险分类 A–E"),
+    _Col("industry", "category", False, TARGET_HEADERS["industry"], "行业"),
+    _Col("area", "category", False, TARGET_HEADERS["area"], "行政区划"),
+    _Col("status", "category", False, TARGET_HEADERS["status"], "登记状态"),
+    _Col("tags", "tags", False, TARGET_HEADERS["tags"], "分类标注 (;-separated)"),
+    _Col("abnormal", "bool", False, TARGET_HEADERS["abnormal"], "列入经营异常名录"),
+    _Col("complaints", "count", False, TARGET_HEADERS["complaints"], "投诉举报次数"),
+    _Col("last_inspected", "date", False, TARGET_HEADERS["last_inspected"], "上次抽查日期"),
 )
 
 #: Officer directory columns.
 OFFICER_COLUMNS: tuple[_Col, ...] = (
-    _Col("officer_id", "id", True, ("执法证号", "人员编号", "编号"), "执法证号"),
-    _Col("name", "text", False, ("姓名",), "姓名"),
-    _Col("unit", "category", False, ("单位", "所属单位", "执法队伍", "中队"), "所属单位"),
-    _Col("department", "category", False, ("部门", "所属部门"), "部门"),
-    _Col("area", "category", False, ("负责区域", "责任区域", "辖区"), "负责区域"),
-    _Col("skills", "tags", False, ("专长", "技能", "专业"), "专长 (;-separated)"),
-    _Col("expert", "bool", False, ("专家", "专家库"), "专家库成员"),
-    _Col("active", "bool", False, ("在岗", "状态", "有效"), "在岗"),
-    _Col("load_cap", "cap", False, ("任务上限", "最大任务数"), "每批最多任务数"),
+    _Col("officer_id", "id", True, OFFICER_HEADERS["officer_id"], "执法证号"),
+    _Col("name", "text", False, OFFICER_HEADERS["name"], "姓名"),
+    _Col("unit", "category", False, OFFICER_HEADERS["unit"], "所属单位"),
+    _Col("department", "category", False, OFFICER_HEADERS["department"], "部门"),
+    _Col("area", "category", False, OFFICER_HEADERS["area"], "负责区域"),
+    _Col("skills", "tags", False, OFFICER_HEADERS["skills"], "专长 (;-separated)"),
+    _Col("expert", "bool", False, OFFICER_HEADERS["expert"], "专家库成员"),
+    _Col("active", "bool", False, OFFICER_HEADERS["active"], "在岗"),
+    _Col("load_cap", "cap", False, OFFICER_HEADERS["load_cap"], "每批最多任务数"),
 )
 
 _DEFAULTS: dict[str, Any] = {
@@ -629,7 +606,7 @@ _FIXES = {
     _CODE_WHY: _CODE_FIX,
     _ASCII_WHY: "retype the code: full-width characters (０-９, Ａ-Ｚ) are not allowed",
     _EMPTY_WHY: "fill in the id or delete the row",
-    _SCIENTIFIC_WHY: "format the column as text (文本) in Excel and export the codes again",
+    SCIENTIFIC_WHY: "format the column as text (文本) in Excel and export the codes again",
 }
 
 
@@ -680,8 +657,8 @@ def _parse_codes(
     report(suspect[control], shown, _CONTROL_WHY)
     report(suspect[(raw >= 0x80).any(axis=1)], shown, _ASCII_WHY)
     report(suspect[raw[:, 0] == 0], lambda i: "", _EMPTY_WHY)
-    scientific = np.array([_is_scientific(shown(int(i))) for i in suspect], dtype=bool)
-    report(suspect[scientific], shown, _SCIENTIFIC_WHY)
+    scientific = np.array([is_scientific(shown(int(i))) for i in suspect], dtype=bool)
+    report(suspect[scientific], shown, SCIENTIFIC_WHY)
     invalid = suspect[~credit_code_mask(codes[suspect]) & ~reported[suspect]]
     if not legacy_codes:
         report(invalid, shown, _CODE_WHY)
@@ -1696,7 +1673,7 @@ class _Roster:
                 )
                 codes = remap[raw_codes]  # code -1 picks the last entry: ""
                 cats = list(lookup)
-                canon = cls._canonical_name(target)
+                canon = cls.canonical_column_name(target)
                 kind = next((c.kind for c in cls.COLUMNS if c.name == canon), None)
                 if kind == "category":
                     columns[target] = Categorical(codes, tuple(cats))
@@ -1733,7 +1710,7 @@ class _Roster:
         """
         batches = [data] if hasattr(data, "schema") else data
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
-        return cls._from_batches(batches, mapping, options, source or "Arrow table")
+        return cls.from_batches(batches, mapping, options, source or "Arrow table")
 
     @classmethod
     def from_parquet(
@@ -1758,7 +1735,7 @@ class _Roster:
             On the first problem found, naming the file, row, column and value.
         """
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
-        return cls._from_batches(_arrow.parquet_batches(path), mapping, options, os.fspath(path))
+        return cls.from_batches(_arrow.parquet_batches(path), mapping, options, os.fspath(path))
 
     @classmethod
     def _parquet_chunks(
@@ -1770,13 +1747,13 @@ class _Roster:
         """The file's row groups as rosters, each validated, rows numbered across the file."""
         first = 1
         for table in _arrow.parquet_batches(path):
-            yield cls._from_batches(
+            yield cls.from_batches(
                 [table], mapping, {**options, "_first_row": first}, os.fspath(path)
             )
             first += table.num_rows
 
     @classmethod
-    def _parquet_group(
+    def from_parquet_group(
         cls,
         path: str | os.PathLike[str],
         group: int,
@@ -1797,35 +1774,49 @@ class _Roster:
             names = [
                 n
                 for n in _arrow.parquet_names(path)
-                if cls._canonical_name(renames.get(n, n)) in wanted
+                if cls.canonical_column_name(renames.get(n, n)) in wanted
             ]
             if options.get("extra") is not None:
                 options["extra"] = [e for e in options["extra"] if e in wanted]
         (table,) = _arrow.parquet_batches(path, columns=names, groups=[group])
-        return cls._from_batches(
+        return cls.from_batches(
             [table], mapping, {**options, "_first_row": first_row}, os.fspath(path)
         )
 
     @classmethod
-    def _from_batches(
+    def from_batches(
         cls,
         batches: Iterable[Any],
         mapping: Mapping[str, str] | None,
         options: dict[str, Any],
         source: str,
     ) -> Self:
+        """Build from record batches read one after another (the chunked and Dask readers).
+
+        ``mapping`` renames the data's columns first; ``options`` are keyword arguments of
+        :meth:`from_columns`; ``source`` names the input in errors. Label columns are taken
+        through Arrow's dictionary encoding. Needs pyarrow (the ``parquet`` extra).
+        """
         renames = dict(mapping or {})
         kinds = {c.name: c.kind for c in cls.COLUMNS}
 
         def kind_of(name: str) -> str | None:
-            return kinds.get(cls._canonical_name(renames.get(name, name)))
+            return kinds.get(cls.canonical_column_name(renames.get(name, name)))
 
         columns = _arrow.batches_to_columns(batches, kind_of)
-        named = {renames.get(k, k): v for k, v in columns.items()}
+        named = {
+            renames.get(k, k): Categorical(*v) if isinstance(v, tuple) else v
+            for k, v in columns.items()
+        }
         return cls.from_columns(named, source=source, **options)
 
     @classmethod
-    def _canonical_name(cls, name: str) -> str:
+    def canonical_column_name(cls, name: str) -> str:
+        """The canonical name of the column headed ``name`` (``name`` itself if it is none).
+
+        ``name`` may be a canonical name or one of its accepted headers (``aliases``), e.g.
+        ``TargetRoster.canonical_column_name("信用代码") == "credit_code"``.
+        """
         for c in cls.COLUMNS:
             if name == c.name or name in c.aliases:
                 return c.name
@@ -1913,7 +1904,7 @@ class _Roster:
         mapping = dict(mapping or {})
         date_kinds = {c.name for c in cls.COLUMNS if c.kind == "date"}
         dates = {a for c in cls.COLUMNS if c.kind == "date" for a in (c.name, *c.aliases)}
-        dates |= {h for h, name in mapping.items() if cls._canonical_name(name) in date_kinds}
+        dates |= {h for h, name in mapping.items() if cls.canonical_column_name(name) in date_kinds}
         text = _excel.sheet_as_csv(
             path, sheet, lambda message: RosterError(message, source=source), date_columns=dates
         )
@@ -1996,7 +1987,7 @@ class _Roster:
             key.sort()
             if not (key[1:] == key[:-1]).any():
                 return
-        order = self._sort_order()
+        order = self.code_order()
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
         if dup.size:
@@ -2019,8 +2010,11 @@ class _Roster:
                 ],
             )
 
-    def _sort_order(self) -> npt.NDArray[np.intp]:
-        """Row order sorted by id (cached)."""
+    def code_order(self) -> npt.NDArray[np.intp]:
+        """The rows in id order (byte order of the ids; computed once, then cached).
+
+        Rows with equal ids keep their order, so the first copy of an id sorts first.
+        """
         order: npt.NDArray[np.intp] | None = self._cache.get("order")
         if order is None:
             ids = self._ids
@@ -2168,7 +2162,7 @@ class _Roster:
         self, *, sort: bool, sep: bytes = b"\t", quote: bool = False, chunk: int = 1 << 18
     ) -> Iterator[bytearray]:
         pieces = self._pieces(sep, quote)
-        order = self._sort_order() if sort else None
+        order = self.code_order() if sort else None
         for start in range(0, self._n, chunk):
             stop = min(start + chunk, self._n)
             rows = order[start:stop] if order is not None else np.arange(start, stop)
@@ -2764,7 +2758,7 @@ class TargetRoster(_Roster):
             wanted = np.asarray(np.strings.encode(_to_strings(wanted), "ascii", "replace"))
         too_long = np.strings.str_len(wanted) > 18  # would match after truncation to 18
         wanted = wanted.astype("S18")
-        order = self._sort_order()
+        order = self.code_order()
         s = self.credit_code[order]
         pos = np.searchsorted(s, wanted)
         pos_c = np.minimum(pos, max(self._n - 1, 0))
