@@ -65,8 +65,6 @@ RANK.update(
         "outofcore": 4,
         "ondask": 4,
         "_matching_lp": 6,
-        "figures": 7,
-        "revisits": 7,
     }
 )
 SHIMS: set[str] = set()  # one-release deprecated module paths, e.g. {"deadlines", "figures"}

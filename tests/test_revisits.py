@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 
 from randcheck import CalendarError, PlanError, ResultError, VerificationError
 from randcheck.randomness import HashSource, uniform_reference
-from randcheck.results import ResultTable, publication_records
-from randcheck.revisits import (
+from randcheck.results import (
+    ResultTable,
     RevisitFinding,
     RevisitPlan,
     RevisitReceipt,
     draw_revisits,
+    publication_records,
     record_revisits,
     verify_revisits,
 )

@@ -53,15 +53,6 @@ from randcheck.example import (
     synthetic_officers,
     synthetic_targets,
 )
-from randcheck.figures import (
-    COVERAGE_GOAL,
-    Estimate,
-    Estimates,
-    Figure,
-    YearFigures,
-    estimate_prevalence,
-    year_figures,
-)
 from randcheck.joint import (
     Batch,
     BatchReceipt,
@@ -114,29 +105,34 @@ from randcheck.policy import (
 from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.results import (
+    COVERAGE_GOAL,
     FINDING_CATEGORIES,
     FOLLOW_UPS,
     METHODS,
     PUBLIC_FIELDS,
     RESULT_CATEGORIES,
     RESULT_HEADERS,
+    REVISIT_OUTCOMES,
+    REVISIT_RECIPE,
     TOP_CATEGORIES,
+    Estimate,
+    Estimates,
+    Figure,
     InspectionResult,
     PublicationTable,
     ResultTable,
-    publication_records,
-)
-from randcheck.revisits import (
-    REVISIT_OUTCOMES,
-    REVISIT_RECIPE,
     RevisitDraw,
     RevisitFinding,
     RevisitPlan,
     RevisitReceipt,
     RevisitReport,
+    YearFigures,
     draw_revisits,
+    estimate_prevalence,
+    publication_records,
     record_revisits,
     verify_revisits,
+    year_figures,
 )
 from randcheck.roster import Categorical, OfficerRoster, RosterDigest, TagSet, TargetRoster
 from randcheck.sampling import (

@@ -642,8 +642,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 @_writes("out")
 def _cmd_report(args: argparse.Namespace) -> int:
-    from randcheck.figures import year_figures
-    from randcheck.results import ResultTable
+    from randcheck.results import ResultTable, year_figures
 
     roster = _load_targets(args)
     results = (

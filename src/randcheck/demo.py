@@ -22,11 +22,11 @@ from randcheck.archive import write_archive
 from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
 from randcheck.example import example_county
-from randcheck.figures import estimate_prevalence, year_figures
 from randcheck.joint import commit_batch, draw_batch
 from randcheck.matching import MatchingRules, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
+from randcheck.results import estimate_prevalence, year_figures
 from randcheck.seeds import SeedRule
 
 __all__ = ["DEMO_SEED", "run_demo"]
