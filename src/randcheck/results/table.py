@@ -297,6 +297,274 @@ def _categorical(arr: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int32], tuple[st
     return inv.astype(np.int32), tuple(str(u) for u in uniq.tolist())
 
 
+def _by_field(
+    columns: Mapping[str, Any], found: Collector, where: _Where
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The columns by field name (Chinese headers read), and each field's header as written.
+
+    A column given twice or unknown is a problem (the column is left out); a missing required
+    column raises at once, with every problem found so far.
+    """
+    renamed: dict[str, Any] = {}
+    shown: dict[str, str] = {}  # canonical name -> the header as the input writes it
+    for key, values in columns.items():
+        name = HEADER_ALIAS.get(str(key).strip(), str(key).strip())
+        if name in renamed:
+            found.add(
+                None,
+                str(key),
+                None,
+                f"column {name!r} is given twice (as {shown[name]!r} and {key!r})",
+                "delete one of the two columns",
+            )
+            continue
+        renamed[name] = values
+        shown[name] = str(key).strip()
+    unknown = sorted(set(renamed) - set(RESULT_FIELDS))
+    for name in unknown:
+        found.add(
+            None,
+            shown[name],
+            None,
+            f"unknown column(s) {name}; allowed: {', '.join(RESULT_FIELDS)}",
+            "rename it to one of the allowed columns or their Chinese headers "
+            "(RESULT_HEADERS), or delete it",
+        )
+        del renamed[name]
+    missing = [c for c in REQUIRED_FIELDS if c not in renamed]
+    if missing:
+        found.add(
+            None,
+            ", ".join(missing),
+            None,
+            f"missing required column(s) {', '.join(missing)}",
+            "add the column (Chinese headers: "
+            + "; ".join(f"{c}: {RESULT_HEADERS[c][0]}" for c in missing)
+            + ")",
+        )
+        raise _problems(found, where)
+    return renamed, shown
+
+
+def _string_columns(
+    columns: Mapping[str, Any], n: int, source: str | None
+) -> dict[str, npt.NDArray[Any]]:
+    """The text columns as string arrays; every column (dates too) must have ``n`` values."""
+    prefix = f"{source}: " if source else ""
+    cols: dict[str, npt.NDArray[Any]] = {}
+    for name in RESULT_FIELDS:
+        if name in columns and name not in DATE_FIELDS:
+            arr = _as_strings(columns[name])
+            if arr.shape[0] != n:
+                raise ResultError(
+                    f"{prefix}column {name!r} has {arr.shape[0]} values, column "
+                    f"'credit_code' has {n}"
+                )
+            cols[name] = arr
+    for name in DATE_FIELDS:
+        if name in columns and len(columns[name]) != n:
+            raise ResultError(
+                f"{prefix}column {name!r} has {len(columns[name])} values, expected {n}"
+            )
+    return cols
+
+
+@attrs.define(eq=False)
+class _Builder:
+    """One check of a table's columns: reads each kind of column and collects its problems.
+
+    ``fail`` records a problem for some rows (numbered as the user's file numbers them); the
+    caller raises every problem together once all columns are read.
+    """
+
+    found: Collector
+    numbers: npt.NDArray[np.int64]  # the user's row number of each row
+    shown: dict[str, str]  # field -> the header as the input writes it
+    columns: Mapping[str, Any]  # by field name, as given
+    cols: dict[str, npt.NDArray[Any]]  # the text columns, as string arrays
+    n: int
+
+    def fail(
+        self, rows: npt.NDArray[np.intp], column: str, values: Any, why: str, fix: Any
+    ) -> None:
+        self.found.add_rows(self.numbers[rows], self.shown.get(column, column), values, why, fix)
+
+    def credit_codes(self) -> tuple[npt.NDArray[Any], npt.NDArray[np.bytes_]]:
+        """The codes as given, and as ``S18``: non-empty ASCII, at most 18 characters."""
+        codes = self.cols["credit_code"]
+        raw = np.asarray(np.strings.encode(codes, "ascii", "replace"))
+        ok = np.strings.isalnum(raw) & (np.strings.str_len(raw) <= 18)
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            self.fail(
+                bad,
+                "credit_code",
+                codes[bad[:MAX_PROBLEMS]].tolist(),
+                "expected the target's 18-character credit code",
+                "write the 统一社会信用代码 as text (18 letters and digits, no spaces)",
+            )
+        return codes, raw.astype("S18")
+
+    def labels(self) -> dict[str, tuple[npt.NDArray[np.int32], tuple[str, ...]]]:
+        """Item, department, task and entered_by as (codes, labels); the item is required."""
+        labels: dict[str, tuple[npt.NDArray[np.int32], tuple[str, ...]]] = {}
+        for name in LABEL_FIELDS:
+            arr = self.cols.get(name, np.full(self.n, "", dtype=STRING))
+            labels[name] = _categorical(arr)
+        if "" in labels["item"][1]:
+            bad = np.flatnonzero(labels["item"][0] == labels["item"][1].index(""))
+            self.fail(
+                bad, "item", [""] * bad.size, "the item's code is required", "fill in 抽查事项"
+            )
+        return labels
+
+    def bits(self, name: str, parse: Any, dtype: Any, default: str, fix: str) -> npt.NDArray[Any]:
+        """A ``;``-list column as bit sets, each distinct cell parsed once."""
+        arr = self.cols.get(name, np.full(self.n, default, dtype=STRING))
+        uniq, inv = unique(arr)
+        table = np.zeros(uniq.shape[0], dtype=dtype)
+        for k, u in enumerate(uniq.tolist()):
+            try:
+                table[k] = parse(split_cell(u))
+            except ValueError as exc:
+                bad = np.flatnonzero(inv == k)
+                self.fail(bad, name, [u] * bad.size, str(exc), fix)
+        return table[inv] if self.n else np.zeros(0, dtype=dtype)
+
+    def bit_columns(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+        """Categories, methods and follow-ups as bit sets."""
+        cats = self.bits(
+            "categories",
+            cat_bits,
+            np.uint16,
+            "",
+            "use the result categories of the 一公开 vocabulary (RESULT_CATEGORIES), ';' between",
+        )
+        meths = self.bits(
+            "methods",
+            lambda p: set_bits(p, METHOD_BIT, "method", empty=False),
+            np.uint8,
+            "实地",
+            f"use {', '.join(METHODS)}, ';' between",
+        )
+        follow = self.bits(
+            "followups",
+            lambda p: set_bits(p, FOLLOW_BIT, "follow-up", empty=True),
+            np.uint8,
+            "",
+            f"use {', '.join(FOLLOW_UPS)}, ';' between",
+        )
+        return cats, meths, follow
+
+    def dates(self) -> dict[str, npt.NDArray[np.datetime64]]:
+        """The four date columns (NaT where empty or absent); the inspection's end is required."""
+        dates: dict[str, npt.NDArray[np.datetime64]] = {}
+        unread = np.zeros(self.n, dtype=bool)
+        for name in DATE_FIELDS:
+            if name in self.columns:
+                dates[name], bad_rows = _dates(self.columns[name], name, self.n)
+                if bad_rows.size:
+                    self.fail(
+                        bad_rows,
+                        name,
+                        _date_texts(self.columns[name], bad_rows[:MAX_PROBLEMS]),
+                        f"not a date (expected {DATE_FORMS})",
+                        "write the date as 2025-09-28 (or leave the cell empty if there is none)",
+                    )
+                    if name == "inspection_end":
+                        unread[bad_rows] = True
+            else:
+                dates[name] = np.full(self.n, NAT)
+        end = dates["inspection_end"]
+        bad = np.flatnonzero(np.isnat(end) & ~unread)
+        if bad.size:
+            self.fail(
+                bad,
+                "inspection_end",
+                [""] * bad.size,
+                "the date the inspection ended is required",
+                "fill in 检查结束日期",
+            )
+        return dates
+
+    def order_checks(
+        self,
+        dates: Mapping[str, npt.NDArray[np.datetime64]],
+        cats: npt.NDArray[Any],
+        follow: npt.NDArray[Any],
+    ) -> None:
+        """Dates in order (ended ≤ entered ≤ published; ended ≤ closed); a pending result's
+        follow-up named."""
+        end = dates["inspection_end"]
+        what = {"entered_on": "entered", "published_on": "published", "closed_on": "closed"}
+        for name in ("entered_on", "published_on", "closed_on"):
+            bad = np.flatnonzero(dates[name] < end)
+            if bad.size:
+                self.fail(
+                    bad,
+                    name,
+                    [str(d) for d in dates[name][bad[:MAX_PROBLEMS]]],
+                    f"the result cannot be {what[name]} before the inspection ended",
+                    [
+                        f"the inspection ended on {d}: correct this date or 检查结束日期"
+                        for d in end[bad[:MAX_PROBLEMS]].tolist()
+                    ],
+                )
+        bad = np.flatnonzero(dates["published_on"] < dates["entered_on"])
+        if bad.size:
+            self.fail(
+                bad,
+                "published_on",
+                [str(d) for d in dates["published_on"][bad[:MAX_PROBLEMS]]],
+                "the result cannot be published before it was entered",
+                [
+                    f"it was entered on {d}: correct this date or 录入日期"
+                    for d in dates["entered_on"][bad[:MAX_PROBLEMS]].tolist()
+                ],
+            )
+        bad = np.flatnonzero(
+            ((cats & CAT_BIT[PENDING]) != 0) & (follow == FOLLOW_BIT[NO_FOLLOW_UP])
+        )
+        if bad.size:
+            self.fail(
+                bad,
+                "followups",
+                [NO_FOLLOW_UP] * bad.size,
+                f"a result {PENDING} needs a follow-up action",
+                f"name the follow-up: {', '.join(f for f in FOLLOW_UPS if f != NO_FOLLOW_UP)}",
+            )
+
+    def ids(
+        self,
+        codes: npt.NDArray[Any],
+        labels: Mapping[str, tuple[npt.NDArray[np.int32], tuple[str, ...]]],
+        noun: str,
+    ) -> npt.NDArray[Any]:
+        """The result ids (``credit_code/item`` when the column is absent), each used once."""
+        if "result_id" in self.cols:
+            rid = self.cols["result_id"]
+            empty = np.flatnonzero(rid == "")
+            if empty.size:
+                self.fail(empty, "result_id", [""] * empty.size, "every result needs an id", "")
+        else:
+            item_lab = np.array(labels["item"][1] or ("",), dtype=STRING)[labels["item"][0]]
+            rid = np.strings.add(np.strings.add(codes, "/"), item_lab) if self.n else codes
+        twice, first = _repeated(rid)
+        if twice.size:
+            head = twice[:MAX_PROBLEMS]
+            self.fail(
+                twice,
+                "result_id",
+                rid[head].tolist(),
+                "the id is used twice",
+                [
+                    f"also in {noun} {self.numbers[j]}; give each result its own id (结果编号)"
+                    for j in first[: head.size].tolist()
+                ],
+            )
+        return rid
+
+
 @attrs.frozen(eq=False)
 class ResultTable:
     """Inspection results as columns: one row per result (10⁶ rows are a few numpy arrays).
@@ -400,212 +668,19 @@ class ResultTable:
     ) -> ResultTable:
         """:meth:`from_columns`, with the file's row numbers and the problems a reader found."""
         where = _Where(source, noun)
-        prefix = f"{source}: " if source else ""
         found = found if found is not None else Collector(source)
-        renamed: dict[str, Any] = {}
-        shown: dict[str, str] = {}  # canonical name -> the header as the input writes it
-        for key, values in columns.items():
-            name = HEADER_ALIAS.get(str(key).strip(), str(key).strip())
-            if name in renamed:
-                found.add(
-                    None,
-                    str(key),
-                    None,
-                    f"column {name!r} is given twice (as {shown[name]!r} and {key!r})",
-                    "delete one of the two columns",
-                )
-                continue
-            renamed[name] = values
-            shown[name] = str(key).strip()
-        unknown = sorted(set(renamed) - set(RESULT_FIELDS))
-        for name in unknown:
-            found.add(
-                None,
-                shown[name],
-                None,
-                f"unknown column(s) {name}; allowed: {', '.join(RESULT_FIELDS)}",
-                "rename it to one of the allowed columns or their Chinese headers "
-                "(RESULT_HEADERS), or delete it",
-            )
-            del renamed[name]
-        columns = renamed
-        missing = [c for c in REQUIRED_FIELDS if c not in columns]
-        if missing:
-            found.add(
-                None,
-                ", ".join(missing),
-                None,
-                f"missing required column(s) {', '.join(missing)}",
-                "add the column (Chinese headers: "
-                + "; ".join(f"{c}: {RESULT_HEADERS[c][0]}" for c in missing)
-                + ")",
-            )
-            raise _problems(found, where)
+        columns, shown = _by_field(columns, found, where)
         n = len(columns["credit_code"])
-        cols: dict[str, npt.NDArray[Any]] = {}
-        for name in RESULT_FIELDS:
-            if name in columns and name not in DATE_FIELDS:
-                arr = _as_strings(columns[name])
-                if arr.shape[0] != n:
-                    raise ResultError(
-                        f"{prefix}column {name!r} has {arr.shape[0]} values, column "
-                        f"'credit_code' has {n}"
-                    )
-                cols[name] = arr
-        for name in DATE_FIELDS:
-            if name in columns and len(columns[name]) != n:
-                raise ResultError(
-                    f"{prefix}column {name!r} has {len(columns[name])} values, expected {n}"
-                )
+        cols = _string_columns(columns, n, source)
         if numbers is None:
             numbers = first_row + np.arange(n, dtype=np.int64)
-
-        def fail(rows: npt.NDArray[np.intp], column: str, values: Any, why: str, fix: Any) -> None:
-            found.add_rows(numbers[rows], shown.get(column, column), values, why, fix)
-
-        # credit codes: non-empty ASCII, at most 18 characters
-        codes = cols["credit_code"]
-        raw = np.asarray(np.strings.encode(codes, "ascii", "replace"))
-        ok = np.strings.isalnum(raw) & (np.strings.str_len(raw) <= 18)
-        if not ok.all():
-            bad = np.flatnonzero(~ok)
-            fail(
-                bad,
-                "credit_code",
-                codes[bad[:MAX_PROBLEMS]].tolist(),
-                "expected the target's 18-character credit code",
-                "write the 统一社会信用代码 as text (18 letters and digits, no spaces)",
-            )
-        credit = raw.astype("S18")
-
-        labels: dict[str, tuple[npt.NDArray[np.int32], tuple[str, ...]]] = {}
-        for name in LABEL_FIELDS:
-            arr = cols.get(name, np.full(n, "", dtype=STRING))
-            labels[name] = _categorical(arr)
-        if "" in labels["item"][1]:
-            bad = np.flatnonzero(labels["item"][0] == labels["item"][1].index(""))
-            fail(bad, "item", [""] * bad.size, "the item's code is required", "fill in 抽查事项")
-
-        def bits(name: str, parse: Any, dtype: Any, default: str, fix: str) -> npt.NDArray[Any]:
-            arr = cols.get(name, np.full(n, default, dtype=STRING))
-            uniq, inv = unique(arr)
-            table = np.zeros(uniq.shape[0], dtype=dtype)
-            for k, u in enumerate(uniq.tolist()):
-                try:
-                    table[k] = parse(split_cell(u))
-                except ValueError as exc:
-                    bad = np.flatnonzero(inv == k)
-                    fail(bad, name, [u] * bad.size, str(exc), fix)
-            return table[inv] if n else np.zeros(0, dtype=dtype)
-
-        cats = bits(
-            "categories",
-            cat_bits,
-            np.uint16,
-            "",
-            "use the result categories of the 一公开 vocabulary (RESULT_CATEGORIES), ';' between",
-        )
-        meths = bits(
-            "methods",
-            lambda p: set_bits(p, METHOD_BIT, "method", empty=False),
-            np.uint8,
-            "实地",
-            f"use {', '.join(METHODS)}, ';' between",
-        )
-        follow = bits(
-            "followups",
-            lambda p: set_bits(p, FOLLOW_BIT, "follow-up", empty=True),
-            np.uint8,
-            "",
-            f"use {', '.join(FOLLOW_UPS)}, ';' between",
-        )
-
-        dates: dict[str, npt.NDArray[np.datetime64]] = {}
-        unread = np.zeros(n, dtype=bool)
-        for name in DATE_FIELDS:
-            if name in columns:
-                dates[name], bad_rows = _dates(columns[name], name, n)
-                if bad_rows.size:
-                    fail(
-                        bad_rows,
-                        name,
-                        _date_texts(columns[name], bad_rows[:MAX_PROBLEMS]),
-                        f"not a date (expected {DATE_FORMS})",
-                        "write the date as 2025-09-28 (or leave the cell empty if there is none)",
-                    )
-                    if name == "inspection_end":
-                        unread[bad_rows] = True
-            else:
-                dates[name] = np.full(n, NAT)
-        end = dates["inspection_end"]
-        bad = np.flatnonzero(np.isnat(end) & ~unread)
-        if bad.size:
-            fail(
-                bad,
-                "inspection_end",
-                [""] * bad.size,
-                "the date the inspection ended is required",
-                "fill in 检查结束日期",
-            )
-        what = {"entered_on": "entered", "published_on": "published", "closed_on": "closed"}
-        for name in ("entered_on", "published_on", "closed_on"):
-            bad = np.flatnonzero(dates[name] < end)
-            if bad.size:
-                fail(
-                    bad,
-                    name,
-                    [str(d) for d in dates[name][bad[:MAX_PROBLEMS]]],
-                    f"the result cannot be {what[name]} before the inspection ended",
-                    [
-                        f"the inspection ended on {d}: correct this date or 检查结束日期"
-                        for d in end[bad[:MAX_PROBLEMS]].tolist()
-                    ],
-                )
-        bad = np.flatnonzero(dates["published_on"] < dates["entered_on"])
-        if bad.size:
-            fail(
-                bad,
-                "published_on",
-                [str(d) for d in dates["published_on"][bad[:MAX_PROBLEMS]]],
-                "the result cannot be published before it was entered",
-                [
-                    f"it was entered on {d}: correct this date or 录入日期"
-                    for d in dates["entered_on"][bad[:MAX_PROBLEMS]].tolist()
-                ],
-            )
-        bad = np.flatnonzero(
-            ((cats & CAT_BIT[PENDING]) != 0) & (follow == FOLLOW_BIT[NO_FOLLOW_UP])
-        )
-        if bad.size:
-            fail(
-                bad,
-                "followups",
-                [NO_FOLLOW_UP] * bad.size,
-                f"a result {PENDING} needs a follow-up action",
-                f"name the follow-up: {', '.join(f for f in FOLLOW_UPS if f != NO_FOLLOW_UP)}",
-            )
-
-        if "result_id" in cols:
-            rid = cols["result_id"]
-            empty = np.flatnonzero(rid == "")
-            if empty.size:
-                fail(empty, "result_id", [""] * empty.size, "every result needs an id", "")
-        else:
-            item_lab = np.array(labels["item"][1] or ("",), dtype=STRING)[labels["item"][0]]
-            rid = np.strings.add(np.strings.add(codes, "/"), item_lab) if n else codes
-        twice, first = _repeated(rid)
-        if twice.size:
-            head = twice[:MAX_PROBLEMS]
-            fail(
-                twice,
-                "result_id",
-                rid[head].tolist(),
-                "the id is used twice",
-                [
-                    f"also in {noun} {numbers[j]}; give each result its own id (结果编号)"
-                    for j in first[: head.size].tolist()
-                ],
-            )
+        build = _Builder(found, numbers, shown, columns, cols, n)
+        codes, credit = build.credit_codes()
+        labels = build.labels()
+        cats, meths, follow = build.bit_columns()
+        dates = build.dates()
+        build.order_checks(dates, cats, follow)
+        rid = build.ids(codes, labels, noun)
         if found:
             raise _problems(found, where)
         inspectors = cols.get("inspectors", np.full(n, "", dtype=STRING))
@@ -619,7 +694,7 @@ class ResultTable:
             categories=cats,
             followups=follow,
             inspectors=inspectors,
-            inspection_end=end,
+            inspection_end=dates["inspection_end"],
             entered_on=dates["entered_on"],
             published_on=dates["published_on"],
             closed_on=dates["closed_on"],
