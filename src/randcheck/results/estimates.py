@@ -294,6 +294,44 @@ def estimate_prevalence(
     C and D hold 10% of the eligible enterprises: the estimate finds it, while the raw finding
     rate of the risk-weighted sample is 56%.
     """
+    drawn = _draw_of(drawn, item)
+    _check_options(drawn, method, interval, level)
+    y = _outcomes(drawn, findings, item, finding_categories)
+    known = ~np.isnan(y)
+    if missing == "error" and not known.all():
+        k = int(np.flatnonzero(~known)[0])
+        raise ResultError(
+            f"the drawn target {drawn.ids[k].decode()} has no result ({int((~known).sum())} "
+            "drawn targets in all); enter them, or pass missing='ignore' to reweight within "
+            "strata"
+        )
+    pi, notes = _response_probabilities(drawn, known, method)
+    st = drawn.stratum.astype(np.intp)
+    sample = _Responses(
+        y[known],
+        pi[known],
+        st[known],
+        len(drawn.strata),
+        method,
+        interval,
+        NormalDist().inv_cdf(0.5 + level / 2.0),
+    )
+    total_pop = float(sum(s.population for s in drawn.strata))
+    rows = [sample.estimate("", "", np.ones(sample.y.shape[0], dtype=bool), total_pop)]
+    if by is not None:
+        labels, dom, sizes = _domain_labels(drawn, roster, by)
+        dk = dom[known]
+        for j, label in enumerate(labels):
+            if sizes is not None and sizes[j] == 0 and not (dk == j).any():
+                continue
+            rows.append(
+                sample.estimate(by, label, dk == j, None if sizes is None else float(sizes[j]))
+            )
+    return Estimates(tuple(rows), method, level, interval, tuple(notes))
+
+
+def _draw_of(drawn: Draw | Any, item: str | None) -> Draw:
+    """The draw itself, or a batch's draw of ``item``."""
     if not isinstance(drawn, Draw):
         draws = getattr(drawn, "draws", None)
         if not isinstance(draws, Mapping):
@@ -304,6 +342,10 @@ def estimate_prevalence(
                 + ", ".join(sorted(draws))
             )
         drawn = draws[item]
+    return drawn
+
+
+def _check_options(drawn: Draw, method: str, interval: str, level: float) -> None:
     if method not in ("ht", "stratified", "hajek"):
         raise PlanError(f"method = {method!r}; use 'ht', 'stratified' or 'hajek'")
     if interval not in ("normal", "wilson"):
@@ -315,15 +357,12 @@ def estimate_prevalence(
             "method='stratified' needs equal probabilities within strata; this draw is πps: "
             "use method='ht' or 'hajek'"
         )
-    y = _outcomes(drawn, findings, item, finding_categories)
-    known = ~np.isnan(y)
-    if missing == "error" and not known.all():
-        k = int(np.flatnonzero(~known)[0])
-        raise ResultError(
-            f"the drawn target {drawn.ids[k].decode()} has no result ({int((~known).sum())} "
-            "drawn targets in all); enter them, or pass missing='ignore' to reweight within "
-            "strata"
-        )
+
+
+def _response_probabilities(
+    drawn: Draw, known: npt.NDArray[np.bool_], method: str
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    """Each drawn unit's π, reweighted for its stratum's response, and notes on thin strata."""
     k_strata = len(drawn.strata)
     st = drawn.stratum.astype(np.intp)
     drawn_n = np.bincount(st, minlength=k_strata)
@@ -343,15 +382,30 @@ def estimate_prevalence(
             )
         elif resp_n[h] == 1 and pi[st == h].min(initial=1.0) < 1.0:
             notes.append(f"stratum {label}: one responding target; no variance contribution")
+    return pi, notes
 
-    yk, pik, sk = y[known], pi[known], st[known]
-    z_of = NormalDist().inv_cdf(0.5 + level / 2.0)
 
-    def one(by_name: str, label: str, d: npt.NDArray[np.bool_], size: float | None) -> Estimate:
+@attrs.frozen(eq=False)
+class _Responses:
+    """The responding drawn units (outcome, π, stratum) and how to estimate from them."""
+
+    y: npt.NDArray[np.float64]
+    pi: npt.NDArray[np.float64]
+    stratum: npt.NDArray[np.intp]
+    k_strata: int
+    method: str
+    interval: str
+    z: float  # the normal quantile of the level
+
+    def estimate(
+        self, by_name: str, label: str, d: npt.NDArray[np.bool_], size: float | None
+    ) -> Estimate:
+        """The estimate for the domain ``d`` (a mask of the responding units)."""
+        yk, pik = self.y, self.pi
         w = d / pik
         total = float((w * yk).sum())
         n_hat = float(w.sum())
-        if method == "hajek" or size is None:
+        if self.method == "hajek" or size is None:
             n_d = n_hat
             p = total / n_d if n_d > 0 else math.nan
             z = d * (yk - (0.0 if math.isnan(p) else p)) / (n_d if n_d > 0 else 1.0)
@@ -359,25 +413,14 @@ def estimate_prevalence(
             n_d = size
             p = total / n_d if n_d > 0 else math.nan
             z = d * yk / (n_d if n_d > 0 else 1.0)
-        v = _variance(z, pik, sk, k_strata)
+        v = _variance(z, pik, self.stratum, self.k_strata)
         se = math.sqrt(v)
         m = int(d.sum())
         hits = int((d & (yk == 1)).sum())
         if m == 0:  # nothing observed in the domain: not estimable
             p = se = math.nan
-        lo, hi = _interval(p, v, m, z_of, interval)
+        lo, hi = _interval(p, v, m, self.z, self.interval)
         return Estimate(by_name, label, p, se, lo, hi, m, hits, hits / m if m else math.nan, n_d)
-
-    total_pop = float(pop.sum())
-    rows = [one("", "", np.ones(yk.shape[0], dtype=bool), total_pop)]
-    if by is not None:
-        labels, dom, sizes = _domain_labels(drawn, roster, by)
-        dk = dom[known]
-        for j, label in enumerate(labels):
-            if sizes is not None and sizes[j] == 0 and not (dk == j).any():
-                continue
-            rows.append(one(by, label, dk == j, None if sizes is None else float(sizes[j])))
-    return Estimates(tuple(rows), method, level, interval, tuple(notes))
 
 
 def _variance(
