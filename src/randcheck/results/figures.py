@@ -387,6 +387,31 @@ def year_figures(
     >>> f.value("coverage"), f.value("finding_rate", "risk_class", "D")
     (0.5, 1.0)
     """
+    results, as_of = _results_of(results, year, as_of, departments)
+    rows = roster_rows(roster, results.credit_code)
+    bad = np.flatnonzero(rows < 0)
+    if bad.size:
+        i = int(bad[0])
+        more = f" ({bad.size} results in all)" if bad.size > 1 else ""
+        raise ResultError(
+            f"{results.where(i, 'credit_code', results.credit_code[i].decode())}: this target "
+            f"is not in the directory{more}"
+        )
+    pub = publication_rows(results, as_of, roster, rows, items, calendar)
+    figs = _coverage_figures(roster, rows, active_only, coverage_goal)
+    figs += _publication_figures(results, pub)
+    figs += _finding_figures(results, roster, rows, finding_categories)
+    figs += _follow_up_figures(results, pub)
+    return YearFigures(tuple(figs), pub, year, pub.as_of)
+
+
+def _results_of(
+    results: ResultTable,
+    year: int | None,
+    as_of: Any,
+    departments: Iterable[str] | None,
+) -> tuple[ResultTable, Any]:
+    """The results the figures count (of ``year``, of ``departments``) and the judging date."""
     if year is not None:
         if as_of is None:
             as_of = dt.date(year, 12, 31)
@@ -399,21 +424,14 @@ def year_figures(
         codes, labels = results.labels["department"]
         wanted = np.isin(np.array(labels or ("",), dtype=object), list(departments))
         results = results.take(wanted[codes])
-    n_roster = len(roster)
-    rows = roster_rows(roster, results.credit_code)
-    bad = np.flatnonzero(rows < 0)
-    if bad.size:
-        i = int(bad[0])
-        more = f" ({bad.size} results in all)" if bad.size > 1 else ""
-        raise ResultError(
-            f"{results.where(i, 'credit_code', results.credit_code[i].decode())}: this target "
-            f"is not in the directory{more}"
-        )
-    pub = publication_rows(results, as_of, roster, rows, items, calendar)
-    everyone = np.ones(len(results), dtype=bool)
-    figs: list[Figure] = []
+    return results, as_of
 
-    # coverage
+
+def _coverage_figures(
+    roster: TargetRoster, rows: npt.NDArray[np.intp], active_only: bool, coverage_goal: float
+) -> list[Figure]:
+    """Coverage of the directory, overall (against the goal) and by risk class."""
+    n_roster = len(roster)
     in_frame = np.ones(n_roster, dtype=bool)
     if active_only:
         in_frame &= ~roster.status.mask(INACTIVE_STATUSES)
@@ -422,22 +440,27 @@ def year_figures(
     inspected &= in_frame
     cls = roster.risk_class.astype(np.intp)
     letters = list(RISK_LETTERS)
-    figs.append(
-        Figure("coverage", "", "", int(inspected.sum()), int(in_frame.sum()), coverage_goal)
-    )
+    figs = [Figure("coverage", "", "", int(inspected.sum()), int(in_frame.sum()), coverage_goal)]
     # The 3% rule is about the whole directory; per-class coverage is deliberately uneven.
     figs += _grouped("coverage", "risk_class", letters, cls, inspected, in_frame)
+    return figs
 
-    # publication
+
+def _departments(results: ResultTable) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    dep_codes, dep_labels = results.labels["department"]
+    return dep_codes.astype(np.intp), dep_labels
+
+
+def _publication_figures(results: ResultTable, pub: PublicationTable) -> list[Figure]:
+    """Publication and on-time rates of the results due by the judging date, by department."""
     judged = pub.due_by_as_of
-    figs.append(
+    figs = [
         Figure(
             "publication_rate", "", "", int((pub.published & judged).sum()), int(judged.sum()), 1.0
-        )
-    )
-    figs.append(Figure("on_time_rate", "", "", int(pub.on_time.sum()), int(judged.sum()), 1.0))
-    dep_codes, dep_labels = results.labels["department"]
-    dep_codes = dep_codes.astype(np.intp)
+        ),
+        Figure("on_time_rate", "", "", int(pub.on_time.sum()), int(judged.sum()), 1.0),
+    ]
+    dep_codes, dep_labels = _departments(results)
     if len(dep_labels) > 1 or (dep_labels and dep_labels[0]):
         figs += _grouped(
             "publication_rate", "department", dep_labels, dep_codes, pub.published, judged, 1.0
@@ -445,22 +468,35 @@ def year_figures(
         figs += _grouped(
             "on_time_rate", "department", dep_labels, dep_codes, pub.on_time, judged, 1.0
         )
+    return figs
 
-    # findings
+
+def _finding_figures(
+    results: ResultTable,
+    roster: TargetRoster,
+    rows: npt.NDArray[np.intp],
+    finding_categories: Iterable[str],
+) -> list[Figure]:
+    """The share of results with a finding, overall and by risk class, item and department."""
+    everyone = np.ones(len(results), dtype=bool)
+    cls = roster.risk_class.astype(np.intp)
     found = results.has_finding(finding_categories)
-    figs.append(Figure("finding_rate", "", "", int(found.sum()), len(results)))
-    figs += _grouped("finding_rate", "risk_class", letters, cls[rows], found, everyone)
+    figs = [Figure("finding_rate", "", "", int(found.sum()), len(results))]
+    figs += _grouped("finding_rate", "risk_class", list(RISK_LETTERS), cls[rows], found, everyone)
     item_codes, item_labels = results.labels["item"]
     figs += _grouped(
         "finding_rate", "item", item_labels, item_codes.astype(np.intp), found, everyone
     )
+    dep_codes, dep_labels = _departments(results)
     figs += _grouped("finding_rate", "department", dep_labels, dep_codes, found, everyone)
+    return figs
 
-    # follow-up
+
+def _follow_up_figures(results: ResultTable, pub: PublicationTable) -> list[Figure]:
+    """The share of results needing a follow-up that were closed by the judging date."""
     needs = results.needs_follow_up()
     closed = results.closed_on <= np.datetime64(pub.as_of, "D")
-    figs.append(
-        Figure("follow_up_completion", "", "", int((closed & needs).sum()), int(needs.sum()))
-    )
+    figs = [Figure("follow_up_completion", "", "", int((closed & needs).sum()), int(needs.sum()))]
+    dep_codes, dep_labels = _departments(results)
     figs += _grouped("follow_up_completion", "department", dep_labels, dep_codes, closed, needs)
-    return YearFigures(tuple(figs), pub, year, pub.as_of)
+    return figs
