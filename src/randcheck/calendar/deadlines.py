@@ -741,28 +741,9 @@ def due_dates(
     n = next(iter(lengths.values()))
     if len(set(lengths.values())) > 1:
         raise CalendarError(f"events: columns of different lengths: {lengths}")
-    if done is None:
-        done64 = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    else:
-        done64 = as_dates(np.asarray(done), field="done", allow_nat=True)
-        if done64.shape != (n,):
-            raise CalendarError(
-                f"done: {done64.shape[0] if done64.ndim else 'a scalar'} values for {n} rows; "
-                "expected one done date (or NaT) per row"
-            )
+    done64 = _done_dates(done, n, cols)
     day = as_date(as_of, field="as_of")
     today = np.datetime64(day, "D")
-    for name, c in cols.items():
-        if c.dtype.kind == "M":
-            early = np.flatnonzero(~np.isnat(done64) & ~np.isnat(c) & (done64 < c))
-            if early.size:
-                i = int(early[0])
-                raise CalendarError(
-                    f"done: row {i + 1} is done on {done64[i]}, before its {name} "
-                    f"({c[i]}); a task cannot be done before the event it follows"
-                    + (f" ({early.size} such rows)" if early.size > 1 else "")
-                )
-
     started = np.ones(n, dtype=bool)
     for c in cols.values():
         if c.dtype.kind == "M":
@@ -774,6 +755,51 @@ def due_dates(
         due[started] = d
         prov[started] = p
 
+    status = _statuses(started, done64, due, today, soon, cal, prov)
+    return DueDates(
+        due=_frozen(due),
+        status=_frozen(status),
+        provisional=_frozen(prov),
+        as_of=day,
+        rule=rule.describe(),
+    )
+
+
+def _done_dates(done: Any, n: int, cols: Mapping[str, NDArray[Any]]) -> NDArray[Any]:
+    """The done dates as ``datetime64[D]`` (NaT: not done), none before its row's events."""
+    if done is None:
+        done64 = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    else:
+        done64 = as_dates(np.asarray(done), field="done", allow_nat=True)
+        if done64.shape != (n,):
+            raise CalendarError(
+                f"done: {done64.shape[0] if done64.ndim else 'a scalar'} values for {n} rows; "
+                "expected one done date (or NaT) per row"
+            )
+    for name, c in cols.items():
+        if c.dtype.kind == "M":
+            early = np.flatnonzero(~np.isnat(done64) & ~np.isnat(c) & (done64 < c))
+            if early.size:
+                i = int(early[0])
+                raise CalendarError(
+                    f"done: row {i + 1} is done on {done64[i]}, before its {name} "
+                    f"({c[i]}); a task cannot be done before the event it follows"
+                    + (f" ({early.size} such rows)" if early.size > 1 else "")
+                )
+    return done64
+
+
+def _statuses(
+    started: NDArray[np.bool_],
+    done64: NDArray[Any],
+    due: NDArray[Any],
+    today: np.datetime64,
+    soon: int,
+    cal: WorkCalendar | ProvisionalCalendar,
+    prov: NDArray[np.bool_],
+) -> NDArray[np.int8]:
+    """Each row's :class:`Status` as of ``today``; ``prov`` also marks provisional day counts."""
+    n = started.shape[0]
     is_done = started & ~np.isnat(done64) & (done64 <= today)
     status = np.full(n, Status.NOT_STARTED, dtype=np.int8)
     status[is_done & (done64 <= due)] = Status.DONE
@@ -785,13 +811,7 @@ def due_dates(
         left, p = _between(cal, np.full(int(pending.sum()), today), due[pending])
         status[pending] = np.where(left <= soon, Status.DUE_SOON, Status.ON_TIME)
         prov[pending] |= p
-    return DueDates(
-        due=_frozen(due),
-        status=_frozen(status),
-        provisional=_frozen(prov),
-        as_of=day,
-        rule=rule.describe(),
-    )
+    return status
 
 
 def _frozen(a: NDArray[Any]) -> NDArray[Any]:
