@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from randcheck.credit_code import CREDIT_CODE_ALPHABET, credit_code_check_character
+from randcheck.roster.credit_code import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 SEED = 20230307
 N_TARGETS = 40_000

@@ -481,6 +481,7 @@ def test_concurrent_writers_of_one_archive_leave_one_whole_archive(
 
 @settings(max_examples=40, deadline=None)
 @given(name=st.text(min_size=1, max_size=80))
+@pytest.mark.slow
 def test_an_extra_file_is_refused_or_round_trips_in_a_folder_and_a_zip(
     tmp_path_factory: pytest.TempPathFactory, drawn: randcheck.Draw, name: str
 ) -> None:

@@ -223,3 +223,14 @@ def test_credit_code_problem_names_what_is_wrong(code: str, words: str | None) -
 @given(code_like)
 def test_credit_code_problem_is_none_exactly_for_valid_codes(code: str) -> None:
     assert (credit_code_problem(code) is None) == reference_is_valid(code)
+
+
+def test_the_old_module_path_warns_and_gives_the_same_function() -> None:
+    import randcheck.credit_code as old
+    from randcheck.roster import credit_code as new
+
+    with pytest.warns(DeprecationWarning, match=r"randcheck\.credit_code is deprecated"):
+        got = old.is_valid_credit_code
+    assert got is new.is_valid_credit_code
+    with pytest.raises(AttributeError):
+        old.no_such_name  # noqa: B018 - an unknown name is an AttributeError, no warning

@@ -202,6 +202,7 @@ def test_example_county_summary_names_counts_units_and_items(county: ExampleCoun
     assert "fictitious" in text
 
 
+@pytest.mark.slow
 def test_example_county_script_regenerates_a_loadable_county(tmp_path: Path) -> None:
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "make_example_county.py"
     spec = importlib.util.spec_from_file_location("make_example_county", script)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import randcheck.roster as roster_module
+import randcheck.roster.fingerprint as fingerprint_module
+import randcheck.roster.tables as tables_module
 from _digest_helpers import digest_by_hand, id_key
 from _sampling_helpers import credit_codes
 from randcheck import OfficerRoster, RosterDigest, RosterError, TargetRoster, _parallel
@@ -63,29 +64,33 @@ def test_id_keys_follow_the_recipe_for_ids_of_any_length(values: list[str]) -> N
     expected = [id_key(v) for v in values]
     as_strings = np.array(values, dtype=np.dtypes.StringDType())
     as_bytes = np.array([v.encode("utf-8") for v in values], dtype="S")
-    assert roster_module.id_keys(as_strings).tolist() == expected
-    assert roster_module.id_keys(as_bytes).tolist() == expected
+    assert fingerprint_module.id_keys(as_strings).tolist() == expected
+    assert fingerprint_module.id_keys(as_bytes).tolist() == expected
 
 
 def test_id_keys_computed_block_by_block_follow_the_recipe(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Long and short ids in blocks of 3: a block's own width never changes a key.
-    monkeypatch.setattr(roster_module, "_KEY_ROWS", 3)
+    monkeypatch.setattr(fingerprint_module, "_KEY_ROWS", 3)
     values = ["a", "91350100M000100Y43", "é中文" * 5, "x" * 17, "ab", "91130634MA07RWXK3G", "q"]
     expected = [id_key(v) for v in values]
     as_strings = np.array(values, dtype=np.dtypes.StringDType())
     as_bytes = np.array([v.encode("utf-8") for v in values], dtype="S")
-    assert roster_module.id_keys(as_strings).tolist() == expected
-    assert roster_module.id_keys(as_bytes).tolist() == expected
+    assert fingerprint_module.id_keys(as_strings).tolist() == expected
+    assert fingerprint_module.id_keys(as_bytes).tolist() == expected
     codes = credit_codes(10)
-    assert roster_module.id_keys(codes).tolist() == [id_key(c.decode()) for c in codes.tolist()]
+    assert fingerprint_module.id_keys(codes).tolist() == [
+        id_key(c.decode()) for c in codes.tolist()
+    ]
 
 
 def test_id_key_of_a_credit_code_is_fixed() -> None:
     # Pinned: a change here changes every published roster digest.
     assert id_key("91350100M000100Y43") == 0x91193A0170F393E8
-    assert roster_module.id_keys(np.array([b"91350100M000100Y43"])).tolist() == [0x91193A0170F393E8]
+    assert fingerprint_module.id_keys(np.array([b"91350100M000100Y43"])).tolist() == [
+        0x91193A0170F393E8
+    ]
 
 
 @pytest.mark.parametrize("bucketed", [False, True])
@@ -93,7 +98,7 @@ def test_id_key_of_a_credit_code_is_fixed() -> None:
 def test_canonical_order_is_by_key_then_id(bucketed: bool, keys: list[int]) -> None:
     ident = np.array([f"id{len(keys) - i:04d}".encode() for i in range(len(keys))])
     k = np.array(keys, dtype=np.uint64)
-    order, bounds = roster_module._canonical_order(k, ident, bucketed)
+    order, bounds = fingerprint_module.canonical_order(k, ident, bucketed)
     expected = sorted(range(len(keys)), key=lambda i: (keys[i], ident[i]))
     assert order.tolist() == expected
     assert bounds.tolist() == [sum(1 for x in keys if x >> 56 < b) for b in range(257)]
@@ -114,8 +119,8 @@ def test_bucket_by_bucket_sorting_and_small_groups_give_the_same_digest(
 ) -> None:
     r = roster(2000, seed=1)
     expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
-    monkeypatch.setattr(roster_module, "_BUCKET_SORT_MIN", 0)
-    monkeypatch.setattr(roster_module, "_GROUP_ROWS", 3)
+    monkeypatch.setattr(fingerprint_module, "_BUCKET_SORT_MIN", 0)
+    monkeypatch.setattr(tables_module, "_GROUP_ROWS", 3)
     assert r.take(np.arange(len(r))[::-1]).digest() == expected
 
 
@@ -132,7 +137,7 @@ def test_a_moved_value_between_two_rows_changes_the_digest() -> None:
 
 # --- parallel -------------------------------------------------------------------------------------
 def test_digest_with_workers_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(roster_module, "_PARALLEL_MIN_ROWS", 0)  # processes even for 4,000 rows
+    monkeypatch.setattr(tables_module, "_PARALLEL_MIN_ROWS", 0)  # processes even for 4,000 rows
     r = roster(4000, seed=2)
     expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
     assert r.digest(workers=2) == expected
@@ -265,6 +270,7 @@ def test_available_cores_respects_the_affinity() -> None:
 # --- parts ----------------------------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(target_rosters(max_rows=30), st.data())
+@pytest.mark.slow
 def test_a_roster_split_in_any_way_has_the_same_digest(r: TargetRoster, data: Any) -> None:
     n = len(r)
     perm = data.draw(st.permutations(range(n)))
@@ -340,7 +346,7 @@ def test_a_bucket_range_outside_the_recipe_is_an_error() -> None:
 
 # --- progress -------------------------------------------------------------------------------------
 def test_digest_reports_progress_up_to_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(roster_module, "_GROUP_ROWS", 100)
+    monkeypatch.setattr(tables_module, "_GROUP_ROWS", 100)
     r = roster(3000, seed=5)
     seen: list[tuple[int, int]] = []
     d = r.digest(workers=2, progress=lambda done, total: seen.append((done, total)))

@@ -131,6 +131,7 @@ def _binomial_bounds(pi: np.ndarray, reps: int, tests: int) -> tuple[np.ndarray,
     return stats.binom.ppf(alpha / 2, reps, pi), stats.binom.isf(alpha / 2, reps, pi)
 
 
+@pytest.mark.slow
 def test_each_item_keeps_its_inclusion_probabilities_under_coordination(
     small: TargetRoster,
 ) -> None:
@@ -156,6 +157,7 @@ def test_each_item_keeps_its_inclusion_probabilities_under_coordination(
         assert abs(got.sum() - reps * pi.sum()) < 6 * total_sd, it.code
 
 
+@pytest.mark.slow
 def test_joint_task_gives_every_item_the_tasks_probabilities(county: ExampleCounty) -> None:
     items = [it for it in county.items if it.code in ("SW-02", "SW-05", "SW-06")]
     plan = SamplingPlan(rates={"A": 0.1, "B": 0.2, "C": 0.5, "D": 1.0})
@@ -711,6 +713,7 @@ def _mutations(county: ExampleCounty) -> dict[str, Any]:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 def test_verify_fails_on_any_change(
     county: ExampleCounty, official: dict[str, Any], name: str
 ) -> None:

@@ -378,6 +378,7 @@ def _against_brute_force(inst: Instance, s: int) -> None:
 
 @settings(max_examples=520, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_brute_force_feasibility_rules_q_star_marginals_and_support(inst: Instance, s: int) -> None:
     _against_brute_force(inst, s)
 
@@ -634,6 +635,7 @@ def _assert_counts_match(target: Any, counts: Any, runs: int) -> None:
         assert lo <= c <= hi, (p, c / runs)
 
 
+@pytest.mark.slow
 def test_defect_1_the_cap_spreads_six_officers_evenly() -> None:
     officers = roster(6)
     visit = Visit(code(0), items=("X",), departments=())
@@ -1264,6 +1266,7 @@ def _lp_least_teaming(assignments: list[frozenset[Pair]]) -> float:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances(), share=st.sampled_from((0.5, 0.9, 0.999)))
+@pytest.mark.slow
 def test_a_team_cap_no_randomized_assignment_can_keep_is_always_refused(
     inst: Instance, share: float
 ) -> None:

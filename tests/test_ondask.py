@@ -51,6 +51,8 @@ def test_no_cluster_is_a_plan_error(tmp_path: pathlib.Path) -> None:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
+    # Every test that takes this fixture is marked slow: the cluster (a scheduler and two worker
+    # processes) costs about 10 s of CPU, more than the rest of a default run's largest file.
     # dashboard_address=":0": the scheduler's HTTP server takes a free port. With None it still
     # tries 8787 first and warns (an error here) when another cluster or a notebook holds it.
     with (
@@ -78,6 +80,7 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, li
 
 @pytest.mark.parametrize("name", list(PLANS))
 @pytest.mark.parametrize("hold", [True, False])
+@pytest.mark.slow
 def test_dask_receipt_is_the_in_memory_receipt(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]], name: str, hold: bool
 ) -> None:
@@ -90,6 +93,7 @@ def test_dask_receipt_is_the_in_memory_receipt(
     assert on_dask.inclusion_probabilities.tobytes() == in_memory.inclusion_probabilities.tobytes()
 
 
+@pytest.mark.slow
 def test_dask_equals_out_of_core_on_one_file(client: Any, tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(5_000, seed=9)
     path = tmp_path / "one.parquet"
@@ -108,6 +112,7 @@ def test_dask_equals_out_of_core_on_one_file(client: Any, tmp_path: pathlib.Path
     )
 
 
+@pytest.mark.slow
 def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +127,7 @@ def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
     )
 
 
+@pytest.mark.slow
 def test_duplicate_id_in_two_files_names_its_rows(client: Any, tmp_path: pathlib.Path) -> None:
     codes = credit_codes(8).astype(str)
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
@@ -136,6 +142,7 @@ def test_duplicate_id_in_two_files_names_its_rows(client: Any, tmp_path: pathlib
     assert (info.value.value, info.value.row, info.value.source) == (codes[1], 4, str(second))
 
 
+@pytest.mark.slow
 def test_bad_row_on_a_worker_is_raised_with_its_file_row(
     client: Any, tmp_path: pathlib.Path
 ) -> None:
@@ -148,6 +155,7 @@ def test_bad_row_on_a_worker_is_raised_with_its_file_row(
     assert (info.value.row, info.value.value) == (7, "Q")
 
 
+@pytest.mark.slow
 def test_progress_callback_counts_tasks(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
 ) -> None:
@@ -164,6 +172,7 @@ def test_progress_callback_counts_tasks(
     assert seen[-1] == (2 * groups, 2 * groups)
 
 
+@pytest.mark.slow
 def test_simulation_on_dask_draws_the_planned_sizes(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
 ) -> None:
@@ -186,6 +195,7 @@ def test_import_randcheck_does_not_import_dask() -> None:
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
 ) -> None:
@@ -223,6 +233,7 @@ def province_frame(
 
 @pytest.mark.parametrize("name", list(PLANS))
 @pytest.mark.parametrize("hold", [True, False])
+@pytest.mark.slow
 def test_dask_dataframe_receipt_is_the_in_memory_receipt(
     client: Any, province_frame: tuple[TargetRoster, Any], name: str, hold: bool
 ) -> None:
@@ -242,6 +253,7 @@ def test_dask_dataframe_receipt_is_the_in_memory_receipt(
     assert np.array_equal(on_dask.rows, in_memory.rows)
 
 
+@pytest.mark.slow
 def test_dask_dataframe_equals_from_dataframe_of_its_rows(client: Any) -> None:
     # Categorical columns, as pandas users hold labels, give the in-memory loader's roster.
     frame = _pandas(synthetic_targets(4_000, seed=8))
@@ -256,6 +268,7 @@ def test_dask_dataframe_equals_from_dataframe_of_its_rows(client: Any) -> None:
     assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
 
 
+@pytest.mark.slow
 def test_bad_row_in_a_dataframe_partition_names_its_row_in_the_frame(client: Any) -> None:
     frame = pd.DataFrame({"credit_code": credit_codes(12).astype(str), "risk_class": ["A"] * 12})
     frame.loc[9, "risk_class"] = "Q"
@@ -271,6 +284,7 @@ def test_bad_row_in_a_dataframe_partition_names_its_row_in_the_frame(client: Any
     assert frame.loc[9, "risk_class"] == "Q"  # the caller's frame is unchanged
 
 
+@pytest.mark.slow
 def test_duplicate_id_in_two_partitions_names_its_rows(client: Any) -> None:
     codes = credit_codes(9).astype(str)
     codes[7] = codes[1]
@@ -281,6 +295,7 @@ def test_duplicate_id_in_two_partitions_names_its_rows(client: Any) -> None:
     assert (e.value.row, e.value.value, e.value.source) == (8, codes[1], "DataFrame")
 
 
+@pytest.mark.slow
 def test_verify_dask_accepts_a_dataframe(
     client: Any, province_frame: tuple[TargetRoster, Any]
 ) -> None:
@@ -293,6 +308,7 @@ def test_verify_dask_accepts_a_dataframe(
         verify_dask(other.receipt, frame, mapping=mapping, extra=["risk_score"])
 
 
+@pytest.mark.slow
 def test_a_roster_neither_paths_nor_a_dataframe_is_a_type_error(client: Any) -> None:
     with pytest.raises(TypeError, match=r"Parquet paths or a dask\.dataframe\.DataFrame, got int"):
         draw_dask(5, PLANS["rates"], seed=SEED)
@@ -315,6 +331,7 @@ POLICY_DESIGNS: dict[str, Any] = {
 PREVALENCE = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.3}
 
 
+@pytest.mark.slow
 def test_simulate_policy_on_dask_gives_the_in_memory_figures(
     client: Any, policy_roster: TargetRoster
 ) -> None:
@@ -334,6 +351,7 @@ def test_simulate_policy_on_dask_gives_the_in_memory_figures(
     assert len(set(here.values["henan"]["findings"].tolist())) > 3
 
 
+@pytest.mark.slow
 def test_simulate_policy_on_dask_reports_years_done(
     client: Any, policy_roster: TargetRoster
 ) -> None:
@@ -353,6 +371,7 @@ def test_simulate_policy_on_dask_reports_years_done(
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+@pytest.mark.slow
 def test_simulate_policy_on_dask_back_to_back_on_one_roster(
     client: Any, policy_roster: TargetRoster
 ) -> None:

@@ -84,6 +84,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, path
 
 
 @pytest.mark.parametrize("name", list(PLANS))
+@pytest.mark.slow
 def test_out_of_core_receipt_is_the_in_memory_receipt(
     county: tuple[TargetRoster, pathlib.Path], name: str
 ) -> None:
@@ -94,6 +95,7 @@ def test_out_of_core_receipt_is_the_in_memory_receipt(
     assert verify(mine.receipt, roster) is None
 
 
+@pytest.mark.slow
 def test_take_all_units_are_capped_across_row_groups(
     county: tuple[TargetRoster, pathlib.Path],
 ) -> None:
@@ -117,6 +119,7 @@ def test_committed_draw_out_of_core(county: tuple[TargetRoster, pathlib.Path]) -
         draw_parquet(path, plan, seed="42", commitment=other, extra=["risk_score"])
 
 
+@pytest.mark.slow
 def test_one_row_per_group_and_one_group(tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(300, seed=3)
     plan = SamplingPlan(
@@ -195,6 +198,7 @@ def test_file_is_not_changed(tmp_path: pathlib.Path) -> None:
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_simulation_out_of_core_draws_the_planned_sizes(
     county: tuple[TargetRoster, pathlib.Path],
 ) -> None:
@@ -270,6 +274,7 @@ def test_a_million_rows_in_small_row_groups(tmp_path: pathlib.Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
     county: tuple[TargetRoster, pathlib.Path], tmp_path: pathlib.Path
 ) -> None:

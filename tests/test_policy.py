@@ -33,6 +33,7 @@ def sim(county: randcheck.ExampleCounty) -> randcheck.policy.PolicySimulation:
     )
 
 
+@pytest.mark.slow
 def test_simulated_means_match_the_design(sim: randcheck.policy.PolicySimulation) -> None:
     for row in sim.summary():
         if math.isnan(row["sd"]) or row["sd"] == 0:

@@ -215,6 +215,7 @@ def test_canonical_json_is_sorted_compact_utf8() -> None:
     seed=st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != ""),
     drawn_by=st.none() | st.text(max_size=8),
 )
+@pytest.mark.slow
 def test_parse_of_serialise_is_the_record_and_the_form_is_canonical(
     roster: TargetRoster, rate: float, seed: str, drawn_by: str | None
 ) -> None:
@@ -348,6 +349,7 @@ SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
         st.lists(st.dictionaries(st.text(), SCALARS | st.lists(st.text()), max_size=6), max_size=2),
     ),
 )
+@pytest.mark.slow
 def test_a_malformed_field_is_a_verification_error_never_a_type_error(
     field: str, value: object
 ) -> None:
@@ -369,6 +371,7 @@ def _small_roster() -> TargetRoster:
     return _ROSTER[0]
 
 
+@pytest.mark.slow
 def test_cli_verify_refuses_a_receipt_with_a_repeated_key(
     tmp_path: Path, county: randcheck.ExampleCounty
 ) -> None:

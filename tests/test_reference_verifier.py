@@ -371,6 +371,7 @@ def plans(draw_: st.DrawFn) -> dict[str, Any]:
     kwargs=plans(),
     seed=st.text(min_size=1, max_size=12).filter(str.strip),
 )
+@pytest.mark.slow
 def test_reference_verifier_agrees_with_the_fast_path_on_any_small_draw(
     n: int, roster_seed: int, kwargs: dict[str, Any], seed: str
 ) -> None:
@@ -425,6 +426,7 @@ def _county_batch(tmp_path: Path, mode: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("mode", ["coordinated", "independent", "joint-task"])
+@pytest.mark.slow
 def test_reference_verifier_recomputes_a_batch(tmp_path: Path, mode: str) -> None:
     receipt, csv_path = _county_batch(tmp_path, mode)
     report = rv.verify_files(str(receipt), str(csv_path))
@@ -434,6 +436,7 @@ def test_reference_verifier_recomputes_a_batch(tmp_path: Path, mode: str) -> Non
         assert "批次承诺一致 batch commitment matches" in report.text()
 
 
+@pytest.mark.slow
 def test_reference_verifier_rejects_a_batch_whose_visits_were_changed(tmp_path: Path) -> None:
     receipt, csv_path = _county_batch(tmp_path, "coordinated")
     tamper(receipt, lambda r: r.update(visits=r["visits"] + 1))
@@ -442,6 +445,7 @@ def test_reference_verifier_rejects_a_batch_whose_visits_were_changed(tmp_path: 
     assert "合并不一致 visits differ" in report.text()
 
 
+@pytest.mark.slow
 def test_reference_verifier_rejects_a_batch_item_drawn_from_another_stream(
     tmp_path: Path,
 ) -> None:
@@ -469,6 +473,7 @@ def test_reference_verifier_rejects_a_rerolled_stream_under_the_commitment(
     assert "承诺不一致 commitment does not match" in report.text()
 
 
+@pytest.mark.slow
 def test_reference_verifier_rejects_a_joint_task_drawn_from_another_seed(tmp_path: Path) -> None:
     import randcheck
 

@@ -276,6 +276,7 @@ def _table(rows: list[dict[str, Any]]) -> ResultTable:
 
 @given(_result_rows())
 @settings(max_examples=40)
+@pytest.mark.slow
 def test_csv_round_trip(rows: list[dict[str, Any]]) -> None:
     t = _table(rows)
     with tempfile.TemporaryDirectory() as tmp:
@@ -287,6 +288,7 @@ def test_csv_round_trip(rows: list[dict[str, Any]]) -> None:
 
 @given(_result_rows())
 @settings(max_examples=40)
+@pytest.mark.slow
 def test_json_round_trip(rows: list[dict[str, Any]]) -> None:
     t = _table(rows)
     assert ResultTable.from_json(t.to_json()).to_rows() == t.to_rows()
@@ -295,6 +297,7 @@ def test_json_round_trip(rows: list[dict[str, Any]]) -> None:
 
 @given(_result_rows())
 @settings(max_examples=30)
+@pytest.mark.slow
 def test_models_round_trip_through_the_table(rows: list[dict[str, Any]]) -> None:
     t = _table(rows)
     assert list(ResultTable.from_results(t)) == list(t)

@@ -92,6 +92,7 @@ def test_from_targets_keeps_every_field() -> None:
 
 
 @given(target_columns())
+@pytest.mark.slow
 def test_rows_read_back_build_the_same_roster(columns: dict[str, Any]) -> None:
     r = TargetRoster.from_columns(columns)
     again = TargetRoster.from_targets([r[i] for i in range(len(r))])
@@ -265,6 +266,7 @@ def test_an_invalid_code_is_an_error_naming_row_value_and_the_switch() -> None:
 
 
 @given(st.lists(invalid_credit_codes(), min_size=21, max_size=30, unique=True))
+@pytest.mark.slow
 def test_an_error_lists_every_bad_row(codes: list[str]) -> None:
     with pytest.raises(RosterError) as info:
         TargetRoster.from_columns({"credit_code": codes, "risk_class": ["A"] * len(codes)})
@@ -514,6 +516,7 @@ def test_from_csv_rejects_a_quote_as_delimiter(tmp_path: pathlib.Path) -> None:
 
 @tmp_files
 @given(target_columns(), st.booleans())
+@pytest.mark.slow
 def test_csv_round_trip_preserves_the_digest(
     tmp_path: pathlib.Path, columns: dict[str, Any], bom: bool
 ) -> None:
@@ -566,6 +569,7 @@ def test_officers_from_csv_with_chinese_headers(tmp_path: pathlib.Path) -> None:
 
 # --- DataFrames ----------------------------------------------------------------------------------
 @given(target_columns())
+@pytest.mark.slow
 def test_from_dataframe_equals_from_columns(columns: dict[str, Any]) -> None:
     frame = pd.DataFrame(columns)
     assert (
@@ -574,6 +578,7 @@ def test_from_dataframe_equals_from_columns(columns: dict[str, Any]) -> None:
 
 
 @given(target_columns(min_rows=1))
+@pytest.mark.slow
 def test_from_dataframe_with_categorical_columns_equals_plain(columns: dict[str, Any]) -> None:
     frame = pd.DataFrame(columns)
     cats = frame.astype(
@@ -703,6 +708,7 @@ def test_digest_of_an_empty_roster_is_the_header_alone() -> None:
 
 
 @given(target_rosters(min_rows=1), st.randoms(use_true_random=False))
+@pytest.mark.slow
 def test_digest_does_not_depend_on_row_order(roster: TargetRoster, rnd: Any) -> None:
     order = list(range(len(roster)))
     rnd.shuffle(order)
@@ -731,6 +737,7 @@ def changed(columns: dict[str, Any], column: str, row: int, draw: st.DrawFn) -> 
 
 
 @given(st.data())
+@pytest.mark.slow
 def test_digest_changes_when_any_single_cell_changes(data: st.DataObject) -> None:
     columns = data.draw(target_columns(min_rows=1))
     column = data.draw(st.sampled_from(sorted(columns)))
@@ -783,6 +790,7 @@ def expected_keep(t: Target, cond: dict[str, Any]) -> bool:
 
 
 @given(target_rosters(), conditions)
+@pytest.mark.slow
 def test_mask_keeps_exactly_the_rows_meeting_every_condition(
     roster: TargetRoster, cond: dict[str, Any]
 ) -> None:
@@ -791,6 +799,7 @@ def test_mask_keeps_exactly_the_rows_meeting_every_condition(
 
 
 @given(target_rosters(), conditions)
+@pytest.mark.slow
 def test_filter_is_take_of_mask(roster: TargetRoster, cond: dict[str, Any]) -> None:
     kept = roster.filter(**cond)
     rows = np.flatnonzero(roster.mask(**cond))

@@ -131,6 +131,7 @@ def test_a_sampler_with_wrong_unit_probabilities_fails_the_unit_check() -> None:
     assert units_match_probabilities(pi * draws, draws, pi)
 
 
+@pytest.mark.slow
 def test_fixed_total_sizes_are_exact_and_unbiased(roster: TargetRoster) -> None:
     plan = SamplingPlan(total=37, allocation="proportional")
     counts, sizes = simulate(roster, plan, 2000, seed=3)
@@ -144,6 +145,7 @@ def test_fixed_total_sizes_are_exact_and_unbiased(roster: TargetRoster) -> None:
     assert units_match_probabilities(counts, 2000, inclusion_probabilities(roster, plan))
 
 
+@pytest.mark.slow
 def test_srs_within_a_stratum_gives_equal_pair_frequencies() -> None:
     # Joint behaviour of SRS: P(i and j both drawn) = n(n−1)/(N(N−1)) for every pair.
     r = make_roster(["B"] * 12)
@@ -344,6 +346,7 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(rates_st, st.randoms(use_true_random=False), st.booleans())
+@pytest.mark.slow
 def test_row_order_does_not_change_an_official_draw(
     rates: dict[str, float], rnd: object, pps: bool
 ) -> None:
@@ -371,6 +374,7 @@ def test_an_official_draw_is_determined_by_its_seed(rates: dict[str, float], see
 
 @SETTINGS
 @given(st.integers(1, 40), st.sets(st.integers(0, 299), max_size=150))
+@pytest.mark.slow
 def test_removing_other_targets_keeps_the_sample(n: int, removed: set[int]) -> None:
     # One stratum, fixed size: the n smallest numbers stay the n smallest in any subset that
     # keeps them, because a target's number depends only on seed and its own code.
@@ -415,6 +419,7 @@ def test_plan_json_round_trips(plan: SamplingPlan) -> None:
 
 @SETTINGS
 @given(rates_st, st.integers(0, 299), st.sampled_from(["risk", "drop", "code", "add"]))
+@pytest.mark.slow
 def test_verify_passes_untouched_and_fails_on_any_changed_row(
     rates: dict[str, float], row: int, change: str
 ) -> None:

@@ -175,6 +175,7 @@ def attempts(draw_: st.DrawFn) -> dict[str, Any]:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(attempt=attempts())
+@pytest.mark.slow
 def test_exactly_one_sample_verifies_whatever_the_drawer_tries(
     attempt: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -318,6 +319,7 @@ def nested_roster() -> TargetRoster:
     )
 
 
+@pytest.mark.slow
 def test_a_lower_rate_sample_is_a_subset_of_a_higher_rate_one_for_every_seed() -> None:
     """Defect 6: across 12 strata, for 300 seeds, the low-rate sample lies inside the high one."""
     r = nested_roster()
@@ -330,6 +332,7 @@ def test_a_lower_rate_sample_is_a_subset_of_a_higher_rate_one_for_every_seed() -
         assert all(a.size <= b.size for a, b in zip(low.strata, high.strata, strict=True))
 
 
+@pytest.mark.slow
 def test_each_stratum_rounds_up_with_probability_equal_to_its_fraction() -> None:
     """E[n_h] = x_h with per-stratum starts: a binomial bound at family-wise 10⁻⁶ per stratum."""
     r = nested_roster()
@@ -346,6 +349,7 @@ def test_each_stratum_rounds_up_with_probability_equal_to_its_fraction() -> None
         assert abs(ups[key] - seeds * p) <= 5.6 * sd + 1, (key, ups[key], seeds * p)
 
 
+@pytest.mark.slow
 def test_rounding_starts_are_independent_between_strata() -> None:
     """Two strata both at fraction 0.5 round up together about a quarter of the time, not half."""
     n = 4
@@ -450,6 +454,7 @@ def test_the_reference_verifier_reads_its_input_strictly(tmp_path: Path) -> None
     assert "unknown fields ['extra']" in rv.verify_files(str(receipt), str(csv)).text()
 
 
+@pytest.mark.slow
 def test_the_reference_verifier_never_raises_on_random_byte_damage(tmp_path: Path) -> None:
     rng = np.random.default_rng(12)
     raw = bytearray(HONEST.receipt.to_json().encode("utf-8"))

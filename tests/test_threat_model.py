@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 import re
 
@@ -15,6 +16,7 @@ def _cited() -> list[tuple[str, str]]:
     return CITED.findall(PAGE.read_text(encoding="utf-8"))
 
 
+@functools.cache  # the page cites some files dozens of times: parse each once
 def _tests_in(path: pathlib.Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {

@@ -27,13 +27,6 @@ from randcheck.calendar import (
     due_dates,
     officer_matching,
 )
-from randcheck.credit_code import (
-    CREDIT_CODE_ALPHABET,
-    credit_code_check_character,
-    credit_code_mask,
-    credit_code_problem,
-    is_valid_credit_code,
-)
 from randcheck.errors import (
     BatchError,
     CalendarCoverageError,
@@ -135,6 +128,13 @@ from randcheck.results import (
     year_figures,
 )
 from randcheck.roster import Categorical, OfficerRoster, RosterDigest, TagSet, TargetRoster
+from randcheck.roster.credit_code import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_character,
+    credit_code_mask,
+    credit_code_problem,
+    is_valid_credit_code,
+)
 from randcheck.sampling import (
     RATE_PRESETS,
     Commitment,

@@ -48,7 +48,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck.credit_code import CREDIT_CODE_ALPHABET
 from randcheck.loaders import load_items
 from randcheck.models import Conflict, Item
 from randcheck.roster import (
@@ -59,6 +58,7 @@ from randcheck.roster import (
     TagSet,
     TargetRoster,
 )
+from randcheck.roster.credit_code import CREDIT_CODE_ALPHABET
 
 __all__ = [
     "ExampleCounty",
