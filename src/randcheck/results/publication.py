@@ -19,13 +19,13 @@ import numpy.typing as npt
 
 from randcheck import _tables
 from randcheck.calendar.deadlines import RESULT_PUBLICATION, Status, due_dates
+from randcheck.results.table import NAT, STRING, ResultTable, joined, unique
+from randcheck.results.vocabulary import PUBLIC_FIELDS, RESULT_CATEGORIES
 
 if TYPE_CHECKING:
     from randcheck.calendar import ProvisionalCalendar, WorkCalendar
     from randcheck.models import Item
     from randcheck.roster import TargetRoster
-from randcheck.results.table import NAT, STRING, ResultTable, joined, unique
-from randcheck.results.vocabulary import PUBLIC_FIELDS, RESULT_CATEGORIES
 
 __all__ = ["PublicationTable", "publication_records"]
 

@@ -27,9 +27,6 @@ from randcheck._headers import RESULT_HEADERS
 from randcheck.errors import ResultError
 from randcheck.joint import Batch
 from randcheck.problems import MAX_PROBLEMS, Collector
-
-if TYPE_CHECKING:
-    from randcheck.sampling import Draw
 from randcheck.results.vocabulary import (
     CAT_ALIAS,
     CAT_BIT,
@@ -53,6 +50,9 @@ from randcheck.results.vocabulary import (
     set_bits,
     split_cell,
 )
+
+if TYPE_CHECKING:
+    from randcheck.sampling import Draw
 
 __all__ = ["InspectionResult", "ResultTable"]
 
