@@ -118,32 +118,14 @@ RESULT_FIELDS: Final[tuple[str, ...]] = (
 
 
 REQUIRED_FIELDS: Final = ("credit_code", "item", "categories", "inspection_end")
-
-
 HEADER_ALIAS: Final = {a: name for name, aliases in RESULT_HEADERS.items() for a in aliases}
-
-
 LIST_FIELDS: Final = ("methods", "categories", "followups", "inspectors")
-
-
 DATE_FIELDS: Final = ("inspection_end", "entered_on", "published_on", "closed_on")
-
-
 LABEL_FIELDS: Final = ("item", "department", "task", "entered_by")
-
-
 CAT_BIT: Final = {c: 1 << i for i, c in enumerate(RESULT_CATEGORIES)}
-
-
 CAT_ALIAS: Final = {c.split("/", 1)[1]: c for c in RESULT_CATEGORIES if "/" in c}
-
-
 _SUB_MASK: Final = sum(CAT_BIT[c] for c in RESULT_CATEGORIES if "/" in c)
-
-
 METHOD_BIT: Final = {m: 1 << i for i, m in enumerate(METHODS)}
-
-
 FOLLOW_BIT: Final = {f: 1 << i for i, f in enumerate(FOLLOW_UPS)}
 
 
