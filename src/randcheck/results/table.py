@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from randcheck.sampling import Draw
 
 __all__ = ["InspectionResult", "ResultTable"]
+
 STRING = np.dtypes.StringDType()
 NAT = np.datetime64("NaT", "D")
 
