@@ -85,11 +85,12 @@ def _lp_q_star(visits: list[Visit], officers: OfficerRoster, conflicts: Any) -> 
     from scipy import sparse
     from scipy.optimize import linprog
 
-    from randcheck.matching import _network, _prepare
+    from randcheck.matching._flow import build_network
+    from randcheck.matching._problem import prepare_problem
 
     rules = MatchingRules()
-    prob = _prepare(visits, officers, conflicts, rules, None, None, "refuse")
-    net = _network(prob, rules)
+    prob = prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
+    net = build_network(prob, rules)
     t, h, base = net.tail[1:], net.head[1:], net.base[1:]
     n_arc = t.shape[0]
     cols = np.arange(n_arc)

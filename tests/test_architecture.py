@@ -64,7 +64,6 @@ RANK.update(
         "_chunked": 4,
         "outofcore": 4,
         "ondask": 4,
-        "_matching_lp": 6,
     }
 )
 SHIMS: set[str] = {  # one-release deprecated module paths

@@ -99,7 +99,7 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     inc_node = np.empty(2 * m, dtype=np.int64)
     inc_node[0::2] = t
     inc_node[1::2] = h
-    order = _stable_order(inc_node)
+    order = stable_order(inc_node)
     a, b = order[0::2], order[1::2]
     if a.size != b.size or not np.array_equal(inc_node[a], inc_node[b]):
         raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
@@ -110,7 +110,7 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     # incidence it arrives at; the walk goes on along the partner incidence ``p = 2j + side``
     # away from that end, which is state ``2j + (1 − side)``, that is ``p ^ 1``.
     succ = partner ^ 1
-    label = _orbit_minimum(succ)
+    label = orbit_minimum(succ)
     forward, backward = label[1::2], label[0::2]
     # A cycle is the pair of orbits of its two traversals; its lowest state belongs to its
     # lowest arc, so ``canon // 2`` is that arc. Sign +1 for arcs traversed towards their
@@ -127,7 +127,7 @@ def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
     return out
 
 
-def _stable_order(keys: Ints) -> Ints:
+def stable_order(keys: Ints) -> Ints:
     """``argsort(keys, kind="stable")`` for keys ≥ 0: numpy radix-sorts 16-bit keys, so keys
     below ``2**15`` take one pass and keys below ``2**31`` two (low digit, then high), which
     is far quicker than the general stable sort."""
@@ -143,7 +143,7 @@ def _stable_order(keys: Ints) -> Ints:
     return out
 
 
-def _orbit_minimum(succ: Ints) -> Ints:
+def orbit_minimum(succ: Ints) -> Ints:
     """The least element of every element's orbit under the permutation ``succ``.
 
     With scipy, from its connected components (fast: an orbit of a permutation is a weakly
@@ -168,11 +168,11 @@ def _orbit_minimum(succ: Ints) -> Ints:
             np.minimum.at(least, comp, np.arange(n, dtype=np.int64))
             out: Ints = least[comp]
             return out
-    return _orbit_minimum_doubling(succ)
+    return orbit_minimum_doubling(succ)
 
 
-def _orbit_minimum_doubling(succ: Ints) -> Ints:
-    """:func:`_orbit_minimum` by pointer doubling, numpy only."""
+def orbit_minimum_doubling(succ: Ints) -> Ints:
+    """:func:`orbit_minimum` by pointer doubling, numpy only."""
     label = np.arange(succ.shape[0], dtype=np.int64)
     jump = succ.copy()
     for _ in range(max(1, int(succ.shape[0]).bit_length())):

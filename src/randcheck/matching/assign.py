@@ -1,0 +1,223 @@
+"""Staffing a batch: :func:`match_officers` (official, from a seed), :func:`simulate_matching`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from randcheck._progress import ProgressArg, Reporter
+from randcheck.errors import (
+    PlanError,
+)
+from randcheck.matching._problem import prepare_problem
+from randcheck.matching._rounding import (
+    STAGE_SHARE,
+    Solution,
+    check_jurisdiction,
+    matching_source,
+    solve,
+)
+from randcheck.matching.records import Assignment, MatchingSimulation, PairProbabilities, Published
+from randcheck.matching.rules import MatchingRules
+from randcheck.models import Conflict, Visit
+from randcheck.randomness import (
+    GeneratorSource,
+    UniformSource,
+)
+from randcheck.roster import OfficerRoster
+
+
+def match_officers(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    *,
+    conflicts: Iterable[Conflict] | Mapping[str, Any] = (),
+    rules: MatchingRules | None = None,
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    seed: str | None = None,
+    rng: Any = None,
+    source: UniformSource | None = None,
+    key_label: str = "matching",
+    unknown_conflicts: str = "refuse",
+    progress: ProgressArg = None,
+) -> Assignment:
+    """Match officers to the visits of a batch at random (双随机 #2), under every rule.
+
+    Every officer–visit pair is chosen with an exact, published chance (see
+    :attr:`Assignment.pair_probabilities`), no chance exceeds ``q*`` (the least cap any
+    randomized assignment of the batch can keep, :attr:`Assignment.q_star`), and every pair
+    that some assignment under that cap uses has a positive chance. How: see the module
+    documentation and the explanation page "How officer matching is formulated".
+
+    Parameters
+    ----------
+    visits : sequence of Visit
+        The batch; one visit per target (merge joint items first).
+    officers : OfficerRoster
+        执法检查人员名录库 with the expert pool (专家库) flagged in ``expert``.
+    conflicts : iterable of Conflict, or mapping of columns
+        Declared conflicts (回避). For large inputs pass columns ``officer_id``, ``credit_code``
+        and optionally ``reason`` (arrays of equal length) instead of objects. Conflicts on
+        targets outside the batch do not apply here; a conflict naming an officer outside the
+        roster is refused (see ``unknown_conflicts``).
+    rules : MatchingRules, optional
+        The rules and their settings; :class:`MatchingRules` ``()`` by default.
+    history : iterable of tuples, or mapping of columns
+        Past inspections, for ``rules.repeat_window_days`` (columns ``officer_id``,
+        ``credit_code``, ``date``).
+    as_of : datetime.date, optional
+        The batch date the repeat window counts back from; required with ``history``.
+    seed : str, optional
+        The batch's public seed: an official, verifiable matching. The numbers come from the
+        child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/2``).
+    rng : optional
+        Anything :func:`numpy.random.default_rng` accepts: a simulation, not verifiable.
+    source : UniformSource, optional
+        An already derived source, e.g. ``batch_source.child("matching")``; used as is.
+    key_label : str
+        Label of the child key under ``seed`` or ``rng``.
+    unknown_conflicts : {"refuse", "ignore"}
+        What to do with conflicts naming officers who are not in the roster: refuse them with
+        a :class:`~randcheck.RosterError` listing them (default: a mistyped 执法证号 must not
+        leave a recusal unapplied), or ignore them, counted in
+        :attr:`Assignment.ignored_conflicts` (a list shared across bureaus).
+    progress : bool or callable, optional
+        Report progress of a long batch: ``True`` shows a tqdm bar on standard error when tqdm
+        is installed; a callable ``progress(done, total)`` is called as each stage ends, with
+        ``total`` 100 and ``done`` the share of the work finished (the stages' shares are fixed
+        estimates; the rounding reports once per bit level).
+
+    Returns
+    -------
+    Assignment
+        Teams, loads, recusals applied, the randomness used, the pair probabilities and q*.
+
+    Raises
+    ------
+    InfeasibleMatchingError
+        If no assignment satisfies every rule, or ``rules.pair_cap`` is below q*; its fields
+        ``visits``, ``rule``, ``shortage`` and ``q_star`` say which visits, which rule binds
+        and by how much.
+    RosterError
+        If a conflict names an officer outside the roster (unless ``unknown_conflicts="ignore"``).
+    BatchError
+        If two visits go to the same target.
+    PlanError
+        If not exactly one of ``seed``, ``rng`` and ``source`` is given, ``history`` comes
+        without ``as_of``, or the batch has more than :data:`MAX_PAIRS` eligible pairs.
+
+    Examples
+    --------
+    >>> officers = randcheck.OfficerRoster.from_columns({
+    ...     "officer_id": ["A1", "A2", "A3", "A4"],
+    ...     "skills": ["成品油", "", "", "成品油"],
+    ... })
+    >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",),
+    ...                           departments=("商务局",), skills=("成品油",))]
+    >>> a = randcheck.match_officers(visits, officers, seed="2023-1107",
+    ...                              conflicts=[randcheck.Conflict("A1", "91130634MA00000001",
+    ...                                                            "亲属关系")])
+    >>> a.teams()
+    [('A3', 'A4')]
+    >>> list(a.recusals)
+    [('A1', '91130634MA00000001', '亲属关系')]
+    >>> a.q_star, a.pair_probabilities.probability.tolist()
+    (Fraction(1, 1), [0.5, 0.5, 1.0])
+    """
+    rules = MatchingRules() if rules is None else rules
+    if rules.cross_jurisdiction:
+        check_jurisdiction(visits, officers, rules)
+    src = matching_source(seed, rng, source, key_label)
+    report = Reporter(progress, 100, "matching", unit="%")
+    try:
+        prob = prepare_problem(
+            visits, officers, conflicts, rules, history, as_of, unknown_conflicts
+        )
+        report.advance(STAGE_SHARE["prepare"])
+        sol = solve(prob, rules, src, report)
+    finally:
+        report.close()
+    return _assignment(sol, src, rules, officers)
+
+
+def _assignment(
+    sol: Solution, src: UniformSource, rules: MatchingRules, officers: OfficerRoster
+) -> Assignment:
+    prob, net = sol.prob, sol.net
+    arcs = net.pair_arc
+    on = sol.rounded[arcs] > 0
+    v, o = net.pair_visit[on], net.pair_officer[on]
+    is_x = prob.officer_expert[o]
+    vi = prob.input_index[v]
+    order = np.lexsort((o, is_x, vi))
+    loads = np.zeros(prob.n_officers, dtype=np.int64)
+    np.add.at(loads, prob.officer_row[o], 1)
+    desc = src.describe()
+    desc["matching"] = rules.recipe
+    pv, po = net.pair_visit, net.pair_officer
+    pos = sol.marginal[arcs] > 0
+    p_order = np.lexsort((po[pos], prob.input_index[pv[pos]]))
+    probs = PairProbabilities(
+        visit_index=prob.input_index[pv[pos]][p_order],
+        officer_index=prob.officer_row[po[pos]][p_order],
+        expert=prob.officer_expert[po[pos]][p_order],
+        units=sol.marginal[arcs][pos][p_order],
+        bits=sol.bits,
+    )
+    return Assignment(
+        credit_codes=tuple(x.credit_code for x in prob.input_visits),
+        visit_index=vi[order],
+        officer_index=prob.officer_row[o][order],
+        expert=is_x[order],
+        officer_ids=prob.officer_ids[np.argsort(prob.officer_row)],
+        loads=loads,
+        recusals=prob.recusals,
+        source=desc,
+        pair_probabilities=probs,
+        q_star=sol.q_star,
+        ignored_conflicts=prob.ignored,
+        published=Published(prob=prob, rules=rules, officers=officers, marginal=sol.marginal),
+    )
+
+
+def simulate_matching(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    *,
+    runs: int,
+    rng: Any,
+    **kwargs: Any,
+) -> MatchingSimulation:
+    """Run :func:`match_officers` ``runs`` times with ``rng`` and count who served where.
+
+    Use it to see the empirical pair probabilities of a roster and its rules, and to check them
+    against :attr:`Assignment.pair_probabilities`. Keyword arguments go to
+    :func:`match_officers`.
+
+    Examples
+    --------
+    >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C", "D"]})
+    >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",), departments=())]
+    >>> sim = randcheck.simulate_matching(visits, officers, runs=400, rng=7)
+    >>> sim.frequency.sum(axis=1).tolist()  # two officers a visit, every run
+    [2.0]
+    """
+    if runs < 1:
+        raise PlanError(f"runs must be at least 1, got {runs}")
+    gen = GeneratorSource(np.random.default_rng(rng))
+    n_v, n_o = len(visits), len(officers)
+    freq = np.zeros((n_v, n_o))
+    together = np.zeros((n_o, n_o))
+    for i in range(runs):
+        a = match_officers(visits, officers, source=gen.child(f"run/{i}"), **kwargs)
+        vi, oi = a.visit_index, a.officer_index
+        np.add.at(freq, (vi, oi), 1.0)
+        m = np.zeros((n_v, n_o))
+        m[vi, oi] = 1.0
+        together += m.T @ m
+    np.fill_diagonal(together, 0.0)
+    return MatchingSimulation(runs=runs, frequency=freq / runs, together=together / runs)
