@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import attrs
 import pytest
@@ -285,3 +286,27 @@ def test_conflict_strips_its_ids() -> None:
 def test_conflict_rejects_an_empty_target() -> None:
     with pytest.raises(ValueError, match="credit_code must not be empty"):
         Conflict("A001", "")
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("randcheck.visits", "Visit", "randcheck.models"),
+        ("randcheck.deadlines", "due_dates", "randcheck.calendar.deadlines"),
+        ("randcheck.deadlines", "STATUS_HEADER", "randcheck.calendar.deadlines"),
+        ("randcheck.figures", "year_figures", "randcheck.results.figures"),
+        ("randcheck.figures", "estimate_prevalence", "randcheck.results.estimates"),
+        ("randcheck.revisits", "draw_revisits", "randcheck.results.revisits"),
+    ],
+)
+def test_an_old_module_path_warns_and_gives_the_same_object(old: str, name: str, new: str) -> None:
+    shim = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning, match=rf"{old} is deprecated: import {name} from "):
+        value = getattr(shim, name)
+    assert value is getattr(importlib.import_module(new), name)
+
+
+@pytest.mark.parametrize("old", ["randcheck.visits", "randcheck.deadlines", "randcheck.figures"])
+def test_an_old_module_path_has_no_other_names(old: str) -> None:
+    with pytest.raises(AttributeError):
+        importlib.import_module(old).no_such_name  # noqa: B018
