@@ -44,8 +44,8 @@ import pandas as pd
 
 from _harness import Row, credit_codes, interleaved, peak_bytes, slope_row, timed_row
 from randcheck import Categorical, TargetRoster
+from randcheck.randomness.seeds import SeedRule
 from randcheck.sampling import SamplingPlan, commit, draw, verify
-from randcheck.seeds import SeedRule
 
 STRATA = ("risk_class", "industry")
 

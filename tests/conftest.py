@@ -1,5 +1,5 @@
 """Test configuration: makes ``tests/`` importable, so tests can ``from strategies import ...``
-(and ``_helpers``, ``_sampling_helpers``), and holds the fixtures many files share.
+(and ``_helpers``), and holds the fixtures many files share.
 
 pytest runs with ``--import-mode=importlib``, which does not put the tests directory on
 ``sys.path``; the shared hypothesis strategies live in ``tests/strategies.py``.

@@ -1,4 +1,7 @@
-"""Per-stratum arithmetic: allocation to a total and systematic rounding (randcheck._allocation)."""
+"""Per-stratum arithmetic: allocation to a total and systematic rounding.
+
+The module is randcheck.sampling.allocation.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from randcheck import _allocation
+from randcheck.sampling import allocation as _allocation
 
 fracs = st.floats(0.0, 50.0, allow_nan=False, allow_infinity=False)
 

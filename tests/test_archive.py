@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from _sampling_helpers import commit_any
+from _helpers import commit_any
 
 SEED = "2023-03-07 双色球 04 09 13 17 26 31 + 12"
 

@@ -8,7 +8,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import OfficerRoster, RosterDigest, RosterError, RosterWarning, TargetRoster
 
 pa = pytest.importorskip("pyarrow")

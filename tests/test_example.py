@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import math
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _helpers import binomial_tolerance
 from randcheck import Item, ItemKind, OfficerRoster, TargetRoster, credit_code_mask
 from randcheck.example import (
     ExampleCounty,
@@ -30,11 +30,6 @@ UNITS = ("执法一中队", "执法二中队", "执法三中队", "执法四中�
 PARTNER_UNITS = ("治安管理大队", "生态环境执法大队", "市场监管综合执法队")
 #: Officials named in the 2023 notice; the synthetic roster must not use their names.
 REAL_NAMES = {"商志朴", "张学用", "刘国平", "刘献伟", "李勇", "李  勇", "冯会昌", "赵瑞航"}
-
-
-def binomial_tolerance(p: float, n: int) -> float:
-    """Half-width of a two-sided bound that a binomial share exceeds with p < 10⁻⁶ (5.3 σ)."""
-    return 5.3 * math.sqrt(p * (1 - p) / n)
 
 
 # --------------------------------------------------------------------------- example county

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import randcheck.roster.fingerprint as fingerprint_module
 import randcheck.roster.tables as tables_module
 from _digest_helpers import digest_by_hand, id_key
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import OfficerRoster, RosterDigest, RosterError, TargetRoster, _parallel
 from strategies import target_rosters
 
@@ -359,10 +359,10 @@ def test_an_official_draw_reports_progress_and_draws_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from randcheck import SamplingPlan, draw
-    from randcheck import sampling as sampling_module
+    from randcheck.randomness import hashing
 
-    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN", 100)
-    monkeypatch.setattr(sampling_module, "_SLICE_ROWS", 700)
+    monkeypatch.setattr(hashing, "PARALLEL_MIN", 100)
+    monkeypatch.setattr(hashing, "SLICE_ROWS", 700)
     plan = SamplingPlan(rates={"A": 0.1, "B": 0.2, "C": 0.3, "D": 0.5})
     quiet = draw(roster(3000, seed=6), plan, seed="p", drawn_at=None)
     for workers in (1, 2):

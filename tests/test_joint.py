@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 import randcheck
-from _sampling_helpers import ANY_SEED
+from _helpers import ALPHA, ANY_SEED, binomial_bounds
 from randcheck import (
     BatchError,
     BatchReceipt,
@@ -42,7 +41,8 @@ from randcheck import (
 )
 from randcheck.calendar.deadlines import RESULT_PUBLICATION
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
-from randcheck.joint import MERGE_RECIPE, VisitTable, _visit_rows_in_code_order
+from randcheck.joint import MERGE_RECIPE, VisitTable
+from randcheck.joint.visits import _visit_rows_in_code_order  # white-box: both paths
 
 SEED = "2023-11-07 03 08 14 22 27 31 + 09"
 JOINT = ("SW-07", "GA-07", "HJ-07", "SC-07")
@@ -126,11 +126,6 @@ def test_coordinated_simulation_is_independent_of_item_order(small: TargetRoster
     assert a.visits.digest() == b.visits.digest()
 
 
-def _binomial_bounds(pi: np.ndarray, reps: int, tests: int) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1e-6 / tests  # Bonferroni over every (item, target) pair tested
-    return stats.binom.ppf(alpha / 2, reps, pi), stats.binom.isf(alpha / 2, reps, pi)
-
-
 @pytest.mark.slow
 def test_each_item_keeps_its_inclusion_probabilities_under_coordination(
     small: TargetRoster,
@@ -149,7 +144,7 @@ def test_each_item_keeps_its_inclusion_probabilities_under_coordination(
         pi, got = pis[it.code], counts[it.code]
         assert got[pi == 0].sum() == 0, it.code
         inside = pi > 0
-        lo, hi = _binomial_bounds(pi[inside], reps, tests)
+        lo, hi = binomial_bounds(reps, pi[inside], ALPHA / tests)  # Bonferroni over pairs
         bad = np.flatnonzero((got[inside] < lo) | (got[inside] > hi))
         assert bad.size == 0, (it.code, got[inside][bad][:5], (reps * pi[inside])[bad][:5])
         # The item's total is unbiased too (variance bounded by the per-unit one: ≤ reps·Σπ).
@@ -183,7 +178,7 @@ def test_joint_task_gives_every_item_the_tasks_probabilities(county: ExampleCoun
             assert np.array_equal(county.targets.credit_code[d.rows], d.ids)
             assert np.array_equal(d.inclusion_probabilities, pi[d.rows])
     inside = pi > 0
-    lo, hi = _binomial_bounds(pi[inside], reps, int(inside.sum()))
+    lo, hi = binomial_bounds(reps, pi[inside], ALPHA / int(inside.sum()))
     assert np.all((counts[inside] >= lo) & (counts[inside] <= hi))
     assert counts[~inside].sum() == 0
 

@@ -19,6 +19,7 @@ from scipy.optimize import linprog
 from scipy.stats import binom
 
 import randcheck
+from _helpers import ALPHA, binomial_bounds
 from randcheck import (
     Conflict,
     InfeasibleMatchingError,
@@ -422,7 +423,7 @@ def test_visit_and_officer_order_do_not_change_the_draw(inst: Instance, r: Any) 
     assert teams_a == teams_b
 
 
-def county(
+def county_batch(
     n_visits: int = 300,
     n_officers: int = 30,
     cap: int = 25,
@@ -451,7 +452,7 @@ def county(
 
 
 def test_county_batch_meets_every_rule() -> None:
-    visits, officers = county()
+    visits, officers = county_batch()
     conflicts = [Conflict(f"O{i:03d}", code(i * 7), "曾任职") for i in range(30)]
     rules = MatchingRules(
         cross_jurisdiction=True,
@@ -465,7 +466,7 @@ def test_county_batch_meets_every_rule() -> None:
 
 
 def test_loads_are_spread_when_caps_allow() -> None:
-    visits, officers = county(cap=25)
+    visits, officers = county_batch(cap=25)
     a = match_officers(visits, officers, seed="x")
     assert a.loads.sum() == 600
     # 600 places over 30 officers: every officer works, nobody beyond the cap
@@ -474,7 +475,7 @@ def test_loads_are_spread_when_caps_allow() -> None:
 
 
 def test_source_child_from_a_batch_equals_seed_and_label() -> None:
-    visits, officers = county(20, 8, cap=10)
+    visits, officers = county_batch(20, 8, cap=10)
     a = match_officers(visits, officers, seed="s")
     b = match_officers(visits, officers, source=HashSource.from_seed("s").child("matching"))
     assert a.teams() == b.teams()
@@ -500,7 +501,7 @@ def test_history_needs_as_of() -> None:
 
 
 def test_columnar_conflicts_equal_objects() -> None:
-    visits, officers = county(40, 10, cap=12)
+    visits, officers = county_batch(40, 10, cap=12)
     objs = [Conflict(f"O{i:03d}", code(i), "亲属") for i in range(10)]
     cols = {
         "officer_id": [c.officer_id for c in objs],
@@ -619,19 +620,12 @@ def test_report_fields_for_a_skill_nobody_has() -> None:
 # The six defects of issue 13, one test each
 
 
-def _bounds(p: float, runs: int, cells: int) -> tuple[float, float]:
-    """Exact binomial acceptance interval for a count, at family-wise level 1e-6 (Bonferroni
-    over ``cells``)."""
-    lo, hi = binom.interval(1 - 1e-6 / max(cells, 1), runs, p)
-    return float(lo), float(hi)
-
-
 def _assert_counts_match(target: Any, counts: Any, runs: int) -> None:
     """Each pair's count over ``runs`` lies in its binomial interval; marginal 0 never occurs."""
     cells = int((target > 0).sum())
     assert np.all(counts[target == 0] == 0)
     for p, c in zip(target[target > 0].tolist(), counts[target > 0].tolist(), strict=True):
-        lo, hi = _bounds(p, runs, cells)
+        lo, hi = binomial_bounds(runs, p, ALPHA / max(cells, 1))  # Bonferroni over cells
         assert lo <= c <= hi, (p, c / runs)
 
 
@@ -683,7 +677,7 @@ def test_defect_3_an_officer_with_a_feasible_place_has_a_chance_there() -> None:
 
 
 def test_defect_4_pair_probabilities_are_unconditional_and_do_not_depend_on_the_seed() -> None:
-    visits, officers = county(40, 10, cap=10, seed=4)
+    visits, officers = county_batch(40, 10, cap=10, seed=4)
     a = match_officers(visits, officers, seed="one")
     b = match_officers(visits, officers, seed="two")
     pa, pb = a.pair_probabilities, b.pair_probabilities
@@ -739,7 +733,7 @@ def test_defect_5_a_negative_integer_load_cap_in_a_roster_is_refused() -> None:
 
 
 def test_defect_6_the_error_carries_fields_and_the_seed_recomputes_the_matching() -> None:
-    visits, officers = county(20, 10, cap=10, seed=1)
+    visits, officers = county_batch(20, 10, cap=10, seed=1)
     a = match_officers(visits, officers, seed="2023-1107", key_label="batch/1/matching")
     b = match_officers(visits, officers, seed="2023-1107", key_label="batch/1/matching")
     assert a.teams() == b.teams()
@@ -816,10 +810,9 @@ def test_same_two_officers_are_not_always_together() -> None:
     assert sim.max_frequency < 0.5
 
 
-def test_cross_jurisdiction_without_any_officer_area_is_refused() -> None:
-    import randcheck
-
-    county = randcheck.example_county()
+def test_cross_jurisdiction_without_any_officer_area_is_refused(
+    county: randcheck.ExampleCounty,
+) -> None:
     batch = randcheck.draw_batch(county.targets, county.items[:3], seed="2023-11-07")
     with pytest.raises(randcheck.PlanError, match=r"所所交叉.*would exclude nobody"):
         randcheck.match_officers(
@@ -1120,7 +1113,7 @@ def test_over_2000_seeds_no_two_officers_are_teamed_more_often_than_their_bound(
     for x, y in pairs:
         bound = min(1.0, table.get((ids[x], ids[y]), 0.0))
         assert bound == a.teamed_bound(ids[x], ids[y]) or bound == 0.0
-        top = binom.ppf(1 - 1e-6 / len(pairs), runs, bound)
+        top = binom.ppf(1 - ALPHA / len(pairs), runs, bound)
         assert teamed[x, y] <= top, (ids[x], ids[y], teamed[x, y] / runs, bound)
 
 

@@ -26,7 +26,7 @@ from randcheck import (
     verify_dask,
 )
 
-from ._sampling_helpers import commit_any, credit_codes
+from ._helpers import commit_any, credit_codes, write_parquet
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -72,7 +72,7 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, li
     paths = []
     for i, (a, b) in enumerate([(0, 9_000), (9_000, 21_500), (21_500, 30_000)]):
         path = folder / f"part-{i}.parquet"
-        pq.write_table(pa.table(roster.take(np.arange(a, b)).to_columns()), path, 2_999)
+        write_parquet(roster.take(np.arange(a, b)), path, 2_999)
         paths.append(path)
     whole = pa.concat_tables([pq.read_table(p) for p in paths])
     return TargetRoster.from_arrow(whole, extra=["risk_score"]), paths
@@ -97,7 +97,7 @@ def test_dask_receipt_is_the_in_memory_receipt(
 def test_dask_equals_out_of_core_on_one_file(client: Any, tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(5_000, seed=9)
     path = tmp_path / "one.parquet"
-    pq.write_table(pa.table(roster.to_columns()), path, row_group_size=700)
+    write_parquet(roster, path, 700)
     plan = PLANS["rates"]
     c = commit_any(roster, plan)
     kwargs: dict[str, Any] = {
@@ -117,9 +117,11 @@ def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
     client: Any, province: tuple[TargetRoster, list[pathlib.Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     roster, paths = province
-    import randcheck.ondask
+    import randcheck.sampling.ondask
 
-    monkeypatch.setattr(randcheck.ondask, "_generous_cut", lambda frame: np.zeros(len(frame.sizes)))
+    monkeypatch.setattr(
+        randcheck.sampling.ondask, "_generous_cut", lambda frame: np.zeros(len(frame.sizes))
+    )
     plan = PLANS["rates"]
     on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
     assert (
@@ -131,10 +133,8 @@ def test_strata_short_of_candidates_are_drawn_again_without_a_cut(
 def test_duplicate_id_in_two_files_names_its_rows(client: Any, tmp_path: pathlib.Path) -> None:
     codes = credit_codes(8).astype(str)
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
-    pq.write_table(pa.table({"credit_code": codes[:5], "risk_class": ["A"] * 5}), first)
-    pq.write_table(
-        pa.table({"credit_code": [*codes[5:], codes[1]], "risk_class": ["A"] * 4}), second
-    )
+    write_parquet({"credit_code": codes[:5], "risk_class": ["A"] * 5}, first)
+    write_parquet({"credit_code": [*codes[5:], codes[1]], "risk_class": ["A"] * 4}, second)
     with pytest.raises(
         RosterError, match=r"duplicate id: it is in a.parquet row 2, b.parquet row 4"
     ) as info:
@@ -149,7 +149,7 @@ def test_bad_row_on_a_worker_is_raised_with_its_file_row(
     cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
     cols["risk_class"][6] = "Q"
     path = tmp_path / "bad.parquet"
-    pq.write_table(pa.table(cols), path, row_group_size=4)
+    write_parquet(cols, path, 4)
     with pytest.raises(RosterError) as info:
         draw_dask(path, SamplingPlan(rates={"A": 0.5}), seed=SEED)
     assert (info.value.row, info.value.value) == (7, "Q")

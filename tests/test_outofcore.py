@@ -26,9 +26,9 @@ from randcheck import (
     verify,
     verify_parquet,
 )
-from randcheck._chunked import Candidates
+from randcheck.sampling._chunked import Candidates
 
-from ._sampling_helpers import commit_any, credit_codes, make_roster
+from ._helpers import commit_any, credit_codes, make_roster, write_parquet
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -62,11 +62,6 @@ PLANS = {
 }
 
 
-def write(roster: TargetRoster, path: pathlib.Path, row_group: int) -> pathlib.Path:
-    pq.write_table(pa.table(roster.to_columns()), path, row_group_size=row_group)
-    return path
-
-
 def same(a: Draw, b: Draw) -> None:
     assert a.receipt.to_json() == b.receipt.to_json()
     assert np.array_equal(a.ids, b.ids)
@@ -77,18 +72,19 @@ def same(a: Draw, b: Draw) -> None:
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, pathlib.Path]:
+def parquet_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, pathlib.Path]:
+    """60,000 synthetic targets in one Parquet file (row groups of 7,001 rows), and the roster."""
     roster = synthetic_targets(60_000, seed=15)
-    path = write(roster, tmp_path_factory.mktemp("ooc") / "county.parquet", 7_001)
+    path = write_parquet(roster, tmp_path_factory.mktemp("ooc") / "county.parquet", 7_001)
     return TargetRoster.from_parquet(path, extra=["risk_score"]), path
 
 
 @pytest.mark.parametrize("name", list(PLANS))
 @pytest.mark.slow
 def test_out_of_core_receipt_is_the_in_memory_receipt(
-    county: tuple[TargetRoster, pathlib.Path], name: str
+    parquet_county: tuple[TargetRoster, pathlib.Path], name: str
 ) -> None:
-    roster, path = county
+    roster, path = parquet_county
     plan = PLANS[name]
     mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
     same(mine, draw(roster, plan, seed=SEED, drawn_at=WHEN))
@@ -97,9 +93,9 @@ def test_out_of_core_receipt_is_the_in_memory_receipt(
 
 @pytest.mark.slow
 def test_take_all_units_are_capped_across_row_groups(
-    county: tuple[TargetRoster, pathlib.Path],
+    parquet_county: tuple[TargetRoster, pathlib.Path],
 ) -> None:
-    _, path = county
+    _, path = parquet_county
     plan = PLANS["pps with take-all"]
     mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"])
     # The plan does cap: some drawn targets have π = 1 without their stratum being taken whole.
@@ -108,8 +104,8 @@ def test_take_all_units_are_capped_across_row_groups(
     assert (certain & ~whole[mine.stratum]).any()
 
 
-def test_committed_draw_out_of_core(county: tuple[TargetRoster, pathlib.Path]) -> None:
-    roster, path = county
+def test_committed_draw_out_of_core(parquet_county: tuple[TargetRoster, pathlib.Path]) -> None:
+    roster, path = parquet_county
     plan = PLANS["rates"]
     c = commit_any(roster, plan)
     mine = draw_parquet(path, plan, seed="42", commitment=c, drawn_at=WHEN, extra=["risk_score"])
@@ -127,14 +123,14 @@ def test_one_row_per_group_and_one_group(tmp_path: pathlib.Path) -> None:
     )
     expected = draw(roster, plan, seed=SEED, drawn_at=WHEN)
     for rows in (1, 300):
-        path = write(roster, tmp_path / f"r{rows}.parquet", rows)
+        path = write_parquet(roster, tmp_path / f"r{rows}.parquet", rows)
         same(draw_parquet(path, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"]), expected)
 
 
 def test_a_stratum_in_one_row_group_and_strata_that_draw_nobody(tmp_path: pathlib.Path) -> None:
     classes = ["A"] * 500 + ["B"] * 500 + ["E"] * 3  # E only in the last row group
     roster = make_roster(classes)
-    path = write(roster, tmp_path / "r.parquet", 250)
+    path = write_parquet(roster, tmp_path / "r.parquet", 250)
     plan = SamplingPlan(rates={"A": 0.0, "B": 0.1, "E": 1.0})
     mine = draw_parquet(path, plan, seed=SEED, drawn_at=WHEN)
     same(mine, draw(roster, plan, seed=SEED, drawn_at=WHEN))
@@ -146,7 +142,7 @@ def test_duplicate_id_in_two_row_groups_names_both_rows(tmp_path: pathlib.Path) 
     codes[7] = codes[2]
     roster_cols = {"credit_code": codes.astype(str), "risk_class": ["A", "B"] * 5}
     path = tmp_path / "dup.parquet"
-    pq.write_table(pa.table(roster_cols), path, row_group_size=4)
+    write_parquet(roster_cols, path, 4)
     with pytest.raises(RosterError, match=r"duplicate id: it is in rows 3, 8") as info:
         draw_parquet(path, SamplingPlan(rates={"A": 0.5, "B": 0.5}), seed=SEED)
     assert info.value.row == 8
@@ -158,7 +154,7 @@ def test_bad_row_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathlib
     cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
     cols["risk_class"][8] = "Q"
     path = tmp_path / "bad.parquet"
-    pq.write_table(pa.table(cols), path, row_group_size=3)
+    write_parquet(cols, path, 3)
     with pytest.raises(RosterError) as info:
         draw_parquet(path, SamplingPlan(rates={"A": 0.5}), seed=SEED)
     assert info.value.row == 9
@@ -169,7 +165,7 @@ def test_bad_score_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathl
     scores = np.ones(10)
     scores[8] = 0.0
     roster = make_roster(["A"] * 10, scores=scores)
-    path = write(roster, tmp_path / "s.parquet", 3)
+    path = write_parquet(roster, tmp_path / "s.parquet", 3)
     plan = SamplingPlan(rates={"A": 0.5}, within="pps", size_column="risk_score")
     with pytest.raises(PlanError, match=r"row 9 \(") as info:
         draw_parquet(path, plan, seed=SEED, extra=["risk_score"])
@@ -180,7 +176,7 @@ def test_bad_score_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathl
 
 def test_plan_naming_an_absent_class_is_refused_as_in_memory(tmp_path: pathlib.Path) -> None:
     roster = make_roster(["A", "B"] * 20)
-    path = write(roster, tmp_path / "r.parquet", 7)
+    path = write_parquet(roster, tmp_path / "r.parquet", 7)
     plan = SamplingPlan(rates={"A": 0.5, "B": 0.5, "C": 0.5})
     with pytest.raises(PlanError) as info:
         draw_parquet(path, plan, seed=SEED)
@@ -192,7 +188,7 @@ def test_plan_naming_an_absent_class_is_refused_as_in_memory(tmp_path: pathlib.P
 
 def test_file_is_not_changed(tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(2000, seed=1)
-    path = write(roster, tmp_path / "r.parquet", 300)
+    path = write_parquet(roster, tmp_path / "r.parquet", 300)
     before = path.read_bytes()
     draw_parquet(path, PLANS["rates"], seed=SEED, extra=["risk_score"])
     assert path.read_bytes() == before
@@ -200,9 +196,9 @@ def test_file_is_not_changed(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.slow
 def test_simulation_out_of_core_draws_the_planned_sizes(
-    county: tuple[TargetRoster, pathlib.Path],
+    parquet_county: tuple[TargetRoster, pathlib.Path],
 ) -> None:
-    roster, path = county
+    roster, path = parquet_county
     plan = PLANS["rates"]
     a = draw_parquet(path, plan, rng=7, extra=["risk_score"])
     b = draw_parquet(path, plan, rng=7, extra=["risk_score"])
@@ -215,7 +211,7 @@ def test_simulation_out_of_core_draws_the_planned_sizes(
 
 def test_progress_counts_every_row_of_every_pass(tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(1000, seed=2)
-    path = write(roster, tmp_path / "r.parquet", 300)
+    path = write_parquet(roster, tmp_path / "r.parquet", 300)
     seen: list[tuple[int, int]] = []
     draw_parquet(
         path,
@@ -264,7 +260,7 @@ def test_candidates_merge_is_the_smallest_of_the_union(
 @pytest.mark.slow
 def test_a_million_rows_in_small_row_groups(tmp_path: pathlib.Path) -> None:
     roster = synthetic_targets(1_000_000, seed=185)
-    path = write(roster, tmp_path / "nation.parquet", 65_536)
+    path = write_parquet(roster, tmp_path / "nation.parquet", 65_536)
     loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
     for name in ("rates", "pps with take-all"):
         plan = PLANS[name]
@@ -276,13 +272,13 @@ def test_a_million_rows_in_small_row_groups(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.slow
 def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
-    county: tuple[TargetRoster, pathlib.Path], tmp_path: pathlib.Path
+    parquet_county: tuple[TargetRoster, pathlib.Path], tmp_path: pathlib.Path
 ) -> None:
-    roster, path = county
+    roster, path = parquet_county
     plan = PLANS["pps"]
     d = draw(roster, plan, seed=SEED)
     assert verify_parquet(d.receipt, path, extra=["risk_score"]) is None
-    other = write(roster.take(np.arange(1, len(roster))), tmp_path / "other.parquet", 5_000)
+    other = write_parquet(roster.take(np.arange(1, len(roster))), tmp_path / "other.parquet", 5_000)
     with pytest.raises(VerificationError, match="roster changed") as info:
         verify_parquet(d.receipt, other, extra=["risk_score"])
     with pytest.raises(VerificationError) as whole:

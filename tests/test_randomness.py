@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _sampling_helpers import credit_codes
-from randcheck import PlanError, randomness
+from _helpers import credit_codes
+from randcheck import PlanError
 from randcheck.randomness import (
     GeneratorSource,
     HashSource,
     child_key,
     key_at,
+    keys,
     root_key,
     source_for,
     uniform_reference,
@@ -147,7 +148,7 @@ def test_fast_path_equals_reference_for_ids_of_mixed_lengths_in_several_blocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The ids' messages are laid out a few rows at a time; shorter ids leave NUL padding.
-    monkeypatch.setattr(randomness, "_HASH_ROWS", 3)
+    monkeypatch.setattr(keys, "_HASH_ROWS", 3)
     ids = ["a", "91350100M000100Y43", "", "é中文", "x" * 70, "b\x00c", "91130634MA07RWXK3G"]
     as_bytes = np.array([i.encode() for i in ids], dtype=np.bytes_)
     expected = [uniform_reference(KEY, i) for i in ids]

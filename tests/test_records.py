@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from _sampling_helpers import commit_any
+from _helpers import commit_any
 from randcheck import (
     BatchReceipt,
     Commitment,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -15,39 +14,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from _sampling_helpers import ANY_SEED, commit_any
-from randcheck import PlanError, TargetRoster, credit_code_check_character
+from _helpers import ANY_SEED, commit_any, random_roster
+from randcheck import PlanError, TargetRoster
 from randcheck import reference_verifier as rv
 from randcheck.sampling import Eligibility, SamplingPlan, draw, verify
 
 VERIFIER = Path(rv.__file__)
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 RATES = {"A": 0.03, "B": 0.08, "C": 0.3, "D": 0.7, "E": 0.9}
-
-
-def credit_code(i: int) -> str:
-    body = "91130634MA" + "".join(ALPHABET[(i // 31**k) % 31] for k in range(7))
-    return body + credit_code_check_character(body)
-
-
-def make_roster(n: int, seed: int = 7) -> TargetRoster:
-    rnd = random.Random(seed)
-    return TargetRoster.from_columns(
-        {
-            "credit_code": [credit_code(rnd.randrange(31**7)) for _ in range(n)],
-            "name": [f"公司{i}, 有限" if i % 9 == 0 else f'"甲"{i}' for i in range(n)],
-            "risk_class": [rnd.choice("AAABBBCCDE") for _ in range(n)],
-            "industry": [rnd.choice(["零售业", "餐饮业", "食品生产"]) for _ in range(n)],
-            "area": [rnd.choice(["130634", "130602", "130102"]) for _ in range(n)],
-            "status": [rnd.choice(["存续"] * 8 + ["在业", "注销"]) for _ in range(n)],
-            "tags": [rnd.choice(["", "连锁", "连锁;重点", "重点"]) for _ in range(n)],
-            "abnormal": [rnd.random() < 0.1 for _ in range(n)],
-            "complaints": [rnd.choice([0, 0, 0, 1, 3]) for _ in range(n)],
-            "last_inspected": [rnd.choice(["", "", "2024-03-01", "2025-11-01"]) for _ in range(n)],
-            "risk_score": [round(rnd.lognormvariate(0, 1.2), 4) for _ in range(n)],
-        },
-        extra=["risk_score"],
-    )
 
 
 def publish(
@@ -143,7 +116,7 @@ PLANS = {
 
 @pytest.fixture(scope="module")
 def roster() -> TargetRoster:
-    return make_roster(400)
+    return random_roster(400)
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -375,7 +348,7 @@ def plans(draw_: st.DrawFn) -> dict[str, Any]:
 def test_reference_verifier_agrees_with_the_fast_path_on_any_small_draw(
     n: int, roster_seed: int, kwargs: dict[str, Any], seed: str
 ) -> None:
-    roster = make_roster(n, roster_seed)
+    roster = random_roster(n, roster_seed)
     present = roster.risk_counts()
     for table in ("rates", "multipliers", "prevalence"):  # name only the classes present
         if kwargs.get(table) is not None:
@@ -459,7 +432,7 @@ def test_reference_verifier_rejects_a_batch_item_drawn_from_another_stream(
 def test_reference_verifier_rejects_a_rerolled_stream_under_the_commitment(
     tmp_path: Path,
 ) -> None:
-    roster = make_roster(300)
+    roster = random_roster(300)
     plan = SamplingPlan(overall_rate=0.2)
     honest = draw(roster, plan, seed="s", commitment=commit_any(roster, plan)).receipt.to_dict()
     forged = draw(roster, plan, seed="s", stream="units7").receipt.to_dict()

@@ -12,28 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from _sampling_helpers import commit_any, credit_codes, make_roster, snapshot
+from _helpers import ALPHA, binomial_bounds, commit_any, credit_codes, make_roster, snapshot
 from randcheck import PlanError, TargetRoster, VerificationError
-from randcheck import sampling as sampling_module
-from randcheck.randomness import HashSource
-from randcheck.sampling import (
+from randcheck.randomness import HashSource, hashing
+from randcheck.sampling import (  # white-box: candidate and sum helpers
     Eligibility,
     SamplingPlan,
+    _design,
+    _select,
     draw,
     inclusion_probabilities,
     verify,
 )
-
-ALPHA = 1e-6  # family-wise false-alarm rate of every statistical test below
-
-
-def binomial_bounds(
-    draws: int,
-    p: npt.NDArray[np.float64],
-    alpha: float,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Two-sided acceptance interval for Binomial(draws, p) counts at level ``alpha`` each."""
-    return (stats.binom.ppf(alpha / 2, draws, p), stats.binom.isf(alpha / 2, draws, p))
 
 
 def units_match_probabilities(
@@ -224,12 +214,12 @@ def test_lazy_candidates_are_a_bernoulli_process_with_uniform_numbers(
     # Simulations give numbers only to the rows with u < q, found from geometric gaps a chunk
     # at a time: every row must be one with probability q, independently of its neighbour,
     # and its u / q must be uniform. Tiny chunks put many chunk boundaries in the way.
-    monkeypatch.setattr(sampling_module, "_CANDIDATE_CHUNK", 3)
+    monkeypatch.setattr(_select, "_CANDIDATE_CHUNK", 3)
     size, q, runs = 50, 0.2, 4000
     rng = np.random.default_rng(12)
     hits, pairs, scaled = np.zeros(size), np.zeros(size - 1), []
     for _ in range(runs):
-        parts = list(sampling_module._candidates(rng, size, q))
+        parts = list(_select._candidates(rng, size, q))
         pos = np.concatenate([p for p, _ in parts])
         assert pos.size == 0 or (pos[0] >= 0 and pos[-1] < size and (np.diff(pos) > 0).all())
         row = np.zeros(size, dtype=bool)
@@ -286,7 +276,7 @@ def test_stratum_size_total_is_the_exact_sum_of_scores() -> None:
 def test_exact_sums_equal_math_fsum(values: list[float], groups: int) -> None:
     s = np.array(values)
     g = np.arange(s.size, dtype=np.intp) % groups
-    sums = sampling_module._exact_sums(s, g, groups)
+    sums = _design.exact_sums(s, g, groups)
     for h in range(groups):
         assert float(sums[h]) == math.fsum(s[g == h].tolist())
 
@@ -305,7 +295,7 @@ def test_attention_stratum_works_with_overall_rate_and_multipliers() -> None:
 def test_workers_give_identical_numbers(
     monkeypatch: pytest.MonkeyPatch, roster: TargetRoster
 ) -> None:
-    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN", 10)
+    monkeypatch.setattr(hashing, "PARALLEL_MIN", 10)
     plan = SamplingPlan(rates=RATES)
     one = draw(roster, plan, seed="w")
     two = draw(roster, plan, seed="w", workers=2)
@@ -322,7 +312,7 @@ def test_ranking_rows_block_by_block_gives_the_same_official_draw(
     pps = SamplingPlan(rates={"A": 0.1, "C": 0.3}, within="pps", size_column="risk_score")
     cases = [(roster, SamplingPlan(rates=RATES)), (scored, pps)]
     whole = [draw(r, plan, seed="blocks") for r, plan in cases]
-    monkeypatch.setattr(sampling_module, "_SELECT_ROWS", 7)
+    monkeypatch.setattr(_select, "_SELECT_ROWS", 7)
     for (r, plan), expected in zip(cases, whole, strict=True):
         again = draw(r, plan, seed="blocks")
         assert again.ids.tolist() == expected.ids.tolist()

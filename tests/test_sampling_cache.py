@@ -13,11 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
-from _sampling_helpers import credit_codes, make_roster
+from _helpers import credit_codes, make_roster
 from randcheck import RosterWarning, TargetRoster
 from randcheck import sampling as sampling_module
+from randcheck.errors import PlanError
+from randcheck.randomness import select
 from randcheck.roster._csv import Pieces  # private: the test shrinks its text budget
-from randcheck.sampling import Eligibility, SamplingPlan, draw
+from randcheck.sampling import (  # white-box: the design cache and fast paths
+    Eligibility,
+    SamplingPlan,
+    _design,
+    _select,
+    draw,
+)
 
 WHEN = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 STRATA = ("risk_class", "industry")
@@ -70,7 +78,7 @@ def test_forget_derived_drops_designs_and_digest_but_not_the_result() -> None:
     digest = r.digest()
     before = draw(r, PPS, rng=4, drawn_at=WHEN)
     r.forget_derived()
-    assert r.derived(sampling_module._DESIGN_CACHE, dict) == {}
+    assert r.derived(_design._DESIGN_CACHE, dict) == {}
     assert same_draw(draw(r, PPS, rng=4, drawn_at=WHEN), before)
     assert r.digest() == digest
 
@@ -130,7 +138,7 @@ def test_the_cache_never_changes_an_official_draw() -> None:
         draw(r, PPS, rng=seed)
     after = draw(r, PPS, seed="2024-0102", drawn_at=WHEN)
     assert same_draw(before, after)
-    store = r.derived(sampling_module._DESIGN_CACHE, dict)
+    store = r.derived(_design._DESIGN_CACHE, dict)
     assert list(store) == [PPS.digest()]  # official draws neither read nor fill it
 
 
@@ -143,9 +151,7 @@ def test_the_cache_is_keyed_by_the_plan() -> None:
         assert same_draw(
             draw(r, plan, rng=3, drawn_at=WHEN), draw(fresh(r), plan, rng=3, drawn_at=WHEN)
         )
-    assert set(r.derived(sampling_module._DESIGN_CACHE, dict)) == {
-        p.digest() for p in (EQUAL, narrow, PPS)
-    }
+    assert set(r.derived(_design._DESIGN_CACHE, dict)) == {p.digest() for p in (EQUAL, narrow, PPS)}
 
 
 def test_the_cache_keeps_the_last_four_plans() -> None:
@@ -154,17 +160,17 @@ def test_the_cache_keeps_the_last_four_plans() -> None:
     for plan in plans:
         draw(r, plan, rng=1)
     draw(r, plans[1], rng=1)  # used again: now the most recent
-    store = r.derived(sampling_module._DESIGN_CACHE, dict)
-    assert sampling_module._DESIGN_CACHE_SIZE == 4
+    store = r.derived(_design._DESIGN_CACHE, dict)
+    assert _design._DESIGN_CACHE_SIZE == 4
     assert list(store) == [p.digest() for p in (plans[2], plans[3], plans[4], plans[1])]
 
 
 def test_a_plan_that_does_not_fit_is_not_cached() -> None:
     r = roster(n=200)
     bad = SamplingPlan(overall_rate=0.1, within="pps", size_column="no_such_column")
-    with pytest.raises(sampling_module.PlanError):
+    with pytest.raises(PlanError):
         draw(r, bad, rng=1)
-    assert bad.digest() not in r.derived(sampling_module._DESIGN_CACHE, dict)
+    assert bad.digest() not in r.derived(_design._DESIGN_CACHE, dict)
 
 
 @settings(max_examples=60, deadline=None)
@@ -187,11 +193,9 @@ def test_selection_by_partial_sort_equals_the_full_sort(
     for h in range(3):
         members = sorted((rank[i], codes[i], i) for i in range(n) if strata[i] == h)
         expected |= {i for _, _, i in members[: sizes[h]]}
-    design = sampling_module._build_design(r, SamplingPlan(rates={"A": 1.0}), exact=True)
+    design = _design.build_design(r, SamplingPlan(rates={"A": 1.0}), exact=True)
     design.keys = [("A",), ("B",), ("C",)]
-    pos, got_st = sampling_module._smallest(
-        design, r, np.arange(n, dtype=np.intp), st_, rank, sizes
-    )
+    pos, got_st = _select._smallest(design, r, np.arange(n, dtype=np.intp), st_, rank, sizes)
     assert set(pos.tolist()) == expected
     assert got_st.tolist() == st_[pos].tolist()
 
@@ -209,7 +213,7 @@ def test_the_general_path_draws_the_same_sample_from_the_same_numbers(
     # generator is rewound and the general path must select from the very same numbers.
     r = lazy_roster()
     fast = [draw(r, plan, rng=seed, drawn_at=WHEN) for seed in range(3)]
-    cuts = sampling_module._at_most_cuts
+    cuts = _select.cuts_at_most
     refused: list[bool] = []
 
     def refuse_first(*args: object, **kwargs: object) -> object:
@@ -218,7 +222,7 @@ def test_the_general_path_draws_the_same_sample_from_the_same_numbers(
             return None
         return cuts(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sampling_module, "_at_most_cuts", refuse_first)
+    monkeypatch.setattr(_select, "cuts_at_most", refuse_first)
     for seed in range(3):
         refused.clear()
         general = draw(r, plan, rng=seed, drawn_at=WHEN)
@@ -232,7 +236,7 @@ def test_simulations_refuse_bad_scores_with_the_row(value: float) -> None:
     scores[[7, 200]] = value
     r = make_roster(["A"] * 300, scores=scores)
     plan = SamplingPlan(rates={"A": 0.1}, within="pps", size_column="risk_score")
-    with pytest.raises(sampling_module.PlanError, match=r"row 8 \(.*\(2 such rows\)"):
+    with pytest.raises(PlanError, match=r"row 8 \(.*\(2 such rows\)"):
         draw(r, plan, rng=1)
 
 
@@ -246,7 +250,7 @@ def test_counts_equal_numpy_bincount(codes: list[int], kind: type, skip: int) ->
     code = (code % 256 if kind is np.uint8 else code).astype(kind)[skip:]  # odd offsets too
     minlength = 256 if kind is np.uint8 else 300
     expected = np.bincount(code.astype(np.intp), minlength=minlength)
-    assert sampling_module._counts(code, minlength).tolist() == expected.tolist()
+    assert select.code_counts(code, minlength).tolist() == expected.tolist()
 
 
 @given(
@@ -266,7 +270,7 @@ def test_code_order_sorts_credit_codes_by_bytes(
     codes = np.array([a + b + c for a, b, c in parts], dtype="S18")
     if presort:
         codes = np.sort(codes)
-    order = sampling_module._code_order(codes)
+    order = select.code_order(codes)
     ordered = codes if order is None else codes[order]
     assert ordered.tolist() == sorted(codes.tolist())
     if order is not None:
@@ -302,7 +306,7 @@ def test_code_order_is_a_stable_sort_of_any_codes(
     codes = np.array(raw, dtype="S18")
     if presort:
         codes = np.sort(codes)
-    order = sampling_module._code_order(codes)
+    order = select.code_order(codes)
     expected = np.argsort(codes, kind="stable")
     if order is None:
         assert codes.tolist() == sorted(codes.tolist())
@@ -316,8 +320,8 @@ def test_code_order_of_many_distinct_codes_uses_the_keys() -> None:
     areas = np.array([b"91130634", b"92350100"])[np.arange(codes.shape[0]) % 2]
     mixed = np.char.add(areas, np.array([c[8:] for c in codes.tolist()]))
     for case in (codes, np.unique(codes)[::-1], mixed):
-        assert sampling_module._code_keys(case) is not None
-        order = sampling_module._code_order(case)
+        assert select._code_keys(case) is not None  # the fast path: private
+        order = select.code_order(case)
         assert order is not None
         assert order.tolist() == np.argsort(case, kind="stable").tolist()
 

@@ -18,14 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from _sampling_helpers import credit_codes
+from _helpers import credit_codes
 from randcheck import (
     PlanError,
     SamplingPlan,
     SeedRule,
     TargetRoster,
     VerificationError,
-    _allocation,
     commit,
     draw,
     verify,
@@ -33,6 +32,7 @@ from randcheck import (
 from randcheck import reference_verifier as rv
 from randcheck.randomness import HashSource, key_at
 from randcheck.sampling import UNCOMMITTED_WARNING, Receipt
+from randcheck.sampling import allocation as _allocation
 
 RESULT = "双色球 2025-03-04 03 08 14 22 27 31 + 09"
 # Sixteen ways of writing that result (issue 12, defect 2). All but the zero-width space fit the

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import randcheck
-from _sampling_helpers import credit_codes, make_roster
+from _helpers import credit_codes, make_roster
 from randcheck import RosterError, SamplingPlan, TargetRoster, VerificationError
 from randcheck import reference_verifier as rv
 

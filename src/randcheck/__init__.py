@@ -86,8 +86,6 @@ from randcheck.models import (
     Target,
     Visit,
 )
-from randcheck.ondask import draw_dask, verify_dask
-from randcheck.outofcore import draw_parquet, verify_parquet
 from randcheck.policy import (
     Allocation,
     PolicySimulation,
@@ -97,6 +95,7 @@ from randcheck.policy import (
 )
 from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness.seeds import NumberGroup, SeedRule
 from randcheck.results import (
     COVERAGE_GOAL,
     FINDING_CATEGORIES,
@@ -148,7 +147,8 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
-from randcheck.seeds import NumberGroup, SeedRule
+from randcheck.sampling.ondask import draw_dask, verify_dask
+from randcheck.sampling.outofcore import draw_parquet, verify_parquet
 
 
 def __getattr__(name: str) -> str:

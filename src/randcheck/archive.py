@@ -25,6 +25,7 @@ such archives are refused with a message saying so.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import errno
 import hashlib
@@ -47,8 +48,11 @@ from randcheck._dates import CHINA_TZ
 from randcheck._files import atomic_path, check_writable
 from randcheck._records import strict_loads
 from randcheck.errors import RosterWarning, VerificationError
+from randcheck.joint import verify_batch
+from randcheck.results import publication_records
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
+from randcheck.sampling import verify as verify_draw
 
 __all__ = [
     "ARCHIVE_RECIPE",
@@ -367,8 +371,6 @@ def _archive_files(
                     ]
                 )
         if results is not None:
-            from randcheck.results import publication_records
-
             results.to_csv(scratch / "results.csv")
             files["results.csv"] = (scratch / "results.csv").read_bytes()
             if roster is not None:
@@ -394,8 +396,6 @@ def _archive_files(
 
 
 def _rows_csv(rows: list[Mapping[str, Any]]) -> bytes:
-    import csv
-
     out = io.StringIO()
     if rows:
         w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
@@ -699,13 +699,9 @@ def verify_archive(path: str | os.PathLike[str], *, anchor: str | None = None) -
         data = strict_loads(files["receipt.json"], "receipt.json")
         try:
             if data.get("format") == "randcheck-batch/2":
-                from randcheck.joint import verify_batch
-
                 verify_batch(data, roster)
             else:
-                from randcheck.sampling import verify
-
-                verify(Receipt.from_dict(data), roster)
+                verify_draw(Receipt.from_dict(data), roster)
             recomputed = True
         except VerificationError as exc:
             diffs += exc.differences

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from randcheck._records import JsonRecord, parse_json
+from randcheck.archive import verify_archive
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
 from randcheck.matching import MatchingRecord, verify_matching
@@ -184,8 +185,6 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     if isinstance(record, (os.PathLike, pathlib.Path)) or (
         isinstance(record, str) and not record.lstrip().startswith("{")
     ):
-        from randcheck.archive import verify_archive
-
         verify_archive(record, **options)
         return
     # Parse first, then read strictly as the kind the record turns out to be (so that errors

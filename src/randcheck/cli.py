@@ -302,7 +302,7 @@ def _remarks() -> Iterator[None]:
 def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
     """``seed_rule`` and ``seed_from`` from ``--seed-rule`` and ``--seed-from`` (both required)."""
     from randcheck.errors import PlanError
-    from randcheck.seeds import SeedRule
+    from randcheck.randomness.seeds import SeedRule
 
     if not args.seed_rule or not args.seed_from:
         raise CliError(

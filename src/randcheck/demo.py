@@ -26,8 +26,8 @@ from randcheck.joint import commit_batch, draw_batch
 from randcheck.matching import MatchingRules, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
+from randcheck.randomness.seeds import SeedRule
 from randcheck.results import estimate_prevalence, year_figures
-from randcheck.seeds import SeedRule
 
 __all__ = ["DEMO_SEED", "run_demo"]
 

@@ -32,15 +32,21 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import PlanError
+from randcheck.joint import Batch
 from randcheck.models import INACTIVE_STATUSES
-from randcheck.randomness import source_for
 from randcheck.results import FOLLOW_UPS, RESULT_CATEGORIES, ResultTable
 from randcheck.results.figures import COVERAGE_GOAL, cjk_rc
 from randcheck.roster import RISK_LETTERS, TargetRoster
-from randcheck.sampling import Draw, Eligibility, SamplingPlan, draw, inclusion_probabilities
+from randcheck.sampling import (
+    Draw,
+    Eligibility,
+    SamplingPlan,
+    draw,
+    inclusion_probabilities,
+    ondask,
+)
 
 if TYPE_CHECKING:
-    from randcheck.joint import Batch
     from randcheck.roster import OfficerRoster
 
 __all__ = [
@@ -407,7 +413,7 @@ def simulate_policy(
     if not designs:
         raise PlanError("give at least one design")
     p = _prevalence(roster, prevalence)
-    gen = source_for(None, np.random.default_rng(rng)).rng  # type: ignore[union-attr]
+    gen = np.random.default_rng(rng)
     frame = _frame_mask(roster, active_only)
     n_frame = max(int(frame.sum()), 1)
     cls = roster.risk_class.astype(np.intp)
@@ -434,8 +440,6 @@ def simulate_policy(
             "finding_rate": e_find / float(reach.sum()) if reach.sum() else math.nan,
         }
     if client is not None:
-        from randcheck import ondask
-
         years_of = ondask.simulate_years(
             client, _simulate_years, (roster, p, frame, cls), plans, streams, progress
         )
@@ -516,6 +520,49 @@ def _per_class(
     return out
 
 
+def _class_sizes(
+    roster: TargetRoster | Mapping[str, int], eligibility: Eligibility | None
+) -> dict[str, int]:
+    """Enterprises per risk class: counted on a roster (eligible rows), or as given."""
+    if isinstance(roster, TargetRoster):
+        elig = (eligibility or Eligibility()).mask(roster)
+        counts = np.bincount(roster.risk_class[elig].astype(np.intp), minlength=len(RISK_LETTERS))
+        return {RISK_LETTERS[k]: int(c) for k, c in enumerate(counts) if c}
+    sizes = {}
+    for k, v in roster.items():
+        letter = str(k).strip().upper().removesuffix("类")
+        if letter not in RISK_LETTERS:
+            raise PlanError(f"enterprises: unknown risk class {k!r}")
+        if int(v) < 0:
+            raise PlanError(f"enterprises[{k!r}] = {v} must be ≥ 0")
+        if v:
+            sizes[letter] = int(v)
+    return sizes
+
+
+def _check_feasible(
+    need_min: float, can_max: float, need_cov: float, budget: float, coverage: float
+) -> None:
+    """Refuse, naming every rule in the way, when no rate table can meet them all."""
+    problems = []
+    if need_min > budget:
+        problems.append(
+            f"the minimum rates need {need_min:,.1f} visits but the budget is {budget:,.1f}"
+        )
+    if need_cov > budget:
+        problems.append(
+            f"the {coverage:.0%} coverage rule needs {need_cov:,.1f} visits but the "
+            f"budget is {budget:,.1f}"
+        )
+    if need_cov > can_max:
+        problems.append(
+            f"the maximum rates allow only {can_max:,.1f} visits, below the "
+            f"{coverage:.0%} coverage rule's {need_cov:,.1f}"
+        )
+    if problems:
+        raise PlanError("no rate table meets every rule: " + "; ".join(problems))
+
+
 def optimal_rates(
     roster: TargetRoster | Mapping[str, int],
     prevalence: Mapping[str, float],
@@ -573,20 +620,7 @@ def optimal_rates(
     """
     from scipy.optimize import linprog
 
-    if isinstance(roster, TargetRoster):
-        elig = (eligibility or Eligibility()).mask(roster)
-        counts = np.bincount(roster.risk_class[elig].astype(np.intp), minlength=len(RISK_LETTERS))
-        sizes = {RISK_LETTERS[k]: int(c) for k, c in enumerate(counts) if c}
-    else:
-        sizes = {}
-        for k, v in roster.items():
-            letter = str(k).strip().upper().removesuffix("类")
-            if letter not in RISK_LETTERS:
-                raise PlanError(f"enterprises: unknown risk class {k!r}")
-            if int(v) < 0:
-                raise PlanError(f"enterprises[{k!r}] = {v} must be ≥ 0")
-            if v:
-                sizes[letter] = int(v)
+    sizes = _class_sizes(roster, eligibility)
     letters = sorted(sizes)
     if not letters:
         raise PlanError("no enterprises to allocate visits to")
@@ -603,26 +637,14 @@ def optimal_rates(
         raise PlanError(f"coverage = {coverage} is outside [0, 1]")
     n = np.array([sizes[c] for c in letters], dtype=np.float64)
     total = float(n.sum())
-    need_min = float((n * [lo[c] for c in letters]).sum())
-    can_max = float((n * [hi[c] for c in letters]).sum())
     need_cov = coverage * total
-    problems = []
-    if need_min > budget:
-        problems.append(
-            f"the minimum rates need {need_min:,.1f} visits but the budget is {budget:,.1f}"
-        )
-    if need_cov > budget:
-        problems.append(
-            f"the {coverage:.0%} coverage rule needs {need_cov:,.1f} visits but the "
-            f"budget is {budget:,.1f}"
-        )
-    if need_cov > can_max:
-        problems.append(
-            f"the maximum rates allow only {can_max:,.1f} visits, below the "
-            f"{coverage:.0%} coverage rule's {need_cov:,.1f}"
-        )
-    if problems:
-        raise PlanError("no rate table meets every rule: " + "; ".join(problems))
+    _check_feasible(
+        float((n * [lo[c] for c in letters]).sum()),
+        float((n * [hi[c] for c in letters]).sum()),
+        need_cov,
+        budget,
+        coverage,
+    )
     p = np.array([prev[c] for c in letters])
     res = linprog(
         c=-(n * p),
@@ -717,64 +739,22 @@ def simulate_results(
     -------
     ResultTable
     """
-    from randcheck.joint import Batch
-
-    gen = source_for(None, np.random.default_rng(rng)).rng  # type: ignore[union-attr]
+    gen = np.random.default_rng(rng)
     p = _prevalence(roster, prevalence)
-    pairs_rows: list[npt.NDArray[np.intp]] = []
-    items: list[str] = []
-    depts: list[str] = []
-    if isinstance(drawn, Batch):
-        for it in drawn.items:
-            r = _item_rows(drawn, it.code)
-            pairs_rows.append(np.asarray(r, dtype=np.intp))
-            items += [it.code] * len(r)
-            depts += [it.department] * len(r)
-    else:
-        pairs_rows.append(drawn.rows)
-        items += [drawn.plan.name or "ITEM"] * len(drawn)
-        depts += [department] * len(drawn)
-    rows = np.concatenate(pairs_rows) if pairs_rows else np.zeros(0, dtype=np.intp)
+    rows, items, depts = _drawn_pairs(drawn, department)
     n = rows.shape[0]
-    violates = gen.random(n) < p[rows]
-    cats = np.empty(n, dtype=object)
-    follow = np.empty(n, dtype=object)
-    fk = np.asarray(gen.choice(len(_FIND_KINDS), size=n, p=[w for _, w, _ in _FIND_KINDS]))
-    ck = np.asarray(gen.choice(len(_CLEAN_KINDS), size=n, p=[w for _, w in _CLEAN_KINDS]))
-    for i in range(n):
-        if violates[i]:
-            cats[i], _, follow[i] = _FIND_KINDS[fk[i]]
-        else:
-            cats[i] = _CLEAN_KINDS[ck[i]][0]
-            follow[i] = FOLLOW_UPS[0]
-    day0 = np.datetime64(dt.date.fromisoformat(str(start)), "D")
-
-    def days_after(base: Any, lo: int, hi: int, size: int) -> npt.NDArray[Any]:
-        return np.asarray(base + np.asarray(gen.integers(lo, hi, size)), dtype="datetime64[D]")
-
-    end = days_after(day0, 0, days, n)
-    entered = days_after(end, 0, 13, n)
-    published = days_after(entered, 0, 6, n)
-    late = np.asarray(gen.random(n) < late_share, dtype=bool)
-    published[late] = days_after(end[late], 30, 61, int(late.sum()))
-    entered[late] = np.minimum(entered[late], published[late])
-    published[np.asarray(gen.random(n) < unpublished_share, dtype=bool)] = np.datetime64("NaT")
+    # The generator is used in a fixed order: outcomes, dates, inspectors.
+    cats, follow = _outcomes(gen, p[rows])
     needs = np.array([f != FOLLOW_UPS[0] for f in follow], dtype=bool)
-    closed = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    shut = needs & np.asarray(gen.random(n) < 0.8, dtype=bool)
-    closed[shut] = days_after(end[shut], 10, 91, int(shut.sum()))
-    inspectors = np.full(n, "", dtype=object)
-    if officers is not None:
-        ids = np.asarray(officers.officer_id)[
-            np.asarray(officers.active) & ~np.asarray(officers.expert)
-        ]
-        if ids.shape[0] >= 2:
-            a = np.asarray(gen.integers(0, ids.shape[0], n))
-            b = (a + np.asarray(gen.integers(1, ids.shape[0], n))) % ids.shape[0]
-            inspectors = np.array(
-                [f"{ids[x]};{ids[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True)],
-                dtype=object,
-            )
+    end, entered, published, closed = _dates(
+        gen,
+        np.datetime64(dt.date.fromisoformat(str(start)), "D"),
+        days,
+        needs,
+        late_share,
+        unpublished_share,
+    )
+    inspectors = _inspectors(gen, officers, n)
     codes = np.strings.decode(roster.credit_code[rows], "ascii")
     prefix = task or "R"
     return ResultTable.from_columns(
@@ -794,6 +774,92 @@ def simulate_results(
             "closed_on": closed,
         }
     )
+
+
+def _drawn_pairs(
+    drawn: Draw | Batch, department: str
+) -> tuple[npt.NDArray[np.intp], list[str], list[str]]:
+    """The drawn (roster row, item, department) pairs: one per item a visit checks."""
+    pairs_rows: list[npt.NDArray[np.intp]] = []
+    items: list[str] = []
+    depts: list[str] = []
+    if isinstance(drawn, Batch):
+        for it in drawn.items:
+            r = _item_rows(drawn, it.code)
+            pairs_rows.append(np.asarray(r, dtype=np.intp))
+            items += [it.code] * len(r)
+            depts += [it.department] * len(r)
+    else:
+        pairs_rows.append(drawn.rows)
+        items += [drawn.plan.name or "ITEM"] * len(drawn)
+        depts += [department] * len(drawn)
+    rows = np.concatenate(pairs_rows) if pairs_rows else np.zeros(0, dtype=np.intp)
+    return rows, items, depts
+
+
+def _outcomes(
+    gen: np.random.Generator, prevalence: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Each check's result category and follow-up: a finding with the target's prevalence."""
+    n = prevalence.shape[0]
+    violates = gen.random(n) < prevalence
+    cats = np.empty(n, dtype=object)
+    follow = np.empty(n, dtype=object)
+    fk = np.asarray(gen.choice(len(_FIND_KINDS), size=n, p=[w for _, w, _ in _FIND_KINDS]))
+    ck = np.asarray(gen.choice(len(_CLEAN_KINDS), size=n, p=[w for _, w in _CLEAN_KINDS]))
+    for i in range(n):
+        if violates[i]:
+            cats[i], _, follow[i] = _FIND_KINDS[fk[i]]
+        else:
+            cats[i] = _CLEAN_KINDS[ck[i]][0]
+            follow[i] = FOLLOW_UPS[0]
+    return cats, follow
+
+
+def _dates(
+    gen: np.random.Generator,
+    day0: np.datetime64,
+    days: int,
+    needs: npt.NDArray[np.bool_],
+    late_share: float,
+    unpublished_share: float,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """Inspection end, entry, publication (some late, some never) and close-out dates."""
+    n = needs.shape[0]
+
+    def days_after(base: Any, lo: int, hi: int, size: int) -> npt.NDArray[Any]:
+        return np.asarray(base + np.asarray(gen.integers(lo, hi, size)), dtype="datetime64[D]")
+
+    end = days_after(day0, 0, days, n)
+    entered = days_after(end, 0, 13, n)
+    published = days_after(entered, 0, 6, n)
+    late = np.asarray(gen.random(n) < late_share, dtype=bool)
+    published[late] = days_after(end[late], 30, 61, int(late.sum()))
+    entered[late] = np.minimum(entered[late], published[late])
+    published[np.asarray(gen.random(n) < unpublished_share, dtype=bool)] = np.datetime64("NaT")
+    closed = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    shut = needs & np.asarray(gen.random(n) < 0.8, dtype=bool)
+    closed[shut] = days_after(end[shut], 10, 91, int(shut.sum()))
+    return end, entered, published, closed
+
+
+def _inspectors(
+    gen: np.random.Generator, officers: OfficerRoster | None, n: int
+) -> npt.NDArray[Any]:
+    """Two distinct active, non-expert officers per check (``a;b``), or empty strings."""
+    inspectors = np.full(n, "", dtype=object)
+    if officers is not None:
+        ids = np.asarray(officers.officer_id)[
+            np.asarray(officers.active) & ~np.asarray(officers.expert)
+        ]
+        if ids.shape[0] >= 2:
+            a = np.asarray(gen.integers(0, ids.shape[0], n))
+            b = (a + np.asarray(gen.integers(1, ids.shape[0], n))) % ids.shape[0]
+            inspectors = np.array(
+                [f"{ids[x]};{ids[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True)],
+                dtype=object,
+            )
+    return inspectors
 
 
 def _item_rows(batch: Batch, code: str) -> npt.NDArray[np.intp]:

@@ -27,10 +27,7 @@ from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem
 from randcheck.matching.rules import GRID_BITS, Bools, Ints, MatchingRules
 from randcheck.matching.teaming import teaming_sums
 from randcheck.models import Visit
-from randcheck.randomness import (
-    UniformSource,
-    source_for,
-)
+from randcheck.randomness import LABEL_ROUND, UniformSource, source_for
 from randcheck.roster import OfficerRoster
 
 _COIN_BITS = 48
@@ -45,7 +42,7 @@ ROUND_SHARE = 100 - sum(STAGE_SHARE.values())
 
 
 def coins_from(src: UniformSource) -> CoinFn:
-    base = src.child("round")
+    base = src.child(LABEL_ROUND)
     shifts = np.arange(_COIN_BITS, dtype=np.uint64)
 
     def coins(level: int, n: int) -> Bools:

@@ -23,10 +23,7 @@ from randcheck.matching._rounding import (
 from randcheck.matching.records import Assignment, MatchingSimulation, PairProbabilities, Published
 from randcheck.matching.rules import MatchingRules
 from randcheck.models import Conflict, Visit
-from randcheck.randomness import (
-    GeneratorSource,
-    UniformSource,
-)
+from randcheck.randomness import LABEL_MATCHING, GeneratorSource, UniformSource, run_label
 from randcheck.roster import OfficerRoster
 
 
@@ -41,7 +38,7 @@ def match_officers(
     seed: str | None = None,
     rng: Any = None,
     source: UniformSource | None = None,
-    key_label: str = "matching",
+    key_label: str = LABEL_MATCHING,
     unknown_conflicts: str = "refuse",
     progress: ProgressArg = None,
 ) -> Assignment:
@@ -213,7 +210,7 @@ def simulate_matching(
     freq = np.zeros((n_v, n_o))
     together = np.zeros((n_o, n_o))
     for i in range(runs):
-        a = match_officers(visits, officers, source=gen.child(f"run/{i}"), **kwargs)
+        a = match_officers(visits, officers, source=gen.child(run_label(i)), **kwargs)
         vi, oi = a.visit_index, a.officer_index
         np.add.at(freq, (vi, oi), 1.0)
         m = np.zeros((n_v, n_o))

@@ -14,8 +14,9 @@ The recipe ``randcheck-revisit/2``
    category; one stratum ``""`` without ``by``. Strata are ordered by label (Unicode code points).
 2. **Expected sizes.** ``x_h = min(N_h, max(min_h, r_h·N_h))`` with ``r_h`` the plan's rate for the
    label (or its default rate) and ``min_h = min(N_h, min_per_stratum)``.
-3. **Sizes.** ``n_h`` from ``x_h`` by systematic rounding (:mod:`randcheck._allocation`) with the
-   start ``u = uniform(child(K, "rounding"), "start")``, where ``K`` is the child key
+3. **Sizes.** ``n_h`` from ``x_h`` by systematic rounding
+   (:mod:`randcheck.sampling.allocation`) with the start
+   ``u = uniform(child(K, "rounding"), "start")``, where ``K`` is the child key
    ``label`` (default ``"revisits"``; one label, a ``/`` in it is an ordinary character) of the
    seed's root key (``randcheck-prn/2``). Each result's
    inclusion probability is ``x_h / N_h``.
@@ -40,7 +41,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _allocation
 from randcheck._dates import CHINA_TZ, to_date
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck._version import library
@@ -56,6 +56,7 @@ from randcheck.randomness import (
 )
 from randcheck.results.table import ResultTable
 from randcheck.results.vocabulary import TOP_CATEGORIES
+from randcheck.sampling import allocation
 
 __all__ = [
     "REVISIT_BY",
@@ -370,7 +371,7 @@ def draw_revisits(
         lo = min(n, plan.min_per_stratum)
         expected.append(float(min(n, max(lo, plan.rate_for(key) * n))))
     start = units.child(LABEL_ROUNDING).uniform(LABEL_START)
-    sizes = _allocation.systematic_rounding(expected, start, False)
+    sizes = allocation.systematic_rounding(expected, start, False)
     sizes = [min(s, p) for s, p in zip(sizes, pops, strict=True)]
     u = units.uniforms(ids) if rows.size else np.zeros(0)
     order = np.lexsort((ids, u, st)) if rows.size else np.zeros(0, dtype=np.intp)

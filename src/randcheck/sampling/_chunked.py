@@ -39,21 +39,13 @@ import numpy.typing as npt
 
 from randcheck import _arrow
 from randcheck.errors import RosterError
-from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness import UniformSource
+from randcheck.randomness.select import code_order
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
-from randcheck.sampling import (
-    SamplingPlan,
-    _build_design,
-    _check_names,
-    _code_order,
-    _Design,
-    _expected_sizes,
-    _key_order,
-    _pareto_ranks,
-    _pps_probabilities,
-    _pps_scale,
-    _rounded_sizes,
-)
+from randcheck.sampling._design import Design, build_design, check_names, expected_sizes, key_order
+from randcheck.sampling._pps import pareto_ranks, pps_probabilities, pps_scale
+from randcheck.sampling.draws import rounded_sizes
+from randcheck.sampling.plan import SamplingPlan
 
 __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 
@@ -72,9 +64,9 @@ def read_options(
     }
 
 
-def part_design(part: TargetRoster, plan: SamplingPlan, first_row: int) -> _Design:
+def part_design(part: TargetRoster, plan: SamplingPlan, first_row: int) -> Design:
     """The design quantities of one part (rows numbered from ``first_row`` in errors)."""
-    return _build_design(part, plan, exact=True, part=first_row)
+    return build_design(part, plan, exact=True, part=first_row)
 
 
 def needed_columns(plan: SamplingPlan) -> frozenset[str]:
@@ -96,7 +88,7 @@ def needed_columns(plan: SamplingPlan) -> frozenset[str]:
     return frozenset(out)
 
 
-def _eligible(design: _Design) -> npt.NDArray[np.intp]:
+def _eligible(design: Design) -> npt.NDArray[np.intp]:
     return np.arange(design.size, dtype=np.intp) if design.rows is None else design.rows
 
 
@@ -183,7 +175,7 @@ class Frame:
     """The whole roster's design, from its census: strata, sizes, πps scale (no row data)."""
 
     plan: SamplingPlan
-    design: _Design  # keys, populations, expected sizes, score totals; no rows
+    design: Design  # keys, populations, expected sizes, score totals; no rows
     sizes: list[int]
     index: dict[Key, int]
     # πps: (c_h, threshold_h) for the draw's sizes and for ⌊x_h⌋ and ⌊x_h⌋ + 1 (π); a
@@ -191,13 +183,13 @@ class Frame:
     scales: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] | None = None
 
     @classmethod
-    def of(cls, census: Census, plan: SamplingPlan, units: HashSource | GeneratorSource) -> Frame:
-        keys = sorted(census.populations, key=_key_order)
+    def of(cls, census: Census, plan: SamplingPlan, units: UniformSource) -> Frame:
+        keys = sorted(census.populations, key=key_order)
         populations = [census.populations[k] for k in keys]
-        _check_names(census, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
+        check_names(census, plan, {k[0] for k in keys if k[0] in RISK_LETTERS})
         k = len(keys)
         sums = [census.score_sums[key] for key in keys] if plan.within == "pps" else None
-        design = _Design(
+        design = Design(
             None,
             sum(populations),
             np.zeros(0, dtype=np.intp),
@@ -209,8 +201,8 @@ class Frame:
             list[Fraction | float](sums) if sums is not None else None,
             census.score_max,
         )
-        design.expected = _expected_sizes(plan, keys, populations)
-        sizes = _rounded_sizes(plan, design, units)
+        design.expected = expected_sizes(plan, keys, populations)
+        sizes = rounded_sizes(plan, design, units)
         return cls(plan, design, sizes, {key: i for i, key in enumerate(keys)})
 
     def needed_sizes(self) -> dict[str, list[int]]:
@@ -225,7 +217,7 @@ class Frame:
         out = {}
         probe = attrs.evolve(self.design, size=0, memo={})  # no rows: the scores are not here
         for name, sizes in self.needed_sizes().items():
-            c, capped = _pps_scale(probe, sizes, exact=True)
+            c, capped = pps_scale(probe, sizes, exact=True)
             if capped is not None:  # someone may reach λ = 1: the largest scores decide
                 return False
             out[name] = (c, np.full(len(c), np.inf))
@@ -253,7 +245,7 @@ class Frame:
         kept = np.bincount(top.strata, minlength=k)
         out = {}
         for name, sizes in self.needed_sizes().items():
-            c, capped = _pps_scale(mini, sizes, exact=True)
+            c, capped = pps_scale(mini, sizes, exact=True)
             threshold = np.full(k, np.inf)
             if capped is not None and capped.any():
                 st, s = top.strata[capped], top.scores[capped]
@@ -264,7 +256,7 @@ class Frame:
             out[name] = (c, threshold)
         self.scales = out
 
-    def strata_of(self, design: _Design) -> npt.NDArray[np.intp]:
+    def strata_of(self, design: Design) -> npt.NDArray[np.intp]:
         """The whole roster's stratum index of every eligible row of a part's design."""
         try:
             g = np.array([self.index[k] for k in design.keys], dtype=np.intp)
@@ -322,7 +314,7 @@ class Candidates:
         cls,
         part: TargetRoster,
         frame: Frame,
-        units: HashSource | GeneratorSource,
+        units: UniformSource,
         first_row: int,
         cut: npt.NDArray[np.float64] | None = None,
         start: int | None = None,
@@ -346,7 +338,7 @@ class Candidates:
             lam = np.take(c, st)  # λ_i as sampling._pps_lambda computes it, bit for bit
             lam *= scores
             lam[scores >= np.take(threshold, st)] = 1.0
-            ranks = _pareto_ranks(u, lam)
+            ranks = pareto_ranks(u, lam)
         else:
             ranks = u
         n = np.asarray(frame.sizes, dtype=np.intp)
@@ -464,13 +456,13 @@ def sample_of(
             s >= np.take(t_hi, st),
             phi,
         )
-        pi = _pps_probabilities(drawn, np.arange(st.shape[0]), st, exact=True, scores=s)
+        pi = pps_probabilities(drawn, np.arange(st.shape[0]), st, exact=True, scores=s)
     else:
         per = np.array(
             [x / n if n else 0.0 for x, n in zip(d.expected, d.populations, strict=True)] or [0.0]
         )
         pi = np.take(per, st)
-    order = _code_order(found.ids)
+    order = code_order(found.ids)
     rows = found.rows.astype(np.intp)
     if order is None:
         return found.ids, rows, pi, st

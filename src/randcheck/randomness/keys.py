@@ -25,7 +25,8 @@ machine, years later, with nothing but Python's standard library. Simulations ta
 
 A unit's number therefore depends only on the seed, the labels on the path and its own id: not on
 row order, on other units, on numpy's version or on the platform. Every label randcheck itself
-uses is one of the ``LABEL_*`` constants of this module.
+uses is one of the ``LABEL_*`` constants of this module, or made by :func:`run_label` or
+:func:`stratum_label`.
 
 The pre-release recipe ``randcheck-prn/1`` (labels joined into one string, so that
 ``"item/SW-02"`` could be reached two ways) is retired.
@@ -34,31 +35,14 @@ The pre-release recipe ``randcheck-prn/1`` (labels joined into one string, so th
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
 from randcheck.errors import PlanError
-
-__all__ = [
-    "LABEL_BATCH",
-    "LABEL_ITEM",
-    "LABEL_REVISITS",
-    "LABEL_ROUNDING",
-    "LABEL_START",
-    "LABEL_UNITS",
-    "PRN_RECIPE",
-    "GeneratorSource",
-    "HashSource",
-    "UniformSource",
-    "child_key",
-    "key_at",
-    "root_key",
-    "source_for",
-    "uniform_reference",
-]
 
 PRN_RECIPE = "randcheck-prn/2"
 _SCALE = 2.0**-53
@@ -66,12 +50,22 @@ _CHILD = b"\x00"
 _UNIT = b"\x01"
 
 # Every key label randcheck uses (users add their own: a batch label, an item code).
-LABEL_UNITS = "units"  # the unit numbers of a draw (a stand-alone draw's path is ("units",))
-LABEL_ROUNDING = "rounding"  # under the unit key: the starts of the size rounding
-LABEL_START = "start"  # the one start of a fixed-total rounding (a number under "rounding")
-LABEL_BATCH = "batch"  # a batch b: ("batch", b)
-LABEL_ITEM = "item"  # an item drawn on its own in a batch: ("batch", b, "item", code)
-LABEL_REVISITS = "revisits"  # the default path of a revisit draw
+#: The unit numbers of a draw (a stand-alone draw's path is ("units",)).
+LABEL_UNITS = "units"
+#: Under the unit key: the starts of the size rounding.
+LABEL_ROUNDING = "rounding"
+#: The one start of a fixed-total rounding (a number under "rounding").
+LABEL_START = "start"
+#: A batch b: ("batch", b).
+LABEL_BATCH = "batch"
+#: An item drawn on its own in a batch: ("batch", b, "item", code).
+LABEL_ITEM = "item"
+#: The default path of a revisit draw.
+LABEL_REVISITS = "revisits"
+#: The default path of an officer matching.
+LABEL_MATCHING = "matching"
+#: Under a matching's key: the coins of its dependent rounding.
+LABEL_ROUND = "round"
 
 Floats: TypeAlias = npt.NDArray[np.float64]
 Path: TypeAlias = tuple[str, ...]
@@ -182,7 +176,7 @@ _SHA256 = _builtin_sha256()
 _HASH_ROWS = 1 << 16  # ids whose messages are laid out at once (a few MB)
 
 
-def _hash_uniforms(key: bytes, ids: npt.NDArray[np.bytes_]) -> Floats:
+def hash_uniforms(key: bytes, ids: npt.NDArray[np.bytes_]) -> Floats:
     """Step 3 of the recipe for an ``S`` array of ids (each id's bytes, trailing NULs dropped).
 
     The messages ``key ‖ 0x01 ‖ id`` are laid out side by side in a byte matrix and read back
@@ -207,7 +201,7 @@ def _hash_uniforms(key: bytes, ids: npt.NDArray[np.bytes_]) -> Floats:
     return out
 
 
-def _hash_each(key: bytes, ids: Sequence[bytes]) -> Floats:
+def hash_each(key: bytes, ids: Sequence[bytes]) -> Floats:
     """Step 3 of the recipe, id by id (for ids a byte array cannot hold: a trailing NUL)."""
     prefix = key + _UNIT
     raw = b"".join([_SHA256(prefix + i).digest()[:8] for i in ids])
@@ -215,118 +209,11 @@ def _hash_each(key: bytes, ids: Sequence[bytes]) -> Floats:
     return ints.astype(np.float64) * _SCALE
 
 
-class UniformSource(Protocol):
-    """What the designs ask of a source of randomness: numbers per unit, and child sources.
-
-    ``verifiable`` says whether a third party can recompute the numbers from a public seed.
-    """
-
-    verifiable: bool
-
-    def uniforms(self, ids: npt.ArrayLike) -> Floats:
-        """One uniform number in [0, 1) per id, aligned with ``ids``."""
-        ...
-
-    def child(self, label: str) -> UniformSource:
-        """The source of a stage, item or batch labelled ``label``."""
-        ...
-
-    def describe(self) -> dict[str, Any]:
-        """What a receipt records about this source."""
-        ...
+def run_label(i: int) -> str:
+    """The label of the ``i``-th run of a matching simulation (``run/0``, ``run/1``, ...)."""
+    return f"run/{i}"
 
 
-class HashSource:
-    """Verifiable numbers from a public seed through the ``randcheck-prn/2`` recipe.
-
-    Examples
-    --------
-    >>> src = HashSource.from_seed("2023-1107").child("units")
-    >>> u = src.uniforms(np.array([b"91350100M000100Y43"]))
-    >>> float(u[0]) == uniform_reference(src.key, "91350100M000100Y43")
-    True
-    """
-
-    verifiable = True
-
-    def __init__(self, key: bytes, path: tuple[str, ...] = (), seed: str | None = None) -> None:
-        self.key = key
-        self.path = path
-        self.seed = seed
-
-    @classmethod
-    def from_seed(cls, seed: str) -> HashSource:
-        """The root source of a public seed."""
-        text = normalise_seed(seed)
-        return cls(root_key(text), (), text)
-
-    def child(self, label: str) -> HashSource:
-        return HashSource(child_key(self.key, label), (*self.path, label), self.seed)
-
-    def at(self, path: Sequence[str]) -> HashSource:
-        """The source ``path`` (a sequence of labels) below this one."""
-        out = self
-        for label in check_path(path):
-            out = out.child(label)
-        return out
-
-    def uniforms(self, ids: npt.ArrayLike) -> Floats:
-        arr = np.asarray(ids)
-        if arr.dtype.kind == "S":
-            return _hash_uniforms(self.key, arr)
-        raw = [str(v).encode("utf-8") for v in arr.tolist()]
-        if any(r.endswith(b"\x00") for r in raw):
-            return _hash_each(self.key, raw)
-        return _hash_uniforms(self.key, np.array(raw or [b""], dtype=np.bytes_)[: len(raw)])
-
-    def uniform(self, label: str) -> float:
-        """One number for a label (e.g. the random start of a systematic rounding)."""
-        return uniform_reference(self.key, label)
-
-    def describe(self) -> dict[str, Any]:
-        return {"recipe": PRN_RECIPE, "seed": self.seed, "path": list(self.path)}
-
-
-class GeneratorSource:
-    """Simulation numbers from a numpy ``Generator``: fast, not publicly verifiable.
-
-    Each call of :meth:`uniforms` draws fresh numbers; each :meth:`child` is an independent
-    stream spawned from the parent (``Generator.spawn``), never ``seed + i``.
-    """
-
-    verifiable = False
-
-    def __init__(self, rng: np.random.Generator, path: tuple[str, ...] = ()) -> None:
-        self.rng = rng
-        self.path = path
-
-    def child(self, label: str) -> GeneratorSource:
-        return GeneratorSource(self.rng.spawn(1)[0], (*self.path, label))
-
-    def uniforms(self, ids: npt.ArrayLike) -> Floats:
-        return np.asarray(self.rng.random(np.shape(ids)[0]), dtype=np.float64)
-
-    def uniform(self, label: str) -> float:
-        return float(self.rng.random())
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "recipe": "numpy-generator (simulation; not publicly verifiable)",
-            "seed": None,
-            "path": list(self.path),
-        }
-
-
-def source_for(seed: str | None, rng: Any) -> HashSource | GeneratorSource:
-    """The source for ``seed=`` (official) or ``rng=`` (simulation); exactly one must be given.
-
-    ``rng`` may be anything :func:`numpy.random.default_rng` accepts.
-    """
-    if (seed is None) == (rng is None):
-        raise PlanError(
-            "give exactly one of seed= (an official, publicly verifiable draw) or rng= "
-            "(a simulation)"
-        )
-    if seed is not None:
-        return HashSource.from_seed(seed)
-    return GeneratorSource(np.random.default_rng(rng))
+def stratum_label(key: tuple[str, ...]) -> str:
+    """The label of a stratum's rounding start: its key as a JSON list (no spaces)."""
+    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))

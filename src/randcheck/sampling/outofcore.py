@@ -2,8 +2,8 @@
 
 :func:`draw_parquet` gives the draw that :func:`~randcheck.draw` gives on
 ``TargetRoster.from_parquet(path)``, the same receipt byte for byte, while holding one row group
-and the draw's candidates in memory, never the roster. How: :mod:`randcheck._chunked`, and the
-explanation page "Drawing a nation".
+and the draw's candidates in memory, never the roster. How:
+:mod:`randcheck.sampling._chunked`, and the explanation page "Drawing a nation".
 """
 
 from __future__ import annotations
@@ -16,20 +16,16 @@ from typing import Any
 import attrs
 import numpy as np
 
-from randcheck import _arrow, _chunked
+from randcheck import _arrow
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
-from randcheck.randomness import GeneratorSource, HashSource
-from randcheck.sampling import (
-    Commitment,
-    Draw,
-    Receipt,
-    SamplingPlan,
-    _check_committed_roster,
-    _finish,
-    _settle,
-    _verify_by,
-)
+from randcheck.randomness import UniformSource
+from randcheck.sampling import _chunked
+from randcheck.sampling.commitment import Commitment
+from randcheck.sampling.draws import check_committed_roster, finish, settle
+from randcheck.sampling.plan import SamplingPlan
+from randcheck.sampling.records import Draw, Receipt
+from randcheck.sampling.replay import verify_by
 
 __all__ = ["draw_parquet", "verify_parquet"]
 
@@ -113,7 +109,7 @@ def draw_parquet(
     >>> by_parts.receipt.to_json() == in_memory.receipt.to_json()
     True
     """
-    source, label, commitment, warnings = _settle(
+    source, label, commitment, warnings = settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
     reading = _Reading(
@@ -150,7 +146,7 @@ def verify_parquet(
     reading = _Reading(
         path, mapping, _chunked.read_options(legacy_codes, unknown_columns, extra), spill_dir
     )
-    _verify_by(
+    verify_by(
         receipt,
         plan,
         lambda p, source, stream: _draw_file(
@@ -174,7 +170,7 @@ class _Reading:
 def _draw_file(
     reading: _Reading,
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     label: str,
     commitment: Commitment | None,
     warnings: tuple[str, ...],
@@ -206,7 +202,7 @@ def _draw_file(
                 column = _chunked.id_column(_arrow.parquet_names(path), mapping)
                 raise _chunked.duplicate_rows(exc, [shown], column) from None
         if commitment is not None:
-            _check_committed_roster(commitment, digest, plan)
+            check_committed_roster(commitment, digest, plan)
         # Every column is validated: the later passes read only those the design needs.
         options["columns"] = _chunked.needed_columns(plan)
         frame = _chunked.Frame.of(census, plan, units)
@@ -237,7 +233,7 @@ def _draw_file(
     finally:
         report.close()
     sample = _chunked.sample_of(frame, found_all)
-    return _finish(
+    return finish(
         plan,
         source,
         label,

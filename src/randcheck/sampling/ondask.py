@@ -1,6 +1,6 @@
 """Official draws on a Dask cluster: Parquet row groups read by the workers, the same receipt.
 
-:func:`draw_dask` runs the map/reduce of :mod:`randcheck._chunked` (the one
+:func:`draw_dask` runs the map/reduce of :mod:`randcheck.sampling._chunked` (the one
 :func:`~randcheck.draw_parquet` runs on one machine) as Dask tasks: each row group of the roster's
 Parquet files is read, validated and summarised by a worker; the summaries (strata counts, exact
 score sums, the fingerprint's bucket ranges, each stratum's candidates) are merged by further
@@ -21,21 +21,17 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck import _arrow, _chunked
+from randcheck import _arrow
 from randcheck._progress import ProgressArg
 from randcheck.errors import PlanError, RosterError
-from randcheck.randomness import GeneratorSource, HashSource
+from randcheck.randomness import UniformSource
 from randcheck.roster import RosterDigest, TargetRoster
-from randcheck.sampling import (
-    Commitment,
-    Draw,
-    Receipt,
-    SamplingPlan,
-    _check_committed_roster,
-    _finish,
-    _settle,
-    _verify_by,
-)
+from randcheck.sampling import _chunked
+from randcheck.sampling.commitment import Commitment
+from randcheck.sampling.draws import check_committed_roster, finish, settle
+from randcheck.sampling.plan import SamplingPlan
+from randcheck.sampling.records import Draw, Receipt
+from randcheck.sampling.replay import verify_by
 
 __all__ = ["draw_dask", "verify_dask"]
 
@@ -157,7 +153,7 @@ def _candidates_task(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     frame: _chunked.Frame,
-    units: HashSource | GeneratorSource,
+    units: UniformSource,
     cut: npt.NDArray[np.float64],
 ) -> _chunked.Candidates:
     roster = _load(source, part, mapping, options)
@@ -287,7 +283,7 @@ def draw_dask(
                       seed=seed, commitment=commitment, progress=True)
         d.receipt.to_json()
     """
-    source, label, commitment, warnings = _settle(
+    source, label, commitment, warnings = settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
     client = _client(client)
@@ -334,7 +330,7 @@ def verify_dask(
     """
     client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
-    _verify_by(
+    verify_by(
         receipt,
         plan,
         lambda p, source, stream: _draw_cluster(
@@ -410,7 +406,7 @@ def _draw_cluster(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     plan: SamplingPlan,
-    source: HashSource | GeneratorSource,
+    source: UniformSource,
     label: str,
     commitment: Commitment | None,
     warnings: tuple[str, ...],
@@ -455,7 +451,7 @@ def _draw_cluster(
         whole.merge(acc)
     digest = whole.seal()
     if commitment is not None:
-        _check_committed_roster(commitment, digest, plan)
+        check_committed_roster(commitment, digest, plan)
     merged: _chunked.Census = census.result()
     # Every column is validated: the later passes read again only those the design needs.
     options = {**options, "columns": _chunked.needed_columns(plan)}
@@ -482,7 +478,7 @@ def _draw_cluster(
         found = found.take(keep).merge(again, n)
     given.sources = []  # the held parts are released
     sample = _chunked.sample_of(frame, found)
-    return _finish(
+    return finish(
         plan,
         source,
         label,
@@ -533,18 +529,13 @@ def _candidates(
     mapping: Mapping[str, str] | None,
     options: dict[str, Any],
     frame: _chunked.Frame,
-    units: HashSource | GeneratorSource,
+    units: UniformSource,
     cut: npt.NDArray[np.float64],
     progress: ProgressArg,
     done: list[int],
 ) -> _chunked.Candidates:
     parts = given.parts
-    if isinstance(units, GeneratorSource):  # a stream per part, spawned in order
-        streams: list[HashSource | GeneratorSource] = [
-            GeneratorSource(g, units.path) for g in units.rng.spawn(len(parts))
-        ]
-    else:
-        streams = [units] * len(parts)
+    streams = units.split(len(parts))  # a simulation: a stream per part, spawned in order
     futures = [
         client.submit(_candidates_task, s, p, mapping, options, frame, u, cut, pure=False)
         for s, p, u in zip(given.sources, parts, streams, strict=True)

@@ -1,0 +1,210 @@
+"""The commitment (承诺) published before the seed: roster, plan, key path and seed rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
+from randcheck.errors import PlanError
+from randcheck.randomness import (
+    LABEL_UNITS,
+    check_path,
+)
+from randcheck.randomness.seeds import SeedRule
+from randcheck.roster import (
+    TargetRoster,
+)
+from randcheck.sampling.plan import COMMITMENT_RECIPE, ELIGIBILITY_FIELDS, PLAN_FIELDS, SamplingPlan
+from randcheck.sampling.probabilities import inclusion_probabilities
+
+
+def check_plan_record(data: Mapping[str, Any], label: str, path: str) -> None:
+    """A plan inside a record: its fields and their JSON types, valid, and in canonical form.
+
+    Any other spelling (``"a"`` for ``"A"``, ``"20%"`` for 0.2, ``0`` for ``false``, lists out
+    of order) could be read two ways, and would change the plan's digest.
+    """
+    read_object(data, PLAN_FIELDS, label, path)
+    read_object(data["eligibility"], ELIGIBILITY_FIELDS, label, at(path, "eligibility"))
+    try:
+        plan = SamplingPlan.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise field_error(label, path, f"is not a valid sampling plan: {exc}") from None
+    where = first_difference(plan.to_dict(), data, path)
+    if where is not None:
+        raise field_error(
+            label,
+            where,
+            "not written as randcheck writes this plan (its canonical form: valid labels, "
+            "sorted lists, numbers as numbers); a record must state the plan exactly",
+        )
+
+
+def _commitment_digest(
+    roster_digest: str, plan_digest: str, path: Sequence[str], seed_rule: str, seed_from: str
+) -> str:
+    """``sha256:`` + SHA-256 of the commitment's canonical JSON (see :class:`Commitment`)."""
+    body = {
+        "path": list(path),
+        "plan_digest": plan_digest,
+        "recipe": COMMITMENT_RECIPE,
+        "roster_digest": roster_digest,
+        "seed_from": seed_from,
+        "seed_rule": json.loads(seed_rule),
+    }
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class Commitment(JsonRecord):
+    """A fingerprint of roster, plan, key path and seed rule, published before the seed exists.
+
+    Recipe ``randcheck-commitment/2``: ``digest = "sha256:" + SHA-256`` of the UTF-8 JSON object
+    ``{"path": [...], "plan_digest": ..., "recipe": "randcheck-commitment/2", "roster_digest":
+    ..., "seed_from": ..., "seed_rule": {...}}`` with sorted keys and no white space
+    (``separators=(",", ":")``, characters kept, not escaped). ``path`` is the list of key labels
+    from the seed's root key to the key the draw's numbers come from (``["units"]`` for a
+    stand-alone draw, ``["batch", "<label>"]`` for a batch; :mod:`randcheck.randomness`),
+    ``seed_rule`` the :class:`~randcheck.SeedRule` as its dict, and ``seed_from`` where the seed
+    will come from, in words (e.g. "福利彩票双色球 2025年3月4日 开奖结果").
+
+    Publishing it first proves the frame, the plan, the key and the way the seed will be read
+    were fixed before anyone could know the seed: nobody can pick a seed, a key path or a
+    spelling of the seed that suits them. A draw under a commitment re-derives its key from the
+    seed and the committed path, and uses the seed's canonical form under the committed rule.
+    The pre-release ``randcheck-commitment/1`` (a key joined with ``/``, no seed rule) is retired.
+
+    Read a published ``commitment.json`` with :meth:`from_json` (strict, like every record: a
+    digest that does not follow from the other fields is a :class:`~randcheck.VerificationError`).
+    """
+
+    roster_digest: str
+    plan_digest: str
+    path: tuple[str, ...]
+    seed_rule: Mapping[str, Any]
+    seed_from: str
+    digest: str
+    recipe: str = COMMITMENT_RECIPE
+
+    FORMAT: ClassVar[str] = COMMITMENT_RECIPE
+    FORMAT_FIELD: ClassVar[str] = "recipe"
+    LABEL: ClassVar[str] = "commitment"
+
+    @property
+    def rule(self) -> SeedRule:
+        """The committed :class:`~randcheck.SeedRule` (``seed_rule`` holds it as its dict)."""
+        return SeedRule.from_dict(self.seed_rule)
+
+    @classmethod
+    def of(
+        cls,
+        roster_digest: str,
+        plan_digest: str,
+        path: Sequence[str],
+        seed_rule: SeedRule,
+        seed_from: str,
+    ) -> Commitment:
+        path = check_path(path, "commitment path")
+        if not isinstance(seed_rule, SeedRule):
+            raise PlanError(
+                f"seed_rule: a commitment needs a SeedRule (e.g. SeedRule.shuangseqiu()), got "
+                f"{type(seed_rule).__name__}"
+            )
+        if not isinstance(seed_from, str) or not seed_from.strip():
+            raise PlanError(
+                "seed_from: say where the seed will come from (e.g. '福利彩票双色球 "
+                "2025年3月4日 开奖结果'); it is required and must not be empty"
+            )
+        digest = _commitment_digest(
+            roster_digest, plan_digest, path, seed_rule.digest_text(), seed_from
+        )
+        return cls(roster_digest, plan_digest, path, seed_rule.to_dict(), seed_from, digest)
+
+    @classmethod
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        try:
+            rule = SeedRule.from_dict(fields["seed_rule"])
+        except PlanError as exc:
+            raise field_error(label, at(path, "seed_rule"), str(exc)) from None
+        try:
+            made = cls.of(
+                fields["roster_digest"],
+                fields["plan_digest"],
+                fields["path"],
+                rule,
+                fields["seed_from"],
+            )
+        except PlanError as exc:
+            raise field_error(label, path, str(exc)) from None
+        if made.digest != fields["digest"]:
+            raise field_error(
+                label,
+                at(path, "digest"),
+                "does not follow from the roster digest, plan digest, path, seed rule and seed "
+                "source",
+            )
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """The commitment as JSON, to publish."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recipe": COMMITMENT_RECIPE,
+            "roster_digest": self.roster_digest,
+            "plan_digest": self.plan_digest,
+            "path": list(self.path),
+            "seed_rule": dict(self.seed_rule),
+            "seed_from": self.seed_from,
+            "digest": self.digest,
+        }
+
+
+def commit(
+    roster: TargetRoster,
+    plan: SamplingPlan,
+    *,
+    seed_rule: SeedRule,
+    seed_from: str,
+    stream: str = LABEL_UNITS,
+) -> Commitment:
+    """The commitment to publish before the seed is drawn.
+
+    Parameters
+    ----------
+    roster, plan
+        The frame and the design.
+    seed_rule : SeedRule
+        How the seed will be read (e.g. :meth:`SeedRule.shuangseqiu`).
+    seed_from : str
+        Where the seed will come from, in words (which lottery draw, when, where the dice are
+        rolled).
+    stream : str
+        The one key label of the draw's numbers below the seed's root key (default
+        ``"units"``); the committed path is ``[stream]``.
+
+    Examples
+    --------
+    >>> from randcheck import SeedRule, TargetRoster
+    >>> roster = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
+    ...                                     "risk_class": ["A"]})
+    >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}), seed_rule=SeedRule.shuangseqiu(),
+    ...            seed_from="福利彩票双色球 2025-03-04")
+    >>> c.path, c.digest.startswith("sha256:")
+    (('units',), True)
+
+    Raises
+    ------
+    PlanError
+        If the plan cannot be drawn from this roster (a class without a rate, a total above
+        the eligible population…): a commitment that could never be honoured is refused; or
+        the seed rule or source is missing.
+    """
+    inclusion_probabilities(roster, plan)  # the same checks as a draw, before anything is public
+    return Commitment.of(roster.digest(), plan.digest(), (stream,), seed_rule, seed_from)

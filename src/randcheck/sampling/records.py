@@ -1,0 +1,185 @@
+"""What a draw returns and publishes: :class:`Draw` and its :class:`Receipt`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from randcheck import _tables
+from randcheck._records import JsonRecord, at, field_error
+from randcheck.errors import PlanError
+from randcheck.randomness import (
+    normalise_seed,
+)
+from randcheck.roster import (
+    TargetRoster,
+)
+from randcheck.sampling.commitment import check_plan_record
+from randcheck.sampling.plan import RECEIPT_FORMAT, STRATUM_FIELDS, SamplingPlan, Stratum
+
+
+@attrs.frozen
+class Receipt(JsonRecord):
+    """The public record of a draw: enough for anyone to recompute it with :func:`verify`.
+
+    Fields: ``format`` (``randcheck-receipt/2``), ``recipes`` (names of the randomness, design,
+    roster and sample recipes used), ``library`` (randcheck version), ``verifiable`` (False for
+    simulations), ``seed``, ``path`` (child-key labels from the seed to the draw's source, empty
+    for a stand-alone draw) and ``stream`` (the child key label of the unit numbers), ``plan``
+    (the plan as a dict), ``roster_digest`` and ``roster_size``, ``eligible``, ``strata``,
+    ``sample_size``, ``sample_digest`` (``sha256:`` of ``"randcheck-sample/1\\n"`` followed by the
+    sorted credit codes, each ending in ``\\n``; empty for simulations), ``sample_ids`` (empty for
+    simulations),
+    ``commitment`` (optional), ``seed_rule`` and ``seed_from`` (the committed seed rule, as its
+    dict, and source; ``None`` without a commitment), ``warnings`` (e.g. that an official draw
+    was made without a commitment),
+    ``drawn_at`` (ISO time, China Standard Time) and ``drawn_by`` (optional).
+    """
+
+    format: str
+    recipes: Mapping[str, str]
+    library: str
+    verifiable: bool
+    seed: str | None
+    path: tuple[str, ...]
+    stream: str
+    plan: Mapping[str, Any]
+    roster_digest: str
+    roster_size: int
+    eligible: int
+    strata: tuple[Mapping[str, Any], ...]
+    sample_size: int
+    sample_digest: str
+    sample_ids: tuple[str, ...]
+    commitment: str | None = None
+    seed_rule: Mapping[str, Any] | None = None
+    seed_from: str | None = None
+    warnings: tuple[str, ...] = ()
+    drawn_at: str = ""
+    drawn_by: str | None = None
+
+    FORMAT: ClassVar[str] = RECEIPT_FORMAT
+    LABEL: ClassVar[str] = "receipt"
+    SCHEMAS: ClassVar[Mapping[str, Mapping[str, Any]]] = {"strata": STRATUM_FIELDS}
+
+    @classmethod
+    def _check(cls, fields: dict[str, Any], label: str, path: str) -> None:
+        check_plan_record(fields["plan"], label, at(path, "plan"))
+        if fields["seed"] is not None:
+            try:
+                normalise_seed(fields["seed"])
+            except PlanError as exc:
+                raise field_error(label, at(path, "seed"), str(exc)) from None
+        for i, code in enumerate(fields["sample_ids"]):
+            if not (code.isascii() and code.isprintable() and code.strip() == code and code):
+                raise field_error(
+                    label,
+                    at(at(path, "sample_ids"), i),
+                    f"{code!r} is not a target id (printable ASCII, no spaces)",
+                )
+
+
+@attrs.frozen(eq=False)
+class Draw:
+    """The result of :func:`draw`: the sample, its probabilities, its strata and its receipt.
+
+    Attributes
+    ----------
+    ids : numpy array of ``S18``
+        Credit codes of the drawn targets, in credit-code order.
+    rows : numpy array of int
+        Their rows in the roster, aligned with ``ids``.
+    inclusion_probabilities : numpy array of float
+        Each drawn target's first-order inclusion probability under the design, aligned with
+        ``ids`` (for πps, the design's target π; see the explanation page).
+    stratum : numpy array of int
+        Index into ``strata`` of each drawn target.
+    strata : tuple of Stratum
+        Population and sample sizes per stratum.
+    receipt : Receipt
+        The public record.
+    """
+
+    plan: SamplingPlan
+    ids: npt.NDArray[np.bytes_]
+    rows: npt.NDArray[np.intp]
+    inclusion_probabilities: npt.NDArray[np.float64]
+    stratum: npt.NDArray[np.intp]
+    strata: tuple[Stratum, ...]
+    receipt: Receipt
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def verifiable(self) -> bool:
+        """Whether the draw was made from a public seed (an official draw)."""
+        return self.receipt.verifiable
+
+    def id_list(self) -> list[str]:
+        """Drawn credit codes as ``str``."""
+        return [b.decode("ascii") for b in self.ids.tolist()]
+
+    def to_columns(self, roster: TargetRoster | None = None) -> dict[str, npt.NDArray[Any]]:
+        """Tidy columns: credit code, stratum label, inclusion probability, design weight.
+
+        With the roster the draw was made from, the enterprise's name (企业名称) and area are
+        added after the credit code, as a published list of drawn targets (抽查名单) shows them.
+        """
+        labels = np.array(
+            ["/".join(s.key) for s in self.strata] or [""], dtype=np.dtypes.StringDType()
+        )
+        out: dict[str, npt.NDArray[Any]] = {"credit_code": np.strings.decode(self.ids, "ascii")}
+        if roster is not None:
+            if len(self) and (
+                int(self.rows.max()) >= len(roster)
+                or not np.array_equal(roster.credit_code[self.rows], self.ids)
+            ):
+                raise PlanError("to_columns: this is not the roster the draw was made from")
+            out["name"] = roster.name[self.rows]
+            out["area"] = roster.area.labels()[self.rows]
+        out["stratum"] = labels[self.stratum] if len(self) else labels[:0]
+        out["inclusion_probability"] = self.inclusion_probabilities
+        out["weight"] = 1.0 / self.inclusion_probabilities
+        return out
+
+    def to_frame(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(roster))
+
+    def to_arrow(self, roster: TargetRoster | None = None) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(roster))
+
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        roster: TargetRoster | None = None,
+        *,
+        headers: str = "en",
+    ) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(roster), headers=headers)
+
+    def to_csv(
+        self,
+        path: str | os.PathLike[str],
+        roster: TargetRoster | None = None,
+        *,
+        encoding: str = "utf-8",
+        headers: str = "en",
+    ) -> None:
+        """The same columns as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"``."""
+        _tables.write_csv(path, self.to_columns(roster), encoding=encoding, headers=headers)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the size and recipe, then the first drawn targets."""
+        kind = "official draw" if self.receipt.verifiable else "simulation"
+        title = f"Draw: {len(self):,} targets ({kind}, {len(self.strata)} strata)"
+        return _tables.preview_html(title, self.to_columns(), len(self))
