@@ -27,14 +27,33 @@ import tomllib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeAlias
 
 from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
 from randcheck._version import library
-from randcheck.demo import DEMO_SEED
-from randcheck.errors import RandcheckError, RosterWarning, VerificationError
-from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES
+from randcheck.archive import verify_archive
+from randcheck.audit import verify
+from randcheck.calendar import WorkCalendar
+from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
+from randcheck.demo import DEMO_SEED, run_demo
+from randcheck.errors import (
+    PlanError,
+    RandcheckError,
+    ResultError,
+    RosterError,
+    RosterWarning,
+    VerificationError,
+)
+from randcheck.joint import BatchReceipt, commit_batch, draw_batch
+from randcheck.loaders import load_conflicts, load_events, load_items
+from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES, MatchingRules, match_officers
+from randcheck.models import Visit
+from randcheck.problems import ProblemReport
+from randcheck.randomness.seeds import SeedRule
+from randcheck.results import ResultTable, year_figures
+from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
+from randcheck.sampling import Commitment, SamplingPlan, commit, draw
 
 
 class CliError(Exception):
@@ -193,8 +212,6 @@ def _mapping(pairs: Sequence[str] | None) -> dict[str, str]:
 
 
 def _load_targets(args: argparse.Namespace) -> Any:
-    from randcheck.roster import TargetRoster
-
     _progress(f"loading targets from {args.roster}")
     with _remarks():
         return _read_roster(
@@ -208,9 +225,6 @@ CHECK_KINDS = ("targets", "officers", "results", "items", "conflicts", "events")
 
 def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
     """Load ``args.file`` as ``kind``: its number of rows and its remarks (a report or None)."""
-    from randcheck.loaders import load_conflicts, load_events, load_items
-    from randcheck.results import ResultTable
-    from randcheck.roster import OfficerRoster, TargetRoster
 
     path, encoding, sheet = args.file, args.encoding, args.sheet
     if kind in ("targets", "officers"):
@@ -235,8 +249,6 @@ def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
 
 @_writes("report")
 def _cmd_check(args: argparse.Namespace) -> int:
-    from randcheck.errors import ResultError, RosterError
-
     kind = args.kind or ("officers" if args.officers else "targets")
     if args.officers and kind != "officers":
         raise CliError(f"--officers and --kind {kind} disagree: give one of them")
@@ -256,8 +268,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return 2
     if args.report:
         if remarks is None:
-            from randcheck.problems import ProblemReport
-
             remarks = ProblemReport.of([], source=args.file)
         remarks.to_csv(args.outputs.file(args.report), headers=args.headers)
     for w in caught:
@@ -301,8 +311,6 @@ def _remarks() -> Iterator[None]:
 
 def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
     """``seed_rule`` and ``seed_from`` from ``--seed-rule`` and ``--seed-from`` (both required)."""
-    from randcheck.errors import PlanError
-    from randcheck.randomness.seeds import SeedRule
 
     if not args.seed_rule or not args.seed_from:
         raise CliError(
@@ -322,8 +330,6 @@ def _warn_uncommitted(warnings: Any) -> None:
 
 
 def _read_commitment(path: str) -> Any:
-    from randcheck.sampling import Commitment
-
     try:
         return Commitment.from_json(pathlib.Path(path).read_bytes())
     except OSError as exc:
@@ -331,9 +337,6 @@ def _read_commitment(path: str) -> Any:
 
 
 def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
-    from randcheck.errors import PlanError
-    from randcheck.sampling import SamplingPlan
-
     try:
         return SamplingPlan.from_dict(_read_structured(path, encoding))
     except PlanError as exc:
@@ -343,8 +346,6 @@ def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
 # ---------------------------------------------------------------------------- commands
 @_writes("out")
 def _cmd_commit(args: argparse.Namespace) -> int:
-    from randcheck.sampling import commit
-
     roster = _load_targets(args)
     c = commit(roster, _plan(args.plan, args.encoding), **_seed_rule_args(args))
     args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
@@ -353,9 +354,6 @@ def _cmd_commit(args: argparse.Namespace) -> int:
 
 @_writes("out", "sample")
 def _cmd_draw(args: argparse.Namespace) -> int:
-    from randcheck.roster import RISK_LETTERS
-    from randcheck.sampling import draw
-
     roster = _load_targets(args)
     plan = _plan(args.plan, args.encoding)
     commitment = _read_commitment(args.commitment) if args.commitment else None
@@ -395,8 +393,6 @@ def _cmd_draw(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.archive:
-        from randcheck.archive import verify_archive
-
         if not pathlib.Path(args.archive).exists():
             raise CliError(f"{args.archive}: no such archive (folder or .zip)")
 
@@ -428,7 +424,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     args.legacy_codes, args.unknown_columns = True, "keep"
     roster = _load_targets(args)
     _progress("recomputing the draw")
-    from randcheck.audit import verify
 
     verify(record, roster)  # read strictly, whatever kind of record it is
     print("verified: the receipt recomputes to the same sample (样本一致)")
@@ -437,10 +432,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
-    from randcheck.calendar import WorkCalendar
-    from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
-    from randcheck.loaders import load_events
-
     cal = WorkCalendar.default()
     for path in args.year_file or ():
         cal = cal.with_year_file(path)
@@ -501,10 +492,6 @@ def _pairs(values: Sequence[str] | None, flag: str) -> dict[str, float]:
 
 @_writes("out", "visits")
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from randcheck.joint import BatchReceipt, commit_batch, draw_batch
-    from randcheck.loaders import load_items
-    from randcheck.sampling import SamplingPlan
-
     roster = _load_targets(args)
     items = load_items(args.items, encoding=args.encoding, sheet=args.sheet)
     plans = {}
@@ -562,8 +549,6 @@ class _Named(io.BytesIO):
 
 
 def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
-    from randcheck.models import Visit
-
     rows = list(csv.DictReader(io.StringIO(_read_text(path, encoding), newline="")))
     visits = []
     for k, r in enumerate(rows, start=2):
@@ -588,10 +573,6 @@ def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
 
 @_writes("out", "recusals")
 def _cmd_match(args: argparse.Namespace) -> int:
-    from randcheck.loaders import load_conflicts
-    from randcheck.matching import MatchingRules, match_officers
-    from randcheck.roster import OfficerRoster
-
     visits = _read_visits(args.visits, args.encoding)
     with _remarks():
         officers = _read_roster(OfficerRoster, args.officers, args)
@@ -642,8 +623,6 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 @_writes("out")
 def _cmd_report(args: argparse.Namespace) -> int:
-    from randcheck.results import ResultTable, year_figures
-
     roster = _load_targets(args)
     results = (
         ResultTable.from_excel(args.results, sheet=args.sheet)
@@ -659,95 +638,95 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 @_writes()  # the demo's archive is written whole by write_archive; this cleans up if interrupted
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from randcheck.demo import run_demo
-
     return run_demo(seed=args.seed, out=args.out)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
-        prog="randcheck", description="Verifiable random inspection (双随机、一公开)."
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _add_seed_rule_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seed-rule",
+        metavar="RULE",
+        help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
+        "beacon:N or pattern:REGEX (required for a commitment)",
     )
-    parser.add_argument("--version", action="version", version=library())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument(
+        "--seed-from",
+        metavar="TEXT",
+        help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
+        "(required for a commitment)",
+    )
 
-    def seed_rule_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--seed-rule",
-            metavar="RULE",
-            help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
-            "beacon:N or pattern:REGEX (required for a commitment)",
-        )
-        p.add_argument(
-            "--seed-from",
-            metavar="TEXT",
-            help="where the seed will come from, e.g. '福利彩票双色球 2025-03-04 开奖结果' "
-            "(required for a commitment)",
-        )
 
-    def unknown_columns_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--unknown-columns",
-            choices=("error", "ignore", "keep"),
-            default="error",
-            help="a column randcheck does not know: refuse the file (default), ignore it "
-            "(named on stderr) or keep it as your own column",
-        )
+def _add_unknown_columns_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--unknown-columns",
+        choices=("error", "ignore", "keep"),
+        default="error",
+        help="a column randcheck does not know: refuse the file (default), ignore it "
+        "(named on stderr) or keep it as your own column",
+    )
 
-    def encoding_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--encoding",
-            default="utf-8-sig",
-            help="text encoding of the input files (default UTF-8 with or without BOM; "
-            "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
-        )
 
-    def table_out_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--headers",
-            choices=("en", "zh"),
-            default="en",
-            help="headers of the CSV outputs: English column names (default) or Chinese "
-            "(统一社会信用代码, 入样概率, 到期日 …; the ones randcheck's readers accept)",
-        )
-        p.add_argument(
-            "--bom",
-            action="store_true",
-            help="write CSV outputs as UTF-8 with a BOM, so that Excel shows Chinese text",
-        )
+def _add_encoding_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        default="utf-8-sig",
+        help="text encoding of the input files (default UTF-8 with or without BOM; "
+        "gb18030 for GBK exports from Chinese Excel; a BOM decides)",
+    )
 
-    def sheet_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--sheet",
-            help="the sheet to read from each .xlsx input, by name (default the first sheet)",
-        )
 
-    def roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-        p.add_argument(
-            "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
-        )
-        p.add_argument(
-            "--map",
-            action="append",
-            metavar="HEADER=COLUMN",
-            help="map a CSV header to a column name (repeatable)",
-        )
-        p.add_argument(
-            "--extra",
-            action="append",
-            metavar="COLUMN",
-            help="keep one of your own columns, e.g. risk_score (repeatable)",
-        )
-        p.add_argument(
-            "--legacy-codes",
-            action="store_true",
-            help="keep credit codes failing GB 32100 (each one is reported on stderr)",
-        )
-        unknown_columns_arg(p)
-        encoding_arg(p)
-        sheet_arg(p)
+def _add_table_out_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--headers",
+        choices=("en", "zh"),
+        default="en",
+        help="headers of the CSV outputs: English column names (default) or Chinese "
+        "(统一社会信用代码, 入样概率, 到期日 …; the ones randcheck's readers accept)",
+    )
+    p.add_argument(
+        "--bom",
+        action="store_true",
+        help="write CSV outputs as UTF-8 with a BOM, so that Excel shows Chinese text",
+    )
 
+
+def _add_sheet_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sheet",
+        help="the sheet to read from each .xlsx input, by name (default the first sheet)",
+    )
+
+
+def _add_roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument(
+        "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADER=COLUMN",
+        help="map a CSV header to a column name (repeatable)",
+    )
+    p.add_argument(
+        "--extra",
+        action="append",
+        metavar="COLUMN",
+        help="keep one of your own columns, e.g. risk_score (repeatable)",
+    )
+    p.add_argument(
+        "--legacy-codes",
+        action="store_true",
+        help="keep credit codes failing GB 32100 (each one is reported on stderr)",
+    )
+    _add_unknown_columns_arg(p)
+    _add_encoding_arg(p)
+    _add_sheet_arg(p)
+
+
+def _add_check(sub: _Commands) -> None:
     ck = sub.add_parser(
         "check", help="check a directory file and list every problem (问题清单) in one pass"
     )
@@ -768,23 +747,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ck.add_argument("--report", help="write every problem as CSV here (UTF-8 with BOM, for Excel)")
     ck.add_argument("--headers", choices=("en", "zh"), default="en", help="report headers")
-    roster_args(ck, required=False)
+    _add_roster_args(ck, required=False)
     ck.set_defaults(run=_cmd_check)
 
+
+def _add_demo(sub: _Commands) -> None:
     d = sub.add_parser("demo", help="a year's draw on the bundled example county")
     d.add_argument("--seed", default=DEMO_SEED, help="public seed (default: a lottery result)")
     d.add_argument("--out", help="folder to write the demo's files to")
     d.set_defaults(run=_cmd_demo)
 
+
+def _add_commit(sub: _Commands) -> None:
     c = sub.add_parser("commit", help="the commitment to publish before the seed")
-    roster_args(c)
+    _add_roster_args(c)
     c.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     c.add_argument("--out", help="write the commitment JSON here (default: stdout)")
-    seed_rule_args(c)
+    _add_seed_rule_args(c)
     c.set_defaults(run=_cmd_commit)
 
+
+def _add_draw(sub: _Commands) -> None:
     dr = sub.add_parser("draw", help="an official draw from a public seed")
-    roster_args(dr)
+    _add_roster_args(dr)
     dr.add_argument("--plan", required=True, help="sampling plan (JSON or TOML)")
     dr.add_argument("--seed", required=True, help="the public seed")
     dr.add_argument("--commitment", help="commitment JSON published before the seed")
@@ -794,12 +779,14 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument(
         "--workers", type=int, default=1, help="processes that hash (default 1; at most the cores)"
     )
-    table_out_args(dr)
+    _add_table_out_args(dr)
     dr.set_defaults(run=_cmd_draw)
 
+
+def _add_verify(sub: _Commands) -> None:
     v = sub.add_parser("verify", help="recompute a draw or batch from its receipt, or an archive")
     v.add_argument("receipt", nargs="?", help="receipt JSON (a draw or a batch)")
-    roster_args(v, required=False)
+    _add_roster_args(v, required=False)
     v.add_argument("--archive", help="an archive folder or zip to check on its own")
     v.add_argument(
         "--anchor",
@@ -809,6 +796,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(run=_cmd_verify)
 
+
+def _add_deadline(sub: _Commands) -> None:
     dl = sub.add_parser("deadline", help="working-day due dates (工作日期限)")
     dl.add_argument("date", nargs="?", help="event date (YYYY-MM-DD)")
     dl.add_argument(
@@ -827,18 +816,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dl.add_argument("--as-of", help="status as of this date (default today)")
     dl.add_argument("--encoding", default="utf-8-sig", help="text encoding of --events")
-    sheet_arg(dl)
+    _add_sheet_arg(dl)
     dl.add_argument(
         "--year-file",
         action="append",
         help="register a year's holiday schedule (TOML/JSON; repeatable)",
     )
     dl.add_argument("--out", help="write due dates CSV here (default: JSON lines on stdout)")
-    table_out_args(dl)
+    _add_table_out_args(dl)
     dl.set_defaults(run=_cmd_deadline)
 
+
+def _add_batch(sub: _Commands) -> None:
     b = sub.add_parser("batch", help="draw several items and merge them into visits")
-    roster_args(b)
+    _add_roster_args(b)
     b.add_argument("--items", required=True, help="item list (TOML [[item]] tables, CSV or .xlsx)")
     b.add_argument("--plans", help="plans per item code (JSON/TOML); others use the item's rate")
     b.add_argument(
@@ -866,13 +857,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the batch commitment (publish it before the seed) and stop",
     )
     b.add_argument("--commitment", help="batch commitment JSON published before the seed")
-    seed_rule_args(b)
+    _add_seed_rule_args(b)
     b.add_argument("--drawn-by", help="who draws, for the record")
     b.add_argument("--out", help="write the batch receipt (or commitment) JSON here")
     b.add_argument("--visits", help="write the visits as CSV here")
-    table_out_args(b)
+    _add_table_out_args(b)
     b.set_defaults(run=_cmd_batch)
 
+
+def _add_match(sub: _Commands) -> None:
     m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
     m.add_argument("--visits", required=True, help="visits CSV (as written by `batch --visits`)")
     m.add_argument(
@@ -904,22 +897,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=MATCHING_RECIPE,
         help="matching recipe (only randcheck-matching/3; /1 and /2 are retired)",
     )
-    unknown_columns_arg(m)
-    encoding_arg(m)
-    sheet_arg(m)
+    _add_unknown_columns_arg(m)
+    _add_encoding_arg(m)
+    _add_sheet_arg(m)
     m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
-    table_out_args(m)
+    _add_table_out_args(m)
     m.set_defaults(run=_cmd_match)
 
+
+def _add_report(sub: _Commands) -> None:
     r = sub.add_parser("report", help="the year-end figures from results")
-    roster_args(r)
+    _add_roster_args(r)
     r.add_argument("--results", required=True, help="results, CSV or .xlsx (检查结果)")
     r.add_argument("--year", type=int, help="the year to report")
     r.add_argument("--as-of", help="count as of this date (default: end of the year)")
     r.add_argument("--out", help="write the figures as a tidy CSV here")
-    table_out_args(r)
+    _add_table_out_args(r)
     r.set_defaults(run=_cmd_report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="randcheck", description="Verifiable random inspection (双随机、一公开)."
+    )
+    parser.add_argument("--version", action="version", version=library())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_check(sub)
+    _add_demo(sub)
+    _add_commit(sub)
+    _add_draw(sub)
+    _add_verify(sub)
+    _add_deadline(sub)
+    _add_batch(sub)
+    _add_match(sub)
+    _add_report(sub)
     return parser
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 
@@ -21,13 +22,14 @@ from randcheck._version import library
 from randcheck.archive import write_archive
 from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
-from randcheck.example import example_county
-from randcheck.joint import commit_batch, draw_batch
-from randcheck.matching import MatchingRules, match_officers
+from randcheck.example import ExampleCounty, example_county
+from randcheck.joint import Batch, commit_batch, draw_batch
+from randcheck.matching import Assignment, MatchingRules, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
 from randcheck.randomness.seeds import SeedRule
-from randcheck.results import estimate_prevalence, year_figures
+from randcheck.results import ResultTable, estimate_prevalence, year_figures
+from randcheck.sampling import Commitment
 
 __all__ = ["DEMO_SEED", "run_demo"]
 
@@ -50,30 +52,57 @@ def run_demo(
         f"检查对象名录库 targets: {len(county.targets):,}; 执法检查人员名录库 officers: "
         f"{len(county.officers)}; 抽查事项 items: {len(county.items)} + the annual 不定向 draw"
     )
+    items, commitment = _plan(county, echo)
+    batch = _draw(county, items, commitment, seed, echo)
+    teams, assignments = _match(county, batch, seed, echo)
+    _deadlines(batch, echo)
+    results = _results(county, batch, items, echo)
+    _verify(county, batch, echo)
+    if out is not None:
+        _archive(pathlib.Path(out), county, batch, commitment, results, teams, assignments, echo)
+    return 0
 
-    # 1. The year's plan: every item at its published rate, risk-differentiated, plus the
-    #    不定向 annual draw that carries the ≥ 3% coverage goal.
-    multipliers = {"A": 0.5, "B": 1.0, "C": 2.0, "D": 4.0}
+
+#: Class multipliers of the year's plan.
+_MULTIPLIERS: Final = {"A": 0.5, "B": 1.0, "C": 2.0, "D": 4.0}
+#: The year's visits are carried out in eight monthly rounds (April–November).
+_ROUNDS: Final = 8
+
+
+def _plan(
+    county: ExampleCounty, echo: Callable[[str], None]
+) -> tuple[tuple[Item, ...], Commitment]:
+    """1. The year's plan: every item at its published rate, risk-differentiated, plus the
+    不定向 annual draw that carries the ≥ 3% coverage goal; its commitment."""
     annual = Item("SW-00", "市场主体年度随机抽查（不定向）", "商务局", rate=0.035)
     items = (annual, *county.items)
     commitment = commit_batch(
         county.targets,
         items,
-        multipliers=multipliers,
+        multipliers=_MULTIPLIERS,
         batch="2023",
         seed_rule=SeedRule.shuangseqiu(),
         seed_from="福利彩票双色球 2023年3月7日 开奖结果（第2023025期）",
     )
     echo("\n一、公示承诺 commitment (published before the seed exists)")
     echo(f"    {commitment.digest}")
+    return items, commitment
 
-    # 2. The draw, from a public seed, coordinated across items (进一次门、查多项事).
+
+def _draw(
+    county: ExampleCounty,
+    items: tuple[Item, ...],
+    commitment: Commitment,
+    seed: str,
+    echo: Callable[[str], None],
+) -> Batch:
+    """2. The draw, from a public seed, coordinated across items (进一次门、查多项事)."""
     echo(f"\n二、公开随机种子 public seed: {seed}")
     batch = draw_batch(
         county.targets,
         items,
         seed=seed,
-        multipliers=multipliers,
+        multipliers=_MULTIPLIERS,
         batch="2023",
         commitment=commitment,
         lead_order=("商务局",),
@@ -94,19 +123,26 @@ def run_demo(
         f"    合并检查 merged: {burden.visits_unmerged} item checks → {burden.visits} visits "
         f"(saved {burden.saved}); items per visit {burden.items_per_visit_histogram}"
     )
+    return batch
 
-    # 3. Officers (双随机 #2): two per visit, 回避, 所所交叉, skills, departments. The year's
-    #    visits are carried out in eight monthly rounds (April–November); load caps are per
-    #    round, and each round's numbers come from its own child key of the seed.
+
+def _match(
+    county: ExampleCounty, batch: Batch, seed: str, echo: Callable[[str], None]
+) -> tuple[list[tuple[str, ...]], list[Assignment]]:
+    """3. Officers (双随机 #2): two per visit, 回避, 所所交叉, skills, departments.
+
+    The year's visits are carried out in monthly rounds; load caps are per round, and each
+    round's numbers come from its own child key of the seed. Returns each visit's team and
+    each round's assignment.
+    """
     rules = MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
     visits = list(batch.visits)
-    rounds = 8
     recusals = 0
     teams: list[tuple[str, ...]] = [()] * len(visits)
     loads = np.zeros(len(county.officers), dtype=np.int64)
     assignments = []
-    for k in range(rounds):
-        members = list(range(k, len(visits), rounds))
+    for k in range(_ROUNDS):
+        members = list(range(k, len(visits), _ROUNDS))
         a = match_officers(
             [visits[i] for i in members],
             county.officers,
@@ -128,8 +164,11 @@ def run_demo(
     )
     first = visits[0]
     echo(f"    e.g. {first.credit_code} {'/'.join(first.items)} → {', '.join(teams[0])}")
+    return teams, assignments
 
-    # 4. Deadlines: inspections end through the year; results due 20 working days later.
+
+def _deadlines(batch: Batch, echo: Callable[[str], None]) -> None:
+    """4. Deadlines: inspections end through the year; results due 20 working days later."""
     cal = WorkCalendar.default()
     n = len(batch.visits)
     start = np.datetime64("2023-04-03")
@@ -144,7 +183,11 @@ def run_demo(
         f"{np.datetime_as_string(due.due.max())}"
     )
 
-    # 5. Results (simulated: the county is synthetic), publication, the year's figures.
+
+def _results(
+    county: ExampleCounty, batch: Batch, items: tuple[Item, ...], echo: Callable[[str], None]
+) -> ResultTable:
+    """5. Results (simulated: the county is synthetic), publication, the year's figures."""
     prevalence = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.30}
     results = simulate_results(
         batch,
@@ -160,7 +203,12 @@ def run_demo(
     for line in figures.summary().splitlines():
         echo(f"    {line}")
     estimates = estimate_prevalence(
-        general, results, by="risk_class", roster=county.targets, method="stratified", item="SW-00"
+        batch.draws["SW-00"],
+        results,
+        by="risk_class",
+        roster=county.targets,
+        method="stratified",
+        item="SW-00",
     )
     o = estimates.overall
     raw = float(results.has_finding()[results.item == "SW-00"].mean())
@@ -169,37 +217,50 @@ def run_demo(
         f"{o.estimate:.2%} (95% CI {o.ci_low:.2%}–{o.ci_high:.2%}); raw share among the drawn "
         f"{raw:.2%}"
     )
+    return results
 
-    # 6. Verify everything from the receipt, as anyone could.
+
+def _verify(county: ExampleCounty, batch: Batch, echo: Callable[[str], None]) -> None:
+    """6. Verify everything from the receipt, as anyone could."""
     verify(batch.receipt, county.targets)
     echo("\n六、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
 
-    if out is not None:
-        folder = pathlib.Path(out)
-        team_rows = "credit_code,round,officers\n" + "".join(
-            f"{v.credit_code},{i % rounds + 1},{';'.join(t)}\n"
-            for i, (v, t) in enumerate(zip(visits, teams, strict=True))
-        )
-        recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
-            f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
-        )
-        written = write_archive(
-            folder,
-            receipt=batch.receipt,
-            roster=county.targets,
-            commitment=commitment,
-            visits=batch.visits,
-            results=results,
-            as_of=dt.date(2023, 12, 31),
-            extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
-        )
-        echo(
-            f"\n归档 archive written to {folder}; publish its anchor with the result:\n"
-            f"    {written.anchor}\n"
-            f"and anyone can check it with\n"
-            f"    python -m randcheck verify --archive {folder} --anchor {written.anchor}"
-        )
-    return 0
+
+def _archive(
+    folder: pathlib.Path,
+    county: ExampleCounty,
+    batch: Batch,
+    commitment: Commitment,
+    results: ResultTable,
+    teams: list[tuple[str, ...]],
+    assignments: list[Assignment],
+    echo: Callable[[str], None],
+) -> None:
+    """The year's archive, with the teams and the recusals of every round, and its anchor."""
+    visits = list(batch.visits)
+    team_rows = "credit_code,round,officers\n" + "".join(
+        f"{v.credit_code},{i % _ROUNDS + 1},{';'.join(t)}\n"
+        for i, (v, t) in enumerate(zip(visits, teams, strict=True))
+    )
+    recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
+        f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
+    )
+    written = write_archive(
+        folder,
+        receipt=batch.receipt,
+        roster=county.targets,
+        commitment=commitment,
+        visits=batch.visits,
+        results=results,
+        as_of=dt.date(2023, 12, 31),
+        extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
+    )
+    echo(
+        f"\n归档 archive written to {folder}; publish its anchor with the result:\n"
+        f"    {written.anchor}\n"
+        f"and anyone can check it with\n"
+        f"    python -m randcheck verify --archive {folder} --anchor {written.anchor}"
+    )
 
 
 def _check_out(folder: pathlib.Path) -> None:

@@ -697,3 +697,96 @@ def take_column(column: Column, rows: npt.NDArray[np.intp]) -> Column:
     if isinstance(column, (Categorical, TagSet)):
         return column.take(rows)
     return column[rows]
+
+
+def sort_columns(
+    specs: Sequence[ColumnSpec],
+    columns: Mapping[str, Any],
+    *,
+    unknown_columns: str,
+    extra: Iterable[str] | None,
+    source: str | None,
+    headers: Mapping[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], list[str]]:
+    """The input's columns by canonical name, the user's own columns, the header each known
+    column had, and the unknown columns ignored; refuses a column given twice, a bad name, an
+    unknown column (unless kept or ignored) and a missing required column."""
+    if unknown_columns not in ("error", "ignore", "keep"):
+        raise ValueError(
+            f"unknown_columns must be 'error', 'ignore' or 'keep', got {unknown_columns!r}"
+        )
+    names = {c.name: c for c in specs}
+    alias = {a: c.name for c in specs for a in c.aliases}
+    keep = set(extra or ())
+    renamed: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    shown = dict(headers or {})  # canonical name -> header as the user wrote it
+    ignored: list[str] = []
+    for key, values in columns.items():
+        name = str(key).strip()
+        canon = name if name in names else alias.get(name)
+        if canon is not None:
+            if canon in renamed:
+                raise RosterError(
+                    f"column {canon!r} is given twice (as {name!r} too)",
+                    source=source,
+                    column=name,
+                )
+            renamed[canon] = values
+            shown.setdefault(canon, shown.get(name, name))
+        elif name in keep or unknown_columns == "keep":
+            if not name or any(ch in name for ch in (*FORBIDDEN, "\x00")):
+                raise RosterError(
+                    "a column name must be non-empty and without tab, newline, carriage "
+                    "return or NUL (the fingerprint writes names tab-separated on one line)",
+                    source=source,
+                    column=name,
+                )
+            extras[name] = values
+        elif unknown_columns == "ignore":
+            ignored.append(shown.get(name, name))
+        else:
+            raise RosterError(
+                "unknown column; known columns are "
+                + ", ".join(c.name for c in specs)
+                + " (or their Chinese headers); pass extra=[...] to keep your own columns, "
+                "mapping={...} if it is a known column under another header, or "
+                "unknown_columns='ignore' to drop it",
+                source=source,
+                column=shown.get(name, name),
+            )
+    missing = [c.name for c in specs if c.required and c.name not in renamed]
+    if missing:
+        raise RosterError(
+            f"required column missing: {', '.join(missing)} (accepted headers: "
+            + "; ".join(f"{c.name}: {', '.join(c.aliases)}" for c in specs if c.name in missing)
+            + ")",
+            source=source,
+            column=missing[0],
+        )
+    return renamed, extras, shown, ignored
+
+
+def parse_columns(
+    specs: Sequence[ColumnSpec],
+    id_name: str,
+    renamed: dict[str, Any],
+    ctx: Context,
+    legacy_codes: bool,
+    source: str | None,
+) -> dict[str, Column]:
+    """Every known column parsed (problems collected in ``ctx``), absent ones by default."""
+    id_values = as_array(renamed[id_name])
+    if id_values.ndim != 1:
+        raise RosterError(
+            "must be a one-dimensional sequence of ids", source=source, column=id_name
+        )
+    renamed[id_name] = id_values
+    n = id_values.shape[0]
+    parsed: dict[str, Column] = {}
+    for col in specs:
+        if col.name in renamed:
+            parsed[col.name] = parse_column(col, renamed[col.name], n, ctx, legacy_codes)
+        else:
+            parsed[col.name] = default_column(col, n)
+    return parsed

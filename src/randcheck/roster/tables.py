@@ -58,14 +58,12 @@ from randcheck.roster._csv import (
     split_csv,
 )
 from randcheck.roster._parse import (
-    FORBIDDEN,
     MAX_LISTED,
     Context,
-    as_array,
-    default_column,
-    parse_column,
+    parse_columns,
     parse_extra,
     shown_id,
+    sort_columns,
     stack_level,
     take_column,
     to_strings,
@@ -104,6 +102,15 @@ __all__ = [
     "fingerprint_jobs",
     "seal_fingerprint",
 ]
+
+
+def _unshare(given_columns: Mapping[str, Any], *stores: dict[str, Any]) -> None:
+    """Never keep an array the caller still holds: copy any that share memory with the input."""
+    given = arrays_of(given_columns.values())
+    for store in stores:
+        for name, value in store.items():
+            if any(np.may_share_memory(a, g) for a in arrays_of([value]) for g in given):
+                store[name] = copy_column(value)
 
 
 class RosterBase:
@@ -195,87 +202,24 @@ class RosterBase:
             problem of every column is checked first and listed in the error's ``report``
             (a :class:`~randcheck.ProblemReport`).
         """
-        if unknown_columns not in ("error", "ignore", "keep"):
-            raise ValueError(
-                f"unknown_columns must be 'error', 'ignore' or 'keep', got {unknown_columns!r}"
-            )
-        names = {c.name: c for c in cls.COLUMNS}
-        alias = {a: c.name for c in cls.COLUMNS for a in c.aliases}
-        keep = set(extra or ())
-        renamed: dict[str, Any] = {}
-        extras: dict[str, Any] = {}
-        shown = dict(_headers or {})  # canonical name -> header as the user wrote it
-        ignored: list[str] = []
-        for key, values in columns.items():
-            name = str(key).strip()
-            canon = name if name in names else alias.get(name)
-            if canon is not None:
-                if canon in renamed:
-                    raise RosterError(
-                        f"column {canon!r} is given twice (as {name!r} too)",
-                        source=source,
-                        column=name,
-                    )
-                renamed[canon] = values
-                shown.setdefault(canon, shown.get(name, name))
-            elif name in keep or unknown_columns == "keep":
-                if not name or any(ch in name for ch in (*FORBIDDEN, "\x00")):
-                    raise RosterError(
-                        "a column name must be non-empty and without tab, newline, carriage "
-                        "return or NUL (the fingerprint writes names tab-separated on one line)",
-                        source=source,
-                        column=name,
-                    )
-                extras[name] = values
-            elif unknown_columns == "ignore":
-                ignored.append(shown.get(name, name))
-            else:
-                raise RosterError(
-                    "unknown column; known columns are "
-                    + ", ".join(c.name for c in cls.COLUMNS)
-                    + " (or their Chinese headers); pass extra=[...] to keep your own columns, "
-                    "mapping={...} if it is a known column under another header, or "
-                    "unknown_columns='ignore' to drop it",
-                    source=source,
-                    column=shown.get(name, name),
-                )
-        missing = [c.name for c in cls.COLUMNS if c.required and c.name not in renamed]
-        if missing:
-            raise RosterError(
-                f"required column missing: {', '.join(missing)} (accepted headers: "
-                + "; ".join(
-                    f"{c.name}: {', '.join(c.aliases)}" for c in cls.COLUMNS if c.name in missing
-                )
-                + ")",
-                source=source,
-                column=missing[0],
-            )
+        renamed, extras, shown, ignored = sort_columns(
+            cls.COLUMNS,
+            columns,
+            unknown_columns=unknown_columns,
+            extra=extra,
+            source=source,
+            headers=_headers,
+        )
         ctx = Context(
             source, _first_row, _row_numbers, nul_free=_nul_free, headers=shown, absent=_absent
         )
         for name in ignored:
             ctx.fail_column(name, "unknown column, ignored (unknown_columns='ignore')", note=True)
-        id_values = as_array(renamed[cls.ID])
-        if id_values.ndim != 1:
-            raise RosterError(
-                "must be a one-dimensional sequence of ids", source=source, column=cls.ID
-            )
-        renamed[cls.ID] = id_values
-        n = id_values.shape[0]
-        parsed: dict[str, Column] = {}
-        for col in cls.COLUMNS:
-            if col.name in renamed:
-                parsed[col.name] = parse_column(col, renamed[col.name], n, ctx, legacy_codes)
-            else:
-                parsed[col.name] = default_column(col, n)
+        parsed = parse_columns(cls.COLUMNS, cls.ID, renamed, ctx, legacy_codes, source)
+        n = len(parsed[cls.ID])
         cls._check_vocabulary(parsed, ctx)
         parsed_extra = {k: parse_extra(k, v, n, ctx) for k, v in sorted(extras.items())}
-        # Never keep an array the caller still holds: copy any that share memory with the input.
-        given = arrays_of(columns.values())
-        for store in (parsed, parsed_extra):
-            for name, value in store.items():
-                if any(np.may_share_memory(a, g) for a in arrays_of([value]) for g in given):
-                    store[name] = copy_column(value)
+        _unshare(columns, parsed, parsed_extra)
         roster = cls(parsed, parsed_extra, source)
         roster._check_unique_ids(ctx)
         ctx.raise_if_any()

@@ -40,7 +40,7 @@ import numpy.typing as npt
 from randcheck import _arrow
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
-from randcheck.randomness.select import code_order
+from randcheck.randomness.select import code_order, smallest_per_stratum
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
 from randcheck.sampling._design import Design, build_design, check_names, expected_sizes, key_order
 from randcheck.sampling._pps import pareto_ranks, pps_probabilities, pps_scale
@@ -291,10 +291,12 @@ class TopScores:
         return both.trim(frame.top_counts())
 
     def trim(self, counts: npt.NDArray[np.intp]) -> TopScores:
-        order = np.lexsort((-self.scores, self.strata))
-        st = self.strata[order]
-        starts = np.searchsorted(st, np.arange(counts.shape[0]))
-        keep = order[np.arange(st.shape[0]) - starts[st] < counts[st]]
+        """Each stratum's ``counts[h]`` largest scores (equal scores: the earlier kept)."""
+        keep = np.sort(
+            smallest_per_stratum(
+                self.strata, -self.scores, counts.tolist(), lambda: np.arange(self.scores.shape[0])
+            )
+        )
         return TopScores(self.strata[keep], self.scores[keep])
 
 
@@ -370,28 +372,11 @@ class Candidates:
 
     def smallest(self, n: npt.NDArray[np.intp]) -> Candidates:
         """The ``n_h`` smallest ``(rank, credit code)`` of each stratum (all if fewer)."""
-        k = n.shape[0]
-        counts = np.bincount(self.strata, minlength=k)
-        if (counts <= n).all():
+        if (np.bincount(self.strata, minlength=n.shape[0]) <= n).all():
             return self
-        # A partial sort per stratum finds its n_h-th smallest rank (the cut); every rank at or
-        # below it stays. Equal ranks at a cut (rare) leave more than n_h: credit codes decide.
-        order = np.argsort(self.strata, kind="stable")
-        grouped = self.ranks[order]
-        ends = np.cumsum(counts)
-        cut = np.full(k, np.inf)
-        for h in np.flatnonzero(counts > n).tolist():
-            m = int(n[h])
-            part = grouped[ends[h] - counts[h] : ends[h]]
-            cut[h] = np.partition(part, m - 1)[m - 1] if m else -np.inf
-        out = self.take(np.flatnonzero(self.ranks <= np.take(cut, self.strata)))
-        counts = np.bincount(out.strata, minlength=k)
-        if (counts <= n).all():
-            return out
-        order = np.lexsort((out.ids, out.ranks, out.strata))  # ids: bytes order, as in memory
-        st = out.strata[order]
-        starts = np.searchsorted(st, np.arange(k))
-        return out.take(order[np.arange(st.shape[0]) - starts[st] < n[st]])
+        # The selection rule of every draw; ids in bytes order break equal ranks, as in memory.
+        keep = smallest_per_stratum(self.strata, self.ranks, n.tolist(), lambda: self.ids)
+        return self.take(np.sort(keep))
 
     def cut(self, n: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
         """Per stratum, the largest rank kept once ``n_h`` are kept (+∞ before)."""

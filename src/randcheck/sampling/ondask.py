@@ -423,36 +423,11 @@ def _draw_cluster(
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
 
-    # Pass 1: census and fingerprint (every column validated).
-    first = [
-        client.submit(_census_task, s, p, mapping, options, plan, hold, pure=False)
-        for s, p in zip(given.sources, parts, strict=True)
-    ]
-    _wait(client, first, progress, done)
-    census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
-    pieces = [client.submit(operator.getitem, f, 1) for f in first]
-    if hold:  # the later passes take the validated rows from the workers' memory
-        given.sources = [client.submit(operator.getitem, f, 2) for f in first]
-    # Each range of buckets gathers its own piece of every part (not the others').
-    ranges = [
-        client.submit(_range_task, [client.submit(operator.getitem, p, i) for p in pieces])
-        for i in range(_chunked.DIGEST_RANGES)
-    ]
-    del first, pieces
-    try:
-        closed = client.gather(ranges)
-    except RosterError as exc:
-        if not exc.reason.startswith("duplicate id"):
-            raise
-        raise _duplicate_rows(client, given, exc, mapping) from None
-    del ranges
-    whole = closed[0]
-    for acc in closed[1:]:
-        whole.merge(acc)
-    digest = whole.seal()
+    merged, digest = _census_and_fingerprint(
+        client, given, mapping, options, plan, hold, progress, done
+    )
     if commitment is not None:
         check_committed_roster(commitment, digest, plan)
-    merged: _chunked.Census = census.result()
     # Every column is validated: the later passes read again only those the design needs.
     options = {**options, "columns": _chunked.needed_columns(plan)}
     frame = _chunked.Frame.of(merged, plan, units)
@@ -491,6 +466,50 @@ def _draw_cluster(
         drawn_by,
         drawn_at,
     )
+
+
+def _census_and_fingerprint(
+    client: Any,
+    given: _Input,
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    plan: SamplingPlan,
+    hold: bool,
+    progress: ProgressArg,
+    done: list[int],
+) -> tuple[_chunked.Census, str]:
+    """Pass 1: the strata's census and the roster's fingerprint, every column validated.
+
+    With ``hold``, the validated parts stay in the workers' memory for the later passes.
+    """
+    # Pass 1: census and fingerprint (every column validated).
+    first = [
+        client.submit(_census_task, s, p, mapping, options, plan, hold, pure=False)
+        for s, p in zip(given.sources, given.parts, strict=True)
+    ]
+    _wait(client, first, progress, done)
+    census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
+    pieces = [client.submit(operator.getitem, f, 1) for f in first]
+    if hold:  # the later passes take the validated rows from the workers' memory
+        given.sources = [client.submit(operator.getitem, f, 2) for f in first]
+    # Each range of buckets gathers its own piece of every part (not the others').
+    ranges = [
+        client.submit(_range_task, [client.submit(operator.getitem, p, i) for p in pieces])
+        for i in range(_chunked.DIGEST_RANGES)
+    ]
+    del first, pieces
+    try:
+        closed = client.gather(ranges)
+    except RosterError as exc:
+        if not exc.reason.startswith("duplicate id"):
+            raise
+        raise _duplicate_rows(client, given, exc, mapping) from None
+    del ranges
+    whole = closed[0]
+    for acc in closed[1:]:
+        whole.merge(acc)
+    merged: _chunked.Census = census.result()
+    return merged, whole.seal()
 
 
 def _duplicate_rows(
