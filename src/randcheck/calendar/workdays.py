@@ -113,6 +113,9 @@ class _DayTable:
     covered: frozenset[int]
     package_years: range
     package_version: str
+    # Python-list twins of workday, pos, nth and unknown_before, for the scalar fast path: an
+    # element of a list is a Python int at once (about half the time of indexing the numpy
+    # array and converting); the arrays serve the vectorized path. Same values, kept both ways.
     workday_list: list[bool]
     pos_list: list[int]
     nth_list: list[int]
