@@ -28,6 +28,7 @@ from randcheck import (
     draw_joint_task,
     due_dates,
 )
+from randcheck.calendar.deadlines import RESULT_PUBLICATION
 from randcheck.deadlines import RESULT_PUBLICATION
 from randcheck.errors import BatchError
 from randcheck.example import ExampleCounty, example_county, synthetic_targets

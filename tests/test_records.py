@@ -19,8 +19,7 @@ from randcheck import Commitment, SamplingPlan, TargetRoster, VerificationError,
 from randcheck._records import canonical_json, strict_loads
 from randcheck.audit import VERIFIERS
 from randcheck.joint import BatchReceipt
-from randcheck.results import ResultTable
-from randcheck.revisits import RevisitPlan, draw_revisits
+from randcheck.results import ResultTable, RevisitPlan, draw_revisits
 from randcheck.sampling import Receipt
 from strategies import target_rosters
 

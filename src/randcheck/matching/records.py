@@ -26,7 +26,7 @@ from randcheck.errors import (
 )
 from randcheck.matching import _lp as lp
 from randcheck.matching._flow import build_network, find_q_star
-from randcheck.matching._problem import MatchingProblem, prepare_problem
+from randcheck.matching._problem import FlowNetwork, MatchingProblem, prepare_problem
 from randcheck.matching._rounding import check_team_cap, coins_from
 from randcheck.matching.rules import (
     GRID_BITS,
@@ -39,14 +39,13 @@ from randcheck.matching.rules import (
     Recusals,
 )
 from randcheck.matching.teaming import TeamingTable, teaming_sums
-from randcheck.models import Conflict
+from randcheck.models import Conflict, Visit
 from randcheck.randomness import (
     PRN_RECIPE,
     HashSource,
     UniformSource,
 )
 from randcheck.roster import OfficerRoster
-from randcheck.visits import Visit
 
 
 @attrs.frozen(eq=False)
@@ -479,6 +478,29 @@ def verify_matching(
     '2/3'
     """
     rec = MatchingRecord.read_official(record)
+    rules, prob = _replay_problem(
+        rec, visits, officers, conflicts, history, as_of, unknown_conflicts
+    )
+    net, values = _check_marginals(rec, rules, prob, check_optimum)
+    _check_teams(rec, prob, net, values)
+
+
+def _fail(diffs: list[str]) -> None:
+    if diffs:
+        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+
+
+def _replay_problem(
+    rec: MatchingRecord,
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    conflicts: Iterable[Conflict] | Mapping[str, Any],
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None,
+    as_of: dt.date | None,
+    unknown_conflicts: str,
+) -> tuple[MatchingRules, MatchingProblem]:
+    """The recorded rules and the batch they give: the recipe, the roster, the visits and the
+    exclusions must be the ones recorded."""
     diffs: list[str] = []
     if rec.recipes.get("matching") != MATCHING_RECIPE:
         raise VerificationError(
@@ -498,8 +520,16 @@ def verify_matching(
         diffs.append("visits differ from those recorded (visits_digest)")
     if _exclusions_digest(prob) != rec.exclusions_digest:
         diffs.append("recusals or repeat exclusions differ from those recorded")
-    if diffs:
-        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    _fail(diffs)
+    return rules, prob
+
+
+def _check_marginals(
+    rec: MatchingRecord, rules: MatchingRules, prob: MatchingProblem, check_optimum: bool
+) -> tuple[FlowNetwork, Ints]:
+    """The published marginals are a flow of the batch's network that fills every seat, keeps
+    every capacity, q* and the team cap; returns the network and the marginals."""
+    diffs: list[str] = []
     try:
         net = build_network(prob, rules)
     except (PlanError, InfeasibleMatchingError) as exc:
@@ -544,8 +574,15 @@ def verify_matching(
         again, _cut = find_q_star(prob, net)
         if again != q_star:
             diffs.append(f"q* is {again}, not {rec.q_star}")
-    if diffs:
-        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+    _fail(diffs)
+    return net, values
+
+
+def _check_teams(
+    rec: MatchingRecord, prob: MatchingProblem, net: FlowNetwork, values: Ints
+) -> None:
+    """Rounding the marginals with the seed's coins gives the published teams."""
+    bits = rec.bits
     src: UniformSource = HashSource.from_seed(str(rec.seed))
     for label in rec.path:
         src = src.child(label)
@@ -569,5 +606,4 @@ def verify_matching(
         return (str(t["credit_code"]), str(t["officer_id"]), str(t["role"]))
 
     if sorted(map(key, teams)) != sorted(map(key, rec.teams)):
-        diffs.append("the seed's coins on the published marginals give other teams")
-        raise VerificationError("matching does not verify: " + "; ".join(diffs), diffs)
+        _fail(["the seed's coins on the published marginals give other teams"])
