@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from _harness import Row, interleaved, peak_bytes, timed_row
-from randcheck import OfficerRoster, PlanError, Visit
+from randcheck import OfficerRoster, PlanError
 from randcheck.errors import InfeasibleMatchingError
 from randcheck.matching import MatchingRules, match_officers
+from randcheck.models import Visit
 from randcheck.roster import STRING
 
 SKILLS = tuple(f"专长{i}" for i in range(10))

@@ -223,7 +223,7 @@ def test_results_written_with_chinese_headers_read_back_the_same(
 
 def test_due_dates_and_records_write_their_status_in_chinese(tmp_path: pathlib.Path) -> None:
     due = randcheck.due_dates(
-        randcheck.RESULT_PUBLICATION,
+        randcheck.calendar.RESULT_PUBLICATION,
         {"inspection_end": ["2025-09-26", "2025-08-01"]},
         as_of="2025-10-09",
     )
@@ -255,7 +255,9 @@ def test_teams_with_another_officer_directory_are_refused(
 
 def test_due_dates_as_frames_arrow_tables_and_previews() -> None:
     due = randcheck.due_dates(
-        randcheck.RESULT_PUBLICATION, {"inspection_end": ["2025-09-26"]}, as_of="2025-10-09"
+        randcheck.calendar.RESULT_PUBLICATION,
+        {"inspection_end": ["2025-09-26"]},
+        as_of="2025-10-09",
     )
     frame = due.to_frame()
     assert list(frame.columns) == ["due", "status", "provisional"]

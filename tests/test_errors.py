@@ -45,8 +45,13 @@ def test_each_error_says_when_it_is_raised(error: type[Exception]) -> None:
 
 
 def test_every_public_error_is_listed_here() -> None:
-    public = {name for name in randcheck.__all__ if name.endswith("Error")}
+    public = {name for name in randcheck.errors.__all__ if name.endswith("Error")}
     assert public == {"RandcheckError"} | {e.__name__ for e, _ in ERRORS_AND_BUILTINS}
+
+
+def test_the_front_door_has_the_errors_users_catch_most() -> None:
+    errors = {name for name in randcheck.__all__ if name.endswith("Error")}
+    assert errors == {"RandcheckError", "RosterError", "PlanError", "VerificationError"}
 
 
 def test_roster_error_message_names_source_row_column_and_value() -> None:

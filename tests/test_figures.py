@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from randcheck import PlanError, ResultError, SamplingPlan, TargetRoster, draw
+from randcheck import PlanError, SamplingPlan, TargetRoster, draw
+from randcheck.errors import ResultError
 from randcheck.results import Figure, ResultTable, estimate_prevalence, year_figures
 
 CODES = [
@@ -347,5 +348,5 @@ def test_a_batch_is_estimated_per_item() -> None:
     direct = randcheck.estimate_prevalence(batch.draws["SW-13"], results, item="SW-13")
     via_batch = randcheck.estimate_prevalence(batch, results, item="SW-13")
     assert via_batch.overall == direct.overall
-    with pytest.raises(randcheck.ResultError, match="pass item= with one of"):
+    with pytest.raises(randcheck.errors.ResultError, match="pass item= with one of"):
         randcheck.estimate_prevalence(batch, results)

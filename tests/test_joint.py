@@ -29,7 +29,6 @@ from randcheck import (
     due_dates,
 )
 from randcheck.calendar.deadlines import RESULT_PUBLICATION
-from randcheck.deadlines import RESULT_PUBLICATION
 from randcheck.errors import BatchError
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
 from randcheck.joint import (

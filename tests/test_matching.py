@@ -20,7 +20,7 @@ from scipy.stats import binom
 
 import randcheck
 from _helpers import ALPHA, binomial_bounds
-from randcheck import OfficerRoster, PlanError, RosterError, VerificationError, Visit
+from randcheck import OfficerRoster, PlanError, RosterError, VerificationError
 from randcheck.errors import BatchError, InfeasibleMatchingError
 from randcheck.matching import (
     GRID_BITS,
@@ -32,7 +32,7 @@ from randcheck.matching import (
     simulate_matching,
     verify_matching,
 )
-from randcheck.models import Conflict, Officer
+from randcheck.models import Conflict, Officer, Visit
 from randcheck.randomness import HashSource
 
 CODE = "91130634MA{:08d}"

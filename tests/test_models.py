@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from randcheck import INACTIVE_STATUSES, Conflict, Item, ItemKind, Officer, RiskClass, Target
+from randcheck.models import INACTIVE_STATUSES, Conflict, Item, ItemKind, Officer, RiskClass, Target
 from strategies import risk_labels, valid_credit_codes
 
 CODE = "91350100M000100Y43"

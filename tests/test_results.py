@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import randcheck
-from randcheck import ResultError, SamplingPlan, TargetRoster, draw
+from randcheck import SamplingPlan, TargetRoster, draw
 from randcheck.calendar.deadlines import Status
+from randcheck.errors import ResultError
 from randcheck.results import (
     FOLLOW_UPS,
     METHODS,
@@ -372,7 +373,7 @@ def test_publication_records_hold_public_fields_only() -> None:
     roster = TargetRoster.from_columns(
         {"credit_code": [C1, C2], "name": ["甲公司", "乙公司"], "risk_class": ["A", "B"]}
     )
-    item = randcheck.Item("SW-02", "成品油零售经营企业检查", "商务局")
+    item = randcheck.models.Item("SW-02", "成品油零售经营企业检查", "商务局")
     rows = publication_records(t, as_of="2023-12-31", roster=roster, items=[item]).to_rows()
     assert list(rows[0]) == list(PUBLIC_FIELDS)
     assert rows[0]["name"] == "甲公司"

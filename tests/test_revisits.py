@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randcheck import CalendarError, PlanError, ResultError, VerificationError
+from randcheck import PlanError, VerificationError
+from randcheck.errors import CalendarError, ResultError
 from randcheck.randomness import HashSource, uniform_reference
 from randcheck.results import (
     ResultTable,

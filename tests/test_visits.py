@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from randcheck import PlanError, Visit
+from randcheck import PlanError
+from randcheck.models import Visit
 
 CODE = "91130634MA00000001"
 

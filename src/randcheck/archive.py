@@ -242,6 +242,7 @@ def write_archive(
 
     Examples
     --------
+    >>> from randcheck.archive import verify_archive
     >>> import tempfile, pathlib
     >>> county = randcheck.example_county()
     >>> plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})

@@ -146,7 +146,7 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
        * - :class:`~randcheck.joint.BatchReceipt` (a batch or a joint task)
          - the roster
          - ``items``
-       * - :class:`~randcheck.RevisitReceipt`
+       * - :class:`~randcheck.results.RevisitReceipt`
          - the result table
          -
        * - :class:`~randcheck.matching.MatchingRecord`

@@ -112,6 +112,7 @@ class RiskClass(enum.Enum):
 
     Examples
     --------
+    >>> from randcheck.models import RiskClass
     >>> RiskClass.parse("较高")
     <RiskClass.C: 'C'>
     >>> RiskClass.parse("d类").label_zh
@@ -176,6 +177,7 @@ class ItemKind(enum.Enum):
 
     Examples
     --------
+    >>> from randcheck.models import ItemKind
     >>> ItemKind.parse("重点检查事项")
     <ItemKind.KEY: '重点'>
     """
@@ -253,7 +255,8 @@ class Target:
     ----------
     credit_code : str
         统一社会信用代码, the target's id. Checked by the directory loaders, not here, so that a
-        legacy code can still be represented (see :func:`randcheck.is_valid_credit_code`).
+        legacy code can still be represented (see
+        :func:`randcheck.roster.credit_code.is_valid_credit_code`).
     name : str
         Registered name (企业名称).
     risk_class : RiskClass
@@ -276,6 +279,7 @@ class Target:
 
     Examples
     --------
+    >>> from randcheck.models import Target
     >>> t = Target("91130634MA00000001", "曲阳某商贸有限公司", "B", industry="零售业")
     >>> t.risk_class, t.status
     (<RiskClass.B: 'B'>, '存续')
@@ -331,6 +335,7 @@ class Officer:
 
     Examples
     --------
+    >>> from randcheck.models import Officer
     >>> Officer("13063420230001", "王某", unit="执法一中队", skills="成品油;典当").skills
     frozenset({...})
     """
@@ -385,6 +390,7 @@ class Item:
 
     Examples
     --------
+    >>> from randcheck.models import Item, Target
     >>> item = Item("SW-02", "成品油经营检查", "商务局", industries={"成品油零售"}, rate=0.2)
     >>> item.applies_to(Target("91130634MA00000001", "某加油站", "B", industry="成品油零售"))
     True
@@ -421,6 +427,7 @@ class Conflict:
 
     Examples
     --------
+    >>> from randcheck.models import Conflict
     >>> Conflict("13063420230001", "91130634MA00000001", "亲属关系").reason
     '亲属关系'
     """
@@ -457,6 +464,7 @@ class Visit:
 
     Examples
     --------
+    >>> from randcheck.models import Visit
     >>> v = Visit("91130634MA00000001", items=("SW-02",), departments=("商务局",),
     ...           lead_department="商务局", skills=("成品油",), area="130634100")
     >>> v.team_size

@@ -84,6 +84,7 @@ class ProblemReport:
 
     Examples
     --------
+    >>> from randcheck.problems import Problem, ProblemReport
     >>> report = ProblemReport.of(
     ...     [Problem(3, "信用风险等级", "", "a blank risk class", "fill in A–E")], source="r.csv"
     ... )

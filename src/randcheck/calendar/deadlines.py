@@ -613,7 +613,7 @@ class DueDates:
 
         Examples
         --------
-        >>> from randcheck import RESULT_PUBLICATION
+        >>> from randcheck.calendar import RESULT_PUBLICATION
         >>> d = due_dates(RESULT_PUBLICATION, {"inspection_end": ["2025-09-26"]},
         ...               as_of="2025-10-09")
         >>> d.to_columns("zh")["status"].tolist()

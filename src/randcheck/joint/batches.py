@@ -344,6 +344,7 @@ def commit_joint_task(
 
     Examples
     --------
+    >>> from randcheck.joint import commit_joint_task
     >>> county = randcheck.example_county()
     >>> items = [it for it in county.items if it.code.endswith("-07")]
     >>> plan = randcheck.SamplingPlan(overall_rate=0.5)

@@ -68,6 +68,8 @@ def item_plan(
 
     Examples
     --------
+    >>> from randcheck.joint import item_plan
+    >>> from randcheck.models import Item
     >>> item = Item("SW-02", "成品油检查", "商务局", industries={"成品油零售"}, rate=0.2)
     >>> p = item_plan(item)
     >>> p.name, p.overall_rate, p.eligibility.industries
@@ -157,6 +159,7 @@ def expected_visits(
 
     Examples
     --------
+    >>> from randcheck.joint import expected_visits
     >>> from randcheck import example_county
     >>> county = example_county()
     >>> e = expected_visits(county.targets, county.items)

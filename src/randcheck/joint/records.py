@@ -69,6 +69,7 @@ class BatchReceipt(JsonRecord):
 
     Examples
     --------
+    >>> from randcheck.joint import BatchReceipt
     >>> from randcheck import example_county
     >>> from randcheck.joint import draw_batch
     >>> county = example_county()

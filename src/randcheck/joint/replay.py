@@ -60,6 +60,7 @@ def verify_batch(
 
     Examples
     --------
+    >>> from randcheck.joint import verify_batch
     >>> from randcheck import example_county
     >>> from randcheck.joint import draw_batch
     >>> county = example_county()

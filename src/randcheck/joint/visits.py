@@ -34,11 +34,13 @@ class VisitTable:
     ``item_index[item_indptr[v]:item_indptr[v + 1]]`` (indices into ``items``).
 
     Visits are in credit-code order, and the items of a visit in item-code order, whatever the
-    order of the items or draws merged. Iterating (or indexing) gives :class:`~randcheck.Visit`
-    values; the columns serve large batches without one object per visit.
+    order of the items or draws merged. Iterating (or indexing) gives
+    :class:`~randcheck.models.Visit` values; the columns serve large batches without one object
+    per visit.
 
     Examples
     --------
+    >>> from randcheck.joint import merge_visits
     >>> from randcheck import example_county
     >>> county = example_county()
     >>> joint = [it for it in county.items if it.code.endswith("-07")]
@@ -163,6 +165,7 @@ class VisitTable:
 
         Examples
         --------
+        >>> from randcheck.joint import merge_visits
         >>> from randcheck import example_county
         >>> county = example_county()
         >>> joint = [it for it in county.items if it.code.endswith("-07")]
@@ -280,6 +283,7 @@ class VisitTable:
 
         Examples
         --------
+        >>> from randcheck.joint import merge_visits
         >>> from randcheck import example_county
         >>> county = example_county()
         >>> joint = [it for it in county.items if it.code.endswith("-07")]

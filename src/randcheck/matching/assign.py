@@ -113,7 +113,7 @@ def match_officers(
     ...     "officer_id": ["A1", "A2", "A3", "A4"],
     ...     "skills": ["成品油", "", "", "成品油"],
     ... })
-    >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",),
+    >>> visits = [randcheck.models.Visit("91130634MA00000001", items=("SW-02",),
     ...                           departments=("商务局",), skills=("成品油",))]
     >>> a = randcheck.match_officers(visits, officers, seed="2023-1107",
     ...     conflicts=[randcheck.models.Conflict("A1", "91130634MA00000001", "亲属关系")])
@@ -197,7 +197,7 @@ def simulate_matching(
     Examples
     --------
     >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C", "D"]})
-    >>> visits = [randcheck.Visit("91130634MA00000001", items=("SW-02",), departments=())]
+    >>> visits = [randcheck.models.Visit("91130634MA00000001", items=("SW-02",), departments=())]
     >>> sim = randcheck.matching.simulate_matching(visits, officers, runs=400, rng=7)
     >>> sim.frequency.sum(axis=1).tolist()  # two officers a visit, every run
     [2.0]

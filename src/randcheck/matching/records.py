@@ -228,7 +228,7 @@ class Assignment:
         Examples
         --------
         >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
-        >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+        >>> visits = [randcheck.models.Visit("91130634MA00000001", items=("X",), departments=())]
         >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
         >>> round(a.teaming("A", "B"), 4)  # each has 2/3 (on the grid): teamed at most 2/3
         0.6667
@@ -471,7 +471,7 @@ def verify_matching(
     Examples
     --------
     >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
-    >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+    >>> visits = [randcheck.models.Visit("91130634MA00000001", items=("X",), departments=())]
     >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
     >>> randcheck.matching.verify_matching(a.record().to_json(), visits, officers)
     >>> a.record().q_star

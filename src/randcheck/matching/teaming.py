@@ -219,7 +219,7 @@ def teaming_table(
     Examples
     --------
     >>> officers = randcheck.OfficerRoster.from_columns({"officer_id": ["A", "B", "C"]})
-    >>> visits = [randcheck.Visit("91130634MA00000001", items=("X",), departments=())]
+    >>> visits = [randcheck.models.Visit("91130634MA00000001", items=("X",), departments=())]
     >>> a = randcheck.match_officers(visits, officers, seed="2023-1107")
     >>> t = randcheck.matching.teaming_table(a.probability_rows())
     >>> t.officer_a.tolist(), t.officer_b.tolist(), t.bound.round(4).tolist()

@@ -107,6 +107,7 @@ class HashSource:
 
     Examples
     --------
+    >>> from randcheck.randomness import HashSource
     >>> src = HashSource.from_seed("2023-1107").child("units")
     >>> u = src.uniforms(np.array([b"91350100M000100Y43"]))
     >>> float(u[0]) == uniform_reference(src.key, "91350100M000100Y43")

@@ -342,7 +342,8 @@ def year_figures(
         The coverage goal (default 3%); the overall coverage is flagged below it. Coverage by
         class has no goal: differentiated sampling makes it uneven on purpose.
     finding_categories : iterable of str
-        Result categories that count as a finding (default :data:`~randcheck.FINDING_CATEGORIES`).
+        Result categories that count as a finding (default
+        :data:`~randcheck.results.FINDING_CATEGORIES`).
     active_only : bool
         Coverage counts enterprises that are not 注销, 吊销, 撤销 or 迁出 (default); False
         counts every row of the directory.

@@ -38,8 +38,8 @@ class PublicationTable:
     The public fields are :data:`PUBLIC_FIELDS`: the task, the inspecting department, the
     target's code and name, the item, the inspection's end date, the result categories, the
     publication date, the due date (20 working days after the inspection ends,
-    :data:`~randcheck.RESULT_PUBLICATION`) and the status as of ``as_of``
-    (:class:`~randcheck.Status`). Officers' names and ids, who entered the result and the
+    :data:`~randcheck.calendar.RESULT_PUBLICATION`) and the status as of ``as_of``
+    (:class:`~randcheck.calendar.Status`). Officers' names and ids, who entered the result and the
     follow-up are not public fields. :meth:`to_columns`, :meth:`to_rows` and :meth:`to_csv` give
     the public fields only.
 
@@ -50,7 +50,7 @@ class PublicationTable:
     due : ``datetime64[D]`` array
         Due date per record.
     status : ``int8`` array
-        :class:`~randcheck.Status` code per record.
+        :class:`~randcheck.calendar.Status` code per record.
     roster : TargetRoster or None
         The directory, for the targets' names (企业名称), when one was given.
     roster_rows : numpy int array or None

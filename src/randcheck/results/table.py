@@ -568,7 +568,7 @@ class ResultTable:
 
     Build one with :meth:`from_columns`, :meth:`from_results`, :meth:`from_csv` or
     :meth:`from_json`; each validates every row and either returns a complete table or raises
-    :class:`~randcheck.ResultError` naming the first bad row (the caller's data is never
+    :class:`~randcheck.errors.ResultError` naming the first bad row (the caller's data is never
     changed). Index or iterate to get :class:`InspectionResult` values.
 
     Attributes
@@ -636,8 +636,8 @@ class ResultTable:
             closing date before the inspection ended, a publication before the entry, a
             repeated ``result_id``. The message names the row, column and value of the first
             problem and counts them all per kind; the error's ``report`` (a
-            :class:`~randcheck.ProblemReport`) lists each one with a suggested fix. A missing
-            required column stops the check at once (its rows cannot be read).
+            :class:`~randcheck.problems.ProblemReport`) lists each one with a suggested fix. A
+            missing required column stops the check at once (its rows cannot be read).
 
         Examples
         --------

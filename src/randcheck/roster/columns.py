@@ -41,6 +41,7 @@ class Categorical:
 
     Examples
     --------
+    >>> from randcheck.roster import Categorical
     >>> c = Categorical.from_values(["零售业", "餐饮业", "零售业"])
     >>> c.categories, c.codes.tolist()
     (('零售业', '餐饮业'), [0, 1, 0])
@@ -85,6 +86,7 @@ class TagSet:
 
     Examples
     --------
+    >>> from randcheck.roster import TagSet
     >>> t = TagSet.from_values(["连锁;重点", "", "重点"])
     >>> t.names, t.row(0)
     (('连锁', '重点'), ('连锁', '重点'))

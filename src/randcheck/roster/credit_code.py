@@ -68,6 +68,7 @@ def credit_code_check_character(body: str) -> str:
 
     Examples
     --------
+    >>> from randcheck.roster.credit_code import credit_code_check_character
     >>> credit_code_check_character("91350100M000100Y4")
     '3'
     """
@@ -93,6 +94,7 @@ def is_valid_credit_code(code: str) -> bool:
 
     Examples
     --------
+    >>> from randcheck.roster.credit_code import is_valid_credit_code
     >>> is_valid_credit_code("91350100M000100Y43")
     True
     >>> is_valid_credit_code("91350100M000100Y44")
@@ -109,6 +111,7 @@ def credit_code_problem(code: object) -> str | None:
 
     Examples
     --------
+    >>> from randcheck.roster.credit_code import credit_code_problem
     >>> credit_code_problem("91350100M000100Y43") is None
     True
     >>> credit_code_problem("91350100M000100Y44")
@@ -180,6 +183,7 @@ def credit_code_mask(codes: npt.ArrayLike | Iterable[str]) -> npt.NDArray[np.boo
 
     Examples
     --------
+    >>> from randcheck.roster.credit_code import credit_code_mask
     >>> credit_code_mask(["91350100M000100Y43", "91350100M000100Y44", "short"]).tolist()
     [True, False, False]
     """

@@ -987,6 +987,7 @@ class TargetRoster(RosterBase):
 
     Examples
     --------
+    >>> from randcheck.models import Target
     >>> roster = TargetRoster.from_targets([
     ...     Target("91350100M000100Y43", "甲公司", "A", industry="零售业"),
     ...     Target("91130634MA07RWXK3G", "乙公司", "D", industry="成品油零售", status="注销"),
@@ -1222,6 +1223,7 @@ class OfficerRoster(RosterBase):
 
     Examples
     --------
+    >>> from randcheck.models import Officer
     >>> officers = OfficerRoster.from_officers([
     ...     Officer("A001", "王某", unit="执法一中队", skills="成品油"),
     ...     Officer("A002", "李某", unit="执法二中队", active=False),
@@ -1353,6 +1355,7 @@ class RosterDigest:
 
     Examples
     --------
+    >>> from randcheck.roster import RosterDigest
     >>> r = TargetRoster.from_columns({
     ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G", "91130634MA0CJ6HX5L"],
     ...     "risk_class": ["A", "D", "B"],

@@ -30,6 +30,7 @@ def inclusion_probabilities(
 
     Examples
     --------
+    >>> from randcheck.sampling import inclusion_probabilities
     >>> from randcheck import TargetRoster
     >>> roster = TargetRoster.from_columns({
     ...     "credit_code": ["91350100M000100Y43", "91130634MA07RWXK3G"],
