@@ -15,9 +15,8 @@ import numpy as np
 
 import randcheck
 from _harness import Row, interleaved, timed_row
-from randcheck.figures import year_figures
 from randcheck.policy import simulate_policy
-from randcheck.results import ResultTable
+from randcheck.results import ResultTable, year_figures
 
 STRING = np.dtypes.StringDType()
 
@@ -48,7 +47,7 @@ def _year(n: int, roster: randcheck.TargetRoster) -> ResultTable:
 def _pandas_figures(results: ResultTable, roster: randcheck.TargetRoster) -> object:
     import pandas as pd
 
-    from randcheck.results import _publication
+    from randcheck.results.publication import publication_rows
 
     directory = pd.DataFrame(
         {
@@ -57,7 +56,7 @@ def _pandas_figures(results: ResultTable, roster: randcheck.TargetRoster) -> obj
             "active": ~roster.status.mask(randcheck.INACTIVE_STATUSES),
         }
     )
-    pub = _publication(results, "2023-12-31", None, None, (), None)  # same calendar work
+    pub = publication_rows(results, "2023-12-31", None, None, (), None)  # same calendar work
     df = pd.DataFrame(
         {
             "credit_code": results.credit_code,

@@ -12,8 +12,8 @@ import pytest
 import randcheck
 from _helpers import credit_code
 from randcheck import SamplingPlan, TargetRoster, simulate_policy
-from randcheck import figures as figures_module
 from randcheck.cli import main
+from randcheck.results import figures as figures_module
 
 
 def codes(n: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests for randcheck.deadlines: the rule vocabulary, built-in rules and batch status."""
+"""Tests for randcheck.calendar.deadlines: the rule vocabulary, built-in rules and batch status."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from randcheck.calendar import WorkCalendar
-from randcheck.deadlines import (
+from randcheck.calendar.deadlines import (
     ANNUAL_PLAN,
     OFFICER_MATCHING,
     RESULT_PUBLICATION,
@@ -362,7 +362,7 @@ def test_unknown_label_language_is_an_error():
 
 
 def test_a_task_done_before_its_event_is_an_error():
-    from randcheck.deadlines import RESULT_PUBLICATION, due_dates
+    from randcheck.calendar.deadlines import RESULT_PUBLICATION, due_dates
 
     events = {"inspection_end": np.array(["2023-05-10", "2023-05-10"], dtype="datetime64[D]")}
     done = np.array(["2023-05-12", "2023-05-08"], dtype="datetime64[D]")

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import randcheck
 from randcheck import PlanError, ResultError, SamplingPlan, TargetRoster, draw
-from randcheck.figures import Figure, estimate_prevalence, year_figures
-from randcheck.results import ResultTable
+from randcheck.results import Figure, ResultTable, estimate_prevalence, year_figures
 
 CODES = [
     "91350100M000100Y43",

@@ -39,7 +39,7 @@ from randcheck import (
     merge_visits,
     verify_batch,
 )
-from randcheck.deadlines import RESULT_PUBLICATION
+from randcheck.calendar.deadlines import RESULT_PUBLICATION
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
 from randcheck.joint import MERGE_RECIPE, VisitTable
 from randcheck.joint.visits import _visit_rows_in_code_order  # white-box: both paths

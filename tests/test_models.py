@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import attrs
 import pytest
@@ -145,7 +146,7 @@ def test_target_reads_an_iso_datetime_string_with_offset_in_china_time() -> None
 
 @pytest.mark.parametrize("bad", ["2023-13-01", "2023/02/30", "06/05/2023", "yesterday", 20230506])
 def test_target_rejects_a_malformed_date_and_shows_it(bad: object) -> None:
-    with pytest.raises(ValueError, match=rf"{bad!r} is not a date \(expected YYYY-MM-DD, "):
+    with pytest.raises(ValueError, match=rf"last_inspected: value {bad!r}.* is not a date"):
         Target(CODE, "甲", "A", last_inspected=bad)
 
 
@@ -285,3 +286,27 @@ def test_conflict_strips_its_ids() -> None:
 def test_conflict_rejects_an_empty_target() -> None:
     with pytest.raises(ValueError, match="credit_code must not be empty"):
         Conflict("A001", "")
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("randcheck.visits", "Visit", "randcheck.models"),
+        ("randcheck.deadlines", "due_dates", "randcheck.calendar.deadlines"),
+        ("randcheck.deadlines", "STATUS_HEADER", "randcheck.calendar.deadlines"),
+        ("randcheck.figures", "year_figures", "randcheck.results.figures"),
+        ("randcheck.figures", "estimate_prevalence", "randcheck.results.estimates"),
+        ("randcheck.revisits", "draw_revisits", "randcheck.results.revisits"),
+    ],
+)
+def test_an_old_module_path_warns_and_gives_the_same_object(old: str, name: str, new: str) -> None:
+    shim = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning, match=rf"{old} is deprecated: import {name} from "):
+        value = getattr(shim, name)
+    assert value is getattr(importlib.import_module(new), name)
+
+
+@pytest.mark.parametrize("old", ["randcheck.visits", "randcheck.deadlines", "randcheck.figures"])
+def test_an_old_module_path_has_no_other_names(old: str) -> None:
+    with pytest.raises(AttributeError):
+        importlib.import_module(old).no_such_name  # noqa: B018

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import randcheck
 from randcheck import PlanError, SamplingPlan, draw
-from randcheck.figures import year_figures
 from randcheck.policy import MEASURES, optimal_rates, simulate_policy, simulate_results
+from randcheck.results import year_figures
 
 PREV = {"A": 0.02, "B": 0.05, "C": 0.15, "D": 0.30}
 HENAN = {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}

@@ -26,8 +26,7 @@ from randcheck import (
 )
 from randcheck._records import canonical_json, strict_loads
 from randcheck.audit import VERIFIERS
-from randcheck.results import ResultTable
-from randcheck.revisits import RevisitPlan, draw_revisits
+from randcheck.results import ResultTable, RevisitPlan, draw_revisits
 from strategies import target_rosters
 
 SEED = "2025-03-04 双色球 03 08 14 22 27 31 + 09"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import randcheck
 from randcheck import ResultError, SamplingPlan, TargetRoster, draw
-from randcheck.deadlines import Status
+from randcheck.calendar.deadlines import Status
 from randcheck.results import (
     FOLLOW_UPS,
     METHODS,

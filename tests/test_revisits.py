@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -9,14 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randcheck import PlanError, ResultError, VerificationError
+from randcheck import CalendarError, PlanError, ResultError, VerificationError
 from randcheck.randomness import HashSource, uniform_reference
-from randcheck.results import ResultTable
-from randcheck.revisits import (
+from randcheck.results import (
+    ResultTable,
     RevisitFinding,
     RevisitPlan,
     RevisitReceipt,
     draw_revisits,
+    publication_records,
     record_revisits,
     verify_revisits,
 )
@@ -222,3 +224,37 @@ def test_outcomes_must_come_from_the_vocabulary() -> None:
         RevisitFinding("R1", "2024-01-10", outcomes="走过场")
     with pytest.raises(ResultError, match=r"属实 .* cannot be combined"):
         RevisitFinding("R1", "2024-01-10", outcomes="属实;检查走形式")
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "2023/12/31",
+        "2023.12.31",
+        "2023年12月31日",
+        "20231231",
+        "2023-12-31 18:00",
+        dt.date(2023, 12, 31),
+        dt.datetime(2023, 12, 31, 10, 0, tzinfo=dt.UTC),  # 18:00 in Beijing
+        np.datetime64("2023-12-31"),
+    ],
+)
+def test_revisits_and_publication_read_as_of_with_one_parser(as_of: object) -> None:
+    t = _results(40)
+    plan = RevisitPlan(rate=0.2)
+    revisits = draw_revisits(t, plan, as_of=as_of, seed=SEED)
+    assert revisits.receipt.as_of == "2023-12-31"
+    assert revisits.receipt == draw_revisits(t, plan, as_of="2023-12-31", seed=SEED).receipt
+    assert publication_records(t, as_of=as_of).as_of == dt.date(2023, 12, 31)
+
+
+@pytest.mark.parametrize("as_of", ["2023-12-32", "31/12/2023", "today", 20231231])
+def test_revisits_and_publication_refuse_a_bad_as_of_in_the_same_words(as_of: object) -> None:
+    t = _results(40)
+    with pytest.raises(CalendarError) as by_revisits:
+        draw_revisits(t, RevisitPlan(rate=0.2), as_of=as_of, seed=SEED)
+    with pytest.raises(CalendarError) as by_publication:
+        publication_records(t, as_of=as_of)
+    assert str(by_revisits.value) == str(by_publication.value)
+    assert str(by_revisits.value).startswith(f"as_of: value {as_of!r}")
+    assert "is not a date" in str(by_revisits.value)

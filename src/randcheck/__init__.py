@@ -7,14 +7,6 @@ from randcheck import _version
 from randcheck.archive import ArchiveCheck, WrittenArchive, verify_archive, write_archive
 from randcheck.audit import verify
 from randcheck.calendar import (
-    HolidayPeriod,
-    Marked,
-    MarkedArray,
-    ProvisionalCalendar,
-    WorkCalendar,
-    YearSchedule,
-)
-from randcheck.deadlines import (
     ANNUAL_PLAN,
     OFFICER_MATCHING,
     RESULT_PUBLICATION,
@@ -23,9 +15,15 @@ from randcheck.deadlines import (
     DueDates,
     Earliest,
     FixedDate,
+    HolidayPeriod,
+    Marked,
+    MarkedArray,
+    ProvisionalCalendar,
     Rule,
     Status,
+    WorkCalendar,
     WorkdaysAfter,
+    YearSchedule,
     due_dates,
     officer_matching,
 )
@@ -47,15 +45,6 @@ from randcheck.example import (
     iter_synthetic_target_chunks,
     synthetic_officers,
     synthetic_targets,
-)
-from randcheck.figures import (
-    COVERAGE_GOAL,
-    Estimate,
-    Estimates,
-    Figure,
-    YearFigures,
-    estimate_prevalence,
-    year_figures,
 )
 from randcheck.joint import (
     Batch,
@@ -95,6 +84,7 @@ from randcheck.models import (
     Officer,
     RiskClass,
     Target,
+    Visit,
 )
 from randcheck.policy import (
     Allocation,
@@ -107,29 +97,34 @@ from randcheck.problems import Problem, ProblemReport
 from randcheck.randomness import GeneratorSource, HashSource
 from randcheck.randomness.seeds import NumberGroup, SeedRule
 from randcheck.results import (
+    COVERAGE_GOAL,
     FINDING_CATEGORIES,
     FOLLOW_UPS,
     METHODS,
     PUBLIC_FIELDS,
     RESULT_CATEGORIES,
     RESULT_HEADERS,
+    REVISIT_OUTCOMES,
+    REVISIT_RECIPE,
     TOP_CATEGORIES,
+    Estimate,
+    Estimates,
+    Figure,
     InspectionResult,
     PublicationTable,
     ResultTable,
-    publication_records,
-)
-from randcheck.revisits import (
-    REVISIT_OUTCOMES,
-    REVISIT_RECIPE,
     RevisitDraw,
     RevisitFinding,
     RevisitPlan,
     RevisitReceipt,
     RevisitReport,
+    YearFigures,
     draw_revisits,
+    estimate_prevalence,
+    publication_records,
     record_revisits,
     verify_revisits,
+    year_figures,
 )
 from randcheck.roster import Categorical, OfficerRoster, RosterDigest, TagSet, TargetRoster
 from randcheck.roster.credit_code import (
@@ -154,7 +149,6 @@ from randcheck.sampling import (
 )
 from randcheck.sampling.ondask import draw_dask, verify_dask
 from randcheck.sampling.outofcore import draw_parquet, verify_parquet
-from randcheck.visits import Visit
 
 
 def __getattr__(name: str) -> str:

@@ -19,8 +19,7 @@ from randcheck.archive import verify_archive
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
 from randcheck.matching import MatchingRecord, verify_matching
-from randcheck.results import ResultTable
-from randcheck.revisits import RevisitReceipt, verify_revisits
+from randcheck.results import ResultTable, RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
 from randcheck.sampling import verify as verify_draw

@@ -35,7 +35,7 @@ from randcheck._version import library
 from randcheck.archive import verify_archive
 from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
-from randcheck.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
+from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
 from randcheck.demo import DEMO_SEED, run_demo
 from randcheck.errors import (
     PlanError,
@@ -45,16 +45,15 @@ from randcheck.errors import (
     RosterWarning,
     VerificationError,
 )
-from randcheck.figures import year_figures
 from randcheck.joint import BatchReceipt, commit_batch, draw_batch
 from randcheck.loaders import load_conflicts, load_events, load_items
 from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES, MatchingRules, match_officers
+from randcheck.models import Visit
 from randcheck.problems import ProblemReport
 from randcheck.randomness.seeds import SeedRule
-from randcheck.results import ResultTable
+from randcheck.results import ResultTable, year_figures
 from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
 from randcheck.sampling import Commitment, SamplingPlan, commit, draw
-from randcheck.visits import Visit
 
 
 class CliError(Exception):

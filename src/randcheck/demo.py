@@ -23,13 +23,12 @@ from randcheck.archive import write_archive
 from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
 from randcheck.example import ExampleCounty, example_county
-from randcheck.figures import estimate_prevalence, year_figures
 from randcheck.joint import Batch, commit_batch, draw_batch
 from randcheck.matching import Assignment, MatchingRules, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
 from randcheck.randomness.seeds import SeedRule
-from randcheck.results import ResultTable
+from randcheck.results import ResultTable, estimate_prevalence, year_figures
 from randcheck.sampling import Commitment
 
 __all__ = ["DEMO_SEED", "run_demo"]

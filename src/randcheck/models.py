@@ -1,8 +1,13 @@
-"""Typed values of the domain: risk classes, targets, officers, items and conflicts.
+"""Typed values of the domain: risk classes, targets, officers, items, conflicts and visits.
 
 These are single things. Many of them together live in columnar directories
 (:class:`~randcheck.TargetRoster`, :class:`~randcheck.OfficerRoster`), which never hold one Python
 object per row; the models here are what a row reads back as, and what small lists are built from.
+
+A :class:`Visit` is one trip to one target that checks one or more items (进一次门、查多项事): a
+single-item draw becomes a batch of one-item visits; a joint task or a merge of several item draws
+becomes visits that carry several items, possibly of several departments. Officer matching
+(:func:`randcheck.match_officers`) staffs visits.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "Officer",
     "RiskClass",
     "Target",
+    "Visit",
 ]
 
 #: The 登记状态 (registration status) vocabulary: each status and whether a target in it is
@@ -201,7 +207,14 @@ def _to_item_kind(value: object) -> ItemKind:
     return ItemKind.parse(value)
 
 
-def _frozen_strings(value: Iterable[str] | str | None) -> frozenset[str]:
+def frozen_strings(value: Iterable[str] | str | None) -> frozenset[str]:
+    """A set of labels from ``;``-separated text (full-width ``；`` too), an iterable or ``None``.
+
+    Examples
+    --------
+    >>> sorted(frozen_strings("成品油；危险化学品; "))
+    ['危险化学品', '成品油']
+    """
     if value is None:
         return frozenset()
     if isinstance(value, str):
@@ -226,6 +239,10 @@ def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
+
+
+def _last_inspected(value: Any) -> dt.date | None:
+    return to_optional_date(value, field="last_inspected")
 
 
 @attrs.frozen
@@ -269,11 +286,11 @@ class Target:
     risk_class: RiskClass = attrs.field(converter=_to_risk_class)
     industry: str = ""
     area: str = ""
-    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strings)
     status: str = attrs.field(default="存续", converter=_status)
     abnormal: bool = False
     complaints: int = attrs.field(default=0, converter=int)
-    last_inspected: dt.date | None = attrs.field(default=None, converter=to_optional_date)
+    last_inspected: dt.date | None = attrs.field(default=None, converter=_last_inspected)
     attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
     @complaints.validator
@@ -323,7 +340,7 @@ class Officer:
     unit: str = ""
     department: str = ""
     area: str = ""
-    skills: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strings)
     expert: bool = False
     active: bool = True
     load_cap: int | None = attrs.field(default=None)
@@ -378,9 +395,9 @@ class Item:
     department: str = ""
     kind: ItemKind = attrs.field(default=ItemKind.GENERAL, converter=_to_item_kind)
     legal_basis: str = ""
-    industries: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
-    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
-    skills: frozenset[str] = attrs.field(factory=frozenset, converter=_frozen_strings)
+    industries: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strings)
+    tags: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strings)
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_strings)
     method: str = "实地"
     rate: float | None = attrs.field(default=None)
 
@@ -411,3 +428,74 @@ class Conflict:
     officer_id: str = attrs.field(converter=_stripped, validator=_non_empty)
     credit_code: str = attrs.field(converter=_stripped, validator=_non_empty)
     reason: str = ""
+
+
+def _sorted_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
+    return tuple(sorted(frozen_strings(value)))
+
+
+@attrs.frozen
+class Visit:
+    """One inspection visit (检查任务) to one target.
+
+    Parameters
+    ----------
+    credit_code : str
+        The target's 统一社会信用代码.
+    items : tuple of str
+        Codes of the items checked on this visit, sorted.
+    departments : tuple of str
+        Departments taking part, sorted; the lead department is among them.
+    lead_department : str
+        The department that leads the visit (牵头部门).
+    skills : tuple of str
+        Skills the items need, sorted; the team must cover each.
+    area : str
+        The target's area code, for cross-jurisdiction (所所交叉) rules.
+    team_size : int
+        Officers needed (at least 2, 行政处罚法 Art. 42).
+
+    Examples
+    --------
+    >>> v = Visit("91130634MA00000001", items=("SW-02",), departments=("商务局",),
+    ...           lead_department="商务局", skills=("成品油",), area="130634100")
+    >>> v.team_size
+    2
+    """
+
+    credit_code: str
+    items: tuple[str, ...] = attrs.field(converter=_sorted_tuple)
+    departments: tuple[str, ...] = attrs.field(converter=_sorted_tuple)
+    lead_department: str = attrs.field(default="")
+    skills: tuple[str, ...] = attrs.field(default=(), converter=_sorted_tuple)
+    area: str = ""
+    team_size: int = attrs.field(default=2)
+
+    @team_size.validator
+    def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise PlanError(
+                f"Visit {self.credit_code}: team_size must be a whole number ≥ 2 (行政处罚法 "
+                f"Art. 42), got {value!r}"
+            )
+
+    @lead_department.validator
+    def _check_lead(self, _a: attrs.Attribute[str], value: str) -> None:
+        if value and value not in self.departments:
+            raise PlanError(
+                f"Visit {self.credit_code}: lead_department {value!r} is not among the "
+                f"departments {self.departments}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The visit as JSON values (lists for the sorted tuples): one row of a visits table,
+        and what the matching record's ``visits_digest`` hashes."""
+        return {
+            "credit_code": self.credit_code,
+            "items": list(self.items),
+            "departments": list(self.departments),
+            "lead_department": self.lead_department,
+            "skills": list(self.skills),
+            "area": self.area,
+            "team_size": self.team_size,
+        }

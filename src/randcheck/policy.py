@@ -32,10 +32,10 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import PlanError
-from randcheck.figures import COVERAGE_GOAL, _cjk_rc
 from randcheck.joint import Batch
 from randcheck.models import INACTIVE_STATUSES
 from randcheck.results import FOLLOW_UPS, RESULT_CATEGORIES, ResultTable
+from randcheck.results.figures import COVERAGE_GOAL, cjk_rc
 from randcheck.roster import RISK_LETTERS, TargetRoster
 from randcheck.sampling import (
     Draw,
@@ -122,7 +122,7 @@ def _prevalence(
     return p
 
 
-def _frame(roster: TargetRoster, active_only: bool) -> npt.NDArray[np.bool_]:
+def _frame_mask(roster: TargetRoster, active_only: bool) -> npt.NDArray[np.bool_]:
     if not active_only:
         return np.ones(len(roster), dtype=bool)
     return np.asarray(~roster.status.mask(INACTIVE_STATUSES), dtype=bool)
@@ -230,9 +230,7 @@ class PolicySimulation:
 
     def to_frame(self) -> Any:
         """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
-        from randcheck.figures import _frame
-
-        return _frame(self.to_columns())
+        return _tables.frame(self.to_columns())
 
     def _repr_html_(self) -> str:
         """Jupyter's preview: a title, then the first rows of :meth:`to_columns`."""
@@ -263,7 +261,7 @@ class PolicySimulation:
         for m in measures:
             if m not in MEASURES:
                 raise PlanError(f"plot: unknown measure {m!r}; use {', '.join(MEASURES)}")
-        with plt.rc_context(_cjk_rc()):  # labels keep the font they are made with
+        with plt.rc_context(cjk_rc()):  # labels keep the font they are made with
             return self._plot(plt, matplotlib.ticker, measures, figsize)
 
     def _plot(
@@ -416,7 +414,7 @@ def simulate_policy(
         raise PlanError("give at least one design")
     p = _prevalence(roster, prevalence)
     gen = np.random.default_rng(rng)
-    frame = _frame(roster, active_only)
+    frame = _frame_mask(roster, active_only)
     n_frame = max(int(frame.sum()), 1)
     cls = roster.risk_class.astype(np.intp)
     k = len(RISK_LETTERS)

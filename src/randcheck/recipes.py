@@ -76,10 +76,10 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "the teams; in `randcheck.matching`"
         ),
         "randcheck-revisit/2": (
-            "a supervisory revisit draw (督导回访) and its receipt; in `randcheck.revisits`"
+            "a supervisory revisit draw (督导回访) and its receipt; in `randcheck.results.revisits`"
         ),
         "randcheck-revisit-frame/1": (
-            "the digest of the results a revisit draw chose from; in `randcheck.revisits`"
+            "the digest of the results a revisit draw chose from; in `randcheck.results.revisits`"
         ),
         "randcheck-revisit-sample/1": (
             "the digest of the results drawn for revisits; in `randcheck.randomness.digests`"

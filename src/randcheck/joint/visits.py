@@ -17,12 +17,11 @@ import numpy.typing as npt
 from randcheck import _tables
 from randcheck.errors import BatchError
 from randcheck.joint.plans import MERGE_RECIPE, check_batch_year, check_items, check_team_size
-from randcheck.models import Item
+from randcheck.models import Item, Visit
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     Draw,
 )
-from randcheck.visits import Visit
 
 # ------------------------------------------------------------------------------ visits
 # The skills a visit needs, not an officer's 专长.
@@ -256,7 +255,7 @@ class VisitTable:
         """Result-publication due dates: 20 working days after each visit's inspection ends.
 
         A thin wrapper of :func:`randcheck.due_dates` with
-        :data:`~randcheck.deadlines.RESULT_PUBLICATION` (检查结果录入公示, 谁检查、谁录入、谁公示).
+        :data:`~randcheck.calendar.RESULT_PUBLICATION` (检查结果录入公示, 谁检查、谁录入、谁公示).
 
         Parameters
         ----------
@@ -290,7 +289,7 @@ class VisitTable:
         ['2025-10-30', '2025-11-17']
         """
         from randcheck.calendar import as_date
-        from randcheck.deadlines import RESULT_PUBLICATION, due_dates
+        from randcheck.calendar.deadlines import RESULT_PUBLICATION, due_dates
 
         n = len(self)
         if isinstance(inspection_end, str | dt.date | np.datetime64):

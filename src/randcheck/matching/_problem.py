@@ -22,9 +22,8 @@ from randcheck.errors import (
     RosterError,
 )
 from randcheck.matching.rules import Bools, Ints, MatchingRules, Recusals
-from randcheck.models import Conflict
+from randcheck.models import Conflict, Visit
 from randcheck.roster import STRING, OfficerRoster
-from randcheck.visits import Visit
 
 MAX_LISTED = 20
 

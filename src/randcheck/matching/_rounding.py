@@ -26,9 +26,9 @@ from randcheck.matching._lp import CoinFn
 from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem
 from randcheck.matching.rules import GRID_BITS, Bools, Ints, MatchingRules
 from randcheck.matching.teaming import teaming_sums
+from randcheck.models import Visit
 from randcheck.randomness import LABEL_ROUND, UniformSource, source_for
 from randcheck.roster import OfficerRoster
-from randcheck.visits import Visit
 
 _COIN_BITS = 48
 # Progress (``progress=``): the share of 100 each stage reports when it ends, from profiles of

@@ -22,10 +22,9 @@ from randcheck.matching._rounding import (
 )
 from randcheck.matching.records import Assignment, MatchingSimulation, PairProbabilities, Published
 from randcheck.matching.rules import MatchingRules
-from randcheck.models import Conflict
+from randcheck.models import Conflict, Visit
 from randcheck.randomness import LABEL_MATCHING, GeneratorSource, UniformSource, run_label
 from randcheck.roster import OfficerRoster
-from randcheck.visits import Visit
 
 
 def match_officers(

@@ -39,14 +39,13 @@ from randcheck.matching.rules import (
     Recusals,
 )
 from randcheck.matching.teaming import TeamingTable, teaming_sums
-from randcheck.models import Conflict
+from randcheck.models import Conflict, Visit
 from randcheck.randomness import (
     PRN_RECIPE,
     HashSource,
     UniformSource,
 )
 from randcheck.roster import OfficerRoster
-from randcheck.visits import Visit
 
 
 @attrs.frozen(eq=False)

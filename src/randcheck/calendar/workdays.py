@@ -1,41 +1,18 @@
-"""China's working-day calendar (工作日历): 法定节假日, 调休 make-up days and working-day counting.
+r"""Working days (工作日): :class:`WorkCalendar`, its provisional twin and the day table.
 
-A :class:`WorkCalendar` says which days are working days (工作日) in mainland China. It takes the
-years that the ``chinese-calendar`` package knows (2004–2026 in release 1.11) and adds the years a
-user registers from the State Council's notice (国务院办公厅关于部分节假日安排的通知), as a
-:class:`YearSchedule` built in code or loaded from a small TOML or JSON file.
-
-Counting follows 民法典 第二百零一条: the day of the event is not counted. Every count is defined
-through one number, the *working-day position* ``P(d)``: the number of working days on or before
-``d``.
-
-* ``workdays_between(a, b) = P(b) - P(a)``: for ``a <= b`` the number of working days in the
-  half-open interval ``(a, b]``; negative when ``b < a``.
-* ``add_workdays(d, n)`` is the working day ``w`` with ``workdays_between(d, w) == n``. For
-  ``n > 0`` that is the ``n``-th working day strictly after ``d`` (a 20-working-day deadline); for
-  ``n = 0`` it is ``d`` itself if ``d`` is a working day, else the last working day before ``d``;
-  for ``n < 0`` it is the latest working day ``w`` with ``add_workdays(w, -n) <= d``.
-
-A day in a year that nobody has described raises :class:`~randcheck.errors.CalendarCoverageError`.
-:meth:`WorkCalendar.provisional` gives an opt-in :class:`ProvisionalCalendar` that fills such
-years with weekends and the fixed-date holidays only and wraps every result in :class:`Marked` or
-:class:`MarkedArray`, so that a guessed date always carries ``provisional=True``.
-
-Dates may be given as :class:`datetime.date`, :class:`datetime.datetime` (an aware one is
-converted to Asia/Shanghai time first; a naive one is taken as China time), ISO 8601 strings, or
-:class:`numpy.datetime64`. Every method also takes an array (or list) of dates and then returns an
-array; ``datetime64`` arrays are the fast path and are taken as dates in China.
+The counting rule (民法典 第二百零一条, the working-day position ``P(d)``) is explained in
+:mod:`randcheck.calendar`. A :class:`WorkCalendar` builds one table of every day from the
+``chinese-calendar`` package and the registered :class:`~randcheck.calendar.YearSchedule`\ s and
+answers every count from it in O(1) per date; :class:`ProvisionalCalendar` fills years without a
+schedule with weekends and the fixed-date holidays and marks each such result (:class:`Marked`,
+:class:`MarkedArray`).
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import json
-import re
-import tomllib
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final, Generic, TypeAlias, TypeVar, overload
 
@@ -43,51 +20,20 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from randcheck._dates import CHINA_TZ
-from randcheck._dates import parse_text as parse_date_text
+from randcheck._dates import DateArray, DateLike, as_date, as_dates
+from randcheck.calendar.schedules import PROVISIONAL_FIXED_HOLIDAYS, YearSchedule
 from randcheck.errors import CalendarCoverageError, CalendarError
 
-__all__ = [
-    "CHINA_TZ",
-    "PROVISIONAL_FIXED_HOLIDAYS",
-    "DateLike",
-    "HolidayPeriod",
-    "Marked",
-    "MarkedArray",
-    "ProvisionalCalendar",
-    "WorkCalendar",
-    "YearSchedule",
-    "as_date",
-    "as_dates",
-]
-
-DateLike: TypeAlias = datetime.date | str | np.datetime64
-"""One date: ``datetime.date``, ``datetime.datetime``, ISO 8601 string or ``numpy.datetime64``."""
-
-DateArray: TypeAlias = NDArray[Any] | list[Any] | tuple[Any, ...]
-"""Many dates: a ``datetime64`` array (fast path), or an array, list or tuple of date-likes."""
+__all__ = ["Marked", "MarkedArray", "ProvisionalCalendar", "WorkCalendar"]
 
 IntArray: TypeAlias = NDArray[np.integer[Any]]
 
 _T = TypeVar("_T")
 
 
-PROVISIONAL_FIXED_HOLIDAYS: Final[tuple[tuple[int, int, str], ...]] = (
-    (1, 1, "元旦"),
-    (5, 1, "劳动节"),
-    (10, 1, "国庆节"),
-    (10, 2, "国庆节"),
-    (10, 3, "国庆节"),
-)
-"""``(month, day, name)`` of the rest days a :class:`ProvisionalCalendar` assumes in a year with no
-schedule, besides Saturdays and Sundays. Lunar holidays (春节, 清明, 端午, 中秋) and 调休 are not
-guessed."""
-
 _EPOCH_ORDINAL: Final = datetime.date(1970, 1, 1).toordinal()
 _DEFAULT_FIRST_YEAR: Final = 2000
 _DEFAULT_LAST_YEAR: Final = 2100
-_MIN_YEAR: Final = 1900
-_MAX_YEAR: Final = 2200
 _HOW_TO_REGISTER: Final = (
     "register the State Council's notice for {year} with "
     "WorkCalendar.with_year_file('holidays-{year}.toml') or "
@@ -95,158 +41,6 @@ _HOW_TO_REGISTER: Final = (
     "(how-to: 'Register next year's holidays'), or opt in to results marked provisional with "
     "WorkCalendar.provisional()"
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Converting date-likes
-# --------------------------------------------------------------------------------------------
-
-
-def as_date(value: DateLike, *, field: str = "date") -> datetime.date:
-    """Convert one date-like value to a :class:`datetime.date` in China.
-
-    Parameters
-    ----------
-    value
-        A ``datetime.date``; a ``datetime.datetime`` (aware: converted to Asia/Shanghai first;
-        naive: taken as China time); an ISO 8601 string (``"2025-10-01"``,
-        ``"2025-10-01T23:30:00+00:00"``); or a ``numpy.datetime64``.
-    field
-        The name used in error messages.
-
-    Returns
-    -------
-    datetime.date
-
-    Raises
-    ------
-    CalendarError
-        If ``value`` is not a date, names ``field`` and the value.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import as_date
-    >>> as_date("2025-10-01")
-    datetime.date(2025, 10, 1)
-    >>> as_date("2025-09-30T20:00:00+00:00")  # 04:00 on 1 October in Beijing
-    datetime.date(2025, 10, 1)
-    """
-    if type(value) is datetime.date:
-        return value
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None and value.utcoffset() is not None:
-            value = value.astimezone(CHINA_TZ)
-        return value.date()
-    if isinstance(value, datetime.date):
-        return datetime.date(value.year, value.month, value.day)
-    if isinstance(value, str):
-        return _parse_date_string(value, field)
-    if isinstance(value, np.datetime64):
-        if np.isnat(value):
-            raise CalendarError(f"{field}: value NaT is not a date; a date is required here")
-        day: datetime.date = value.astype("datetime64[D]").item()
-        return day
-    raise CalendarError(
-        f"{field}: value {value!r} of type {type(value).__name__} is not a date; expected a "
-        "datetime.date, datetime.datetime, ISO 8601 string such as '2025-10-01' or numpy.datetime64"
-    )
-
-
-def _parse_date_string(text: str, field: str) -> datetime.date:
-    day = parse_date_text(text)  # the one parser for county dates (randcheck._dates)
-    if day is not None:
-        return day
-    raise CalendarError(
-        f"{field}: value {text!r} is not a date; expected ISO 8601 such as '2025-10-01' or "
-        "'2025-10-01T09:30:00+08:00', or 2025/10/1, 2025.10.1, 2025年10月1日, 20251001"
-    )
-
-
-def as_dates(values: DateArray, *, field: str = "dates", allow_nat: bool = False) -> NDArray[Any]:
-    """Convert many date-likes to a ``datetime64[D]`` array of dates in China.
-
-    ``datetime64`` arrays of any unit are floored to days (they are taken as China dates). String
-    arrays in ``YYYY-MM-DD`` form are parsed by numpy; other strings, and object arrays, go
-    through :func:`as_date` one element at a time (slower, but aware datetimes become China dates).
-
-    Parameters
-    ----------
-    values
-        An array, list or tuple of dates.
-    field
-        The name used in error messages.
-    allow_nat
-        Whether missing values (``NaT``, ``None``, ``""``) are allowed; they stay ``NaT``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``datetime64[D]``, same shape as ``values``.
-
-    Raises
-    ------
-    CalendarError
-        Naming ``field``, the 0-based index and the value of the first element that is not a date.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import as_dates
-    >>> as_dates(["2025-10-01", "2026-02-17"])
-    array(['2025-10-01', '2026-02-17'], dtype='datetime64[D]')
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind == "M":
-        out = arr.astype("datetime64[D]")
-    elif arr.dtype.kind in "US":
-        out = _parse_string_array(arr, field, allow_nat)
-    elif arr.dtype == object:
-        out = _parse_object_array(arr, field, allow_nat)
-    elif arr.size == 0:
-        out = np.empty(arr.shape, dtype="datetime64[D]")
-    else:
-        raise CalendarError(
-            f"{field}: an array of dtype {arr.dtype} is not an array of dates; expected "
-            "datetime64, ISO 8601 strings or date objects"
-        )
-    if not allow_nat:
-        nat = np.isnat(out)
-        if nat.any():
-            k = int(np.flatnonzero(nat.ravel())[0])
-            raise CalendarError(
-                f"{field}: index {k}, value {arr.ravel()[k]!r}: a date is required here, "
-                "not a missing value (NaT)"
-            )
-    return out
-
-
-def _parse_string_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = arr.astype("datetime64[D]")
-        stripped = np.char.strip(arr.astype("U"))
-        ok = (out.astype("U10") == stripped) | (np.isnat(out) & np.isin(stripped, ["", "NaT"]))
-        if bool(ok.all()):
-            return out
-    except (ValueError, RuntimeError, OverflowError):
-        pass  # not all plain YYYY-MM-DD: parse one by one below
-    return _parse_object_array(arr.astype(object), field, allow_nat)
-
-
-def _parse_object_array(arr: NDArray[Any], field: str, allow_nat: bool) -> NDArray[Any]:
-    flat = arr.ravel()
-    out = np.empty(flat.shape, dtype="datetime64[D]")
-    for k, v in enumerate(flat):  # object input: there is no vectorized parser for these
-        if v is None or (isinstance(v, str) and v.strip() in ("", "NaT")):
-            out[k] = np.datetime64("NaT")
-        elif isinstance(v, np.datetime64) and np.isnat(v):
-            out[k] = v
-        else:
-            try:
-                out[k] = np.datetime64(as_date(v, field=field), "D")
-            except CalendarError as e:
-                raise CalendarError(f"{field}: index {k}, {str(e).split(': ', 1)[1]}") from None
-    return out.reshape(arr.shape)
 
 
 def _check_count(n: object, field: str = "n") -> int:
@@ -270,510 +64,12 @@ def _is_array(x: object) -> bool:
     return isinstance(x, np.ndarray | list | tuple)
 
 
-# --------------------------------------------------------------------------------------------
-# Year schedules
-# --------------------------------------------------------------------------------------------
-
-
-def _to_date_field(value: Any) -> datetime.date:
-    return as_date(value, field="holiday date")
-
-
-def _to_date_tuple(values: Iterable[Any]) -> tuple[datetime.date, ...]:
-    if isinstance(values, str | datetime.date):
-        values = [values]
-    return tuple(as_date(v, field="makeup_workdays") for v in values)
-
-
-def _to_periods(values: Iterable[HolidayPeriod]) -> tuple[HolidayPeriod, ...]:
-    return tuple(values)
-
-
 def _to_schedules(values: Iterable[YearSchedule]) -> tuple[YearSchedule, ...]:
     return tuple(values)
 
 
 def _to_years(values: Iterable[int]) -> frozenset[int]:
     return frozenset(values)
-
-
-@attrs.frozen
-class HolidayPeriod:
-    """One line of the State Council's notice: a holiday period and its 调休 make-up working days.
-
-    ``一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。`` becomes
-    ``HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"])``.
-
-    Parameters
-    ----------
-    name
-        The holiday's name as in the notice (元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节…).
-    start, end
-        First and last rest day (inclusive). ``end`` defaults to ``start``.
-    makeup_workdays
-        The weekend days announced as working days (``…上班``) for this holiday.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import HolidayPeriod
-    >>> p = HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"])
-    >>> len(p.dates())
-    3
-    """
-
-    name: str = attrs.field(validator=attrs.validators.instance_of(str))
-    start: datetime.date = attrs.field(converter=_to_date_field)
-    end: datetime.date = attrs.field(
-        default=attrs.Factory(lambda self: self.start, takes_self=True), converter=_to_date_field
-    )
-    makeup_workdays: tuple[datetime.date, ...] = attrs.field(default=(), converter=_to_date_tuple)
-
-    def __attrs_post_init__(self) -> None:
-        if not self.name.strip():
-            raise CalendarError("HolidayPeriod: field 'name' is empty; give the holiday's name")
-        if self.end < self.start:
-            raise CalendarError(
-                f"HolidayPeriod {self.name!r}: field 'end', value {self.end.isoformat()!r} is "
-                f"before start {self.start.isoformat()!r}; end must be on or after start"
-            )
-
-    def dates(self) -> list[datetime.date]:
-        """Every rest day of the period, ``start`` to ``end`` inclusive."""
-        n = (self.end - self.start).days + 1
-        return [self.start + datetime.timedelta(days=k) for k in range(n)]
-
-
-_Problem: TypeAlias = tuple[int | None, str, Any, str]  # (period index, key, value, reason)
-
-
-def _schedule_problems(year: int, periods: Sequence[HolidayPeriod]) -> list[_Problem]:
-    first = datetime.date(year - 1, 12, 1)
-    last = datetime.date(year, 12, 31)
-    problems: list[_Problem] = []
-    makeup: dict[datetime.date, int] = {}
-    for k, p in enumerate(periods):
-        if (p.end - p.start).days > 60:
-            problems.append(
-                (k, "end", p.end, f"the period {p.name!r} would last longer than 60 days")
-            )
-        for key, d in (("start", p.start), ("end", p.end)):
-            if not first <= d <= last:
-                problems.append((k, key, d, _outside_year(year)))
-        for m in p.makeup_workdays:
-            if not first <= m <= last:
-                problems.append((k, "makeup_workdays", m, _outside_year(year)))
-            elif m.weekday() < 5:
-                problems.append(
-                    (
-                        k,
-                        "makeup_workdays",
-                        m,
-                        f"{m.isoformat()} is a {m.strftime('%A')}; a 调休 make-up working day "
-                        "is a Saturday or Sunday announced as a working day",
-                    )
-                )
-            makeup.setdefault(m, k)
-    for k, p in enumerate(periods):
-        if (p.end - p.start).days > 60:
-            continue
-        for d in p.dates():
-            if d in makeup:
-                j = makeup[d]
-                problems.append(
-                    (
-                        k,
-                        "start" if d == p.start else "end",
-                        d,
-                        f"holiday {p.name!r} covers {d.isoformat()}, which holidays[{j}] "
-                        f"({periods[j].name!r}) field 'makeup_workdays' lists as a make-up "
-                        "working day; a day is either a rest day or a working day",
-                    )
-                )
-    return problems
-
-
-def _outside_year(year: int) -> str:
-    return (
-        f"a schedule for {year} holds dates from {year - 1}-12-01 to {year}-12-31 only "
-        "(December of the year before is allowed for a 元旦 bridge)"
-    )
-
-
-def _problem_text(where: str, problems: Sequence[tuple[str, Any, str]]) -> str:
-    parts = []
-    for loc, value, reason in problems[:5]:
-        shown = value.isoformat() if isinstance(value, datetime.date) else value
-        parts.append(f"{loc}, value {shown!r}: {reason}")
-    more = f" (and {len(problems) - 5} more problems)" if len(problems) > 5 else ""
-    return f"{where}: " + "; ".join(parts) + more
-
-
-def _field_name(index: int | None, key: str) -> str:
-    return f"field {key!r}" if index is None else f"field holidays[{index}].{key}"
-
-
-@attrs.frozen
-class YearSchedule:
-    """The 放假调休 schedule of one year, as the State Council publishes it.
-
-    Build one in code, or load it with :meth:`from_file` (TOML or JSON). Days the schedule does
-    not mention follow the weekday rule: Monday to Friday are working days, Saturday and Sunday
-    are not.
-
-    Parameters
-    ----------
-    year
-        The year of the notice.
-    periods
-        One :class:`HolidayPeriod` per holiday line of the notice. Dates lie in ``year``, or in
-        December of the year before (a 元旦 bridge such as 2018-12-29..2019-01-01).
-    source
-        Where the schedule comes from (the notice, or the file it was loaded from); shown in errors.
-
-    Raises
-    ------
-    CalendarError
-        If a date lies outside the year, a make-up working day is a weekday, or a holiday covers a
-        make-up working day. The message names the field (``holidays[1].makeup_workdays``) and the
-        value.
-
-    Examples
-    --------
-    >>> from randcheck.calendar import HolidayPeriod, YearSchedule
-    >>> s = YearSchedule(
-    ...     2026,
-    ...     [
-    ...         HolidayPeriod("元旦", "2026-01-01", "2026-01-03", makeup_workdays=["2026-01-04"]),
-    ...         HolidayPeriod("清明节", "2026-04-04", "2026-04-06"),
-    ...     ],
-    ...     source="国务院办公厅关于2026年部分节假日安排的通知 (excerpt)",
-    ... )
-    >>> import datetime
-    >>> s.holidays()[datetime.date(2026, 4, 6)]
-    '清明节'
-    >>> s.makeup_workdays()
-    {datetime.date(2026, 1, 4): '元旦'}
-    """
-
-    year: int = attrs.field()
-    periods: tuple[HolidayPeriod, ...] = attrs.field(default=(), converter=_to_periods)
-    source: str | None = attrs.field(default=None)
-
-    @year.validator
-    def _check_year(self, _: attrs.Attribute[int], value: int) -> None:
-        if type(value) is not int or not _MIN_YEAR <= value <= _MAX_YEAR:
-            raise CalendarError(
-                f"YearSchedule: field 'year', value {value!r}: expected a year from "
-                f"{_MIN_YEAR} to {_MAX_YEAR}"
-            )
-
-    def __attrs_post_init__(self) -> None:
-        for k, p in enumerate(self.periods):
-            if not isinstance(p, HolidayPeriod):
-                raise CalendarError(
-                    f"YearSchedule({self.year}): field periods[{k}], value {p!r}: expected a "
-                    "HolidayPeriod"
-                )
-        problems = _schedule_problems(self.year, self.periods)
-        if problems:
-            where = self.source or f"YearSchedule({self.year})"
-            raise CalendarError(
-                _problem_text(
-                    where, [(_field_name(k, key), v, reason) for k, key, v, reason in problems]
-                )
-            )
-
-    def holidays(self) -> dict[datetime.date, str]:
-        """Every rest day the schedule announces, with its holiday's name (overlaps joined: 、)."""
-        out: dict[datetime.date, str] = {}
-        for p in self.periods:
-            for d in p.dates():
-                out[d] = p.name if d not in out or out[d] == p.name else f"{out[d]}、{p.name}"
-        return dict(sorted(out.items()))
-
-    def makeup_workdays(self) -> dict[datetime.date, str]:
-        """Every 调休 make-up working day, with the name of the holiday it makes up for."""
-        out: dict[datetime.date, str] = {}
-        for p in self.periods:
-            for d in p.makeup_workdays:
-                out.setdefault(d, p.name)
-        return dict(sorted(out.items()))
-
-    # -- loading -------------------------------------------------------------------------------
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> YearSchedule:
-        """Load a schedule from a ``.toml`` or ``.json`` file.
-
-        The format (TOML shown; JSON uses the same keys, with dates as ``"YYYY-MM-DD"`` strings)::
-
-            year = 2026
-            source = "国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04)"
-
-            [[holidays]]
-            name = "元旦"
-            start = 2026-01-01
-            end = 2026-01-03             # optional, defaults to start
-            days = 3                     # optional: 共3天, checked against start..end
-            makeup_workdays = [2026-01-04]   # optional: 1月4日（周日）上班
-
-        Parameters
-        ----------
-        path
-            The file. Its suffix chooses the format.
-
-        Returns
-        -------
-        YearSchedule
-            With ``source`` set to the file's ``source`` key, followed by the path.
-
-        Raises
-        ------
-        CalendarError
-            If the file cannot be read or parsed, or a field is malformed; the message names the
-            file, the line (where it can be found) and the field.
-        """
-        p = Path(path)
-        suffix = p.suffix.lower()
-        if suffix not in (".toml", ".json"):
-            raise CalendarError(
-                f"{p}: unknown schedule file type {p.suffix!r}; expected a .toml or .json file"
-            )
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise CalendarError(f"{p}: cannot read the schedule file: {e}") from e
-        if suffix == ".toml":
-            return cls.from_toml(text, source=str(p))
-        return cls.from_json(text, source=str(p))
-
-    @classmethod
-    def from_toml(cls, text: str, *, source: str | None = None) -> YearSchedule:
-        """Parse a schedule from TOML text; see :meth:`from_file` for the format.
-
-        Examples
-        --------
-        >>> from randcheck.calendar import YearSchedule
-        >>> s = YearSchedule.from_toml('''
-        ... year = 2026
-        ... [[holidays]]
-        ... name = "劳动节"
-        ... start = 2026-05-01
-        ... end = 2026-05-05
-        ... days = 5
-        ... makeup_workdays = [2026-05-09]
-        ... ''')
-        >>> s.makeup_workdays()
-        {datetime.date(2026, 5, 9): '劳动节'}
-        """
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise CalendarError(f"{source or '<toml>'}: not valid TOML: {e}") from e
-        return cls._from_data(data, text=text, source=source, fmt="toml")
-
-    @classmethod
-    def from_json(cls, text: str, *, source: str | None = None) -> YearSchedule:
-        """Parse a schedule from JSON text; see :meth:`from_file` for the format."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise CalendarError(
-                f"{source or '<json>'}, line {e.lineno}, column {e.colno}: not valid JSON: {e.msg}"
-            ) from e
-        return cls._from_data(data, text=text, source=source, fmt="json")
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> YearSchedule:
-        """Build a schedule from already-parsed data with the keys of :meth:`from_file`."""
-        return cls._from_data(data, text=None, source=source, fmt="mapping")
-
-    @classmethod
-    def _from_data(
-        cls, data: Any, *, text: str | None, source: str | None, fmt: str
-    ) -> YearSchedule:
-        where = source or f"<{fmt}>"
-        problems: list[_Problem] = []
-        if not isinstance(data, Mapping):
-            raise CalendarError(f"{where}: expected a table with keys year, source, holidays")
-        for key in data:
-            if key not in ("year", "source", "holidays"):
-                problems.append(
-                    (None, str(key), data[key], "unknown key; allowed: year, source, holidays")
-                )
-        year = data.get("year")
-        if type(year) is not int or not _MIN_YEAR <= year <= _MAX_YEAR:
-            problems.append(
-                (
-                    None,
-                    "year",
-                    year,
-                    f"expected the year as a number from {_MIN_YEAR} to {_MAX_YEAR}",
-                )
-            )
-        note = data.get("source")
-        if note is not None and not isinstance(note, str):
-            problems.append((None, "source", note, "expected a text"))
-            note = None
-        raw = data.get("holidays", [])
-        if not isinstance(raw, list):
-            problems.append((None, "holidays", raw, "expected a list of holiday tables"))
-            raw = []
-        periods: list[HolidayPeriod] = []
-        for k, entry in enumerate(raw):
-            period = _period_from_data(k, entry, problems)
-            if period is not None:
-                periods.append(period)
-        if not problems and type(year) is int:
-            problems.extend(_schedule_problems(year, periods))
-        if problems:
-            located = [(_locate(text, fmt, k, key, v), v, reason) for k, key, v, reason in problems]
-            raise CalendarError(_problem_text(where, located))
-        assert type(year) is int
-        if source is None or note is None:
-            full_source = note if source is None else source
-        else:
-            full_source = f"{note} ({source})"
-        return cls(year, periods, source=full_source)
-
-    def to_toml(self) -> str:
-        """The schedule in the TOML format of :meth:`from_file`.
-
-        Examples
-        --------
-        >>> from randcheck.calendar import HolidayPeriod, YearSchedule
-        >>> s = YearSchedule(2026, [HolidayPeriod("清明节", "2026-04-04", "2026-04-06")])
-        >>> print(s.to_toml())
-        year = 2026
-        <BLANKLINE>
-        [[holidays]]
-        name = "清明节"
-        start = 2026-04-04
-        end = 2026-04-06
-        days = 3
-        makeup_workdays = []
-        <BLANKLINE>
-        >>> YearSchedule.from_toml(s.to_toml()).periods == s.periods
-        True
-        """
-        lines = [f"year = {self.year}"]
-        if self.source is not None:
-            lines.append(f"source = {json.dumps(self.source, ensure_ascii=False)}")
-        for p in self.periods:
-            makeup = ", ".join(d.isoformat() for d in p.makeup_workdays)
-            lines += [
-                "",
-                "[[holidays]]",
-                f"name = {json.dumps(p.name, ensure_ascii=False)}",
-                f"start = {p.start.isoformat()}",
-                f"end = {p.end.isoformat()}",
-                f"days = {(p.end - p.start).days + 1}",
-                f"makeup_workdays = [{makeup}]",
-            ]
-        return "\n".join(lines) + "\n"
-
-
-_PERIOD_KEYS: Final = ("name", "start", "end", "days", "makeup_workdays")
-
-
-def _period_from_data(k: int, entry: Any, problems: list[_Problem]) -> HolidayPeriod | None:
-    if not isinstance(entry, Mapping):
-        problems.append((k, "", entry, "expected a table with keys " + ", ".join(_PERIOD_KEYS)))
-        return None
-    before = len(problems)
-    for key in entry:
-        if key not in _PERIOD_KEYS:
-            problems.append(
-                (k, str(key), entry[key], "unknown key; allowed: " + ", ".join(_PERIOD_KEYS))
-            )
-    name = entry.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append((k, "name", name, 'expected the holiday\'s name, e.g. "春节"'))
-    start = _data_date(k, "start", entry.get("start"), problems, required=True)
-    end = _data_date(k, "end", entry.get("end", start), problems, required=False)
-    makeup_raw = entry.get("makeup_workdays", [])
-    makeup: list[datetime.date] = []
-    if not isinstance(makeup_raw, list):
-        problems.append((k, "makeup_workdays", makeup_raw, "expected a list of dates"))
-    else:
-        for m in makeup_raw:
-            d = _data_date(k, "makeup_workdays", m, problems, required=True)
-            if d is not None:
-                makeup.append(d)
-    if start is not None and end is not None:
-        if end < start:
-            problems.append((k, "end", end, f"before start {start.isoformat()}"))
-        elif "days" in entry:
-            days = entry["days"]
-            span = (end - start).days + 1
-            if type(days) is not int or days != span:
-                problems.append(
-                    (k, "days", days, f"start..end is {span} days (共{span}天); check the dates")
-                )
-    if len(problems) > before or start is None or end is None or not isinstance(name, str):
-        return None
-    return HolidayPeriod(name, start, end, makeup_workdays=makeup)
-
-
-def _data_date(
-    k: int, key: str, value: Any, problems: list[_Problem], *, required: bool
-) -> datetime.date | None:
-    if value is None:
-        if required:
-            problems.append((k, key, value, "missing; expected a date YYYY-MM-DD"))
-        return None
-    if isinstance(value, datetime.datetime):
-        problems.append((k, key, value, "expected a date without a time, YYYY-MM-DD"))
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    problems.append((k, key, value, "not a date; expected YYYY-MM-DD"))
-    return None
-
-
-def _locate(text: str | None, fmt: str, index: int | None, key: str, value: Any) -> str:
-    """``line N, field …``: the line of ``key`` in holiday table ``index`` (best effort)."""
-    field = _field_name(index, key)
-    if text is None or fmt == "mapping":
-        return field
-    line = _find_toml_line(text, index, key) if fmt == "toml" else _find_json_line(text, index, key)
-    return field if line is None else f"line {line}, {field}"
-
-
-def _find_toml_line(text: str, index: int | None, key: str) -> int | None:
-    header = re.compile(r"^\s*\[\[\s*holidays\s*\]\]")
-    key_re = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-    block = -1
-    for no, line in enumerate(text.splitlines(), start=1):
-        if header.match(line):
-            block += 1
-            if index is not None and block == index and not key:
-                return no
-            continue
-        if block == (-1 if index is None else index) and key and key_re.match(line):
-            return no
-    return None
-
-
-def _find_json_line(text: str, index: int | None, key: str) -> int | None:
-    pos = 0
-    if index is not None:
-        pos = text.find('"holidays"')
-        if pos < 0:
-            return None
-        for _ in range(index + 1):
-            pos = text.find("{", pos + 1)
-            if pos < 0:
-                return None
-        if not key:
-            return text.count("\n", 0, pos) + 1
-    at = text.find(f'"{key}"', pos)
-    return None if at < 0 else text.count("\n", 0, at) + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -802,7 +98,7 @@ def _freeze(a: NDArray[Any]) -> NDArray[Any]:
 
 
 @attrs.frozen(eq=False)
-class _Table:
+class _DayTable:
     """Working days over ``first_year``..``last_year`` and the lookups that make counting O(1)."""
 
     first_year: int
@@ -817,6 +113,9 @@ class _Table:
     covered: frozenset[int]
     package_years: range
     package_version: str
+    # Python-list twins of workday, pos, nth and unknown_before, for the scalar fast path: an
+    # element of a list is a Python int at once (about half the time of indexing the numpy
+    # array and converting); the arrays serve the vectorized path. Same values, kept both ways.
     workday_list: list[bool]
     pos_list: list[int]
     nth_list: list[int]
@@ -864,7 +163,7 @@ def _day_fields(origin64: np.datetime64, size: int) -> tuple[NDArray[Any], ...]:
 
 def _build_table(
     schedules: Sequence[YearSchedule], overrides: frozenset[int], use_package: bool
-) -> _Table:
+) -> _DayTable:
     pkg_first, pkg_last, version, pkg_hol, pkg_work = _package_data()
     package_years = range(pkg_first, pkg_last + 1) if use_package else range(0)
     registered = {s.year for s in schedules}
@@ -921,7 +220,7 @@ def _build_table(
     nth = np.flatnonzero(workday).astype(np.int32)
     unknown_before = np.zeros(size + 1, dtype=np.int32)
     np.cumsum(~known, dtype=np.int32, out=unknown_before[1:])
-    return _Table(
+    return _DayTable(
         first_year=first_year,
         last_year=last_year,
         origin=origin_ordinal - _EPOCH_ORDINAL,
@@ -1026,18 +325,18 @@ class MarkedArray:
 
 
 class _Engine:
-    """Counting on a :class:`_Table`; ``strict`` raises where a provisional calendar marks."""
+    """Counting on a :class:`_DayTable`; ``strict`` raises where a provisional calendar marks."""
 
     __slots__ = ()
 
     @staticmethod
-    def range_error(t: _Table, d: object) -> CalendarError:
+    def range_error(t: _DayTable, d: object) -> CalendarError:
         return CalendarError(
             f"date {d}: outside the calendar's range {t.first_year}-01-01 to {t.last_year}-12-31"
         )
 
     @staticmethod
-    def coverage_error(t: _Table, i_unknown: int, what: str) -> CalendarCoverageError:
+    def coverage_error(t: _DayTable, i_unknown: int, what: str) -> CalendarCoverageError:
         year = t.year_at(i_unknown)
         pkg = t.package_years
         pkg_text = (
@@ -1054,7 +353,7 @@ class _Engine:
         )
 
     @staticmethod
-    def walk_error(t: _Table, i: int, target: int, strict: bool, what: str) -> Exception:
+    def walk_error(t: _DayTable, i: int, target: int, strict: bool, what: str) -> Exception:
         forward = target > t.pos_list[i]
         k = (
             t.first_unknown(i, t.size - 1, forward=True)
@@ -1071,7 +370,7 @@ class _Engine:
     # -- vectorized core -----------------------------------------------------------------------
 
     @staticmethod
-    def indices(t: _Table, d: DateArray, strict: bool, field: str) -> NDArray[np.int64]:
+    def indices(t: _DayTable, d: DateArray, strict: bool, field: str) -> NDArray[np.int64]:
         i = as_dates(d, field=field).astype(np.int64) - t.origin
         bad = (i < 0) | (i >= t.size)
         if bad.any():
@@ -1086,7 +385,7 @@ class _Engine:
 
     @staticmethod
     def check_span(
-        t: _Table,
+        t: _DayTable,
         lo: NDArray[np.int64],
         hi: NDArray[np.int64],
         start: NDArray[np.int64],
@@ -1112,7 +411,7 @@ class _Engine:
 
     @staticmethod
     def jump(
-        t: _Table,
+        t: _DayTable,
         i: NDArray[np.int64],
         target: NDArray[np.int64],
         strict: bool,
@@ -1131,7 +430,7 @@ class _Engine:
     # -- scalar core ---------------------------------------------------------------------------
 
     @staticmethod
-    def index(t: _Table, d: DateLike, strict: bool, field: str) -> int:
+    def index(t: _DayTable, d: DateLike, strict: bool, field: str) -> int:
         day = d if type(d) is datetime.date else as_date(d, field=field)
         i = day.toordinal() - t.origin_ordinal
         if 0 <= i < t.size:
@@ -1142,7 +441,7 @@ class _Engine:
 
     @staticmethod
     def scalar_jump(
-        t: _Table, i: int, target: int, strict: bool, what: str
+        t: _DayTable, i: int, target: int, strict: bool, what: str
     ) -> tuple[datetime.date, bool, tuple[int, ...]]:
         if not 1 <= target <= len(t.nth_list):
             raise _Engine.walk_error(t, i, target, strict, what)
@@ -1159,7 +458,7 @@ class _Engine:
 
     @staticmethod
     def scalar_span(
-        t: _Table, lo: int, hi: int, strict: bool, what: str
+        t: _DayTable, lo: int, hi: int, strict: bool, what: str
     ) -> tuple[bool, tuple[int, ...]]:
         ul = t.unknown_list
         if ul[hi + 1] == ul[lo]:
@@ -1171,7 +470,7 @@ class _Engine:
         )
 
 
-def _target_next(t: _Table, i: Any, inclusive: bool) -> Any:
+def _target_next(t: _DayTable, i: Any, inclusive: bool) -> Any:
     """``P`` of the first working day after (``inclusive``: on or after) day ``i``."""
     if isinstance(i, np.ndarray):
         p = t.pos[i].astype(np.int64) + 1
@@ -1179,7 +478,7 @@ def _target_next(t: _Table, i: Any, inclusive: bool) -> Any:
     return t.pos_list[i] + 1 - (t.workday_list[i] if inclusive else 0)
 
 
-def _target_previous(t: _Table, i: Any, inclusive: bool) -> Any:
+def _target_previous(t: _DayTable, i: Any, inclusive: bool) -> Any:
     """``P`` of the last working day before (``inclusive``: on or before) day ``i``."""
     if isinstance(i, np.ndarray):
         p = t.pos[i].astype(np.int64)
@@ -1236,7 +535,7 @@ class WorkCalendar:
     schedules: tuple[YearSchedule, ...] = attrs.field(default=(), converter=_to_schedules)
     overrides: frozenset[int] = attrs.field(default=frozenset(), converter=_to_years)
     use_package: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
-    _table: _Table = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _table: _DayTable = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         seen: set[int] = set()
