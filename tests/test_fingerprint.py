@@ -10,6 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# The recipe's steps are tested in their module (randcheck.roster.fingerprint), and private
+# sizes there and in randcheck.roster.tables (_KEY_ROWS, _BUCKET_SORT_MIN, _GROUP_ROWS,
+# _PARALLEL_MIN_ROWS) are shrunk so that small rosters take the paths large ones take.
 import randcheck.roster.fingerprint as fingerprint_module
 import randcheck.roster.tables as tables_module
 from _digest_helpers import digest_by_hand, id_key

@@ -243,9 +243,11 @@ def test_outcomes_must_come_from_the_vocabulary() -> None:
 def test_revisits_and_publication_read_as_of_with_one_parser(as_of: object) -> None:
     t = _results(40)
     plan = RevisitPlan(rate=0.2)
-    revisits = draw_revisits(t, plan, as_of=as_of, seed=SEED)
+    when = dt.datetime(2024, 1, 5, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    revisits = draw_revisits(t, plan, as_of=as_of, seed=SEED, drawn_at=when)
     assert revisits.receipt.as_of == "2023-12-31"
-    assert revisits.receipt == draw_revisits(t, plan, as_of="2023-12-31", seed=SEED).receipt
+    again = draw_revisits(t, plan, as_of="2023-12-31", seed=SEED, drawn_at=when)
+    assert revisits.receipt == again.receipt
     assert publication_records(t, as_of=as_of).as_of == dt.date(2023, 12, 31)
 
 

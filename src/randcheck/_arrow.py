@@ -25,7 +25,7 @@ STRING = np.dtypes.StringDType()
 def require_pyarrow() -> Any:
     """The ``pyarrow`` module, or an ImportError saying how to install it."""
     try:
-        import pyarrow
+        import pyarrow  # optional: the parquet extra
     except ImportError as exc:  # pragma: no cover - pyarrow is installed in the test env
         raise ImportError(
             "reading Arrow or Parquet rosters needs pyarrow: pip install 'randcheck[parquet]'"
@@ -41,7 +41,7 @@ class Labels:
         self.codes: list[npt.NDArray[np.int32]] = []
 
     def add(self, array: pa.Array) -> None:
-        import pyarrow.compute as pc
+        import pyarrow.compute as pc  # optional: the parquet extra
 
         pa_ = require_pyarrow()
         if not pa_.types.is_dictionary(array.type):
@@ -86,7 +86,7 @@ def fixed_ids(array: pa.Array, width: int = 18) -> npt.NDArray[np.bytes_] | None
 
 def plain(array: pa.Array) -> Any:
     """One Arrow array as numpy: strings as numpy strings (missing ones empty), others as is."""
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # optional: the parquet extra
 
     pa_ = require_pyarrow()
     t = array.type
@@ -156,7 +156,7 @@ def parquet_batches(
 ) -> Iterator[pa.Table]:
     """A Parquet file's row groups (all, or ``groups``), one table each."""
     require_pyarrow()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # optional: the parquet extra
 
     with pq.ParquetFile(path) as fh:
         for g in range(fh.num_row_groups) if groups is None else groups:
@@ -166,7 +166,7 @@ def parquet_batches(
 def parquet_group_rows(path: str | os.PathLike[str]) -> list[int]:
     """The number of rows in each row group of a Parquet file (from its metadata)."""
     require_pyarrow()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # optional: the parquet extra
 
     meta = pq.ParquetFile(path).metadata
     return [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
@@ -175,13 +175,13 @@ def parquet_group_rows(path: str | os.PathLike[str]) -> list[int]:
 def parquet_rows(path: str | os.PathLike[str]) -> int:
     """The number of rows in a Parquet file (from its metadata)."""
     require_pyarrow()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # optional: the parquet extra
 
     return int(pq.ParquetFile(path).metadata.num_rows)
 
 
 def parquet_names(path: str | os.PathLike[str]) -> list[str]:
     require_pyarrow()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # optional: the parquet extra
 
     return list(pq.read_schema(path).names)

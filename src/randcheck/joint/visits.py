@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck import _tables
+from randcheck.calendar import as_date
+from randcheck.calendar.deadlines import RESULT_PUBLICATION, due_dates
 from randcheck.errors import BatchError
 from randcheck.joint.plans import MERGE_RECIPE, check_batch_year, check_items, check_team_size
 from randcheck.models import Item, Visit
@@ -292,9 +294,6 @@ class VisitTable:
         >>> np.datetime_as_string(due.due).tolist()
         ['2025-10-30', '2025-11-17']
         """
-        from randcheck.calendar import as_date
-        from randcheck.calendar.deadlines import RESULT_PUBLICATION, due_dates
-
         n = len(self)
         if isinstance(inspection_end, str | dt.date | np.datetime64):
             ends: Any = np.full(

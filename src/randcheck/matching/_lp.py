@@ -154,7 +154,7 @@ def orbit_minimum(succ: Ints) -> Ints:
     n = succ.shape[0]
     if n > 256:
         try:
-            from scipy import sparse
+            from scipy import sparse  # optional: the numpy path below does without
             from scipy.sparse.csgraph import connected_components
         except ImportError:  # pragma: no cover - the numpy path below
             pass

@@ -50,10 +50,12 @@ from randcheck.randomness import (
     LABEL_ROUNDING,
     LABEL_START,
     PRN_RECIPE,
-    GeneratorSource,
     HashSource,
+    UniformSource,
+    sorted_ids_digest,
     source_for,
 )
+from randcheck.randomness.select import smallest_per_stratum
 from randcheck.results.table import ResultTable
 from randcheck.results.vocabulary import TOP_CATEGORIES
 from randcheck.sampling import allocation
@@ -290,8 +292,7 @@ def _frame_digest(ids: npt.NDArray[Any], labels: npt.NDArray[Any]) -> str:
 
 
 def _sample_digest(ids: Iterable[str]) -> str:
-    body = "".join(f"{i}\n" for i in sorted(ids))
-    return "sha256:" + hashlib.sha256(f"{_SAMPLE_TAG}\n{body}".encode()).hexdigest()
+    return sorted_ids_digest(_SAMPLE_TAG, ids)
 
 
 def draw_revisits(
@@ -304,7 +305,7 @@ def draw_revisits(
     label: str = LABEL_REVISITS,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
-    source: HashSource | GeneratorSource | None = None,
+    source: UniformSource | None = None,
 ) -> RevisitDraw:
     """Draw completed inspections to revisit (督导回访), by the recipe ``randcheck-revisit/2``.
 
@@ -374,12 +375,12 @@ def draw_revisits(
     sizes = allocation.systematic_rounding(expected, start, False)
     sizes = [min(s, p) for s, p in zip(sizes, pops, strict=True)]
     u = units.uniforms(ids) if rows.size else np.zeros(0)
-    order = np.lexsort((ids, u, st)) if rows.size else np.zeros(0, dtype=np.intp)
-    s_sorted = st[order]
-    starts = np.searchsorted(s_sorted, np.arange(len(key_list)))
-    pos = np.arange(order.shape[0]) - starts[s_sorted]
-    take = order[pos < np.array(sizes or [0], dtype=np.intp)[s_sorted]]
-    take = np.sort(take)  # frame order = id order
+    # The selection rule of every draw: the n_h smallest numbers per stratum, ties by id.
+    take = (
+        np.sort(smallest_per_stratum(st, u, sizes, lambda: ids))  # frame order = id order
+        if rows.size
+        else np.zeros(0, dtype=np.intp)
+    )
     prob = np.array([x / n if n else 0.0 for x, n in zip(expected, pops, strict=True)] or [0.0])
     strata = tuple(
         {"label": k, "population": n, "expected": x, "size": s, "probability": x / n if n else 0.0}

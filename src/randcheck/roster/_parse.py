@@ -562,6 +562,46 @@ def _risk_codes(
     return np.asarray(table[codes])
 
 
+def _count_column(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Column:
+    """A count column (投诉举报次数): whole numbers from 0 to the largest ``int32``."""
+    if arr.dtype.kind in "iu":
+        bad = np.flatnonzero(arr < 0)
+        if bad.size:
+            ctx.fail(
+                col.name,
+                bad,
+                [int(arr[i]) for i in bad[:MAX_LISTED]],
+                "must be a whole number ≥ 0",
+            )
+        too_big = np.flatnonzero(arr > np.iinfo(np.int32).max)
+        if too_big.size:
+            ctx.fail(
+                col.name,
+                too_big,
+                [int(arr[i]) for i in too_big[:MAX_LISTED]],
+                f"must be at most {np.iinfo(np.int32).max}",
+            )
+        return arr.astype(np.int32)
+    return _map_uniques(col, arr, _parse_count, ctx, "must be a whole number ≥ 0", np.int32)
+
+
+def _cap_column(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Column:
+    """A load cap column (每批最多任务数): whole numbers ≥ 0, an empty cell for no cap."""
+    if arr.dtype.kind in "iu":
+        bad = np.flatnonzero(arr < 0)
+        if bad.size:  # a negative cap is a typo, not "no cap" (that is an empty cell)
+            ctx.fail(
+                col.name,
+                bad,
+                [int(arr[i]) for i in bad[:MAX_LISTED]],
+                "must be a whole number ≥ 0 (empty for no cap)",
+            )
+        return arr.astype(np.int32)
+    return _map_uniques(
+        col, arr, _parse_cap, ctx, "must be a whole number ≥ 0 (empty for no cap)", np.int32
+    )
+
+
 def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: bool) -> Column:
     if isinstance(raw, (Categorical, TagSet)):
         return _ready_column(col, raw, n, ctx)
@@ -608,39 +648,9 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
             col, arr, _parse_bool, ctx, "not a yes/no value; use 1/0, true/false or 是/否", bool
         )
     if kind == "count":
-        if arr.dtype.kind in "iu":
-            bad = np.flatnonzero(arr < 0)
-            if bad.size:
-                ctx.fail(
-                    col.name,
-                    bad,
-                    [int(arr[i]) for i in bad[:MAX_LISTED]],
-                    "must be a whole number ≥ 0",
-                )
-            too_big = np.flatnonzero(arr > np.iinfo(np.int32).max)
-            if too_big.size:
-                ctx.fail(
-                    col.name,
-                    too_big,
-                    [int(arr[i]) for i in too_big[:MAX_LISTED]],
-                    f"must be at most {np.iinfo(np.int32).max}",
-                )
-            return arr.astype(np.int32)
-        return _map_uniques(col, arr, _parse_count, ctx, "must be a whole number ≥ 0", np.int32)
+        return _count_column(col, arr, ctx)
     if kind == "cap":
-        if arr.dtype.kind in "iu":
-            bad = np.flatnonzero(arr < 0)
-            if bad.size:  # a negative cap is a typo, not "no cap" (that is an empty cell)
-                ctx.fail(
-                    col.name,
-                    bad,
-                    [int(arr[i]) for i in bad[:MAX_LISTED]],
-                    "must be a whole number ≥ 0 (empty for no cap)",
-                )
-            return arr.astype(np.int32)
-        return _map_uniques(
-            col, arr, _parse_cap, ctx, "must be a whole number ≥ 0 (empty for no cap)", np.int32
-        )
+        return _cap_column(col, arr, ctx)
     if kind == "date":
         if arr.dtype.kind == "M":
             return arr.astype("datetime64[D]")

@@ -29,6 +29,7 @@ __all__ = [
     "TagSet",
 ]
 
+#: numpy's variable-width string dtype: the dtype of every text column of a roster.
 STRING = np.dtypes.StringDType()
 RISK_LETTERS: tuple[str, ...] = tuple(rc.value for rc in RiskClass)
 
