@@ -311,7 +311,7 @@ def uniform(key: bytes, unit_id: str) -> float:
     return (int.from_bytes(head, "big") >> 11) / 2**53
 
 
-# ---------------------------------------------------------------- randcheck-draw/1
+# ---------------------------------------------------------------- randcheck-draw/2
 def is_eligible(row: Row, e: dict[str, Any]) -> bool:
     """Step 1: every condition the plan sets holds, status not excluded, not inspected lately."""
 
@@ -784,7 +784,7 @@ def check_draw(
     recompute(receipt, columns, rows, report)
 
 
-# ---------------------------------------------------------------- randcheck-batch/1
+# ---------------------------------------------------------------- randcheck-batch/2
 def in_scope(row: Row, item: dict[str, Any]) -> bool:
     """An item's scope: its industries and tags (when given), and an active status."""
     scope = {
