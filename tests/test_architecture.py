@@ -18,6 +18,7 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "randcheck"
 RANK = {
     # 0: infrastructure, no randcheck imports above it
     "_version": 0,
+    "_moved": 0,
     "_dates": 0,
     "errors": 0,
     "problems": 0,

@@ -1,17 +1,6 @@
 """Deprecated alias of :mod:`randcheck.results` (removed in 0.2.0)."""
 
-import importlib
-import warnings
-from typing import Any
+from randcheck._moved import moved_module
 
 _NEW = "randcheck.results"
-
-
-def __getattr__(name: str) -> Any:
-    value = getattr(importlib.import_module(_NEW), name)  # AttributeError: not a moved name
-    warnings.warn(
-        f"randcheck.figures is deprecated: import {name} from {_NEW} (removed in 0.2.0)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return value
+__getattr__ = moved_module("randcheck.figures", _NEW)
