@@ -84,3 +84,57 @@ def _write_recipes_table() -> None:
 
 
 _write_recipes_table()
+
+
+# --- cross-references through the paths users import from --------------------------------------
+# Autodoc files each object under the module that documents it (``randcheck.roster.tables.
+# TargetRoster``), while the docs, like users, write ``randcheck.TargetRoster`` or
+# ``randcheck.results.RevisitReceipt``. A reference that does not resolve as written is imported,
+# and resolved again under the documented name of the same object.
+_DOCUMENTED: dict[int, str] = {}
+
+
+def _import_path(path: str) -> object | None:
+    import importlib
+
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _resolve_moved(app, env, node, contnode):  # type: ignore[no-untyped-def]
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith("randcheck"):
+        return None
+    domain = env.get_domain("py")
+    if not _DOCUMENTED:
+        for name, *_ in domain.get_objects():
+            if name.startswith("randcheck"):
+                obj = _import_path(name)
+                if obj is not None and not isinstance(obj, (int, float, bool)):
+                    _DOCUMENTED.setdefault(id(obj), name)
+    parts = target.split(".")
+    for cut in range(len(parts), 1, -1):  # the object, or the class of a method
+        obj = _import_path(".".join(parts[:cut]))
+        documented = _DOCUMENTED.get(id(obj)) if obj is not None else None
+        if documented is None:
+            continue
+        name = ".".join([documented, *parts[cut:]])
+        if name == target:
+            return None
+        return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", name, node, contnode)
+    return None
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    app.connect("missing-reference", _resolve_moved)

@@ -51,7 +51,14 @@ def test_every_public_error_is_listed_here() -> None:
 
 def test_the_front_door_has_the_errors_users_catch_most() -> None:
     errors = {name for name in randcheck.__all__ if name.endswith("Error")}
-    assert errors == {"RandcheckError", "RosterError", "PlanError", "VerificationError"}
+    assert errors == {
+        "RandcheckError",
+        "RosterError",
+        "PlanError",
+        "VerificationError",
+        "InfeasibleMatchingError",  # match_officers, with its own how-to
+        "ResultError",  # ResultTable.from_csv, every county's results file
+    }
 
 
 def test_roster_error_message_names_source_row_column_and_value() -> None:

@@ -15,8 +15,15 @@ from typing import Any, Final
 from randcheck import _version
 from randcheck.archive import write_archive
 from randcheck.audit import verify
-from randcheck.calendar import WorkCalendar, due_dates
-from randcheck.errors import PlanError, RandcheckError, RosterError, VerificationError
+from randcheck.calendar import RESULT_PUBLICATION, WorkCalendar, due_dates
+from randcheck.errors import (
+    InfeasibleMatchingError,
+    PlanError,
+    RandcheckError,
+    ResultError,
+    RosterError,
+    VerificationError,
+)
 from randcheck.example import example_county
 from randcheck.joint import Batch, commit_batch, draw_batch, draw_joint_task
 from randcheck.loaders import load_conflicts, load_events, load_items
@@ -65,7 +72,6 @@ _MOVED: Final[dict[str, str]] = {
     "HashSource": "randcheck.randomness",
     "HolidayPeriod": "randcheck.calendar",
     "INACTIVE_STATUSES": "randcheck.models",
-    "InfeasibleMatchingError": "randcheck.errors",
     "InspectionResult": "randcheck.results",
     "Item": "randcheck.models",
     "ItemKind": "randcheck.models",
@@ -88,13 +94,11 @@ _MOVED: Final[dict[str, str]] = {
     "REGISTRATION_STATUSES": "randcheck.models",
     "RESULT_CATEGORIES": "randcheck.results",
     "RESULT_HEADERS": "randcheck.results",
-    "RESULT_PUBLICATION": "randcheck.calendar",
     "REVISIT_OUTCOMES": "randcheck.results",
     "REVISIT_RECIPE": "randcheck.results",
     "RatePreset": "randcheck.sampling",
     "Receipt": "randcheck.sampling",
     "Recusals": "randcheck.matching",
-    "ResultError": "randcheck.errors",
     "RevisitDraw": "randcheck.results",
     "RevisitFinding": "randcheck.results",
     "RevisitReceipt": "randcheck.results",
@@ -165,10 +169,13 @@ __all__ = [
     "Batch",
     "Commitment",
     "Draw",
+    "InfeasibleMatchingError",
     "MatchingRules",
     "OfficerRoster",
     "PlanError",
+    "RESULT_PUBLICATION",
     "RandcheckError",
+    "ResultError",
     "ResultTable",
     "RevisitPlan",
     "RosterError",

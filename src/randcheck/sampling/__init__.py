@@ -18,17 +18,17 @@ The design (recipe ``randcheck-draw/2``) in five steps; the explanation page wor
    (1 otherwise). An overall rate: ``fill_to_total`` with weights ``N_h·mult·f`` up to
    ``max(rate·ΣN_h, ΣL_h)``. A fixed total: ``fill_to_total`` with weights ``N_h`` (proportional),
    ``N_h·√(p(1−p))`` (Neyman) or 1 (equal), times ``f``. Computed in plain Python floats over
-   strata, sums left to right (see :func:`randcheck.allocation.fill_to_total`).
+   strata, sums left to right (see :func:`randcheck.sampling.allocation.fill_to_total`).
 4. **Sizes** ``n_h``: ``x_h`` rounded up or down at random, with ``E[n_h] = x_h`` exactly. Let
    ``R`` be the child key ``"rounding"`` of the unit key (step 5). Without a fixed total, each
    stratum has its own start ``u_h``, the number of the id ``json.dumps(key, ensure_ascii=False,
    separators=(",", ":"))`` (the stratum's key as a JSON list, e.g. ``["A",""]``) under ``R``,
    and ``n_h = ⌊x_h⌋ + (1 if u_h < x_h − ⌊x_h⌋ else 0)``
-   (:func:`randcheck.allocation.independent_rounding`): a stratum's size depends on its own
+   (:func:`randcheck.sampling.allocation.independent_rounding`): a stratum's size depends on its own
    ``x_h`` alone and never decreases as it grows, so for one seed a draw at lower rates is a
    subset of a draw at higher rates (nested samples). With a fixed ``total``, systematic
-   rounding (:func:`randcheck.allocation.systematic_rounding`) with one start, the number of
-   the id ``"start"`` under ``R``, so that ``Σ n_h`` equals the total exactly. Each unit's
+   rounding (:func:`randcheck.sampling.allocation.systematic_rounding`) with one start, the
+   number of the id ``"start"`` under ``R``, so that ``Σ n_h`` equals the total exactly. Each unit's
    inclusion probability is therefore ``x_h / N_h``: the stated rate, not a rounded one.
    ``n_h`` is then capped at ``N_h``.
 5. **Selection.** Each eligible target has a uniform number ``u`` (recipe ``randcheck-prn/2``,
