@@ -165,6 +165,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "RESULT_PUBLICATION",
     "Assignment",
     "Batch",
     "Commitment",
@@ -173,7 +174,6 @@ __all__ = [
     "MatchingRules",
     "OfficerRoster",
     "PlanError",
-    "RESULT_PUBLICATION",
     "RandcheckError",
     "ResultError",
     "ResultTable",
