@@ -189,7 +189,39 @@ def test_no_private_name_used_outside_its_module() -> None:
     assert private_uses() == []
 
 
+SOURCE_KINDS = {"HashSource", "GeneratorSource", "SharedUnits", "SharedStarts", "CoordinatedSource"}
+
+
+def source_switches() -> list[str]:
+    """Places outside ``randomness.sources`` that ask which kind of source they hold.
+
+    The designs take every number through the ``UniformSource`` protocol; an ``isinstance``
+    test on a source class, or a reach into a generator source's ``.rng``, is a second way in.
+    """
+    bad = []
+    for name, (path, tree) in _modules().items():
+        if name == "randcheck.randomness.sources":
+            continue
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}"
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("isinstance", "issubclass")
+                and len(node.args) == 2
+                and SOURCE_KINDS & {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+            ) or (isinstance(node, ast.Attribute) and node.attr == "rng"):
+                bad.append(f"{where} {ast.unparse(node)}")
+    return bad
+
+
+def test_no_design_asks_which_kind_of_source_it_holds() -> None:
+    assert source_switches() == []
+
+
 if __name__ == "__main__":
+    for line in source_switches():
+        print("source switch:", line)
     for line in upward_edges():
         print("upward:", line)
     for line in private_uses():

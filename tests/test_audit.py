@@ -221,3 +221,13 @@ def test_a_path_that_is_no_archive_is_refused(tmp_path: pathlib.Path) -> None:
         VerificationError, match=r"MANIFEST\.json is missing; not a randcheck archive"
     ):
         verify(tmp_path)
+
+
+def test_a_path_given_as_the_roster_is_answered_with_how_to_load_or_stream_it(
+    published: dict[str, Published],
+) -> None:
+    with pytest.raises(VerificationError, match=r"^verify needs the roster") as info:
+        verify(published["draw"].record.to_json(), "county.parquet")
+    message = str(info.value)
+    assert "got str; load county.parquet first" in message
+    assert "randcheck.sampling.verify_parquet" in message

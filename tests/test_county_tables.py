@@ -7,7 +7,8 @@ import pathlib
 import pytest
 
 import randcheck
-from randcheck import SamplingPlan, TargetRoster, match_officers, year_figures
+from randcheck import SamplingPlan, TargetRoster, _tables, draw_batch, match_officers, year_figures
+from randcheck.example import ExampleCounty
 from randcheck.joint import merge_draws
 from randcheck.models import Item
 from randcheck.policy import simulate_policy, simulate_results
@@ -283,3 +284,18 @@ def test_a_batch_previews_its_merge_and_first_visits(
     )
     first = str(batch.visits.to_rows()[0]["credit_code"])
     assert first in html
+
+
+def test_a_batch_and_its_visits_preview_the_first_visits_as_the_whole_table_shows_them(
+    county: ExampleCounty,
+) -> None:
+    # The preview builds only the rows it shows; they must be the table's first rows.
+    batch = draw_batch(county.targets, county.items, seed=SEED)
+    rows = batch.visits.to_rows()
+    whole = _tables.columns_of_rows(rows, list(rows[0]))
+    expected = _tables.preview_html(f"VisitTable: {len(rows):,} rows", whole, len(rows))
+    assert batch.visits._repr_html_() == expected
+    html = batch._repr_html_()
+    assert html.startswith(f"<div><p><b>Batch: {len(county.items)} items (official)")
+    assert html.split("</b></p>", 1)[1] == expected.split("</b></p>", 1)[1]
+    assert f"… {len(rows) - 10:,} more rows" in html

@@ -9,6 +9,7 @@ checks say: each public name has a page, and each page's name exists.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pathlib
 import re
@@ -44,6 +45,7 @@ def _resolve(path: str) -> Any:
     raise ImportError(path)
 
 
+@functools.cache  # every package's test reads the same pages
 def _documented() -> set[int]:
     """Ids of the objects the reference pages document."""
     ids: set[int] = set()

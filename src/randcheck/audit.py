@@ -192,8 +192,14 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     data = parse_json(record, "record") if isinstance(record, (str, bytes)) else record
     kind = _kind_of(data)
     if not isinstance(against, kind.against):
+        hint = ""
+        if isinstance(against, (str, os.PathLike)):
+            hint = (
+                f"; load {against!s} first (e.g. TargetRoster.from_csv or from_parquet), or for "
+                "a Parquet roster larger than memory use randcheck.sampling.verify_parquet"
+            )
         raise VerificationError(
             f"verify needs the {kind.against_words} ({kind.against.__name__}) to check a "
-            f"{kind.record.LABEL} against, got {type(against).__name__}"
+            f"{kind.record.LABEL} against, got {type(against).__name__}{hint}"
         )
     kind.check(kind.record.read(data), against, **options)

@@ -7,10 +7,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from randcheck import _tables
 from randcheck._records import JsonRecord, at, field_error, first_difference
 from randcheck.joint.plans import BATCH_FORMAT
-from randcheck.joint.visits import Burden, VisitTable
+from randcheck.joint.visits import Burden, VisitTable, preview_html
 from randcheck.models import Item
 from randcheck.sampling import (
     Draw,
@@ -144,7 +143,4 @@ class Batch:
             f"Batch: {len(self.items)} items ({kind}), {b.visits_unmerged:,} item checks merged "
             f"into {b.visits:,} visits"
         )
-        rows = self.visits.to_rows()
-        return _tables.preview_html(
-            title, _tables.columns_of_rows(rows, list(rows[0]) if rows else []), len(rows)
-        )
+        return preview_html(self.visits, title)

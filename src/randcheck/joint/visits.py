@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 from collections import Counter
@@ -222,8 +223,7 @@ class VisitTable:
 
     def _repr_html_(self) -> str:
         """Jupyter's preview: the counts, then the first rows."""
-        title = f"{type(self).__name__}: {len(self):,} rows"
-        return _tables.preview_html(title, self._table_columns(), len(self.to_rows()))
+        return preview_html(self, f"{type(self).__name__}: {len(self):,} rows")
 
     def to_json(self) -> str:
         """The visits as a JSON array (UTF-8 characters kept), in visit order."""
@@ -321,6 +321,13 @@ def _lead(items: Sequence[Item], order: Sequence[str]) -> str:
     counts = Counter(it.department for it in items)
     rank = {d: i for i, d in enumerate(order)}
     return min(counts, key=lambda d: (-counts[d], rank.get(d, len(rank)), d))
+
+
+def preview_html(table: VisitTable, title: str) -> str:
+    """A notebook preview of ``table`` under ``title``: only the rows shown are built."""
+    rows = [v.to_dict() for v in itertools.islice(table, _tables.PREVIEW_ROWS)]
+    columns = _tables.columns_of_rows(rows, list(rows[0]) if rows else [])
+    return _tables.preview_html(title, columns, len(table))
 
 
 @attrs.frozen
