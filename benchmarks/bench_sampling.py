@@ -307,6 +307,17 @@ def run(quick: bool) -> list[Row]:
             "sampling",
             f"official draw {big:,}, workers=1, incl. digest",
             figures["w1"],
+            "-",
+            None,
+            None,  # one core of two: context for the rows below
+        )
+    )
+    # Issue 15's goal is for the machine (both cores): the draw with workers=2 under 5 s.
+    rows.append(
+        timed_row(
+            "sampling",
+            f"official draw {big:,}, workers=2, incl. digest",
+            figures["w2"],
             "absolute goal: under 5 s",
             None,
             5.0,
@@ -315,7 +326,7 @@ def run(quick: bool) -> list[Row]:
     rows.append(
         timed_row(
             "sampling",
-            f"official draw {big:,}, workers=2, incl. digest",
+            f"official draw {big:,}, workers=2 against workers=1",
             figures["w2"],
             "the same draw with workers=1",
             figures["w1"],
