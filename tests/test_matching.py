@@ -952,7 +952,7 @@ def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
     prob = _problem.prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
     net = _flow.build_network(prob, rules)
     unit = 1 << GRID_BITS
-    assert _flow.find_q_star(prob, net)[0] == 1
+    assert _flow.find_q_star(prob, net) == 1
     f = _flow.spread_flow(net, unit, unit)
     x = f[net.is_pair[1:]] / unit
     loads = np.bincount(net.pair_officer, weights=x, minlength=5)
