@@ -483,7 +483,7 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
         else:
             lo = mid + 1
     value, f, _side = graph.solve(caps(lo, q_units // _SPREAD_STEPS), 0, 1)
-    del graph
+    graph.release()
     for k in range(2, _SPREAD_STEPS + 1):
         # The most flow the residual network of f adds under the raised caps (arcs forward by
         # their spare capacity, backward by their flow): a maximum flow under those caps.

@@ -51,7 +51,7 @@ class FlowGraph:
 
         self.n_arcs = int(tails.shape[0])
         self.n_nodes = n_nodes
-        self._solver = ortools_max_flow.SimpleMaxFlow()
+        self._solver: Any = ortools_max_flow.SimpleMaxFlow()
         self._ids = np.arange(self.n_arcs, dtype=np.int32)  # the solver's own index type
         if self.n_arcs:
             self._solver.add_arcs_with_capacity(
@@ -66,6 +66,8 @@ class FlowGraph:
         """(value, flow per arc (empty unless ``flows``), source side of a minimum cut as a
         node mask if ``cut``)."""
         solver = self._solver
+        if solver is None:  # pragma: no cover - a programming error
+            raise RuntimeError("FlowGraph: solved after release()")
         if self.n_arcs:
             solver.set_arcs_capacity(self._ids, capacity.astype(np.int64, copy=False))
         status = solver.solve(source, sink)
@@ -79,6 +81,10 @@ class FlowGraph:
             side = np.zeros(self.n_nodes, dtype=bool)
             side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
         return int(solver.optimal_flow()), out, side
+
+    def release(self) -> None:
+        """Free the solver's memory (its graph of the last solve); no solve after this."""
+        self._solver = None
 
 
 def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
@@ -153,7 +159,7 @@ class _Ends:
         if node.shape[0] % 2 or not np.array_equal(node[0::2], node[1::2]):
             raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
         rank = np.cumsum(odd, dtype=it)
-        rank -= 1  # the odd arcs numbered 0… in index order
+        np.subtract(rank, 1, out=rank)  # the odd arcs numbered 0… in index order
         order = rank[self.arc[keep]]
         order *= 2
         order += self.side[keep]  # = a stable sort by node of the odd arcs' own incidences
@@ -222,7 +228,11 @@ def orbit_minimum(succ: npt.NDArray[Any]) -> npt.NDArray[Any]:
         else:
             it = np.int32 if n < 1 << 31 else np.int64  # scipy's own index type: no copy
             graph = sparse.csr_array(
-                (np.ones(n, dtype=np.float64), succ.astype(it, copy=False), np.arange(n + 1, dtype=it)),
+                (
+                    np.ones(n, dtype=np.float64),
+                    succ.astype(it, copy=False),
+                    np.arange(n + 1, dtype=it),
+                ),
                 shape=(n, n),
             )
             n_comp, comp = connected_components(graph, directed=False)
