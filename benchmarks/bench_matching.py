@@ -26,7 +26,9 @@ SKILLS = tuple(f"专长{i}" for i in range(10))
 CAP = MatchingRules(pair_cap=0.5)
 
 
-def _roster(n: int, cap: int, rng: np.random.Generator) -> OfficerRoster:
+def _roster(
+    n: int, cap: int, rng: np.random.Generator, prefix: str = "1306", area: str = ""
+) -> OfficerRoster:
     first = rng.integers(0, len(SKILLS), n)
     second = rng.integers(0, len(SKILLS), n)
     skills = [
@@ -34,37 +36,44 @@ def _roster(n: int, cap: int, rng: np.random.Generator) -> OfficerRoster:
     ]
     return OfficerRoster.from_columns(
         {
-            "officer_id": [f"1306{i:08d}" for i in range(n)],
+            "officer_id": [f"{prefix}{i:08d}" for i in range(n)],
             "skills": skills,
             "unit": [f"执法{i % 20}中队" for i in range(n)],
             "load_cap": np.full(n, cap, dtype=np.int64),
+            "area": [area] * n,
         }
     )
 
 
-def _visits(n: int, rng: np.random.Generator) -> list[Visit]:
+def _visits(
+    n: int, rng: np.random.Generator, prefix: str = "91130634", area: str = "130634"
+) -> list[Visit]:
     need = rng.random(n) < 0.5
     which = rng.integers(0, len(SKILLS), n)
     return [
         Visit(
-            f"91130634MA{i:08d}",
+            f"{prefix}MA{i:08d}",
             items=("SW",),
             departments=("商务局",),
             skills=(SKILLS[w],) if nd else (),
-            area="130634",
+            area=area,
         )
         for i, (nd, w) in enumerate(zip(need.tolist(), which.tolist(), strict=True))
     ]
 
 
 def _conflicts(
-    visits: list[Visit], n_officers: int, share: float, rng: np.random.Generator
+    visits: list[Visit],
+    n_officers: int,
+    share: float,
+    rng: np.random.Generator,
+    prefix: str = "1306",
 ) -> dict[str, Any]:
     n = int(len(visits) * n_officers * share)
     keys = np.unique(rng.integers(0, len(visits) * n_officers, n))
     v, o = keys // n_officers, keys % n_officers
     codes = np.array([x.credit_code for x in visits], dtype=STRING)
-    ids = np.strings.add("1306", np.strings.zfill(o.astype(STRING), 8))
+    ids = np.strings.add(prefix, np.strings.zfill(o.astype(STRING), 8))
     return {"officer_id": ids, "credit_code": codes[v]}
 
 
@@ -76,6 +85,17 @@ def _case(n_visits: int, n_officers: int, seed: int = 1, slack: float = 1.25) ->
     officers = _roster(n_officers, cap, rng)
     conflicts = _conflicts(visits, n_officers, 0.01, rng)
     return visits, officers, conflicts
+
+
+def _county(c: int, n_visits: int = 1_000, n_officers: int = 50) -> tuple[Any, ...]:
+    """County ``c`` of a province of such counties: its own visits (area 1306cc), its own
+    officers (eligible only there), 1% conflicts; caps 1.25 times the average load."""
+    rng = np.random.default_rng([7, c])
+    area = f"1306{c:02d}"
+    visits = _visits(n_visits, rng, prefix=f"9113{c:04d}", area=area)
+    cap = int(np.ceil(2 * n_visits / n_officers * 1.25))
+    officers = _roster(n_officers, cap, rng, prefix=f"13{c:02d}", area=area)
+    return visits, officers, _conflicts(visits, n_officers, 0.01, rng, prefix=f"13{c:02d}")
 
 
 def _ms(t: tuple[float, float, float]) -> str:
