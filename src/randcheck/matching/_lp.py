@@ -147,7 +147,7 @@ class _Ends:
         top = max(2 * m, int(node.max(initial=0)) + 1)
         self.itype = np.int32 if top < 1 << 31 else np.int64  # half the memory traffic
         order = stable_order(node)
-        self.end = order.astype(self.itype)  # incidences in node order
+        self.end: npt.NDArray[np.integer[Any]] = order.astype(self.itype)  # in node order
         self.arc = self.end >> 1
         sorted_node = node[order]
         # Where each node's ends begin: a node with an odd number of odd ends breaks the pairing.
