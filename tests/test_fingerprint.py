@@ -299,6 +299,23 @@ def test_parts_merged_from_several_accumulators_give_the_digest() -> None:
     assert accs[2].seal() == r.digest()
 
 
+def test_a_copy_takes_merges_without_changing_the_original() -> None:
+    r = roster(3000, seed=5)
+    halves = [r.take(h) for h in np.array_split(np.random.default_rng(1).permutation(len(r)), 2)]
+    low = [RosterDigest(buckets=range(0, 128)) for _ in halves]
+    high = [RosterDigest(buckets=range(128, 256)) for _ in halves]
+    for half, lo, hi in zip(halves, low, high, strict=True):
+        lo.update(half)
+        hi.update(half)
+    both = low[0].copy()
+    both.merge(low[1])
+    both.merge(high[0])
+    both.merge(high[1])
+    assert both.seal() == r.digest()
+    low[0].merge(high[0])  # the original still holds the first half's rows only
+    assert low[0].seal() == halves[0].digest() != r.digest()
+
+
 def test_officer_parts_give_the_officer_digest() -> None:
     o = OfficerRoster.from_columns(
         {"officer_id": [f"A{i:03d}" for i in range(40)], "name": ["王某"] * 40}
