@@ -902,6 +902,63 @@ def test_orbit_labels_with_and_without_scipy_agree() -> None:
         assert np.array_equal(_lp.orbit_minimum_doubling(succ), label)
 
 
+def _plain_rounding(tail: Any, head: Any, value: Any, levels: int, coins: Any) -> Any:
+    """The rounding as documented, every level from scratch: the odd arcs' ends sorted by node
+    (stable), paired 0–1, 2–3, …; each cycle walked step by step from its lowest arc."""
+    y = value.astype(np.int64, copy=True)
+    for level in range(levels):
+        odd = np.flatnonzero(y & 1)
+        m = odd.shape[0]
+        ends = np.empty(2 * m, dtype=np.int64)
+        ends[0::2], ends[1::2] = tail[odd], head[odd]
+        order = np.argsort(ends, kind="stable")
+        partner = np.empty(2 * m, dtype=np.int64)
+        partner[order[0::2]], partner[order[1::2]] = order[1::2], order[0::2]
+        sign = np.zeros(m, dtype=np.int64)
+        n_cycles = 0
+        cycle_of = np.full(m, -1)
+        for first in range(m):  # cycles in the order of their lowest arc, walked head-wards
+            if cycle_of[first] >= 0:
+                continue
+            state = 2 * first + 1
+            while cycle_of[state // 2] < 0:
+                cycle_of[state // 2] = n_cycles
+                sign[state // 2] = 1 if state % 2 else -1
+                state = partner[state] ^ 1
+            n_cycles += 1
+        up = coins(level, n_cycles)
+        y[odd] += np.where(up[cycle_of], sign, -sign)
+        y >>= 1
+    return y
+
+
+def test_the_rounding_equals_pairing_every_level_from_scratch() -> None:
+    # The rounding keeps each level's odd arcs from one sort of every arc's ends (private
+    # randcheck.matching._lp): a plain walk of the documented pairing is its oracle.
+    from randcheck.matching import _lp
+
+    rng = np.random.default_rng(11)
+    for n_nodes, n_cycles, levels in ((4, 3, 3), (12, 40, 6), (60, 400, 9), (300, 3000, 5)):
+        # A circulation: a sum of random closed walks, each with a random multiple.
+        tail_l, head_l, val_l = [], [], []
+        for _ in range(n_cycles):
+            walk = rng.integers(0, n_nodes, rng.integers(1, 6))
+            tail_l.extend(walk.tolist())
+            head_l.extend(np.roll(walk, -1).tolist())
+            val_l.extend([int(rng.integers(1, 1 << levels))] * walk.shape[0])
+        tail, head = np.array(tail_l, np.int64), np.array(head_l, np.int64)
+        value = np.array(val_l, np.int64)
+
+        def coins(level: int, n: int, seed: int = int(rng.integers(1 << 30))) -> Any:
+            return np.random.default_rng([seed, level]).random(n) < 0.5
+
+        fast = _lp.dyadic_round(tail, head, value, levels, coins)
+        assert np.array_equal(fast, _plain_rounding(tail, head, value, levels, coins))
+        assert set(np.unique(fast).tolist()) <= {0, 1}
+    with pytest.raises(RuntimeError, match="not a circulation"):
+        _lp.dyadic_round(np.array([0, 1]), np.array([1, 2]), np.array([1, 1]), 1, coins)
+
+
 def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
     # Private module, tested directly: numpy's stable argsort is an exact oracle for it.
     from randcheck.matching import _lp
@@ -952,7 +1009,7 @@ def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
     prob = _problem.prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
     net = _flow.build_network(prob, rules)
     unit = 1 << GRID_BITS
-    assert _flow.find_q_star(prob, net)[0] == 1
+    assert _flow.find_q_star(prob, net) == 1
     f = _flow.spread_flow(net, unit, unit)
     x = f[net.is_pair[1:]] / unit
     loads = np.bincount(net.pair_officer, weights=x, minlength=5)

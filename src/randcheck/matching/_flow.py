@@ -374,7 +374,9 @@ def _arcs(
 # Marginals: q*, the grid flow, the support step
 
 
-def flow_at(net: FlowNetwork, q: Fraction, unit: int) -> tuple[int, Ints, Bools]:
+def flow_at(
+    net: FlowNetwork, q: Fraction, unit: int, graph: lp.FlowGraph | None = None
+) -> tuple[int, Ints, Bools]:
     """Maximum flow with every capacity times ``unit`` and pair arcs at ``q·unit`` (integral)."""
 
     pair_cap = q * unit
@@ -383,16 +385,27 @@ def flow_at(net: FlowNetwork, q: Fraction, unit: int) -> tuple[int, Ints, Bools]
     cap = net.base[1:] * unit
     cap[net.is_pair[1:]] = int(pair_cap)
     lp.check_capacity(cap)
-    value, flows, side = lp.max_flow(net.tail[1:], net.head[1:], cap, net.n_nodes, 0, 1)
+    graph = graph or lp.FlowGraph(net.tail[1:], net.head[1:], net.n_nodes)
+    value, flows, side = graph.solve(cap, 0, 1, cut=True)
+    assert side is not None
     return value, flows, side
 
 
-def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> tuple[Fraction, Bools]:
-    """The exact least pair cap (Newton's method on minimum cuts) and the last binding cut."""
+def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> Fraction:
+    """The exact least pair cap, by Newton's method on minimum cuts.
+
+    Raises :class:`~randcheck.errors.InfeasibleMatchingError` (from the maximum flow at
+    ``q = 1``) when no assignment exists.
+    """
     d = net.demand
-    value, flows, side = flow_at(net, Fraction(1), 1)
-    if value < d:
-        infeasible(prob, net, value, flows, side)
+    graph = lp.FlowGraph(net.tail[1:], net.head[1:], net.n_nodes)
+
+    def no_assignment() -> None:
+        value, flows, side = flow_at(net, Fraction(1), 1, graph)
+        if value < d:
+            infeasible(prob, net, value, flows, side)
+        raise AssertionError("q* search: no cap fills the seats")  # pragma: no cover
+
     # Start from a lower bound: a seat of size s that d pairs can fill needs s/d of each, and
     # a visit's k places over its p pairs need k/p.
     seats = net.seat_nodes(prob.n_officers)
@@ -406,16 +419,19 @@ def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> tuple[Fraction, Bool
     if ok.any():  # any valid bound will do: the float argmax picks one
         best = int(np.argmax(np.where(ok, num / np.maximum(den, 1), -1.0)))
         q = min(Fraction(int(num[best]), int(den[best])), Fraction(1))
-    last = side
     for _ in range(10_000):
-        value, _f, side = flow_at(net, q, q.denominator)
+        value, _f, side = flow_at(net, q, q.denominator, graph)
         if value == d * q.denominator:
-            return q, last
+            return q
         a, b = cut_line(net, side)
         nxt = Fraction(d - a, b) if b else Fraction(2)
-        if not q < nxt <= 1:  # pragma: no cover - Newton's steps rise to q* <= 1
+        # The cut bounds every flow by a + b·q, so q* >= nxt: above 1, no cap fills the seats
+        # (checked, and explained, by the flow at q = 1).
+        if nxt > 1:
+            no_assignment()
+        if not q < nxt:  # pragma: no cover - Newton's steps rise to q*
             raise AssertionError(f"q* search did not rise: {q} -> {nxt}")
-        q, last = nxt, side
+        q = nxt
     raise AssertionError("q* search did not converge")  # pragma: no cover
 
 
@@ -446,8 +462,10 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
         lp.check_capacity(out)
         return out
 
+    graph = lp.FlowGraph(t, h, net.n_nodes)
+
     def fills(places: int) -> bool:
-        return lp.max_flow(t, h, caps(places, q_units), net.n_nodes, 0, 1)[0] == need
+        return graph.solve(caps(places, q_units), 0, 1, flows=False)[0] == need
 
     lo = max(1, -(-net.demand // max(int(load.sum()), 1)))
     hi = int(base[load].max(initial=1))  # fills: q_units is at least q*
@@ -464,21 +482,17 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
             hi = mid
         else:
             lo = mid + 1
-    value, f, _side = lp.max_flow(t, h, caps(lo, q_units // _SPREAD_STEPS), net.n_nodes, 0, 1)
+    value, f, _side = graph.solve(caps(lo, q_units // _SPREAD_STEPS), 0, 1)
+    graph.release()
     for k in range(2, _SPREAD_STEPS + 1):
         # The most flow the residual network of f adds under the raised caps (arcs forward by
         # their spare capacity, backward by their flow): a maximum flow under those caps.
         cap = caps(lo, (q_units * k) // _SPREAD_STEPS)
         fwd = np.flatnonzero(cap > f)
         bwd = np.flatnonzero(f > 0)
-        more, flows, _side = lp.max_flow(
-            np.concatenate([t[fwd], h[bwd]]),
-            np.concatenate([h[fwd], t[bwd]]),
-            np.concatenate([cap[fwd] - f[fwd], f[bwd]]),
-            net.n_nodes,
-            0,
-            1,
-        )
+        more, flows, _side = lp.FlowGraph(
+            np.concatenate([t[fwd], h[bwd]]), np.concatenate([h[fwd], t[bwd]]), net.n_nodes
+        ).solve(np.concatenate([cap[fwd] - f[fwd], f[bwd]]), 0, 1)
         f = f.copy()
         f[fwd] += flows[: fwd.shape[0]]
         f[bwd] -= flows[fwd.shape[0] :]
@@ -539,7 +553,7 @@ def support_step(net: FlowNetwork, f: Ints, cap: Ints) -> tuple[Ints, int]:
         heads = np.concatenate([h[in_f], t[in_b], s_nodes, np.full(d_nodes.shape[0], snk)])
         caps = np.concatenate([ub_f, ub_b, supply[s_nodes], demand[d_nodes]])
         lp.check_capacity(caps)
-        value, flows, _side = lp.max_flow(tails, heads, caps, net.n_nodes + 2, src, snk)
+        value, flows, _side = lp.FlowGraph(tails, heads, net.n_nodes + 2).solve(caps, src, snk)
         if value < n_r * w:
             continue
         c = np.zeros(f.shape[0], dtype=np.int64)

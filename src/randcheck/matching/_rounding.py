@@ -106,7 +106,7 @@ def solve(
 
     net = build_network(prob, rules)
     done("network")
-    q_star, _cut = find_q_star(prob, net)
+    q_star = find_q_star(prob, net)
     done("q_star")
     unit = 1 << GRID_BITS
     q_units = math.ceil(q_star * unit)

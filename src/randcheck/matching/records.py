@@ -571,7 +571,7 @@ def _check_marginals(
                 f"the recorded team_cap {rules.team_cap}"
             )
     if check_optimum:
-        again, _cut = find_q_star(prob, net)
+        again = find_q_star(prob, net)
         if again != q_star:
             diffs.append(f"q* is {again}, not {rec.q_star}")
     _fail(diffs)
