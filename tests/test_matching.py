@@ -25,6 +25,7 @@ from randcheck.errors import BatchError, InfeasibleMatchingError
 from randcheck.matching import (
     GRID_BITS,
     MATCHING_RECIPE,
+    MAX_PAIRS,
     Assignment,
     MatchingRecord,
     MatchingRules,
@@ -837,6 +838,42 @@ def _edited(rec: Any, **changes: Any) -> str:
     data = rec.to_dict()
     data.update(changes)
     return json.dumps(data, ensure_ascii=False)
+
+
+def test_a_batch_above_max_pairs_is_refused_with_its_count_and_how_to_split() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    # Pairs before recusals, as the profiles allow them (departments of each visit): 41.
+    whole = match_officers(
+        visits, officers, conflicts=conflicts, rules=rules, seed="s", max_pairs=41
+    )
+    assert (
+        whole.teams()
+        == match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="s").teams()
+    )
+    with pytest.raises(PlanError) as err:
+        match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="s", max_pairs=40)
+    words = str(err.value)
+    assert "has 41 eligible officer–visit pairs" in words
+    assert "more than the 40 of max_pairs" in words
+    assert f"MAX_PAIRS = {MAX_PAIRS:,}" in words
+    assert "Split it by area, unit or department" in words
+    assert "publishes its own q*" in words
+    for bad in (0, -5, 2.5, True, "100"):
+        with pytest.raises(PlanError, match="max_pairs must be a whole number ≥ 1"):
+            match_officers(visits, officers, seed="s", max_pairs=bad)  # type: ignore[arg-type]
+
+
+def test_verification_keeps_the_pair_limit_of_0_1_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A record 0.1.0 could publish (up to 2·10⁷ pairs) must still verify, whatever the
+    # matcher's own default limit: verify_matching has its own, and uses it.
+    from randcheck.matching import records
+
+    assert records.VERIFY_MAX_PAIRS == 20_000_000 >= MAX_PAIRS
+    rec, visits, officers, conflicts = _published()
+    verify_matching(rec.to_json(), visits, officers, conflicts)
+    monkeypatch.setattr(records, "VERIFY_MAX_PAIRS", 40)
+    with pytest.raises(VerificationError, match="41 eligible"):
+        verify_matching(rec.to_json(), visits, officers, conflicts)
 
 
 def test_an_edited_team_is_caught() -> None:

@@ -147,22 +147,24 @@ class _Ends:
         top = max(2 * m, int(node.max(initial=0)) + 1)
         self.itype = np.int32 if top < 1 << 31 else np.int64  # half the memory traffic
         order = stable_order(node)
-        self.arc = (order >> 1).astype(self.itype)
-        self.side = (order & 1).astype(self.itype)
-        self.node = node[order].astype(self.itype)
+        self.end: npt.NDArray[np.integer[Any]] = order.astype(self.itype)  # in node order
+        self.arc = self.end >> 1
+        sorted_node = node[order]
+        # Where each node's ends begin: a node with an odd number of odd ends breaks the pairing.
+        self.starts = np.flatnonzero(np.diff(sorted_node, prepend=-1)) if m else order[:0]
 
     def cycle_signs(self, odd: Bools, n_odd: int, level: int, coins: CoinFn) -> Ints:
         """The ±1 of every odd arc (in index order) at this level."""
-        it = self.itype
         keep = odd[self.arc]  # the ends of the odd arcs, still sorted by node, arc and side
-        node = self.node[keep]
-        if node.shape[0] % 2 or not np.array_equal(node[0::2], node[1::2]):
+        per_node = np.add.reduceat(keep.view(np.int8), self.starts, dtype=np.int32)
+        if (per_node & 1).any():
             raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
-        rank = np.cumsum(odd, dtype=it)
+        rank = np.cumsum(odd, dtype=self.itype)
         np.subtract(rank, 1, out=rank)  # the odd arcs numbered 0… in index order
-        order = rank[self.arc[keep]]
-        order *= 2
-        order += self.side[keep]  # = a stable sort by node of the odd arcs' own incidences
+        end = self.end[keep]
+        order = rank[end >> 1]
+        order <<= 1
+        order |= end & 1  # = a stable sort by node of the odd arcs' own incidences
         return _signs_of_pairing(order, n_odd, level, coins)
 
 
