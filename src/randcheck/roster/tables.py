@@ -1417,6 +1417,16 @@ class RosterDigest:
             sel = order[bounds[b] : bounds[b + 1]]
             self._parts.setdefault(b, []).append((keys[sel], ids[sel], b"".join(parts)))
 
+    def copy(self) -> RosterDigest:
+        """An accumulator holding what this one holds, to merge into without changing this one
+        (the lines themselves are shared, never copied)."""
+        out = RosterDigest(self.kind, buckets=range(self._first, self._stop))  # type: ignore[arg-type]
+        out.header = self.header
+        out._covered = set(self._covered)
+        out._parts = {b: list(parts) for b, parts in self._parts.items()}
+        out._closed = dict(self._closed)
+        return out
+
     def merge(self, other: RosterDigest) -> None:
         """Take in what another accumulator holds (other buckets, or other rows)."""
         if other.kind is not self.kind:

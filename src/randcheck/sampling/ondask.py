@@ -129,6 +129,21 @@ def _range_task(pieces: list[RosterDigest]) -> RosterDigest:
     return _chunked.merge_ranges(pieces)
 
 
+def _local_ranges(
+    results: list[tuple[_chunked.Census, list[RosterDigest], TargetRoster | None]],
+) -> list[RosterDigest]:
+    """The fingerprint's pieces of one worker's parts, merged range by range on that worker.
+
+    The lines stay where they are (merging only lists them); a range's task then takes one
+    piece from each worker instead of one from each part.
+    """
+    out = [piece.copy() for piece in results[0][1]]
+    for _, pieces, _ in results[1:]:
+        for acc, piece in zip(out, pieces, strict=True):
+            acc.merge(piece)
+    return out
+
+
 def _top_task(
     source: Any,
     part: _Part,
@@ -488,16 +503,30 @@ def _census_and_fingerprint(
         for s, p in zip(given.sources, given.parts, strict=True)
     ]
     _wait(client, first, progress, done)
+    for f in first:
+        if f.status == "error":  # a bad row: its RosterError, as the loader raises it
+            f.result()
     census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
-    pieces = [client.submit(operator.getitem, f, 1) for f in first]
     if hold:  # the later passes take the validated rows from the workers' memory
         given.sources = [client.submit(operator.getitem, f, 2) for f in first]
-    # Each range of buckets gathers its own piece of every part (not the others').
+    # Each worker first merges its own parts' pieces, range by range (nothing moves); each
+    # range of buckets then takes one piece from each worker: few, large transfers.
+    holders = client.who_has(first)
+    by_worker: dict[str, list[Any]] = {}
+    for f in first:
+        where = sorted(holders.get(f.key, ()))
+        by_worker.setdefault(where[0] if where else "", []).append(f)
+    local = [
+        client.submit(_local_ranges, futures, workers=[w], allow_other_workers=True, pure=False)
+        if w
+        else client.submit(_local_ranges, futures, pure=False)
+        for w, futures in by_worker.items()
+    ]
     ranges = [
-        client.submit(_range_task, [client.submit(operator.getitem, p, i) for p in pieces])
+        client.submit(_range_task, [client.submit(operator.getitem, f, i) for f in local])
         for i in range(_chunked.DIGEST_RANGES)
     ]
-    del first, pieces
+    del first, local
     try:
         closed = client.gather(ranges)
     except RosterError as exc:
