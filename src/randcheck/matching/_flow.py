@@ -492,6 +492,7 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
             lo = mid + 1
     value, f, _side = graph.solve(caps(lo, q_units // _SPREAD_STEPS), 0, 1)
     graph.release()
+    t32, h32 = t.astype(np.int32), h.astype(np.int32)  # what the solver takes: no copy later
     for k in range(2, _SPREAD_STEPS + 1):
         # The most flow the residual network of f adds under the raised caps (arcs forward by
         # their spare capacity, backward by their flow): a maximum flow under those caps.
@@ -499,7 +500,7 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
         fwd = np.flatnonzero(cap > f)
         bwd = np.flatnonzero(f > 0)
         more, flows, _side = lp.FlowGraph(
-            np.concatenate([t[fwd], h[bwd]]), np.concatenate([h[fwd], t[bwd]]), net.n_nodes
+            np.concatenate([t32[fwd], h32[bwd]]), np.concatenate([h32[fwd], t32[bwd]]), net.n_nodes
         ).solve(np.concatenate([cap[fwd] - f[fwd], f[bwd]]), 0, 1)
         f = f.copy()
         f[fwd] += flows[: fwd.shape[0]]

@@ -53,7 +53,10 @@ class FlowGraph:
         self.n_nodes = n_nodes
         self._solver: Any = ortools_max_flow.SimpleMaxFlow()
         self._ids = np.arange(self.n_arcs, dtype=np.int32)  # the solver's own index type
-        self._ends: tuple[Any, Any] | None = (tails.astype(np.int32), heads.astype(np.int32))
+        self._ends: tuple[Any, Any] | None = (
+            tails.astype(np.int32, copy=False),
+            heads.astype(np.int32, copy=False),
+        )
 
     def solve(
         self, capacity: Ints, source: int, sink: int, *, cut: bool = False, flows: bool = True
@@ -125,9 +128,9 @@ def dyadic_round(
     ends = _Ends(tail, head)
     for level in range(levels):
         odd = (y & 1).astype(bool)
-        n_odd = int(np.count_nonzero(odd))
-        if n_odd:
-            y[odd] += ends.cycle_signs(odd, n_odd, level, coins)
+        at = np.flatnonzero(odd)
+        if at.shape[0]:
+            y[at] += ends.cycle_signs(odd, at.shape[0], level, coins)
         y >>= 1
         if on_level is not None:
             on_level(level)
