@@ -64,7 +64,7 @@ class FlowGraph:
         """(value, flow per arc (empty unless ``flows``), source side of a minimum cut as a
         node mask if ``cut``)."""
         solver = self._solver
-        if solver is None:  # pragma: no cover - a programming error
+        if solver is None:  # a programming error
             raise RuntimeError("FlowGraph: solved after release()")
         cap = capacity.astype(np.int64, copy=False)
         if self._ends is not None:  # first solve: the arcs go in with their capacities
@@ -93,19 +93,12 @@ class FlowGraph:
 
 
 def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
-    """The strongly connected component of every node of the digraph ``tails → heads``
-    (component numbers: only which nodes share one is meant)."""
+    """The strongly connected component of every node of the digraph ``tails → heads``."""
     from scipy import sparse  # not needed to replay the rounding: imported when used
     from scipy.sparse.csgraph import connected_components
 
-    # The adjacency rows built directly (arcs grouped by tail, radix order; repeated arcs
-    # kept): no general sort, and no summing of duplicates, which connectivity ignores.
-    it = np.int32 if max(n_nodes, tails.shape[0]) < 1 << 31 else np.int64
-    indptr = np.zeros(n_nodes + 1, dtype=it)
-    np.cumsum(np.bincount(tails, minlength=n_nodes), out=indptr[1:])
     graph = sparse.csr_array(
-        (np.ones(tails.shape[0], dtype=np.float64), heads[stable_order(tails)].astype(it), indptr),
-        shape=(n_nodes, n_nodes),
+        (np.ones(tails.shape[0], dtype=np.int8), (tails, heads)), shape=(n_nodes, n_nodes)
     )
     _, comp = connected_components(graph, directed=True, connection="strong")
     out: Ints = comp.astype(np.int64)
