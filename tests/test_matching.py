@@ -996,6 +996,40 @@ def test_the_rounding_equals_pairing_every_level_from_scratch() -> None:
         _lp.dyadic_round(np.array([0, 1]), np.array([1, 2]), np.array([1, 1]), 1, coins)
 
 
+def test_a_flow_graph_solved_again_equals_a_fresh_one_and_components_ignore_repeats() -> None:
+    # Private module randcheck.matching._lp: the matcher solves one network's graph with
+    # several capacities (q*, the load bound, the first spread flow) and relies on OR-Tools
+    # building it afresh each time. The support step's components must not depend on repeated
+    # arcs (scipy's strong components loop forever on rows holding a repeated entry, so the
+    # graph must reach it summed).
+    from scipy.sparse.csgraph import connected_components
+
+    from randcheck.matching import _lp
+
+    rng = np.random.default_rng(12)
+    for n_nodes, n_arcs in ((5, 12), (40, 300), (300, 4000)):
+        tails = rng.integers(0, n_nodes, n_arcs)
+        heads = (tails + rng.integers(1, n_nodes, n_arcs)) % n_nodes  # no self-loop
+        graph = _lp.FlowGraph(tails, heads, n_nodes)
+        for _ in range(3):
+            cap = rng.integers(0, 50, n_arcs)
+            again = graph.solve(cap, 0, n_nodes - 1, cut=True)
+            fresh = _lp.max_flow(tails, heads, cap, n_nodes, 0, n_nodes - 1)
+            assert again[0] == fresh[0]
+            assert np.array_equal(again[1], fresh[1])
+            assert again[2] is not None
+            assert np.array_equal(again[2], fresh[2])
+        assert graph.solve(cap, 0, n_nodes - 1, flows=False)[1].shape == (0,)
+        graph.release()
+        with pytest.raises(RuntimeError, match="after release"):
+            graph.solve(cap, 0, n_nodes - 1)
+        ours = _lp.strong_components(tails, heads, n_nodes)
+        plain = sparse.csr_array((np.ones(n_arcs), (tails, heads)), shape=(n_nodes, n_nodes))
+        _, theirs = connected_components(plain, directed=True, connection="strong")
+        # The same partition: two nodes share a component in one iff in the other.
+        assert np.array_equal(ours[:, None] == ours[None, :], theirs[:, None] == theirs[None, :])
+
+
 def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
     # Private module, tested directly: numpy's stable argsort is an exact oracle for it.
     from randcheck.matching import _lp

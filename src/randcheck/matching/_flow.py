@@ -64,8 +64,10 @@ def _eligible_pairs(prob: MatchingProblem, limit: int) -> tuple[Ints, Ints, Ints
         parts_o.append(np.tile(os_, vs.shape[0]))
     pv = np.concatenate(parts_v) if parts_v else np.zeros(0, np.int64)
     po = np.concatenate(parts_o) if parts_o else np.zeros(0, np.int64)
+    # Within a visit the officers are in order (one profile, sorted officers), so a stable sort
+    # by visit alone (radix) orders the keys.
     key = pv * n_off + po
-    key = np.sort(key)
+    key = key[lp.stable_order(pv)]
     if excl_key.shape[0]:
         pos = np.minimum(np.searchsorted(excl_key, key), excl_key.shape[0] - 1)
         key = key[excl_key[pos] != key]
@@ -326,7 +328,7 @@ def _arcs(
     one = ~multi[q_pair]
     single_seat[q_pair[one]] = q_seat[one]
 
-    used_o = np.unique(po)
+    used_o = np.flatnonzero(np.bincount(po, minlength=n_off))  # = np.unique(po), no sort
     load_cap = np.minimum(prob.officer_cap[used_o], np.bincount(po, minlength=n_off)[used_o])
     pair_head = np.where(multi, pnode_of, seat_node0 + single_seat)
     m_q = ~one
@@ -492,6 +494,7 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
             lo = mid + 1
     value, f, _side = graph.solve(caps(lo, q_units // _SPREAD_STEPS), 0, 1)
     graph.release()
+    t32, h32 = t.astype(np.int32), h.astype(np.int32)  # what the solver takes: no copy later
     for k in range(2, _SPREAD_STEPS + 1):
         # The most flow the residual network of f adds under the raised caps (arcs forward by
         # their spare capacity, backward by their flow): a maximum flow under those caps.
@@ -499,7 +502,7 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
         fwd = np.flatnonzero(cap > f)
         bwd = np.flatnonzero(f > 0)
         more, flows, _side = lp.FlowGraph(
-            np.concatenate([t[fwd], h[bwd]]), np.concatenate([h[fwd], t[bwd]]), net.n_nodes
+            np.concatenate([t32[fwd], h32[bwd]]), np.concatenate([h32[fwd], t32[bwd]]), net.n_nodes
         ).solve(np.concatenate([cap[fwd] - f[fwd], f[bwd]]), 0, 1)
         f = f.copy()
         f[fwd] += flows[: fwd.shape[0]]

@@ -53,12 +53,10 @@ class FlowGraph:
         self.n_nodes = n_nodes
         self._solver: Any = ortools_max_flow.SimpleMaxFlow()
         self._ids = np.arange(self.n_arcs, dtype=np.int32)  # the solver's own index type
-        if self.n_arcs:
-            self._solver.add_arcs_with_capacity(
-                tails.astype(np.int32), heads.astype(np.int32), np.zeros(self.n_arcs, np.int64)
-            )
-        # Nodes without arcs are unknown to the solver: add a zero arc so that every node exists.
-        self._solver.add_arc_with_capacity(n_nodes - 1, n_nodes - 1, 0)
+        self._ends: tuple[Any, Any] | None = (
+            tails.astype(np.int32, copy=False),
+            heads.astype(np.int32, copy=False),
+        )
 
     def solve(
         self, capacity: Ints, source: int, sink: int, *, cut: bool = False, flows: bool = True
@@ -66,10 +64,17 @@ class FlowGraph:
         """(value, flow per arc (empty unless ``flows``), source side of a minimum cut as a
         node mask if ``cut``)."""
         solver = self._solver
-        if solver is None:  # pragma: no cover - a programming error
+        if solver is None:  # a programming error
             raise RuntimeError("FlowGraph: solved after release()")
-        if self.n_arcs:
-            solver.set_arcs_capacity(self._ids, capacity.astype(np.int64, copy=False))
+        cap = capacity.astype(np.int64, copy=False)
+        if self._ends is not None:  # first solve: the arcs go in with their capacities
+            if self.n_arcs:
+                solver.add_arcs_with_capacity(self._ends[0], self._ends[1], cap)
+            # Nodes without arcs are unknown to the solver: a zero arc makes every node exist.
+            solver.add_arc_with_capacity(self.n_nodes - 1, self.n_nodes - 1, 0)
+            self._ends = None
+        elif self.n_arcs:
+            solver.set_arcs_capacity(self._ids, cap)
         status = solver.solve(source, sink)
         if status != solver.OPTIMAL:  # pragma: no cover - capacities are checked by the caller
             raise RuntimeError(f"max_flow: solver status {status}")
@@ -123,9 +128,9 @@ def dyadic_round(
     ends = _Ends(tail, head)
     for level in range(levels):
         odd = (y & 1).astype(bool)
-        n_odd = int(np.count_nonzero(odd))
-        if n_odd:
-            y[odd] += ends.cycle_signs(odd, n_odd, level, coins)
+        at = np.flatnonzero(odd)
+        if at.shape[0]:
+            y[at] += ends.cycle_signs(odd, at.shape[0], level, coins)
         y >>= 1
         if on_level is not None:
             on_level(level)
