@@ -31,9 +31,18 @@ CAP = MatchingRules(pair_cap=0.5)
 
 
 def _roster(
-    n: int, cap: int, rng: np.random.Generator, prefix: str = "1306", area: str = ""
+    n: int,
+    cap: int,
+    rng: np.random.Generator,
+    prefix: str = "1306",
+    area: str = "",
+    cover: bool = False,
 ) -> OfficerRoster:
+    """Officers with two skills each, at random (``cover``: the first skill in turn, so that
+    every skill has at least ``n // 10`` holders, as a county squad would be staffed)."""
     first = rng.integers(0, len(SKILLS), n)
+    if cover:
+        first = np.arange(n) % len(SKILLS)
     second = rng.integers(0, len(SKILLS), n)
     skills = [
         f"{SKILLS[a]};{SKILLS[b]}" for a, b in zip(first.tolist(), second.tolist(), strict=True)
@@ -93,12 +102,13 @@ def _case(n_visits: int, n_officers: int, seed: int = 1, slack: float = 1.25) ->
 
 def _county(c: int, n_visits: int = 1_000, n_officers: int = 50) -> tuple[Any, ...]:
     """County ``c`` of a province of such counties: its own visits (area 1306cc), its own
-    officers (eligible only there), 1% conflicts; caps 1.25 times the average load."""
+    officers (eligible only there; every skill held by five of them), 1% conflicts; caps 1.25
+    times the average load."""
     rng = np.random.default_rng([7, c])
     area = f"1306{c:02d}"
     visits = _visits(n_visits, rng, prefix=f"9113{c:04d}", area=area)
     cap = int(np.ceil(2 * n_visits / n_officers * 1.25))
-    officers = _roster(n_officers, cap, rng, prefix=f"13{c:02d}", area=area)
+    officers = _roster(n_officers, cap, rng, prefix=f"13{c:02d}", area=area, cover=True)
     return visits, officers, _conflicts(visits, n_officers, 0.01, rng, prefix=f"13{c:02d}")
 
 
@@ -276,7 +286,7 @@ def _big_rows(quick: bool) -> list[Row]:
     They run from the smallest up, so the process's peak RSS after each is that batch's peak.
     """
     rows: list[Row] = []
-    sizes = [(3_000, 150)] if quick else [(3_000, 150), (5_500, 275), (10_000, 500)]
+    sizes = [(3_000, 150)] if quick else [(3_000, 150), (5_450, 275), (10_000, 500)]
     for n, n_off in sizes:
         case = _case(n, n_off)
         out: list[Any] = []

@@ -55,7 +55,7 @@ def _eligible_pairs(prob: MatchingProblem, limit: int) -> tuple[Ints, Ints, Ints
             "batch matched in 10 s on a 2-core machine). Split it by area, unit or department "
             "into batches of fewer pairs: each is matched exactly and publishes its own q*. Or "
             "pass a larger max_pairs to match it whole, at the time and memory the benchmarks "
-            "page measures (10⁴ visits × 500 officers: about 30 s, 1.6 GiB)"
+            "page measures (10⁴ visits × 500 officers: about 35 s, 1.7 GiB)"
         )
     parts_v: list[Ints] = []
     parts_o: list[Ints] = []

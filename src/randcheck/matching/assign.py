@@ -92,7 +92,7 @@ def match_officers(
         The most officer–visit pairs the batch may have (:data:`MAX_PAIRS` by default: about
         the largest batch matched in 10 s on a 2-core machine). Time grows a little faster than
         the number of pairs; a larger value matches a larger batch whole, as exactly, more
-        slowly (10⁴ visits × 500 officers, 5·10⁶ pairs: about 30 s and 1.6 GiB).
+        slowly (10⁴ visits × 500 officers, 5·10⁶ pairs: about 35 s and 1.7 GiB).
 
     Returns
     -------
