@@ -360,7 +360,9 @@ def run(quick: bool, parts: tuple[str, ...] = PARTS) -> list[Row]:
 
 # The national run's cluster memory: the fingerprint's lines (about 100 bytes a row, 18.5 GB)
 # cannot stay in memory on a shared 24 GB machine; Dask spills them to disk beyond its share.
-NATION_CLUSTER_MEMORY = 8 * 2**30
+# Dask's own worker environment: with RECOMMENDED_ENV a worker kept about 2.6 GiB of freed
+# memory and was restarted by its nanny at 95 % of a 4 GiB share (3 December 2026).
+NATION_CLUSTER_MEMORY = 12 * 2**30
 
 
 def nation(path: pathlib.Path, dask_workers: list[int]) -> None:
@@ -379,7 +381,7 @@ def nation(path: pathlib.Path, dask_workers: list[int]) -> None:
     for w in dask_workers:
         load = _loadavg()
         drawn: list[Any] = []
-        (t,) = on_dask(path, w, env=RECOMMENDED_ENV, memory=NATION_CLUSTER_MEMORY, last=drawn)
+        (t,) = on_dask(path, w, env=None, memory=NATION_CLUSTER_MEMORY, last=drawn)
         print(
             f"draw_dask, LocalCluster of {w} worker(s), {NATION_CLUSTER_MEMORY / 2**30:.0f} GiB "
             f"between them: {t:.0f} s (load average {load}→{_loadavg()}), sample "
