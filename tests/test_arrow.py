@@ -218,3 +218,94 @@ def test_parquet_fingerprint_passes_must_be_between_1_and_256(tmp_path: pathlib.
     path = write(tmp_path, pa.table(frame_columns(5)))
     with pytest.raises(ValueError, match="passes = 0: a whole number from 1 to 256"):
         RosterDigest.from_parquet(path, passes=0)
+
+
+# --- text columns read without a string per row ------------------------------------------------
+def text_columns(n: int = 400, seed: int = 3) -> dict[str, list[str | None]]:
+    """Every column as text, as a spreadsheet export writes it (some cells missing)."""
+    rng = np.random.default_rng(seed)
+
+    def pick(options: list[str | None]) -> list[str | None]:
+        return [options[i] for i in rng.integers(0, len(options), n)]
+
+    long_name = "长" * 300  # wider than the rest of its block: each block has its own width
+    return {
+        "credit_code": credit_codes(n).astype("U18").tolist(),
+        "name": pick(["甲公司", "", None, "😀小店", "x,y", long_name, "A" * 70_000]),
+        "risk_class": pick(["A", " b", "信用风险低", "D"]),
+        "tags": pick(["", None, "连锁", "重点；连锁", " 连锁 ; 重点"]),
+        "abnormal": pick(["是", "否", "1", "0", "", None]),
+        "complaints": pick(["0", "2", " 7", "", None]),
+        "last_inspected": pick(["2024-03-01", "2023/12/31", "", None]),
+    }
+
+
+def test_text_columns_of_arrow_read_as_from_columns(tmp_path: pathlib.Path) -> None:
+    cols = text_columns()
+    path = write(tmp_path, pa.table(cols), rows_per_group=64)
+    plain = {k: ["" if v is None else v for v in vs] for k, vs in cols.items()}
+    expected = TargetRoster.from_columns(plain)
+    assert same(TargetRoster.from_parquet(path), expected)
+    assert RosterDigest.from_parquet(path, passes=2) == expected.digest()
+    batches = pa.table(cols).to_batches(max_chunksize=50)
+    assert same(TargetRoster.from_arrow(batches), expected)
+
+
+def test_a_column_of_text_in_one_batch_and_numbers_in_another() -> None:
+    codes = credit_codes(4).astype("U18").tolist()
+    first = pa.record_batch(
+        {"credit_code": codes[:2], "risk_class": ["A", "B"], "complaints": ["1", "2"]}
+    )
+    second = pa.record_batch(
+        {
+            "credit_code": codes[2:],
+            "risk_class": ["C", "D"],
+            "complaints": pa.array([3, 0], pa.int64()),
+        }
+    )
+    r = TargetRoster.from_arrow([first, second])
+    assert r.complaints.tolist() == [1, 2, 3, 0]
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "words"),
+    [
+        ("risk_class", "Z", "unknown risk class"),
+        ("risk_class", " ", "a blank risk class"),
+        ("abnormal", "也许", "not a yes/no value"),
+        ("complaints", "-3", "must be a whole number ≥ 0"),
+        ("last_inspected", "31.12.2023", "not a date"),
+        ("tags", "连锁\t重点", "tab, newline, carriage return and NUL are not allowed"),
+    ],
+)
+def test_a_bad_text_value_in_a_later_row_group_names_row_column_and_value(
+    tmp_path: pathlib.Path, column: str, bad: str, words: str
+) -> None:
+    cols = {k: ["" if v is None else v for v in vs] for k, vs in text_columns(60).items()}
+    cols["risk_class"] = ["C"] * 60
+    cols[column][47] = bad
+    path = write(
+        tmp_path, pa.table({"企业名称" if k == "name" else k: v for k, v in cols.items()}), 16
+    )
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_parquet(path)
+    err = info.value
+    assert (err.source, err.row, err.column, err.value) == (str(path), 48, column, bad)
+    assert words in str(err)
+
+
+@pytest.mark.parametrize("bad", ["甲\t公司", "甲\n公司", "甲\r公司", "甲\x00公司", "\x00"])
+def test_a_name_with_a_control_character_names_row_column_and_value(
+    tmp_path: pathlib.Path, bad: str
+) -> None:
+    cols = {k: ["" if v is None else v for v in vs] for k, vs in text_columns(60).items()}
+    cols["name"][50] = bad
+    path = write(
+        tmp_path, pa.table({"企业名称" if k == "name" else k: v for k, v in cols.items()}), 16
+    )
+    for read in (TargetRoster.from_parquet, RosterDigest.from_parquet):
+        with pytest.raises(RosterError) as info:
+            read(path)
+        err = info.value
+        assert (err.source, err.row, err.column, err.value) == (str(path), 51, "企业名称", bad)
+        assert "tab, newline, carriage return and NUL are not allowed in a value" in str(err)

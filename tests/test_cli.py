@@ -429,6 +429,25 @@ def test_match_refuses_a_team_cap_the_batch_cannot_keep(
     assert main([*args, "--seed", SEED, "--team-cap", "1"]) == 0
 
 
+def test_match_refuses_a_batch_above_max_pairs_and_says_how_to_split(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "credit_code,items,departments,lead_department,skills,area,team_size\n"
+        "91350100M000100Y43,X-1,商务局,商务局,,130634100,2\n",
+        encoding="utf-8",
+    )
+    args = ["match", "--visits", str(visits), "--officers", str(county_files["officers"])]
+    assert main([*args, "--seed", SEED, "--max-pairs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "more than the 1 of max_pairs" in err[-1]
+    assert "Split it by area, unit or department" in err[-1]
+    assert main([*args, "--seed", SEED]) == 0
+
+
 def test_report_prints_and_writes_the_year_figures(
     county_files: dict[str, pathlib.Path],
     tmp_path: pathlib.Path,

@@ -128,6 +128,28 @@ def test_bucket_by_bucket_sorting_and_small_groups_give_the_same_digest(
     assert r.take(np.arange(len(r))[::-1]).digest() == expected
 
 
+def test_text_too_wide_to_widen_gives_the_same_digest_and_csv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # Text columns whose 4-bytes-a-character copy would pass Pieces' budget are written from
+    # their UTF-8 bytes end to end; blocks of 3 strings (the widths differ block by block).
+    import randcheck.roster._csv as csv_module
+
+    r = roster(2000, seed=3)
+    officers = OfficerRoster.from_columns(
+        {"officer_id": ["A1", "é中文" * 9, "😀"], "name": ["王某", "", "x" * 50]}
+    )
+    expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
+    officers_digest = officers.digest()
+    r.to_csv(tmp_path / "wide.csv")
+    monkeypatch.setattr(csv_module.Pieces, "_TEXT_BUDGET", 0)
+    monkeypatch.setattr(csv_module, "_RAGGED_BLOCK", 3)
+    assert r.take(np.arange(len(r))[::-1]).digest() == expected
+    r.to_csv(tmp_path / "ragged.csv")
+    assert (tmp_path / "ragged.csv").read_bytes() == (tmp_path / "wide.csv").read_bytes()
+    assert officers.take([2, 1, 0]).digest() == officers_digest
+
+
 def test_a_moved_value_between_two_rows_changes_the_digest() -> None:
     # An insider swaps two targets' risk classes: same multiset of values, other roster.
     r = roster(50)
@@ -297,6 +319,23 @@ def test_parts_merged_from_several_accumulators_give_the_digest() -> None:
     accs[0].merge(accs[1])
     accs[2].merge(accs[0])
     assert accs[2].seal() == r.digest()
+
+
+def test_a_copy_takes_merges_without_changing_the_original() -> None:
+    r = roster(3000, seed=5)
+    halves = [r.take(h) for h in np.array_split(np.random.default_rng(1).permutation(len(r)), 2)]
+    low = [RosterDigest(buckets=range(0, 128)) for _ in halves]
+    high = [RosterDigest(buckets=range(128, 256)) for _ in halves]
+    for half, lo, hi in zip(halves, low, high, strict=True):
+        lo.update(half)
+        hi.update(half)
+    both = low[0].copy()
+    both.merge(low[1])
+    both.merge(high[0])
+    both.merge(high[1])
+    assert both.seal() == r.digest()
+    low[0].merge(high[0])  # the original still holds the first half's rows only
+    assert low[0].seal() == halves[0].digest() != r.digest()
 
 
 def test_officer_parts_give_the_officer_digest() -> None:

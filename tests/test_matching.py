@@ -25,6 +25,7 @@ from randcheck.errors import BatchError, InfeasibleMatchingError
 from randcheck.matching import (
     GRID_BITS,
     MATCHING_RECIPE,
+    MAX_PAIRS,
     Assignment,
     MatchingRecord,
     MatchingRules,
@@ -839,6 +840,42 @@ def _edited(rec: Any, **changes: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def test_a_batch_above_max_pairs_is_refused_with_its_count_and_how_to_split() -> None:
+    visits, officers, conflicts, rules = _stat_batch()
+    # Pairs before recusals, as the profiles allow them (departments of each visit): 41.
+    whole = match_officers(
+        visits, officers, conflicts=conflicts, rules=rules, seed="s", max_pairs=41
+    )
+    assert (
+        whole.teams()
+        == match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="s").teams()
+    )
+    with pytest.raises(PlanError) as err:
+        match_officers(visits, officers, conflicts=conflicts, rules=rules, seed="s", max_pairs=40)
+    words = str(err.value)
+    assert "has 41 eligible officer–visit pairs" in words
+    assert "more than the 40 of max_pairs" in words
+    assert f"MAX_PAIRS = {MAX_PAIRS:,}" in words
+    assert "Split it by area, unit or department" in words
+    assert "publishes its own q*" in words
+    for bad in (0, -5, 2.5, True, "100"):
+        with pytest.raises(PlanError, match="max_pairs must be a whole number ≥ 1"):
+            match_officers(visits, officers, seed="s", max_pairs=bad)  # type: ignore[arg-type]
+
+
+def test_verification_keeps_the_pair_limit_of_0_1_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A record 0.1.0 could publish (up to 2·10⁷ pairs) must still verify, whatever the
+    # matcher's own default limit: verify_matching has its own, and uses it.
+    from randcheck.matching import records
+
+    assert records.VERIFY_MAX_PAIRS == 20_000_000 >= MAX_PAIRS
+    rec, visits, officers, conflicts = _published()
+    verify_matching(rec.to_json(), visits, officers, conflicts)
+    monkeypatch.setattr(records, "VERIFY_MAX_PAIRS", 40)
+    with pytest.raises(VerificationError, match="41 eligible"):
+        verify_matching(rec.to_json(), visits, officers, conflicts)
+
+
 def test_an_edited_team_is_caught() -> None:
     rec, visits, officers, conflicts = _published()
     teams = [dict(t) for t in rec.teams]
@@ -902,6 +939,97 @@ def test_orbit_labels_with_and_without_scipy_agree() -> None:
         assert np.array_equal(_lp.orbit_minimum_doubling(succ), label)
 
 
+def _plain_rounding(tail: Any, head: Any, value: Any, levels: int, coins: Any) -> Any:
+    """The rounding as documented, every level from scratch: the odd arcs' ends sorted by node
+    (stable), paired 0–1, 2–3, …; each cycle walked step by step from its lowest arc."""
+    y = value.astype(np.int64, copy=True)
+    for level in range(levels):
+        odd = np.flatnonzero(y & 1)
+        m = odd.shape[0]
+        ends = np.empty(2 * m, dtype=np.int64)
+        ends[0::2], ends[1::2] = tail[odd], head[odd]
+        order = np.argsort(ends, kind="stable")
+        partner = np.empty(2 * m, dtype=np.int64)
+        partner[order[0::2]], partner[order[1::2]] = order[1::2], order[0::2]
+        sign = np.zeros(m, dtype=np.int64)
+        n_cycles = 0
+        cycle_of = np.full(m, -1)
+        for first in range(m):  # cycles in the order of their lowest arc, walked head-wards
+            if cycle_of[first] >= 0:
+                continue
+            state = 2 * first + 1
+            while cycle_of[state // 2] < 0:
+                cycle_of[state // 2] = n_cycles
+                sign[state // 2] = 1 if state % 2 else -1
+                state = partner[state] ^ 1
+            n_cycles += 1
+        up = coins(level, n_cycles)
+        y[odd] += np.where(up[cycle_of], sign, -sign)
+        y >>= 1
+    return y
+
+
+def test_the_rounding_equals_pairing_every_level_from_scratch() -> None:
+    # The rounding keeps each level's odd arcs from one sort of every arc's ends (private
+    # randcheck.matching._lp): a plain walk of the documented pairing is its oracle.
+    from randcheck.matching import _lp
+
+    rng = np.random.default_rng(11)
+    for n_nodes, n_cycles, levels in ((4, 3, 3), (12, 40, 6), (60, 400, 9), (300, 3000, 5)):
+        # A circulation: a sum of random closed walks, each with a random multiple.
+        tail_l, head_l, val_l = [], [], []
+        for _ in range(n_cycles):
+            walk = rng.integers(0, n_nodes, rng.integers(1, 6))
+            tail_l.extend(walk.tolist())
+            head_l.extend(np.roll(walk, -1).tolist())
+            val_l.extend([int(rng.integers(1, 1 << levels))] * walk.shape[0])
+        tail, head = np.array(tail_l, np.int64), np.array(head_l, np.int64)
+        value = np.array(val_l, np.int64)
+
+        def coins(level: int, n: int, seed: int = int(rng.integers(1 << 30))) -> Any:
+            return np.random.default_rng([seed, level]).random(n) < 0.5
+
+        fast = _lp.dyadic_round(tail, head, value, levels, coins)
+        assert np.array_equal(fast, _plain_rounding(tail, head, value, levels, coins))
+        assert set(np.unique(fast).tolist()) <= {0, 1}
+    with pytest.raises(RuntimeError, match="not a circulation"):
+        _lp.dyadic_round(np.array([0, 1]), np.array([1, 2]), np.array([1, 1]), 1, coins)
+
+
+def test_a_flow_graph_solved_again_equals_a_fresh_one_and_components_ignore_repeats() -> None:
+    # Private module randcheck.matching._lp: the matcher solves one network's graph with
+    # several capacities (q*, the load bound, the first spread flow) and relies on OR-Tools
+    # building it afresh each time. The support step's components must not depend on repeated
+    # arcs (scipy's strong components loop forever on rows holding a repeated entry, so the
+    # graph must reach it summed).
+    from scipy.sparse.csgraph import connected_components
+
+    from randcheck.matching import _lp
+
+    rng = np.random.default_rng(12)
+    for n_nodes, n_arcs in ((5, 12), (40, 300), (300, 4000)):
+        tails = rng.integers(0, n_nodes, n_arcs)
+        heads = (tails + rng.integers(1, n_nodes, n_arcs)) % n_nodes  # no self-loop
+        graph = _lp.FlowGraph(tails, heads, n_nodes)
+        for _ in range(3):
+            cap = rng.integers(0, 50, n_arcs)
+            again = graph.solve(cap, 0, n_nodes - 1, cut=True)
+            fresh = _lp.max_flow(tails, heads, cap, n_nodes, 0, n_nodes - 1)
+            assert again[0] == fresh[0]
+            assert np.array_equal(again[1], fresh[1])
+            assert again[2] is not None
+            assert np.array_equal(again[2], fresh[2])
+        assert graph.solve(cap, 0, n_nodes - 1, flows=False)[1].shape == (0,)
+        graph.release()
+        with pytest.raises(RuntimeError, match="after release"):
+            graph.solve(cap, 0, n_nodes - 1)
+        ours = _lp.strong_components(tails, heads, n_nodes)
+        plain = sparse.csr_array((np.ones(n_arcs), (tails, heads)), shape=(n_nodes, n_nodes))
+        _, theirs = connected_components(plain, directed=True, connection="strong")
+        # The same partition: two nodes share a component in one iff in the other.
+        assert np.array_equal(ours[:, None] == ours[None, :], theirs[:, None] == theirs[None, :])
+
+
 def test_the_radix_order_of_incidences_is_the_stable_order() -> None:
     # Private module, tested directly: numpy's stable argsort is an exact oracle for it.
     from randcheck.matching import _lp
@@ -952,7 +1080,7 @@ def test_the_spreading_flow_balances_loads_and_shares_each_visit_out() -> None:
     prob = _problem.prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
     net = _flow.build_network(prob, rules)
     unit = 1 << GRID_BITS
-    assert _flow.find_q_star(prob, net)[0] == 1
+    assert _flow.find_q_star(prob, net) == 1
     f = _flow.spread_flow(net, unit, unit)
     x = f[net.is_pair[1:]] / unit
     loads = np.bincount(net.pair_officer, weights=x, minlength=5)

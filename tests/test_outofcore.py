@@ -283,3 +283,33 @@ def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
     with pytest.raises(VerificationError) as whole:
         verify(d.receipt, roster.take(np.arange(1, len(roster))))
     assert set(info.value.differences) == set(whole.value.differences)
+
+
+@pytest.mark.parametrize("budget", [0, 300_000])
+def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    # 0: every part's fingerprint lines written to disk and every part read again; 300,000
+    # bytes: some kept in memory, then written; the later passes read the file again.
+    from randcheck.sampling import _chunked
+
+    monkeypatch.setattr(_chunked, "SPILL_BUDGET", budget)
+    monkeypatch.setattr(_chunked, "HOLD_BUDGET", budget)
+    writes = []
+    write = _chunked.DigestSpill._write
+    monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
+    roster = synthetic_targets(6_000, seed=21)
+    path = write_parquet(roster, tmp_path / "county.parquet", 500)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
+    for name in ("rates", "pps with take-all"):
+        same(
+            draw_parquet(
+                path, PLANS[name], seed=SEED, drawn_at=WHEN, extra=["risk_score"], spill_dir=spill
+            ),
+            draw(loaded, PLANS[name], seed=SEED, drawn_at=WHEN),
+        )
+    # 12 row groups a draw: written after each, or after several (lines and keys kept)
+    assert len(writes) == 24 if budget == 0 else 0 < len(writes) < 24
+    assert list(spill.iterdir()) == []  # nothing left behind

@@ -34,9 +34,14 @@ def require_pyarrow() -> Any:
 
 
 class Labels:
-    """Label columns of a file read in parts: one list of labels, codes appended part by part."""
+    """Label columns of a file read in parts: one list of labels, codes appended part by part.
 
-    def __init__(self) -> None:
+    ``strip``: labels lose their surrounding spaces (a label column); without it the distinct
+    values are kept as written, for a parser that reads each one (risk classes, tags, flags).
+    """
+
+    def __init__(self, *, strip: bool = True) -> None:
+        self.strip = strip
         self.lookup: dict[str, int] = {}
         self.codes: list[npt.NDArray[np.int32]] = []
 
@@ -47,9 +52,10 @@ class Labels:
         if not pa_.types.is_dictionary(array.type):
             array = pc.dictionary_encode(array)
         words = array.dictionary.to_pylist()
+        clean = str.strip if self.strip else str
         remap = np.array(
             [
-                self.lookup.setdefault(("" if w is None else str(w)).strip(), len(self.lookup))
+                self.lookup.setdefault(clean("" if w is None else str(w)), len(self.lookup))
                 for w in words
             ]
             + [self.lookup.setdefault("", len(self.lookup)) if array.null_count else 0],
@@ -63,6 +69,92 @@ class Labels:
     def result(self) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int32)
         return codes, tuple(self.lookup)
+
+
+class Coded:
+    """A text column as codes into its distinct values, as written (missing cells ``""``).
+
+    What Arrow's dictionary encoding gives for a column of few distinct values (risk classes,
+    tags, flags written as text): the roster's parser reads each distinct value once, and
+    indexes its result by the codes, without making a string per row.
+    """
+
+    def __init__(self, codes: npt.NDArray[np.int32], values: tuple[str, ...]) -> None:
+        self.codes = codes
+        self.values = values
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def decoded(self) -> np.ndarray[Any, Any]:
+        """The values row by row, as a numpy string array."""
+        return np.asarray(np.array(self.values or ("",), dtype=STRING)[self.codes])
+
+
+#: Bytes that no value of a roster may hold: tab, newline, carriage return and NUL. UTF-8
+#: never uses a byte below 0x80 inside a multi-byte character, so they are found in the bytes.
+FORBIDDEN_BYTES = (9, 10, 13, 0)
+
+
+def _string_buffers(array: pa.Array) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint8]] | None:
+    """The offsets (``n + 1``) and the data bytes of a string array without missing cells."""
+    pa_ = require_pyarrow()
+    t = array.type
+    if array.null_count or not (pa_.types.is_string(t) or pa_.types.is_large_string(t)):
+        return None
+    n = len(array)
+    buffers = array.buffers()
+    off_type = np.int64 if pa_.types.is_large_string(t) else np.int32
+    if n == 0 or buffers[2] is None:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(buffers[1], dtype=off_type)[array.offset : array.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    return offsets.astype(np.int64), data
+
+
+def has_forbidden(array: pa.Array) -> bool:
+    """Whether some value of a string array holds a tab, newline, carriage return or NUL."""
+    found = _string_buffers(array)
+    if found is None:
+        return True  # not known: the values are checked one by one
+    offsets, data = found
+    part = data[int(offsets[0]) : int(offsets[-1])]
+    low = part[part < 14]  # a few bytes at most: control characters are rare in text
+    return bool(np.isin(low, FORBIDDEN_BYTES).any())
+
+
+_TEXT_BLOCK = 1 << 16  # rows converted at once (each block as wide as its longest value)
+
+
+def utf8_strings(array: pa.Array) -> np.ndarray[Any, Any] | None:
+    """A string array without NUL bytes as a numpy ``StringDType`` array, without a Python
+    string per row: the UTF-8 bytes are laid out as fixed-width ``S`` blocks, which numpy
+    decodes in C. ``None`` for other arrays (missing cells, NUL bytes)."""
+    found = _string_buffers(array)
+    if found is None:
+        return None
+    offsets, data = found
+    n = offsets.shape[0] - 1
+    out = np.empty(n, dtype=STRING)
+    for a in range(0, n, _TEXT_BLOCK):
+        b = min(a + _TEXT_BLOCK, n)
+        lo, hi = int(offsets[a]), int(offsets[b])
+        chunk = data[lo:hi]
+        if (chunk == 0).any():
+            return None  # a NUL: a fixed-width S array would drop a trailing one
+        lengths = np.diff(offsets[a : b + 1])
+        width = int(lengths.max()) if b > a else 0
+        if width == 0:
+            out[a:b] = ""
+            continue
+        mat = np.zeros((b - a) * width, dtype=np.uint8)
+        # Byte k of the block, in row r, goes to r * width + (k - start of r).
+        shift = np.arange(b - a, dtype=np.int64) * width - (offsets[a:b] - lo)
+        dest = np.repeat(shift, lengths)
+        dest += np.arange(hi - lo, dtype=np.int64)
+        mat[dest] = chunk
+        out[a:b] = mat.view(f"S{width}").astype(STRING)
+    return out
 
 
 def fixed_ids(array: pa.Array, width: int = 18) -> npt.NDArray[np.bytes_] | None:
@@ -96,41 +188,69 @@ def plain(array: pa.Array) -> Any:
     if pa_.types.is_string(t) or pa_.types.is_large_string(t):
         if array.null_count:
             array = pc.fill_null(array, "")
+        fast = utf8_strings(array)
+        if fast is not None:
+            return fast
         return np.array(array.to_numpy(zero_copy_only=False), dtype=STRING)
     return array.to_numpy(zero_copy_only=False)
+
+
+#: Roster kinds read from text as a few distinct values, each parsed once (a per-row string
+#: would cost more than everything else the reader does).
+CODED_KINDS = frozenset({"risk", "tags", "bool", "count", "cap", "date"})
+
+
+def _is_text(array: pa.Array) -> bool:
+    pa_ = require_pyarrow()
+    t = array.type
+    if pa_.types.is_dictionary(t):
+        t = t.value_type
+    return bool(pa_.types.is_string(t) or pa_.types.is_large_string(t))
 
 
 def batches_to_columns(
     batches: Iterable[pa.RecordBatch | pa.Table],
     kind_of: Callable[[str], str | None],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
     """Columns for ``from_columns`` from record batches (or tables) read one after another.
 
     ``kind_of`` gives a column's roster kind from its name in the data: a ``category`` column comes
     back as a pair ``(codes, labels)`` (``int32`` codes into a tuple of labels, for the roster to
-    wrap in its :class:`~randcheck.roster.Categorical`), every other column as a numpy array; the
-    id column takes the fixed-width fast path when it can.
+    wrap in its :class:`~randcheck.roster.Categorical`), a text column of a kind in
+    :data:`CODED_KINDS` as :class:`Coded`, every other column as a numpy array; the id column
+    takes the fixed-width fast path when it can. Also returns whether the text columns that
+    come back as numpy strings are known to hold no tab, newline, carriage return or NUL
+    (checked on their bytes), so that the loader need not look value by value.
     """
     labels: dict[str, Labels] = {}
     parts: dict[str, list[Any]] = {}
     names: list[str] | None = None
+    clean = True
     for batch in batches:
         if names is None:
             names = list(batch.schema.names)
         for name in names:
             column = batch.column(name)
             chunks = column.chunks if hasattr(column, "chunks") else [column]
+            kind = kind_of(name)
             for chunk in chunks:
-                kind = kind_of(name)
-                if kind == "category":
-                    labels.setdefault(name, Labels()).add(chunk)
+                first = name not in labels and name not in parts  # the first part decides
+                if first and (kind == "category" or (kind in CODED_KINDS and _is_text(chunk))):
+                    labels[name] = Labels(strip=kind == "category")
+                if name in labels:
+                    if kind != "category" and not _is_text(chunk):  # a later part, not text
+                        chunk = chunk.cast(require_pyarrow().string())
+                    labels[name].add(chunk)
                     continue
                 ids = fixed_ids(chunk) if kind == "code" else None
+                if ids is None and kind != "code" and _is_text(chunk) and clean:
+                    clean = not has_forbidden(chunk)
                 parts.setdefault(name, []).append(plain(chunk) if ids is None else ids)
     out: dict[str, Any] = {}
     for name in names or ():
         if name in labels:
-            out[name] = labels[name].result()
+            codes, values = labels[name].result()
+            out[name] = (codes, values) if kind_of(name) == "category" else Coded(codes, values)
             continue
         pieces = parts.get(name, [])
         if not pieces:
@@ -146,7 +266,7 @@ def batches_to_columns(
             )
         else:
             out[name] = np.concatenate(pieces)
-    return out
+    return out, clean
 
 
 def parquet_batches(

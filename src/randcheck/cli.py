@@ -47,7 +47,13 @@ from randcheck.errors import (
 )
 from randcheck.joint import BatchReceipt, commit_batch, draw_batch
 from randcheck.loaders import load_conflicts, load_events, load_items
-from randcheck.matching import MATCHING_RECIPE, MATCHING_RECIPES, MatchingRules, match_officers
+from randcheck.matching import (
+    MATCHING_RECIPE,
+    MATCHING_RECIPES,
+    MAX_PAIRS,
+    MatchingRules,
+    match_officers,
+)
 from randcheck.models import Visit
 from randcheck.problems import ProblemReport
 from randcheck.randomness.seeds import SeedRule
@@ -603,6 +609,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         seed=args.seed,
         key_label=args.key_label,
         progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
+        max_pairs=args.max_pairs,
     )
     # Teams as the bureau publishes them: who (name, unit, department), not only the ids.
     if args.out:
@@ -886,6 +893,12 @@ def _add_match(sub: _Commands) -> None:
     )
     m.add_argument("--unit-areas", help="CSV with columns unit, area for --cross-jurisdiction")
     m.add_argument("--pair-cap", type=float, help="most probability of any officer on a visit")
+    m.add_argument(
+        "--max-pairs",
+        type=int,
+        default=MAX_PAIRS,
+        help=f"most officer–visit pairs in one batch (default {MAX_PAIRS:,}; more is slower)",
+    )
     m.add_argument(
         "--team-cap",
         type=float,

@@ -33,33 +33,41 @@ _SPREAD_STEPS = 4  # the spreading flow raises pair arcs a quarter of the cap at
 _SUPPORT_SHARE = 8  # the support step first tries to give each new pair 1/8 of the cap
 
 
-def _eligible_pairs(prob: MatchingProblem) -> tuple[Ints, Ints, Ints]:
+def _eligible_pairs(prob: MatchingProblem, limit: int) -> tuple[Ints, Ints, Ints]:
     """Officer–visit pairs the profiles allow, minus exclusions, by visit then officer.
 
-    Returns the pairs' visits and officers and, per visit, the offsets of its pairs.
+    Returns the pairs' visits and officers and, per visit, the offsets of its pairs. Refuses
+    a batch whose profiles allow more than ``limit`` pairs, before building any of them.
     """
     n_off, n_vis = prob.n_officers, prob.n_visits
     officer_ok = prob.officer_active & ~prob.officer_expert & (prob.officer_cap > 0)
     excl_key = prob.excluded_visit * n_off + prob.excluded_officer
-    parts_v: list[Ints] = []
-    parts_o: list[Ints] = []
-    total = 0
+    groups = []
     for p in range(int(prob.visit_profile.max(initial=-1)) + 1):
         vs = np.flatnonzero(prob.visit_profile == p)
         os_ = np.flatnonzero(officer_ok & prob.profile_dept_ok[p] & prob.profile_area_ok[p])
-        total += vs.shape[0] * os_.shape[0]
-        if total > MAX_PAIRS:
-            raise PlanError(
-                f"the batch has more than {MAX_PAIRS:,} eligible officer–visit pairs; exact "
-                "matching works on every pair, so split the batch (by area, department or "
-                "month) into batches of fewer pairs"
-            )
+        groups.append((vs, os_))
+    total = sum(vs.shape[0] * os_.shape[0] for vs, os_ in groups)
+    if total > limit:
+        raise PlanError(
+            f"the batch has {total:,} eligible officer–visit pairs (before recusals), more "
+            f"than the {limit:,} of max_pairs (MAX_PAIRS = {MAX_PAIRS:,}: about the largest "
+            "batch matched in 10 s on a 2-core machine). Split it by area, unit or department "
+            "into batches of fewer pairs: each is matched exactly and publishes its own q*. Or "
+            "pass a larger max_pairs to match it whole, at the time and memory the benchmarks "
+            "page measures (10⁴ visits × 500 officers: about 30 s, 1.7 GiB)"
+        )
+    parts_v: list[Ints] = []
+    parts_o: list[Ints] = []
+    for vs, os_ in groups:
         parts_v.append(np.repeat(vs, os_.shape[0]))
         parts_o.append(np.tile(os_, vs.shape[0]))
     pv = np.concatenate(parts_v) if parts_v else np.zeros(0, np.int64)
     po = np.concatenate(parts_o) if parts_o else np.zeros(0, np.int64)
+    # Within a visit the officers are in order (one profile, sorted officers), so a stable sort
+    # by visit alone (radix) orders the keys.
     key = pv * n_off + po
-    key = np.sort(key)
+    key = key[lp.stable_order(pv)]
     if excl_key.shape[0]:
         pos = np.minimum(np.searchsorted(excl_key, key), excl_key.shape[0] - 1)
         key = key[excl_key[pos] != key]
@@ -229,10 +237,12 @@ def _seats(prob: MatchingProblem, rules: MatchingRules, po: Ints, ptr: Ints) -> 
     return seats
 
 
-def build_network(prob: MatchingProblem, rules: MatchingRules) -> FlowNetwork:
+def build_network(
+    prob: MatchingProblem, rules: MatchingRules, max_pairs: int = MAX_PAIRS
+) -> FlowNetwork:
     """The flow network of a batch (steps 2 and 3 of the recipe): see :class:`FlowNetwork`."""
     n_off, n_vis = prob.n_officers, prob.n_visits
-    pv, po, ptr = _eligible_pairs(prob)
+    pv, po, ptr = _eligible_pairs(prob, max_pairs)
     seats = _seats(prob, rules, po, ptr)
     s_v = np.array(seats.visit, dtype=np.int64)
     s_kind = np.array(seats.kind, dtype=np.int64)
@@ -318,7 +328,7 @@ def _arcs(
     one = ~multi[q_pair]
     single_seat[q_pair[one]] = q_seat[one]
 
-    used_o = np.unique(po)
+    used_o = np.flatnonzero(np.bincount(po, minlength=n_off))  # = np.unique(po), no sort
     load_cap = np.minimum(prob.officer_cap[used_o], np.bincount(po, minlength=n_off)[used_o])
     pair_head = np.where(multi, pnode_of, seat_node0 + single_seat)
     m_q = ~one
@@ -374,7 +384,9 @@ def _arcs(
 # Marginals: q*, the grid flow, the support step
 
 
-def flow_at(net: FlowNetwork, q: Fraction, unit: int) -> tuple[int, Ints, Bools]:
+def flow_at(
+    net: FlowNetwork, q: Fraction, unit: int, graph: lp.FlowGraph | None = None
+) -> tuple[int, Ints, Bools]:
     """Maximum flow with every capacity times ``unit`` and pair arcs at ``q·unit`` (integral)."""
 
     pair_cap = q * unit
@@ -383,16 +395,27 @@ def flow_at(net: FlowNetwork, q: Fraction, unit: int) -> tuple[int, Ints, Bools]
     cap = net.base[1:] * unit
     cap[net.is_pair[1:]] = int(pair_cap)
     lp.check_capacity(cap)
-    value, flows, side = lp.max_flow(net.tail[1:], net.head[1:], cap, net.n_nodes, 0, 1)
+    graph = graph or lp.FlowGraph(net.tail[1:], net.head[1:], net.n_nodes)
+    value, flows, side = graph.solve(cap, 0, 1, cut=True)
+    assert side is not None
     return value, flows, side
 
 
-def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> tuple[Fraction, Bools]:
-    """The exact least pair cap (Newton's method on minimum cuts) and the last binding cut."""
+def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> Fraction:
+    """The exact least pair cap, by Newton's method on minimum cuts.
+
+    Raises :class:`~randcheck.errors.InfeasibleMatchingError` (from the maximum flow at
+    ``q = 1``) when no assignment exists.
+    """
     d = net.demand
-    value, flows, side = flow_at(net, Fraction(1), 1)
-    if value < d:
-        infeasible(prob, net, value, flows, side)
+    graph = lp.FlowGraph(net.tail[1:], net.head[1:], net.n_nodes)
+
+    def no_assignment() -> None:
+        value, flows, side = flow_at(net, Fraction(1), 1, graph)
+        if value < d:
+            infeasible(prob, net, value, flows, side)
+        raise AssertionError("q* search: no cap fills the seats")  # pragma: no cover
+
     # Start from a lower bound: a seat of size s that d pairs can fill needs s/d of each, and
     # a visit's k places over its p pairs need k/p.
     seats = net.seat_nodes(prob.n_officers)
@@ -406,16 +429,19 @@ def find_q_star(prob: MatchingProblem, net: FlowNetwork) -> tuple[Fraction, Bool
     if ok.any():  # any valid bound will do: the float argmax picks one
         best = int(np.argmax(np.where(ok, num / np.maximum(den, 1), -1.0)))
         q = min(Fraction(int(num[best]), int(den[best])), Fraction(1))
-    last = side
     for _ in range(10_000):
-        value, _f, side = flow_at(net, q, q.denominator)
+        value, _f, side = flow_at(net, q, q.denominator, graph)
         if value == d * q.denominator:
-            return q, last
+            return q
         a, b = cut_line(net, side)
         nxt = Fraction(d - a, b) if b else Fraction(2)
-        if not q < nxt <= 1:  # pragma: no cover - Newton's steps rise to q* <= 1
+        # The cut bounds every flow by a + b·q, so q* >= nxt: above 1, no cap fills the seats
+        # (checked, and explained, by the flow at q = 1).
+        if nxt > 1:
+            no_assignment()
+        if not q < nxt:  # pragma: no cover - Newton's steps rise to q*
             raise AssertionError(f"q* search did not rise: {q} -> {nxt}")
-        q, last = nxt, side
+        q = nxt
     raise AssertionError("q* search did not converge")  # pragma: no cover
 
 
@@ -446,8 +472,10 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
         lp.check_capacity(out)
         return out
 
+    graph = lp.FlowGraph(t, h, net.n_nodes)
+
     def fills(places: int) -> bool:
-        return lp.max_flow(t, h, caps(places, q_units), net.n_nodes, 0, 1)[0] == need
+        return graph.solve(caps(places, q_units), 0, 1, flows=False)[0] == need
 
     lo = max(1, -(-net.demand // max(int(load.sum()), 1)))
     hi = int(base[load].max(initial=1))  # fills: q_units is at least q*
@@ -464,21 +492,18 @@ def spread_flow(net: FlowNetwork, q_units: int, unit: int) -> Ints:
             hi = mid
         else:
             lo = mid + 1
-    value, f, _side = lp.max_flow(t, h, caps(lo, q_units // _SPREAD_STEPS), net.n_nodes, 0, 1)
+    value, f, _side = graph.solve(caps(lo, q_units // _SPREAD_STEPS), 0, 1)
+    graph.release()
+    t32, h32 = t.astype(np.int32), h.astype(np.int32)  # what the solver takes: no copy later
     for k in range(2, _SPREAD_STEPS + 1):
         # The most flow the residual network of f adds under the raised caps (arcs forward by
         # their spare capacity, backward by their flow): a maximum flow under those caps.
         cap = caps(lo, (q_units * k) // _SPREAD_STEPS)
         fwd = np.flatnonzero(cap > f)
         bwd = np.flatnonzero(f > 0)
-        more, flows, _side = lp.max_flow(
-            np.concatenate([t[fwd], h[bwd]]),
-            np.concatenate([h[fwd], t[bwd]]),
-            np.concatenate([cap[fwd] - f[fwd], f[bwd]]),
-            net.n_nodes,
-            0,
-            1,
-        )
+        more, flows, _side = lp.FlowGraph(
+            np.concatenate([t32[fwd], h32[bwd]]), np.concatenate([h32[fwd], t32[bwd]]), net.n_nodes
+        ).solve(np.concatenate([cap[fwd] - f[fwd], f[bwd]]), 0, 1)
         f = f.copy()
         f[fwd] += flows[: fwd.shape[0]]
         f[bwd] -= flows[fwd.shape[0] :]
@@ -539,7 +564,7 @@ def support_step(net: FlowNetwork, f: Ints, cap: Ints) -> tuple[Ints, int]:
         heads = np.concatenate([h[in_f], t[in_b], s_nodes, np.full(d_nodes.shape[0], snk)])
         caps = np.concatenate([ub_f, ub_b, supply[s_nodes], demand[d_nodes]])
         lp.check_capacity(caps)
-        value, flows, _side = lp.max_flow(tails, heads, caps, net.n_nodes + 2, src, snk)
+        value, flows, _side = lp.FlowGraph(tails, heads, net.n_nodes + 2).solve(caps, src, snk)
         if value < n_r * w:
             continue
         c = np.zeros(f.shape[0], dtype=np.int64)

@@ -34,20 +34,62 @@ def max_flow(
 ) -> tuple[int, Ints, Bools]:
     """A maximum flow from ``source`` to ``sink``: (value, flow per arc, source side of a
     minimum cut as a node mask)."""
-    from ortools.graph.python import max_flow as ortools_max_flow  # solver: imported when used
+    value, flows, side = FlowGraph(tails, heads, n_nodes).solve(capacity, source, sink, cut=True)
+    assert side is not None
+    return value, flows, side
 
-    solver = ortools_max_flow.SimpleMaxFlow()
-    if tails.shape[0]:
-        solver.add_arcs_with_capacity(tails, heads, capacity)
-    # Nodes without arcs are unknown to the solver: add a zero arc so that every node exists.
-    solver.add_arc_with_capacity(n_nodes - 1, n_nodes - 1, 0)
-    status = solver.solve(source, sink)
-    if status != solver.OPTIMAL:  # pragma: no cover - capacities are checked by the caller
-        raise RuntimeError(f"max_flow: solver status {status}")
-    flows = np.asarray(solver.flows(np.arange(tails.shape[0])), dtype=np.int64)
-    side = np.zeros(n_nodes, dtype=bool)
-    side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
-    return int(solver.optimal_flow()), flows, side
+
+class FlowGraph:
+    """The arcs of one network in the OR-Tools solver, solved with capacities set each time.
+
+    The solver builds its graph afresh from the arcs and capacities at every solve, so a flow
+    does not depend on what was solved before; keeping the arcs only saves passing them again.
+    """
+
+    def __init__(self, tails: Ints, heads: Ints, n_nodes: int) -> None:
+        from ortools.graph.python import max_flow as ortools_max_flow  # solver: when used
+
+        self.n_arcs = int(tails.shape[0])
+        self.n_nodes = n_nodes
+        self._solver: Any = ortools_max_flow.SimpleMaxFlow()
+        self._ids = np.arange(self.n_arcs, dtype=np.int32)  # the solver's own index type
+        self._ends: tuple[Any, Any] | None = (
+            tails.astype(np.int32, copy=False),
+            heads.astype(np.int32, copy=False),
+        )
+
+    def solve(
+        self, capacity: Ints, source: int, sink: int, *, cut: bool = False, flows: bool = True
+    ) -> tuple[int, Ints, Bools | None]:
+        """(value, flow per arc (empty unless ``flows``), source side of a minimum cut as a
+        node mask if ``cut``)."""
+        solver = self._solver
+        if solver is None:  # a programming error
+            raise RuntimeError("FlowGraph: solved after release()")
+        cap = capacity.astype(np.int64, copy=False)
+        if self._ends is not None:  # first solve: the arcs go in with their capacities
+            if self.n_arcs:
+                solver.add_arcs_with_capacity(self._ends[0], self._ends[1], cap)
+            # Nodes without arcs are unknown to the solver: a zero arc makes every node exist.
+            solver.add_arc_with_capacity(self.n_nodes - 1, self.n_nodes - 1, 0)
+            self._ends = None
+        elif self.n_arcs:
+            solver.set_arcs_capacity(self._ids, cap)
+        status = solver.solve(source, sink)
+        if status != solver.OPTIMAL:  # pragma: no cover - capacities are checked by the caller
+            raise RuntimeError(f"max_flow: solver status {status}")
+        out = np.zeros(0, dtype=np.int64)
+        if flows and self.n_arcs:
+            out = np.asarray(solver.flows(self._ids), dtype=np.int64)
+        side = None
+        if cut:
+            side = np.zeros(self.n_nodes, dtype=bool)
+            side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+        return int(solver.optimal_flow()), out, side
+
+    def release(self) -> None:
+        """Free the solver's memory (its graph of the last solve); no solve after this."""
+        self._solver = None
 
 
 def strong_components(tails: Ints, heads: Ints, n_nodes: int) -> Ints:
@@ -78,52 +120,84 @@ def dyadic_round(
     into cycles; each cycle, taken in the order of its lowest arc index, moves +1 or −1 along
     its traversal by ``coins(j, n_cycles)``, after which every value is even and is halved.
     ``on_level(j)`` is called after level ``j`` (progress reports).
+
+    The arcs' ends are sorted by node once; each level keeps the ends of its odd arcs from that
+    order, which is the order a stable sort of those ends alone would give.
     """
     y = value.astype(np.int64, copy=True)
+    ends = _Ends(tail, head)
     for level in range(levels):
-        odd = np.flatnonzero(y & 1)
-        if odd.size:
-            y[odd] += _cycle_signs(tail[odd], head[odd], level, coins)
+        odd = (y & 1).astype(bool)
+        at = np.flatnonzero(odd)
+        if at.shape[0]:
+            y[at] += ends.cycle_signs(odd, at.shape[0], level, coins)
         y >>= 1
         if on_level is not None:
             on_level(level)
     return y
 
 
-def _cycle_signs(t: Ints, h: Ints, level: int, coins: CoinFn) -> Ints:
-    m = t.size
-    ids = np.arange(m, dtype=np.int64)
-    # Incidences interleaved (arc 0 tail, arc 0 head, arc 1 tail, …): incidence ``2i + side``
-    # belongs to arc ``i`` (side 1: its head). A stable sort by node then orders them by node,
-    # arc index and side; a self-loop's two ends stay together.
-    inc_node = np.empty(2 * m, dtype=np.int64)
-    inc_node[0::2] = t
-    inc_node[1::2] = h
-    order = stable_order(inc_node)
+class _Ends:
+    """Both ends of every arc (incidences), sorted by node, then arc index, then side.
+
+    Incidence ``2i + side`` belongs to arc ``i`` (side 0 its tail, 1 its head); a self-loop's two
+    ends stay together.
+    """
+
+    def __init__(self, tail: Ints, head: Ints) -> None:
+        m = tail.shape[0]
+        node = np.empty(2 * m, dtype=np.int64)
+        node[0::2] = tail
+        node[1::2] = head
+        top = max(2 * m, int(node.max(initial=0)) + 1)
+        self.itype = np.int32 if top < 1 << 31 else np.int64  # half the memory traffic
+        order = stable_order(node)
+        self.end: npt.NDArray[np.integer[Any]] = order.astype(self.itype)  # in node order
+        self.arc = self.end >> 1
+        sorted_node = node[order]
+        # Where each node's ends begin: a node with an odd number of odd ends breaks the pairing.
+        self.starts = np.flatnonzero(np.diff(sorted_node, prepend=-1)) if m else order[:0]
+
+    def cycle_signs(self, odd: Bools, n_odd: int, level: int, coins: CoinFn) -> Ints:
+        """The ±1 of every odd arc (in index order) at this level."""
+        keep = odd[self.arc]  # the ends of the odd arcs, still sorted by node, arc and side
+        per_node = np.add.reduceat(keep.view(np.int8), self.starts, dtype=np.int32)
+        if (per_node & 1).any():
+            raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
+        rank = np.cumsum(odd, dtype=self.itype)
+        np.subtract(rank, 1, out=rank)  # the odd arcs numbered 0… in index order
+        end = self.end[keep]
+        order = rank[end >> 1]
+        order <<= 1
+        order |= end & 1  # = a stable sort by node of the odd arcs' own incidences
+        return _signs_of_pairing(order, n_odd, level, coins)
+
+
+def _signs_of_pairing(order: npt.NDArray[Any], m: int, level: int, coins: CoinFn) -> Ints:
+    """Signs of ``m`` arcs whose incidences, in node order, are ``order`` (paired 0–1, 2–3, …)."""
     a, b = order[0::2], order[1::2]
-    if a.size != b.size or not np.array_equal(inc_node[a], inc_node[b]):
-        raise RuntimeError("dyadic_round: the values are not a circulation (odd degree)")
-    partner = np.empty(2 * m, dtype=np.int64)
+    partner = np.empty(2 * m, dtype=order.dtype)
     partner[a] = b
     partner[b] = a
     # State 2i+1: traverse arc i towards its head; 2i: towards its tail. So a state is the
     # incidence it arrives at; the walk goes on along the partner incidence ``p = 2j + side``
     # away from that end, which is state ``2j + (1 − side)``, that is ``p ^ 1``.
-    succ = partner ^ 1
-    label = orbit_minimum(succ)
+    partner ^= 1
+    label = orbit_minimum(partner)
     forward, backward = label[1::2], label[0::2]
     # A cycle is the pair of orbits of its two traversals; its lowest state belongs to its
     # lowest arc, so ``canon // 2`` is that arc. Sign +1 for arcs traversed towards their
     # head when the lowest arc is.
-    canon = np.minimum(forward, backward)
-    rep = canon // 2
-    sigma = np.where(forward == label[2 * rep + 1], 1, -1).astype(np.int64)
+    rep = np.minimum(forward, backward)
+    rep >>= 1
+    same = forward == label[2 * rep + 1]
     # Cycles in the order of their lowest arcs: the lowest arc of each cycle is its own rep.
-    is_first = rep == ids
-    cycle_no = np.cumsum(is_first) - 1
-    up = coins(level, int(np.count_nonzero(is_first)))
-    sign = np.where(up, 1, -1).astype(np.int64)[cycle_no[rep]]
-    out: Ints = sign * sigma
+    is_first = rep == np.arange(m, dtype=rep.dtype)
+    n_cycles = int(np.count_nonzero(is_first))
+    cycle_no = np.cumsum(is_first, dtype=rep.dtype)
+    cycle_no -= 1
+    up = coins(level, n_cycles)[cycle_no[rep]]
+    out: Ints = np.where(up == same, 1, -1).astype(np.int64)
     return out
 
 
@@ -143,13 +217,13 @@ def stable_order(keys: Ints) -> Ints:
     return out
 
 
-def orbit_minimum(succ: Ints) -> Ints:
+def orbit_minimum(succ: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """The least element of every element's orbit under the permutation ``succ``.
 
     With scipy, from its connected components (fast: an orbit of a permutation is a weakly
     connected component of its graph); without, by pointer doubling (after ``j`` rounds each
     element has seen its next ``2**j`` successors). Both give the same labels, so a verifier
-    without scipy replays the same rounding.
+    without scipy replays the same rounding. The labels have the dtype of ``succ``.
     """
     n = succ.shape[0]
     if n > 256:
@@ -159,21 +233,26 @@ def orbit_minimum(succ: Ints) -> Ints:
         except ImportError:  # pragma: no cover - the numpy path below
             pass
         else:
+            it = np.int32 if n < 1 << 31 else np.int64  # scipy's own index type: no copy
             graph = sparse.csr_array(
-                (np.ones(n, dtype=np.float64), succ, np.arange(n + 1, dtype=np.int64)),
+                (
+                    np.ones(n, dtype=np.float64),
+                    succ.astype(it, copy=False),
+                    np.arange(n + 1, dtype=it),
+                ),
                 shape=(n, n),
             )
             n_comp, comp = connected_components(graph, directed=False)
-            least = np.full(n_comp, n, dtype=np.int64)
-            np.minimum.at(least, comp, np.arange(n, dtype=np.int64))
-            out: Ints = least[comp]
+            least = np.full(n_comp, n, dtype=succ.dtype)
+            np.minimum.at(least, comp, np.arange(n, dtype=succ.dtype))
+            out: npt.NDArray[Any] = least[comp]
             return out
     return orbit_minimum_doubling(succ)
 
 
-def orbit_minimum_doubling(succ: Ints) -> Ints:
+def orbit_minimum_doubling(succ: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """:func:`orbit_minimum` by pointer doubling, numpy only."""
-    label = np.arange(succ.shape[0], dtype=np.int64)
+    label = np.arange(succ.shape[0], dtype=succ.dtype)
     jump = succ.copy()
     for _ in range(max(1, int(succ.shape[0]).bit_length())):
         np.minimum(label, label[jump], out=label)

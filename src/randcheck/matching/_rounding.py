@@ -24,7 +24,7 @@ from randcheck.matching._diagnosis import cut_line, raise_infeasible, short_visi
 from randcheck.matching._flow import build_network, find_q_star, flow_at, spread_flow, support_step
 from randcheck.matching._lp import CoinFn
 from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem
-from randcheck.matching.rules import GRID_BITS, Bools, Ints, MatchingRules
+from randcheck.matching.rules import GRID_BITS, MAX_PAIRS, Bools, Ints, MatchingRules
 from randcheck.matching.teaming import teaming_sums
 from randcheck.models import Visit
 from randcheck.randomness import LABEL_ROUND, UniformSource, source_for
@@ -97,16 +97,20 @@ class Solution:
 
 
 def solve(
-    prob: MatchingProblem, rules: MatchingRules, src: UniformSource, report: Reporter | None = None
+    prob: MatchingProblem,
+    rules: MatchingRules,
+    src: UniformSource,
+    report: Reporter | None = None,
+    max_pairs: int = MAX_PAIRS,
 ) -> Solution:
 
     def done(stage: str) -> None:
         if report is not None:
             report.advance(STAGE_SHARE[stage])
 
-    net = build_network(prob, rules)
+    net = build_network(prob, rules, max_pairs)
     done("network")
-    q_star, _cut = find_q_star(prob, net)
+    q_star = find_q_star(prob, net)
     done("q_star")
     unit = 1 << GRID_BITS
     q_units = math.ceil(q_star * unit)

@@ -32,6 +32,7 @@ from randcheck.matching.rules import (
     GRID_BITS,
     MATCHING_RECIPE,
     MATCHING_RECORD_FORMAT,
+    VERIFY_MAX_PAIRS,
     Bools,
     Floats,
     Ints,
@@ -531,7 +532,7 @@ def _check_marginals(
     every capacity, q* and the team cap; returns the network and the marginals."""
     diffs: list[str] = []
     try:
-        net = build_network(prob, rules)
+        net = build_network(prob, rules, VERIFY_MAX_PAIRS)
     except (PlanError, InfeasibleMatchingError) as exc:
         raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
     values = np.array(rec.arc_values, dtype=np.int64)
@@ -571,7 +572,7 @@ def _check_marginals(
                 f"the recorded team_cap {rules.team_cap}"
             )
     if check_optimum:
-        again, _cut = find_q_star(prob, net)
+        again = find_q_star(prob, net)
         if again != q_star:
             diffs.append(f"q* is {again}, not {rec.q_star}")
     _fail(diffs)

@@ -28,8 +28,13 @@ MATCHING_RECIPES = (MATCHING_RECIPE,)
 MATCHING_RECORD_FORMAT = "randcheck-matching-record/1"
 #: Bits of the pair-cap grid: the cap is applied as a multiple of ``2**-GRID_BITS``.
 GRID_BITS = 20
-#: Most eligible officer–visit pairs one batch may have (memory: about 200 bytes a pair).
-MAX_PAIRS = 20_000_000
+#: Most officer–visit pairs :func:`~randcheck.match_officers` takes in one batch by default: about
+#: the largest batch it matches in 10 s (and well under 4 GiB) on a 2-core machine (measured on
+#: the benchmark batches, see the benchmarks page); ``max_pairs=`` raises it for one call.
+MAX_PAIRS = 1_500_000
+#: Most pairs :func:`~randcheck.matching.verify_matching` takes: the limit of 0.1.0, so every
+#: record it could publish still verifies (memory: about 200 bytes a pair).
+VERIFY_MAX_PAIRS = 20_000_000
 
 
 def _whole(name: str, value: object, least: int) -> None:

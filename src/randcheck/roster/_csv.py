@@ -48,7 +48,7 @@ class Pieces:
         for j, (idx, table) in enumerate(parts):
             end = b"\n" if j == last else sep
             if table is None or isinstance(table, str):
-                whole = None
+                whole: Any = None
                 if isinstance(table, str) and n:
                     if (idx == "").all():
                         whole = np.zeros(n, dtype="U1")
@@ -56,6 +56,8 @@ class Pieces:
                         width = int(np.strings.str_len(idx).max())
                         if n * 4 * width <= self._TEXT_BUDGET:
                             whole = idx.astype(f"U{width}")
+                        else:  # too wide at 4 bytes a character: the UTF-8 bytes, end to end
+                            whole = utf8_ragged(idx)
                 self.items.append(("raw" if table is None else "text", idx, end, whole))
                 continue
             entries = np.asarray(table)
@@ -116,18 +118,11 @@ class Pieces:
                 raw = np.take(values, rows)  # faster than values[rows] for S18 items
                 w = raw.dtype.itemsize
                 cells.append((w, raw.view(f"V{w}") if w else raw))
+            elif isinstance(whole, tuple):
+                w, mat = ragged_rows(whole, rows)
+                cells.append((w, mat.view(f"V{w}").reshape(m) if w else mat))
             else:
-                if whole is None:
-                    if in_order:
-                        text = values[rows]
-                    else:  # a StringDType gather is several times faster in row order
-                        srt = np.argsort(rows)
-                        text = np.empty(m, dtype=STRING)
-                        text[srt] = values[rows[srt]]
-                    width = int(np.strings.str_len(text).max()) if text.size else 0
-                    u = text.astype(f"U{max(width, 1)}")
-                else:
-                    u = whole[rows]
+                u = np.zeros(m, dtype="U1") if whole is None else whole[rows]  # None: no rows
                 utf8 = utf8_cells(u)
                 w = utf8.shape[1]
                 cells.append((w, utf8.view(f"V{w}").reshape(m) if w else utf8))
@@ -147,6 +142,50 @@ class Pieces:
                 buf[:, offset : offset + w].view(f"V{w}")[:, 0] = c
             offset += w
         del buf
+
+
+_RAGGED_BLOCK = 1 << 16  # strings encoded at once
+
+
+def utf8_ragged(
+    text: np.ndarray[Any, Any],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The UTF-8 of every string of a ``StringDType`` array, end to end: the bytes, and each
+    string's start and length in them (a copy as compact as the text, read in row order)."""
+    data: list[npt.NDArray[np.uint8]] = []
+    lengths = np.zeros(text.shape[0], dtype=np.int64)
+    for a in range(0, text.shape[0], _RAGGED_BLOCK):
+        block = text[a : a + _RAGGED_BLOCK]
+        width = int(np.strings.str_len(block).max()) if block.size else 0
+        cells = utf8_cells(block.astype(f"U{max(width, 1)}"))
+        used = cells != 0  # each character's UTF-8 bytes, then NULs (values hold none)
+        lengths[a : a + block.shape[0]] = used.sum(axis=1)
+        data.append(cells[used])
+    starts = np.zeros(text.shape[0], dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    return (np.concatenate(data) if data else np.zeros(0, dtype=np.uint8)), starts, lengths
+
+
+def ragged_rows(
+    ragged: tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    rows: npt.NDArray[np.intp],
+) -> tuple[int, npt.NDArray[np.uint8]]:
+    """The UTF-8 of ``rows`` from :func:`utf8_ragged`, as a NUL-padded matrix, and its width."""
+    data, starts, lengths = ragged
+    m = rows.shape[0]
+    length = lengths[rows]
+    width = int(length.max()) if m else 0
+    mat = np.zeros(m * width, dtype=np.uint8)
+    if width:
+        total = int(length.sum())
+        before = np.cumsum(length) - length  # where each row's bytes start among the picked
+        step = np.arange(total, dtype=np.int64)
+        src = np.repeat(starts[rows] - before, length)
+        src += step
+        dest = np.repeat(np.arange(m, dtype=np.int64) * width - before, length)
+        dest += step
+        mat[dest] = data[src]
+    return width, mat.reshape(m, width)
 
 
 #: Encodings whose multi-byte characters never hold a byte below 0x30, so that commas, quotes

@@ -14,6 +14,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._arrow import Coded
 from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck.errors import RosterError
 from randcheck.models import (
@@ -216,12 +217,17 @@ def factorize_keys(
     return inv.astype(np.intp, copy=False), first
 
 
-def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], list[Any]]:
+def _factorize_text(
+    arr: np.ndarray[Any, Any] | Coded,
+) -> tuple[npt.NDArray[np.intp], list[Any]]:
     """Distinct values and the inverse index, without one Python call per row.
 
     Text comes back as ``str`` (bytes are read as UTF-8); missing cells of an object array
-    (``None``, NaN, ``pandas.NA``) as ``""``.
+    (``None``, NaN, ``pandas.NA``) as ``""``. A :class:`~randcheck._arrow.Coded` column is
+    factorized already.
     """
+    if isinstance(arr, Coded):
+        return arr.codes.astype(np.intp, copy=False), list(arr.values)
     if arr.dtype.kind == "S":
         inv, uniq = factorize_fixed(arr)
         return inv, [u.decode("utf-8", "replace") for u in uniq.tolist()]
@@ -242,7 +248,7 @@ def _factorize_text(arr: np.ndarray[Any, Any]) -> tuple[npt.NDArray[np.intp], li
 
 def _map_uniques(
     col: ColumnSpec,
-    arr: np.ndarray[Any, Any],
+    arr: np.ndarray[Any, Any] | Coded,
     parse: Callable[[Any], Any],
     ctx: Context,
     why: str,
@@ -272,7 +278,7 @@ def _map_uniques(
             values = [uniq[inv[i]] for i in bad_rows[:MAX_LISTED]]
             ctx.fail(col.name, bad_rows, values, problem, fix)
     table = np.array(parsed, dtype=out_dtype)
-    return np.asarray(table[inv]) if len(parsed) else np.zeros(arr.shape[0], dtype=out_dtype)
+    return np.asarray(table[inv]) if len(parsed) else np.zeros(inv.shape[0], dtype=out_dtype)
 
 
 def _nul_rows(arr: np.ndarray[Any, Any], chunk: int = 1 << 18) -> npt.NDArray[np.intp]:
@@ -463,10 +469,10 @@ def _parse_labels(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> C
     return Categorical(codes, labels)
 
 
-def _parse_tags(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> TagSet:
-    if arr.dtype.kind in "SU" or arr.dtype == STRING:
+def _parse_tags(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context) -> TagSet:
+    if isinstance(arr, Coded) or arr.dtype.kind in "SU" or arr.dtype == STRING:
         inv, uniq = _factorize_text(arr)
-        per_value = _tagset(col, uniq, ctx)
+        per_value = _tagset(col, uniq, ctx, inv)
         return TagSet(per_value.bits[inv], per_value.names)
     values = [
         ("" if not isinstance(v, (str, Iterable)) and _is_missing(v) else v) for v in arr.tolist()
@@ -484,14 +490,21 @@ def _parse_tags(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Tag
     return tags
 
 
-def _tagset(col: ColumnSpec, values: Sequence[Any], ctx: Context) -> TagSet:
+def _tagset(
+    col: ColumnSpec,
+    values: Sequence[Any],
+    ctx: Context,
+    inv: npt.NDArray[np.intp] | None = None,
+) -> TagSet:
+    """Tags of ``values``; with ``inv``, the values are distinct and ``inv`` maps rows to them."""
     try:
         tags = TagSet.from_values(values)
     except ValueError as exc:
         raise RosterError(str(exc), source=ctx.source, column=col.name) from None
     for k, name in enumerate(tags.names):
         if any(ch in name for ch in (*FORBIDDEN, "\x00")):
-            rows = np.flatnonzero((tags.bits >> np.uint64(k)) & np.uint64(1))
+            bits = tags.bits if inv is None else tags.bits[inv]
+            rows = np.flatnonzero((bits >> np.uint64(k)) & np.uint64(1))
             ctx.fail(col.name, rows, [name] * min(rows.size, MAX_LISTED), CONTROL_WHY)
     return tags
 
@@ -562,9 +575,9 @@ def _risk_codes(
     return np.asarray(table[codes])
 
 
-def _count_column(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Column:
+def _count_column(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context) -> Column:
     """A count column (投诉举报次数): whole numbers from 0 to the largest ``int32``."""
-    if arr.dtype.kind in "iu":
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":
         bad = np.flatnonzero(arr < 0)
         if bad.size:
             ctx.fail(
@@ -585,9 +598,9 @@ def _count_column(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> C
     return _map_uniques(col, arr, _parse_count, ctx, "must be a whole number ≥ 0", np.int32)
 
 
-def _cap_column(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Column:
+def _cap_column(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context) -> Column:
     """A load cap column (每批最多任务数): whole numbers ≥ 0, an empty cell for no cap."""
-    if arr.dtype.kind in "iu":
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":
         bad = np.flatnonzero(arr < 0)
         if bad.size:  # a negative cap is a typo, not "no cap" (that is an empty cell)
             ctx.fail(
@@ -607,17 +620,40 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
         return _ready_column(col, raw, n, ctx)
     if col.kind == "tags" and not isinstance(raw, np.ndarray) and isinstance(raw, Sequence):
         raw = np.array([*raw, None], dtype=object)[:-1]  # keep lists of labels one per row
-    arr = as_array(raw)
+    if isinstance(raw, Coded) and col.kind in _CODED:
+        if len(raw) != n:
+            raise RosterError(
+                f"has {len(raw)} values but the roster has {n} rows",
+                source=ctx.source,
+                column=col.name,
+            )
+        return _parse_values(col, raw, ctx, legacy_codes)
+    arr = as_array(raw.decoded() if isinstance(raw, Coded) else raw)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise RosterError(
             f"has {arr.shape[0] if arr.ndim else 0} values but the roster has {n} rows",
             source=ctx.source,
             column=col.name,
         )
+    return _parse_values(col, arr, ctx, legacy_codes)
+
+
+# Kinds whose values may come factorized (:class:`~randcheck._arrow.Coded`): parsed per value.
+_CODED = frozenset({"risk", "tags", "bool", "count", "cap", "date"})
+
+
+def _parse_values(
+    col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context, legacy_codes: bool
+) -> Column:
+    """:func:`parse_column` once the values are a one-dimensional array of the right length
+    (or, for the kinds in ``_CODED``, a :class:`~randcheck._arrow.Coded` column)."""
     kind = col.kind
+    native = arr.dtype if isinstance(arr, np.ndarray) else None
     if kind == "code":
+        assert isinstance(arr, np.ndarray)
         return _parse_codes(col, arr, ctx, legacy_codes)
     if kind in ("id", "text"):
+        assert isinstance(arr, np.ndarray)
         text = to_strings(arr)
         if kind == "id":
             text = np.strings.strip(text)
@@ -638,11 +674,13 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
             ),
         )
     if kind == "category":
+        assert isinstance(arr, np.ndarray)
         return _parse_labels(col, arr, ctx)
     if kind == "tags":
         return _parse_tags(col, arr, ctx)
     if kind == "bool":
-        if arr.dtype == np.bool_:
+        if native == np.bool_:
+            assert isinstance(arr, np.ndarray)
             return arr.copy()
         return _map_uniques(
             col, arr, _parse_bool, ctx, "not a yes/no value; use 1/0, true/false or 是/否", bool
@@ -652,7 +690,8 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
     if kind == "cap":
         return _cap_column(col, arr, ctx)
     if kind == "date":
-        if arr.dtype.kind == "M":
+        if native is not None and native.kind == "M":
+            assert isinstance(arr, np.ndarray)
             return arr.astype("datetime64[D]")
         return _map_uniques(
             col,

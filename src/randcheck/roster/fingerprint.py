@@ -74,9 +74,21 @@ def canonical_bytes(col: ColumnSpec | None, column: Column) -> tuple[np.ndarray[
         uniq, inv = np.unique(column, return_inverse=True)
         return inv.astype(np.intp), np.array([str(int(u)).encode() for u in uniq] or [b""])
     if column.dtype.kind == "f":
-        uniq, inv = np.unique(column, return_inverse=True)
-        return inv.astype(np.intp), _float_texts(uniq)
+        uniq = _distinct_floats(column)
+        return np.searchsorted(uniq, column).astype(np.intp, copy=False), _float_texts(uniq)
     raise AssertionError(column.dtype)  # pragma: no cover
+
+
+def _distinct_floats(column: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+    """The distinct values of a float column, sorted, NaN last (once, if any): what
+    ``np.unique`` gives, by one ``np.sort`` (a SIMD sort) instead of an argsort."""
+    values = np.sort(np.asarray(column, dtype=np.float64))
+    nan = np.isnan(values)
+    known = values[~nan]
+    keep = np.ones(known.shape[0], dtype=bool)
+    keep[1:] = known[1:] != known[:-1]  # -0.0 == 0.0: one entry, whose text is "0" either way
+    uniq = known[keep]
+    return np.concatenate([uniq, [np.nan]]) if nan.any() else uniq
 
 
 def _float_text(x: float) -> str:

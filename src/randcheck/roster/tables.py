@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import operator
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -418,11 +419,13 @@ class RosterBase:
         def kind_of(name: str) -> str | None:
             return kinds.get(cls.canonical_column_name(renames.get(name, name)))
 
-        columns = _arrow.batches_to_columns(batches, kind_of)
+        columns, clean = _arrow.batches_to_columns(batches, kind_of)
         named = {
             renames.get(k, k): Categorical(*v) if isinstance(v, tuple) else v
             for k, v in columns.items()
         }
+        if clean:  # the text columns' bytes hold no tab, newline, carriage return or NUL
+            options = {**options, "_nul_free": True, "_absent": "\t\n\r"}
         return cls.from_columns(named, source=source, **options)
 
     @classmethod
@@ -1414,6 +1417,16 @@ class RosterDigest:
             sel = order[bounds[b] : bounds[b + 1]]
             self._parts.setdefault(b, []).append((keys[sel], ids[sel], b"".join(parts)))
 
+    def copy(self) -> RosterDigest:
+        """An accumulator holding what this one holds, to merge into without changing this one
+        (the lines themselves are shared, never copied)."""
+        out = RosterDigest(self.kind, buckets=range(self._first, self._stop))  # type: ignore[arg-type]
+        out.header = self.header
+        out._covered = set(self._covered)
+        out._parts = {b: list(parts) for b, parts in self._parts.items()}
+        out._closed = dict(self._closed)
+        return out
+
     def merge(self, other: RosterDigest) -> None:
         """Take in what another accumulator holds (other buckets, or other rows)."""
         if other.kind is not self.kind:
@@ -1548,23 +1561,33 @@ class RosterDigest:
         return whole.seal()
 
     def _bucket_text(self, parts: list[_Part]) -> bytes:
+        """A bucket's lines from several parts, in the recipe's order (key, then id bytes).
+
+        Each part's lines are in that order already; they are merged by sorting the keys (ids
+        decide only between equal keys, which are rare unless an id came twice) and joining
+        the lines in that order, one ``bytes`` object per line, never one index per byte.
+        """
         if not parts:
             return b""
         if len(parts) == 1:
             return parts[0][2]
         keys = np.concatenate([p[0] for p in parts])
-        raw = [p[1] if p[1].dtype.kind == "S" else np.strings.encode(p[1], "utf-8") for p in parts]
-        ids = np.concatenate(raw)
-        text = np.frombuffer(b"".join(p[2] for p in parts), dtype=np.uint8)
-        ends = np.flatnonzero(text == 10) + 1
-        starts = np.concatenate([[0], ends[:-1]])
-        order = np.lexsort((ids, keys))
-        same = np.flatnonzero(ids[order][1:] == ids[order][:-1])
-        if same.size:
-            value = ids[order][same[0]].decode("utf-8")
-            raise RosterError(
-                "duplicate id: it came in two parts of the roster", column=self.kind.ID, value=value
-            )
-        lengths = (ends - starts)[order]
-        offsets = np.repeat(starts[order] - np.cumsum(lengths) + lengths, lengths)
-        return text[offsets + np.arange(offsets.shape[0])].tobytes()
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        if (sorted_keys[1:] == sorted_keys[:-1]).any():
+            raw = [
+                p[1] if p[1].dtype.kind == "S" else np.strings.encode(p[1], "utf-8") for p in parts
+            ]
+            ids = np.concatenate(raw)
+            order = np.lexsort((ids, keys))
+            same = np.flatnonzero(ids[order][1:] == ids[order][:-1])
+            if same.size:
+                value = ids[order][same[0]].decode("utf-8")
+                raise RosterError(
+                    "duplicate id: it came in two parts of the roster",
+                    column=self.kind.ID,
+                    value=value,
+                )
+        lines = b"".join(p[2] for p in parts).split(b"\n")
+        lines.pop()  # after the last line's newline
+        return b"\n".join(operator.itemgetter(*order.tolist())(lines)) + b"\n"

@@ -52,6 +52,8 @@ __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 
 Key = tuple[str, ...]
 DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
+SPILL_BUDGET = 1 << 29  # bytes of the fingerprint's lines kept in memory before writing them
+HOLD_BUDGET = 1 << 30  # bytes of validated parts kept in memory for the later passes
 
 
 def read_options(
@@ -459,48 +461,76 @@ def sample_of(
 class DigestSpill:
     """The roster's fingerprint over parts, its bucket ranges kept on disk until sealing.
 
-    Each part's lines go to :data:`DIGEST_RANGES` files (one per range of buckets); sealing
-    reads one range at a time, so memory holds one range's lines, not the roster's.
+    Each part's lines go to :data:`DIGEST_RANGES` accumulators (one per range of buckets),
+    kept in memory up to ``budget`` bytes of lines; beyond that they are written to one file
+    per range and memory starts again. Sealing reads one range at a time, so memory holds one
+    range's lines (plus the budget), not the roster's.
     """
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(self, folder: str | os.PathLike[str], budget: int | None = None) -> None:
         self.folder = os.fspath(folder)
-        self.files = [
-            open(os.path.join(self.folder, f"digest-{i:02d}.pickle"), "wb")  # noqa: SIM115
-            for i in range(DIGEST_RANGES)
-        ]
+        self.budget = SPILL_BUDGET if budget is None else budget
+        self.kept: list[RosterDigest | None] = [None] * DIGEST_RANGES
+        self.kept_bytes = 0
+        self.files: list[str | None] = [None] * DIGEST_RANGES
 
     def __enter__(self) -> DigestSpill:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for fh in self.files:
-            fh.close()
+        self.kept = [None] * DIGEST_RANGES
 
     def add(self, part: TargetRoster) -> None:
         acc = RosterDigest()
         acc.update(part)
-        for fh, piece in zip(self.files, acc.split(DIGEST_RANGES), strict=True):
-            pickle.dump(piece, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.kept_bytes += acc.__sizeof__()
+        for i, piece in enumerate(acc.split(DIGEST_RANGES)):
+            kept = self.kept[i]
+            if kept is None:
+                self.kept[i] = piece
+            else:
+                kept.merge(piece)
+        if self.kept_bytes > self.budget:
+            self._write()
 
-    def seal(self) -> str:
-        for fh in self.files:
-            fh.close()
-        whole: RosterDigest | None = None
-        for fh in self.files:
-            acc: RosterDigest | None = None
-            with open(fh.name, "rb") as src:
+    def _write(self) -> None:
+        """The lines kept so far to the ranges' files (appended), freeing their memory."""
+        for i, kept in enumerate(self.kept):
+            if kept is None:
+                continue
+            name = self.files[i] or os.path.join(self.folder, f"digest-{i:02d}.pickle")
+            self.files[i] = name
+            with open(name, "ab") as fh:
+                pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.kept[i] = None
+        self.kept_bytes = 0
+
+    def _pieces(self, i: int) -> Iterator[RosterDigest]:
+        name = self.files[i]
+        if name is not None:
+            with open(name, "rb") as src:
                 while True:
                     try:
-                        piece = pickle.load(src)
+                        yield pickle.load(src)
                     except EOFError:
                         break
-                    if acc is None:
-                        acc = piece
-                    else:
-                        acc.merge(piece)
-            os.remove(fh.name)
-            assert acc is not None
+            os.remove(name)
+        kept = self.kept[i]
+        if kept is not None:
+            yield kept
+        self.kept[i] = None
+
+    def seal(self) -> str:
+        whole: RosterDigest | None = None
+        for i in range(DIGEST_RANGES):
+            acc: RosterDigest | None = None
+            for piece in self._pieces(i):
+                if acc is None:
+                    acc = piece
+                else:
+                    acc.merge(piece)
+            if acc is None:
+                continue
             acc.close()
             if whole is None:
                 whole = acc

@@ -129,6 +129,26 @@ def _range_task(pieces: list[RosterDigest]) -> RosterDigest:
     return _chunked.merge_ranges(pieces)
 
 
+def _local_ranges(
+    results: list[tuple[_chunked.Census, list[RosterDigest], TargetRoster | None]],
+) -> list[RosterDigest]:
+    """Every range's pieces of the parts on one worker, merged there (the lines not copied)."""
+    out = [piece.copy() for piece in results[0][1]]
+    for _, pieces, _ in results[1:]:
+        for acc, piece in zip(out, pieces, strict=True):
+            acc.merge(piece)
+    return out
+
+
+def _local_range(pieces: list[RosterDigest]) -> RosterDigest:
+    """One range's pieces of the parts on one worker, merged there (the lines are not copied):
+    the range's task then takes one piece from each worker instead of one from each part."""
+    out = pieces[0].copy()
+    for piece in pieces[1:]:
+        out.merge(piece)
+    return out
+
+
 def _top_task(
     source: Any,
     part: _Part,
@@ -488,16 +508,47 @@ def _census_and_fingerprint(
         for s, p in zip(given.sources, given.parts, strict=True)
     ]
     _wait(client, first, progress, done)
+    for f in first:
+        if f.status == "error":  # a bad row: its RosterError, as the loader raises it
+            f.result()
     census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
-    pieces = [client.submit(operator.getitem, f, 1) for f in first]
     if hold:  # the later passes take the validated rows from the workers' memory
         given.sources = [client.submit(operator.getitem, f, 2) for f in first]
-    # Each range of buckets gathers its own piece of every part (not the others').
-    ranges = [
-        client.submit(_range_task, [client.submit(operator.getitem, p, i) for p in pieces])
-        for i in range(_chunked.DIGEST_RANGES)
-    ]
-    del first, pieces
+    # Each range of buckets: the parts' pieces merged on each worker (nothing moves), then one
+    # piece from each worker (few, large transfers).
+    holders = client.who_has(first)
+    by_worker: dict[str, list[int]] = {}
+    for j, f in enumerate(first):
+        where = sorted(holders.get(f.key, ()))
+        by_worker.setdefault(where[0] if where else "", []).append(j)
+
+    def on(w: str) -> dict[str, Any]:
+        return {"workers": [w], "allow_other_workers": True} if w else {}
+
+    if hold:  # the roster fits in memory: one merge task per worker, for all ranges at once
+        per_worker = [
+            client.submit(_local_ranges, [first[j] for j in parts], pure=False, **on(w))
+            for w, parts in by_worker.items()
+        ]
+        ranges = [
+            client.submit(_range_task, [client.submit(operator.getitem, m, i) for m in per_worker])
+            for i in range(_chunked.DIGEST_RANGES)
+        ]
+    else:  # each part's piece of each range a key of its own, which Dask can spill apart
+        pieces = [client.submit(operator.getitem, f, 1) for f in first]
+        ranges = []
+        for i in range(_chunked.DIGEST_RANGES):
+            local = [
+                client.submit(
+                    _local_range,
+                    [client.submit(operator.getitem, pieces[j], i) for j in parts],
+                    pure=False,
+                    **on(w),
+                )
+                for w, parts in by_worker.items()
+            ]
+            ranges.append(client.submit(_range_task, local))
+    del first
     try:
         closed = client.gather(ranges)
     except RosterError as exc:

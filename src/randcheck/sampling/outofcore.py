@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -20,6 +21,7 @@ from randcheck import _arrow
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
+from randcheck.roster import TargetRoster
 from randcheck.sampling import _chunked
 from randcheck.sampling.commitment import Commitment
 from randcheck.sampling.draws import check_committed_roster, finish, settle
@@ -187,6 +189,16 @@ def _draw_file(
     total = _arrow.parquet_rows(path)
     pps = plan.within == "pps"
     report = Reporter(progress, total * (3 if pps else 2), "draw from parts")
+    # The validated parts, kept for the later passes while they fit HOLD_BUDGET (then the
+    # later passes read and validate the file's row groups again).
+    held: list[tuple[int, TargetRoster]] | None = []
+    held_bytes = 0
+
+    def later_parts() -> Iterator[tuple[int, TargetRoster]]:
+        if held is not None:
+            return iter(held)
+        return _chunked.parquet_parts(path, mapping, options)
+
     try:
         census = _chunked.Census()
         with (
@@ -197,6 +209,13 @@ def _draw_file(
                 census.merge(_chunked.Census.of(part, plan, first))
                 spill.add(part)
                 report.advance(len(part))
+                if held is not None:
+                    part.forget_derived()  # the fingerprint's order and keys
+                    held_bytes += sys.getsizeof(part)
+                    if held_bytes <= _chunked.HOLD_BUDGET:
+                        held.append((first, part))
+                    else:
+                        held = None
             try:
                 digest = spill.seal()
             except RosterError as exc:
@@ -209,7 +228,7 @@ def _draw_file(
         frame = _chunked.Frame.of(census, plan, units)
         if pps and not frame.scales_without_scores():
             top: _chunked.TopScores | None = None
-            for first, part in _chunked.parquet_parts(path, mapping, options):
+            for first, part in later_parts():
                 largest = _chunked.TopScores.of(part, frame, first)
                 top = largest if top is None else top.merge(largest, frame)
                 report.advance(len(part))
@@ -221,7 +240,7 @@ def _draw_file(
         n = np.asarray(frame.sizes, dtype=np.intp)
         cut = found_all.cut(n)
         waiting: list[_chunked.Candidates] = []
-        for first, part in _chunked.parquet_parts(path, mapping, options):
+        for first, part in later_parts():
             waiting.append(_chunked.Candidates.of(part, frame, units, first, cut))
             report.advance(len(part))
             # Merge (a sort of everything kept) only once the new candidates are a good part
