@@ -51,11 +51,11 @@ def _eligible_pairs(prob: MatchingProblem, limit: int) -> tuple[Ints, Ints, Ints
     if total > limit:
         raise PlanError(
             f"the batch has {total:,} eligible officer–visit pairs (before recusals), more "
-            f"than the {limit:,} of max_pairs (MAX_PAIRS = {MAX_PAIRS:,}: about the largest "
-            "batch matched in 10 s on a 2-core machine). Split it by area, unit or department "
-            "into batches of fewer pairs: each is matched exactly and publishes its own q*. Or "
-            "pass a larger max_pairs to match it whole, at the time and memory the benchmarks "
-            "page measures (10⁴ visits × 500 officers: about 30 s, 1.7 GiB)"
+            f"than the {limit:,} of max_pairs (default MAX_PAIRS = {MAX_PAIRS:,}, about 7 GiB "
+            "of memory). Split it by area, unit or department into batches of fewer pairs: "
+            "each is matched exactly and publishes its own q*. Or pass a larger max_pairs to "
+            "match it whole, at about 350 bytes of memory a pair and a time that grows a "
+            "little faster than the pairs (10⁴ visits × 500 officers: about 30 s, 1.7 GiB)"
         )
     parts_v: list[Ints] = []
     parts_o: list[Ints] = []

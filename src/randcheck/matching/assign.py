@@ -89,10 +89,11 @@ def match_officers(
         ``total`` 100 and ``done`` the share of the work finished (the stages' shares are fixed
         estimates; the rounding reports once per bit level).
     max_pairs : int
-        The most officer–visit pairs the batch may have (:data:`MAX_PAIRS` by default: about
-        the largest batch matched in 10 s on a 2-core machine). Time grows a little faster than
-        the number of pairs; a larger value matches a larger batch whole, as exactly, more
-        slowly (10⁴ visits × 500 officers, 5·10⁶ pairs: about 30 s and 1.7 GiB).
+        The most officer–visit pairs the batch may have (:data:`MAX_PAIRS`, 2·10⁷, by default:
+        a bound on memory, about 350 bytes a pair). Time grows a little faster than the number
+        of pairs: about 1.5·10⁶ pairs are matched within 10 s on a 2-core machine, 10⁴ visits ×
+        500 officers (5·10⁶ pairs) in about 30 s and 1.7 GiB. A system with a time budget
+        passes a smaller value and splits larger batches (by area, unit or department).
 
     Returns
     -------

@@ -28,12 +28,13 @@ MATCHING_RECIPES = (MATCHING_RECIPE,)
 MATCHING_RECORD_FORMAT = "randcheck-matching-record/1"
 #: Bits of the pair-cap grid: the cap is applied as a multiple of ``2**-GRID_BITS``.
 GRID_BITS = 20
-#: Most officer–visit pairs :func:`~randcheck.match_officers` takes in one batch by default: about
-#: the largest batch it matches in 10 s (and well under 4 GiB) on a 2-core machine (measured on
-#: the benchmark batches, see the benchmarks page); ``max_pairs=`` raises it for one call.
-MAX_PAIRS = 1_500_000
+#: Most officer–visit pairs :func:`~randcheck.match_officers` takes in one batch by default, as
+#: in 0.1.0: a bound on memory (about 350 bytes a pair: 1.7 GiB at 5·10⁶ pairs), not on time.
+#: Time grows as about the 1.3th power of the pairs (1.5·10⁶ pairs in 6–8 s, 5·10⁶ in about
+#: 30 s on 2 cores; see the benchmarks page); ``max_pairs=`` lowers or raises it for one call.
+MAX_PAIRS = 20_000_000
 #: Most pairs :func:`~randcheck.matching.verify_matching` takes: the limit of 0.1.0, so every
-#: record it could publish still verifies (memory: about 200 bytes a pair).
+#: record it could publish still verifies, whatever the matcher's default becomes.
 VERIFY_MAX_PAIRS = 20_000_000
 
 
