@@ -21,7 +21,7 @@ import numpy as np
 from _harness import Row, interleaved, peak_bytes, timed_row
 from randcheck import OfficerRoster, PlanError
 from randcheck.errors import InfeasibleMatchingError
-from randcheck.matching import MAX_PAIRS, MatchingRules, match_officers
+from randcheck.matching import MatchingRules, match_officers
 from randcheck.models import Visit
 from randcheck.roster import STRING
 
