@@ -12,7 +12,7 @@ import gc
 import resource
 import time
 import tracemalloc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -93,8 +93,13 @@ def interleaved(
             times[name].append(time.perf_counter() - t0)
             cpus[name].append(_cpu_seconds() - c0)
     if cpu is not None:
-        cpu.update({k: (float(np.median(v)), min(v), max(v)) for k, v in cpus.items()})
-    return {k: (float(np.median(v)), min(v), max(v)) for k, v in times.items()}
+        cpu.update({k: summary(v) for k, v in cpus.items()})
+    return {k: summary(v) for k, v in times.items()}
+
+
+def summary(times: Sequence[float]) -> tuple[float, float, float]:
+    """``(median, min, max)`` of repeated times: what every row reports."""
+    return float(np.median(times)), min(times), max(times)
 
 
 def slope_row(

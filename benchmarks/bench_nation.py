@@ -36,14 +36,13 @@ import json
 import math
 import os
 import pathlib
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
-from _harness import Row, interleaved, timed_row
+from _harness import Row, interleaved, summary, timed_row
 
 # The workers' allocator setting the how-to recommends (Dask's nanny sets MALLOC_TRIM_THRESHOLD_,
 # which turns off glibc's adaptive mmap threshold: every large array is then mapped afresh).
@@ -206,9 +205,9 @@ def two_process_ceiling(repeat: int = 5) -> Row:
         "nation",
         f"this machine's ceiling: a CPU-bound job twice, in 2 processes at once ×{repeat} "
         f"(load average {_loadavg()})",
-        (statistics.median(two), min(two), max(two)),
+        summary(two),
         "one after the other in 1 process",
-        (statistics.median(one), min(one), max(one)),
+        summary(one),
     )
 
 
@@ -237,9 +236,9 @@ def dask_rows(
                 "nation",
                 f"draw_dask {n:.0e} rows ×{repeat}, LocalCluster 2 workers, {label} "
                 f"(load average {'→'.join(loads)})",
-                (statistics.median(two), min(two), max(two)),
+                summary(two),
                 "1 worker",
-                (statistics.median(one), min(one), max(one)),
+                summary(one),
                 2.0,
             )
         )

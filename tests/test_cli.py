@@ -411,18 +411,23 @@ def test_match_reports_an_infeasible_batch_in_one_line(
     assert "火箭发射" in err[-1]
 
 
-def test_match_refuses_a_team_cap_the_batch_cannot_keep(
-    county_files: dict[str, pathlib.Path],
-    tmp_path: pathlib.Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def _match_one_visit(tmp_path: pathlib.Path, county_files: dict[str, pathlib.Path]) -> list[str]:
+    """``randcheck match`` arguments (no seed) for one visit of two officers of the county."""
     visits = tmp_path / "visits.csv"
     visits.write_text(
         "credit_code,items,departments,lead_department,skills,area,team_size\n"
         "91350100M000100Y43,X-1,商务局,商务局,,130634100,2\n",
         encoding="utf-8",
     )
-    args = ["match", "--visits", str(visits), "--officers", str(county_files["officers"])]
+    return ["match", "--visits", str(visits), "--officers", str(county_files["officers"])]
+
+
+def test_match_refuses_a_team_cap_the_batch_cannot_keep(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = _match_one_visit(tmp_path, county_files)
     assert main([*args, "--seed", SEED, "--team-cap", "0.001"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "the team cap 0.001 is below the teaming bound of officers" in err[-1]
@@ -434,13 +439,7 @@ def test_match_refuses_a_batch_above_max_pairs_and_says_how_to_split(
     tmp_path: pathlib.Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    visits = tmp_path / "visits.csv"
-    visits.write_text(
-        "credit_code,items,departments,lead_department,skills,area,team_size\n"
-        "91350100M000100Y43,X-1,商务局,商务局,,130634100,2\n",
-        encoding="utf-8",
-    )
-    args = ["match", "--visits", str(visits), "--officers", str(county_files["officers"])]
+    args = _match_one_visit(tmp_path, county_files)
     assert main([*args, "--seed", SEED, "--max-pairs", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "more than the 1 of max_pairs" in err[-1]

@@ -21,7 +21,7 @@ from randcheck.matching._rounding import (
     solve,
 )
 from randcheck.matching.records import Assignment, MatchingSimulation, PairProbabilities, Published
-from randcheck.matching.rules import MAX_PAIRS, MatchingRules
+from randcheck.matching.rules import MAX_PAIRS, MatchingRules, whole_number
 from randcheck.models import Conflict, Visit
 from randcheck.randomness import LABEL_MATCHING, GeneratorSource, UniformSource, run_label
 from randcheck.roster import OfficerRoster
@@ -133,8 +133,7 @@ def match_officers(
     (Fraction(1, 1), [0.5, 0.5, 1.0])
     """
     rules = MatchingRules() if rules is None else rules
-    if isinstance(max_pairs, bool) or not isinstance(max_pairs, (int, np.integer)) or max_pairs < 1:
-        raise PlanError(f"max_pairs must be a whole number ≥ 1, got {max_pairs!r}")
+    whole_number("max_pairs", max_pairs, 1)
     if rules.cross_jurisdiction:
         check_jurisdiction(visits, officers, rules)
     src = matching_source(seed, rng, source, key_label)

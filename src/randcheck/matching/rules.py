@@ -38,8 +38,9 @@ MAX_PAIRS = 20_000_000
 VERIFY_MAX_PAIRS = 20_000_000
 
 
-def _whole(name: str, value: object, least: int) -> None:
-    """Refuse anything but a whole number ≥ ``least`` (bools and floats included)."""
+def whole_number(name: str, value: object, least: int) -> None:
+    """Refuse anything but a whole number ≥ ``least`` (bools and floats included) with a
+    :class:`~randcheck.errors.PlanError` naming ``name`` and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise PlanError(f"{name} must be a whole number ≥ {least}, got {value!r}")
     if value < least:
@@ -148,14 +149,14 @@ class MatchingRules:
 
     @team_size.validator
     def _check_team(self, _a: attrs.Attribute[int], value: int) -> None:
-        _whole("team_size (行政处罚法 第四十二条: at least two officers)", value, 2)
+        whole_number("team_size (行政处罚法 第四十二条: at least two officers)", value, 2)
 
     @item_team_sizes.validator
     def _check_items(
         self, _a: attrs.Attribute[Mapping[str, int]], value: Mapping[str, int]
     ) -> None:
         for item, size in value.items():
-            _whole(f"item_team_sizes[{item!r}]", size, 2)
+            whole_number(f"item_team_sizes[{item!r}]", size, 2)
 
     @pair_cap.validator
     def _check_cap(self, _a: attrs.Attribute[float | None], value: float | None) -> None:
@@ -177,12 +178,12 @@ class MatchingRules:
     @repeat_window_days.validator
     def _check_window(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
         if value is not None:
-            _whole("repeat_window_days", value, 0)
+            whole_number("repeat_window_days", value, 0)
 
     @max_load.validator
     def _check_load(self, _a: attrs.Attribute[int | None], value: int | None) -> None:
         if value is not None:
-            _whole("max_load", value, 0)
+            whole_number("max_load", value, 0)
 
 
 @attrs.frozen(eq=False)
