@@ -1661,14 +1661,17 @@ def pack_columns(roster: TargetRoster, names: Iterable[str]) -> dict[str, Any]:
 
     What :func:`unpack_columns` needs to rebuild the roster as one read with only those
     columns (``from_parquet_group``'s ``columns``): the others take their defaults, and take
-    no room here. The columns are shared, not copied.
+    no room here; ``"bytes"``, what the columns hold. The columns are shared, not copied.
     """
     wanted = set(names) | {roster.ID}
+    columns = {k: v for k, v in roster._columns.items() if k in wanted}
+    extra = {k: v for k, v in roster._extra.items() if k in wanted}
     return {
         "n": roster._n,
         "source": roster.source,
-        "columns": {k: v for k, v in roster._columns.items() if k in wanted},
-        "extra": {k: v for k, v in roster._extra.items() if k in wanted},
+        "columns": columns,
+        "extra": extra,
+        "bytes": nbytes([columns, extra]),
     }
 
 

@@ -43,7 +43,6 @@ from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
 from randcheck.randomness.select import code_order, smallest_per_stratum
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
-from randcheck.roster._csv import nbytes
 from randcheck.roster.tables import pack_columns, unpack_columns
 from randcheck.sampling._design import Design, build_design, check_names, expected_sizes, key_order
 from randcheck.sampling._pps import pareto_ranks, pps_probabilities, pps_scale
@@ -614,7 +613,7 @@ class HeldParts:
         packed = pack_columns(part, self.columns)
         if self.file is None:
             self.kept.append((first_row, packed))
-            self.kept_bytes += nbytes([packed["columns"], packed["extra"]])
+            self.kept_bytes += packed["bytes"]
             if self.kept_bytes > self.budget:  # from now on in the file
                 self.file = open(self.path, "wb")  # noqa: SIM115 - closed by close()
                 for kept in self.kept:
