@@ -17,8 +17,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck.matching._diagnosis import breakdown, raise_infeasible, why_not
-from randcheck.matching._flow import _expert_seats, _requirements, _Seats
+from randcheck.matching._diagnosis import raise_infeasible
+from randcheck.matching._flow import build_network
 from randcheck.matching._problem import MatchingProblem
 from randcheck.matching.rules import Bools, Ints, MatchingRules
 
@@ -27,6 +27,9 @@ SCALE_BITS = 53
 TWO53 = 1 << SCALE_BITS
 FREE, SKILL, DEPT, EXPERT = 0, 1, 2, 3  # window kinds (the flow recipe's seat kinds)
 KIND_NAMES = ("free", "skill", "department", "expert")
+#: The refusal of visits whose rules cannot be met builds the flow network of at most about
+#: this many of their pairs (its words are the flow recipe's).
+_REFUSAL_PAIRS = 2_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,38 +263,30 @@ def _types(
 
 
 def refuse_infeasible(prob: MatchingProblem, rules: MatchingRules, bad: list[int]) -> None:
-    """The flow recipe's refusal, with its words, for the visits whose rules cannot be met."""
-    seats = _Seats()
-    officer_ok = prob.officer_active & ~prob.officer_expert & (prob.officer_cap > 0)
-    for v in bad:
-        p = int(prob.visit_profile[v])
-        mask = officer_ok & prob.profile_dept_ok[p] & prob.profile_area_ok[p]
-        lo, hi = int(prob.excluded_start[v]), int(prob.excluded_start[v + 1])
-        mask[prob.excluded_officer[lo:hi]] = False
-        elig = np.flatnonzero(mask)
-        req, experts = _requirements(prob, rules, v, elig, seats)
-        k = max(int(prob.team_size[v]), len(req))
-        if elig.shape[0] < k:
-            n_all = int((~prob.officer_expert).sum())
-            why = why_not(prob, v, ~prob.officer_expert)
-            seats.fail(
-                prob.visit_codes[v],
-                "team_size",
-                f"visit {prob.visit_codes[v]} needs {k} officers "
-                "[执法人员不得少于两人, 行政处罚法 第四十二条] "
-                f"but only {elig.shape[0]} of the {n_all} officers are eligible"
-                + (f": {breakdown(why)}" if why else ""),
-            )
-        if experts:
-            _expert_seats(prob, v, experts, seats)
-    if not seats.reasons:  # pragma: no cover - the types found a rule these visits break
-        raise AssertionError("sweep: visits flagged infeasible meet every rule")
-    raise_infeasible(
-        seats.reasons,
-        visits=sorted(set(seats.bad)),
-        rule=seats.bad_rule,
-        shortage=Fraction(len(seats.reasons)),
+    """The flow recipe's refusal, with its words, for the visits whose rules cannot be met: the
+    flow network of those visits alone (a few of them, so few pairs) raises it."""
+    n_off = max(prob.n_officers, 1)
+    keep = np.array(bad[: max(1, _REFUSAL_PAIRS // n_off)], dtype=np.int64)
+    new_of = np.full(prob.n_visits, -1, dtype=np.int64)
+    new_of[keep] = np.arange(keep.shape[0], dtype=np.int64)
+    ex = new_of[prob.excluded_visit] >= 0
+    ex_v = new_of[prob.excluded_visit[ex]]
+    ex_start = np.zeros(keep.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ex_v, minlength=keep.shape[0]), out=ex_start[1:])
+    sub = attrs.evolve(
+        prob,
+        input_index=prob.input_index[keep],
+        visit_codes=[prob.visit_codes[v] for v in keep.tolist()],
+        visits=[prob.visits[v] for v in keep.tolist()],
+        team_size=prob.team_size[keep],
+        visit_profile=prob.visit_profile[keep],
+        excluded_visit=ex_v,
+        excluded_officer=prob.excluded_officer[ex],
+        excluded_reason=prob.excluded_reason[ex],
+        excluded_start=ex_start,
     )
+    build_network(sub, rules, max(_REFUSAL_PAIRS, n_off))
+    raise AssertionError("sweep: visits flagged infeasible meet every rule")  # pragma: no cover
 
 
 def _groups(

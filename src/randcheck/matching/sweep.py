@@ -81,9 +81,9 @@ from randcheck.matching._problem import MatchingProblem, prepare_problem, utf8
 from randcheck.matching._rounding import check_jurisdiction, matching_source
 from randcheck.matching.records import (
     PairProbabilities,
-    _exclusions_digest,
-    _rules_dict,
-    _visits_digest,
+    exclusions_digest_of,
+    rules_dict,
+    visits_digest_of,
 )
 from randcheck.matching.rules import Bools, Ints, MatchingRules
 from randcheck.models import Conflict, Visit
@@ -299,10 +299,10 @@ class SweepAssignment:
             verifiable=bool(self.source.get("seed") is not None),
             seed=self.source.get("seed"),
             path=tuple(str(x) for x in self.source.get("path", ())),
-            rules=_rules_dict(pub.rules),
-            visits_digest=_visits_digest(plan.prob),
+            rules=rules_dict(pub.rules),
+            visits_digest=visits_digest_of(plan.prob),
             officers_digest=pub.officers.digest(),
-            exclusions_digest=_exclusions_digest(plan.prob),
+            exclusions_digest=exclusions_digest_of(plan.prob),
             uniforms=tuple(pub.uniforms),
             sweeps=sweeps,
             q_star_lower=str(plan.q_lower),
@@ -552,9 +552,9 @@ def verify_sweep(
         )
     except (PlanError, TypeError) as exc:
         raise VerificationError(f"sweep record: the inputs do not give a batch: {exc}") from None
-    if _visits_digest(prob) != rec.visits_digest:
+    if visits_digest_of(prob) != rec.visits_digest:
         diffs.append("visits differ from those recorded (visits_digest)")
-    if _exclusions_digest(prob) != rec.exclusions_digest:
+    if exclusions_digest_of(prob) != rec.exclusions_digest:
         diffs.append("recusals or repeat exclusions differ from those recorded")
     _fail(diffs)
     try:
