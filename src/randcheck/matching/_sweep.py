@@ -689,6 +689,38 @@ def pair_chance(plan: SweepPlan, v: int, o: int) -> int:
 # The load certificate
 
 
+def _sorted_events(
+    gid: Ints, u: Ints, up: Bools, g_max: int, n_gid: int
+) -> tuple[Ints, Ints, Ints, Bools]:
+    """The events sorted by (gid, u): each one's gid, a key that orders (gid, u) and changes
+    exactly when either does, its step (±1), and whether it is at ``u = 0``.
+
+    One int64 key per event, sorted once: the gid in the high bits, then ``u`` shifted right
+    by ``s`` bits, then the step's sign. Every ``u`` is a breakpoint ``⌈r·2⁵³/G⌉``; two of them
+    with different ``r/G`` differ by at least ``2⁵³/G_max² − 1``, so when that is at least
+    ``2^s`` the shift keeps their order and equal ones stay equal. Else (groups above about
+    ``2^(53 − s)/2`` officers) a two-key sort does the same.
+    """
+    gid_bits = max(n_gid, 1).bit_length()
+    q = 62 - gid_bits
+    shift = max(0, 53 - q)
+    if q > 0 and g_max * g_max * ((1 << shift) + 1) <= (1 << 53):
+        key = (gid << (q + 1)) | ((u >> shift) << 1) | up.astype(np.int64)
+        key.sort()
+        eg: Ints = key >> (q + 1)
+        eu: Ints = key >> 1
+        d: Ints = (key & 1) * 2 - 1
+        # u >> shift is 0 only for u = 0: the least positive breakpoint, 2⁵³/G, is above 2^s.
+        at_zero: Bools = (eu & ((1 << q) - 1)) == 0
+        return eg, eu, d, at_zero
+    order = np.lexsort((u, gid))  # groups of millions of officers (tested with a small one)
+    eg = gid[order]
+    u_o = u[order]
+    change = np.ones(order.shape[0], dtype=bool)
+    change[1:] = (eg[1:] != eg[:-1]) | (u_o[1:] != u_o[:-1])
+    return eg, np.cumsum(change), np.where(up[order], 1, -1), u_o == 0
+
+
 def load_bound(plan: SweepPlan) -> Ints:
     """For every canonical officer, the most visits any values of the ``u_k`` can give it:
     the sum over window indices ``k`` of the exact maximum over ``u_k`` of its picks in class
@@ -702,7 +734,6 @@ def load_bound(plan: SweepPlan) -> Ints:
     g_m = g_all[sw_of_member]
     n_m = plan.sweep_slots[sw_of_member]
     c_m = plan.sweep_offset[sw_of_member]
-    k_m = plan.sweep_window[sw_of_member]
     # The base: ⌊N/G⌋ always, one more for p in the cyclic range of length N mod G ending at
     # a − c.
     base = np.zeros(n_off, dtype=np.int64)
@@ -710,72 +741,77 @@ def load_bound(plan: SweepPlan) -> Ints:
     m = n_m % g_m
     with_m = m > 0
     parts_o = [plan.members[with_m]]
-    parts_k = [k_m[with_m]]
+    parts_s = [sw_of_member[with_m]]
     parts_p0 = [((a_member - c_m - m + 1) % g_m)[with_m]]
     parts_len = [m[with_m]]
-    parts_g = [g_m[with_m]]
-    parts_w = [np.ones(int(with_m.sum()), np.int64)]
+    parts_up = [np.ones(int(with_m.sum()), bool)]
     if plan.ex_slot.shape[0]:
+        # Each slot's (c + j) mod G, so that a position's p needs no division.
+        g_slot = g_all[plan.slot_sweep]
+        cj = (plan.sweep_offset[plan.slot_sweep] + plan.slot_j) % g_slot
         # Removals: an excluded officer at a is not drawn when the slot starts at a.
         s = plan.slot_sweep[plan.ex_slot]
-        g = g_all[s]
         parts_o.append(plan.members[plan.group_start[s] + plan.ex_pos])
-        parts_k.append(plan.sweep_window[s])
-        parts_p0.append((plan.ex_pos - plan.sweep_offset[s] - plan.slot_j[plan.ex_slot]) % g)
+        parts_s.append(s)
+        x = plan.ex_pos - cj[plan.ex_slot]
+        parts_p0.append(np.where(x < 0, x + g_slot[plan.ex_slot], x))
         parts_len.append(np.ones(s.shape[0], np.int64))
-        parts_g.append(g)
-        parts_w.append(-np.ones(s.shape[0], np.int64))
+        parts_up.append(np.zeros(s.shape[0], bool))
         # Redirections: the officer after a run is drawn when the slot starts in the run.
         s = plan.slot_sweep[plan.run_slot]
-        g = g_all[s]
+        g = g_slot[plan.run_slot]
         parts_o.append(plan.members[plan.group_start[s] + plan.run_follower])
-        parts_k.append(plan.sweep_window[s])
-        parts_p0.append(
-            (
-                plan.run_follower
-                - plan.run_length
-                - plan.sweep_offset[s]
-                - plan.slot_j[plan.run_slot]
-            )
-            % g
-        )
+        parts_s.append(s)
+        x = plan.run_follower - plan.run_length - cj[plan.run_slot]  # within (−2G, G)
+        x = np.where(x < 0, x + g, x)
+        parts_p0.append(np.where(x < 0, x + g, x))
         parts_len.append(plan.run_length)
-        parts_g.append(g)
-        parts_w.append(np.ones(s.shape[0], np.int64))
+        parts_up.append(np.ones(s.shape[0], bool))
+        del g_slot, cj, x, g
     o = np.concatenate(parts_o)
-    k = np.concatenate(parts_k)
+    sw = np.concatenate(parts_s)
     p0 = np.concatenate(parts_p0)
     ln = np.concatenate(parts_len)
-    g = np.concatenate(parts_g)
-    w = np.concatenate(parts_w)
-    gid = o * n_k + k
+    up = np.concatenate(parts_up)
+    del parts_o, parts_s, parts_p0, parts_len, parts_up
+    # Every breakpoint ⌈r·2⁵³/G⌉ of every sweep, r = 0 … G, looked up rather than divided.
+    t_start = np.zeros(g_all.shape[0] + 1, dtype=np.int64)
+    np.cumsum(g_all + 1, out=t_start[1:])
+    t_sweep = np.repeat(np.arange(g_all.shape[0], dtype=np.int64), g_all + 1)
+    table = bound_units(
+        np.arange(int(t_start[-1]), dtype=np.int64) - t_start[t_sweep], g_all[t_sweep]
+    )
+    g = g_all[sw]
+    gid = o * n_k + plan.sweep_window[sw]
     end = p0 + ln
     wrap = end > g
-    u_start = bound_units(p0, g)
-    u_end = bound_units(np.where(wrap, end - g, end), g)
-    # Events: +w at the start; −w at the end (none at 2⁵³); a wrapping interval also starts
-    # at 0.
-    has_end = ~(end == g)
+    at = t_start[sw]
+    u_start = table[at + p0]
+    u_end = table[at + np.where(wrap, end - g, end)]
+    # Events: a step up (or down, for a removal) at the start; the opposite step at the end
+    # (none at 2⁵³); a wrapping interval also starts at 0.
+    has_end = end != g
     ev_gid = np.concatenate([gid, gid[has_end], gid[wrap]])
     ev_u = np.concatenate([u_start, u_end[has_end], np.zeros(int(wrap.sum()), np.int64)])
-    ev_w = np.concatenate([w, -w[has_end], w[wrap]])
+    ev_up = np.concatenate([up, ~up[has_end], up[wrap]])
+    del gid, end, wrap, u_start, u_end, has_end, o, sw, p0, ln, g, up, at
     bound = base.copy()
     if ev_gid.shape[0] == 0:
         return bound
-    order = np.argsort(ev_u, kind="stable")
-    order = order[np.argsort(ev_gid[order], kind="stable")]
-    eg, eu, ew = ev_gid[order], ev_u[order], ev_w[order]
-    cs = np.cumsum(ew)
+    eg, eu, d, at_zero = _sorted_events(ev_gid, ev_u, ev_up, int(g_all.max()), n_off * n_k)
+    del ev_gid, ev_u, ev_up
+    cs = np.cumsum(d)
     new_g = np.ones(eg.shape[0], dtype=bool)
     new_g[1:] = eg[1:] != eg[:-1]
     g_first = np.flatnonzero(new_g)
     before = np.concatenate([[0], cs[:-1]])[g_first]  # sum before each gid's events
     value = cs - np.repeat(before, np.diff(np.append(g_first, eg.shape[0])))
+    del cs
     last_at_u = np.ones(eg.shape[0], dtype=bool)
-    last_at_u[:-1] = (eg[1:] != eg[:-1]) | (eu[1:] != eu[:-1])
+    last_at_u[:-1] = eu[1:] != eu[:-1]  # eu orders by gid, then u: it changes with either
     cand = np.where(last_at_u, value, np.iinfo(np.int64).min)
     peak = np.maximum.reduceat(cand, g_first)
-    zero_ok = eu[g_first] > 0  # the value is 0 on [0, first event)
+    zero_ok = ~at_zero[g_first]  # the value is 0 on [0, first event)
     peak = np.where(zero_ok, np.maximum(peak, 0), peak)
     np.add.at(bound, eg[g_first] // n_k, peak)
     return bound

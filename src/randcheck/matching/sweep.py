@@ -432,7 +432,7 @@ unknown_conflicts, progress
     ...                                  departments=("商务局",), skills=("成品油",))]
     >>> a = randcheck.matching.match_by_sweep(visits, officers, seed="2023-1107")
     >>> a.teams()
-    [('A2', 'A4')]
+    [('A3', 'A4')]
     >>> a.largest_chance, a.q_star_lower
     (0.5, Fraction(1, 2))
     """
