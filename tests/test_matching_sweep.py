@@ -599,10 +599,12 @@ def test_the_packed_sort_of_load_events_equals_the_two_key_sort() -> None:
     packed = _sweep._sorted_events(gid, u, up, 40, 50)
     plain = _sweep._sorted_events(gid, u, up, 2**40, 50)  # too large a group to pack
     order = np.lexsort((~up, u, gid))  # ties: steps down first, as the packed key has them
-    assert (packed[0] == gid[order]).all() and (plain[0] == packed[0]).all()
+    assert (packed[0] == gid[order]).all()
+    assert (plain[0] == packed[0]).all()
     change = np.diff(packed[1]) != 0
     assert (change == (np.diff(plain[1]) != 0)).all()
-    assert (packed[3] == (u[order] == 0)).all() and (plain[3] == packed[3]).all()
+    assert (packed[3] == (u[order] == 0)).all()
+    assert (plain[3] == packed[3]).all()
     # Within an event group (one gid, one u) the order of steps does not matter: the sums do.
     ends = np.append(np.flatnonzero(change), gid.shape[0] - 1)
     assert (np.cumsum(packed[2])[ends] == np.cumsum(plain[2])[ends]).all()
