@@ -77,10 +77,40 @@ def _plan() -> Any:
     return SamplingPlan(**PLAN)
 
 
-def _out_of_core(path: pathlib.Path) -> Any:
+def _out_of_core(path: pathlib.Path, progress: Any = None) -> Any:
     from randcheck import draw_parquet
 
-    return draw_parquet(path, _plan(), seed=SEED, extra=["risk_score"])
+    return draw_parquet(path, _plan(), seed=SEED, extra=["risk_score"], progress=progress)
+
+
+class Phases:
+    """A ``progress(done, total)`` callback timing a two-pass draw's phases.
+
+    The first half of ``total`` is the census pass (rows, or tasks on Dask), the second the
+    candidates pass; between them the fingerprint is sealed (no progress is reported).
+    """
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.census: float | None = None  # when the census pass ended
+        self.sealed: float | None = None  # when the candidates pass reported first
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.census is None and 2 * done >= total:
+            self.census = now
+        elif self.census is not None and self.sealed is None and 2 * done > total:
+            self.sealed = now
+
+    def __str__(self) -> str:
+        if self.census is None or self.sealed is None:
+            return "phases: not recorded"
+        end = time.perf_counter()
+        return (
+            f"census pass {self.census - self.start:.0f} s, then fingerprint sealed and first "
+            f"part of the candidates pass {self.sealed - self.census:.0f} s, rest of the "
+            f"candidates pass {end - self.sealed:.0f} s"
+        )
 
 
 def _loaded(path: pathlib.Path) -> Any:
@@ -112,11 +142,13 @@ _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {bench!r})
 import bench_nation as b
+phases = b.Phases()
 t0 = time.perf_counter()
-d = b._out_of_core(__import__("pathlib").Path({path!r}))
+d = b._out_of_core(__import__("pathlib").Path({path!r}), phases)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
-    "digest": d.receipt.roster_digest, "maxrss": rss}}))
+    "digest": d.receipt.roster_digest, "sample_digest": d.receipt.sample_digest,
+    "maxrss": rss, "phases": str(phases)}}))
 """
 
 
@@ -170,10 +202,18 @@ def on_dask(
         client.wait_for_workers(workers)
         for _ in range(repeat):
             t0 = time.perf_counter()
-            d = draw_dask(path, _plan(), seed=SEED, extra=["risk_score"], spill_dir=spill_dir)
+            phases = Phases()
+            d = draw_dask(
+                path,
+                _plan(),
+                seed=SEED,
+                extra=["risk_score"],
+                spill_dir=spill_dir,
+                progress=phases if spill_dir is not None else None,
+            )
             times.append(time.perf_counter() - t0)
             if last is not None:
-                last.append(d)
+                last.append((d, phases))
     return times
 
 
@@ -397,7 +437,9 @@ def nation(
         peak = peak_rss(path)
         print(
             f"draw_parquet: {peak['seconds']:.0f} s, peak RSS {peak['maxrss'] / 2**30:.2f} GiB, "
-            f"sample {peak['sample']:,}, {peak['digest']} (load average {load}→{_loadavg()})",
+            f"sample {peak['sample']:,} {peak['sample_digest']}, roster {peak['digest']} "
+            f"(load average {load}→{_loadavg()}); "
+            f"{peak['phases']}",
             flush=True,
         )
         if ref is not None:
@@ -413,7 +455,8 @@ def nation(
         print(
             f"draw_dask, LocalCluster of {w} worker(s), {NATION_WORKER_MEMORY / 2**30:.0f} GiB "
             f"each, lines in files: {t:.0f} s (load average {load}→{_loadavg()}), sample "
-            f"{len(drawn[0]):,}, {drawn[0].receipt.roster_digest}",
+            f"{len(drawn[0][0]):,} {drawn[0][0].receipt.sample_digest}, roster "
+            f"{drawn[0][0].receipt.roster_digest}; {drawn[0][1]}",
             flush=True,
         )
 

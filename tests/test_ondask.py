@@ -233,15 +233,16 @@ def test_import_randcheck_does_not_import_dask() -> None:
 
 @pytest.mark.slow
 def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
-    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], tmp_path: pathlib.Path
 ) -> None:
     roster, paths = province
     d = draw(roster, PLANS["rates"], seed=SEED)
     assert verify_dask(d.receipt, paths, extra=["risk_score"]) is None
+    assert verify_dask(d.receipt, paths, extra=["risk_score"], spill_dir=tmp_path) is None
     forged = d.receipt.to_dict()
     forged["sample_ids"] = [*forged["sample_ids"][1:], roster.credit_code[0].decode()]
     with pytest.raises(VerificationError, match="sample") as info:
-        verify_dask(forged, paths, extra=["risk_score"])
+        verify_dask(forged, paths, extra=["risk_score"], spill_dir=tmp_path)
     with pytest.raises(VerificationError) as whole:
         verify(forged, roster)
     assert info.value.differences == whole.value.differences

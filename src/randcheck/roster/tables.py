@@ -61,6 +61,7 @@ from randcheck.roster._csv import (
 from randcheck.roster._parse import (
     MAX_LISTED,
     Context,
+    default_column,
     parse_columns,
     parse_extra,
     shown_id,
@@ -1653,3 +1654,33 @@ def read_lines(
             keys = np.frombuffer(blob, dtype="<u8", count=rows, offset=at).astype(np.uint64)
             text = blob[at + 8 * rows : at + 8 * rows + size]
             acc._parts.setdefault(b, []).append((keys, text))
+
+
+def pack_columns(roster: TargetRoster, names: Iterable[str]) -> dict[str, Any]:
+    """The roster's columns ``names`` (canonical, or its own extra columns), and its row count.
+
+    What :func:`unpack_columns` needs to rebuild the roster as one read with only those
+    columns (``from_parquet_group``'s ``columns``): the others take their defaults, and take
+    no room here; ``"bytes"``, what the columns hold. The columns are shared, not copied.
+    """
+    wanted = set(names) | {roster.ID}
+    columns = {k: v for k, v in roster._columns.items() if k in wanted}
+    extra = {k: v for k, v in roster._extra.items() if k in wanted}
+    return {
+        "n": roster._n,
+        "source": roster.source,
+        "columns": columns,
+        "extra": extra,
+        "bytes": nbytes([columns, extra]),
+    }
+
+
+def unpack_columns(packed: Mapping[str, Any]) -> TargetRoster:
+    """The roster :func:`pack_columns` packed, the other columns at their defaults."""
+    n = int(packed["n"])
+    kept = packed["columns"]
+    columns = {
+        c.name: kept[c.name] if c.name in kept else default_column(c, n)
+        for c in TargetRoster.COLUMNS
+    }
+    return TargetRoster(columns, packed["extra"], packed["source"])
