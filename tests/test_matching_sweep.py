@@ -589,22 +589,17 @@ def test_a_simulated_sweep_is_not_verifiable_and_a_flow_record_is_not_a_sweep_re
         verify_sweep(json.dumps(data, ensure_ascii=False), visits, officers, conflicts)
 
 
-def test_the_packed_sort_of_load_events_equals_the_two_key_sort() -> None:
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64])
+def test_the_peaks_of_packed_step_functions_equal_a_plain_count(dtype: Any) -> None:
     rng = np.random.default_rng(5)
-    g = rng.integers(1, 40, 3_000)
-    r = rng.integers(0, 41, 3_000) % (g + 1)
-    u = _sweep.bound_units(r, g)
-    gid = rng.integers(0, 50, 3_000)
-    up = rng.random(3_000) < 0.5
-    packed = _sweep._sorted_events(gid, u, up, 40, 50)
-    plain = _sweep._sorted_events(gid, u, up, 2**40, 50)  # too large a group to pack
-    order = np.lexsort((~up, u, gid))  # ties: steps down first, as the packed key has them
-    assert (packed[0] == gid[order]).all()
-    assert (plain[0] == packed[0]).all()
-    change = np.diff(packed[1]) != 0
-    assert (change == (np.diff(plain[1]) != 0)).all()
-    assert (packed[3] == (u[order] == 0)).all()
-    assert (plain[3] == packed[3]).all()
-    # Within an event group (one gid, one u) the order of steps does not matter: the sums do.
-    ends = np.append(np.flatnonzero(change), gid.shape[0] - 1)
-    assert (np.cumsum(packed[2])[ends] == np.cumsum(plain[2])[ends]).all()
+    gid = rng.integers(0, 40, 3_000)
+    rank = rng.integers(0, 30, 3_000)
+    up = rng.random(3_000) < 0.6
+    key = ((gid.astype(dtype) << 5 | rank.astype(dtype)) << 1) | up.astype(dtype)
+    got_gid, got = _sweep.peaks(key, 5)
+    for g_, peak in zip(got_gid.tolist(), got.tolist(), strict=True):
+        step = np.zeros(31, dtype=np.int64)  # the value on [rank r, rank r + 1)
+        np.add.at(step, rank[gid == g_], np.where(up[gid == g_], 1, -1))
+        values = np.cumsum(step)
+        assert peak == int(values.max())  # rank 0 is u = 0: no value before it
+    assert sorted(got_gid.tolist()) == sorted(set(gid.tolist()))

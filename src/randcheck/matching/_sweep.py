@@ -533,36 +533,38 @@ def _runs(ex_slot: Ints, ex_pos: Ints, g_slot: Ints) -> tuple[Ints, Ints, Ints, 
     if n == 0:
         z = np.zeros(0, np.int64)
         return z, z, z, z
-    new = np.ones(n, dtype=bool)
-    new[1:] = (ex_slot[1:] != ex_slot[:-1]) | (ex_pos[1:] != ex_pos[:-1] + 1)
-    run = np.cumsum(new) - 1
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ex_slot[1:], ex_slot[:-1], out=new[1:])
+    new[1:] |= ex_pos[1:] != ex_pos[:-1] + 1
+    run = np.cumsum(new)
+    run -= 1
     starts = np.flatnonzero(new)
-    n_run = starts.shape[0]
-    idx = np.arange(n_run, dtype=np.int64)
-    lengths = np.diff(np.append(starts, n))
+    del new
+    lengths = np.diff(starts, append=n)
     r_slot = ex_slot[starts]
-    r_first = ex_pos[starts]
-    r_last = r_first + lengths - 1
+    r_last = ex_pos[starts]
+    r_last += lengths - 1
     g = g_slot[r_slot]
-    follower = (r_last + 1) % g
-    first_of_slot = np.ones(n_run, dtype=bool)
-    first_of_slot[1:] = r_slot[1:] != r_slot[:-1]
-    last_of_slot = np.ones(n_run, dtype=bool)
-    last_of_slot[:-1] = r_slot[1:] != r_slot[:-1]
-    slot_first = np.maximum.accumulate(np.where(first_of_slot, idx, 0))
-    # A run ending at the last position continues with the slot's run starting at 0.
-    joins = np.flatnonzero(
-        last_of_slot & (r_last == g - 1) & (r_first[slot_first] == 0) & (slot_first != idx)
-    )
-    absorbed = slot_first[joins]
-    lengths[joins] += lengths[absorbed]
-    follower[joins] = r_last[absorbed] + 1
-    target = idx.copy()
-    target[absorbed] = joins
-    alive = np.ones(n_run, dtype=bool)
+    follower = r_last + 1
+    wraps = np.flatnonzero(follower == g)
+    follower[wraps] = 0
+    # A run ending at the last position continues with the slot's run starting at 0 (its
+    # first run), unless it is that run.
+    first = np.searchsorted(r_slot, r_slot[wraps])
+    joins = (ex_pos[starts[first]] == 0) & (first != wraps)
+    into, absorbed = wraps[joins], first[joins]
+    if absorbed.shape[0] == 0:
+        return run, r_slot, lengths, follower
+    lengths[into] += lengths[absorbed]
+    follower[into] = r_last[absorbed] + 1
+    # Entries of an absorbed run belong to the run that absorbs it; later runs move down.
+    target = np.arange(starts.shape[0], dtype=np.int64)
+    target[absorbed] = into
+    alive = np.ones(starts.shape[0], dtype=bool)
     alive[absorbed] = False
     renum = np.cumsum(alive) - 1
-    ex_run: Ints = renum[target[run]]
+    ex_run: Ints = renum[target][run]
     return ex_run, r_slot[alive], lengths[alive], follower[alive]
 
 
@@ -689,36 +691,36 @@ def pair_chance(plan: SweepPlan, v: int, o: int) -> int:
 # The load certificate
 
 
-def _sorted_events(
-    gid: Ints, u: Ints, up: Bools, g_max: int, n_gid: int
-) -> tuple[Ints, Ints, Ints, Bools]:
-    """The events sorted by (gid, u): each one's gid, a key that orders (gid, u) and changes
-    exactly when either does, its step (±1), and whether it is at ``u = 0``.
+def peaks(key: npt.NDArray[Any], rank_bits: int) -> tuple[Ints, Ints]:
+    """The largest value of each gid's step function, from its events as packed keys.
 
-    One int64 key per event, sorted once: the gid in the high bits, then ``u`` shifted right
-    by ``s`` bits, then the step's sign. Every ``u`` is a breakpoint ``⌈r·2⁵³/G⌉``; two of them
-    with different ``r/G`` differ by at least ``2⁵³/G_max² − 1``, so when that is at least
-    ``2^s`` the shift keeps their order and equal ones stay equal. Else (groups above about
-    ``2^(53 − s)/2`` officers) a two-key sort does the same.
+    A key is ``((gid << rank_bits) | rank) << 1 | up``: a step of +1 (``up``) or −1 at the
+    ``rank``-th breakpoint of ``u``; the function is 0 before its gid's first breakpoint and
+    is read after every step at a breakpoint. Returns the gids and their largest values.
     """
-    gid_bits = max(n_gid, 1).bit_length()
-    q = 62 - gid_bits
-    shift = max(0, 53 - q)
-    if q > 0 and g_max * g_max * ((1 << shift) + 1) <= (1 << 53):
-        key = (gid << (q + 1)) | ((u >> shift) << 1) | up.astype(np.int64)
-        key.sort()
-        eg: Ints = key >> (q + 1)
-        eu: Ints = key >> 1
-        d: Ints = (key & 1) * 2 - 1
-        # u >> shift is 0 only for u = 0: the least positive breakpoint, 2⁵³/G, is above 2^s.
-        at_zero: Bools = (eu & ((1 << q) - 1)) == 0
-        return eg, eu, d, at_zero
-    order = np.lexsort((u, gid))  # groups of millions of officers (tested with a small one)
-    eg = gid[order]
-    u_o = u[order]
-    change = np.ones(order.shape[0], dtype=bool)
-    change[1:] = (eg[1:] != eg[:-1]) | (u_o[1:] != u_o[:-1])
-    return eg, np.cumsum(change), np.where(up[order], 1, -1), u_o == 0
+    key = np.sort(key)
+    gid = key >> (rank_bits + 1)
+    new_g = np.empty(key.shape[0], dtype=bool)
+    new_g[0] = True
+    np.not_equal(gid[1:], gid[:-1], out=new_g[1:])
+    g_first = np.flatnonzero(new_g)
+    del new_g
+    d = (key & 1).astype(np.int32)
+    d *= 2
+    d -= 1
+    cs = np.cumsum(d, dtype=np.int64)
+    before = cs[g_first] - d[g_first]  # the sum of the events of the gids before
+    del d
+    at = key >> 1  # (gid, rank): read the value after the last step at each breakpoint
+    last = np.empty(key.shape[0], dtype=bool)
+    last[-1] = True
+    np.not_equal(at[1:], at[:-1], out=last[:-1])
+    cs[~last] = np.iinfo(np.int64).min
+    peak = np.maximum.reduceat(cs, g_first) - before
+    # The value is 0 on [0, first event) unless the first event is at u = 0 (rank 0).
+    zero_ok = (at[g_first] & ((1 << rank_bits) - 1)) != 0
+    out: Ints = np.where(zero_ok, np.maximum(peak, 0), peak)
+    return gid[g_first].astype(np.int64), out
 
 
 def load_bound(plan: SweepPlan) -> Ints:
@@ -728,90 +730,93 @@ def load_bound(plan: SweepPlan) -> Ints:
     n_off = plan.prob.n_officers
     n_k = max(plan.n_windows, 1)
     g_all = plan.sweep_size
+    n_sw = g_all.shape[0]
+    bound = np.zeros(n_off, dtype=np.int64)
+    if n_sw == 0:
+        return bound
     sizes = np.diff(plan.group_start)
-    sw_of_member = np.repeat(np.arange(g_all.shape[0], dtype=np.int64), sizes)
+    sw_of_member = np.repeat(np.arange(n_sw, dtype=np.int64), sizes)
     a_member = np.arange(plan.members.shape[0], dtype=np.int64) - plan.group_start[sw_of_member]
     g_m = g_all[sw_of_member]
     n_m = plan.sweep_slots[sw_of_member]
     c_m = plan.sweep_offset[sw_of_member]
     # The base: ⌊N/G⌋ always, one more for p in the cyclic range of length N mod G ending at
     # a − c.
-    base = np.zeros(n_off, dtype=np.int64)
-    np.add.at(base, plan.members, n_m // g_m)
+    np.add.at(bound, plan.members, n_m // g_m)
     m = n_m % g_m
     with_m = m > 0
-    parts_o = [plan.members[with_m]]
-    parts_s = [sw_of_member[with_m]]
-    parts_p0 = [((a_member - c_m - m + 1) % g_m)[with_m]]
-    parts_len = [m[with_m]]
-    parts_up = [np.ones(int(with_m.sum()), bool)]
+    # Intervals of p: (officer, sweep, first p, length, step up?).
+    parts: list[tuple[Ints, Ints, Ints, Ints | int, bool]] = [
+        (
+            plan.members[with_m],
+            sw_of_member[with_m],
+            ((a_member - c_m - m + 1) % g_m)[with_m],
+            m[with_m],
+            True,
+        )
+    ]
     if plan.ex_slot.shape[0]:
         # Each slot's (c + j) mod G, so that a position's p needs no division.
         g_slot = g_all[plan.slot_sweep]
         cj = (plan.sweep_offset[plan.slot_sweep] + plan.slot_j) % g_slot
         # Removals: an excluded officer at a is not drawn when the slot starts at a.
         s = plan.slot_sweep[plan.ex_slot]
-        parts_o.append(plan.members[plan.group_start[s] + plan.ex_pos])
-        parts_s.append(s)
         x = plan.ex_pos - cj[plan.ex_slot]
-        parts_p0.append(np.where(x < 0, x + g_slot[plan.ex_slot], x))
-        parts_len.append(np.ones(s.shape[0], np.int64))
-        parts_up.append(np.zeros(s.shape[0], bool))
+        x += g_slot[plan.ex_slot] * (x < 0)
+        parts.append((plan.members[plan.group_start[s] + plan.ex_pos], s, x, 1, False))
         # Redirections: the officer after a run is drawn when the slot starts in the run.
         s = plan.slot_sweep[plan.run_slot]
         g = g_slot[plan.run_slot]
-        parts_o.append(plan.members[plan.group_start[s] + plan.run_follower])
-        parts_s.append(s)
         x = plan.run_follower - plan.run_length - cj[plan.run_slot]  # within (−2G, G)
-        x = np.where(x < 0, x + g, x)
-        parts_p0.append(np.where(x < 0, x + g, x))
-        parts_len.append(plan.run_length)
-        parts_up.append(np.ones(s.shape[0], bool))
-        del g_slot, cj, x, g
-    o = np.concatenate(parts_o)
-    sw = np.concatenate(parts_s)
-    p0 = np.concatenate(parts_p0)
-    ln = np.concatenate(parts_len)
-    up = np.concatenate(parts_up)
-    del parts_o, parts_s, parts_p0, parts_len, parts_up
-    # Every breakpoint ⌈r·2⁵³/G⌉ of every sweep, r = 0 … G, looked up rather than divided.
-    t_start = np.zeros(g_all.shape[0] + 1, dtype=np.int64)
+        x += g * (x < 0)
+        x += g * (x < 0)
+        o = plan.members[plan.group_start[s] + plan.run_follower]
+        parts.append((o, s, x, plan.run_length, True))
+        del g_slot, cj, s, g, x, o
+    # Every breakpoint ⌈r·2⁵³/G⌉ of every sweep, r = 0 … G, and its rank among those of its
+    # window index's sweeps (events compare within a window index only; rank 0 is u = 0, a
+    # breakpoint of every sweep).
+    t_start = np.zeros(n_sw + 1, dtype=np.int64)
     np.cumsum(g_all + 1, out=t_start[1:])
-    t_sweep = np.repeat(np.arange(g_all.shape[0], dtype=np.int64), g_all + 1)
+    t_sweep = np.repeat(np.arange(n_sw, dtype=np.int64), g_all + 1)
     table = bound_units(
         np.arange(int(t_start[-1]), dtype=np.int64) - t_start[t_sweep], g_all[t_sweep]
     )
-    g = g_all[sw]
-    gid = o * n_k + plan.sweep_window[sw]
-    end = p0 + ln
-    wrap = end > g
-    at = t_start[sw]
-    u_start = table[at + p0]
-    u_end = table[at + np.where(wrap, end - g, end)]
-    # Events: a step up (or down, for a removal) at the start; the opposite step at the end
-    # (none at 2⁵³); a wrapping interval also starts at 0.
-    has_end = end != g
-    ev_gid = np.concatenate([gid, gid[has_end], gid[wrap]])
-    ev_u = np.concatenate([u_start, u_end[has_end], np.zeros(int(wrap.sum()), np.int64)])
-    ev_up = np.concatenate([up, ~up[has_end], up[wrap]])
-    del gid, end, wrap, u_start, u_end, has_end, o, sw, p0, ln, g, up, at
-    bound = base.copy()
-    if ev_gid.shape[0] == 0:
+    rank_table = np.empty_like(table)
+    n_rank = 1
+    t_class = plan.sweep_window[t_sweep]
+    for k in np.unique(plan.sweep_window).tolist():
+        at_k = np.flatnonzero(t_class == k)
+        uniq, inv = np.unique(table[at_k], return_inverse=True)
+        rank_table[at_k] = inv
+        n_rank = max(n_rank, int(uniq.shape[0]))
+    rank_bits = n_rank.bit_length()
+    wide = (n_off * n_k).bit_length() + rank_bits + 1 > 32
+    dtype = np.int64 if wide else np.uint32
+    # Events, as packed keys: a step up (or down, for a removal) at the start; the opposite
+    # step at the end (none at 2⁵³); a wrapping interval also starts at 0.
+    keys: list[npt.NDArray[Any]] = []
+    for o, s, p0, ln, up in parts:
+        g = g_all[s]
+        head: npt.NDArray[Any] = (o * n_k + plan.sweep_window[s]).astype(dtype)
+        head <<= rank_bits + 1
+        end = p0 + ln
+        wrap = end > g
+        at = t_start[s]
+        bit = int(up)
+        opening: npt.NDArray[Any] = rank_table[at + p0].astype(dtype)
+        opening <<= 1
+        keys.append(head | opening | bit)
+        closing: npt.NDArray[Any] = rank_table[at + np.where(wrap, end - g, end)].astype(dtype)
+        closing <<= 1
+        keys.append((head | closing | (1 - bit))[end != g])
+        keys.append((head | bit)[wrap])
+        del g, head, end, wrap, at, opening, closing
+    del parts
+    key = np.concatenate(keys)
+    del keys
+    if key.shape[0] == 0:
         return bound
-    eg, eu, d, at_zero = _sorted_events(ev_gid, ev_u, ev_up, int(g_all.max()), n_off * n_k)
-    del ev_gid, ev_u, ev_up
-    cs = np.cumsum(d)
-    new_g = np.ones(eg.shape[0], dtype=bool)
-    new_g[1:] = eg[1:] != eg[:-1]
-    g_first = np.flatnonzero(new_g)
-    before = np.concatenate([[0], cs[:-1]])[g_first]  # sum before each gid's events
-    value = cs - np.repeat(before, np.diff(np.append(g_first, eg.shape[0])))
-    del cs
-    last_at_u = np.ones(eg.shape[0], dtype=bool)
-    last_at_u[:-1] = eu[1:] != eu[:-1]  # eu orders by gid, then u: it changes with either
-    cand = np.where(last_at_u, value, np.iinfo(np.int64).min)
-    peak = np.maximum.reduceat(cand, g_first)
-    zero_ok = ~at_zero[g_first]  # the value is 0 on [0, first event)
-    peak = np.where(zero_ok, np.maximum(peak, 0), peak)
-    np.add.at(bound, eg[g_first] // n_k, peak)
+    gid, peak = peaks(key, rank_bits)
+    np.add.at(bound, gid // n_k, peak)
     return bound
