@@ -311,7 +311,12 @@ def test_a_roster_split_in_any_way_has_the_same_digest(r: TargetRoster, data: An
     assert high.seal() == r.digest()
 
 
-def test_parts_merged_from_several_accumulators_give_the_digest() -> None:
+@pytest.mark.parametrize("merge_rows", [1 << 15, 1, 4])
+def test_parts_merged_from_several_accumulators_give_the_digest(
+    monkeypatch: pytest.MonkeyPatch, merge_rows: int
+) -> None:
+    # merge_rows below a bucket's rows: each bucket merged one range of keys at a time.
+    monkeypatch.setattr(tables_module, "_MERGE_ROWS", merge_rows)
     r = roster(3000, seed=4)
     accs = [RosterDigest() for _ in range(3)]
     for k, part in enumerate(np.array_split(np.random.default_rng(0).permutation(len(r)), 3)):
@@ -348,14 +353,17 @@ def test_officer_parts_give_the_officer_digest() -> None:
     assert acc.seal() == o.digest()
 
 
+@pytest.mark.parametrize("merge_rows", [1 << 15, 3])
 def test_rows_of_equal_keys_from_several_parts_are_ordered_by_id(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, merge_rows: int
 ) -> None:
     # Keys cut to their bucket and two low bits: four keys per bucket, ties everywhere. The
     # in-memory digest orders ties by the ids it holds; the parts read their ids from the lines.
+    # merge_rows 3: each bucket merged one range of keys at a time (the nation's buckets).
     real = tables_module.id_keys
     mask = np.uint64(0xFF00_0000_0000_0003)
     monkeypatch.setattr(tables_module, "id_keys", lambda ids: real(ids) & mask)
+    monkeypatch.setattr(tables_module, "_MERGE_ROWS", merge_rows)
     r = roster(3000, seed=6)
     o = OfficerRoster.from_columns(
         {"officer_id": [f"执法{i:04d}" for i in range(600)], "name": ["王某"] * 600}
@@ -395,7 +403,9 @@ def test_lines_cut_short_in_their_file_are_an_error(tmp_path: Any) -> None:
         tables_module.read_lines(RosterDigest(), path, places, [*HEADER, "score"])
 
 
-def test_an_id_in_two_parts_is_an_error() -> None:
+@pytest.mark.parametrize("merge_rows", [1 << 15, 1])
+def test_an_id_in_two_parts_is_an_error(monkeypatch: pytest.MonkeyPatch, merge_rows: int) -> None:
+    monkeypatch.setattr(tables_module, "_MERGE_ROWS", merge_rows)
     r = roster(20)
     acc = RosterDigest()
     acc.update(r.take([0, 1, 2]))
