@@ -77,10 +77,40 @@ def _plan() -> Any:
     return SamplingPlan(**PLAN)
 
 
-def _out_of_core(path: pathlib.Path) -> Any:
+def _out_of_core(path: pathlib.Path, progress: Any = None) -> Any:
     from randcheck import draw_parquet
 
-    return draw_parquet(path, _plan(), seed=SEED, extra=["risk_score"])
+    return draw_parquet(path, _plan(), seed=SEED, extra=["risk_score"], progress=progress)
+
+
+class Phases:
+    """A ``progress(done, total)`` callback timing a two-pass draw's phases.
+
+    The first half of ``total`` is the census pass (rows, or tasks on Dask), the second the
+    candidates pass; between them the fingerprint is sealed (no progress is reported).
+    """
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.census: float | None = None  # when the census pass ended
+        self.sealed: float | None = None  # when the candidates pass reported first
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.census is None and 2 * done >= total:
+            self.census = now
+        elif self.census is not None and self.sealed is None and 2 * done > total:
+            self.sealed = now
+
+    def __str__(self) -> str:
+        if self.census is None or self.sealed is None:
+            return "phases: not recorded"
+        end = time.perf_counter()
+        return (
+            f"census pass {self.census - self.start:.0f} s, then fingerprint sealed and first "
+            f"part of the candidates pass {self.sealed - self.census:.0f} s, rest of the "
+            f"candidates pass {end - self.sealed:.0f} s"
+        )
 
 
 def _loaded(path: pathlib.Path) -> Any:
@@ -112,11 +142,13 @@ _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {bench!r})
 import bench_nation as b
+phases = b.Phases()
 t0 = time.perf_counter()
-d = b._out_of_core(__import__("pathlib").Path({path!r}))
+d = b._out_of_core(__import__("pathlib").Path({path!r}), phases)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
-    "digest": d.receipt.roster_digest, "maxrss": rss}}))
+    "digest": d.receipt.roster_digest, "sample_digest": d.receipt.sample_digest,
+    "maxrss": rss, "phases": str(phases)}}))
 """
 
 
@@ -138,6 +170,7 @@ def on_dask(
     env: dict[str, Any] | None = None,
     memory: int | None = None,
     last: list[Any] | None = None,
+    spill_dir: str | None = None,
 ) -> list[float]:
     """Times of ``draw_dask`` on a running LocalCluster of ``workers`` single-threaded processes.
 
@@ -145,7 +178,8 @@ def on_dask(
     ``distributed.nanny.pre-spawn-environ``); ``None`` leaves Dask's own. ``memory``: the
     cluster's memory limit in bytes, shared by its workers (Dask spills beyond 60 % of a
     worker's share); ``None``: Dask's default (the machine's memory, shared). ``last``: the
-    last draw is appended to it.
+    last draw is appended to it. ``spill_dir``: ``draw_dask``'s folder for the fingerprint's
+    lines.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -168,10 +202,18 @@ def on_dask(
         client.wait_for_workers(workers)
         for _ in range(repeat):
             t0 = time.perf_counter()
-            d = draw_dask(path, _plan(), seed=SEED, extra=["risk_score"])
+            phases = Phases()
+            d = draw_dask(
+                path,
+                _plan(),
+                seed=SEED,
+                extra=["risk_score"],
+                spill_dir=spill_dir,
+                progress=phases if spill_dir is not None else None,
+            )
             times.append(time.perf_counter() - t0)
             if last is not None:
-                last.append(d)
+                last.append((d, phases))
     return times
 
 
@@ -357,34 +399,64 @@ def run(quick: bool, parts: tuple[str, ...] = PARTS) -> list[Row]:
     return rows
 
 
-# The national run's cluster memory: the fingerprint's lines (about 100 bytes a row, 18.5 GB)
-# cannot stay in memory on a shared 24 GB machine; Dask spills them to disk beyond its share.
-# Dask's own worker environment: with RECOMMENDED_ENV a worker kept about 2.6 GiB of freed
-# memory and was restarted by its nanny at 95 % of a 4 GiB share (3 December 2026).
-NATION_CLUSTER_MEMORY = 12 * 2**30
+# The national run's memory per Dask worker (the goal's 4 GiB). The fingerprint's lines (about
+# 80 bytes a row, 15 GB) go to files in a folder (draw_dask's spill_dir), not to the workers'
+# memory; Dask's own worker environment (with RECOMMENDED_ENV a worker kept about 2.6 GiB of
+# freed memory and was restarted by its nanny at 95 % of 4 GiB, 3 December 2026).
+NATION_WORKER_MEMORY = 4 * 2**30
 
 
-def nation(path: pathlib.Path, dask_workers: list[int]) -> None:
-    """The national-size run, once: draw_parquet's time and peak RSS, then draw_dask's times."""
+def nation(
+    path: pathlib.Path,
+    dask_workers: list[int],
+    reference: pathlib.Path | None = None,
+    out_of_core: bool = True,
+) -> None:
+    """The national-size run, once: draw_parquet's time and peak RSS, then draw_dask's times.
+
+    ``reference``: a smaller file of the same kind, drawn first in a fresh process as well (the
+    scaling exponent from its size to the nation's is printed).
+    """
     import pyarrow.parquet as pq
 
     n = pq.ParquetFile(path).metadata.num_rows
     print(f"{path}: {n:,} rows", flush=True)
-    load = _loadavg()
-    peak = peak_rss(path)
-    print(
-        f"draw_parquet: {peak['seconds']:.0f} s, peak RSS {peak['maxrss'] / 2**30:.2f} GiB, "
-        f"sample {peak['sample']:,}, {peak['digest']} (load average {load}→{_loadavg()})",
-        flush=True,
-    )
+    ref: dict[str, Any] | None = None
+    if reference is not None and out_of_core:
+        m = pq.ParquetFile(reference).metadata.num_rows
+        load = _loadavg()
+        ref = peak_rss(reference)
+        ref["rows"] = m
+        print(
+            f"draw_parquet, {m:,} rows: {ref['seconds']:.1f} s, peak RSS "
+            f"{ref['maxrss'] / 2**30:.2f} GiB (load average {load}→{_loadavg()})",
+            flush=True,
+        )
+    if out_of_core:
+        load = _loadavg()
+        peak = peak_rss(path)
+        print(
+            f"draw_parquet: {peak['seconds']:.0f} s, peak RSS {peak['maxrss'] / 2**30:.2f} GiB, "
+            f"sample {peak['sample']:,} {peak['sample_digest']}, roster {peak['digest']} "
+            f"(load average {load}→{_loadavg()}); "
+            f"{peak['phases']}",
+            flush=True,
+        )
+        if ref is not None:
+            slope = _slope([ref["rows"], n], [ref["seconds"], peak["seconds"]])
+            print(f"scaling exponent of draw_parquet: {slope:.3f}", flush=True)
     for w in dask_workers:
         load = _loadavg()
         drawn: list[Any] = []
-        (t,) = on_dask(path, w, env=None, memory=NATION_CLUSTER_MEMORY, last=drawn)
+        with tempfile.TemporaryDirectory(prefix="bench-nation-") as spill:
+            (t,) = on_dask(
+                path, w, env=None, memory=NATION_WORKER_MEMORY * w, last=drawn, spill_dir=spill
+            )
         print(
-            f"draw_dask, LocalCluster of {w} worker(s), {NATION_CLUSTER_MEMORY / 2**30:.0f} GiB "
-            f"between them: {t:.0f} s (load average {load}→{_loadavg()}), sample "
-            f"{len(drawn[0]):,}, {drawn[0].receipt.roster_digest}",
+            f"draw_dask, LocalCluster of {w} worker(s), {NATION_WORKER_MEMORY / 2**30:.0f} GiB "
+            f"each, lines in files: {t:.0f} s (load average {load}→{_loadavg()}), sample "
+            f"{len(drawn[0][0]):,} {drawn[0][0].receipt.sample_digest}, roster "
+            f"{drawn[0][0].receipt.roster_digest}; {drawn[0][1]}",
             flush=True,
         )
 
@@ -394,6 +466,12 @@ def main() -> None:
     parser.add_argument("--make", type=pathlib.Path, help="write a synthetic roster here")
     parser.add_argument("--nation", type=pathlib.Path, help="measure on this file, once")
     parser.add_argument("--rows", type=float, default=1.85e8)
+    parser.add_argument(
+        "--reference", type=pathlib.Path, help="with --nation: a smaller file, drawn first"
+    )
+    parser.add_argument(
+        "--no-out-of-core", action="store_true", help="with --nation: draw_dask only"
+    )
     parser.add_argument("--dask", type=int, nargs="*", default=[2, 1], help="worker counts")
     parser.add_argument("--only", nargs="+", choices=PARTS, help="run only these measurements")
     parser.add_argument("--quick", action="store_true", help="with --only: small sizes")
@@ -402,7 +480,7 @@ def main() -> None:
     if args.make:
         make_file(args.make, int(args.rows), 1_000_000)
     if args.nation:
-        nation(args.nation, args.dask)
+        nation(args.nation, args.dask, args.reference, not args.no_out_of_core)
     if args.only:
         import run as runner
 

@@ -30,6 +30,7 @@ from randcheck import (
     write_archive,
 )
 from randcheck.audit import VERIFIERS
+from randcheck.matching import match_by_sweep
 
 SEED = "2023-03-07 双色球 04 09 13 17 26 31 + 12"
 PLAN = SamplingPlan(rates={"A": 0.02, "B": 0.05, "C": 0.1, "D": 0.3})
@@ -83,6 +84,7 @@ def published(
     joint = draw_joint_task(targets, county.items[:3], PLAN, seed=SEED, batch="task", year=2023)
     visits = list(batch.visits)[:20]
     matched = match_officers(visits, county.officers, conflicts=county.conflicts, seed=SEED)
+    swept = match_by_sweep(visits, county.officers, conflicts=county.conflicts, seed=SEED)
     results = _results()
     revisits = draw_revisits(
         results, RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
@@ -99,10 +101,16 @@ def published(
             (visits[1:], county.officers),
             {"conflicts": county.conflicts},
         ),
+        "sweep": Published(
+            swept.record(),
+            (visits, county.officers),
+            (visits[1:], county.officers),
+            {"conflicts": county.conflicts},
+        ),
     }
 
 
-KINDS = ["commitment", "draw", "batch", "joint task", "revisits", "matching"]
+KINDS = ["commitment", "draw", "batch", "joint task", "revisits", "matching", "sweep"]
 AS: dict[str, Callable[[Any], Any]] = {
     "object": lambda record: record,
     "JSON text": lambda record: record.to_json(),

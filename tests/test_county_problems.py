@@ -54,7 +54,7 @@ def test_one_results_load_reports_every_problem_of_every_kind(tmp_path: pathlib.
     ]
     assert len(report) == 6
     assert report.counts["the id is used twice"] == 1
-    assert report.counts["7 cells, but the header has 6"] == 1
+    assert report.counts["the row has a different number of cells than the header"] == 1
     message = str(info.value)
     assert message.startswith("r.csv, row 3, column '检查结果', value '合格': unknown result")
     assert "6 problems (" in message

@@ -348,6 +348,53 @@ def test_officer_parts_give_the_officer_digest() -> None:
     assert acc.seal() == o.digest()
 
 
+def test_rows_of_equal_keys_from_several_parts_are_ordered_by_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Keys cut to their bucket and two low bits: four keys per bucket, ties everywhere. The
+    # in-memory digest orders ties by the ids it holds; the parts read their ids from the lines.
+    real = tables_module.id_keys
+    mask = np.uint64(0xFF00_0000_0000_0003)
+    monkeypatch.setattr(tables_module, "id_keys", lambda ids: real(ids) & mask)
+    r = roster(3000, seed=6)
+    o = OfficerRoster.from_columns(
+        {"officer_id": [f"执法{i:04d}" for i in range(600)], "name": ["王某"] * 600}
+    )
+    for whole, kind in ((r, TargetRoster), (o, OfficerRoster)):
+        acc = RosterDigest(kind)
+        for rows in np.array_split(np.random.default_rng(2).permutation(len(whole)), 5):
+            acc.update(whole.take(rows))  # type: ignore[arg-type]
+        assert acc.seal() == whole.digest()
+
+
+def test_lines_written_to_files_give_the_digest_range_by_range(tmp_path: Any) -> None:
+    r = roster(3000, seed=7)
+    stored = []
+    for k, rows in enumerate(np.array_split(np.random.default_rng(3).permutation(len(r)), 3)):
+        acc = RosterDigest()
+        acc.update(r.take(rows))
+        path = tmp_path / f"part-{k}.lines"
+        stored.append((path, tables_module.write_lines(acc, path)))
+    whole = RosterDigest(buckets=range(0, 0))
+    for a, b in [(0, 1), (1, 100), (100, 255), (255, 256)]:
+        acc = RosterDigest(buckets=range(a, b))
+        for path, places in stored:
+            tables_module.read_lines(acc, path, places, [*HEADER, "score"])
+        acc.close()
+        whole.merge(acc)
+    assert whole.seal() == r.digest()
+
+
+def test_lines_cut_short_in_their_file_are_an_error(tmp_path: Any) -> None:
+    acc = RosterDigest()
+    acc.update(roster(50))
+    path = tmp_path / "part.lines"
+    places = tables_module.write_lines(acc, path)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(RosterError, match=r"part\.lines: the fingerprint's stored lines are cut"):
+        tables_module.read_lines(RosterDigest(), path, places, [*HEADER, "score"])
+
+
 def test_an_id_in_two_parts_is_an_error() -> None:
     r = roster(20)
     acc = RosterDigest()

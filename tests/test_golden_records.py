@@ -25,7 +25,12 @@ DRAWN_FROM_THE_ROSTER = [
     "batch-independent.json",
     "joint-task.json",
 ]
-RECORDS = [*DRAWN_FROM_THE_ROSTER, "matching-record.json", "revisit-receipt.json"]
+RECORDS = [
+    *DRAWN_FROM_THE_ROSTER,
+    "matching-record.json",
+    "sweep-record.json",
+    "revisit-receipt.json",
+]
 
 
 def _without_library(value: Any) -> Any:
@@ -60,7 +65,8 @@ def test_a_kept_record_verifies_against_the_roster(
     rc.verify(_golden(name), county.targets)
 
 
-def test_the_kept_matching_record_verifies(county: rc.example.ExampleCounty) -> None:
+@pytest.mark.parametrize("name", ["matching-record.json", "sweep-record.json"])
+def test_the_kept_matching_records_verify(name: str, county: rc.example.ExampleCounty) -> None:
     make = runpy.run_path(str(GOLDEN / "make_golden.py"))
     batch = rc.draw_batch(
         county.targets,
@@ -72,9 +78,7 @@ def test_the_kept_matching_record_verifies(county: rc.example.ExampleCounty) -> 
         drawn_at=make["WHEN"],
     )
     visits = list(batch.visits)[: make["MATCHED_VISITS"]]
-    rc.verify(
-        _golden("matching-record.json"), (visits, county.officers), conflicts=county.conflicts
-    )
+    rc.verify(_golden(name), (visits, county.officers), conflicts=county.conflicts)
 
 
 def test_the_kept_revisit_receipt_verifies(again: pathlib.Path) -> None:

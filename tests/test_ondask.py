@@ -78,18 +78,55 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, li
 
 
 @pytest.mark.parametrize("name", list(PLANS))
-@pytest.mark.parametrize("hold", [True, False])
+@pytest.mark.parametrize(
+    ("hold", "spill"),
+    [(True, False), (False, False), (False, True)],
+    ids=["held", "read again", "read again, lines in files"],
+)
 @pytest.mark.slow
 def test_dask_receipt_is_the_in_memory_receipt(
-    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], name: str, hold: bool
+    client: Any,
+    province: tuple[TargetRoster, list[pathlib.Path]],
+    tmp_path: pathlib.Path,
+    name: str,
+    hold: bool,
+    spill: bool,
 ) -> None:
     roster, paths = province
     plan = PLANS[name]
-    on_dask = draw_dask(paths, plan, seed=SEED, drawn_at=WHEN, extra=["risk_score"], hold=hold)
+    on_dask = draw_dask(
+        paths,
+        plan,
+        seed=SEED,
+        drawn_at=WHEN,
+        extra=["risk_score"],
+        hold=hold,
+        spill_dir=tmp_path if spill else None,
+    )
     in_memory = draw(roster, plan, seed=SEED, drawn_at=WHEN)
     assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
     assert np.array_equal(on_dask.rows, in_memory.rows)
     assert on_dask.inclusion_probabilities.tobytes() == in_memory.inclusion_probabilities.tobytes()
+    assert list(tmp_path.iterdir()) == []  # the lines' files are removed
+
+
+@pytest.mark.slow
+def test_duplicate_id_with_lines_in_files_names_its_rows(
+    client: Any, tmp_path: pathlib.Path
+) -> None:
+    codes = credit_codes(13)
+    codes[12] = codes[4]
+    path = write_parquet(
+        {"credit_code": codes.astype(str), "risk_class": ["A", "B", "C"] * 4 + ["D"]},
+        tmp_path / "twice.parquet",
+        6,
+    )
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with pytest.raises(RosterError, match=r"duplicate id: it is in rows 5, 13") as info:
+        draw_dask(path, PLANS["rates"], seed=SEED, spill_dir=spill)
+    assert info.value.value == codes[4].decode()
+    assert list(spill.iterdir()) == []
 
 
 @pytest.mark.slow
@@ -196,15 +233,16 @@ def test_import_randcheck_does_not_import_dask() -> None:
 
 @pytest.mark.slow
 def test_verify_dask_accepts_the_receipt_and_refuses_a_forged_sample(
-    client: Any, province: tuple[TargetRoster, list[pathlib.Path]]
+    client: Any, province: tuple[TargetRoster, list[pathlib.Path]], tmp_path: pathlib.Path
 ) -> None:
     roster, paths = province
     d = draw(roster, PLANS["rates"], seed=SEED)
     assert verify_dask(d.receipt, paths, extra=["risk_score"]) is None
+    assert verify_dask(d.receipt, paths, extra=["risk_score"], spill_dir=tmp_path) is None
     forged = d.receipt.to_dict()
     forged["sample_ids"] = [*forged["sample_ids"][1:], roster.credit_code[0].decode()]
     with pytest.raises(VerificationError, match="sample") as info:
-        verify_dask(forged, paths, extra=["risk_score"])
+        verify_dask(forged, paths, extra=["risk_score"], spill_dir=tmp_path)
     with pytest.raises(VerificationError) as whole:
         verify(forged, roster)
     assert info.value.differences == whole.value.differences

@@ -289,15 +289,27 @@ def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
 def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
-    # 0: every part's fingerprint lines written to disk and every part read again; 300,000
-    # bytes: some kept in memory, then written; the later passes read the file again.
+    # 0: every part's fingerprint lines and the columns the later passes read written to
+    # disk; 300,000 bytes (50,000 of columns): some kept in memory, then written. The
+    # roster's file is read once.
     from randcheck.sampling import _chunked
 
     monkeypatch.setattr(_chunked, "SPILL_BUDGET", budget)
-    monkeypatch.setattr(_chunked, "HOLD_BUDGET", budget)
+    monkeypatch.setattr(_chunked, "HOLD_BUDGET", budget // 6)
     writes = []
     write = _chunked.DigestSpill._write
     monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
+    reads = []
+    parts = _chunked.parquet_parts
+    monkeypatch.setattr(_chunked, "parquet_parts", lambda *a: reads.append(a) or parts(*a))
+    held_in_files = []
+    held_parts = _chunked.HeldParts.__iter__
+
+    def held(self: Any) -> Any:
+        held_in_files.append(self.file is not None)
+        return held_parts(self)
+
+    monkeypatch.setattr(_chunked.HeldParts, "__iter__", held)
     roster = synthetic_targets(6_000, seed=21)
     path = write_parquet(roster, tmp_path / "county.parquet", 500)
     spill = tmp_path / "spill"
@@ -312,4 +324,6 @@ def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
         )
     # 12 row groups a draw: written after each, or after several (lines and keys kept)
     assert len(writes) == 24 if budget == 0 else 0 < len(writes) < 24
+    assert len(reads) == 2  # once a draw
+    assert held_in_files == [True] * 3  # rates: the candidates; πps: top scores, candidates
     assert list(spill.iterdir()) == []  # nothing left behind

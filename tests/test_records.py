@@ -231,16 +231,14 @@ def test_every_record_kind_round_trips(county: randcheck.example.ExampleCounty) 
     revisit = draw_revisits(
         _results(), RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED
     )
+    five = list(randcheck.draw_batch(county.targets, county.items[:1], seed=SEED).visits)[:5]
     records = [
         commit_any(county.targets, plan),
         draw(county.targets, plan, seed=SEED).receipt,
         randcheck.draw_batch(county.targets, county.items[:3], seed=SEED).receipt,
         revisit.receipt,
-        randcheck.match_officers(
-            list(randcheck.draw_batch(county.targets, county.items[:1], seed=SEED).visits)[:5],
-            county.officers,
-            seed=SEED,
-        ).record(),
+        randcheck.match_officers(five, county.officers, seed=SEED).record(),
+        randcheck.matching.match_by_sweep(five, county.officers, seed=SEED).record(),
     ]
     for r in records:
         assert type(r).from_json(r.canonical_json()) == r

@@ -211,7 +211,11 @@ def test_csv_row_with_too_many_cells(tmp_path: pathlib.Path) -> None:
         f"credit_code,item,categories,inspection_end\n{C1},SW-02,未发现问题,2023-05-10,x\n",
         encoding="utf-8",
     )
-    with pytest.raises(ResultError, match=r"r\.csv, row 2: 5 cells, but the header has 4"):
+    with pytest.raises(
+        ResultError,
+        match=r"r\.csv, row 2: the row has a different number of cells than the header "
+        r"\(5 cells for 4",
+    ):
         ResultTable.from_csv(path)
 
 

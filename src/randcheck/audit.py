@@ -18,7 +18,7 @@ from randcheck._records import JsonRecord, parse_json
 from randcheck.archive import verify_archive
 from randcheck.errors import VerificationError
 from randcheck.joint import BatchReceipt, verify_batch
-from randcheck.matching import MatchingRecord, verify_matching
+from randcheck.matching import MatchingRecord, SweepRecord, verify_matching, verify_sweep
 from randcheck.results import ResultTable, RevisitReceipt, verify_revisits
 from randcheck.roster import TargetRoster
 from randcheck.sampling import Commitment, Receipt, SamplingPlan
@@ -100,6 +100,12 @@ VERIFIERS: dict[str, RecordKind] = {
             tuple,
             "visits and officer roster as a pair (visits, officers)",
         ),
+        RecordKind(
+            SweepRecord,
+            lambda record, against, **options: verify_sweep(record, *against, **options),
+            tuple,
+            "visits and officer roster as a pair (visits, officers)",
+        ),
     )
 }
 
@@ -152,6 +158,9 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
        * - :class:`~randcheck.matching.MatchingRecord`
          - ``(visits, officers)``
          - ``conflicts``, ``history``, ``as_of``, ``unknown_conflicts``, ``check_optimum``
+       * - :class:`~randcheck.matching.SweepRecord`
+         - ``(visits, officers)``
+         - ``conflicts``, ``history``, ``as_of``, ``unknown_conflicts``
        * - an archive folder or zip
          - (nothing)
          - as :func:`~randcheck.archive.verify_archive`

@@ -26,7 +26,7 @@ from randcheck import _excel, _textio
 from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck.errors import RosterError
 from randcheck.models import Conflict, Item
-from randcheck.problems import Collector
+from randcheck.problems import Collector, csv_body
 
 __all__ = ["load_conflicts", "load_events", "load_items"]
 
@@ -340,22 +340,7 @@ def load_events(
     header = [_EVENT_FIELDS.get(h, h) for h in written]
     shown = dict(zip(header, written, strict=True))
     found = Collector(source)
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    for k, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            found.add(
-                k,
-                None,
-                None,
-                "the row has a different number of cells than the header",
-                f"{len(row)} cells for {len(header)} headers; quote text with commas",
-            )
-            continue
-        rows.append(row)
-        numbers.append(k)
+    rows, numbers = csv_body(reader, len(header), found)
     wanted = (
         list(dates)
         if dates is not None

@@ -261,6 +261,35 @@ class Collector:
         return ProblemReport.of(self.problems, source=self.source, counts=self.counts)
 
 
+def csv_body(
+    reader: Iterator[list[str]], width: int, found: Collector
+) -> tuple[list[list[str]], list[int]]:
+    """The rows after a CSV header, with their row numbers as a spreadsheet shows them.
+
+    Empty rows are skipped; a row whose number of cells differs from the header's ``width`` is
+    reported to ``found`` (once per row, under one problem text, so that a report counts them
+    together) and left out.
+    """
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for k, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != width:
+            found.add(
+                k,
+                None,
+                None,
+                "the row has a different number of cells than the header",
+                f"{len(row)} cells for {width} headers: a cell holds an unquoted comma or the row "
+                "is cut short; put quotes around text with commas",
+            )
+            continue
+        rows.append(row)
+        numbers.append(k)
+    return rows, numbers
+
+
 def _headers(headers: str) -> tuple[str, ...]:
     try:
         return _HEADERS[headers]

@@ -75,6 +75,15 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "a matching's published record: the rules, the visits and exclusions digests and "
             "the teams; in `randcheck.matching`"
         ),
+        "randcheck-matching-sweep/1": (
+            "officer matching by systematic sweeps: the sweep order of officers, the groups "
+            "of each visit type's windows, one number per window index and the cyclic draw "
+            "past exclusions; in `randcheck.matching.sweep`"
+        ),
+        "randcheck-sweep-record/1": (
+            "a sweep matching's published record: the rules, the digests, the numbers, the "
+            "sweeps and the teams; in `randcheck.matching.sweep`"
+        ),
         "randcheck-revisit/2": (
             "a supervisory revisit draw (督导回访) and its receipt; in `randcheck.results.revisits`"
         ),

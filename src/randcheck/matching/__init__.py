@@ -46,10 +46,13 @@ Modules
 - :mod:`randcheck.matching.assign`: :func:`match_officers`, :func:`simulate_matching`;
 - :mod:`randcheck.matching.records`: :class:`Assignment`, :class:`MatchingRecord`,
   :func:`verify_matching`, :class:`PairProbabilities`, :class:`MatchingSimulation`;
+- :mod:`randcheck.matching.sweep`: :func:`match_by_sweep` (recipe
+  ``randcheck-matching-sweep/1``, province-scale batches), :class:`SweepAssignment`,
+  :class:`SweepRecord`, :func:`verify_sweep`;
 - :mod:`randcheck.matching.teaming`: :class:`TeamingTable`, :func:`teaming_table`;
 - private: ``_problem`` (the batch as arrays), ``_flow`` (the network, ``q*``, the marginals),
   ``_diagnosis`` (infeasibility reports), ``_rounding`` (coins and rounding), ``_lp`` (max flow,
-  dyadic rounding).
+  dyadic rounding), ``_sweep`` (the sweeps, their draw, chances and load certificate).
 """
 
 from randcheck.matching.assign import match_officers, simulate_matching
@@ -69,6 +72,14 @@ from randcheck.matching.rules import (
     MatchingRules,
     Recusals,
 )
+from randcheck.matching.sweep import (
+    SWEEP_RECIPE,
+    SWEEP_RECORD_FORMAT,
+    SweepAssignment,
+    SweepRecord,
+    match_by_sweep,
+    verify_sweep,
+)
 from randcheck.matching.teaming import TeamingTable, teaming_table
 
 __all__ = [
@@ -77,15 +88,21 @@ __all__ = [
     "MATCHING_RECIPES",
     "MATCHING_RECORD_FORMAT",
     "MAX_PAIRS",
+    "SWEEP_RECIPE",
+    "SWEEP_RECORD_FORMAT",
     "Assignment",
     "MatchingRecord",
     "MatchingRules",
     "MatchingSimulation",
     "PairProbabilities",
     "Recusals",
+    "SweepAssignment",
+    "SweepRecord",
     "TeamingTable",
+    "match_by_sweep",
     "match_officers",
     "simulate_matching",
     "teaming_table",
     "verify_matching",
+    "verify_sweep",
 ]

@@ -159,10 +159,10 @@ class Assignment:
             verifiable=bool(self.source.get("seed") is not None),
             seed=self.source.get("seed"),
             path=tuple(str(x) for x in self.source.get("path", ())),
-            rules=_rules_dict(pub.rules),
-            visits_digest=_visits_digest(pub.prob),
+            rules=rules_dict(pub.rules),
+            visits_digest=visits_digest_of(pub.prob),
             officers_digest=pub.officers.digest(),
-            exclusions_digest=_exclusions_digest(pub.prob),
+            exclusions_digest=exclusions_digest_of(pub.prob),
             q_star=str(self.q_star),
             bits=self.pair_probabilities.bits,
             arc_values=tuple(int(x) for x in pub.marginal.tolist()),
@@ -404,7 +404,8 @@ class MatchingRecord(JsonRecord):
     }
 
 
-def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
+def rules_dict(rules: MatchingRules) -> dict[str, Any]:
+    """The rules as a record writes them (every matching record: flow and sweep)."""
     out: dict[str, Any] = {}
     for f in attrs.fields(MatchingRules):
         v = getattr(rules, f.name)
@@ -416,11 +417,13 @@ def _rules_dict(rules: MatchingRules) -> dict[str, Any]:
     return out
 
 
-def _visits_digest(prob: MatchingProblem) -> str:
+def visits_digest_of(prob: MatchingProblem) -> str:
+    """The digest of a batch's visits in canonical order, as a record writes it."""
     return canonical_digest([v.to_dict() for v in prob.visits])
 
 
-def _exclusions_digest(prob: MatchingProblem) -> str:
+def exclusions_digest_of(prob: MatchingProblem) -> str:
+    """The digest of the exclusions applied (回避, repeat window), as a record writes it."""
     rows = [
         [prob.visit_codes[v], str(prob.officer_ids[o]), ("recused", "repeat")[r]]
         for v, o, r in zip(
@@ -517,9 +520,9 @@ def _replay_problem(
         )
     except (PlanError, TypeError) as exc:
         raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
-    if _visits_digest(prob) != rec.visits_digest:
+    if visits_digest_of(prob) != rec.visits_digest:
         diffs.append("visits differ from those recorded (visits_digest)")
-    if _exclusions_digest(prob) != rec.exclusions_digest:
+    if exclusions_digest_of(prob) != rec.exclusions_digest:
         diffs.append("recusals or repeat exclusions differ from those recorded")
     _fail(diffs)
     return rules, prob

@@ -26,7 +26,7 @@ from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck._headers import RESULT_HEADERS
 from randcheck.errors import ResultError
 from randcheck.joint import Batch
-from randcheck.problems import MAX_PROBLEMS, Collector
+from randcheck.problems import MAX_PROBLEMS, Collector, csv_body
 from randcheck.results.vocabulary import (
     CAT_ALIAS,
     CAT_BIT,
@@ -762,24 +762,8 @@ class ResultTable:
         except StopIteration:
             raise ResultError(f"{source}: the file is empty; expected a header row") from None
         found = Collector(source)
-        data: list[list[str]] = [[] for _ in header]
-        numbers: list[int] = []
-        for k, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(header):
-                found.add(
-                    k,
-                    None,
-                    None,
-                    f"{len(row)} cells, but the header has {len(header)}",
-                    "a cell holds an unquoted comma or the row is cut short; put quotes around "
-                    "text with commas",
-                )
-                continue
-            numbers.append(k)
-            for j, v in enumerate(row):
-                data[j].append(v)
+        rows, numbers = csv_body(reader, len(header), found)
+        data = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in header]
         return cls._build(
             dict(zip(header, data, strict=True)),
             source=source,

@@ -61,6 +61,7 @@ from randcheck.roster._csv import (
 from randcheck.roster._parse import (
     MAX_LISTED,
     Context,
+    default_column,
     parse_columns,
     parse_extra,
     shown_id,
@@ -1335,7 +1336,9 @@ class OfficerRoster(RosterBase):
         return np.array([lookup.get(str(o), -1) for o in officer_ids], dtype=np.intp)
 
 
-_Part: TypeAlias = "tuple[npt.NDArray[np.uint64], npt.NDArray[Any], bytes]"
+# A part of a bucket: its rows' id keys and lines, both in the recipe's order. The ids are
+# not kept: the rare rows of equal keys read theirs from their lines (each line's first value).
+_Part: TypeAlias = "tuple[npt.NDArray[np.uint64], bytes]"
 
 
 class RosterDigest:
@@ -1412,10 +1415,9 @@ class RosterDigest:
         for b, text in _bucket_texts(rows, self._first, self._stop):
             texts.setdefault(b, []).append(text)
         rows._cache.pop("pieces", None)
-        ids = rows._ids
         for b, parts in texts.items():
             sel = order[bounds[b] : bounds[b + 1]]
-            self._parts.setdefault(b, []).append((keys[sel], ids[sel], b"".join(parts)))
+            self._parts.setdefault(b, []).append((keys[sel], b"".join(parts)))
 
     def copy(self) -> RosterDigest:
         """An accumulator holding what this one holds, to merge into without changing this one
@@ -1570,24 +1572,115 @@ class RosterDigest:
         if not parts:
             return b""
         if len(parts) == 1:
-            return parts[0][2]
+            return parts[0][1]
         keys = np.concatenate([p[0] for p in parts])
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
+        lines = b"".join(p[1] for p in parts).split(b"\n")
+        lines.pop()  # after the last line's newline
         if (sorted_keys[1:] == sorted_keys[:-1]).any():
-            raw = [
-                p[1] if p[1].dtype.kind == "S" else np.strings.encode(p[1], "utf-8") for p in parts
-            ]
-            ids = np.concatenate(raw)
-            order = np.lexsort((ids, keys))
-            same = np.flatnonzero(ids[order][1:] == ids[order][:-1])
+            # Equal keys (rare unless an id came twice): the ids decide, read from the lines of
+            # those keys only (an id is its line's first value, as UTF-8).
+            tied = np.zeros(keys.shape[0], dtype=bool)
+            same_key = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+            tied[order[same_key]] = tied[order[same_key + 1]] = True
+            ids = np.zeros(keys.shape[0], dtype=object)
+            ids[:] = b""
+            for i in np.flatnonzero(tied).tolist():
+                ids[i] = lines[i].split(b"\t", 1)[0]
+            raw = np.array(ids.tolist(), dtype=np.bytes_)
+            order = np.lexsort((raw, keys))
+            same = np.flatnonzero(
+                (keys[order][1:] == keys[order][:-1]) & (raw[order][1:] == raw[order][:-1])
+            )
             if same.size:
-                value = ids[order][same[0]].decode("utf-8")
+                value = raw[order][same[0]].decode("utf-8")
                 raise RosterError(
                     "duplicate id: it came in two parts of the roster",
                     column=self.kind.ID,
                     value=value,
                 )
-        lines = b"".join(p[2] for p in parts).split(b"\n")
-        lines.pop()  # after the last line's newline
         return b"\n".join(operator.itemgetter(*order.tolist())(lines)) + b"\n"
+
+
+def write_lines(acc: RosterDigest, path: str | os.PathLike[str]) -> npt.NDArray[np.int64]:
+    """The lines ``acc`` holds, written to a new file bucket by bucket; where each bucket is.
+
+    Each bucket is written as its rows' id keys (little-endian ``uint64``) then its lines, both
+    in the recipe's order. Returns, per bucket (256 rows), its offset in the file, its row count
+    and the length of its lines: what :func:`read_lines` needs. The file is plain data (no
+    pickle): reading it back runs no code, whoever could write to the folder.
+    """
+    places = np.zeros((BUCKETS, 3), dtype=np.int64)
+    offset = 0
+    with open(path, "wb") as fh:
+        for b in range(BUCKETS):
+            parts = acc._parts.get(b, [])
+            keys = np.sort(np.concatenate([p[0] for p in parts])) if parts else None
+            text = acc._bucket_text(parts)
+            places[b] = (offset, 0 if keys is None else keys.shape[0], len(text))
+            if keys is not None:
+                data = keys.astype("<u8", copy=False).tobytes()
+                fh.write(data)
+                fh.write(text)
+                offset += len(data) + len(text)
+    return places
+
+
+def read_lines(
+    acc: RosterDigest,
+    path: str | os.PathLike[str],
+    places: npt.NDArray[np.int64],
+    header: list[str],
+) -> None:
+    """Add to ``acc`` the rows of its buckets stored by :func:`write_lines` (one read).
+
+    ``places`` are the ones :func:`write_lines` returned for the file; ``header`` the columns
+    of the rows written.
+    """
+    acc._check_header(header)
+    first, stop = acc._first, acc._stop
+    lo = int(places[first, 0])
+    hi = int(places[stop - 1, 0] + 8 * places[stop - 1, 1] + places[stop - 1, 2])
+    with open(path, "rb") as fh:
+        fh.seek(lo)
+        blob = fh.read(hi - lo)
+    if len(blob) != hi - lo:
+        raise RosterError(f"{os.fspath(path)}: the fingerprint's stored lines are cut short")
+    for b in range(first, stop):
+        at, rows, size = (int(v) for v in places[b])
+        if rows:
+            at -= lo
+            keys = np.frombuffer(blob, dtype="<u8", count=rows, offset=at).astype(np.uint64)
+            text = blob[at + 8 * rows : at + 8 * rows + size]
+            acc._parts.setdefault(b, []).append((keys, text))
+
+
+def pack_columns(roster: TargetRoster, names: Iterable[str]) -> dict[str, Any]:
+    """The roster's columns ``names`` (canonical, or its own extra columns), and its row count.
+
+    What :func:`unpack_columns` needs to rebuild the roster as one read with only those
+    columns (``from_parquet_group``'s ``columns``): the others take their defaults, and take
+    no room here; ``"bytes"``, what the columns hold. The columns are shared, not copied.
+    """
+    wanted = set(names) | {roster.ID}
+    columns = {k: v for k, v in roster._columns.items() if k in wanted}
+    extra = {k: v for k, v in roster._extra.items() if k in wanted}
+    return {
+        "n": roster._n,
+        "source": roster.source,
+        "columns": columns,
+        "extra": extra,
+        "bytes": nbytes([columns, extra]),
+    }
+
+
+def unpack_columns(packed: Mapping[str, Any]) -> TargetRoster:
+    """The roster :func:`pack_columns` packed, the other columns at their defaults."""
+    n = int(packed["n"])
+    kept = packed["columns"]
+    columns = {
+        c.name: kept[c.name] if c.name in kept else default_column(c, n)
+        for c in TargetRoster.COLUMNS
+    }
+    return TargetRoster(columns, packed["extra"], packed["source"])

@@ -43,6 +43,7 @@ from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
 from randcheck.randomness.select import code_order, smallest_per_stratum
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
+from randcheck.roster.tables import pack_columns, unpack_columns
 from randcheck.sampling._design import Design, build_design, check_names, expected_sizes, key_order
 from randcheck.sampling._pps import pareto_ranks, pps_probabilities, pps_scale
 from randcheck.sampling.draws import rounded_sizes
@@ -53,7 +54,7 @@ __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 Key = tuple[str, ...]
 DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
 SPILL_BUDGET = 1 << 29  # bytes of the fingerprint's lines kept in memory before writing them
-HOLD_BUDGET = 1 << 30  # bytes of validated parts kept in memory for the later passes
+HOLD_BUDGET = 1 << 30  # bytes of the parts' columns kept in memory for the later passes
 
 
 def read_options(
@@ -587,6 +588,58 @@ def id_column(names: list[str], mapping: Mapping[str, str] | None) -> str:
         if canonical == TargetRoster.ID:
             return name
     return TargetRoster.ID
+
+
+# ---------------------------------------------------------------------------- held parts
+class HeldParts:
+    """The validated parts, kept for the later passes: only the columns those passes read.
+
+    In memory while they fit ``budget`` bytes, then in a file of the folder (written once,
+    read once per later pass, in order). The later passes then neither read nor validate the
+    roster's file again, and draw from the very rows the census counted and fingerprinted.
+    """
+
+    def __init__(
+        self, folder: str | os.PathLike[str], columns: Iterable[str], budget: int | None = None
+    ) -> None:
+        self.path = os.path.join(os.fspath(folder), "parts.pickle")
+        self.columns = frozenset(columns)
+        self.budget = HOLD_BUDGET if budget is None else budget
+        self.kept: list[tuple[int, dict[str, Any]]] = []
+        self.kept_bytes = 0
+        self.file: Any = None
+
+    def add(self, first_row: int, part: TargetRoster) -> None:
+        packed = pack_columns(part, self.columns)
+        if self.file is None:
+            self.kept.append((first_row, packed))
+            self.kept_bytes += packed["bytes"]
+            if self.kept_bytes > self.budget:  # from now on in the file
+                self.file = open(self.path, "wb")  # noqa: SIM115 - closed by close()
+                for kept in self.kept:
+                    pickle.dump(kept, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+                self.kept = []
+        else:
+            pickle.dump((first_row, packed), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self) -> None:
+        if self.file is not None and not self.file.closed:
+            self.file.close()
+
+    def __iter__(self) -> Iterator[tuple[int, TargetRoster]]:
+        """The parts in the order added, as ``(first_row, roster)``."""
+        if self.file is None:
+            for first, packed in self.kept:
+                yield first, unpack_columns(packed)
+            return
+        self.close()
+        with open(self.path, "rb") as src:  # written by this process, in its own folder
+            while True:
+                try:
+                    first, packed = pickle.load(src)
+                except EOFError:
+                    return
+                yield first, unpack_columns(packed)
 
 
 # ---------------------------------------------------------------------------- one machine

@@ -12,8 +12,11 @@ extra (``pip install 'randcheck[dask]'``), imported only when :func:`draw_dask` 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,6 +29,8 @@ from randcheck._progress import ProgressArg
 from randcheck.errors import PlanError, RosterError
 from randcheck.randomness import UniformSource
 from randcheck.roster import RosterDigest, TargetRoster
+from randcheck.roster.fingerprint import BUCKETS
+from randcheck.roster.tables import read_lines, write_lines
 from randcheck.sampling import _chunked
 from randcheck.sampling.commitment import Commitment
 from randcheck.sampling.draws import check_committed_roster, finish, settle
@@ -108,14 +113,26 @@ def _census_task(
     options: dict[str, Any],
     plan: SamplingPlan,
     hold: bool,
-) -> tuple[_chunked.Census, list[RosterDigest], TargetRoster | None]:
+    store: str | None,
+) -> tuple[_chunked.Census, Any, TargetRoster | None]:
+    """A part's census, its fingerprint's lines and (``hold``) its validated rows.
+
+    The lines are the part's ranges of buckets (:class:`RosterDigest` pieces), or, with a
+    ``store`` folder, a file written there and where each bucket is in it.
+    """
     roster = _load(source, part, mapping, options)
     digest = RosterDigest()
     digest.update(roster)
     census = _chunked.Census.of(roster, plan, part.first_row)
     if hold:  # the later passes recompute what they need; the part's rows are what is held
         roster.forget_derived()
-    return census, digest.split(_chunked.DIGEST_RANGES), roster if hold else None
+    lines: Any
+    if store is None:
+        lines = digest.split(_chunked.DIGEST_RANGES)
+    else:
+        path = os.path.join(store, f"part-{part.start}.lines")
+        lines = (path, list(digest.header or ()), write_lines(digest, path))
+    return census, lines, roster if hold else None
 
 
 def _merge_census(parts: list[_chunked.Census]) -> _chunked.Census:
@@ -127,6 +144,17 @@ def _merge_census(parts: list[_chunked.Census]) -> _chunked.Census:
 
 def _range_task(pieces: list[RosterDigest]) -> RosterDigest:
     return _chunked.merge_ranges(pieces)
+
+
+def _stored_range_task(
+    stored: list[tuple[str, list[str], Any]], first: int, stop: int
+) -> RosterDigest:
+    """Buckets ``first`` to ``stop - 1`` read from every part's file, merged and closed."""
+    acc = RosterDigest(buckets=range(first, stop))
+    for path, header, places in stored:
+        read_lines(acc, path, places, header)
+    acc.close()
+    return acc
 
 
 def _local_ranges(
@@ -238,6 +266,7 @@ def draw_dask(
     extra: Iterable[str] | None = None,
     client: Any = None,
     hold: bool | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     progress: ProgressArg = None,
 ) -> Draw:
     """Draw from a roster on a Dask cluster (Parquet files or a dataframe): the same receipt.
@@ -270,6 +299,14 @@ def draw_dask(
         part again in each pass. Default: hold when the roster, at about 200 bytes a row,
         fits in a quarter of the workers' memory limits (so 10⁷ rows are held on a 24 GB
         machine, the nation's 1.85·10⁸ are read again).
+    spill_dir : path, optional
+        A folder that every worker can write and read at the same path (a shared disk, as for
+        the Parquet files; on a ``LocalCluster``, any local folder). With it, each part's
+        fingerprint lines (about 80 bytes a row) go to a file there instead of the workers'
+        memory, and each range of buckets is read back from the files by one task: for a
+        roster whose lines do not fit in the workers' memory (the nation's). The files are
+        in a temporary folder inside it, removed afterwards. Default: the lines stay in the
+        workers' memory (Dask spills them when memory runs short, slowly).
     progress : bool or callable, optional
         ``True``: Dask's progress bar (:func:`distributed.progress`) for each pass;
         a callable ``progress(done, total)`` is called as tasks finish, counting tasks.
@@ -321,6 +358,7 @@ def draw_dask(
         drawn_by,
         drawn_at,
         hold,
+        spill_dir,
         progress,
     )
 
@@ -336,12 +374,14 @@ def verify_dask(
     extra: Iterable[str] | None = None,
     client: Any = None,
     hold: bool | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
     progress: ProgressArg = None,
 ) -> None:
     """:func:`~randcheck.verify` against a roster on a Dask cluster (Parquet files or a dataframe).
 
     The same checks and findings as :func:`~randcheck.verify` on the roster of all the rows;
-    the draw is recomputed as :func:`draw_dask` computes it (``roster``, ``hold`` as there).
+    the draw is recomputed as :func:`draw_dask` computes it (``roster``, ``hold``,
+    ``spill_dir`` as there).
 
     Raises
     ------
@@ -366,6 +406,7 @@ def verify_dask(
             None,
             None,
             hold,
+            spill_dir,
             progress,
         ),
         in_batch=False,
@@ -433,6 +474,7 @@ def _draw_cluster(
     drawn_by: str | None,
     drawn_at: dt.datetime | None,
     hold: bool | None,
+    spill_dir: str | os.PathLike[str] | None,
     progress: ProgressArg,
 ) -> Draw:
     """:func:`draw_dask` once the source, stream and commitment are settled."""
@@ -443,9 +485,18 @@ def _draw_cluster(
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
 
-    merged, digest = _census_and_fingerprint(
-        client, given, mapping, options, plan, hold, progress, done
-    )
+    if spill_dir is None:
+        merged, digest = _census_and_fingerprint(
+            client, given, mapping, options, plan, hold, None, progress, done
+        )
+    else:
+        store = tempfile.mkdtemp(prefix="randcheck-", dir=spill_dir)
+        try:
+            merged, digest = _census_and_fingerprint(
+                client, given, mapping, options, plan, hold, store, progress, done
+            )
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
     if commitment is not None:
         check_committed_roster(commitment, digest, plan)
     # Every column is validated: the later passes read again only those the design needs.
@@ -495,16 +546,18 @@ def _census_and_fingerprint(
     options: dict[str, Any],
     plan: SamplingPlan,
     hold: bool,
+    store: str | None,
     progress: ProgressArg,
     done: list[int],
 ) -> tuple[_chunked.Census, str]:
     """Pass 1: the strata's census and the roster's fingerprint, every column validated.
 
-    With ``hold``, the validated parts stay in the workers' memory for the later passes.
+    With ``hold``, the validated parts stay in the workers' memory for the later passes; with
+    a ``store`` folder, the fingerprint's lines wait in files there.
     """
     # Pass 1: census and fingerprint (every column validated).
     first = [
-        client.submit(_census_task, s, p, mapping, options, plan, hold, pure=False)
+        client.submit(_census_task, s, p, mapping, options, plan, hold, store, pure=False)
         for s, p in zip(given.sources, given.parts, strict=True)
     ]
     _wait(client, first, progress, done)
@@ -525,7 +578,14 @@ def _census_and_fingerprint(
     def on(w: str) -> dict[str, Any]:
         return {"workers": [w], "allow_other_workers": True} if w else {}
 
-    if hold:  # the roster fits in memory: one merge task per worker, for all ranges at once
+    if store is not None:  # each range read from the parts' files by one task
+        stored = client.gather([client.submit(operator.getitem, f, 1) for f in first])
+        cuts = np.linspace(0, BUCKETS, _chunked.DIGEST_RANGES + 1).astype(int).tolist()
+        ranges = [
+            client.submit(_stored_range_task, stored, a, b, pure=False)
+            for a, b in itertools.pairwise(cuts)
+        ]
+    elif hold:  # the roster fits in memory: one merge task per worker, for all ranges at once
         per_worker = [
             client.submit(_local_ranges, [first[j] for j in parts], pure=False, **on(w))
             for w, parts in by_worker.items()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -21,7 +20,6 @@ from randcheck import _arrow
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
-from randcheck.roster import TargetRoster
 from randcheck.sampling import _chunked
 from randcheck.sampling.commitment import Commitment
 from randcheck.sampling.draws import check_committed_roster, finish, settle
@@ -53,12 +51,13 @@ def draw_parquet(
 
     The result equals ``draw(TargetRoster.from_parquet(path, ...), plan, seed=..., ...)``: the
     same sample, inclusion probabilities, strata and receipt (byte for byte, with the same
-    ``drawn_at``), for official draws and simulations alike. The file is read row group by
-    row group, two or three times (a census of the strata with the roster's fingerprint;
-    for πps, when some target may be taken with certainty, each stratum's largest scores;
-    then every target's number and the per-stratum candidates). Memory holds one row group,
-    the sample and its candidates; the fingerprint's lines wait on disk (``spill_dir``, about
-    the roster's CSV size) until they are hashed one range of buckets at a time.
+    ``drawn_at``), for official draws and simulations alike. The file is read once, row group
+    by row group, for a census of the strata with the roster's fingerprint; the later passes
+    (for πps, when some target may be taken with certainty, each stratum's largest scores;
+    then every target's number and the per-stratum candidates) go over the columns they need
+    of the validated row groups, kept in memory up to 1 GiB, beyond it on disk (about 25 bytes
+    a row). Memory holds one row group, the sample and its candidates; the fingerprint's lines
+    wait on disk (about 80 bytes a row) until they are hashed one range of buckets at a time.
 
     Parameters
     ----------
@@ -71,8 +70,8 @@ def draw_parquet(
         As for :meth:`TargetRoster.from_parquet <randcheck.TargetRoster.from_parquet>`: each
         row group is validated as that loader validates the file, rows numbered across it.
     spill_dir : path, optional
-        Where the fingerprint's lines wait (a temporary folder, removed afterwards; default
-        the system's temporary folder).
+        Where the fingerprint's lines and the held columns wait (in a temporary folder,
+        removed afterwards; default the system's temporary folder).
     progress : bool or callable, optional
         ``True`` for a tqdm bar, or ``progress(done, total)`` with the rows read so far over
         all passes.
@@ -189,67 +188,32 @@ def _draw_file(
     total = _arrow.parquet_rows(path)
     pps = plan.within == "pps"
     report = Reporter(progress, total * (3 if pps else 2), "draw from parts")
-    # The validated parts, kept for the later passes while they fit HOLD_BUDGET (then the
-    # later passes read and validate the file's row groups again).
-    held: list[tuple[int, TargetRoster]] | None = []
-    held_bytes = 0
-
-    def later_parts() -> Iterator[tuple[int, TargetRoster]]:
-        if held is not None:
-            return iter(held)
-        return _chunked.parquet_parts(path, mapping, options)
-
     try:
         census = _chunked.Census()
         with (
             _chunked.spill_folder(spill_dir) as folder,
             _chunked.DigestSpill(folder) as spill,
         ):
-            for first, part in _chunked.parquet_parts(path, mapping, options):
-                census.merge(_chunked.Census.of(part, plan, first))
-                spill.add(part)
-                report.advance(len(part))
-                if held is not None:
-                    part.forget_derived()  # the fingerprint's order and keys
-                    held_bytes += sys.getsizeof(part)
-                    if held_bytes <= _chunked.HOLD_BUDGET:
-                        held.append((first, part))
-                    else:
-                        held = None
+            # The validated parts, kept for the later passes (the columns they read; in
+            # memory up to HOLD_BUDGET, then in the folder): the file is read once.
+            held = _chunked.HeldParts(folder, _chunked.needed_columns(plan))
             try:
-                digest = spill.seal()
-            except RosterError as exc:
-                column = _chunked.id_column(_arrow.parquet_names(path), mapping)
-                raise _chunked.duplicate_rows(exc, [shown], column) from None
-        if commitment is not None:
-            check_committed_roster(commitment, digest, plan)
-        # Every column is validated: the later passes read only those the design needs.
-        options["columns"] = _chunked.needed_columns(plan)
-        frame = _chunked.Frame.of(census, plan, units)
-        if pps and not frame.scales_without_scores():
-            top: _chunked.TopScores | None = None
-            for first, part in later_parts():
-                largest = _chunked.TopScores.of(part, frame, first)
-                top = largest if top is None else top.merge(largest, frame)
-                report.advance(len(part))
-            assert top is not None
-            frame.set_scales(top)
-        else:
-            report.advance(total if pps else 0)
-        found_all = _chunked.empty_candidates(pps)
-        n = np.asarray(frame.sizes, dtype=np.intp)
-        cut = found_all.cut(n)
-        waiting: list[_chunked.Candidates] = []
-        for first, part in later_parts():
-            waiting.append(_chunked.Candidates.of(part, frame, units, first, cut))
-            report.advance(len(part))
-            # Merge (a sort of everything kept) only once the new candidates are a good part
-            # of what is kept; until then the last cut still bounds them.
-            if sum(len(c.ranks) for c in waiting) > max(1 << 20, len(found_all.ranks) // 4):
-                found_all = _chunked.merge_all([found_all, *waiting], n)
-                waiting = []
-                cut = found_all.cut(n)
-        found_all = _chunked.merge_all([found_all, *waiting], n)
+                for first, part in _chunked.parquet_parts(path, mapping, options):
+                    census.merge(_chunked.Census.of(part, plan, first))
+                    spill.add(part)
+                    held.add(first, part)
+                    report.advance(len(part))
+                    del part
+                try:
+                    digest = spill.seal()
+                except RosterError as exc:
+                    column = _chunked.id_column(_arrow.parquet_names(path), mapping)
+                    raise _chunked.duplicate_rows(exc, [shown], column) from None
+                found_all, frame = _later_passes(
+                    held, census, plan, units, commitment, digest, pps, report, total
+                )
+            finally:
+                held.close()
     finally:
         report.close()
     sample = _chunked.sample_of(frame, found_all)
@@ -266,3 +230,44 @@ def _draw_file(
         drawn_by,
         drawn_at,
     )
+
+
+def _later_passes(
+    held: _chunked.HeldParts,
+    census: _chunked.Census,
+    plan: SamplingPlan,
+    units: UniformSource,
+    commitment: Commitment | None,
+    digest: str,
+    pps: bool,
+    report: Reporter,
+    total: int,
+) -> tuple[_chunked.Candidates, _chunked.Frame]:
+    """The passes after the census, over the held parts: the candidates, and the frame."""
+    if commitment is not None:
+        check_committed_roster(commitment, digest, plan)
+    frame = _chunked.Frame.of(census, plan, units)
+    if pps and not frame.scales_without_scores():
+        top: _chunked.TopScores | None = None
+        for first, part in held:
+            largest = _chunked.TopScores.of(part, frame, first)
+            top = largest if top is None else top.merge(largest, frame)
+            report.advance(len(part))
+        assert top is not None
+        frame.set_scales(top)
+    else:
+        report.advance(total if pps else 0)
+    found_all = _chunked.empty_candidates(pps)
+    n = np.asarray(frame.sizes, dtype=np.intp)
+    cut = found_all.cut(n)
+    waiting: list[_chunked.Candidates] = []
+    for first, part in held:
+        waiting.append(_chunked.Candidates.of(part, frame, units, first, cut))
+        report.advance(len(part))
+        # Merge (a sort of everything kept) only once the new candidates are a good part
+        # of what is kept; until then the last cut still bounds them.
+        if sum(len(c.ranks) for c in waiting) > max(1 << 20, len(found_all.ranks) // 4):
+            found_all = _chunked.merge_all([found_all, *waiting], n)
+            waiting = []
+            cut = found_all.cut(n)
+    return _chunked.merge_all([found_all, *waiting], n), frame

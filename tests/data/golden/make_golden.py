@@ -59,6 +59,10 @@ def write_records(out: pathlib.Path, *, keep_results: bool = False) -> None:
     visits = list(batch.visits)[:MATCHED_VISITS]
     teams = rc.match_officers(visits, county.officers, conflicts=county.conflicts, seed=SEED)
     dump("matching-record.json", teams.record())
+    swept = rc.matching.match_by_sweep(
+        visits, county.officers, conflicts=county.conflicts, seed=SEED
+    )
+    dump("sweep-record.json", swept.record())
     archive = out / "demo-archive"
     if cli_main(["demo", "--out", str(archive)]) != 0:
         raise RuntimeError("the demo did not run")
