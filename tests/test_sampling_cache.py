@@ -484,3 +484,34 @@ def test_a_simulation_is_the_same_with_a_second_thread(
         draws[on] = [draw(fresh(r), plan, rng=seed, drawn_at=WHEN) for seed in range(2)]
     assert all(same_draw(a, b) for a, b in zip(draws[False], draws[True], strict=True))
     assert len(draws[True][0]) > 2 * 2**15  # the ids were gathered in two halves
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 300), min_size=2, max_size=4),
+    st.integers(0, 3 * 2**16),
+    st.integers(0, 2**32 - 1),
+)
+def test_combined_codes_equal_the_arithmetic_in_the_code_type(
+    radices: list[int], size: int, seed: int
+) -> None:
+    # Blocks, halves and in-place steps give what whole-array arithmetic in the kind gives,
+    # flags (bool) and codes of any integer type included.
+    rng = np.random.default_rng(seed)
+    parts = [(rng.integers(0, radices[0], size).astype(np.uint8), ["x"] * radices[0])]
+    for i, r_ in enumerate(radices[1:]):
+        values = rng.integers(0, r_, size)
+        column = values.astype(bool) if r_ <= 2 else values.astype([np.int32, np.int64][i % 2])
+        parts.append((column, ["x"] * r_))
+    kind = select.code_type(int(np.prod(radices)))
+    expected = parts[0][0].astype(kind)
+    for values, labels in parts[1:]:
+        expected = expected * len(labels)
+        expected += values.astype(kind)
+    for on in (1, 2):
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(_parallel, "available_cores", lambda on=on: on)
+            m.setattr(_parallel, "_load", lambda: 0.0)
+            got = _design._combined(parts, kind, size)
+        assert got.dtype == kind
+        assert got.tobytes() == expected.tobytes()
