@@ -362,9 +362,7 @@ def test_a_load_cap_the_sweeps_cannot_prove_is_refused_naming_the_officer() -> N
         match_by_sweep(visits, officers, seed="s")
     assert "cannot prove every load cap" in str(info.value)
     assert "O000 (bound 2, cap 1)" in str(info.value)
-    assert "the largest bound is 2. Raise those load caps (or max_load) to their" in str(
-        info.value
-    )
+    assert "the largest bound is 2. Raise those load caps (or max_load) to their" in str(info.value)
     a = match_by_sweep(visits, roster(4, load_cap=[2, None, None, None]), seed="s")
     assert a.load_bound.tolist() == [2, 2, 2, 2]
 
