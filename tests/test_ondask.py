@@ -430,3 +430,26 @@ def test_simulate_policy_on_dask_back_to_back_on_one_roster(
         for _ in range(6)
     ]
     assert all(r == runs[0] for r in runs)
+
+
+def test_a_census_task_with_a_folder_leaves_the_later_passes_columns_there(
+    tmp_path: pathlib.Path,
+) -> None:
+    # In this process: what a worker's census task returns with spill_dir and without hold.
+    from randcheck.sampling import _chunked, ondask
+
+    roster = synthetic_targets(400, seed=12)
+    path = write_parquet(roster, tmp_path / "part.parquet", 400)
+    (part,) = ondask._parts([str(path)])
+    options = _chunked.read_options(False, "error", ["risk_score"])
+    plan = PLANS["pps with take-all"]
+    _, (lines, _, _), rows = ondask._census_task(
+        None, part, None, options, plan, False, str(tmp_path)
+    )
+    assert isinstance(rows, str)
+    assert pathlib.Path(rows).parent == pathlib.Path(lines).parent == tmp_path
+    again = {**options, "columns": _chunked.needed_columns(plan)}
+    assert (
+        ondask._load(rows, part, None, again).digest()
+        == ondask._load(None, part, None, again).digest()
+    )

@@ -327,3 +327,38 @@ def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     assert len(reads) == 2  # once a draw
     assert held_in_files == [True] * 3  # rates: the candidates; πps: top scores, candidates
     assert list(spill.iterdir()) == []  # nothing left behind
+
+
+def test_held_columns_in_a_plain_file_give_the_roster_read_with_those_columns(
+    tmp_path: pathlib.Path,
+) -> None:
+    # What the later passes on Dask read instead of the Parquet row group: the roster that
+    # from_parquet_group(columns=...) gives, from a file np.load reads without pickle.
+    from randcheck.roster import tables
+
+    roster = synthetic_targets(500, seed=8)
+    path = write_parquet(roster, tmp_path / "part.parquet", 500)
+    columns = {"credit_code", "risk_class", "status", "industry", "tags", "last_inspected"}
+    options = {"legacy_codes": False, "unknown_columns": "error", "extra": ["risk_score"]}
+    read = TargetRoster.from_parquet_group(path, 0, 1, None, {**options, "columns": columns})
+    full = TargetRoster.from_parquet_group(path, 0, 1, None, options)
+    assert tables.save_columns(tables.pack_columns(full, columns), tmp_path / "held.npz")
+    held = tables.load_columns(tmp_path / "held.npz")
+    assert held.digest() == read.digest()
+    assert held.extra_columns == read.extra_columns == ()
+    with_scores = tables.pack_columns(full, columns | {"risk_score"})
+    assert tables.save_columns(with_scores, tmp_path / "scores.npz")
+    assert (
+        tables.load_columns(tmp_path / "scores.npz").digest()
+        == TargetRoster.from_parquet_group(
+            path, 0, 1, None, {**options, "columns": columns | {"risk_score"}}
+        ).digest()
+    )
+
+
+def test_held_columns_with_free_text_are_not_written(tmp_path: pathlib.Path) -> None:
+    from randcheck.roster import tables
+
+    roster = synthetic_targets(50, seed=8)
+    assert not tables.save_columns(tables.pack_columns(roster, {"name"}), tmp_path / "x.npz")
+    assert list(tmp_path.iterdir()) == []

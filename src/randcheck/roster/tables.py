@@ -1684,3 +1684,67 @@ def unpack_columns(packed: Mapping[str, Any]) -> TargetRoster:
         for c in TargetRoster.COLUMNS
     }
     return TargetRoster(columns, packed["extra"], packed["source"])
+
+
+_PLAIN_KINDS = "biufSUMm"  # numpy kinds np.save writes without pickle
+
+
+def save_columns(packed: Mapping[str, Any], path: str | os.PathLike[str]) -> bool:
+    """:func:`pack_columns`'s columns to a plain ``.npz`` file (no pickle: reading it back
+    runs no code, whoever could write to the folder); ``False``, and nothing written, when a
+    column is free text (numpy variable-width strings need pickle)."""
+    groups: list[str] = []
+    names: list[str] = []
+    kinds: list[str] = []
+    arrays: dict[str, Any] = {}
+    for group in ("columns", "extra"):
+        for name, col in packed[group].items():
+            i = len(names)
+            groups.append(group)
+            names.append(name)
+            if isinstance(col, Categorical):
+                kinds.append("category")
+                arrays[f"a{i}"] = col.codes
+                arrays[f"b{i}"] = np.array(col.categories, dtype=str)
+            elif isinstance(col, TagSet):
+                kinds.append("tags")
+                arrays[f"a{i}"] = col.bits
+                arrays[f"b{i}"] = np.array(col.names, dtype=str)
+            elif col.dtype.kind in _PLAIN_KINDS:
+                kinds.append("array")
+                arrays[f"a{i}"] = col
+            else:
+                return False
+    source = packed["source"]
+    with open(path, "wb") as fh:
+        np.savez(
+            fh,
+            n=np.array([packed["n"]], dtype=np.int64),
+            source=np.array([] if source is None else [source], dtype=str),
+            groups=np.array(groups, dtype=str),
+            names=np.array(names, dtype=str),
+            kinds=np.array(kinds, dtype=str),
+            **arrays,
+        )
+    return True
+
+
+def load_columns(path: str | os.PathLike[str]) -> TargetRoster:
+    """The roster whose columns :func:`save_columns` wrote, as :func:`unpack_columns` gives it."""
+    with np.load(path, allow_pickle=False) as data:
+        packed: dict[str, Any] = {"columns": {}, "extra": {}}
+        packed["n"] = int(data["n"][0])
+        source = data["source"].tolist()
+        packed["source"] = source[0] if source else None
+        for i, (group, name, kind) in enumerate(
+            zip(
+                data["groups"].tolist(), data["names"].tolist(), data["kinds"].tolist(), strict=True
+            )
+        ):
+            col: Any = data[f"a{i}"]
+            if kind == "category":
+                col = Categorical(col, tuple(data[f"b{i}"].tolist()))
+            elif kind == "tags":
+                col = TagSet(col, tuple(data[f"b{i}"].tolist()))
+            packed[group][name] = col
+    return unpack_columns(packed)

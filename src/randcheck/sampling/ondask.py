@@ -30,7 +30,13 @@ from randcheck.errors import PlanError, RosterError
 from randcheck.randomness import UniformSource
 from randcheck.roster import RosterDigest, TargetRoster
 from randcheck.roster.fingerprint import BUCKETS
-from randcheck.roster.tables import read_lines, write_lines
+from randcheck.roster.tables import (
+    load_columns,
+    pack_columns,
+    read_lines,
+    save_columns,
+    write_lines,
+)
 from randcheck.sampling import _chunked
 from randcheck.sampling.commitment import Commitment
 from randcheck.sampling.draws import check_committed_roster, finish, settle
@@ -87,6 +93,8 @@ def _load(
     """The part's rows as a validated roster, rows numbered as the user's file or frame shows."""
     if isinstance(source, TargetRoster):
         return source
+    if isinstance(source, str):  # the columns the later passes read, held in a file
+        return load_columns(source)
     if part.path is not None:
         return TargetRoster.from_parquet_group(
             part.path, part.group, part.first_row, mapping, options
@@ -114,11 +122,13 @@ def _census_task(
     plan: SamplingPlan,
     hold: bool,
     store: str | None,
-) -> tuple[_chunked.Census, Any, TargetRoster | None]:
-    """A part's census, its fingerprint's lines and (``hold``) its validated rows.
+) -> tuple[_chunked.Census, Any, TargetRoster | str | None]:
+    """A part's census, its fingerprint's lines and its validated rows for the later passes.
 
     The lines are the part's ranges of buckets (:class:`RosterDigest` pieces), or, with a
-    ``store`` folder, a file written there and where each bucket is in it.
+    ``store`` folder, a file written there and where each bucket is in it. The rows: with
+    ``hold``, the roster; else, with ``store``, the file there holding the columns the later
+    passes read (``None`` if one is free text: those passes read the part again).
     """
     roster = _load(source, part, mapping, options)
     digest = RosterDigest()
@@ -127,12 +137,17 @@ def _census_task(
     if hold:  # the later passes recompute what they need; the part's rows are what is held
         roster.forget_derived()
     lines: Any
+    rows: TargetRoster | str | None = roster if hold else None
     if store is None:
         lines = digest.split(_chunked.DIGEST_RANGES)
     else:
         path = os.path.join(store, f"part-{part.start}.lines")
         lines = (path, list(digest.header or ()), write_lines(digest, path))
-    return census, lines, roster if hold else None
+        if not hold:
+            path = os.path.join(store, f"part-{part.start}.columns.npz")
+            if save_columns(pack_columns(roster, _chunked.needed_columns(plan)), path):
+                rows = path
+    return census, lines, rows
 
 
 def _merge_census(parts: list[_chunked.Census]) -> _chunked.Census:
@@ -304,9 +319,12 @@ def draw_dask(
         the Parquet files; on a ``LocalCluster``, any local folder). With it, each part's
         fingerprint lines (about 80 bytes a row) go to a file there instead of the workers'
         memory, and each range of buckets is read back from the files by one task: for a
-        roster whose lines do not fit in the workers' memory (the nation's). The files are
-        in a temporary folder inside it, removed afterwards. Default: the lines stay in the
-        workers' memory (Dask spills them when memory runs short, slowly).
+        roster whose lines do not fit in the workers' memory (the nation's). Parts not held
+        also leave there the columns the later passes read (about 25 bytes a row), which
+        those passes take instead of reading and validating the Parquet files again. The
+        files are plain data (reading them runs no code), in a temporary folder inside it,
+        removed afterwards. Default: the lines stay in the workers' memory (Dask spills them
+        when memory runs short, slowly).
     progress : bool or callable, optional
         ``True``: Dask's progress bar (:func:`distributed.progress`) for each pass;
         a callable ``progress(done, total)`` is called as tasks finish, counting tasks.
@@ -478,25 +496,55 @@ def _draw_cluster(
     progress: ProgressArg,
 ) -> Draw:
     """:func:`draw_dask` once the source, stream and commitment are settled."""
+    if hold is None:
+        hold = _hold_default(client, sum(p.rows for p in given.parts))
+    store = None if spill_dir is None else tempfile.mkdtemp(prefix="randcheck-", dir=spill_dir)
+    try:
+        return _draw_passes(
+            client,
+            given,
+            mapping,
+            options,
+            plan,
+            source,
+            label,
+            commitment,
+            warnings,
+            drawn_by,
+            drawn_at,
+            hold,
+            store,
+            progress,
+        )
+    finally:
+        if store is not None:
+            shutil.rmtree(store, ignore_errors=True)
+
+
+def _draw_passes(
+    client: Any,
+    given: _Input,
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    plan: SamplingPlan,
+    source: UniformSource,
+    label: str,
+    commitment: Commitment | None,
+    warnings: tuple[str, ...],
+    drawn_by: str | None,
+    drawn_at: dt.datetime | None,
+    hold: bool,
+    store: str | None,
+    progress: ProgressArg,
+) -> Draw:
+    """:func:`draw_dask`'s passes; ``store``: the folder of the lines and held columns."""
     units = source.child(label)
     parts = given.parts
-    if hold is None:
-        hold = _hold_default(client, sum(p.rows for p in parts))
     pps = plan.within == "pps"
     done = [0, len(parts) * (3 if pps else 2)]
-
-    if spill_dir is None:
-        merged, digest = _census_and_fingerprint(
-            client, given, mapping, options, plan, hold, None, progress, done
-        )
-    else:
-        store = tempfile.mkdtemp(prefix="randcheck-", dir=spill_dir)
-        try:
-            merged, digest = _census_and_fingerprint(
-                client, given, mapping, options, plan, hold, store, progress, done
-            )
-        finally:
-            shutil.rmtree(store, ignore_errors=True)
+    merged, digest = _census_and_fingerprint(
+        client, given, mapping, options, plan, hold, store, progress, done
+    )
     if commitment is not None:
         check_committed_roster(commitment, digest, plan)
     # Every column is validated: the later passes read again only those the design needs.
@@ -565,7 +613,7 @@ def _census_and_fingerprint(
         if f.status == "error":  # a bad row: its RosterError, as the loader raises it
             f.result()
     census = _tree(client, _merge_census, [client.submit(operator.getitem, f, 0) for f in first])
-    if hold:  # the later passes take the validated rows from the workers' memory
+    if hold or store is not None:  # the later passes take the validated rows held
         given.sources = [client.submit(operator.getitem, f, 2) for f in first]
     # Each range of buckets: the parts' pieces merged on each worker (nothing moves), then one
     # piece from each worker (few, large transfers).
