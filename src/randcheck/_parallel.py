@@ -19,6 +19,7 @@ import os
 import pickle
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -26,7 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Job", "available_cores", "run", "shared_array"]
+__all__ = ["Job", "available_cores", "helper_thread", "in_two", "run", "shared_array"]
 
 
 @attrs.frozen
@@ -218,3 +219,58 @@ def _portable(exc: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+# ---------------------------------------------------------------------------- threads
+# Simulations use threads, not processes: their steps are numpy calls of a few milliseconds
+# that release the GIL (sorts, bincount, random numbers, gathers), too short to fork for.
+_helper: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def helper_thread() -> ThreadPoolExecutor | None:
+    """One thread beside the caller's, for numpy work that releases the GIL; ``None`` when
+    this process may use a single core (then nothing runs beside the caller).
+
+    With the caller, two threads are busy at most: never more than two cores, and ``None``
+    too when the cores are busy already (a load average, over the last minute, above all
+    but half a core: the caller's own thread counts in it), where a second thread would
+    only wait for a core. A process forked from this one gets a thread of its own (a pool's
+    thread does not survive ``fork``).
+    """
+    global _helper
+    cores = available_cores()
+    if cores < 2 or _load() > cores - 0.5:
+        return None
+    pid = os.getpid()
+    if _helper is None or _helper[0] != pid:
+        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix="randcheck-helper"))
+    return _helper[1]
+
+
+def _load() -> float:
+    """The load average over the last minute (0 where the system does not report it)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover - not reported
+        return 0.0
+
+
+def in_two(
+    fn: Callable[[int, int], Any], n: int, unit: int = 1, *, at: int | None = None
+) -> list[Any]:
+    """``[fn(0, m), fn(m, n)]``, the two halves run at once where a second core is free.
+
+    ``m`` is ``at`` if given, else a multiple of ``unit`` near ``n / 2``, so that work cut in
+    blocks of ``unit`` is cut at the same places whichever half does it (the results are
+    then identical).
+    """
+    m = min(n, (n // 2 + unit - 1) // unit * unit) if at is None else at
+    pool = helper_thread()
+    if pool is None or m in (0, n):
+        return [fn(0, m), fn(m, n)]
+    second = pool.submit(fn, m, n)
+    try:
+        first = fn(0, m)
+    finally:
+        rest = second.result()
+    return [first, rest]

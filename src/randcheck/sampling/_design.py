@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._parallel import in_two
 from randcheck.errors import PlanError
 from randcheck.models import RiskClass
 from randcheck.randomness.select import (
@@ -386,18 +387,33 @@ def _score_sums(
     """Rows and scores per code, and the smallest and largest score, in one pass.
 
     Chunk by chunk, so that the codes and scores are read from memory once, not four times.
-    The sums are plain floating-point sums (as a simulation may use). ``np.bincount``, not
-    ``np.add.at``: the latter takes a slow path, 20 times slower, for a read-only array,
-    which every roster column is.
+    The sums are plain floating-point sums (as a simulation may use): each chunk's per-code
+    sums (``np.bincount``, in row order), added up chunk after chunk, in order. The two halves
+    of the rows are read at once where a second core is free (:func:`in_two`); cut at a chunk
+    boundary, they give the very same chunk sums, so the totals do not depend on it.
+    ``np.bincount``, not ``np.add.at``: the latter takes a slow path, 20 times slower, for a
+    read-only array, which every roster column is.
     """
-    lo, hi = np.inf, -np.inf
+
+    def half(a: int, b: int) -> tuple[list[npt.NDArray[Any]], Any, Any, Any]:
+        lo, hi = np.inf, -np.inf
+        sums = []
+        for c in range(a, b, _SCORE_CHUNK):
+            part = s[c : min(c + _SCORE_CHUNK, b)]
+            lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
+            hi = np.maximum(hi, part.max())
+            sums.append(np.bincount(code[c : c + part.shape[0]], weights=part, minlength=minlength))
+        return sums, lo, hi, code_counts(code[a:b], minlength)
+
+    (sums_a, lo_a, hi_a, counts_a), (sums_b, lo_b, hi_b, counts_b) = in_two(
+        half, s.shape[0], _SCORE_CHUNK
+    )
     sums = np.zeros(minlength)
-    for a in range(0, s.shape[0], _SCORE_CHUNK):
-        part = s[a : a + _SCORE_CHUNK]
-        lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
-        hi = np.maximum(hi, part.max())
-        sums += np.bincount(code[a : a + _SCORE_CHUNK], weights=part, minlength=minlength)
-    return _ScoreSums(s, code_counts(code, minlength), sums, float(lo), float(hi))
+    for chunk_sums in (*sums_a, *sums_b):
+        sums += chunk_sums
+    counts_a += counts_b
+    lo, hi = np.minimum(lo_a, lo_b), np.maximum(hi_a, hi_b)
+    return _ScoreSums(s, counts_a, sums, float(lo), float(hi))
 
 
 def exact_sums(
