@@ -362,7 +362,7 @@ def test_a_load_cap_the_sweeps_cannot_prove_is_refused_naming_the_officer() -> N
         match_by_sweep(visits, officers, seed="s")
     assert "cannot prove every load cap" in str(info.value)
     assert "O000 (bound 2, cap 1)" in str(info.value)
-    assert "Raise those load caps (or max_load), split the batch" in str(info.value)
+    assert "the largest bound is 2. Raise those load caps (or max_load) to their" in str(info.value)
     a = match_by_sweep(visits, roster(4, load_cap=[2, None, None, None]), seed="s")
     assert a.load_bound.tolist() == [2, 2, 2, 2]
 
@@ -381,6 +381,31 @@ def test_a_pair_cap_below_the_lower_bound_or_below_the_largest_chance_is_refused
         match_by_sweep(visits, roster(3), rules=MatchingRules(pair_cap=0.8), seed="s")
     kept = match_by_sweep(visits, roster(4), rules=MatchingRules(pair_cap=0.5), seed="s")
     assert kept.largest_chance == 0.5
+
+
+def test_bad_inputs_are_refused_as_by_match_officers() -> None:
+    visits = [Visit(code(0), items=("X",), departments=())]
+    with pytest.raises(randcheck.RosterError, match="not in the officer roster"):
+        match_by_sweep(visits, roster(4), conflicts=[Conflict("X9", code(0))], seed="s")
+    a = match_by_sweep(
+        visits, roster(4), conflicts=[Conflict("X9", code(0))], unknown_conflicts="ignore", seed="s"
+    )
+    assert a.ignored_conflicts == 1
+    with pytest.raises(randcheck.errors.BatchError, match="two visits to target"):
+        match_by_sweep(visits * 2, roster(4), seed="s")
+    with pytest.raises(PlanError, match="as_of"):
+        match_by_sweep(visits, roster(4), history=[("O000", code(0), AS_OF)], seed="s")
+    with pytest.raises(PlanError, match="not both"):
+        match_by_sweep(visits, roster(4), seed="s", source=HashSource.from_seed("s"))
+
+
+def test_progress_reaches_the_whole_and_changes_nothing() -> None:
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(3)]
+    seen: list[tuple[int, int]] = []
+    a = match_by_sweep(visits, roster(6), seed="s", progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (100, 100)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert a.teams() == match_by_sweep(visits, roster(6), seed="s").teams()
 
 
 def test_a_team_cap_is_refused_not_ignored() -> None:

@@ -202,20 +202,20 @@ def _types(
                 held = _holds(prob, all_o, kind, bit, dept)
                 h_cls[s] = int((held & class_ok[p]).sum())
                 h_exp[s] = int((held & expert_ok).sum()) if kind == SKILL else 0
-        # Exclusions of holders, per visit.
-        x_cls = np.zeros(n_vis, dtype=np.int64)
-        x_exp = np.zeros(n_vis, dtype=np.int64)
-        on = has[sig_ev] if ev.shape[0] else np.zeros(0, dtype=bool)
-        for s, row in enumerate(needs):
-            if len(row) <= r:
-                continue
-            kind, _l, bit, dept = row[r]
-            sel = on & (sig_ev == s)
-            if not sel.any():
-                continue
-            held = _holds(prob, eo[sel], kind, bit, dept)
-            x_cls += np.bincount(ev[sel][held & in_class[sel]], minlength=n_vis)
-            x_exp += np.bincount(ev[sel][held & in_expert[sel]], minlength=n_vis)
+        # Exclusions of holders, per visit: each exclusion against need r of its visit.
+        n_kind = np.array([row[r][0] if len(row) > r else -1 for row in needs], dtype=np.int64)
+        n_bit = np.array([row[r][2] if len(row) > r else 0 for row in needs], dtype=np.uint64)
+        n_dept = np.array([row[r][3] if len(row) > r else -3 for row in needs], dtype=np.int64)
+        k_e = n_kind[sig_ev]
+        bit_e = n_bit[sig_ev]
+        held = np.where(
+            k_e == SKILL,
+            ((prob.officer_skills[eo] & bit_e) != 0) & (bit_e != 0),
+            (k_e == DEPT) & (prob.officer_dept[eo] == n_dept[sig_ev]),
+        )
+        x_cls = np.bincount(ev[held & in_class], minlength=n_vis)
+        x_exp = np.bincount(ev[held & in_expert], minlength=n_vis)
+        del k_e, bit_e, held
         left = np.where(has[visit_sig], h_cls[visit_sig] - x_cls, 0)
         left_x = np.where(has[visit_sig], h_exp[visit_sig] - x_exp, 0)
         need_left.append(left)

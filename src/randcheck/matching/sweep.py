@@ -356,7 +356,8 @@ def _check_loads(plan: _sweep.SweepPlan, bound: Ints) -> None:
     raise PlanError(
         f"the sweep recipe ({SWEEP_RECIPE}) cannot prove every load cap for this batch: for "
         f"{over.shape[0]} officer(s) some values of the random numbers would give more visits "
-        f"than the cap: {shown}{more}. Raise those load caps (or max_load), split the batch "
+        f"than the cap: {shown}{more}; the largest bound is {int(bound[over].max())}. Raise "
+        "those load caps (or max_load) to their bounds, split the batch "
         "(by area, unit or department), or match it with match_officers (randcheck-matching/3)"
     )
 
