@@ -388,7 +388,7 @@ def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
     on = request.param == "two threads"
     monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
-    monkeypatch.setattr(_parallel, "_load", lambda: 0.0)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
     assert (_parallel.helper_thread() is not None) == on
     return str(request.param)
 
@@ -418,10 +418,14 @@ def test_in_two_raises_the_first_halfs_error_once_no_half_runs(threads: str) -> 
 
 def test_no_helper_thread_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
-    monkeypatch.setattr(_parallel, "_load", lambda: 1.6)  # a core busy with other work, and ours
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 1.0)  # the other core is busy
     assert _parallel.helper_thread() is None
-    monkeypatch.setattr(_parallel, "_load", lambda: 1.2)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
     assert _parallel.helper_thread() is not None
+
+
+def test_the_caller_is_not_counted_among_the_others_running() -> None:
+    assert 0.0 <= _parallel._others_running() < 10_000
 
 
 @pytest.mark.parametrize("kind", ["distinct", "clumped", "equal keys"])
@@ -480,7 +484,7 @@ def test_a_simulation_is_the_same_with_a_second_thread(
     draws = {}
     for on in (False, True):
         monkeypatch.setattr(_parallel, "available_cores", lambda on=on: 2 if on else 1)
-        monkeypatch.setattr(_parallel, "_load", lambda: 0.0)
+        monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
         draws[on] = [draw(fresh(r), plan, rng=seed, drawn_at=WHEN) for seed in range(2)]
     assert all(same_draw(a, b) for a, b in zip(draws[False], draws[True], strict=True))
     assert len(draws[True][0]) > 2 * 2**15  # the ids were gathered in two halves
@@ -511,7 +515,7 @@ def test_combined_codes_equal_the_arithmetic_in_the_code_type(
     for on in (1, 2):
         with pytest.MonkeyPatch.context() as m:
             m.setattr(_parallel, "available_cores", lambda on=on: on)
-            m.setattr(_parallel, "_load", lambda: 0.0)
+            m.setattr(_parallel, "_others_running", lambda: 0.0)
             got = _design._combined(parts, kind, size)
         assert got.dtype == kind
         assert got.tobytes() == expected.tobytes()

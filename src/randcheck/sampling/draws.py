@@ -108,8 +108,8 @@ def draw(
         cut into jobs that run in at most that many forked processes (never more than the
         cores available) while this one waits; the results are identical bit for bit. Needs
         the ``fork`` start method (Linux, macOS), else one process is used. Simulations
-        do not fork: where a second core is free (the load average below the cores less
-        half a core), they run their longest steps in two threads, with the same results.
+        do not fork: where a second core is free (no other task waiting to run on it),
+        they run their longest steps in two threads, with the same results.
     progress : bool or callable, optional
         Report the hashing of an official draw (the long part at 10⁷ targets): ``True`` for a
         tqdm bar when tqdm is installed, or a callable ``progress(done, total)`` called with
