@@ -519,3 +519,9 @@ def test_combined_codes_equal_the_arithmetic_in_the_code_type(
             got = _design._combined(parts, kind, size)
         assert got.dtype == kind
         assert got.tobytes() == expected.tobytes()
+
+
+def test_work_in_the_helper_thread_runs_its_own_halves_itself(threads: str) -> None:
+    # in_two called from the helper thread must not wait for the helper's own queue.
+    inner = _parallel.in_two(lambda a, b: _parallel.in_two(lambda c, d: (c, d), b - a), 4)
+    assert inner == [[(0, 1), (1, 2)], [(0, 1), (1, 2)]]

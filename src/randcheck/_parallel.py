@@ -17,6 +17,7 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -225,6 +226,7 @@ def _portable(exc: BaseException) -> BaseException:
 # Simulations use threads, not processes: their steps are numpy calls of a few milliseconds
 # that release the GIL (sorts, bincount, random numbers, gathers), too short to fork for.
 _helper: tuple[int, ThreadPoolExecutor] | None = None
+_HELPER = "randcheck-helper"  # its thread's name
 
 
 def helper_thread() -> ThreadPoolExecutor | None:
@@ -237,12 +239,14 @@ def helper_thread() -> ThreadPoolExecutor | None:
     (a pool's thread does not survive ``fork``).
     """
     global _helper
+    if threading.current_thread().name.startswith(_HELPER):
+        return None  # the helper itself: waiting for its own queue would never end
     cores = available_cores()
     if cores < 2 or _others_running() > cores - 1.5:
         return None
     pid = os.getpid()
     if _helper is None or _helper[0] != pid:
-        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix="randcheck-helper"))
+        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix=_HELPER))
     return _helper[1]
 
 
