@@ -285,6 +285,8 @@ def _outcome(inst: Instance, s: int) -> str:
     inst.check(a)
     assert q_star is not None
     assert a.q_star_lower <= q_star <= Fraction(a.largest_chance)
+    if a.q_star is not None:  # certified by the even split: exactly the flow recipe's q*
+        assert a.q_star == q_star == a.q_star_lower
     _check_by_enumeration(inst, a)
     return "drawn"
 
@@ -362,7 +364,7 @@ def test_a_load_cap_the_sweeps_cannot_prove_is_refused_naming_the_officer() -> N
         match_by_sweep(visits, officers, seed="s")
     assert "cannot prove every load cap" in str(info.value)
     assert "O000 (bound 2, cap 1)" in str(info.value)
-    assert "Raise those load caps (or max_load), split the batch" in str(info.value)
+    assert "the largest bound is 2. Raise those load caps (or max_load) to their" in str(info.value)
     a = match_by_sweep(visits, roster(4, load_cap=[2, None, None, None]), seed="s")
     assert a.load_bound.tolist() == [2, 2, 2, 2]
 
@@ -381,6 +383,31 @@ def test_a_pair_cap_below_the_lower_bound_or_below_the_largest_chance_is_refused
         match_by_sweep(visits, roster(3), rules=MatchingRules(pair_cap=0.8), seed="s")
     kept = match_by_sweep(visits, roster(4), rules=MatchingRules(pair_cap=0.5), seed="s")
     assert kept.largest_chance == 0.5
+
+
+def test_bad_inputs_are_refused_as_by_match_officers() -> None:
+    visits = [Visit(code(0), items=("X",), departments=())]
+    with pytest.raises(randcheck.RosterError, match="not in the officer roster"):
+        match_by_sweep(visits, roster(4), conflicts=[Conflict("X9", code(0))], seed="s")
+    a = match_by_sweep(
+        visits, roster(4), conflicts=[Conflict("X9", code(0))], unknown_conflicts="ignore", seed="s"
+    )
+    assert a.ignored_conflicts == 1
+    with pytest.raises(randcheck.errors.BatchError, match="two visits to target"):
+        match_by_sweep(visits * 2, roster(4), seed="s")
+    with pytest.raises(PlanError, match="as_of"):
+        match_by_sweep(visits, roster(4), history=[("O000", code(0), AS_OF)], seed="s")
+    with pytest.raises(PlanError, match="not both"):
+        match_by_sweep(visits, roster(4), seed="s", source=HashSource.from_seed("s"))
+
+
+def test_progress_reaches_the_whole_and_changes_nothing() -> None:
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(3)]
+    seen: list[tuple[int, int]] = []
+    a = match_by_sweep(visits, roster(6), seed="s", progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (100, 100)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert a.teams() == match_by_sweep(visits, roster(6), seed="s").teams()
 
 
 def test_a_team_cap_is_refused_not_ignored() -> None:
@@ -603,3 +630,63 @@ def test_the_peaks_of_packed_step_functions_equal_a_plain_count(dtype: Any) -> N
         values = np.cumsum(step)
         assert peak == int(values.max())  # rank 0 is u = 0: no value before it
     assert sorted(got_gid.tolist()) == sorted(set(gid.tolist()))
+
+
+# ------------------------------------------------------------------------------------------
+# q* certified by the even split
+
+
+def _squad(n_off: int, n_vis: int, cap: int, holders: int) -> tuple[Any, ...]:
+    """``n_off`` officers, every ``holders``-th with the skill 成品油; ``n_vis`` visits, every
+    fourth needing it; one recusal."""
+    officers = OfficerRoster.from_columns(
+        {
+            "officer_id": [f"S{i:04d}" for i in range(n_off)],
+            "skills": ["成品油" if i % holders == 0 else "" for i in range(n_off)],
+            "load_cap": [cap] * n_off,
+        }
+    )
+    visits = [
+        Visit(code(i), items=("X",), departments=(), skills=("成品油",) if i % 4 == 0 else ())
+        for i in range(n_vis)
+    ]
+    return visits, officers, [Conflict("S0007", code(0))]
+
+
+def _even_plan(visits: Any, officers: Any, conflicts: Any) -> _sweep.SweepPlan:
+    rules = MatchingRules()
+    prob = prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
+    return _sweep.build_plan(prob, rules)
+
+
+def test_q_star_is_published_exactly_when_the_even_split_certifies_it() -> None:
+    # Five holders of a skill that 75 visits need: q* = 1/5, and the even split reaches it.
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="q")
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert a.q_star == flow.q_star == a.q_star_lower == Fraction(1, 5)
+    assert Fraction(a.largest_chance) > a.q_star  # ⌈2⁵³/5⌉ / 2⁵³
+    assert a.record().q_star == "1/5"
+    verify_sweep(a.record().to_json(), visits, officers, conflicts)
+
+
+def test_q_star_is_none_when_the_even_split_is_not_at_the_bound_or_breaks_a_cap() -> None:
+    # A recusal in a group of 20: the even split gives 1/19 there, above the bound 2/39 (q*).
+    visits, officers, conflicts = _squad(40, 300, 30, 2)
+    plan = _even_plan(visits, officers, conflicts)
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert (plan.q_lower, flow.q_star, plan.q_star) == (Fraction(2, 39), Fraction(2, 39), None)
+    # Caps of 20: the five holders' even split is 15 skill visits plus 11.25 others.
+    visits, officers, conflicts = _squad(40, 300, 20, 8)
+    plan = _even_plan(visits, officers, conflicts)
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert (plan.q_lower, flow.q_star, plan.q_star) == (Fraction(1, 5), Fraction(1, 5), None)
+
+
+def test_an_edited_q_star_is_caught() -> None:
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="q")
+    data = json.loads(a.record().to_json())
+    data["q_star"] = "1/100"
+    with pytest.raises(VerificationError, match=r"q\* is 1/5, not 1/100"):
+        verify_sweep(json.dumps(data, ensure_ascii=False), visits, officers, conflicts)

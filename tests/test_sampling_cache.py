@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from _digest_helpers import digest_by_hand
 from _helpers import credit_codes, make_roster
-from randcheck import TargetRoster
+from randcheck import TargetRoster, _parallel
 from randcheck import sampling as sampling_module
 from randcheck.errors import PlanError, RosterWarning
 from randcheck.randomness import select
@@ -380,3 +380,148 @@ def test_digest_is_the_same_when_text_is_converted_chunk_by_chunk(
     monkeypatch.setattr(Pieces, "_TEXT_BUDGET", 0)
     monkeypatch.setattr(Pieces, "_CHUNK_BYTES", 997)
     assert fresh(r).digest() == expected
+
+
+# --- threads: the same results with a second core or without -------------------------------------
+@pytest.fixture(params=["one thread", "two threads"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
+    on = request.param == "two threads"
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
+    assert (_parallel.helper_thread() is not None) == on
+    return str(request.param)
+
+
+def test_in_two_cuts_at_a_multiple_of_the_unit_or_where_told(threads: str) -> None:
+    seen: list[tuple[int, int]] = []
+    assert _parallel.in_two(lambda a, b: seen.append((a, b)) or b - a, 10, 4) == [8, 2]
+    assert _parallel.in_two(lambda a, b: (a, b), 10, at=3) == [(0, 3), (3, 10)]
+    assert _parallel.in_two(lambda a, b: (a, b), 3, 4) == [(0, 3), (3, 3)]
+    assert sorted(seen) == [(0, 8), (8, 10)]
+
+
+def test_in_two_raises_the_first_halfs_error_once_no_half_runs(threads: str) -> None:
+    # A half running on after the error could still write into the caller's arrays.
+    ended: list[int] = []
+
+    def work(a: int, b: int) -> int:
+        if a == 0:
+            raise ValueError("first half")
+        ended.append(b)
+        return b
+
+    with pytest.raises(ValueError, match="first half"):
+        _parallel.in_two(work, 10)
+    assert ended == ([10] if threads == "two threads" else [])  # one thread: never started
+
+
+def test_no_helper_thread_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 1.0)  # the other core is busy
+    assert _parallel.helper_thread() is None
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
+    assert _parallel.helper_thread() is not None
+
+
+def test_the_caller_is_not_counted_among_the_others_running() -> None:
+    assert 0.0 <= _parallel._others_running() < 10_000
+
+
+@pytest.mark.parametrize("kind", ["distinct", "clumped", "equal keys"])
+def test_packed_order_of_many_keys_is_a_stable_argsort(kind: str, threads: str) -> None:
+    # From _RADIX_FROM keys: grouped by a 16-bit digit first, then each half sorted.
+    rng = np.random.default_rng(7)
+    n = 3 * select._RADIX_FROM + 5
+    keys = {
+        "distinct": rng.integers(0, 36**8, n),
+        "clumped": np.where(rng.random(n) < 0.8, 22 * 36**7 + rng.integers(0, 36**3, n), 5),
+        "equal keys": rng.integers(0, 3, n) * 36**7,
+    }[kind]
+    bits = (n - 1).bit_length()
+    order = select._packed_order(keys.astype(np.int64), bits)
+    assert order.tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+def test_code_keys_refuse_codes_with_an_odd_byte_in_any_block(threads: str) -> None:
+    codes = credit_codes(3 * select._KEY_BLOCK)
+    assert select._code_keys(codes) is not None
+    for at in (5, 2 * select._KEY_BLOCK + 7):
+        odd = codes.copy()
+        odd[at] = odd[at][:10] + b"a" + odd[at][11:]
+        assert select._code_keys(odd) is None
+        order = select.code_order(odd)
+        assert order is not None
+        assert order.tolist() == np.argsort(odd, kind="stable").tolist()
+
+
+def test_score_sums_add_the_chunks_in_row_order(threads: str) -> None:
+    # Both halves give each chunk's sums; added in order, the totals are those of one pass.
+    rng = np.random.default_rng(3)
+    n = 5 * _design._SCORE_CHUNK + 123
+    scores = rng.uniform(0.5, 2.0, n) * 10.0 ** rng.integers(-8, 8, n)
+    code = rng.integers(0, 7, n).astype(np.uint8)
+    expected = np.zeros(7)
+    for a in range(0, n, _design._SCORE_CHUNK):
+        expected += np.bincount(
+            code[a : a + _design._SCORE_CHUNK],
+            weights=scores[a : a + _design._SCORE_CHUNK],
+            minlength=7,
+        )
+    got = _design._score_sums(scores, code, 7)
+    assert got.sums.tobytes() == expected.tobytes()
+    assert got.counts.tolist() == np.bincount(code, minlength=7).tolist()
+    assert (got.lo, got.hi) == (scores.min(), scores.max())
+
+
+@pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
+def test_a_simulation_is_the_same_with_a_second_thread(
+    plan: SamplingPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large enough for every threaded step: score sums, candidates sifted in chunks, the
+    # ids gathered and sorted in two halves.
+    r = lazy_roster(1_500_000, seed=4)
+    draws = {}
+    for on in (False, True):
+        monkeypatch.setattr(_parallel, "available_cores", lambda on=on: 2 if on else 1)
+        monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
+        draws[on] = [draw(fresh(r), plan, rng=seed, drawn_at=WHEN) for seed in range(2)]
+    assert all(same_draw(a, b) for a, b in zip(draws[False], draws[True], strict=True))
+    assert len(draws[True][0]) > 2 * 2**15  # the ids were gathered in two halves
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 300), min_size=2, max_size=4),
+    st.integers(0, 3 * 2**16),
+    st.integers(0, 2**32 - 1),
+)
+def test_combined_codes_equal_the_arithmetic_in_the_code_type(
+    radices: list[int], size: int, seed: int
+) -> None:
+    # Blocks, halves and in-place steps give what whole-array arithmetic in the kind gives,
+    # flags (bool) and codes of any integer type included.
+    rng = np.random.default_rng(seed)
+    parts = [(rng.integers(0, radices[0], size).astype(np.uint8), ["x"] * radices[0])]
+    for i, r_ in enumerate(radices[1:]):
+        values = rng.integers(0, r_, size)
+        column = values.astype(bool) if r_ <= 2 else values.astype([np.int32, np.int64][i % 2])
+        parts.append((column, ["x"] * r_))
+    kind = select.code_type(int(np.prod(radices)))
+    expected = parts[0][0].astype(kind)
+    for values, labels in parts[1:]:
+        expected = expected * len(labels)
+        expected += values.astype(kind)
+    for on in (1, 2):
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(_parallel, "available_cores", lambda on=on: on)
+            m.setattr(_parallel, "_others_running", lambda: 0.0)
+            got = _design._combined(parts, kind, size)
+        assert got.dtype == kind
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_work_in_the_helper_thread_runs_its_own_halves_itself(threads: str) -> None:
+    # in_two called from the helper thread must not wait for the helper's own queue.
+    inner = _parallel.in_two(lambda a, b: _parallel.in_two(lambda c, d: (c, d), b - a), 4)
+    assert inner == [[(0, 1), (1, 2)], [(0, 1), (1, 2)]]

@@ -17,8 +17,10 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import threading
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -26,7 +28,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Job", "available_cores", "run", "shared_array"]
+__all__ = ["Job", "available_cores", "helper_thread", "in_two", "run", "shared_array"]
 
 
 @attrs.frozen
@@ -218,3 +220,67 @@ def _portable(exc: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+# ---------------------------------------------------------------------------- threads
+# Simulations use threads, not processes: their steps are numpy calls of a few milliseconds
+# that release the GIL (sorts, bincount, random numbers, gathers), too short to fork for.
+_helper: tuple[int, ThreadPoolExecutor] | None = None
+_HELPER = "randcheck-helper"  # its thread's name
+
+
+def helper_thread() -> ThreadPoolExecutor | None:
+    """One thread beside the caller's, for numpy work that releases the GIL; ``None`` when
+    this process may use a single core (then nothing runs beside the caller).
+
+    With the caller, two threads are busy at most: never more than two cores, and ``None``
+    too when the other cores are busy already (:func:`_others_running`), where a second
+    thread would only wait for one. A process forked from this one gets a thread of its own
+    (a pool's thread does not survive ``fork``).
+    """
+    global _helper
+    if threading.current_thread().name.startswith(_HELPER):
+        return None  # the helper itself: waiting for its own queue would never end
+    cores = available_cores()
+    if cores < 2 or _others_running() > cores - 1.5:
+        return None
+    pid = os.getpid()
+    if _helper is None or _helper[0] != pid:
+        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix=_HELPER))
+    return _helper[1]
+
+
+def _others_running() -> float:
+    """How many other threads want a core now: on Linux, the runnable tasks of the system
+    (``/proc/loadavg``) less the caller; elsewhere the load average over the last minute
+    less one."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            return float(fh.read().split()[3].split("/")[0]) - 1.0
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.getloadavg()[0] - 1.0
+    except OSError:  # pragma: no cover - not reported
+        return 0.0
+
+
+def in_two(
+    fn: Callable[[int, int], Any], n: int, unit: int = 1, *, at: int | None = None
+) -> list[Any]:
+    """``[fn(0, m), fn(m, n)]``, the two halves run at once where a second core is free.
+
+    ``m`` is ``at`` if given, else a multiple of ``unit`` near ``n / 2``, so that work cut in
+    blocks of ``unit`` is cut at the same places whichever half does it (the results are
+    then identical).
+    """
+    m = min(n, (n // 2 + unit - 1) // unit * unit) if at is None else at
+    pool = helper_thread()
+    if pool is None or m in (0, n):
+        return [fn(0, m), fn(m, n)]
+    second = pool.submit(fn, m, n)
+    try:
+        first = fn(0, m)
+    finally:
+        rest = second.result()
+    return [first, rest]

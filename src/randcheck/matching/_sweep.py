@@ -105,6 +105,7 @@ class SweepPlan:
     q_lower: Fraction
     q_lower_visit: int
     largest: int  # units of 2**-53
+    q_star: Fraction | None = None  # exact q* when the even split certifies it (exact_q_star)
 
     @property
     def n_windows(self) -> int:
@@ -202,20 +203,20 @@ def _types(
                 held = _holds(prob, all_o, kind, bit, dept)
                 h_cls[s] = int((held & class_ok[p]).sum())
                 h_exp[s] = int((held & expert_ok).sum()) if kind == SKILL else 0
-        # Exclusions of holders, per visit.
-        x_cls = np.zeros(n_vis, dtype=np.int64)
-        x_exp = np.zeros(n_vis, dtype=np.int64)
-        on = has[sig_ev] if ev.shape[0] else np.zeros(0, dtype=bool)
-        for s, row in enumerate(needs):
-            if len(row) <= r:
-                continue
-            kind, _l, bit, dept = row[r]
-            sel = on & (sig_ev == s)
-            if not sel.any():
-                continue
-            held = _holds(prob, eo[sel], kind, bit, dept)
-            x_cls += np.bincount(ev[sel][held & in_class[sel]], minlength=n_vis)
-            x_exp += np.bincount(ev[sel][held & in_expert[sel]], minlength=n_vis)
+        # Exclusions of holders, per visit: each exclusion against need r of its visit.
+        n_kind = np.array([row[r][0] if len(row) > r else -1 for row in needs], dtype=np.int64)
+        n_bit = np.array([row[r][2] if len(row) > r else 0 for row in needs], dtype=np.uint64)
+        n_dept = np.array([row[r][3] if len(row) > r else -3 for row in needs], dtype=np.int64)
+        k_e = n_kind[sig_ev]
+        bit_e = n_bit[sig_ev]
+        held = np.where(
+            k_e == SKILL,
+            ((prob.officer_skills[eo] & bit_e) != 0) & (bit_e != 0),
+            (k_e == DEPT) & (prob.officer_dept[eo] == n_dept[sig_ev]),
+        )
+        x_cls = np.bincount(ev[held & in_class], minlength=n_vis)
+        x_exp = np.bincount(ev[held & in_expert], minlength=n_vis)
+        del k_e, bit_e, held
         left = np.where(has[visit_sig], h_cls[visit_sig] - x_cls, 0)
         left_x = np.where(has[visit_sig], h_exp[visit_sig] - x_exp, 0)
         need_left.append(left)
@@ -490,6 +491,7 @@ def build_plan(prob: MatchingProblem, rules: MatchingRules) -> SweepPlan:
     type_k = np.array([len(key[1]) + key[2] for key in types.keys], dtype=np.int64)
     plan.q_lower, plan.q_lower_visit = _q_lower(types, type_k)
     plan.largest = _largest(plan)
+    plan.q_star = exact_q_star(plan)
     return plan
 
 
@@ -617,6 +619,39 @@ def _largest(plan: SweepPlan) -> int:
         np.maximum.at(run_best, s, chance)
         best = np.where(has_run, np.maximum(run_best, plain), plain)
     return int(best.max())
+
+
+def exact_q_star(plan: SweepPlan) -> Fraction | None:
+    """q* exactly, when the batch's *even split* certifies it; ``None`` otherwise.
+
+    The even split gives every officer of a slot's group who is not excluded there the same
+    fraction of the slot, ``1 / (G − excluded)``. It is a fractional assignment of the flow
+    recipe's network (every seat filled; the groups of a visit are disjoint and meet its
+    requirements), so q* is at most its largest fraction, provided every officer's total stays
+    within the load cap. When that largest fraction is at most the certified lower bound
+    :attr:`SweepPlan.q_lower`, the two meet and q* equals the bound. The loads are summed in
+    float64 and must stay below the cap by 10⁻⁹ of it (a near tie is not certified).
+    """
+    n_slots = plan.slot_sweep.shape[0]
+    if n_slots == 0:
+        return None
+    left = plan.sweep_size[plan.slot_sweep] - np.bincount(plan.ex_slot, minlength=n_slots)
+    even = Fraction(1, int(left.min()))
+    if even > plan.q_lower:
+        return None
+    share = 1.0 / left
+    n_sw = plan.sweep_size.shape[0]
+    per_sweep = np.bincount(plan.slot_sweep, weights=share, minlength=n_sw)
+    of_member = np.repeat(np.arange(n_sw, dtype=np.int64), plan.sweep_size)
+    n_off = plan.prob.n_officers
+    load = np.bincount(plan.members, weights=per_sweep[of_member], minlength=n_off)
+    if plan.ex_slot.shape[0]:
+        gone = plan.members[plan.group_start[plan.slot_sweep[plan.ex_slot]] + plan.ex_pos]
+        load -= np.bincount(gone, weights=share[plan.ex_slot], minlength=n_off)
+    cap = plan.prob.officer_cap.astype(np.float64)
+    if bool((load > cap * (1.0 - 1e-9)).any()):
+        return None
+    return plan.q_lower
 
 
 # --------------------------------------------------------------------------------------------

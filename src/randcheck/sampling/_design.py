@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._parallel import in_two
 from randcheck.errors import PlanError
 from randcheck.models import RiskClass
 from randcheck.randomness.select import (
@@ -236,9 +237,8 @@ def build_design(
         radix *= max(len(labels), 1)
     kind = code_type(radix)  # holds every code, and every radix multiplied by below
     code = parts[0][0].astype(kind, copy=False)
-    for values, labels in parts[1:]:
-        code = code * max(len(labels), 1)  # a new array: never add to the roster's column
-        code += values.astype(kind, copy=False)
+    if len(parts) > 1:
+        code = _combined(parts, kind, size)  # a new array: never add to the roster's column
     summed: _ScoreSums | None = None
     if plan.within == "pps" and not exact and size:
         # A simulation reads the scores in the same pass as the codes (any problem with the
@@ -282,6 +282,33 @@ def build_design(
     if part is None:
         design.expected = expected_sizes(plan, uniq_keys, populations)
     return design
+
+
+_CODE_BLOCK = 1 << 16  # rows per step in _combined: its temporaries stay in the cache
+
+
+def _combined(
+    parts: list[tuple[npt.NDArray[Any], list[str]]], kind: np.dtype[Any], size: int
+) -> npt.NDArray[Any]:
+    """The combined label code of every row, ``(c₁·r₂ + c₂)·r₃ + c₃…`` for the columns' codes
+    ``cᵢ`` and their numbers of labels ``rᵢ``, in ``kind`` (modulo its range, as numpy's
+    arithmetic in ``kind`` would give).
+
+    Block by block (each block's steps in the cache, one pass over memory), the two halves
+    of the rows at once where a second core is free.
+    """
+    code = np.empty(size, dtype=kind)
+
+    def blocks(a: int, b: int) -> None:
+        for c in range(a, b, _CODE_BLOCK):
+            block = code[c : min(c + _CODE_BLOCK, b)]
+            block[...] = parts[0][0][c : c + block.shape[0]]
+            for values, labels in parts[1:]:
+                block *= max(len(labels), 1)
+                np.add(block, values[c : c + block.shape[0]], out=block, casting="unsafe")
+
+    in_two(blocks, size, _CODE_BLOCK)
+    return code
 
 
 _DESIGN_CACHE = "sampling.designs"  # key of the roster's private cache
@@ -386,18 +413,33 @@ def _score_sums(
     """Rows and scores per code, and the smallest and largest score, in one pass.
 
     Chunk by chunk, so that the codes and scores are read from memory once, not four times.
-    The sums are plain floating-point sums (as a simulation may use). ``np.bincount``, not
-    ``np.add.at``: the latter takes a slow path, 20 times slower, for a read-only array,
-    which every roster column is.
+    The sums are plain floating-point sums (as a simulation may use): each chunk's per-code
+    sums (``np.bincount``, in row order), added up chunk after chunk, in order. The two halves
+    of the rows are read at once where a second core is free (:func:`in_two`); cut at a chunk
+    boundary, they give the very same chunk sums, so the totals do not depend on it.
+    ``np.bincount``, not ``np.add.at``: the latter takes a slow path, 20 times slower, for a
+    read-only array, which every roster column is.
     """
-    lo, hi = np.inf, -np.inf
+
+    def half(a: int, b: int) -> tuple[list[npt.NDArray[Any]], Any, Any, Any]:
+        lo, hi = np.inf, -np.inf
+        sums = []
+        for c in range(a, b, _SCORE_CHUNK):
+            part = s[c : min(c + _SCORE_CHUNK, b)]
+            lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
+            hi = np.maximum(hi, part.max())
+            sums.append(np.bincount(code[c : c + part.shape[0]], weights=part, minlength=minlength))
+        return sums, lo, hi, code_counts(code[a:b], minlength)
+
+    (sums_a, lo_a, hi_a, counts_a), (sums_b, lo_b, hi_b, counts_b) = in_two(
+        half, s.shape[0], _SCORE_CHUNK
+    )
     sums = np.zeros(minlength)
-    for a in range(0, s.shape[0], _SCORE_CHUNK):
-        part = s[a : a + _SCORE_CHUNK]
-        lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
-        hi = np.maximum(hi, part.max())
-        sums += np.bincount(code[a : a + _SCORE_CHUNK], weights=part, minlength=minlength)
-    return _ScoreSums(s, code_counts(code, minlength), sums, float(lo), float(hi))
+    for chunk_sums in (*sums_a, *sums_b):
+        sums += chunk_sums
+    counts_a += counts_b
+    lo, hi = np.minimum(lo_a, lo_b), np.maximum(hi_a, hi_b)
+    return _ScoreSums(s, counts_a, sums, float(lo), float(hi))
 
 
 def exact_sums(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from randcheck._parallel import helper_thread
 from randcheck.randomness.select import (
     code_type,
     cuts_at_most,
@@ -233,14 +234,13 @@ def _lazy_fast(
 
     cap_of = per_code(cap)
     c_of = None if scale is None else per_code(scale[0])
-    # Only the candidates below their cap are kept (with their scores for π).
-    kept: list[tuple[npt.NDArray[Any], ...]] = []
-    for pos, u in _candidates(rng, design.size, q):
+
+    def near_cap(pos: npt.NDArray[np.intp], u: npt.NDArray[np.float64]) -> tuple[Any, ...]:
+        """The candidates below their cap (with their scores for π)."""
         cd = np.take(code, pos)
         if c_of is None or scores is None:
             near = np.flatnonzero(u < np.take(cap_of, cd))
-            kept.append((pos[near], cd[near], u[near]))
-            continue
+            return pos[near], cd[near], u[near]
         s = np.take(scores, pos)
         lam = np.take(c_of, cd)
         lam *= s
@@ -252,7 +252,16 @@ def _lazy_fast(
             lam *= np.subtract(1.0, u)
             rank /= lam
         near = np.flatnonzero(rank < np.take(cap_of, cd))
-        kept.append((pos[near], cd[near], rank[near], s[near]))
+        return pos[near], cd[near], rank[near], s[near]
+
+    # The numbers come one chunk after another from the generator (this thread); where a
+    # second core is free, each chunk's candidates are sifted there while the next is drawn.
+    pool = helper_thread() if design.size * q > _CANDIDATE_CHUNK else None  # chunks to overlap
+    chunks = _candidates(rng, design.size, q)
+    if pool is None:
+        kept = [near_cap(pos, u) for pos, u in chunks]
+    else:
+        kept = [f.result() for f in [pool.submit(near_cap, pos, u) for pos, u in chunks]]
     pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
     st = np.take(np.maximum(lookup, 0).astype(code_type(k)), cd)
     chosen = cuts_at_most(st, rank, sizes, k)
