@@ -285,6 +285,8 @@ def _outcome(inst: Instance, s: int) -> str:
     inst.check(a)
     assert q_star is not None
     assert a.q_star_lower <= q_star <= Fraction(a.largest_chance)
+    if a.q_star is not None:  # certified by the even split: exactly the flow recipe's q*
+        assert a.q_star == q_star == a.q_star_lower
     _check_by_enumeration(inst, a)
     return "drawn"
 
@@ -628,3 +630,63 @@ def test_the_peaks_of_packed_step_functions_equal_a_plain_count(dtype: Any) -> N
         values = np.cumsum(step)
         assert peak == int(values.max())  # rank 0 is u = 0: no value before it
     assert sorted(got_gid.tolist()) == sorted(set(gid.tolist()))
+
+
+# ------------------------------------------------------------------------------------------
+# q* certified by the even split
+
+
+def _squad(n_off: int, n_vis: int, cap: int, holders: int) -> tuple[Any, ...]:
+    """``n_off`` officers, every ``holders``-th with the skill 成品油; ``n_vis`` visits, every
+    fourth needing it; one recusal."""
+    officers = OfficerRoster.from_columns(
+        {
+            "officer_id": [f"S{i:04d}" for i in range(n_off)],
+            "skills": ["成品油" if i % holders == 0 else "" for i in range(n_off)],
+            "load_cap": [cap] * n_off,
+        }
+    )
+    visits = [
+        Visit(code(i), items=("X",), departments=(), skills=("成品油",) if i % 4 == 0 else ())
+        for i in range(n_vis)
+    ]
+    return visits, officers, [Conflict("S0007", code(0))]
+
+
+def _even_plan(visits: Any, officers: Any, conflicts: Any) -> _sweep.SweepPlan:
+    rules = MatchingRules()
+    prob = prepare_problem(visits, officers, conflicts, rules, None, None, "refuse")
+    return _sweep.build_plan(prob, rules)
+
+
+def test_q_star_is_published_exactly_when_the_even_split_certifies_it() -> None:
+    # Five holders of a skill that 75 visits need: q* = 1/5, and the even split reaches it.
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="q")
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert a.q_star == flow.q_star == a.q_star_lower == Fraction(1, 5)
+    assert Fraction(a.largest_chance) > a.q_star  # ⌈2⁵³/5⌉ / 2⁵³
+    assert a.record().q_star == "1/5"
+    verify_sweep(a.record().to_json(), visits, officers, conflicts)
+
+
+def test_q_star_is_none_when_the_even_split_is_not_at_the_bound_or_breaks_a_cap() -> None:
+    # A recusal in a group of 20: the even split gives 1/19 there, above the bound 2/39 (q*).
+    visits, officers, conflicts = _squad(40, 300, 30, 2)
+    plan = _even_plan(visits, officers, conflicts)
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert (plan.q_lower, flow.q_star, plan.q_star) == (Fraction(2, 39), Fraction(2, 39), None)
+    # Caps of 20: the five holders' even split is 15 skill visits plus 11.25 others.
+    visits, officers, conflicts = _squad(40, 300, 20, 8)
+    plan = _even_plan(visits, officers, conflicts)
+    flow = match_officers(visits, officers, conflicts=conflicts, seed="q")
+    assert (plan.q_lower, flow.q_star, plan.q_star) == (Fraction(1, 5), Fraction(1, 5), None)
+
+
+def test_an_edited_q_star_is_caught() -> None:
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="q")
+    data = json.loads(a.record().to_json())
+    data["q_star"] = "1/100"
+    with pytest.raises(VerificationError, match=r"q\* is 1/5, not 1/100"):
+        verify_sweep(json.dumps(data, ensure_ascii=False), visits, officers, conflicts)

@@ -105,6 +105,7 @@ class SweepPlan:
     q_lower: Fraction
     q_lower_visit: int
     largest: int  # units of 2**-53
+    q_star: Fraction | None = None  # exact q* when the even split certifies it (exact_q_star)
 
     @property
     def n_windows(self) -> int:
@@ -490,6 +491,7 @@ def build_plan(prob: MatchingProblem, rules: MatchingRules) -> SweepPlan:
     type_k = np.array([len(key[1]) + key[2] for key in types.keys], dtype=np.int64)
     plan.q_lower, plan.q_lower_visit = _q_lower(types, type_k)
     plan.largest = _largest(plan)
+    plan.q_star = exact_q_star(plan)
     return plan
 
 
@@ -617,6 +619,39 @@ def _largest(plan: SweepPlan) -> int:
         np.maximum.at(run_best, s, chance)
         best = np.where(has_run, np.maximum(run_best, plain), plain)
     return int(best.max())
+
+
+def exact_q_star(plan: SweepPlan) -> Fraction | None:
+    """q* exactly, when the batch's *even split* certifies it; ``None`` otherwise.
+
+    The even split gives every officer of a slot's group who is not excluded there the same
+    fraction of the slot, ``1 / (G − excluded)``. It is a fractional assignment of the flow
+    recipe's network (every seat filled; the groups of a visit are disjoint and meet its
+    requirements), so q* is at most its largest fraction, provided every officer's total stays
+    within the load cap. When that largest fraction is at most the certified lower bound
+    :attr:`SweepPlan.q_lower`, the two meet and q* equals the bound. The loads are summed in
+    float64 and must stay below the cap by 10⁻⁹ of it (a near tie is not certified).
+    """
+    n_slots = plan.slot_sweep.shape[0]
+    if n_slots == 0:
+        return None
+    left = plan.sweep_size[plan.slot_sweep] - np.bincount(plan.ex_slot, minlength=n_slots)
+    even = Fraction(1, int(left.min()))
+    if even > plan.q_lower:
+        return None
+    share = 1.0 / left
+    n_sw = plan.sweep_size.shape[0]
+    per_sweep = np.bincount(plan.slot_sweep, weights=share, minlength=n_sw)
+    of_member = np.repeat(np.arange(n_sw, dtype=np.int64), plan.sweep_size)
+    n_off = plan.prob.n_officers
+    load = np.bincount(plan.members, weights=per_sweep[of_member], minlength=n_off)
+    if plan.ex_slot.shape[0]:
+        gone = plan.members[plan.group_start[plan.slot_sweep[plan.ex_slot]] + plan.ex_pos]
+        load -= np.bincount(gone, weights=share[plan.ex_slot], minlength=n_off)
+    cap = plan.prob.officer_cap.astype(np.float64)
+    if bool((load > cap * (1.0 - 1e-9)).any()):
+        return None
+    return plan.q_lower
 
 
 # --------------------------------------------------------------------------------------------

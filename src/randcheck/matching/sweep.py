@@ -51,6 +51,12 @@ number of requirements.
    where an excluded slot starts on it, plus one where a slot starting in a run of excluded
    officers moves onto it); its exact maximum over ``u_k``, summed over ``k``, is the load
    bound. A batch where some officer's bound exceeds its load cap is refused before the draw.
+9. **q*.** The certified lower bound is the largest, over the visits, of ``k_v/|E_v|``, one over
+   the qualifiers left of each requirement and one over the experts left of each expert skill.
+   The *even split* gives every officer of a slot's group who is not excluded there the share
+   ``1/(G − excluded)`` of the slot: a fractional assignment of the flow recipe's network. When
+   it keeps every load cap and no share exceeds the lower bound, q* equals the bound
+   (published as ``q_star``); otherwise ``q_star`` is ``None``.
 
 A visit with a window whose group is wholly excluded is refused
 (:class:`~randcheck.InfeasibleMatchingError`, rule ``"sweep_group"``): ``match_officers`` may
@@ -127,8 +133,8 @@ class SweepRecord(JsonRecord):
     ``visits_digest``, ``officers_digest``, ``exclusions_digest`` (as a
     :class:`~randcheck.matching.MatchingRecord`), ``uniforms`` (the ``u_k``, integers below
     ``2**53``), ``sweeps`` (window index, group size, slots, offset and start ``p_s`` of every
-    sweep), ``q_star_lower`` and ``largest_chance`` (fractions, e.g. ``"1/3"``) and ``teams``
-    (credit code, officer id, role).
+    sweep), ``q_star_lower``, ``q_star`` (``None`` when not certified) and ``largest_chance``
+    (fractions, e.g. ``"1/3"``) and ``teams`` (credit code, officer id, role).
     """
 
     format: str
@@ -144,6 +150,7 @@ class SweepRecord(JsonRecord):
     uniforms: tuple[int, ...]
     sweeps: tuple[Mapping[str, Any], ...]
     q_star_lower: str
+    q_star: str | None
     largest_chance: str
     teams: tuple[Mapping[str, Any], ...]
 
@@ -169,6 +176,11 @@ class SweepAssignment:
         ``M``, the largest chance of any officer–visit pair (exact: a multiple of ``2**-53``).
     q_star_lower : fractions.Fraction
         A certified lower bound on q*, valid for any randomized assignment of the batch.
+    q_star : fractions.Fraction or None
+        q* itself, when the batch's even split (every officer of a slot's group who is not
+        excluded there gets the same share of it) keeps every load cap and no share above
+        ``q_star_lower``: then the bound is attained and is q*. ``None`` when that
+        certificate fails; q* then lies between ``q_star_lower`` and ``largest_chance``.
     load_bound : numpy array of int64
         Per roster row, the most visits any values of the numbers could have given the
         officer (at most its load cap: checked before the draw).
@@ -186,6 +198,7 @@ class SweepAssignment:
     source: dict[str, Any]
     largest_chance: float
     q_star_lower: Fraction
+    q_star: Fraction | None
     load_bound: Ints
     sweeps: dict[str, Ints]
     ignored_conflicts: int = 0
@@ -306,6 +319,7 @@ class SweepAssignment:
             uniforms=tuple(pub.uniforms),
             sweeps=sweeps,
             q_star_lower=str(plan.q_lower),
+            q_star=None if plan.q_star is None else str(plan.q_star),
             largest_chance=str(Fraction(plan.largest, _UNIT)),
             teams=tuple(self.to_rows()),
         )
@@ -399,7 +413,8 @@ def match_by_sweep(
     (:meth:`SweepAssignment.chance`, :meth:`SweepAssignment.chances`); every load cap is proved
     to hold for every value of the random numbers before the draw. The chances are at most
     :attr:`SweepAssignment.largest_chance`, not q*: :attr:`SweepAssignment.q_star_lower` is a
-    lower bound on q*. How: see the module documentation.
+    lower bound on q*, and :attr:`SweepAssignment.q_star` is q* itself when the batch's even
+    split certifies it. How: see the module documentation.
 
     Parameters
     ----------
@@ -434,8 +449,8 @@ unknown_conflicts, progress
     >>> a = randcheck.matching.match_by_sweep(visits, officers, seed="2023-1107")
     >>> a.teams()
     [('A3', 'A4')]
-    >>> a.largest_chance, a.q_star_lower
-    (0.5, Fraction(1, 2))
+    >>> a.largest_chance, a.q_star_lower, a.q_star
+    (0.5, Fraction(1, 2), Fraction(1, 2))
     """
     rules = MatchingRules() if rules is None else rules
     if rules.team_cap is not None:
@@ -483,6 +498,7 @@ unknown_conflicts, progress
         source=desc,
         largest_chance=plan.largest / _UNIT,
         q_star_lower=plan.q_lower,
+        q_star=plan.q_star,
         load_bound=bound_rows,
         sweeps={
             "window": plan.sweep_window,
@@ -594,6 +610,9 @@ def verify_sweep(
         diffs.append(f"the sweeps differ from those recorded (sweeps[{at}])")
     if str(plan.q_lower) != rec.q_star_lower:
         diffs.append(f"the lower bound on q* is {plan.q_lower}, not {rec.q_star_lower}")
+    q_star = None if plan.q_star is None else str(plan.q_star)
+    if q_star != rec.q_star:
+        diffs.append(f"q* is {q_star}, not {rec.q_star}")
     largest = str(Fraction(plan.largest, _UNIT))
     if largest != rec.largest_chance:
         diffs.append(f"the largest chance is {largest}, not {rec.largest_chance}")
