@@ -388,7 +388,7 @@ def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
     on = request.param == "two threads"
     monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
-    monkeypatch.setattr(_parallel, "_load", lambda: 0.0)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
     assert (_parallel.helper_thread() is not None) == on
     return str(request.param)
 
@@ -418,10 +418,14 @@ def test_in_two_raises_the_first_halfs_error_once_no_half_runs(threads: str) -> 
 
 def test_no_helper_thread_on_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
-    monkeypatch.setattr(_parallel, "_load", lambda: 1.6)  # a core busy with other work, and ours
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 1.0)  # the other core is busy
     assert _parallel.helper_thread() is None
-    monkeypatch.setattr(_parallel, "_load", lambda: 1.2)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
     assert _parallel.helper_thread() is not None
+
+
+def test_the_caller_is_not_counted_among_the_others_running() -> None:
+    assert 0.0 <= _parallel._others_running() < 10_000
 
 
 @pytest.mark.parametrize("kind", ["distinct", "clumped", "equal keys"])
@@ -480,7 +484,44 @@ def test_a_simulation_is_the_same_with_a_second_thread(
     draws = {}
     for on in (False, True):
         monkeypatch.setattr(_parallel, "available_cores", lambda on=on: 2 if on else 1)
-        monkeypatch.setattr(_parallel, "_load", lambda: 0.0)
+        monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
         draws[on] = [draw(fresh(r), plan, rng=seed, drawn_at=WHEN) for seed in range(2)]
     assert all(same_draw(a, b) for a, b in zip(draws[False], draws[True], strict=True))
     assert len(draws[True][0]) > 2 * 2**15  # the ids were gathered in two halves
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(1, 300), min_size=2, max_size=4),
+    st.integers(0, 3 * 2**16),
+    st.integers(0, 2**32 - 1),
+)
+def test_combined_codes_equal_the_arithmetic_in_the_code_type(
+    radices: list[int], size: int, seed: int
+) -> None:
+    # Blocks, halves and in-place steps give what whole-array arithmetic in the kind gives,
+    # flags (bool) and codes of any integer type included.
+    rng = np.random.default_rng(seed)
+    parts = [(rng.integers(0, radices[0], size).astype(np.uint8), ["x"] * radices[0])]
+    for i, r_ in enumerate(radices[1:]):
+        values = rng.integers(0, r_, size)
+        column = values.astype(bool) if r_ <= 2 else values.astype([np.int32, np.int64][i % 2])
+        parts.append((column, ["x"] * r_))
+    kind = select.code_type(int(np.prod(radices)))
+    expected = parts[0][0].astype(kind)
+    for values, labels in parts[1:]:
+        expected = expected * len(labels)
+        expected += values.astype(kind)
+    for on in (1, 2):
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(_parallel, "available_cores", lambda on=on: on)
+            m.setattr(_parallel, "_others_running", lambda: 0.0)
+            got = _design._combined(parts, kind, size)
+        assert got.dtype == kind
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_work_in_the_helper_thread_runs_its_own_halves_itself(threads: str) -> None:
+    # in_two called from the helper thread must not wait for the helper's own queue.
+    inner = _parallel.in_two(lambda a, b: _parallel.in_two(lambda c, d: (c, d), b - a), 4)
+    assert inner == [[(0, 1), (1, 2)], [(0, 1), (1, 2)]]

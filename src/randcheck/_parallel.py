@@ -17,6 +17,7 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -225,6 +226,7 @@ def _portable(exc: BaseException) -> BaseException:
 # Simulations use threads, not processes: their steps are numpy calls of a few milliseconds
 # that release the GIL (sorts, bincount, random numbers, gathers), too short to fork for.
 _helper: tuple[int, ThreadPoolExecutor] | None = None
+_HELPER = "randcheck-helper"  # its thread's name
 
 
 def helper_thread() -> ThreadPoolExecutor | None:
@@ -232,25 +234,33 @@ def helper_thread() -> ThreadPoolExecutor | None:
     this process may use a single core (then nothing runs beside the caller).
 
     With the caller, two threads are busy at most: never more than two cores, and ``None``
-    too when the cores are busy already (a load average, over the last minute, above all
-    but half a core: the caller's own thread counts in it), where a second thread would
-    only wait for a core. A process forked from this one gets a thread of its own (a pool's
-    thread does not survive ``fork``).
+    too when the other cores are busy already (:func:`_others_running`), where a second
+    thread would only wait for one. A process forked from this one gets a thread of its own
+    (a pool's thread does not survive ``fork``).
     """
     global _helper
+    if threading.current_thread().name.startswith(_HELPER):
+        return None  # the helper itself: waiting for its own queue would never end
     cores = available_cores()
-    if cores < 2 or _load() > cores - 0.5:
+    if cores < 2 or _others_running() > cores - 1.5:
         return None
     pid = os.getpid()
     if _helper is None or _helper[0] != pid:
-        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix="randcheck-helper"))
+        _helper = (pid, ThreadPoolExecutor(1, thread_name_prefix=_HELPER))
     return _helper[1]
 
 
-def _load() -> float:
-    """The load average over the last minute (0 where the system does not report it)."""
+def _others_running() -> float:
+    """How many other threads want a core now: on Linux, the runnable tasks of the system
+    (``/proc/loadavg``) less the caller; elsewhere the load average over the last minute
+    less one."""
     try:
-        return os.getloadavg()[0]
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            return float(fh.read().split()[3].split("/")[0]) - 1.0
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.getloadavg()[0] - 1.0
     except OSError:  # pragma: no cover - not reported
         return 0.0
 

@@ -237,9 +237,8 @@ def build_design(
         radix *= max(len(labels), 1)
     kind = code_type(radix)  # holds every code, and every radix multiplied by below
     code = parts[0][0].astype(kind, copy=False)
-    for values, labels in parts[1:]:
-        code = code * max(len(labels), 1)  # a new array: never add to the roster's column
-        code += values.astype(kind, copy=False)
+    if len(parts) > 1:
+        code = _combined(parts, kind, size)  # a new array: never add to the roster's column
     summed: _ScoreSums | None = None
     if plan.within == "pps" and not exact and size:
         # A simulation reads the scores in the same pass as the codes (any problem with the
@@ -283,6 +282,33 @@ def build_design(
     if part is None:
         design.expected = expected_sizes(plan, uniq_keys, populations)
     return design
+
+
+_CODE_BLOCK = 1 << 16  # rows per step in _combined: its temporaries stay in the cache
+
+
+def _combined(
+    parts: list[tuple[npt.NDArray[Any], list[str]]], kind: np.dtype[Any], size: int
+) -> npt.NDArray[Any]:
+    """The combined label code of every row, ``(c₁·r₂ + c₂)·r₃ + c₃…`` for the columns' codes
+    ``cᵢ`` and their numbers of labels ``rᵢ``, in ``kind`` (modulo its range, as numpy's
+    arithmetic in ``kind`` would give).
+
+    Block by block (each block's steps in the cache, one pass over memory), the two halves
+    of the rows at once where a second core is free.
+    """
+    code = np.empty(size, dtype=kind)
+
+    def blocks(a: int, b: int) -> None:
+        for c in range(a, b, _CODE_BLOCK):
+            block = code[c : min(c + _CODE_BLOCK, b)]
+            block[...] = parts[0][0][c : c + block.shape[0]]
+            for values, labels in parts[1:]:
+                block *= max(len(labels), 1)
+                np.add(block, values[c : c + block.shape[0]], out=block, casting="unsafe")
+
+    in_two(blocks, size, _CODE_BLOCK)
+    return code
 
 
 _DESIGN_CACHE = "sampling.designs"  # key of the roster's private cache

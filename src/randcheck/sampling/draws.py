@@ -108,8 +108,8 @@ def draw(
         cut into jobs that run in at most that many forked processes (never more than the
         cores available) while this one waits; the results are identical bit for bit. Needs
         the ``fork`` start method (Linux, macOS), else one process is used. Simulations
-        do not fork: where a second core is free (the load average below the cores less
-        half a core), they run their longest steps in two threads, with the same results.
+        do not fork: where a second core is free (no other task waiting to run on it),
+        they run their longest steps in two threads, with the same results.
     progress : bool or callable, optional
         Report the hashing of an official draw (the long part at 10⁷ targets): ``True`` for a
         tqdm bar when tqdm is installed, or a callable ``progress(done, total)`` called with
@@ -320,8 +320,12 @@ def finish(
     stratum = picked_st.astype(np.intp, copy=False)
     order = code_order(ids)
     if order is not None:
-        ids, rows = np.take(ids, order), np.take(rows, order)
-        pi, stratum = np.take(pi, order), np.take(stratum, order)
+        columns = (ids, rows, pi, stratum)
+        if order.shape[0] < _GATHER_HALF:
+            ids, rows, pi, stratum = (np.take(c, order) for c in columns)
+        else:  # the ids in one thread, the numbers in another where a second core is free
+            halves = in_two(lambda a, b: [np.take(c, order) for c in columns[a:b]], 4, at=1)
+            ids, rows, pi, stratum = (c for half in halves for c in half)
     totals = design.score_totals
     strata = tuple(
         Stratum(key, n, x, s, x / n if n else 0.0, None if totals is None else totals[i])
