@@ -397,6 +397,19 @@ def _sweep_quick_rows() -> list[Row]:
     ]
 
 
+def _own_peak() -> float:
+    """Peak resident memory of this process's own address space, in bytes: ``VmHWM`` (Linux),
+    which starts afresh at ``exec``, unlike ``ru_maxrss``, which a spawned child inherits."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return _rss()  # pragma: no cover
+
+
 def _sweep_child(conn: Any, repeat: int) -> None:
     """In a process of its own: the province as one batch by the sweep, caps 1.25× and 1.5×
     the average load, interleaved; sends the times, the outcomes and the peak RSS."""
@@ -412,7 +425,7 @@ def _sweep_child(conn: Any, repeat: int) -> None:
         outcome["loose"] = _sweep_outcome(wide)
 
     t = interleaved({"tight": tight, "loose": loose}, repeat, cpu=cpu)
-    conn.send((t, cpu, outcome, _rss()))
+    conn.send((t, cpu, outcome, _own_peak()))
     conn.close()
 
 
