@@ -374,7 +374,9 @@ def _sweep_outcome(case: tuple[Any, ...]) -> str:
         )
     over = int((a.loads > case[1].load_cap).sum())
     return (
-        f"matched: largest chance M = {a.largest_chance:.5f}, q* ≥ {a.q_star_lower}, loads up "
+        f"matched: largest chance M = {a.largest_chance:.5f}, "
+        + (f"q* = {a.q_star}" if a.q_star is not None else f"q* ≥ {a.q_star_lower}")
+        + ", loads up "
         f"to {int(a.loads.max())} (certified bound {int(a.load_bound.max())}, {over} over a cap)"
     )
 
