@@ -690,3 +690,18 @@ def test_an_edited_q_star_is_caught() -> None:
     data["q_star"] = "1/100"
     with pytest.raises(VerificationError, match=r"q\* is 1/5, not 1/100"):
         verify_sweep(json.dumps(data, ensure_ascii=False), visits, officers, conflicts)
+
+
+def test_a_sweep_exports_its_teams_as_the_flow_recipe_does(tmp_path: Any) -> None:
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="q")
+    cols = a.to_columns(officers)
+    assert list(cols) == ["credit_code", "officer_id", "name", "unit", "department", "role"]
+    assert len(cols["officer_id"]) == len(a) * 2 == 600
+    path = tmp_path / "teams.csv"
+    a.to_csv(path, officers, encoding="gb18030", headers="zh")
+    text = path.read_text(encoding="gb18030")
+    assert text.splitlines()[0].split(",")[2:5] == ["姓名", "所属单位", "部门"]
+    assert len(text.splitlines()) == 601
+    with pytest.raises(PlanError, match="not in this officer directory"):
+        a.to_columns(roster(3))

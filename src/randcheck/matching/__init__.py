@@ -45,7 +45,8 @@ Modules
 - :mod:`randcheck.matching.rules`: :class:`MatchingRules`, :class:`Recusals`, the recipe names;
 - :mod:`randcheck.matching.assign`: :func:`match_officers`, :func:`simulate_matching`;
 - :mod:`randcheck.matching.records`: :class:`Assignment`, :class:`MatchingRecord`,
-  :func:`verify_matching`, :class:`PairProbabilities`, :class:`MatchingSimulation`;
+  :func:`verify_matching`, :class:`PairProbabilities`, :class:`MatchingSimulation`,
+  :class:`TeamColumns` (the team columns and exports both recipes return);
 - :mod:`randcheck.matching.sweep`: :func:`match_by_sweep` (recipe
   ``randcheck-matching-sweep/1``, province-scale batches), :class:`SweepAssignment`,
   :class:`SweepRecord`, :func:`verify_sweep`;
@@ -61,6 +62,7 @@ from randcheck.matching.records import (
     MatchingRecord,
     MatchingSimulation,
     PairProbabilities,
+    TeamColumns,
     verify_matching,
 )
 from randcheck.matching.rules import (
@@ -98,6 +100,7 @@ __all__ = [
     "Recusals",
     "SweepAssignment",
     "SweepRecord",
+    "TeamColumns",
     "TeamingTable",
     "match_by_sweep",
     "match_officers",

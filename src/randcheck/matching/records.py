@@ -88,8 +88,119 @@ class PairProbabilities:
 _TEAM_HEADERS: Final = {"name": "姓名", "unit": "所属单位", "department": "部门"}
 
 
+class TeamColumns:
+    """The team columns both matching recipes return (:class:`Assignment`,
+    :class:`~randcheck.matching.SweepAssignment`), and how to list and export them.
+
+    Row ``i`` puts roster row ``officer_index[i]`` on visit ``visit_index[i]`` (an index into
+    ``credit_codes``, the visits as given); ``expert`` marks the experts (专家库).
+    """
+
+    __slots__ = ()
+    credit_codes: tuple[str, ...]
+    visit_index: Ints
+    officer_index: Ints
+    expert: Bools
+    officer_ids: npt.NDArray[Any]
+
+    def __len__(self) -> int:
+        return len(self.credit_codes)
+
+    def teams(self) -> list[tuple[str, ...]]:
+        """The officer ids of each visit's team, in visit order (officers first, then experts)."""
+        out: list[list[str]] = [[] for _ in self.credit_codes]
+        for v, o in zip(self.visit_index.tolist(), self.officer_index.tolist(), strict=True):
+            out[v].append(str(self.officer_ids[o]))
+        return [tuple(t) for t in out]
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One dict per team member: ``credit_code``, ``officer_id``, ``role`` (执法人员 / 专家)."""
+        return [
+            {
+                "credit_code": self.credit_codes[v],
+                "officer_id": str(self.officer_ids[o]),
+                "role": "专家" if e else "执法人员",
+            }
+            for v, o, e in zip(
+                self.visit_index.tolist(),
+                self.officer_index.tolist(),
+                self.expert.tolist(),
+                strict=True,
+            )
+        ]
+
+    def to_columns(self, officers: OfficerRoster | None = None) -> dict[str, Any]:
+        """The teams as columns: ``credit_code``, ``officer_id``, ``role``; with the officer
+        directory, each member's ``name``, ``unit`` and ``department`` too (before ``role``),
+        as a bureau publishes its teams."""
+        rows = self.to_rows()
+        cols = _tables.columns_of_rows(rows, ["credit_code", "officer_id", "role"])
+        if officers is None:
+            return cols
+        at = officers.row_of(cols["officer_id"])
+        if (at < 0).any():
+            missing = cols["officer_id"][int(np.flatnonzero(at < 0)[0])]
+            raise PlanError(
+                f"to_columns: officer {missing!r} is not in this officer directory; pass the "
+                "directory the teams were matched from"
+            )
+        role = cols.pop("role")
+        cols["name"] = [str(officers.name[k]) for k in at.tolist()]
+        units, departments = officers.unit.labels(), officers.department.labels()
+        cols["unit"] = [str(units[k]) for k in at.tolist()]
+        cols["department"] = [str(departments[k]) for k in at.tolist()]
+        cols["role"] = role
+        return cols
+
+    def to_frame(self, officers: OfficerRoster | None = None) -> Any:
+        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
+        return _tables.frame(self.to_columns(officers))
+
+    def to_arrow(self, officers: OfficerRoster | None = None) -> Any:
+        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
+        return _tables.arrow(self.to_columns(officers))
+
+    def to_excel(
+        self,
+        path: str | os.PathLike[str],
+        officers: OfficerRoster | None = None,
+        *,
+        headers: str = "en",
+    ) -> None:
+        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
+        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
+        _tables.excel(path, self.to_columns(officers), headers=headers, zh=_TEAM_HEADERS)
+
+    def to_csv(
+        self,
+        path: str | os.PathLike[str],
+        officers: OfficerRoster | None = None,
+        *,
+        encoding: str = "utf-8",
+        headers: str = "en",
+    ) -> None:
+        """The teams as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"`` for Chinese
+        headers (the member's name as 姓名, their unit and department as 所属单位, 部门)."""
+        _tables.write_csv(
+            path,
+            self.to_columns(officers),
+            encoding=encoding,
+            headers=headers,
+            zh=_TEAM_HEADERS,
+        )
+
+    def _table_columns(self) -> dict[str, Any]:
+        return self.to_columns()
+
+    def _repr_html_(self) -> str:
+        """Jupyter's preview: the counts, then the first rows."""
+        cols = self._table_columns()
+        n = len(next(iter(cols.values()))) if cols else 0
+        return _tables.preview_html(f"{type(self).__name__}: {n:,} rows", cols, n)
+
+
 @attrs.frozen(eq=False)
-class Assignment:
+class Assignment(TeamColumns):
     """The teams of a batch (检查组), as columns: one row per team member.
 
     Attributes
@@ -133,9 +244,6 @@ class Assignment:
     ignored_conflicts: int = 0
     _published: Published | None = attrs.field(default=None, repr=False)
 
-    def __len__(self) -> int:
-        return len(self.credit_codes)
-
     def record(self) -> MatchingRecord:
         """The public record of this matching (format ``randcheck-matching-record/1``).
 
@@ -168,29 +276,6 @@ class Assignment:
             arc_values=tuple(int(x) for x in pub.marginal.tolist()),
             teams=tuple(self.to_rows()),
         )
-
-    def teams(self) -> list[tuple[str, ...]]:
-        """The officer ids of each visit's team, in visit order (officers first, then experts)."""
-        out: list[list[str]] = [[] for _ in self.credit_codes]
-        for v, o in zip(self.visit_index.tolist(), self.officer_index.tolist(), strict=True):
-            out[v].append(str(self.officer_ids[o]))
-        return [tuple(t) for t in out]
-
-    def to_rows(self) -> list[dict[str, Any]]:
-        """One dict per team member: ``credit_code``, ``officer_id``, ``role`` (执法人员 / 专家)."""
-        return [
-            {
-                "credit_code": self.credit_codes[v],
-                "officer_id": str(self.officer_ids[o]),
-                "role": "专家" if e else "执法人员",
-            }
-            for v, o, e in zip(
-                self.visit_index.tolist(),
-                self.officer_index.tolist(),
-                self.expert.tolist(),
-                strict=True,
-            )
-        ]
 
     def probability_rows(self) -> list[dict[str, Any]]:
         """One dict per possible pair: ``credit_code``, ``officer_id``, ``role`` and
@@ -265,75 +350,6 @@ class Assignment:
             p.visit_index, p.officer_index, p.units.astype(np.float64)
         )
         return TeamingTable.build(self.officer_ids[a], self.officer_ids[b], shared, sums, p.bits)
-
-    def to_columns(self, officers: OfficerRoster | None = None) -> dict[str, Any]:
-        """The teams as columns: ``credit_code``, ``officer_id``, ``role``; with the officer
-        directory, each member's ``name``, ``unit`` and ``department`` too (before ``role``),
-        as a bureau publishes its teams."""
-        rows = self.to_rows()
-        cols = _tables.columns_of_rows(rows, ["credit_code", "officer_id", "role"])
-        if officers is None:
-            return cols
-        at = officers.row_of(cols["officer_id"])
-        if (at < 0).any():
-            missing = cols["officer_id"][int(np.flatnonzero(at < 0)[0])]
-            raise PlanError(
-                f"to_columns: officer {missing!r} is not in this officer directory; pass the "
-                "directory the teams were matched from"
-            )
-        role = cols.pop("role")
-        cols["name"] = [str(officers.name[k]) for k in at.tolist()]
-        units, departments = officers.unit.labels(), officers.department.labels()
-        cols["unit"] = [str(units[k]) for k in at.tolist()]
-        cols["department"] = [str(departments[k]) for k in at.tolist()]
-        cols["role"] = role
-        return cols
-
-    def to_frame(self, officers: OfficerRoster | None = None) -> Any:
-        """:meth:`to_columns` as a pandas ``DataFrame`` (needs the ``pandas`` extra)."""
-        return _tables.frame(self.to_columns(officers))
-
-    def to_arrow(self, officers: OfficerRoster | None = None) -> Any:
-        """:meth:`to_columns` as a ``pyarrow.Table`` (needs pyarrow)."""
-        return _tables.arrow(self.to_columns(officers))
-
-    def to_excel(
-        self,
-        path: str | os.PathLike[str],
-        officers: OfficerRoster | None = None,
-        *,
-        headers: str = "en",
-    ) -> None:
-        """The same columns as one sheet of an ``.xlsx`` workbook (needs the ``excel`` extra);
-        ``headers="zh"`` writes the same Chinese headers as :meth:`to_csv`."""
-        _tables.excel(path, self.to_columns(officers), headers=headers, zh=_TEAM_HEADERS)
-
-    def to_csv(
-        self,
-        path: str | os.PathLike[str],
-        officers: OfficerRoster | None = None,
-        *,
-        encoding: str = "utf-8",
-        headers: str = "en",
-    ) -> None:
-        """The teams as CSV; ``encoding="utf-8-sig"`` for Excel, ``headers="zh"`` for Chinese
-        headers (the member's name as 姓名, their unit and department as 所属单位, 部门)."""
-        _tables.write_csv(
-            path,
-            self.to_columns(officers),
-            encoding=encoding,
-            headers=headers,
-            zh=_TEAM_HEADERS,
-        )
-
-    def _table_columns(self) -> dict[str, Any]:
-        return self.to_columns()
-
-    def _repr_html_(self) -> str:
-        """Jupyter's preview: the counts, then the first rows."""
-        cols = self._table_columns()
-        n = len(next(iter(cols.values()))) if cols else 0
-        return _tables.preview_html(f"{type(self).__name__}: {n:,} rows", cols, n)
 
 
 @attrs.frozen(eq=False)

@@ -65,6 +65,7 @@ still staff it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
@@ -87,6 +88,7 @@ from randcheck.matching._problem import MatchingProblem, prepare_problem, utf8
 from randcheck.matching._rounding import check_jurisdiction, matching_source
 from randcheck.matching.records import (
     PairProbabilities,
+    TeamColumns,
     exclusions_digest_of,
     rules_dict,
     visits_digest_of,
@@ -163,12 +165,14 @@ class SweepRecord(JsonRecord):
 
 
 @attrs.frozen(eq=False)
-class SweepAssignment:
+class SweepAssignment(TeamColumns):
     """The teams of a batch matched by :func:`match_by_sweep`, as columns (one row per member).
 
     The team columns are those of :class:`~randcheck.Assignment`: ``credit_codes`` (as given),
     ``visit_index``, ``officer_index`` (roster rows), ``expert``, ``officer_ids`` (the
-    roster's), ``loads`` (per roster row), ``recusals``, ``source``, ``ignored_conflicts``.
+    roster's), ``loads`` (per roster row), ``recusals``, ``source``, ``ignored_conflicts``; so
+    are their listings and exports (:class:`~randcheck.matching.TeamColumns`: ``teams``,
+    ``to_rows``, ``to_columns``, ``to_csv``, ``to_excel``, ``to_frame``, ``to_arrow``).
 
     Attributes
     ----------
@@ -204,40 +208,14 @@ class SweepAssignment:
     ignored_conflicts: int = 0
     _published: _Published | None = attrs.field(default=None, repr=False)
 
-    def __len__(self) -> int:
-        return len(self.credit_codes)
-
-    def teams(self) -> list[tuple[str, ...]]:
-        """The officer ids of each visit's team, in visit order (officers first, then experts)."""
-        out: list[list[str]] = [[] for _ in self.credit_codes]
-        for v, o in zip(self.visit_index.tolist(), self.officer_index.tolist(), strict=True):
-            out[v].append(str(self.officer_ids[o]))
-        return [tuple(t) for t in out]
-
-    def to_rows(self) -> list[dict[str, Any]]:
-        """One dict per team member: ``credit_code``, ``officer_id``, ``role`` (执法人员 / 专家)."""
-        return [
-            {
-                "credit_code": self.credit_codes[v],
-                "officer_id": str(self.officer_ids[o]),
-                "role": "专家" if e else "执法人员",
-            }
-            for v, o, e in zip(
-                self.visit_index.tolist(),
-                self.officer_index.tolist(),
-                self.expert.tolist(),
-                strict=True,
-            )
-        ]
-
     def _pub(self) -> _Published:
         if self._published is None:
             raise PlanError("this assignment was not made by match_by_sweep")
         return self._published
 
     def _visit(self, plan: _sweep.SweepPlan, credit_code: str) -> int:
-        codes = plan.prob.visit_codes
-        at = int(np.searchsorted(np.array(codes, dtype=object), credit_code)) if codes else 0
+        codes = plan.prob.visit_codes  # in canonical (sorted) order
+        at = bisect.bisect_left(codes, credit_code)
         if at >= len(codes) or codes[at] != credit_code:
             raise PlanError(f"credit_code {credit_code!r} is not a visit of this batch")
         return at

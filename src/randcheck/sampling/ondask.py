@@ -11,11 +11,11 @@ extra (``pip install 'randcheck[dask]'``), imported only when :func:`draw_dask` 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import operator
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -363,7 +363,7 @@ def draw_dask(
     )
     client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
-    return _draw_cluster(
+    return _draw_passes(
         client,
         _input(client, roster),
         mapping,
@@ -411,7 +411,7 @@ def verify_dask(
     verify_by(
         receipt,
         plan,
-        lambda p, source, stream: _draw_cluster(
+        lambda p, source, stream: _draw_passes(
             client,
             _input(client, roster),
             mapping,
@@ -479,7 +479,7 @@ def _hold_default(client: Any, rows: int) -> bool:
     return rows * _HELD_BYTES_PER_ROW <= sum(limits) // 4
 
 
-def _draw_cluster(
+def _draw_passes(
     client: Any,
     given: _Input,
     mapping: Mapping[str, str] | None,
@@ -495,96 +495,65 @@ def _draw_cluster(
     spill_dir: str | os.PathLike[str] | None,
     progress: ProgressArg,
 ) -> Draw:
-    """:func:`draw_dask` once the source, stream and commitment are settled."""
+    """:func:`draw_dask` once the source, stream and commitment are settled: its passes, with
+    the lines and held columns in a folder of its own under ``spill_dir`` (removed after)."""
     if hold is None:
         hold = _hold_default(client, sum(p.rows for p in given.parts))
-    store = None if spill_dir is None else tempfile.mkdtemp(prefix="randcheck-", dir=spill_dir)
-    try:
-        return _draw_passes(
-            client,
-            given,
-            mapping,
-            options,
+    with contextlib.ExitStack() as stack:
+        store: str | None = None
+        if spill_dir is not None:
+            store = stack.enter_context(
+                tempfile.TemporaryDirectory(
+                    prefix="randcheck-", dir=spill_dir, ignore_cleanup_errors=True
+                )
+            )
+        units = source.child(label)
+        parts = given.parts
+        pps = plan.within == "pps"
+        done = [0, len(parts) * (3 if pps else 2)]
+        merged, digest = _census_and_fingerprint(
+            client, given, mapping, options, plan, hold, store, progress, done
+        )
+        if commitment is not None:
+            check_committed_roster(commitment, digest, plan)
+        # Every column is validated: the later passes read again only those the design needs.
+        options = {**options, "columns": _chunked.needed_columns(plan)}
+        frame = _chunked.Frame.of(merged, plan, units)
+        if pps and not frame.scales_without_scores():
+            tops = [
+                client.submit(_top_task, s, p, mapping, options, frame, pure=False)
+                for s, p in zip(given.sources, parts, strict=True)
+            ]
+            _wait(client, tops, progress, done)
+            frame.set_scales(_tree(client, _merge_top, tops, frame).result())
+        elif pps:
+            done[0] += len(parts)
+
+        # Pass 2 (or 3): every target's number; per stratum the candidates below a generous cut.
+        n = np.asarray(frame.sizes, dtype=np.intp)
+        cut = _generous_cut(frame)
+        found = _candidates(client, given, mapping, options, frame, units, cut, progress, done)
+        short = np.bincount(found.strata, minlength=n.shape[0]) < n
+        if short.any():  # rare: fewer than n_h below the cut; those strata again, without one
+            cut = np.where(short, np.inf, -np.inf)
+            again = _candidates(client, given, mapping, options, frame, units, cut, None, done)
+            keep = np.flatnonzero(~short[found.strata])
+            found = found.take(keep).merge(again, n)
+        given.sources = []  # the held parts are released
+        sample = _chunked.sample_of(frame, found)
+        return finish(
             plan,
             source,
             label,
+            frame.design,
+            frame.sizes,
+            sample,
+            (digest if source.verifiable else "", merged.rows),
             commitment,
             warnings,
             drawn_by,
             drawn_at,
-            hold,
-            store,
-            progress,
         )
-    finally:
-        if store is not None:
-            shutil.rmtree(store, ignore_errors=True)
-
-
-def _draw_passes(
-    client: Any,
-    given: _Input,
-    mapping: Mapping[str, str] | None,
-    options: dict[str, Any],
-    plan: SamplingPlan,
-    source: UniformSource,
-    label: str,
-    commitment: Commitment | None,
-    warnings: tuple[str, ...],
-    drawn_by: str | None,
-    drawn_at: dt.datetime | None,
-    hold: bool,
-    store: str | None,
-    progress: ProgressArg,
-) -> Draw:
-    """:func:`draw_dask`'s passes; ``store``: the folder of the lines and held columns."""
-    units = source.child(label)
-    parts = given.parts
-    pps = plan.within == "pps"
-    done = [0, len(parts) * (3 if pps else 2)]
-    merged, digest = _census_and_fingerprint(
-        client, given, mapping, options, plan, hold, store, progress, done
-    )
-    if commitment is not None:
-        check_committed_roster(commitment, digest, plan)
-    # Every column is validated: the later passes read again only those the design needs.
-    options = {**options, "columns": _chunked.needed_columns(plan)}
-    frame = _chunked.Frame.of(merged, plan, units)
-    if pps and not frame.scales_without_scores():
-        tops = [
-            client.submit(_top_task, s, p, mapping, options, frame, pure=False)
-            for s, p in zip(given.sources, parts, strict=True)
-        ]
-        _wait(client, tops, progress, done)
-        frame.set_scales(_tree(client, _merge_top, tops, frame).result())
-    elif pps:
-        done[0] += len(parts)
-
-    # Pass 2 (or 3): every target's number; per stratum the candidates below a generous cut.
-    n = np.asarray(frame.sizes, dtype=np.intp)
-    cut = _generous_cut(frame)
-    found = _candidates(client, given, mapping, options, frame, units, cut, progress, done)
-    short = np.bincount(found.strata, minlength=n.shape[0]) < n
-    if short.any():  # rare: fewer than n_h below the cut; those strata again, without one
-        cut = np.where(short, np.inf, -np.inf)
-        again = _candidates(client, given, mapping, options, frame, units, cut, None, done)
-        keep = np.flatnonzero(~short[found.strata])
-        found = found.take(keep).merge(again, n)
-    given.sources = []  # the held parts are released
-    sample = _chunked.sample_of(frame, found)
-    return finish(
-        plan,
-        source,
-        label,
-        frame.design,
-        frame.sizes,
-        sample,
-        (digest if source.verifiable else "", merged.rows),
-        commitment,
-        warnings,
-        drawn_by,
-        drawn_at,
-    )
 
 
 def _census_and_fingerprint(
