@@ -705,3 +705,22 @@ def test_a_sweep_exports_its_teams_as_the_flow_recipe_does(tmp_path: Any) -> Non
     assert len(text.splitlines()) == 601
     with pytest.raises(PlanError, match="not in this officer directory"):
         a.to_columns(roster(3))
+
+
+def test_the_published_chances_and_bounds_are_fixed_before_the_seed() -> None:
+    # A drawer who tries seed after seed changes the teams, never the chances or the bounds
+    # published for the batch: those follow from the inputs alone.
+    visits, officers, conflicts = _squad(40, 300, 30, 8)
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed="2025-03-03 一")
+    b = match_by_sweep(visits, officers, conflicts=conflicts, seed="2025-03-03 二")
+    assert a.teams() != b.teams()
+    codes = [v.credit_code for v in visits]
+    pa, pb = a.chances(codes), b.chances(codes)
+    assert np.array_equal(pa.units, pb.units)
+    assert np.array_equal(pa.officer_index, pb.officer_index)
+    assert (a.largest_chance, a.q_star, a.q_star_lower) == (
+        b.largest_chance,
+        b.q_star,
+        b.q_star_lower,
+    )
+    assert np.array_equal(a.load_bound, b.load_bound)
