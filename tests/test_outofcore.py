@@ -285,6 +285,30 @@ def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
     assert set(info.value.differences) == set(whole.value.differences)
 
 
+def test_a_roster_whose_lines_all_fit_keeps_them_in_memory(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the budget, but all of the roster's lines (estimated from the parts so far) fit in
+    # SPILL_WHOLE: nothing is written, and the receipt is the in-memory draw's. A roster that
+    # will not fit writes its lines as soon as the budget is passed.
+    from randcheck.sampling import _chunked
+
+    roster = synthetic_targets(6_000, seed=22)
+    path = write_parquet(roster, tmp_path / "county.parquet", 500)
+    loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
+    write = _chunked.DigestSpill._write
+    for whole, written in ((10**9, False), (10_000, True)):
+        writes: list[None] = []
+        monkeypatch.setattr(_chunked, "SPILL_BUDGET", 100_000)
+        monkeypatch.setattr(_chunked, "SPILL_WHOLE", whole)
+        monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
+        by_parts = draw_parquet(
+            path, PLANS["rates"], seed=SEED, drawn_at=WHEN, extra=["risk_score"]
+        )
+        same(by_parts, draw(loaded, PLANS["rates"], seed=SEED, drawn_at=WHEN))
+        assert bool(writes) is written
+
+
 @pytest.mark.parametrize("budget", [0, 300_000])
 def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, budget: int
@@ -295,6 +319,7 @@ def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     from randcheck.sampling import _chunked
 
     monkeypatch.setattr(_chunked, "SPILL_BUDGET", budget)
+    monkeypatch.setattr(_chunked, "SPILL_WHOLE", budget)
     monkeypatch.setattr(_chunked, "HOLD_BUDGET", budget // 6)
     writes = []
     write = _chunked.DigestSpill._write

@@ -192,7 +192,7 @@ def _draw_file(
         census = _chunked.Census()
         with (
             _chunked.spill_folder(spill_dir) as folder,
-            _chunked.DigestSpill(folder) as spill,
+            _chunked.DigestSpill(folder, rows=total) as spill,
         ):
             # The validated parts, kept for the later passes (the columns they read; in
             # memory up to HOLD_BUDGET, then in the folder): the file is read once.
