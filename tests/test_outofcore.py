@@ -149,6 +149,22 @@ def test_duplicate_id_in_two_row_groups_names_both_rows(tmp_path: pathlib.Path) 
     assert str(path) in str(info.value)
 
 
+def test_duplicate_id_in_one_row_group_is_the_loaders_error(tmp_path: pathlib.Path) -> None:
+    # Within a row group, repeats are found on the fingerprint's order; the error is the one
+    # TargetRoster.from_parquet raises, rows numbered in the file.
+    codes = credit_codes(12)
+    codes[10] = codes[9]
+    cols = {"credit_code": codes.astype(str), "risk_class": ["A", "B"] * 6}
+    path = write_parquet(cols, tmp_path / "dup.parquet", 4)
+    with pytest.raises(RosterError) as loading:
+        TargetRoster.from_parquet(path)
+    with pytest.raises(RosterError) as info:
+        draw_parquet(path, SamplingPlan(rates={"A": 0.5, "B": 0.5}), seed=SEED)
+    assert str(info.value) == str(loading.value)
+    assert "duplicate id" in str(info.value)
+    assert (info.value.row, info.value.value) == (11, codes[9].decode())
+
+
 def test_bad_row_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathlib.Path) -> None:
     cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
     cols["risk_class"][8] = "Q"
@@ -297,11 +313,12 @@ def test_a_roster_whose_lines_all_fit_keeps_them_in_memory(
     path = write_parquet(roster, tmp_path / "county.parquet", 500)
     loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
     write = _chunked.DigestSpill._write
+    writes: list[None] = []
+    monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
+    monkeypatch.setattr(_chunked, "SPILL_BUDGET", 100_000)
     for whole, written in ((10**9, False), (10_000, True)):
-        writes: list[None] = []
-        monkeypatch.setattr(_chunked, "SPILL_BUDGET", 100_000)
+        writes.clear()
         monkeypatch.setattr(_chunked, "SPILL_WHOLE", whole)
-        monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
         by_parts = draw_parquet(
             path, PLANS["rates"], seed=SEED, drawn_at=WHEN, extra=["risk_score"]
         )

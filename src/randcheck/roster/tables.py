@@ -170,6 +170,7 @@ class RosterBase:
         _headers: Mapping[str, str] | None = None,
         _absent: str = "",
         _owned: bool = False,
+        _ids_checked_later: bool = False,
     ) -> Self:
         """Build a roster from a mapping of column name to values (arrays, lists, Series).
 
@@ -225,7 +226,8 @@ class RosterBase:
         if not _owned:  # else the columns are new arrays that only this roster will hold
             _unshare(columns, parsed, parsed_extra)
         roster = cls(parsed, parsed_extra, source)
-        roster._check_unique_ids(ctx)
+        if ctx.counts or not _ids_checked_later:  # else the caller checks (RosterDigest)
+            roster._check_unique_ids(ctx)
         ctx.raise_if_any()
         if ctx.note_counts:
             notes = ctx.report(notes=True)
@@ -1426,6 +1428,16 @@ class RosterDigest:
         for b, parts in texts.items():
             sel = order[bounds[b] : bounds[b + 1]]
             self._parts.setdefault(b, []).append((keys[sel], b"".join(parts)))
+
+    @staticmethod
+    def repeats_an_id(rows: TargetRoster | OfficerRoster) -> bool:
+        """Whether an id is in two of ``rows``, read off the order the fingerprint sorts them
+        in anyway (equal ids are neighbours there), for a roster built without that check."""
+        keys, order, _ = rows._buckets()
+        ranked = keys[order]
+        tied = np.flatnonzero(ranked[1:] == ranked[:-1])  # equal keys: rare unless equal ids
+        ids = rows._ids
+        return bool(tied.size) and bool((ids[order[tied]] == ids[order[tied + 1]]).any())
 
     def copy(self) -> RosterDigest:
         """An accumulator holding what this one holds, to merge into without changing this one
