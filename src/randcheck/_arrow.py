@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -281,6 +281,15 @@ def batches_to_columns(
         else:
             out[name] = np.concatenate(pieces)
     return out, clean
+
+
+def roster_kinds(kind: Any, mapping: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    """A column's roster kind (``"code"``, ``"category"``...) from its name in the data, for
+    a roster class ``kind`` (its ``COLUMNS`` and ``canonical_column_name``) and a ``mapping``
+    of the data's names to the roster's."""
+    renames = dict(mapping or {})
+    kinds = {c.name: c.kind for c in kind.COLUMNS}
+    return lambda name: kinds.get(kind.canonical_column_name(renames.get(name, name)))
 
 
 def dictionary_columns(schema: pa.Schema, kind_of: Callable[[str], str | None]) -> list[str]:

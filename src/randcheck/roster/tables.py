@@ -434,9 +434,7 @@ class RosterBase:
     @classmethod
     def _kind_of(cls, mapping: Mapping[str, str] | None) -> Callable[[str], str | None]:
         """A column's kind (``"code"``, ``"category"``...) from its name in the data."""
-        renames = dict(mapping or {})
-        kinds = {c.name: c.kind for c in cls.COLUMNS}
-        return lambda name: kinds.get(cls.canonical_column_name(renames.get(name, name)))
+        return _arrow.roster_kinds(cls, mapping)
 
     @classmethod
     def canonical_column_name(cls, name: str) -> str:

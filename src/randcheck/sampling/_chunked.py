@@ -667,7 +667,9 @@ def parquet_parts(
     One reader for the whole file, which reads the next row group while this one is used.
     """
     first = 1
-    for part in TargetRoster._parquet_chunks(path, mapping, options):
+    shown = os.fspath(path)
+    for table in _arrow.parquet_batches(path, kind_of=_arrow.roster_kinds(TargetRoster, mapping)):
+        part = TargetRoster.from_batches([table], mapping, {**options, "_first_row": first}, shown)
         yield first, part
         first += len(part)
 
