@@ -369,7 +369,7 @@ class Fields:
         codes = np.empty(n, dtype=np.int16)
         missed = np.zeros(0, dtype=np.intp)
         for attempt in range(2):
-            table = _perfect_table(distinct)
+            table = _perfect_table(distinct, n)
             if table is None:
                 return None
             rep = words_of(first_rows)  # each key's words
@@ -461,18 +461,21 @@ def _mix(words: list[npt.NDArray[np.uint64]]) -> npt.NDArray[np.uint64]:
 
 
 def _look_up(
-    table: tuple[np.uint64, np.uint64, npt.NDArray[np.int16]],
+    table: tuple[np.uint64, np.uint64, npt.NDArray[np.int16] | None],
     distinct: npt.NDArray[np.uint64],
     rep: list[npt.NDArray[np.uint64]],
     words: list[npt.NDArray[np.uint64]],
 ) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.bool_]]:
-    """Each row's index among ``distinct`` through the table, and whether the row holds that
-    key's words (``rep``): ``False`` for a key not in the table."""
+    """Each row's index among ``distinct`` through the table (by bisection without one), and
+    whether the row holds that key's words (``rep``): ``False`` for a key not in the table."""
     mult, shift, slots = table
     key = _mix(words)
-    h = key * mult
-    h >>= shift
-    found = slots[h]
+    if slots is None:
+        found = np.minimum(np.searchsorted(distinct, key), distinct.size - 1).astype(np.int16)
+    else:
+        h = key * mult
+        h >>= shift
+        found = slots[h]
     # A key not among ``distinct`` lands on an empty slot (-1: the last key's words, not its
     # own) or on another key's slot; either way its words differ.
     hit = words[0] == rep[0][found]
@@ -513,11 +516,17 @@ def _windows(
     return out
 
 
+#: A lookup table of at most this many slots per row; else sorted keys (a small file).
+_SLOTS_PER_ROW = 4
+
+
 def _perfect_table(
-    distinct: npt.NDArray[np.uint64],
-) -> tuple[np.uint64, np.uint64, npt.NDArray[np.int16]] | None:
+    distinct: npt.NDArray[np.uint64], n: int
+) -> tuple[np.uint64, np.uint64, npt.NDArray[np.int16] | None] | None:
     """A multiplier, a shift and a slot table that put each of ``distinct`` in its own slot
-    (the slot holds its index; empty slots -1)."""
+    (the slot holds its index; empty slots -1); ``None`` for slots when such a table would
+    have more than :data:`_SLOTS_PER_ROW` slots for each of ``n`` rows (the keys are then
+    looked up in ``distinct`` by bisection). ``None`` if no table is found."""
     m = distinct.size
     if m > _CODED_MAX:
         return None
@@ -526,6 +535,8 @@ def _perfect_table(
     # column is then read whole (``None``); for 2,000 keys (every day of five years), four in
     # ten multipliers do.
     bits = min(21, max(10, 2 * int(m).bit_length() + 1))
+    if (1 << bits) > _SLOTS_PER_ROW * n:
+        return np.uint64(0), np.uint64(0), None
     rng = np.random.default_rng(m)  # fixed: the table only speeds up the lookup
     shift = np.uint64(64 - bits)
     for _ in range(64):
