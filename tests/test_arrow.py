@@ -309,3 +309,66 @@ def test_a_name_with_a_control_character_names_row_column_and_value(
         err = info.value
         assert (err.source, err.row, err.column, err.value) == (str(path), 51, "企业名称", bad)
         assert "tab, newline, carriage return and NUL are not allowed in a value" in str(err)
+
+
+def test_labels_read_as_the_files_dictionaries_are_those_the_rows_carry(
+    tmp_path: pathlib.Path,
+) -> None:
+    # A Parquet dictionary may hold values no row uses (here "Z", not a risk class, and an
+    # industry nobody has): they are no label of the roster, and no error.
+    codes = credit_codes(4).astype("U18").tolist()
+    table = pa.table(
+        {
+            "credit_code": codes,
+            "risk_class": pa.DictionaryArray.from_arrays(
+                pa.array([0, 1, 0, 1], pa.int32()), pa.array(["A", "B", "Z"])
+            ),
+            "industry": pa.DictionaryArray.from_arrays(
+                pa.array([2, None, 2, 0], pa.int32()), pa.array(["零售业", "无人行业", "餐饮业"])
+            ),
+        }
+    )
+    path = write(tmp_path, table, rows_per_group=2)
+    stored = pq.ParquetFile(path, read_dictionary=["risk_class"]).read_row_group(0)
+    assert "Z" in stored.column("risk_class").chunk(0).dictionary.to_pylist()  # kept by Parquet
+    roster = TargetRoster.from_parquet(path)
+    expected = TargetRoster.from_columns(
+        {
+            "credit_code": codes,
+            "risk_class": ["A", "B", "A", "B"],
+            "industry": ["餐饮业", "", "餐饮业", "零售业"],
+        }
+    )
+    assert same(roster, expected)
+    assert sorted(roster.industry.categories) == sorted(expected.industry.categories)
+    assert RosterDigest.from_parquet(path) == expected.digest()
+
+
+def test_parquet_columns_are_the_rosters_own(tmp_path: pathlib.Path) -> None:
+    # Read in one row group, the columns are not views of Arrow's buffers (which the reader
+    # frees); each is copied at most once on the way.
+    cols = frame_columns(300, seed=4)
+    cols["risk_score"] = np.linspace(0.5, 3.0, 300)
+    path = write(tmp_path, pa.table(cols), rows_per_group=1000)
+    table = pq.read_table(path)
+    roster = TargetRoster.from_arrow(table, extra=["risk_score"])
+    score = roster.column("risk_score")
+    assert not np.shares_memory(score, table.column("risk_score").chunk(0).to_numpy())
+    assert same(roster, TargetRoster.from_columns(cols, extra=["risk_score"]))
+    assert same(TargetRoster.from_parquet(path, extra=["risk_score"]), roster)
+
+
+def test_reading_stops_cleanly_when_the_reader_stops_early(tmp_path: pathlib.Path) -> None:
+    # The next row group is read ahead in a thread: a caller that stops after the first (an
+    # error in it, say) leaves no thread behind and the file closed.
+    import threading
+
+    from randcheck import _arrow
+
+    path = write(tmp_path, pa.table(frame_columns(400)), rows_per_group=50)
+    batches = _arrow.parquet_batches(path)
+    first = next(batches)
+    assert first.num_rows == 50
+    batches.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("randcheck-parquet")]
+    assert [t.num_rows for t in _arrow.parquet_batches(path, groups=[7, 2, 5])] == [50, 50, 50]

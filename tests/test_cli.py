@@ -616,3 +616,26 @@ def test_a_bad_plan_file_is_named(
     )
     err = capsys.readouterr().err
     assert "plan.json: unknown plan field(s): no_exemptoin" in err
+
+
+@pytest.mark.parametrize("name", ["roster.parquet", "roster-export"])
+def test_a_parquet_roster_is_read_by_suffix_or_by_its_first_bytes(
+    name: str,
+    files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A Parquet roster is read as Parquet (not refused as text that is not UTF-8), and its
+    receipt verifies against the same roster as CSV."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    roster = randcheck.TargetRoster.from_csv(files["roster"], extra=["risk_score"])
+    path = tmp_path / name
+    pq.write_table(roster.to_arrow(), path, row_group_size=1000)
+    assert main(["check", str(path), "--extra", "risk_score"]) == 0
+    assert f"{path}: 3000 rows, no problems" in capsys.readouterr().out
+    receipt = tmp_path / "receipt.json"
+    draw = ["draw", "--roster", str(path), "--extra", "risk_score", "--plan", str(files["plan"])]
+    assert main([*draw, "--seed", SEED, "--out", str(receipt)]) == 0
+    verify = ["verify", str(receipt), "--roster", str(files["roster"]), "--extra", "risk_score"]
+    assert main(verify) == 0
+    assert "样本一致" in capsys.readouterr().out

@@ -507,6 +507,61 @@ def test_columnar_conflicts_equal_objects() -> None:
     assert list(a.recusals) == list(b.recusals)
 
 
+@pytest.mark.parametrize("form", ["bytes", "colliding keys"])
+def test_conflicts_are_found_by_exact_id_whatever_the_form(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conflicts are looked up by 64-bit keys and confirmed on the bytes: ids given as bytes,
+    and ids whose keys all collide (forcing the bytes comparison), recuse the same pairs."""
+    visits, officers = county_batch(40, 10, cap=12)
+    pairs = [(f"O{i:03d}", code(i)) for i in range(10)] + [("O001", code(7))]
+    text = {"officer_id": [p[0] for p in pairs], "credit_code": [p[1] for p in pairs]}
+    expected = match_officers(visits, officers, conflicts=text, seed="s")
+    if form == "bytes":
+        given_cols: dict[str, Any] = {k: np.array(v, dtype="S") for k, v in text.items()}
+    else:
+        import randcheck.matching._problem as problem
+
+        monkeypatch.setattr(problem, "id_keys", lambda ids: np.zeros(len(ids), np.uint64))
+        given_cols = text
+    got = match_officers(visits, officers, conflicts=given_cols, seed="s")
+    assert list(got.recusals) == list(expected.recusals)
+    assert len(list(got.recusals)) == 11
+    assert got.teams() == expected.teams()
+
+
+def test_a_conflict_id_that_is_a_prefix_or_extension_of_an_officer_id_is_unknown() -> None:
+    """A typo that shortens or lengthens an officer id matches no officer: it is refused."""
+    visits, officers = county_batch(40, 10, cap=12)
+    for typo in ("O00", "O0010", "O01"):
+        with pytest.raises(RosterError, match=f"value '{typo}'"):
+            match_officers(
+                visits,
+                officers,
+                conflicts={"officer_id": [typo], "credit_code": [code(1)]},
+                seed="s",
+            )
+
+
+def test_an_id_whose_key_equals_an_officers_key_is_still_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Keys only find candidates: with keys that collide ("X001" and "O001" share theirs here),
+    the bytes decide, and the unknown officer is refused rather than taken for another."""
+    import randcheck.matching._problem as problem
+
+    def last_byte(ids: Any) -> Any:
+        raw = np.asarray(ids, dtype="S")
+        return raw.view(np.uint8).reshape(len(raw), -1)[:, -1].astype(np.uint64)
+
+    monkeypatch.setattr(problem, "id_keys", last_byte)
+    visits, officers = county_batch(40, 10, cap=12)
+    with pytest.raises(RosterError, match="value 'X001'"):
+        match_officers(
+            visits, officers, conflicts={"officer_id": ["X001"], "credit_code": [code(1)]}, seed="s"
+        )
+
+
 def test_expert_joins_only_for_a_skill_no_officer_has() -> None:
     officers = roster(4, skills=["", "", "", "典当"], expert=np.array([0, 0, 0, 1], bool))
     visits = [

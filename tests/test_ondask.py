@@ -333,6 +333,28 @@ def test_duplicate_id_in_two_partitions_names_its_rows(client: Any) -> None:
 
 
 @pytest.mark.slow
+def test_duplicate_id_in_one_part_is_the_loaders_error(client: Any, tmp_path: pathlib.Path) -> None:
+    # Within a part, repeats are found on the fingerprint's order; the error is the loader's.
+    codes = credit_codes(9).astype(str)
+    codes[5] = codes[4]
+    frame = pd.DataFrame({"credit_code": codes, "risk_class": ["A"] * 9})
+    with pytest.raises(RosterError) as loading:
+        TargetRoster.from_dataframe(frame)
+    lazy = dd.from_pandas(frame, npartitions=3, sort=False)
+    with pytest.raises(RosterError) as info:
+        draw_dask(lazy, SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert str(info.value) == str(loading.value)
+    assert (info.value.row, info.value.value) == (6, codes[4])
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table(frame), path, row_group_size=3)
+    with pytest.raises(RosterError) as loading:
+        TargetRoster.from_parquet(path)
+    with pytest.raises(RosterError) as info:
+        draw_dask([path], SamplingPlan(rates={"A": 0.5}), seed=SEED)
+    assert str(info.value) == str(loading.value)
+
+
+@pytest.mark.slow
 def test_verify_dask_accepts_a_dataframe(
     client: Any, province_frame: tuple[TargetRoster, Any]
 ) -> None:

@@ -149,6 +149,22 @@ def test_duplicate_id_in_two_row_groups_names_both_rows(tmp_path: pathlib.Path) 
     assert str(path) in str(info.value)
 
 
+def test_duplicate_id_in_one_row_group_is_the_loaders_error(tmp_path: pathlib.Path) -> None:
+    # Within a row group, repeats are found on the fingerprint's order; the error is the one
+    # TargetRoster.from_parquet raises, rows numbered in the file.
+    codes = credit_codes(12)
+    codes[10] = codes[9]
+    cols = {"credit_code": codes.astype(str), "risk_class": ["A", "B"] * 6}
+    path = write_parquet(cols, tmp_path / "dup.parquet", 4)
+    with pytest.raises(RosterError) as loading:
+        TargetRoster.from_parquet(path)
+    with pytest.raises(RosterError) as info:
+        draw_parquet(path, SamplingPlan(rates={"A": 0.5, "B": 0.5}), seed=SEED)
+    assert str(info.value) == str(loading.value)
+    assert "duplicate id" in str(info.value)
+    assert (info.value.row, info.value.value) == (11, codes[9].decode())
+
+
 def test_bad_row_in_a_later_row_group_is_named_by_its_file_row(tmp_path: pathlib.Path) -> None:
     cols = {"credit_code": credit_codes(10).astype(str), "risk_class": ["A"] * 10}
     cols["risk_class"][8] = "Q"
@@ -285,6 +301,31 @@ def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
     assert set(info.value.differences) == set(whole.value.differences)
 
 
+def test_a_roster_whose_lines_all_fit_keeps_them_in_memory(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the budget, but all of the roster's lines (estimated from the parts so far) fit in
+    # SPILL_WHOLE: nothing is written, and the receipt is the in-memory draw's. A roster that
+    # will not fit writes its lines as soon as the budget is passed.
+    from randcheck.sampling import _chunked
+
+    roster = synthetic_targets(6_000, seed=22)
+    path = write_parquet(roster, tmp_path / "county.parquet", 500)
+    loaded = TargetRoster.from_parquet(path, extra=["risk_score"])
+    write = _chunked.DigestSpill._write
+    writes: list[None] = []
+    monkeypatch.setattr(_chunked.DigestSpill, "_write", lambda self: writes.append(write(self)))
+    monkeypatch.setattr(_chunked, "SPILL_BUDGET", 100_000)
+    for whole, written in ((10**9, False), (10_000, True)):
+        writes.clear()
+        monkeypatch.setattr(_chunked, "SPILL_WHOLE", whole)
+        by_parts = draw_parquet(
+            path, PLANS["rates"], seed=SEED, drawn_at=WHEN, extra=["risk_score"]
+        )
+        same(by_parts, draw(loaded, PLANS["rates"], seed=SEED, drawn_at=WHEN))
+        assert bool(writes) is written
+
+
 @pytest.mark.parametrize("budget", [0, 300_000])
 def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, budget: int
@@ -295,6 +336,7 @@ def test_the_receipt_is_the_same_whatever_is_kept_in_memory(
     from randcheck.sampling import _chunked
 
     monkeypatch.setattr(_chunked, "SPILL_BUDGET", budget)
+    monkeypatch.setattr(_chunked, "SPILL_WHOLE", budget)
     monkeypatch.setattr(_chunked, "HOLD_BUDGET", budget // 6)
     writes = []
     write = _chunked.DigestSpill._write

@@ -575,6 +575,34 @@ def test_a_commitment_round_trips_and_is_checked_when_read() -> None:
         randcheck.Commitment.from_dict(forged)
 
 
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("roster_digest", "method"), ("plan_digest", "sha256:abc"), ("roster_digest", None)],
+)
+def test_commitment_of_refuses_what_is_not_a_digest(field: str, bad: object) -> None:
+    """Commitment.of from digests alone: the same as commit(); a bound method, a short digest
+    or None is refused naming the field, and a JSON record carrying one is refused when read."""
+    import json
+
+    import randcheck
+    from randcheck.sampling import Commitment
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    rule, words = randcheck.SeedRule.shuangseqiu(), "福利彩票双色球 2023-03-07"
+    good = {"roster_digest": county.targets.digest(), "plan_digest": plan.digest()}
+    made = Commitment.of(good["roster_digest"], good["plan_digest"], ["units"], rule, words)
+    assert made == randcheck.commit(county.targets, plan, seed_rule=rule, seed_from=words)
+    value = plan.digest if bad == "method" else bad
+    args = {**good, field: value}
+    with pytest.raises(randcheck.PlanError, match=f"^{field}: a commitment needs a digest"):
+        Commitment.of(args["roster_digest"], args["plan_digest"], ["units"], rule, words)
+    if isinstance(value, str):
+        record = json.loads(made.to_json()) | {field: value}
+        with pytest.raises(randcheck.VerificationError, match=field):
+            Commitment.from_dict(record)
+
+
 def test_commit_refuses_a_plan_the_roster_cannot_honour() -> None:
     import randcheck
 

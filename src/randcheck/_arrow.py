@@ -9,8 +9,9 @@ headers and the same validation as a CSV file, with rows numbered from 1 (the fi
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,24 +50,34 @@ class Labels:
         import pyarrow.compute as pc  # optional: the parquet extra
 
         pa_ = require_pyarrow()
-        if not pa_.types.is_dictionary(array.type):
+        given = pa_.types.is_dictionary(array.type)
+        if not given:
             array = pc.dictionary_encode(array)
         words = array.dictionary.to_pylist()
-        clean = str.strip if self.strip else str
-        remap = np.array(
-            [
-                self.lookup.setdefault(clean("" if w is None else str(w)), len(self.lookup))
-                for w in words
-            ]
-            + [self.lookup.setdefault("", len(self.lookup)) if array.null_count else 0],
-            dtype=np.int32,
-        )
         idx = array.indices.to_numpy(zero_copy_only=False)
-        if array.null_count:
+        if array.null_count:  # a missing cell is the label "" (its index is not a number here)
             idx = np.where(array.is_null().to_numpy(zero_copy_only=False), len(words), idx)
-        self.codes.append(remap[np.asarray(idx, dtype=np.intp)])
+        idx = np.asarray(idx, dtype=np.intp)
+        # A dictionary read from a file (or given) may hold values no row uses: they are not
+        # labels of this column (the roster has the labels its rows carry, as from CSV).
+        used = (
+            np.bincount(idx, minlength=len(words) + 1).astype(bool).tolist()
+            if given
+            else [True] * len(words) + [bool(array.null_count)]
+        )
+        clean = str.strip if self.strip else str
+        remap = np.zeros(len(words) + 1, dtype=np.int32)
+        for j, w in enumerate(words):
+            if used[j]:
+                label = clean("" if w is None else str(w))
+                remap[j] = self.lookup.setdefault(label, len(self.lookup))
+        if used[-1]:
+            remap[-1] = self.lookup.setdefault("", len(self.lookup))
+        self.codes.append(remap[idx])
 
     def result(self) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+        if len(self.codes) == 1:
+            return self.codes[0], tuple(self.lookup)  # made here: nobody else holds it
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int32)
         return codes, tuple(self.lookup)
 
@@ -220,7 +231,8 @@ def batches_to_columns(
     :data:`CODED_KINDS` as :class:`Coded`, every other column as a numpy array; the id column
     takes the fixed-width fast path when it can. Also returns whether the text columns that
     come back as numpy strings are known to hold no tab, newline, carriage return or NUL
-    (checked on their bytes), so that the loader need not look value by value.
+    (checked on their bytes), so that the loader need not look value by value. The arrays
+    returned are new, held by nothing else (never views of the batches' buffers).
     """
     labels: dict[str, Labels] = {}
     parts: dict[str, list[Any]] = {}
@@ -255,6 +267,8 @@ def batches_to_columns(
         pieces = parts.get(name, [])
         if not pieces:
             out[name] = np.zeros(0, dtype=STRING)
+        elif len(pieces) == 1:
+            out[name] = _own(pieces[0])
         elif all(p.dtype.kind == "S" for p in pieces) and len({p.dtype for p in pieces}) == 1:
             out[name] = np.concatenate(pieces)
         elif any(p.dtype.kind == "S" for p in pieces):  # fixed-width and other ids mixed
@@ -269,18 +283,68 @@ def batches_to_columns(
     return out, clean
 
 
+def roster_kinds(kind: Any, mapping: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    """A column's roster kind (``"code"``, ``"category"``...) from its name in the data, for
+    a roster class ``kind`` (its ``COLUMNS`` and ``canonical_column_name``) and a ``mapping``
+    of the data's names to the roster's."""
+    renames = dict(mapping or {})
+    kinds = {c.name: c.kind for c in kind.COLUMNS}
+    return lambda name: kinds.get(kind.canonical_column_name(renames.get(name, name)))
+
+
+def dictionary_columns(schema: pa.Schema, kind_of: Callable[[str], str | None]) -> list[str]:
+    """The text columns of ``schema`` to read as Arrow dictionaries: labels and the kinds of
+    :data:`CODED_KINDS`, which the roster takes as codes into their distinct values."""
+    pa_ = require_pyarrow()
+    return [
+        name
+        for name, t in zip(schema.names, schema.types, strict=True)
+        if (pa_.types.is_string(t) or pa_.types.is_large_string(t))
+        and (kind_of(name) == "category" or kind_of(name) in CODED_KINDS)
+    ]
+
+
+def _own(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The array if it owns its memory (made here), else a copy (a view of Arrow's buffers)."""
+    return array if array.flags.owndata and array.flags.writeable else array.copy()
+
+
 def parquet_batches(
     path: str | os.PathLike[str],
     columns: list[str] | None = None,
     groups: Iterable[int] | None = None,
+    kind_of: Callable[[str], str | None] | None = None,
 ) -> Iterator[pa.Table]:
-    """A Parquet file's row groups (all, or ``groups``), one table each."""
+    """A Parquet file's row groups (all, or ``groups``), one table each.
+
+    ``kind_of`` (a column's roster kind from its name in the file, as
+    :func:`batches_to_columns` takes it): the text columns of labels and of the kinds of
+    :data:`CODED_KINDS` are then read as Arrow dictionaries. Parquet stores such columns as a
+    dictionary and codes: read so, each distinct value is decoded once, instead of once per
+    row and then encoded again. While the caller works on a row group, the next one is read in
+    a thread (Parquet's decoding runs without Python's lock), so reading and the caller's work
+    overlap where a second core is free.
+    """
     require_pyarrow()
     import pyarrow.parquet as pq  # optional: the parquet extra
 
-    with pq.ParquetFile(path) as fh:
-        for g in range(fh.num_row_groups) if groups is None else groups:
-            yield fh.read_row_group(g, columns=columns)
+    with pq.ParquetFile(path) as first:
+        meta, schema = first.metadata, first.schema_arrow
+    wanted = list(range(meta.num_row_groups) if groups is None else groups)
+    names = [] if kind_of is None else dictionary_columns(schema, kind_of)
+    with pq.ParquetFile(path, metadata=meta, read_dictionary=names or None) as reader:
+        if len(wanted) < 2:
+            for g in wanted:
+                yield reader.read_row_group(g, columns=columns)
+            return
+        with concurrent.futures.ThreadPoolExecutor(1, "randcheck-parquet") as ahead:
+            coming = ahead.submit(reader.read_row_group, wanted[0], columns=columns)
+            for g in wanted[1:]:
+                table = coming.result()
+                coming = ahead.submit(reader.read_row_group, g, columns=columns)
+                yield table
+                del table
+            yield coming.result()
 
 
 def parquet_group_rows(path: str | os.PathLike[str]) -> list[int]:

@@ -288,7 +288,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _read_roster(
     kind: Any, path: str, args: argparse.Namespace, *, legacy_codes: bool | None = None
 ) -> Any:
-    """A target or officer directory from CSV or, by its suffix, an ``.xlsx`` workbook."""
+    """A target or officer directory from CSV, or an ``.xlsx`` workbook by its suffix, or a
+    Parquet file by its suffix or its first bytes (``PAR1``)."""
     options: dict[str, Any] = {
         "mapping": _mapping(getattr(args, "map", None)),
         "unknown_columns": getattr(args, "unknown_columns", "error"),
@@ -298,7 +299,20 @@ def _read_roster(
         options["legacy_codes"] = legacy_codes
     if _excel.is_excel(path):
         return kind.from_excel(path, sheet=getattr(args, "sheet", None), **options)
+    if _is_parquet(path):
+        return kind.from_parquet(path, **options)
     return kind.from_csv(path, encoding=getattr(args, "encoding", "utf-8-sig"), **options)
+
+
+def _is_parquet(path: str) -> bool:
+    """Whether ``path`` is a Parquet file: by its suffix, or by the magic bytes it starts with."""
+    if pathlib.Path(path).suffix.lower() in (".parquet", ".pq"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False  # the CSV reader names the file that cannot be read
 
 
 @contextlib.contextmanager
@@ -709,7 +723,9 @@ def _add_sheet_arg(p: argparse.ArgumentParser) -> None:
 
 def _add_roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument(
-        "--roster", required=required, help="target directory, CSV or .xlsx (检查对象名录库)"
+        "--roster",
+        required=required,
+        help="target directory, CSV, .xlsx or Parquet (检查对象名录库)",
     )
     p.add_argument(
         "--map",
@@ -737,7 +753,11 @@ def _add_check(sub: _Commands) -> None:
     ck = sub.add_parser(
         "check", help="check a directory file and list every problem (问题清单) in one pass"
     )
-    ck.add_argument("file", metavar="FILE", help="the file to check: CSV or .xlsx")
+    ck.add_argument(
+        "file",
+        metavar="FILE",
+        help="the file to check: CSV or .xlsx (a directory may also be Parquet)",
+    )
     ck.add_argument(
         "--kind",
         choices=CHECK_KINDS,
@@ -876,7 +896,9 @@ def _add_match(sub: _Commands) -> None:
     m = sub.add_parser("match", help="match officers to visits at random (双随机 #2)")
     m.add_argument("--visits", required=True, help="visits CSV (as written by `batch --visits`)")
     m.add_argument(
-        "--officers", required=True, help="officer directory, CSV or .xlsx (执法检查人员名录库)"
+        "--officers",
+        required=True,
+        help="officer directory, CSV, .xlsx or Parquet (执法检查人员名录库)",
     )
     m.add_argument("--conflicts", help="declared conflicts, CSV or .xlsx (回避)")
     m.add_argument("--seed", required=True, help="the batch's public seed")

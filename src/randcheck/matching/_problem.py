@@ -24,6 +24,7 @@ from randcheck.errors import (
 from randcheck.matching.rules import Bools, Ints, MatchingRules, Recusals
 from randcheck.models import Conflict, Visit
 from randcheck.roster import STRING, OfficerRoster
+from randcheck.roster.fingerprint import id_keys
 
 MAX_LISTED = 20
 
@@ -84,7 +85,9 @@ def utf8(values: npt.NDArray[Any]) -> npt.NDArray[np.bytes_]:
     """
     if values.shape[0] == 0:
         return np.zeros(0, dtype="S1")
-    text = values.astype(STRING)
+    if values.dtype.kind == "S":
+        return values
+    text = values.astype(STRING, copy=False)
     width = max(int(np.strings.str_len(text).max()), 1)
     try:
         out: npt.NDArray[np.bytes_] = text.astype(f"S{width}")
@@ -94,14 +97,31 @@ def utf8(values: npt.NDArray[Any]) -> npt.NDArray[np.bytes_]:
 
 
 def _lookup(sorted_keys: npt.NDArray[Any], query: npt.NDArray[Any]) -> Ints:
-    """Index of each query in ``sorted_keys`` (sorted bytes), ``-1`` where absent."""
+    """Index of each query in ``sorted_keys`` (sorted, distinct bytes), ``-1`` where absent.
+
+    The queries (conflicts, history: millions of rows in a province) are found by their 64-bit
+    keys (:func:`randcheck.roster.fingerprint.id_keys`), which numpy compares far faster than
+    bytes; each match is then confirmed on the bytes themselves, so a key shared by two
+    different ids can never match the wrong one.
+    """
     if sorted_keys.shape[0] == 0 or query.shape[0] == 0:
         return np.full(query.shape[0], -1, dtype=np.int64)
     query = utf8(query)
-    pos = np.searchsorted(sorted_keys, query).astype(np.int64)
-    pos_c = np.minimum(pos, sorted_keys.shape[0] - 1)
-    ok = (pos < sorted_keys.shape[0]) & (sorted_keys[pos_c] == query)
-    out: Ints = np.where(ok, pos_c, -1)
+    keys = id_keys(sorted_keys)
+    by_key = np.argsort(keys)
+    keys = keys[by_key]
+    if bool((keys[1:] == keys[:-1]).any()):  # two ids share a key: compare the bytes instead
+        pos = np.searchsorted(sorted_keys, query).astype(np.int64)
+        np.minimum(pos, sorted_keys.shape[0] - 1, out=pos)
+        found = sorted_keys[pos] == query
+        return np.where(found, pos, -1)
+    query_keys = id_keys(query)
+    pos = np.searchsorted(keys, query_keys)
+    np.minimum(pos, keys.shape[0] - 1, out=pos)
+    row = by_key[pos].astype(np.int64)
+    found = keys[pos] == query_keys
+    found &= sorted_keys[row] == query
+    out: Ints = np.where(found, row, -1)
     return out
 
 

@@ -169,6 +169,8 @@ class RosterBase:
         _nul_free: bool = False,
         _headers: Mapping[str, str] | None = None,
         _absent: str = "",
+        _owned: bool = False,
+        _ids_checked_later: bool = False,
     ) -> Self:
         """Build a roster from a mapping of column name to values (arrays, lists, Series).
 
@@ -221,9 +223,11 @@ class RosterBase:
         n = len(parsed[cls.ID])
         cls._check_vocabulary(parsed, ctx)
         parsed_extra = {k: parse_extra(k, v, n, ctx) for k, v in sorted(extras.items())}
-        _unshare(columns, parsed, parsed_extra)
+        if not _owned:  # else the columns are new arrays that only this roster will hold
+            _unshare(columns, parsed, parsed_extra)
         roster = cls(parsed, parsed_extra, source)
-        roster._check_unique_ids(ctx)
+        if ctx.counts or not _ids_checked_later:  # else the caller checks (RosterDigest)
+            roster._check_unique_ids(ctx)
         ctx.raise_if_any()
         if ctx.note_counts:
             notes = ctx.report(notes=True)
@@ -352,7 +356,8 @@ class RosterBase:
             On the first problem found, naming the file, row, column and value.
         """
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
-        return cls.from_batches(_arrow.parquet_batches(path), mapping, options, os.fspath(path))
+        batches = _arrow.parquet_batches(path, kind_of=cls._kind_of(mapping))
+        return cls.from_batches(batches, mapping, options, os.fspath(path))
 
     @classmethod
     def _parquet_chunks(
@@ -363,7 +368,7 @@ class RosterBase:
     ) -> Iterator[Self]:
         """The file's row groups as rosters, each validated, rows numbered across the file."""
         first = 1
-        for table in _arrow.parquet_batches(path):
+        for table in _arrow.parquet_batches(path, kind_of=cls._kind_of(mapping)):
             yield cls.from_batches(
                 [table], mapping, {**options, "_first_row": first}, os.fspath(path)
             )
@@ -395,7 +400,9 @@ class RosterBase:
             ]
             if options.get("extra") is not None:
                 options["extra"] = [e for e in options["extra"] if e in wanted]
-        (table,) = _arrow.parquet_batches(path, columns=names, groups=[group])
+        (table,) = _arrow.parquet_batches(
+            path, columns=names, groups=[group], kind_of=cls._kind_of(mapping)
+        )
         return cls.from_batches(
             [table], mapping, {**options, "_first_row": first_row}, os.fspath(path)
         )
@@ -415,19 +422,19 @@ class RosterBase:
         through Arrow's dictionary encoding. Needs pyarrow (the ``parquet`` extra).
         """
         renames = dict(mapping or {})
-        kinds = {c.name: c.kind for c in cls.COLUMNS}
-
-        def kind_of(name: str) -> str | None:
-            return kinds.get(cls.canonical_column_name(renames.get(name, name)))
-
-        columns, clean = _arrow.batches_to_columns(batches, kind_of)
+        columns, clean = _arrow.batches_to_columns(batches, cls._kind_of(mapping))
         named = {
             renames.get(k, k): Categorical(*v) if isinstance(v, tuple) else v
             for k, v in columns.items()
         }
         if clean:  # the text columns' bytes hold no tab, newline, carriage return or NUL
             options = {**options, "_nul_free": True, "_absent": "\t\n\r"}
-        return cls.from_columns(named, source=source, **options)
+        return cls.from_columns(named, source=source, _owned=True, **options)
+
+    @classmethod
+    def _kind_of(cls, mapping: Mapping[str, str] | None) -> Callable[[str], str | None]:
+        """A column's kind (``"code"``, ``"category"``...) from its name in the data."""
+        return _arrow.roster_kinds(cls, mapping)
 
     @classmethod
     def canonical_column_name(cls, name: str) -> str:
@@ -1419,6 +1426,16 @@ class RosterDigest:
         for b, parts in texts.items():
             sel = order[bounds[b] : bounds[b + 1]]
             self._parts.setdefault(b, []).append((keys[sel], b"".join(parts)))
+
+    @staticmethod
+    def repeats_an_id(rows: TargetRoster | OfficerRoster) -> bool:
+        """Whether an id is in two of ``rows``, read off the order the fingerprint sorts them
+        in anyway (equal ids are neighbours there), for a roster built without that check."""
+        keys, order, _ = rows._buckets()
+        ranked = keys[order]
+        tied = np.flatnonzero(ranked[1:] == ranked[:-1])  # equal keys: rare unless equal ids
+        ids = rows._ids
+        return bool(tied.size) and bool((ids[order[tied]] == ids[order[tied + 1]]).any())
 
     def copy(self) -> RosterDigest:
         """An accumulator holding what this one holds, to merge into without changing this one

@@ -54,6 +54,9 @@ __all__ = ["Candidates", "Census", "DigestSpill", "Frame", "TopScores"]
 Key = tuple[str, ...]
 DIGEST_RANGES = 32  # bucket ranges of the fingerprint, stored or reduced apart
 SPILL_BUDGET = 1 << 29  # bytes of the fingerprint's lines kept in memory before writing them
+# ... unless all of the roster's lines will fit in this (estimated from the parts so far): a
+# roster of up to about 10⁷ rows then never writes its lines to disk and reads them back.
+SPILL_WHOLE = 1 << 30
 HOLD_BUDGET = 1 << 30  # bytes of the parts' columns kept in memory for the later passes
 
 
@@ -465,12 +468,18 @@ class DigestSpill:
     Each part's lines go to :data:`DIGEST_RANGES` accumulators (one per range of buckets),
     kept in memory up to ``budget`` bytes of lines; beyond that they are written to one file
     per range and memory starts again. Sealing reads one range at a time, so memory holds one
-    range's lines (plus the budget), not the roster's.
+    range's lines (plus the budget), not the roster's. When the roster's ``rows`` are given and
+    all of its lines will fit in :data:`SPILL_WHOLE` bytes at the rate of the parts seen so
+    far, they all stay in memory.
     """
 
-    def __init__(self, folder: str | os.PathLike[str], budget: int | None = None) -> None:
+    def __init__(
+        self, folder: str | os.PathLike[str], budget: int | None = None, rows: int | None = None
+    ) -> None:
         self.folder = os.fspath(folder)
         self.budget = SPILL_BUDGET if budget is None else budget
+        self.whole = 0 if rows is None else SPILL_WHOLE
+        self.rows, self.seen = rows, 0
         self.kept: list[RosterDigest | None] = [None] * DIGEST_RANGES
         self.kept_bytes = 0
         self.files: list[str | None] = [None] * DIGEST_RANGES
@@ -485,14 +494,21 @@ class DigestSpill:
         acc = RosterDigest()
         acc.update(part)
         self.kept_bytes += acc.__sizeof__()
+        self.seen += len(part)
         for i, piece in enumerate(acc.split(DIGEST_RANGES)):
             kept = self.kept[i]
             if kept is None:
                 self.kept[i] = piece
             else:
                 kept.merge(piece)
-        if self.kept_bytes > self.budget:
+        if self.kept_bytes > self.budget and not self._all_fit():
             self._write()
+
+    def _all_fit(self) -> bool:
+        """Whether all of the roster's lines will fit in memory (estimated, nothing written)."""
+        if self.rows is None or self.seen == 0 or any(f is not None for f in self.files):
+            return False
+        return self.kept_bytes * self.rows <= self.whole * self.seen
 
     def _write(self) -> None:
         """The lines kept so far to the ranges' files (appended), freeing their memory."""
@@ -646,11 +662,16 @@ class HeldParts:
 def parquet_parts(
     path: str | os.PathLike[str], mapping: Mapping[str, str] | None, options: dict[str, Any]
 ) -> Iterator[tuple[int, TargetRoster]]:
-    """The file's row groups as ``(first_row, roster)``, rows numbered from 1 across the file."""
+    """The file's row groups as ``(first_row, roster)``, rows numbered from 1 across the file.
+
+    One reader for the whole file, which reads the next row group while this one is used.
+    """
     first = 1
-    for g, n in enumerate(_arrow.parquet_group_rows(path)):
-        yield first, TargetRoster.from_parquet_group(path, g, first, mapping, options)
-        first += n
+    shown = os.fspath(path)
+    for table in _arrow.parquet_batches(path, kind_of=_arrow.roster_kinds(TargetRoster, mapping)):
+        part = TargetRoster.from_batches([table], mapping, {**options, "_first_row": first}, shown)
+        yield first, part
+        first += len(part)
 
 
 def tables_with_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -61,6 +62,9 @@ def _commitment_digest(
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_DIGEST = re.compile("sha256:[0-9a-f]{64}")
+
+
 @attrs.frozen
 class Commitment(JsonRecord):
     """A fingerprint of roster, plan, key path and seed rule, published before the seed exists.
@@ -110,6 +114,54 @@ class Commitment(JsonRecord):
         seed_rule: SeedRule,
         seed_from: str,
     ) -> Commitment:
+        """The commitment to a roster known only by its fingerprint.
+
+        :func:`commit` needs the roster in memory. A directory too large for that (a nation in
+        Parquet files, a Dask dataframe) is fingerprinted chunk by chunk with
+        :class:`~randcheck.roster.RosterDigest`; its digest and the plan's make the same
+        commitment.
+
+        Parameters
+        ----------
+        roster_digest : str
+            The roster's fingerprint (recipe ``randcheck-roster/2``), as
+            :meth:`TargetRoster.digest <randcheck.TargetRoster.digest>` or
+            :meth:`RosterDigest.digest <randcheck.roster.RosterDigest.digest>` gives it.
+        plan_digest : str
+            The plan's fingerprint, :meth:`SamplingPlan.digest <randcheck.SamplingPlan.digest>`.
+        path : sequence of str
+            The key labels from the seed's root key to the draw's numbers: ``["units"]`` for a
+            stand-alone draw (what :func:`commit` uses by default).
+        seed_rule : SeedRule
+            How the seed will be read.
+        seed_from : str
+            Where the seed will come from, in words.
+
+        Raises
+        ------
+        PlanError
+            A digest that is not ``"sha256:"`` and 64 hexadecimal digits, a path that is not a
+            list of labels, a ``seed_rule`` that is not a :class:`~randcheck.SeedRule`, or an
+            empty ``seed_from``.
+
+        Examples
+        --------
+        >>> from randcheck import SamplingPlan, SeedRule, TargetRoster
+        >>> from randcheck.sampling import Commitment, commit
+        >>> roster = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
+        ...                                     "risk_class": ["A"]})
+        >>> plan = SamplingPlan(rates={"A": 0.5})
+        >>> rule, words = SeedRule.shuangseqiu(), "福利彩票双色球 2025-03-04"
+        >>> by_digest = Commitment.of(roster.digest(), plan.digest(), ["units"], rule, words)
+        >>> by_digest == commit(roster, plan, seed_rule=rule, seed_from=words)
+        True
+        """
+        for name, value in (("roster_digest", roster_digest), ("plan_digest", plan_digest)):
+            if not isinstance(value, str) or _DIGEST.fullmatch(value) is None:
+                raise PlanError(
+                    f"{name}: a commitment needs a digest 'sha256:' and 64 hexadecimal digits "
+                    f"(e.g. roster.digest(), plan.digest()), got {value!r}"
+                )
         path = check_path(path, "commitment path")
         if not isinstance(seed_rule, SeedRule):
             raise PlanError(

@@ -130,9 +130,14 @@ def _census_task(
     ``hold``, the roster; else, with ``store``, the file there holding the columns the later
     passes read (``None`` if one is free text: those passes read the part again).
     """
-    roster = _load(source, part, mapping, options)
+    # The part's ids are checked for repeats on the fingerprint's order (one sort of them, not
+    # two); a part that repeats one is loaded again with the loader's own check (its error).
+    roster = _load(source, part, mapping, {**options, "_ids_checked_later": True})
     digest = RosterDigest()
     digest.update(roster)
+    if RosterDigest.repeats_an_id(roster):
+        _load(source, part, mapping, options)
+        raise AssertionError("the loader missed a repeated id")  # pragma: no cover
     census = _chunked.Census.of(roster, plan, part.first_row)
     if hold:  # the later passes recompute what they need; the part's rows are what is held
         roster.forget_derived()

@@ -20,6 +20,7 @@ from randcheck import _arrow
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
+from randcheck.roster import RosterDigest, TargetRoster
 from randcheck.sampling import _chunked
 from randcheck.sampling.commitment import Commitment
 from randcheck.sampling.draws import check_committed_roster, finish, settle
@@ -192,15 +193,22 @@ def _draw_file(
         census = _chunked.Census()
         with (
             _chunked.spill_folder(spill_dir) as folder,
-            _chunked.DigestSpill(folder) as spill,
+            _chunked.DigestSpill(folder, rows=total) as spill,
         ):
             # The validated parts, kept for the later passes (the columns they read; in
             # memory up to HOLD_BUDGET, then in the folder): the file is read once.
             held = _chunked.HeldParts(folder, _chunked.needed_columns(plan))
+            # Each row group's ids are checked for repeats on the fingerprint's order (one
+            # sort of them, not two); a row group that repeats one is read again with the
+            # loader's own check, whose error names the rows.
+            unchecked = {**options, "_ids_checked_later": True}
             try:
-                for first, part in _chunked.parquet_parts(path, mapping, options):
-                    census.merge(_chunked.Census.of(part, plan, first))
+                for g, (first, part) in enumerate(_chunked.parquet_parts(path, mapping, unchecked)):
                     spill.add(part)
+                    if RosterDigest.repeats_an_id(part):
+                        TargetRoster.from_parquet_group(path, g, first, mapping, options)
+                        raise AssertionError("the loader missed a repeated id")  # pragma: no cover
+                    census.merge(_chunked.Census.of(part, plan, first))
                     held.add(first, part)
                     report.advance(len(part))
                     del part
