@@ -458,12 +458,12 @@ def _parse_codes(
     return codes
 
 
-def _parse_labels(col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context) -> Categorical:
+def _parse_labels(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context) -> Categorical:
     """Factorize a label column; labels are stripped of surrounding spaces."""
     inv, uniq = _factorize_text(arr)
     lookup: dict[str, int] = {}
     remap = np.array([lookup.setdefault(str(u).strip(), len(lookup)) for u in uniq], dtype=np.int32)
-    codes = remap[inv] if remap.size else np.zeros(arr.shape[0], dtype=np.int32)
+    codes = remap[inv] if remap.size else np.zeros(inv.shape[0], dtype=np.int32)
     labels = tuple(lookup)
     _check_labels(col, codes, labels, ctx)
     return Categorical(codes, labels)
@@ -620,7 +620,7 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
         return _ready_column(col, raw, n, ctx)
     if col.kind == "tags" and not isinstance(raw, np.ndarray) and isinstance(raw, Sequence):
         raw = np.array([*raw, None], dtype=object)[:-1]  # keep lists of labels one per row
-    if isinstance(raw, Coded) and col.kind in _CODED:
+    if isinstance(raw, Coded) and col.kind in CODED:
         if len(raw) != n:
             raise RosterError(
                 f"has {len(raw)} values but the roster has {n} rows",
@@ -639,14 +639,14 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
 
 
 # Kinds whose values may come factorized (:class:`~randcheck._arrow.Coded`): parsed per value.
-_CODED = frozenset({"risk", "tags", "bool", "count", "cap", "date"})
+CODED = frozenset({"risk", "category", "tags", "bool", "count", "cap", "date"})
 
 
 def _parse_values(
     col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context, legacy_codes: bool
 ) -> Column:
     """:func:`parse_column` once the values are a one-dimensional array of the right length
-    (or, for the kinds in ``_CODED``, a :class:`~randcheck._arrow.Coded` column)."""
+    (or, for the kinds in ``CODED``, a :class:`~randcheck._arrow.Coded` column)."""
     kind = col.kind
     native = arr.dtype if isinstance(arr, np.ndarray) else None
     if kind == "code":
@@ -674,7 +674,6 @@ def _parse_values(
             ),
         )
     if kind == "category":
-        assert isinstance(arr, np.ndarray)
         return _parse_labels(col, arr, ctx)
     if kind == "tags":
         return _parse_tags(col, arr, ctx)

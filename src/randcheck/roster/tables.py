@@ -52,13 +52,16 @@ from randcheck.problems import ProblemReport
 from randcheck.roster._csv import (
     Pieces,
     arrays_of,
+    check_text,
     copy_column,
+    decode_columns,
     nbytes,
     quoted_path,
     read_file,
     split_csv,
 )
 from randcheck.roster._parse import (
+    CODED,
     MAX_LISTED,
     Context,
     default_column,
@@ -491,9 +494,9 @@ class RosterBase:
                     f"holds text that is not Unicode ({exc.reason})", source=source
                 ) from None
             del text
-            codec = "utf-8"
+            codec, skip = "utf-8", 0
         else:
-            data, codec = read_file(path, encoding, source)
+            data, codec, skip = read_file(path, encoding, source)
         box = [data]  # handed over, so that the file's bytes are freed once split
         del data
         return cls._from_csv_data(
@@ -505,6 +508,7 @@ class RosterBase:
             extra=extra,
             delimiter=delimiter,
             encoding=codec,
+            skip=skip,
         )
 
     @classmethod
@@ -555,15 +559,49 @@ class RosterBase:
         extra: Iterable[str] | None,
         delimiter: str = ",",
         encoding: str = "utf-8",
+        skip: int = 0,
     ) -> Self:
         data = box.pop()
+        try:
+            shown, columns, row_numbers, nul_free, absent = cls._split_fields(
+                data, source, mapping, delimiter, encoding, skip
+            )
+        except RosterError:
+            check_text(data, encoding, source)  # a file of another encoding says so first
+            raise
+        del data
+        return cls.from_columns(
+            columns,
+            legacy_codes=legacy_codes,
+            unknown_columns=unknown_columns,
+            extra=extra,
+            source=source,
+            _first_row=2,
+            _row_numbers=row_numbers,
+            _nul_free=nul_free,
+            _headers=shown,
+            _absent=absent,
+            _owned=True,
+        )
+
+    @classmethod
+    def _split_fields(
+        cls,
+        data: bytes,
+        source: str | None,
+        mapping: Mapping[str, str],
+        delimiter: str,
+        encoding: str,
+        skip: int,
+    ) -> tuple[dict[str, str], dict[str, Any], npt.NDArray[np.intp] | None, bool, str]:
+        """The header each column had, the columns for ``from_columns``, the data rows'
+        numbers, whether no value holds a NUL, and the characters in no value."""
         # Split on newlines without quoting, no field holds a line break; a tab only if the
         # file has one. Knowing it saves three searches over every text column.
         absent = "" if b"\t" in data else "\t"
-        header, raw_columns, row_numbers, nul_free = split_csv(data, delimiter, source, encoding)
+        header, fields, row_numbers, nul_free = split_csv(data, delimiter, source, encoding, skip)
         if not quoted_path(data, delimiter):
             absent += "\n\r"
-        del data
         clean = [h.strip().lstrip("\ufeff") for h in header]
         unused = sorted(set(mapping) - set(clean))
         if unused:
@@ -580,20 +618,17 @@ class RosterBase:
             raise RosterError(
                 "the header names this column twice", source=source, row=1, column=dup
             )
-        columns = dict(zip(header, raw_columns, strict=True))
-        del raw_columns
-        return cls.from_columns(
-            columns,
-            legacy_codes=legacy_codes,
-            unknown_columns=unknown_columns,
-            extra=extra,
+        kinds = {c.name: c.kind for c in cls.COLUMNS}
+        kind = [kinds.get(cls.canonical_column_name(h.strip())) for h in header]
+        raw_columns = decode_columns(
+            fields,
+            coded=[k in CODED for k in kind],
+            text=[k in ("id", "text") for k in kind],
             source=source,
-            _first_row=2,
-            _row_numbers=row_numbers,
-            _nul_free=nul_free,
-            _headers=shown,
-            _absent=absent,
         )
+        del fields
+        columns = dict(zip(header, raw_columns, strict=True))
+        return shown, columns, row_numbers, nul_free, absent
 
     # ----------------------------------------------------------------- access
     @property
