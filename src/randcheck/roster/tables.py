@@ -24,6 +24,7 @@ caller's arrays are never modified.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import io
 import itertools
@@ -107,6 +108,33 @@ __all__ = [
     "fingerprint_jobs",
     "seal_fingerprint",
 ]
+
+
+def check_renames(names: Sequence[str], mapping: Mapping[str, str], source: str | None) -> None:
+    """Refuse a ``mapping`` that names a column the input lacks, or renames two columns (or one
+    and a column already so named) to one name: either is a typo that would otherwise drop a
+    column, or default it silently (a missing 登记状态 reads as 存续)."""
+    unused = [h for h in mapping if h not in set(names)]
+    if unused:
+        near = [m for h in unused for m in difflib.get_close_matches(h, names, n=1)]
+        hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
+        raise RosterError(
+            f"mapping names header(s) {', '.join(map(repr, unused))} that the file does not "
+            f"have{hint}; its headers are {', '.join(names)}",
+            source=source,
+            row=1,
+        )
+    renamed = [mapping.get(h, h) for h in names]
+    for name in renamed:
+        both = [h for h in names if mapping.get(h, h) == name]
+        if len(both) > 1 and any(h in mapping for h in both):
+            raise RosterError(
+                f"the headers {', '.join(map(repr, both))} would both become column {name!r} "
+                "(check the mapping)",
+                source=source,
+                row=1,
+                column=name,
+            )
 
 
 def _unshare(given_columns: Mapping[str, Any], *stores: dict[str, Any]) -> None:
@@ -280,6 +308,7 @@ class RosterBase:
                 extra=extra,
             )
         names = list(frame.columns)
+        check_renames([str(n) for n in names], mapping, "DataFrame")
         columns: dict[str, Any] = {}
         for name in names:
             series = frame[name] if not hasattr(frame, "column") else frame.column(name)
@@ -426,6 +455,7 @@ class RosterBase:
         """
         renames = dict(mapping or {})
         columns, clean = _arrow.batches_to_columns(batches, cls._kind_of(mapping))
+        check_renames(list(columns), renames, source)
         named = {
             renames.get(k, k): Categorical(*v) if isinstance(v, tuple) else v
             for k, v in columns.items()
@@ -603,14 +633,8 @@ class RosterBase:
         if not quoted_path(data, delimiter):
             absent += "\n\r"
         clean = [h.strip().lstrip("\ufeff") for h in header]
-        unused = sorted(set(mapping) - set(clean))
-        if unused:
-            raise RosterError(
-                f"mapping names header(s) {', '.join(map(repr, unused))} that the file does "
-                f"not have; its headers are {', '.join(clean)}",
-                source=source,
-                row=1,
-            )
+        if mapping:
+            check_renames(clean, mapping, source)
         header = [mapping.get(h, h) for h in clean]
         shown = dict(zip(header, clean, strict=True))
         if len(set(header)) != len(header):
