@@ -68,6 +68,7 @@ from randcheck.roster._parse import (
     default_column,
     parse_columns,
     parse_extra,
+    s18_ids_distinct,
     shown_id,
     sort_columns,
     stack_level,
@@ -648,6 +649,7 @@ class RosterBase:
             fields,
             coded=[k in CODED for k in kind],
             text=[k in ("id", "text") for k in kind],
+            codes=[k == "code" for k in kind],
             source=source,
         )
         del fields
@@ -661,17 +663,10 @@ class RosterBase:
 
     def _check_unique_ids(self, ctx: Context) -> None:
         ids = self._ids
-        if ids.dtype == np.dtype("S18") and self._n:
-            # Fast path: sort one 64-bit hash per code; only equal hashes need a closer look.
-            v = ids.view(np.uint8).reshape(self._n, 18)
-            key = np.ascontiguousarray(v[:, :8]).view(np.uint64).ravel().copy()
-            key *= np.uint64(0x9E3779B97F4A7C15)
-            key ^= np.ascontiguousarray(v[:, 8:16]).view(np.uint64).ravel()
-            key *= np.uint64(0xBF58476D1CE4E5B9)
-            key ^= np.ascontiguousarray(v[:, 16:]).view(np.uint16).ravel().astype(np.uint64)
-            key.sort()
-            if not (key[1:] == key[:-1]).any():
-                return
+        if ctx.ids_distinct:
+            return  # checked as the column was read
+        if ids.dtype == np.dtype("S18") and self._n and s18_ids_distinct(ids):
+            return  # one sort of a 64-bit hash per code; equal hashes need a closer look
         order = self.code_order()
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
