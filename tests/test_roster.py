@@ -976,6 +976,58 @@ def test_a_ready_categorical_is_copied_not_shared() -> None:
     assert TargetRoster.from_columns(r.to_columns()).digest() == digest
 
 
+_MAPPING_HEADERS = ("纳税人识别号", "信用风险等级", "经营状况")
+_MAPPING_ROW = ("91350100M000100Y43", "A", "注销")
+
+
+def _mapping_input(route: str, tmp_path: pathlib.Path) -> Any:
+    """The same three-column table by each loader that takes ``mapping=``."""
+    frame = pd.DataFrame([_MAPPING_ROW], columns=list(_MAPPING_HEADERS))
+    if route == "csv":
+        path = tmp_path / "t.csv"
+        frame.to_csv(path, index=False)
+        return lambda **kw: TargetRoster.from_csv(path, **kw)
+    if route == "dataframe":
+        return lambda **kw: TargetRoster.from_dataframe(frame, **kw)
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if route == "arrow":
+        return lambda **kw: TargetRoster.from_arrow(table, **kw)
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    return lambda **kw: TargetRoster.from_parquet(path, **kw)
+
+
+@pytest.mark.parametrize("route", ["csv", "dataframe", "arrow", "parquet"])
+def test_a_mapping_typo_is_refused_by_every_loader_with_the_header_it_meant(
+    route: str, tmp_path: pathlib.Path
+) -> None:
+    """A misspelt mapping key must not pass silently: with unknown_columns="ignore" the status
+    column would be dropped and a 注销 (deregistered) target read as 存续 and drawn."""
+    load = _mapping_input(route, tmp_path)
+    typo = {"纳税人识别号": "credit_code", "经营状态": "status"}  # the file says 经营状况
+    with pytest.raises(RosterError, match=r"'经营状态' .*did you mean '经营状况'") as err:
+        load(mapping=typo, unknown_columns="ignore")
+    assert err.value.row == 1
+    right = {"纳税人识别号": "credit_code", "经营状况": "status"}
+    assert load(mapping=right).status.labels().tolist() == ["注销"]
+
+
+@pytest.mark.parametrize("route", ["csv", "dataframe", "arrow", "parquet"])
+def test_a_mapping_that_gives_two_headers_one_name_is_refused(
+    route: str, tmp_path: pathlib.Path
+) -> None:
+    load = _mapping_input(route, tmp_path)
+    both = {"纳税人识别号": "credit_code", "信用风险等级": "credit_code"}
+    with pytest.raises(
+        RosterError, match=r"'纳税人识别号', '信用风险等级' would both become column 'credit_code'"
+    ) as err:
+        load(mapping=both, unknown_columns="ignore")
+    assert err.value.column == "credit_code"
+
+
 def test_a_mapping_for_a_header_the_file_lacks_is_an_error(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("credit_code,risk_class\n91350100M000100Y43,A\n", encoding="utf-8")

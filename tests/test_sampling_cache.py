@@ -458,14 +458,14 @@ def test_code_keys_refuse_codes_with_an_odd_byte_in_any_block(threads: str) -> N
 def test_score_sums_add_the_chunks_in_row_order(threads: str) -> None:
     # Both halves give each chunk's sums; added in order, the totals are those of one pass.
     rng = np.random.default_rng(3)
-    n = 5 * _design._SCORE_CHUNK + 123
+    n = 5 * _design._ROW_BLOCK + 123
     scores = rng.uniform(0.5, 2.0, n) * 10.0 ** rng.integers(-8, 8, n)
     code = rng.integers(0, 7, n).astype(np.uint8)
     expected = np.zeros(7)
-    for a in range(0, n, _design._SCORE_CHUNK):
+    for a in range(0, n, _design._ROW_BLOCK):
         expected += np.bincount(
-            code[a : a + _design._SCORE_CHUNK],
-            weights=scores[a : a + _design._SCORE_CHUNK],
+            code[a : a + _design._ROW_BLOCK],
+            weights=scores[a : a + _design._ROW_BLOCK],
             minlength=7,
         )
     got = _design._score_sums(scores, code, 7)
@@ -507,7 +507,8 @@ def test_combined_codes_equal_the_arithmetic_in_the_code_type(
         values = rng.integers(0, r_, size)
         column = values.astype(bool) if r_ <= 2 else values.astype([np.int32, np.int64][i % 2])
         parts.append((column, ["x"] * r_))
-    kind = select.code_type(int(np.prod(radices)))
+    kind_radix = int(np.prod(radices))
+    kind = select.code_type(kind_radix)
     expected = parts[0][0].astype(kind)
     for values, labels in parts[1:]:
         expected = expected * len(labels)
@@ -516,8 +517,12 @@ def test_combined_codes_equal_the_arithmetic_in_the_code_type(
         with pytest.MonkeyPatch.context() as m:
             m.setattr(_parallel, "available_cores", lambda on=on: on)
             m.setattr(_parallel, "_others_running", lambda: 0.0)
-            got = _design._combined(parts, kind, size)
+            columns = [v for v, _ in parts]
+            small = kind.itemsize <= 2  # rows per code counted (dense: a few codes only)
+            got, counts, _ = _design._row_pass(columns, radices, kind, None, count=small)
         assert got.dtype == kind
+        if small:
+            assert counts.tolist() == np.bincount(expected, minlength=kind_radix).tolist()
         assert got.tobytes() == expected.tobytes()
 
 

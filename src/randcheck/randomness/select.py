@@ -74,7 +74,8 @@ def cuts_at_most(
     for h in np.flatnonzero(n).tolist():
         m = int(n[h])
         cut[h] = np.partition(grouped[ends[h] - int(have[h]) : ends[h]], m - 1)[m - 1]
-    chosen = np.flatnonzero(rank <= np.take(cut, st))
+    # mode='clip': strata are in range, and the default check is slow for 8-bit indexes
+    chosen = np.flatnonzero(rank <= np.take(cut, st, mode="clip"))
     return chosen if chosen.shape[0] == int(n.sum()) else None
 
 
@@ -137,33 +138,37 @@ _KEY_BLOCK = 1 << 14  # codes per block in _code_keys: its temporaries stay in t
 
 
 def _code_keys(
-    codes: npt.NDArray[np.bytes_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """Characters 1–8 (the area) and 9–16 of ``S18`` codes as numbers in base 36, which keep
-    the byte order; ``None`` unless those characters are all digits and capital letters.
+    codes: npt.NDArray[np.bytes_], *, area: bool = True
+) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.int64]] | None:
+    """Characters 1–8 (the area; ``None`` when ``area`` is false) and 9–16 of ``S18`` codes as
+    numbers in base 36, which keep the byte order; ``None`` unless those characters are all
+    digits and capital letters.
 
     Block by block (a dozen temporaries per block, reused from the cache rather than fresh
     memory), the two halves of the blocks at once where a second core is free.
     """
     n = codes.shape[0]
-    area = np.empty(n, dtype=np.int64)
-    body = np.empty(n, dtype=np.int64)
+    names = ("hi", "mid") if area else ("mid",)
+    keys = [np.empty(n, dtype=np.int64) for _ in names]
 
     def blocks(a: int, b: int) -> bool:
         for c in range(a, b, _KEY_BLOCK):
             d = min(c + _KEY_BLOCK, b)
-            keys = _block_keys(codes[c:d])
-            if keys is None:
+            block = _block_keys(codes[c:d], names)
+            if block is None:
                 return False
-            area[c:d], body[c:d] = keys
+            for key, part in zip(keys, block, strict=True):
+                key[c:d] = part
         return True
 
-    return (area, body) if all(in_two(blocks, n, _KEY_BLOCK)) else None
+    if not all(in_two(blocks, n, _KEY_BLOCK)):
+        return None
+    return (keys[0], keys[1]) if area else (None, keys[0])
 
 
 def _block_keys(
-    codes: npt.NDArray[np.bytes_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    codes: npt.NDArray[np.bytes_], names: tuple[str, ...] = ("hi", "mid")
+) -> list[npt.NDArray[np.int64]] | None:
     """:func:`_code_keys` of a few codes.
 
     Eight characters at a time, as the bytes of one 64-bit word: each becomes its digit
@@ -172,7 +177,7 @@ def _block_keys(
     """
     parts = codes.view(_CODE_PARTS)
     out = []
-    for name in ("hi", "mid"):
+    for name in names:
         x = parts[name].astype(np.uint64)
         if (x & _HIGH1).any():
             return None
@@ -189,7 +194,7 @@ def _block_keys(
         d = ((d >> np.uint64(16)) & lane32) * np.uint64(36**2) + (d & lane32)
         d = (d >> np.uint64(32)) * np.uint64(36**4) + (d & np.uint64(0xFFFFFFFF))
         out.append(d.astype(np.int64))
-    return out[0], out[1]
+    return out
 
 
 def code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
@@ -204,19 +209,19 @@ def code_order(codes: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp] | None:
     if n == 0 or codes.dtype.itemsize != 18:
         return np.argsort(codes, kind="stable")
     bits = max(1, (n - 1).bit_length())
-    keys = _code_keys(codes) if bits <= _PACK_BITS else None
+    parts = codes.view(_CODE_PARTS)
+    one_area = bool((parts["hi"] == parts["hi"][0]).all())  # then the area never decides
+    keys = _code_keys(codes, area=not one_area) if bits <= _PACK_BITS else None
     if keys is not None:
         area, body = keys
-        one_area = bool((area == area[0]).all())
         if one_area and bool((body[1:] > body[:-1]).all()):
             return None
         order = _packed_order(body, bits)
         sorted_body = np.take(body, order)
         if not (sorted_body[1:] == sorted_body[:-1]).any():
-            if not one_area:
+            if area is not None:
                 order = np.take(order, _packed_order(np.take(area, order), bits))
             return order.astype(np.intp, copy=False)
-    parts = codes.view(_CODE_PARTS)
     lo, mid, hi = (parts[k].astype(np.uint64) for k in ("lo", "mid", "hi"))
     return np.lexsort((lo, mid, hi))
 

@@ -24,6 +24,7 @@ caller's arrays are never modified.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import io
 import itertools
@@ -52,18 +53,22 @@ from randcheck.problems import ProblemReport
 from randcheck.roster._csv import (
     Pieces,
     arrays_of,
+    check_text,
     copy_column,
+    decode_columns,
     nbytes,
     quoted_path,
     read_file,
     split_csv,
 )
 from randcheck.roster._parse import (
+    CODED,
     MAX_LISTED,
     Context,
     default_column,
     parse_columns,
     parse_extra,
+    s18_ids_distinct,
     shown_id,
     sort_columns,
     stack_level,
@@ -104,6 +109,33 @@ __all__ = [
     "fingerprint_jobs",
     "seal_fingerprint",
 ]
+
+
+def check_renames(names: Sequence[str], mapping: Mapping[str, str], source: str | None) -> None:
+    """Refuse a ``mapping`` that names a column the input lacks, or renames two columns (or one
+    and a column already so named) to one name: either is a typo that would otherwise drop a
+    column, or default it silently (a missing 登记状态 reads as 存续)."""
+    unused = [h for h in mapping if h not in set(names)]
+    if unused:
+        near = [m for h in unused for m in difflib.get_close_matches(h, names, n=1)]
+        hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
+        raise RosterError(
+            f"mapping names header(s) {', '.join(map(repr, unused))} that the file does not "
+            f"have{hint}; its headers are {', '.join(names)}",
+            source=source,
+            row=1,
+        )
+    renamed = [mapping.get(h, h) for h in names]
+    for name in renamed:
+        both = [h for h in names if mapping.get(h, h) == name]
+        if len(both) > 1 and any(h in mapping for h in both):
+            raise RosterError(
+                f"the headers {', '.join(map(repr, both))} would both become column {name!r} "
+                "(check the mapping)",
+                source=source,
+                row=1,
+                column=name,
+            )
 
 
 def _unshare(given_columns: Mapping[str, Any], *stores: dict[str, Any]) -> None:
@@ -277,6 +309,7 @@ class RosterBase:
                 extra=extra,
             )
         names = list(frame.columns)
+        check_renames([str(n) for n in names], mapping, "DataFrame")
         columns: dict[str, Any] = {}
         for name in names:
             series = frame[name] if not hasattr(frame, "column") else frame.column(name)
@@ -423,6 +456,7 @@ class RosterBase:
         """
         renames = dict(mapping or {})
         columns, clean = _arrow.batches_to_columns(batches, cls._kind_of(mapping))
+        check_renames(list(columns), renames, source)
         named = {
             renames.get(k, k): Categorical(*v) if isinstance(v, tuple) else v
             for k, v in columns.items()
@@ -491,9 +525,9 @@ class RosterBase:
                     f"holds text that is not Unicode ({exc.reason})", source=source
                 ) from None
             del text
-            codec = "utf-8"
+            codec, skip = "utf-8", 0
         else:
-            data, codec = read_file(path, encoding, source)
+            data, codec, skip = read_file(path, encoding, source)
         box = [data]  # handed over, so that the file's bytes are freed once split
         del data
         return cls._from_csv_data(
@@ -505,6 +539,7 @@ class RosterBase:
             extra=extra,
             delimiter=delimiter,
             encoding=codec,
+            skip=skip,
         )
 
     @classmethod
@@ -555,33 +590,17 @@ class RosterBase:
         extra: Iterable[str] | None,
         delimiter: str = ",",
         encoding: str = "utf-8",
+        skip: int = 0,
     ) -> Self:
         data = box.pop()
-        # Split on newlines without quoting, no field holds a line break; a tab only if the
-        # file has one. Knowing it saves three searches over every text column.
-        absent = "" if b"\t" in data else "\t"
-        header, raw_columns, row_numbers, nul_free = split_csv(data, delimiter, source, encoding)
-        if not quoted_path(data, delimiter):
-            absent += "\n\r"
+        try:
+            shown, columns, row_numbers, nul_free, absent = cls._split_fields(
+                data, source, mapping, delimiter, encoding, skip
+            )
+        except RosterError:
+            check_text(data, encoding, source)  # a file of another encoding says so first
+            raise
         del data
-        clean = [h.strip().lstrip("\ufeff") for h in header]
-        unused = sorted(set(mapping) - set(clean))
-        if unused:
-            raise RosterError(
-                f"mapping names header(s) {', '.join(map(repr, unused))} that the file does "
-                f"not have; its headers are {', '.join(clean)}",
-                source=source,
-                row=1,
-            )
-        header = [mapping.get(h, h) for h in clean]
-        shown = dict(zip(header, clean, strict=True))
-        if len(set(header)) != len(header):
-            dup = next(h for h in header if header.count(h) > 1)
-            raise RosterError(
-                "the header names this column twice", source=source, row=1, column=dup
-            )
-        columns = dict(zip(header, raw_columns, strict=True))
-        del raw_columns
         return cls.from_columns(
             columns,
             legacy_codes=legacy_codes,
@@ -593,7 +612,49 @@ class RosterBase:
             _nul_free=nul_free,
             _headers=shown,
             _absent=absent,
+            _owned=True,
         )
+
+    @classmethod
+    def _split_fields(
+        cls,
+        data: bytes,
+        source: str | None,
+        mapping: Mapping[str, str],
+        delimiter: str,
+        encoding: str,
+        skip: int,
+    ) -> tuple[dict[str, str], dict[str, Any], npt.NDArray[np.intp] | None, bool, str]:
+        """The header each column had, the columns for ``from_columns``, the data rows'
+        numbers, whether no value holds a NUL, and the characters in no value."""
+        # Split on newlines without quoting, no field holds a line break; a tab only if the
+        # file has one. Knowing it saves three searches over every text column.
+        absent = "" if b"\t" in data else "\t"
+        header, fields, row_numbers, nul_free = split_csv(data, delimiter, source, encoding, skip)
+        if not quoted_path(data, delimiter):
+            absent += "\n\r"
+        clean = [h.strip().lstrip("\ufeff") for h in header]
+        if mapping:
+            check_renames(clean, mapping, source)
+        header = [mapping.get(h, h) for h in clean]
+        shown = dict(zip(header, clean, strict=True))
+        if len(set(header)) != len(header):
+            dup = next(h for h in header if header.count(h) > 1)
+            raise RosterError(
+                "the header names this column twice", source=source, row=1, column=dup
+            )
+        kinds = {c.name: c.kind for c in cls.COLUMNS}
+        kind = [kinds.get(cls.canonical_column_name(h.strip())) for h in header]
+        raw_columns = decode_columns(
+            fields,
+            coded=[k in CODED for k in kind],
+            text=[k in ("id", "text") for k in kind],
+            codes=[k == "code" for k in kind],
+            source=source,
+        )
+        del fields
+        columns = dict(zip(header, raw_columns, strict=True))
+        return shown, columns, row_numbers, nul_free, absent
 
     # ----------------------------------------------------------------- access
     @property
@@ -602,17 +663,10 @@ class RosterBase:
 
     def _check_unique_ids(self, ctx: Context) -> None:
         ids = self._ids
-        if ids.dtype == np.dtype("S18") and self._n:
-            # Fast path: sort one 64-bit hash per code; only equal hashes need a closer look.
-            v = ids.view(np.uint8).reshape(self._n, 18)
-            key = np.ascontiguousarray(v[:, :8]).view(np.uint64).ravel().copy()
-            key *= np.uint64(0x9E3779B97F4A7C15)
-            key ^= np.ascontiguousarray(v[:, 8:16]).view(np.uint64).ravel()
-            key *= np.uint64(0xBF58476D1CE4E5B9)
-            key ^= np.ascontiguousarray(v[:, 16:]).view(np.uint16).ravel().astype(np.uint64)
-            key.sort()
-            if not (key[1:] == key[:-1]).any():
-                return
+        if ctx.ids_distinct:
+            return  # checked as the column was read
+        if ids.dtype == np.dtype("S18") and self._n and s18_ids_distinct(ids):
+            return  # one sort of a 64-bit hash per code; equal hashes need a closer look
         order = self.code_order()
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
@@ -1533,7 +1587,7 @@ class RosterDigest:
     @classmethod
     def from_parquet(
         cls,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         *,
         kind: type[TargetRoster] | type[OfficerRoster] | None = None,
         passes: int = 1,
@@ -1543,33 +1597,54 @@ class RosterDigest:
         extra: Iterable[str] | None = None,
         progress: ProgressArg = None,
     ) -> str:
-        """The digest of the roster in a Parquet file, read one row group at a time.
+        """The digest of the roster in a Parquet file, or in several, read one row group at a time.
 
         Equals ``TargetRoster.from_parquet(path).digest()`` without holding the roster: each row
         group is read, validated as by :meth:`TargetRoster.from_parquet` (rows numbered across
-        the whole file) and added; with ``passes`` > 1 the file is read that many times, each
+        its file) and added; with ``passes`` > 1 the files are read that many times, each
         pass keeping only its share of the buckets, so the text held at once is about the
-        CSV size of the roster divided by ``passes``.
+        CSV size of the roster divided by ``passes``. A directory split into several files
+        (``path`` a list of them, as :func:`~randcheck.sampling.draw_dask` takes it) has the
+        digest of the roster that holds all their rows, whatever the order of the files: the
+        fingerprint to commit to before a draw on a cluster.
 
         Raises
         ------
         RosterError
-            On the first bad row (file, row, column, value), or an id in two row groups.
+            On the first bad row (file, row, column, value), or an id in two row groups or
+            two files.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pyarrow.parquet as pq
+        >>> from randcheck.example import synthetic_targets
+        >>> roster = synthetic_targets(3000, seed=2)
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> files = [folder / "part-0.parquet", folder / "part-1.parquet"]
+        >>> pq.write_table(roster.take(range(0, 1200)).to_arrow(), files[0], row_group_size=500)
+        >>> pq.write_table(roster.take(range(1200, 3000)).to_arrow(), files[1], row_group_size=500)
+        >>> RosterDigest.from_parquet(files, extra=["risk_score"]) == roster.digest()
+        True
         """
         roster_kind: type[RosterBase] = TargetRoster if kind is None else kind
         if passes < 1 or passes > BUCKETS or int(passes) != passes:
             raise ValueError(f"passes = {passes!r}: a whole number from 1 to 256")
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        if not paths:
+            raise ValueError("path: give a Parquet file or a list of them, got an empty list")
         cuts = np.linspace(0, BUCKETS, int(passes) + 1).astype(int).tolist()
-        total = _arrow.parquet_rows(path)
+        total = sum(_arrow.parquet_rows(p) for p in paths)
         report = Reporter(progress, total * int(passes), "fingerprint")
         whole: RosterDigest | None = None
         try:
             for a, b in itertools.pairwise(cuts):
                 acc = cls(kind, buckets=range(a, b))
-                for chunk in roster_kind._parquet_chunks(path, mapping, options):
-                    acc.update(chunk)  # type: ignore[arg-type]
-                    report.advance(len(chunk))
+                for one in paths:
+                    for chunk in roster_kind._parquet_chunks(one, mapping, options):
+                        acc.update(chunk)  # type: ignore[arg-type]
+                        report.advance(len(chunk))
                 acc.close()  # only the pass's bucket digests are kept
                 if whole is None:
                     whole = acc

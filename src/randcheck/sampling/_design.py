@@ -26,6 +26,13 @@ from randcheck.sampling import allocation
 from randcheck.sampling.plan import ATTENTION_LABEL, SamplingPlan
 
 
+def at_codes(table: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]]) -> npt.NDArray[Any]:
+    """``table[codes]`` for codes that are in range by construction (a combined label code, a
+    stratum index): ``np.take`` without its per-index check, which for uint8 codes costs
+    eight times the lookup itself."""
+    return np.take(table, codes, mode="clip")
+
+
 # ---------------------------------------------------------------------------- the design
 @attrs.define
 class Design:
@@ -52,7 +59,7 @@ class Design:
     def stratum_of(self) -> npt.NDArray[np.intp]:
         """Stratum index of every eligible row (computed on first use)."""
         if self._stratum_of is None:
-            self._stratum_of = self.lookup[self.code]
+            self._stratum_of = at_codes(self.lookup, self.code)
         return self._stratum_of
 
     @property
@@ -232,14 +239,10 @@ def build_design(
         parts.append((column(cat.codes), list(cat.categories)))
     if plan.attention != "none":
         parts.append((column(_attention_flags(roster, plan)), ["", ATTENTION_LABEL]))
-    radix = 1
-    for _, labels in parts:
-        radix *= max(len(labels), 1)
+    radices = [max(len(labels), 1) for _, labels in parts]
+    radix = math.prod(radices)
     kind = code_type(radix)  # holds every code, and every radix multiplied by below
-    code = parts[0][0].astype(kind, copy=False)
-    if len(parts) > 1:
-        code = _combined(parts, kind, size)  # a new array: never add to the roster's column
-    summed: _ScoreSums | None = None
+    scores: npt.NDArray[np.float64] | None = None
     if plan.within == "pps" and not exact and size:
         # A simulation reads the scores in the same pass as the codes (any problem with the
         # column is reported by _scores below, after the names are checked).
@@ -247,8 +250,8 @@ def build_design(
             roster.column(plan.size_column) if plan.size_column in roster.extra_columns else None
         )
         if isinstance(score_column, np.ndarray) and score_column.dtype.kind == "f":
-            summed = _score_sums(column(score_column), code, radix)
-    counts = code_counts(code, radix) if summed is None else summed.counts
+            scores = column(score_column)
+    code, counts, summed = _row_pass([v for v, _ in parts], radices, kind, scores)
     present = np.flatnonzero(counts)
     keys: list[tuple[str, ...]] = []
     for c in present.tolist():
@@ -284,31 +287,80 @@ def build_design(
     return design
 
 
-_CODE_BLOCK = 1 << 16  # rows per step in _combined: its temporaries stay in the cache
+_ROW_BLOCK = 1 << 16  # rows per step in _row_pass: its temporaries stay in the cache
 
 
-def _combined(
-    parts: list[tuple[npt.NDArray[Any], list[str]]], kind: np.dtype[Any], size: int
-) -> npt.NDArray[Any]:
-    """The combined label code of every row, ``(c₁·r₂ + c₂)·r₃ + c₃…`` for the columns' codes
-    ``cᵢ`` and their numbers of labels ``rᵢ``, in ``kind`` (modulo its range, as numpy's
-    arithmetic in ``kind`` would give).
+def _row_pass(
+    columns: list[npt.NDArray[Any]],
+    radices: list[int],
+    kind: np.dtype[Any],
+    scores: npt.NDArray[np.float64] | None,
+    *,
+    count: bool = True,
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp], _ScoreSums | None]:
+    """The one pass over the eligible rows that a design needs: each row's combined label
+    code, the rows per code and, given ``scores`` (a simulation's πps), their sums per code
+    and the smallest and largest score. ``count=False``: no rows per code (an empty array).
 
-    Block by block (each block's steps in the cache, one pass over memory), the two halves
-    of the rows at once where a second core is free.
+    The code is ``(c₁·r₂ + c₂)·r₃ + c₃…`` for the columns' codes ``cᵢ`` and their numbers of
+    labels ``rᵢ`` (``radices``), in ``kind`` (modulo its range, as numpy's arithmetic in
+    ``kind`` would give); a single column of ``kind`` is its own code, not copied.
+
+    Block by block, so that every column is read from memory once and each block's steps
+    run in the cache; the two halves of the rows at once where a second core is free
+    (:func:`in_two`). The sums are plain floating-point sums (as a simulation may use): each
+    block's per-code sums (``np.bincount``, in row order), added up block after block, in
+    order. The halves are cut at a block boundary, so they give the very same block sums and
+    the totals do not depend on the cut.
     """
-    code = np.empty(size, dtype=kind)
+    size = columns[0].shape[0]
+    minlength = math.prod(radices)
+    single = len(columns) == 1
+    if single and scores is None:
+        code = columns[0].astype(kind, copy=False)
+        return code, _counts(code, minlength, count), None
+    code = columns[0].astype(kind, copy=False) if single else np.empty(size, dtype=kind)
+    # Counted block by block for a few codes; many (intp codes) are counted once at the end.
+    by_block = count and kind.itemsize <= 2
 
-    def blocks(a: int, b: int) -> None:
-        for c in range(a, b, _CODE_BLOCK):
-            block = code[c : min(c + _CODE_BLOCK, b)]
-            block[...] = parts[0][0][c : c + block.shape[0]]
-            for values, labels in parts[1:]:
-                block *= max(len(labels), 1)
-                np.add(block, values[c : c + block.shape[0]], out=block, casting="unsafe")
+    def half(a: int, b: int) -> tuple[npt.NDArray[np.intp], list[npt.NDArray[Any]], Any, Any]:
+        index = np.empty(min(_ROW_BLOCK, max(b - a, 0)), dtype=np.intp)
+        counts = np.zeros(minlength if by_block else 0, dtype=np.intp)
+        sums = []
+        lo, hi = np.inf, -np.inf
+        for c in range(a, b, _ROW_BLOCK):
+            d = min(c + _ROW_BLOCK, b)
+            block = code[c:d]
+            if not single:
+                np.multiply(columns[0][c:d], radices[1], out=block, dtype=kind, casting="unsafe")
+                for i in range(1, len(columns)):
+                    if i > 1:
+                        block *= radices[i]
+                    np.add(block, columns[i][c:d], out=block, dtype=kind, casting="unsafe")
+            at = index[: d - c]
+            at[...] = block  # np.bincount would make this intp copy twice
+            if by_block:
+                counts += np.bincount(at, minlength=minlength)
+            if scores is not None:
+                part = scores[c:d]
+                lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min not
+                hi = np.maximum(hi, part.max())
+                sums.append(np.bincount(at, weights=part, minlength=minlength))
+        return counts, sums, lo, hi
 
-    in_two(blocks, size, _CODE_BLOCK)
-    return code
+    (counts, sums_a, lo_a, hi_a), (counts_b, sums_b, lo_b, hi_b) = in_two(half, size, _ROW_BLOCK)
+    counts = counts + counts_b if by_block else _counts(code, minlength, count)
+    if scores is None:
+        return code, counts, None
+    sums = np.zeros(minlength)
+    for block_sums in (*sums_a, *sums_b):
+        sums += block_sums
+    lo, hi = np.minimum(lo_a, lo_b), np.maximum(hi_a, hi_b)
+    return code, counts, _ScoreSums(scores, counts, sums, float(lo), float(hi))
+
+
+def _counts(code: npt.NDArray[Any], minlength: int, count: bool) -> npt.NDArray[np.intp]:
+    return code_counts(code, minlength) if count else np.zeros(0, dtype=np.intp)
 
 
 _DESIGN_CACHE = "sampling.designs"  # key of the roster's private cache
@@ -392,9 +444,6 @@ def _scores(
         design.score_sums = totals
 
 
-_SCORE_CHUNK = 1 << 16  # scores per step in _score_sums
-
-
 @attrs.frozen
 class _ScoreSums:
     """One pass over a simulation's scores: per code, the rows and the scores' sum; the
@@ -410,36 +459,10 @@ class _ScoreSums:
 def _score_sums(
     s: npt.NDArray[np.float64], code: npt.NDArray[np.integer[Any]], minlength: int
 ) -> _ScoreSums:
-    """Rows and scores per code, and the smallest and largest score, in one pass.
-
-    Chunk by chunk, so that the codes and scores are read from memory once, not four times.
-    The sums are plain floating-point sums (as a simulation may use): each chunk's per-code
-    sums (``np.bincount``, in row order), added up chunk after chunk, in order. The two halves
-    of the rows are read at once where a second core is free (:func:`in_two`); cut at a chunk
-    boundary, they give the very same chunk sums, so the totals do not depend on it.
-    ``np.bincount``, not ``np.add.at``: the latter takes a slow path, 20 times slower, for a
-    read-only array, which every roster column is.
-    """
-
-    def half(a: int, b: int) -> tuple[list[npt.NDArray[Any]], Any, Any, Any]:
-        lo, hi = np.inf, -np.inf
-        sums = []
-        for c in range(a, b, _SCORE_CHUNK):
-            part = s[c : min(c + _SCORE_CHUNK, b)]
-            lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min would not
-            hi = np.maximum(hi, part.max())
-            sums.append(np.bincount(code[c : c + part.shape[0]], weights=part, minlength=minlength))
-        return sums, lo, hi, code_counts(code[a:b], minlength)
-
-    (sums_a, lo_a, hi_a, counts_a), (sums_b, lo_b, hi_b, counts_b) = in_two(
-        half, s.shape[0], _SCORE_CHUNK
-    )
-    sums = np.zeros(minlength)
-    for chunk_sums in (*sums_a, *sums_b):
-        sums += chunk_sums
-    counts_a += counts_b
-    lo, hi = np.minimum(lo_a, lo_b), np.maximum(hi_a, hi_b)
-    return _ScoreSums(s, counts_a, sums, float(lo), float(hi))
+    """Rows and scores per code, and the smallest and largest score (:func:`_row_pass`)."""
+    summed = _row_pass([code], [minlength], code.dtype, s)[2]
+    assert summed is not None
+    return summed
 
 
 def exact_sums(

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from randcheck.sampling._design import Design, exact_sums
+from randcheck.sampling._design import Design, at_codes, exact_sums
 
 
 # ---------------------------------------------------------------------------- πps
@@ -85,7 +85,7 @@ def pps_lambda(
 ) -> npt.NDArray[np.float64]:
     """``λ_i`` of rows ``pos`` (``scores``: their scores, if already at hand)."""
     assert design.scores is not None
-    lam = np.take(c, st)
+    lam = at_codes(c, st)
     lam *= np.take(design.scores, pos) if scores is None else scores
     if capped is not None:
         lam[capped[pos]] = 1.0
@@ -138,7 +138,7 @@ def pps_probabilities(
     s = np.take(design.scores, pos) if scores is None else scores
     pi = pps_lambda(design, pos, st, c_lo, cap_lo, s)
     lam_hi = pps_lambda(design, pos, st, c_hi, cap_hi, s)
-    f = np.take(phi, st)
+    f = at_codes(phi, st)
     lam_hi *= f
     pi *= np.subtract(1.0, f, out=f)  # (1 − φ)·λ(⌊x⌋) + φ·λ(⌊x⌋ + 1), in place
     pi += lam_hi

@@ -18,7 +18,7 @@ from randcheck.randomness.select import (
 from randcheck.roster import (
     TargetRoster,
 )
-from randcheck.sampling._design import Design
+from randcheck.sampling._design import Design, at_codes
 from randcheck.sampling._pps import pareto_ranks, pps_lambda
 
 
@@ -96,9 +96,9 @@ def _below_bound(
     parts: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.float64]]] = []
     for a in range(0, design.size, _SELECT_ROWS):
         b = min(a + _SELECT_ROWS, design.size)
-        st = known[a:b] if known is not None else np.take(design.lookup, design.code[a:b])
+        st = known[a:b] if known is not None else at_codes(design.lookup, design.code[a:b])
         rank = _ranks(design, np.arange(a, b, dtype=np.intp), st, u[a:b], scale)
-        near = np.flatnonzero(rank < np.take(bound, st))
+        near = np.flatnonzero(rank < at_codes(bound, st))
         parts.append((near + a, st[near], rank[near]))
     if not parts:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)
@@ -239,10 +239,10 @@ def _lazy_fast(
         """The candidates below their cap (with their scores for π)."""
         cd = np.take(code, pos)
         if c_of is None or scores is None:
-            near = np.flatnonzero(u < np.take(cap_of, cd))
+            near = np.flatnonzero(u < at_codes(cap_of, cd))
             return pos[near], cd[near], u[near]
         s = np.take(scores, pos)
-        lam = np.take(c_of, cd)
+        lam = at_codes(c_of, cd)
         lam *= s
         # The recipe's rank: no λ is 1 here, and λ = 0 (a stratum that draws nobody) gives
         # +∞ or nan, which is below no cap.
@@ -251,7 +251,7 @@ def _lazy_fast(
             rank *= u
             lam *= np.subtract(1.0, u)
             rank /= lam
-        near = np.flatnonzero(rank < np.take(cap_of, cd))
+        near = np.flatnonzero(rank < at_codes(cap_of, cd))
         return pos[near], cd[near], rank[near], s[near]
 
     # The numbers come one chunk after another from the generator (this thread); where a
@@ -263,7 +263,7 @@ def _lazy_fast(
     else:
         kept = [f.result() for f in [pool.submit(near_cap, pos, u) for pos, u in chunks]]
     pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
-    st = np.take(np.maximum(lookup, 0).astype(code_type(k)), cd)
+    st = at_codes(np.maximum(lookup, 0).astype(code_type(k)), cd)
     chosen = cuts_at_most(st, rank, sizes, k)
     if chosen is None:
         return None
@@ -287,7 +287,7 @@ def _lazy_general(
     pos, u = (
         np.concatenate(parts) for parts in zip(*_candidates(rng, design.size, q), strict=True)
     )
-    st = np.take(design.lookup, np.take(design.code, pos))
+    st = at_codes(design.lookup, np.take(design.code, pos))
     rank = _ranks(design, pos, st, u, scale)
     if lam_max is None:
         bound = np.full(k, q)
@@ -305,7 +305,7 @@ def _lazy_general(
         u_m = np.multiply(rng.random(members.shape[0]), 1.0 - q) + q
         mine = short[st]
         u_m[np.searchsorted(members, pos[mine])] = u[mine]
-        st_m = design.lookup[design.code[members]]
+        st_m = at_codes(design.lookup, design.code[members])
         rank_m = _ranks(design, members, st_m, u_m, scale)
         pos_c = np.concatenate([pos_c, members])
         st_c = np.concatenate([st_c, st_m])

@@ -35,7 +35,7 @@ from randcheck.roster import (
     seal_fingerprint,
 )
 from randcheck.sampling import allocation
-from randcheck.sampling._design import Design, build_design, simulation_design
+from randcheck.sampling._design import Design, at_codes, build_design, simulation_design
 from randcheck.sampling._pps import pps_probabilities, pps_scale
 from randcheck.sampling._select import select_all, select_simulated
 from randcheck.sampling.commitment import Commitment
@@ -255,7 +255,7 @@ def draw_stream(
             [x / n if n else 0.0 for x, n in zip(design.expected, design.populations, strict=True)]
             or [0.0]
         )
-        pi = np.take(per, picked_st)
+        pi = at_codes(per, picked_st)
     rows = design.roster_rows(picked)
     ids = gather(roster.credit_code, rows)
     digest = roster.digest() if source.verifiable else ""
