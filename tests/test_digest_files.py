@@ -60,3 +60,38 @@ def test_a_bad_row_in_the_second_file_names_that_file_and_its_row(
 def test_an_empty_list_of_files_is_refused() -> None:
     with pytest.raises(ValueError, match="give a Parquet file or a list of them"):
         RosterDigest.from_parquet([])
+
+
+def test_a_roster_or_a_table_where_a_file_belongs_is_refused_saying_what_to_do(
+    tmp_path: pathlib.Path,
+) -> None:
+    import randcheck
+    from randcheck import SamplingPlan, TargetRoster
+    from randcheck.sampling import verify_parquet
+
+    roster = synthetic_targets(300, seed=3)
+    plan = SamplingPlan(rates={"A": 0.1, "B": 0.1, "C": 0.2, "D": 0.5})
+    receipt = randcheck.draw(roster, plan, seed="s").receipt
+    cases = [
+        (lambda: randcheck.draw_parquet(roster, plan, seed="s"), "draw_parquet", "randcheck.draw"),
+        (lambda: verify_parquet(receipt, roster), "verify_parquet", "randcheck.verify"),
+        (lambda: TargetRoster.from_parquet(roster), "from_parquet", "nothing to load"),
+        (lambda: RosterDigest.from_parquet(roster), "from_parquet", r"roster\.digest\(\)"),
+        (lambda: RosterDigest.from_parquet([roster]), "from_parquet", r"roster\.digest\(\)"),
+        (
+            lambda: randcheck.draw_parquet(roster.to_arrow(), plan, seed="s"),
+            "got a Table",
+            "from_arrow",
+        ),
+    ]
+    for call, what, hint in cases:
+        with pytest.raises(RosterError, match=f"{what}.*{hint}"):
+            call()
+    path = tmp_path / "targets.parquet"
+    with pytest.raises(
+        RosterError,
+        match=r"draw needs a TargetRoster, got a PosixPath; load .*targets\.parquet first",
+    ):
+        randcheck.draw(path, plan, seed="s")
+    with pytest.raises(RosterError, match=r"draw needs a TargetRoster, got a str.*draw_parquet"):
+        randcheck.draw(str(path), plan, seed="s")

@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from randcheck import _arrow, _excel, _parallel, _tables
 from randcheck._files import atomic_path
+from randcheck._inputs import file_path
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError, RosterWarning
 from randcheck.models import (
@@ -389,6 +390,7 @@ class RosterBase:
             On the first problem found, naming the file, row, column and value.
         """
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        path = file_path(path, f"{cls.__name__}.from_parquet", "there is nothing to load")
         batches = _arrow.parquet_batches(path, kind_of=cls._kind_of(mapping))
         return cls.from_batches(batches, mapping, options, os.fspath(path))
 
@@ -1403,6 +1405,9 @@ class OfficerRoster(RosterBase):
 _Part: TypeAlias = "tuple[npt.NDArray[np.uint64], bytes]"
 
 
+_DIGEST_HINT = "its fingerprint is roster.digest()"
+
+
 class RosterDigest:
     """A roster's fingerprint (:meth:`TargetRoster.digest`) computed from its rows in parts.
 
@@ -1631,7 +1636,10 @@ class RosterDigest:
         if passes < 1 or passes > BUCKETS or int(passes) != passes:
             raise ValueError(f"passes = {passes!r}: a whole number from 1 to 256")
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
-        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        if isinstance(path, (list, tuple)):
+            paths = [file_path(p, "RosterDigest.from_parquet", _DIGEST_HINT) for p in path]
+        else:
+            paths = [file_path(path, "RosterDigest.from_parquet", _DIGEST_HINT)]
         if not paths:
             raise ValueError("path: give a Parquet file or a list of them, got an empty list")
         cuts = np.linspace(0, BUCKETS, int(passes) + 1).astype(int).tolist()
