@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from randcheck import _arrow, _excel, _parallel, _tables
 from randcheck._files import atomic_path
+from randcheck._inputs import file_path
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError, RosterWarning
 from randcheck.models import (
@@ -390,6 +391,7 @@ class RosterBase:
             On the first problem found, naming the file, row, column and value.
         """
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        path = file_path(path, f"{cls.__name__}.from_parquet", "there is nothing to load")
         batches = _arrow.parquet_batches(path, kind_of=cls._kind_of(mapping))
         return cls.from_batches(batches, mapping, options, os.fspath(path))
 
@@ -1462,6 +1464,9 @@ class OfficerRoster(RosterBase):
 _Part: TypeAlias = "tuple[npt.NDArray[np.uint64], bytes]"
 
 
+_DIGEST_HINT = "its fingerprint is roster.digest()"
+
+
 class RosterDigest:
     """A roster's fingerprint (:meth:`TargetRoster.digest`) computed from its rows in parts.
 
@@ -1646,7 +1651,7 @@ class RosterDigest:
     @classmethod
     def from_parquet(
         cls,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         *,
         kind: type[TargetRoster] | type[OfficerRoster] | None = None,
         passes: int = 1,
@@ -1656,33 +1661,57 @@ class RosterDigest:
         extra: Iterable[str] | None = None,
         progress: ProgressArg = None,
     ) -> str:
-        """The digest of the roster in a Parquet file, read one row group at a time.
+        """The digest of the roster in a Parquet file, or in several, read one row group at a time.
 
         Equals ``TargetRoster.from_parquet(path).digest()`` without holding the roster: each row
         group is read, validated as by :meth:`TargetRoster.from_parquet` (rows numbered across
-        the whole file) and added; with ``passes`` > 1 the file is read that many times, each
+        its file) and added; with ``passes`` > 1 the files are read that many times, each
         pass keeping only its share of the buckets, so the text held at once is about the
-        CSV size of the roster divided by ``passes``.
+        CSV size of the roster divided by ``passes``. A directory split into several files
+        (``path`` a list of them, as :func:`~randcheck.sampling.draw_dask` takes it) has the
+        digest of the roster that holds all their rows, whatever the order of the files: the
+        fingerprint to commit to before a draw on a cluster.
 
         Raises
         ------
         RosterError
-            On the first bad row (file, row, column, value), or an id in two row groups.
+            On the first bad row (file, row, column, value), or an id in two row groups or
+            two files.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pyarrow.parquet as pq
+        >>> from randcheck.example import synthetic_targets
+        >>> roster = synthetic_targets(3000, seed=2)
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> files = [folder / "part-0.parquet", folder / "part-1.parquet"]
+        >>> pq.write_table(roster.take(range(0, 1200)).to_arrow(), files[0], row_group_size=500)
+        >>> pq.write_table(roster.take(range(1200, 3000)).to_arrow(), files[1], row_group_size=500)
+        >>> RosterDigest.from_parquet(files, extra=["risk_score"]) == roster.digest()
+        True
         """
         roster_kind: type[RosterBase] = TargetRoster if kind is None else kind
         if passes < 1 or passes > BUCKETS or int(passes) != passes:
             raise ValueError(f"passes = {passes!r}: a whole number from 1 to 256")
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        if isinstance(path, (list, tuple)):
+            paths = [file_path(p, "RosterDigest.from_parquet", _DIGEST_HINT) for p in path]
+        else:
+            paths = [file_path(path, "RosterDigest.from_parquet", _DIGEST_HINT)]
+        if not paths:
+            raise ValueError("path: give a Parquet file or a list of them, got an empty list")
         cuts = np.linspace(0, BUCKETS, int(passes) + 1).astype(int).tolist()
-        total = _arrow.parquet_rows(path)
+        total = sum(_arrow.parquet_rows(p) for p in paths)
         report = Reporter(progress, total * int(passes), "fingerprint")
         whole: RosterDigest | None = None
         try:
             for a, b in itertools.pairwise(cuts):
                 acc = cls(kind, buckets=range(a, b))
-                for chunk in roster_kind._parquet_chunks(path, mapping, options):
-                    acc.update(chunk)  # type: ignore[arg-type]
-                    report.advance(len(chunk))
+                for one in paths:
+                    for chunk in roster_kind._parquet_chunks(one, mapping, options):
+                        acc.update(chunk)  # type: ignore[arg-type]
+                        report.advance(len(chunk))
                 acc.close()  # only the pass's bucket digests are kept
                 if whole is None:
                     whole = acc
