@@ -13,7 +13,9 @@ mode). Measured, medians of interleaved repeats with min–max:
   the roster's size: the exponent ``log(t₂/t₁) / log(n₂/n₁)`` between the smallest and largest
   size (goal ≤ 1.05).
 - ``draw_dask`` on a ``LocalCluster`` of 2 worker processes (one thread each) against 1, the
-  cluster already running (a province's is), 10 row groups per file; the workers started as the
+  cluster already running (a province's is: its workers have imported randcheck), 10 row
+  groups per file, the fingerprint's lines through this machine's temporary folder (the
+  default on a ``LocalCluster``); the workers started as the
   how-to recommends (``MALLOC_MMAP_THRESHOLD_`` set) and, in full mode, also with Dask's own
   worker environment. Ratio; goal 2× on two cores, which the machine's other load may not leave
   free: the load average is printed with each row. Beside it, what two processes gain on this
@@ -32,6 +34,7 @@ end-to-end time and peak RSS of ``draw_parquet`` and ``draw_dask`` on 2 and 1 wo
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -200,6 +203,9 @@ def on_dask(
         Client(cluster) as client,
     ):
         client.wait_for_workers(workers)
+        # A running cluster's workers have imported randcheck (and pyarrow) for earlier work:
+        # so have these, before the draw is timed (a fresh worker's first task pays ~1 s).
+        client.run(importlib.import_module, "randcheck.sampling.ondask")
         for _ in range(repeat):
             t0 = time.perf_counter()
             phases = Phases()

@@ -31,6 +31,7 @@ RANK = {
     "_headers": 0,
     "_progress": 0,
     "_parallel": 0,
+    "_inputs": 0,
     "recipes": 0,  # the registry of recipe names: data only
     # 1-2: values, rules, directories
     "models": 1,

@@ -6,6 +6,7 @@ import datetime as dt
 import pathlib
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,20 +81,22 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[TargetRoster, li
 @pytest.mark.parametrize("name", list(PLANS))
 @pytest.mark.parametrize(
     ("hold", "spill"),
-    [(True, False), (False, False), (False, True)],
-    ids=["held", "read again", "read again, lines in files"],
+    [(True, False), (False, False), (False, True), (None, None)],
+    ids=["held", "read again", "read again, lines in files", "default: this machine's folder"],
 )
 @pytest.mark.slow
 def test_dask_receipt_is_the_in_memory_receipt(
     client: Any,
     province: tuple[TargetRoster, list[pathlib.Path]],
     tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
     name: str,
-    hold: bool,
-    spill: bool,
+    hold: bool | None,
+    spill: bool | None,
 ) -> None:
     roster, paths = province
     plan = PLANS[name]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the default folder goes
     on_dask = draw_dask(
         paths,
         plan,
@@ -101,13 +104,41 @@ def test_dask_receipt_is_the_in_memory_receipt(
         drawn_at=WHEN,
         extra=["risk_score"],
         hold=hold,
-        spill_dir=tmp_path if spill else None,
+        spill_dir=tmp_path if spill else spill,
     )
     in_memory = draw(roster, plan, seed=SEED, drawn_at=WHEN)
     assert on_dask.receipt.to_json() == in_memory.receipt.to_json()
     assert np.array_equal(on_dask.rows, in_memory.rows)
     assert on_dask.inclusion_probabilities.tobytes() == in_memory.inclusion_probabilities.tobytes()
     assert list(tmp_path.iterdir()) == []  # the lines' files are removed
+
+
+@pytest.mark.slow
+def test_the_lines_go_through_this_machines_folder_when_every_worker_sees_it(
+    client: Any, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module's cluster runs its workers on this machine: they read the folder's token, so
+    # the lines go through files there (no worker-to-worker transfer of lines). A worker that
+    # reads another token (another machine's folder of the same name) means no folder.
+    import contextlib
+
+    from randcheck.sampling import ondask
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with contextlib.ExitStack() as stack:
+        folder = ondask._local_folder(client, stack)
+        assert folder is not None
+        assert pathlib.Path(folder).parent == tmp_path
+    assert list(tmp_path.iterdir()) == []  # removed with the draw
+    assert client.run(ondask._reads_token, str(tmp_path / "none"), "x") == dict.fromkeys(
+        client.scheduler_info()["workers"], False
+    )
+    seen = iter([True, False])
+    monkeypatch.setattr(client, "run", lambda *a: {"w1": next(seen), "w2": next(seen)})
+    with contextlib.ExitStack() as stack:
+        assert ondask._local_folder(client, stack) is None
+    with pytest.raises(TypeError, match="spill_dir"):
+        draw_dask(tmp_path / "x.parquet", PLANS["rates"], seed=SEED, spill_dir=True)
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from _helpers import A, B
 from randcheck import RosterError, TargetRoster, _parallel
+from randcheck.errors import RosterWarning
 from randcheck.roster import _csv
 from strategies import valid_credit_codes
 
@@ -134,14 +135,15 @@ def test_from_csv_gives_the_roster_of_its_columns_read_whole(
 def test_values_first_seen_after_the_sample_rows_are_read_as_codes_too(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, threads: str
 ) -> None:
-    # With a sample of 100 rows, some of the 41 distinct dates appear only later.
+    # A sample of 100 rows (1,600 for a column of many values): the values of the last rows
+    # are looked up again once added.
     monkeypatch.setattr(_csv, "_CODED_SAMPLE", 100)
-    missed: list[int] = []
+    rows = random_rows(2000, 9, codes_for(2000))
+    for k, row in enumerate(rows[1700:1710]):
+        row[2:10] = ["E", f"新行业{k}", "999", "吊销", "新设", "有", "99", f"2031-01-{k + 1:02}"]
+    sizes: list[int] = []
     unique = np.unique
-    monkeypatch.setattr(
-        _csv.np, "unique", lambda a, **k: missed.append(a.size) or unique(a, **k), raising=True
-    )
-    rows = random_rows(500, 9, codes_for(500))
+    monkeypatch.setattr(_csv.np, "unique", lambda a, **k: sizes.append(a.size) or unique(a, **k))
     seen: list[Any] = []
     coded = _csv.Fields.coded
     monkeypatch.setattr(_csv.Fields, "coded", lambda self: seen.append(coded(self)) or seen[-1])
@@ -149,7 +151,7 @@ def test_values_first_seen_after_the_sample_rows_are_read_as_codes_too(
     assert state(loaded) == state(oracle(rows, HEADER))
     assert len(seen) == 8
     assert all(found is not None for found in seen)  # every one as codes
-    assert any(size not in (100,) for size in missed)  # keys looked up after the sample
+    assert 10 in sizes  # the last rows' keys, looked up again
 
 
 def test_a_column_of_many_distinct_values_is_read_whole(
@@ -299,6 +301,23 @@ def test_an_invalid_value_read_as_codes_names_its_field_row_and_value(
         (46, "complaints", "-1"),
         (47, "last_inspected", "2023-02-30"),
     ]
+
+
+def test_a_duplicate_or_invalid_credit_code_names_its_rows(
+    tmp_path: pathlib.Path, threads: str
+) -> None:
+    rows = random_rows(50, 3, codes_for(50))
+    rows[30][0] = rows[4][0]
+    with pytest.raises(RosterError, match=r"row 32, column 'credit_code', .*duplicate id"):
+        TargetRoster.from_csv(write_rows(tmp_path / "t.csv", HEADER, rows))
+    rows[30][0] = rows[30][0][:17] + ("0" if rows[30][0][17] != "0" else "1")
+    with pytest.raises(RosterError, match=r"row 32, column 'credit_code', .*not a valid"):
+        TargetRoster.from_csv(write_rows(tmp_path / "t.csv", HEADER, rows))
+    with pytest.warns(RosterWarning, match="1 × a legacy credit code"):
+        loaded = TargetRoster.from_csv(
+            write_rows(tmp_path / "t.csv", HEADER, rows), legacy_codes=True
+        )
+    assert loaded.invalid_credit_codes() == [(31, rows[30][0])]  # its 31st row, the file's 32nd
 
 
 def test_the_callers_file_is_left_as_it_was(tmp_path: pathlib.Path, threads: str) -> None:

@@ -12,6 +12,7 @@ import gc
 import io
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ import numpy.typing as npt
 from randcheck import _parallel, _textio
 from randcheck._arrow import Coded
 from randcheck.errors import RosterError
-from randcheck.roster._parse import CONTROL_WHY, factorize_fixed
+from randcheck.roster._parse import CONTROL_WHY, check_codes, factorize_fixed
 from randcheck.roster.columns import STRING, Categorical, TagSet
 from randcheck.roster.fingerprint import utf8_cells, void_rows
 
@@ -44,7 +45,7 @@ class Pieces:
         # kind "table": (codes, uint8 matrix of the table with the separator appended);
         # kind "raw": (S array, separator); kind "text": (strings, separator, UTF-32 or None)
         self.items: list[tuple[str, Any, Any, Any]] = []
-        self._block = bytearray()
+        self._local = threading.local()  # each thread writes its lines into its own block
         last = len(parts) - 1
         for j, (idx, table) in enumerate(parts):
             end = b"\n" if j == last else sep
@@ -94,15 +95,29 @@ class Pieces:
             yield from self.lines(rows[:half], in_order)
             yield from self.lines(rows[half:], in_order)
             return
-        self._fill(cells, m, width)
-        yield self._block.translate(None, b"\x00")
+        block = self._fill(cells, m, width)
+        yield block.translate(None, b"\x00")
 
-    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[bytes]:
-        """The lines of ``rows[cuts[k]:cuts[k + 1]]`` for each ``k``, as one block each."""
+    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[memoryview]:
+        """The lines of ``rows[cuts[k]:cuts[k + 1]]`` for each ``k``, as one block each.
+
+        The NULs of all of them are dropped at once; each block is a view of the result.
+        """
+        m = rows.shape[0]
         cells, width = self._cells(rows, False)
-        self._fill(cells, rows.shape[0], width)
-        for a, b in itertools.pairwise(cuts):
-            yield bytes(self._block[a * width : b * width].translate(None, b"\x00"))
+        block = self._fill(cells, m, width)
+        if len(cuts) > 2:  # where each block starts once the NULs are gone
+            mat = np.frombuffer(block, dtype=np.uint8).reshape(m, width)
+            kept = np.count_nonzero(mat, axis=1)
+            ends = np.cumsum(kept)
+            del mat
+            starts = [0 if a == 0 else int(ends[a - 1]) for a in cuts]
+        else:
+            starts = [0, 0]
+        text = memoryview(block.translate(None, b"\x00"))
+        starts[-1] = len(text)
+        for a, b in itertools.pairwise(starts):
+            yield text[a:b]
 
     def _cells(
         self, rows: npt.NDArray[np.intp], in_order: bool
@@ -130,11 +145,14 @@ class Pieces:
             cells.append((1, end[0]))
         return cells, sum(w for w, _ in cells)
 
-    def _fill(self, cells: list[tuple[int, npt.NDArray[Any] | int]], m: int, width: int) -> None:
-        """Write the cells side by side into ``self._block`` (``m`` rows of ``width`` bytes)."""
-        if len(self._block) != m * width:
-            self._block = bytearray(m * width)
-        buf = np.frombuffer(self._block, dtype=np.uint8).reshape(m, width)
+    def _fill(
+        self, cells: list[tuple[int, npt.NDArray[Any] | int]], m: int, width: int
+    ) -> bytearray:
+        """The cells side by side (``m`` rows of ``width`` bytes) in this thread's block."""
+        block: bytearray | None = getattr(self._local, "block", None)
+        if block is None or len(block) != m * width:
+            block = self._local.block = bytearray(m * width)
+        buf = np.frombuffer(block, dtype=np.uint8).reshape(m, width)
         offset = 0
         for w, c in cells:
             if isinstance(c, int):
@@ -143,6 +161,16 @@ class Pieces:
                 buf[:, offset : offset + w].view(f"V{w}")[:, 0] = c
             offset += w
         del buf
+        return block
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_local"]  # (a thread's scratch block: not data)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
 
 _RAGGED_BLOCK = 1 << 16  # strings encoded at once
@@ -330,40 +358,158 @@ class Fields:
 
     def coded(self) -> tuple[npt.NDArray[np.int16], list[bytes]] | None:
         """Codes into the distinct values (their bytes), or ``None`` when the column has many
-        distinct values or wide ones (read it with :meth:`fixed`)."""
+        distinct values or wide ones (read it with :meth:`fixed`).
+
+        The codes index the distinct values sorted by the key ``factorize_fixed`` gives them.
+        Each field's bytes are read as 64-bit words straight from the file and mixed into that
+        key; the distinct keys of the first rows go into a table with a slot of their own
+        each (:func:`_perfect_table`), and every row's key is looked up there, a block of rows
+        at a time (a few gathers a row, in cache, where sorting the keys would cost a sort of
+        every row). Rows whose words are not those of a key in the table are read again once
+        their keys are added.
+        """
         n = len(self)
         if n == 0:
             return None
-        first, lengths = self.bounds()
-        width = int(lengths.max())
+        starts, add = self._first
+        lengths = self._last - starts
+        if add:
+            lengths -= add
+        width, shortest = int(lengths.max()), int(lengths.min())
         if width == 0 or width > _CODED_MAX_WIDTH:
             return None
-        shortest = int(lengths.min())
-        words = []
-        for j in range(-(-width // 8)):
-            word = _windows(self.buf, first + 8 * j if j else first, 8).view("<u8").reshape(n)
-            if shortest >= 8 * j + 8:
-                pass  # every field fills this word
-            elif shortest == width:  # fields of one length: the same mask for every row
-                word &= _LOW_BYTES[width - 8 * j]
-            else:
-                word &= _LOW_BYTES[np.clip(lengths - 8 * j, 0, 8) if j or width > 8 else lengths]
-            words.append(word)
-        key = words[0] if len(words) == 1 else words[0].copy()
-        for w in words[1:]:
-            key *= _KEY_MULT
-            key ^= w
-        found = _lookup_keys(key)
-        if found is None:
-            return None
-        codes, distinct_first = found
-        for w in words[1:]:
-            # Keys of wider values mix their words: the rows of a key must hold the same words.
-            if not np.array_equal(w, w[distinct_first][codes]):  # pragma: no cover - collision
+        reader = _WordReader(self.buf, -(-width // 8), width, shortest)
+
+        def words_of(rows: slice | npt.NDArray[np.intp]) -> list[npt.NDArray[np.uint64]]:
+            first = starts[rows].astype(np.int64)
+            if add:
+                first += add
+            return reader.words(first, lengths[rows])
+
+        distinct, first_rows = np.unique(_mix(words_of(slice(0, _CODED_SAMPLE))), return_index=True)
+        if distinct.size > _CODED_SAMPLE // 2 and n > _CODED_SAMPLE:
+            return None  # most values distinct: names, ids
+        if distinct.size > _CODED_SAMPLE // 16 and n > _CODED_SAMPLE:
+            # Hundreds of values (dates): a larger sample, so that few rows are read twice.
+            distinct, first_rows = np.unique(
+                _mix(words_of(slice(0, 16 * _CODED_SAMPLE))), return_index=True
+            )
+        codes = np.empty(n, dtype=np.int16)
+        missed = np.zeros(0, dtype=np.intp)
+        for attempt in range(2):
+            table = _perfect_table(distinct, n)
+            if table is None:
                 return None
-        starts = first[distinct_first].tolist()
-        ends = (first[distinct_first] + lengths[distinct_first]).tolist()
-        return codes, [self._bytes(a, b) for a, b in zip(starts, ends, strict=True)]
+            rep = words_of(first_rows)  # each key's words
+            if attempt == 0:
+                blocks: list[slice | npt.NDArray[np.intp]] = [
+                    slice(a, min(a + _CODED_BLOCK, n)) for a in range(0, n, _CODED_BLOCK)
+                ]
+            else:
+                blocks = [missed]
+            misses = []
+            for rows in blocks:
+                words = words_of(rows)
+                found, hit = _look_up(table, distinct, rep, words)
+                codes[rows] = found
+                if not hit.all():
+                    lost = np.flatnonzero(~hit)
+                    misses.append(lost + rows.start if isinstance(rows, slice) else rows[lost])
+            if not misses:
+                break
+            if attempt:
+                return None  # pragma: no cover - two values with the same key (hashed)
+            missed = np.concatenate(misses)
+            more, more_first = np.unique(_mix(words_of(missed)), return_index=True)
+            if np.isin(more, distinct).any() or distinct.size + more.size > _CODED_MAX:
+                return None  # a key shared by two values (wide ones are hashed), or many
+            merged = np.concatenate([distinct, more])
+            order = np.argsort(merged)
+            renumber = np.empty(order.size, dtype=np.int16)
+            renumber[order] = np.arange(order.size, dtype=np.int16)
+            codes = renumber[codes]  # the rows found keep their key, under its new index
+            distinct = merged[order]
+            first_rows = np.concatenate([first_rows, missed[more_first]])[order]
+        first = starts[first_rows].astype(np.int64) + add
+        ends = (first + lengths[first_rows]).tolist()
+        return codes, [self._bytes(a, b) for a, b in zip(first.tolist(), ends, strict=True)]
+
+
+_CODED_BLOCK = 1 << 16  # rows looked up at once (their words stay in cache)
+
+
+class _WordReader:
+    """A field's first ``words`` 64-bit little-endian words, its bytes past its end cleared,
+    read at any byte of a buffer (unaligned, no copy of the buffer)."""
+
+    def __init__(self, buf: npt.NDArray[np.uint8], words: int, width: int, shortest: int) -> None:
+        size = buf.shape[0]
+        self.count, self.width, self.shortest = words, width, shortest
+        self.limit = size - 8  # words starting after this would read past the end
+        self.at = np.ndarray((max(size - 7, 0),), dtype="<u8", buffer=buf, strides=(1,))
+        # The last bytes, padded with NULs: words that start there (fields at the very end).
+        self.lo = max(0, size - 8 * (words + 1))
+        tail = np.zeros(size - self.lo + 8 * (words + 2), dtype=np.uint8)
+        tail[: size - self.lo] = buf[self.lo :]
+        self.tail = np.ndarray((tail.shape[0] - 7,), dtype="<u8", buffer=tail, strides=(1,))
+
+    def word(self, at: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+        if not at.shape[0] or int(at.max()) <= self.limit:
+            return np.asarray(self.at[at])
+        late = at > self.limit
+        out = np.asarray(self.at[np.where(late, 0, at)])
+        out[late] = self.tail[at[late] - self.lo]
+        return out
+
+    def words(
+        self, first: npt.NDArray[np.int64], lengths: npt.NDArray[Any]
+    ) -> list[npt.NDArray[np.uint64]]:
+        out = []
+        for j in range(self.count):
+            word = self.word(first + 8 * j if j else first)
+            if self.shortest >= 8 * j + 8:
+                pass  # every field fills this word
+            elif self.shortest == self.width:  # fields of one length: one mask for all rows
+                word &= _LOW_BYTES[self.width - 8 * j]
+            elif self.width <= 8:
+                word &= _LOW_BYTES[lengths]
+            else:
+                word &= _LOW_BYTES[np.clip(lengths - 8 * j, 0, 8)]
+            out.append(word)
+        return out
+
+
+def _mix(words: list[npt.NDArray[np.uint64]]) -> npt.NDArray[np.uint64]:
+    """``factorize_fixed``'s key of values from their words."""
+    key = words[0] if len(words) == 1 else words[0].copy()
+    for w in words[1:]:
+        key *= _KEY_MULT
+        key ^= w
+    return key
+
+
+def _look_up(
+    table: tuple[np.uint64, np.uint64, npt.NDArray[np.int16] | None],
+    distinct: npt.NDArray[np.uint64],
+    rep: list[npt.NDArray[np.uint64]],
+    words: list[npt.NDArray[np.uint64]],
+) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.bool_]]:
+    """Each row's index among ``distinct`` through the table (by bisection without one), and
+    whether the row holds that key's words (``rep``): ``False`` for a key not in the table."""
+    mult, shift, slots = table
+    key = _mix(words)
+    if slots is None:
+        found = np.minimum(np.searchsorted(distinct, key), distinct.size - 1).astype(np.int16)
+    else:
+        h = key * mult
+        h >>= shift
+        found = slots[h]
+    # A key not among ``distinct`` lands on an empty slot (-1: the last key's words, not its
+    # own) or on another key's slot; either way its words differ.
+    hit = words[0] == rep[0][found]
+    for w, r in zip(words[1:], rep[1:], strict=True):
+        hit &= w == r[found]
+    return found, hit
 
 
 def _windows(
@@ -398,54 +544,17 @@ def _windows(
     return out
 
 
-def _lookup_keys(
-    key: npt.NDArray[np.uint64],
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.intp]] | None:
-    """Each key's index among the sorted distinct keys, and each distinct key's first row; or
-    ``None`` for more than :data:`_CODED_MAX` distinct keys.
-
-    The distinct keys of the first rows are looked up in a table of 2¹⁰–2²² slots through a
-    multiplicative hash chosen so that no two of them share a slot; keys found nowhere are
-    added, once, and the table made again. A few gathers per row, where sorting them would
-    cost a sort of every row.
-    """
-    n = key.shape[0]
-    sample = key[:_CODED_SAMPLE]
-    distinct, first = np.unique(sample, return_index=True)
-    if distinct.size > _CODED_SAMPLE // 2 and n > _CODED_SAMPLE:
-        return None  # most values distinct: names, ids
-    for attempt in range(2):
-        table = _perfect_table(distinct)
-        if table is None:
-            return None
-        mult, shift, slots = table
-        h = key * mult
-        h >>= shift
-        codes = slots[h]
-        # A key not among ``distinct`` lands on an empty slot (-1: the last key, surely not
-        # it unless equal) or on another key's slot; either way the check below fails.
-        hit = distinct[codes] == key
-        if bool(hit.all()):
-            return codes, first
-        if attempt:
-            break  # pragma: no cover - every key was added in the first attempt
-        missed = np.flatnonzero(~hit)
-        more, more_first = np.unique(key[missed], return_index=True)
-        if distinct.size + more.size > _CODED_MAX:
-            return None
-        merged = np.concatenate([distinct, more])
-        rows = np.concatenate([first, missed[more_first]])
-        # ``more`` holds no key of ``distinct``: each was missed, so was not among them.
-        order = np.argsort(merged)
-        distinct, first = merged[order], rows[order]
-    return None  # pragma: no cover
+#: A lookup table of at most this many slots per row; else sorted keys (a small file).
+_SLOTS_PER_ROW = 4
 
 
 def _perfect_table(
-    distinct: npt.NDArray[np.uint64],
-) -> tuple[np.uint64, np.uint64, npt.NDArray[np.int16]] | None:
+    distinct: npt.NDArray[np.uint64], n: int
+) -> tuple[np.uint64, np.uint64, npt.NDArray[np.int16] | None] | None:
     """A multiplier, a shift and a slot table that put each of ``distinct`` in its own slot
-    (the slot holds its index; empty slots -1)."""
+    (the slot holds its index; empty slots -1); ``None`` for slots when such a table would
+    have more than :data:`_SLOTS_PER_ROW` slots for each of ``n`` rows (the keys are then
+    looked up in ``distinct`` by bisection). ``None`` if no table is found."""
     m = distinct.size
     if m > _CODED_MAX:
         return None
@@ -454,6 +563,8 @@ def _perfect_table(
     # column is then read whole (``None``); for 2,000 keys (every day of five years), four in
     # ten multipliers do.
     bits = min(21, max(10, 2 * int(m).bit_length() + 1))
+    if (1 << bits) > _SLOTS_PER_ROW * n:
+        return np.uint64(0), np.uint64(0), None
     rng = np.random.default_rng(m)  # fixed: the table only speeds up the lookup
     shift = np.uint64(64 - bits)
     for _ in range(64):
@@ -577,22 +688,25 @@ def decode_columns(
     coded: Sequence[bool],
     text: Sequence[bool],
     source: str | None,
+    codes: Sequence[bool] | None = None,
 ) -> list[Any]:
     """The columns of :func:`split_csv` as ``from_columns`` takes them, every field checked as
     text of the file's encoding.
 
     Columns marked ``coded`` come as :class:`~randcheck._arrow.Coded` when they have few
-    distinct values; those marked ``text`` as numpy strings; the others as UTF-8 ``S`` arrays.
+    distinct values; those marked ``text`` as numpy strings; credit codes (``codes``) checked
+    already (:func:`~randcheck.roster._parse.check_codes`); the others as UTF-8 ``S`` arrays.
     A field that does not decode raises the error naming its row (:func:`check_text`). The
     columns are read two at a time where a second core is free (numpy releases the GIL).
     """
+    ids = codes or [False] * len(columns)
     jobs = sorted(
         (i for i, c in enumerate(columns) if isinstance(c, Fields)),
-        key=lambda i: (not text[i], coded[i]),  # strings first, then ids, then the rest
+        key=lambda i: (not ids[i], not text[i], coded[i]),  # the largest first
     )
     try:
         done = _parallel.each_in_two(
-            lambda i: _decode(cast(Fields, columns[i]), coded[i], text[i]), jobs
+            lambda i: _decode(cast(Fields, columns[i]), coded[i], text[i], ids[i]), jobs
         )
     except UnicodeDecodeError:
         field = next(c for c in columns if isinstance(c, Fields))
@@ -604,7 +718,7 @@ def decode_columns(
     return out
 
 
-def _decode(column: Fields, as_codes: bool, as_text: bool) -> Any:
+def _decode(column: Fields, as_codes: bool, as_text: bool, credit_codes: bool = False) -> Any:
     """One column for :func:`decode_columns` (raises ``UnicodeDecodeError``)."""
     encoding = column.encoding
     found = column.coded() if as_codes else None
@@ -626,6 +740,8 @@ def _decode(column: Fields, as_codes: bool, as_text: bool) -> Any:
         values = _to_utf8_column(values, encoding)
     else:
         check_utf8(values)  # (numpy's cast to strings lets bad UTF-8 through)
+    if credit_codes:
+        return check_codes(values)
     return values.astype(STRING) if as_text else values
 
 

@@ -64,6 +64,7 @@ class Context:
         self.first: dict[str, int] = {}  # per kind: the number of rows behind it
         self.notes: list[Problem] = []  # accepted with a remark (legacy codes, ignored columns)
         self.note_counts: dict[str, int] = {}
+        self.ids_distinct = False  # the ids are known to be all different (checked already)
 
     def row(self, i: int) -> int:
         if self.rows is not None:
@@ -399,8 +400,47 @@ _FIXES = {
 }
 
 
+def s18_ids_distinct(ids: npt.NDArray[np.bytes_]) -> bool:
+    """Whether ``S18`` ids are surely all different: ``True`` when no two share a 64-bit hash
+    (one sort of one number per id); ``False`` when two might be equal (look closer)."""
+    n = ids.shape[0]
+    v = ids.view(np.uint8).reshape(n, 18)
+    key = np.ascontiguousarray(v[:, :8]).view(np.uint64).ravel().copy()
+    key *= np.uint64(0x9E3779B97F4A7C15)
+    key ^= np.ascontiguousarray(v[:, 8:16]).view(np.uint64).ravel()
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= np.ascontiguousarray(v[:, 16:]).view(np.uint16).ravel().astype(np.uint64)
+    key.sort()
+    return not bool((key[1:] == key[:-1]).any())
+
+
+class CheckedCodes:
+    """Credit codes as ``S18``, already checked: which pass GB 32100-2015 and whether they are
+    surely all different (work a loader does beside its other columns; see
+    :func:`check_codes`)."""
+
+    def __init__(
+        self, codes: npt.NDArray[np.bytes_], valid: npt.NDArray[np.bool_], distinct: bool
+    ) -> None:
+        self.codes = codes
+        self.valid = valid
+        self.distinct = distinct
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+
+def check_codes(codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | CheckedCodes:
+    """``codes`` with :func:`credit_code_mask` and :func:`s18_ids_distinct` done, when they
+    are ``S18`` (else as they are): :func:`_parse_codes` then reports from the mask."""
+    if codes.dtype != np.dtype("S18") or not codes.shape[0]:
+        return codes
+    valid = credit_code_mask(codes)
+    return CheckedCodes(codes, valid, bool(valid.all()) and s18_ids_distinct(codes))
+
+
 def _parse_codes(
-    col: ColumnSpec, arr: np.ndarray[Any, Any], ctx: Context, legacy_codes: bool
+    col: ColumnSpec, arr: np.ndarray[Any, Any] | CheckedCodes, ctx: Context, legacy_codes: bool
 ) -> npt.NDArray[np.bytes_]:
     """Credit codes as ``S18`` ASCII, stripped of surrounding spaces; a new array, always.
 
@@ -408,6 +448,11 @@ def _parse_codes(
     long, a control character, empty, scientific notation, then (unless ``legacy_codes``)
     failing GB 32100.
     """
+    if isinstance(arr, CheckedCodes):  # a loader's own array, checked already
+        if bool(arr.valid.all()):
+            ctx.ids_distinct = arr.distinct
+            return arr.codes
+        arr = arr.codes  # the problems are looked at as for any codes
     reported = np.zeros(arr.shape[0], dtype=bool)
 
     def report(bad: npt.NDArray[np.intp], values: Callable[[int], str], why: str) -> None:
@@ -620,6 +665,10 @@ def parse_column(col: ColumnSpec, raw: Any, n: int, ctx: Context, legacy_codes: 
         return _ready_column(col, raw, n, ctx)
     if col.kind == "tags" and not isinstance(raw, np.ndarray) and isinstance(raw, Sequence):
         raw = np.array([*raw, None], dtype=object)[:-1]  # keep lists of labels one per row
+    if isinstance(raw, CheckedCodes) and col.kind == "code" and len(raw) == n:
+        return _parse_codes(col, raw, ctx, legacy_codes)
+    if isinstance(raw, CheckedCodes):  # pragma: no cover - a loader's codes are its ids
+        raw = raw.codes
     if isinstance(raw, Coded) and col.kind in CODED:
         if len(raw) != n:
             raise RosterError(
@@ -650,7 +699,7 @@ def _parse_values(
     kind = col.kind
     native = arr.dtype if isinstance(arr, np.ndarray) else None
     if kind == "code":
-        assert isinstance(arr, np.ndarray)
+        assert not isinstance(arr, Coded)
         return _parse_codes(col, arr, ctx, legacy_codes)
     if kind in ("id", "text"):
         assert isinstance(arr, np.ndarray)
@@ -824,13 +873,16 @@ def parse_columns(
     source: str | None,
 ) -> dict[str, Column]:
     """Every known column parsed (problems collected in ``ctx``), absent ones by default."""
-    id_values = as_array(renamed[id_name])
-    if id_values.ndim != 1:
-        raise RosterError(
-            "must be a one-dimensional sequence of ids", source=source, column=id_name
-        )
-    renamed[id_name] = id_values
-    n = id_values.shape[0]
+    id_values = renamed[id_name]
+    if isinstance(id_values, CheckedCodes):  # from a loader: one-dimensional
+        n = len(id_values)
+    else:
+        id_values = renamed[id_name] = as_array(id_values)
+        if id_values.ndim != 1:
+            raise RosterError(
+                "must be a one-dimensional sequence of ids", source=source, column=id_name
+            )
+        n = id_values.shape[0]
     parsed: dict[str, Column] = {}
     for col in specs:
         if col.name in renamed:

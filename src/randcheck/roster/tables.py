@@ -30,6 +30,7 @@ import io
 import itertools
 import operator
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast
@@ -39,6 +40,7 @@ import numpy.typing as npt
 
 from randcheck import _arrow, _excel, _parallel, _tables
 from randcheck._files import atomic_path
+from randcheck._inputs import file_path
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError, RosterWarning
 from randcheck.models import (
@@ -68,6 +70,7 @@ from randcheck.roster._parse import (
     default_column,
     parse_columns,
     parse_extra,
+    s18_ids_distinct,
     shown_id,
     sort_columns,
     stack_level,
@@ -388,6 +391,7 @@ class RosterBase:
             On the first problem found, naming the file, row, column and value.
         """
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        path = file_path(path, f"{cls.__name__}.from_parquet", "there is nothing to load")
         batches = _arrow.parquet_batches(path, kind_of=cls._kind_of(mapping))
         return cls.from_batches(batches, mapping, options, os.fspath(path))
 
@@ -648,6 +652,7 @@ class RosterBase:
             fields,
             coded=[k in CODED for k in kind],
             text=[k in ("id", "text") for k in kind],
+            codes=[k == "code" for k in kind],
             source=source,
         )
         del fields
@@ -661,17 +666,10 @@ class RosterBase:
 
     def _check_unique_ids(self, ctx: Context) -> None:
         ids = self._ids
-        if ids.dtype == np.dtype("S18") and self._n:
-            # Fast path: sort one 64-bit hash per code; only equal hashes need a closer look.
-            v = ids.view(np.uint8).reshape(self._n, 18)
-            key = np.ascontiguousarray(v[:, :8]).view(np.uint64).ravel().copy()
-            key *= np.uint64(0x9E3779B97F4A7C15)
-            key ^= np.ascontiguousarray(v[:, 8:16]).view(np.uint64).ravel()
-            key *= np.uint64(0xBF58476D1CE4E5B9)
-            key ^= np.ascontiguousarray(v[:, 16:]).view(np.uint16).ravel().astype(np.uint64)
-            key.sort()
-            if not (key[1:] == key[:-1]).any():
-                return
+        if ctx.ids_distinct:
+            return  # checked as the column was read
+        if ids.dtype == np.dtype("S18") and self._n and s18_ids_distinct(ids):
+            return  # one sort of a 64-bit hash per code; equal hashes need a closer look
         order = self.code_order()
         s = ids[order]
         dup = np.flatnonzero(s[1:] == s[:-1])
@@ -940,8 +938,12 @@ class RosterBase:
         Parameters
         ----------
         workers : int
-            Processes that hash the buckets (default 1); never more than the cores available,
-            and one for a roster under 500,000 rows (processes would cost more than they save).
+            How many cores hash the buckets (default 1). With 2 (or more, on a machine of two
+            cores), this thread and a helper thread share the work, in this process, when the
+            second core is free; on a busy machine this thread does it alone (a second thread
+            would only wait for the core). More than 2 on a machine with more cores: that many
+            processes, never more than the cores available, for rosters of 500,000 rows and
+            more. Below 32,768 rows, always this thread. The digest is the same in every case.
         progress : bool or callable, optional
             ``True`` for a tqdm bar (when tqdm is installed), or a callable
             ``progress(done, total)`` called with the rows hashed so far.
@@ -959,14 +961,25 @@ class RosterBase:
         """
         if workers < 1 or int(workers) != workers:
             raise ValueError(f"workers = {workers!r} must be a whole number ≥ 1")
-        if self._n < _PARALLEL_MIN_ROWS:
-            workers = 1  # starting processes would cost more than it saves
-        jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
+        if "digest" in self._cache:
+            return str(self._cache["digest"])
         report = Reporter(progress, self._n, "fingerprint")
         try:
-            results = _parallel.run(
-                jobs, workers, done=lambda i, _: report.advance(int(jobs[i].size))
-            )
+            helper = None
+            if workers > 1 and self._n >= _THREAD_MIN_ROWS:
+                if workers > 2 and _parallel.available_cores() > 2:
+                    helper = None  # more cores than two threads use: processes below
+                else:
+                    helper = _parallel.helper_thread()
+            if helper is not None:
+                results = _digest_in_two(self, report)
+            else:
+                if self._n < _PARALLEL_MIN_ROWS or workers == 2:
+                    workers = 1  # starting processes would cost more than it saves
+                jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
+                results = _parallel.run(
+                    jobs, workers, done=lambda i, _: report.advance(int(jobs[i].size))
+                )
         finally:
             report.close()
         if results:
@@ -975,6 +988,49 @@ class RosterBase:
 
 
 _PARALLEL_MIN_ROWS = 500_000  # below this, digest(workers=) hashes in this process
+_THREAD_MIN_ROWS = 1 << 15  # below this, digest(workers=) hashes in this thread
+_THREAD_PARTS = 16  # ranges of buckets the two threads take in turn (balance)
+
+
+def _digest_in_two(roster: RosterBase, report: Reporter) -> list[list[bytes]]:
+    """The bucket digests computed by this thread and the helper thread together.
+
+    Everything runs in this process: the ids' keys in two halves, the rows grouped by bucket,
+    then ranges of buckets, each sorted and hashed by whichever thread is free (numpy's
+    gathers and sorts and hashlib's SHA-256 release the GIL). No process is started, nothing
+    is copied or pickled; the digests are the same as in one thread.
+    """
+    ids = roster._ids
+    n = roster._n
+    if "buckets" not in roster._cache and "groups" not in roster._cache:
+        keys = np.empty(n, dtype=np.uint64)
+
+        def half(a: int, b: int) -> None:
+            keys[a:b] = id_keys(ids[a:b])
+
+        _parallel.in_two(half, n)
+        roster._cache["groups"] = (keys, *bucket_groups(keys, ids, bucketed=True))
+    if "pieces" not in roster._cache:
+        roster._cache["pieces"] = roster._pieces()
+    _, _, bounds, _ = roster._groups()
+    cuts = even_cuts(bounds, _THREAD_PARTS)
+    ranges = sorted(itertools.pairwise(cuts), key=lambda r: int(bounds[r[0]] - bounds[r[1]]))
+    caller = threading.get_ident()
+    reported = [0]
+
+    def hash_range(r: tuple[int, int]) -> list[bytes]:
+        digests = _bucket_digests(roster, *r)
+        if threading.get_ident() == caller:  # progress is reported from the caller's thread
+            rows = int(bounds[r[1]] - bounds[r[0]])
+            reported[0] += rows
+            report.advance(rows)
+        return digests
+
+    done = dict(zip(ranges, _parallel.each_in_two(hash_range, ranges), strict=True))
+    report.advance(n - reported[0])  # the helper's ranges
+    return [done[r] for r in itertools.pairwise(cuts)]
+
+
 _MERGE_ROWS = 1 << 15  # rows of a bucket merged from several parts at once (in cache)
 
 
@@ -1408,6 +1464,9 @@ class OfficerRoster(RosterBase):
 _Part: TypeAlias = "tuple[npt.NDArray[np.uint64], bytes]"
 
 
+_DIGEST_HINT = "its fingerprint is roster.digest()"
+
+
 class RosterDigest:
     """A roster's fingerprint (:meth:`TargetRoster.digest`) computed from its rows in parts.
 
@@ -1592,7 +1651,7 @@ class RosterDigest:
     @classmethod
     def from_parquet(
         cls,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         *,
         kind: type[TargetRoster] | type[OfficerRoster] | None = None,
         passes: int = 1,
@@ -1602,33 +1661,57 @@ class RosterDigest:
         extra: Iterable[str] | None = None,
         progress: ProgressArg = None,
     ) -> str:
-        """The digest of the roster in a Parquet file, read one row group at a time.
+        """The digest of the roster in a Parquet file, or in several, read one row group at a time.
 
         Equals ``TargetRoster.from_parquet(path).digest()`` without holding the roster: each row
         group is read, validated as by :meth:`TargetRoster.from_parquet` (rows numbered across
-        the whole file) and added; with ``passes`` > 1 the file is read that many times, each
+        its file) and added; with ``passes`` > 1 the files are read that many times, each
         pass keeping only its share of the buckets, so the text held at once is about the
-        CSV size of the roster divided by ``passes``.
+        CSV size of the roster divided by ``passes``. A directory split into several files
+        (``path`` a list of them, as :func:`~randcheck.sampling.draw_dask` takes it) has the
+        digest of the roster that holds all their rows, whatever the order of the files: the
+        fingerprint to commit to before a draw on a cluster.
 
         Raises
         ------
         RosterError
-            On the first bad row (file, row, column, value), or an id in two row groups.
+            On the first bad row (file, row, column, value), or an id in two row groups or
+            two files.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pyarrow.parquet as pq
+        >>> from randcheck.example import synthetic_targets
+        >>> roster = synthetic_targets(3000, seed=2)
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> files = [folder / "part-0.parquet", folder / "part-1.parquet"]
+        >>> pq.write_table(roster.take(range(0, 1200)).to_arrow(), files[0], row_group_size=500)
+        >>> pq.write_table(roster.take(range(1200, 3000)).to_arrow(), files[1], row_group_size=500)
+        >>> RosterDigest.from_parquet(files, extra=["risk_score"]) == roster.digest()
+        True
         """
         roster_kind: type[RosterBase] = TargetRoster if kind is None else kind
         if passes < 1 or passes > BUCKETS or int(passes) != passes:
             raise ValueError(f"passes = {passes!r}: a whole number from 1 to 256")
         options = {"legacy_codes": legacy_codes, "unknown_columns": unknown_columns, "extra": extra}
+        if isinstance(path, (list, tuple)):
+            paths = [file_path(p, "RosterDigest.from_parquet", _DIGEST_HINT) for p in path]
+        else:
+            paths = [file_path(path, "RosterDigest.from_parquet", _DIGEST_HINT)]
+        if not paths:
+            raise ValueError("path: give a Parquet file or a list of them, got an empty list")
         cuts = np.linspace(0, BUCKETS, int(passes) + 1).astype(int).tolist()
-        total = _arrow.parquet_rows(path)
+        total = sum(_arrow.parquet_rows(p) for p in paths)
         report = Reporter(progress, total * int(passes), "fingerprint")
         whole: RosterDigest | None = None
         try:
             for a, b in itertools.pairwise(cuts):
                 acc = cls(kind, buckets=range(a, b))
-                for chunk in roster_kind._parquet_chunks(path, mapping, options):
-                    acc.update(chunk)  # type: ignore[arg-type]
-                    report.advance(len(chunk))
+                for one in paths:
+                    for chunk in roster_kind._parquet_chunks(one, mapping, options):
+                        acc.update(chunk)  # type: ignore[arg-type]
+                        report.advance(len(chunk))
                 acc.close()  # only the pass's bucket digests are kept
                 if whole is None:
                     whole = acc

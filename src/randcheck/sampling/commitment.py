@@ -126,7 +126,7 @@ class Commitment(JsonRecord):
         roster_digest : str
             The roster's fingerprint (recipe ``randcheck-roster/2``), as
             :meth:`TargetRoster.digest <randcheck.TargetRoster.digest>` or
-            :meth:`RosterDigest.digest <randcheck.roster.RosterDigest.digest>` gives it.
+            :meth:`RosterDigest.from_parquet <randcheck.roster.RosterDigest.from_parquet>` gives it.
         plan_digest : str
             The plan's fingerprint, :meth:`SamplingPlan.digest <randcheck.SamplingPlan.digest>`.
         path : sequence of str

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck._dates import CHINA_TZ
+from randcheck._inputs import loaded_roster
 from randcheck._parallel import in_two
 from randcheck._progress import ProgressArg
 from randcheck._version import library
@@ -140,6 +141,7 @@ def draw(
     >>> verify(d.receipt, county.targets) is None
     True
     """
+    loaded_roster(roster, TargetRoster, "draw")
     source, label, commitment, warnings = settle(
         plan, seed, rng, stream, commitment, source, roster_digest=roster.digest
     )

@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import operator
 import os
+import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -286,7 +287,7 @@ def draw_dask(
     extra: Iterable[str] | None = None,
     client: Any = None,
     hold: bool | None = None,
-    spill_dir: str | os.PathLike[str] | None = None,
+    spill_dir: str | os.PathLike[str] | bool | None = None,
     progress: ProgressArg = None,
 ) -> Draw:
     """Draw from a roster on a Dask cluster (Parquet files or a dataframe): the same receipt.
@@ -319,17 +320,20 @@ def draw_dask(
         part again in each pass. Default: hold when the roster, at about 200 bytes a row,
         fits in a quarter of the workers' memory limits (so 10⁷ rows are held on a 24 GB
         machine, the nation's 1.85·10⁸ are read again).
-    spill_dir : path, optional
+    spill_dir : path or False, optional
         A folder that every worker can write and read at the same path (a shared disk, as for
         the Parquet files; on a ``LocalCluster``, any local folder). With it, each part's
         fingerprint lines (about 80 bytes a row) go to a file there instead of the workers'
-        memory, and each range of buckets is read back from the files by one task: for a
-        roster whose lines do not fit in the workers' memory (the nation's). Parts not held
-        also leave there the columns the later passes read (about 25 bytes a row), which
-        those passes take instead of reading and validating the Parquet files again. The
-        files are plain data (reading them runs no code), in a temporary folder inside it,
-        removed afterwards. Default: the lines stay in the workers' memory (Dask spills them
-        when memory runs short, slowly).
+        memory, and each range of buckets is read back from the files by one task: the lines
+        never travel through the workers' connections, and a roster whose lines do not fit in
+        the workers' memory (the nation's) is drawn. Parts not held also leave there the
+        columns the later passes read (about 25 bytes a row), which those passes take instead
+        of reading and validating the Parquet files again. The files are plain data (reading
+        them runs no code), in a temporary folder inside it, removed afterwards. Default
+        (``None``): the system's temporary folder of this machine when every worker reads it
+        at the same path (a ``LocalCluster``), else the workers' memory. ``False``: the lines
+        stay in the workers' memory, sent from worker to worker (Dask spills them when memory
+        runs short, slowly).
     progress : bool or callable, optional
         ``True``: Dask's progress bar (:func:`distributed.progress`) for each pass;
         a callable ``progress(done, total)`` is called as tasks finish, counting tasks.
@@ -366,6 +370,8 @@ def draw_dask(
     source, label, commitment, warnings = settle(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
+    if spill_dir is True:
+        raise TypeError("spill_dir: a folder, False or None, not True")
     client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     return _draw_passes(
@@ -397,7 +403,7 @@ def verify_dask(
     extra: Iterable[str] | None = None,
     client: Any = None,
     hold: bool | None = None,
-    spill_dir: str | os.PathLike[str] | None = None,
+    spill_dir: str | os.PathLike[str] | bool | None = None,
     progress: ProgressArg = None,
 ) -> None:
     """:func:`~randcheck.verify` against a roster on a Dask cluster (Parquet files or a dataframe).
@@ -411,6 +417,8 @@ def verify_dask(
     VerificationError
         Saying precisely what differs.
     """
+    if spill_dir is True:
+        raise TypeError("spill_dir: a folder, False or None, not True")
     client = _client(client)
     options = _chunked.read_options(legacy_codes, unknown_columns, extra)
     verify_by(
@@ -475,6 +483,33 @@ def _input(client: Any, roster: Any) -> _Input:
     return _Input(parts, [None] * len(parts), files)
 
 
+def _local_folder(client: Any, stack: contextlib.ExitStack) -> str | None:
+    """A new temporary folder of this machine (removed with ``stack``) if every worker reads
+    it at the same path (a ``LocalCluster``, workers on this machine): else ``None``.
+
+    Each worker reads a random token written there, so a folder that only looks the same
+    (another machine's folder of the same name) is never taken for it.
+    """
+    folder = stack.enter_context(
+        tempfile.TemporaryDirectory(prefix="randcheck-", ignore_cleanup_errors=True)
+    )
+    token = secrets.token_hex(16)
+    marker = os.path.join(folder, "token")
+    with open(marker, "w", encoding="ascii") as fh:
+        fh.write(token)
+    seen = client.run(_reads_token, marker, token)
+    return folder if seen and all(seen.values()) else None
+
+
+def _reads_token(path: str, token: str) -> bool:
+    """On a worker: whether the file at ``path`` holds ``token``."""
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read() == token
+    except OSError:
+        return False
+
+
 def _hold_default(client: Any, rows: int) -> bool:
     """Whether the rows fit, at about 200 bytes a row, in a quarter of the workers' memory."""
     workers = client.scheduler_info(n_workers=-1)["workers"].values()
@@ -497,7 +532,7 @@ def _draw_passes(
     drawn_by: str | None,
     drawn_at: dt.datetime | None,
     hold: bool | None,
-    spill_dir: str | os.PathLike[str] | None,
+    spill_dir: str | os.PathLike[str] | bool | None,
     progress: ProgressArg,
 ) -> Draw:
     """:func:`draw_dask` once the source, stream and commitment are settled: its passes, with
@@ -506,7 +541,9 @@ def _draw_passes(
         hold = _hold_default(client, sum(p.rows for p in given.parts))
     with contextlib.ExitStack() as stack:
         store: str | None = None
-        if spill_dir is not None:
+        if spill_dir is None:  # this machine's temporary folder, if every worker sees it
+            store = _local_folder(client, stack)
+        elif not isinstance(spill_dir, bool):
             store = stack.enter_context(
                 tempfile.TemporaryDirectory(
                     prefix="randcheck-", dir=spill_dir, ignore_cleanup_errors=True

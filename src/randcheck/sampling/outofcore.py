@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from randcheck import _arrow
+from randcheck._inputs import file_path
 from randcheck._progress import ProgressArg, Reporter
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
@@ -116,7 +117,10 @@ def draw_parquet(
         plan, seed, rng, stream, commitment, None, roster_digest=None
     )
     reading = _Reading(
-        path, mapping, _chunked.read_options(legacy_codes, unknown_columns, extra), spill_dir
+        file_path(path, "draw_parquet"),
+        mapping,
+        _chunked.read_options(legacy_codes, unknown_columns, extra),
+        spill_dir,
     )
     return _draw_file(
         reading, plan, source, label, commitment, warnings, drawn_by, drawn_at, progress
@@ -147,7 +151,10 @@ def verify_parquet(
         Saying precisely what differs.
     """
     reading = _Reading(
-        path, mapping, _chunked.read_options(legacy_codes, unknown_columns, extra), spill_dir
+        file_path(path, "verify_parquet"),
+        mapping,
+        _chunked.read_options(legacy_codes, unknown_columns, extra),
+        spill_dir,
     )
     verify_by(
         receipt,

@@ -1,0 +1,97 @@
+"""The fingerprint of a directory split into several Parquet files, before a cluster draw."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from randcheck import RosterError
+from randcheck.example import synthetic_targets
+from randcheck.roster import RosterDigest
+
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def _write(folder: pathlib.Path, cuts: list[tuple[int, int]], seed: int = 2) -> list[pathlib.Path]:
+    roster = synthetic_targets(3000, seed=seed)
+    files = []
+    for i, (a, b) in enumerate(cuts):
+        path = folder / f"part-{i}.parquet"
+        pq.write_table(roster.take(range(a, b)).to_arrow(), path, row_group_size=400)
+        files.append(path)
+    return files
+
+
+@pytest.mark.parametrize("passes", [1, 3])
+def test_several_files_have_the_digest_of_their_union_in_any_order(
+    tmp_path: pathlib.Path, passes: int
+) -> None:
+    whole = synthetic_targets(3000, seed=2).digest()
+    files = _write(tmp_path, [(0, 700), (700, 2100), (2100, 3000)])
+    for order in (files, files[::-1], [str(f) for f in files[1:] + files[:1]]):
+        assert RosterDigest.from_parquet(order, extra=["risk_score"], passes=passes) == whole
+    # One file alone is a different roster: its digest differs.
+    assert RosterDigest.from_parquet(files[0], extra=["risk_score"]) != whole
+
+
+def test_a_target_in_two_files_is_refused_naming_it(tmp_path: pathlib.Path) -> None:
+    files = _write(tmp_path, [(0, 1200), (1100, 3000)])
+    codes = synthetic_targets(3000, seed=2).credit_code
+    repeated = {c.decode() if isinstance(c, bytes) else str(c) for c in codes[1100:1200]}
+    with pytest.raises(RosterError, match="duplicate id") as err:
+        RosterDigest.from_parquet(files, extra=["risk_score"])
+    assert err.value.column == "credit_code"
+    assert err.value.value in repeated
+
+
+def test_a_bad_row_in_the_second_file_names_that_file_and_its_row(
+    tmp_path: pathlib.Path,
+) -> None:
+    files = _write(tmp_path, [(0, 1000), (1000, 3000)])
+    table = pq.read_table(files[1])
+    codes = table.column("credit_code").to_pylist()
+    codes[4] = "91350100M000100Y44"  # wrong check character
+    pq.write_table(table.set_column(0, "credit_code", [codes]), files[1])
+    with pytest.raises(RosterError, match=r"part-1\.parquet, row 5, column 'credit_code'"):
+        RosterDigest.from_parquet(files, extra=["risk_score"])
+
+
+def test_an_empty_list_of_files_is_refused() -> None:
+    with pytest.raises(ValueError, match="give a Parquet file or a list of them"):
+        RosterDigest.from_parquet([])
+
+
+def test_a_roster_or_a_table_where_a_file_belongs_is_refused_saying_what_to_do(
+    tmp_path: pathlib.Path,
+) -> None:
+    import randcheck
+    from randcheck import SamplingPlan, TargetRoster
+    from randcheck.sampling import verify_parquet
+
+    roster = synthetic_targets(300, seed=3)
+    plan = SamplingPlan(rates={"A": 0.1, "B": 0.1, "C": 0.2, "D": 0.5})
+    receipt = randcheck.draw(roster, plan, seed="s").receipt
+    cases = [
+        (lambda: randcheck.draw_parquet(roster, plan, seed="s"), "draw_parquet", "randcheck.draw"),
+        (lambda: verify_parquet(receipt, roster), "verify_parquet", "randcheck.verify"),
+        (lambda: TargetRoster.from_parquet(roster), "from_parquet", "nothing to load"),
+        (lambda: RosterDigest.from_parquet(roster), "from_parquet", r"roster\.digest\(\)"),
+        (lambda: RosterDigest.from_parquet([roster]), "from_parquet", r"roster\.digest\(\)"),
+        (
+            lambda: randcheck.draw_parquet(roster.to_arrow(), plan, seed="s"),
+            "got a Table",
+            "from_arrow",
+        ),
+    ]
+    for call, what, hint in cases:
+        with pytest.raises(RosterError, match=f"{what}.*{hint}"):
+            call()
+    path = tmp_path / "targets.parquet"
+    with pytest.raises(
+        RosterError,
+        match=r"draw needs a TargetRoster, got a PosixPath; load .*targets\.parquet first",
+    ):
+        randcheck.draw(path, plan, seed="s")
+    with pytest.raises(RosterError, match=r"draw needs a TargetRoster, got a str.*draw_parquet"):
+        randcheck.draw(str(path), plan, seed="s")
