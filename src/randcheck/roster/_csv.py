@@ -98,26 +98,13 @@ class Pieces:
         block = self._fill(cells, m, width)
         yield block.translate(None, b"\x00")
 
-    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[memoryview]:
-        """The lines of ``rows[cuts[k]:cuts[k + 1]]`` for each ``k``, as one block each.
-
-        The NULs of all of them are dropped at once; each block is a view of the result.
-        """
+    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[bytearray]:
+        """The lines of ``rows[cuts[k]:cuts[k + 1]]`` for each ``k``, as one block each."""
         m = rows.shape[0]
         cells, width = self._cells(rows, False)
         block = self._fill(cells, m, width)
-        if len(cuts) > 2:  # where each block starts once the NULs are gone
-            mat = np.frombuffer(block, dtype=np.uint8).reshape(m, width)
-            kept = np.count_nonzero(mat, axis=1)
-            ends = np.cumsum(kept)
-            del mat
-            starts = [0 if a == 0 else int(ends[a - 1]) for a in cuts]
-        else:
-            starts = [0, 0]
-        text = memoryview(block.translate(None, b"\x00"))
-        starts[-1] = len(text)
-        for a, b in itertools.pairwise(starts):
-            yield text[a:b]
+        for a, b in itertools.pairwise(cuts):
+            yield block[a * width : b * width].translate(None, b"\x00")
 
     def _cells(
         self, rows: npt.NDArray[np.intp], in_order: bool
