@@ -170,6 +170,71 @@ def test_digest_with_workers_is_the_same(monkeypatch: pytest.MonkeyPatch) -> Non
     assert r.take(np.arange(len(r))).digest(workers=3) == expected
 
 
+@pytest.fixture(params=["one thread", "two threads"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The helper thread off, then forced on (whatever the machine's load)."""
+    on = request.param == "two threads"
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
+    return str(request.param)
+
+
+@pytest.mark.parametrize("n", [1, 700, 4000])
+def test_digest_in_two_threads_is_the_recipe(
+    monkeypatch: pytest.MonkeyPatch, threads: str, n: int
+) -> None:
+    # Small sizes take the large rosters' path: threads from 0 rows, buckets sorted one by
+    # one, lines written 64 rows at a time (buckets cut across blocks).
+    monkeypatch.setattr(tables_module, "_THREAD_MIN_ROWS", 0)
+    monkeypatch.setattr(tables_module, "_GROUP_ROWS", 64)
+    started: list[Any] = []
+    run = _parallel.run
+    monkeypatch.setattr(_parallel, "run", lambda *a, **k: started.append(a) or run(*a, **k))
+    r = roster(n, seed=7)
+    expected = digest_by_hand(plain_rows(r), [*HEADER, "score"])
+    seen: list[tuple[int, int]] = []
+    assert r.digest(workers=2, progress=lambda done, total: seen.append((done, total))) == (
+        expected
+    )
+    assert seen[-1] == (n, n)
+    # Two threads: no job list for processes at all; one thread: the jobs, run here.
+    assert [a[1] for a in started] == ([] if threads == "two threads" else [1])
+    assert r.take(np.arange(n)[::-1]).digest(workers=2) == expected
+    parts = RosterDigest()
+    parts.update(r.take(np.arange(n // 2)))
+    parts.update(r.take(np.arange(n // 2, n)))
+    assert parts.seal() == expected
+
+
+def test_digest_with_more_workers_than_two_threads_starts_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tables_module, "_PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 4)
+    asked: list[int] = []
+    run = _parallel.run
+    monkeypatch.setattr(_parallel, "run", lambda jobs, w, **k: asked.append(w) or run(jobs, w, **k))
+    r = roster(4000, seed=8)
+    assert r.digest(workers=3) == digest_by_hand(plain_rows(r), [*HEADER, "score"])
+    assert asked == [3]
+
+
+def test_a_busy_machine_digests_in_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second thread or process would share a core with the other work: never slower.
+    monkeypatch.setattr(tables_module, "_THREAD_MIN_ROWS", 0)
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 1.0)
+    asked: list[int] = []
+    run = _parallel.run
+    monkeypatch.setattr(_parallel, "run", lambda jobs, w, **k: asked.append(w) or run(jobs, w, **k))
+    monkeypatch.setattr(
+        tables_module, "_digest_in_two", lambda *a: pytest.fail("threads on a busy machine")
+    )
+    r = roster(3000, seed=9)
+    assert r.digest(workers=2) == r.take(np.arange(3000)).digest()
+    assert asked == [1, 1]
+
+
 def test_a_small_roster_is_digested_without_starting_processes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -12,6 +12,7 @@ import gc
 import io
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -44,7 +45,7 @@ class Pieces:
         # kind "table": (codes, uint8 matrix of the table with the separator appended);
         # kind "raw": (S array, separator); kind "text": (strings, separator, UTF-32 or None)
         self.items: list[tuple[str, Any, Any, Any]] = []
-        self._block = bytearray()
+        self._local = threading.local()  # each thread writes its lines into its own block
         last = len(parts) - 1
         for j, (idx, table) in enumerate(parts):
             end = b"\n" if j == last else sep
@@ -94,15 +95,16 @@ class Pieces:
             yield from self.lines(rows[:half], in_order)
             yield from self.lines(rows[half:], in_order)
             return
-        self._fill(cells, m, width)
-        yield self._block.translate(None, b"\x00")
+        block = self._fill(cells, m, width)
+        yield block.translate(None, b"\x00")
 
-    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[bytes]:
+    def segments(self, rows: npt.NDArray[np.intp], cuts: Sequence[int]) -> Iterator[bytearray]:
         """The lines of ``rows[cuts[k]:cuts[k + 1]]`` for each ``k``, as one block each."""
+        m = rows.shape[0]
         cells, width = self._cells(rows, False)
-        self._fill(cells, rows.shape[0], width)
+        block = self._fill(cells, m, width)
         for a, b in itertools.pairwise(cuts):
-            yield bytes(self._block[a * width : b * width].translate(None, b"\x00"))
+            yield block[a * width : b * width].translate(None, b"\x00")
 
     def _cells(
         self, rows: npt.NDArray[np.intp], in_order: bool
@@ -130,11 +132,14 @@ class Pieces:
             cells.append((1, end[0]))
         return cells, sum(w for w, _ in cells)
 
-    def _fill(self, cells: list[tuple[int, npt.NDArray[Any] | int]], m: int, width: int) -> None:
-        """Write the cells side by side into ``self._block`` (``m`` rows of ``width`` bytes)."""
-        if len(self._block) != m * width:
-            self._block = bytearray(m * width)
-        buf = np.frombuffer(self._block, dtype=np.uint8).reshape(m, width)
+    def _fill(
+        self, cells: list[tuple[int, npt.NDArray[Any] | int]], m: int, width: int
+    ) -> bytearray:
+        """The cells side by side (``m`` rows of ``width`` bytes) in this thread's block."""
+        block: bytearray | None = getattr(self._local, "block", None)
+        if block is None or len(block) != m * width:
+            block = self._local.block = bytearray(m * width)
+        buf = np.frombuffer(block, dtype=np.uint8).reshape(m, width)
         offset = 0
         for w, c in cells:
             if isinstance(c, int):
@@ -143,6 +148,16 @@ class Pieces:
                 buf[:, offset : offset + w].view(f"V{w}")[:, 0] = c
             offset += w
         del buf
+        return block
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_local"]  # (a thread's scratch block: not data)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
 
 _RAGGED_BLOCK = 1 << 16  # strings encoded at once

@@ -30,6 +30,7 @@ import io
 import itertools
 import operator
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast
@@ -937,8 +938,12 @@ class RosterBase:
         Parameters
         ----------
         workers : int
-            Processes that hash the buckets (default 1); never more than the cores available,
-            and one for a roster under 500,000 rows (processes would cost more than they save).
+            How many cores hash the buckets (default 1). With 2 (or more, on a machine of two
+            cores), this thread and a helper thread share the work, in this process, when the
+            second core is free; on a busy machine this thread does it alone (a second thread
+            would only wait for the core). More than 2 on a machine with more cores: that many
+            processes, never more than the cores available, for rosters of 500,000 rows and
+            more. Below 32,768 rows, always this thread. The digest is the same in every case.
         progress : bool or callable, optional
             ``True`` for a tqdm bar (when tqdm is installed), or a callable
             ``progress(done, total)`` called with the rows hashed so far.
@@ -956,14 +961,25 @@ class RosterBase:
         """
         if workers < 1 or int(workers) != workers:
             raise ValueError(f"workers = {workers!r} must be a whole number ≥ 1")
-        if self._n < _PARALLEL_MIN_ROWS:
-            workers = 1  # starting processes would cost more than it saves
-        jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
+        if "digest" in self._cache:
+            return str(self._cache["digest"])
         report = Reporter(progress, self._n, "fingerprint")
         try:
-            results = _parallel.run(
-                jobs, workers, done=lambda i, _: report.advance(int(jobs[i].size))
-            )
+            helper = None
+            if workers > 1 and self._n >= _THREAD_MIN_ROWS:
+                if workers > 2 and _parallel.available_cores() > 2:
+                    helper = None  # more cores than two threads use: processes below
+                else:
+                    helper = _parallel.helper_thread()
+            if helper is not None:
+                results = _digest_in_two(self, report)
+            else:
+                if self._n < _PARALLEL_MIN_ROWS or workers == 2:
+                    workers = 1  # starting processes would cost more than it saves
+                jobs = fingerprint_jobs(self, max(workers, -(-self._n // (1 << 20))))
+                results = _parallel.run(
+                    jobs, workers, done=lambda i, _: report.advance(int(jobs[i].size))
+                )
         finally:
             report.close()
         if results:
@@ -972,6 +988,49 @@ class RosterBase:
 
 
 _PARALLEL_MIN_ROWS = 500_000  # below this, digest(workers=) hashes in this process
+_THREAD_MIN_ROWS = 1 << 15  # below this, digest(workers=) hashes in this thread
+_THREAD_PARTS = 16  # ranges of buckets the two threads take in turn (balance)
+
+
+def _digest_in_two(roster: RosterBase, report: Reporter) -> list[list[bytes]]:
+    """The bucket digests computed by this thread and the helper thread together.
+
+    Everything runs in this process: the ids' keys in two halves, the rows grouped by bucket,
+    then ranges of buckets, each sorted and hashed by whichever thread is free (numpy's
+    gathers and sorts and hashlib's SHA-256 release the GIL). No process is started, nothing
+    is copied or pickled; the digests are the same as in one thread.
+    """
+    ids = roster._ids
+    n = roster._n
+    if "buckets" not in roster._cache and "groups" not in roster._cache:
+        keys = np.empty(n, dtype=np.uint64)
+
+        def half(a: int, b: int) -> None:
+            keys[a:b] = id_keys(ids[a:b])
+
+        _parallel.in_two(half, n)
+        roster._cache["groups"] = (keys, *bucket_groups(keys, ids, bucketed=True))
+    if "pieces" not in roster._cache:
+        roster._cache["pieces"] = roster._pieces()
+    _, _, bounds, _ = roster._groups()
+    cuts = even_cuts(bounds, _THREAD_PARTS)
+    ranges = sorted(itertools.pairwise(cuts), key=lambda r: int(bounds[r[0]] - bounds[r[1]]))
+    caller = threading.get_ident()
+    reported = [0]
+
+    def hash_range(r: tuple[int, int]) -> list[bytes]:
+        digests = _bucket_digests(roster, *r)
+        if threading.get_ident() == caller:  # progress is reported from the caller's thread
+            rows = int(bounds[r[1]] - bounds[r[0]])
+            reported[0] += rows
+            report.advance(rows)
+        return digests
+
+    done = dict(zip(ranges, _parallel.each_in_two(hash_range, ranges), strict=True))
+    report.advance(n - reported[0])  # the helper's ranges
+    return [done[r] for r in itertools.pairwise(cuts)]
+
+
 _MERGE_ROWS = 1 << 15  # rows of a bucket merged from several parts at once (in cache)
 
 

@@ -309,9 +309,9 @@ def _row_pass(
     Block by block, so that every column is read from memory once and each block's steps
     run in the cache; the two halves of the rows at once where a second core is free
     (:func:`in_two`). The sums are plain floating-point sums (as a simulation may use): each
-    block's per-code sums (``np.bincount``, in row order), added up block after block, in
-    order. The halves are cut at a block boundary, so they give the very same block sums and
-    the totals do not depend on the cut.
+    block's per-code sums (as ``np.bincount`` gives them: in row order, from zero), added up
+    block after block, in order. The halves are cut at a block boundary, so they give the
+    very same block sums and the totals do not depend on the cut.
     """
     size = columns[0].shape[0]
     minlength = math.prod(radices)
@@ -324,9 +324,16 @@ def _row_pass(
     by_block = count and kind.itemsize <= 2
 
     def half(a: int, b: int) -> tuple[npt.NDArray[np.intp], list[npt.NDArray[Any]], Any, Any]:
-        index = np.empty(min(_ROW_BLOCK, max(b - a, 0)), dtype=np.intp)
+        rows = min(_ROW_BLOCK, max(b - a, 0))
+        index = np.empty(rows, dtype=np.intp)
         counts = np.zeros(minlength if by_block else 0, dtype=np.intp)
-        sums = []
+        # Counted and summed at once: each row adds score + 1j to its code (np.add.at in row
+        # order, from zero: the real parts are np.bincount's sums, bit for bit).
+        both = np.empty(rows, dtype=np.complex128) if by_block and scores is not None else None
+        if both is not None:
+            both.imag = 1.0
+        per_code = np.empty(minlength if both is not None else 0, dtype=np.complex128)
+        sums: list[npt.NDArray[Any]] = []
         lo, hi = np.inf, -np.inf
         for c in range(a, b, _ROW_BLOCK):
             d = min(c + _ROW_BLOCK, b)
@@ -339,13 +346,22 @@ def _row_pass(
                     np.add(block, columns[i][c:d], out=block, dtype=kind, casting="unsafe")
             at = index[: d - c]
             at[...] = block  # np.bincount would make this intp copy twice
-            if by_block:
-                counts += np.bincount(at, minlength=minlength)
-            if scores is not None:
-                part = scores[c:d]
-                lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min not
-                hi = np.maximum(hi, part.max())
+            if scores is None:
+                if by_block:
+                    counts += np.bincount(at, minlength=minlength)
+                continue
+            part = scores[c:d]
+            lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min not
+            hi = np.maximum(hi, part.max())
+            if both is None:
                 sums.append(np.bincount(at, weights=part, minlength=minlength))
+                continue
+            weights = both[: d - c]
+            weights.real = part
+            per_code[...] = 0.0
+            np.add.at(per_code, at, weights)
+            counts += per_code.imag.astype(np.intp)
+            sums.append(per_code.real.copy())
         return counts, sums, lo, hi
 
     (counts, sums_a, lo_a, hi_a), (counts_b, sums_b, lo_b, hi_b) = in_two(half, size, _ROW_BLOCK)

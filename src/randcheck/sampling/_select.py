@@ -255,13 +255,18 @@ def _lazy_fast(
         return pos[near], cd[near], rank[near], s[near]
 
     # The numbers come one chunk after another from the generator (this thread); where a
-    # second core is free, each chunk's candidates are sifted there while the next is drawn.
+    # second core is free, two chunks in three are sifted there while the next is drawn, and
+    # this thread sifts the third (drawing a chunk costs about half of sifting it).
     pool = helper_thread() if design.size * q > _CANDIDATE_CHUNK else None  # chunks to overlap
     chunks = _candidates(rng, design.size, q)
     if pool is None:
         kept = [near_cap(pos, u) for pos, u in chunks]
     else:
-        kept = [f.result() for f in [pool.submit(near_cap, pos, u) for pos, u in chunks]]
+        sifted = [
+            pool.submit(near_cap, pos, u) if i % 3 else near_cap(pos, u)
+            for i, (pos, u) in enumerate(chunks)
+        ]
+        kept = [f if isinstance(f, tuple) else f.result() for f in sifted]
     pos, cd, rank, *kept_scores = (np.concatenate(parts) for parts in zip(*kept, strict=True))
     st = at_codes(np.maximum(lookup, 0).astype(code_type(k)), cd)
     chosen = cuts_at_most(st, rank, sizes, k)
