@@ -1821,7 +1821,11 @@ def write_lines(acc: RosterDigest, path: str | os.PathLike[str]) -> npt.NDArray[
     with open(path, "wb") as fh:
         for b in range(BUCKETS):
             parts = acc._parts.get(b, [])
-            keys = np.sort(np.concatenate([p[0] for p in parts])) if parts else None
+            keys: npt.NDArray[np.uint64] | None = None
+            if len(parts) == 1:  # one part's keys are in the recipe's order already
+                keys = parts[0][0]
+            elif parts:
+                keys = np.sort(np.concatenate([p[0] for p in parts]))
             text = acc._bucket_text(parts)
             places[b] = (offset, 0 if keys is None else keys.shape[0], len(text))
             if keys is not None:
