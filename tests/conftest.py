@@ -33,3 +33,15 @@ import randcheck  # noqa: E402
 def county() -> randcheck.example.ExampleCounty:
     """The bundled example county (示例县): read once, its rosters read-only."""
     return randcheck.example_county()
+
+
+@pytest.fixture(params=["one thread", "two threads"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
+    from randcheck import _parallel
+
+    on = request.param == "two threads"
+    monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
+    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
+    assert (_parallel.helper_thread() is not None) == on
+    return str(request.param)

@@ -652,18 +652,7 @@ def by_hand(rows: list[list[str]], header: list[str]) -> str:
     return digest_by_hand(rows, header)
 
 
-HEADER = [
-    "credit_code",
-    "name",
-    "risk_class",
-    "industry",
-    "area",
-    "status",
-    "tags",
-    "abnormal",
-    "complaints",
-    "last_inspected",
-]
+HEADER = [c.name for c in TargetRoster.COLUMNS]  # every column of the directory, in order
 
 
 def test_digest_follows_the_documented_recipe() -> None:

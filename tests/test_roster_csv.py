@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _helpers import A, B
-from randcheck import RosterError, TargetRoster, _parallel
+from randcheck import RosterError, TargetRoster
 from randcheck.errors import RosterWarning
 from randcheck.roster import _csv
 from strategies import valid_credit_codes
@@ -28,28 +28,7 @@ tmp_files = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40, deadline=None
 )
 
-HEADER = [
-    "credit_code",
-    "name",
-    "risk_class",
-    "industry",
-    "area",
-    "status",
-    "tags",
-    "abnormal",
-    "complaints",
-    "last_inspected",
-]
-
-
-@pytest.fixture(params=["one thread", "two threads"])
-def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
-    on = request.param == "two threads"
-    monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
-    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
-    assert (_parallel.helper_thread() is not None) == on
-    return str(request.param)
+HEADER = [c.name for c in TargetRoster.COLUMNS]  # every column of the directory, in order
 
 
 def state(r: TargetRoster) -> dict[str, Any]:

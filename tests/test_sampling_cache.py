@@ -383,16 +383,6 @@ def test_digest_is_the_same_when_text_is_converted_chunk_by_chunk(
 
 
 # --- threads: the same results with a second core or without -------------------------------------
-@pytest.fixture(params=["one thread", "two threads"])
-def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with the helper thread off, then forced on (whatever the machine's load)."""
-    on = request.param == "two threads"
-    monkeypatch.setattr(_parallel, "available_cores", lambda: 2 if on else 1)
-    monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
-    assert (_parallel.helper_thread() is not None) == on
-    return str(request.param)
-
-
 def test_in_two_cuts_at_a_multiple_of_the_unit_or_where_told(threads: str) -> None:
     seen: list[tuple[int, int]] = []
     assert _parallel.in_two(lambda a, b: seen.append((a, b)) or b - a, 10, 4) == [8, 2]

@@ -117,19 +117,21 @@ def check_renames(names: Sequence[str], mapping: Mapping[str, str], source: str 
     """Refuse a ``mapping`` that names a column the input lacks, or renames two columns (or one
     and a column already so named) to one name: either is a typo that would otherwise drop a
     column, or default it silently (a missing 登记状态 reads as 存续)."""
-    unused = [h for h in mapping if h not in set(names)]
+    present = set(names)
+    unused = [h for h in mapping if h not in present]
     if unused:
         near = [m for h in unused for m in difflib.get_close_matches(h, names, n=1)]
         hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
         raise RosterError(
-            f"mapping names header(s) {', '.join(map(repr, unused))} that the file does not "
+            f"mapping names header(s) {', '.join(map(repr, unused))} that the input does not "
             f"have{hint}; its headers are {', '.join(names)}",
             source=source,
             row=1,
         )
-    renamed = [mapping.get(h, h) for h in names]
-    for name in renamed:
-        both = [h for h in names if mapping.get(h, h) == name]
+    headers_of: dict[str, list[str]] = {}
+    for h in names:
+        headers_of.setdefault(mapping.get(h, h), []).append(h)
+    for name, both in headers_of.items():
         if len(both) > 1 and any(h in mapping for h in both):
             raise RosterError(
                 f"the headers {', '.join(map(repr, both))} would both become column {name!r} "
