@@ -178,6 +178,32 @@ def test_mask_over_many_blocks_matches_the_scalar_check() -> None:
     assert np.array_equal(credit_code_mask(codes), ~broken)
 
 
+def test_every_byte_at_every_position_is_judged_as_the_scalar_check_judges_it() -> None:
+    # Each of the 256 byte values at each of the 18 positions of valid codes (one whose check
+    # character is 0, one with an area code of zeros and nines): the vectorized check must
+    # agree with the scalar one on all of them, whatever the byte (NUL, '/', ':', '@', a
+    # letter outside the alphabet, lower case, a byte of a UTF-8 or GBK character...).
+    bases = [b + credit_code_check_character(b) for b in ("91350100M000100Y4", "Y1000000000000000")]
+    bases.append(
+        next(
+            b + "0"
+            for b in (f"9113063{i:02d}MA07RWXK" for i in range(100))
+            if credit_code_check_character(b) == "0"
+        )
+    )
+    mutated = []
+    for base in bases:
+        raw = np.frombuffer(base.encode(), dtype=np.uint8)
+        for position in range(18):
+            block = np.tile(raw, (256, 1))
+            block[:, position] = np.arange(256)
+            mutated.append(block)
+    codes = np.ascontiguousarray(np.concatenate(mutated)).view("S18").ravel()
+    expected = [is_valid_credit_code(c.decode("latin-1")) for c in codes.tolist()]
+    assert credit_code_mask(codes).tolist() == expected
+    assert sum(expected) == 3 * 18  # each position keeps its own byte once: the base itself
+
+
 # --- positions 3–8: the area code (issue 14, finding 5) ----------------------------------------
 LETTER_AREA_BODY = "91ABCDEFM000100Y4"
 LETTER_AREA_CODE = LETTER_AREA_BODY + credit_code_check_character(LETTER_AREA_BODY)

@@ -43,6 +43,10 @@ def test_a_target_in_two_files_is_refused_naming_it(tmp_path: pathlib.Path) -> N
         RosterDigest.from_parquet(files, extra=["risk_score"])
     assert err.value.column == "credit_code"
     assert err.value.value in repeated
+    # Both rows are named, each in its own file (rows 1101-1200 of the roster are in both).
+    row = codes.tolist().index(err.value.value.encode()) + 1
+    assert f"part-0.parquet row {row}, part-1.parquet row {row - 1100}" in str(err.value)
+    assert (err.value.source, err.value.row) == (str(files[1]), row - 1100)
 
 
 def test_a_bad_row_in_the_second_file_names_that_file_and_its_row(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+
+from randcheck.errors import RosterError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -369,3 +371,52 @@ def parquet_names(path: str | os.PathLike[str]) -> list[str]:
     import pyarrow.parquet as pq  # optional: the parquet extra
 
     return list(pq.read_schema(path).names)
+
+
+def id_column(names: Iterable[str], mapping: Mapping[str, str] | None, kind: Any) -> str:
+    """The name, in the data, of the id column of a roster class ``kind`` (its
+    ``canonical_column_name`` and ``ID``), its columns renamed by ``mapping``."""
+    renames = dict(mapping or {})
+    for name in names:
+        if kind.canonical_column_name(renames.get(name, name)) == kind.ID:
+            return name
+    return str(kind.ID)
+
+
+def duplicate_rows(
+    exc: RosterError, files: Sequence[str | os.PathLike[str]], column: str
+) -> RosterError:
+    """The rows of an id found in two parts of a roster (``exc``, from the fingerprint), as
+    a RosterError that names them.
+
+    ``files`` are the roster's Parquet files, in order; ``column`` is the id column's name in
+    them. Rows are numbered from 1 in each file (its first data row is row 1), as the loaders
+    number them. ``exc`` itself is returned when the rows cannot be found.
+    """
+    require_pyarrow()
+    import pyarrow.compute as pc  # optional: the parquet extra
+
+    value = exc.value
+    found: list[tuple[str, int]] = []
+    for path in map(os.fspath, files):
+        first = 1
+        for table in parquet_batches(path, columns=[column]):
+            hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
+            hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            found += [(path, first + int(i)) for i in hits]
+            first += table.num_rows
+    if len(found) < 2:
+        return exc
+    if len(files) == 1:
+        shown = "rows " + ", ".join(str(r) for _, r in found[:10])
+        where = "in different row groups"
+    else:
+        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r in found[:10])
+        where = "rows numbered from 1 in each file"
+    return RosterError(
+        f"duplicate id: it is in {shown} ({where}): keep one of the rows",
+        source=found[1][0],
+        row=found[1][1],
+        column=exc.column,
+        value=value,
+    )

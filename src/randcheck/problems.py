@@ -129,12 +129,14 @@ class ProblemReport:
 
     def roster_error(self) -> RosterError:
         """The :class:`~randcheck.RosterError` a directory loader raises for this report: the
-        first problem named (with its value when it is a cell's), every kind counted."""
+        first problem named (with its value when it is a cell's) and how to fix it, every kind
+        counted."""
         first = self.problems[0]
         n = self.counts[first.problem]
         more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
+        fix = f"; {first.fix}" if first.fix else ""
         return RosterError(
-            first.problem + more,
+            first.problem + more + fix,
             source=self.source,
             row=first.row,
             column=first.column,

@@ -1719,10 +1719,16 @@ class RosterDigest:
                     whole = acc
                 else:
                     whole.merge(acc)
+            assert whole is not None
+            return whole.seal()
+        except RosterError as exc:
+            if not exc.reason.startswith("duplicate id"):
+                raise
+            # An id in two row groups or two files: find its rows, to name them.
+            column = _arrow.id_column(_arrow.parquet_names(paths[0]), mapping, roster_kind)
+            raise _arrow.duplicate_rows(exc, paths, column) from None
         finally:
             report.close()
-        assert whole is not None
-        return whole.seal()
 
     def _bucket_digest(self, parts: list[_Part]) -> bytes:
         """Step 3 of the recipe: the SHA-256 of a bucket's lines from several parts."""

@@ -566,46 +566,6 @@ def merge_ranges(pieces: list[RosterDigest]) -> RosterDigest:
     return acc
 
 
-def duplicate_rows(exc: RosterError, files: list[str], column: str) -> RosterError:
-    """The rows of an id found in two parts (``exc`` from the fingerprint), as a RosterError.
-
-    ``files`` are the roster's Parquet files, in order; ``column`` is the id column's name in
-    them. Rows are numbered from 1 in each file, as the loaders number them.
-    """
-    import pyarrow.compute as pc
-
-    value = exc.value
-    found: list[tuple[str, int]] = []
-    for path in files:
-        for first, table in tables_with_rows(path):
-            hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
-            hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
-            found += [(path, first + int(i)) for i in hits]
-    if len(found) < 2:
-        return exc
-    if len(files) == 1:
-        shown = "rows " + ", ".join(str(r) for _, r in found[:10])
-    else:
-        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r in found[:10])
-    return RosterError(
-        f"duplicate id: it is in {shown} (in different row groups): keep one of the rows",
-        source=found[1][0],
-        row=found[1][1],
-        column=exc.column,
-        value=value,
-    )
-
-
-def id_column(names: list[str], mapping: Mapping[str, str] | None) -> str:
-    """The name, in the file, of the column that holds the credit codes."""
-    renames = dict(mapping or {})
-    for name in names:
-        canonical = TargetRoster.canonical_column_name(renames.get(name, name))
-        if canonical == TargetRoster.ID:
-            return name
-    return TargetRoster.ID
-
-
 # ---------------------------------------------------------------------------- held parts
 class HeldParts:
     """The validated parts, kept for the later passes: only the columns those passes read.
@@ -672,13 +632,6 @@ def parquet_parts(
         part = TargetRoster.from_batches([table], mapping, {**options, "_first_row": first}, shown)
         yield first, part
         first += len(part)
-
-
-def tables_with_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
-    first = 1
-    for table in _arrow.parquet_batches(path):
-        yield first, table
-        first += table.num_rows
 
 
 def spill_folder(folder: str | os.PathLike[str] | None) -> tempfile.TemporaryDirectory[str]:

@@ -239,7 +239,7 @@ def _rows_with_id(
     source: Any, part: _Part, mapping: Mapping[str, str] | None, value: str
 ) -> list[int]:
     """The rows (1-based, in the dataframe) of a pandas partition whose id is ``value``."""
-    column = _chunked.id_column([str(c) for c in source.columns], mapping)
+    column = _arrow.id_column([str(c) for c in source.columns], mapping, TargetRoster)
     ids = source[column].astype(str).str.strip().to_numpy()
     return [part.first_row + int(i) for i in np.flatnonzero(ids == value)]
 
@@ -687,8 +687,8 @@ def _duplicate_rows(
 ) -> RosterError:
     """The fingerprint's duplicate-id error, naming the id's rows in the files or the frame."""
     if given.files:
-        column = _chunked.id_column(_arrow.parquet_names(given.files[0]), mapping)
-        return _chunked.duplicate_rows(exc, given.files, column)
+        column = _arrow.id_column(_arrow.parquet_names(given.files[0]), mapping, TargetRoster)
+        return _arrow.duplicate_rows(exc, given.files, column)
     frames = client.compute(given.frame.to_delayed())
     found = [
         r

@@ -222,8 +222,8 @@ def _draw_file(
                 try:
                     digest = spill.seal()
                 except RosterError as exc:
-                    column = _chunked.id_column(_arrow.parquet_names(path), mapping)
-                    raise _chunked.duplicate_rows(exc, [shown], column) from None
+                    column = _arrow.id_column(_arrow.parquet_names(path), mapping, TargetRoster)
+                    raise _arrow.duplicate_rows(exc, [shown], column) from None
                 found_all, frame = _later_passes(
                     held, census, plan, units, commitment, digest, pps, report, total
                 )
