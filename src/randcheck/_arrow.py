@@ -398,7 +398,7 @@ def duplicate_rows(
 
     value = exc.value
     found: list[tuple[str, int]] = []
-    for path in map(os.fspath, files):
+    for path in [os.fspath(f) for f in files]:
         first = 1
         for table in parquet_batches(path, columns=[column]):
             hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
