@@ -156,10 +156,16 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
 
 
 def peak_rss(path: pathlib.Path) -> dict[str, Any]:
-    """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes)."""
+    """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes).
+
+    The child gets this process's environment without the C allocator's ``MALLOC_*``
+    settings, which a ``LocalCluster`` started here leaves in ``os.environ`` (its nannies set
+    the workers' variables there): a user's process has glibc's defaults.
+    """
     code = _CHILD.format(bench=str(pathlib.Path(__file__).parent), path=str(path))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     result["maxrss"] *= 1024  # Linux reports KiB

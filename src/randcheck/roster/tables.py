@@ -945,7 +945,8 @@ class RosterBase:
             second core is free; on a busy machine this thread does it alone (a second thread
             would only wait for the core). More than 2 on a machine with more cores: that many
             processes, never more than the cores available, for rosters of 500,000 rows and
-            more. Below 32,768 rows, always this thread. The digest is the same in every case.
+            more. Below 200,000 rows, always this thread (two were no faster). The digest is the
+            same in every case.
         progress : bool or callable, optional
             ``True`` for a tqdm bar (when tqdm is installed), or a callable
             ``progress(done, total)`` called with the rows hashed so far.
@@ -990,7 +991,7 @@ class RosterBase:
 
 
 _PARALLEL_MIN_ROWS = 500_000  # below this, digest(workers=) hashes in this process
-_THREAD_MIN_ROWS = 1 << 15  # below this, digest(workers=) hashes in this thread
+_THREAD_MIN_ROWS = 200_000  # below this, digest(workers=) uses one thread (two were no faster)
 _THREAD_PARTS = 16  # ranges of buckets the two threads take in turn (balance)
 
 
@@ -1004,16 +1005,32 @@ def _digest_in_two(roster: RosterBase, report: Reporter) -> list[list[bytes]]:
     """
     ids = roster._ids
     n = roster._n
-    if "buckets" not in roster._cache and "groups" not in roster._cache:
+    need_groups = "buckets" not in roster._cache and "groups" not in roster._cache
+    need_pieces = "pieces" not in roster._cache
+
+    def groups(halves: bool) -> None:
         keys = np.empty(n, dtype=np.uint64)
 
         def half(a: int, b: int) -> None:
             keys[a:b] = id_keys(ids[a:b])
 
-        _parallel.in_two(half, n)
+        if halves:
+            _parallel.in_two(half, n)
+        else:
+            half(0, n)
         roster._cache["groups"] = (keys, *bucket_groups(keys, ids, bucketed=True))
-    if "pieces" not in roster._cache:
+
+    def pieces() -> None:
         roster._cache["pieces"] = roster._pieces()
+
+    if need_groups and need_pieces:
+        # The lines' columns (the larger job) in one thread, the ids' keys and their buckets
+        # in the other: neither needs the other's result.
+        _parallel.each_in_two(lambda job: job(), [pieces, lambda: groups(False)])
+    elif need_groups:
+        groups(True)
+    elif need_pieces:
+        pieces()
     _, _, bounds, _ = roster._groups()
     cuts = even_cuts(bounds, _THREAD_PARTS)
     ranges = sorted(itertools.pairwise(cuts), key=lambda r: int(bounds[r[0]] - bounds[r[1]]))
