@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import itertools
@@ -1026,7 +1027,8 @@ def _digest_in_two(roster: RosterBase, report: Reporter) -> list[list[bytes]]:
     if need_groups and need_pieces:
         # The lines' columns (the larger job) in one thread, the ids' keys and their buckets
         # in the other: neither needs the other's result.
-        _parallel.each_in_two(lambda job: job(), [pieces, lambda: groups(False)])
+        jobs: list[Callable[[], None]] = [pieces, functools.partial(groups, False)]
+        _parallel.each_in_two(lambda job: job(), jobs)
     elif need_groups:
         groups(True)
     elif need_pieces:
