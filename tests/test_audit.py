@@ -238,4 +238,4 @@ def test_a_path_given_as_the_roster_is_answered_with_how_to_load_or_stream_it(
         verify(published["draw"].record.to_json(), "county.parquet")
     message = str(info.value)
     assert "got str; load county.parquet first" in message
-    assert "randcheck.sampling.verify_parquet" in message
+    assert "randcheck.verify_parquet" in message

@@ -39,7 +39,15 @@ from randcheck.results import (
     year_figures,
 )
 from randcheck.roster import OfficerRoster, TargetRoster
-from randcheck.sampling import Commitment, Draw, SamplingPlan, commit, draw, draw_parquet
+from randcheck.sampling import (
+    Commitment,
+    Draw,
+    SamplingPlan,
+    commit,
+    draw,
+    draw_parquet,
+    verify_parquet,
+)
 
 #: Names that moved from the front door to their packages: name -> the module to import it from.
 #: ``randcheck.<name>`` still works, with a DeprecationWarning, until randcheck 0.2.0.
@@ -143,7 +151,6 @@ _MOVED: Final[dict[str, str]] = {
     "verify_batch": "randcheck.joint",
     "verify_dask": "randcheck.sampling",
     "verify_matching": "randcheck.matching",
-    "verify_parquet": "randcheck.sampling",
     "verify_revisits": "randcheck.results",
 }
 
@@ -202,6 +209,7 @@ __all__ = [
     "publication_records",
     "simulate_policy",
     "verify",
+    "verify_parquet",
     "write_archive",
     "year_figures",
 ]

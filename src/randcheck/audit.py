@@ -205,7 +205,7 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
         if isinstance(against, (str, os.PathLike)):
             hint = (
                 f"; load {against!s} first (e.g. TargetRoster.from_csv or from_parquet), or for "
-                "a Parquet roster larger than memory use randcheck.sampling.verify_parquet"
+                "a Parquet roster larger than memory use randcheck.verify_parquet"
             )
         raise VerificationError(
             f"verify needs the {kind.against_words} ({kind.against.__name__}) to check a "
