@@ -52,6 +52,7 @@ from _harness import Row, interleaved, summary, timed_row
 RECOMMENDED_ENV = {"MALLOC_MMAP_THRESHOLD_": 33554432}
 
 SEED = "2026-12-03 05 11 19 23 28 30 + 07"
+_START_ENV = dict(os.environ)  # the environment before any cluster was started here
 PLAN = {"rates": {"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}}
 
 
@@ -142,13 +143,15 @@ def _fingerprint(path: pathlib.Path) -> str:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {bench!r})
 import bench_nation as b
 phases = b.Phases()
 t0 = time.perf_counter()
 d = b._out_of_core(__import__("pathlib").Path({path!r}), phases)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM: this address space's peak, which starts afresh at exec (ru_maxrss would include the
+# parent's resident memory at the fork: the benchmark's own 10⁷-row roster).
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
     "digest": d.receipt.roster_digest, "sample_digest": d.receipt.sample_digest,
     "maxrss": rss, "phases": str(phases)}}))
@@ -156,14 +159,15 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "sample": len(d),
 
 
 def peak_rss(path: pathlib.Path) -> dict[str, Any]:
-    """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes).
+    """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes, the
+    child's own ``VmHWM``; Linux).
 
-    The child gets this process's environment without the C allocator's ``MALLOC_*``
-    settings, which a ``LocalCluster`` started here leaves in ``os.environ`` (its nannies set
-    the workers' variables there): a user's process has glibc's defaults.
+    The child gets the environment this process started with: a ``LocalCluster`` started
+    here leaves its workers' variables in ``os.environ`` (the C allocator's ``MALLOC_*``,
+    one thread for OpenMP and BLAS...), which a user's process does not have.
     """
     code = _CHILD.format(bench=str(pathlib.Path(__file__).parent), path=str(path))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env = {k: v for k, v in _START_ENV.items() if not k.startswith("MALLOC_")}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
