@@ -162,9 +162,10 @@ def peak_rss(path: pathlib.Path) -> dict[str, Any]:
     """``draw_parquet`` in a fresh process: its time and peak resident memory (bytes, the
     child's own ``VmHWM``; Linux).
 
-    The child gets the environment this process started with: a ``LocalCluster`` started
-    here leaves its workers' variables in ``os.environ`` (the C allocator's ``MALLOC_*``,
-    one thread for OpenMP and BLAS...), which a user's process does not have.
+    The child gets the environment this process started with, less any ``MALLOC_*`` (glibc's
+    allocator then has its defaults, as in most users' processes): a ``LocalCluster`` started
+    here leaves its workers' variables in ``os.environ`` (``MALLOC_*``, one thread for OpenMP
+    and BLAS...).
     """
     code = _CHILD.format(bench=str(pathlib.Path(__file__).parent), path=str(path))
     env = {k: v for k, v in _START_ENV.items() if not k.startswith("MALLOC_")}

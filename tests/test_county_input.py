@@ -176,13 +176,13 @@ def test_the_error_message_counts_each_kind_and_shows_the_first(tmp_path: pathli
         TargetRoster.from_csv(path)
     text = str(info.value)
     first_line = text.splitlines()[0]
-    # The first problem, then what to do about it.
+    # The first problem; its fix is in the summary below, with every other problem's.
     assert first_line.endswith(
         "not a valid 统一社会信用代码 (GB 32100-2015: 18 characters from "
         "0-9 and A-Y without I O S V Z, digits in positions 3–8, correct "
-        "check character); correct the code from the business licence; load with "
-        "legacy_codes=True to keep a legacy code (each one is reported)"
+        "check character)"
     )
+    assert text.count("correct the code from the business licence") == 1
     assert "7 problems (" in text
     assert "1 × a blank risk class" in text
     assert "… and 2 more" in text

@@ -180,7 +180,7 @@ def test_mask_over_many_blocks_matches_the_scalar_check() -> None:
 
 def test_every_byte_at_every_position_is_judged_as_the_scalar_check_judges_it() -> None:
     # Each of the 256 byte values at each of the 18 positions of valid codes (one whose check
-    # character is 0, one with an area code of zeros and nines): the vectorized check must
+    # character is 0, one with an area code of zeros): the vectorized check must
     # agree with the scalar one on all of them, whatever the byte (NUL, '/', ':', '@', a
     # letter outside the alphabet, lower case, a byte of a UTF-8 or GBK character...).
     bases = [b + credit_code_check_character(b) for b in ("91350100M000100Y4", "Y1000000000000000")]

@@ -99,3 +99,47 @@ def test_a_roster_or_a_table_where_a_file_belongs_is_refused_saying_what_to_do(
         randcheck.draw(path, plan, seed="s")
     with pytest.raises(RosterError, match=r"draw needs a TargetRoster, got a str.*draw_parquet"):
         randcheck.draw(str(path), plan, seed="s")
+
+
+def test_a_repeat_inside_one_row_group_keeps_the_loaders_report(tmp_path: pathlib.Path) -> None:
+    # The loader finds it, with every other problem of the row group: the fingerprint's
+    # "two parts" error (and its search of the files) is not what the user gets.
+    import pyarrow as pa
+
+    codes = synthetic_targets(10, seed=4).credit_code.astype("U18").tolist()
+    codes[5] = codes[2]
+    classes = ["A"] * 10
+    classes[7] = "F"
+    path = tmp_path / "one-group.parquet"
+    pq.write_table(pa.table({"credit_code": codes, "risk_class": classes}), path)
+    with pytest.raises(RosterError) as err:
+        RosterDigest.from_parquet(path)
+    assert "different row groups" not in str(err.value)
+    assert err.value.report is not None
+    assert {p.problem for p in err.value.report} >= {"duplicate id"}
+    assert len(err.value.report) == 2  # and the unknown risk class
+    assert "this id is also in row 3" in str(err.value)
+
+
+def test_an_id_in_two_files_is_found_through_dictionaries_and_renamed_headers(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The second file's ids are an Arrow dictionary under the Chinese header: the rows are
+    # still found, and the error names that file's own column.
+    import pyarrow as pa
+
+    codes = synthetic_targets(12, seed=5).credit_code.astype("U18").tolist()
+    first = pa.table({"credit_code": codes[:6], "risk_class": ["A"] * 6})
+    second = pa.table(
+        {
+            "统一社会信用代码": pa.array([*codes[6:], codes[1]]).dictionary_encode(),
+            "risk_class": ["B"] * 7,
+        }
+    )
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    pq.write_table(first, files[0])
+    pq.write_table(second, files[1])
+    with pytest.raises(RosterError) as err:
+        RosterDigest.from_parquet(files)
+    assert "a.parquet row 2, b.parquet row 7" in str(err.value)
+    assert (err.value.row, err.value.column, err.value.value) == (7, "统一社会信用代码", codes[1])

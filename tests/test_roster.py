@@ -147,7 +147,9 @@ def test_duplicate_ids_are_an_error_naming_both_rows() -> None:
         TargetRoster.from_columns({"credit_code": [A, B, A], "risk_class": ["A", "B", "C"]})
     assert (info.value.row, info.value.column, info.value.value) == (3, "credit_code", A)
     # The message names both rows, not only the second copy.
-    assert str(info.value).endswith("duplicate id; this id is also in row 1: keep one of the rows")
+    assert str(info.value).endswith(
+        "duplicate id (fix: this id is also in row 1: keep one of the rows)"
+    )
     assert info.value.report is not None
     assert info.value.report.problems[0].fix == "this id is also in row 1: keep one of the rows"
 

@@ -383,40 +383,61 @@ def id_column(names: Iterable[str], mapping: Mapping[str, str] | None, kind: Any
     return str(kind.ID)
 
 
+#: The reason of the fingerprint's error for an id in two parts of a roster (two row groups,
+#: files or partitions), raised before anything knows the rows: :func:`duplicate_rows` names them.
+SPLIT_DUPLICATE = "duplicate id: it came in two parts of the roster"
+
+
+def is_split_duplicate(exc: RosterError) -> bool:
+    """Whether ``exc`` is the fingerprint's error for an id in two parts (no rows named yet),
+    not a loader's error, which names its rows already."""
+    return exc.report is None and exc.reason.startswith(SPLIT_DUPLICATE)
+
+
 def duplicate_rows(
-    exc: RosterError, files: Sequence[str | os.PathLike[str]], column: str
+    exc: RosterError,
+    files: Sequence[str | os.PathLike[str]],
+    mapping: Mapping[str, str] | None,
+    kind: Any,
 ) -> RosterError:
     """The rows of an id found in two parts of a roster (``exc``, from the fingerprint), as
     a RosterError that names them.
 
-    ``files`` are the roster's Parquet files, in order; ``column`` is the id column's name in
-    them. Rows are numbered from 1 in each file (its first data row is row 1), as the loaders
+    ``files`` are the roster's Parquet files, in order, ``mapping`` the loader's renaming of
+    their headers and ``kind`` the roster class (:func:`id_column` finds the id column of each
+    file). Rows are numbered from 1 in each file (its first data row is row 1), as the loaders
     number them. ``exc`` itself is returned when the rows cannot be found.
     """
-    require_pyarrow()
+    pa_ = require_pyarrow()
     import pyarrow.compute as pc  # optional: the parquet extra
 
     value = exc.value
-    found: list[tuple[str, int]] = []
-    for path in [os.fspath(f) for f in files]:
-        first = 1
-        for table in parquet_batches(path, columns=[column]):
-            hit = pc.equal(pc.utf8_trim_whitespace(table.column(column)), value)
-            hits = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
-            found += [(path, first + int(i)) for i in hits]
-            first += table.num_rows
+    found: list[tuple[str, int, str]] = []
+    try:
+        for path in [os.fspath(f) for f in files]:
+            name = id_column(parquet_names(path), mapping, kind)
+            first = 1
+            for table in parquet_batches(path, columns=[name]):
+                ids = pc.cast(table.column(name), pa_.string())  # dictionaries, binary: text
+                hits = np.flatnonzero(
+                    pc.equal(pc.utf8_trim_whitespace(ids), value).to_numpy(zero_copy_only=False)
+                )
+                found += [(path, first + int(i), name) for i in hits]
+                first += table.num_rows
+    except (pa_.ArrowException, KeyError, ValueError):
+        return exc  # the rows cannot be read back: the id alone is named
     if len(found) < 2:
         return exc
     if len(files) == 1:
-        shown = "rows " + ", ".join(str(r) for _, r in found[:10])
+        shown = "rows " + ", ".join(str(r) for _, r, _ in found[:10])
         where = "in different row groups"
     else:
-        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r in found[:10])
+        shown = ", ".join(f"{os.path.basename(p)} row {r}" for p, r, _ in found[:10])
         where = "rows numbered from 1 in each file"
     return RosterError(
         f"duplicate id: it is in {shown} ({where}): keep one of the rows",
         source=found[1][0],
         row=found[1][1],
-        column=exc.column,
+        column=found[1][2],
         value=value,
     )

@@ -129,12 +129,13 @@ class ProblemReport:
 
     def roster_error(self) -> RosterError:
         """The :class:`~randcheck.RosterError` a directory loader raises for this report: the
-        first problem named (with its value when it is a cell's) and how to fix it, every kind
-        counted."""
+        first problem named (with its value when it is a cell's, and its fix when it is the only
+        one), every kind counted."""
         first = self.problems[0]
         n = self.counts[first.problem]
         more = f" ({n} rows in all)" if n > 1 and first.row is not None else ""
-        fix = f"; {first.fix}" if first.fix else ""
+        # One problem: its fix too (several: the summary below the message gives each fix).
+        fix = f" (fix: {first.fix})" if first.fix and len(self) == 1 else ""
         return RosterError(
             first.problem + more + fix,
             source=self.source,

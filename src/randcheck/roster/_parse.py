@@ -23,6 +23,7 @@ from randcheck.models import (
 from randcheck.problems import MAX_PROBLEMS, Problem, ProblemReport
 from randcheck.roster.columns import DEFAULTS, STRING, Categorical, Column, ColumnSpec, TagSet
 from randcheck.roster.credit_code import (
+    SCIENTIFIC_FIX,
     SCIENTIFIC_WHY,
     credit_code_mask,
     credit_code_problem,
@@ -396,7 +397,7 @@ _FIXES = {
     _CODE_WHY: _CODE_FIX,
     _ASCII_WHY: "retype the code: full-width characters (０-９, Ａ-Ｚ) are not allowed",
     _EMPTY_WHY: "fill in the id or delete the row",
-    SCIENTIFIC_WHY: "format the column as text (文本) in Excel and export the codes again",
+    SCIENTIFIC_WHY: SCIENTIFIC_FIX,
 }
 
 

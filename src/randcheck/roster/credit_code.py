@@ -44,7 +44,6 @@ _WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _ch in enumerate(CREDIT_CODE_ALPHABET):
     _VALUE[ord(_ch)] = _i
-_VALUE8 = _VALUE.astype(np.int8)  # the same table, small enough to gather into for 10⁷ codes
 _VALUE_OF = {ch: i for i, ch in enumerate(CREDIT_CODE_ALPHABET)}
 
 
@@ -119,12 +118,12 @@ def credit_code_problem(code: object) -> str | None:
     >>> credit_code_problem("91ABCDEFM000100Y4X")
     "positions 3–8 are the area code (GB/T 2260) and must be digits, got 'ABCDEF'"
     >>> credit_code_problem("9.14105E+17")  # doctest: +ELLIPSIS
-    'a number in scientific notation (Excel turned the code into a number: ...)'
+    'a number in scientific notation (Excel turned the code into a number): format the column ...'
     """
     if not isinstance(code, str):
         return f"a credit code is text, got {type(code).__name__}"
     if is_scientific(code):
-        return SCIENTIFIC_WHY
+        return f"{SCIENTIFIC_WHY}: {SCIENTIFIC_FIX}"
     if len(code) != 18:
         return f"a credit code has 18 characters, got {len(code)}"
     for i, ch in enumerate(code):
@@ -144,10 +143,9 @@ def credit_code_problem(code: object) -> str | None:
 #: Excel shows an 18-digit number as 9.14105E+17 and saves it so in CSV: never a credit code.
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d*)?[eE][+-]?\d+")
 #: Why a value in scientific notation is no credit code (the roster's problem report cites it).
-SCIENTIFIC_WHY = (
-    "a number in scientific notation (Excel turned the code into a number: format the column "
-    "as text and export again)"
-)
+SCIENTIFIC_WHY = "a number in scientific notation (Excel turned the code into a number)"
+#: What to do about it (a roster's problem report gives it as the problem's fix).
+SCIENTIFIC_FIX = "format the column as text (文本) in Excel and export the codes again"
 
 
 def is_scientific(text: str) -> bool:

@@ -1741,11 +1741,10 @@ class RosterDigest:
             assert whole is not None
             return whole.seal()
         except RosterError as exc:
-            if not exc.reason.startswith("duplicate id"):
+            if not _arrow.is_split_duplicate(exc):
                 raise
             # An id in two row groups or two files: find its rows, to name them.
-            column = _arrow.id_column(_arrow.parquet_names(paths[0]), mapping, roster_kind)
-            raise _arrow.duplicate_rows(exc, paths, column) from None
+            raise _arrow.duplicate_rows(exc, paths, mapping, roster_kind) from None
         finally:
             report.close()
 
@@ -1828,7 +1827,7 @@ class RosterDigest:
             if same.size:
                 value = raw[order][same[0]].decode("utf-8")
                 raise RosterError(
-                    "duplicate id: it came in two parts of the roster",
+                    _arrow.SPLIT_DUPLICATE,
                     column=self.kind.ID,
                     value=value,
                 )

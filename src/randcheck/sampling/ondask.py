@@ -671,7 +671,7 @@ def _census_and_fingerprint(
     try:
         closed = client.gather(ranges)
     except RosterError as exc:
-        if not exc.reason.startswith("duplicate id"):
+        if not _arrow.is_split_duplicate(exc):
             raise
         raise _duplicate_rows(client, given, exc, mapping) from None
     del ranges
@@ -687,8 +687,7 @@ def _duplicate_rows(
 ) -> RosterError:
     """The fingerprint's duplicate-id error, naming the id's rows in the files or the frame."""
     if given.files:
-        column = _arrow.id_column(_arrow.parquet_names(given.files[0]), mapping, TargetRoster)
-        return _arrow.duplicate_rows(exc, given.files, column)
+        return _arrow.duplicate_rows(exc, given.files, mapping, TargetRoster)
     frames = client.compute(given.frame.to_delayed())
     found = [
         r

@@ -222,8 +222,9 @@ def _draw_file(
                 try:
                     digest = spill.seal()
                 except RosterError as exc:
-                    column = _arrow.id_column(_arrow.parquet_names(path), mapping, TargetRoster)
-                    raise _arrow.duplicate_rows(exc, [shown], column) from None
+                    if not _arrow.is_split_duplicate(exc):
+                        raise
+                    raise _arrow.duplicate_rows(exc, [shown], mapping, TargetRoster) from None
                 found_all, frame = _later_passes(
                     held, census, plan, units, commitment, digest, pps, report, total
                 )
