@@ -151,6 +151,12 @@ def test_mask_treats_non_ascii_as_invalid() -> None:
     assert credit_code_mask(["91350100M000100Y4三"]).tolist() == [False]
 
 
+def test_mask_reads_strings_of_either_byte_order() -> None:
+    codes = ["91350100M000100Y43", "91350100M000100Y44"]
+    for dtype in ("<U18", ">U18"):
+        assert credit_code_mask(np.array(codes, dtype=dtype)).tolist() == [True, False]
+
+
 def test_mask_rejects_numbers() -> None:
     with pytest.raises(TypeError, match="must be strings or bytes, got an array of dtype int64"):
         credit_code_mask(np.array([1, 2], dtype=np.int64))

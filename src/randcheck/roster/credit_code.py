@@ -161,6 +161,8 @@ def _as_code_bytes(codes: npt.ArrayLike | Iterable[str]) -> npt.NDArray[np.bytes
     if arr.size == 0:  # an empty list reads as float64: no codes, no type to complain about
         return np.zeros(arr.shape, dtype="S18")
     if arr.dtype.kind in "UT" or arr.dtype == object:
+        if not arr.dtype.isnative:  # e.g. '>U18' from a big-endian file: numpy's byte order
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         return np.asarray(
             np.strings.encode(arr.astype(np.dtypes.StringDType()), "ascii", "replace")
         )
