@@ -143,3 +143,19 @@ def test_an_id_in_two_files_is_found_through_dictionaries_and_renamed_headers(
         RosterDigest.from_parquet(files)
     assert "a.parquet row 2, b.parquet row 7" in str(err.value)
     assert (err.value.row, err.value.column, err.value.value) == (7, "统一社会信用代码", codes[1])
+
+
+def test_rows_that_cannot_be_read_back_leave_the_fingerprints_error_as_it_was(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The search for a split duplicate's rows reads the files again; a file without the id
+    # column (moved or rewritten meanwhile) must not turn the RosterError into pyarrow's error.
+    import pyarrow as pa
+
+    from randcheck import TargetRoster
+    from randcheck._arrow import SPLIT_DUPLICATE, duplicate_rows
+
+    path = tmp_path / "no-ids.parquet"
+    pq.write_table(pa.table({"risk_class": ["A", "B"]}), path)
+    exc = RosterError(SPLIT_DUPLICATE, column="credit_code", value="91350100M000100Y43")
+    assert duplicate_rows(exc, [path], None, TargetRoster) is exc
