@@ -88,6 +88,47 @@ def test_an_unknown_encoding_is_named(tmp_path: pathlib.Path) -> None:
         load_conflicts(path, encoding="klingon")
 
 
+READERS = [
+    (lambda p, **k: TargetRoster.from_csv(p, **k), TARGETS),
+    (lambda p, **k: OfficerRoster.from_csv(p, **k), OFFICERS),
+    (lambda p, **k: load_conflicts(p, **k), CONFLICTS),
+    (lambda p, **k: load_items(p, **k), ITEMS),
+    (lambda p, **k: ResultTable.from_csv(p, **k), RESULTS),
+]
+READER_IDS = ["targets", "officers", "conflicts", "items", "results"]
+
+
+@pytest.mark.parametrize(("read", "text"), READERS, ids=READER_IDS)
+@pytest.mark.parametrize(
+    "encoding", ["ANSI", "gb-18030", "UTF-8-BOM", "", "utf8", "UTF_8", "klingon"]
+)
+def test_every_reader_refuses_an_unknown_encoding_by_name_or_reads_a_windows_name(
+    tmp_path: pathlib.Path, read: object, text: str, encoding: str
+) -> None:
+    """Reviewer's finding: an unknown encoding was a LookupError traceback from the directory
+    loaders. Notepad's names are read as what they mean on Chinese Windows ("ANSI" is GBK)."""
+    written = {"ANSI": "gb18030", "UTF-8-BOM": "utf-8-sig", "utf8": "utf-8", "UTF_8": "utf-8"}.get(
+        encoding
+    )
+    path = write(tmp_path / "f.csv", text, written or "utf-8")
+    if written is not None:
+        assert read(path, encoding=encoding)  # type: ignore[operator]
+        return
+    with pytest.raises((RosterError, ResultError)) as info:
+        read(path, encoding=encoding)  # type: ignore[operator]
+    assert f"unknown encoding {encoding!r}; use utf-8, gb18030" in str(info.value)
+    assert "f.csv" in str(info.value)
+
+
+def test_the_command_line_names_an_unknown_encoding(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "gbk.csv", TARGETS, "gb18030")
+    assert main(["check", str(path), "--encoding", "GB-18030"]) == 2
+    assert "unknown encoding 'GB-18030'" in capsys.readouterr().err
+    assert main(["check", str(path), "--encoding", "ANSI"]) == 0
+
+
 def test_a_gbk_file_names_the_row_of_the_first_bad_byte(tmp_path: pathlib.Path) -> None:
     path = write(tmp_path / "c.csv", "officer_id,credit_code,reason\n" + f"A1,{A},x\n" * 3)
     path.write_bytes(path.read_bytes() + f"A2,{A},亲属\n".encode("gb18030"))

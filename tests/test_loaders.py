@@ -58,6 +58,57 @@ def test_conflicts_need_the_officer_and_the_target_columns() -> None:
         load_conflicts(io.BytesIO(b"officer_id,reason\nA,x\n"))
 
 
+def test_a_mistyped_credit_code_in_a_conflict_list_is_refused_with_its_row() -> None:
+    """Attack (reviewer's finding): a typo in a conflict list named no target, so the recusal
+    was silently never applied. Every malformed code is listed, with the row and what is wrong."""
+    text = (
+        "执法证号,统一社会信用代码,回避事由\n"
+        "A001,91130634042520210B,亲属关系\n"  # valid
+        "A002,91130634042520210C,亲属关系\n"  # wrong check character
+        "A003,9113063404252021,曾任职\n"  # 16 characters
+        "A004,hello world,x\n"
+        "A005,9.11306E+17,x\n"  # Excel's scientific notation
+    )
+    with pytest.raises(randcheck.RosterError) as info:
+        load_conflicts(io.BytesIO(text.encode()))
+    exc = info.value
+    assert "row 3" in str(exc)
+    assert "91130634042520210C" in str(exc)
+    assert "the check character is 'C' where 'B' is expected" in str(exc)
+    assert exc.report is not None
+    rows = [(p.row, p.column, p.value) for p in exc.report.problems]
+    assert rows == [
+        (3, "credit_code", "91130634042520210C"),
+        (4, "credit_code", "9113063404252021"),
+        (5, "credit_code", "hello world"),
+        (6, "credit_code", "9.11306E+17"),
+    ]
+    assert all("never applied" in p.fix for p in exc.report.problems)
+
+
+def test_legacy_codes_keep_a_conflict_code_that_fails_the_check_only() -> None:
+    text = "officer_id,credit_code\nA002,91130634042520210C\nA003,9113063404252021\n"
+    kept = load_conflicts(io.BytesIO(text.encode()), legacy_codes=True)
+    assert [c.credit_code for c in kept] == ["91130634042520210C", "9113063404252021"]
+    for bad in ("9.11306E+17", "hello world", "９１１３０６３４０４２５２０２１０Ｂ", "9" * 19):
+        with pytest.raises(randcheck.RosterError, match="not a valid 统一社会信用代码"):
+            load_conflicts(
+                io.BytesIO(f"officer_id,credit_code\nA1,{bad}\n".encode()), legacy_codes=True
+            )
+
+
+def test_the_command_line_checks_conflict_codes(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from randcheck.cli import main
+
+    path = tmp_path / "c.csv"
+    path.write_text("officer_id,credit_code\nA1,91130634042520210C\n", encoding="utf-8")
+    assert main(["check", str(path), "--kind", "conflicts"]) == 2
+    assert "row 2" in capsys.readouterr().err
+    assert main(["check", str(path), "--kind", "conflicts", "--legacy-codes"]) == 0
+
+
 def test_a_missing_file_is_a_roster_error(tmp_path: pathlib.Path) -> None:
     with pytest.raises(randcheck.RosterError, match="cannot open the file"):
         load_items(tmp_path / "none.csv")

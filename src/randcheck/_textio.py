@@ -22,6 +22,17 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+#: Names that Windows tools show for encodings, and the codecs they mean: Notepad's "ANSI" is
+#: GBK on Chinese Windows (read as its superset GB18030), "UTF-8-BOM" is Notepad++'s UTF-8 with
+#: a BOM, "Unicode" is Notepad's UTF-16.
+_WINDOWS_NAMES = {"ansi": "gb18030", "utf-8-bom": "utf-8-sig", "unicode": "utf-16"}
+
+#: The error for an encoding that Python does not know (``{!r}``: the name given).
+UNKNOWN_ENCODING = (
+    'unknown encoding {!r}; use utf-8, gb18030 (for GBK, Notepad\'s "ANSI" on Chinese '
+    "Windows) or utf-16"
+)
+
 #: The hint a UTF-8 failure gives (the command line rewrites ``encoding='gb18030'``).
 GB18030_HINT = (
     "save it as UTF-8 or pass the file's encoding, e.g. encoding='gb18030' for a GBK file from "
@@ -50,16 +61,36 @@ def read_bytes(path: str | os.PathLike[str] | IO[Any], fail: Callable[[str], Exc
         raise fail(f"cannot open the file: {exc.strerror}") from None
 
 
-def detect(data: bytes, encoding: str) -> tuple[str, int]:
-    """The encoding to decode ``data`` with, and the length of its BOM (0 if none)."""
-    for bom, name in _BOMS:
+def codec_name(encoding: str) -> str | None:
+    """Python's name of the codec ``encoding`` names (a Windows name such as ``"ANSI"`` or
+    ``"UTF-8-BOM"`` too, case and ``_``/``-`` aside), or ``None`` for an unknown encoding."""
+    if not isinstance(encoding, str):
+        return None
+    key = encoding.strip().lower().replace("_", "-")
+    key = _WINDOWS_NAMES.get(key.replace("utf8", "utf-8"), key)
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        return None
+
+
+def detect(data: bytes, encoding: str, fail: Callable[[str, int], Exception]) -> tuple[str, int]:
+    """The codec to decode ``data`` with, and the length of its BOM (0 if none).
+
+    An unknown ``encoding`` is refused (``fail(message, 0)``) even when a BOM decides.
+    """
+    name = codec_name(encoding)
+    if name is None:
+        raise fail(UNKNOWN_ENCODING.format(encoding), 0)
+    for bom, announced in _BOMS:
         if data.startswith(bom):
-            return name, len(bom)
-    return encoding, 0
+            return announced, len(bom)
+    return name, 0
 
 
-def is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+def is_utf8(codec: str) -> bool:
+    """Whether ``codec`` (a name :func:`codec_name` gave) is UTF-8, with or without a BOM."""
+    return codec in ("utf-8", "utf-8-sig")
 
 
 def decode(data: bytes, encoding: str, fail: Callable[[str, int], Exception]) -> str:
@@ -67,11 +98,7 @@ def decode(data: bytes, encoding: str, fail: Callable[[str, int], Exception]) ->
 
     The BOM, if any, decides the encoding and is dropped.
     """
-    name, skip = detect(data, encoding)
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        raise fail(f"unknown encoding {encoding!r}; use utf-8, gb18030 or utf-16", 0) from None
+    name, skip = detect(data, encoding, fail)
     try:
         text = data[skip:].decode(name)
     except UnicodeDecodeError as exc:
@@ -85,7 +112,7 @@ def decode(data: bytes, encoding: str, fail: Callable[[str, int], Exception]) ->
 
 def to_utf8(data: bytes, encoding: str, fail: Callable[[str, int], Exception]) -> bytes:
     """The file as UTF-8 bytes without a BOM (UTF-8 input is returned as it is, after checking)."""
-    name, skip = detect(data, encoding)
+    name, skip = detect(data, encoding, fail)
     if is_utf8(name):
         _check_utf8(data, skip, fail)
         return data[skip:] if skip else data

@@ -248,7 +248,10 @@ def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
     if kind == "items":
         return len(load_items(path, encoding=encoding, sheet=sheet)), None
     if kind == "conflicts":
-        return len(load_conflicts(path, encoding=encoding, sheet=sheet)), None
+        conflicts = load_conflicts(
+            path, encoding=encoding, sheet=sheet, legacy_codes=args.legacy_codes
+        )
+        return len(conflicts), None
     events = load_events(path, encoding=encoding, sheet=sheet, dates=args.date_column or None)
     return (len(next(iter(events.values()))) if events else 0), None
 
@@ -597,7 +600,12 @@ def _cmd_match(args: argparse.Namespace) -> int:
     with _remarks():
         officers = _read_roster(OfficerRoster, args.officers, args)
     conflicts = (
-        load_conflicts(args.conflicts, encoding=args.encoding, sheet=args.sheet)
+        load_conflicts(
+            args.conflicts,
+            encoding=args.encoding,
+            sheet=args.sheet,
+            legacy_codes=args.legacy_codes,
+        )
         if args.conflicts
         else ()
     )
@@ -901,6 +909,11 @@ def _add_match(sub: _Commands) -> None:
         help="officer directory, CSV, .xlsx or Parquet (执法检查人员名录库)",
     )
     m.add_argument("--conflicts", help="declared conflicts, CSV or .xlsx (回避)")
+    m.add_argument(
+        "--legacy-codes",
+        action="store_true",
+        help="keep credit codes failing GB 32100 in the conflicts list (legacy codes)",
+    )
     m.add_argument("--seed", required=True, help="the batch's public seed")
     m.add_argument(
         "--key-label",

@@ -27,6 +27,7 @@ from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck.errors import RosterError
 from randcheck.models import Conflict, Item
 from randcheck.problems import Collector, csv_body
+from randcheck.roster.credit_code import credit_code_problem, is_scientific
 
 __all__ = ["load_conflicts", "load_events", "load_items"]
 
@@ -238,10 +239,17 @@ def load_conflicts(
     *,
     encoding: str = "utf-8-sig",
     sheet: str | int | None = None,
+    legacy_codes: bool = False,
 ) -> tuple[Conflict, ...]:
     """Read declared conflicts (回避) from CSV or ``.xlsx``: ``officer_id``, ``credit_code``,
     ``reason`` (or 执法证号 / 人员编号, 统一社会信用代码, 回避事由 / 事由). ``sheet`` names the
     sheet of a workbook (default the first).
+
+    Every credit code must be a valid 统一社会信用代码 (GB 32100-2015): a recusal under a
+    mistyped code would name no target and never be applied. ``legacy_codes=True`` keeps codes
+    that fail the check, as :meth:`~randcheck.TargetRoster.from_csv` does for a directory that
+    holds legacy codes (codes in scientific notation or with full-width characters are still
+    refused).
 
     Raises
     ------
@@ -278,12 +286,37 @@ def load_conflicts(
             name = names.get(h.strip()) if h else None
             if name is not None:
                 fields[name] = v
+        code = fields.get("credit_code", "").strip()
+        problem = _conflict_code_problem(code, legacy_codes) if code else None
+        if problem is not None:
+            found.add(k, "credit_code", code, CONFLICT_CODE_WHY, f"{problem}; {_CONFLICT_CODE_FIX}")
+            continue
         try:
             out.append(Conflict(**fields))
         except (TypeError, ValueError) as exc:
             found.add(k, None, None, str(exc))
     _raise_if_any(found)
     return tuple(out)
+
+
+#: The problem a conflict list's malformed credit code is reported under.
+CONFLICT_CODE_WHY = "not a valid 统一社会信用代码 (GB 32100-2015)"
+_CONFLICT_CODE_FIX = (
+    "correct it from the declaration or the business licence: a recusal under a mistyped code "
+    "is never applied (legacy_codes=True keeps a legacy code)"
+)
+
+
+def _conflict_code_problem(code: str, legacy_codes: bool) -> str | None:
+    """What is wrong with a conflict's credit code, or ``None``; with ``legacy_codes``, only
+    what no legacy code has (scientific notation, characters other than ASCII letters and
+    digits, more than 18 characters)."""
+    problem = credit_code_problem(code)
+    if problem is None or not legacy_codes:
+        return problem
+    if is_scientific(code) or len(code) > 18 or not (code.isascii() and code.isalnum()):
+        return problem
+    return None
 
 
 #: Chinese headers of event columns, for :func:`load_events`.

@@ -224,14 +224,10 @@ def read_file(
             data = fh.read()
     except OSError as exc:
         raise RosterError(f"cannot open the file: {exc.strerror}", source=source) from None
-    name, skip = _textio.detect(data, encoding)
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        codec = ""  # to_utf8 names the unknown encoding
+    codec, skip = _textio.detect(data, encoding, _fail_at(source))
     if not skip and codec in _ASCII_SAFE:
         return data, codec, 0
-    if codec and _textio.is_utf8(codec):
+    if _textio.is_utf8(codec):
         return data, "utf-8", skip
     return _textio.to_utf8(data, encoding, _fail_at(source)), "utf-8", 0
 
