@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import pathlib
 
 import pytest
 
 import randcheck
+from _helpers import LEGACY, A, B, C, write
 from randcheck.cli import main
 
 SEED = "2023-03-07 双色球 04 09 13 17 26 31 + 12"
@@ -48,7 +50,7 @@ def test_commit_draw_verify_round_trip(
                 "--plan",
                 str(files["plan"]),
                 "--seed-rule",
-                "shuangseqiu",
+                "shuangseqiu@2023-03-07",
                 "--seed-from",
                 "福利彩票双色球 2023-03-07 开奖结果",
                 "--out",
@@ -317,7 +319,7 @@ def test_batch_match_and_verify_drive_a_whole_batch(
                 str(f["items"]),
                 "--commit-only",
                 "--seed-rule",
-                "shuangseqiu",
+                "shuangseqiu@2023-03-07",
                 "--seed-from",
                 "福利彩票双色球 2023-03-07 开奖结果",
                 "--out",
@@ -536,7 +538,7 @@ def test_a_gbk_roster_loads_with_encoding(
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(files["roster"].read_text(encoding="utf-8").encode("gb18030"))
     args = ["commit", "--roster", str(gbk), "--extra", "risk_score", "--plan", str(files["plan"])]
-    args += ["--seed-rule", "dice:6", "--seed-from", "six dice rolled in public"]
+    args += ["--seed-rule", "dice:6@2023-03-07", "--seed-from", "six dice rolled in public"]
     assert main(args) == 2
     assert "--encoding gb18030" in capsys.readouterr().err
     assert main([*args, "--encoding", "gb18030"]) == 0
@@ -607,7 +609,7 @@ def test_a_bad_plan_file_is_named(
                 "--plan",
                 str(plan),
                 "--seed-rule",
-                "dice:6",
+                "dice:6@2023-03-07",
                 "--seed-from",
                 "six dice rolled in public",
             ]
@@ -639,3 +641,151 @@ def test_a_parquet_roster_is_read_by_suffix_or_by_its_first_bytes(
     verify = ["verify", str(receipt), "--roster", str(files["roster"]), "--extra", "risk_score"]
     assert main(verify) == 0
     assert "样本一致" in capsys.readouterr().out
+
+
+# --- defects a new user of the command line found --------------------------------------------
+def test_check_of_results_lists_every_result_whose_target_is_not_in_the_roster(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --kind results --roster` reports, in the file's one problem report, each row whose
+    target `report` would refuse, by its row in the file (a blank line counts)."""
+    roster = write(tmp_path / "targets.csv", f"credit_code,risk_class\n{A},A\n")
+    results = write(
+        tmp_path / "results.csv",
+        "统一社会信用代码,item,categories,inspection_end\n"
+        f"{A},SW-1,未发现问题,2023-05-10\n"
+        f"{B},SW-1,未发现问题,2023-05-10\n"
+        f"{A},SW-2,未发现问题,2023-13-10\n"
+        "\n"
+        f"{C},SW-1,未发现问题,2023-05-11\n",
+    )
+    out = tmp_path / "problems.csv"
+    args = ["check", str(results), "--kind", "results", "--roster", str(roster)]
+    assert main([*args, "--report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "results.csv: 3 problems (2 × this target is not in the directory; 1 × not a date" in err
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[:3] for r in rows[1:]] == [
+        ["3", "统一社会信用代码", B],
+        ["4", "inspection_end", "2023-13-10"],
+        ["6", "统一社会信用代码", C],
+    ]
+    assert rows[1][3] == "this target is not in the directory"
+    assert str(roster) in rows[1][4]  # the fix names the directory to add the target to
+    # The directory must exist: it is read, not ignored.
+    assert main([*args[:-1], str(tmp_path / "missing.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("randcheck: error:")
+    assert "missing.csv: cannot open the file" in err[-1]
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers", "items", "conflicts", "events"])
+def test_check_refuses_a_roster_for_any_other_kind(
+    kind: str, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = write(tmp_path / "targets.csv", f"credit_code,risk_class\n{A},A\n")
+    assert main(["check", str(roster), "--kind", kind, "--roster", str(roster)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "randcheck: error: --roster is used only with --kind results (the target directory that "
+        f"every result's credit code must be in); leave it out for --kind {kind}"
+    ]
+
+
+def test_check_counts_what_it_accepted_as_remarks_not_problems(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "r.csv", f"credit_code,risk_class\n{A},A\n{LEGACY},B\n")
+    out = tmp_path / "remarks.csv"
+    assert main(["check", str(path), "--legacy-codes", "--report", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"{path}: 2 rows, accepted with 1 remark (above)\n"
+    assert captured.err.startswith(f"{path}: 1 remark (1 × a legacy credit code, kept (--legacy")
+    assert "problem" not in captured.out + captured.err
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[:3] for r in rows] == [["row", "column", "value"], ["3", "credit_code", LEGACY]]
+
+
+def test_match_names_the_rows_of_conflicts_whose_officer_is_unknown(
+    county_files: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    known = str(randcheck.example_county().officers.officer_id[0])
+    conflicts = write(
+        tmp_path / "c1.csv",
+        f"执法证号,统一社会信用代码,回避事由\n{known},{A},亲属\n\n13063420239999,{A},x\nX1,{B},\n",
+    )
+    args = [*_match_one_visit(tmp_path, county_files), "--seed", SEED]
+    assert main([*args, "--conflicts", str(conflicts)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        f"randcheck: error: {conflicts}, column '执法证号': 2 conflicts [回避] name an officer who "
+        f"is not in the officer directory {county_files['officers']} (row 4, value "
+        "'13063420239999'; row 5, value 'X1'): a mistyped 执法证号 would leave a recusal "
+        "unapplied; correct them, or give --unknown-conflicts ignore for a list shared across "
+        "bureaus"
+    )
+    ignore = [*args, "--conflicts", str(conflicts), "--unknown-conflicts", "ignore"]
+    assert main([*ignore, "--recusals", str(tmp_path / "recusals.csv")]) == 0
+    assert f"ignored 2 conflicts in {conflicts}" in capsys.readouterr().err
+    assert known in (tmp_path / "recusals.csv").read_text(encoding="utf-8")
+
+
+def test_library_advice_on_unknown_conflicts_is_said_as_the_flag() -> None:
+    from randcheck.cli import _cli_words
+
+    said = _cli_words("correct them, or pass unknown_conflicts='ignore' for a shared list")
+    assert said == "correct them, or pass --unknown-conflicts ignore for a shared list"
+
+
+def test_deadline_in_a_year_without_holidays_names_the_year_file_option(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deadline", "2090-06-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "no holiday schedule for 2090" in err[0]
+    assert err[0].endswith(
+        "To fix it, give the State Council's notice for 2090 as --year-file holidays-2090.toml "
+        "(how-to: 'Register next year's holidays')"
+    )
+    assert "WorkCalendar" not in err[0]
+    # The advice works.
+    year = write(
+        tmp_path / "holidays-2090.toml",
+        'year = 2090\nsource = "test"\n\n[[holidays]]\nname = "元旦"\nstart = 2090-01-01\n',
+    )
+    assert main(["deadline", "2090-06-01", "--year-file", str(year)]) == 0
+    assert capsys.readouterr().out.strip() == "2090-06-29"
+
+
+def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
+    files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Status 2 for a file that is not a receipt (cut short, not JSON, another record); status
+    1 stays for a receipt that reads but does not recompute."""
+    d = files["dir"]
+    roster = ["--roster", str(files["roster"]), "--extra", "risk_score"]
+    draw = ["draw", *roster, "--plan", str(files["plan"]), "--seed", SEED]
+    assert main([*draw, "--out", str(d / "whole.json")]) == 0
+    text = (d / "whole.json").read_text(encoding="utf-8")
+    cases = {
+        "cut.json": (text[: len(text) // 2], "not valid JSON ("),
+        "other.json": ('{"format": "randcheck-plan/1"}', "not a receipt (its format is"),
+        "list.json": ("[1, 2]", "not a receipt (a receipt is a JSON object)"),
+        "match.json": (
+            '{"format": "randcheck-matching-record/1"}',
+            "a matching record (randcheck-matching-record/1), not checked against a roster",
+        ),
+    }
+    for name, (content, words) in cases.items():
+        (d / name).write_text(content, encoding="utf-8")
+        assert main(["verify", str(d / name), *roster]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith(f"randcheck: error: {d / name}: {words}"), err
+    tampered = json.loads(text)
+    tampered["seed"] = "another seed"
+    (d / "tampered.json").write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify", str(d / "tampered.json"), *roster]) == 1
+    assert "randcheck: verification failed: sample differs" in capsys.readouterr().err

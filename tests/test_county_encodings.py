@@ -278,7 +278,7 @@ def test_a_gbk_plan_reads_with_encoding(tmp_path: pathlib.Path) -> None:
     plan = write(tmp_path / "plan.toml", "# 计划\n[rates]\nA = 0.5\nB = 0.5\n", "gb18030")
     out = tmp_path / "c.json"
     args = ["commit", "--roster", str(roster), "--plan", str(plan), "--out", str(out)]
-    args += ["--seed-rule", "shuangseqiu", "--seed-from", "福利彩票双色球 开奖结果"]
+    args += ["--seed-rule", "shuangseqiu@2025-03-04", "--seed-from", "福利彩票双色球 开奖结果"]
     assert main([*args, "--encoding", "gb18030"]) == 0
 
 

@@ -16,7 +16,7 @@ from randcheck.roster.credit_code import (
 )
 from strategies import ALPHABET, credit_code_bodies, invalid_credit_codes, valid_credit_codes
 
-# --- a plain reimplementation, straight from DOMAIN.md, to compare against ---------------------
+# --- a plain reimplementation, straight from GB 32100-2015, to compare against -----------------
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols, no I O S V Z
 REFERENCE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 

@@ -3,7 +3,8 @@ byte from the same inputs.
 
 The records in ``tests/data/golden`` were written by its ``make_golden.py`` from the bundled
 example county. A change that alters a recipe's bytes (a hash input, a field, the order of a
-selection) fails here even if the library still agrees with itself.
+selection) fails here even if the library still agrees with itself. ``golden/0.1.0`` keeps the
+records of release 0.1.0 that a later recipe replaced; they still verify.
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def again(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return out
 
 
-@pytest.mark.parametrize("name", DRAWN_FROM_THE_ROSTER)
+#: Records of release 0.1.0 whose recipe was replaced since (``randcheck-seed-rule/1``: a dated
+#: rule named no date): kept as 0.1.0 wrote them, they must still verify.
+OF_0_1_0 = ["0.1.0/commitment.json", "0.1.0/draw-receipt.json"]
+
+
+@pytest.mark.parametrize("name", [*DRAWN_FROM_THE_ROSTER, *OF_0_1_0])
 def test_a_kept_record_verifies_against_the_roster(
     name: str, county: rc.example.ExampleCounty
 ) -> None:
@@ -98,6 +104,17 @@ def test_the_demo_archive_has_the_same_files(again: pathlib.Path) -> None:
     assert {k: v for k, v in kept.items() if k not in version_bearing} == {
         k: v for k, v in made.items() if k not in version_bearing
     }
+
+
+def test_a_record_of_0_1_0_reads_as_its_recipe_made_it(county: rc.example.ExampleCounty) -> None:
+    """The 0.1.0 commitment's rule is ``/1`` (no date); read back it is the same rule, and its
+    digest still follows; a new commitment under a ``/1`` rule is refused."""
+    old = rc.Commitment.from_json(_golden("0.1.0/commitment.json"))
+    assert old.seed_rule["recipe"] == "randcheck-seed-rule/1"
+    assert "date" not in old.seed_rule
+    plan = rc.SamplingPlan.from_dict(json.loads(_golden("0.1.0/draw-receipt.json"))["plan"])
+    with pytest.raises(rc.PlanError, match="randcheck-seed-rule/1 is retired"):
+        rc.commit(county.targets, plan, seed_rule=old.rule, seed_from="again")
 
 
 def test_an_edited_record_fails(county: rc.example.ExampleCounty) -> None:

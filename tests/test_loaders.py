@@ -86,6 +86,19 @@ def test_a_mistyped_credit_code_in_a_conflict_list_is_refused_with_its_row() -> 
     assert all("never applied" in p.fix for p in exc.report.problems)
 
 
+def test_conflict_rows_are_the_files_rows_blank_lines_included() -> None:
+    """The rows named are the rows a user sees in the file (or Excel): blank lines count."""
+    text = "officer_id,credit_code,reason\n\nA1,91130634042520210B,x\n\n\nA2,bad\nA3\n"
+    with pytest.raises(randcheck.RosterError) as info:
+        load_conflicts(io.BytesIO(text.encode()))
+    assert info.value.report is not None
+    found = [(p.row, p.column, p.problem) for p in info.value.report.problems]
+    assert found == [
+        (6, "credit_code", "not a valid 统一社会信用代码 (GB 32100-2015)"),
+        (7, "credit_code", "fewer cells than the header has"),
+    ]
+
+
 def test_legacy_codes_keep_a_conflict_code_that_fails_the_check_only() -> None:
     text = "officer_id,credit_code\nA002,91130634042520210C\nA003,9113063404252021\n"
     kept = load_conflicts(io.BytesIO(text.encode()), legacy_codes=True)

@@ -745,9 +745,16 @@ def test_defect_5_unknown_conflict_officers_are_refused_or_counted() -> None:
     with pytest.raises(RosterError) as info:
         match_officers(visits, officers, conflicts=conflicts, rng=1)
     assert info.value.column == "officer_id"
-    assert info.value.row == 2
     assert info.value.value == "O0O2"
-    assert "not in the officer roster" in str(info.value)
+    # Conflicts given as objects have entries, not rows: no row is claimed.
+    assert info.value.row is None
+    assert info.value.problems == [
+        (None, "officer_id", "O0O2", "conflict entry 2: not in the officer roster")
+    ]
+    message = str(info.value)
+    assert "row" not in message
+    assert "(entry 2, value 'O0O2'; entries count from 1)" in message
+    assert "pass unknown_conflicts='ignore'" in message
     a = match_officers(visits, officers, conflicts=conflicts, rng=1, unknown_conflicts="ignore")
     assert a.ignored_conflicts == 1
     assert "O001" not in a.teams()[0]

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+import randcheck
 from _helpers import ALPHA, binomial_bounds, commit_any, credit_codes, make_roster, snapshot
 from randcheck import PlanError, TargetRoster, VerificationError
 from randcheck.randomness import HashSource, hashing
@@ -589,7 +590,7 @@ def test_commitment_of_refuses_what_is_not_a_digest(field: str, bad: object) -> 
 
     county = randcheck.example_county()
     plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
-    rule, words = randcheck.SeedRule.shuangseqiu(), "福利彩票双色球 2023-03-07"
+    rule, words = randcheck.SeedRule.shuangseqiu(date="2023-03-07"), "福利彩票双色球 2023-03-07"
     good = {"roster_digest": county.targets.digest(), "plan_digest": plan.digest()}
     made = Commitment.of(good["roster_digest"], good["plan_digest"], ["units"], rule, words)
     assert made == randcheck.commit(county.targets, plan, seed_rule=rule, seed_from=words)
@@ -679,3 +680,41 @@ def test_the_published_list_has_names_from_the_roster() -> None:
     assert (str(cols["name"][0]), str(cols["area"][0])) == (first.name, first.area)
     with pytest.raises(randcheck.PlanError, match="not the roster the draw was made from"):
         d.to_columns(county.targets.take(list(range(100))))
+
+
+# --- review: a plan that commits and draws must verify ------------------------------------------
+@pytest.mark.parametrize(
+    ("given", "recorded"),
+    [({"total": 500.0}, {"total": 500}), ({"attention_min_complaints": 2.0}, {})],
+)
+def test_a_whole_number_written_as_a_float_is_recorded_as_a_whole_number(
+    given: dict[str, object], recorded: dict[str, object]
+) -> None:
+    """Attack (review): ``total=500.0`` (a JSON or TOML plan file) committed and drew, and then
+    neither verifier would read the receipt's plan: a draw nobody could check. The plan keeps
+    the whole number, and the draw verifies with both verifiers."""
+    county = randcheck.example_county()
+    base = {} if "total" in given else {"rates": {"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3}}
+    plan = randcheck.SamplingPlan(**base, **given)  # type: ignore[arg-type]
+    for k, v in recorded.items():
+        assert plan.to_dict()[k] == v
+        assert isinstance(plan.to_dict()[k], int)
+    d = randcheck.draw(county.targets, plan, seed="2023-03-07")
+    randcheck.verify(d.receipt, county.targets)
+    assert randcheck.SamplingPlan.from_dict(json.loads(d.receipt.to_json())["plan"]) == plan
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("attention_min_complaints", True, "must be a whole number"),
+        ("attention_min_complaints", 1.5, "must be a whole number"),
+        ("no_exemption", 1, "must be true or false"),
+        ("name", 5, "must be text"),
+        ("total", float("nan"), "must be a whole number"),
+    ],
+)
+def test_a_plan_field_of_the_wrong_type_is_refused(field: str, value: object, message: str) -> None:
+    base = {} if field == "total" else {"rates": {"A": 0.01}}
+    with pytest.raises(randcheck.PlanError, match=f"{field} = .* {message}"):
+        randcheck.SamplingPlan(**base, **{field: value})  # type: ignore[arg-type]

@@ -55,7 +55,7 @@ SPELLINGS = [
     "2025-03-04，03，08，14，22，27，31，09",
     RESULT,
 ]
-RULE = SeedRule.shuangseqiu()
+RULE = SeedRule.shuangseqiu(date="2025-03-04")
 COMMITTED_STREAM = "item/SW-02"
 PLAN = SamplingPlan(rates={"A": 0.3, "B": 0.5, "C": 0.5, "D": 0.8})
 
@@ -243,6 +243,91 @@ def test_a_seed_that_does_not_fit_the_rule_is_refused_with_the_expected_form() -
         draw(ROSTER, PLAN, seed="2025-03-04 03 03 14 22 27 31 + 09", commitment=COMMITMENT)
 
 
+# ------------------------------------------------- review: the drawer picks the seed's date
+@pytest.mark.parametrize("date", ["1999-12-31", "2025-03-03", "2025-03-05", "0001-01-01"])
+def test_the_result_under_another_date_is_refused_by_both_verifiers(
+    date: str, tmp_path: Path
+) -> None:
+    """Attack (review): the lottery's numbers written under a date of the drawer's choosing
+    gave another sample that verified (3.65 million dates, one commitment). The committed rule
+    names its draw's date: a draw refuses any other, and a receipt forged with one fails both
+    verifiers."""
+    other = f"{date} 03 08 14 22 27 31 + 09"
+    with pytest.raises(PlanError, match=f"the seed's date {date} is not the date of the committed"):
+        draw(ROSTER, PLAN, seed=other, commitment=COMMITMENT)
+    made = draw(ROSTER, PLAN, seed="双色球 " + other, stream=COMMITTED_STREAM)
+    forged = forge(made.receipt) | {"seed": f"双色球 {other}"}
+    with pytest.raises(VerificationError, match="the seed does not fit the committed seed rule"):
+        verify(forged, ROSTER)
+    assert not reference_accepts(forged, tmp_path)
+
+
+def test_a_commitment_to_a_dated_rule_needs_the_date() -> None:
+    for rule in (SeedRule.shuangseqiu(), SeedRule.daletou(), SeedRule.dice(6)):
+        with pytest.raises(PlanError, match="needs the date of the draw"):
+            commit(ROSTER, PLAN, seed_rule=rule, seed_from="福利彩票")
+    assert commit(ROSTER, PLAN, seed_rule=SeedRule.beacon(), seed_from="beacon pulse 1")
+    with pytest.raises(PlanError, match="a date written YYYY-MM-DD"):
+        SeedRule.shuangseqiu(date="2025-3-4")
+    with pytest.raises(PlanError, match="belongs to a dated rule"):
+        SeedRule.beacon().on("2025-03-04")
+    assert SeedRule.from_spec("dice:6@2025-03-04") == SeedRule.dice(6, date="2025-03-04")
+
+
+def test_a_receipt_whose_commitment_names_no_date_fails_both_verifiers(tmp_path: Path) -> None:
+    undated = RULE.to_dict() | {"date": None}
+    forged = HONEST.receipt.to_dict() | {"seed_rule": undated}
+    forged["commitment"] = rv.commitment_digest(
+        HONEST.receipt.roster_digest,
+        rv.plan_digest(PLAN.to_dict()),
+        [COMMITTED_STREAM],
+        undated,
+        HONEST.receipt.seed_from,
+    )
+    with pytest.raises(VerificationError, match="needs the date of the draw"):
+        verify(forged, ROSTER)
+    assert not reference_accepts(forged, tmp_path)
+
+
+PATTERN = SeedRule.custom("深证成指", r"\d{4}-\d{2}-\d{2} 收盘 [1-9]\d*\.\d{2}")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["2023-03-07 收盘 ١١٤٦٣.٢٨", "٢٠٢٣-03-07 收盘 11463.28", "2023-03-07 收盘 11463.２８"],
+)
+def test_a_pattern_seed_has_one_spelling(spelling: str) -> None:
+    """Attack (review): digits of another script matched ``\\d`` and gave other samples."""
+    canonical = "2023-03-07 收盘 11463.28"
+    assert PATTERN.canonical(canonical) == canonical
+    if "２" in spelling:  # full-width: NFKC reads it as the ASCII digits, the same seed
+        assert PATTERN.canonical(spelling) == canonical
+        return
+    with pytest.raises(PlanError, match="a digit of another script"):
+        PATTERN.canonical(spelling)
+    with pytest.raises(rv.VerifierError, match="a digit of another script"):
+        rv.canonical_seed(spelling, PATTERN.to_dict())
+
+
+def test_a_pattern_that_ignores_case_is_refused() -> None:
+    with pytest.raises(PlanError, match="ignores case"):
+        SeedRule.custom("beacon", r"(?i)[0-9a-f]{8}")
+
+
+def test_records_of_the_retired_rule_still_read_as_it_made_them() -> None:
+    """Version 0.1.0 wrote ``randcheck-seed-rule/1`` rules (no date): a record naming one is read
+    and checked as /1 defined it (Unicode ``\\d`` in patterns), never made anew."""
+    fields = {k: v for k, v in SeedRule.shuangseqiu().to_dict().items() if k != "date"}
+    old = SeedRule.from_dict(fields | {"recipe": "randcheck-seed-rule/1"})
+    assert old.recipe == "randcheck-seed-rule/1"
+    assert "date" not in old.to_dict()
+    assert old.canonical("1999-12-31 03 08 14 22 27 31 + 09").startswith("双色球 1999-12-31")
+    lax = SeedRule("x", "x", kind="pattern", pattern=r"\d+", recipe="randcheck-seed-rule/1")
+    assert lax.canonical("١٢") == "١٢" == rv.canonical_seed("١٢", lax.to_dict())
+    with pytest.raises(PlanError, match="randcheck-seed-rule/1 is retired"):
+        commit(ROSTER, PLAN, seed_rule=lax, seed_from="x")
+
+
 # ------------------------------------------------------------------ the uncommitted warning
 def test_an_uncommitted_official_draw_records_a_warning_both_verifiers_require(
     tmp_path: Path,
@@ -284,7 +369,18 @@ def test_the_cli_commit_needs_a_seed_rule_and_source(
     assert "--seed-rule: seed rule 'lotto': expected one of" in capsys.readouterr().err
     out = tmp_path / "c.json"
     assert (
-        main([*args, "--seed-rule", "shuangseqiu", "--seed-from", "福彩", "--out", str(out)]) == 0
+        main(
+            [
+                *args,
+                "--seed-rule",
+                "shuangseqiu@2025-03-04",
+                "--seed-from",
+                "福彩",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
     )
     c = randcheck.Commitment.from_json(out.read_text(encoding="utf-8"))
     assert (c.rule, c.seed_from, c.path) == (RULE, "福彩", ("units",))
@@ -492,7 +588,8 @@ def test_the_reference_verifier_checks_the_seed_rule_and_the_commitment(tmp_path
 
 @pytest.mark.parametrize("spelling", [s for s in SPELLINGS if "\u200b" not in s])
 def test_the_reference_seed_rule_agrees_with_the_library(spelling: str) -> None:
-    for rule in (RULE, SeedRule.daletou(), SeedRule.pailie5(), SeedRule.dice(13)):
+    rules = (RULE, RULE.on("2025-03-05"), SeedRule.daletou(), SeedRule.pailie5(), SeedRule.dice(13))
+    for rule in rules:
         try:
             mine: str | None = rule.canonical(spelling)
         except PlanError:

@@ -187,7 +187,8 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     >>> plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
     >>> d = randcheck.draw(county.targets, plan, seed="2023-03-07")
     >>> randcheck.verify(d.receipt.to_json(), county.targets)
-    >>> c = randcheck.commit(county.targets, plan, seed_rule=randcheck.SeedRule.dice(6),
+    >>> rule = randcheck.SeedRule.dice(6, date="2023-03-07")
+    >>> c = randcheck.commit(county.targets, plan, seed_rule=rule,
     ...                      seed_from="six ten-sided dice rolled at the 2023-03-07 meeting")
     >>> randcheck.verify(c.to_json(), county.targets)
     """

@@ -2,7 +2,8 @@
 
 Commands read CSV / JSON / TOML, write CSV / JSON, print progress to standard error, and on bad
 input exit with status 2 and a one-line message (``randcheck: error: …``). A failed verification
-exits with status 1. ``randcheck <command> --help`` describes each command.
+(a receipt that does not recompute) exits with status 1; a file that is not a receipt is bad
+input. ``randcheck <command> --help`` describes each command.
 
 A command's output files are all or nothing: every output path is checked before any work (its
 folder must exist and be writable), every file is written to a temporary beside its target, and
@@ -31,13 +32,15 @@ from typing import Any, TypeAlias
 
 from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
+from randcheck._headers import OFFICER_HEADERS, RESULT_HEADERS
 from randcheck._version import library
 from randcheck.archive import verify_archive
-from randcheck.audit import verify
+from randcheck.audit import VERIFIERS, verify
 from randcheck.calendar import WorkCalendar
 from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
 from randcheck.demo import DEMO_SEED, run_demo
 from randcheck.errors import (
+    CalendarCoverageError,
     PlanError,
     RandcheckError,
     ResultError,
@@ -55,7 +58,7 @@ from randcheck.matching import (
     match_officers,
 )
 from randcheck.models import Visit
-from randcheck.problems import ProblemReport
+from randcheck.problems import Collector, ProblemReport
 from randcheck.randomness.seeds import SeedRule
 from randcheck.results import ResultTable, year_figures
 from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
@@ -261,6 +264,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     kind = args.kind or ("officers" if args.officers else "targets")
     if args.officers and kind != "officers":
         raise CliError(f"--officers and --kind {kind} disagree: give one of them")
+    if args.roster and kind != "results":
+        raise CliError(
+            f"--roster is used only with --kind results (the target directory that every "
+            f"result's credit code must be in); leave it out for --kind {kind}"
+        )
+    roster = _load_targets(args) if args.roster else None
+    report = None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RosterWarning)
@@ -269,6 +279,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if exc.report is None:
             raise
         report = exc.report
+    if roster is not None:
+        report = _with_unknown_targets(report, args, roster)
+    if report is not None:
         if args.report:
             report.to_csv(args.outputs.file(args.report), headers=args.headers)
         print(_cli_words(report.summary(first=10)), file=sys.stderr)
@@ -282,10 +295,77 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for w in caught:
         if not issubclass(w.category, RosterWarning):  # pragma: no cover
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if remarks:
-        print(_cli_words(remarks.summary(first=10)), file=sys.stderr)
-    print(f"{args.file}: {n} rows, no problems" + (" (remarks above)" if remarks else ""))
+    if not remarks:
+        print(f"{args.file}: {n} rows, no problems")
+        return 0
+    # What the loader accepted with a remark (a legacy code kept, a column ignored) is listed
+    # as the report lists it, but counted as remarks: the file has no problem.
+    counted = _count(len(remarks), "remark")
+    lines = remarks.summary(first=10).splitlines()
+    lines[0] = f"{counted} (" + "; ".join(f"{c} × {k}" for k, c in remarks.counts.items()) + ")"
+    if remarks.source:
+        lines[0] = f"{remarks.source}: {lines[0]}"
+    print(_cli_words("\n".join(lines)), file=sys.stderr)
+    print(f"{args.file}: {n} rows, accepted with {counted} (above)")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+#: The problem a result whose target is not in ``check --roster`` is reported under (the words
+#: ``randcheck report`` uses).
+NOT_IN_DIRECTORY = "this target is not in the directory"
+
+
+def _with_unknown_targets(
+    report: ProblemReport | None, args: argparse.Namespace, roster: Any
+) -> ProblemReport | None:
+    """``report`` (the results file's problems, or None) with every row of ``args.file`` whose
+    credit code is not in the target directory ``roster``."""
+    header, rows = _file_rows(args.file, args.encoding, args.sheet)
+    names = ("credit_code", *RESULT_HEADERS["credit_code"])
+    column = next((h for h in header if h in names), None)
+    found = Collector(pathlib.Path(args.file).name)
+    if column is not None:  # a missing column is already in the report
+        j = header.index(column)
+        # Codes the results reader refuses (not 18 ASCII letters and digits) are reported there.
+        coded = [(k, row[j]) for k, row in rows if len(row) == len(header) and _is_code(row[j])]
+        known = roster.row_of([code for _, code in coded]) >= 0 if coded else []
+        fix = f"correct the credit code, or add the target to the directory {args.roster}"
+        for (k, code), ok in zip(coded, known, strict=True):
+            if not ok:
+                found.add(k, column, code, NOT_IN_DIRECTORY, fix)
+    if not found:
+        return report
+    if report is None:
+        return found.report()
+    counts = dict(report.counts)
+    for problem, c in found.counts.items():
+        counts[problem] = counts.get(problem, 0) + c
+    return ProblemReport.of(
+        [*report.problems, *found.problems], source=report.source, counts=counts
+    )
+
+
+def _is_code(text: str) -> bool:
+    """Whether the results reader takes ``text`` as a credit code (it refuses any other)."""
+    return text.isascii() and text.isalnum() and len(text) <= 18
+
+
+def _file_rows(
+    path: str, encoding: str, sheet: str | None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header of a CSV or ``.xlsx`` file and its rows that are not blank, each with its row
+    number as a spreadsheet shows it (the header is row 1; blank rows are counted)."""
+    if _excel.is_excel(path):
+        text = _excel.sheet_as_csv(path, sheet, lambda message: CliError(f"{path}: {message}"))
+    else:
+        text = _read_text(path, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    return header, [(k, row) for k, row in enumerate(reader, start=2) if row]
 
 
 def _read_roster(
@@ -338,8 +418,9 @@ def _seed_rule_args(args: argparse.Namespace) -> dict[str, Any]:
     if not args.seed_rule or not args.seed_from:
         raise CliError(
             "a commitment states how the seed will be read and where it comes from: give "
-            "--seed-rule (shuangseqiu, daletou, pailie5, fucai3d, dice:N, beacon:N, "
-            "pattern:REGEX) and --seed-from (e.g. '福利彩票双色球 2025-03-04 开奖结果')"
+            "--seed-rule (shuangseqiu, daletou, pailie5, fucai3d or dice:N, each with the "
+            "date of its draw, e.g. shuangseqiu@2025-03-04; beacon:N; pattern:REGEX) and "
+            "--seed-from (e.g. '福利彩票双色球 2025-03-04 开奖结果')"
         )
     try:
         return {"seed_rule": SeedRule.from_spec(args.seed_rule), "seed_from": args.seed_from}
@@ -442,6 +523,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         record = pathlib.Path(args.receipt).read_bytes()
     except OSError as exc:
         raise CliError(f"{args.receipt}: cannot read ({exc.strerror})") from None
+    _check_is_receipt(args.receipt, record)
     # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
     # publisher's own columns included (they are part of what was committed).
     args.legacy_codes, args.unknown_columns = True, "keep"
@@ -453,8 +535,48 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The records ``randcheck verify RECEIPT --roster`` checks: those recomputed from a roster.
+_ROSTER_RECORDS = tuple(sorted(f for f, k in VERIFIERS.items() if k.against is TargetRoster))
+
+
+def _check_is_receipt(path: str, record: bytes) -> None:
+    """Refuse, as bad input (status 2), a file that is not JSON or not a record recomputed from
+    a roster; whether a receipt verifies (status 1) is for :func:`randcheck.audit.verify`."""
+    try:
+        data = json.loads(record)
+    except (ValueError, RecursionError) as exc:
+        problem = f"not valid JSON ({exc}): the file is cut short or is not a receipt"
+    else:
+        if not isinstance(data, dict):
+            problem = "not a receipt (a receipt is a JSON object)"
+        else:
+            problem = f"not a receipt (its format is {data.get('format')!r})"
+            for kind in VERIFIERS.values():
+                if data.get(kind.record.FORMAT_FIELD) == kind.format:
+                    if kind.format in _ROSTER_RECORDS:
+                        return
+                    problem = f"a {kind.record.LABEL} ({kind.format}), not checked against a roster"
+    raise CliError(
+        f"{path}: {problem}; give a receipt or commitment ({', '.join(_ROSTER_RECORDS)}) "
+        "as `randcheck draw --out`, `batch --out` or `commit --out` wrote it"
+    )
+
+
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
+    try:
+        return _deadline(args)
+    except CalendarCoverageError as exc:
+        # The library's fix names Python calls; the command line registers a year with a flag.
+        message, said, _ = str(exc).partition("To fix it, ")
+        fix = (
+            f"give the State Council's notice for {exc.year} as --year-file "
+            f"holidays-{exc.year}.toml (how-to: 'Register next year's holidays')"
+        )
+        raise CliError(f"{message}{said}{fix}" if said else f"{message}; {fix}") from None
+
+
+def _deadline(args: argparse.Namespace) -> int:
     cal = WorkCalendar.default()
     for path in args.year_file or ():
         cal = cal.with_year_file(path)
@@ -594,6 +716,36 @@ def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
     return visits
 
 
+#: How many unknown officers of a conflicts file an error lists (all are counted).
+_LISTED = 20
+
+
+def _refuse_unknown_officers(args: argparse.Namespace, officers: Any) -> None:
+    """Refuse ``--conflicts`` naming an officer who is not in ``--officers``: every such row of
+    the file, in one error (the matching library would only number the entries)."""
+    header, rows = _file_rows(args.conflicts, args.encoding, args.sheet)
+    names = ("officer_id", *OFFICER_HEADERS["officer_id"])
+    column = next((h for h in names if h in header), None)
+    if column is None or not rows:  # load_conflicts has refused a file without the column
+        return
+    j = header.index(column)
+    ids = [row[j].strip() if j < len(row) else "" for _, row in rows]
+    unknown = [
+        (k, v) for (k, _), v, i in zip(rows, ids, officers.row_of(ids), strict=True) if i < 0
+    ]
+    if not unknown:
+        return
+    listed = "; ".join(f"row {k}, value {v!r}" for k, v in unknown[:_LISTED])
+    more = f"; and {len(unknown) - _LISTED} more" if len(unknown) > _LISTED else ""
+    name = "names" if len(unknown) == 1 else "name"
+    raise CliError(
+        f"{args.conflicts}, column {column!r}: {_count(len(unknown), 'conflict')} [回避] {name} "
+        f"an officer who is not in the officer directory {args.officers} ({listed}{more}): a "
+        "mistyped 执法证号 would leave a recusal unapplied; correct them, or give "
+        "--unknown-conflicts ignore for a list shared across bureaus"
+    )
+
+
 @_writes("out", "recusals")
 def _cmd_match(args: argparse.Namespace) -> int:
     visits = _read_visits(args.visits, args.encoding)
@@ -609,6 +761,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
         if args.conflicts
         else ()
     )
+    if args.conflicts and args.unknown_conflicts == "refuse":
+        _refuse_unknown_officers(args, officers)
     unit_areas: dict[str, set[str]] = {}
     if args.unit_areas:
         text = _read_text(args.unit_areas, args.encoding)
@@ -632,7 +786,13 @@ def _cmd_match(args: argparse.Namespace) -> int:
         key_label=args.key_label,
         progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
         max_pairs=args.max_pairs,
+        unknown_conflicts=args.unknown_conflicts,
     )
+    if a.ignored_conflicts:
+        _progress(
+            f"ignored {_count(a.ignored_conflicts, 'conflict')} in {args.conflicts} naming an "
+            f"officer who is not in {args.officers} (--unknown-conflicts ignore)"
+        )
     # Teams as the bureau publishes them: who (name, unit, department), not only the ids.
     if args.out:
         args.outputs.table(args.out, a.to_csv, officers)
@@ -677,8 +837,9 @@ def _add_seed_rule_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seed-rule",
         metavar="RULE",
-        help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d, dice:N, "
-        "beacon:N or pattern:REGEX (required for a commitment)",
+        help="how the seed will be read: shuangseqiu, daletou, pailie5, fucai3d or dice:N, "
+        "each with the date of its draw (shuangseqiu@2025-03-04), beacon:N or pattern:REGEX "
+        "(required for a commitment)",
     )
     p.add_argument(
         "--seed-from",
@@ -729,12 +890,12 @@ def _add_sheet_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_roster_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-    p.add_argument(
-        "--roster",
-        required=required,
-        help="target directory, CSV, .xlsx or Parquet (检查对象名录库)",
-    )
+def _add_roster_args(
+    p: argparse.ArgumentParser,
+    required: bool = True,
+    roster_help: str = "target directory, CSV, .xlsx or Parquet (检查对象名录库)",
+) -> None:
+    p.add_argument("--roster", required=required, help=roster_help)
     p.add_argument(
         "--map",
         action="append",
@@ -782,7 +943,12 @@ def _add_check(sub: _Commands) -> None:
     )
     ck.add_argument("--report", help="write every problem as CSV here (UTF-8 with BOM, for Excel)")
     ck.add_argument("--headers", choices=("en", "zh"), default="en", help="report headers")
-    _add_roster_args(ck, required=False)
+    _add_roster_args(
+        ck,
+        required=False,
+        roster_help="with --kind results: the target directory (CSV, .xlsx or Parquet) that "
+        "every result's credit code must be in; each result whose target it lacks is a problem",
+    )
     ck.set_defaults(run=_cmd_check)
 
 
@@ -914,6 +1080,14 @@ def _add_match(sub: _Commands) -> None:
         action="store_true",
         help="keep credit codes failing GB 32100 in the conflicts list (legacy codes)",
     )
+    m.add_argument(
+        "--unknown-conflicts",
+        choices=("refuse", "ignore"),
+        default="refuse",
+        help="a conflict naming an officer who is not in --officers: refuse the file (default, "
+        "every such row named) or ignore it (counted on stderr), for a list shared across "
+        "bureaus",
+    )
     m.add_argument("--seed", required=True, help="the batch's public seed")
     m.add_argument(
         "--key-label",
@@ -993,6 +1167,7 @@ _CLI_WORDS = (
     ("mapping={...}", "--map HEADER=COLUMN"),
     ("encoding='gb18030'", "--encoding gb18030"),
     ("give year= or as_of=", "give --year or --as-of"),
+    ("unknown_conflicts='ignore'", "--unknown-conflicts ignore"),
 )
 
 

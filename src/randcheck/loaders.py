@@ -265,10 +265,12 @@ def load_conflicts(
     '亲属关系'
     """
     source = _source_name(path)
-    reader = csv.DictReader(io.StringIO(_read_text(path, encoding, sheet=sheet), newline=""))
-    header = [h.strip() for h in reader.fieldnames or ()]
-    names = {h: _CONFLICT_FIELDS.get(h) for h in header}
-    missing = {"officer_id", "credit_code"} - set(names.values())
+    # csv.reader, not DictReader: a blank line is a row of the file (as Excel numbers rows),
+    # so the rows named below are the ones the user sees.
+    reader = csv.reader(io.StringIO(_read_text(path, encoding, sheet=sheet), newline=""))
+    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    names = [_CONFLICT_FIELDS.get(h) for h in header]
+    missing = {"officer_id", "credit_code"} - set(names)
     if missing:
         raise RosterError(
             f"required column missing: {', '.join(sorted(missing))}",
@@ -277,15 +279,19 @@ def load_conflicts(
         )
     found = Collector(source)
     out: list[Conflict] = []
-    for k, row in enumerate(reader, start=2):
-        if None in row:
+    for k, values in enumerate(reader, start=2):
+        if not values:
+            continue  # a blank line
+        if len(values) > len(header):
             found.add(k, None, None, "more cells than the header has", "quote text with commas")
             continue
-        fields: dict[str, str] = {}
-        for h, v in row.items():
-            name = names.get(h.strip()) if h else None
-            if name is not None:
-                fields[name] = v
+        fields = {
+            name: value for name, value in zip(names, values, strict=False) if name is not None
+        }
+        short = [n for n in ("officer_id", "credit_code") if n not in fields]
+        if short:
+            found.add(k, short[0], None, "fewer cells than the header has", "fill in the row")
+            continue
         code = fields.get("credit_code", "").strip()
         problem = _conflict_code_problem(code, legacy_codes) if code else None
         if problem is not None:

@@ -28,9 +28,15 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "the random numbers: a seed's root key, a child key per label, and one uniform "
             "number per id under a key, all by SHA-256; in `randcheck.randomness.keys`"
         ),
+        "randcheck-seed-rule/2": (
+            "how a seed's text is read and spelled before it is hashed (a lottery draw of a "
+            "committed date, dice, a custom pattern), committed before the seed exists; "
+            "in `randcheck.randomness.seeds`"
+        ),
         "randcheck-seed-rule/1": (
-            "how a seed's text is read and spelled before it is hashed (a lottery draw, dice, "
-            "a custom pattern), committed before the seed exists; in `randcheck.randomness.seeds`"
+            "the seed rule of release 0.1.0, still verified but no longer made: a dated rule "
+            "named no date, so a drawer could write a lottery result under a date of their "
+            "choosing; in `randcheck.randomness.seeds`"
         ),
         "randcheck-plan/1": (
             "a sampling plan as canonical JSON, and its digest; in `randcheck.sampling.plan`"

@@ -218,7 +218,7 @@ def check_strings(values: Any, what: str, nonempty: bool = True) -> list[str]:
     return values
 
 
-# ---------------------------------------------------------------- randcheck-seed-rule/1
+# ---------------------------------------------------------------- randcheck-seed-rule/2 (and /1)
 SEPARATORS = re.compile(r"[\s,;:+|/、]+")
 DATE = re.compile(
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2}))"
@@ -227,25 +227,38 @@ DATE = re.compile(
 RULE_FIELDS = {"recipe": str, "name": str, "label": str, "kind": str, "groups": list,
                "dated": bool, "hex_length": (int, type(None)),
                "pattern": (str, type(None))}  # fmt: skip
+RULE_FIELDS_2 = {**RULE_FIELDS, "date": (str, type(None))}
 GROUP_FIELDS = {"name": str, "count": int, "low": int, "high": int, "width": int,
                 "sorted": bool, "distinct": bool}  # fmt: skip
 
 
 def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
-    """The seed's canonical form under ``rule``, or VerifierError saying why it does not fit."""
-    check_fields(rule, RULE_FIELDS, "seed_rule")
-    if rule["recipe"] != "randcheck-seed-rule/1":
-        raise VerifierError(f"seed_rule: recipe {rule['recipe']!r} is not randcheck-seed-rule/1")
+    """The seed's canonical form under ``rule``, or VerifierError saying why it does not fit.
+
+    ``/2`` differs from ``/1`` in three refusals: a digit of another script, a pattern matched
+    with Unicode classes or ignoring case, and a date other than the rule's ``date``.
+    """
+    two = rule.get("recipe") == "randcheck-seed-rule/2"
+    if not two and rule.get("recipe") != "randcheck-seed-rule/1":
+        raise VerifierError(f"seed_rule: recipe {rule.get('recipe')!r} is not one verified here")
+    check_fields(rule, RULE_FIELDS_2 if two else RULE_FIELDS, "seed_rule")
+    if two and rule["date"] is not None and not (rule["dated"] and rule["kind"] == "numbers"):
+        raise VerifierError("seed_rule: a date is given to a rule that is not dated")
     text = unicodedata.normalize("NFKC", seed)
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Cf", "Co", "Cs", "Cn") or (cat == "Cc" and not ch.isspace()):
             raise VerifierError(f"the seed holds the invisible character U+{ord(ch):04X}")
+        if two and cat == "Nd" and ch not in "0123456789":
+            raise VerifierError(f"the seed holds {ch!r}, a digit of another script")
     text = " ".join(text.split())
     if not text:
         raise VerifierError("the seed is empty")
     if rule["kind"] == "pattern" and isinstance(rule["pattern"], str):
-        if re.fullmatch(rule["pattern"], text) is None:
+        pattern = re.compile(rule["pattern"], re.ASCII if two else 0)
+        if two and pattern.flags & re.IGNORECASE:
+            raise VerifierError("seed_rule: the pattern ignores case")
+        if pattern.fullmatch(text) is None:
             raise VerifierError(f"the seed does not match the pattern {rule['pattern']!r}")
         return text
     if rule["kind"] == "hex" and isinstance(rule["hex_length"], int):
@@ -273,6 +286,8 @@ def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
             raise VerifierError("the seed does not start with the draw date")
         y, mo, d = (int(v) for v in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
         out.append(dt.date(y, mo, d).isoformat())
+        if two and rule["date"] is not None and out[-1] != rule["date"]:
+            raise VerifierError(f"the seed's date {out[-1]} is not the committed {rule['date']}")
         rest = rest[m.end() :].lstrip(" ")
         if not named:
             rest = drop_name(rest)[0]
@@ -715,6 +730,15 @@ def check_seed(record: dict[str, Any], report: Report, who: str) -> None:
     )
     if record["seed_rule"] is None or record["seed_from"] is None:
         report.add(False, f"{who}承诺缺少种子规则 the commitment's seed rule or source is missing")
+        return
+    rule = record["seed_rule"]
+    two = isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/2"
+    if two and rule.get("dated") and rule.get("date") is None:
+        report.add(
+            False,
+            f"{who}承诺未注明开奖日期 the committed dated rule names no date: the drawer "
+            "could have written the result under a date of their choosing",
+        )
         return
     try:
         canonical = canonical_seed(record["seed"], record["seed_rule"])

@@ -22,7 +22,7 @@ def official_draw() -> tuple[randcheck.Commitment, randcheck.sampling.Receipt]:
     commitment = randcheck.commit(
         county.targets,
         plan,
-        seed_rule=randcheck.SeedRule.shuangseqiu(),
+        seed_rule=randcheck.SeedRule.shuangseqiu(date="2023-03-07"),
         seed_from="福利彩票双色球 2023-03-07 开奖结果",
     )
     result: randcheck.Draw = randcheck.draw(county.targets, plan, seed=SEED, commitment=commitment)

@@ -87,7 +87,7 @@ def commit_batch(
     Examples
     --------
     >>> county = randcheck.example_county()
-    >>> rule = randcheck.SeedRule.shuangseqiu()
+    >>> rule = randcheck.SeedRule.shuangseqiu(date="2023-11-07")
     >>> c = commit_batch(county.targets, county.items, seed_rule=rule,
     ...                  seed_from="福利彩票双色球 2023-11-07")
     >>> b = draw_batch(county.targets, county.items, seed="2023-11-07 03 08 14 22 27 31 + 09",
@@ -238,7 +238,7 @@ def _check_commitment_fits(
     commitment: Commitment, roster_digest: str, plan_digest: str, batch: str
 ) -> None:
     """Refuse a batch commitment made for another roster, other plans or another label."""
-    expected = Commitment.of(
+    expected = Commitment.of_record(
         roster_digest,
         plan_digest,
         (LABEL_BATCH, batch),
@@ -348,7 +348,8 @@ def commit_joint_task(
     >>> county = randcheck.example_county()
     >>> items = [it for it in county.items if it.code.endswith("-07")]
     >>> plan = randcheck.SamplingPlan(overall_rate=0.5)
-    >>> c = commit_joint_task(county.targets, items, plan, seed_rule=randcheck.SeedRule.dice(6),
+    >>> rule = randcheck.SeedRule.dice(6, date="2023-11-07")
+    >>> c = commit_joint_task(county.targets, items, plan, seed_rule=rule,
     ...                       seed_from="six ten-sided dice rolled at the 2023-11-07 meeting")
     >>> task = draw_joint_task(county.targets, items, plan, seed="2023-11-07 3 1 4 1 5 9",
     ...                        commitment=c)
@@ -515,7 +516,7 @@ def check_batch_commitment(
         if not isinstance(receipt.seed_from, str):
             raise PlanError("seed_from: missing")
         canonical = rule.canonical(receipt.seed)
-        promised = Commitment.of(
+        promised = Commitment.of_record(
             receipt.roster_digest,
             _batch_plan_digest(
                 recorded,

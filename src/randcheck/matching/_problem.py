@@ -182,22 +182,24 @@ def _unknown_officers(c_o: Ints, c_oid: npt.NDArray[Any], unknown_conflicts: str
     if unknown_conflicts == "ignore":
         return int(bad.shape[0])
     shown = bad[:MAX_LISTED]
+    # Conflicts are given as objects or columns, not as a file: name each by its entry (counted
+    # from 1), never as a row.
     problems: list[tuple[int | None, str | None, Any, str]] = [
-        (int(i) + 1, "officer_id", str(c_oid[i]), "not in the officer roster")
+        (None, "officer_id", str(c_oid[i]), f"conflict entry {i + 1}: not in the officer roster")
         for i in shown.tolist()
     ]
-    listed = ", ".join(f"{r} ({v!r})" for r, _, v, _ in problems)
-    more = f" and {bad.shape[0] - shown.shape[0]} more" if bad.shape[0] > shown.shape[0] else ""
+    listed = "; ".join(f"entry {i + 1}, value {str(c_oid[i])!r}" for i in shown.tolist())
+    more = f"; and {bad.shape[0] - shown.shape[0]} more" if bad.shape[0] > shown.shape[0] else ""
     raise RosterError(
         f"{bad.shape[0]} conflict(s) [回避] name an officer who is not in the officer roster "
-        f"(entries {listed}{more}; 1-based): a mistyped 执法证号 would leave a recusal "
+        f"({listed}{more}; entries count from 1): a mistyped 执法证号 would leave a recusal "
         "unapplied; correct them, or pass unknown_conflicts='ignore' for a list shared across "
         "bureaus",
         source="conflicts",
-        row=problems[0][0],
         column="officer_id",
         value=problems[0][2],
         problems=problems,
+        has_value=False,  # the message lists every value
     )
 
 

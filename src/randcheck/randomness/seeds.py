@@ -1,30 +1,35 @@
-"""Seed rules (种子规则): where an official draw's seed will come from, and its one spelling.
+r"""Seed rules (种子规则): where an official draw's seed will come from, and its one spelling.
 
 A commitment published before the seed exists states the seed rule, so that once the lottery
 result (or the dice, or the beacon value) is public there is exactly one seed string that fits
 it: nobody can write the result in the way whose sample suits them (full-width digits, a dropped
 leading zero, a zero-width space, another date format...).
 
-The recipe ``randcheck-seed-rule/1`` turns a seed as typed into its canonical form, or refuses it:
+The recipe ``randcheck-seed-rule/2`` turns a seed as typed into its canonical form, or refuses it:
 
 1. The seed must be a string. It is normalised to Unicode NFKC (full-width digits and letters
    become ASCII, an ideographic or no-break space becomes a space).
 2. A character of category Cf (format: zero-width spaces and joiners, bidi controls, the BOM),
    Co, Cs or Cn, or a control character other than white space, is refused: it is invisible and
-   could hide a difference.
+   could hide a difference. So is a digit (category Nd) other than ASCII ``0``–``9``: a digit of
+   another script (Arabic-Indic ``٣``…) that NFKC leaves as it is would be a second spelling.
 3. White space is collapsed: runs of white space become one space, none at either end (Python's
    ``" ".join(text.split())``). An empty seed is refused.
 4. By the rule's ``kind``:
 
-   - ``pattern``: the text must match the rule's regular expression in full (Python ``re``);
-     the canonical form is the text.
+   - ``pattern``: the text must match the rule's regular expression in full (Python ``re``
+     with ``re.ASCII``: ``\d`` is ``[0-9]``); the canonical form is the text. A pattern that
+     ignores case is refused. The pattern is the rule's whole promise of one spelling: write it
+     so that a public value has exactly one text that matches (no optional parts, no leading
+     zeros: ``[1-9]\d*\.\d{2}``, not ``\d+\.\d{2}``), with the date of the value in it.
    - ``hex``: the text in lower case must be exactly ``hex_length`` characters ``0-9a-f``;
      the canonical form is that text.
    - ``numbers``: an optional leading name (the rule's ``label`` or ``name``, any case,
      followed by a space or the end) is removed. If the rule is ``dated``, a date must follow:
      ``YYYY-M-D``, ``YYYY/M/D``, ``YYYY.M.D``, ``YYYY年M月D日`` (spaces allowed around the
-     separators) or ``YYYYMMDD``, followed by a space, a separator or the end; spaces after it
-     are removed and, if no name came first, an optional name after the date too. The rest is
+     separators) or ``YYYYMMDD``, followed by a space, a separator or the end; it must be the
+     rule's ``date`` (the draw the commitment named). Spaces after it are removed and, if no
+     name came first, an optional name after the date too. The rest is
      split at runs of white space and the separators ``, ; : + | / 、``; every piece must be
      ASCII digits. When every group has ``width`` 1 (single digits), the pieces are joined and
      each digit is one number; otherwise each piece is one number. There must be exactly as
@@ -35,8 +40,15 @@ The recipe ``randcheck-seed-rule/1`` turns a seed as typed into its canonical fo
      then the groups, each number zero-padded to ``width`` digits and separated by a space,
      the groups separated by ``+`` (with a space on each side), all separated by single spaces.
 
-For example, under :meth:`SeedRule.shuangseqiu`, ``"２０２５/3/4 ３,8,14,22,27,31+9"`` and
-``"双色球 2025-03-04 03 08 14 22 27 31 + 09"`` both become the latter.
+For example, under ``SeedRule.shuangseqiu(date="2025-03-04")``,
+``"２０２５/3/4 ３,8,14,22,27,31+9"`` and ``"双色球 2025-03-04 03 08 14 22 27 31 + 09"`` both become
+the latter, and a seed of any other date is refused.
+
+A commitment (:func:`randcheck.commit`) to a dated rule needs its ``date``: without one, the
+drawer could write the lottery's numbers under any date of their choosing and get another
+sample. The pre-release recipe ``randcheck-seed-rule/1`` had no ``date``, allowed digits of
+other scripts and matched patterns with Unicode ``\d``; records made under it are still read and
+verified as it defined them, and new rules are ``/2``.
 """
 
 from __future__ import annotations
@@ -52,10 +64,13 @@ import attrs
 
 from randcheck.errors import PlanError
 
-__all__ = ["SEED_RULE_RECIPE", "NumberGroup", "SeedRule"]
+__all__ = ["SEED_RULE_RECIPE", "SEED_RULE_RECIPE_1", "NumberGroup", "SeedRule"]
 
 #: How a seed as typed becomes its one canonical spelling under a rule.
-SEED_RULE_RECIPE = "randcheck-seed-rule/1"
+SEED_RULE_RECIPE = "randcheck-seed-rule/2"
+#: The recipe of rules recorded by version 0.1.0 (no ``date``): read and verified, never made.
+SEED_RULE_RECIPE_1 = "randcheck-seed-rule/1"
+_RECIPES = (SEED_RULE_RECIPE, SEED_RULE_RECIPE_1)
 _REFUSED_CATEGORIES = frozenset({"Cf", "Co", "Cs", "Cn"})
 _DATE = re.compile(
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2}))"
@@ -129,6 +144,21 @@ class NumberGroup:
         }
 
 
+def _iso_date(value: Any) -> str | None:
+    """A draw date as ``YYYY-MM-DD`` (from a ``datetime.date`` or such a string), or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            if value == dt.date.fromisoformat(value).isoformat():
+                return value
+        except ValueError:
+            pass
+    raise PlanError(f"SeedRule.date must be a date written YYYY-MM-DD, got {value!r}")
+
+
 def _groups(value: Any) -> tuple[NumberGroup, ...]:
     return tuple(g if isinstance(g, NumberGroup) else NumberGroup(**g) for g in value)
 
@@ -159,8 +189,15 @@ class SeedRule:
     dated: bool = False
     hex_length: int | None = None
     pattern: str | None = None
+    date: str | None = attrs.field(default=None, converter=_iso_date)
+    recipe: str = SEED_RULE_RECIPE
 
     def __attrs_post_init__(self) -> None:
+        if self.recipe not in _RECIPES:
+            raise PlanError(
+                f"SeedRule.recipe must be {SEED_RULE_RECIPE} (or {SEED_RULE_RECIPE_1}, read from "
+                f"a record), got {self.recipe!r}"
+            )
         for what in ("name", "label"):
             v = getattr(self, what)
             if not isinstance(v, str) or not v or v != " ".join(v.split()):
@@ -179,26 +216,40 @@ class SeedRule:
         if (self.kind == "pattern") != (self.pattern is not None):
             raise PlanError("SeedRule: pattern is given exactly when kind is 'pattern'")
         if self.pattern is not None:
+            flags = re.ASCII if self.recipe == SEED_RULE_RECIPE else 0
             try:
-                re.compile(self.pattern)
+                compiled = re.compile(self.pattern, flags)
             except (re.error, TypeError) as exc:
                 raise PlanError(f"SeedRule.pattern {self.pattern!r} is not valid: {exc}") from None
+            if flags and compiled.flags & re.IGNORECASE:
+                raise PlanError(
+                    f"SeedRule.pattern {self.pattern!r} ignores case: it would let one public "
+                    "value be written in several ways; spell out the case it is published in"
+                )
         if self.dated and self.kind != "numbers":
             raise PlanError("SeedRule: only a 'numbers' rule can be dated")
+        if self.date is not None and (not self.dated or self.recipe != SEED_RULE_RECIPE):
+            raise PlanError(
+                f"SeedRule: a date ({self.date}) belongs to a dated rule of {SEED_RULE_RECIPE} "
+                "(a lottery or dice rule)"
+            )
 
     # ---------------------------------------------------------------- presets
+    # Each dated preset takes the ``date`` of its draw (a ``datetime.date`` or ``YYYY-MM-DD``):
+    # a commitment needs it, so that only that draw's result fits the rule.
     @classmethod
-    def shuangseqiu(cls) -> SeedRule:
+    def shuangseqiu(cls, date: dt.date | str | None = None) -> SeedRule:
         """福利彩票双色球: the draw date, 6 red balls 01–33 (ascending) + 1 blue ball 01–16."""
         return cls(
             "shuangseqiu",
             "双色球",
             groups=(NumberGroup("red", 6, 1, 33, 2, True, True), NumberGroup("blue", 1, 1, 16, 2)),
             dated=True,
+            date=date,
         )
 
     @classmethod
-    def daletou(cls) -> SeedRule:
+    def daletou(cls, date: dt.date | str | None = None) -> SeedRule:
         """体彩大乐透: the draw date, 5 front numbers 01–35 + 2 back numbers 01–12 (ascending)."""
         return cls(
             "daletou",
@@ -208,24 +259,31 @@ class SeedRule:
                 NumberGroup("back", 2, 1, 12, 2, True, True),
             ),
             dated=True,
+            date=date,
         )
 
     @classmethod
-    def pailie5(cls) -> SeedRule:
+    def pailie5(cls, date: dt.date | str | None = None) -> SeedRule:
         """体彩排列5: the draw date and five digits 0–9 in the order drawn."""
-        return cls("pailie5", "排列5", groups=(NumberGroup("digits", 5, 0, 9, 1),), dated=True)
+        digits = (NumberGroup("digits", 5, 0, 9, 1),)
+        return cls("pailie5", "排列5", groups=digits, dated=True, date=date)
 
     @classmethod
-    def fucai3d(cls) -> SeedRule:
+    def fucai3d(cls, date: dt.date | str | None = None) -> SeedRule:
         """福彩3D: the draw date and three digits 0–9 in the order drawn."""
-        return cls("fucai3d", "福彩3D", groups=(NumberGroup("digits", 3, 0, 9, 1),), dated=True)
+        digits = (NumberGroup("digits", 3, 0, 9, 1),)
+        return cls("fucai3d", "福彩3D", groups=digits, dated=True, date=date)
 
     @classmethod
-    def dice(cls, n: int) -> SeedRule:
+    def dice(cls, n: int, date: dt.date | str | None = None) -> SeedRule:
         """``n`` ten-sided dice (0–9) rolled in public, in the order rolled, and the date."""
         _whole(n, "SeedRule.dice: n", 1)
         dice = NumberGroup("dice", n, 0, 9, 1)
-        return cls(f"dice-{n}", f"{n}个十面骰子", groups=(dice,), dated=True)
+        return cls(f"dice-{n}", f"{n}个十面骰子", groups=(dice,), dated=True, date=date)
+
+    def on(self, date: dt.date | str) -> SeedRule:
+        """This rule for the draw of ``date`` (a dated rule; e.g. a rule read from a spec)."""
+        return attrs.evolve(self, date=date)
 
     @classmethod
     def beacon(cls, hex_length: int = 128) -> SeedRule:
@@ -242,13 +300,17 @@ class SeedRule:
         """A rule from a short text, as the command line takes it.
 
         ``shuangseqiu``, ``daletou``, ``pailie5``, ``fucai3d``, ``dice:N`` (N dice),
-        ``beacon:N`` (N hexadecimal characters) or ``pattern:REGEX``.
+        ``beacon:N`` (N hexadecimal characters) or ``pattern:REGEX``; a dated rule may end
+        with ``@YYYY-MM-DD``, the date of its draw (``shuangseqiu@2025-03-04``).
 
         Raises
         ------
         PlanError
             If the text names no rule.
         """
+        if not spec.startswith("pattern:") and "@" in spec:
+            spec, _, date = spec.rpartition("@")
+            return cls.from_spec(spec).on(date)
         name, _, arg = spec.partition(":")
         presets = {"shuangseqiu": cls.shuangseqiu, "daletou": cls.daletou,
                    "pailie5": cls.pailie5, "fucai3d": cls.fucai3d}  # fmt: skip
@@ -260,14 +322,15 @@ class SeedRule:
             return cls.custom("pattern", arg)
         raise PlanError(
             f"seed rule {spec!r}: expected one of shuangseqiu, daletou, pailie5, fucai3d, "
-            "dice:N, beacon:N, pattern:REGEX"
+            "dice:N, beacon:N, pattern:REGEX (a dated rule may end with @YYYY-MM-DD)"
         )
 
     # ---------------------------------------------------------------- records
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict, recorded in commitments and receipts."""
-        return {
-            "recipe": SEED_RULE_RECIPE,
+        """A JSON-ready dict, recorded in commitments and receipts (a ``/1`` rule as ``/1``
+        recorded it, without ``date``)."""
+        out = {
+            "recipe": self.recipe,
             "name": self.name,
             "label": self.label,
             "kind": self.kind,
@@ -276,6 +339,9 @@ class SeedRule:
             "hex_length": self.hex_length,
             "pattern": self.pattern,
         }
+        if self.recipe == SEED_RULE_RECIPE:
+            out["date"] = self.date
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SeedRule:
@@ -284,18 +350,23 @@ class SeedRule:
         Raises
         ------
         PlanError
-            If it is not a ``randcheck-seed-rule/1`` rule or a field is missing or wrong.
+            If it is not a ``randcheck-seed-rule/2`` (or ``/1``) rule or a field is missing or
+            wrong.
         """
         if not isinstance(data, Mapping):
             raise PlanError(f"seed_rule: expected an object, got {type(data).__name__}")
         d = dict(data)
-        if d.pop("recipe", None) != SEED_RULE_RECIPE:
-            raise PlanError(f"seed_rule: recipe {data.get('recipe')!r} is not {SEED_RULE_RECIPE}")
-        fields = {"name", "label", "kind", "groups", "dated", "hex_length", "pattern"}
+        recipe = d.get("recipe")
+        if recipe not in _RECIPES:
+            raise PlanError(
+                f"seed_rule: recipe {recipe!r} is not {SEED_RULE_RECIPE} (or {SEED_RULE_RECIPE_1})"
+            )
+        fields = {"recipe", "name", "label", "kind", "groups", "dated", "hex_length", "pattern"}
+        if recipe == SEED_RULE_RECIPE:
+            fields.add("date")
         if set(d) != fields:
             raise PlanError(
-                f"seed_rule: fields {sorted(d)} are not those of {SEED_RULE_RECIPE} "
-                f"({sorted(fields)})"
+                f"seed_rule: fields {sorted(d)} are not those of {recipe} ({sorted(fields)})"
             )
         try:
             if not isinstance(d["groups"], list) or not all(
@@ -304,6 +375,8 @@ class SeedRule:
                 raise TypeError("groups must be a list of objects")
             if not isinstance(d["dated"], bool):
                 raise TypeError("dated must be true or false")
+            if d.get("date") is not None and not isinstance(d["date"], str):
+                raise TypeError("date must be a string YYYY-MM-DD or null")
             rule = cls(**d)
         except TypeError as exc:
             raise PlanError(f"seed_rule: {exc}") from None
@@ -329,6 +402,7 @@ class SeedRule:
         if not isinstance(seed, str):
             raise PlanError(where + f"the seed must be a string, got {type(seed).__name__}")
         text = unicodedata.normalize("NFKC", seed)
+        two = self.recipe == SEED_RULE_RECIPE
         for pos, ch in enumerate(text, start=1):
             cat = unicodedata.category(ch)
             if cat in _REFUSED_CATEGORIES or (cat == "Cc" and not ch.isspace()):
@@ -337,12 +411,17 @@ class SeedRule:
                     f"({unicodedata.name(ch, 'unnamed')}), an invisible or control character; "
                     "retype the seed without it"
                 )
+            if two and cat == "Nd" and not ("0" <= ch <= "9"):
+                raise PlanError(
+                    where + f"character {pos} is {ch!r} ({unicodedata.name(ch, 'unnamed')}), "
+                    "a digit of another script; type the digits 0-9"
+                )
         text = " ".join(text.split())
         if not text:
             raise PlanError(where + "the seed is empty")
         if self.kind == "pattern":
             assert self.pattern is not None
-            if re.fullmatch(self.pattern, text) is None:
+            if re.fullmatch(self.pattern, text, re.ASCII if two else 0) is None:
                 raise PlanError(where + f"{text!r} does not match the pattern {self.pattern!r}")
             return text
         if self.kind == "hex":
@@ -357,7 +436,7 @@ class SeedRule:
 
     def example(self) -> str:
         """A seed in canonical form, to show the expected spelling."""
-        parts = [self.label] + (["2025-03-04"] if self.dated else [])
+        parts = [self.label] + ([self.date or "2025-03-04"] if self.dated else [])
         groups = []
         for g in self.groups:
             values = range(g.low, g.low + g.count) if g.distinct else [g.low] * g.count
@@ -386,6 +465,11 @@ class SeedRule:
                 date = dt.date(y, mo, d).isoformat()
             except ValueError:
                 raise PlanError(where + f"{m.group(0)!r} is not a date" + hint) from None
+            if self.date is not None and date != self.date:
+                raise PlanError(
+                    where + f"the seed's date {date} is not the date of the committed draw, "
+                    f"{self.date}: only that draw's result is the seed"
+                )
             rest = rest[m.end() :].lstrip(" ")
             if not named:
                 rest = self._drop_name(rest)[0]

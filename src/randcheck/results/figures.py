@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["CJK_FONTS", "COVERAGE_GOAL", "Figure", "YearFigures", "cjk_font", "year_figures"]
 
 
-#: The yearly coverage goal: at least 3% of the enterprises in the jurisdiction (DOMAIN.md).
+#: The yearly coverage goal: at least 3% of the enterprises in the jurisdiction
+#: (企业公示信息抽查办法 Art. 4, SAMR Order 101, 2025).
 COVERAGE_GOAL: Final = 0.03
 
 

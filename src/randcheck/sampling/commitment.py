@@ -16,7 +16,7 @@ from randcheck.randomness import (
     LABEL_UNITS,
     check_path,
 )
-from randcheck.randomness.seeds import SeedRule
+from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.roster import (
     TargetRoster,
 )
@@ -141,7 +141,9 @@ class Commitment(JsonRecord):
         ------
         PlanError
             A digest that is not ``"sha256:"`` and 64 hexadecimal digits, a path that is not a
-            list of labels, a ``seed_rule`` that is not a :class:`~randcheck.SeedRule`, or an
+            list of labels, a ``seed_rule`` that is not a :class:`~randcheck.SeedRule`, a dated
+            rule without the ``date`` of its draw (the drawer could otherwise pick the date, and
+            with it the sample), a rule of the retired recipe ``randcheck-seed-rule/1``, or an
             empty ``seed_from``.
 
         Examples
@@ -151,11 +153,60 @@ class Commitment(JsonRecord):
         >>> roster = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
         ...                                     "risk_class": ["A"]})
         >>> plan = SamplingPlan(rates={"A": 0.5})
-        >>> rule, words = SeedRule.shuangseqiu(), "福利彩票双色球 2025-03-04"
+        >>> rule, words = SeedRule.shuangseqiu(date="2025-03-04"), "福利彩票双色球 2025-03-04"
         >>> by_digest = Commitment.of(roster.digest(), plan.digest(), ["units"], rule, words)
         >>> by_digest == commit(roster, plan, seed_rule=rule, seed_from=words)
         True
         """
+        if not isinstance(seed_rule, SeedRule):
+            raise PlanError(
+                "seed_rule: a commitment needs a SeedRule (e.g. SeedRule.shuangseqiu(date="
+                f"'2025-03-04')), got {type(seed_rule).__name__}"
+            )
+        if seed_rule.recipe != SEED_RULE_RECIPE:
+            raise PlanError(
+                f"seed_rule: {seed_rule.recipe} is retired for new commitments (its dated rules "
+                f"have no date); use a rule of {SEED_RULE_RECIPE}"
+            )
+        if seed_rule.dated and seed_rule.date is None:
+            raise PlanError(
+                f"seed_rule: the rule {seed_rule.name} ({seed_rule.label}) needs the date of the "
+                "draw whose result will be the seed: rule.on('2025-03-04'), e.g. "
+                "SeedRule.shuangseqiu(date='2025-03-04') (on the command line "
+                f"--seed-rule {seed_rule.name.replace('dice-', 'dice:')}@2025-03-04); without it "
+                "the drawer could write the result under any date and pick among the samples"
+            )
+        return cls._made(roster_digest, plan_digest, path, seed_rule, seed_from)
+
+    @classmethod
+    def of_record(
+        cls,
+        roster_digest: str,
+        plan_digest: str,
+        path: Sequence[str],
+        seed_rule: SeedRule,
+        seed_from: str,
+    ) -> Commitment:
+        """The commitment a published record states, as its seed rule's recipe made it.
+
+        What a verifier recomputes: :meth:`of` for a rule of ``randcheck-seed-rule/2``; a rule
+        of the retired ``/1`` (records of version 0.1.0, without a draw date) is read as ``/1``
+        made it, so that those records still verify.
+        """
+        make = cls.of if seed_rule.recipe == SEED_RULE_RECIPE else cls._made
+        return make(roster_digest, plan_digest, path, seed_rule, seed_from)
+
+    @classmethod
+    def _made(
+        cls,
+        roster_digest: str,
+        plan_digest: str,
+        path: Sequence[str],
+        seed_rule: SeedRule,
+        seed_from: str,
+    ) -> Commitment:
+        """:meth:`of` without the rules for new commitments (a published record is read as
+        its recipe made it)."""
         for name, value in (("roster_digest", roster_digest), ("plan_digest", plan_digest)):
             if not isinstance(value, str) or _DIGEST.fullmatch(value) is None:
                 raise PlanError(
@@ -163,11 +214,6 @@ class Commitment(JsonRecord):
                     f"(e.g. roster.digest(), plan.digest()), got {value!r}"
                 )
         path = check_path(path, "commitment path")
-        if not isinstance(seed_rule, SeedRule):
-            raise PlanError(
-                f"seed_rule: a commitment needs a SeedRule (e.g. SeedRule.shuangseqiu()), got "
-                f"{type(seed_rule).__name__}"
-            )
         if not isinstance(seed_from, str) or not seed_from.strip():
             raise PlanError(
                 "seed_from: say where the seed will come from (e.g. '福利彩票双色球 "
@@ -185,7 +231,7 @@ class Commitment(JsonRecord):
         except PlanError as exc:
             raise field_error(label, at(path, "seed_rule"), str(exc)) from None
         try:
-            made = cls.of(
+            made = cls.of_record(
                 fields["roster_digest"],
                 fields["plan_digest"],
                 fields["path"],
@@ -233,7 +279,8 @@ def commit(
     roster, plan
         The frame and the design.
     seed_rule : SeedRule
-        How the seed will be read (e.g. :meth:`SeedRule.shuangseqiu`).
+        How the seed will be read, with the date of the draw for a dated rule (e.g.
+        ``SeedRule.shuangseqiu(date="2025-03-04")``).
     seed_from : str
         Where the seed will come from, in words (which lottery draw, when, where the dice are
         rolled).
@@ -246,7 +293,8 @@ def commit(
     >>> from randcheck import SeedRule, TargetRoster
     >>> roster = TargetRoster.from_columns({"credit_code": ["91350100M000100Y43"],
     ...                                     "risk_class": ["A"]})
-    >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}), seed_rule=SeedRule.shuangseqiu(),
+    >>> c = commit(roster, SamplingPlan(rates={"A": 0.5}),
+    ...            seed_rule=SeedRule.shuangseqiu(date="2025-03-04"),
     ...            seed_from="福利彩票双色球 2025-03-04")
     >>> c.path, c.digest.startswith("sha256:")
     (('units',), True)

@@ -133,7 +133,7 @@ def draw(
     >>> from randcheck import SeedRule, commit, example_county, verify
     >>> county = example_county()
     >>> plan = SamplingPlan(rates={"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.5})
-    >>> c = commit(county.targets, plan, seed_rule=SeedRule.shuangseqiu(),
+    >>> c = commit(county.targets, plan, seed_rule=SeedRule.shuangseqiu(date="2023-11-07"),
     ...            seed_from="福利彩票双色球 2023-11-07 开奖结果")
     >>> d = draw(county.targets, plan, seed="2023-11-07 03 08 14 22 27 31 + 09", commitment=c)
     >>> d.receipt.seed

@@ -46,9 +46,39 @@ def _whole(value: Any, what: str) -> int | None:
     """A whole number (``30`` or ``30.0`` from JSON), kept as ``int``; None passes."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value != int(value)
+    ):
         raise PlanError(f"{what} = {value!r} must be a whole number")
     return int(value)
+
+
+def _whole_total(value: Any) -> int | None:
+    """``total`` as a whole number (``500.0`` from a plan file is ``500``, as it is recorded)."""
+    try:
+        return _whole(value, "total")
+    except PlanError:
+        raise PlanError(f"total = {value!r} must be a whole number ≥ 0") from None
+
+
+def _whole_complaints(value: Any) -> int:
+    whole = _whole(value, "attention_min_complaints")
+    if whole is None:
+        raise PlanError("attention_min_complaints = None must be a whole number")
+    return whole
+
+
+def _is_bool(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise PlanError(f"{attribute.name} = {value!r} must be true or false")
+
+
+def _is_str(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise PlanError(f"{attribute.name} = {value!r} must be text")
 
 
 def _whole_days(value: Any) -> int | None:
@@ -200,7 +230,8 @@ class RatePreset:
         return out
 
 
-#: Published per-class tables (see DOMAIN.md). Open bounds ("< 3%", "> 80%") use the bound.
+#: Published per-class tables, each with its source (see the glossary). Open bounds ("< 3%",
+#: "> 80%") use the bound.
 RATE_PRESETS: dict[str, RatePreset] = {
     p.name: p
     for p in (
@@ -285,7 +316,7 @@ class SamplingPlan:
     True
     """
 
-    name: str = ""
+    name: str = attrs.field(default="", validator=_is_str)
     eligibility: Eligibility = attrs.field(factory=Eligibility)
     strata: tuple[str, ...] = attrs.field(default=("risk_class",), converter=tuple)
     rates: tuple[tuple[str, float], ...] | None = attrs.field(default=None, converter=_class_table)
@@ -293,19 +324,19 @@ class SamplingPlan:
     multipliers: tuple[tuple[str, float], ...] | None = attrs.field(
         default=None, converter=_class_table
     )
-    total: int | None = None
+    total: int | None = attrs.field(default=None, converter=_whole_total)
     allocation: str = "proportional"
     prevalence: tuple[tuple[str, float], ...] | None = attrs.field(
         default=None, converter=_class_table
     )
     min_per_stratum: int = attrs.field(default=0, converter=_whole_minimum)
-    no_exemption: bool = False
+    no_exemption: bool = attrs.field(default=False, validator=_is_bool)
     within: str = "equal"
     size_column: str | None = None
     attention: str = "none"
     attention_multiplier: float = 2.0
     attention_rate: float | None = None
-    attention_min_complaints: int = 1
+    attention_min_complaints: int = attrs.field(default=1, converter=_whole_complaints)
 
     def __attrs_post_init__(self) -> None:
         given = [k for k in ("rates", "overall_rate", "total") if getattr(self, k) is not None]

@@ -205,7 +205,7 @@ def _check_seed_and_commitment(
         diffs.append("the receipt records a commitment but not its seed rule and seed source")
         return diffs
     try:
-        expected = Commitment.of(
+        expected = Commitment.of_record(
             receipt.roster_digest, plan_digest, path, rule, receipt.seed_from
         ).digest
     except PlanError as exc:

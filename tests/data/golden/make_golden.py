@@ -35,7 +35,10 @@ def write_records(out: pathlib.Path, *, keep_results: bool = False) -> None:
         (out / name).write_text(record.to_json() + "\n", encoding="utf-8")
 
     commitment = rc.commit(
-        county.targets, PLAN, seed_rule=rc.SeedRule.shuangseqiu(), seed_from="golden"
+        county.targets,
+        PLAN,
+        seed_rule=rc.SeedRule.shuangseqiu(date="2023-03-07"),
+        seed_from="golden",
     )
     dump("commitment.json", commitment)
     drawn = rc.draw(county.targets, PLAN, seed=SEED, commitment=commitment, drawn_at=WHEN)
