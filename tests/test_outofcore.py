@@ -299,6 +299,11 @@ def test_verify_parquet_accepts_the_receipt_and_names_what_differs(
     with pytest.raises(VerificationError) as whole:
         verify(d.receipt, roster.take(np.arange(1, len(roster))))
     assert set(info.value.differences) == set(whole.value.differences)
+    # Against the commitment published before the seed: this uncommitted draw was not made
+    # under it, and verify_parquet says so as verify does.
+    published = commit_any(roster, plan)
+    with pytest.raises(VerificationError, match="records no commitment"):
+        verify_parquet(d.receipt, path, extra=["risk_score"], commitment=published)
 
 
 def test_a_roster_whose_lines_all_fit_keeps_them_in_memory(

@@ -355,6 +355,73 @@ def test_the_cli_prints_the_uncommitted_warning(
     assert "警告 WARNING: 无承诺 uncommitted" in capsys.readouterr().err
 
 
+# ------------------------------------------- review: a receipt against the published commitment
+def test_only_the_receipt_drawn_under_the_published_commitment_verifies_against_it(
+    tmp_path: Path,
+) -> None:
+    """Attack (review): a re-draw without a commitment, or under a commitment made after the
+    seed, verified on its own (a receipt is checked against the commitment it records). Given
+    the commitment published before the seed, both verifiers refuse every receipt but the one
+    drawn under it."""
+    published = tmp_path / "commitment.json"
+    published.write_text(COMMITMENT.to_json(), encoding="utf-8")
+    verify(HONEST.receipt, ROSTER, commitment=COMMITMENT)
+    later = commit(ROSTER, PLAN, seed_rule=RULE, seed_from="made after the seed", stream="b")
+    others = {
+        "no commitment": draw(ROSTER, PLAN, seed=RESULT, stream="units-b"),
+        "a later commitment": draw(ROSTER, PLAN, seed=RESULT, commitment=later),
+    }
+    csv = tmp_path / "roster.csv"
+    ROSTER.to_csv(csv)
+    for what, made in others.items():
+        verify(made.receipt, ROSTER)  # on its own it verifies: the attack
+        with pytest.raises(VerificationError, match=r"published commitment|the published one"):
+            verify(made.receipt, ROSTER, commitment=COMMITMENT.to_json())
+        receipt = tmp_path / f"{what}.json"
+        receipt.write_text(made.receipt.to_json(), encoding="utf-8")
+        assert rv.verify_files(str(receipt), str(csv)).ok
+        report = rv.verify_files(str(receipt), str(csv), str(published))
+        assert not report.ok
+        assert "未按公示承诺抽取 not drawn under the published commitment" in report.text()
+    honest = tmp_path / "honest.json"
+    honest.write_text(HONEST.receipt.to_json(), encoding="utf-8")
+    assert rv.verify_files(str(honest), str(csv), str(published)).ok
+    assert rv.main([str(honest), str(csv), str(published)]) == 0
+
+
+def test_a_forged_published_commitment_is_refused(tmp_path: Path) -> None:
+    forged = COMMITMENT.to_dict() | {"seed_from": "another source"}
+    with pytest.raises(VerificationError, match="published commitment cannot be read"):
+        verify(HONEST.receipt, ROSTER, commitment=forged)
+    path, csv, receipt = (tmp_path / n for n in ("c.json", "r.csv", "receipt.json"))
+    path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    ROSTER.to_csv(csv)
+    receipt.write_text(HONEST.receipt.to_json(), encoding="utf-8")
+    assert not rv.verify_files(str(receipt), str(csv), str(path)).ok
+
+
+def test_the_cli_verifies_against_the_published_commitment_and_says_what_it_did_not_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from randcheck.cli import main
+
+    ROSTER.to_csv(tmp_path / "r.csv")
+    (tmp_path / "c.json").write_text(COMMITMENT.to_json(), encoding="utf-8")
+    (tmp_path / "honest.json").write_text(HONEST.receipt.to_json(), encoding="utf-8")
+    redrawn = draw(ROSTER, PLAN, seed=RESULT, stream="units-b")
+    (tmp_path / "redrawn.json").write_text(redrawn.receipt.to_json(), encoding="utf-8")
+    args = ["--roster", str(tmp_path / "r.csv")]
+    assert main(["verify", str(tmp_path / "redrawn.json"), *args]) == 0
+    assert "警告 WARNING: 无承诺 uncommitted" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path / "honest.json"), *args]) == 0
+    assert "check that it is the one published before the seed" in capsys.readouterr().err
+    with_c = [*args, "--commitment", str(tmp_path / "c.json")]
+    assert main(["verify", str(tmp_path / "redrawn.json"), *with_c]) == 1
+    assert "not drawn under the published commitment" in capsys.readouterr().err
+    assert main(["verify", str(tmp_path / "honest.json"), *with_c]) == 0
+    assert "drawn under the published commitment" in capsys.readouterr().out
+
+
 def test_the_cli_commit_needs_a_seed_rule_and_source(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

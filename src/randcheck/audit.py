@@ -148,10 +148,10 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
          - ``plan``
        * - :class:`~randcheck.sampling.Receipt` (a draw)
          - the roster
-         - ``plan``, ``workers``
+         - ``plan``, ``workers``, ``commitment`` (the one published before the seed)
        * - :class:`~randcheck.joint.BatchReceipt` (a batch or a joint task)
          - the roster
-         - ``items``
+         - ``items``, ``plans``, ``commitment``
        * - :class:`~randcheck.results.RevisitReceipt`
          - the result table
          -

@@ -62,7 +62,7 @@ from randcheck.problems import Collector, ProblemReport
 from randcheck.randomness.seeds import SeedRule
 from randcheck.results import ResultTable, year_figures
 from randcheck.roster import RISK_LETTERS, OfficerRoster, TargetRoster
-from randcheck.sampling import Commitment, SamplingPlan, commit, draw
+from randcheck.sampling import UNCOMMITTED_WARNING, Commitment, SamplingPlan, commit, draw
 
 
 class CliError(Exception):
@@ -528,10 +528,29 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     # publisher's own columns included (they are part of what was committed).
     args.legacy_codes, args.unknown_columns = True, "keep"
     roster = _load_targets(args)
+    data = json.loads(record)
+    options: dict[str, Any] = {}
+    if args.commitment:
+        if data.get("recipe") == Commitment.FORMAT:
+            raise CliError("--commitment goes with a receipt: give the receipt as RECEIPT")
+        options["commitment"] = _read_commitment(args.commitment)
     _progress("recomputing the draw")
 
-    verify(record, roster)  # read strictly, whatever kind of record it is
+    verify(record, roster, **options)  # read strictly, whatever kind of record it is
     print("verified: the receipt recomputes to the same sample (样本一致)")
+    if "format" in data and not args.commitment:
+        # A receipt verifies against what it records; whether that is what was published
+        # before the seed is for the reader to see.
+        if data.get("commitment") is None:
+            _warn_uncommitted([UNCOMMITTED_WARNING])
+        else:
+            print(
+                f"drawn under the commitment {data['commitment']}: check that it is the one "
+                "published before the seed (give that file as --commitment to compare)",
+                file=sys.stderr,
+            )
+    elif args.commitment:
+        print(f"drawn under the published commitment {data['commitment']}")
     return 0
 
 
@@ -994,6 +1013,12 @@ def _add_verify(sub: _Commands) -> None:
         metavar="sha256:HEX",
         help="the archive's anchor, as published with the result (without it an archive is "
         "only found consistent, not anchored)",
+    )
+    v.add_argument(
+        "--commitment",
+        metavar="FILE",
+        help="the commitment JSON published before the seed: the receipt must have been drawn "
+        "under it (without it, the receipt is checked against the commitment it records)",
     )
     v.set_defaults(run=_cmd_verify)
 

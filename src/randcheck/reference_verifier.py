@@ -2,13 +2,14 @@
 
 Usage::
 
-    python reference_verifier.py receipt.json roster.csv
+    python reference_verifier.py receipt.json roster.csv [commitment.json]
 
 ``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/2``) or of a
 batch of item draws (``randcheck-batch/2``), and ``roster.csv`` the published roster, as written
 by ``TargetRoster.to_csv``. The program reads the receipt strictly (a duplicate key, an unknown
 or missing field or a value of the wrong type is reported, never guessed at), checks the seed
-against the committed seed rule (``randcheck-seed-rule/1``) and the commitment
+against the committed seed rule (``randcheck-seed-rule/2``, or ``/1`` in a record of
+version 0.1.0) and the commitment
 (``randcheck-commitment/2``), recomputes the roster's fingerprint (recipe ``randcheck-roster/2``)
 and the whole draw from the receipt's public seed, key path, stream and plan (``randcheck-prn/2``,
 ``randcheck-draw/2``), then compares the strata (sizes, expected sizes, probabilities) and the
@@ -16,7 +17,10 @@ sample with the receipt. For a batch it does so for every item's draw (or the jo
 draw, on the roster restricted to the items' scopes), checks the batch commitment
 (``randcheck-batch-plans/1``) and recomputes the merge into visits (``randcheck-merge/1``). It
 prints a report and exits with 0 when everything matches, 1 if not; whatever the input, it
-reports, it does not crash.
+reports, it does not crash. Given the commitment published before the seed
+(``commitment.json``), it also checks that the receipt was drawn under that one: a receipt
+verifies against the commitment it records, and only the published file shows which one that
+should be.
 
 It needs neither randcheck nor numpy: copy this one file to any machine with Python 3.11 or later.
 """
@@ -931,14 +935,43 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
     )
 
 
-def verify_files(receipt_path: str, csv_path: str) -> Report:
-    """Check a published receipt (a draw's or a batch's) against a roster CSV; never raises."""
+def check_published(receipt: dict[str, Any], path: str, report: Report) -> None:
+    """The receipt was drawn under the commitment published before the seed (``path``)."""
+    with open(path, encoding="utf-8-sig") as fh:
+        c = strict_json(fh.read())
+    fields = {"recipe": str, "roster_digest": str, "plan_digest": str, "path": list,
+              "seed_rule": dict, "seed_from": str, "digest": str}  # fmt: skip
+    check_fields(c, fields, "commitment")
+    if c["recipe"] != "randcheck-commitment/2":
+        raise VerifierError(f"commitment: recipe {c['recipe']!r} is not randcheck-commitment/2")
+    again = commitment_digest(
+        c["roster_digest"], c["plan_digest"], c["path"], c["seed_rule"], c["seed_from"]
+    )
+    report.check(
+        again == c["digest"],
+        "公示承诺自洽 the published commitment's digest follows from its fields",
+        "公示承诺不自洽 the published commitment's digest does not follow from its fields",
+        c["digest"],
+    )
+    report.check(
+        receipt.get("commitment") == c["digest"],
+        "按公示承诺抽取 drawn under the published commitment",
+        "未按公示承诺抽取 not drawn under the published commitment",
+        f"receipt {receipt.get('commitment')}, published {c['digest']}",
+    )
+
+
+def verify_files(receipt_path: str, csv_path: str, commitment_path: str | None = None) -> Report:
+    """Check a published receipt (a draw's or a batch's) against a roster CSV, and against the
+    commitment published before the seed when its file is given; never raises."""
     report = Report()
     try:
         with open(receipt_path, encoding="utf-8") as fh:
             receipt = strict_json(fh.read())
         if not isinstance(receipt, dict):
             raise VerifierError("the receipt must be a JSON object")
+        if commitment_path is not None:
+            check_published(receipt, commitment_path, report)
         columns, rows = read_roster(csv_path)
         if len({r["credit_code"] for r in rows}) != len(rows):
             raise VerifierError(f"{csv_path}: a credit code appears twice")
@@ -953,10 +986,13 @@ def verify_files(receipt_path: str, csv_path: str) -> Report:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    if len(args) != 2:
-        print("usage: python reference_verifier.py receipt.json roster.csv", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print(
+            "usage: python reference_verifier.py receipt.json roster.csv [commitment.json]",
+            file=sys.stderr,
+        )
         return 2
-    report = verify_files(args[0], args[1])
+    report = verify_files(*args)
     print(report.text())
     return 0 if report.ok else 1
 

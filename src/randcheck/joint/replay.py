@@ -24,7 +24,8 @@ from randcheck.sampling import (
     Receipt,
     SamplingPlan,
 )
-from randcheck.sampling.replay import replay_stream
+from randcheck.sampling.commitment import Commitment
+from randcheck.sampling.replay import published_diff, read_published, replay_stream
 
 
 def _sample_rows(r: Receipt, roster: TargetRoster) -> npt.NDArray[np.intp]:
@@ -39,6 +40,7 @@ def verify_batch(
     *,
     items: Sequence[Item] | None = None,
     plans: Mapping[str, SamplingPlan] | None = None,
+    commitment: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """Recompute every draw of a batch and its merge; raise if any part differs.
 
@@ -50,7 +52,8 @@ def verify_batch(
 
     The item records and plans are what the batch declares. Pass the published item list
     (``items``) and plans (``plans``, by item code; for a joint task the task's plan under any
-    item's code) to check the receipt against them too.
+    item's code) to check the receipt against them too, and the batch commitment published
+    before the seed (``commitment``) to check that the batch was drawn under it.
 
     Raises
     ------
@@ -68,9 +71,12 @@ def verify_batch(
     >>> verify_batch(b.receipt.to_json(), county.targets, items=county.items[:4]) is None
     True
     """
+    promised = None if commitment is None else read_published(commitment)
     receipt = BatchReceipt.read_official(receipt)
     recorded = _read_header(receipt, roster)
-    diffs = [] if items is None else _against_items(receipt, recorded, items)
+    diffs = [] if promised is None else published_diff(receipt.commitment, promised)
+    if items is not None:
+        diffs += _against_items(receipt, recorded, items)
     joint = receipt.mode == "joint-task"
     coordinated = receipt.mode != "independent"
     n_draws = 1 if joint else len(recorded)

@@ -405,12 +405,14 @@ def verify_dask(
     hold: bool | None = None,
     spill_dir: str | os.PathLike[str] | bool | None = None,
     progress: ProgressArg = None,
+    commitment: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """:func:`~randcheck.verify` against a roster on a Dask cluster (Parquet files or a dataframe).
 
     The same checks and findings as :func:`~randcheck.verify` on the roster of all the rows;
     the draw is recomputed as :func:`draw_dask` computes it (``roster``, ``hold``,
     ``spill_dir`` as there).
+    ``commitment``: the commitment published before the seed, as for :func:`~randcheck.verify`.
 
     Raises
     ------
@@ -442,6 +444,7 @@ def verify_dask(
         ),
         in_batch=False,
         roster=None,
+        published=commitment,
     )
 
 

@@ -138,12 +138,15 @@ def verify_parquet(
     extra: Iterable[str] | None = None,
     spill_dir: str | os.PathLike[str] | None = None,
     progress: ProgressArg = None,
+    commitment: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """:func:`~randcheck.verify` against the roster in a Parquet file, without loading it.
 
     The same checks and findings as :func:`~randcheck.verify` on
     ``TargetRoster.from_parquet(path, ...)``; the draw is recomputed as
     :func:`draw_parquet` computes it (the roster's digest along the way).
+
+    ``commitment``: the commitment published before the seed, as for :func:`~randcheck.verify`.
 
     Raises
     ------
@@ -164,6 +167,7 @@ def verify_parquet(
         ),
         in_batch=False,
         roster=None,
+        published=commitment,
     )
 
 

@@ -28,13 +28,14 @@ def verify(
     *,
     plan: SamplingPlan | None = None,
     workers: int = 1,
+    commitment: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """Recompute a draw from its receipt and the roster; raise if anything differs.
 
     Checks, in order: the receipt is of an official draw; the roster's digest equals the
     receipt's (the frame was not changed); the plan, if given, equals the receipt's; the
-    commitment, if recorded, matches roster and plan; and the recomputed sample, strata and
-    sizes equal the recorded ones.
+    receipt was made under the commitment, if given; the commitment, if recorded, matches
+    roster and plan; and the recomputed sample, strata and sizes equal the recorded ones.
 
     Parameters
     ----------
@@ -46,13 +47,17 @@ def verify(
         The plan that was announced, to compare with the receipt's.
     workers : int
         Processes for the targets' numbers, as in :func:`draw`.
+    commitment : Commitment, JSON text or dict, optional
+        The commitment published before the seed. A receipt verifies on its own (it records
+        its commitment, which it must match); only this shows that the commitment it records
+        is the one that was published, not one made afterwards, or none.
 
     Raises
     ------
     VerificationError
         Saying precisely what differs (``differences`` lists each finding).
     """
-    replay_stream(receipt, roster, plan, workers, in_batch=False)
+    replay_stream(receipt, roster, plan, workers, in_batch=False, published=commitment)
 
 
 def replay_stream(
@@ -62,6 +67,7 @@ def replay_stream(
     workers: int,
     *,
     in_batch: bool,
+    published: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """:func:`verify`; ``in_batch``: a batch's item draw, whose batch holds the commitment."""
     verify_by(
@@ -72,6 +78,7 @@ def replay_stream(
         ),
         in_batch=in_batch,
         roster=lambda: (roster.digest(), len(roster)),
+        published=published,
     )
 
 
@@ -82,12 +89,15 @@ def verify_by(
     *,
     in_batch: bool,
     roster: Callable[[], tuple[str, int]] | None,
+    published: Commitment | str | Mapping[str, Any] | None = None,
 ) -> None:
     """:func:`verify` with ``redraw(plan, source, stream)`` recomputing the draw.
 
     ``roster`` gives the roster's digest and size, checked first; ``None``: the redrawn
-    receipt's (a draw from a file or a cluster computes them as it goes).
+    receipt's (a draw from a file or a cluster computes them as it goes). ``published``: the
+    commitment published before the seed, which the receipt must record.
     """
+    promised = None if published is None else read_published(published)
     receipt = Receipt.read_official(receipt)
     assert receipt.seed is not None
     if receipt.recipes.get("prn") != PRN_RECIPE or receipt.recipes.get("design") != DRAW_RECIPE:
@@ -100,7 +110,9 @@ def verify_by(
         (stream,) = check_path((receipt.stream,), "stream")
     except PlanError as exc:
         raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
-    diffs = [] if roster is None else _roster_diff(receipt, *roster())
+    diffs = [] if promised is None else published_diff(receipt.commitment, promised)
+    if roster is not None:
+        diffs += _roster_diff(receipt, *roster())
     try:
         recorded_plan = SamplingPlan.from_dict(receipt.plan)
     except PlanError as exc:
@@ -123,6 +135,29 @@ def verify_by(
     diffs += _compare(receipt, again.receipt)
     if diffs:
         raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
+
+
+def read_published(commitment: Commitment | str | Mapping[str, Any]) -> Commitment:
+    """The published commitment a verifier was given, read strictly (its digest recomputed)."""
+    try:
+        return Commitment.read(commitment)
+    except VerificationError as exc:
+        raise VerificationError(f"the published commitment cannot be read: {exc}") from None
+
+
+def published_diff(recorded: str | None, published: Commitment) -> list[str]:
+    """The finding, if a receipt's recorded commitment is not the published one."""
+    if recorded is None:
+        return [
+            f"the receipt records no commitment: it was not drawn under the published commitment "
+            f"{published.digest}"
+        ]
+    if recorded != published.digest:
+        return [
+            f"the receipt records the commitment {recorded}, not the published one "
+            f"{published.digest}: it was drawn under another commitment"
+        ]
+    return []
 
 
 def _roster_diff(receipt: Receipt, digest: str, size: int) -> list[str]:
