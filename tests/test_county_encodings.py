@@ -319,3 +319,20 @@ def test_a_quoted_gbk_file_takes_the_csv_module_path(tmp_path: pathlib.Path) -> 
     text = _gbk_targets(3).replace("甲乙丙丁商贸𠮷1,", '"甲乙丙丁商贸𠮷1, 分店",')
     r = TargetRoster.from_csv(write(tmp_path / "g.csv", text, "gb18030"), encoding="gb18030")
     assert r.name.tolist()[1] == "甲乙丙丁商贸𠮷1, 分店"
+
+
+@pytest.mark.parametrize("kind", [TargetRoster, OfficerRoster])
+def test_excels_unicode_text_export_is_read_tab_separated(
+    tmp_path: pathlib.Path, kind: type[TargetRoster] | type[OfficerRoster]
+) -> None:
+    """Reviewer's finding: Excel's "Unicode text" is UTF-16 with tabs, which the loaders read
+    as one column (then said "unknown column … pass extra=[...]"). A header line with tabs and
+    no comma is read tab-separated; the same file with commas gives the same roster."""
+    text = TARGETS if kind is TargetRoster else OFFICERS
+    tabbed = text.replace(",", "\t").replace("\n", "\r\n")
+    by_tab = kind.from_csv(write(tmp_path / "u16.txt", tabbed, "utf-16"))
+    by_comma = kind.from_csv(write(tmp_path / "c.csv", text))
+    assert by_tab.digest() == by_comma.digest()
+    assert kind.from_csv(write(tmp_path / "t.txt", tabbed), delimiter="\t").digest() == (
+        by_comma.digest()
+    )

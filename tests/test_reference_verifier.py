@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import randcheck
 from _helpers import ANY_SEED, commit_any, random_roster
 from randcheck import PlanError, TargetRoster
 from randcheck import reference_verifier as rv
@@ -463,3 +464,30 @@ def test_reference_verifier_rejects_a_joint_task_drawn_from_another_seed(tmp_pat
     report = rv.verify_files(str(receipt), str(csv_path))
     assert not report.ok
     assert "wrong seed, path or stream" in report.text()
+
+
+@pytest.mark.parametrize("kind", ["subnormal", "huge"])
+def test_extreme_scores_are_drawn_and_verified_alike_or_refused_clearly(
+    kind: str, tmp_path: Path
+) -> None:
+    """Reviewer's findings: subnormal πps scores drew and verified with the library while the
+    reference verifier stopped on a ZeroDivisionError (IEEE gives +inf, as numpy does); scores
+    whose total exceeds the largest float raised a bare OverflowError."""
+    n = 40
+    codes = [c.decode() for c in randcheck.example_county().targets.credit_code[:n].tolist()]
+    scores = [5e-324 if i % 2 else 1.0 for i in range(n)] if kind == "subnormal" else [1e308] * n
+    roster = randcheck.TargetRoster.from_columns(
+        {"credit_code": codes, "risk_class": ["A"] * n, "risk_score": scores},
+        extra=["risk_score"],
+    )
+    plan = randcheck.SamplingPlan(rates={"A": 0.375}, within="pps", size_column="risk_score")
+    if kind == "huge":
+        with pytest.raises(randcheck.PlanError, match="add up to more than the largest float"):
+            randcheck.draw(roster, plan, seed="s1")
+        return
+    d = randcheck.draw(roster, plan, seed="s1")
+    randcheck.verify(d.receipt, roster)
+    roster.to_csv(tmp_path / "r.csv")
+    (tmp_path / "d.json").write_text(d.receipt.to_json(), encoding="utf-8")
+    report = rv.verify_files(str(tmp_path / "d.json"), str(tmp_path / "r.csv"))
+    assert report.ok, report.text()

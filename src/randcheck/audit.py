@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import zipfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -168,8 +169,8 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     Parameters
     ----------
     record
-        The record as an object, a dict or JSON text; or the path of an archive folder or zip
-        written by :func:`~randcheck.write_archive`.
+        The record as an object, a dict or JSON text, or the path of its file; or the path of
+        an archive folder or zip written by :func:`~randcheck.write_archive`.
     against
         What the record claims to come from (see the table); not given for an archive.
     **options
@@ -195,8 +196,14 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
     if isinstance(record, (os.PathLike, pathlib.Path)) or (
         isinstance(record, str) and not record.lstrip().startswith("{")
     ):
-        verify_archive(record, **options)
-        return
+        path = pathlib.Path(record)
+        if not (path.is_file() and not zipfile.is_zipfile(path)):
+            verify_archive(record, **options)
+            return
+        try:  # a record's file (receipt.json…): read it as its JSON text
+            record = path.read_bytes()
+        except OSError as exc:
+            raise VerificationError(f"{path}: cannot read ({exc.strerror})") from None
     # Parse first, then read strictly as the kind the record turns out to be (so that errors
     # name it: "receipt: plan.rates.a: …").
     data = parse_json(record, "record") if isinstance(record, (str, bytes)) else record

@@ -498,9 +498,16 @@ def pareto_lambdas(scores: list[float], n: int) -> list[float]:
 
 
 def pareto_rank(u: float, lam: float) -> float:
+    """IEEE arithmetic, as numpy computes it: a denominator that underflows to 0 (a subnormal
+    λ) gives +inf, not an exception."""
     if lam >= 1.0:
         return 0.0
-    return (u * (1.0 - lam)) / ((1.0 - u) * lam) if lam > 0.0 else math.inf
+    if lam <= 0.0:
+        return math.inf
+    num, den = u * (1.0 - lam), (1.0 - u) * lam
+    if den == 0.0:
+        return math.nan if num == 0.0 else math.inf
+    return num / den
 
 
 def check_plan(plan: Any) -> None:

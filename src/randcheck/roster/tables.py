@@ -143,6 +143,15 @@ def check_renames(names: Sequence[str], mapping: Mapping[str, str], source: str 
             )
 
 
+def _sniff_delimiter(data: bytes, skip: int) -> str:
+    """A comma, or a tab when the header line (from byte ``skip``) has tabs and no comma: the
+    tab-separated text Excel saves as "Unicode text" (bytes here are UTF-8 or GBK, in which
+    neither byte is ever part of another character)."""
+    end = data.find(b"\n", skip)
+    header = data[skip : len(data) if end < 0 else end]
+    return "\t" if b"\t" in header and b"," not in header else ","
+
+
 def _unshare(given_columns: Mapping[str, Any], *stores: dict[str, Any]) -> None:
     """Never keep an array the caller still holds: copy any that share memory with the input."""
     given = arrays_of(given_columns.values())
@@ -503,7 +512,7 @@ class RosterBase:
         unknown_columns: str = "error",
         extra: Iterable[str] | None = None,
         encoding: str = "utf-8-sig",
-        delimiter: str = ",",
+        delimiter: str | None = None,
     ) -> Self:
         """Load a CSV file (UTF-8, with or without BOM; headers in English or Chinese).
 
@@ -511,6 +520,8 @@ class RosterBase:
         the column tables, and ``mapping`` for any other header (``{"纳税人识别号":
         "credit_code"}``). Row numbers in errors count the header as row 1, as a spreadsheet does.
         ``legacy_codes``, ``unknown_columns`` and ``extra`` are as in :meth:`from_columns`.
+        ``delimiter``: by default a comma, or a tab when the header line holds tabs and no comma
+        (Excel's "Unicode text" and "text (tab delimited)" exports).
 
         Raises
         ------
@@ -534,6 +545,8 @@ class RosterBase:
             codec, skip = "utf-8", 0
         else:
             data, codec, skip = read_file(path, encoding, source)
+        if delimiter is None:
+            delimiter = _sniff_delimiter(data, skip)
         box = [data]  # handed over, so that the file's bytes are freed once split
         del data
         return cls._from_csv_data(

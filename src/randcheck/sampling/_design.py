@@ -458,6 +458,17 @@ def _scores(
             for c in np.flatnonzero(design.lookup >= 0).tolist():
                 totals[int(design.lookup[c])] += float(sums[c])
         design.score_sums = totals
+    too_large = [h for h, t in enumerate(design.score_sums) if not t < _FLOAT_MAX]
+    if too_large:
+        raise PlanError(
+            f"size_column {plan.size_column!r}: the scores of stratum "
+            f"{'/'.join(design.keys[too_large[0]])} add up to more than the largest float "
+            f"({_FLOAT_MAX:.3g}); divide the column by a power of ten (only the scores' ratios "
+            "matter)"
+        )
+
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 @attrs.frozen

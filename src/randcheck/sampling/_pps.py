@@ -97,7 +97,7 @@ def pareto_ranks(
     lam: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
     """``ξ = (u·(1−λ)) / ((1−u)·λ)``; 0 where ``λ = 1``, +∞ where ``λ = 0``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rank = np.subtract(1.0, lam)
         rank *= u
         den = np.subtract(1.0, u)

@@ -246,7 +246,7 @@ def _lazy_fast(
         lam *= s
         # The recipe's rank: no λ is 1 here, and λ = 0 (a stratum that draws nobody) gives
         # +∞ or nan, which is below no cap.
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             rank = np.subtract(1.0, lam)
             rank *= u
             lam *= np.subtract(1.0, u)
