@@ -238,3 +238,43 @@ def test_a_command_names_the_first_results_problem_and_counts_them_all(
     assert "row 3, column '检查结果', value '合格'" in err
     assert "(6 problems in all: " in err
     assert "--kind for a file that is not the target directory" in err
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["fast path", "csv module"])
+def test_a_row_of_the_wrong_width_is_one_problem_among_the_others(
+    tmp_path: pathlib.Path, quoted: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reviewer's finding: one short row stopped the one-pass check, naming only itself; the
+    bad code, risk class and status in other rows went unreported and no report was written.
+    The row is now one problem among the others, every other row is still checked, and the
+    rows keep their numbers (blank lines count)."""
+    from randcheck import TargetRoster
+
+    lines = [
+        "统一社会信用代码,企业名称,信用风险等级,登记状态",
+        f"{A},甲,A,存续",
+        "91350100M000100Y44,乙,B,存续",  # wrong check character
+        "",
+        f"{B},丙,X,存续",  # unknown risk class
+        f"{B}1,丁,B",  # three fields
+        "91130634042520210B,戊,B,正常",  # unknown status
+    ]
+    text = "\n".join(lines) + "\n"
+    if quoted:  # the csv module's path, as for any file with a quote
+        text = text.replace(",甲,", ',"甲",')
+    path = write(tmp_path / "multi.csv", text)
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_csv(path)
+    report = info.value.report
+    assert report is not None
+    assert [(p.row, p.problem.split(" (")[0].split(";")[0]) for p in report.problems] == [
+        (3, "not a valid 统一社会信用代码"),
+        (5, "unknown risk class"),
+        (6, "has 3 fields but the header has 4"),
+        (7, "not a known 登记状态"),
+    ]
+    out = tmp_path / "problems.csv"
+    assert main(["check", str(path), "--report", str(out)]) == 2
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == 4
+    assert "4 problems" in capsys.readouterr().err

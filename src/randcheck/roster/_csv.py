@@ -561,7 +561,12 @@ def _perfect_table(
 
 
 def split_csv(
-    data: bytes, delimiter: str, source: str | None, encoding: str = "utf-8", skip: int = 0
+    data: bytes,
+    delimiter: str,
+    source: str | None,
+    encoding: str = "utf-8",
+    skip: int = 0,
+    short: list[tuple[int, str]] | None = None,
 ) -> tuple[list[str], list[np.ndarray[Any, Any] | Fields], npt.NDArray[np.intp] | None, bool]:
     """Split CSV bytes (UTF-8, or ``encoding`` of :data:`_ASCII_SAFE`) into the header and one
     column of fields each, ignoring the first ``skip`` bytes (a BOM).
@@ -570,6 +575,10 @@ def split_csv(
     otherwise), the 1-based row number of each data row when blank lines were skipped (else
     ``None``: rows 2, 3, …), and whether the columns are known to hold no NUL. Fields are not
     checked as text yet: the caller decodes them (:func:`decode_columns`).
+
+    A row with another number of fields than the header raises :class:`RosterError`, or, given
+    a list ``short``, is left out and listed there as ``(row, problem)``, so that the caller
+    reports it with the other rows' problems.
 
     Files without a double quote are split by numpy on the raw bytes, with no Python work per
     row; files with quoting go through the standard :mod:`csv` module. A GBK/GB18030 file takes
@@ -600,7 +609,7 @@ def split_csv(
     if b'"' in data or b"\r" in data or not delimiter.isascii():
         check_text(data, encoding, source)
         text = data[skip:].decode("utf-8")
-        header, strings, rows = _split_csv_module(text, delimiter, source)
+        header, strings, rows = _split_csv_module(text, delimiter, source, short)
         return header, list(strings), rows, True
     buf = np.frombuffer(data, dtype=np.uint8, offset=skip)
     newlines, seps = _parallel.each_in_two(lambda b: _positions(buf, b), [10, ord(delimiter)])
@@ -622,7 +631,6 @@ def split_csv(
     lines = np.flatnonzero(~blank) + 1 if skipped else None
     line_starts = starts[lines] if lines is not None else starts[1:]
     line_ends = ends[lines] if lines is not None else ends[1:]
-    del starts
     n = line_starts.shape[0]
     # Every data line has width - 1 separators exactly when there are that many in all and each
     # line's share lies inside it (separators are in file order). Checked in O(lines).
@@ -632,14 +640,22 @@ def split_csv(
         ok = bool((fields[:, 0] >= line_starts).all() & (fields[:, -1] < line_ends).all())
     if not ok:
         check_text(data, encoding, source)  # a file of another encoding says so first
-        per_line = np.bincount(np.searchsorted(ends, seps), minlength=ends.size)
+        line_of = np.searchsorted(ends, seps)
+        per_line = np.bincount(line_of, minlength=ends.size)
         bad = np.flatnonzero((per_line[1:] != width - 1) & ~blank)
-        raise RosterError(
-            f"has {int(per_line[bad[0] + 1]) + 1} fields but the header has {width}",
-            source=source,
-            row=int(bad[0]) + 2,
-        )
-    del ends, blank
+        said = [f"has {int(per_line[b + 1]) + 1} fields but the header has {width}" for b in bad]
+        if short is None:
+            raise RosterError(said[0], source=source, row=int(bad[0]) + 2)
+        short.extend((int(b) + 2, why) for b, why in zip(bad.tolist(), said, strict=True))
+        # The other lines are read as if the short ones were blank: the rows keep their numbers.
+        keep = np.ones(ends.size, dtype=bool)
+        keep[1:] = ~blank
+        keep[bad + 1] = False
+        seps = seps[keep[line_of]]
+        lines = np.flatnonzero(keep[1:]) + 1
+        line_starts, line_ends = starts[lines], ends[lines]
+        n = line_starts.shape[0]
+    del starts, ends, blank
     fields = seps[width - 1 :].reshape(n, width - 1)
     columns: list[np.ndarray[Any, Any] | Fields] = []
     for j in range(width):
@@ -753,7 +769,7 @@ def quoted_path(data: bytes, delimiter: str) -> bool:
 
 
 def _split_csv_module(
-    text: str, delimiter: str, source: str | None
+    text: str, delimiter: str, source: str | None, short: list[tuple[int, str]] | None = None
 ) -> tuple[list[str], list[np.ndarray[Any, Any]], npt.NDArray[np.intp] | None]:
     """The :mod:`csv` module's reading (quoted fields), a chunk of rows at a time."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -779,11 +795,11 @@ def _split_csv_module(
                 if len(record) != width:
                     if not record:
                         continue  # a blank line, as the csv module reads it
-                    raise RosterError(
-                        f"has {len(record)} fields but the header has {width}",
-                        source=source,
-                        row=row,
-                    )
+                    why = f"has {len(record)} fields but the header has {width}"
+                    if short is None:
+                        raise RosterError(why, source=source, row=row)
+                    short.append((row, why))
+                    continue
                 block.append(record)
                 numbers.append(row)
             if block:

@@ -96,6 +96,12 @@ class Context:
         )
         counts[why] = counts.get(why, 0) + int(bad.size)
 
+    def fail_row(self, row: int, why: str, fix: str = "") -> None:
+        """Record a problem with a whole row of the file (``row`` as the user numbers it)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(row, None, None, why, fix))
+        self.counts[why] = self.counts.get(why, 0) + 1
+
     def fail_column(self, column: str, why: str, fix: str = "", *, note: bool = False) -> None:
         """Record a problem with a whole column (no row)."""
         store, counts = (self.notes, self.note_counts) if note else (self.problems, self.counts)

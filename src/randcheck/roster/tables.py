@@ -143,6 +143,13 @@ def check_renames(names: Sequence[str], mapping: Mapping[str, str], source: str 
             )
 
 
+#: The fix for a CSV row with another number of fields than the header.
+_SHORT_ROW_FIX = (
+    "give the row one value per column: a value holding the delimiter must be in double "
+    'quotes ("..."), an empty value is written as nothing between two delimiters'
+)
+
+
 def _sniff_delimiter(data: bytes, skip: int) -> str:
     """A comma, or a tab when the header line (from byte ``skip``) has tabs and no comma: the
     tab-separated text Excel saves as "Unicode text" (bytes here are UTF-8 or GBK, in which
@@ -217,6 +224,7 @@ class RosterBase:
         _absent: str = "",
         _owned: bool = False,
         _ids_checked_later: bool = False,
+        _short_rows: Sequence[tuple[int, str]] = (),
     ) -> Self:
         """Build a roster from a mapping of column name to values (arrays, lists, Series).
 
@@ -265,6 +273,8 @@ class RosterBase:
         )
         for name in ignored:
             ctx.fail_column(name, "unknown column, ignored (unknown_columns='ignore')", note=True)
+        for row, why in _short_rows:  # a file's rows left out as split (see split_csv)
+            ctx.fail_row(row, why, _SHORT_ROW_FIX)
         parsed = parse_columns(cls.COLUMNS, cls.ID, renamed, ctx, legacy_codes, source)
         n = len(parsed[cls.ID])
         cls._check_vocabulary(parsed, ctx)
@@ -527,9 +537,10 @@ class RosterBase:
         ------
         RosterError
             For a missing file, an empty file, a row with the wrong number of fields, or any
-            invalid value; nothing is returned unless the whole file is valid. Every invalid
-            value is found in one pass: the error's ``report`` lists them all (up to 1,000),
-            each with its row, column, value and a suggested fix.
+            invalid value; nothing is returned unless the whole file is valid. Every problem is
+            found in one pass (a row of the wrong width is one of them; the other rows are still
+            checked): the error's ``report`` lists them all (up to 1,000), each with its row,
+            column, value and a suggested fix.
         """
         source = getattr(path, "name", None) if isinstance(path, io.TextIOBase) else os.fspath(path)
         mapping = dict(mapping or {})
@@ -612,9 +623,10 @@ class RosterBase:
         skip: int = 0,
     ) -> Self:
         data = box.pop()
+        short: list[tuple[int, str]] = []
         try:
             shown, columns, row_numbers, nul_free, absent = cls._split_fields(
-                data, source, mapping, delimiter, encoding, skip
+                data, source, mapping, delimiter, encoding, skip, short
             )
         except RosterError:
             check_text(data, encoding, source)  # a file of another encoding says so first
@@ -632,6 +644,7 @@ class RosterBase:
             _headers=shown,
             _absent=absent,
             _owned=True,
+            _short_rows=short,
         )
 
     @classmethod
@@ -643,13 +656,16 @@ class RosterBase:
         delimiter: str,
         encoding: str,
         skip: int,
+        short: list[tuple[int, str]] | None = None,
     ) -> tuple[dict[str, str], dict[str, Any], npt.NDArray[np.intp] | None, bool, str]:
         """The header each column had, the columns for ``from_columns``, the data rows'
         numbers, whether no value holds a NUL, and the characters in no value."""
         # Split on newlines without quoting, no field holds a line break; a tab only if the
         # file has one. Knowing it saves three searches over every text column.
         absent = "" if b"\t" in data else "\t"
-        header, fields, row_numbers, nul_free = split_csv(data, delimiter, source, encoding, skip)
+        header, fields, row_numbers, nul_free = split_csv(
+            data, delimiter, source, encoding, skip, short
+        )
         if not quoted_path(data, delimiter):
             absent += "\n\r"
         clean = [h.strip().lstrip("\ufeff") for h in header]
