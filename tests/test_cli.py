@@ -202,6 +202,10 @@ def test_bad_input_exits_2_with_one_line(
         == 2
     )
     assert "not valid JSON" in capsys.readouterr().err
+    # Reviewer's finding: a CSV given as the plan was "not valid CSV" (it is read as JSON).
+    args = ["draw", "--roster", str(files["roster"]), "--plan", str(files["roster"])]
+    assert main([*args, "--seed", SEED, "--extra", "risk_score"]) == 2
+    assert "not valid JSON (" in capsys.readouterr().err
     assert (
         main(
             [
@@ -377,6 +381,10 @@ def test_batch_match_and_verify_drive_a_whole_batch(
     same_recipe = [*match_args, "--recipe", "randcheck-matching/3"]
     assert main([*same_recipe, "--out", str(d / "teams3.csv")]) == 0
     assert (d / "teams3.csv").read_text(encoding="utf-8").splitlines() == teams
+    # Reviewer's finding: --unit-areas without --cross-jurisdiction was silently ignored.
+    alone = [a for a in match_args if a != "--cross-jurisdiction"]
+    assert main([*alone, "--out", str(d / "teams4.csv")]) == 2
+    assert "--unit-areas says which areas each unit covers" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*match_args, "--recipe", "randcheck-matching/1"])
     assert main(["verify", str(d / "batch.json"), *roster]) == 0

@@ -278,3 +278,13 @@ def test_a_row_of_the_wrong_width_is_one_problem_among_the_others(
     with open(out, encoding="utf-8-sig", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 4
     assert "4 problems" in capsys.readouterr().err
+
+
+def test_a_wrong_check_character_is_named_with_the_one_expected(tmp_path: pathlib.Path) -> None:
+    """Reviewer's finding: only --legacy-codes said which check character was expected; the
+    strict load said "correct the code from the business licence"."""
+    from randcheck import TargetRoster
+
+    path = write(tmp_path / "t.csv", "统一社会信用代码,信用风险等级\n91130634042520210C,A\n")
+    with pytest.raises(RosterError, match="the check character is 'C' where 'B' is expected"):
+        TargetRoster.from_csv(path)

@@ -200,8 +200,10 @@ def _read_structured(path: str, encoding: str = "utf-8-sig") -> dict[str, Any]:
         else:
             data = json.loads(text)
     except ValueError as exc:
+        kind = "TOML" if p.suffix.lower() == ".toml" else "JSON"
         raise CliError(
-            f"{path}: not valid {p.suffix.lstrip('.').upper() or 'JSON'}: {exc}"
+            f"{path}: not valid {kind} ({exc}); a plan is a .json or .toml file "
+            "(anything but .toml is read as JSON)"
         ) from None
     if not isinstance(data, dict):
         raise CliError(f"{path}: expected an object at the top level")
@@ -783,6 +785,11 @@ def _cmd_match(args: argparse.Namespace) -> int:
     if args.conflicts and args.unknown_conflicts == "refuse":
         _refuse_unknown_officers(args, officers)
     unit_areas: dict[str, set[str]] = {}
+    if args.unit_areas and not args.cross_jurisdiction:
+        raise CliError(
+            "--unit-areas says which areas each unit covers, for --cross-jurisdiction (所所交叉); "
+            "give both, or neither"
+        )
     if args.unit_areas:
         text = _read_text(args.unit_areas, args.encoding)
         for r in csv.DictReader(io.StringIO(text, newline="")):

@@ -502,7 +502,10 @@ def _parse_codes(
     report(suspect[scientific], shown, SCIENTIFIC_WHY)
     invalid = suspect[~credit_code_mask(codes[suspect]) & ~reported[suspect]]
     if not legacy_codes:
-        report(invalid, shown, _CODE_WHY)
+        if invalid.size:  # each fix says what is wrong (e.g. the check character expected)
+            values = [shown(int(i)) for i in invalid[:MAX_LISTED]]
+            fixes = [f"{credit_code_problem(v)}: {_CODE_FIX}" for v in values]
+            ctx.fail(col.name, invalid, values, _CODE_WHY, fixes)
     elif invalid.size:
         values = [shown(int(i)) for i in invalid[:MAX_LISTED]]
         fixes = [f"{credit_code_problem(v)}; check it against the licence" for v in values]
