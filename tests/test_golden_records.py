@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 import randcheck as rc
+from randcheck import reference_verifier
+from randcheck.errors import RetiredRecipeWarning
 
 GOLDEN = pathlib.Path(__file__).parent / "data" / "golden"
 DRAWN_FROM_THE_ROSTER = [
@@ -64,11 +66,38 @@ def again(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 OF_0_1_0 = ["0.1.0/commitment.json", "0.1.0/draw-receipt.json"]
 
 
-@pytest.mark.parametrize("name", [*DRAWN_FROM_THE_ROSTER, *OF_0_1_0])
+@pytest.mark.parametrize("name", DRAWN_FROM_THE_ROSTER)
 def test_a_kept_record_verifies_against_the_roster(
     name: str, county: rc.example.ExampleCounty
 ) -> None:
     rc.verify(_golden(name), county.targets)
+
+
+def test_the_records_of_0_1_0_still_verify(county: rc.example.ExampleCounty) -> None:
+    """Their seed rule names no draw date: they verify, with a warning saying what to check."""
+    rc.verify(_golden("0.1.0/commitment.json"), county.targets)
+    with pytest.warns(RetiredRecipeWarning, match="check by hand that the seed's date"):
+        rc.verify(_golden("0.1.0/draw-receipt.json"), county.targets)
+
+
+def test_the_reference_verifier_notes_the_retired_rule(
+    county: rc.example.ExampleCounty, tmp_path: pathlib.Path
+) -> None:
+    county.targets.to_csv(tmp_path / "roster.csv")
+    report = reference_verifier.verify_files(
+        str(GOLDEN / "0.1.0" / "draw-receipt.json"), str(tmp_path / "roster.csv")
+    )
+    assert report.ok
+    assert "注意 note: the seed rule is the retired randcheck-seed-rule/1" in report.text()
+
+
+def test_nothing_is_drawn_under_a_commitment_of_0_1_0(county: rc.example.ExampleCounty) -> None:
+    """A drawer could otherwise publish a /1 commitment by hand (its recipe is public) and
+    pick the seed's date after all."""
+    old = rc.Commitment.from_json(_golden("0.1.0/commitment.json"))
+    plan = rc.SamplingPlan.from_dict(json.loads(_golden("0.1.0/draw-receipt.json"))["plan"])
+    with pytest.raises(rc.PlanError, match="retired randcheck-seed-rule/1"):
+        rc.draw(county.targets, plan, seed="2023-03-07 03 07 12 19 25 31 + 09", commitment=old)
 
 
 @pytest.mark.parametrize("name", ["matching-record.json", "sweep-record.json"])

@@ -24,6 +24,7 @@ __all__ = [
     "RandcheckError",
     "ResultError",
     "RosterError",
+    "RetiredRecipeWarning",
     "RosterWarning",
     "VerificationError",
 ]
@@ -97,6 +98,11 @@ class RosterWarning(UserWarning):
 
     The loaded roster's ``report`` lists each one.
     """
+
+
+class RetiredRecipeWarning(UserWarning):
+    """A record verified under a recipe that is no longer made, whose weakness the reader must
+    check by hand (e.g. a commitment under ``randcheck-seed-rule/1`` names no draw date)."""
 
 
 class PlanError(RandcheckError, ValueError):

@@ -744,6 +744,12 @@ def check_seed(record: dict[str, Any], report: Report, who: str) -> None:
         return
     rule = record["seed_rule"]
     two = isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/2"
+    if isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/1":
+        report.add(
+            None,
+            f"{who}注意 note: the seed rule is the retired randcheck-seed-rule/1, which names no "
+            "draw date; check by hand that the seed's date is the draw named in seed_from",
+        )
     if two and rule.get("dated") and rule.get("date") is None:
         report.add(
             False,

@@ -46,6 +46,7 @@ from randcheck.sampling import (
     inclusion_probabilities,
 )
 from randcheck.sampling.draws import draw_stream
+from randcheck.sampling.replay import warn_if_retired
 
 
 # ------------------------------------------------------------------------------ drawing
@@ -516,6 +517,7 @@ def check_batch_commitment(
         if not isinstance(receipt.seed_from, str):
             raise PlanError("seed_from: missing")
         canonical = rule.canonical(receipt.seed)
+        warn_if_retired(rule)
         promised = Commitment.of_record(
             receipt.roster_digest,
             _batch_plan_digest(
@@ -553,4 +555,4 @@ def _batch_root(seed: str | None, rng: Any, commitment: Commitment | None) -> Un
             "a committed batch takes its key from the seed and the committed path alone: "
             "pass seed= (not rng=) with commitment="
         )
-    return HashSource.from_seed(commitment.rule.canonical(seed))
+    return HashSource.from_seed(commitment.seed_for_drawing(seed))

@@ -105,6 +105,25 @@ class Commitment(JsonRecord):
         """The committed :class:`~randcheck.SeedRule` (``seed_rule`` holds it as its dict)."""
         return SeedRule.from_dict(self.seed_rule)
 
+    def seed_for_drawing(self, seed: str) -> str:
+        """The canonical form of ``seed`` under the committed rule, for a draw made now.
+
+        Raises
+        ------
+        PlanError
+            If the seed does not fit the rule, or the rule is of the retired
+            ``randcheck-seed-rule/1`` (no draw date: a draw under it could choose the date,
+            and with it the sample; such commitments are only read, to verify old records).
+        """
+        rule = self.rule
+        if rule.recipe != SEED_RULE_RECIPE:
+            raise PlanError(
+                f"this commitment's seed rule is the retired {rule.recipe}, which names no draw "
+                f"date: randcheck no longer draws under it. Publish a new commitment under "
+                f"{SEED_RULE_RECIPE} before the seed is known"
+            )
+        return rule.canonical(seed)
+
     @classmethod
     def of(
         cls,

@@ -180,7 +180,7 @@ def settle(
             )
         if roster_digest is not None:
             check_committed_roster(commitment, roster_digest(), plan)
-        canonical = commitment.rule.canonical(seed)
+        canonical = commitment.seed_for_drawing(seed)
         *above, stream = commitment.path
         return HashSource.from_seed(canonical).at(above), stream, commitment, ()
     if source is None:

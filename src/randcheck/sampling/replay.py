@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from randcheck.errors import PlanError, VerificationError
+from randcheck.errors import PlanError, RetiredRecipeWarning, VerificationError
 from randcheck.randomness import (
     PRN_RECIPE,
     HashSource,
     check_path,
     sorted_ids_digest,
 )
-from randcheck.randomness.seeds import SeedRule
+from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.roster import (
     TargetRoster,
 )
@@ -137,6 +138,19 @@ def verify_by(
         raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
 
 
+def warn_if_retired(rule: SeedRule) -> None:
+    """Warn that a record's seed rule is the retired ``/1``, whose date nothing committed."""
+    if rule.recipe != SEED_RULE_RECIPE:
+        warnings.warn(
+            RetiredRecipeWarning(
+                f"the draw was committed under the retired seed rule {rule.recipe}, which names "
+                "no draw date: the draw verifies, but check by hand that the seed's date is the "
+                "draw named in the commitment's seed_from"
+            ),
+            stacklevel=2,
+        )
+
+
 def read_published(commitment: Commitment | str | Mapping[str, Any]) -> Commitment:
     """The published commitment a verifier was given, read strictly (its digest recomputed)."""
     try:
@@ -216,6 +230,7 @@ def _check_seed_and_commitment(
         except PlanError as exc:
             diffs.append(f"the receipt's seed rule cannot be read: {exc}")
     if rule is not None:
+        warn_if_retired(rule)
         try:
             canonical = rule.canonical(receipt.seed)
         except PlanError as exc:
