@@ -23,8 +23,8 @@ __all__ = [
     "PlanError",
     "RandcheckError",
     "ResultError",
-    "RosterError",
     "RetiredRecipeWarning",
+    "RosterError",
     "RosterWarning",
     "VerificationError",
 ]
