@@ -797,3 +797,25 @@ def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
     (d / "tampered.json").write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")
     assert main(["verify", str(d / "tampered.json"), *roster]) == 1
     assert "randcheck: verification failed: sample differs" in capsys.readouterr().err
+
+
+def test_verify_checks_a_batchs_items_against_the_published_list(
+    county_files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reviewer's finding: an item's department, skills or name edited in a batch receipt
+    verified (the draws and the merge recompute: these fields are not in the batch commitment).
+    Given the item list published with the batch, verify compares each item with it."""
+    f, d = county_files, county_files["dir"]
+    roster = ["--roster", str(f["targets"]), "--extra", "risk_score"]
+    out = d / "b-items.json"
+    args = ["batch", *roster, "--items", str(f["items"]), "--seed", SEED, "--out", str(out)]
+    assert main(args) == 0
+    receipt = json.loads(out.read_text(encoding="utf-8"))
+    receipt["items"][0]["department"] = "另一部门"
+    edited = d / "b-edited.json"
+    edited.write_text(json.dumps(receipt, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify", str(edited), *roster]) == 0  # the gap: it recomputes alone
+    capsys.readouterr()
+    assert main(["verify", str(edited), *roster, "--items", str(f["items"])]) == 1
+    assert "department differ from the item list given" in capsys.readouterr().err
+    assert main(["verify", str(out), *roster, "--items", str(f["items"])]) == 0

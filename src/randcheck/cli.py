@@ -536,6 +536,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if data.get("recipe") == Commitment.FORMAT:
             raise CliError("--commitment goes with a receipt: give the receipt as RECEIPT")
         options["commitment"] = _read_commitment(args.commitment)
+    if args.items:
+        if data.get("format") != BatchReceipt.FORMAT:
+            raise CliError("--items goes with a batch receipt (batch --out)")
+        options["items"] = load_items(args.items, encoding=args.encoding, sheet=args.sheet)
     _progress("recomputing the draw")
 
     verify(record, roster, **options)  # read strictly, whatever kind of record it is
@@ -1020,6 +1024,12 @@ def _add_verify(sub: _Commands) -> None:
         metavar="sha256:HEX",
         help="the archive's anchor, as published with the result (without it an archive is "
         "only found consistent, not anchored)",
+    )
+    v.add_argument(
+        "--items",
+        metavar="FILE",
+        help="with a batch receipt: the item list published with the batch (TOML, CSV or "
+        ".xlsx); each item the receipt records must be the published one",
     )
     v.add_argument(
         "--commitment",
