@@ -322,6 +322,8 @@ def test_batch_match_and_verify_drive_a_whole_batch(
                 "--items",
                 str(f["items"]),
                 "--commit-only",
+                "--lead",
+                "商务局",
                 "--seed-rule",
                 "shuangseqiu@2023-03-07",
                 "--seed-from",

@@ -26,6 +26,8 @@ DRAWN_FROM_THE_ROSTER = [
     "draw-receipt.json",
     "batch-coordinated.json",
     "batch-independent.json",
+    "batch-commitment.json",
+    "batch-committed.json",
     "joint-task.json",
 ]
 RECORDS = [

@@ -28,6 +28,7 @@ from randcheck import (
     draw_joint_task,
     due_dates,
 )
+from randcheck import reference_verifier as rv
 from randcheck.calendar.deadlines import RESULT_PUBLICATION
 from randcheck.errors import BatchError
 from randcheck.example import ExampleCounty, example_county, synthetic_targets
@@ -851,3 +852,62 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
         randcheck.draw_joint_task(
             county.targets, items, plan, seed="2023-11-07", commitment=c, batch="task-b"
         )
+
+
+# --- review of 0.1.0: the staffing of a committed batch is committed (randcheck-batch-plans/2) --
+_STAFFED = {"batch": "2023-s", "lead_order": ("商务局",), "year": 2023, "team_size": 3}
+
+
+@pytest.fixture(scope="module")
+def staffed() -> tuple[ExampleCounty, randcheck.Commitment, Any]:
+    county = example_county()
+    rule = randcheck.SeedRule.shuangseqiu(date="2023-03-07")
+    c = randcheck.commit_batch(
+        county.targets, county.items[:6], seed_rule=rule, seed_from="福彩", **_STAFFED
+    )
+    seed = "2023-03-07 04 09 13 17 26 31 + 12"
+    b = randcheck.draw_batch(county.targets, county.items[:6], seed=seed, commitment=c, **_STAFFED)
+    return county, c, b
+
+
+@pytest.mark.parametrize(
+    "change", [{"lead_order": ("公安局",)}, {"team_size": 2}, {"year": 2024}, {"batch": "2023-t"}]
+)
+def test_a_committed_batch_is_drawn_only_with_its_committed_staffing(
+    staffed: tuple[ExampleCounty, randcheck.Commitment, Any], change: dict[str, Any]
+) -> None:
+    """Attack (review): the lead order (牵头部门) and team size were chosen after the seed, so
+    the visits officers are matched to could be steered; they are in the commitment now."""
+    county, c, _ = staffed
+    seed = "2023-03-07 04 09 13 17 26 31 + 12"
+    with pytest.raises(BatchError, match=r"the commitment does not match|another year"):
+        randcheck.draw_batch(
+            county.targets, county.items[:6], seed=seed, commitment=c, **(_STAFFED | change)
+        )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r.update(lead_order=["公安局"]),
+        lambda r: r.update(team_size=4),
+        lambda r: r.update(year=2024),
+        lambda r: r["items"][0].update(department="公安局"),
+        lambda r: r["items"][1].update(skills=["特种设备"]),
+        lambda r: r["items"][2].update(name="另一事项"),
+    ],
+    ids=["lead order", "team size", "year", "department", "skills", "name"],
+)
+def test_an_edited_staffing_or_item_fails_both_verifiers(
+    staffed: tuple[ExampleCounty, randcheck.Commitment, Any], edit: Any, tmp_path: Path
+) -> None:
+    county, _, b = staffed
+    receipt = json.loads(b.receipt.to_json())
+    randcheck.verify(json.dumps(receipt, ensure_ascii=False), county.targets)
+    edit(receipt)
+    with pytest.raises(randcheck.VerificationError):
+        randcheck.verify(json.dumps(receipt, ensure_ascii=False), county.targets)
+    county.targets.to_csv(tmp_path / "roster.csv")
+    (tmp_path / "batch.json").write_text(json.dumps(receipt, ensure_ascii=False), "utf-8")
+    report = rv.verify_files(str(tmp_path / "batch.json"), str(tmp_path / "roster.csv"))
+    assert not report.ok

@@ -680,6 +680,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             coordinated=coordinated,
             batch=args.batch,
             multipliers=multipliers,
+            lead_order=tuple(args.lead or ()),
             **_seed_rule_args(args),
         )
         args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))

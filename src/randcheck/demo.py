@@ -81,6 +81,8 @@ def _plan(
         items,
         multipliers=_MULTIPLIERS,
         batch="2023",
+        lead_order=("商务局",),
+        year=2023,
         seed_rule=SeedRule.shuangseqiu(date="2023-03-07"),
         seed_from="福利彩票双色球 2023年3月7日 开奖结果（第2023025期）",
     )

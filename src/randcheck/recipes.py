@@ -70,8 +70,14 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
         "randcheck-merge/1": (
             "how the item draws of a batch merge into visits, one per target; in `randcheck.joint`"
         ),
+        "randcheck-batch-plans/2": (
+            "the digest a batch commitment covers: the items' records and plans, the team size, "
+            "lead order and plan year; in `randcheck.joint`"
+        ),
         "randcheck-batch-plans/1": (
-            "the digest of a batch's item plans, committed with the batch; in `randcheck.joint`"
+            "the batch digest of release 0.1.0, still verified but no longer made: the item "
+            "plans alone (lead order, team size and the items' departments could be chosen "
+            "after the seed); in `randcheck.joint`"
         ),
         "randcheck-matching/3": (
             "officer matching: the marginals q*, their spreading under the pair cap, and the "

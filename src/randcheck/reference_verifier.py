@@ -15,7 +15,8 @@ and the whole draw from the receipt's public seed, key path, stream and plan (``
 ``randcheck-draw/2``), then compares the strata (sizes, expected sizes, probabilities) and the
 sample with the receipt. For a batch it does so for every item's draw (or the joint task's one
 draw, on the roster restricted to the items' scopes), checks the batch commitment
-(``randcheck-batch-plans/1``) and recomputes the merge into visits (``randcheck-merge/1``). It
+(``randcheck-batch-plans/2``, or ``/1`` in a record of 0.1.0) and recomputes the merge into
+visits (``randcheck-merge/1``). It
 prints a report and exits with 0 when everything matches, 1 if not; whatever the input, it
 reports, it does not crash. Given the commitment published before the seed
 (``commitment.json``), it also checks that the receipt was drawn under that one: a receipt
@@ -702,6 +703,14 @@ def compare_sample(mine: list[str], receipt: dict[str, Any], report: Report) -> 
     )
 
 
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_digest(record: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+
+
 def plan_digest(plan: dict[str, Any]) -> str:
     text = json.dumps(plan, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -916,9 +925,22 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
             )
             drawn[it["code"]] = list(report.sample)
         if batch["commitment"] is not None and batch["seed_rule"] is not None:
-            lines = ["randcheck-batch-plans/1\n", f"batch\t{batch['batch']}\n", f"mode\t{mode}\n"]
             plans = {it["code"]: d["plan"] for it, d in zip(items, draws, strict=True)}
-            lines += [f"{code}\t{plan_digest(plans[code])}\n" for code in sorted(plans)]
+            if batch["seed_rule"].get("recipe") == "randcheck-seed-rule/2":
+                # randcheck-batch-plans/2: the staffing and every item's record are committed.
+                lines = ["randcheck-batch-plans/2\n", f"batch\t{batch['batch']}\n",
+                         f"mode\t{mode}\n", f"team_size\t{batch['team_size']}\n",
+                         f"lead_order\t{canonical_json(batch['lead_order'])}\n",
+                         f"year\t{'' if batch['year'] is None else batch['year']}\n"]  # fmt: skip
+                records = {it["code"]: it for it in items}
+                lines += [
+                    f"{code}\t{plan_digest(plans[code])}\t{record_digest(records[code])}\n"
+                    for code in sorted(plans)
+                ]
+            else:  # randcheck-batch-plans/1 (records of 0.1.0): the plans alone
+                lines = ["randcheck-batch-plans/1\n", f"batch\t{batch['batch']}\n",
+                         f"mode\t{mode}\n"]  # fmt: skip
+                lines += [f"{code}\t{plan_digest(plans[code])}\n" for code in sorted(plans)]
             plans_digest = "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
             ok = commitment_digest(
                 batch["roster_digest"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from randcheck.errors import BatchError, PlanError
 from randcheck.joint.plans import (
     BATCH_FORMAT,
     BATCH_PLANS_RECIPE,
+    BATCH_PLANS_RECIPE_1,
     MERGE_RECIPE,
     check_batch_year,
     check_items,
@@ -34,7 +36,7 @@ from randcheck.randomness import (
     UniformSource,
     source_for,
 )
-from randcheck.randomness.seeds import SeedRule
+from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     UNCOMMITTED_WARNING,
@@ -48,21 +50,49 @@ from randcheck.sampling import (
 from randcheck.sampling.draws import draw_stream
 from randcheck.sampling.replay import warn_if_retired
 
-
 # ------------------------------------------------------------------------------ drawing
+#: A batch's staffing as committed: team size, lead order (牵头部门) and plan year.
+Staffing = tuple[int, tuple[str, ...], int | None]
+
+
 def _batch_plan_digest(
-    items: Sequence[Item], item_plans: Mapping[str, SamplingPlan], coordinated: bool, batch: str
+    items: Sequence[Item],
+    item_plans: Mapping[str, SamplingPlan],
+    coordinated: bool,
+    batch: str,
+    staffing: Staffing | None,
 ) -> str:
-    lines = [
-        f"{BATCH_PLANS_RECIPE}\n",
-        f"batch\t{batch}\n",
-        f"mode\t{'coordinated' if coordinated else 'independent'}\n",
-    ]
-    lines += [
-        f"{it.code}\t{item_plans[it.code].digest()}\n"
-        for it in sorted(items, key=lambda it: it.code)
-    ]
+    """The ``plan_digest`` of a batch commitment (see :func:`commit_batch`); ``staffing`` None:
+    the retired ``randcheck-batch-plans/1`` of 0.1.0 (plans only), to verify its records."""
+    mode = "coordinated" if coordinated else "independent"
+    ordered = sorted(items, key=lambda it: it.code)
+    if staffing is None:
+        lines = [f"{BATCH_PLANS_RECIPE_1}\n", f"batch\t{batch}\n", f"mode\t{mode}\n"]
+        lines += [f"{it.code}\t{item_plans[it.code].digest()}\n" for it in ordered]
+    else:
+        team_size, lead_order, year = staffing
+        lines = [
+            f"{BATCH_PLANS_RECIPE}\n",
+            f"batch\t{batch}\n",
+            f"mode\t{mode}\n",
+            f"team_size\t{team_size}\n",
+            f"lead_order\t{_canonical_json(list(lead_order))}\n",
+            f"year\t{'' if year is None else year}\n",
+        ]
+        lines += [
+            f"{it.code}\t{item_plans[it.code].digest()}\t{_item_digest(it)}\n" for it in ordered
+        ]
     return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _item_digest(item: Item) -> str:
+    """``sha256:`` + SHA-256 of the item's record (:func:`item_record`) as canonical JSON."""
+    text = _canonical_json(item_record(item))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def commit_batch(
@@ -75,15 +105,24 @@ def commit_batch(
     multipliers: Mapping[str, float] | None = None,
     seed_rule: SeedRule,
     seed_from: str,
+    team_size: int = 2,
+    lead_order: Sequence[str] = (),
+    year: int | None = None,
 ) -> Commitment:
     """The commitment to publish before a batch's seed exists (先承诺、后抽取).
 
-    Its ``plan_digest`` covers every item's plan, the batch label and the mode: ``sha256:`` +
-    SHA-256 of ``"randcheck-batch-plans/1\\n"``, ``"batch\\t<label>\\n"``,
-    ``"mode\\t<coordinated|independent>\\n"`` and, for each item in code order,
-    ``"<code>\\t<plan digest>\\n"`` (the plan after :func:`item_plan`). The commitment digest
-    then follows :class:`~randcheck.Commitment` (``randcheck-commitment/2``) with the path
-    ``["batch", <label>]``, the seed rule and the seed source.
+    Its ``plan_digest`` covers the batch label, the mode, the staffing of the visits (team
+    size, lead order, plan year: the same arguments :func:`draw_batch` then takes) and every
+    item, its record and its plan: ``sha256:`` + SHA-256 of ``"randcheck-batch-plans/2\\n"``,
+    ``"batch\\t<label>\\n"``, ``"mode\\t<coordinated|independent>\\n"``,
+    ``"team_size\\t<n>\\n"``, ``"lead_order\\t<JSON list>\\n"``, ``"year\\t<year or
+    nothing>\\n"`` and, for each item in code order, ``"<code>\\t<plan digest>\\t<item
+    digest>\\n"`` (the plan after :func:`item_plan`; the item digest is ``sha256:`` + SHA-256 of
+    the item's record as canonical JSON, sorted keys and no spaces). JSON keeps characters as
+    they are. The commitment digest then follows :class:`~randcheck.Commitment`
+    (``randcheck-commitment/2``) with the path ``["batch", <label>]``, the seed rule and the
+    seed source. (``randcheck-batch-plans/1``, of 0.1.0, covered the plans alone: the lead
+    order, team size and the items' departments and skills could be chosen after the seed.)
 
     Examples
     --------
@@ -100,9 +139,14 @@ def commit_batch(
     item_plans = {
         it.code: item_plan(it, (plans or {}).get(it.code), multipliers=multipliers) for it in items
     }
+    staffing = (
+        check_team_size(team_size),
+        tuple(lead_order),
+        check_batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan"),
+    )
     return Commitment.of(
         roster.digest(),
-        _batch_plan_digest(items, item_plans, coordinated, batch),
+        _batch_plan_digest(items, item_plans, coordinated, batch, staffing),
         (LABEL_BATCH, batch),
         seed_rule,
         seed_from,
@@ -198,10 +242,11 @@ def draw_batch(
     )
     root = _batch_root(seed, rng, commitment)
     if commitment is not None:
+        staffing = (team_size, tuple(lead_order), batch_year)
         _check_commitment_fits(
             commitment,
             roster.digest(),
-            _batch_plan_digest(items, item_plans, coordinated, batch),
+            _batch_plan_digest(items, item_plans, coordinated, batch, staffing),
             batch,
         )
     base = root.child(LABEL_BATCH).child(batch)
@@ -248,8 +293,9 @@ def _check_commitment_fits(
     )
     if commitment != expected:
         raise BatchError(
-            "the commitment does not match this roster, these plans and this batch label: "
-            f"it was published for roster {commitment.roster_digest}, plans "
+            "the commitment does not match this roster, these items and plans, this team size, "
+            "lead order and year, and this batch label (give draw_batch what commit_batch "
+            f"was given): it was published for roster {commitment.roster_digest}, plans "
             f"{commitment.plan_digest} and key path {list(commitment.path)}; they now give "
             f"{expected.roster_digest}, {expected.plan_digest} and {list(expected.path)}"
         )
@@ -518,6 +564,13 @@ def check_batch_commitment(
             raise PlanError("seed_from: missing")
         canonical = rule.canonical(receipt.seed)
         warn_if_retired(rule)
+        # A batch committed under a /2 seed rule is of this version (batch-plans/2); one under
+        # /1 is a record of 0.1.0, whose batch commitment covered the plans alone.
+        staffing = (
+            (receipt.team_size, tuple(receipt.lead_order), receipt.year)
+            if rule.recipe == SEED_RULE_RECIPE
+            else None
+        )
         promised = Commitment.of_record(
             receipt.roster_digest,
             _batch_plan_digest(
@@ -528,6 +581,7 @@ def check_batch_commitment(
                 },
                 coordinated,
                 receipt.batch,
+                staffing,
             ),
             (LABEL_BATCH, receipt.batch),
             rule,
@@ -540,8 +594,8 @@ def check_batch_commitment(
         out.append(f"the seed {receipt.seed!r} is not in its rule's canonical form {canonical!r}")
     if promised != receipt.commitment:
         out.append(
-            "commitment does not match the batch's roster digest, plans, key path, seed rule "
-            "and seed source"
+            "commitment does not match the batch's roster digest, items and plans, team size, "
+            "lead order, year, key path, seed rule and seed source"
         )
     return out
 

@@ -21,7 +21,10 @@ from randcheck.sampling import (
 BATCH_FORMAT = "randcheck-batch/2"
 MERGE_RECIPE = "randcheck-merge/1"
 #: The digest of a batch's item plans, which a batch commitment fixes before the seed.
-BATCH_PLANS_RECIPE = "randcheck-batch-plans/1"
+BATCH_PLANS_RECIPE = "randcheck-batch-plans/2"
+#: The batch plans digest of release 0.1.0 (no lead order, team size, year or item records):
+#: read to verify records of 0.1.0, never made.
+BATCH_PLANS_RECIPE_1 = "randcheck-batch-plans/1"
 MODES = ("coordinated", "independent", "joint-task")
 
 

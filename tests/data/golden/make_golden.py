@@ -55,6 +55,30 @@ def write_records(out: pathlib.Path, *, keep_results: bool = False) -> None:
         )
         name = "coordinated" if coordinated else "independent"
         dump(f"batch-{name}.json", batch.receipt)
+    batch_rule = rc.SeedRule.shuangseqiu(date="2023-03-07")
+    committed = rc.commit_batch(
+        county.targets,
+        county.items,
+        batch="2023-committed",
+        lead_order=("商务局",),
+        year=2023,
+        seed_rule=batch_rule,
+        seed_from="golden",
+    )
+    dump("batch-commitment.json", committed)
+    dump(
+        "batch-committed.json",
+        rc.draw_batch(
+            county.targets,
+            county.items,
+            seed=SEED,
+            batch="2023-committed",
+            lead_order=("商务局",),
+            year=2023,
+            commitment=committed,
+            drawn_at=WHEN,
+        ).receipt,
+    )
     task = rc.draw_joint_task(
         county.targets, county.items[:3], PLAN, seed=SEED, batch="task", year=2023, drawn_at=WHEN
     )
