@@ -76,21 +76,26 @@ def test_a_kept_record_verifies_against_the_roster(
 
 
 def test_the_records_of_0_1_0_still_verify(county: rc.example.ExampleCounty) -> None:
-    """Their seed rule names no draw date: they verify, with a warning saying what to check."""
+    """Their seed rule names no draw date, so such a commitment can be written by hand today:
+    they verify once a person has checked the seed's date (``accept_retired``), with a
+    warning, and not by default."""
     rc.verify(_golden("0.1.0/commitment.json"), county.targets)
-    with pytest.warns(RetiredRecipeWarning, match="check by hand that the seed's date"):
+    with pytest.raises(rc.VerificationError, match="pass accept_retired=True"):
         rc.verify(_golden("0.1.0/draw-receipt.json"), county.targets)
+    with pytest.warns(RetiredRecipeWarning, match="verified as accepted"):
+        rc.verify(_golden("0.1.0/draw-receipt.json"), county.targets, accept_retired=True)
 
 
 def test_the_reference_verifier_notes_the_retired_rule(
     county: rc.example.ExampleCounty, tmp_path: pathlib.Path
 ) -> None:
     county.targets.to_csv(tmp_path / "roster.csv")
-    report = reference_verifier.verify_files(
-        str(GOLDEN / "0.1.0" / "draw-receipt.json"), str(tmp_path / "roster.csv")
-    )
-    assert report.ok
-    assert "注意 note: the seed rule is the retired randcheck-seed-rule/1" in report.text()
+    paths = (str(GOLDEN / "0.1.0" / "draw-receipt.json"), str(tmp_path / "roster.csv"))
+    refused = reference_verifier.verify_files(*paths)
+    assert not refused.ok
+    assert "旧规则 retired seed rule randcheck-seed-rule/1" in refused.text()
+    assert reference_verifier.verify_files(*paths, accept_retired=True).ok
+    assert reference_verifier.main([*paths, "--accept-retired"]) == 0
 
 
 def test_nothing_is_drawn_under_a_commitment_of_0_1_0(county: rc.example.ExampleCounty) -> None:

@@ -911,3 +911,23 @@ def test_an_edited_staffing_or_item_fails_both_verifiers(
     (tmp_path / "batch.json").write_text(json.dumps(receipt, ensure_ascii=False), "utf-8")
     report = rv.verify_files(str(tmp_path / "batch.json"), str(tmp_path / "roster.csv"))
     assert not report.ok
+
+
+def test_an_items_draw_that_records_a_commitment_fails_both_verifiers(
+    staffed: tuple[ExampleCounty, randcheck.Commitment, Any], tmp_path: Path
+) -> None:
+    """Attack (second review): a commitment, seed rule and source invented in one item's draw
+    of a committed batch passed the library (the reference verifier refused it)."""
+    county, c, b = staffed
+    receipt = json.loads(b.receipt.to_json())
+    receipt["draws"][1].update(
+        commitment="sha256:" + "0" * 64,
+        seed_rule={"recipe": "randcheck-seed-rule/1", "x": 1},
+        seed_from="抽签于2025年3月6日",
+    )
+    text = json.dumps(receipt, ensure_ascii=False)
+    with pytest.raises(randcheck.VerificationError, match="records a commitment, seed rule"):
+        randcheck.verify(text, county.targets, commitment=c)
+    county.targets.to_csv(tmp_path / "roster.csv")
+    (tmp_path / "batch.json").write_text(text, "utf-8")
+    assert not rv.verify_files(str(tmp_path / "batch.json"), str(tmp_path / "roster.csv")).ok

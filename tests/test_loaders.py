@@ -125,3 +125,16 @@ def test_the_command_line_checks_conflict_codes(
 def test_a_missing_file_is_a_roster_error(tmp_path: pathlib.Path) -> None:
     with pytest.raises(randcheck.RosterError, match="cannot open the file"):
         load_items(tmp_path / "none.csv")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["执法证号,统一社会信用代码,credit_code,回避事由", "执法证号,人员编号,统一社会信用代码"],
+)
+def test_two_headers_for_one_conflict_column_are_refused(header: str) -> None:
+    """Attack (second review): with both 统一社会信用代码 and credit_code, the last column won and
+    the other code's recusal was silently dropped."""
+    row = "13063420230025,91130634MAFF3EKHX8,921306340055140475,曾任职"
+    text = f"{header}\n{','.join(row.split(',')[: header.count(',') + 1])}\n"
+    with pytest.raises(randcheck.RosterError, match="both name column"):
+        load_conflicts(io.BytesIO(text.encode()))

@@ -666,3 +666,72 @@ def test_the_reference_seed_rule_agrees_with_the_library(spelling: str) -> None:
         except (rv.VerifierError, ValueError):
             theirs = None
         assert mine == theirs
+
+
+# ------------------------------------------------------------ second review of the fixes above
+def _hand_written_v1(seed_from: str) -> dict[str, Any]:
+    """A commitment under the retired rule /1 (no date), written by hand from the public recipe."""
+    rule = {k: v for k, v in RULE.to_dict().items() if k != "date"}
+    rule["recipe"] = "randcheck-seed-rule/1"
+    digest = rv.commitment_digest(
+        ROSTER.digest(), PLAN.digest(), [COMMITTED_STREAM], rule, seed_from
+    )
+    return {"seed_rule": rule, "seed_from": seed_from, "commitment": digest, "warnings": []}
+
+
+@pytest.mark.parametrize("date", ["2025-03-04", "2025-03-06", "2031-01-01"])
+def test_a_hand_written_v1_commitment_verifies_nothing_by_default(
+    date: str, tmp_path: Path
+) -> None:
+    """Attack (second review): a /1 commitment can be written by hand today; with it, the
+    lottery's numbers under any date gave samples that both verifiers passed (with a warning).
+    Such a record is refused unless the reader accepts it, having checked the date by hand."""
+    seed = f"双色球 {date} 03 08 14 22 27 31 + 09"
+    made = draw(ROSTER, PLAN, seed=seed, stream=COMMITTED_STREAM)
+    forged = made.receipt.to_dict() | _hand_written_v1("福利彩票双色球 开奖结果")
+    with pytest.raises(VerificationError, match="retired seed rule randcheck-seed-rule/1"):
+        verify(forged, ROSTER)
+    assert not reference_accepts(forged, tmp_path)
+    with pytest.warns(randcheck.errors.RetiredRecipeWarning):
+        verify(forged, ROSTER, accept_retired=True)
+
+
+@pytest.mark.parametrize("pattern", [r"(?i:abc)-\d{2}", r"x(?ai:bc)", r"(?i-m:abc)"])
+def test_a_scoped_case_flag_is_refused_by_both(pattern: str) -> None:
+    """Attack (second review): ``(?i:...)`` passed the check that refused ``(?i)``."""
+    with pytest.raises(PlanError, match="ignores case"):
+        SeedRule.custom("x", pattern)
+    rule = SeedRule.custom("x", "abc").to_dict() | {"pattern": pattern}
+    with pytest.raises(rv.VerifierError, match="ignores case"):
+        rv.canonical_seed("abc-12", rule)
+
+
+def test_the_reference_reads_a_rule_no_looser_than_the_library() -> None:
+    """Second review: a group with ``width=1`` and ``high=33`` passed the reference verifier."""
+    rule = RULE.to_dict()
+    rule["groups"] = [dict(g) for g in rule["groups"]]
+    rule["groups"][0]["width"] = 1
+    with pytest.raises(PlanError):
+        SeedRule.from_dict(rule)
+    with pytest.raises(rv.VerifierError, match="do not make a group"):
+        rv.canonical_seed(RESULT, rule)
+
+
+@pytest.mark.parametrize("seed", ["2025-03-04 " + "1" * 5000 + " 8 14 22 27 31 + 9"])
+def test_absurd_input_is_a_plan_error_not_a_bare_value_error(seed: str) -> None:
+    with pytest.raises(PlanError, match="5000 digits"):
+        RULE.canonical(seed)
+    with pytest.raises(PlanError, match="is not valid"):
+        SeedRule.custom("x", r"(?u)x")
+
+
+def test_a_receipt_and_commitment_from_notepad_and_by_path(tmp_path: Path) -> None:
+    """Second review: a receipt saved with a BOM failed the reference verifier; a commitment
+    given to ``verify`` as a path was read as JSON text."""
+    receipt, csv, notice = tmp_path / "r.json", tmp_path / "roster.csv", tmp_path / "c.json"
+    receipt.write_text(HONEST.receipt.to_json(), encoding="utf-8-sig")
+    notice.write_text(COMMITMENT.to_json(), encoding="utf-8-sig")
+    ROSTER.to_csv(csv)
+    assert rv.verify_files(str(receipt), str(csv), str(notice)).ok
+    verify(HONEST.receipt, ROSTER, commitment=str(notice))
+    verify(HONEST.receipt, ROSTER, commitment=notice)

@@ -149,10 +149,11 @@ def verify(record: Any, against: Any = None, /, **options: Any) -> None:
          - ``plan``
        * - :class:`~randcheck.sampling.Receipt` (a draw)
          - the roster
-         - ``plan``, ``workers``, ``commitment`` (the one published before the seed)
+         - ``plan``, ``workers``, ``commitment`` (the one published before the seed),
+           ``accept_retired``
        * - :class:`~randcheck.joint.BatchReceipt` (a batch or a joint task)
          - the roster
-         - ``items``, ``plans``, ``commitment``
+         - ``items``, ``plans``, ``commitment``, ``accept_retired``
        * - :class:`~randcheck.results.RevisitReceipt`
          - the result table
          -

@@ -536,6 +536,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if data.get("recipe") == Commitment.FORMAT:
             raise CliError("--commitment goes with a receipt: give the receipt as RECEIPT")
         options["commitment"] = _read_commitment(args.commitment)
+    if args.accept_retired:
+        options["accept_retired"] = True
     if args.items:
         if data.get("format") != BatchReceipt.FORMAT:
             raise CliError("--items goes with a batch receipt (batch --out)")
@@ -1025,6 +1027,13 @@ def _add_verify(sub: _Commands) -> None:
         metavar="sha256:HEX",
         help="the archive's anchor, as published with the result (without it an archive is "
         "only found consistent, not anchored)",
+    )
+    v.add_argument(
+        "--accept-retired",
+        action="store_true",
+        help="verify a record of 0.1.0 committed under the retired seed rule "
+        "randcheck-seed-rule/1 (no draw date), after checking by hand that the seed's date is "
+        "the draw its commitment names",
     )
     v.add_argument(
         "--items",

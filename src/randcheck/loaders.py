@@ -270,6 +270,16 @@ def load_conflicts(
     reader = csv.reader(io.StringIO(_read_text(path, encoding, sheet=sheet), newline=""))
     header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
     names = [_CONFLICT_FIELDS.get(h) for h in header]
+    for name in {n for n in names if n is not None}:
+        twice = [h for h, n in zip(header, names, strict=True) if n == name]
+        if len(twice) > 1:  # which would count? Two codes, one recusal silently lost
+            raise RosterError(
+                f"the headers {', '.join(map(repr, twice))} both name column {name!r}; keep "
+                "one of them",
+                source=source,
+                row=1,
+                column=name,
+            )
     missing = {"officer_id", "credit_code"} - set(names)
     if missing:
         raise RosterError(

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python reference_verifier.py receipt.json roster.csv [commitment.json]
+    python reference_verifier.py receipt.json roster.csv [commitment.json] [--accept-retired]
 
 ``receipt.json`` is the published receipt of an official draw (``randcheck-receipt/2``) or of a
 batch of item draws (``randcheck-batch/2``), and ``roster.csv`` the published roster, as written
@@ -261,7 +261,8 @@ def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
         raise VerifierError("the seed is empty")
     if rule["kind"] == "pattern" and isinstance(rule["pattern"], str):
         pattern = re.compile(rule["pattern"], re.ASCII if two else 0)
-        if two and pattern.flags & re.IGNORECASE:
+        scoped = re.search(r"\(\?[aiLmsux]*i[aiLmsux]*(?:-[imsx]*)?[:)]", rule["pattern"])
+        if two and (pattern.flags & re.IGNORECASE or scoped):
             raise VerifierError("seed_rule: the pattern ignores case")
         if pattern.fullmatch(text) is None:
             raise VerifierError(f"the seed does not match the pattern {rule['pattern']!r}")
@@ -274,6 +275,17 @@ def canonical_seed(seed: str, rule: dict[str, Any]) -> str:
         raise VerifierError(f"seed_rule: kind {rule['kind']!r} is not numbers, hex or pattern")
     for g in rule["groups"]:
         check_fields(g, GROUP_FIELDS, "seed_rule group")
+        # The group's own rules (as the library's NumberGroup): a rule that breaks them is no
+        # rule randcheck writes, and a verifier must not read it more loosely than it.
+        if not (
+            g["name"]
+            and g["count"] >= 1
+            and 0 <= g["low"] <= g["high"]
+            and g["width"] >= 1
+            and len(str(g["high"])) <= g["width"]
+            and (not g["distinct"] or g["high"] - g["low"] + 1 >= g["count"])
+        ):
+            raise VerifierError(f"seed_rule group {g['name']!r}: its fields do not make a group")
 
     def drop_name(text: str) -> tuple[str, bool]:
         for name in (rule["label"], rule["name"]):
@@ -703,6 +715,11 @@ def compare_sample(mine: list[str], receipt: dict[str, Any], report: Report) -> 
     )
 
 
+#: Whether a record of 0.1.0 committed under the retired seed rule /1 is accepted (its seed date
+#: checked by a person): ``--accept-retired``.
+ACCEPT_RETIRED = False
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -754,10 +771,16 @@ def check_seed(record: dict[str, Any], report: Report, who: str) -> None:
     rule = record["seed_rule"]
     two = isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/2"
     if isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/1":
+        # Version 0.1.0's rule: no draw date, so such a commitment can be written by hand today.
         report.add(
-            None,
-            f"{who}注意 note: the seed rule is the retired randcheck-seed-rule/1, which names no "
-            "draw date; check by hand that the seed's date is the draw named in seed_from",
+            None if ACCEPT_RETIRED else False,
+            f"{who}旧规则 retired seed rule randcheck-seed-rule/1 (0.1.0): it names no draw "
+            "date; check by hand that the seed's date is the draw named in seed_from"
+            + (
+                " (accepted: --accept-retired)"
+                if ACCEPT_RETIRED
+                else ", then run again with --accept-retired"
+            ),
         )
     if two and rule.get("dated") and rule.get("date") is None:
         report.add(
@@ -996,12 +1019,20 @@ def check_published(receipt: dict[str, Any], path: str, report: Report) -> None:
     )
 
 
-def verify_files(receipt_path: str, csv_path: str, commitment_path: str | None = None) -> Report:
+def verify_files(
+    receipt_path: str,
+    csv_path: str,
+    commitment_path: str | None = None,
+    accept_retired: bool = False,
+) -> Report:
     """Check a published receipt (a draw's or a batch's) against a roster CSV, and against the
-    commitment published before the seed when its file is given; never raises."""
+    commitment published before the seed when its file is given; never raises.
+    ``accept_retired``: accept a record of 0.1.0 under the retired seed rule /1."""
+    global ACCEPT_RETIRED
+    ACCEPT_RETIRED = accept_retired
     report = Report()
     try:
-        with open(receipt_path, encoding="utf-8") as fh:
+        with open(receipt_path, encoding="utf-8-sig") as fh:
             receipt = strict_json(fh.read())
         if not isinstance(receipt, dict):
             raise VerifierError("the receipt must be a JSON object")
@@ -1021,13 +1052,17 @@ def verify_files(receipt_path: str, csv_path: str, commitment_path: str | None =
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    accept = "--accept-retired" in args
+    args = [a for a in args if a != "--accept-retired"]
     if len(args) not in (2, 3):
         print(
-            "usage: python reference_verifier.py receipt.json roster.csv [commitment.json]",
+            "usage: python reference_verifier.py receipt.json roster.csv [commitment.json] "
+            "[--accept-retired]",
             file=sys.stderr,
         )
         return 2
-    report = verify_files(*args)
+    commitment = args[2] if len(args) == 3 else None
+    report = verify_files(args[0], args[1], commitment, accept_retired=accept)
     print(report.text())
     return 0 if report.ok else 1
 

@@ -48,7 +48,7 @@ from randcheck.sampling import (
     inclusion_probabilities,
 )
 from randcheck.sampling.draws import draw_stream
-from randcheck.sampling.replay import warn_if_retired
+from randcheck.sampling.replay import retired_diff
 
 # ------------------------------------------------------------------------------ drawing
 #: A batch's staffing as committed: team size, lead order (牵头部门) and plan year.
@@ -545,7 +545,7 @@ def draw_joint_task(
 
 
 def check_batch_commitment(
-    receipt: BatchReceipt, recorded: Sequence[Item], coordinated: bool
+    receipt: BatchReceipt, recorded: Sequence[Item], coordinated: bool, accept_retired: bool
 ) -> list[str]:
     """A batch receipt's seed rule, commitment and warnings against each other (findings)."""
     if receipt.commitment is None:
@@ -563,7 +563,9 @@ def check_batch_commitment(
         if not isinstance(receipt.seed_from, str):
             raise PlanError("seed_from: missing")
         canonical = rule.canonical(receipt.seed)
-        warn_if_retired(rule)
+        retired = retired_diff(rule, accept_retired)
+        if retired:
+            return retired
         # A batch committed under a /2 seed rule is of this version (batch-plans/2); one under
         # /1 is a record of 0.1.0, whose batch commitment covered the plans alone.
         staffing = (

@@ -41,6 +41,7 @@ def verify_batch(
     items: Sequence[Item] | None = None,
     plans: Mapping[str, SamplingPlan] | None = None,
     commitment: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """Recompute every draw of a batch and its merge; raise if any part differs.
 
@@ -54,6 +55,7 @@ def verify_batch(
     (``items``) and plans (``plans``, by item code; for a joint task the task's plan under any
     item's code) to check the receipt against them too, and the batch commitment published
     before the seed (``commitment``) to check that the batch was drawn under it.
+    ``accept_retired``: as for :func:`randcheck.verify` (a record of 0.1.0).
 
     Raises
     ------
@@ -90,11 +92,11 @@ def verify_batch(
     frame = roster.take(frame_rows) if frame_rows is not None else roster
     owners = [("joint task", None)] if joint else [(f"item {it.code}", it) for it in recorded]
     for (who, item), r in zip(owners, receipt.draws, strict=True):
-        diffs += _check_draw(receipt, who, item, r, frame, plans)
+        diffs += _check_draw(receipt, who, item, r, frame, plans, accept_retired)
     if joint:
         diffs += _check_joint_task_header(receipt)
     elif not diffs:
-        diffs += check_batch_commitment(receipt, recorded, coordinated)
+        diffs += check_batch_commitment(receipt, recorded, coordinated, accept_retired)
     if not diffs:
         diffs += _check_merge(receipt, roster, recorded, frame, frame_rows)
     if diffs:
@@ -149,6 +151,7 @@ def _check_draw(
     r: Receipt,
     frame: TargetRoster,
     plans: Mapping[str, SamplingPlan] | None,
+    accept_retired: bool = False,
 ) -> list[str]:
     """One draw of the batch (``item`` None: a joint task's one draw): key, plan, sample."""
     joint = receipt.mode == "joint-task"
@@ -183,8 +186,12 @@ def _check_draw(
     as_of = plan.eligibility.as_of
     if receipt.year is not None and as_of is not None and as_of.year != receipt.year:
         diffs.append(f"{who}: its plan is dated {as_of.isoformat()}, not in {receipt.year}")
+    if not joint and (r.commitment, r.seed_rule, r.seed_from) != (None, None, None):
+        # A batch's commitment, seed rule and source are its own (the header): an item's
+        # draw that records any would show the reader a commitment no check covers.
+        diffs.append(f"{who}: its draw records a commitment, seed rule or seed source")
     try:
-        replay_stream(r, frame, None, 1, in_batch=not joint)
+        replay_stream(r, frame, None, 1, in_batch=not joint, accept_retired=accept_retired)
     except VerificationError as exc:
         diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
     return diffs

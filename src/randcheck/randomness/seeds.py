@@ -77,6 +77,11 @@ _DATE = re.compile(
     r"(?=$|[\s,;:+|/、])"
 )
 _SEPARATORS = re.compile(r"[\s,;:+|/、]+")
+#: An inline flag group that turns on ``i`` (ignore case), for the whole pattern or a part:
+#: ``(?i)``, ``(?ai:...)``, ``(?i-m:...)``.
+_CASE_FLAG = re.compile(r"\(\?[aiLmsux]*i[aiLmsux]*(?:-[imsx]*)?[:)]")
+#: The most digits a number in a seed may have (a lottery ball or a dice roll has one or two).
+_MAX_DIGITS = 40
 _KINDS = ("numbers", "hex", "pattern")
 
 
@@ -219,9 +224,9 @@ class SeedRule:
             flags = re.ASCII if self.recipe == SEED_RULE_RECIPE else 0
             try:
                 compiled = re.compile(self.pattern, flags)
-            except (re.error, TypeError) as exc:
+            except (re.error, TypeError, ValueError) as exc:  # ValueError: (?u) with re.ASCII
                 raise PlanError(f"SeedRule.pattern {self.pattern!r} is not valid: {exc}") from None
-            if flags and compiled.flags & re.IGNORECASE:
+            if flags and (compiled.flags & re.IGNORECASE or _CASE_FLAG.search(self.pattern)):
                 raise PlanError(
                     f"SeedRule.pattern {self.pattern!r} ignores case: it would let one public "
                     "value be written in several ways; spell out the case it is published in"
@@ -479,6 +484,9 @@ class SeedRule:
                 raise PlanError(where + f"{p!r} is not a number" + hint)
         if all(g.width == 1 for g in self.groups):
             pieces = list("".join(pieces))
+        for p in pieces:
+            if len(p) > _MAX_DIGITS:
+                raise PlanError(where + f"a number of {len(p)} digits is no draw's number" + hint)
         numbers = [int(p) for p in pieces]
         need = sum(g.count for g in self.groups)
         if len(numbers) != need:

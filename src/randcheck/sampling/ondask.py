@@ -406,13 +406,15 @@ def verify_dask(
     spill_dir: str | os.PathLike[str] | bool | None = None,
     progress: ProgressArg = None,
     commitment: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """:func:`~randcheck.verify` against a roster on a Dask cluster (Parquet files or a dataframe).
 
     The same checks and findings as :func:`~randcheck.verify` on the roster of all the rows;
     the draw is recomputed as :func:`draw_dask` computes it (``roster``, ``hold``,
     ``spill_dir`` as there).
-    ``commitment``: the commitment published before the seed, as for :func:`~randcheck.verify`.
+    ``commitment`` (the commitment published before the seed) and ``accept_retired`` as for
+    :func:`~randcheck.verify`.
 
     Raises
     ------
@@ -445,6 +447,7 @@ def verify_dask(
         in_batch=False,
         roster=None,
         published=commitment,
+        accept_retired=accept_retired,
     )
 
 

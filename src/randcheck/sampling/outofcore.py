@@ -139,6 +139,7 @@ def verify_parquet(
     spill_dir: str | os.PathLike[str] | None = None,
     progress: ProgressArg = None,
     commitment: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """:func:`~randcheck.verify` against the roster in a Parquet file, without loading it.
 
@@ -146,7 +147,8 @@ def verify_parquet(
     ``TargetRoster.from_parquet(path, ...)``; the draw is recomputed as
     :func:`draw_parquet` computes it (the roster's digest along the way).
 
-    ``commitment``: the commitment published before the seed, as for :func:`~randcheck.verify`.
+    ``commitment`` (the commitment published before the seed) and ``accept_retired`` as for
+    :func:`~randcheck.verify`.
 
     Raises
     ------
@@ -168,6 +170,7 @@ def verify_parquet(
         in_batch=False,
         roster=None,
         published=commitment,
+        accept_retired=accept_retired,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +32,7 @@ def verify(
     plan: SamplingPlan | None = None,
     workers: int = 1,
     commitment: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """Recompute a draw from its receipt and the roster; raise if anything differs.
 
@@ -52,13 +55,26 @@ def verify(
         The commitment published before the seed. A receipt verifies on its own (it records
         its commitment, which it must match); only this shows that the commitment it records
         is the one that was published, not one made afterwards, or none.
+    accept_retired : bool
+        Verify a record of 0.1.0 committed under the retired seed rule
+        ``randcheck-seed-rule/1`` (no draw date), once a person has checked that the seed's
+        date is the draw its commitment names; refused otherwise, since such a commitment can
+        be written by hand today.
 
     Raises
     ------
     VerificationError
         Saying precisely what differs (``differences`` lists each finding).
     """
-    replay_stream(receipt, roster, plan, workers, in_batch=False, published=commitment)
+    replay_stream(
+        receipt,
+        roster,
+        plan,
+        workers,
+        in_batch=False,
+        published=commitment,
+        accept_retired=accept_retired,
+    )
 
 
 def replay_stream(
@@ -69,6 +85,7 @@ def replay_stream(
     *,
     in_batch: bool,
     published: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """:func:`verify`; ``in_batch``: a batch's item draw, whose batch holds the commitment."""
     verify_by(
@@ -80,6 +97,7 @@ def replay_stream(
         in_batch=in_batch,
         roster=lambda: (roster.digest(), len(roster)),
         published=published,
+        accept_retired=accept_retired,
     )
 
 
@@ -91,6 +109,7 @@ def verify_by(
     in_batch: bool,
     roster: Callable[[], tuple[str, int]] | None,
     published: Commitment | str | Mapping[str, Any] | None = None,
+    accept_retired: bool = False,
 ) -> None:
     """:func:`verify` with ``redraw(plan, source, stream)`` recomputing the draw.
 
@@ -121,7 +140,9 @@ def verify_by(
     if plan is not None and plan != recorded_plan:
         diffs.append("plan changed: the plan given differs from the one in the receipt")
     if not in_batch:
-        diffs += _check_seed_and_commitment(receipt, (*path, stream), recorded_plan.digest())
+        diffs += _check_seed_and_commitment(
+            receipt, (*path, stream), recorded_plan.digest(), accept_retired
+        )
     try:
         source = HashSource.from_seed(receipt.seed).at(path)
     except PlanError as exc:
@@ -138,21 +159,48 @@ def verify_by(
         raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
 
 
-def warn_if_retired(rule: SeedRule) -> None:
-    """Warn that a record's seed rule is the retired ``/1``, whose date nothing committed."""
-    if rule.recipe != SEED_RULE_RECIPE:
-        warnings.warn(
-            RetiredRecipeWarning(
-                f"the draw was committed under the retired seed rule {rule.recipe}, which names "
-                "no draw date: the draw verifies, but check by hand that the seed's date is the "
-                "draw named in the commitment's seed_from"
-            ),
-            stacklevel=2,
-        )
+#: Why a record committed under the retired seed rule ``/1`` is not verified by default.
+RETIRED_RULE = (
+    "committed under the retired seed rule randcheck-seed-rule/1 (version 0.1.0), which names "
+    "no draw date: such a commitment can be written by hand today and fits the lottery's "
+    "numbers under any date"
+)
+
+
+def retired_diff(rule: SeedRule, accept_retired: bool) -> list[str]:
+    """The finding for a record committed under the retired seed rule ``/1``: refused unless
+    ``accept_retired`` (a record of 0.1.0, whose seed date a person has checked), then with a
+    :class:`~randcheck.errors.RetiredRecipeWarning`."""
+    if rule.recipe == SEED_RULE_RECIPE:
+        return []
+    if not accept_retired:
+        return [
+            f"{RETIRED_RULE}; to verify a record of 0.1.0, check by hand that the seed's date "
+            "is the draw named in the commitment's seed_from and pass accept_retired=True "
+            "(randcheck verify --accept-retired)"
+        ]
+    warnings.warn(
+        RetiredRecipeWarning(
+            f"{RETIRED_RULE}: verified as accepted (accept_retired); the seed's date is for a "
+            "person to check against the commitment's seed_from"
+        ),
+        stacklevel=2,
+    )
+    return []
 
 
 def read_published(commitment: Commitment | str | Mapping[str, Any]) -> Commitment:
-    """The published commitment a verifier was given, read strictly (its digest recomputed)."""
+    """The published commitment a verifier was given, read strictly (its digest recomputed):
+    the record, its dict, its JSON text or the path of its file."""
+    if isinstance(commitment, os.PathLike) or (
+        isinstance(commitment, str) and not commitment.lstrip().startswith("{")
+    ):
+        try:
+            commitment = pathlib.Path(commitment).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise VerificationError(
+                f"the published commitment cannot be read: {commitment}: {exc.strerror}"
+            ) from None
     try:
         return Commitment.read(commitment)
     except VerificationError as exc:
@@ -219,7 +267,7 @@ def _compare(receipt: Receipt, again: Receipt) -> list[str]:
 
 
 def _check_seed_and_commitment(
-    receipt: Receipt, path: tuple[str, ...], plan_digest: str
+    receipt: Receipt, path: tuple[str, ...], plan_digest: str, accept_retired: bool = False
 ) -> list[str]:
     """A receipt's seed against its seed rule, its commitment and its warnings (findings)."""
     diffs = []
@@ -230,7 +278,7 @@ def _check_seed_and_commitment(
         except PlanError as exc:
             diffs.append(f"the receipt's seed rule cannot be read: {exc}")
     if rule is not None:
-        warn_if_retired(rule)
+        diffs += retired_diff(rule, accept_retired)
         try:
             canonical = rule.canonical(receipt.seed)
         except PlanError as exc:
