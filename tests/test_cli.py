@@ -821,3 +821,46 @@ def test_verify_checks_a_batchs_items_against_the_published_list(
     assert main(["verify", str(edited), *roster, "--items", str(f["items"])]) == 1
     assert "department differ from the item list given" in capsys.readouterr().err
     assert main(["verify", str(out), *roster, "--items", str(f["items"])]) == 0
+
+
+def test_report_takes_year_files_and_names_the_option(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reviewer's finding: ``report`` had no ``--year-file``, and its calendar error suggested
+    the Python call. Results of late 2089 are due in 2090, a year without a schedule here."""
+    code = "91350100M000100Y43"
+    roster = write(tmp_path / "t.csv", f"统一社会信用代码,信用风险等级\n{code},A\n")
+    results = write(
+        tmp_path / "r.csv",
+        "统一社会信用代码,抽查事项,检查结果,检查结束日期,公示日期\n"
+        f"{code},SW-02,未发现问题,2089-12-20,\n",
+    )
+    args = ["report", "--roster", str(roster), "--results", str(results), "--year", "2089"]
+    assert main([*args, "--as-of", "2090-03-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--year-file holidays-2089.toml" in err
+    assert "WorkCalendar" not in err
+    years = []
+    for y in (2089, 2090):
+        text = f'year = {y}\nsource = "test"\n\n[[holidays]]\nname = "元旦"\nstart = {y}-01-01\n'
+        years += ["--year-file", str(write(tmp_path / f"holidays-{y}.toml", text))]
+    assert main([*args, "--as-of", "2090-03-01", *years]) == 0
+    assert "publication_rate" in capsys.readouterr().out
+
+
+def test_a_commitment_saved_in_another_encoding_is_bad_input(
+    files: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    c = json.dumps({"recipe": "randcheck-commitment/2", "seed_from": "福彩"}, ensure_ascii=False)
+    path = tmp_path / "c.json"
+    path.write_bytes(c.encode("gb18030"))
+    receipt = tmp_path / "r.json"
+    d = randcheck.draw(
+        randcheck.TargetRoster.from_csv(files["roster"], extra=["risk_score"]),
+        randcheck.SamplingPlan(rates={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}),
+        seed=SEED,
+    )
+    receipt.write_text(d.receipt.to_json(), encoding="utf-8")
+    args = ["verify", str(receipt), "--roster", str(files["roster"]), "--extra", "risk_score"]
+    assert main([*args, "--commitment", str(path)]) == 2
+    assert "not UTF-8 text" in capsys.readouterr().err

@@ -437,9 +437,17 @@ def _warn_uncommitted(warnings: Any) -> None:
 
 def _read_commitment(path: str) -> Any:
     try:
-        return Commitment.from_json(pathlib.Path(path).read_bytes())
+        raw = pathlib.Path(path).read_bytes()
     except OSError as exc:
         raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(
+            f"{path}: not UTF-8 text; a commitment is the JSON file randcheck wrote (UTF-8): "
+            "use that file, not a copy saved in another encoding"
+        ) from None
+    return Commitment.from_json(text)
 
 
 def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
@@ -591,8 +599,15 @@ def _check_is_receipt(path: str, record: bytes) -> None:
 
 @_writes("out")
 def _cmd_deadline(args: argparse.Namespace) -> int:
-    try:
+    with _year_file_hint():
         return _deadline(args)
+
+
+@contextlib.contextmanager
+def _year_file_hint() -> Iterator[None]:
+    """A year without a holiday calendar, said the command line's way (``--year-file``)."""
+    try:
+        yield
     except CalendarCoverageError as exc:
         # The library's fix names Python calls; the command line registers a year with a flag.
         message, said, _ = str(exc).partition("To fix it, ")
@@ -603,10 +618,16 @@ def _cmd_deadline(args: argparse.Namespace) -> int:
         raise CliError(f"{message}{said}{fix}" if said else f"{message}; {fix}") from None
 
 
-def _deadline(args: argparse.Namespace) -> int:
+def _calendar(args: argparse.Namespace) -> WorkCalendar:
+    """The default calendar with the years of ``--year-file`` registered."""
     cal = WorkCalendar.default()
     for path in args.year_file or ():
         cal = cal.with_year_file(path)
+    return cal
+
+
+def _deadline(args: argparse.Namespace) -> int:
+    cal = _calendar(args)
     result_rule = args.rule == "result"
     n = args.workdays if args.workdays is not None else (20 if result_rule else 2)
     event = "inspection_end" if result_rule else "draw"
@@ -851,7 +872,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if _excel.is_excel(args.results)
         else ResultTable.from_csv(args.results, encoding=args.encoding)
     )
-    figures = year_figures(results, roster, year=args.year, as_of=args.as_of)
+    with _year_file_hint():
+        figures = year_figures(
+            results, roster, year=args.year, as_of=args.as_of, calendar=_calendar(args)
+        )
     print(figures.summary())
     if args.out:
         args.outputs.table(args.out, figures.to_csv)
@@ -1186,6 +1210,12 @@ def _add_report(sub: _Commands) -> None:
     r.add_argument("--results", required=True, help="results, CSV or .xlsx (检查结果)")
     r.add_argument("--year", type=int, help="the year to report")
     r.add_argument("--as-of", help="count as of this date (default: end of the year)")
+    r.add_argument(
+        "--year-file",
+        action="append",
+        help="register a year's holiday schedule (TOML/JSON; repeatable), for results whose "
+        "20 working days run into a year randcheck does not know yet",
+    )
     r.add_argument("--out", help="write the figures as a tidy CSV here")
     _add_table_out_args(r)
     r.set_defaults(run=_cmd_report)
