@@ -29,6 +29,7 @@ DRAWN_FROM_THE_ROSTER = [
     "batch-commitment.json",
     "batch-committed.json",
     "joint-task.json",
+    "joint-task-committed.json",
 ]
 RECORDS = [
     *DRAWN_FROM_THE_ROSTER,

@@ -838,10 +838,11 @@ def test_a_joint_task_commitment_is_checked_and_verified() -> None:
     )
     with pytest.raises(randcheck.errors.BatchError, match="commitment does not match"):
         randcheck.draw_joint_task(county.targets, items, plan, seed="2023-11-07", commitment=other)
+    recorded = json.loads(task.receipt.to_json())
     assert (
         rv.commitment_digest(
             task.receipt.draws[0].roster_digest,
-            rv.plan_digest(plan.to_dict()),
+            rv.joint_task_digest(plan.to_dict(), 2, [], None, recorded["items"]),
             ["batch", "task", "units"],
             ANY_SEED.to_dict(),
             "test",
@@ -931,3 +932,64 @@ def test_an_items_draw_that_records_a_commitment_fails_both_verifiers(
     county.targets.to_csv(tmp_path / "roster.csv")
     (tmp_path / "batch.json").write_text(text, "utf-8")
     assert not rv.verify_files(str(tmp_path / "batch.json"), str(tmp_path / "roster.csv")).ok
+
+
+# --- the same for a joint task (randcheck-joint-task/1) ------------------------------------------
+_JOINT = {"batch": "2024-j", "lead_order": ("商务局",), "year": 2024, "team_size": 3}
+
+
+@pytest.fixture(scope="module")
+def joint_task() -> tuple[ExampleCounty, list[Any], randcheck.SamplingPlan, Any, Any]:
+    county = example_county()
+    items = [it for it in county.items if it.code.endswith("-07")]
+    plan = randcheck.SamplingPlan(overall_rate=0.5)
+    rule = randcheck.SeedRule.shuangseqiu(date="2024-03-01")
+    c = randcheck.joint.commit_joint_task(
+        county.targets, items, plan, seed_rule=rule, seed_from="福彩", **_JOINT
+    )
+    seed = "2024-03-01 01 07 12 19 25 33 + 05"
+    t = randcheck.draw_joint_task(county.targets, items, plan, seed=seed, commitment=c, **_JOINT)
+    return county, items, plan, c, t
+
+
+@pytest.mark.parametrize("change", [{"lead_order": ("公安局",)}, {"team_size": 2}, {"year": 2025}])
+def test_a_committed_joint_task_is_drawn_only_with_its_committed_staffing(
+    joint_task: tuple[ExampleCounty, list[Any], randcheck.SamplingPlan, Any, Any],
+    change: dict[str, Any],
+) -> None:
+    """Attack (review): a joint task's commitment was its one draw's, so the lead order, team
+    size and the items' departments could be chosen after the seed."""
+    county, items, plan, c, _ = joint_task
+    seed = "2024-03-01 01 07 12 19 25 33 + 05"
+    with pytest.raises(BatchError, match="the commitment does not match"):
+        randcheck.draw_joint_task(
+            county.targets, items, plan, seed=seed, commitment=c, **(_JOINT | change)
+        )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r.update(lead_order=["公安局"]),
+        lambda r: r.update(team_size=4),
+        lambda r: r["items"][0].update(department="公安局"),
+        lambda r: r["items"][1].update(skills=["特种设备"]),
+    ],
+    ids=["lead order", "team size", "department", "skills"],
+)
+def test_an_edited_joint_task_fails_both_verifiers(
+    joint_task: tuple[ExampleCounty, list[Any], randcheck.SamplingPlan, Any, Any],
+    edit: Any,
+    tmp_path: Path,
+) -> None:
+    county, _, _, c, t = joint_task
+    receipt = json.loads(t.receipt.to_json())
+    county.targets.to_csv(tmp_path / "roster.csv")
+    (tmp_path / "task.json").write_text(json.dumps(receipt, ensure_ascii=False), "utf-8")
+    randcheck.verify(receipt, county.targets, commitment=c)
+    assert rv.verify_files(str(tmp_path / "task.json"), str(tmp_path / "roster.csv")).ok
+    edit(receipt)
+    with pytest.raises(randcheck.VerificationError):
+        randcheck.verify(json.dumps(receipt, ensure_ascii=False), county.targets)
+    (tmp_path / "task.json").write_text(json.dumps(receipt, ensure_ascii=False), "utf-8")
+    assert not rv.verify_files(str(tmp_path / "task.json"), str(tmp_path / "roster.csv")).ok

@@ -74,6 +74,10 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "the digest a batch commitment covers: the items' records and plans, the team size, "
             "lead order and plan year; in `randcheck.joint`"
         ),
+        "randcheck-joint-task/1": (
+            "the digest a joint task's commitment covers besides its frame: the plan, the items' "
+            "records, the team size, lead order and plan year; in `randcheck.joint`"
+        ),
         "randcheck-batch-plans/1": (
             "the batch digest of release 0.1.0, still verified but no longer made: the item "
             "plans alone (lead order, team size and the items' departments could be chosen "

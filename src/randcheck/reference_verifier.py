@@ -728,6 +728,19 @@ def record_digest(record: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
 
 
+def joint_task_digest(
+    plan: dict[str, Any], team_size: int, lead_order: list[str], year: int | None, items: list[Any]
+) -> str:
+    """randcheck-joint-task/1: the plan, the staffing and every item's record."""
+    lines = ["randcheck-joint-task/1\n", f"plan\t{plan_digest(plan)}\n",
+             f"team_size\t{team_size}\n", f"lead_order\t{canonical_json(lead_order)}\n",
+             f"year\t{'' if year is None else year}\n"]  # fmt: skip
+    lines += [
+        f"{it['code']}\t{record_digest(it)}\n" for it in sorted(items, key=lambda i: i["code"])
+    ]
+    return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
 def plan_digest(plan: dict[str, Any]) -> str:
     text = json.dumps(plan, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -917,7 +930,26 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
             "联合任务 joint task: 密钥不符 wrong seed, path or stream",
             f"{d['seed']!r} {d['path']} / {d['stream']}",
         )
-        check_draw(d, columns, frame, report, "联合任务 joint task: ")
+        # A joint task committed under seed rule /2 commits randcheck-joint-task/1: its frame,
+        # plan, items and staffing (one of 0.1.0 committed its draw's plan alone).
+        rule = batch["seed_rule"]
+        v2 = isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/2"
+        v2 = v2 and batch["commitment"] is not None
+        check_draw(d, columns, frame, report, "联合任务 joint task: ", in_batch=v2)
+        if v2:
+            joint = joint_task_digest(
+                d["plan"], batch["team_size"], batch["lead_order"], batch["year"], items
+            )
+            ok = commitment_digest(
+                d["roster_digest"], joint, [*path, "units"], rule, str(batch["seed_from"])
+            )
+            report.check(
+                ok == batch["commitment"],
+                "联合任务 joint task: 承诺一致 commitment matches (frame, plan, items, staffing)",
+                "联合任务 joint task: 承诺不一致 commitment does not match the frame, plan, "
+                "items, team size, lead order or year",
+                str(batch["commitment"]),
+            )
         by_code = {r["credit_code"]: r for r in frame}
         for it in items:
             drawn[it["code"]] = [c for c in report.sample if in_scope(by_code[c], it)]

@@ -16,6 +16,7 @@ from randcheck.joint.plans import (
     BATCH_FORMAT,
     BATCH_PLANS_RECIPE,
     BATCH_PLANS_RECIPE_1,
+    JOINT_TASK_RECIPE,
     MERGE_RECIPE,
     check_batch_year,
     check_items,
@@ -47,7 +48,7 @@ from randcheck.sampling import (
     draw,
     inclusion_probabilities,
 )
-from randcheck.sampling.draws import draw_stream
+from randcheck.sampling.draws import draw_stream, settle
 from randcheck.sampling.replay import retired_diff
 
 # ------------------------------------------------------------------------------ drawing
@@ -82,6 +83,21 @@ def _batch_plan_digest(
         lines += [
             f"{it.code}\t{item_plans[it.code].digest()}\t{_item_digest(it)}\n" for it in ordered
         ]
+    return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def joint_plan_digest(plan: SamplingPlan, items: Sequence[Item], staffing: Staffing) -> str:
+    """The ``plan_digest`` of a joint task's commitment (``randcheck-joint-task/1``; see
+    :func:`commit_joint_task`)."""
+    team_size, lead_order, year = staffing
+    lines = [
+        f"{JOINT_TASK_RECIPE}\n",
+        f"plan\t{plan.digest()}\n",
+        f"team_size\t{team_size}\n",
+        f"lead_order\t{_canonical_json(list(lead_order))}\n",
+        f"year\t{'' if year is None else year}\n",
+    ]
+    lines += [f"{it.code}\t{_item_digest(it)}\n" for it in sorted(items, key=lambda it: it.code)]
     return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
@@ -381,13 +397,21 @@ def commit_joint_task(
     batch: str = "task",
     seed_rule: SeedRule,
     seed_from: str,
+    team_size: int = 2,
+    lead_order: Sequence[str] = (),
+    year: int | None = None,
 ) -> Commitment:
     """The commitment to publish before a joint task's seed exists.
 
     A joint task is one draw on the roster restricted to the union of the items' scopes (its
-    frame), so its commitment is that of the frame and the plan (``randcheck-commitment/2``)
-    with the key path ``["batch", <label>, "units"]``; the frame's digest fixes the items'
-    scopes too, and the path the task's label (pass the same ``batch`` to both).
+    frame). Its commitment (``randcheck-commitment/2``, key path ``["batch", <label>,
+    "units"]``) has the frame's digest, which fixes the items' scopes, and as ``plan_digest``
+    (recipe ``randcheck-joint-task/1``) ``sha256:`` + SHA-256 of ``"randcheck-joint-task/1\\n"``,
+    ``"plan\\t<plan digest>\\n"``, ``"team_size\\t<n>\\n"``, ``"lead_order\\t<JSON
+    list>\\n"``, ``"year\\t<year or nothing>\\n"`` and, for each item in code order,
+    ``"<code>\\t<item digest>\\n"`` (as in :func:`commit_batch`): the staffing of the visits
+    and the items' departments and skills are fixed before the seed. Pass the same ``batch``,
+    ``team_size``, ``lead_order`` and ``year`` to :func:`draw_joint_task`.
 
     Examples
     --------
@@ -406,8 +430,17 @@ def commit_joint_task(
     items = check_items(items)
     frame = roster.take(np.flatnonzero(scope_mask(roster, items)))
     inclusion_probabilities(frame, plan)  # refuse a commitment that could never be honoured
+    staffing = (
+        check_team_size(team_size),
+        tuple(lead_order),
+        check_batch_year(year, {plan.name or "task": plan.eligibility.as_of}, "plan"),
+    )
     return Commitment.of(
-        frame.digest(), plan.digest(), (LABEL_BATCH, batch, LABEL_UNITS), seed_rule, seed_from
+        frame.digest(),
+        joint_plan_digest(plan, items, staffing),
+        (LABEL_BATCH, batch, LABEL_UNITS),
+        seed_rule,
+        seed_from,
     )
 
 
@@ -498,14 +531,27 @@ def draw_joint_task(
                 f"task {batch!r} ({[LABEL_BATCH, batch, LABEL_UNITS]}); make it with "
                 "commit_joint_task and the same batch label"
             )
-        try:
-            one = draw(
-                frame, plan, seed=seed, drawn_by=drawn_by, drawn_at=drawn_at, commitment=commitment
+        staffing = (team_size, tuple(lead_order), batch_year)
+        expected = Commitment.of_record(
+            frame.digest(),
+            joint_plan_digest(plan, items, staffing),
+            commitment.path,
+            commitment.rule,
+            commitment.seed_from,
+        )
+        if expected != commitment:
+            raise BatchError(
+                "joint task: the commitment does not match this frame (the items' scopes), "
+                "plan, items, team size, lead order and year: give draw_joint_task what "
+                f"commit_joint_task was given (published plans {commitment.plan_digest}; these "
+                f"give {expected.plan_digest})"
             )
-        except PlanError as exc:
-            if "commitment" in str(exc):
-                raise BatchError(f"joint task: {exc} (make it with commit_joint_task)") from None
-            raise
+        if seed is None:
+            raise PlanError("commitment= needs the public seed: pass seed=")
+        # The draw's own check compares the plan's digest with the commitment's, which here
+        # covers the items and the staffing too (checked above).
+        source, stream, _, _ = settle(plan, seed, None, None, commitment, None, roster_digest=None)
+        one = draw_stream(frame, plan, source, stream, 1, drawn_by, drawn_at, commitment, ())
     else:
         one = draw(
             frame,

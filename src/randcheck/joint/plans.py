@@ -25,6 +25,9 @@ BATCH_PLANS_RECIPE = "randcheck-batch-plans/2"
 #: The batch plans digest of release 0.1.0 (no lead order, team size, year or item records):
 #: read to verify records of 0.1.0, never made.
 BATCH_PLANS_RECIPE_1 = "randcheck-batch-plans/1"
+#: What a joint task's commitment covers besides its frame: the plan, the items' records and
+#: the staffing of the visits (a joint task of 0.1.0 committed the plan alone).
+JOINT_TASK_RECIPE = "randcheck-joint-task/1"
 MODES = ("coordinated", "independent", "joint-task")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck.errors import BatchError, PlanError, VerificationError
-from randcheck.joint.batches import check_batch_commitment
+from randcheck.joint.batches import check_batch_commitment, joint_plan_digest
 from randcheck.joint.plans import MERGE_RECIPE, MODES, check_items, item_plan, scope_mask
 from randcheck.joint.records import BatchReceipt, item_from_record, item_record
 from randcheck.joint.visits import merge_visits
@@ -19,6 +19,7 @@ from randcheck.randomness import (
     LABEL_ITEM,
     LABEL_UNITS,
 )
+from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     Receipt,
@@ -95,6 +96,8 @@ def verify_batch(
         diffs += _check_draw(receipt, who, item, r, frame, plans, accept_retired)
     if joint:
         diffs += _check_joint_task_header(receipt)
+        if _joint_committed_v2(receipt) and not diffs:
+            diffs += _check_joint_commitment(receipt, recorded)
     elif not diffs:
         diffs += check_batch_commitment(receipt, recorded, coordinated, accept_retired)
     if not diffs:
@@ -191,10 +194,54 @@ def _check_draw(
         # draw that records any would show the reader a commitment no check covers.
         diffs.append(f"{who}: its draw records a commitment, seed rule or seed source")
     try:
-        replay_stream(r, frame, None, 1, in_batch=not joint, accept_retired=accept_retired)
+        # A joint task committed under this version's recipes is checked as a whole
+        # (_check_joint_commitment): its commitment covers more than its draw's plan.
+        in_batch = not joint or _joint_committed_v2(receipt)
+        replay_stream(r, frame, None, 1, in_batch=in_batch, accept_retired=accept_retired)
     except VerificationError as exc:
         diffs += [f"{who}: {d}" for d in (exc.differences or [str(exc)])]
     return diffs
+
+
+def _joint_committed_v2(receipt: BatchReceipt) -> bool:
+    """Whether a joint task was committed under this version's recipes (seed rule ``/2``,
+    ``randcheck-joint-task/1``); a joint task of 0.1.0 committed its draw's plan alone."""
+    rule = receipt.seed_rule
+    return (
+        receipt.commitment is not None
+        and isinstance(rule, Mapping)
+        and rule.get("recipe") == SEED_RULE_RECIPE
+    )
+
+
+def _check_joint_commitment(receipt: BatchReceipt, recorded: Sequence[Item]) -> list[str]:
+    """A joint task's seed against its rule, and its commitment against the frame, the plan,
+    the items and the staffing the receipt records (``randcheck-joint-task/1``)."""
+    one = receipt.draws[0]
+    if tuple(receipt.warnings):
+        return ["unexpected warnings in the receipt of a committed joint task"]
+    try:
+        rule = SeedRule.from_dict(receipt.seed_rule)  # type: ignore[arg-type]
+        canonical = rule.canonical(receipt.seed)
+        staffing = (receipt.team_size, tuple(receipt.lead_order), receipt.year)
+        promised = Commitment.of_record(
+            one.roster_digest,
+            joint_plan_digest(SamplingPlan.from_dict(one.plan), recorded, staffing),
+            (LABEL_BATCH, receipt.batch, LABEL_UNITS),
+            rule,
+            str(receipt.seed_from),
+        ).digest
+    except PlanError as exc:
+        return [f"the joint task's seed rule, seed or commitment cannot be checked: {exc}"]
+    out = []
+    if canonical != receipt.seed:
+        out.append(f"the seed {receipt.seed!r} is not in its rule's canonical form {canonical!r}")
+    if promised != receipt.commitment:
+        out.append(
+            "the joint task's commitment does not match its frame, plan, items, team size, "
+            "lead order, year, key path, seed rule and seed source"
+        )
+    return out
 
 
 def _check_joint_task_header(receipt: BatchReceipt) -> list[str]:

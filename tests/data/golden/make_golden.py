@@ -79,6 +79,32 @@ def write_records(out: pathlib.Path, *, keep_results: bool = False) -> None:
             drawn_at=WHEN,
         ).receipt,
     )
+    joint_items = [it for it in county.items if it.code.endswith("-07")]
+    joint_plan = rc.SamplingPlan(overall_rate=0.5)
+    joint_commitment = rc.joint.commit_joint_task(
+        county.targets,
+        joint_items,
+        joint_plan,
+        batch="task-committed",
+        lead_order=("商务局",),
+        year=2023,
+        seed_rule=batch_rule,
+        seed_from="golden",
+    )
+    dump(
+        "joint-task-committed.json",
+        rc.draw_joint_task(
+            county.targets,
+            joint_items,
+            joint_plan,
+            seed=SEED,
+            batch="task-committed",
+            lead_order=("商务局",),
+            year=2023,
+            commitment=joint_commitment,
+            drawn_at=WHEN,
+        ).receipt,
+    )
     task = rc.draw_joint_task(
         county.targets, county.items[:3], PLAN, seed=SEED, batch="task", year=2023, drawn_at=WHEN
     )
