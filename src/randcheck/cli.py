@@ -533,12 +533,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         record = pathlib.Path(args.receipt).read_bytes()
     except OSError as exc:
         raise CliError(f"{args.receipt}: cannot read ({exc.strerror})") from None
-    _check_is_receipt(args.receipt, record)
+    data = _receipt_data(args.receipt, record)
     # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
     # publisher's own columns included (they are part of what was committed).
     args.legacy_codes, args.unknown_columns = True, "keep"
     roster = _load_targets(args)
-    data = json.loads(record)
     options: dict[str, Any] = {}
     if args.commitment:
         if data.get("recipe") == Commitment.FORMAT:
@@ -574,9 +573,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 _ROSTER_RECORDS = tuple(sorted(f for f, k in VERIFIERS.items() if k.against is TargetRoster))
 
 
-def _check_is_receipt(path: str, record: bytes) -> None:
-    """Refuse, as bad input (status 2), a file that is not JSON or not a record recomputed from
-    a roster; whether a receipt verifies (status 1) is for :func:`randcheck.audit.verify`."""
+def _receipt_data(path: str, record: bytes) -> dict[str, Any]:
+    """The record's JSON object; refuse, as bad input (status 2), a file that is not JSON or
+    not a record recomputed from a roster (whether a receipt verifies, status 1, is for
+    :func:`randcheck.audit.verify`, which reads it strictly)."""
     try:
         data = json.loads(record)
     except (ValueError, RecursionError) as exc:
@@ -589,7 +589,7 @@ def _check_is_receipt(path: str, record: bytes) -> None:
             for kind in VERIFIERS.values():
                 if data.get(kind.record.FORMAT_FIELD) == kind.format:
                     if kind.format in _ROSTER_RECORDS:
-                        return
+                        return data
                     problem = f"a {kind.record.LABEL} ({kind.format}), not checked against a roster"
     raise CliError(
         f"{path}: {problem}; give a receipt or commitment ({', '.join(_ROSTER_RECORDS)}) "

@@ -99,6 +99,9 @@ class Report:
 
     checks: list[tuple[bool | None, str]] = field(default_factory=list)
     sample: list[str] = field(default_factory=list)
+    #: Accept a record of 0.1.0 under the retired seed rule /1 (its seed date checked by a
+    #: person): ``--accept-retired``.
+    accept_retired: bool = False
 
     @property
     def ok(self) -> bool:
@@ -715,11 +718,6 @@ def compare_sample(mine: list[str], receipt: dict[str, Any], report: Report) -> 
     )
 
 
-#: Whether a record of 0.1.0 committed under the retired seed rule /1 is accepted (its seed date
-#: checked by a person): ``--accept-retired``.
-ACCEPT_RETIRED = False
-
-
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -786,12 +784,12 @@ def check_seed(record: dict[str, Any], report: Report, who: str) -> None:
     if isinstance(rule, dict) and rule.get("recipe") == "randcheck-seed-rule/1":
         # Version 0.1.0's rule: no draw date, so such a commitment can be written by hand today.
         report.add(
-            None if ACCEPT_RETIRED else False,
+            None if report.accept_retired else False,
             f"{who}旧规则 retired seed rule randcheck-seed-rule/1 (0.1.0): it names no draw "
             "date; check by hand that the seed's date is the draw named in seed_from"
             + (
                 " (accepted: --accept-retired)"
-                if ACCEPT_RETIRED
+                if report.accept_retired
                 else ", then run again with --accept-retired"
             ),
         )
@@ -1060,9 +1058,7 @@ def verify_files(
     """Check a published receipt (a draw's or a batch's) against a roster CSV, and against the
     commitment published before the seed when its file is given; never raises.
     ``accept_retired``: accept a record of 0.1.0 under the retired seed rule /1."""
-    global ACCEPT_RETIRED
-    ACCEPT_RETIRED = accept_retired
-    report = Report()
+    report = Report(accept_retired=accept_retired)
     try:
         with open(receipt_path, encoding="utf-8-sig") as fh:
             receipt = strict_json(fh.read())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -54,6 +54,14 @@ from randcheck.sampling.replay import retired_diff
 # ------------------------------------------------------------------------------ drawing
 #: A batch's staffing as committed: team size, lead order (牵头部门) and plan year.
 Staffing = tuple[int, tuple[str, ...], int | None]
+
+
+def _staffing(
+    team_size: int, lead_order: Sequence[str], year: int | None, as_of: Mapping[str, Any]
+) -> Staffing:
+    """The staffing a commitment covers, checked as the draw checks it (``as_of``: each plan's
+    date, by item code or task name, for the year)."""
+    return (check_team_size(team_size), tuple(lead_order), check_batch_year(year, as_of, "plan"))
 
 
 def _batch_plan_digest(
@@ -155,11 +163,8 @@ def commit_batch(
     item_plans = {
         it.code: item_plan(it, (plans or {}).get(it.code), multipliers=multipliers) for it in items
     }
-    staffing = (
-        check_team_size(team_size),
-        tuple(lead_order),
-        check_batch_year(year, {c: p.eligibility.as_of for c, p in item_plans.items()}, "plan"),
-    )
+    as_of = {c: p.eligibility.as_of for c, p in item_plans.items()}
+    staffing = _staffing(team_size, lead_order, year, as_of)
     return Commitment.of(
         roster.digest(),
         _batch_plan_digest(items, item_plans, coordinated, batch, staffing),
@@ -430,11 +435,7 @@ def commit_joint_task(
     items = check_items(items)
     frame = roster.take(np.flatnonzero(scope_mask(roster, items)))
     inclusion_probabilities(frame, plan)  # refuse a commitment that could never be honoured
-    staffing = (
-        check_team_size(team_size),
-        tuple(lead_order),
-        check_batch_year(year, {plan.name or "task": plan.eligibility.as_of}, "plan"),
-    )
+    staffing = _staffing(team_size, lead_order, year, {plan.name or "task": plan.eligibility.as_of})
     return Commitment.of(
         frame.digest(),
         joint_plan_digest(plan, items, staffing),
@@ -604,6 +605,41 @@ def check_batch_commitment(
         return []
     if tuple(receipt.warnings) or any(tuple(r.warnings) for r in receipt.draws):
         return ["unexpected warnings in the receipt of a committed batch"]
+    # A batch committed under a /2 seed rule is of this version (batch-plans/2); one under /1
+    # is a record of 0.1.0, whose batch commitment covered the plans alone.
+    return committed_header_findings(
+        receipt,
+        receipt.roster_digest,
+        (LABEL_BATCH, receipt.batch),
+        lambda rule: _batch_plan_digest(
+            recorded,
+            {
+                it.code: SamplingPlan.from_dict(r.plan)
+                for it, r in zip(recorded, receipt.draws, strict=True)
+            },
+            coordinated,
+            receipt.batch,
+            staffing_of(receipt) if rule.recipe == SEED_RULE_RECIPE else None,
+        ),
+        accept_retired,
+    )
+
+
+def staffing_of(receipt: BatchReceipt) -> Staffing:
+    """The staffing a batch or joint task's receipt records (what its commitment covers)."""
+    return (receipt.team_size, tuple(receipt.lead_order), receipt.year)
+
+
+def committed_header_findings(
+    receipt: BatchReceipt,
+    roster_digest: str,
+    path: tuple[str, ...],
+    plan_digest: Callable[[SeedRule], str],
+    accept_retired: bool,
+) -> list[str]:
+    """A committed batch or joint task's seed against its rule, and its commitment against
+    what the receipt records (``plan_digest(rule)``: the plans' digest the rule's recipe
+    commits), as findings."""
     try:
         rule = SeedRule.from_dict(receipt.seed_rule)  # type: ignore[arg-type]
         if not isinstance(receipt.seed_from, str):
@@ -612,38 +648,20 @@ def check_batch_commitment(
         retired = retired_diff(rule, accept_retired)
         if retired:
             return retired
-        # A batch committed under a /2 seed rule is of this version (batch-plans/2); one under
-        # /1 is a record of 0.1.0, whose batch commitment covered the plans alone.
-        staffing = (
-            (receipt.team_size, tuple(receipt.lead_order), receipt.year)
-            if rule.recipe == SEED_RULE_RECIPE
-            else None
-        )
         promised = Commitment.of_record(
-            receipt.roster_digest,
-            _batch_plan_digest(
-                recorded,
-                {
-                    it.code: SamplingPlan.from_dict(r.plan)
-                    for it, r in zip(recorded, receipt.draws, strict=True)
-                },
-                coordinated,
-                receipt.batch,
-                staffing,
-            ),
-            (LABEL_BATCH, receipt.batch),
-            rule,
-            receipt.seed_from,
+            roster_digest, plan_digest(rule), path, rule, receipt.seed_from
         ).digest
     except PlanError as exc:
-        return [f"the batch's seed rule, seed or commitment cannot be checked: {exc}"]
+        return [
+            f"the {receipt.mode} receipt's seed rule, seed or commitment cannot be checked: {exc}"
+        ]
     out = []
     if canonical != receipt.seed:
         out.append(f"the seed {receipt.seed!r} is not in its rule's canonical form {canonical!r}")
     if promised != receipt.commitment:
         out.append(
-            "commitment does not match the batch's roster digest, items and plans, team size, "
-            "lead order, year, key path, seed rule and seed source"
+            f"commitment does not match the {receipt.mode} receipt's roster digest, items and "
+            "plans, team size, lead order, year, key path, seed rule and seed source"
         )
     return out
 

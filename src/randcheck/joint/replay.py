@@ -9,7 +9,12 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck.errors import BatchError, PlanError, VerificationError
-from randcheck.joint.batches import check_batch_commitment, joint_plan_digest
+from randcheck.joint.batches import (
+    check_batch_commitment,
+    committed_header_findings,
+    joint_plan_digest,
+    staffing_of,
+)
 from randcheck.joint.plans import MERGE_RECIPE, MODES, check_items, item_plan, scope_mask
 from randcheck.joint.records import BatchReceipt, item_from_record, item_record
 from randcheck.joint.visits import merge_visits
@@ -19,7 +24,7 @@ from randcheck.randomness import (
     LABEL_ITEM,
     LABEL_UNITS,
 )
-from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
+from randcheck.randomness.seeds import SEED_RULE_RECIPE
 from randcheck.roster import TargetRoster
 from randcheck.sampling import (
     Receipt,
@@ -215,33 +220,21 @@ def _joint_committed_v2(receipt: BatchReceipt) -> bool:
 
 
 def _check_joint_commitment(receipt: BatchReceipt, recorded: Sequence[Item]) -> list[str]:
-    """A joint task's seed against its rule, and its commitment against the frame, the plan,
-    the items and the staffing the receipt records (``randcheck-joint-task/1``)."""
-    one = receipt.draws[0]
+    """A joint task's seed against its rule, and its commitment against the frame (its draw's
+    roster), the plan, the items and the staffing the receipt records
+    (``randcheck-joint-task/1``)."""
     if tuple(receipt.warnings):
         return ["unexpected warnings in the receipt of a committed joint task"]
-    try:
-        rule = SeedRule.from_dict(receipt.seed_rule)  # type: ignore[arg-type]
-        canonical = rule.canonical(receipt.seed)
-        staffing = (receipt.team_size, tuple(receipt.lead_order), receipt.year)
-        promised = Commitment.of_record(
-            one.roster_digest,
-            joint_plan_digest(SamplingPlan.from_dict(one.plan), recorded, staffing),
-            (LABEL_BATCH, receipt.batch, LABEL_UNITS),
-            rule,
-            str(receipt.seed_from),
-        ).digest
-    except PlanError as exc:
-        return [f"the joint task's seed rule, seed or commitment cannot be checked: {exc}"]
-    out = []
-    if canonical != receipt.seed:
-        out.append(f"the seed {receipt.seed!r} is not in its rule's canonical form {canonical!r}")
-    if promised != receipt.commitment:
-        out.append(
-            "the joint task's commitment does not match its frame, plan, items, team size, "
-            "lead order, year, key path, seed rule and seed source"
-        )
-    return out
+    one = receipt.draws[0]
+    return committed_header_findings(
+        receipt,
+        one.roster_digest,
+        (LABEL_BATCH, receipt.batch, LABEL_UNITS),
+        lambda _: joint_plan_digest(
+            SamplingPlan.from_dict(one.plan), recorded, staffing_of(receipt)
+        ),
+        accept_retired=False,  # a joint task committed under /2 (see _joint_committed_v2)
+    )
 
 
 def _check_joint_task_header(receipt: BatchReceipt) -> list[str]:
