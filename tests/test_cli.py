@@ -770,6 +770,19 @@ def test_deadline_in_a_year_without_holidays_names_the_year_file_option(
     assert capsys.readouterr().out.strip() == "2090-06-29"
 
 
+def test_deadline_for_a_batch_names_the_file_row_of_a_year_without_holidays(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = write(
+        tmp_path / "events.csv",
+        "id,inspection_end\nx1,2025-03-04\nx2,\nx3,2025-03-05\nx4,2035-03-04\n",
+    )
+    assert main(["deadline", "--events", str(events), "--rule", "result"]) == 2
+    err = capsys.readouterr().err
+    assert "no holiday schedule for 2035 (events: row 5, inspection_end 2035-03-04)" in err
+    assert "index" not in err
+
+
 def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
     files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

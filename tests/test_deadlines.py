@@ -287,6 +287,29 @@ def test_strict_batch_into_unknown_year_raises_coverage_error():
     assert e.value.year == 2027
 
 
+def test_batch_error_names_the_first_failing_row_counting_rows_not_started():
+    # Row 3 has not started (no date), so the failing event is the third of those computed
+    # but the fourth row; the message names the row and its date, not an internal index.
+    events = {"inspection_end": days("2026-11-02", "2026-11-03", "NaT", "2026-12-15")}
+    events["inspection_end"] = np.concatenate([events["inspection_end"], days("2026-12-16")])
+    with pytest.raises(CalendarCoverageError) as e:
+        due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16")
+    assert str(e.value).startswith(
+        "no holiday schedule for 2027 (events: row 4, inspection_end 2026-12-15); "
+    )
+    assert "index" not in str(e.value)
+    assert e.value.year == 2027
+    with pytest.raises(CalendarCoverageError, match=r"\(events: row 5, inspection_end"):
+        due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16", first_row=2)
+    early = {"inspection_end": days("2026-11-02", "1850-01-01")}
+    with pytest.raises(CalendarError) as outside:
+        due_dates(RESULT_PUBLICATION, early, as_of="2026-12-16", calendar=CAL.provisional())
+    assert str(outside.value) == (
+        "events: row 2, inspection_end 1850-01-01: outside the calendar's range 2000-01-01 to "
+        "2100-12-31"
+    )
+
+
 def test_provisional_batch_marks_only_rows_that_need_the_unknown_year():
     events = {"inspection_end": days("2026-11-02", "2026-12-15")}
     r = due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16", calendar=CAL.provisional())

@@ -648,7 +648,12 @@ def _deadline(args: argparse.Namespace) -> int:
         cols = {event: events[event]}
         done = events.get("done")
         result = due_dates(
-            rule, cols, as_of=args.as_of or dt.date.today().isoformat(), done=done, calendar=cal
+            rule,
+            cols,
+            as_of=args.as_of or dt.date.today().isoformat(),
+            done=done,
+            calendar=cal,
+            first_row=2,
         )
         labels = result.labels("zh")
         out = [

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import enum
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, Final, Protocol, TypeAlias
 
@@ -32,7 +33,7 @@ from numpy.typing import NDArray
 from randcheck import _tables
 from randcheck._dates import DateLike, as_date, as_dates
 from randcheck.calendar.workdays import ProvisionalCalendar, WorkCalendar
-from randcheck.errors import CalendarError
+from randcheck.errors import CalendarCoverageError, CalendarError
 
 __all__ = [
     "ANNUAL_PLAN",
@@ -682,6 +683,7 @@ def due_dates(
     done: Any = None,
     calendar: AnyCalendar | None = None,
     soon: int = 3,
+    first_row: int = 1,
 ) -> DueDates:
     """Due dates and status of a batch of inspections as of a date, vectorized.
 
@@ -704,6 +706,9 @@ def due_dates(
     soon
         A task not done is :attr:`Status.DUE_SOON` when at most this many working days remain
         (``workdays_between(as_of, due) <= soon``).
+    first_row
+        The number by which messages call the first event (default 1; 2 for the rows of a
+        file under its header line, as ``randcheck deadline --events`` gives).
 
     Returns
     -------
@@ -714,7 +719,8 @@ def due_dates(
     CalendarError
         A column is missing, not dates, or of another length; ``soon`` is negative.
     CalendarCoverageError
-        A due date needs a year without schedule and the calendar is a strict one.
+        A due date needs a year without schedule and the calendar is a strict one. Both name
+        the first row whose due date cannot be computed, and its dates.
 
     Examples
     --------
@@ -741,7 +747,7 @@ def due_dates(
     n = next(iter(lengths.values()))
     if len(set(lengths.values())) > 1:
         raise CalendarError(f"events: columns of different lengths: {lengths}")
-    done64 = _done_dates(done, n, cols)
+    done64 = _done_dates(done, n, cols, first_row)
     day = as_date(as_of, field="as_of")
     today = np.datetime64(day, "D")
     started = np.ones(n, dtype=bool)
@@ -751,7 +757,12 @@ def due_dates(
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     prov = np.zeros(n, dtype=bool)
     if started.any():
-        d, p = rule._due({k: c[started] for k, c in cols.items()}, cal)
+        rows = np.flatnonzero(started)
+        given = {k: c[rows] for k, c in cols.items()}
+        try:
+            d, p = rule._due(given, cal)
+        except (CalendarError, CalendarCoverageError):
+            raise _first_failure(rule, given, cal, rows + first_row) from None
         due[started] = d
         prov[started] = p
 
@@ -765,7 +776,43 @@ def due_dates(
     )
 
 
-def _done_dates(done: Any, n: int, cols: Mapping[str, NDArray[Any]]) -> NDArray[Any]:
+def _first_failure(
+    rule: Rule, cols: Mapping[str, NDArray[Any]], cal: AnyCalendar, rows: NDArray[np.intp]
+) -> CalendarError | CalendarCoverageError:
+    """The error of the first event whose due date cannot be computed, naming its row.
+
+    ``rows``: each event's row number, as messages give it. Failing is a property of each
+    event alone, so the events before the first failing one pass together: a bisection over
+    prefixes finds it in ``log n`` vectorized calls (on this error path only).
+    """
+    ok, bad = 0, rows.shape[0]  # the first ``ok`` events pass, the first ``bad`` do not
+    while bad - ok > 1:
+        mid = (ok + bad) // 2
+        try:
+            rule._due({k: c[:mid] for k, c in cols.items()}, cal)
+            ok = mid
+        except (CalendarError, CalendarCoverageError):
+            bad = mid
+    i = bad - 1
+    dates = ", ".join(f"{k} {c[i]}" for k, c in cols.items())
+    where = f"events: row {int(rows[i])}, {dates}"
+    try:
+        rule._due({k: c[i : i + 1] for k, c in cols.items()}, cal)
+    except CalendarCoverageError as exc:
+        # "no holiday schedule for YEAR (where in the call); the fix": the row for the call.
+        _, _, fix = str(exc).partition("); ")
+        return CalendarCoverageError(
+            f"no holiday schedule for {exc.year} ({where}); {fix}", exc.year
+        )
+    except CalendarError as exc:
+        # "date FIELD: index 0, DAY: what is wrong": what is wrong, after the row.
+        return CalendarError(f"{where}: {re.sub(r'^.*index 0, [^:]*: ', '', str(exc))}")
+    return CalendarError(f"{where}: no due date")  # pragma: no cover - each event fails alone
+
+
+def _done_dates(
+    done: Any, n: int, cols: Mapping[str, NDArray[Any]], first_row: int = 1
+) -> NDArray[Any]:
     """The done dates as ``datetime64[D]`` (NaT: not done), none before its row's events."""
     if done is None:
         done64 = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -782,7 +829,7 @@ def _done_dates(done: Any, n: int, cols: Mapping[str, NDArray[Any]]) -> NDArray[
             if early.size:
                 i = int(early[0])
                 raise CalendarError(
-                    f"done: row {i + 1} is done on {done64[i]}, before its {name} "
+                    f"done: row {i + first_row} is done on {done64[i]}, before its {name} "
                     f"({c[i]}); a task cannot be done before the event it follows"
                     + (f" ({early.size} such rows)" if early.size > 1 else "")
                 )
