@@ -127,6 +127,32 @@ def test_a_toml_plan_draws_like_the_json_plan(
     assert outs[0] == outs[1]
 
 
+def test_a_plan_is_read_as_utf8_whatever_the_tables_encoding(
+    files: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A county's roster in GBK, its plan in UTF-8 (as TOML requires): the plan's Chinese name
+    # goes into the receipt as written, not as mojibake.
+    roster = tmp_path / "roster-gbk.csv"
+    roster.write_text(files["roster"].read_text(encoding="utf-8"), encoding="gb18030")
+    plan = tmp_path / "plan.toml"
+    text = (
+        'format = "randcheck-plan/1"\nname = "2025年度定向抽查"\n'
+        "rates = { A = 0.01, B = 0.02, C = 0.1, D = 0.3 }\n"
+    )
+    plan.write_text(text, encoding="utf-8")
+    args = ["draw", "--roster", str(roster), "--encoding", "gb18030", "--extra", "risk_score"]
+    assert main([*args, "--plan", str(plan), "--seed", SEED]) == 0
+    assert json.loads(capsys.readouterr().out)["plan"]["name"] == "2025年度定向抽查"
+    # Saved in GBK by a Windows editor, it is read with --encoding, and refused without it.
+    plan.write_text(text, encoding="gb18030")
+    assert main([*args, "--plan", str(plan), "--seed", SEED]) == 0
+    assert json.loads(capsys.readouterr().out)["plan"]["name"] == "2025年度定向抽查"
+    utf8 = ["draw", "--roster", str(files["roster"]), "--extra", "risk_score"]
+    assert main([*utf8, "--plan", str(plan), "--seed", SEED]) == 2
+    err = capsys.readouterr().err
+    assert f"{plan}, line 2: not UTF-8 text; a plan is TOML or JSON, which are UTF-8" in err
+
+
 def test_verify_exits_1_when_the_roster_changed(
     files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

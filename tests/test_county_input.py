@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import pathlib
 import warnings
 
@@ -15,6 +16,7 @@ from _helpers import LEGACY, LETTER_AREA, A, B, C, write
 from randcheck import RosterError, TargetRoster
 from randcheck.cli import main
 from randcheck.errors import RosterWarning
+from randcheck.loaders import load_conflicts
 from randcheck.models import INACTIVE_STATUSES, REGISTRATION_STATUSES, Target
 from randcheck.problems import Problem, ProblemReport
 from randcheck.sampling import Eligibility
@@ -58,6 +60,33 @@ def test_a_code_in_scientific_notation_is_refused_even_with_legacy_codes(number:
         TargetRoster.from_columns(
             {"credit_code": [A, number], "risk_class": ["A", "B"]}, legacy_codes=True
         )
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_valid_code_written_in_lower_case_is_refused_with_the_code_to_write(
+    legacy: bool,
+) -> None:
+    # Kept as a legacy code, 9135…m… would never match the same code in capitals in a conflict
+    # list or a results file: it is a misspelling in either mode, and the fix spells it.
+    written = [A.lower(), A[:8] + " " + A[8:], A[:2].translate(FULL_WIDTH) + A[2:]]
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_columns(
+            {"credit_code": written, "risk_class": ["A"] * 3}, legacy_codes=legacy
+        )
+    problems = info.value.report.problems
+    assert [(p.row, p.value) for p in problems] == [
+        (1, written[0]),
+        (2, written[1]),
+        (3, written[2]),
+    ]
+    fix = f"written in lower case, full-width characters or with spaces: write it {A}"
+    assert [p.fix for p in problems] == [fix] * 3
+    conflicts = f"officer_id,credit_code\nO1,{A.lower()}\n".encode()
+    with pytest.raises(RosterError, match=f"write it {A}"):
+        load_conflicts(io.BytesIO(conflicts), legacy_codes=legacy)
 
 
 def test_a_float_column_of_codes_is_refused() -> None:

@@ -29,6 +29,7 @@ from randcheck.matching import (
     Assignment,
     MatchingRecord,
     MatchingRules,
+    match_by_sweep,
     match_officers,
     simulate_matching,
     verify_matching,
@@ -758,6 +759,66 @@ def test_defect_5_unknown_conflict_officers_are_refused_or_counted() -> None:
     a = match_officers(visits, officers, conflicts=conflicts, rng=1, unknown_conflicts="ignore")
     assert a.ignored_conflicts == 1
     assert "O001" not in a.teams()[0]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "91130634ma00000007",  # lower case
+        "９１130634MA00000007",  # full-width digits
+        "91130634 MA00000007",  # a space inside
+    ],
+)
+def test_a_conflict_or_history_row_naming_a_visit_written_another_way_is_refused(
+    written: str,
+) -> None:
+    # Attack: a recusal typed in lower case (or full width) names no visit, so the conflicted
+    # officer would stay eligible with no error; it must be refused, naming the entry.
+    officers = roster(6)
+    visits = [Visit(code(7), items=("X",), departments=())]
+    conflicts = [Conflict("O001", code(99)), Conflict("O002", written, "利害关系")]
+    with pytest.raises(RosterError) as info:
+        match_officers(visits, officers, conflicts=conflicts, rng=1)
+    assert info.value.column == "credit_code"
+    assert info.value.problems == [
+        (None, "credit_code", written, f"conflict entry 2: written {code(7)} in the batch")
+    ]
+    assert "would leave a recusal [回避] unapplied" in str(info.value)
+    with pytest.raises(
+        RosterError, match=r"1 history entry names .*spaces: entry 1, value .*a repeat visit"
+    ):
+        match_officers(
+            visits,
+            officers,
+            history=[("O002", written, dt.date(2023, 6, 1))],
+            as_of=dt.date(2023, 11, 7),
+            rng=1,
+        )
+    # Written as the batch writes it, the recusal applies; a code of another target is ignored.
+    conflicts[1] = Conflict("O002", code(7), "利害关系")
+    a = match_officers(visits, officers, conflicts=conflicts, rng=1)
+    assert list(a.recusals) == [("O002", code(7), "利害关系")]
+
+
+def test_unit_areas_naming_a_unit_no_officer_has_is_refused() -> None:
+    # A misspelt unit would leave its officers free to inspect their own area (所所交叉).
+    officers = roster(6, unit=["一中队"] * 3 + ["二中队"] * 3)
+    visits = [Visit(code(1), items=("X",), departments=(), area="130634100")]
+    rules = MatchingRules(cross_jurisdiction=True, unit_areas={"一中对": {"130634100"}})
+    for match in (match_officers, match_by_sweep):
+        with pytest.raises(
+            PlanError,
+            match=r"no officer belongs to 一中对, while the officers of '一中队'、'二中队' have",
+        ):
+            match(visits, officers, rules=rules, seed="s")
+    good = MatchingRules(cross_jurisdiction=True, unit_areas={"一中队": {"130634100"}})
+    a = match_officers(visits, officers, rules=good, seed="s")
+    assert not set(a.teams()[0]) & {"O000", "O001", "O002"}
+    # A province's table may list the units of other batches: where every officer has an
+    # area, a unit nobody here belongs to is no misspelling that matters.
+    shared = {"一中队": {"130634100"}, "二中队": {"130634200"}, "三中队": {"130634300"}}
+    b = match_officers(visits, officers, rules=attrs.evolve(good, unit_areas=shared), seed="s")
+    assert b.teams() == a.teams()
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 
 import numpy as np
 import numpy.typing as npt
@@ -635,6 +636,31 @@ def test_the_commitment_binds_the_key_so_a_draw_cannot_be_rerolled() -> None:
     }
     with pytest.raises(randcheck.VerificationError, match="commitment does not match"):
         randcheck.verify(forged_dict, county.targets)
+
+
+def test_a_draw_takes_the_published_commitment_as_verify_does(tmp_path: pathlib.Path) -> None:
+    """The record, its dict, its JSON text or its file's path: the same draw; a file that is
+    not a commitment is refused, not an AttributeError."""
+    import json
+
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    c = commit_any(county.targets, plan)
+    path = tmp_path / "commitment.json"
+    path.write_text(c.to_json(), encoding="utf-8")
+    seed = "2023-11-07"
+    honest = randcheck.draw(county.targets, plan, seed=seed, commitment=c).receipt.sample_digest
+    for published in (json.loads(c.to_json()), c.to_json(), str(path), path):
+        d = randcheck.draw(county.targets, plan, seed=seed, commitment=published)
+        assert d.receipt.sample_digest == honest
+        assert d.receipt.commitment == c.digest
+    (tmp_path / "other.json").write_text('{"format": "nothing"}', encoding="utf-8")
+    with pytest.raises(randcheck.VerificationError, match="the published commitment cannot be"):
+        randcheck.draw(county.targets, plan, seed=seed, commitment=tmp_path / "other.json")
+    with pytest.raises(randcheck.VerificationError, match=r"cannot be read: .*missing\.json"):
+        randcheck.draw(county.targets, plan, seed=seed, commitment=str(tmp_path / "missing.json"))
 
 
 def test_whole_number_settings_accept_json_floats_and_refuse_fractions() -> None:

@@ -192,8 +192,22 @@ def _read_text(path: str, encoding: str = "utf-8-sig") -> str:
 
 
 def _read_structured(path: str, encoding: str = "utf-8-sig") -> dict[str, Any]:
+    """A plan file: TOML or JSON, which are UTF-8; one saved in ``--encoding`` (GBK by a
+    Windows editor) only when it is not UTF-8. Read the other way round, a UTF-8 plan under
+    ``--encoding gb18030`` (for the tables) would decode without error into other characters.
+    """
     p = pathlib.Path(path)
-    text = _read_text(path, encoding)
+    raw = _textio.read_bytes(path, lambda message: CliError(f"{path}: {message}"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if _textio.is_utf8(_textio.codec_name(encoding) or "utf-8"):
+            line = raw[: exc.start].count(b"\n") + 1
+            raise CliError(
+                f"{path}, line {line}: not UTF-8 text; a plan is TOML or JSON, which are "
+                "UTF-8: save it as UTF-8 (or give its encoding, e.g. --encoding gb18030)"
+            ) from None
+        text = _read_text(path, encoding)
     try:
         if p.suffix.lower() == ".toml":
             data: Any = tomllib.loads(text)

@@ -30,8 +30,8 @@ from randcheck.sampling import (
     Receipt,
     SamplingPlan,
 )
-from randcheck.sampling.commitment import Commitment
-from randcheck.sampling.replay import published_diff, read_published, replay_stream
+from randcheck.sampling.commitment import Commitment, read_published
+from randcheck.sampling.replay import published_diff, replay_stream
 
 
 def _sample_rows(r: Receipt, roster: TargetRoster) -> npt.NDArray[np.intp]:

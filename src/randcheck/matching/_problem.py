@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -203,6 +205,54 @@ def _unknown_officers(c_o: Ints, c_oid: npt.NDArray[Any], unknown_conflicts: str
     )
 
 
+def _refuse_misspelt(
+    codes_arr: npt.NDArray[np.bytes_], query: npt.NDArray[Any], found: Ints, kind: str
+) -> None:
+    """Refuse entries whose credit code is a visit's written another way.
+
+    A code in lower case, in full-width characters or with a space matches no visit, so the
+    recusal (or the history row) would silently not apply. Codes of capitals and digits alone
+    are taken as written (most entries are on targets outside the batch); any other is
+    compared, after NFKC, without spaces and in capitals, with the batch's codes.
+    """
+    missing = np.flatnonzero(found < 0)
+    if missing.shape[0] == 0 or codes_arr.shape[0] == 0:
+        return
+    given = utf8(query[missing])
+    width = given.dtype.itemsize
+    b = given.view(np.uint8).reshape(-1, width)
+    plain = (((b >= 48) & (b <= 57)) | ((b >= 65) & (b <= 90)) | (b == 0)).all(axis=1)
+    odd = missing[~plain]
+    if odd.shape[0] == 0:
+        return
+    batch = {c.decode("utf-8") for c in codes_arr.tolist()}
+    problems: list[tuple[int | None, str | None, Any, str]] = []
+    for i in odd.tolist():
+        text = str(query[i].decode("utf-8") if isinstance(query[i], bytes) else query[i])
+        canonical = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+        if canonical in batch:
+            where = f"{kind} entry {i + 1}: written {canonical} in the batch"
+            problems.append((None, "credit_code", text, where))
+    if not problems:
+        return
+    listed = "; ".join(
+        f"entry {where.split(' ')[2].rstrip(':')}, value {v!r}" for _, _, v, where in problems[:5]
+    )
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    raise RosterError(
+        f"{len(problems)} {kind} {'entry names' if len(problems) == 1 else 'entries name'} a "
+        "credit code of the batch written another way (lower case, full-width characters or "
+        f"spaces: {listed}{more}; entries count from 1), which would leave "
+        f"{'a recusal [回避]' if kind == 'conflict' else 'a repeat visit'} unapplied; write each "
+        "code in capitals and half-width digits, as the directory does",
+        source="conflicts" if kind == "conflict" else "history",
+        column="credit_code",
+        value=problems[0][2],
+        problems=problems,
+        has_value=False,  # the message lists every value
+    )
+
+
 def _canonical_visits(visits: Sequence[Visit]) -> tuple[list[Visit], list[str], Ints]:
     """The visits as given, their credit codes, and the canonical order (by credit code).
 
@@ -280,6 +330,7 @@ def _recusals(
     c_o = _lookup(ids_sorted, c_oid)
     ignored = _unknown_officers(c_o, c_oid, unknown_conflicts)
     c_v = _lookup(codes_arr, c_code)  # conflicts on targets outside the batch do not apply
+    _refuse_misspelt(codes_arr, c_code, c_v, "conflict")
     keep = (c_o >= 0) & (c_v >= 0)
     if isinstance(conflicts, Mapping) and conflicts.get("reason") is None:
         r_kept = np.zeros(int(keep.sum()), dtype=np.int64)
@@ -331,6 +382,7 @@ def _repeats(
     recent = ~np.isnat(dates) & (age < rules.repeat_window_days)
     h_o = _lookup(ids_sorted, h_oid)
     h_v = _lookup(codes_arr, h_code)
+    _refuse_misspelt(codes_arr, h_code, h_v, "history")
     ok = recent & (h_o >= 0) & (h_v >= 0)
     out: Ints = h_v[ok] * n_off + h_o[ok]
     return out

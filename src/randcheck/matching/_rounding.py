@@ -71,8 +71,25 @@ def check_jurisdiction(
 ) -> None:
     """所所交叉 needs officers' areas that are area codes (or prefixes) of the visits' areas.
 
-    Without them the rule would silently exclude nobody, so that is refused.
+    Without them the rule would silently exclude nobody, so that is refused. So is a unit in
+    ``unit_areas`` that no officer belongs to while some officers have no area at all (neither
+    their own nor their unit's): a misspelt unit would leave them free to inspect their own
+    area. (A province's table may list units of other batches: alone, they are ignored.)
     """
+    units = officers.unit.categories
+    unknown = sorted(u for u in rules.unit_areas if u not in set(units))
+    if unknown:
+        has_area = np.asarray([bool(a) for a in officers.area.categories])[officers.area.codes]
+        listed = np.asarray([bool(rules.unit_areas.get(u)) for u in units])[officers.unit.codes]
+        arealess = sorted({units[c] for c in officers.unit.codes[~has_area & ~listed].tolist()})
+        if arealess:
+            shown = "、".join(f"'{u}'" if u else "(no unit)" for u in arealess[:20])
+            raise PlanError(
+                f"unit_areas: no officer belongs to {'、'.join(unknown[:20])}, while the officers "
+                f"of {shown} have no area, so 所所交叉 would exclude them from nothing: write "
+                "each unit as the officer directory's unit column does, or give those officers "
+                "an area"
+            )
     own = {a for a in officers.area.categories if a}
     own |= {a for areas in rules.unit_areas.values() for a in areas if a}
     visit_areas = {v.area for v in visits if v.area}

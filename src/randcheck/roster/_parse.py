@@ -25,6 +25,7 @@ from randcheck.roster.columns import DEFAULTS, STRING, Categorical, Column, Colu
 from randcheck.roster.credit_code import (
     SCIENTIFIC_FIX,
     SCIENTIFIC_WHY,
+    WRITTEN,
     credit_code_mask,
     credit_code_problem,
     is_scientific,
@@ -398,6 +399,15 @@ _CODE_FIX = (
 )
 _LEGACY_WHY = "a legacy credit code, kept (legacy_codes=True)"
 _ASCII_WHY = "a credit code has only ASCII letters and digits"
+
+
+def _code_fix(value: str, otherwise: str) -> str:
+    """The fix for a code with spaces or full-width characters: the valid code it spells,
+    when it spells one, else ``otherwise``."""
+    problem = credit_code_problem(value.strip())
+    return problem if problem is not None and problem.startswith(WRITTEN) else otherwise
+
+
 _EMPTY_WHY = "a required id is empty"
 _FIXES = {
     _CODE_WHY: _CODE_FIX,
@@ -472,16 +482,29 @@ def _parse_codes(
         text = to_strings(arr)
         encoded = np.asarray(np.strings.encode(text, "utf-8"))
         bad = np.flatnonzero(np.strings.str_len(encoded) != np.strings.str_len(text))
-        report(bad, lambda i: str(text[i]), _ASCII_WHY)
+        if bad.size:
+            ctx.fail(
+                col.name,
+                bad,
+                [str(text[i]) for i in bad[:MAX_LISTED]],
+                _ASCII_WHY,
+                [_code_fix(str(text[i]), _FIXES[_ASCII_WHY]) for i in bad[:MAX_LISTED]],
+            )
+            reported[bad] = True
         arr = encoded
     if arr.dtype.itemsize > 18:
         arr = np.strings.strip(arr)
-        bad = np.flatnonzero(np.strings.str_len(arr) > 18)
-        report(
-            bad,
-            lambda i: arr[i].decode("utf-8", "replace"),
-            "a credit code has at most 18 characters",
-        )
+        bad = np.flatnonzero((np.strings.str_len(arr) > 18) & ~reported)
+        if bad.size:
+            values = [arr[i].decode("utf-8", "replace") for i in bad[:MAX_LISTED]]
+            ctx.fail(
+                col.name,
+                bad,
+                values,
+                "a credit code has at most 18 characters",
+                [_code_fix(v, "") for v in values],
+            )
+            reported[bad] = True
     codes = np.array(arr, dtype="S18")  # always a copy: the caller's array is never touched
     suspect = np.flatnonzero(~credit_code_mask(codes))
     if suspect.size == 0:
@@ -501,11 +524,22 @@ def _parse_codes(
     scientific = np.array([is_scientific(shown(int(i))) for i in suspect], dtype=bool)
     report(suspect[scientific], shown, SCIENTIFIC_WHY)
     invalid = suspect[~credit_code_mask(codes[suspect]) & ~reported[suspect]]
-    if not legacy_codes:
-        if invalid.size:  # each fix says what is wrong (e.g. the check character expected)
-            values = [shown(int(i)) for i in invalid[:MAX_LISTED]]
-            fixes = [f"{credit_code_problem(v)}: {_CODE_FIX}" for v in values]
-            ctx.fail(col.name, invalid, values, _CODE_WHY, fixes)
+    # A valid code in lower case is a misspelling, never a legacy code: kept, it would not match
+    # the same code written in capitals (a recusal, a result), so it is refused in either mode.
+    misspelt = np.array(
+        [(credit_code_problem(shown(int(i))) or "").startswith(WRITTEN) for i in invalid],
+        dtype=bool,
+    )
+    if misspelt.any():
+        values = [shown(int(i)) for i in invalid[misspelt][:MAX_LISTED]]
+        fixes = [str(credit_code_problem(v)) for v in values]
+        ctx.fail(col.name, invalid[misspelt], values, _CODE_WHY, fixes)
+        invalid = invalid[~misspelt]
+    if invalid.size and not legacy_codes:
+        # each fix says what is wrong (e.g. the check character expected)
+        values = [shown(int(i)) for i in invalid[:MAX_LISTED]]
+        fixes = [f"{credit_code_problem(v)}: {_CODE_FIX}" for v in values]
+        ctx.fail(col.name, invalid, values, _CODE_WHY, fixes)
     elif invalid.size:
         values = [shown(int(i)) for i in invalid[:MAX_LISTED]]
         fixes = [f"{credit_code_problem(v)}; check it against the licence" for v in values]

@@ -26,6 +26,7 @@ Real registers hold a few legacy codes that fail the check. Roster loaders rejec
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -119,11 +120,16 @@ def credit_code_problem(code: object) -> str | None:
     "positions 3–8 are the area code (GB/T 2260) and must be digits, got 'ABCDEF'"
     >>> credit_code_problem("9.14105E+17")  # doctest: +ELLIPSIS
     'a number in scientific notation (Excel turned the code into a number): format the column ...'
+    >>> credit_code_problem("91350100m000100y43")
+    'written in lower case, full-width characters or with spaces: write it 91350100M000100Y43'
     """
     if not isinstance(code, str):
         return f"a credit code is text, got {type(code).__name__}"
     if is_scientific(code):
         return f"{SCIENTIFIC_WHY}: {SCIENTIFIC_FIX}"
+    plain = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code)).upper()
+    if plain != code and credit_code_problem(plain) is None:
+        return f"{WRITTEN}: write it {plain}"
     if len(code) != 18:
         return f"a credit code has 18 characters, got {len(code)}"
     for i, ch in enumerate(code):
@@ -138,6 +144,10 @@ def credit_code_problem(code: object) -> str | None:
     if expected != code[17]:
         return f"the check character is {code[17]!r} where {expected!r} is expected"
     return None
+
+
+#: How :func:`credit_code_problem` begins for a valid code written another way.
+WRITTEN = "written in lower case, full-width characters or with spaces"
 
 
 #: Excel shows an 18-digit number as 9.14105E+17 and saves it so in CSV: never a credit code.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pathlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -11,7 +13,7 @@ from typing import Any, ClassVar
 import attrs
 
 from randcheck._records import JsonRecord, at, field_error, first_difference, read_object
-from randcheck.errors import PlanError
+from randcheck.errors import PlanError, VerificationError
 from randcheck.randomness import (
     LABEL_UNITS,
     check_path,
@@ -327,3 +329,23 @@ def commit(
     """
     inclusion_probabilities(roster, plan)  # the same checks as a draw, before anything is public
     return Commitment.of(roster.digest(), plan.digest(), (stream,), seed_rule, seed_from)
+
+
+def read_published(
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any],
+) -> Commitment:
+    """The published commitment a verifier was given, read strictly (its digest recomputed):
+    the record, its dict, its JSON text or the path of its file."""
+    if isinstance(commitment, os.PathLike) or (
+        isinstance(commitment, str) and not commitment.lstrip().startswith("{")
+    ):
+        try:
+            commitment = pathlib.Path(commitment).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise VerificationError(
+                f"the published commitment cannot be read: {commitment}: {exc.strerror}"
+            ) from None
+    try:
+        return Commitment.read(commitment)
+    except VerificationError as exc:
+        raise VerificationError(f"the published commitment cannot be read: {exc}") from None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from randcheck.sampling import allocation
 from randcheck.sampling._design import Design, at_codes, build_design, simulation_design
 from randcheck.sampling._pps import pps_probabilities, pps_scale
 from randcheck.sampling._select import select_all, select_simulated
-from randcheck.sampling.commitment import Commitment
+from randcheck.sampling.commitment import Commitment, read_published
 from randcheck.sampling.plan import (
     DRAW_RECIPE,
     RECEIPT_FORMAT,
@@ -57,7 +58,7 @@ def draw(
     seed: str | None = None,
     rng: Any = None,
     stream: str | None = None,
-    commitment: Commitment | None = None,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
     source: UniformSource | None = None,
@@ -88,8 +89,9 @@ def draw(
         character. Draws that share the key share their numbers (coordinated samples, maximal
         overlap). A committed draw takes its path from the commitment; a ``stream`` that differs
         from it is refused.
-    commitment : Commitment, optional
-        The commitment published before the seed (:func:`commit`); checked against roster and
+    commitment : Commitment, dict, str or path, optional
+        The commitment published before the seed (:func:`commit`), as :func:`verify` takes it:
+        the record, its dict, its JSON text or its file's path; checked against roster and
         plan and recorded in the receipt. The key is then derived from the seed and the
         committed path alone, and the seed must fit the committed :class:`~randcheck.SeedRule`
         (its canonical form is used). Without a commitment an official draw is made, but its
@@ -155,7 +157,7 @@ def settle(
     seed: str | None,
     rng: Any,
     stream: str | None,
-    commitment: Commitment | None,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None,
     source: UniformSource | None,
     *,
     roster_digest: Callable[[], str] | None,
@@ -166,6 +168,8 @@ def settle(
     caller checks it with :func:`check_committed_roster` once it is known).
     """
     if commitment is not None:
+        # As verify takes it: the record, its dict, its JSON text or its file's path.
+        commitment = read_published(commitment)
         if source is not None or rng is not None:
             raise PlanError(
                 "a committed draw takes its key from the seed and the committed path alone: "

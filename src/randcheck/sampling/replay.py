@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pathlib
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,7 +17,7 @@ from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.roster import (
     TargetRoster,
 )
-from randcheck.sampling.commitment import Commitment
+from randcheck.sampling.commitment import Commitment, read_published
 from randcheck.sampling.draws import UNCOMMITTED_WARNING, draw_stream
 from randcheck.sampling.plan import DRAW_RECIPE, SAMPLE_RECIPE, SamplingPlan
 from randcheck.sampling.records import Draw, Receipt
@@ -187,24 +185,6 @@ def retired_diff(rule: SeedRule, accept_retired: bool) -> list[str]:
         stacklevel=2,
     )
     return []
-
-
-def read_published(commitment: Commitment | str | Mapping[str, Any]) -> Commitment:
-    """The published commitment a verifier was given, read strictly (its digest recomputed):
-    the record, its dict, its JSON text or the path of its file."""
-    if isinstance(commitment, os.PathLike) or (
-        isinstance(commitment, str) and not commitment.lstrip().startswith("{")
-    ):
-        try:
-            commitment = pathlib.Path(commitment).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise VerificationError(
-                f"the published commitment cannot be read: {commitment}: {exc.strerror}"
-            ) from None
-    try:
-        return Commitment.read(commitment)
-    except VerificationError as exc:
-        raise VerificationError(f"the published commitment cannot be read: {exc}") from None
 
 
 def published_diff(recorded: str | None, published: Commitment) -> list[str]:
