@@ -100,6 +100,12 @@ def test_commit_draw_verify_round_trip(
         == 0
     )
     assert "样本一致" in capsys.readouterr().out
+    # The commitment alone checks the roster, and says that no draw was checked.
+    args = ["verify", str(d / "commitment.json"), "--roster", str(files["roster"])]
+    assert main([*args, "--extra", "risk_score"]) == 0
+    out = capsys.readouterr().out
+    assert "样本一致" not in out
+    assert out.startswith("verified: the commitment matches this roster (名录指纹一致); no draw")
 
 
 def test_a_toml_plan_draws_like_the_json_plan(

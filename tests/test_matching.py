@@ -1561,3 +1561,20 @@ def test_a_bound_above_one_says_no_team_cap_can_be_kept() -> None:
     assert info.value.team_bound is not None
     assert abs(float(info.value.team_bound) - 2) <= 6 / GRID
     assert len(info.value.visits) == 3
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda r: r["rules"].update(unit_areas="x"), "the inputs do not give a batch"),
+        (lambda r: r["rules"].update(item_team_sizes="x"), "the inputs do not give a batch"),
+        (lambda r: r["arc_values"].__setitem__(0, 10**19), "arc_values are not whole numbers"),
+        (lambda r: r.update(seed=""), "the public seed is empty"),
+    ],
+)
+def test_a_hostile_matching_record_is_refused_not_a_traceback(edit: Any, words: str) -> None:
+    visits, officers = county_batch(6, 6, cap=6)
+    record = match_officers(visits, officers, seed="s").record().to_dict()
+    edit(record)
+    with pytest.raises(VerificationError, match=words):
+        verify_matching(json.dumps(record), visits, officers)

@@ -491,3 +491,33 @@ def test_extreme_scores_are_drawn_and_verified_alike_or_refused_clearly(
     (tmp_path / "d.json").write_text(d.receipt.to_json(), encoding="utf-8")
     report = rv.verify_files(str(tmp_path / "d.json"), str(tmp_path / "r.csv"))
     assert report.ok, report.text()
+
+
+def test_reference_verifier_refuses_an_item_code_listed_twice(tmp_path: Path) -> None:
+    # Attack: an extra item draw made after the seed (a plan of the drawer's choosing), listed
+    # under the code of a committed item before it; the commitment and the merge read the last.
+    receipt, csv_path = _county_batch(tmp_path, "coordinated")
+    tamper(
+        receipt,
+        lambda r: r.update(items=[r["items"][0], *r["items"]], draws=[r["draws"][0], *r["draws"]]),
+    )
+    report = rv.verify_files(str(receipt), str(csv_path))
+    assert not report.ok
+    assert "item code 'SW-01' is used twice in the batch" in report.text()
+
+
+def test_reference_verifier_knows_every_inactive_status_of_the_library() -> None:
+    # A joint task's scope leaves out inactive targets: the two verifiers must agree on which.
+    from randcheck.models import INACTIVE_STATUSES
+
+    assert sorted(rv.INACTIVE) == sorted(INACTIVE_STATUSES)
+
+
+@pytest.mark.parametrize("classes", [["AB"], ["ABCDE"], [""], ["F"]])
+def test_reference_verifier_refuses_a_risk_class_that_is_no_letter(classes: list[str]) -> None:
+    plan = json.loads(
+        SamplingPlan(overall_rate=0.1, eligibility=Eligibility(risk_classes=["A"])).to_json()
+    )
+    plan["eligibility"]["risk_classes"] = classes
+    with pytest.raises(rv.VerifierError, match="not a valid randcheck-plan/1 plan"):
+        rv.check_plan(plan)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pathlib
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -744,3 +745,31 @@ def test_a_plan_field_of_the_wrong_type_is_refused(field: str, value: object, me
     base = {} if field == "total" else {"rates": {"A": 0.01}}
     with pytest.raises(randcheck.PlanError, match=f"{field} = .* {message}"):
         randcheck.SamplingPlan(**base, **{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda r: r["plan"]["eligibility"].update(recent_days=10**30), "recent_days must be"),
+        (lambda r: r["seed_rule"]["groups"][1].update(count=10**30), "at most 1000 numbers"),
+        (lambda r: r["seed_rule"]["groups"][0].update(width=10**30), "at most 40 digits"),
+    ],
+)
+def test_a_receipt_with_numbers_out_of_all_bounds_is_refused_not_a_traceback(
+    edit: Any, words: str
+) -> None:
+    import randcheck
+    from randcheck.sampling import Eligibility
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(
+        rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3},
+        eligibility=Eligibility(recent_days=30, as_of="2025-03-01"),
+    )
+    rule = randcheck.SeedRule.shuangseqiu(date="2025-03-04")
+    c = randcheck.commit(county.targets, plan, seed_rule=rule, seed_from="福利彩票双色球")
+    seed = "双色球 2025-03-04 02 09 15 21 27 30 + 11"
+    data = randcheck.draw(county.targets, plan, seed=seed, commitment=c).receipt.to_dict()
+    edit(data)
+    with pytest.raises(randcheck.VerificationError, match=words):
+        randcheck.verify(data, county.targets)

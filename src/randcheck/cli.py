@@ -566,6 +566,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     _progress("recomputing the draw")
 
     verify(record, roster, **options)  # read strictly, whatever kind of record it is
+    if data.get("recipe") == Commitment.FORMAT:  # a commitment: nothing was drawn yet
+        print(
+            "verified: the commitment matches this roster (名录指纹一致); no draw is checked: "
+            "give the receipt as RECEIPT, and this file as --commitment"
+        )
+        return 0
     print("verified: the receipt recomputes to the same sample (样本一致)")
     if "format" in data and not args.commitment:
         # A receipt verifies against what it records; whether that is what was published

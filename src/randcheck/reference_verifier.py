@@ -84,7 +84,17 @@ ELIGIBILITY_TYPES = {"industries": OPT_LIST, "tags": OPT_LIST, "areas": OPT_LIST
                      "as_of": OPT_STR}  # fmt: skip
 LIST_FIELDS = ("industries", "tags", "skills")
 ATTENTION = "关注"
-INACTIVE = ["吊销", "撤销", "注销", "迁出"]
+INACTIVE = [
+    "迁出",
+    "注销",
+    "吊销",
+    "吊销，未注销",
+    "吊销，已注销",
+    "撤销",
+    "停业",
+    "歇业",
+    "清算",
+]  # the inactive 登记状态 of randcheck.models.REGISTRATION_STATUSES
 Row = dict[str, str]
 Key = tuple[str, ...]
 
@@ -558,7 +568,7 @@ def check_plan(plan: Any) -> None:
         plan["attention_rate"] is not None and not 0 <= plan["attention_rate"] <= 1,
         # lists as randcheck writes them: sorted, no repeats; class letters A-E
         any(e[k] is not None and e[k] != sorted(set(e[k])) for k in ELIGIBILITY_LISTS),
-        any(c not in "ABCDE" or not c for c in e["risk_classes"] or ()),
+        any(c not in ("A", "B", "C", "D", "E") for c in e["risk_classes"] or ()),
         e["recent_days"] is not None and (e["recent_days"] < 0 or e["as_of"] is None),
     ]
     for table in ("rates", "multipliers", "prevalence"):
@@ -896,6 +906,10 @@ def check_batch(batch: dict[str, Any], columns: list[str], rows: list[Row], repo
         raise VerifierError(f"merge recipe {batch['merge_recipe']!r} is not randcheck-merge/1")
     for it in items:
         check_item(it)
+    codes = [it["code"] for it in items]
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise VerifierError(f"item code {twice[0]!r} is used twice in the batch")
     report.add(
         None, f"批次 batch {batch['batch']!r}: {mode}, {len(items)} items, seed {batch['seed']!r}"
     )

@@ -534,7 +534,8 @@ def _replay_problem(
         prob = prepare_problem(
             visits, officers, conflicts, rules, history, as_of, unknown_conflicts
         )
-    except (PlanError, TypeError) as exc:
+    except (PlanError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        # A record's rules of the wrong type ("unit_areas": "x") are refused, never a traceback.
         raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
     if visits_digest_of(prob) != rec.visits_digest:
         diffs.append("visits differ from those recorded (visits_digest)")
@@ -554,7 +555,12 @@ def _check_marginals(
         net = build_network(prob, rules, VERIFY_MAX_PAIRS)
     except (PlanError, InfeasibleMatchingError) as exc:
         raise VerificationError(f"matching record: the inputs do not give a batch: {exc}") from None
-    values = np.array(rec.arc_values, dtype=np.int64)
+    try:
+        values = np.array(rec.arc_values, dtype=np.int64)
+    except (OverflowError, TypeError, ValueError):
+        raise VerificationError(
+            "matching record: arc_values are not whole numbers of 64 bits", ["arc_values"]
+        ) from None
     bits = rec.bits
     if values.shape[0] != net.tail.shape[0] or not GRID_BITS <= bits <= 53:
         raise VerificationError(
@@ -603,7 +609,10 @@ def _check_teams(
 ) -> None:
     """Rounding the marginals with the seed's coins gives the published teams."""
     bits = rec.bits
-    src: UniformSource = HashSource.from_seed(str(rec.seed))
+    try:
+        src: UniformSource = HashSource.from_seed(str(rec.seed))
+    except PlanError as exc:
+        raise VerificationError(f"matching record: {exc}", ["seed"]) from None
     for label in rec.path:
         src = src.child(label)
     rounded = lp.dyadic_round(net.tail, net.head, values, bits, coins_from(src))

@@ -82,6 +82,7 @@ _SEPARATORS = re.compile(r"[\s,;:+|/、]+")
 _CASE_FLAG = re.compile(r"\(\?[aiLmsux]*i[aiLmsux]*(?:-[imsx]*)?[:)]")
 #: The most digits a number in a seed may have (a lottery ball or a dice roll has one or two).
 _MAX_DIGITS = 40
+_MAX_COUNT = 1000  # numbers in one group of a seed rule
 _KINDS = ("numbers", "hex", "pattern")
 
 
@@ -126,6 +127,16 @@ class NumberGroup:
         _whole(self.low, f"NumberGroup {self.name!r}: low")
         _whole(self.high, f"NumberGroup {self.name!r}: high", self.low)
         _whole(self.width, f"NumberGroup {self.name!r}: width", 1)
+        # Bounds that no public draw comes near: a record naming more cannot make a verifier
+        # build a hint of millions of numbers, or a number wider than the seed may hold.
+        if self.count > _MAX_COUNT:
+            raise PlanError(
+                f"NumberGroup {self.name!r}: count = {self.count}; at most {_MAX_COUNT} numbers"
+            )
+        if self.width > _MAX_DIGITS:
+            raise PlanError(
+                f"NumberGroup {self.name!r}: width = {self.width}; at most {_MAX_DIGITS} digits"
+            )
         if len(str(self.high)) > self.width:
             raise PlanError(
                 f"NumberGroup {self.name!r}: high = {self.high} has more than width = "

@@ -174,8 +174,11 @@ class Eligibility:
 
     def __attrs_post_init__(self) -> None:
         if self.recent_days is not None:
-            if self.recent_days < 0:
-                raise PlanError(f"eligibility.recent_days must be ≥ 0, got {self.recent_days}")
+            if not 0 <= self.recent_days <= 36525:  # numpy's dates end long before 10**30 days
+                raise PlanError(
+                    "eligibility.recent_days must be from 0 to 36525 (a century), got "
+                    f"{self.recent_days}"
+                )
             if self.as_of is None:
                 raise PlanError("eligibility.recent_days needs as_of, the date the window ends")
         if self.risk_classes is not None:
