@@ -521,3 +521,27 @@ def test_reference_verifier_refuses_a_risk_class_that_is_no_letter(classes: list
     plan["eligibility"]["risk_classes"] = classes
     with pytest.raises(rv.VerifierError, match="not a valid randcheck-plan/1 plan"):
         rv.check_plan(plan)
+
+
+def test_reference_verifier_stops_at_a_receipt_not_under_the_published_commitment(
+    tmp_path: Path,
+) -> None:
+    # A receipt with its own commitment, whose seed rule would backtrack for hours: given the
+    # published commitment, the verdict is that one finding, and the rule is never run.
+    import randcheck
+
+    roster = random_roster(300)
+    plan = SamplingPlan(overall_rate=0.2)
+    published = commit_any(roster, plan)
+    hostile = randcheck.SeedRule.custom("backtracks", r"(a+)+$")
+    c = randcheck.commit(roster, plan, seed_rule=hostile, seed_from="a test seed")
+    data = draw(roster, plan, seed="a" * 24, commitment=c).receipt.to_dict()
+    data["seed"] = "a" * 26 + "!"  # about a second of backtracking; each 2 more: 4 times
+    receipt, csv_path, promised = tmp_path / "r.json", tmp_path / "roster.csv", tmp_path / "c.json"
+    receipt.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    promised.write_text(published.to_json(), encoding="utf-8")
+    roster.to_csv(csv_path)
+    report = rv.verify_files(str(receipt), str(csv_path), str(promised))
+    assert not report.ok
+    assert [ok for ok, _ in report.checks] == [True, False]
+    assert "未按公示承诺抽取 not drawn under the published commitment" in report.text()

@@ -773,3 +773,23 @@ def test_a_receipt_with_numbers_out_of_all_bounds_is_refused_not_a_traceback(
     edit(data)
     with pytest.raises(randcheck.VerificationError, match=words):
         randcheck.verify(data, county.targets)
+
+
+def test_a_receipt_not_under_the_published_commitment_is_refused_before_its_rule_runs() -> None:
+    # Attack: a receipt whose own (consistent) commitment carries a seed rule built to
+    # backtrack for hours; given the published commitment, it is refused on that one finding.
+    import randcheck
+
+    county = randcheck.example_county()
+    plan = randcheck.SamplingPlan(rates={"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    published = commit_any(county.targets, plan)
+    hostile = randcheck.SeedRule.custom("backtracks", r"(a+)+$")
+    c = randcheck.commit(county.targets, plan, seed_rule=hostile, seed_from="a test seed")
+    receipt = randcheck.draw(county.targets, plan, seed="a" * 24, commitment=c).receipt
+    data = receipt.to_dict() | {"seed": "a" * 26 + "!"}
+    with pytest.raises(randcheck.VerificationError) as info:
+        randcheck.verify(data, county.targets, commitment=published)
+    assert info.value.differences == [
+        f"the receipt records the commitment {c.digest}, not the published one "
+        f"{published.digest}: it was drawn under another commitment"
+    ]

@@ -525,7 +525,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             raise CliError(f"{args.archive}: no such archive (folder or .zip)")
 
         check = verify_archive(args.archive, anchor=args.anchor)
-        recomputed = "; draws recomputed" if check.draws_recomputed else ""
+        recomputed = (
+            "; draws recomputed (teams, recusals and visits checked as files only: verify the "
+            "matching record for them)"
+            if check.draws_recomputed
+            else ""
+        )
         if check.anchored:
             print(
                 f"archive verified against its anchor {check.anchor}: "

@@ -129,6 +129,8 @@ def verify_by(
     except PlanError as exc:
         raise VerificationError(f"the receipt's key path cannot be read: {exc}") from None
     diffs = [] if promised is None else published_diff(receipt.commitment, promised)
+    if diffs:  # not the published draw: nothing else is read (a hostile rule is never run)
+        raise VerificationError("verification failed: " + "; ".join(diffs), diffs)
     if roster is not None:
         diffs += _roster_diff(receipt, *roster())
     try:
