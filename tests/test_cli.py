@@ -466,6 +466,43 @@ def _match_one_visit(tmp_path: pathlib.Path, county_files: dict[str, pathlib.Pat
     return ["match", "--visits", str(visits), "--officers", str(county_files["officers"])]
 
 
+def test_match_commits_then_matches_under_the_commitment(
+    tmp_path: pathlib.Path,
+    county_files: dict[str, pathlib.Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = _match_one_visit(tmp_path, county_files)
+    commitment, record = tmp_path / "matching-commitment.json", tmp_path / "matching.json"
+    rule = ["--seed-rule", "shuangseqiu@2025-03-06", "--seed-from", "双色球 2025-03-06"]
+    assert main([*args, "--commit-only", *rule, "--out", str(commitment)]) == 0
+    seed = "2025-03-06 03 08 14 22 27 31 + 09"
+    out = tmp_path / "teams.csv"
+    committed = ["--seed", seed, "--commitment", str(commitment), "--out", str(out)]
+    assert main([*args, *committed, "--record", str(record)]) == 0
+    assert "WARNING" not in capsys.readouterr().err
+    county = randcheck.example_county()
+    visits = [
+        randcheck.models.Visit(
+            "91350100M000100Y43",
+            items=("X-1",),
+            departments=("商务局",),
+            lead_department="商务局",
+            area="130634100",
+        )
+    ]
+    randcheck.matching.verify_matching(
+        record.read_text(encoding="utf-8"),
+        visits,
+        county.officers,
+        commitment=commitment,
+    )
+    # A re-roll with another key label is refused; without a commitment, a warning says so.
+    assert main([*args, *committed, "--key-label", "matching-2"]) == 2
+    assert "the commitment fixes the key path" in capsys.readouterr().err
+    assert main([*args, "--seed", seed]) == 0
+    assert "WARNING: no commitment" in capsys.readouterr().err
+
+
 def test_match_refuses_a_team_cap_the_batch_cannot_keep(
     county_files: dict[str, pathlib.Path],
     tmp_path: pathlib.Path,

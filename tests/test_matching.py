@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -1578,3 +1579,80 @@ def test_a_hostile_matching_record_is_refused_not_a_traceback(edit: Any, words: 
     edit(record)
     with pytest.raises(VerificationError, match=words):
         verify_matching(json.dumps(record), visits, officers)
+
+
+# --------------------------------------------------------------------------------------------
+# A matching committed before its seed (randcheck-matching-plan/1)
+
+RULE = randcheck.SeedRule.shuangseqiu(date="2025-03-06")
+LOTTERY = "2025-03-06 03 08 14 22 27 31 + 09"
+
+
+def _committed(
+    conflicts: Sequence[Conflict] = (),
+) -> tuple[list[Visit], OfficerRoster, randcheck.Commitment]:
+    visits, officers = county_batch(12, 8, cap=6)
+    c = randcheck.matching.commit_matching(
+        visits, officers, conflicts=conflicts, seed_rule=RULE, seed_from="双色球 2025-03-06"
+    )
+    return visits, officers, c
+
+
+def test_a_committed_matching_round_trips_and_reads_the_seed_by_the_rule(tmp_path: Any) -> None:
+    conflicts = [Conflict("O001", code(0), "亲属")]
+    visits, officers, c = _committed(conflicts)
+    path = tmp_path / "matching-commitment.json"
+    path.write_text(c.to_json(), encoding="utf-8")
+    spelled = "2025年3月6日 双色球 03,08,14,22,27,31 + 09"  # another spelling of the result
+    a = match_officers(visits, officers, conflicts=conflicts, seed=spelled, commitment=path)
+    record = a.record()
+    assert record.seed == RULE.canonical(LOTTERY)
+    assert record.path == ("matching",)
+    verify_matching(record.to_json(), visits, officers, conflicts, commitment=c.to_json())
+    randcheck.verify(record, (visits, officers, conflicts), commitment=str(path))
+    # The same as an uncommitted matching from the canonical seed: the commitment adds checks.
+    plain = match_officers(visits, officers, conflicts=conflicts, seed=record.seed)
+    assert plain.teams() == a.teams()
+
+
+def test_a_committed_matching_cannot_be_rerolled_or_fed_other_inputs() -> None:
+    """Attacks after the seed: another key label, a seed of another day, rng, an officer
+    added, a recusal dropped: each refused before any team is drawn."""
+    conflicts = [Conflict("O001", code(0), "亲属")]
+    visits, officers, c = _committed(conflicts)
+    common = {"conflicts": conflicts, "commitment": c}
+    with pytest.raises(PlanError, match="the commitment fixes the key path"):
+        match_officers(visits, officers, seed=LOTTERY, key_label="matching-1", **common)
+    with pytest.raises(PlanError, match="2025-03-07"):
+        match_officers(visits, officers, seed="2025-03-07 03 08 14 22 27 31 + 09", **common)
+    with pytest.raises(PlanError, match="pass seed= with commitment="):
+        match_officers(visits, officers, rng=1, **common)
+    more = roster(9, load_cap=np.full(9, 6), unit=[f"{i % 3 + 1}所" for i in range(9)])
+    with pytest.raises(PlanError, match="the officer directory is not the committed one"):
+        match_officers(visits, more, seed=LOTTERY, **common)
+    with pytest.raises(PlanError, match=r"exclusions .* are not the committed ones"):
+        match_officers(visits, officers, seed=LOTTERY, commitment=c)
+
+
+def test_verify_holds_a_matching_record_to_its_commitment() -> None:
+    """Records made outside the commitment (another key label, another seed, hand-picked
+    marginals) are refused against it, though each verifies on its own."""
+    visits, officers, c = _committed()
+    honest = match_officers(visits, officers, seed=LOTTERY, commitment=c).record().to_dict()
+    rerolled = match_officers(visits, officers, seed=LOTTERY, key_label="matching-7")
+    other_day = match_officers(visits, officers, seed="2025-03-07 03 08 14 22 27 31 + 09")
+    for record, words in (
+        (rerolled.record(), "key path ['matching-7'] is not the committed ['matching']"),
+        (other_day.record(), "the seed does not fit the committed rule"),
+    ):
+        verify_matching(record, visits, officers)  # on its own: consistent
+        with pytest.raises(VerificationError, match=re.escape(words)):
+            verify_matching(record, visits, officers, commitment=c)
+    # Other marginals: every arc's flow moved to another flow of the same network would still
+    # be a flow; here a doubled grid (the same chances, other numbers) is enough to differ.
+    edited = honest | {
+        "bits": honest["bits"] + 1,
+        "arc_values": [2 * x for x in honest["arc_values"]],
+    }
+    with pytest.raises(VerificationError, match="marginals are not the committed ones"):
+        verify_matching(edited, visits, officers, commitment=c)

@@ -55,6 +55,7 @@ from randcheck.matching import (
     MATCHING_RECIPES,
     MAX_PAIRS,
     MatchingRules,
+    commit_matching,
     match_officers,
 )
 from randcheck.models import Visit
@@ -795,6 +796,14 @@ def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
     return visits
 
 
+#: The warning of a matching made without a commitment.
+UNCOMMITTED_MATCHING = (
+    "no commitment: nothing shows that this matching's seed, key label and chances were fixed "
+    "before the seed was known; publish `match --commit-only` (with --seed-rule and "
+    "--seed-from) before the seed, and match with --commitment"
+)
+
+
 #: How many unknown officers of a conflicts file an error lists (all are counted).
 _LISTED = 20
 
@@ -825,7 +834,7 @@ def _refuse_unknown_officers(args: argparse.Namespace, officers: Any) -> None:
     )
 
 
-@_writes("out", "recusals")
+@_writes("out", "recusals", "record")
 def _cmd_match(args: argparse.Namespace) -> int:
     visits = _read_visits(args.visits, args.encoding)
     with _remarks():
@@ -860,6 +869,21 @@ def _cmd_match(args: argparse.Namespace) -> int:
         recipe=args.recipe,
         team_cap=args.team_cap,
     )
+    if args.commit_only:
+        c = commit_matching(
+            visits,
+            officers,
+            conflicts=conflicts,
+            rules=rules,
+            key_label=args.key_label,
+            unknown_conflicts=args.unknown_conflicts,
+            max_pairs=args.max_pairs,
+            **_seed_rule_args(args),
+        )
+        args.outputs.text(args.out, json.dumps(c.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    if not args.seed:
+        raise CliError("give --seed (or --commit-only to write the commitment first)")
     _progress(f"matching {len(officers)} officers to {len(visits)} visits")
     a = match_officers(
         visits,
@@ -871,7 +895,15 @@ def _cmd_match(args: argparse.Namespace) -> int:
         progress=sys.stderr.isatty(),  # a bar on a terminal (with tqdm), nothing in a pipe
         max_pairs=args.max_pairs,
         unknown_conflicts=args.unknown_conflicts,
+        commitment=_read_commitment(args.commitment) if args.commitment else None,
     )
+    if args.record:
+        args.outputs.text(args.record, a.record().to_json())
+    if not args.commitment:
+        print(
+            f"randcheck: 警告 WARNING: {UNCOMMITTED_MATCHING}",
+            file=sys.stderr,
+        )
     if a.ignored_conflicts:
         _progress(
             f"ignored {_count(a.ignored_conflicts, 'conflict')} in {args.conflicts} naming an "
@@ -1194,7 +1226,15 @@ def _add_match(sub: _Commands) -> None:
         "every such row named) or ignore it (counted on stderr), for a list shared across "
         "bureaus",
     )
-    m.add_argument("--seed", required=True, help="the batch's public seed")
+    m.add_argument("--seed", help="the matching's public seed")
+    m.add_argument(
+        "--commit-only",
+        action="store_true",
+        help="write the matching's commitment (publish it before the seed) to --out and stop",
+    )
+    m.add_argument("--commitment", help="the matching's commitment, published before the seed")
+    _add_seed_rule_args(m)
+    m.add_argument("--record", help="write the matching record (JSON, for verify) here")
     m.add_argument(
         "--key-label",
         default="matching",
@@ -1228,7 +1268,10 @@ def _add_match(sub: _Commands) -> None:
     _add_unknown_columns_arg(m)
     _add_encoding_arg(m)
     _add_sheet_arg(m)
-    m.add_argument("--out", help="write teams CSV here (default: JSON lines on stdout)")
+    m.add_argument(
+        "--out",
+        help="write teams CSV here (default: JSON lines on stdout), or the commitment JSON",
+    )
     m.add_argument("--recusals", help="write the recusals applied as CSV here")
     _add_table_out_args(m)
     m.set_defaults(run=_cmd_match)

@@ -87,6 +87,11 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "officer matching: the marginals q*, their spreading under the pair cap, and the "
             "dependent rounding by the seed's numbers; in `randcheck.matching`"
         ),
+        "randcheck-matching-plan/1": (
+            "what a matching's commitment fixes before its seed: the rules, the visits and "
+            "exclusions digests, q*, the marginals' bits and the SHA-256 of the marginals; "
+            "in `randcheck.matching.rules`"
+        ),
         "randcheck-matching-record/1": (
             "a matching's published record: the rules, the visits and exclusions digests and "
             "the teams; in `randcheck.matching`"

@@ -40,10 +40,17 @@ Official coins come from the batch seed through the child key ``matching`` (see
 number (id ``str(i)``) gives 48 coins, bit ``b`` of ``⌊u·2⁵³⌋`` being coin ``48·i + b``. A
 simulation takes ``rng`` instead.
 
+Steps 1–5 use no number: :func:`commit_matching` computes them once the visits are known and
+fixes them, with the officer directory and the key path, in a commitment
+(``randcheck-matching-plan/1``) to publish before the matching's seed exists;
+``match_officers(..., commitment=)`` and ``verify_matching(..., commitment=)`` hold the
+matching to it. :func:`match_by_sweep` has no commitment yet.
+
 Modules
 -------
 - :mod:`randcheck.matching.rules`: :class:`MatchingRules`, :class:`Recusals`, the recipe names;
-- :mod:`randcheck.matching.assign`: :func:`match_officers`, :func:`simulate_matching`;
+- :mod:`randcheck.matching.assign`: :func:`match_officers`, :func:`commit_matching`,
+  :func:`simulate_matching`;
 - :mod:`randcheck.matching.records`: :class:`Assignment`, :class:`MatchingRecord`,
   :func:`verify_matching`, :class:`PairProbabilities`, :class:`MatchingSimulation`,
   :class:`TeamColumns` (the team columns and exports both recipes return);
@@ -56,7 +63,7 @@ Modules
   dyadic rounding), ``_sweep`` (the sweeps, their draw, chances and load certificate).
 """
 
-from randcheck.matching.assign import match_officers, simulate_matching
+from randcheck.matching.assign import commit_matching, match_officers, simulate_matching
 from randcheck.matching.records import (
     Assignment,
     MatchingRecord,
@@ -102,6 +109,7 @@ __all__ = [
     "SweepRecord",
     "TeamColumns",
     "TeamingTable",
+    "commit_matching",
     "match_by_sweep",
     "match_officers",
     "simulate_matching",

@@ -120,6 +120,24 @@ def solve(
     report: Reporter | None = None,
     max_pairs: int = MAX_PAIRS,
 ) -> Solution:
+    """The marginals (:func:`solve_marginals`), rounded with the numbers of ``src``."""
+    net, q_star, bits, marginal = solve_marginals(prob, rules, report, max_pairs)
+
+    def level_done(j: int) -> None:  # the rounding's share, spread over its levels
+        if report is not None:
+            report.advance((ROUND_SHARE * (j + 1)) // bits - (ROUND_SHARE * j) // bits)
+
+    rounded = lp.dyadic_round(net.tail, net.head, marginal, bits, coins_from(src), level_done)
+    return Solution(prob, net, q_star, bits, marginal, rounded)
+
+
+def solve_marginals(
+    prob: MatchingProblem,
+    rules: MatchingRules,
+    report: Reporter | None = None,
+    max_pairs: int = MAX_PAIRS,
+) -> tuple[FlowNetwork, Fraction, int, Ints]:
+    """The network, q*, the marginals' bits and the marginals: all that uses no number."""
 
     def done(stage: str) -> None:
         if report is not None:
@@ -164,13 +182,7 @@ def solve(
     marginal = np.concatenate([np.array([net.demand << bits], np.int64), full])
     if rules.team_cap is not None:
         check_team_cap(prob, net, marginal, bits, rules.team_cap)
-
-    def level_done(j: int) -> None:  # the rounding's share, spread over its levels
-        if report is not None:
-            report.advance((ROUND_SHARE * (j + 1)) // bits - (ROUND_SHARE * j) // bits)
-
-    rounded = lp.dyadic_round(net.tail, net.head, marginal, bits, coins_from(src), level_done)
-    return Solution(prob, net, q_star, bits, marginal, rounded)
+    return net, q_star, bits, marginal
 
 
 def check_team_cap(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,12 +20,33 @@ from randcheck.matching._rounding import (
     check_jurisdiction,
     matching_source,
     solve,
+    solve_marginals,
 )
-from randcheck.matching.records import Assignment, MatchingSimulation, PairProbabilities, Published
+from randcheck.matching.records import (
+    Assignment,
+    MatchingSimulation,
+    PairProbabilities,
+    Published,
+    exclusions_digest_of,
+    matching_plan_digest,
+    rules_dict,
+    visits_digest_of,
+)
 from randcheck.matching.rules import MAX_PAIRS, MatchingRules, whole_number
 from randcheck.models import Conflict, Visit
-from randcheck.randomness import LABEL_MATCHING, GeneratorSource, UniformSource, run_label
+from randcheck.randomness import (
+    LABEL_MATCHING,
+    GeneratorSource,
+    HashSource,
+    UniformSource,
+    run_label,
+)
+from randcheck.randomness.seeds import SeedRule
 from randcheck.roster import OfficerRoster
+from randcheck.sampling.commitment import Commitment, read_published
+
+#: What a commitment may be given as: the record, its dict, its JSON text or its file's path.
+CommitmentArg = Commitment | str | os.PathLike[str] | Mapping[str, Any]
 
 
 def match_officers(
@@ -42,6 +64,7 @@ def match_officers(
     unknown_conflicts: str = "refuse",
     progress: ProgressArg = None,
     max_pairs: int = MAX_PAIRS,
+    commitment: CommitmentArg | None = None,
 ) -> Assignment:
     """Match officers to the visits of a batch at random (双随机 #2), under every rule.
 
@@ -94,6 +117,11 @@ def match_officers(
         of pairs: about 1.5·10⁶ pairs are matched within 10 s on a 2-core machine, 10⁴ visits ×
         500 officers (5·10⁶ pairs) in about 30 s and 1.7 GiB. A system with a time budget
         passes a smaller value and splits larger batches (by area, unit or department).
+    commitment : Commitment, dict, JSON text or path, optional
+        The matching's commitment (:func:`commit_matching`), published after the visits and
+        before ``seed`` existed. The key then comes from the seed, read by the committed rule,
+        and the committed path; the officer directory, visits, exclusions, rules and the
+        marginals computed now must be the committed ones, or nothing is matched.
 
     Returns
     -------
@@ -113,7 +141,8 @@ def match_officers(
     PlanError
         If not exactly one of ``seed``, ``rng`` and ``source`` is given, ``history`` comes
         without ``as_of``, ``max_pairs`` is not a whole number ≥ 1, or the batch has more than
-        ``max_pairs`` eligible pairs (the message says how to split it).
+        ``max_pairs`` eligible pairs (the message says how to split it); or, with
+        ``commitment``, the seed does not fit the committed rule or anything committed differs.
 
     Examples
     --------
@@ -136,7 +165,12 @@ def match_officers(
     whole_number("max_pairs", max_pairs, 1)
     if rules.cross_jurisdiction:
         check_jurisdiction(visits, officers, rules)
-    src = matching_source(seed, rng, source, key_label)
+    if commitment is None:
+        promised = None
+        src = matching_source(seed, rng, source, key_label)
+    else:
+        promised = read_published(commitment)
+        src = _committed_source(promised, officers, seed, rng, source, key_label)
     report = Reporter(progress, 100, "matching", unit="%")
     try:
         prob = prepare_problem(
@@ -146,7 +180,119 @@ def match_officers(
         sol = solve(prob, rules, src, report, int(max_pairs))
     finally:
         report.close()
+    if promised is not None:
+        plan = matching_plan_digest(
+            rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob),
+            str(sol.q_star), sol.bits, sol.marginal,
+        )  # fmt: skip
+        if plan != promised.plan_digest:
+            raise PlanError(
+                "commitment: the visits, exclusions (回避, repeat window), rules or marginals "
+                "are not the committed ones; match what was committed, or publish a new "
+                "commitment before a new seed"
+            )
     return _assignment(sol, src, rules, officers)
+
+
+def _committed_source(
+    promised: Commitment,
+    officers: OfficerRoster,
+    seed: str | None,
+    rng: Any,
+    source: UniformSource | None,
+    key_label: str,
+) -> UniformSource:
+    """The key of a committed matching: the seed, read by the committed rule, at the committed
+    path; the officer directory must be the committed one."""
+    if rng is not None or source is not None or seed is None:
+        raise PlanError(
+            "a committed matching takes its key from the public seed and the committed path "
+            "alone: pass seed= with commitment=, not rng= or source="
+        )
+    if key_label != LABEL_MATCHING and (key_label,) != tuple(promised.path):
+        raise PlanError(
+            f"key_label = {key_label!r}: the commitment fixes the key path "
+            f"{list(promised.path)}; leave key_label out of a committed matching"
+        )
+    if officers.digest() != promised.roster_digest:
+        raise PlanError(
+            "commitment: the officer directory is not the committed one (its fingerprint "
+            f"differs from {promised.roster_digest})"
+        )
+    return HashSource.from_seed(promised.seed_for_drawing(seed)).at(promised.path)
+
+
+def commit_matching(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    *,
+    seed_rule: SeedRule,
+    seed_from: str,
+    conflicts: Iterable[Conflict] | Mapping[str, Any] = (),
+    rules: MatchingRules | None = None,
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    key_label: str = LABEL_MATCHING,
+    unknown_conflicts: str = "refuse",
+    max_pairs: int = MAX_PAIRS,
+) -> Commitment:
+    """The commitment of a matching, to publish after the visits and before its seed exists.
+
+    A matching's chances are computed before any number is drawn: they depend on the visits
+    (known once the targets are drawn), the officer directory, the conflicts, the history and
+    the rules. Publishing their fingerprint before the seed (e.g. the next day's lottery)
+    leaves nobody a choice: not the seed's spelling, not the key label, not the marginals, not
+    an officer or a conflict added or dropped. :func:`match_officers` with ``commitment=`` then
+    draws the teams, and :func:`verify_matching` with ``commitment=`` checks them.
+
+    It is a :class:`~randcheck.Commitment` (``randcheck-commitment/2``) whose ``roster_digest``
+    is the officer directory's fingerprint (:meth:`OfficerRoster.digest
+    <randcheck.OfficerRoster.digest>`), whose ``plan_digest`` is
+    :func:`~randcheck.matching.records.matching_plan_digest` (``randcheck-matching-plan/1``) of
+    the visits, exclusions, rules, q* and marginals, and whose path is ``[key_label]``.
+
+    Parameters
+    ----------
+    visits, officers, conflicts, rules, history, as_of, key_label, unknown_conflicts, max_pairs
+        As :func:`match_officers` will be given them.
+    seed_rule : SeedRule
+        How the seed will be read, with the date of its draw for a lottery or dice.
+    seed_from : str
+        Where the seed will come from, in words.
+
+    Returns
+    -------
+    Commitment
+
+    Raises
+    ------
+    PlanError, RosterError, BatchError, InfeasibleMatchingError
+        As :func:`match_officers` would for these inputs; or a seed rule without its date.
+
+    Examples
+    --------
+    >>> from randcheck import OfficerRoster, SeedRule
+    >>> from randcheck.matching import commit_matching, match_officers, verify_matching
+    >>> from randcheck.models import Visit
+    >>> officers = OfficerRoster.from_columns({"officer_id": ["A1", "A2", "A3"]})
+    >>> visits = [Visit("91130634MA00000001", items=("SW-02",), departments=())]
+    >>> rule = SeedRule.shuangseqiu(date="2025-03-06")
+    >>> c = commit_matching(visits, officers, seed_rule=rule, seed_from="双色球 2025-03-06")
+    >>> a = match_officers(visits, officers, seed="2025-03-06 03 08 14 22 27 31 + 09",
+    ...                    commitment=c)
+    >>> verify_matching(a.record(), visits, officers, commitment=c)
+    """
+    rules = MatchingRules() if rules is None else rules
+    whole_number("max_pairs", max_pairs, 1)
+    if rules.cross_jurisdiction:
+        check_jurisdiction(visits, officers, rules)
+    prob = prepare_problem(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    _net, q_star, bits, marginal = solve_marginals(prob, rules, None, int(max_pairs))
+    plan = matching_plan_digest(
+        rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob), str(q_star), bits,
+        marginal,
+    )  # fmt: skip
+    return Commitment.of(officers.digest(), plan, (key_label,), seed_rule, seed_from)
 
 
 def _assignment(

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from randcheck.matching._problem import FlowNetwork, MatchingProblem, prepare_pr
 from randcheck.matching._rounding import check_team_cap, coins_from
 from randcheck.matching.rules import (
     GRID_BITS,
+    MATCHING_PLAN_RECIPE,
     MATCHING_RECIPE,
     MATCHING_RECORD_FORMAT,
     VERIFY_MAX_PAIRS,
@@ -46,7 +48,9 @@ from randcheck.randomness import (
     HashSource,
     UniformSource,
 )
+from randcheck.randomness.seeds import SEED_RULE_RECIPE
 from randcheck.roster import OfficerRoster
+from randcheck.sampling.commitment import Commitment, read_published
 
 
 @attrs.frozen(eq=False)
@@ -452,6 +456,71 @@ def exclusions_digest_of(prob: MatchingProblem) -> str:
     return canonical_digest(rows)
 
 
+def matching_plan_digest(
+    rules: Mapping[str, Any],
+    visits_digest: str,
+    exclusions_digest: str,
+    q_star: str,
+    bits: int,
+    arc_values: Any,
+) -> str:
+    """What a matching's commitment fixes as its ``plan_digest`` (``randcheck-matching-plan/1``).
+
+    The canonical JSON digest (``randcheck-canonical-json/1``) of ``{"recipe":
+    "randcheck-matching-plan/1", "rules": ..., "visits_digest": ..., "exclusions_digest": ...,
+    "q_star": "p/q", "bits": n, "marginals": "sha256:" + SHA-256 of the marginals as
+    little-endian 64-bit integers}``: everything that decides each pair's chance, so that only
+    the seed's numbers are left to choose the teams.
+    """
+    marginals = np.asarray(arc_values, dtype="<i8")
+    return canonical_digest(
+        {
+            "recipe": MATCHING_PLAN_RECIPE,
+            "rules": dict(rules),
+            "visits_digest": visits_digest,
+            "exclusions_digest": exclusions_digest,
+            "q_star": q_star,
+            "bits": bits,
+            "marginals": "sha256:" + hashlib.sha256(marginals.tobytes()).hexdigest(),
+        }
+    )
+
+
+def committed_findings(rec: MatchingRecord, promised: Commitment) -> list[str]:
+    """What differs between a matching record and the commitment published before its seed:
+    the officer directory, the plan (visits, exclusions, rules, q*, marginals), the key path,
+    and whether the seed is written as the committed rule reads it."""
+    diffs: list[str] = []
+    if rec.officers_digest != promised.roster_digest:
+        diffs.append("the officer directory is not the committed one (roster_digest)")
+    try:
+        plan = matching_plan_digest(
+            rec.rules, rec.visits_digest, rec.exclusions_digest, rec.q_star, rec.bits,
+            rec.arc_values,
+        )  # fmt: skip
+    except (OverflowError, TypeError, ValueError):
+        plan = ""
+    if plan != promised.plan_digest:
+        diffs.append(
+            "the visits, exclusions, rules, q* or marginals are not the committed ones "
+            "(plan_digest)"
+        )
+    if tuple(rec.path) != tuple(promised.path):
+        diffs.append(f"key path {list(rec.path)} is not the committed {list(promised.path)}")
+    rule = promised.rule
+    if rule.recipe != SEED_RULE_RECIPE:
+        diffs.append(f"the commitment's seed rule is the retired {rule.recipe}")
+        return diffs
+    try:
+        canonical = rule.canonical(str(rec.seed))
+    except PlanError as exc:
+        diffs.append(f"the seed does not fit the committed rule: {exc}")
+    else:
+        if canonical != rec.seed:
+            diffs.append(f"the seed is not written as the committed rule reads it: {canonical!r}")
+    return diffs
+
+
 def verify_matching(
     record: MatchingRecord | str | Mapping[str, Any],
     visits: Sequence[Visit],
@@ -462,6 +531,7 @@ def verify_matching(
     as_of: dt.date | None = None,
     unknown_conflicts: str = "refuse",
     check_optimum: bool = False,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> None:
     """Recompute a published matching and raise :class:`~randcheck.VerificationError` if it
     differs.
@@ -481,6 +551,12 @@ def verify_matching(
         As given to :func:`match_officers`.
     check_optimum : bool
         Also recompute q* (needs the flow solver).
+    commitment : Commitment, dict, JSON text or path, optional
+        The matching's commitment published before its seed (:func:`commit_matching`):
+        checked first, that the record was drawn under it (the same officer directory,
+        visits, exclusions, rules, q* and marginals, the committed key path, and a seed the
+        committed rule reads). Without it, nothing shows that the seed, the key label or the
+        marginals were not chosen after the seed was known.
 
     Raises
     ------
@@ -498,6 +574,8 @@ def verify_matching(
     '2/3'
     """
     rec = MatchingRecord.read_official(record)
+    if commitment is not None:
+        _fail(committed_findings(rec, read_published(commitment)))
     rules, prob = _replay_problem(
         rec, visits, officers, conflicts, history, as_of, unknown_conflicts
     )

@@ -24,6 +24,8 @@ Bools: TypeAlias = npt.NDArray[np.bool_]
 MATCHING_RECIPE = "randcheck-matching/3"
 #: Every recipe this version can run; /1 and /2 were never released and are retired.
 MATCHING_RECIPES = (MATCHING_RECIPE,)
+#: What a matching's commitment fixes before the seed (:func:`commit_matching`).
+MATCHING_PLAN_RECIPE = "randcheck-matching-plan/1"
 #: Format of the public record of a matching (:meth:`Assignment.record`).
 MATCHING_RECORD_FORMAT = "randcheck-matching-record/1"
 #: Bits of the pair-cap grid: the cap is applied as a multiple of ``2**-GRID_BITS``.
