@@ -229,3 +229,36 @@ def test_a_filled_cell_right_of_the_last_header_is_reported_not_dropped(
         TargetRoster.from_excel(path)
     assert info.value.row == 3
     assert "row 3: has 3 fields but the header has 2" in str(info.value)
+
+
+def test_merged_cells_read_as_excel_shows_them(tmp_path: pathlib.Path) -> None:
+    # A unit merged down a squad, an industry down a block: the file keeps the value in the
+    # first cell only; read as empty, the officers escaped 所所交叉 and the targets left
+    # industry-targeted draws without a word.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["执法证号", "姓名", "所属单位"])
+    for i in range(4):
+        ws.append([f"O{i}", f"员{i}", "执法一中队" if i == 0 else None])
+    ws.merge_cells("C2:C5")
+    wb.save(tmp_path / "officers.xlsx")
+    officers = OfficerRoster.from_excel(tmp_path / "officers.xlsx")
+    assert [o.unit for o in officers] == ["执法一中队"] * 4
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "信用风险分类", "行业"])
+    ws.append([A, "A", "餐饮业"])
+    ws.append([B, "B", None])
+    ws.merge_cells("C2:C3")
+    wb.save(tmp_path / "targets.xlsx")
+    targets = TargetRoster.from_excel(tmp_path / "targets.xlsx")
+    assert targets.industry.labels().tolist() == ["餐饮业", "餐饮业"]
+    # A header merged over two columns names the first twice: refused, naming it.
+    ws.merge_cells("A1:B1")
+    wb.save(tmp_path / "header.xlsx")
+    with pytest.raises(
+        RosterError, match="column '统一社会信用代码': the header names this column"
+    ):
+        TargetRoster.from_excel(tmp_path / "header.xlsx")

@@ -350,3 +350,22 @@ def test_factorizing_keys_agrees_with_numpy_unique(
     got_inv, got_first = factorize_keys(key)
     assert got_inv.tolist() == inv.reshape(-1).tolist()
     assert got_first.tolist() == first.tolist()
+
+
+def test_rows_of_empty_cells_alone_are_blank_rows(tmp_path: pathlib.Path) -> None:
+    # Excel saves a row whose cells were emptied as ",,,": no value, so no problem; the rows
+    # after it keep their numbers. Directories, conflicts, results and events alike.
+    targets = write(
+        tmp_path / "t.csv",
+        f"统一社会信用代码,企业名称,信用风险分类\n{A},甲,A\n,,\n{B},乙,Z\n,,\n",
+    )
+    with pytest.raises(RosterError) as info:
+        TargetRoster.from_csv(targets)
+    assert [(p.row, p.value) for p in info.value.report.problems] == [(4, "Z")]
+    quoted = write(tmp_path / "q.csv", f'credit_code,name,risk_class\n{A},"甲, 乙",A\n,,\n')
+    assert len(TargetRoster.from_csv(quoted)) == 1
+    conflicts = write(tmp_path / "c.csv", f"officer_id,credit_code,reason\nO1,{A},x\n,,\n")
+    assert len(load_conflicts(conflicts)) == 1
+    events = write(tmp_path / "e.csv", "id,inspection_end\nx1,2025-03-04\n,\nx3,2025-03-05\n")
+    assert main(["deadline", "--events", str(events), "--rule", "result"]) == 0
+    assert main(["check", str(conflicts), "--kind", "conflicts"]) == 0

@@ -203,7 +203,8 @@ def test_check_accepts_a_clean_file_of_each_kind(
 ) -> None:
     path = write(tmp_path / "f.csv", text)
     assert main(["check", "--kind", kind, str(path)]) == 0
-    assert capsys.readouterr().out == f"{path}: {rows} rows, no problems\n"
+    noun = "row" if rows == 1 else "rows"
+    assert capsys.readouterr().out == f"{path}: {rows} {noun}, no problems\n"
 
 
 def test_check_lists_the_problems_of_an_item_file(

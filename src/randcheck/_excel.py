@@ -91,7 +91,26 @@ def read_sheet(
         )
     if start is not None and start[1] > 0:
         rows = [[""] * start[1] + r for r in rows]
+    _fill_merged(rows, getattr(found, "merged_cell_ranges", None) or ())
     return rows
+
+
+def _fill_merged(rows: list[list[Any]], ranges: Any) -> None:
+    """Give every cell of a merged range its top-left cell's value, as Excel shows it.
+
+    A file stores a merged range's value in its first cell only: a unit (所属单位) or industry
+    merged down a block would otherwise read as empty in every row but the first.
+    """
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
 
 
 def sheet_as_csv(

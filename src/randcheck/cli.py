@@ -313,7 +313,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if not issubclass(w.category, RosterWarning):  # pragma: no cover
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if not remarks:
-        print(f"{args.file}: {n} rows, no problems")
+        print(f"{args.file}: {_count(n, 'row')}, no problems")
         return 0
     # What the loader accepted with a remark (a legacy code kept, a column ignored) is listed
     # as the report lists it, but counted as remarks: the file has no problem.
@@ -668,7 +668,12 @@ def _deadline(args: argparse.Namespace) -> int:
         else:
             text = _read_text(args.events, args.encoding)
             events = load_events(_Named(text.encode("utf-8"), args.events), encoding="utf-8")
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        # The rows the loader reads: none of empty cells alone (",,,", as Excel saves them).
+        rows = [
+            r
+            for r in csv.DictReader(io.StringIO(text, newline=""))
+            if any(isinstance(v, str) and v for v in r.values())
+        ]
         if event not in events:
             raise CliError(f"{args.events}: needs a column {event!r} for --rule {args.rule}")
         cols = {event: events[event]}

@@ -290,8 +290,8 @@ def load_conflicts(
     found = Collector(source)
     out: list[Conflict] = []
     for k, values in enumerate(reader, start=2):
-        if not values:
-            continue  # a blank line
+        if not "".join(values):
+            continue  # a blank line, or one of commas alone (",,," as Excel saves it)
         if len(values) > len(header):
             found.add(k, None, None, "more cells than the header has", "quote text with commas")
             continue

@@ -269,14 +269,15 @@ def csv_body(
 ) -> tuple[list[list[str]], list[int]]:
     """The rows after a CSV header, with their row numbers as a spreadsheet shows them.
 
-    Empty rows are skipped; a row whose number of cells differs from the header's ``width`` is
+    Empty rows (no cell, or empty cells alone: ``,,,,`` as Excel saves an emptied row) are
+    skipped; a row whose number of cells differs from the header's ``width`` is
     reported to ``found`` (once per row, under one problem text, so that a report counts them
     together) and left out.
     """
     rows: list[list[str]] = []
     numbers: list[int] = []
     for k, row in enumerate(reader, start=2):
-        if not row:
+        if not "".join(row):
             continue
         if len(row) != width:
             found.add(

@@ -627,6 +627,19 @@ def split_csv(
         raise RosterError("the header row is empty", source=source, row=1)
     width = len(header)
     blank = ends[1:] == starts[1:]
+    # A line of separators alone (",,,,": a row emptied in Excel and saved) is blank too: it
+    # holds no value. Only short lines can be one; each is all separators when it holds as
+    # many separators as bytes.
+    near = np.flatnonzero((ends[1:] - starts[1:]) < 2 * width) if width > 1 else np.zeros(0, int)
+    if near.size:
+        s0, s1 = starts[1:][near], ends[1:][near]
+        held = np.searchsorted(seps, s1) - np.searchsorted(seps, s0)
+        emptied = near[held == s1 - s0]
+        if emptied.size:
+            blank = blank.copy()
+            blank[emptied] = True
+    else:
+        emptied = near
     skipped = bool(blank.any())
     lines = np.flatnonzero(~blank) + 1 if skipped else None
     line_starts = starts[lines] if lines is not None else starts[1:]
@@ -634,7 +647,7 @@ def split_csv(
     n = line_starts.shape[0]
     # Every data line has width - 1 separators exactly when there are that many in all and each
     # line's share lies inside it (separators are in file order). Checked in O(lines).
-    ok = seps.size == (n + 1) * (width - 1)
+    ok = emptied.size == 0 and seps.size == (n + 1) * (width - 1)
     if ok and width > 1:
         fields = seps[width - 1 :].reshape(n, width - 1)
         ok = bool((fields[:, 0] >= line_starts).all() & (fields[:, -1] < line_ends).all())
@@ -644,9 +657,10 @@ def split_csv(
         per_line = np.bincount(line_of, minlength=ends.size)
         bad = np.flatnonzero((per_line[1:] != width - 1) & ~blank)
         said = [f"has {int(per_line[b + 1]) + 1} fields but the header has {width}" for b in bad]
-        if short is None:
+        if bad.size and short is None:
             raise RosterError(said[0], source=source, row=int(bad[0]) + 2)
-        short.extend((int(b) + 2, why) for b, why in zip(bad.tolist(), said, strict=True))
+        if short is not None:
+            short.extend((int(b) + 2, why) for b, why in zip(bad.tolist(), said, strict=True))
         # The other lines are read as if the short ones were blank: the rows keep their numbers.
         keep = np.ones(ends.size, dtype=bool)
         keep[1:] = ~blank
@@ -792,9 +806,9 @@ def _split_csv_module(
             for record in itertools.islice(reader, 1 << 16):
                 consumed += 1
                 row += 1
+                if not "".join(record):
+                    continue  # a blank line, or one of separators alone (",,,,")
                 if len(record) != width:
-                    if not record:
-                        continue  # a blank line, as the csv module reads it
                     why = f"has {len(record)} fields but the header has {width}"
                     if short is None:
                         raise RosterError(why, source=source, row=row)
