@@ -503,6 +503,38 @@ def test_match_commits_then_matches_under_the_commitment(
     assert "WARNING: no commitment" in capsys.readouterr().err
 
 
+def test_match_reads_the_visits_batch_wrote_in_chinese_beside_gbk_tables(
+    tmp_path: pathlib.Path,
+    county_files: dict[str, pathlib.Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # batch --visits --headers zh writes UTF-8 with Chinese headers; a county's unit table is
+    # GBK with Chinese headers; --encoding gb18030 is meant for the county's tables.
+    f = county_files
+    visits = tmp_path / "visits.csv"
+    batch = ["batch", "--roster", str(f["targets"]), "--extra", "risk_score"]
+    batch += ["--items", str(f["items"]), "--seed", SEED, "--lead", "商务局"]
+    assert main([*batch, "--visits", str(visits), "--headers", "zh"]) == 0
+    assert visits.read_text(encoding="utf-8").startswith("统一社会信用代码,")
+    units = tmp_path / "units.csv"
+    text = f["units"].read_text(encoding="utf-8").replace("unit,area", "所属单位,行政区划")
+    units.write_text(text, encoding="gb18030")
+    officers = tmp_path / "officers.csv"
+    officers.write_text(f["officers"].read_text(encoding="utf-8"), encoding="gb18030")
+    args = ["match", "--visits", str(visits), "--officers", str(officers)]
+    args += ["--encoding", "gb18030", "--cross-jurisdiction", "--unit-areas", str(units)]
+    out = tmp_path / "teams.csv"
+    assert main([*args, "--seed", SEED, "--out", str(out)]) == 0
+    english = tmp_path / "visits-en.csv"
+    assert main([*batch, "--visits", str(english)]) == 0
+    assert main([*args[:2], str(english), *args[3:], "--seed", SEED]) == 0
+    assert out.read_text(encoding="utf-8").count("\n") > 1
+    capsys.readouterr()
+    units.write_text("单位名称,地区\n一所,130634\n", encoding="gb18030")
+    assert main([*args, "--seed", SEED]) == 2
+    assert "needs the columns unit (所属单位) and area (行政区划)" in capsys.readouterr().err
+
+
 def test_match_refuses_a_team_cap_the_batch_cannot_keep(
     county_files: dict[str, pathlib.Path],
     tmp_path: pathlib.Path,
@@ -565,9 +597,18 @@ def test_report_prints_and_writes_the_year_figures(
         )
         == 0
     )
-    assert capsys.readouterr().out.startswith("coverage: 2.8")
+    captured = capsys.readouterr()
+    assert captured.out.startswith("coverage: 2.8")
+    assert "has no result of" not in captured.err
     header = (tmp_path / "figures.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("figure,by,group,numerator,denominator,value")
+    # A year without results: said, and no rate of 0/0 printed as nan%.
+    args = ["report", "--roster", str(county_files["targets"]), "--extra", "risk_score"]
+    assert main([*args, "--results", str(tmp_path / "results.csv"), "--year", "2019"]) == 0
+    captured = capsys.readouterr()
+    assert "nan" not in captured.out
+    assert "none to count (0/0)" in captured.out
+    assert "results.csv has no result of 2019" in captured.err
 
 
 def test_batch_with_an_unknown_item_field_names_the_row(

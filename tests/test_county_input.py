@@ -369,3 +369,20 @@ def test_rows_of_empty_cells_alone_are_blank_rows(tmp_path: pathlib.Path) -> Non
     events = write(tmp_path / "e.csv", "id,inspection_end\nx1,2025-03-04\n,\nx3,2025-03-05\n")
     assert main(["deadline", "--events", str(events), "--rule", "result"]) == 0
     assert main(["check", str(conflicts), "--kind", "conflicts"]) == 0
+
+
+def test_an_officer_id_excel_turned_into_a_number_is_refused(tmp_path: pathlib.Path) -> None:
+    from randcheck import OfficerRoster
+
+    path = write(tmp_path / "o.csv", "执法证号,姓名\n1.30634E+13,张某\n13063420230005,赵某\n")
+    with pytest.raises(RosterError) as info:
+        OfficerRoster.from_csv(path)
+    [problem] = info.value.report.problems
+    assert (problem.row, problem.column, problem.value) == (2, "执法证号", "1.30634E+13")
+    assert problem.problem.startswith("a number in scientific notation")
+    assert "format the column as text (文本)" in problem.fix
+
+
+def test_a_risk_class_in_full_width_letters_reads_as_its_letter() -> None:
+    r = TargetRoster.from_columns({"credit_code": [A, B, C], "risk_class": ["Ｂ", "ａ类", "Ｄ类"]})
+    assert r.risk_counts() == {"A": 1, "B": 1, "D": 1}

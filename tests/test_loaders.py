@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 import randcheck
-from randcheck.loaders import load_conflicts, load_items
+from randcheck.loaders import load_conflicts, load_events, load_items
 
 
 def test_the_bundled_item_list_loads_as_the_example_county_items() -> None:
@@ -138,3 +138,10 @@ def test_two_headers_for_one_conflict_column_are_refused(header: str) -> None:
     text = f"{header}\n{','.join(row.split(',')[: header.count(',') + 1])}\n"
     with pytest.raises(randcheck.RosterError, match="both name column"):
         load_conflicts(io.BytesIO(text.encode()))
+
+
+def test_an_events_file_without_a_date_column_is_refused() -> None:
+    # An officers list given as events used to check as "no problems".
+    text = "执法证号,姓名\nO1,张某\n".encode()
+    with pytest.raises(randcheck.RosterError, match="has no date column: events need draw"):
+        load_events(io.BytesIO(text))

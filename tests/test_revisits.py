@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randcheck import PlanError, VerificationError
+import randcheck
+from randcheck import Commitment, PlanError, SeedRule, VerificationError
 from randcheck.errors import CalendarError, ResultError
 from randcheck.randomness import HashSource, uniform_reference
 from randcheck.results import (
@@ -18,6 +19,7 @@ from randcheck.results import (
     RevisitFinding,
     RevisitPlan,
     RevisitReceipt,
+    commit_revisits,
     draw_revisits,
     publication_records,
     record_revisits,
@@ -261,3 +263,51 @@ def test_revisits_and_publication_refuse_a_bad_as_of_in_the_same_words(as_of: ob
     assert str(by_revisits.value) == str(by_publication.value)
     assert str(by_revisits.value).startswith(f"as_of: value {as_of!r}")
     assert "is not a date" in str(by_revisits.value)
+
+
+# --- committed before the seed (randcheck-revisit-plan/1) -----------------------------------
+
+RULE = SeedRule.shuangseqiu(date="2024-01-05")
+LOTTERY = "2024-01-05 02 09 15 21 27 30 + 11"
+
+
+def _committed() -> tuple[ResultTable, RevisitPlan, Commitment]:
+    t = _results()
+    plan = RevisitPlan(by="entered_by", rate=0.1)
+    c = commit_revisits(t, plan, as_of="2023-12-31", seed_rule=RULE, seed_from="双色球 2024-01-05")
+    return t, plan, c
+
+
+def test_a_committed_revisit_draw_verifies_against_its_commitment() -> None:
+    t, plan, c = _committed()
+    r = draw_revisits(t, plan, as_of="2023-12-31", seed=LOTTERY, commitment=c.to_json())
+    assert r.receipt.seed == RULE.canonical(LOTTERY)
+    verify_revisits(r.receipt, t, commitment=c)
+    randcheck.verify(r.receipt, t, commitment=c)
+
+
+def test_a_committed_revisit_draw_cannot_be_steered_after_the_seed() -> None:
+    """Attack (found by an adversarial review): try labels, dates or rates after the seed
+    until an officer's results are spared; each is refused under the commitment, and a
+    receipt drawn so verifies on its own but not against it."""
+    t, plan, c = _committed()
+    with pytest.raises(PlanError, match="the commitment fixes the key path"):
+        draw_revisits(t, plan, as_of="2023-12-31", seed=LOTTERY, label="revisits/5", commitment=c)
+    with pytest.raises(PlanError, match=r"frame .* plan or as_of is not the committed one"):
+        draw_revisits(t, plan, as_of="2023-11-30", seed=LOTTERY, commitment=c)
+    other = RevisitPlan(by="entered_by", rate=0.1, rates={"O3": 0.0})
+    with pytest.raises(PlanError, match="plan or as_of is not the committed one"):
+        draw_revisits(t, other, as_of="2023-12-31", seed=LOTTERY, commitment=c)
+    with pytest.raises(PlanError, match="2024-01-06"):
+        draw_revisits(
+            t, plan, as_of="2023-12-31", seed="2024-01-06 02 09 15 21 27 30 + 11", commitment=c
+        )
+    rerolled = draw_revisits(
+        t, plan, as_of="2023-12-31", seed=RULE.canonical(LOTTERY), label="revisits/5"
+    )
+    verify_revisits(rerolled.receipt, t)  # consistent on its own
+    with pytest.raises(VerificationError, match=r"key path \['revisits/5'\] is not the committed"):
+        verify_revisits(rerolled.receipt, t, commitment=c)
+    spared = draw_revisits(t, other, as_of="2023-12-31", seed=RULE.canonical(LOTTERY))
+    with pytest.raises(VerificationError, match="the plan or as_of is not the committed one"):
+        verify_revisits(spared.receipt, t, commitment=c)

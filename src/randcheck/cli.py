@@ -26,13 +26,13 @@ import signal
 import sys
 import tomllib
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeAlias
 
 from randcheck import _excel, _tables, _textio
 from randcheck._files import Interrupted, OutputSet
-from randcheck._headers import OFFICER_HEADERS, RESULT_HEADERS
+from randcheck._headers import OFFICER_HEADERS, RESULT_HEADERS, TARGET_HEADERS
 from randcheck._version import library
 from randcheck.archive import verify_archive
 from randcheck.audit import VERIFIERS, verify
@@ -192,23 +192,28 @@ def _read_text(path: str, encoding: str = "utf-8-sig") -> str:
     )
 
 
-def _read_structured(path: str, encoding: str = "utf-8-sig") -> dict[str, Any]:
-    """A plan file: TOML or JSON, which are UTF-8; one saved in ``--encoding`` (GBK by a
-    Windows editor) only when it is not UTF-8. Read the other way round, a UTF-8 plan under
-    ``--encoding gb18030`` (for the tables) would decode without error into other characters.
-    """
-    p = pathlib.Path(path)
+def _read_utf8_first(path: str, encoding: str, what: str) -> str:
+    """A file randcheck wrote, or that a standard says is UTF-8 (a plan, visits, unit areas):
+    UTF-8 first, ``--encoding`` (GBK by a Windows editor) only when it is not UTF-8. Read the
+    other way round, UTF-8 under ``--encoding gb18030`` (meant for the county's tables) would
+    decode without error into other characters."""
     raw = _textio.read_bytes(path, lambda message: CliError(f"{path}: {message}"))
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if _textio.is_utf8(_textio.codec_name(encoding) or "utf-8"):
             line = raw[: exc.start].count(b"\n") + 1
             raise CliError(
-                f"{path}, line {line}: not UTF-8 text; a plan is TOML or JSON, which are "
-                "UTF-8: save it as UTF-8 (or give its encoding, e.g. --encoding gb18030)"
+                f"{path}, line {line}: not UTF-8 text; {what}: save it as UTF-8 (or give its "
+                "encoding, e.g. --encoding gb18030)"
             ) from None
-        text = _read_text(path, encoding)
+        return _read_text(path, encoding)
+
+
+def _read_structured(path: str, encoding: str = "utf-8-sig") -> dict[str, Any]:
+    """A plan file (TOML or JSON), read by :func:`_read_utf8_first`."""
+    p = pathlib.Path(path)
+    text = _read_utf8_first(path, encoding, "a plan is TOML or JSON, which are UTF-8")
     try:
         if p.suffix.lower() == ".toml":
             data: Any = tomllib.loads(text)
@@ -778,10 +783,36 @@ class _Named(io.BytesIO):
         self.name = name
 
 
+#: The columns of a visits file, each with the headers it may have: the English names and the
+#: Chinese ones ``batch --visits --headers zh`` writes (and the directories' aliases).
+_VISIT_HEADERS = {
+    name: (name, _tables.zh_header(name), *TARGET_HEADERS.get(name, ()))
+    for name in ("credit_code", "items", "departments", "lead_department", "skills", "area")
+} | {"team_size": ("team_size", _tables.zh_header("team_size"))}
+
+
+def _canonical_header(header: list[str], names: Mapping[str, Sequence[str]]) -> list[str]:
+    """Each header as its column's name (unknown ones as they are)."""
+    alias = {a: name for name, aliases in names.items() for a in aliases}
+    return [alias.get(h.strip(), h) for h in header]
+
+
 def _read_visits(path: str, encoding: str = "utf-8-sig") -> list[Any]:
-    rows = list(csv.DictReader(io.StringIO(_read_text(path, encoding), newline="")))
+    if _excel.is_excel(path):
+        text = _excel.sheet_as_csv(path, None, lambda message: CliError(f"{path}: {message}"))
+    else:
+        text = _read_utf8_first(path, encoding, "randcheck writes visits as UTF-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = _canonical_header(next(reader, []), _VISIT_HEADERS)
+    if "credit_code" not in header:
+        raise CliError(
+            f"{path}: needs a column 'credit_code' (统一社会信用代码), as `batch --visits` writes"
+        )
+    rows = [dict(zip(header, values, strict=False)) for values in reader]
     visits = []
     for k, r in enumerate(rows, start=2):
+        if not "".join(r.values()):
+            continue  # a blank row
         try:
             visits.append(
                 Visit(
@@ -863,9 +894,19 @@ def _cmd_match(args: argparse.Namespace) -> int:
             "give both, or neither"
         )
     if args.unit_areas:
-        text = _read_text(args.unit_areas, args.encoding)
-        for r in csv.DictReader(io.StringIO(text, newline="")):
-            unit_areas.setdefault(r["unit"], set()).add(r["area"])
+        text = _read_utf8_first(args.unit_areas, args.encoding, "not a table of unit, area")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        names = {"unit": OFFICER_HEADERS["unit"], "area": TARGET_HEADERS["area"]}
+        header = _canonical_header(next(reader, []), {k: (k, *v) for k, v in names.items()})
+        if "unit" not in header or "area" not in header:
+            raise CliError(
+                f"{args.unit_areas}: needs the columns unit (所属单位) and area (行政区划), "
+                f"one row per unit and area; its header is {','.join(header)}"
+            )
+        j_unit, j_area = header.index("unit"), header.index("area")
+        for values in reader:
+            if len(values) > max(j_unit, j_area) and values[j_unit].strip():
+                unit_areas.setdefault(values[j_unit].strip(), set()).add(values[j_area].strip())
     rules = MatchingRules(
         team_size=args.team_size,
         cross_jurisdiction=args.cross_jurisdiction,
@@ -944,6 +985,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
             results, roster, year=args.year, as_of=args.as_of, calendar=_calendar(args)
         )
     print(figures.summary())
+    years = {d.year for d in results.inspection_end.tolist() if d is not None}
+    if args.year is not None and args.year not in years:
+        _progress(f"warning: {args.results} has no result of {args.year} (检查结束日期)")
     if args.out:
         args.outputs.table(args.out, figures.to_csv)
     return 0

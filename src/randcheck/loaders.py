@@ -395,6 +395,13 @@ def load_events(
         if dates is not None
         else [h for h in ("draw", "inspection_end", "done") if h in header]
     )
+    if not wanted:  # nothing to read as a date: not an events file
+        raise RosterError(
+            "has no date column: events need draw (抽取日期), inspection_end (检查结束日期) or "
+            f"done (完成日期); its headers are {', '.join(written)}",
+            source=source,
+            row=1,
+        )
     missing = [d for d in wanted if d not in header]
     if missing:
         raise RosterError(

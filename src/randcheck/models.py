@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -144,7 +145,8 @@ class RiskClass(enum.Enum):
 
     @classmethod
     def parse(cls, value: object) -> RiskClass:
-        """Read a class from ``"A"``…``"E"`` (any case, optional ``类``), or a Chinese label.
+        """Read a class from ``"A"``…``"E"`` (any case, full or half width, optional ``类``), or
+        a Chinese label.
 
         Raises
         ------
@@ -153,7 +155,7 @@ class RiskClass(enum.Enum):
         """
         if isinstance(value, RiskClass):
             return value
-        text = str(value).strip()
+        text = unicodedata.normalize("NFKC", str(value)).strip()  # "Ｂ" (full width) is "B"
         key = text.upper().removesuffix("类")
         if key in _RISK_LABELS:
             return cls(key)

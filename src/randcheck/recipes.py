@@ -111,6 +111,10 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
         "randcheck-revisit-frame/1": (
             "the digest of the results a revisit draw chose from; in `randcheck.results.revisits`"
         ),
+        "randcheck-revisit-plan/1": (
+            "what a revisit draw's commitment fixes before its seed: the plan and the frame's "
+            "date; in `randcheck.results.revisits`"
+        ),
         "randcheck-revisit-sample/1": (
             "the digest of the results drawn for revisits; in `randcheck.randomness.digests`"
         ),

@@ -63,8 +63,10 @@ from randcheck.results.revisits import (
     RevisitPlan,
     RevisitReceipt,
     RevisitReport,
+    commit_revisits,
     draw_revisits,
     record_revisits,
+    revisit_plan_digest,
     verify_revisits,
 )
 from randcheck.results.table import (
@@ -109,10 +111,12 @@ __all__ = [
     "RevisitReport",
     "YearFigures",
     "cjk_font",
+    "commit_revisits",
     "draw_revisits",
     "estimate_prevalence",
     "publication_records",
     "record_revisits",
+    "revisit_plan_digest",
     "verify_revisits",
     "year_figures",
 ]

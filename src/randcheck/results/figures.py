@@ -167,6 +167,8 @@ class Figure:
     def __str__(self) -> str:
         where = f"[{self.by}={self.group}]" if self.by else ""
         flag = " ⚠ below goal" if self.below_goal else ""
+        if not self.denominator:  # nothing to count: no rate (nan% would say nothing)
+            return f"{self.figure}{where}: none to count (0/0)"
         return (
             f"{self.figure}{where}: {self.value:.2%} ({self.numerator:,}/{self.denominator:,})"
             f"{flag}"

@@ -27,6 +27,12 @@ The recipe ``randcheck-revisit/2``
    followed by one line per frame result in id order: the id, a tab, the stratum label, ``\\n``.
    The sample digest is ``sha256:`` + SHA-256 of ``"randcheck-revisit-sample/1\\n"`` followed by
    the sorted sampled ids, each ending in ``\\n``.
+
+Committed before the seed: :func:`commit_revisits` makes a :class:`~randcheck.Commitment`
+(``randcheck-commitment/2``) whose ``roster_digest`` is the frame digest, whose ``plan_digest``
+is :func:`revisit_plan_digest` (``randcheck-revisit-plan/1``: the plan and ``as_of``) and whose
+path is ``[label]``; ``draw_revisits(..., commitment=)`` and ``verify_revisits(...,
+commitment=)`` hold the draw to it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
@@ -42,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck._dates import CHINA_TZ, to_date
-from randcheck._records import JsonRecord, at, field_error, first_difference
+from randcheck._records import JsonRecord, at, canonical_digest, field_error, first_difference
 from randcheck._version import library
 from randcheck.errors import PlanError, ResultError, VerificationError
 from randcheck.randomness import (
@@ -55,10 +62,12 @@ from randcheck.randomness import (
     sorted_ids_digest,
     source_for,
 )
+from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
 from randcheck.randomness.select import smallest_per_stratum
 from randcheck.results.table import ResultTable
 from randcheck.results.vocabulary import TOP_CATEGORIES
 from randcheck.sampling import allocation
+from randcheck.sampling.commitment import Commitment, read_published
 
 __all__ = [
     "REVISIT_BY",
@@ -69,14 +78,18 @@ __all__ = [
     "RevisitPlan",
     "RevisitReceipt",
     "RevisitReport",
+    "commit_revisits",
     "draw_revisits",
     "record_revisits",
+    "revisit_plan_digest",
     "verify_revisits",
 ]
 
 REVISIT_RECIPE: Final = "randcheck-revisit/2"
 _FRAME_TAG: Final = "randcheck-revisit-frame/1"
 _SAMPLE_TAG: Final = "randcheck-revisit-sample/1"
+#: What a revisit draw's commitment fixes as its plan (:func:`revisit_plan_digest`).
+REVISIT_PLAN_RECIPE: Final = "randcheck-revisit-plan/1"
 #: What a revisit draw may be stratified by.
 REVISIT_BY: Final[tuple[str, ...]] = ("department", "inspector", "entered_by", "item", "category")
 #: What a revisit can find: the check and its entry hold up (属实), the check was perfunctory
@@ -295,6 +308,56 @@ def _sample_digest(ids: Iterable[str]) -> str:
     return sorted_ids_digest(_SAMPLE_TAG, ids)
 
 
+def revisit_plan_digest(plan: RevisitPlan, as_of: dt.date) -> str:
+    """What a revisit draw's commitment fixes as its ``plan_digest``
+    (``randcheck-revisit-plan/1``): the canonical JSON digest of ``{"as_of": "YYYY-MM-DD",
+    "plan": {...}, "recipe": "randcheck-revisit-plan/1"}``."""
+    return canonical_digest(
+        {"as_of": as_of.isoformat(), "plan": plan.to_dict(), "recipe": REVISIT_PLAN_RECIPE}
+    )
+
+
+def commit_revisits(
+    results: ResultTable,
+    plan: RevisitPlan,
+    *,
+    as_of: Any,
+    seed_rule: SeedRule,
+    seed_from: str,
+    label: str = LABEL_REVISITS,
+) -> Commitment:
+    """The commitment of a revisit draw, to publish once its frame is closed and before its
+    seed exists.
+
+    It fixes the frame (the results entered by ``as_of`` and their strata, by the frame
+    digest), the plan, ``as_of`` and the key label, and how the seed will be read: nobody can
+    then try labels, dates or rates after the seed until a chosen officer's results are spared.
+
+    Examples
+    --------
+    >>> from randcheck import SeedRule
+    >>> from randcheck.results import ResultTable, RevisitPlan
+    >>> from randcheck.results import commit_revisits, draw_revisits, verify_revisits
+    >>> t = ResultTable.from_columns({
+    ...     "result_id": [f"R{i:03d}" for i in range(40)],
+    ...     "credit_code": [f"91130634MA{i:08d}" for i in range(40)],
+    ...     "item": ["SW-02"] * 40, "categories": ["未发现问题"] * 40,
+    ...     "department": ["商务局", "市场监管局"] * 20,
+    ...     "inspection_end": ["2023-05-10"] * 40, "entered_on": ["2023-05-12"] * 40})
+    >>> plan = RevisitPlan(by="department", rate=0.1)
+    >>> c = commit_revisits(t, plan, as_of="2023-06-30",
+    ...                     seed_rule=SeedRule.shuangseqiu(date="2023-07-02"),
+    ...                     seed_from="福利彩票双色球 2023-07-02")
+    >>> r = draw_revisits(t, plan, as_of="2023-06-30",
+    ...                   seed="2023-07-02 03 08 14 22 27 31 + 09", commitment=c)
+    >>> verify_revisits(r.receipt, t, commitment=c)
+    """
+    day = to_date(as_of, field="as_of")
+    _rows, ids, labels = _revisit_frame(results, plan, day)
+    frame = _frame_digest(ids, labels)
+    return Commitment.of(frame, revisit_plan_digest(plan, day), (label,), seed_rule, seed_from)
+
+
 def draw_revisits(
     results: ResultTable,
     plan: RevisitPlan,
@@ -306,6 +369,7 @@ def draw_revisits(
     drawn_by: str | None = None,
     drawn_at: dt.datetime | None = None,
     source: UniformSource | None = None,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> RevisitDraw:
     """Draw completed inspections to revisit (督导回访), by the recipe ``randcheck-revisit/2``.
 
@@ -329,6 +393,11 @@ def draw_revisits(
         For the record.
     source : optional
         A ready source instead of ``seed``/``rng`` (its child ``label`` is used).
+    commitment : Commitment, dict, JSON text or path, optional
+        The draw's commitment (:func:`commit_revisits`), published before ``seed`` existed: the
+        seed is read by its rule, the label is the committed one, and the frame, plan and
+        ``as_of`` must be the committed ones. Without it, nothing shows that the label, the
+        date or the rates were not chosen after the seed.
 
     Returns
     -------
@@ -337,7 +406,8 @@ def draw_revisits(
     Raises
     ------
     PlanError
-        No seed or rng, or an empty seed.
+        No seed or rng, or an empty seed; with ``commitment``, a seed that does not fit its
+        rule, another label, ``rng`` or ``source``, or a frame, plan or date not committed.
 
     Examples
     --------
@@ -356,9 +426,34 @@ def draw_revisits(
     >>> verify_revisits(r.receipt, t)
     """
     day = to_date(as_of, field="as_of")
-    root = source if source is not None else source_for(seed, rng)
-    units = root.child(label)
     rows, ids, labels = _revisit_frame(results, plan, day)
+    if commitment is not None:
+        promised = read_published(commitment)
+        if rng is not None or source is not None or seed is None:
+            raise PlanError(
+                "a committed revisit draw takes its key from the public seed and the committed "
+                "label alone: pass seed= with commitment=, not rng= or source="
+            )
+        if label != LABEL_REVISITS and (label,) != tuple(promised.path):
+            raise PlanError(
+                f"label = {label!r}: the commitment fixes the key path {list(promised.path)}; "
+                "leave label out of a committed revisit draw"
+            )
+        if (
+            _frame_digest(ids, labels) != promised.roster_digest
+            or revisit_plan_digest(plan, day) != promised.plan_digest
+            or len(promised.path) != 1
+        ):
+            raise PlanError(
+                "commitment: the frame (results entered by as_of, their strata), the plan or "
+                "as_of is not the committed one; draw what was committed, or publish a new "
+                "commitment before a new seed"
+            )
+        root: UniformSource = HashSource.from_seed(promised.seed_for_drawing(seed))
+        label = promised.path[0]
+    else:
+        root = source if source is not None else source_for(seed, rng)
+    units = root.child(label)
     keys, st = (
         np.unique(labels, return_inverse=True)
         if rows.size
@@ -411,19 +506,30 @@ def draw_revisits(
 
 
 def verify_revisits(
-    receipt: RevisitReceipt | str | Mapping[str, Any], results: ResultTable
+    receipt: RevisitReceipt | str | Mapping[str, Any],
+    results: ResultTable,
+    *,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> None:
     """Recompute a revisit draw from its receipt and the results; raise if anything differs.
+
+    ``commitment``: the draw's commitment published before its seed (:func:`commit_revisits`),
+    checked first: the receipt's frame, plan, ``as_of`` and key path must be the committed
+    ones and its seed must be written as the committed rule reads it.
 
     Raises
     ------
     VerificationError
         The receipt is from a simulation; the frame (results entered by ``as_of``, or their
-        strata) differs from the receipt's; or the recomputed sample or strata differ.
-        ``differences`` lists each finding.
+        strata) differs from the receipt's; or the recomputed sample or strata differ; or it
+        was not drawn under the commitment given. ``differences`` lists each finding.
     """
     receipt = RevisitReceipt.read_official(receipt)
     assert receipt.seed is not None
+    if commitment is not None:
+        found = _committed_findings(receipt, read_published(commitment))
+        if found:
+            raise VerificationError("revisit verification failed: " + "; ".join(found), found)
     if receipt.recipes.get("revisit") != REVISIT_RECIPE or receipt.recipes.get("prn") != PRN_RECIPE:
         raise VerificationError(
             f"this receipt uses recipes {dict(receipt.recipes)}, which this version of randcheck "
@@ -461,6 +567,35 @@ def verify_revisits(
         diffs.append("strata differ: population or sample sizes per stratum do not match")
     if diffs:
         raise VerificationError("revisit verification failed: " + "; ".join(diffs), diffs)
+
+
+def _committed_findings(receipt: RevisitReceipt, promised: Commitment) -> list[str]:
+    """What differs between a revisit receipt and the commitment published before its seed."""
+    diffs: list[str] = []
+    if receipt.frame_digest != promised.roster_digest:
+        diffs.append("the frame is not the committed one (frame_digest)")
+    try:
+        plan = revisit_plan_digest(
+            RevisitPlan.from_dict(receipt.plan), to_date(receipt.as_of, field="as_of")
+        )
+    except (PlanError, ValueError):
+        plan = ""
+    if plan != promised.plan_digest:
+        diffs.append("the plan or as_of is not the committed one (plan_digest)")
+    if tuple(receipt.path) != tuple(promised.path):
+        diffs.append(f"key path {list(receipt.path)} is not the committed {list(promised.path)}")
+    rule = promised.rule
+    if rule.recipe != SEED_RULE_RECIPE:
+        diffs.append(f"the commitment's seed rule is the retired {rule.recipe}")
+        return diffs
+    try:
+        canonical = rule.canonical(str(receipt.seed))
+    except PlanError as exc:
+        diffs.append(f"the seed does not fit the committed rule: {exc}")
+    else:
+        if canonical != receipt.seed:
+            diffs.append(f"the seed is not written as the committed rule reads it: {canonical!r}")
+    return diffs
 
 
 # ------------------------------------------------------------------------------ findings

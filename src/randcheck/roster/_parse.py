@@ -750,6 +750,13 @@ def _parse_values(
         text = to_strings(arr)
         if kind == "id":
             text = np.strings.strip(text)
+            # A 执法证号 Excel turned into a number (1.30634E+13) names nobody: refused, as for
+            # credit codes. Ids are short, so the check is a regular expression on each kind.
+            sci = np.flatnonzero(np.strings.find(np.strings.upper(text), "E") >= 0)
+            sci = sci[[is_scientific(str(text[i])) for i in sci.tolist()]] if sci.size else sci
+            if sci.size:
+                values = [str(text[i]) for i in sci[:MAX_LISTED]]
+                ctx.fail(col.name, sci, values, SCIENTIFIC_WHY, SCIENTIFIC_FIX)
         _check_text(col, text, ctx, empty_ok=kind == "text")
         return text
     if kind == "risk":
