@@ -1656,3 +1656,27 @@ def test_verify_holds_a_matching_record_to_its_commitment() -> None:
     }
     with pytest.raises(VerificationError, match="marginals are not the committed ones"):
         verify_matching(edited, visits, officers, commitment=c)
+
+
+def test_a_matching_record_names_the_recipes_this_version_runs() -> None:
+    visits, officers = county_batch(6, 6, cap=6)
+    record = match_officers(visits, officers, seed="s").record().to_dict()
+    for recipes in (
+        {"matching": "randcheck-matching/3", "prn": "randcheck-prn/999"},
+        {"matching": "randcheck-matching/3"},
+        {"matching": "randcheck-matching/3", "prn": "randcheck-prn/2", "extra": "x"},
+    ):
+        with pytest.raises(VerificationError, match="this version runs"):
+            verify_matching(record | {"recipes": recipes}, visits, officers)
+
+
+def test_rules_given_as_fractions_or_numpy_numbers_are_recorded_and_verify() -> None:
+    visits, officers = county_batch(6, 6, cap=6)
+    rules = MatchingRules(pair_cap=Fraction(1, 1), team_size=np.int64(2))
+    c = randcheck.matching.commit_matching(
+        visits, officers, rules=rules, seed_rule=RULE, seed_from="双色球 2025-03-06"
+    )
+    a = match_officers(visits, officers, rules=rules, seed=LOTTERY, commitment=c)
+    verify_matching(a.record().to_json(), visits, officers, commitment=c)
+    with pytest.raises(PlanError, match="the key 1 is not an item code"):
+        MatchingRules(item_team_sizes={1: 3})

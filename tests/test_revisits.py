@@ -311,3 +311,41 @@ def test_a_committed_revisit_draw_cannot_be_steered_after_the_seed() -> None:
     spared = draw_revisits(t, other, as_of="2023-12-31", seed=RULE.canonical(LOTTERY))
     with pytest.raises(VerificationError, match="the plan or as_of is not the committed one"):
         verify_revisits(spared.receipt, t, commitment=c)
+
+
+def test_a_value_with_a_tab_or_a_line_break_is_refused_so_no_two_results_read_as_one() -> None:
+    # Attack (adversarial review): the frame digest writes "id<TAB>label<LF>" per result, so
+    # rows R004/商务局 and R005/市场监管局 read as one result "R004\t商务局\nR005"; merged
+    # after the seed, the drawer could pick among samples under the same commitment.
+    for bad in ("R004\t商务局\nR005", "R004\nR005", "R004\rR005"):
+        cols = {
+            "result_id": [bad, "R006"],
+            "credit_code": ["91130634MA00000001", "91130634MA00000002"],
+            "item": ["SW-01", "SW-01"],
+            "department": ["市场监管局", "商务局"],
+            "categories": ["未发现问题", "未发现问题"],
+            "inspection_end": ["2023-05-10"] * 2,
+            "entered_on": ["2023-05-12"] * 2,
+        }
+        with pytest.raises(ResultError, match="tab, newline and carriage return"):
+            ResultTable.from_columns(cols)
+    cols["result_id"] = ["R004", "R006"]
+    cols["department"] = ["商务局\nR005\t市场监管局", "商务局"]
+    with pytest.raises(ResultError, match="column 'department'"):
+        ResultTable.from_columns(cols)
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ({"frame_size": 999}, "frame changed"),
+        ({"sample_size": 1}, "sample_size 1 is not the number of its sample_ids"),
+        ({"as_of": "2023/12/31"}, "is not written as randcheck writes it"),
+        ({"as_of": "2023-02-30"}, "the receipt's as_of cannot be read"),
+    ],
+)
+def test_an_edited_revisit_receipt_is_refused(edit: dict[str, object], words: str) -> None:
+    t = _results()
+    r = draw_revisits(t, RevisitPlan(by="department", rate=0.1), as_of="2023-12-31", seed=SEED)
+    with pytest.raises(VerificationError, match=words):
+        verify_revisits(r.receipt.to_dict() | edit, t)

@@ -1025,3 +1025,16 @@ def test_a_mapping_for_a_header_the_file_lacks_is_an_error(tmp_path: pathlib.Pat
     path.write_text("credit_code,risk_class\n91350100M000100Y43,A\n", encoding="utf-8")
     with pytest.raises(RosterError, match=r"mapping names header\(s\) '纳税人识别号'"):
         TargetRoster.from_csv(path, mapping={"纳税人识别号": "credit_code"})
+
+
+def test_an_officer_directory_written_by_to_csv_reads_back_with_its_fingerprint(
+    tmp_path: pathlib.Path,
+) -> None:
+    # to_csv (and the fingerprint) write "no load cap" as -1: a published directory must load.
+    officers = OfficerRoster.from_columns({"officer_id": ["A1", "A2"], "load_cap": [3, None]})
+    officers.to_csv(tmp_path / "officers.csv")
+    again = OfficerRoster.from_csv(tmp_path / "officers.csv")
+    assert again.load_cap.tolist() == [3, -1]
+    assert again.digest() == officers.digest()
+    with pytest.raises(RosterError, match="value '-2': must be a whole number"):
+        OfficerRoster.from_columns({"officer_id": ["A1"], "load_cap": ["-2"]})

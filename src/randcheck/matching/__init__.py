@@ -35,14 +35,15 @@ Details in the explanation page "How officer matching is formulated".
    order form cycles, and each cycle moves up or down by a fair coin. Each pair is chosen with
    exactly its published marginal; team sizes, requirements and load caps hold every time.
 
-Official coins come from the batch seed through the child key ``matching`` (see
+Official coins come from the matching's seed through the child key ``matching`` (see
 :mod:`randcheck.randomness`): level ``j`` uses ``child("round").child(str(j))``; its ``i``-th
 number (id ``str(i)``) gives 48 coins, bit ``b`` of ``⌊u·2⁵³⌋`` being coin ``48·i + b``. A
 simulation takes ``rng`` instead.
 
 Steps 1–5 use no number: :func:`commit_matching` computes them once the visits are known and
 fixes them, with the officer directory and the key path, in a commitment
-(``randcheck-matching-plan/1``) to publish before the matching's seed exists;
+(``randcheck-matching-plan/1``) to publish before the matching's seed exists (a public draw held
+after the visits are published, not the one that chose the targets);
 ``match_officers(..., commitment=)`` and ``verify_matching(..., commitment=)`` hold the
 matching to it. :func:`match_by_sweep` has no commitment yet.
 

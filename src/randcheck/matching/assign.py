@@ -93,7 +93,8 @@ def match_officers(
     as_of : datetime.date, optional
         The batch date the repeat window counts back from; required with ``history``.
     seed : str, optional
-        The batch's public seed: an official, verifiable matching. The numbers come from the
+        A public seed: an official, verifiable matching (committed first, from a draw held
+        after the visits are published: see ``commitment``). The numbers come from the
         child key ``key_label`` (``"matching"``) of the seed's root key (``randcheck-prn/2``).
     rng : optional
         Anything :func:`numpy.random.default_rng` accepts: a simulation, not verifiable.

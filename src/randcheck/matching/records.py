@@ -432,7 +432,13 @@ def rules_dict(rules: MatchingRules) -> dict[str, Any]:
         if f.name == "unit_areas":
             v = {k: sorted(a) for k, a in sorted(v.items())}
         elif f.name == "item_team_sizes":
-            v = dict(sorted(v.items()))
+            v = {k: int(n) for k, n in sorted(v.items())}
+        elif isinstance(v, Fraction):  # a cap given exactly: its float (the grid floors it alike)
+            v = float(v)
+        elif isinstance(v, np.integer):
+            v = int(v)
+        elif isinstance(v, np.floating):
+            v = float(v)
         out[f.name] = v
     return out
 
@@ -604,6 +610,11 @@ def _replay_problem(
         raise VerificationError(
             f"matching record: recipe {rec.recipes.get('matching')!r} is not one this version "
             f"runs ({MATCHING_RECIPE})"
+        )
+    if rec.recipes.get("prn") != PRN_RECIPE or set(rec.recipes) != {"matching", "prn"}:
+        raise VerificationError(
+            f"matching record: recipes {dict(rec.recipes)}: this version runs "
+            f"{{'matching': {MATCHING_RECIPE!r}, 'prn': {PRN_RECIPE!r}}}"
         )
     if officers.digest() != rec.officers_digest:
         diffs.append("officer roster differs from the one recorded (officers_digest)")

@@ -158,6 +158,10 @@ class MatchingRules:
         self, _a: attrs.Attribute[Mapping[str, int]], value: Mapping[str, int]
     ) -> None:
         for item, size in value.items():
+            if not isinstance(item, str):
+                raise PlanError(
+                    f"item_team_sizes: the key {item!r} is not an item code (text), e.g. 'SW-02'"
+                )
             whole_number(f"item_team_sizes[{item!r}]", size, 2)
 
     @pair_cap.validator

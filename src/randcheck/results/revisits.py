@@ -542,16 +542,30 @@ def verify_revisits(
     if not receipt.path:
         raise VerificationError("the receipt has no key path")
     try:
+        written = to_date(receipt.as_of, field="as_of").isoformat()
+    except ValueError as exc:
+        raise VerificationError(f"the receipt's as_of cannot be read: {exc}") from None
+    if written != receipt.as_of:
+        raise VerificationError(
+            f"the receipt's as_of {receipt.as_of!r} is not written as randcheck writes it "
+            f"({written!r})"
+        )
+    try:
         source = HashSource.from_seed(receipt.seed).at(receipt.path[:-1])
     except PlanError as exc:
         raise VerificationError(f"the receipt's seed or key path cannot be used: {exc}") from None
     again = draw_revisits(results, plan, as_of=receipt.as_of, source=source, label=receipt.path[-1])
     diffs: list[str] = []
     mine = again.receipt
-    if mine.frame_digest != receipt.frame_digest:
+    if mine.frame_digest != receipt.frame_digest or mine.frame_size != receipt.frame_size:
         diffs.append(
             f"frame changed: {mine.frame_size} results entered by {receipt.as_of} here, "
             f"{receipt.frame_size} in the receipt, or their ids or strata differ"
+        )
+    if receipt.sample_size != len(receipt.sample_ids):
+        diffs.append(
+            f"the receipt's sample_size {receipt.sample_size} is not the number of its "
+            f"sample_ids ({len(receipt.sample_ids)})"
         )
     if mine.sample_digest != receipt.sample_digest:
         added = sorted(set(mine.sample_ids) - set(receipt.sample_ids))

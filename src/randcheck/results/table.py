@@ -366,6 +366,36 @@ def _string_columns(
     return cols
 
 
+#: Why a value with a tab or a line break is refused (the directories say it alike).
+_CONTROL_WHY = "tab, newline and carriage return are not allowed in a value"
+
+
+def _refuse_control(
+    cols: Mapping[str, npt.NDArray[Any]],
+    numbers: npt.NDArray[np.int64],
+    shown: Mapping[str, str],
+    found: Collector,
+) -> None:
+    """Refuse tab, newline, carriage return and NUL in any text value, as the directories do.
+
+    The revisit recipes write ids and labels into their digests one per line, tab-separated:
+    a value holding a tab or a line break could make two results read as one (and the frame
+    verify against a commitment made for another).
+    """
+    for name, col in cols.items():
+        bad = np.zeros(col.shape[0], dtype=bool)
+        for ch in ("\t", "\n", "\r"):  # (numpy's find reports NUL everywhere: files refuse it)
+            bad |= np.strings.find(col, ch) >= 0
+        for i in np.flatnonzero(bad).tolist():
+            found.add(
+                int(numbers[i]),
+                shown.get(name, name),
+                str(col[i]),
+                _CONTROL_WHY,
+                "retype the value on one line, without tabs",
+            )
+
+
 @attrs.define(eq=False)
 class _Builder:
     """One check of a table's columns: reads each kind of column and collects its problems.
@@ -671,6 +701,7 @@ class ResultTable:
         cols = _string_columns(columns, n, source)
         if numbers is None:
             numbers = first_row + np.arange(n, dtype=np.int64)
+        _refuse_control(cols, numbers, shown, found)
         build = _Builder(found, numbers, shown, columns, cols, n)
         codes, credit = build.credit_codes()
         labels = build.labels()

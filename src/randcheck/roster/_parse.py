@@ -375,9 +375,15 @@ def _parse_count(v: Any) -> int:
 
 
 def _parse_cap(v: Any) -> int:
-    if v is None or (isinstance(v, str) and not v.strip()):
+    if v is None or (isinstance(v, str) and v.strip() in ("", NO_CAP)):
         return -1
     return _parse_count(v)
+
+
+#: How :meth:`OfficerRoster.to_csv` (and the ``randcheck-officers/2`` fingerprint) writes "no
+#: load cap": read back as no cap, so that a published directory loads; any other negative
+#: number is a typo.
+NO_CAP = "-1"
 
 
 def _parse_date(v: Any) -> np.datetime64:
@@ -688,10 +694,11 @@ def _count_column(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Conte
 
 
 def _cap_column(col: ColumnSpec, arr: np.ndarray[Any, Any] | Coded, ctx: Context) -> Column:
-    """A load cap column (每批最多任务数): whole numbers ≥ 0, an empty cell for no cap."""
+    """A load cap column (每批最多任务数): whole numbers ≥ 0, an empty cell (or ``-1``, as
+    :meth:`OfficerRoster.to_csv` writes it) for no cap."""
     if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":
-        bad = np.flatnonzero(arr < 0)
-        if bad.size:  # a negative cap is a typo, not "no cap" (that is an empty cell)
+        bad = np.flatnonzero(arr < -1)
+        if bad.size:  # a negative cap is a typo, not "no cap" (an empty cell, or -1 as written)
             ctx.fail(
                 col.name,
                 bad,
