@@ -724,3 +724,35 @@ def test_the_published_chances_and_bounds_are_fixed_before_the_seed() -> None:
         b.q_star_lower,
     )
     assert np.array_equal(a.load_bound, b.load_bound)
+
+
+def test_a_committed_sweep_cannot_be_rerolled_and_verifies_against_its_commitment() -> None:
+    """Attack (adversarial review): a sweep matching tied to nothing published before the
+    seed; under commit_sweep another key label, a seed of another day, rng, an officer added or
+    a recusal dropped is refused, and a record made another way fails against it."""
+    officers = roster(6, load_cap=np.full(6, 4))
+    visits = [Visit(code(i), items=("X",), departments=()) for i in range(5)]
+    conflicts = [Conflict("O001", code(0), "亲属")]
+    rule = randcheck.SeedRule.shuangseqiu(date="2025-03-06")
+    lottery = "2025-03-06 03 08 14 22 27 31 + 09"
+    c = randcheck.matching.commit_sweep(
+        visits, officers, conflicts=conflicts, seed_rule=rule, seed_from="双色球 2025-03-06"
+    )
+    a = match_by_sweep(visits, officers, conflicts=conflicts, seed=lottery, commitment=c)
+    verify_sweep(a.record().to_json(), visits, officers, conflicts, commitment=c.to_json())
+    common = {"conflicts": conflicts, "commitment": c}
+    with pytest.raises(PlanError, match="the commitment fixes the key path"):
+        match_by_sweep(visits, officers, seed=lottery, key_label="m-2", **common)
+    with pytest.raises(PlanError, match="2025-03-07"):
+        match_by_sweep(visits, officers, seed="2025-03-07 03 08 14 22 27 31 + 09", **common)
+    with pytest.raises(PlanError, match="pass seed= with commitment="):
+        match_by_sweep(visits, officers, rng=1, **common)
+    with pytest.raises(PlanError, match="the officer directory is not the committed one"):
+        match_by_sweep(visits, roster(7, load_cap=np.full(7, 4)), seed=lottery, **common)
+    with pytest.raises(PlanError, match=r"exclusions .* are not the committed ones"):
+        match_by_sweep(visits, officers, seed=lottery, commitment=c)
+    canonical = rule.canonical(lottery)
+    other = match_by_sweep(visits, officers, conflicts=conflicts, seed=canonical, key_label="m-2")
+    verify_sweep(other.record(), visits, officers, conflicts)  # consistent on its own
+    with pytest.raises(VerificationError, match=r"key path \['m-2'\] is not the committed"):
+        verify_sweep(other.record(), visits, officers, conflicts, commitment=c)

@@ -309,7 +309,7 @@ def test_a_committed_revisit_draw_cannot_be_steered_after_the_seed() -> None:
     with pytest.raises(VerificationError, match=r"key path \['revisits/5'\] is not the committed"):
         verify_revisits(rerolled.receipt, t, commitment=c)
     spared = draw_revisits(t, other, as_of="2023-12-31", seed=RULE.canonical(LOTTERY))
-    with pytest.raises(VerificationError, match="the plan or as_of is not the committed one"):
+    with pytest.raises(VerificationError, match="the plan or as_of are not the committed ones"):
         verify_revisits(spared.receipt, t, commitment=c)
 
 

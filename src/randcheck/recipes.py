@@ -101,6 +101,10 @@ RECIPES: Final[Mapping[str, str]] = MappingProxyType(
             "of each visit type's windows, one number per window index and the cyclic draw "
             "past exclusions; in `randcheck.matching.sweep`"
         ),
+        "randcheck-sweep-plan/1": (
+            "what a sweep matching's commitment fixes before its seed: the rules and the "
+            "visits and exclusions digests; in `randcheck.matching.sweep`"
+        ),
         "randcheck-sweep-record/1": (
             "a sweep matching's published record: the rules, the digests, the numbers, the "
             "sweeps and the teams; in `randcheck.matching.sweep`"

@@ -45,7 +45,8 @@ fixes them, with the officer directory and the key path, in a commitment
 (``randcheck-matching-plan/1``) to publish before the matching's seed exists (a public draw held
 after the visits are published, not the one that chose the targets);
 ``match_officers(..., commitment=)`` and ``verify_matching(..., commitment=)`` hold the
-matching to it. :func:`match_by_sweep` has no commitment yet.
+matching to it; :func:`commit_sweep` does the same for :func:`match_by_sweep`
+(``randcheck-sweep-plan/1``).
 
 Modules
 -------
@@ -56,8 +57,8 @@ Modules
   :func:`verify_matching`, :class:`PairProbabilities`, :class:`MatchingSimulation`,
   :class:`TeamColumns` (the team columns and exports both recipes return);
 - :mod:`randcheck.matching.sweep`: :func:`match_by_sweep` (recipe
-  ``randcheck-matching-sweep/1``, province-scale batches), :class:`SweepAssignment`,
-  :class:`SweepRecord`, :func:`verify_sweep`;
+  ``randcheck-matching-sweep/1``, province-scale batches), :func:`commit_sweep`,
+  :class:`SweepAssignment`, :class:`SweepRecord`, :func:`verify_sweep`;
 - :mod:`randcheck.matching.teaming`: :class:`TeamingTable`, :func:`teaming_table`;
 - private: ``_problem`` (the batch as arrays), ``_flow`` (the network, ``q*``, the marginals),
   ``_diagnosis`` (infeasibility reports), ``_rounding`` (coins and rounding), ``_lp`` (max flow,
@@ -87,6 +88,7 @@ from randcheck.matching.sweep import (
     SWEEP_RECORD_FORMAT,
     SweepAssignment,
     SweepRecord,
+    commit_sweep,
     match_by_sweep,
     verify_sweep,
 )
@@ -111,6 +113,7 @@ __all__ = [
     "TeamColumns",
     "TeamingTable",
     "commit_matching",
+    "commit_sweep",
     "match_by_sweep",
     "match_officers",
     "simulate_matching",

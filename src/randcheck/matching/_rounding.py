@@ -27,8 +27,9 @@ from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem
 from randcheck.matching.rules import GRID_BITS, MAX_PAIRS, Bools, Ints, MatchingRules
 from randcheck.matching.teaming import teaming_sums
 from randcheck.models import Visit
-from randcheck.randomness import LABEL_ROUND, UniformSource, source_for
+from randcheck.randomness import LABEL_MATCHING, LABEL_ROUND, UniformSource, source_for
 from randcheck.roster import OfficerRoster
+from randcheck.sampling.commitment import Commitment
 
 _COIN_BITS = 48
 # Progress (``progress=``): the share of 100 each stage reports when it ends, from profiles of
@@ -64,6 +65,27 @@ def matching_source(
             raise PlanError("give source= alone, or seed= or rng=, not both")
         return source
     return source_for(seed, rng).child(key_label)
+
+
+def committed_source(
+    promised: Commitment,
+    officers: OfficerRoster,
+    seed: str | None,
+    rng: Any,
+    source: UniformSource | None,
+    key_label: str,
+) -> UniformSource:
+    """The key of a committed matching: the seed, read by the committed rule, at the committed
+    path; the officer directory must be the committed one."""
+    key: UniformSource = promised.source_for_drawing(
+        seed, rng, source, key_label, LABEL_MATCHING, "matching"
+    )
+    if officers.digest() != promised.roster_digest:
+        raise PlanError(
+            "commitment: the officer directory is not the committed one (its fingerprint "
+            f"differs from {promised.roster_digest})"
+        )
+    return key
 
 
 def check_jurisdiction(

@@ -18,6 +18,7 @@ from randcheck.matching._rounding import (
     STAGE_SHARE,
     Solution,
     check_jurisdiction,
+    committed_source,
     matching_source,
     solve,
     solve_marginals,
@@ -37,7 +38,6 @@ from randcheck.models import Conflict, Visit
 from randcheck.randomness import (
     LABEL_MATCHING,
     GeneratorSource,
-    HashSource,
     UniformSource,
     run_label,
 )
@@ -171,7 +171,7 @@ def match_officers(
         src = matching_source(seed, rng, source, key_label)
     else:
         promised = read_published(commitment)
-        src = _committed_source(promised, officers, seed, rng, source, key_label)
+        src = committed_source(promised, officers, seed, rng, source, key_label)
     report = Reporter(progress, 100, "matching", unit="%")
     try:
         prob = prepare_problem(
@@ -193,34 +193,6 @@ def match_officers(
                 "commitment before a new seed"
             )
     return _assignment(sol, src, rules, officers)
-
-
-def _committed_source(
-    promised: Commitment,
-    officers: OfficerRoster,
-    seed: str | None,
-    rng: Any,
-    source: UniformSource | None,
-    key_label: str,
-) -> UniformSource:
-    """The key of a committed matching: the seed, read by the committed rule, at the committed
-    path; the officer directory must be the committed one."""
-    if rng is not None or source is not None or seed is None:
-        raise PlanError(
-            "a committed matching takes its key from the public seed and the committed path "
-            "alone: pass seed= with commitment=, not rng= or source="
-        )
-    if key_label != LABEL_MATCHING and (key_label,) != tuple(promised.path):
-        raise PlanError(
-            f"key_label = {key_label!r}: the commitment fixes the key path "
-            f"{list(promised.path)}; leave key_label out of a committed matching"
-        )
-    if officers.digest() != promised.roster_digest:
-        raise PlanError(
-            "commitment: the officer directory is not the committed one (its fingerprint "
-            f"differs from {promised.roster_digest})"
-        )
-    return HashSource.from_seed(promised.seed_for_drawing(seed)).at(promised.path)
 
 
 def commit_matching(

@@ -48,7 +48,6 @@ from randcheck.randomness import (
     HashSource,
     UniformSource,
 )
-from randcheck.randomness.seeds import SEED_RULE_RECIPE
 from randcheck.roster import OfficerRoster
 from randcheck.sampling.commitment import Commitment, read_published
 
@@ -496,9 +495,6 @@ def committed_findings(rec: MatchingRecord, promised: Commitment) -> list[str]:
     """What differs between a matching record and the commitment published before its seed:
     the officer directory, the plan (visits, exclusions, rules, q*, marginals), the key path,
     and whether the seed is written as the committed rule reads it."""
-    diffs: list[str] = []
-    if rec.officers_digest != promised.roster_digest:
-        diffs.append("the officer directory is not the committed one (roster_digest)")
     try:
         plan = matching_plan_digest(
             rec.rules, rec.visits_digest, rec.exclusions_digest, rec.q_star, rec.bits,
@@ -506,25 +502,14 @@ def committed_findings(rec: MatchingRecord, promised: Commitment) -> list[str]:
         )  # fmt: skip
     except (OverflowError, TypeError, ValueError):
         plan = ""
-    if plan != promised.plan_digest:
-        diffs.append(
-            "the visits, exclusions, rules, q* or marginals are not the committed ones "
-            "(plan_digest)"
-        )
-    if tuple(rec.path) != tuple(promised.path):
-        diffs.append(f"key path {list(rec.path)} is not the committed {list(promised.path)}")
-    rule = promised.rule
-    if rule.recipe != SEED_RULE_RECIPE:
-        diffs.append(f"the commitment's seed rule is the retired {rule.recipe}")
-        return diffs
-    try:
-        canonical = rule.canonical(str(rec.seed))
-    except PlanError as exc:
-        diffs.append(f"the seed does not fit the committed rule: {exc}")
-    else:
-        if canonical != rec.seed:
-            diffs.append(f"the seed is not written as the committed rule reads it: {canonical!r}")
-    return diffs
+    return promised.findings(
+        rec.officers_digest,
+        plan,
+        rec.path,
+        rec.seed,
+        roster="the officer directory",
+        plan="the visits, exclusions, rules, q* or marginals",
+    )
 
 
 def verify_matching(

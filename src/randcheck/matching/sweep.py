@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, ClassVar, Final
@@ -76,7 +77,7 @@ import numpy as np
 import numpy.typing as npt
 
 from randcheck._progress import ProgressArg, Reporter
-from randcheck._records import JsonRecord
+from randcheck._records import JsonRecord, canonical_digest
 from randcheck._version import library
 from randcheck.errors import (
     InfeasibleMatchingError,
@@ -85,7 +86,7 @@ from randcheck.errors import (
 )
 from randcheck.matching import _sweep
 from randcheck.matching._problem import MatchingProblem, prepare_problem, utf8
-from randcheck.matching._rounding import check_jurisdiction, matching_source
+from randcheck.matching._rounding import check_jurisdiction, committed_source, matching_source
 from randcheck.matching.records import (
     PairProbabilities,
     TeamColumns,
@@ -96,15 +97,35 @@ from randcheck.matching.records import (
 from randcheck.matching.rules import Bools, Ints, MatchingRules
 from randcheck.models import Conflict, Visit
 from randcheck.randomness import LABEL_MATCHING, PRN_RECIPE, HashSource, UniformSource
+from randcheck.randomness.seeds import SeedRule
 from randcheck.roster import OfficerRoster
+from randcheck.sampling.commitment import Commitment, read_published
 
 #: The sweep recipe's name, recorded in :attr:`SweepAssignment.source` and its record.
 SWEEP_RECIPE: Final = "randcheck-matching-sweep/1"
 #: Format of the public record of a sweep matching (:meth:`SweepAssignment.record`).
 SWEEP_RECORD_FORMAT: Final = "randcheck-sweep-record/1"
+#: What a sweep matching's commitment fixes before its seed (:func:`commit_sweep`).
+SWEEP_PLAN_RECIPE: Final = "randcheck-sweep-plan/1"
 #: Under a matching's key: the numbers ``u_k`` of the sweeps (one per window index).
 LABEL_SWEEP: Final = "sweep"
 _UNIT: Final = 1 << _sweep.SCALE_BITS
+
+
+def sweep_plan_digest(rules: Mapping[str, Any], visits_digest: str, exclusions_digest: str) -> str:
+    """What a sweep matching's commitment fixes as its ``plan_digest``
+    (``randcheck-sweep-plan/1``): the canonical JSON digest of ``{"exclusions_digest": ...,
+    "recipe": "randcheck-sweep-plan/1", "rules": {...}, "visits_digest": ...}``. The sweeps,
+    the chances and the load bounds follow from these, the officer directory and the recipe
+    (:func:`verify_sweep` recomputes them), so only the seed's numbers are left to choose."""
+    return canonical_digest(
+        {
+            "exclusions_digest": exclusions_digest,
+            "recipe": SWEEP_PLAN_RECIPE,
+            "rules": dict(rules),
+            "visits_digest": visits_digest,
+        }
+    )
 
 
 def sweep_uniforms(src: UniformSource, n_windows: int) -> list[int]:
@@ -382,6 +403,7 @@ def match_by_sweep(
     key_label: str = LABEL_MATCHING,
     unknown_conflicts: str = "refuse",
     progress: ProgressArg = None,
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> SweepAssignment:
     """Match officers to a large batch by systematic sweeps (recipe
     ``randcheck-matching-sweep/1``), under every rule of :func:`~randcheck.match_officers`.
@@ -400,6 +422,10 @@ def match_by_sweep(
 unknown_conflicts, progress
         As for :func:`~randcheck.match_officers`. An official matching takes ``seed``; its
         numbers come from the child key ``sweep`` of the matching's key.
+    commitment : Commitment, dict, JSON text or path, optional
+        The matching's commitment (:func:`commit_sweep`), published after the visits and
+        before ``seed`` existed: the seed is read by its rule at the committed path, and the
+        officer directory, visits, exclusions and rules must be the committed ones.
 
     Returns
     -------
@@ -439,12 +465,25 @@ unknown_conflicts, progress
         )
     if rules.cross_jurisdiction:
         check_jurisdiction(visits, officers, rules)
-    src = matching_source(seed, rng, source, key_label)
+    if commitment is None:
+        promised = None
+        src = matching_source(seed, rng, source, key_label)
+    else:
+        promised = read_published(commitment)
+        src = committed_source(promised, officers, seed, rng, source, key_label)
     report = Reporter(progress, 100, "matching", unit="%")
     try:
         prob = prepare_problem(
             visits, officers, conflicts, rules, history, as_of, unknown_conflicts
         )
+        if promised is not None and promised.plan_digest != sweep_plan_digest(
+            rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob)
+        ):
+            raise PlanError(
+                "commitment: the visits, exclusions (回避, repeat window) or rules are not the "
+                "committed ones; match what was committed, or publish a new commitment before "
+                "a new seed"
+            )
         report.advance(20)
         plan, bound = _solve(prob, rules, report)
         uniforms = sweep_uniforms(src, plan.n_windows)
@@ -490,6 +529,50 @@ unknown_conflicts, progress
     )
 
 
+def commit_sweep(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    *,
+    seed_rule: SeedRule,
+    seed_from: str,
+    conflicts: Iterable[Conflict] | Mapping[str, Any] = (),
+    rules: MatchingRules | None = None,
+    history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    key_label: str = LABEL_MATCHING,
+    unknown_conflicts: str = "refuse",
+) -> Commitment:
+    """The commitment of a sweep matching, to publish after the visits and before its seed.
+
+    As :func:`~randcheck.matching.commit_matching` for :func:`match_by_sweep`: a
+    :class:`~randcheck.Commitment` of the officer directory's fingerprint,
+    :func:`sweep_plan_digest` of the visits, exclusions and rules (``randcheck-sweep-plan/1``),
+    the path ``[key_label]`` and the seed rule, which names a public draw held after the visits
+    are published. The batch is planned once (its load certificate checked), so a batch the
+    recipe cannot match is refused now, not after the seed.
+
+    Examples
+    --------
+    >>> from randcheck import OfficerRoster, SeedRule
+    >>> from randcheck.matching import commit_sweep, match_by_sweep, verify_sweep
+    >>> from randcheck.models import Visit
+    >>> officers = OfficerRoster.from_columns({"officer_id": ["A1", "A2", "A3"]})
+    >>> visits = [Visit("91130634MA00000001", items=("SW-02",), departments=())]
+    >>> c = commit_sweep(visits, officers, seed_rule=SeedRule.shuangseqiu(date="2025-03-06"),
+    ...                  seed_from="双色球 2025-03-06")
+    >>> a = match_by_sweep(visits, officers, seed="2025-03-06 03 08 14 22 27 31 + 09",
+    ...                    commitment=c)
+    >>> verify_sweep(a.record(), visits, officers, commitment=c)
+    """
+    rules = MatchingRules() if rules is None else rules
+    if rules.cross_jurisdiction:
+        check_jurisdiction(visits, officers, rules)
+    prob = prepare_problem(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    _solve(prob, rules, None)  # refused now if the recipe cannot match the batch
+    plan = sweep_plan_digest(rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob))
+    return Commitment.of(officers.digest(), plan, (key_label,), seed_rule, seed_from)
+
+
 # --------------------------------------------------------------------------------------------
 # Verification
 
@@ -508,9 +591,14 @@ def verify_sweep(
     history: Iterable[tuple[str, str, Any]] | Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
     unknown_conflicts: str = "refuse",
+    commitment: Commitment | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> None:
     """Recompute a published sweep matching and raise :class:`~randcheck.VerificationError` if
     it differs.
+
+    ``commitment``: the matching's commitment published before its seed (:func:`commit_sweep`),
+    checked first: the record's officer directory, visits, exclusions, rules and key path must
+    be the committed ones and its seed written as the committed rule reads it.
 
     Everything is recomputed with numpy and the standard library (SHA-256) only: the visits,
     roster and exclusions are the recorded ones (digests); the sweeps (groups, slots, offsets)
@@ -532,6 +620,18 @@ def verify_sweep(
     >>> randcheck.matching.verify_sweep(a.record().to_json(), visits, officers)
     """
     rec = SweepRecord.read_official(record)
+    if commitment is not None:
+        fixed = sweep_plan_digest(rec.rules, rec.visits_digest, rec.exclusions_digest)
+        _fail(
+            read_published(commitment).findings(
+                rec.officers_digest,
+                fixed,
+                rec.path,
+                rec.seed,
+                roster="the officer directory",
+                plan="the visits, exclusions or rules",
+            )
+        )
     if rec.recipes.get("matching") != SWEEP_RECIPE:
         raise VerificationError(
             f"sweep record: recipe {rec.recipes.get('matching')!r} is not one this version "

@@ -62,7 +62,7 @@ from randcheck.randomness import (
     sorted_ids_digest,
     source_for,
 )
-from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
+from randcheck.randomness.seeds import SeedRule
 from randcheck.randomness.select import smallest_per_stratum
 from randcheck.results.table import ResultTable
 from randcheck.results.vocabulary import TOP_CATEGORIES
@@ -429,16 +429,9 @@ def draw_revisits(
     rows, ids, labels = _revisit_frame(results, plan, day)
     if commitment is not None:
         promised = read_published(commitment)
-        if rng is not None or source is not None or seed is None:
-            raise PlanError(
-                "a committed revisit draw takes its key from the public seed and the committed "
-                "label alone: pass seed= with commitment=, not rng= or source="
-            )
-        if label != LABEL_REVISITS and (label,) != tuple(promised.path):
-            raise PlanError(
-                f"label = {label!r}: the commitment fixes the key path {list(promised.path)}; "
-                "leave label out of a committed revisit draw"
-            )
+        units: UniformSource = promised.source_for_drawing(
+            seed, rng, source, label, LABEL_REVISITS, "revisit draw"
+        )
         if (
             _frame_digest(ids, labels) != promised.roster_digest
             or revisit_plan_digest(plan, day) != promised.plan_digest
@@ -449,11 +442,9 @@ def draw_revisits(
                 "as_of is not the committed one; draw what was committed, or publish a new "
                 "commitment before a new seed"
             )
-        root: UniformSource = HashSource.from_seed(promised.seed_for_drawing(seed))
-        label = promised.path[0]
     else:
         root = source if source is not None else source_for(seed, rng)
-    units = root.child(label)
+        units = root.child(label)
     keys, st = (
         np.unique(labels, return_inverse=True)
         if rows.size
@@ -585,31 +576,20 @@ def verify_revisits(
 
 def _committed_findings(receipt: RevisitReceipt, promised: Commitment) -> list[str]:
     """What differs between a revisit receipt and the commitment published before its seed."""
-    diffs: list[str] = []
-    if receipt.frame_digest != promised.roster_digest:
-        diffs.append("the frame is not the committed one (frame_digest)")
     try:
         plan = revisit_plan_digest(
             RevisitPlan.from_dict(receipt.plan), to_date(receipt.as_of, field="as_of")
         )
     except (PlanError, ValueError):
         plan = ""
-    if plan != promised.plan_digest:
-        diffs.append("the plan or as_of is not the committed one (plan_digest)")
-    if tuple(receipt.path) != tuple(promised.path):
-        diffs.append(f"key path {list(receipt.path)} is not the committed {list(promised.path)}")
-    rule = promised.rule
-    if rule.recipe != SEED_RULE_RECIPE:
-        diffs.append(f"the commitment's seed rule is the retired {rule.recipe}")
-        return diffs
-    try:
-        canonical = rule.canonical(str(receipt.seed))
-    except PlanError as exc:
-        diffs.append(f"the seed does not fit the committed rule: {exc}")
-    else:
-        if canonical != receipt.seed:
-            diffs.append(f"the seed is not written as the committed rule reads it: {canonical!r}")
-    return diffs
+    return promised.findings(
+        receipt.frame_digest,
+        plan,
+        receipt.path,
+        receipt.seed,
+        roster="the frame",
+        plan="the plan or as_of",
+    )
 
 
 # ------------------------------------------------------------------------------ findings

@@ -16,6 +16,7 @@ from randcheck._records import JsonRecord, at, field_error, first_difference, re
 from randcheck.errors import PlanError, VerificationError
 from randcheck.randomness import (
     LABEL_UNITS,
+    HashSource,
     check_path,
 )
 from randcheck.randomness.seeds import SEED_RULE_RECIPE, SeedRule
@@ -125,6 +126,63 @@ class Commitment(JsonRecord):
                 f"{SEED_RULE_RECIPE} before the seed is known"
             )
         return rule.canonical(seed)
+
+    def source_for_drawing(
+        self, seed: str | None, rng: Any, source: Any, label: str, default: str, what: str
+    ) -> HashSource:
+        """The key of a record made now under this commitment (a matching, a revisit draw):
+        the seed, read by the committed rule (:meth:`seed_for_drawing`), at the committed path.
+
+        ``label`` is the caller's key label, ``default`` its default: another label than the
+        committed one is refused, as are ``rng`` and ``source`` (``what`` names the record).
+        """
+        if rng is not None or source is not None or seed is None:
+            raise PlanError(
+                f"a committed {what} takes its key from the public seed and the committed path "
+                "alone: pass seed= with commitment=, not rng= or source="
+            )
+        if label != default and (label,) != tuple(self.path):
+            raise PlanError(
+                f"label {label!r}: the commitment fixes the key path {list(self.path)}; leave "
+                f"the label out of a committed {what}"
+            )
+        return HashSource.from_seed(self.seed_for_drawing(seed)).at(self.path)
+
+    def findings(
+        self,
+        roster_digest: str,
+        plan_digest: str,
+        path: Sequence[str],
+        seed: object,
+        *,
+        roster: str = "the directory",
+        plan: str = "the plan",
+    ) -> list[str]:
+        """What differs between a published record and this commitment: the record's roster
+        and plan digests (as its kind computes them), its key path, and whether its seed is
+        written as the committed rule reads it. Empty when the record was made under it.
+
+        Every kind of record verified against a commitment of this form (a matching, a
+        revisit draw) asks these four questions; ``roster`` and ``plan`` say in words what its
+        two digests cover.
+        """
+        diffs: list[str] = []
+        if roster_digest != self.roster_digest:
+            diffs.append(f"{roster} is not the committed one (roster_digest)")
+        if plan_digest != self.plan_digest:
+            diffs.append(f"{plan} are not the committed ones (plan_digest)")
+        if tuple(path) != tuple(self.path):
+            diffs.append(f"key path {list(path)} is not the committed {list(self.path)}")
+        rule = self.rule
+        if rule.recipe != SEED_RULE_RECIPE:
+            return [*diffs, f"the commitment's seed rule is the retired {rule.recipe}"]
+        try:
+            canonical = rule.canonical(str(seed))
+        except PlanError as exc:
+            return [*diffs, f"the seed does not fit the committed rule: {exc}"]
+        if canonical != seed:
+            diffs.append(f"the seed is not written as the committed rule reads it: {canonical!r}")
+        return diffs
 
     @classmethod
     def of(
