@@ -290,10 +290,19 @@ def test_demo_runs_the_year_and_writes_an_archive_that_verifies(
         "结果录入公示期限",
         "coverage:",
         "样本一致",
+        "every round's teams recompute from its commitment and the officers' seed",
     ):
         assert step in out
     names = {p.name for p in (tmp_path / "demo").iterdir()}
     assert {"receipt.json", "visits.csv", "teams.csv", "results.csv", "publication.csv"} <= names
+    # Each round's matching: its commitment (published before the officers' seed) and record.
+    for k in range(1, 9):
+        c = randcheck.Commitment.from_json(
+            (tmp_path / "demo" / f"matching-round-{k}-commitment.json").read_text("utf-8")
+        )
+        record = json.loads((tmp_path / "demo" / f"matching-round-{k}.json").read_text("utf-8"))
+        assert record["path"] == list(c.path) == [f"batch/2023/matching/round-{k}"]
+        assert c.rule.canonical(record["seed"]) == record["seed"]
     assert main(["verify", "--archive", str(tmp_path / "demo")]) == 0
     assert "draws recomputed" in capsys.readouterr().out
 

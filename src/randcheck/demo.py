@@ -24,7 +24,7 @@ from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
 from randcheck.example import ExampleCounty, example_county
 from randcheck.joint import Batch, commit_batch, draw_batch
-from randcheck.matching import Assignment, MatchingRules, match_officers
+from randcheck.matching import Assignment, MatchingRules, commit_matching, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
 from randcheck.randomness.seeds import SeedRule
@@ -34,6 +34,11 @@ from randcheck.sampling import Commitment
 __all__ = ["DEMO_SEED", "run_demo"]
 
 DEMO_SEED = "双色球 2023-03-07 04 09 13 17 26 31 + 12"
+#: The officers' seed: a draw held after the visits are published (the batch's result is known
+#: when the matchings are committed, so it cannot be theirs).
+DEMO_MATCHING_SEED = "双色球 2023-03-09 02 07 11 19 24 33 + 05"
+_MATCHING_RULE: Final = SeedRule.shuangseqiu(date="2023-03-09")
+_MATCHING_FROM: Final = "福利彩票双色球 2023-03-09 开奖结果"
 
 
 def run_demo(
@@ -54,10 +59,10 @@ def run_demo(
     )
     items, commitment = _plan(county, echo)
     batch = _draw(county, items, commitment, seed, echo)
-    teams, assignments = _match(county, batch, seed, echo)
+    teams, assignments = _match(county, batch, echo)
     _deadlines(batch, echo)
     results = _results(county, batch, items, echo)
-    _verify(county, batch, echo)
+    _verify(county, batch, assignments, echo)
     if out is not None:
         _archive(pathlib.Path(out), county, batch, commitment, results, teams, assignments, echo)
     return 0
@@ -129,13 +134,15 @@ def _draw(
 
 
 def _match(
-    county: ExampleCounty, batch: Batch, seed: str, echo: Callable[[str], None]
-) -> tuple[list[tuple[str, ...]], list[Assignment]]:
+    county: ExampleCounty, batch: Batch, echo: Callable[[str], None]
+) -> tuple[list[tuple[str, ...]], list[tuple[Commitment, Assignment]]]:
     """3. Officers (双随机 #2): two per visit, 回避, 所所交叉, skills, departments.
 
-    The year's visits are carried out in monthly rounds; load caps are per round, and each
-    round's numbers come from its own child key of the seed. Returns each visit's team and
-    each round's assignment.
+    The year's visits are carried out in monthly rounds; load caps are per round. Once the
+    visits are published, each round's matching is committed (its chances fixed, under its own
+    child key) before the officers' seed, a later lottery draw, exists; then each round is
+    matched under its commitment. Returns each visit's team and each round's commitment and
+    assignment.
     """
     rules = MatchingRules(cross_jurisdiction=True, unit_areas=county.unit_areas)
     visits = list(batch.visits)
@@ -145,21 +152,34 @@ def _match(
     assignments = []
     for k in range(_ROUNDS):
         members = list(range(k, len(visits), _ROUNDS))
-        a = match_officers(
-            [visits[i] for i in members],
+        these = [visits[i] for i in members]
+        c = commit_matching(
+            these,
             county.officers,
             conflicts=county.conflicts,
             rules=rules,
-            seed=seed,
             key_label=f"batch/2023/matching/round-{k + 1}",
+            seed_rule=_MATCHING_RULE,
+            seed_from=_MATCHING_FROM,
         )
-        assignments.append(a)
+        a = match_officers(
+            these,
+            county.officers,
+            conflicts=county.conflicts,
+            rules=rules,
+            seed=DEMO_MATCHING_SEED,
+            commitment=c,
+        )
+        assignments.append((c, a))
         recusals += len(a.recusals)
         loads += a.loads
         for i, team in zip(members, a.teams(), strict=True):
             teams[i] = team
     busy = loads[loads > 0]
-    echo("\n三、随机匹配执法人员 officers matched (8 monthly rounds)")
+    echo(
+        f"\n三、随机匹配执法人员 officers matched (8 monthly rounds, each committed before the "
+        f"officers' seed: {DEMO_MATCHING_SEED})"
+    )
     echo(
         f"    {len(visits)} visits staffed, two or more officers each; {recusals} recusals "
         f"(回避) applied; visits per officer over the year {int(busy.min())}–{int(busy.max())}"
@@ -222,10 +242,20 @@ def _results(
     return results
 
 
-def _verify(county: ExampleCounty, batch: Batch, echo: Callable[[str], None]) -> None:
-    """6. Verify everything from the receipt, as anyone could."""
+def _verify(
+    county: ExampleCounty,
+    batch: Batch,
+    assignments: list[tuple[Commitment, Assignment]],
+    echo: Callable[[str], None],
+) -> None:
+    """6. Verify everything from the published records, as anyone could."""
     verify(batch.receipt, county.targets)
     echo("\n六、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
+    visits = list(batch.visits)
+    for k, (c, a) in enumerate(assignments):
+        these = [visits[i] for i in range(k, len(visits), _ROUNDS)]
+        verify(a.record(), (these, county.officers, county.conflicts), commitment=c)
+    echo("    every round's teams recompute from its commitment and the officers' seed")
 
 
 def _archive(
@@ -235,18 +265,24 @@ def _archive(
     commitment: Commitment,
     results: ResultTable,
     teams: list[tuple[str, ...]],
-    assignments: list[Assignment],
+    assignments: list[tuple[Commitment, Assignment]],
     echo: Callable[[str], None],
 ) -> None:
-    """The year's archive, with the teams and the recusals of every round, and its anchor."""
+    """The year's archive, with the teams and the recusals of every round, each round's
+    matching commitment and record (``randcheck.matching.verify_matching`` checks them), and
+    its anchor."""
     visits = list(batch.visits)
     team_rows = "credit_code,round,officers\n" + "".join(
         f"{v.credit_code},{i % _ROUNDS + 1},{';'.join(t)}\n"
         for i, (v, t) in enumerate(zip(visits, teams, strict=True))
     )
     recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
-        f"{k + 1},{o},{c},{r}\n" for k, a in enumerate(assignments) for o, c, r in a.recusals
+        f"{k + 1},{o},{c},{r}\n" for k, (_, a) in enumerate(assignments) for o, c, r in a.recusals
     )
+    matchings = {}
+    for k, (c, a) in enumerate(assignments):
+        matchings[f"matching-round-{k + 1}-commitment.json"] = c.to_json()
+        matchings[f"matching-round-{k + 1}.json"] = a.record().to_json()
     written = write_archive(
         folder,
         receipt=batch.receipt,
@@ -255,7 +291,7 @@ def _archive(
         visits=batch.visits,
         results=results,
         as_of=dt.date(2023, 12, 31),
-        extra={"teams.csv": team_rows, "recusals.csv": recusal_rows},
+        extra={"teams.csv": team_rows, "recusals.csv": recusal_rows, **matchings},
     )
     echo(
         f"\n归档 archive written to {folder}; publish its anchor with the result:\n"
