@@ -900,6 +900,11 @@ def test_deadline_for_a_batch_names_the_file_row_of_a_year_without_holidays(
     err = capsys.readouterr().err
     assert "no holiday schedule for 2035 (events: row 5, inspection_end 2035-03-04)" in err
     assert "index" not in err
+    # Blank rows (and rows of commas alone) are skipped, and the rows after them keep their
+    # numbers in the file.
+    events.write_text("id,inspection_end\nx1,2025-03-04\n\n,\nx4,2035-03-04\n", encoding="utf-8")
+    assert main(["deadline", "--events", str(events), "--rule", "result"]) == 2
+    assert "(events: row 5, inspection_end 2035-03-04)" in capsys.readouterr().err
 
 
 def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(

@@ -299,8 +299,10 @@ def test_batch_error_names_the_first_failing_row_counting_rows_not_started():
     )
     assert "index" not in str(e.value)
     assert e.value.year == 2027
-    with pytest.raises(CalendarCoverageError, match=r"\(events: row 5, inspection_end"):
-        due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16", first_row=2)
+    with pytest.raises(CalendarCoverageError, match=r"\(events: row 9, inspection_end"):
+        due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16", rows=[2, 3, 5, 9, 10])
+    with pytest.raises(CalendarError, match="rows has 2 numbers for 5 events"):
+        due_dates(RESULT_PUBLICATION, events, as_of="2026-12-16", rows=[2, 3])
     early = {"inspection_end": days("2026-11-02", "1850-01-01")}
     with pytest.raises(CalendarError) as outside:
         due_dates(RESULT_PUBLICATION, early, as_of="2026-12-16", calendar=CAL.provisional())

@@ -673,12 +673,15 @@ def _deadline(args: argparse.Namespace) -> int:
         else:
             text = _read_text(args.events, args.encoding)
             events = load_events(_Named(text.encode("utf-8"), args.events), encoding="utf-8")
-        # The rows the loader reads: none of empty cells alone (",,,", as Excel saves them).
-        rows = [
-            r
-            for r in csv.DictReader(io.StringIO(text, newline=""))
-            if any(isinstance(v, str) and v for v in r.values())
-        ]
+        # The rows the loader reads, with their numbers in the file: blank rows (and rows of
+        # empty cells alone, ",,,", as Excel saves them) are skipped but counted.
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        rows, numbers = [], []
+        for k, values in enumerate(reader, start=2):
+            if "".join(values):
+                rows.append(dict(zip(header, values, strict=False)))
+                numbers.append(k)
         if event not in events:
             raise CliError(f"{args.events}: needs a column {event!r} for --rule {args.rule}")
         cols = {event: events[event]}
@@ -689,7 +692,7 @@ def _deadline(args: argparse.Namespace) -> int:
             as_of=args.as_of or dt.date.today().isoformat(),
             done=done,
             calendar=cal,
-            first_row=2,
+            rows=numbers,
         )
         labels = result.labels("zh")
         out = [

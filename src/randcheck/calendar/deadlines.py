@@ -23,7 +23,7 @@ import datetime
 import enum
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias
 
 import attrs
@@ -683,7 +683,7 @@ def due_dates(
     done: Any = None,
     calendar: AnyCalendar | None = None,
     soon: int = 3,
-    first_row: int = 1,
+    rows: Sequence[int] | None = None,
 ) -> DueDates:
     """Due dates and status of a batch of inspections as of a date, vectorized.
 
@@ -706,9 +706,9 @@ def due_dates(
     soon
         A task not done is :attr:`Status.DUE_SOON` when at most this many working days remain
         (``workdays_between(as_of, due) <= soon``).
-    first_row
-        The number by which messages call the first event (default 1; 2 for the rows of a
-        file under its header line, as ``randcheck deadline --events`` gives).
+    rows
+        The number by which messages call each event (default 1, 2, …), e.g. its row in the
+        file it came from (``randcheck deadline --events`` gives the file's rows).
 
     Returns
     -------
@@ -747,7 +747,10 @@ def due_dates(
     n = next(iter(lengths.values()))
     if len(set(lengths.values())) > 1:
         raise CalendarError(f"events: columns of different lengths: {lengths}")
-    done64 = _done_dates(done, n, cols, first_row)
+    numbers = np.arange(1, n + 1) if rows is None else np.asarray(rows, dtype=np.int64)
+    if numbers.shape != (n,):
+        raise CalendarError(f"due_dates: rows has {numbers.size} numbers for {n} events")
+    done64 = _done_dates(done, n, cols, numbers)
     day = as_date(as_of, field="as_of")
     today = np.datetime64(day, "D")
     started = np.ones(n, dtype=bool)
@@ -757,12 +760,12 @@ def due_dates(
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     prov = np.zeros(n, dtype=bool)
     if started.any():
-        rows = np.flatnonzero(started)
-        given = {k: c[rows] for k, c in cols.items()}
+        started_rows = np.flatnonzero(started)
+        given = {k: c[started_rows] for k, c in cols.items()}
         try:
             d, p = rule._due(given, cal)
         except (CalendarError, CalendarCoverageError):
-            raise _first_failure(rule, given, cal, rows + first_row) from None
+            raise _first_failure(rule, given, cal, numbers[started_rows]) from None
         due[started] = d
         prov[started] = p
 
@@ -811,7 +814,7 @@ def _first_failure(
 
 
 def _done_dates(
-    done: Any, n: int, cols: Mapping[str, NDArray[Any]], first_row: int = 1
+    done: Any, n: int, cols: Mapping[str, NDArray[Any]], numbers: NDArray[np.int64]
 ) -> NDArray[Any]:
     """The done dates as ``datetime64[D]`` (NaT: not done), none before its row's events."""
     if done is None:
@@ -829,7 +832,7 @@ def _done_dates(
             if early.size:
                 i = int(early[0])
                 raise CalendarError(
-                    f"done: row {i + first_row} is done on {done64[i]}, before its {name} "
+                    f"done: row {int(numbers[i])} is done on {done64[i]}, before its {name} "
                     f"({c[i]}); a task cannot be done before the event it follows"
                     + (f" ({early.size} such rows)" if early.size > 1 else "")
                 )
