@@ -988,8 +988,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             results, roster, year=args.year, as_of=args.as_of, calendar=_calendar(args)
         )
     print(figures.summary())
-    years = {d.year for d in results.inspection_end.tolist() if d is not None}
-    if args.year is not None and args.year not in years:
+    ended = results.inspection_end.astype("datetime64[Y]").astype("int64") + 1970  # NaT: < 0
+    if args.year is not None and not (ended == args.year).any():
         _progress(f"warning: {args.results} has no result of {args.year} (检查结束日期)")
     if args.out:
         args.outputs.table(args.out, figures.to_csv)

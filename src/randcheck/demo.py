@@ -133,6 +133,11 @@ def _draw(
     return batch
 
 
+def _round(n_visits: int, k: int) -> list[int]:
+    """The visits of round ``k`` (from 0): every eighth of the year's visits."""
+    return list(range(k, n_visits, _ROUNDS))
+
+
 def _match(
     county: ExampleCounty, batch: Batch, echo: Callable[[str], None]
 ) -> tuple[list[tuple[str, ...]], list[tuple[Commitment, Assignment]]]:
@@ -151,7 +156,7 @@ def _match(
     loads = np.zeros(len(county.officers), dtype=np.int64)
     assignments = []
     for k in range(_ROUNDS):
-        members = list(range(k, len(visits), _ROUNDS))
+        members = _round(len(visits), k)
         these = [visits[i] for i in members]
         c = commit_matching(
             these,
@@ -253,7 +258,7 @@ def _verify(
     echo("\n六、复核 verify: every item's draw and the merge recompute from the receipt (样本一致)")
     visits = list(batch.visits)
     for k, (c, a) in enumerate(assignments):
-        these = [visits[i] for i in range(k, len(visits), _ROUNDS)]
+        these = [visits[i] for i in _round(len(visits), k)]
         verify(a.record(), (these, county.officers, county.conflicts), commitment=c)
     echo("    every round's teams recompute from its commitment and the officers' seed")
 

@@ -122,18 +122,28 @@ class VerificationError(RandcheckError, ValueError):
 
 
 class CalendarError(RandcheckError, ValueError):
-    """A date, a holiday schedule or a deadline rule is malformed."""
+    """A date, a holiday schedule or a deadline rule is malformed.
+
+    ``reason`` says what is wrong without where (the message itself), so that a caller that
+    knows the place better (a file's row) can say it.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        self.reason = message if reason is None else reason
+        super().__init__(message)
 
 
 class CalendarCoverageError(RandcheckError, LookupError):
     """A date falls in a year for which no holiday schedule is known.
 
-    ``year`` is the year that is missing. Register its schedule (see
-    ``WorkCalendar.register_year``) or opt in to provisional mode.
+    ``year`` is the year that is missing; ``remedy`` what is known and how to register it (the
+    message's end). Register its schedule (see ``WorkCalendar.register_year``) or opt in to
+    provisional mode.
     """
 
-    def __init__(self, message: str, year: int) -> None:
+    def __init__(self, message: str, year: int, *, remedy: str = "") -> None:
         self.year = year
+        self.remedy = remedy
         super().__init__(message)
 
 

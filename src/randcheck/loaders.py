@@ -27,7 +27,7 @@ from randcheck._dates import DATE_FORMS, to_optional_date
 from randcheck.errors import RosterError
 from randcheck.models import Conflict, Item
 from randcheck.problems import Collector, csv_body
-from randcheck.roster.credit_code import WRITTEN, credit_code_problem, is_scientific
+from randcheck.roster.credit_code import credit_code_problem, is_scientific, misspelt_code
 
 __all__ = ["load_conflicts", "load_events", "load_items"]
 
@@ -328,7 +328,7 @@ def _conflict_code_problem(code: str, legacy_codes: bool) -> str | None:
     what no legacy code has (scientific notation, characters other than ASCII letters and
     digits, more than 18 characters)."""
     problem = credit_code_problem(code)
-    if problem is None or not legacy_codes or problem.startswith(WRITTEN):
+    if problem is None or not legacy_codes or misspelt_code(code) is not None:
         return problem
     if is_scientific(code) or len(code) > 18 or not (code.isascii() and code.isalnum()):
         return problem

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 import enum
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias
 
@@ -801,15 +800,14 @@ def _first_failure(
     where = f"events: row {int(rows[i])}, {dates}"
     try:
         rule._due({k: c[i : i + 1] for k, c in cols.items()}, cal)
-    except CalendarCoverageError as exc:
-        # "no holiday schedule for YEAR (where in the call); the fix": the row for the call.
-        _, _, fix = str(exc).partition("); ")
+    except CalendarCoverageError as exc:  # the same error, at the row instead of an index
         return CalendarCoverageError(
-            f"no holiday schedule for {exc.year} ({where}); {fix}", exc.year
+            f"no holiday schedule for {exc.year} ({where}); {exc.remedy}",
+            exc.year,
+            remedy=exc.remedy,
         )
     except CalendarError as exc:
-        # "date FIELD: index 0, DAY: what is wrong": what is wrong, after the row.
-        return CalendarError(f"{where}: {re.sub(r'^.*index 0, [^:]*: ', '', str(exc))}")
+        return CalendarError(f"{where}: {exc.reason}", reason=exc.reason)
     return CalendarError(f"{where}: no due date")  # pragma: no cover - each event fails alone
 
 

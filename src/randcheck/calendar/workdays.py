@@ -331,9 +331,8 @@ class _Engine:
 
     @staticmethod
     def range_error(t: _DayTable, d: object) -> CalendarError:
-        return CalendarError(
-            f"date {d}: outside the calendar's range {t.first_year}-01-01 to {t.last_year}-12-31"
-        )
+        reason = f"outside the calendar's range {t.first_year}-01-01 to {t.last_year}-12-31"
+        return CalendarError(f"date {d}: {reason}", reason=reason)
 
     @staticmethod
     def coverage_error(t: _DayTable, i_unknown: int, what: str) -> CalendarCoverageError:
@@ -346,10 +345,9 @@ class _Engine:
         )
         reg = sorted(t.covered - set(pkg))
         reg_text = f"; registered: {', '.join(map(str, reg))}" if reg else ""
+        remedy = f"{pkg_text}{reg_text}. To fix it, " + _HOW_TO_REGISTER.format(year=year)
         return CalendarCoverageError(
-            f"no holiday schedule for {year} ({what}); {pkg_text}{reg_text}. To fix it, "
-            + _HOW_TO_REGISTER.format(year=year),
-            year,
+            f"no holiday schedule for {year} ({what}); {remedy}", year, remedy=remedy
         )
 
     @staticmethod

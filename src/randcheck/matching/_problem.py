@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +24,7 @@ from randcheck.errors import (
 from randcheck.matching.rules import Bools, Ints, MatchingRules, Recusals
 from randcheck.models import Conflict, Visit
 from randcheck.roster import STRING, OfficerRoster
+from randcheck.roster.credit_code import plain_code
 from randcheck.roster.fingerprint import id_keys
 
 MAX_LISTED = 20
@@ -226,18 +225,18 @@ def _refuse_misspelt(
     if odd.shape[0] == 0:
         return
     batch = {c.decode("utf-8") for c in codes_arr.tolist()}
-    problems: list[tuple[int | None, str | None, Any, str]] = []
+    found_odd: list[tuple[int, str, str]] = []  # (entry, as given, as the batch writes it)
     for i in odd.tolist():
         text = str(query[i].decode("utf-8") if isinstance(query[i], bytes) else query[i])
-        canonical = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
-        if canonical in batch:
-            where = f"{kind} entry {i + 1}: written {canonical} in the batch"
-            problems.append((None, "credit_code", text, where))
-    if not problems:
+        if plain_code(text) in batch:
+            found_odd.append((i + 1, text, plain_code(text)))
+    if not found_odd:
         return
-    listed = "; ".join(
-        f"entry {where.split(' ')[2].rstrip(':')}, value {v!r}" for _, _, v, where in problems[:5]
-    )
+    problems: list[tuple[int | None, str | None, Any, str]] = [
+        (None, "credit_code", text, f"{kind} entry {k}: written {plain} in the batch")
+        for k, text, plain in found_odd
+    ]
+    listed = "; ".join(f"entry {k}, value {text!r}" for k, text, _ in found_odd[:5])
     more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
     raise RosterError(
         f"{len(problems)} {kind} {'entry names' if len(problems) == 1 else 'entries name'} a "

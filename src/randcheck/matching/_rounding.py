@@ -23,7 +23,7 @@ from randcheck.matching import _lp as lp
 from randcheck.matching._diagnosis import cut_line, raise_infeasible, short_visits
 from randcheck.matching._flow import build_network, find_q_star, flow_at, spread_flow, support_step
 from randcheck.matching._lp import CoinFn
-from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem
+from randcheck.matching._problem import MAX_LISTED, FlowNetwork, MatchingProblem, prepare_problem
 from randcheck.matching.rules import GRID_BITS, MAX_PAIRS, Bools, Ints, MatchingRules
 from randcheck.matching.teaming import teaming_sums
 from randcheck.models import Visit
@@ -86,6 +86,24 @@ def committed_source(
             f"differs from {promised.roster_digest})"
         )
     return key
+
+
+def batch_problem(
+    visits: Sequence[Visit],
+    officers: OfficerRoster,
+    conflicts: Any,
+    rules: MatchingRules | None,
+    history: Any,
+    as_of: Any,
+    unknown_conflicts: str,
+) -> tuple[MatchingRules, MatchingProblem]:
+    """The rules (default ``MatchingRules()``) and the batch as arrays, once the rules'
+    inputs are checked: what a matching's commitment is computed from."""
+    rules = MatchingRules() if rules is None else rules
+    if rules.cross_jurisdiction:
+        check_jurisdiction(visits, officers, rules)
+    prob = prepare_problem(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    return rules, prob
 
 
 def check_jurisdiction(

@@ -17,6 +17,7 @@ from randcheck.matching._problem import prepare_problem
 from randcheck.matching._rounding import (
     STAGE_SHARE,
     Solution,
+    batch_problem,
     check_jurisdiction,
     committed_source,
     matching_source,
@@ -28,10 +29,7 @@ from randcheck.matching.records import (
     MatchingSimulation,
     PairProbabilities,
     Published,
-    exclusions_digest_of,
-    matching_plan_digest,
-    rules_dict,
-    visits_digest_of,
+    plan_digest_of,
 )
 from randcheck.matching.rules import MAX_PAIRS, MatchingRules, whole_number
 from randcheck.models import Conflict, Visit
@@ -182,16 +180,10 @@ def match_officers(
     finally:
         report.close()
     if promised is not None:
-        plan = matching_plan_digest(
-            rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob),
-            str(sol.q_star), sol.bits, sol.marginal,
-        )  # fmt: skip
-        if plan != promised.plan_digest:
-            raise PlanError(
-                "commitment: the visits, exclusions (回避, repeat window), rules or marginals "
-                "are not the committed ones; match what was committed, or publish a new "
-                "commitment before a new seed"
-            )
+        promised.require_plan(
+            plan_digest_of(prob, rules, sol.q_star, sol.bits, sol.marginal),
+            "the visits, exclusions (回避, repeat window), rules or marginals",
+        )
     return _assignment(sol, src, rules, officers)
 
 
@@ -255,16 +247,12 @@ def commit_matching(
     ...                    commitment=c)
     >>> verify_matching(a.record(), visits, officers, commitment=c)
     """
-    rules = MatchingRules() if rules is None else rules
     whole_number("max_pairs", max_pairs, 1)
-    if rules.cross_jurisdiction:
-        check_jurisdiction(visits, officers, rules)
-    prob = prepare_problem(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    rules, prob = batch_problem(
+        visits, officers, conflicts, rules, history, as_of, unknown_conflicts
+    )
     _net, q_star, bits, marginal = solve_marginals(prob, rules, None, int(max_pairs))
-    plan = matching_plan_digest(
-        rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob), str(q_star), bits,
-        marginal,
-    )  # fmt: skip
+    plan = plan_digest_of(prob, rules, q_star, bits, marginal)
     return Commitment.of(officers.digest(), plan, (key_label,), seed_rule, seed_from)
 
 

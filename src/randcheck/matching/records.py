@@ -491,6 +491,16 @@ def matching_plan_digest(
     )
 
 
+def plan_digest_of(
+    prob: MatchingProblem, rules: MatchingRules, q_star: Fraction, bits: int, marginal: Ints
+) -> str:
+    """:func:`matching_plan_digest` of a batch as solved now (what a commitment fixes)."""
+    return matching_plan_digest(
+        rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob), str(q_star), bits,
+        marginal,
+    )  # fmt: skip
+
+
 def committed_findings(rec: MatchingRecord, promised: Commitment) -> list[str]:
     """What differs between a matching record and the commitment published before its seed:
     the officer directory, the plan (visits, exclusions, rules, q*, marginals), the key path,

@@ -86,7 +86,12 @@ from randcheck.errors import (
 )
 from randcheck.matching import _sweep
 from randcheck.matching._problem import MatchingProblem, prepare_problem, utf8
-from randcheck.matching._rounding import check_jurisdiction, committed_source, matching_source
+from randcheck.matching._rounding import (
+    batch_problem,
+    check_jurisdiction,
+    committed_source,
+    matching_source,
+)
 from randcheck.matching.records import (
     PairProbabilities,
     TeamColumns,
@@ -126,6 +131,11 @@ def sweep_plan_digest(rules: Mapping[str, Any], visits_digest: str, exclusions_d
             "visits_digest": visits_digest,
         }
     )
+
+
+def _plan_digest_of(prob: MatchingProblem, rules: MatchingRules) -> str:
+    """:func:`sweep_plan_digest` of a batch as prepared now (what a commitment fixes)."""
+    return sweep_plan_digest(rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob))
 
 
 def sweep_uniforms(src: UniformSource, n_windows: int) -> list[int]:
@@ -476,13 +486,10 @@ unknown_conflicts, progress
         prob = prepare_problem(
             visits, officers, conflicts, rules, history, as_of, unknown_conflicts
         )
-        if promised is not None and promised.plan_digest != sweep_plan_digest(
-            rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob)
-        ):
-            raise PlanError(
-                "commitment: the visits, exclusions (回避, repeat window) or rules are not the "
-                "committed ones; match what was committed, or publish a new commitment before "
-                "a new seed"
+        if promised is not None:
+            promised.require_plan(
+                _plan_digest_of(prob, rules),
+                "the visits, exclusions (回避, repeat window) or rules",
             )
         report.advance(20)
         plan, bound = _solve(prob, rules, report)
@@ -564,12 +571,11 @@ def commit_sweep(
     ...                    commitment=c)
     >>> verify_sweep(a.record(), visits, officers, commitment=c)
     """
-    rules = MatchingRules() if rules is None else rules
-    if rules.cross_jurisdiction:
-        check_jurisdiction(visits, officers, rules)
-    prob = prepare_problem(visits, officers, conflicts, rules, history, as_of, unknown_conflicts)
+    rules, prob = batch_problem(
+        visits, officers, conflicts, rules, history, as_of, unknown_conflicts
+    )
     _solve(prob, rules, None)  # refused now if the recipe cannot match the batch
-    plan = sweep_plan_digest(rules_dict(rules), visits_digest_of(prob), exclusions_digest_of(prob))
+    plan = _plan_digest_of(prob, rules)
     return Commitment.of(officers.digest(), plan, (key_label,), seed_rule, seed_from)
 
 

@@ -435,7 +435,6 @@ def draw_revisits(
         if (
             _frame_digest(ids, labels) != promised.roster_digest
             or revisit_plan_digest(plan, day) != promised.plan_digest
-            or len(promised.path) != 1
         ):
             raise PlanError(
                 "commitment: the frame (results entered by as_of, their strata), the plan or "

@@ -631,15 +631,11 @@ def split_csv(
     # holds no value. Only short lines can be one; each is all separators when it holds as
     # many separators as bytes.
     near = np.flatnonzero((ends[1:] - starts[1:]) < 2 * width) if width > 1 else np.zeros(0, int)
-    if near.size:
-        s0, s1 = starts[1:][near], ends[1:][near]
-        held = np.searchsorted(seps, s1) - np.searchsorted(seps, s0)
-        emptied = near[held == s1 - s0]
-        if emptied.size:
-            blank = blank.copy()
-            blank[emptied] = True
-    else:
-        emptied = near
+    s0, s1 = starts[1:][near], ends[1:][near]
+    emptied = near[np.searchsorted(seps, s1) - np.searchsorted(seps, s0) == s1 - s0]
+    if emptied.size:
+        blank = blank.copy()
+        blank[emptied] = True
     skipped = bool(blank.any())
     lines = np.flatnonzero(~blank) + 1 if skipped else None
     line_starts = starts[lines] if lines is not None else starts[1:]

@@ -29,6 +29,7 @@ from randcheck.roster.credit_code import (
     credit_code_mask,
     credit_code_problem,
     is_scientific,
+    misspelt_code,
 )
 
 MAX_LISTED = MAX_PROBLEMS
@@ -410,8 +411,8 @@ _ASCII_WHY = "a credit code has only ASCII letters and digits"
 def _code_fix(value: str, otherwise: str) -> str:
     """The fix for a code with spaces or full-width characters: the valid code it spells,
     when it spells one, else ``otherwise``."""
-    problem = credit_code_problem(value.strip())
-    return problem if problem is not None and problem.startswith(WRITTEN) else otherwise
+    plain = misspelt_code(value.strip())
+    return otherwise if plain is None else f"{WRITTEN}: write it {plain}"
 
 
 _EMPTY_WHY = "a required id is empty"
@@ -532,10 +533,7 @@ def _parse_codes(
     invalid = suspect[~credit_code_mask(codes[suspect]) & ~reported[suspect]]
     # A valid code in lower case is a misspelling, never a legacy code: kept, it would not match
     # the same code written in capitals (a recusal, a result), so it is refused in either mode.
-    misspelt = np.array(
-        [(credit_code_problem(shown(int(i))) or "").startswith(WRITTEN) for i in invalid],
-        dtype=bool,
-    )
+    misspelt = np.array([misspelt_code(shown(int(i))) is not None for i in invalid], dtype=bool)
     if misspelt.any():
         values = [shown(int(i)) for i in invalid[misspelt][:MAX_LISTED]]
         fixes = [str(credit_code_problem(v)) for v in values]

@@ -38,6 +38,8 @@ __all__ = [
     "credit_code_mask",
     "credit_code_problem",
     "is_valid_credit_code",
+    "misspelt_code",
+    "plain_code",
 ]
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -127,8 +129,8 @@ def credit_code_problem(code: object) -> str | None:
         return f"a credit code is text, got {type(code).__name__}"
     if is_scientific(code):
         return f"{SCIENTIFIC_WHY}: {SCIENTIFIC_FIX}"
-    plain = re.sub(r"\s+", "", unicodedata.normalize("NFKC", code)).upper()
-    if plain != code and credit_code_problem(plain) is None:
+    plain = misspelt_code(code)
+    if plain is not None:
         return f"{WRITTEN}: write it {plain}"
     if len(code) != 18:
         return f"a credit code has 18 characters, got {len(code)}"
@@ -148,6 +150,28 @@ def credit_code_problem(code: object) -> str | None:
 
 #: How :func:`credit_code_problem` begins for a valid code written another way.
 WRITTEN = "written in lower case, full-width characters or with spaces"
+
+
+def plain_code(code: str) -> str:
+    """``code`` as the standard writes codes: half width (NFKC), no spaces, capitals."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", code)).upper()
+
+
+def misspelt_code(code: str) -> str | None:
+    """The valid code that ``code`` spells in lower case, full width or with spaces; ``None``
+    when ``code`` is written as the standard writes it, or spells no valid code.
+
+    Such a code is a misspelling, never a legacy code: kept as written, it would match nothing
+    written in capitals (a recusal, a result).
+
+    Examples
+    --------
+    >>> from randcheck.roster.credit_code import misspelt_code
+    >>> misspelt_code("91350100m000100y43"), misspelt_code("91350100M000100Y43")
+    ('91350100M000100Y43', None)
+    """
+    plain = plain_code(code)
+    return plain if plain != code and is_valid_credit_code(plain) else None
 
 
 #: Excel shows an 18-digit number as 9.14105E+17 and saves it so in CSV: never a credit code.

@@ -148,6 +148,15 @@ class Commitment(JsonRecord):
             )
         return HashSource.from_seed(self.seed_for_drawing(seed)).at(self.path)
 
+    def require_plan(self, plan_digest: str, what: str) -> None:
+        """Refuse to draw a record now whose plan is not the committed one (``what`` says in
+        words what the plan digest covers)."""
+        if plan_digest != self.plan_digest:
+            raise PlanError(
+                f"commitment: {what} are not the committed ones; draw what was committed, or "
+                "publish a new commitment before a new seed"
+            )
+
     def findings(
         self,
         roster_digest: str,
