@@ -3,9 +3,12 @@ selection, and the roster digest's byte assembly."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import pathlib
+import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from randcheck import TargetRoster, _parallel
 from randcheck import sampling as sampling_module
 from randcheck.errors import PlanError, RosterWarning
 from randcheck.randomness import select
+from randcheck.roster import RISK_LETTERS
 from randcheck.roster._csv import Pieces  # private: the test shrinks its text budget
 from randcheck.sampling import (  # white-box: the design cache and fast paths
     Eligibility,
@@ -476,6 +480,8 @@ def test_a_simulation_is_the_same_with_a_second_thread(
         monkeypatch.setattr(_parallel, "available_cores", lambda on=on: 2 if on else 1)
         monkeypatch.setattr(_parallel, "_others_running", lambda: 0.0)
         draws[on] = [draw(fresh(r), plan, rng=seed, drawn_at=WHEN) for seed in range(2)]
+        for d in draws[on]:
+            assert len(d.ids) == len(d)  # gathered and ordered now, with this many threads
     assert all(same_draw(a, b) for a, b in zip(draws[False], draws[True], strict=True))
     assert len(draws[True][0]) > 2 * 2**15  # the ids were gathered in two halves
 
@@ -520,3 +526,78 @@ def test_work_in_the_helper_thread_runs_its_own_halves_itself(threads: str) -> N
     # in_two called from the helper thread must not wait for the helper's own queue.
     inner = _parallel.in_two(lambda a, b: _parallel.in_two(lambda c, d: (c, d), b - a), 4)
     assert inner == [[(0, 1), (1, 2)], [(0, 1), (1, 2)]]
+
+
+# ---------------------------------------------------------------------------- the sample's order
+@pytest.mark.parametrize("plan", [PPS, EQUAL], ids=["pps", "equal"])
+def test_a_simulations_sample_is_put_in_code_order_when_first_read(plan: SamplingPlan) -> None:
+    r = roster(n=20_000, seed=5)
+    d = draw(r, plan, rng=3, drawn_at=WHEN)
+    assert d._sample._arrays is None  # nothing gathered or sorted yet
+    n = len(d)
+    assert n == d.receipt.sample_size == sum(s.size for s in d.strata) > 0
+    assert d._sample._arrays is None  # the size and receipt do not order it
+    ids, rows = d.ids, d.rows
+    assert d._sample._make is None  # the roster's id column is no longer held
+    assert ids.shape == rows.shape == d.stratum.shape == (n,)
+    assert (ids[1:] > ids[:-1]).all()  # credit-code order
+    assert ids.tobytes() == r.credit_code[rows].tobytes()
+    pi = sampling_module.inclusion_probabilities(r, plan)
+    # (a simulation's score totals are float sums, the function's exact ones: the last bits)
+    assert np.allclose(d.inclusion_probabilities, pi[rows], rtol=1e-12, atol=0.0)
+    labels = ["/".join(s.key) for s in d.strata]
+    assert [labels[h] for h in d.stratum] == [
+        f"{RISK_LETTERS[r.risk_class[i]]}/{r.industry.labels()[i]}" for i in rows
+    ]
+    assert d.ids is ids
+    assert d.rows is rows
+
+
+def test_an_unread_simulation_pickles_and_copies_its_sample_not_the_roster() -> None:
+    r = roster(n=50_000, seed=6)
+    read = draw(r, PPS, rng=4, drawn_at=WHEN)
+    for make in (pickle.dumps, copy.deepcopy):
+        d = draw(r, PPS, rng=4, drawn_at=WHEN)
+        assert d._sample._arrays is None
+        out = make(d)
+        if make is pickle.dumps:
+            assert len(out) < 40 * len(d) + 20_000  # 18-byte ids and three numbers a target
+            out = pickle.loads(out)
+        assert same_draw(out, read)
+        assert len(out) == len(read)
+
+
+def test_two_threads_reading_an_unread_sample_get_the_same_arrays() -> None:
+    r = roster(n=50_000, seed=7)
+    d = draw(r, PPS, rng=5, drawn_at=WHEN)
+    calls = []
+    make = d._sample._make
+    assert make is not None
+
+    def counted() -> object:
+        calls.append(1)
+        return make()
+
+    d._sample._make = counted
+    start = threading.Barrier(2)
+    got: list[object] = []
+
+    def read() -> None:
+        start.wait()
+        got.append(d.ids)
+
+    others = [threading.Thread(target=read) for _ in range(2)]
+    for t in others:
+        t.start()
+    for t in others:
+        t.join()
+    assert calls == [1]
+    assert got[0] is got[1]
+
+
+def test_an_official_draw_is_in_code_order_at_once() -> None:
+    r = roster(n=5_000, seed=8)
+    d = draw(r, EQUAL, seed="2024 官方", drawn_at=WHEN)
+    assert d._sample._arrays is not None
+    assert d._sample._make is None
+    assert list(d.receipt.sample_ids) == d.id_list() == sorted(d.id_list())

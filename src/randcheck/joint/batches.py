@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 
 from randcheck.errors import BatchError, PlanError
@@ -568,12 +567,14 @@ def draw_joint_task(
     for item in items:
         covered = scope_mask(roster, [item])[rows_full]
         per_item.append(rows_full[covered])
-        draws[item.code] = attrs.evolve(
-            one,
-            ids=one.ids[covered],
-            rows=rows_full[covered],
-            inclusion_probabilities=one.inclusion_probabilities[covered],
-            stratum=one.stratum[covered],
+        draws[item.code] = Draw(
+            one.plan,
+            one.ids[covered],
+            rows_full[covered],
+            one.inclusion_probabilities[covered],
+            one.stratum[covered],
+            one.strata,
+            one.receipt,
         )
     visits = merge_visits(roster, items, per_item, team_size=team_size, lead_order=lead_order)
     r = one.receipt

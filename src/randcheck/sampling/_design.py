@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from randcheck._parallel import in_two
+from randcheck._parallel import helper_thread, in_two
 from randcheck.errors import PlanError
 from randcheck.models import RiskClass
 from randcheck.randomness.select import (
@@ -313,6 +313,8 @@ def _row_pass(
     block after block, in order. The halves are cut at a block boundary, so they give the
     very same block sums and the totals do not depend on the cut.
     """
+    from scipy.sparse import csc_array  # imported when first used: not needed to import us
+
     size = columns[0].shape[0]
     minlength = math.prod(radices)
     single = len(columns) == 1
@@ -322,16 +324,29 @@ def _row_pass(
     code = columns[0].astype(kind, copy=False) if single else np.empty(size, dtype=kind)
     # Counted block by block for a few codes; many (intp codes) are counted once at the end.
     by_block = count and kind.itemsize <= 2
+    # Scores summed and counted per code: by scipy's sparse product where both halves run at
+    # once (it leaves the other thread free; np.add.at does not), else by np.add.at (faster
+    # alone). Both give np.bincount's sums bit for bit (see half), so the result is the same.
+    sparse = by_block and scores is not None and helper_thread() is not None
 
     def half(a: int, b: int) -> tuple[npt.NDArray[np.intp], list[npt.NDArray[Any]], Any, Any]:
         rows = min(_ROW_BLOCK, max(b - a, 0))
-        index = np.empty(rows, dtype=np.intp)
+        index: npt.NDArray[np.intp] = np.empty(rows, dtype=np.int32 if sparse else np.intp)
         counts = np.zeros(minlength if by_block else 0, dtype=np.intp)
         # Counted and summed at once: each row adds score + 1j to its code (np.add.at in row
         # order, from zero: the real parts are np.bincount's sums, bit for bit).
-        both = np.empty(rows, dtype=np.complex128) if by_block and scores is not None else None
+        both = (
+            np.empty(rows, dtype=np.complex128)
+            if by_block and scores is not None and not sparse
+            else None
+        )
         if both is not None:
             both.imag = 1.0
+        # Or: the block as a sparse matrix with a 1 in row code[i] of column i; its products
+        # with the scores and with ones are the sums and counts per code (each code's scores
+        # added in row order, from zero, as np.bincount adds them).
+        ones = np.ones(rows if sparse else 0)
+        starts = np.arange(rows + 1 if sparse else 0, dtype=np.int32)
         per_code = np.empty(minlength if both is not None else 0, dtype=np.complex128)
         sums: list[npt.NDArray[Any]] = []
         lo, hi = np.inf, -np.inf
@@ -353,6 +368,12 @@ def _row_pass(
             part = scores[c:d]
             lo = np.minimum(lo, part.min())  # np.minimum keeps a nan, Python's min not
             hi = np.maximum(hi, part.max())
+            if sparse:
+                m = d - c
+                one_hot = csc_array((ones[:m], at, starts[: m + 1]), shape=(minlength, m))
+                sums.append(one_hot @ part)
+                counts += (one_hot @ ones[:m]).astype(np.intp)
+                continue
             if both is None:
                 sums.append(np.bincount(at, weights=part, minlength=minlength))
                 continue

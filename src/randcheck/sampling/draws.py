@@ -263,7 +263,8 @@ def draw_stream(
         )
         pi = at_codes(per, picked_st)
     rows = design.roster_rows(picked)
-    ids = gather(roster.credit_code, rows)
+    # A simulation's ids are gathered and ordered when first read (Draw.ordered_when_read).
+    ids = gather(roster.credit_code, rows) if source.verifiable else None
     digest = roster.digest() if source.verifiable else ""
     return finish(
         plan,
@@ -277,6 +278,7 @@ def draw_stream(
         warnings,
         drawn_by,
         drawn_at,
+        codes=roster.credit_code,
     )
 
 
@@ -310,28 +312,30 @@ def finish(
     stream: str,
     design: Design,
     sizes: Sequence[int],
-    sample: tuple[npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], Any],
+    sample: tuple[
+        npt.NDArray[np.bytes_] | None, npt.NDArray[np.intp], npt.NDArray[np.float64], Any
+    ],
     roster: tuple[str, int],
     commitment: Commitment | None,
     warnings: tuple[str, ...],
     drawn_by: str | None,
     drawn_at: dt.datetime | None,
+    *,
+    codes: npt.NDArray[np.bytes_] | None = None,
 ) -> Draw:
     """The :class:`Draw` and its receipt, from the drawn ``(ids, rows, π, strata)`` in any order.
 
     ``roster`` is the roster's ``(digest, size)`` (the digest is empty in a simulation). In
-    memory, out of core and on Dask, every draw's record is assembled here.
+    memory, out of core and on Dask, every draw's record is assembled here. A simulation may
+    give no ids (``None``) but the roster's id column, ``codes``: the ids are then gathered,
+    and the sample put in credit-code order, when first read.
     """
     ids, rows, pi, picked_st = sample
-    stratum = picked_st.astype(np.intp, copy=False)
-    order = code_order(ids)
-    if order is not None:
-        columns = (ids, rows, pi, stratum)
-        if order.shape[0] < _GATHER_HALF:
-            ids, rows, pi, stratum = (np.take(c, order) for c in columns)
-        else:  # the ids in one thread, the numbers in another where a second core is free
-            halves = in_two(lambda a, b: [np.take(c, order) for c in columns[a:b]], 4, at=1)
-            ids, rows, pi, stratum = (c for half in halves for c in half)
+    size = int(rows.shape[0])
+    if ids is not None:
+        ids, rows, pi, stratum = in_code_order(ids, rows, pi, picked_st)
+    elif source.verifiable or codes is None:
+        raise AssertionError("finish: an official draw's ids, or the roster's id column")
     totals = design.score_totals
     strata = tuple(
         Stratum(key, n, x, s, x / n if n else 0.0, None if totals is None else totals[i])
@@ -341,7 +345,11 @@ def finish(
     )
     # Simulations keep the receipt light: the digest of the sample, not the list.
     # ASCII to str by a cast (raises on any other byte, as decode would): 3× faster.
-    id_strs = tuple(ids.astype(f"U{ids.dtype.itemsize}").tolist()) if source.verifiable else ()
+    id_strs = (
+        tuple(ids.astype(f"U{ids.dtype.itemsize}").tolist())
+        if ids is not None and source.verifiable
+        else ()
+    )
     when = (drawn_at or dt.datetime.now(CHINA_TZ)).isoformat(timespec="seconds")
     described = source.describe()
     receipt = Receipt(
@@ -362,10 +370,12 @@ def finish(
         roster_size=roster[1],
         eligible=design.size,
         strata=tuple(s.to_dict() for s in strata),
-        sample_size=int(ids.shape[0]),
+        sample_size=size,
         # Simulations skip the digest too: thousands of replicates, none of them published.
         sample_digest=(
-            sorted_ids_digest(SAMPLE_RECIPE, ids, presorted=True) if source.verifiable else ""
+            sorted_ids_digest(SAMPLE_RECIPE, ids, presorted=True)
+            if ids is not None and source.verifiable
+            else ""
         ),
         sample_ids=id_strs,
         commitment=None if commitment is None else commitment.digest,
@@ -375,4 +385,36 @@ def finish(
         drawn_at=when,
         drawn_by=drawn_by,
     )
-    return Draw(plan, ids, rows, pi, stratum, strata, receipt)
+    if ids is not None:
+        return Draw(plan, ids, rows, pi, stratum, strata, receipt)
+    column = codes
+    assert column is not None
+    return Draw.ordered_when_read(
+        plan,
+        size,
+        lambda: in_code_order(gather(column, rows), rows, pi, picked_st),
+        strata,
+        receipt,
+    )
+
+
+def in_code_order(
+    ids: npt.NDArray[np.bytes_],
+    rows: npt.NDArray[np.intp],
+    pi: npt.NDArray[np.float64],
+    stratum: npt.NDArray[np.integer[Any]],
+) -> tuple[
+    npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.intp]
+]:
+    """The drawn ``(ids, rows, π, stratum)`` sorted by credit code (stratum as intp)."""
+    st: npt.NDArray[np.intp] = stratum.astype(np.intp, copy=False)
+    order = code_order(ids)
+    if order is None:
+        return ids, rows, pi, st
+    columns: tuple[npt.NDArray[Any], ...] = (ids, rows, pi, st)
+    if order.shape[0] < _GATHER_HALF:
+        ids, rows, pi, st = (np.take(c, order) for c in columns)
+    else:  # the ids in one thread, the numbers in another where a second core is free
+        halves = in_two(lambda a, b: [np.take(c, order) for c in columns[a:b]], 4, at=1)
+        ids, rows, pi, st = (c for half in halves for c in half)
+    return ids, rows, pi, st
