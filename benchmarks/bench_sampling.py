@@ -203,7 +203,7 @@ def _simulation_rows(big: int, repeat: int) -> list[Row]:
             reused = interleaved(
                 {
                     "replicate": lambda plan=plan: draw(r, plan, rng=next(seeds)),
-                    "pandas": lambda: grouped.sample(
+                    "pandas": lambda grouped=grouped: grouped.sample(
                         frac=0.03, weights=df["risk_score"], random_state=1
                     ),
                 },
