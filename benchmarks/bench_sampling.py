@@ -22,9 +22,10 @@ runs (ours, baseline, ours …) with the min–max of each side.
 Simulation rows are measured twice: a first draw (on a roster that keeps nothing yet:
 ``roster.forget_derived()`` before each run, untimed) and a replicate draw, the notebook case of
 thousands of simulations on one roster and plan, where the roster keeps the random-number-free
-part of the design (``TargetRoster.derived``). A simulation's sample is put in credit-code
-order when its arrays are first read (``Draw``), so two context rows time the same draws with
-``.ids`` read as well: what a user who reads the sample sees. Peak memory is measured for
+part of the design (``TargetRoster.derived``). Each draw's sample is read as pandas gives it:
+the drawn rows with their π and strata (``Draw.by_row()``, in roster order). A simulation puts
+its sample in credit-code order when ``ids``, ``rows``, … are first read, so two context rows
+time the same draws with ``.ids`` read instead. Peak memory is measured for
 both, against the bytes of the roster's own arrays (traced while a copy is made with
 ``take``). Two more rows give context: per plan, the cost per draw amortised over 1,000 draws,
 ``(first + 999·replicate) / 1000``, against the same pandas expression and goal; for πps, the
@@ -141,8 +142,9 @@ def _simulation_rows(big: int, repeat: int) -> list[Row]:
         base_name, base, goal = baselines[name]
         figures = interleaved(
             {
-                "first": lambda plan=plan: draw(r, plan, rng=next(seeds)),
-                "replicate": lambda plan=plan: draw(r, plan, rng=next(seeds)),
+                # The sample read as pandas gives it: the drawn rows with their π and strata.
+                "first": lambda plan=plan: draw(r, plan, rng=next(seeds)).by_row(),
+                "replicate": lambda plan=plan: draw(r, plan, rng=next(seeds)).by_row(),
                 "pandas": base,
                 # The sample's arrays are put in credit-code order when first read: the same
                 # draws with their ids read, for a user who reads them.

@@ -512,6 +512,100 @@ def test_match_commits_then_matches_under_the_commitment(
     assert "WARNING: no commitment" in capsys.readouterr().err
 
 
+def test_verify_recomputes_a_matching_record_from_its_files(
+    tmp_path: pathlib.Path,
+    county_files: dict[str, pathlib.Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command line verifies a matching record against the visits, officers and conflicts
+    it was matched from, and against its commitment; an edited record, other visits or the
+    wrong inputs are refused."""
+    args = _match_one_visit(tmp_path, county_files)
+    commitment, record = tmp_path / "matching-commitment.json", tmp_path / "matching.json"
+    rule = ["--seed-rule", "shuangseqiu@2025-03-06", "--seed-from", "双色球 2025-03-06"]
+    assert main([*args, "--commit-only", *rule, "--out", str(commitment)]) == 0
+    seed = "2025-03-06 03 08 14 22 27 31 + 09"
+    matched = ["--seed", seed, "--commitment", str(commitment), "--record", str(record)]
+    assert main([*args, *matched, "--out", str(tmp_path / "teams.csv")]) == 0
+    capsys.readouterr()
+    inputs = args[1:]  # --visits V --officers O
+    assert main(["verify", str(record), *inputs, "--commitment", str(commitment)]) == 0
+    out, err = capsys.readouterr()
+    assert "检查组一致" in out
+    assert "WARNING" not in err
+    assert main(["verify", str(record), *inputs]) == 0  # against what it states: a warning
+    assert "WARNING: checked against what the record itself states" in capsys.readouterr().err
+    # An insider edits the published teams: the record no longer recomputes.
+    data = json.loads(record.read_text(encoding="utf-8"))
+    officers = [row.split(",")[0] for row in county_files["officers"].read_text().splitlines()]
+    team = data["teams"][0]
+    team[1] = next(o for o in officers[1:] if o not in team)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify", str(edited), *inputs, "--commitment", str(commitment)]) == 1
+    assert "verification failed" in capsys.readouterr().err
+    # Other visits (a larger team) than those matched: refused.
+    other = tmp_path / "other-visits.csv"
+    text = pathlib.Path(inputs[1]).read_text(encoding="utf-8")
+    other.write_text(text.replace(",2\n", ",3\n"), encoding="utf-8")
+    assert main(["verify", str(record), "--visits", str(other), *inputs[2:]]) == 1
+    assert "verification failed" in capsys.readouterr().err
+    # The wrong inputs for the kind of record: bad input, one line each.
+    cases = {
+        ("--visits", inputs[1]): "give --visits and --officers",
+        ("--roster", str(county_files["targets"]), *inputs): "--roster goes with a draw's",
+    }
+    for given, words in cases.items():
+        assert main(["verify", str(record), *given]) == 2
+        assert words in capsys.readouterr().err
+
+
+def test_verify_recomputes_a_revisit_receipt_from_its_results(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    n = 60
+    cols = {
+        "result_id": [f"2023-{i:04d}" for i in range(n)],
+        "credit_code": [f"91130634MA{i:08d}" for i in range(n)],
+        "item": ["SW-01"] * n,
+        "department": [["商务局", "市场监管局"][i % 2] for i in range(n)],
+        "categories": [["未发现问题", "违反其他相关规定"][i % 2] for i in range(n)],
+        "followups": ["责令改正" if i % 2 else "" for i in range(n)],
+        "inspectors": [f"O{i % 7};O{(i + 1) % 7}" for i in range(n)],
+        "entered_by": [f"O{i % 7}" for i in range(n)],
+        "inspection_end": ["2023-05-10"] * n,
+        "entered_on": ["2023-05-12"] * n,
+    }
+    results = randcheck.results.ResultTable.from_columns(cols)
+    table = tmp_path / "results.csv"
+    results.to_csv(table, encoding="gb18030", headers="zh")
+    plan = randcheck.results.RevisitPlan(by="department", rate=0.2)
+    c = randcheck.results.commit_revisits(
+        results,
+        plan,
+        as_of="2023-12-31",
+        seed_rule=randcheck.SeedRule.shuangseqiu(date="2024-01-09"),
+        seed_from="双色球 2024-01-09",
+    )
+    commitment = tmp_path / "revisit-commitment.json"
+    commitment.write_text(c.to_json(), encoding="utf-8")
+    r = randcheck.results.draw_revisits(
+        results, plan, as_of="2023-12-31", seed="2024-01-09 01 02 03 04 05 06 + 07", commitment=c
+    )
+    receipt = tmp_path / "revisits.json"
+    receipt.write_text(r.receipt.to_json(), encoding="utf-8")
+    verify = ["verify", str(receipt), "--results", str(table), "--encoding", "gb18030"]
+    assert main([*verify, "--commitment", str(commitment)]) == 0
+    assert "回访样本一致" in capsys.readouterr().out
+    # A result entered later is left out of the frame; one removed changes it: refused.
+    lines = table.read_text(encoding="gb18030").splitlines(keepends=True)
+    table.write_text("".join(lines[:-1]), encoding="gb18030")
+    assert main([*verify, "--commitment", str(commitment)]) == 1
+    assert "verification failed" in capsys.readouterr().err
+    assert main(["verify", str(receipt)]) == 2
+    assert "a revisit receipt, recomputed from the result table" in capsys.readouterr().err
+
+
 def test_match_reads_the_visits_batch_wrote_in_chinese_beside_gbk_tables(
     tmp_path: pathlib.Path,
     county_files: dict[str, pathlib.Path],
@@ -923,7 +1017,7 @@ def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
         "list.json": ("[1, 2]", "not a receipt (a receipt is a JSON object)"),
         "match.json": (
             '{"format": "randcheck-matching-record/1"}',
-            "a matching record (randcheck-matching-record/1), not checked against a roster",
+            "a matching record; --roster goes with a draw's receipt",
         ),
     }
     for name, (content, words) in cases.items():

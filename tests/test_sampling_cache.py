@@ -549,8 +549,17 @@ def test_a_simulations_sample_is_put_in_code_order_when_first_read(plan: Samplin
     assert [labels[h] for h in d.stratum] == [
         f"{RISK_LETTERS[r.risk_class[i]]}/{r.industry.labels()[i]}" for i in rows
     ]
-    assert d.ids is ids
+    assert d.ids is ids  # computed once
     assert d.rows is rows
+    # by_row: the same targets in roster order, read before the code order or after.
+    again = draw(r, plan, rng=3, drawn_at=WHEN)
+    for x in (again, d):
+        by_rows, by_pi, by_stratum = x.by_row()
+        order = np.argsort(rows)
+        assert by_rows.tolist() == rows[order].tolist()
+        assert by_pi.tobytes() == d.inclusion_probabilities[order].tobytes()
+        assert by_stratum.tolist() == d.stratum[order].tolist()
+    assert again._sample._arrays is None  # by_row sorted nothing
 
 
 def test_an_unread_simulation_pickles_and_copies_its_sample_not_the_roster() -> None:
@@ -598,6 +607,14 @@ def test_two_threads_reading_an_unread_sample_get_the_same_arrays() -> None:
 def test_an_official_draw_is_in_code_order_at_once() -> None:
     r = roster(n=5_000, seed=8)
     d = draw(r, EQUAL, seed="2024 官方", drawn_at=WHEN)
+    rows, pi, stratum = d.by_row()
+    assert rows.tolist() == sorted(d.rows.tolist())
+    assert dict(zip(rows.tolist(), pi.tolist(), strict=True)) == dict(
+        zip(d.rows.tolist(), d.inclusion_probabilities.tolist(), strict=True)
+    )
+    assert dict(zip(rows.tolist(), stratum.tolist(), strict=True)) == dict(
+        zip(d.rows.tolist(), d.stratum.tolist(), strict=True)
+    )
     assert d._sample._arrays is not None
     assert d._sample._make is None
     assert list(d.receipt.sample_ids) == d.id_list() == sorted(d.id_list())

@@ -35,7 +35,7 @@ from randcheck._files import Interrupted, OutputSet
 from randcheck._headers import OFFICER_HEADERS, RESULT_HEADERS, TARGET_HEADERS
 from randcheck._version import library
 from randcheck.archive import verify_archive
-from randcheck.audit import VERIFIERS, verify
+from randcheck.audit import VERIFIERS, RecordKind, verify
 from randcheck.calendar import WorkCalendar
 from randcheck.calendar.deadlines import STATUS_HEADER, WorkdaysAfter, due_dates
 from randcheck.demo import DEMO_SEED, run_demo
@@ -552,13 +552,23 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return 0
     if args.anchor:
         raise CliError("--anchor checks an archive: give --archive PATH with it")
-    if not args.receipt or not args.roster:
+    if not args.receipt:
         raise CliError("give RECEIPT and --roster, or --archive FOLDER")
     try:
         record = pathlib.Path(args.receipt).read_bytes()
     except OSError as exc:
         raise CliError(f"{args.receipt}: cannot read ({exc.strerror})") from None
-    data = _receipt_data(args.receipt, record)
+    data, kind = _receipt_data(args.receipt, record)
+    if kind.against is not TargetRoster:
+        return _verify_other(args, record, data, kind)
+    for option in ("visits", "officers", "conflicts", "results"):
+        if getattr(args, option):
+            raise CliError(
+                f"{args.receipt}: a {kind.record.LABEL}, checked against --roster; --{option} "
+                "goes with a matching record or a revisit receipt"
+            )
+    if not args.roster:
+        raise CliError(f"{args.receipt}: a {kind.record.LABEL}, checked against it: give --roster")
     # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
     # publisher's own columns included (they are part of what was committed).
     args.legacy_codes, args.unknown_columns = True, "keep"
@@ -600,13 +610,65 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The records ``randcheck verify RECEIPT --roster`` checks: those recomputed from a roster.
-_ROSTER_RECORDS = tuple(sorted(f for f, k in VERIFIERS.items() if k.against is TargetRoster))
+def _verify_other(
+    args: argparse.Namespace, record: bytes, data: dict[str, Any], kind: RecordKind
+) -> int:
+    """``verify`` of a matching or sweep record (against ``--visits``, ``--officers`` and
+    ``--conflicts``) or of a revisit receipt (against ``--results``)."""
+    if args.roster or args.items or args.accept_retired:
+        given = "--roster" if args.roster else "--items" if args.items else "--accept-retired"
+        raise CliError(f"{args.receipt}: a {kind.record.LABEL}; {given} goes with a draw's receipt")
+    options: dict[str, Any] = {}
+    if args.commitment:
+        options["commitment"] = _read_commitment(args.commitment)
+    if kind.against is ResultTable:
+        if not args.results:
+            raise CliError(
+                f"{args.receipt}: a {kind.record.LABEL}, recomputed from the result table it "
+                "was drawn from: give --results (检查结果, as `report` reads it)"
+            )
+        results = (
+            ResultTable.from_excel(args.results, sheet=args.sheet)
+            if _excel.is_excel(args.results)
+            else ResultTable.from_csv(args.results, encoding=args.encoding)
+        )
+        _progress("recomputing the revisit draw")
+        verify(record, results, **options)
+        print("verified: the receipt recomputes to the same revisits (回访样本一致)")
+    else:
+        if not args.visits or not args.officers:
+            raise CliError(
+                f"{args.receipt}: a {kind.record.LABEL}, recomputed from the visits and the "
+                "officer directory it was matched from: give --visits and --officers (and "
+                "--conflicts if the matching had them)"
+            )
+        visits = _read_visits(args.visits, args.encoding)
+        with _remarks():
+            officers = _read_roster(OfficerRoster, args.officers, args)
+        if args.conflicts:
+            # As published: the record's digest of the recusals applied decides.
+            options["conflicts"] = load_conflicts(
+                args.conflicts, encoding=args.encoding, sheet=args.sheet, legacy_codes=True
+            )
+        options["unknown_conflicts"] = args.unknown_conflicts
+        _progress(f"recomputing the matching of {len(visits)} visits")
+        verify(record, (visits, officers), **options)
+        print("verified: the record recomputes to the same teams (检查组一致)")
+    if args.commitment:
+        print("drawn under the published commitment")
+    else:
+        print(
+            "randcheck: 警告 WARNING: checked against what the record itself states; give the "
+            "commitment published before its seed as --commitment to check that it was fixed "
+            "before the seed was known",
+            file=sys.stderr,
+        )
+    return 0
 
 
-def _receipt_data(path: str, record: bytes) -> dict[str, Any]:
-    """The record's JSON object; refuse, as bad input (status 2), a file that is not JSON or
-    not a record recomputed from a roster (whether a receipt verifies, status 1, is for
+def _receipt_data(path: str, record: bytes) -> tuple[dict[str, Any], RecordKind]:
+    """The record's JSON object and kind; refuse, as bad input (status 2), a file that is not
+    JSON or not a record ``verify`` knows (whether it verifies, status 1, is for
     :func:`randcheck.audit.verify`, which reads it strictly)."""
     try:
         data = json.loads(record)
@@ -619,12 +681,11 @@ def _receipt_data(path: str, record: bytes) -> dict[str, Any]:
             problem = f"not a receipt (its format is {data.get('format')!r})"
             for kind in VERIFIERS.values():
                 if data.get(kind.record.FORMAT_FIELD) == kind.format:
-                    if kind.format in _ROSTER_RECORDS:
-                        return data
-                    problem = f"a {kind.record.LABEL} ({kind.format}), not checked against a roster"
+                    return data, kind
     raise CliError(
-        f"{path}: {problem}; give a receipt or commitment ({', '.join(_ROSTER_RECORDS)}) "
-        "as `randcheck draw --out`, `batch --out` or `commit --out` wrote it"
+        f"{path}: {problem}; give a record as randcheck wrote it: a receipt or commitment "
+        "(`draw --out`, `batch --out`, `commit --out`), a matching record (`match --record`) or "
+        "a revisit receipt"
     )
 
 
@@ -1156,9 +1217,36 @@ def _add_draw(sub: _Commands) -> None:
 
 
 def _add_verify(sub: _Commands) -> None:
-    v = sub.add_parser("verify", help="recompute a draw or batch from its receipt, or an archive")
-    v.add_argument("receipt", nargs="?", help="receipt JSON (a draw or a batch)")
+    v = sub.add_parser(
+        "verify",
+        help="recompute a draw, batch, matching or revisit draw from its record, or an archive",
+    )
+    v.add_argument(
+        "receipt",
+        nargs="?",
+        help="the record (JSON): a draw's or batch's receipt or a commitment (with --roster), "
+        "a matching record (with --visits, --officers, --conflicts) or a revisit receipt "
+        "(with --results)",
+    )
     _add_roster_args(v, required=False)
+    v.add_argument("--visits", help="with a matching record: the visits it matched (CSV, .xlsx)")
+    v.add_argument(
+        "--officers",
+        help="with a matching record: the officer directory, CSV, .xlsx or Parquet",
+    )
+    v.add_argument(
+        "--conflicts",
+        help="with a matching record: the declared conflicts it applied (回避), CSV or .xlsx",
+    )
+    v.add_argument(
+        "--unknown-conflicts",
+        choices=("refuse", "ignore"),
+        default="refuse",
+        help="with a matching record: as given to `match` (default refuse)",
+    )
+    v.add_argument(
+        "--results", help="with a revisit receipt: the result table it drew from (CSV, .xlsx)"
+    )
     v.add_argument("--archive", help="an archive folder or zip to check on its own")
     v.add_argument(
         "--anchor",
@@ -1182,8 +1270,9 @@ def _add_verify(sub: _Commands) -> None:
     v.add_argument(
         "--commitment",
         metavar="FILE",
-        help="the commitment JSON published before the seed: the receipt must have been drawn "
-        "under it (without it, the receipt is checked against the commitment it records)",
+        help="the commitment JSON published before the seed: the record must have been drawn "
+        "under it (without it, a receipt is checked against the commitment it records, a "
+        "matching record or revisit receipt against what it states)",
     )
     v.set_defaults(run=_cmd_verify)
 

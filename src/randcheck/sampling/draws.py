@@ -389,10 +389,14 @@ def finish(
         return Draw(plan, ids, rows, pi, stratum, strata, receipt)
     column = codes
     assert column is not None
+    stratum = picked_st.astype(np.intp, copy=False)
+    if size > 1 and not bool((rows[1:] > rows[:-1]).all()):  # not drawn in roster order
+        order = np.argsort(rows)
+        rows, pi, stratum = rows[order], pi[order], stratum[order]
     return Draw.ordered_when_read(
         plan,
-        size,
-        lambda: in_code_order(gather(column, rows), rows, pi, picked_st),
+        (rows, pi, stratum),
+        lambda: in_code_order(gather(column, rows), rows, pi, stratum),
         strata,
         receipt,
     )
