@@ -319,7 +319,8 @@ def _simulate_years(
     cv = np.zeros((years, k))
     cf = np.zeros((years, k))
     for y, gen in enumerate(streams):
-        drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).rows for pl in plans]
+        # In roster order (by_row): nothing is gathered or sorted by credit code.
+        drawn: list[npt.NDArray[np.intp]] = [draw(roster, pl, rng=gen).by_row()[0] for pl in plans]
         rows = drawn[0] if len(drawn) == 1 else np.unique(np.concatenate(drawn))
         violates = gen.random(rows.shape[0]) < p[rows]
         hit = rows[violates]
