@@ -22,10 +22,12 @@ runs (ours, baseline, ours …) with the min–max of each side.
 Simulation rows are measured twice: a first draw (on a roster that keeps nothing yet:
 ``roster.forget_derived()`` before each run, untimed) and a replicate draw, the notebook case of
 thousands of simulations on one roster and plan, where the roster keeps the random-number-free
-part of the design (``TargetRoster.derived``). Each draw's sample is read as pandas gives it:
-the drawn rows with their π and strata (``Draw.by_row()``, in roster order). A simulation puts
-its sample in credit-code order when ``ids``, ``rows``, … are first read, so two context rows
-time the same draws with ``.ids`` read instead. Peak memory is measured for
+part of the design (``TargetRoster.derived``). Each timed draw reads its sample as
+``Draw.by_row()``: the drawn rows with their π and strata, in roster order (pandas' result is
+the sampled rows of its frame, grouped by stratum; neither is in credit-code order). A
+simulation puts its sample in credit-code order when ``ids``, ``rows``, … are first read, so
+two context rows time the same draws with ``.ids`` read instead. Peak memory (with the ids
+read) is measured for
 both, against the bytes of the roster's own arrays (traced while a copy is made with
 ``take``). Two more rows give context: per plan, the cost per draw amortised over 1,000 draws,
 ``(first + 999·replicate) / 1000``, against the same pandas expression and goal; for πps, the
@@ -227,11 +229,12 @@ def _simulation_rows(big: int, repeat: int) -> list[Row]:
         for when in ("first draw", "replicate"):
             if when == "first draw":
                 r.forget_derived()
-            peak, _ = peak_bytes(lambda plan=plan: draw(r, plan, rng=next(seeds)))
+            # With the ids read: the most a draw's sample takes (code order included).
+            peak, _ = peak_bytes(lambda plan=plan: draw(r, plan, rng=next(seeds)).ids)
             rows.append(
                 Row(
                     "sampling",
-                    f"peak memory, sim. {name}, {when}, {big:,}",
+                    f"peak memory, sim. {name}, {when}, ids read, {big:,}",
                     float(peak),
                     "the roster's own arrays",
                     float(own),

@@ -549,11 +549,18 @@ def test_verify_recomputes_a_matching_record_from_its_files(
     text = pathlib.Path(inputs[1]).read_text(encoding="utf-8")
     other.write_text(text.replace(",2\n", ",3\n"), encoding="utf-8")
     assert main(["verify", str(record), "--visits", str(other), *inputs[2:]]) == 1
-    assert "verification failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "verification failed" in err
+    assert "hint: the record must be recomputed from the very files" in err
+    # The record itself given as the commitment: bad input, naming the file.
+    assert main(["verify", str(record), *inputs, "--commitment", str(record)]) == 2
+    assert f"{record}: not a commitment as randcheck writes it" in capsys.readouterr().err
     # The wrong inputs for the kind of record: bad input, one line each.
     cases = {
         ("--visits", inputs[1]): "give --visits and --officers",
-        ("--roster", str(county_files["targets"]), *inputs): "--roster goes with a draw's",
+        ("--roster", str(county_files["targets"]), *inputs): "--roster does not go with it",
+        # Options for another kind of record are refused, not silently ignored.
+        (*inputs, "--results", str(tmp_path / "none.csv")): "--results does not go with it",
     }
     for given, words in cases.items():
         assert main(["verify", str(record), *given]) == 2
@@ -604,6 +611,8 @@ def test_verify_recomputes_a_revisit_receipt_from_its_results(
     assert "verification failed" in capsys.readouterr().err
     assert main(["verify", str(receipt)]) == 2
     assert "a revisit receipt, recomputed from the result table" in capsys.readouterr().err
+    assert main([*verify, "--visits", str(table)]) == 2
+    assert "--visits does not go with it" in capsys.readouterr().err
 
 
 def test_match_reads_the_visits_batch_wrote_in_chinese_beside_gbk_tables(
@@ -1017,7 +1026,7 @@ def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
         "list.json": ("[1, 2]", "not a receipt (a receipt is a JSON object)"),
         "match.json": (
             '{"format": "randcheck-matching-record/1"}',
-            "a matching record; --roster goes with a draw's receipt",
+            "a matching record; --roster does not go with it",
         ),
     }
     for name, (content, words) in cases.items():
@@ -1025,6 +1034,8 @@ def test_verify_of_a_file_that_is_not_a_receipt_is_bad_input(
         assert main(["verify", str(d / name), *roster]) == 2, name
         err = capsys.readouterr().err.strip().splitlines()
         assert err[-1].startswith(f"randcheck: error: {d / name}: {words}"), err
+    assert main(["verify", str(d / "whole.json"), *roster, "--unknown-conflicts", "ignore"]) == 2
+    assert "--unknown-conflicts does not go with it" in capsys.readouterr().err
     tampered = json.loads(text)
     tampered["seed"] = "another seed"
     (d / "tampered.json").write_text(json.dumps(tampered, ensure_ascii=False), encoding="utf-8")

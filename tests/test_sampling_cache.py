@@ -618,3 +618,43 @@ def test_an_official_draw_is_in_code_order_at_once() -> None:
     assert d._sample._arrays is not None
     assert d._sample._make is None
     assert list(d.receipt.sample_ids) == d.id_list() == sorted(d.id_list())
+
+
+@pytest.mark.parametrize("kind", ["simulation", "official"])
+def test_by_row_arrays_are_read_only_and_leave_the_draw_as_it_was(kind: str) -> None:
+    """Review finding: by_row()'s arrays were the draw's own, so `pi *= n` on them changed
+    d.inclusion_probabilities (and rows, the ids) of an unread simulation."""
+    r = roster(n=20_000, seed=9)
+    options: dict[str, object] = {"rng": 4} if kind == "simulation" else {"seed": "2024 行"}
+    d = draw(r, PPS, drawn_at=WHEN, **options)  # type: ignore[arg-type]
+    expected = draw(r, PPS, drawn_at=WHEN, **options)  # type: ignore[arg-type]
+    rows, pi, stratum = d.by_row()
+    for a in (rows, pi, stratum):
+        with pytest.raises(ValueError, match="read-only"):
+            a[:] = 0
+    assert same_draw(d, expected)
+    tiny = draw(r, SamplingPlan(total=1, strata=STRATA), drawn_at=WHEN, **options)  # type: ignore[arg-type]
+    rows, _, _ = tiny.by_row()
+    assert len(tiny) == 1
+    assert tiny.rows is not rows
+    assert tiny.rows.flags.writeable  # the draw's own arrays stay as they were
+
+
+def test_official_draws_and_small_simulations_do_not_import_scipy_sparse() -> None:
+    """Review finding: the first design pass imported scipy.sparse (0.1 s) for every draw."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, randcheck\n"
+        "c = randcheck.example_county()\n"
+        "p = randcheck.SamplingPlan(rates={'A': 0.01, 'B': 0.03, 'C': 0.1, 'D': 0.5})\n"
+        "randcheck.draw(c.targets, p, seed='2024 县')\n"
+        "q = randcheck.SamplingPlan(overall_rate=0.03, within='pps', size_column='risk_score')\n"
+        "randcheck.draw(c.targets, q, rng=1).ids\n"
+        "print('scipy.sparse' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"

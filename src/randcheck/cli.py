@@ -467,7 +467,13 @@ def _read_commitment(path: str) -> Any:
             f"{path}: not UTF-8 text; a commitment is the JSON file randcheck wrote (UTF-8): "
             "use that file, not a copy saved in another encoding"
         ) from None
-    return Commitment.from_json(text)
+    try:
+        return Commitment.from_json(text)
+    except VerificationError as exc:  # another record, or an edited one: bad input (status 2)
+        raise CliError(
+            f"{path}: not a commitment as randcheck writes it ({exc}); give the commitment "
+            "published before the seed (`commit`, `batch` or `match` with --commit-only)"
+        ) from None
 
 
 def _plan(path: str, encoding: str = "utf-8-sig") -> Any:
@@ -561,12 +567,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     data, kind = _receipt_data(args.receipt, record)
     if kind.against is not TargetRoster:
         return _verify_other(args, record, data, kind)
-    for option in ("visits", "officers", "conflicts", "results"):
-        if getattr(args, option):
-            raise CliError(
-                f"{args.receipt}: a {kind.record.LABEL}, checked against --roster; --{option} "
-                "goes with a matching record or a revisit receipt"
-            )
+    _refuse_options(
+        args, kind, ("visits", "officers", "conflicts", "unknown_conflicts", "results"), "--roster"
+    )
     if not args.roster:
         raise CliError(f"{args.receipt}: a {kind.record.LABEL}, checked against it: give --roster")
     # The roster is checked by its fingerprint, so read it as it is: legacy codes and the
@@ -615,9 +618,12 @@ def _verify_other(
 ) -> int:
     """``verify`` of a matching or sweep record (against ``--visits``, ``--officers`` and
     ``--conflicts``) or of a revisit receipt (against ``--results``)."""
-    if args.roster or args.items or args.accept_retired:
-        given = "--roster" if args.roster else "--items" if args.items else "--accept-retired"
-        raise CliError(f"{args.receipt}: a {kind.record.LABEL}; {given} goes with a draw's receipt")
+    if kind.against is ResultTable:
+        others = ("visits", "officers", "conflicts", "unknown_conflicts", "map", "extra")
+        _refuse_options(args, kind, (*others, "legacy_codes"), "--results")
+    else:
+        _refuse_options(args, kind, ("results", "legacy_codes"), "--visits and --officers")
+    _refuse_options(args, kind, ("roster", "items", "accept_retired"), "")
     options: dict[str, Any] = {}
     if args.commitment:
         options["commitment"] = _read_commitment(args.commitment)
@@ -650,9 +656,17 @@ def _verify_other(
             options["conflicts"] = load_conflicts(
                 args.conflicts, encoding=args.encoding, sheet=args.sheet, legacy_codes=True
             )
-        options["unknown_conflicts"] = args.unknown_conflicts
+        options["unknown_conflicts"] = args.unknown_conflicts or "refuse"
         _progress(f"recomputing the matching of {len(visits)} visits")
-        verify(record, (visits, officers), **options)
+        try:
+            verify(record, (visits, officers), **options)
+        except VerificationError:
+            _progress(
+                f"hint: the record must be recomputed from the very files it was matched from: "
+                f"--visits with exactly its visits ({len(visits)} given; a round's visits, not "
+                "the year's), the officer directory, and --conflicts if any were declared"
+            )
+            raise
         print("verified: the record recomputes to the same teams (检查组一致)")
     if args.commitment:
         print("drawn under the published commitment")
@@ -664,6 +678,20 @@ def _verify_other(
             file=sys.stderr,
         )
     return 0
+
+
+def _refuse_options(
+    args: argparse.Namespace, kind: RecordKind, names: Sequence[str], against: str
+) -> None:
+    """Refuse an option ``verify`` would not use for this kind of record (it would be ignored
+    while the record verifies against other inputs)."""
+    for name in names:
+        if getattr(args, name, None):
+            checked = f", checked against {against}" if against else ""
+            raise CliError(
+                f"{args.receipt}: a {kind.record.LABEL}{checked}; --{name.replace('_', '-')} "
+                f"does not go with it (see `randcheck verify --help`)"
+            )
 
 
 def _receipt_data(path: str, record: bytes) -> tuple[dict[str, Any], RecordKind]:
@@ -1241,7 +1269,6 @@ def _add_verify(sub: _Commands) -> None:
     v.add_argument(
         "--unknown-conflicts",
         choices=("refuse", "ignore"),
-        default="refuse",
         help="with a matching record: as given to `match` (default refuse)",
     )
     v.add_argument(

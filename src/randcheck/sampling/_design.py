@@ -317,8 +317,6 @@ def _row_pass(
     block after block, in order. The halves are cut at a block boundary, so they give the
     very same block sums and the totals do not depend on the cut.
     """
-    from scipy.sparse import csc_array  # imported when first used: not needed to import us
-
     size = columns[0].shape[0]
     minlength = math.prod(radices)
     single = len(columns) == 1
@@ -331,7 +329,9 @@ def _row_pass(
     # Scores summed and counted per code: by scipy's sparse product where both halves run at
     # once (it leaves the other thread free; np.add.at does not), else by np.add.at (faster
     # alone). Both give np.bincount's sums bit for bit (see half), so the result is the same.
-    sparse = by_block and scores is not None and helper_thread() is not None
+    sparse = by_block and scores is not None and size > _ROW_BLOCK and helper_thread() is not None
+    if sparse:  # imported only here: official draws, equal probability and counties never do
+        from scipy.sparse import csc_array
 
     def half(a: int, b: int) -> tuple[npt.NDArray[np.intp], list[npt.NDArray[Any]], Any, Any]:
         rows = min(_ROW_BLOCK, max(b - a, 0))

@@ -393,13 +393,16 @@ def finish(
     if size > 1 and not bool((rows[1:] > rows[:-1]).all()):  # not drawn in roster order
         order = np.argsort(rows)
         rows, pi, stratum = rows[order], pi[order], stratum[order]
-    return Draw.ordered_when_read(
-        plan,
-        (rows, pi, stratum),
-        lambda: in_code_order(gather(column, rows), rows, pi, stratum),
-        strata,
-        receipt,
-    )
+
+    def ordered() -> tuple[
+        npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.intp]
+    ]:
+        ids, in_order, pi_, st = in_code_order(gather(column, rows), rows, pi, stratum)
+        if in_order is rows:  # already in code order: arrays of its own all the same, as
+            in_order, pi_, st = rows.copy(), pi.copy(), st.copy()  # by_row()'s are read-only
+        return ids, in_order, pi_, st
+
+    return Draw.ordered_when_read(plan, (rows, pi, stratum), ordered, strata, receipt)
 
 
 def in_code_order(

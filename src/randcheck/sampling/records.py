@@ -93,6 +93,14 @@ _Arrays = tuple[
 _ByRow = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.intp]]
 
 
+def _read_only(arrays: _ByRow) -> _ByRow:
+    """Views that cannot be written: what :meth:`Draw.by_row` hands out is also the draw's."""
+    views = tuple(a.view() for a in arrays)
+    for v in views:
+        v.flags.writeable = False
+    return views  # type: ignore[return-value]
+
+
 class _Sample:
     """A draw's ``(ids, rows, π, stratum)`` in credit-code order, made when first read.
 
@@ -114,7 +122,7 @@ class _Sample:
     ) -> None:
         self._arrays = arrays
         self._make = make
-        self._by_row = by_row
+        self._by_row = None if by_row is None else _read_only(by_row)
         self._lock = threading.Lock()
         self.size = size
 
@@ -126,15 +134,17 @@ class _Sample:
                     assert self._make is not None
                     self._arrays = self._make()
                     self._make = None  # drop what it held (the roster's id column)
+                    self._by_row = None  # not kept twice: made again from these if asked
         return self._arrays
 
     @property
     def by_row(self) -> _ByRow:
-        if self._by_row is None:
+        by_row = self._by_row
+        if by_row is None:
             _, rows, pi, stratum = self.arrays
             order = np.argsort(rows, kind="stable")
-            self._by_row = (rows[order], pi[order], stratum[order])
-        return self._by_row
+            by_row = self._by_row = _read_only((rows[order], pi[order], stratum[order]))
+        return by_row
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_Sample, (self.arrays, self.size))
@@ -206,7 +216,8 @@ class Draw:
         The same targets as :attr:`rows` (which follow the credit-code order), sorted by their
         row in the roster: for a simulation, nothing is gathered or sorted (the draw finds its
         sample in roster order), so replicates that only look rows up, e.g. an outcome
-        ``y[rows] / π``, skip the cost of the credit-code order.
+        ``y[rows] / π``, skip the cost of the credit-code order. The arrays are read-only (copy
+        them to change them).
 
         Examples
         --------
