@@ -305,6 +305,23 @@ def test_demo_runs_the_year_and_writes_an_archive_that_verifies(
         assert c.rule.canonical(record["seed"]) == record["seed"]
     assert main(["verify", "--archive", str(tmp_path / "demo")]) == 0
     assert "draws recomputed" in capsys.readouterr().out
+    # Each round's teams recompute on the command line from the files in the archive.
+    demo = tmp_path / "demo"
+    for k in (1, 8):
+        files = [
+            f"matching-round-{k}.json",
+            "--visits",
+            f"matching-round-{k}-visits.csv",
+            "--officers",
+            "officers.csv",
+            "--conflicts",
+            "conflicts.csv",
+            "--commitment",
+            f"matching-round-{k}-commitment.json",
+        ]
+        args = [a if a.startswith("--") else str(demo / a) for a in files]
+        assert main(["verify", *args]) == 0
+        assert "检查组一致" in capsys.readouterr().out
 
 
 def test_demo_refuses_a_folder_that_is_not_empty(

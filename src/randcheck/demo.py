@@ -9,9 +9,12 @@ it writes.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import pathlib
 from collections.abc import Callable
+from importlib import resources
 from typing import Final
 
 import numpy as np
@@ -274,8 +277,8 @@ def _archive(
     echo: Callable[[str], None],
 ) -> None:
     """The year's archive, with the teams and the recusals of every round, each round's
-    matching commitment and record (``randcheck.matching.verify_matching`` checks them), and
-    its anchor."""
+    matching commitment, record and visits, the officer directory and the declared conflicts
+    (``randcheck verify`` checks each round's record from them), and its anchor."""
     visits = list(batch.visits)
     team_rows = "credit_code,round,officers\n" + "".join(
         f"{v.credit_code},{i % _ROUNDS + 1},{';'.join(t)}\n"
@@ -284,8 +287,24 @@ def _archive(
     recusal_rows = "round,officer_id,credit_code,reason\n" + "".join(
         f"{k + 1},{o},{c},{r}\n" for k, (_, a) in enumerate(assignments) for o, c, r in a.recusals
     )
-    matchings = {}
+    # Each round's matching with the files it was matched from, so that anyone can recompute
+    # it: `randcheck verify matching-round-1.json --visits matching-round-1-visits.csv
+    # --officers officers.csv --conflicts conflicts.csv --commitment ...-commitment.json`.
+    matchings = {
+        "officers.csv": _bundled("officers.csv"),
+        "conflicts.csv": _bundled("conflicts.csv"),
+    }
+    rows = batch.visits.to_rows()
+    fields = ("credit_code", "items", "departments", "lead_department", "skills", "area")
     for k, (c, a) in enumerate(assignments):
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow((*fields, "team_size"))
+        for i in _round(len(rows), k):
+            r = rows[i]
+            cells = [";".join(v) if isinstance(v, list) else str(v) for v in map(r.get, fields)]
+            writer.writerow((*cells, r["team_size"]))
+        matchings[f"matching-round-{k + 1}-visits.csv"] = text.getvalue()
         matchings[f"matching-round-{k + 1}-commitment.json"] = c.to_json()
         matchings[f"matching-round-{k + 1}.json"] = a.record().to_json()
     written = write_archive(
@@ -302,8 +321,18 @@ def _archive(
         f"\n归档 archive written to {folder}; publish its anchor with the result:\n"
         f"    {written.anchor}\n"
         f"and anyone can check it with\n"
-        f"    python -m randcheck verify --archive {folder} --anchor {written.anchor}"
+        f"    python -m randcheck verify --archive {folder} --anchor {written.anchor}\n"
+        f"and each round's teams (here the first) with\n"
+        f"    python -m randcheck verify {folder / 'matching-round-1.json'} "
+        f"--visits {folder / 'matching-round-1-visits.csv'} --officers "
+        f"{folder / 'officers.csv'} --conflicts {folder / 'conflicts.csv'} "
+        f"--commitment {folder / 'matching-round-1-commitment.json'}"
     )
+
+
+def _bundled(name: str) -> str:
+    """A file of the bundled example county, as published with the archive."""
+    return resources.files("randcheck").joinpath("data", "example_county", name).read_text("utf-8")
 
 
 def _check_out(folder: pathlib.Path) -> None:
