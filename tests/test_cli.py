@@ -322,6 +322,27 @@ def test_demo_runs_the_year_and_writes_an_archive_that_verifies(
         args = [a if a.startswith("--") else str(demo / a) for a in files]
         assert main(["verify", *args]) == 0
         assert "检查组一致" in capsys.readouterr().out
+    # A round's record shown under another round's commitment (a matcher who re-drew round 1
+    # under round 2's published chances): refused.
+    other = [*args[:-1], str(demo / "matching-round-2-commitment.json")]
+    assert main(["verify", *other]) == 1
+    assert "verification failed" in capsys.readouterr().err
+    # The county's files in GBK verify with --encoding; a code typed in lower case in the
+    # conflicts list is refused, naming its row, not read as another enterprise.
+    for name in ("officers.csv", "conflicts.csv"):
+        text = (demo / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text, encoding="gb18030")
+    folder = {"officers.csv": tmp_path, "conflicts.csv": tmp_path}  # the GBK copies
+    gbk = [a if a.startswith("--") else str(folder.get(a, demo) / a) for a in files]
+    assert main(["verify", *gbk, "--encoding", "gb18030"]) == 0
+    assert "检查组一致" in capsys.readouterr().out
+    lines = (tmp_path / "conflicts.csv").read_text(encoding="gb18030").splitlines()
+    lines[1] = lines[1].replace("MAFF3EKHX8", "maff3ekhx8")
+    (tmp_path / "conflicts.csv").write_text("\n".join(lines) + "\n", encoding="gb18030")
+    assert main(["verify", *gbk, "--encoding", "gb18030"]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err
+    assert "91130634MAFF3EKHX8" in err
 
 
 def test_demo_refuses_a_folder_that_is_not_empty(

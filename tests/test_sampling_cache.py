@@ -8,6 +8,8 @@ import datetime as dt
 import math
 import pathlib
 import pickle
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -642,9 +644,6 @@ def test_by_row_arrays_are_read_only_and_leave_the_draw_as_it_was(kind: str) -> 
 
 def test_official_draws_and_small_simulations_do_not_import_scipy_sparse() -> None:
     """Review finding: the first design pass imported scipy.sparse (0.1 s) for every draw."""
-    import subprocess
-    import sys
-
     code = (
         "import sys, randcheck\n"
         "c = randcheck.example_county()\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import functools
 import html
+import io
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -105,13 +106,27 @@ def write_csv(
     without asking); ``"gb18030"`` suits county systems that want GBK. ``headers="zh"`` writes
     Chinese headers (:func:`zh_header`, with ``zh`` overriding for this table).
     """
-    names = list(columns)
-    head = header_row(names, headers, zh)
-    text = [_csv_cells(columns[n]) for n in names]
     with atomic_path(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(head)
-        writer.writerows(zip(*text, strict=True) if text else ())
+        _write_rows(fh, columns, headers, zh)
+
+
+def csv_text(
+    columns: Mapping[str, Any], *, headers: str = "en", zh: Mapping[str, str] | None = None
+) -> str:
+    """:func:`write_csv`'s text, for a file written with others (an archive's)."""
+    out = io.StringIO(newline="")
+    _write_rows(out, columns, headers, zh)
+    return out.getvalue()
+
+
+def _write_rows(
+    fh: Any, columns: Mapping[str, Any], headers: str, zh: Mapping[str, str] | None
+) -> None:
+    names = list(columns)
+    text = [_csv_cells(columns[n]) for n in names]
+    writer = csv.writer(fh)
+    writer.writerow(header_row(names, headers, zh))
+    writer.writerows(zip(*text, strict=True) if text else ())
 
 
 def _csv_cells(values: Any) -> list[str]:

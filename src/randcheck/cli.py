@@ -267,9 +267,7 @@ def _check_load(args: argparse.Namespace, kind: str) -> tuple[int, Any]:
         )
         return len(roster), roster.report
     if kind == "results":
-        if _excel.is_excel(path):
-            return len(ResultTable.from_excel(path, sheet=sheet)), None
-        return len(ResultTable.from_csv(path, encoding=encoding)), None
+        return len(_read_results(path, encoding, sheet)), None
     if kind == "items":
         return len(load_items(path, encoding=encoding, sheet=sheet)), None
     if kind == "conflicts":
@@ -633,11 +631,7 @@ def _verify_other(
                 f"{args.receipt}: a {kind.record.LABEL}, recomputed from the result table it "
                 "was drawn from: give --results (检查结果, as `report` reads it)"
             )
-        results = (
-            ResultTable.from_excel(args.results, sheet=args.sheet)
-            if _excel.is_excel(args.results)
-            else ResultTable.from_csv(args.results, encoding=args.encoding)
-        )
+        results = _read_results(args.results, args.encoding, args.sheet)
         _progress("recomputing the revisit draw")
         verify(record, results, **options)
         print("verified: the receipt recomputes to the same revisits (回访样本一致)")
@@ -648,14 +642,8 @@ def _verify_other(
                 "officer directory it was matched from: give --visits and --officers (and "
                 "--conflicts if the matching had them)"
             )
-        visits = _read_visits(args.visits, args.encoding)
-        with _remarks():
-            officers = _read_roster(OfficerRoster, args.officers, args)
-        if args.conflicts:
-            # As published: the record's digest of the recusals applied decides.
-            options["conflicts"] = load_conflicts(
-                args.conflicts, encoding=args.encoding, sheet=args.sheet, legacy_codes=True
-            )
+        # Conflicts as published (legacy codes too): the record's digest of the recusals decides.
+        visits, officers, options["conflicts"] = _matching_inputs(args, legacy_codes=True)
         options["unknown_conflicts"] = args.unknown_conflicts or "refuse"
         _progress(f"recomputing the matching of {len(visits)} visits")
         try:
@@ -962,21 +950,34 @@ def _refuse_unknown_officers(args: argparse.Namespace, officers: Any) -> None:
     )
 
 
-@_writes("out", "recusals", "record")
-def _cmd_match(args: argparse.Namespace) -> int:
+def _matching_inputs(
+    args: argparse.Namespace, *, legacy_codes: bool
+) -> tuple[list[Any], OfficerRoster, tuple[Any, ...]]:
+    """The visits, officer directory and conflicts (none without ``--conflicts``) of ``match``
+    and of ``verify`` with a matching record."""
     visits = _read_visits(args.visits, args.encoding)
     with _remarks():
         officers = _read_roster(OfficerRoster, args.officers, args)
     conflicts = (
         load_conflicts(
-            args.conflicts,
-            encoding=args.encoding,
-            sheet=args.sheet,
-            legacy_codes=args.legacy_codes,
+            args.conflicts, encoding=args.encoding, sheet=args.sheet, legacy_codes=legacy_codes
         )
         if args.conflicts
         else ()
     )
+    return visits, officers, conflicts
+
+
+def _read_results(path: str, encoding: str, sheet: Any) -> ResultTable:
+    """A result table (检查结果) from CSV, or an ``.xlsx`` workbook by its suffix."""
+    if _excel.is_excel(path):
+        return ResultTable.from_excel(path, sheet=sheet)
+    return ResultTable.from_csv(path, encoding=encoding)
+
+
+@_writes("out", "recusals", "record")
+def _cmd_match(args: argparse.Namespace) -> int:
+    visits, officers, conflicts = _matching_inputs(args, legacy_codes=args.legacy_codes)
     if args.conflicts and args.unknown_conflicts == "refuse":
         _refuse_unknown_officers(args, officers)
     unit_areas: dict[str, set[str]] = {}
@@ -1067,11 +1068,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
 @_writes("out")
 def _cmd_report(args: argparse.Namespace) -> int:
     roster = _load_targets(args)
-    results = (
-        ResultTable.from_excel(args.results, sheet=args.sheet)
-        if _excel.is_excel(args.results)
-        else ResultTable.from_csv(args.results, encoding=args.encoding)
-    )
+    results = _read_results(args.results, args.encoding, args.sheet)
     with _year_file_hint():
         figures = year_figures(
             results, roster, year=args.year, as_of=args.as_of, calendar=_calendar(args)

@@ -9,9 +9,7 @@ it writes.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import pathlib
 from collections.abc import Callable
 from importlib import resources
@@ -19,6 +17,7 @@ from typing import Final
 
 import numpy as np
 
+from randcheck import _tables
 from randcheck._dates import CHINA_TZ
 from randcheck._files import check_writable
 from randcheck._version import library
@@ -27,6 +26,7 @@ from randcheck.audit import verify
 from randcheck.calendar import WorkCalendar
 from randcheck.example import ExampleCounty, example_county
 from randcheck.joint import Batch, commit_batch, draw_batch
+from randcheck.joint.visits import VISIT_FIELDS
 from randcheck.matching import Assignment, MatchingRules, commit_matching, match_officers
 from randcheck.models import Item
 from randcheck.policy import simulate_results
@@ -295,16 +295,11 @@ def _archive(
         "conflicts.csv": _bundled("conflicts.csv"),
     }
     rows = batch.visits.to_rows()
-    fields = ("credit_code", "items", "departments", "lead_department", "skills", "area")
     for k, (c, a) in enumerate(assignments):
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow((*fields, "team_size"))
-        for i in _round(len(rows), k):
-            r = rows[i]
-            cells = [";".join(v) if isinstance(v, list) else str(v) for v in map(r.get, fields)]
-            writer.writerow((*cells, r["team_size"]))
-        matchings[f"matching-round-{k + 1}-visits.csv"] = text.getvalue()
+        these = [rows[i] for i in _round(len(rows), k)]
+        matchings[f"matching-round-{k + 1}-visits.csv"] = _tables.csv_text(
+            _tables.columns_of_rows(these, VISIT_FIELDS)
+        )
         matchings[f"matching-round-{k + 1}-commitment.json"] = c.to_json()
         matchings[f"matching-round-{k + 1}.json"] = a.record().to_json()
     written = write_archive(

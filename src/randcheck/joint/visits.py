@@ -31,6 +31,18 @@ from randcheck.sampling import (
 _VISIT_HEADERS = {"skills": "所需专长"}
 
 
+#: The columns of a visits file (``VisitTable.to_csv``, ``randcheck batch --visits``), in order.
+VISIT_FIELDS = (
+    "credit_code",
+    "items",
+    "departments",
+    "lead_department",
+    "skills",
+    "area",
+    "team_size",
+)
+
+
 @attrs.frozen(eq=False)
 class VisitTable:
     """Visits as columns: one row per visit, the items of visit ``v`` in
@@ -236,19 +248,9 @@ class VisitTable:
 
         ``encoding="utf-8-sig"`` adds a BOM for Excel; ``headers="zh"`` writes Chinese headers.
         """
-        fields = [
-            "credit_code",
-            "items",
-            "departments",
-            "lead_department",
-            "skills",
-            "area",
-            "team_size",
-        ]
-        rows = self.to_rows()
         _tables.write_csv(
             path,
-            _tables.columns_of_rows(rows, fields),
+            _tables.columns_of_rows(self.to_rows(), VISIT_FIELDS),
             encoding=encoding,
             headers=headers,
             zh=_VISIT_HEADERS,

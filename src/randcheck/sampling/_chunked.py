@@ -41,7 +41,7 @@ import numpy.typing as npt
 from randcheck import _arrow
 from randcheck.errors import RosterError
 from randcheck.randomness import UniformSource
-from randcheck.randomness.select import code_order, smallest_per_stratum
+from randcheck.randomness.select import smallest_per_stratum
 from randcheck.roster import RISK_LETTERS, RosterDigest, TargetRoster
 from randcheck.roster.tables import pack_columns, unpack_columns
 from randcheck.sampling._design import Design, build_design, check_names, expected_sizes, key_order
@@ -424,7 +424,7 @@ def empty_candidates(pps: bool) -> Candidates:
 def sample_of(
     frame: Frame, found: Candidates
 ) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.intp], npt.NDArray[np.float64], Any]:
-    """The drawn ``(ids, rows, π, strata)`` from the final candidates, as the draw reports them."""
+    """The drawn ``(ids, rows, π, strata)`` from the final candidates, for :func:`draws.finish`."""
     d = frame.design
     counts = np.bincount(found.strata, minlength=len(d.keys))
     if not np.array_equal(counts, np.asarray(frame.sizes, dtype=np.intp)):
@@ -454,11 +454,8 @@ def sample_of(
             [x / n if n else 0.0 for x, n in zip(d.expected, d.populations, strict=True)] or [0.0]
         )
         pi = np.take(per, st)
-    order = code_order(found.ids)
-    rows = found.rows.astype(np.intp)
-    if order is None:
-        return found.ids, rows, pi, st
-    return found.ids[order], rows[order], pi[order], st[order]
+    # In the candidates' order: finish puts the sample in credit-code order (once).
+    return found.ids, found.rows.astype(np.intp), pi, st
 
 
 # ---------------------------------------------------------------------------- the fingerprint
